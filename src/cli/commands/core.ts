@@ -1,0 +1,78 @@
+import type { HostInfo } from '../../shared/contract/host.js';
+import { formatBytes } from '../../shared/sizes.js';
+import { formatIssue } from '../../core/novafile/validate.js';
+import type { CliContext } from '../context.js';
+import { table } from '../output.js';
+
+export function registerCoreCommands(ctx: CliContext): void {
+  const { program } = ctx;
+
+  program
+    .command('validate')
+    .description('Check a NovaFile: every error with file:line:column and a fix')
+    .action(async () => {
+      const r = await ctx.call('novafile.validate', { path: ctx.opts.novafile, cwd: process.cwd() });
+      ctx.print(r, (v) =>
+        v.valid
+          ? `${v.file}: valid — project ${v.project ?? '(none)'}: ${v.counts.vm} vm, ${v.counts.container} container, ${v.counts.network} network`
+          : '',
+      );
+      if (!r.valid) {
+        if (!ctx.opts.json) for (const e of r.errors) process.stderr.write(`${formatIssue(e)}\n`);
+        process.exitCode = 1;
+      }
+    });
+
+  program
+    .command('ls')
+    .description('List VMs, capsules and networks')
+    .option('--kind <kind>', 'only vm, capsule or network')
+    .option('--project <name>', 'only resources of this NovaFile project')
+    .action(async (o: { kind?: 'vm' | 'capsule' | 'network'; project?: string }) => {
+      const r = await ctx.call('resource.list', { kind: o.kind, project: o.project });
+      ctx.print(r, (v) =>
+        v.items.length === 0
+          ? 'No resources yet. Declare some in a NovaFile and run `nova up`, or `nova net create`.'
+          : table(v.items, [
+              { header: 'NAME', get: (i) => i.name },
+              { header: 'KIND', get: (i) => i.kind },
+              { header: 'STATE', get: (i) => i.state },
+              { header: 'PROJECT', get: (i) => i.project },
+              { header: 'DETAIL', get: (i) => [i.detail, i.reason].filter(Boolean).join(' — ') || undefined },
+            ]),
+      );
+    });
+
+  const host = ctx.noun('host', 'This host: facts and readiness');
+  host
+    .command('info')
+    .description('OS, kernel, CPUs, memory, accelerator (KVM or TCG and why), cgroups, Wayland, tools')
+    .option('--refresh', 're-probe instead of using cached facts')
+    .action(async (o: { refresh?: boolean }) => {
+      const r = await ctx.call('host.info', { refresh: o.refresh });
+      ctx.print(r, formatHostInfo);
+    });
+}
+
+export function formatHostInfo(h: HostInfo): string {
+  const accel =
+    h.accelerator.kind === 'kvm' ? 'KVM' : h.accelerator.kind === 'tcg' ? 'TCG (warning: software emulation)' : 'none';
+  const rows: [string, string][] = [
+    ['Host', `${h.hostname} — ${h.os.name}, kernel ${h.kernel} (${h.arch})`],
+    ['CPU / memory', `${h.cpus} CPUs, ${formatBytes(h.memoryBytes)}`],
+    ['Accelerator', `${accel}: ${h.accelerator.reason}`],
+    ['Cgroups', `${h.cgroup.layout} — ${h.cgroup.detail}`],
+    ['Wayland', `${h.wayland.session ? 'yes' : 'no'} — ${h.wayland.detail}`],
+    ['Privileges', h.root ? 'root' : 'unprivileged (host changes will ask for root)'],
+    ['Nova', `${h.nova.version}, data in ${h.nova.paths.data}`],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  const facts = rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
+  const tools = table(h.tools, [
+    { header: 'TOOL', get: (t) => t.name },
+    { header: 'VERSION', get: (t) => (t.found ? (t.version ?? '?') : 'missing') },
+    { header: 'FOR', get: (t) => t.purpose },
+    { header: 'INSTALL (debian / arch)', get: (t) => (t.found ? '' : `${t.package.debian} / ${t.package.arch}`) },
+  ]);
+  return `${facts}\n\n${tools}`;
+}

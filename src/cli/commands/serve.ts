@@ -1,0 +1,47 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '../../server/server.js';
+import type { CliContext } from '../context.js';
+
+/** out/renderer next to the bundle (out/cli) or to the sources (src/cli/commands). */
+export function rendererDir(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, 'out', 'renderer');
+    if (existsSync(join(candidate, 'index.html'))) return candidate;
+    const sibling = join(dir, 'renderer');
+    if (existsSync(join(sibling, 'index.html'))) return sibling;
+    dir = dirname(dir);
+  }
+  return undefined;
+}
+
+export function registerServeCommand(ctx: CliContext): void {
+  ctx.program
+    .command('serve')
+    .description('Serve the UI and the API (JSON-RPC over WebSocket on /rpc) for headless hosts and browsers')
+    .option('--host <addr>', 'address to bind (keep it on loopback unless you know why)', '127.0.0.1')
+    .option('--port <n>', 'port (0 = any free port)', '7878')
+    .option('--token-file <path>', 'read the access token from this file instead of a random one')
+    .action(async (o: { host: string; port: string; tokenFile?: string }) => {
+      const token = o.tokenFile ? (await readFile(o.tokenFile, 'utf8')).trim() : undefined;
+      if (o.tokenFile && !token) throw new Error(`${o.tokenFile} is empty`);
+      const engine = ctx.engine;
+      await engine.start();
+      const server = await startServer({ engine, host: o.host, port: Number(o.port), token, staticDir: rendererDir() });
+      const loopback = /^(127\.|::1$|localhost$)/.test(o.host);
+      process.stdout.write(
+        `Nova is serving on ${server.url}\n` +
+          (token ? '' : `Open: ${server.url}/#token=${server.token}\n`) +
+          (loopback ? '' : 'warning: not bound to loopback — anyone who can reach this port and has the token controls this host\n'),
+      );
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await server.close();
+    });
+}

@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { createEngine } from '../core/engine.js';
+import type { Engine } from '../core/engine.js';
+import type { Input, Method, Output } from '../shared/contract.js';
+import { printJson } from './output.js';
+
+export interface GlobalOptions {
+  json?: boolean;
+  novafile?: string;
+}
+
+/**
+ * What a command module gets: the engine (created on first use, in-process), a typed call,
+ * and the output mode. Commands stay thin: argv → (method, input) → print.
+ */
+export class CliContext {
+  private engineInstance?: Engine;
+  private verbs = new Map<string, Command>();
+
+  constructor(readonly program: Command) {}
+
+  get opts(): GlobalOptions {
+    return this.program.opts<GlobalOptions>();
+  }
+
+  get engine(): Engine {
+    this.engineInstance ??= createEngine();
+    return this.engineInstance;
+  }
+
+  call<M extends Method>(method: M, input?: Input<M>): Promise<Output<M>> {
+    return this.engine.dispatcher.invoke<M>(method, input ?? {}, { transport: 'inproc' });
+  }
+
+  /** Prints `--json` output, or the human form. */
+  print<T>(value: T, human: (v: T) => string): void {
+    if (this.opts.json) printJson(value);
+    else {
+      const text = human(value);
+      if (text) process.stdout.write(`${text}\n`);
+    }
+  }
+
+  /**
+   * Verb-first groups shared between areas: `nova snapshot vm X` and `nova snapshot container X`
+   * live in different modules but under one `snapshot` command.
+   */
+  verb(name: string, description: string): Command {
+    let cmd = this.verbs.get(name);
+    if (!cmd) {
+      cmd = this.program.command(name).description(description);
+      this.verbs.set(name, cmd);
+    }
+    return cmd;
+  }
+
+  /** A noun group (`nova vm …`, `nova net …`), created once. */
+  noun(name: string, description: string, aliases: string[] = []): Command {
+    return this.verb(name, description).aliases(aliases);
+  }
+
+  async close(): Promise<void> {
+    await this.engineInstance?.close();
+  }
+}

@@ -1,0 +1,49 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { NovaError } from '../../shared/errors.js';
+import type { NovaFile } from '../../shared/schemas/novafile.js';
+import { formatIssue, validateNovafileText } from './validate.js';
+
+export const NOVAFILE_NAMES = ['NovaFile', 'Novafile', 'novafile.toml', 'NovaFile.toml'];
+
+export interface LoadedNovafile {
+  /** Absolute path of the file. */
+  file: string;
+  /** Its folder: relative volume and image paths resolve against it. */
+  dir: string;
+  text: string;
+  novafile: NovaFile;
+}
+
+/** `-f PATH` or the NovaFile in `cwd`. */
+export function findNovafile(path: string | undefined, cwd = process.cwd()): string {
+  if (path) return isAbsolute(path) ? path : resolve(cwd, path);
+  for (const n of NOVAFILE_NAMES) {
+    const p = join(cwd, n);
+    if (existsSync(p)) return p;
+  }
+  throw new NovaError('NOT_FOUND', `no NovaFile in ${cwd}`, { fix: 'create one (see README) or pass -f PATH' });
+}
+
+export async function readNovafileText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new NovaError('NOT_FOUND', `NovaFile ${file} does not exist`, { file });
+    if (code === 'EACCES') throw new NovaError('PERMISSION', `cannot read ${file}: permission denied`, { file });
+    throw e;
+  }
+}
+
+/** Loads a valid NovaFile or throws INVALID_INPUT whose details carry every located error. */
+export async function loadNovafile(opts: { path?: string; cwd?: string } = {}): Promise<LoadedNovafile> {
+  const file = findNovafile(opts.path, opts.cwd);
+  const text = await readNovafileText(file);
+  const { novafile, errors } = validateNovafileText(text, file);
+  if (!novafile) {
+    throw new NovaError('INVALID_INPUT', `${errors.length} error(s) in ${file}:\n${errors.map(formatIssue).join('\n')}`, { errors });
+  }
+  return { file, dir: dirname(file), text, novafile };
+}

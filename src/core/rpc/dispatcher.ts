@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { isMethod, NovaError, procedures, toNovaError } from '../../shared/contract.js';
+import type { Method, Output, ParsedInput, Result } from '../../shared/contract.js';
+import { redact } from '../../shared/redact.js';
+
+export type Transport = 'inproc' | 'ipc' | 'ws' | 'http';
+
+export interface CallContext {
+  transport: Transport;
+  /** Aborted when the caller goes away or cancels. */
+  signal?: AbortSignal;
+}
+
+export type Handler<M extends Method> = (input: ParsedInput<M>, ctx: CallContext) => Promise<Output<M>> | Output<M>;
+
+/**
+ * The one dispatcher behind every face: validates input against the contract, runs the handler,
+ * validates the output, and turns every failure into a NovaError result. Never throws.
+ */
+export class Dispatcher {
+  private handlers = new Map<Method, Handler<Method>>();
+
+  handle<M extends Method>(method: M, handler: Handler<M>): void {
+    if (this.handlers.has(method)) throw new Error(`handler for ${method} registered twice`);
+    this.handlers.set(method, handler as unknown as Handler<Method>);
+  }
+
+  has(method: string): boolean {
+    return isMethod(method) && this.handlers.has(method);
+  }
+
+  methods(): Method[] {
+    return [...this.handlers.keys()].sort();
+  }
+
+  async call(method: string, input: unknown, ctx: CallContext = { transport: 'inproc' }): Promise<Result<unknown>> {
+    try {
+      const value = await this.invoke(method, input, ctx);
+      return { ok: true, value };
+    } catch (e) {
+      return { ok: false, error: toNovaError(e).toJSON() };
+    }
+  }
+
+  /** Like call() but throws the NovaError; typed for in-process callers. */
+  async invoke<M extends Method>(method: M | string, input: unknown, ctx: CallContext = { transport: 'inproc' }): Promise<Output<M>> {
+    if (!isMethod(method)) throw new NovaError('NOT_FOUND', `unknown method "${method}"`, { method });
+    const handler = this.handlers.get(method);
+    if (!handler) throw new NovaError('HOST_UNSUPPORTED', `method "${method}" has no backend in this build`, { method });
+    const def = procedures[method];
+    const parsed = def.input.safeParse(input === null ? undefined : input);
+    if (!parsed.success) throw invalidInput(method, parsed.error);
+    const out = await handler(parsed.data as ParsedInput<Method>, ctx);
+    const checked = def.output.safeParse(out);
+    if (!checked.success) {
+      throw new NovaError('INTERNAL', `${method} returned data that breaks the contract: ${z.prettifyError(checked.error)}`);
+    }
+    return checked.data as Output<M>;
+  }
+}
+
+function invalidInput(method: string, error: z.ZodError): NovaError {
+  const issues = error.issues.map((i) => ({
+    field: i.path.map(String).join('.') || '(input)',
+    message: i.message,
+  }));
+  const first = issues[0]!;
+  const msg = `${method}: invalid ${first.field}: ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`;
+  return new NovaError('INVALID_INPUT', msg, redact({ issues }));
+}

@@ -1,0 +1,45 @@
+import type { Engine } from '../../engine.js';
+import { validateNovafileText } from '../../novafile/validate.js';
+import { findNovafile, readNovafileText } from '../../novafile/load.js';
+import { redact } from '../../../shared/redact.js';
+
+/** The spine's own procedures: host, resources, NovaFile validation, tasks, preferences. */
+export function installCoreHandlers(engine: Engine): void {
+  const d = engine.dispatcher;
+
+  d.handle('host.info', (input) => engine.host.info(input.refresh));
+
+  d.handle('resource.list', async (input) => ({ items: await engine.resources.list(input) }));
+
+  d.handle('novafile.validate', async (input) => {
+    const file = input.text !== undefined ? (input.path ?? 'NovaFile') : findNovafile(input.path, input.cwd);
+    const text = input.text ?? (await readNovafileText(file));
+    const { novafile, errors } = validateNovafileText(text, file);
+    const counts = {
+      vm: Object.keys(novafile?.vm ?? {}).length,
+      container: Object.keys(novafile?.container ?? {}).length,
+      network: Object.keys(novafile?.network ?? {}).length,
+    };
+    return {
+      valid: errors.length === 0,
+      file,
+      ...(novafile?.project ? { project: novafile.project } : {}),
+      counts,
+      errors,
+      ...(novafile ? { novafile: redact(novafile) } : {}),
+    };
+  });
+
+  d.handle('task.list', () => ({ tasks: engine.tasks.list() }));
+  d.handle('task.cancel', (input) => {
+    const t = engine.tasks.cancel(input.id);
+    return { id: t.id, cancelled: t.state === 'running' || t.state === 'cancelled', state: t.state };
+  });
+
+  d.handle('prefs.get', () => engine.prefs.get());
+  d.handle('prefs.set', async (input) => {
+    const next = await engine.prefs.set(input.key, input.value);
+    engine.bus.emit('prefs.changed', next);
+    return next;
+  });
+}

@@ -1,0 +1,41 @@
+import { readFile } from 'node:fs/promises';
+
+/** True when a process with this pid exists (ours or not). */
+export function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function readCmdline(pid: number, procRoot = '/proc'): Promise<string[] | undefined> {
+  try {
+    const raw = await readFile(`${procRoot}/${pid}/cmdline`, 'utf8');
+    return raw.split('\0').filter((s) => s.length > 0);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A pidfile is only trusted when /proc/<pid>/cmdline still contains every needle (the binary
+ * name, the resource's uuid): pids get reused, and a stale pidfile must not adopt a stranger.
+ */
+export async function processMatches(pid: number, needles: readonly string[], procRoot = '/proc'): Promise<boolean> {
+  const argv = await readCmdline(pid, procRoot);
+  if (!argv) return false;
+  const joined = argv.join('\0');
+  return needles.every((n) => joined.includes(n));
+}
+
+export async function readPidFile(path: string): Promise<number | undefined> {
+  try {
+    const pid = Number.parseInt((await readFile(path, 'utf8')).trim(), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,51 @@
+import { ipcMain } from 'electron';
+import type { BrowserWindow, IpcMainInvokeEvent } from 'electron';
+import type { Engine } from '../core/engine.js';
+import { NovaError } from '../shared/errors.js';
+import type { Result } from '../shared/errors.js';
+
+export const CHANNEL_CALL = 'nova:call';
+export const CHANNEL_EVENT = 'nova:event';
+export const CHANNEL_READY = 'nova:ready';
+
+/**
+ * Binds the engine's dispatcher to Electron IPC. Every call is checked to come from our own
+ * window's main frame (no iframes, no other windows); events are queued until the renderer says
+ * it is ready, so nothing published during start-up is lost.
+ */
+export function bindIpc(engine: Engine, getWindow: () => BrowserWindow | undefined): () => void {
+  let ready = false;
+  const queue: [string, unknown][] = [];
+
+  const trusted = (e: { sender: Electron.WebContents; senderFrame: Electron.WebFrameMain | null }) => {
+    const win = getWindow();
+    return Boolean(win && !win.isDestroyed() && e.sender === win.webContents && e.senderFrame && e.senderFrame === win.webContents.mainFrame);
+  };
+
+  ipcMain.handle(CHANNEL_CALL, async (e: IpcMainInvokeEvent, method: unknown, input: unknown): Promise<Result<unknown>> => {
+    if (!trusted(e)) return { ok: false, error: new NovaError('PERMISSION', 'IPC call from an untrusted frame refused').toJSON() };
+    if (typeof method !== 'string') return { ok: false, error: new NovaError('INVALID_INPUT', 'method must be a string').toJSON() };
+    return engine.dispatcher.call(method, input, { transport: 'ipc' });
+  });
+
+  const send = (event: string, payload: unknown) => {
+    const win = getWindow();
+    if (win && !win.isDestroyed()) win.webContents.send(CHANNEL_EVENT, event, payload);
+  };
+  const onReady = (e: Electron.IpcMainEvent) => {
+    if (!trusted(e)) return;
+    ready = true;
+    for (const [event, payload] of queue.splice(0)) send(event, payload);
+  };
+  ipcMain.on(CHANNEL_READY, onReady);
+  const off = engine.bus.onAny((event, payload) => {
+    if (ready) send(event, payload);
+    else if (queue.length < 1000) queue.push([event, payload]);
+  });
+
+  return () => {
+    off();
+    ipcMain.removeHandler(CHANNEL_CALL);
+    ipcMain.removeListener(CHANNEL_READY, onReady);
+  };
+}

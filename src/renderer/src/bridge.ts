@@ -1,0 +1,109 @@
+import type { NovaBridge } from '../../shared/bridge.js';
+import { NovaError } from '../../shared/errors.js';
+import type { ErrorCode, Result } from '../../shared/errors.js';
+
+interface PreloadApi {
+  call(method: string, input: unknown): Promise<Result<unknown>>;
+  on(event: string, fn: (payload: unknown) => void): () => void;
+}
+
+declare global {
+  interface Window {
+    nova?: PreloadApi;
+  }
+}
+
+/** In Electron: the preload's window.nova. */
+function ipcBridge(api: PreloadApi): NovaBridge {
+  return {
+    call: async (method, input) => {
+      const r = await api.call(method, input ?? {});
+      if (!r.ok) throw NovaError.from(r.error);
+      return r.value as never;
+    },
+    on: (event, fn) => api.on(event, fn as (p: unknown) => void),
+  };
+}
+
+export type ConnectionState = 'connecting' | 'open' | 'closed';
+
+/**
+ * In a browser on `nova serve`: JSON-RPC over WebSocket. The token comes from the URL fragment
+ * (#token=…, never sent to the server in a request line) and is kept for this tab only.
+ */
+export function wsBridge(onState: (s: ConnectionState) => void = () => {}): NovaBridge {
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (fromHash) {
+    sessionStorage.setItem('nova.token', fromHash);
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  const token = sessionStorage.getItem('nova.token') ?? '';
+  let ws: WebSocket | undefined;
+  let nextId = 1;
+  let opened: Promise<WebSocket> | undefined;
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  const listeners = new Map<string, Set<(p: unknown) => void>>();
+
+  const connect = (): Promise<WebSocket> => {
+    opened ??= new Promise((resolve, reject) => {
+      onState('connecting');
+      const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+      const sock = new WebSocket(`${proto}//${location.host}/rpc`, ['nova.rpc', `nova.token.${token}`]);
+      sock.onopen = () => {
+        ws = sock;
+        onState('open');
+        resolve(sock);
+      };
+      sock.onmessage = (m) => {
+        const msg = JSON.parse(String(m.data)) as { id?: number; result?: unknown; error?: { message: string; data?: { code: ErrorCode; details?: unknown } }; method?: string; params?: { event: string; payload: unknown } };
+        if (msg.method === 'event' && msg.params) {
+          for (const fn of listeners.get(msg.params.event) ?? []) fn(msg.params.payload);
+          return;
+        }
+        const p = msg.id !== undefined ? pending.get(msg.id) : undefined;
+        if (!p) return;
+        pending.delete(msg.id!);
+        if (msg.error) p.reject(new NovaError(msg.error.data?.code ?? 'INTERNAL', msg.error.message, msg.error.data?.details));
+        else p.resolve(msg.result);
+      };
+      sock.onclose = () => {
+        onState('closed');
+        for (const p of pending.values()) p.reject(new NovaError('INTERNAL', 'connection to the engine was lost'));
+        pending.clear();
+        opened = undefined;
+        ws = undefined;
+        reject(new NovaError('PERMISSION', token ? 'the engine refused the connection or is not running' : 'no access token: open the URL that `nova serve` printed'));
+        // Reconnect so a restarted server picks up where we left.
+        setTimeout(() => void connect().catch(() => undefined), 2000);
+      };
+    });
+    return opened;
+  };
+
+  return {
+    call: async (method, input) => {
+      const sock = ws ?? (await connect());
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        sock.send(JSON.stringify({ jsonrpc: '2.0', id, method, params: input ?? {} }));
+      }) as never;
+    },
+    on: (event, fn) => {
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      set.add(fn as (p: unknown) => void);
+      void connect().catch(() => undefined);
+      return () => set!.delete(fn as (p: unknown) => void);
+    },
+  };
+}
+
+/** Whichever bridge exists: Electron's preload, else the WebSocket of `nova serve`. */
+export function createBridge(onState?: (s: ConnectionState) => void): NovaBridge {
+  if (window.nova) {
+    onState?.('open');
+    return ipcBridge(window.nova);
+  }
+  return wsBridge(onState);
+}

@@ -1,0 +1,15 @@
+import type { EventName, EventPayload, Input, Method, Output } from './contract.js';
+
+/** What the renderer sees: window.nova in Electron, a WebSocket client in a browser. */
+export interface NovaBridge {
+  /** Resolves with the output or rejects with a NovaError. */
+  call<M extends Method>(method: M, input?: Input<M>): Promise<Output<M>>;
+  /** Returns an unsubscribe function. */
+  on<E extends EventName>(event: E, fn: (payload: EventPayload<E>) => void): () => void;
+}
+
+/** The raw shape crossing process boundaries (preload, WebSocket): untyped, validated on arrival. */
+export interface RawBridge {
+  call(method: string, input: unknown): Promise<unknown>;
+  on(event: string, fn: (payload: unknown) => void): () => void;
+}

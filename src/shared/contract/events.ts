@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { prefsSchema } from './prefs.js';
+import { resourceKind } from './resource.js';
+import { taskInfo } from './task.js';
+
+// Everything the engine publishes. Transports forward every event to every client; views
+// refetch on `resource.changed` (debounced) and stream the rest.
+export const events = {
+  'task.progress': taskInfo,
+  'resource.changed': z.object({ kind: resourceKind, name: z.string(), state: z.string().optional(), reason: z.string().optional() }),
+  'vm.state': z.object({ name: z.string(), state: z.string(), reason: z.string().optional() }),
+  'capsule.state': z.object({ name: z.string(), state: z.string(), reason: z.string().optional(), exitCode: z.number().optional() }),
+  'network.state': z.object({ name: z.string(), state: z.string(), reason: z.string().optional() }),
+  'metrics.sample': z.object({
+    kind: z.enum(['vm', 'capsule', 'network', 'interface', 'host']),
+    name: z.string(),
+    at: z.number(),
+    values: z.record(z.string(), z.number()),
+  }),
+  'log.line': z.object({
+    kind: z.enum(['vm', 'capsule', 'network', 'engine']),
+    name: z.string(),
+    stream: z.enum(['stdout', 'stderr', 'serial', 'engine']),
+    at: z.number(),
+    line: z.string(),
+  }),
+  notification: z.object({
+    level: z.enum(['info', 'warning', 'error']),
+    title: z.string(),
+    body: z.string(),
+    /** Lets the UI honour per-item mute toggles (e.g. an interface name). */
+    subject: z.string().optional(),
+  }),
+  'prefs.changed': prefsSchema,
+} as const;
+
+export type EventName = keyof typeof events;
+export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { procedure } from './define.js';
+
+export const toolInfo = z.object({
+  name: z.string(),
+  found: z.boolean(),
+  path: z.string().optional(),
+  version: z.string().optional(),
+  package: z.object({ debian: z.string(), arch: z.string() }),
+  purpose: z.string(),
+});
+
+export const acceleratorInfo = z.object({
+  kind: z.enum(['kvm', 'tcg', 'none']),
+  kvmUsable: z.boolean(),
+  /** Why KVM is or is not used: shown as a warning when falling back to TCG. */
+  reason: z.string(),
+  qemu: z.string().optional(),
+});
+
+export const cgroupInfo = z.object({
+  layout: z.enum(['v2', 'v1', 'hybrid', 'none']),
+  detail: z.string(),
+  unifiedControllers: z.array(z.string()),
+});
+
+export const hostInfo = z.object({
+  hostname: z.string(),
+  os: z.object({ id: z.string(), name: z.string(), version: z.string() }),
+  kernel: z.string(),
+  arch: z.string(),
+  cpus: z.number().int(),
+  memoryBytes: z.number(),
+  root: z.boolean(),
+  accelerator: acceleratorInfo,
+  cgroup: cgroupInfo,
+  wayland: z.object({ session: z.boolean(), display: z.string().optional(), detail: z.string() }),
+  tools: z.array(toolInfo),
+  nova: z.object({ version: z.string(), paths: z.record(z.string(), z.string()) }),
+});
+export type HostInfo = z.infer<typeof hostInfo>;
+export type ToolInfo = z.infer<typeof toolInfo>;
+
+export const hostProcedures = {
+  'host.info': procedure({
+    summary: 'Host facts: OS, kernel, CPUs, memory, accelerator (KVM or TCG and why), cgroups, Wayland, tools',
+    input: z.object({ refresh: z.boolean().optional() }).strict().default({}),
+    output: hostInfo,
+  }),
+};

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import { NETWORK_NAME, RESOURCE_NAME } from '../names.js';
+import { cidr, ifaceName, ipv4, pciAddress, portForward, restartPolicy, size } from './fields.js';
+
+// The NovaFile, section by section. Objects are strict so typos ("cpus") are errors with a
+// suggestion. Backends read the parsed (normalized) types exported at the bottom.
+
+const diskEntry = z.union([
+  z.string().min(1),
+  z
+    .object({
+      path: z.string().min(1),
+      size: size.optional(),
+      format: z.enum(['qcow2', 'raw']).optional(),
+      bus: z.enum(['virtio', 'sata', 'nvme']).optional(),
+      readonly: z.boolean().optional(),
+    })
+    .strict(),
+]);
+
+export const vmSpec = z
+  .object({
+    image: z.string().min(1).optional(),
+    cpu: z.number().int().min(1).max(512).default(2),
+    memory: size.default(2 * 1024 ** 3),
+    os: z.enum(['linux', 'windows', 'other']).optional(),
+    preset: z.enum(['win11', 'gpu-labs', 'linux']).optional(),
+    disks: z.array(diskEntry).default([]),
+    iso: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
+    firmware: z.enum(['uefi', 'bios']).optional(),
+    secure_boot: z.boolean().optional(),
+    tpm: z.boolean().optional(),
+    balloon: z.boolean().default(true),
+    kernel: z.string().min(1).optional(),
+    initrd: z.string().min(1).optional(),
+    cmdline: z.string().optional(),
+    gpu_passthrough: z.boolean().default(false),
+    gpu: pciAddress.optional(),
+    network: z.string().optional(),
+    mac: z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i, 'write a MAC like "52:54:00:12:34:56"').optional(),
+    ports: z.array(portForward).default([]),
+    restart: restartPolicy.default('no'),
+    hugepages: z.boolean().optional(),
+  })
+  .strict()
+  .superRefine((vm, ctx) => {
+    if (!vm.image && !vm.kernel && !vm.iso && vm.disks.length === 0 && !vm.preset) {
+      ctx.addIssue({ code: 'custom', message: 'nothing to boot: add image = "/path/disk.qcow2", iso = "...", disks = [...] or kernel = "..."', path: [] });
+    }
+    if (vm.secure_boot && vm.firmware === 'bios') {
+      ctx.addIssue({ code: 'custom', path: ['secure_boot'], message: 'secure_boot needs UEFI: set firmware = "uefi"' });
+    }
+    if ((vm.initrd || vm.cmdline) && !vm.kernel) {
+      ctx.addIssue({ code: 'custom', path: [vm.initrd ? 'initrd' : 'cmdline'], message: 'initrd and cmdline need kernel = "/path/vmlinuz"' });
+    }
+  });
+
+export const VOLUME = /^([^:]+):(\/[^:]*)(?::(ro|rw))?$/;
+export const limitsSpec = z
+  .object({
+    cpu: z.number().positive().max(1024).optional(),
+    memory: size.optional(),
+    pids: z.number().int().min(1).optional(),
+    io: z
+      .object({ weight: z.number().int().min(10).max(1000).optional(), read_bps: size.optional(), write_bps: size.optional() })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const containerSpec = z
+  .object({
+    capsule: z.string().min(1),
+    command: z.union([z.string().min(1), z.array(z.string()).min(1)]).optional(),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names are letters, digits and _'), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+    volumes: z.array(z.string().regex(VOLUME, 'write a volume like "./api:/srv/api" or "./data:/data:ro"')).default([]),
+    network: z.string().optional(),
+    ports: z.array(portForward).default([]),
+    hostname: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, 'write a hostname like "api"').optional(),
+    workdir: z.string().startsWith('/').optional(),
+    user: z.string().optional(),
+    read_only: z.boolean().default(false),
+    runtime: z.enum(['auto', 'crun', 'runc']).default('auto'),
+    restart: restartPolicy.default('no'),
+    limits: limitsSpec.default({}),
+  })
+  .strict();
+
+export const networkSpec = z
+  .object({
+    type: z.enum(['bridge', 'overlay']).default('bridge'),
+    profile: z.enum(['nat', 'external', 'isolated']).optional(),
+    interfaces: z.array(ifaceName).default([]),
+    uplink: ifaceName.optional(),
+    subnet: cidr.optional(),
+    dhcp_range: z.string().regex(/^[\d.]+-[\d.]+$/, 'write a range like "192.168.220.50-192.168.220.150"').optional(),
+    dns: z.boolean().default(true),
+    domain: z.string().regex(/^[a-z0-9.-]+$/).optional(),
+    mtu: z.number().int().min(576).max(9000).optional(),
+    driver: z.enum(['vxlan', 'quic', 'wireguard']).optional(),
+    vni: z.number().int().min(1).max(16_777_215).optional(),
+    peers: z.array(ipv4).default([]),
+    local: ipv4.optional(),
+  })
+  .strict()
+  .superRefine((n, ctx) => {
+    if (n.type === 'overlay' && !n.driver) ctx.addIssue({ code: 'custom', path: ['driver'], message: 'an overlay needs driver = "vxlan" (or "quic"/"wireguard" where supported)' });
+    if (n.type === 'bridge' && (n.driver || n.vni || n.peers.length)) {
+      ctx.addIssue({ code: 'custom', path: [n.driver ? 'driver' : n.vni ? 'vni' : 'peers'], message: 'driver, vni and peers are for type = "overlay"' });
+    }
+    if (n.profile === 'external' && !n.uplink && n.interfaces.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['uplink'], message: 'profile "external" needs uplink = "enp6s0" (the host interface to enslave)' });
+    }
+  });
+
+const named = <T extends z.ZodType>(pattern: RegExp, hint: string, spec: T) =>
+  z.record(z.string().regex(pattern, hint), spec).default({});
+
+export const novafileSchema = z
+  .object({
+    project: z.string().regex(RESOURCE_NAME, 'use lowercase letters, digits, "-" or "_" (e.g. "dev-lab")').optional(),
+    vm: named(RESOURCE_NAME, 'VM names are 1-63 lowercase letters, digits, "-" or "_"', vmSpec),
+    container: named(RESOURCE_NAME, 'container names are 1-63 lowercase letters, digits, "-" or "_"', containerSpec),
+    network: named(NETWORK_NAME, 'network names are 1-15 lowercase letters, digits, "-" or "_"', networkSpec),
+  })
+  .strict();
+
+export type NovaFile = z.infer<typeof novafileSchema>;
+export type VmSpec = z.infer<typeof vmSpec>;
+export type ContainerSpec = z.infer<typeof containerSpec>;
+export type NetworkSpec = z.infer<typeof networkSpec>;
+
+/** Allowed keys per section, for "did you mean" suggestions. */
+export const SECTION_KEYS: Record<string, string[]> = {
+  '': Object.keys(novafileSchema.shape),
+  vm: Object.keys(vmSpec.shape),
+  container: Object.keys(containerSpec.shape),
+  network: Object.keys(networkSpec.shape),
+  limits: Object.keys(limitsSpec.shape),
+  disk: ['path', 'size', 'format', 'bus', 'readonly'],
+  io: ['weight', 'read_bps', 'write_bps'],
+};

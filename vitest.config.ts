@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'bench/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Host-level tests (QEMU, crun, netns) contend for 2 cores: keep parallelism modest.
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
