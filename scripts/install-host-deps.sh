@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Debian packages Nova drives and tests against (Arch equivalents in README.md).
+set -euo pipefail
+PKGS=(
+  qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools        # VMs, UEFI Secure Boot, TPM 2.0
+  busybox-static cpio zstd                                 # test guests and capsule rootfs, snapshots
+  crun runc conmon skopeo umoci docker-registry            # capsules, images, loopback registry
+  iproute2 nftables dnsmasq-base tcpdump                   # networks
+  weston chromium                                          # the UI as a Wayland client, e2e tests
+  util-linux kmod pciutils curl jq ca-certificates git     # flock, modprobe, lspci, checks
+)
+missing=()
+for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}"
+fi
+echo "host packages ready (${#PKGS[@]} checked, ${#missing[@]} installed now)"

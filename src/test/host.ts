@@ -1,0 +1,63 @@
+// Test helpers shared by every backend: skip reasons for host-level tests, temp NOVA_HOMEs.
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe } from 'vitest';
+import { createEngine } from '../core/engine.js';
+import type { Engine, EngineModule, EngineOptions } from '../core/engine.js';
+import { resolvePaths } from '../core/sys/paths.js';
+
+export interface HostNeeds {
+  root?: boolean;
+  tools?: string[];
+}
+
+const hasTool = (t: string) => {
+  try {
+    execFileSync('sh', ['-c', 'command -v "$1"', 'sh', t], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The one-line reason a host test cannot run here, or undefined when it can. */
+export function missing(needs: HostNeeds): string | undefined {
+  if (needs.root && process.getuid?.() !== 0) return 'needs root';
+  const absent = (needs.tools ?? []).filter((t) => !hasTool(t));
+  return absent.length ? `needs ${absent.join(', ')} (see .ci/run for packages)` : undefined;
+}
+
+/** describe() that skips with a visible reason when root or a tool is missing (CI has both). */
+export function describeHost(name: string, needs: HostNeeds, fn: () => void): void {
+  const reason = missing(needs);
+  describe.skipIf(reason !== undefined)(reason ? `${name} — skipped: ${reason}` : name, fn);
+}
+
+export interface TempHome {
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  engine(opts?: EngineOptions, modules?: EngineModule[]): Engine;
+  cleanup(): Promise<void>;
+}
+
+/** A throwaway NOVA_HOME (short path: unix sockets live under it). */
+export async function tempHome(prefix = 'nova-'): Promise<TempHome> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const env = { ...process.env, NOVA_HOME: dir };
+  const engines: Engine[] = [];
+  return {
+    dir,
+    env,
+    engine(opts = {}, modules) {
+      const e = createEngine({ env, paths: resolvePaths(env), ...opts }, modules);
+      engines.push(e);
+      return e;
+    },
+    async cleanup() {
+      for (const e of engines) await e.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
