@@ -2,6 +2,7 @@
 // Method names are `noun.verb` so `nova vm start x` maps to `vm.start`. Each backend keeps its
 // procedures in contract/<area>.ts; this file only gathers them.
 import type { z } from 'zod';
+import { capsuleProcedures } from './contract/capsule.js';
 import { hostProcedures } from './contract/host.js';
 import { novafileProcedures } from './contract/novafile.js';
 import { prefsProcedures } from './contract/prefs.js';
@@ -14,6 +15,7 @@ export const procedures = {
   ...novafileProcedures,
   ...taskProcedures,
   ...prefsProcedures,
+  ...capsuleProcedures,
 };
 
 export type Procedures = typeof procedures;
