@@ -28,7 +28,7 @@ describe('atomic state files', () => {
     const big = (n: number) => ({ n, pad: 'x'.repeat(200_000) });
     await writeJsonAtomic(f, big(0));
     const writes = Array.from({ length: 20 }, (_, i) => writeJsonAtomic(f, big(i + 1)));
-    const reads = Array.from({ length: 50 }, async () => JSON.parse(await readFile(f, 'utf8')) as { n: number });
+    const reads = Array.from({ length: 50 }, async () => JSON.parse(await readFile(f, 'utf8')) as { n: number; pad: string });
     const seen = await Promise.all(reads);
     await Promise.all(writes);
     for (const s of seen) expect(s.pad).toHaveLength(200_000);
