@@ -242,9 +242,11 @@ export async function removeCapsule(engine: Engine, name: string, force: boolean
       throw new NovaError('CONFLICT', `capsule ${name} is ${st.state}: stop it first or use --force`, { state: st.state });
     }
     const layout = capsuleLayout(engine.paths, name);
-    await stopLocked(engine, rec, 0).catch(() => undefined);
     const sup = await supervisorPid(layout);
-    if (sup) process.kill(sup, 'SIGKILL');
+    await stopLocked(engine, rec, 0).catch(() => undefined);
+    // The supervisor removes its pidfile just before it exits: wait for the process itself.
+    for (let i = 0; sup && pidAlive(sup) && i < 100; i++) await sleep(20);
+    if (sup && pidAlive(sup)) process.kill(sup, 'SIGKILL');
     await unmountOverlay(engine.runner, layout);
     await releaseNetwork(engine, rec);
     await removeCgroups(rec.id);

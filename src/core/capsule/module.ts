@@ -57,7 +57,7 @@ export const capsuleModule: EngineModule = {
     d.handle('capsule.stats', (input) => capsuleStats(engine, input.name));
     d.handle('capsule.snapshot.create', (input) => createSnapshot(engine, input.name, input.tag));
     d.handle('capsule.snapshot.list', async (input) => ({ items: await listSnapshots(engine, input.name) }));
-    d.handle('capsule.snapshot.restore', (input) => restoreSnapshot(engine, input.name, input.tag));
+    d.handle('capsule.snapshot.restore', (input) => restoreSnapshot(engine, input.name, input.tag, input.timeout));
     d.handle('capsule.snapshot.rm', async (input) => {
       await removeSnapshot(engine, input.name, input.tag);
       return { capsule: input.name, tag: input.tag, removed: true };

@@ -114,7 +114,6 @@ export function buildOciSpec(ctx: SpecContext): Record<string, unknown> {
       env: capsuleEnv(spec, ctx.image, hostname),
       cwd: spec.workdir ?? ctx.image.workdir ?? '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] },
-      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 524288, soft: 1024 }],
       noNewPrivileges: true,
     },
     root: { path: 'rootfs', readonly: spec.read_only },

@@ -97,7 +97,10 @@ async function runOnce() {
   const out = pump(child.stdout, 'stdout');
   const err = pump(child.stderr, 'stderr');
   const r = await Promise.race([exited, spawnError]);
-  await Promise.race([Promise.all([out, err]), sleep(2000)]);
+  // The pipes close when every holder is gone; a daemonized grandchild may keep them open.
+  let drainTimer;
+  await Promise.race([Promise.all([out, err]), new Promise((r) => (drainTimer = setTimeout(r, 2000)))]);
+  clearTimeout(drainTimer);
   clearInterval(watch);
   if (r.error) writeLine('stderr', 'nova: cannot run ' + bin + ': ' + r.error);
   const sig = r.signal ? os.constants.signals[r.signal] : undefined;
@@ -122,6 +125,7 @@ for (;;) {
   restarts++;
   writeLine('stderr', 'nova: restarting (policy ' + cfg.restart + ', restart ' + restarts + ')');
 }
-fs.rmSync(dir + '/supervisor.pid', { force: true });
 fs.closeSync(fd);
+fs.rmSync(dir + '/supervisor.pid', { force: true });
+process.exit(0);
 `;

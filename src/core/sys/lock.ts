@@ -53,6 +53,8 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
       await new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
+        // Re-ref while waiting: an unref'd child lets a one-shot CLI exit mid-await (exit 13).
+        child.ref();
         child.stdin.end();
       });
     },

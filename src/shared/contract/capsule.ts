@@ -160,7 +160,7 @@ export const capsuleProcedures = {
   'capsule.snapshot.list': procedure({ summary: 'Snapshots of a capsule', input: nameInput, output: z.object({ items: z.array(snapshotInfo) }) }),
   'capsule.snapshot.restore': procedure({
     summary: 'Roll the capsule\'s writable layer back to a snapshot (stops and restarts it when running)',
-    input: z.object({ name: resourceName, tag: snapTag }).strict(),
+    input: z.object({ name: resourceName, tag: snapTag, timeout: z.number().min(0).max(3600).default(10) }).strict(),
     output: capsuleInfo,
   }),
   'capsule.snapshot.rm': procedure({

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { NovaError } from '../../../shared/errors.js';
 import type { ImageInfo } from '../../../shared/contract/capsule.js';
@@ -101,6 +101,7 @@ export class ImageStore {
     if (!(await stat(rootfs).catch(() => undefined))) {
       const tmp = `${rootfs}.unpacking`;
       await rm(tmp, { recursive: true, force: true });
+      await mkdir(join(this.root, 'rootfs'), { recursive: true });
       await this.engine.runner.run(['umoci', 'raw', 'unpack', '--image', `${this.layout}:${tag}`, tmp], { timeoutMs: 600_000 });
       await this.engine.runner.run(['mv', '-T', tmp, rootfs]);
     }
