@@ -99,8 +99,15 @@ export async function killAndWait(pid: number, ms = 3000): Promise<void> {
     return;
   }
   const until = Date.now() + ms;
-  while (pidAlive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-  if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+  while ((await running(pid)) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+  if (await running(pid)) process.kill(pid, 'SIGKILL');
+}
+
+/** Alive and not a zombie (a daemon's parent is init, which may reap late in containers). */
+async function running(pid: number): Promise<boolean> {
+  if (!pidAlive(pid)) return false;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return stat !== '' && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
 }
 
 /** dnsmasq processes started from this engine's runtime dir, by network name (for orphan sweeps). */

@@ -82,8 +82,12 @@ export async function setAlias(ctx: NetCtx, name: string, alias: string): Promis
   await ctx.run(['ip', 'link', 'set', 'dev', name, 'alias', alias]);
 }
 
-export async function createBridge(ctx: NetCtx, name: string, alias: string, mtu?: number): Promise<void> {
-  await ctx.run(['ip', 'link', 'add', 'name', name, ...(mtu ? ['mtu', String(mtu)] : []), 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0']);
+/**
+ * The bridge gets a fixed MAC (derived from its name): otherwise it borrows a port's MAC, which
+ * changes when it is recreated and leaves every guest with a stale ARP entry for the gateway.
+ */
+export async function createBridge(ctx: NetCtx, name: string, alias: string, mac: string, mtu?: number): Promise<void> {
+  await ctx.run(['ip', 'link', 'add', 'name', name, 'address', mac, ...(mtu ? ['mtu', String(mtu)] : []), 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0']);
   await setAlias(ctx, name, alias);
 }
 

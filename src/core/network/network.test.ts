@@ -112,6 +112,17 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     await call(engine, 'network.dns.add', { network: nat, record: { name: 'api', ip: `10.213.${o1}.77` } });
     expect(inNs(c2, ['busybox', 'nslookup', 'api', natGw])).toContain(`10.213.${o1}.77`);
 
+    // A VM NIC: a TAP on the bridge, a static DHCP reservation for its MAC, resolvable by name.
+    const vm = await call(engine, 'network.attach', { network: nat, owner: { kind: 'vm', name: 'win11' } });
+    expect(vm.mac).toMatch(/^52:54:00:/);
+    const tap = JSON.parse(sh(['ip', '-n', host, '-d', '-j', 'link', 'show', vm.ifname]))[0] as { master?: string; linkinfo?: { info_kind?: string } };
+    expect([tap.master, tap.linkinfo?.info_kind]).toEqual([nat, 'tun']);
+    expect(readFileSync(join(home.dir, 'run', 'networks', nat, 'dhcp-hosts'), 'utf8')).toContain(`${vm.mac},${vm.ip},win11`);
+    expect(inNs(c2, ['busybox', 'nslookup', 'win11', natGw])).toContain(vm.ip!);
+    await call(engine, 'network.detach', { network: nat, owner: { kind: 'vm', name: 'win11' } });
+    expect(inNs(host, ['ip', 'link', 'show', vm.ifname], { allowFailure: true })).toMatch(/__FAILED__/);
+    expect((await call(engine, 'network.attach', { network: nat, owner: { kind: 'vm', name: 'win11' } })).ip).toBe(vm.ip);
+
     // Masquerade, read back with nft -j.
     const rules = nftJson().nftables.filter((i) => i.rule).map((i) => i.rule!);
     const masq = rules.find((r) => r.comment === `nova:${nat}:masquerade`);
@@ -181,6 +192,8 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     expect(nftJson().nftables.some((i) => i.rule?.comment === `nova:${nat}:masquerade`)).toBe(true);
     expect(sh(['ip', '-n', host, '-j', 'link', 'show', extUp])).toContain(`"master":"${ext}"`);
     // Attachments came back onto the new bridge: names still resolve and the forward still works.
+    const diag = () => [sh(['ip', '-n', host, '-br', 'link']), sh(['ps', '-eo', 'pid,stat,args']).split('\n').filter((l) => l.includes(home.dir)).join('\n')].join('\n');
+    if (inNs(c2, ['busybox', 'nslookup', 'web', natGw], { allowFailure: true }).startsWith('__FAILED__')) console.log('DIAG', diag(), JSON.stringify(await call(e2, 'network.inspect', { name: nat })));
     expect(inNs(c2, ['busybox', 'nslookup', 'web', natGw])).toContain(`10.213.${o1}.`);
     expect(inNs(c2, ['curl', '-s', '--max-time', '4', `http://${natGw}:8080/`])).toBe(`hello-${sfx}\n`);
     await e2.close();
@@ -193,6 +206,7 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
       stdio: 'ignore',
     });
     await until(() => inNs(host, ['ip', '-j', 'link', 'show', name], { allowFailure: true }).includes(name) || child.exitCode !== null, 30_000, 'bridge to appear');
+    expect(child.exitCode).toBe(null); // killed mid-create, not after it finished or failed
     child.kill('SIGKILL');
     await wait(200);
     const e3 = home.engine({ env: env() });
@@ -201,6 +215,7 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     const link = inNs(host, ['ip', '-j', 'link', 'show', name], { allowFailure: true });
     const rules = nftJson().nftables.filter((i) => i.rule?.comment?.startsWith(`nova:${name}:`));
     const procs = sh(['ps', '-eo', 'args']).split('\n').filter((l) => l.includes(`networks/${name}/dnsmasq.pid`) && l.includes(home.dir));
+    console.log(`kill -9 mid-create: state file ${declared ? 'written (converged to Active)' : 'absent (orphans removed)'}`);
     if (declared) {
       expect((await call(e3, 'network.inspect', { name })).state).toBe('Active');
     } else {
@@ -240,7 +255,14 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     for (const name of [nat, iso, ext]) await call(engine, 'network.rm', { name });
     expect(inNs(host, ['ip', '-j', 'link', 'show', nat], { allowFailure: true })).toMatch(/__FAILED__/);
     expect(inNs(host, ['nft', 'list', 'tables'])).not.toContain('nova');
-    expect(existsSync(`/proc/${pid}`)).toBe(false);
+    const cmdline = (() => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8'); // a zombie (late reaping by init) has none
+      } catch {
+        return '';
+      }
+    })();
+    expect(cmdline).toBe('');
     expect((await call(engine, 'network.list', {})).items.filter((n) => [nat, iso, ext].includes(n.name))).toEqual([]);
   });
 

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { NovaError } from '../../shared/errors.js';
 import type { NetworkInfo } from '../../shared/contract/network.js';
 import { networkSpec } from '../../shared/schemas/novafile.js';
@@ -5,7 +7,7 @@ import type { z } from 'zod';
 import { withReverter } from '../sys/reverter.js';
 import type { NetCtx } from './context.js';
 import { dnsmasqPid, needsDnsmasq, startDnsmasq, stopDnsmasq } from './dnsmasq.js';
-import { checkRange, defaultRange, intToIp, overlaps, parseSubnet } from './ipam.js';
+import { checkRange, defaultRange, intToIp, overlaps, parseSubnet, stableMac } from './ipam.js';
 import type { Link } from './links.js';
 import { addAddress, createBridge, deleteLink, listLinks, routes, setMaster, setUp } from './links.js';
 import { readRules } from './nft.js';
@@ -89,7 +91,7 @@ export async function createSwitch(ctx: NetCtx, name: string, specIn: z.input<ty
 
 /** Bridge + address + uplinks/overlay + up. `undo` receives the reversal of each step. */
 export async function bringUpBridge(ctx: NetCtx, n: NetworkState, undo: (fn: () => Promise<void>) => void): Promise<void> {
-  await createBridge(ctx, n.name, aliasFor(ctx, n.name), n.spec.mtu ?? (n.spec.type === 'overlay' ? 1450 : undefined));
+  await createBridge(ctx, n.name, aliasFor(ctx, n.name), stableMac(n.name, `bridge:${n.subnet ?? ''}:${hostIdentity()}`), n.spec.mtu ?? (n.spec.type === 'overlay' ? 1450 : undefined));
   undo(() => deleteLink(ctx, n.name));
   if (n.subnet) await addAddress(ctx, n.name, `${parseSubnet(n.subnet).gateway}/${parseSubnet(n.subnet).prefix}`);
   for (const iface of attachedUplinks(n)) {
@@ -170,3 +172,16 @@ export async function toInfo(ctx: NetCtx, n: NetworkState, view: HostView): Prom
 }
 
 const targetIp = (n: NetworkState, o: { kind: string; name: string }) => n.reservations.find((r) => r.key === `${o.kind}:${o.name}`)?.ip;
+
+let identity: string | undefined;
+/** Distinguishes hosts on one overlay (same switch name, different bridge MACs). */
+function hostIdentity(): string {
+  if (identity === undefined) {
+    try {
+      identity = readFileSync('/etc/machine-id', 'utf8').trim();
+    } catch {
+      identity = hostname();
+    }
+  }
+  return identity;
+}
