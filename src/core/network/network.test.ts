@@ -26,7 +26,7 @@ async function until<T>(fn: () => T | Promise<T>, ms: number, what: string): Pro
 describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
   const sfx = suffix();
   const lab = new NetnsLab();
-  const [o1, o2, o3, o4, o5, o6] = freeOctets(6);
+  const [o1, o2, o3, o4, o5, o6, o7] = freeOctets(7);
   const host = `nvh-${sfx}`;
   const outside = `nvo-${sfx}`;
   const [c1, c2, c3, c4] = ['c1', 'c2', 'c3', 'c4'].map((c) => `nv${c}-${sfx}`) as [string, string, string, string];
@@ -54,6 +54,8 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     lab.link(host, wan, `${hostWanIp}/24`, outside, 'eth0', `${outsideIp}/24`);
     sh(['ip', '-n', host, 'link', 'add', extUp, 'type', 'veth', 'peer', 'name', `${extUp}p`]);
     sh(['ip', '-n', host, 'link', 'set', extUp, 'up']);
+    sh(['ip', '-n', host, 'addr', 'add', `10.213.${o7}.5/24`, 'dev', extUp]);
+    sh(['ip', '-n', host, 'route', 'add', '198.51.100.0/24', 'via', `10.213.${o7}.1`, 'dev', extUp]);
     engine = home.engine({ env: env() });
   });
 
@@ -176,6 +178,9 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
   it('persistence: bridge deleted, table flushed, dnsmasq killed → engine start recreates everything', async () => {
     await call(engine, 'network.create', { name: ext, spec: { profile: 'external', uplink: extUp } });
     expect(sh(['ip', '-n', host, '-j', 'link', 'show', extUp])).toContain(`"master":"${ext}"`);
+    // The uplink's address and routes moved to the bridge (an address on a bridge port is dead).
+    expect(sh(['ip', '-n', host, '-br', 'addr', 'show', ext])).toContain(`10.213.${o7}.5/24`);
+    expect(sh(['ip', '-n', host, 'route', 'show', '198.51.100.0/24'])).toContain(`dev ${ext}`);
     const pid = Number(readFileSync(join(home.dir, 'run', 'networks', nat, 'dnsmasq.pid'), 'utf8'));
     process.kill(pid, 'SIGKILL');
     sh(['ip', '-n', host, 'link', 'del', nat]);
@@ -191,6 +196,7 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     for (const name of [nat, iso, ext]) expect(items.find((n) => n.name === name)).toMatchObject({ state: 'Active' });
     expect(nftJson().nftables.some((i) => i.rule?.comment === `nova:${nat}:masquerade`)).toBe(true);
     expect(sh(['ip', '-n', host, '-j', 'link', 'show', extUp])).toContain(`"master":"${ext}"`);
+    expect(sh(['ip', '-n', host, '-br', 'addr', 'show', ext])).toContain(`10.213.${o7}.5/24`);
     // Attachments came back onto the new bridge: names still resolve and the forward still works.
     const diag = () => [sh(['ip', '-n', host, '-br', 'link']), sh(['ps', '-eo', 'pid,stat,args']).split('\n').filter((l) => l.includes(home.dir)).join('\n')].join('\n');
     if (inNs(c2, ['busybox', 'nslookup', 'web', natGw], { allowFailure: true }).startsWith('__FAILED__')) console.log('DIAG', diag(), JSON.stringify(await call(e2, 'network.inspect', { name: nat })));
@@ -263,6 +269,9 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
       }
     })();
     expect(cmdline).toBe('');
+    // The external switch gave its uplink back, address and route included.
+    expect(sh(['ip', '-n', host, '-br', 'addr', 'show', extUp])).toContain(`10.213.${o7}.5/24`);
+    expect(sh(['ip', '-n', host, 'route', 'show', '198.51.100.0/24'])).toContain(`dev ${extUp}`);
     expect((await call(engine, 'network.list', {})).items.filter((n) => [nat, iso, ext].includes(n.name))).toEqual([]);
   });
 

@@ -9,7 +9,8 @@ import type { NetCtx } from './context.js';
 import { dnsmasqPid, needsDnsmasq, startDnsmasq, stopDnsmasq } from './dnsmasq.js';
 import { checkRange, defaultRange, intToIp, overlaps, parseSubnet, stableMac } from './ipam.js';
 import type { Link } from './links.js';
-import { addAddress, createBridge, deleteLink, listLinks, routes, setMaster, setUp } from './links.js';
+import { addAddress, createBridge, deleteLink, listLinks, routes, setUp } from './links.js';
+import { releaseUplink, takeOverUplink } from './uplink.js';
 import { readRules } from './nft.js';
 import type { LiveRule } from './nft.js';
 import { aliasFor } from './owner.js';
@@ -94,16 +95,12 @@ export async function bringUpBridge(ctx: NetCtx, n: NetworkState, undo: (fn: () 
   await createBridge(ctx, n.name, aliasFor(ctx, n.name), stableMac(n.name, `bridge:${n.subnet ?? ''}:${hostIdentity()}`), n.spec.mtu ?? (n.spec.type === 'overlay' ? 1450 : undefined));
   undo(() => deleteLink(ctx, n.name));
   if (n.subnet) await addAddress(ctx, n.name, `${parseSubnet(n.subnet).gateway}/${parseSubnet(n.subnet).prefix}`);
-  for (const iface of attachedUplinks(n)) {
-    await setMaster(ctx, iface, n.name);
-    await setUp(ctx, iface);
-    undo(async () => void (await ctx.run(['ip', 'link', 'set', 'dev', iface, 'nomaster'], { allowFailure: true })));
-  }
   if (n.spec.type === 'overlay') {
     await createOverlayLink(ctx, n);
     undo(() => removeOverlayLink(ctx, n));
   }
   await setUp(ctx, n.name);
+  for (const iface of attachedUplinks(n)) undo(await takeOverUplink(ctx, n, iface));
 }
 
 /** Host interfaces enslaved to the bridge: the uplink of an external switch plus `interfaces`. */
@@ -114,7 +111,7 @@ export async function removeSwitch(ctx: NetCtx, name: string): Promise<void> {
   if (!n) throw new NovaError('NOT_FOUND', `no network named "${name}" (see \`nova net ls\`)`);
   await stopDnsmasq(ctx, name);
   for (const a of n.attachments) await deleteLink(ctx, a.ifname);
-  for (const iface of attachedUplinks(n)) await ctx.run(['ip', 'link', 'set', 'dev', iface, 'nomaster'], { allowFailure: true });
+  for (const iface of attachedUplinks(n)) await releaseUplink(ctx, n, iface);
   if (n.spec.type === 'overlay') await removeOverlayLink(ctx, n);
   await deleteLink(ctx, name);
   await deleteNetworkFile(ctx, name);
