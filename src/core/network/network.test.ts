@@ -3,7 +3,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { run as runCli } from '../../cli/main.js';
 import type { Engine } from '../engine.js';
 import type { Input, Method, Output } from '../../shared/contract.js';
 import { describeHost, tempHome } from '../../test/host.js';
@@ -113,6 +114,8 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     expect(inNs(c2, ['busybox', 'nslookup', `dhcpc.${nat}.nova`, natGw])).toContain(leased);
     await call(engine, 'network.dns.add', { network: nat, record: { name: 'api', ip: `10.213.${o1}.77` } });
     expect(inNs(c2, ['busybox', 'nslookup', 'api', natGw])).toContain(`10.213.${o1}.77`);
+    await call(engine, 'network.dns.add', { network: nat, record: { name: 'web-http', service: '_http._tcp', port: 80, target: `web.${nat}.nova` } });
+    expect(inNs(c2, ['busybox', 'nslookup', '-type=SRV', `_http._tcp.${nat}.nova`, natGw])).toMatch(new RegExp(`80 web\\.${nat}\\.nova`));
 
     // A VM NIC: a TAP on the bridge, a static DHCP reservation for its MAC, resolvable by name.
     const vm = await call(engine, 'network.attach', { network: nat, owner: { kind: 'vm', name: 'win11' } });
@@ -183,15 +186,22 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     expect(sh(['ip', '-n', host, 'route', 'show', '198.51.100.0/24'])).toContain(`dev ${ext}`);
     const pid = Number(readFileSync(join(home.dir, 'run', 'networks', nat, 'dnsmasq.pid'), 'utf8'));
     process.kill(pid, 'SIGKILL');
+    inNs(host, ['nft', 'flush', 'table', 'ip', 'nova']);
+    await until(async () => (await call(engine, 'network.inspect', { name: nat })).state === 'Degraded', 3000, 'Degraded');
+    expect((await call(engine, 'network.inspect', { name: nat })).reason).toBe('dnsmasq dead; NAT rules missing');
+    const rows = (await call(engine, 'resource.list', { kind: 'network' })).items;
+    expect(rows.find((r) => r.name === nat)).toMatchObject({ kind: 'network', state: 'Degraded', reason: 'dnsmasq dead; NAT rules missing' });
     sh(['ip', '-n', host, 'link', 'del', nat]);
     sh(['ip', '-n', host, 'link', 'del', ext]);
-    inNs(host, ['nft', 'flush', 'table', 'ip', 'nova']);
     // Orphans a kill -9 could leave: a Nova-aliased link and a dnsmasq nothing declares.
     const down = await call(engine, 'network.list', {});
     expect(down.items.find((n) => n.name === nat)).toMatchObject({ state: 'Down', reason: 'bridge missing' });
 
     const e2 = home.engine({ env: env() });
+    const changed: string[] = [];
+    e2.bus.on('notification', (n) => changed.push(n.title));
     await e2.start();
+    expect(changed).toEqual(expect.arrayContaining([`Network ${nat} recreated`, `Network ${ext} recreated`]));
     const items = (await call(e2, 'network.list', {})).items;
     for (const name of [nat, iso, ext]) expect(items.find((n) => n.name === name)).toMatchObject({ state: 'Active' });
     expect(nftJson().nftables.some((i) => i.rule?.comment === `nova:${nat}:masquerade`)).toBe(true);
@@ -273,6 +283,41 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     expect(sh(['ip', '-n', host, '-br', 'addr', 'show', extUp])).toContain(`10.213.${o7}.5/24`);
     expect(sh(['ip', '-n', host, 'route', 'show', '198.51.100.0/24'])).toContain(`dev ${extUp}`);
     expect((await call(engine, 'network.list', {})).items.filter((n) => [nat, iso, ext].includes(n.name))).toEqual([]);
+  });
+
+  it('the spec line through the CLI: missing uplink → clear error, nothing created; existing uplink → done', async () => {
+    const saved = { home: process.env.NOVA_HOME, ns: process.env.NOVA_NETNS };
+    const out: string[] = [];
+    const spyOut = vi.spyOn(process.stdout, 'write').mockImplementation((c) => (out.push(String(c)), true));
+    const spyErr = vi.spyOn(process.stderr, 'write').mockImplementation((c) => (out.push(String(c)), true));
+    process.env.NOVA_HOME = home.dir;
+    process.env.NOVA_NETNS = host;
+    try {
+      const line = 'net create hyperv0 --type bridge --profile nat --uplink enp6s0 --subnet 192.168.220.1/24 --dhcp-range 192.168.220.50-192.168.220.150'.split(' ');
+      expect(await runCli(line)).toBe(1);
+      expect(out.join('')).toMatch(/INVALID_INPUT: uplink "enp6s0" does not exist on this host; pick one of: /);
+      expect(inNs(host, ['ip', 'link', 'show', 'hyperv0'], { allowFailure: true })).toMatch(/__FAILED__/);
+      expect(existsSync(join(home.dir, 'data', 'networks', 'hyperv0.json'))).toBe(false);
+      sh(['ip', '-n', host, 'link', 'add', 'enp6s0', 'type', 'veth', 'peer', 'name', 'enp6s0p']);
+      out.length = 0;
+      expect(await runCli(line)).toBe(0);
+      expect(out.join('')).toContain('Created network hyperv0: bridge/nat 192.168.220.1/24 — Active');
+      out.length = 0;
+      expect(await runCli(['net', 'ls'])).toBe(0);
+      expect(out.join('')).toMatch(/NAME\s+TYPE\s+PROFILE\s+SUBNET\s+STATE\s+ATTACHED\nhyperv0\s+bridge\s+nat\s+192\.168\.220\.1\/24\s+Active\s+0/);
+      const masq = nftJson().nftables.find((i) => i.rule?.comment === 'nova:hyperv0:masquerade');
+      expect(JSON.stringify(masq?.rule?.expr)).toContain('"enp6s0"');
+      out.length = 0;
+      expect(await runCli(['network', 'rm', 'hyperv0'])).toBe(0);
+      expect(inNs(host, ['ip', 'link', 'show', 'hyperv0'], { allowFailure: true })).toMatch(/__FAILED__/);
+    } finally {
+      spyOut.mockRestore();
+      spyErr.mockRestore();
+      for (const [k, v] of [['NOVA_HOME', saved.home], ['NOVA_NETNS', saved.ns]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 
   it('overlay: VXLAN between two namespaces acting as hosts carries ping', async () => {
