@@ -9,7 +9,7 @@
 set -euo pipefail
 
 OUT="${NOVA_TEST_GUEST_DIR:-/var/cache/nova-test/guest}"
-RECIPE=3   # bump when the initramfs layout below changes
+RECIPE=4   # bump when the initramfs layout below changes
 mkdir -p "$OUT"
 exec 9>"$OUT/.lock"
 flock 9
@@ -77,7 +77,7 @@ chmod +x root/init
 # busybox acpid runs ./PWRF/00000080 (relative to -c) for the power button.
 cat > root/etc/acpi/PWRF/00000080 <<'PWR'
 #!/bin/sh
-echo "nova-guest: acpi power button, powering off"
+echo "nova-guest: acpi power button, powering off" > /dev/ttyS0
 sync
 poweroff -f
 PWR

@@ -55,7 +55,7 @@ export function buildVmConfig(vm: VmBuildInput, host: HostFacts): VmConfig {
   add('console', '-device', 'VGA,id=video0', '-vnc', `unix:${kv(vm.layout.vncSocket)},websocket=127.0.0.1:${vm.vncWebsocketPort}`);
   if (!vm.kernel) add('input', '-device', 'qemu-xhci,id=xhci0', '-device', 'usb-tablet,id=tablet0,bus=xhci0.0');
 
-  add('disks', ...vm.disks.flatMap((d, i) => diskArgs(d, i)));
+  add('disks', ...vm.disks.flatMap((d, i) => diskArgs(d, i, vm.disks.slice(0, i).filter((x) => x.bus === 'sata').length)));
   add('cdroms', ...vm.isos.flatMap((iso, i) => cdromArgs(iso, i, vm.disks)));
   if (vm.kernel) {
     const boot = ['-kernel', vm.kernel];
@@ -78,7 +78,7 @@ function cpuArgs(vm: VmBuildInput, host: HostFacts, windows: boolean, gpuLab: bo
   return ['-cpu', model.join(','), '-smp', `${vm.spec.cpu},sockets=1,cores=${vm.spec.cpu},threads=1`];
 }
 
-function diskArgs(d: ResolvedDisk, i: number): string[] {
+function diskArgs(d: ResolvedDisk, i: number, sataIndex: number): string[] {
   const ro = d.readonly ? ',read-only=on' : '';
   const args = [
     '-blockdev', `driver=file,filename=${kv(d.path)},node-name=${d.node}-file,discard=unmap${ro}`,
@@ -87,7 +87,7 @@ function diskArgs(d: ResolvedDisk, i: number): string[] {
   const boot = `bootindex=${i + 1}`;
   if (d.bus === 'virtio') args.push('-device', `virtio-blk-pci,drive=${d.node},id=${d.node}-dev,${boot}`);
   else if (d.bus === 'nvme') args.push('-device', `nvme,drive=${d.node},id=${d.node}-dev,serial=nova${i},${boot}`);
-  else args.push('-device', `ide-hd,drive=${d.node},id=${d.node}-dev,bus=ide.${i},${boot}`);
+  else args.push('-device', `ide-hd,drive=${d.node},id=${d.node}-dev,bus=ide.${sataIndex},${boot}`);
   return args;
 }
 
