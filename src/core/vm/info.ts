@@ -15,7 +15,7 @@ export async function vmInfoOf(ctx: VmContext, rec: VmRecord, opts: { cheap?: bo
   const layout = layoutOf(ctx.paths, rec.name);
   const f = vmFeatures(rec.spec);
   let reason = st.reason;
-  if (!reason && live && accel.kind === 'tcg') reason = `TCG software emulation (slow): ${accel.reason}`;
+  if (!reason && live && accel.kind === 'tcg') reason = /TCG/.test(accel.reason) ? accel.reason : `TCG software emulation: ${accel.reason}`;
   const network = rec.spec.network;
   return {
     name: rec.name,

@@ -94,9 +94,9 @@ export async function migrateVm(ctx: VmContext, name: string, to: string, otherH
           });
           const pid = await livePid(ctx.paths, rec);
           if (pid) await waitForExit(pid, 10_000);
+          await clearRuntime(ctx, rec);
           await writeFile(markerPath(ctx.paths, name, 'migrated'), `${to}\n`);
           await writeFile(markerPath(ctx.paths, name, 'user-stop'), 'migrated\n');
-          await clearRuntime(ctx, rec);
           publish(ctx, name, 'stopped', `migrated to ${to}`);
           return {
             name, to, totalMs: info['total-time'] ?? performance.now() - t0,

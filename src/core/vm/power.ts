@@ -25,7 +25,10 @@ import { writeJsonAtomic } from '../sys/atomic.js';
 export const vmLock = <T>(ctx: VmContext, name: string, fn: () => Promise<T>, holder = 'vm operation') =>
   withLock(lockPath(ctx.paths, 'vm', name), fn, { timeoutMs: 120_000, holder: `${holder} ${name}` });
 
-const setMarker = (ctx: VmContext, name: string, m: Marker, value: string) => writeFile(markerPath(ctx.paths, name, m), `${value}\n`);
+async function setMarker(ctx: VmContext, name: string, m: Marker, value: string): Promise<void> {
+  await mkdir(runtimeDir(ctx.paths, name), { recursive: true, mode: 0o700 });
+  await writeFile(markerPath(ctx.paths, name, m), `${value}\n`);
+}
 const clearMarker = (ctx: VmContext, name: string, m: Marker) => rm(markerPath(ctx.paths, name, m), { force: true });
 
 export function publish(ctx: VmContext, name: string, state: string, reason?: string): void {
