@@ -11,6 +11,7 @@ import { dirs, resolvePaths } from './sys/paths.js';
 import type { NovaPaths } from './sys/paths.js';
 import { createRunner } from './sys/runner.js';
 import type { Runner } from './sys/runner.js';
+import { vmModule } from './vm/module.js';
 
 export interface Clock {
   now(): number;
@@ -55,7 +56,7 @@ export interface Engine {
 }
 
 // Backends add themselves here, one line each.
-const MODULES: EngineModule[] = [networkModule];
+const MODULES: EngineModule[] = [networkModule, vmModule];
 
 /** The composition root: every face (app, CLI, server, tests) builds its engine here. */
 export function createEngine(opts: EngineOptions = {}, modules: EngineModule[] = MODULES): Engine {

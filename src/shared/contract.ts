@@ -8,6 +8,7 @@ import { novafileProcedures } from './contract/novafile.js';
 import { prefsProcedures } from './contract/prefs.js';
 import { resourceProcedures } from './contract/resource.js';
 import { taskProcedures } from './contract/task.js';
+import { vmProcedures } from './contract/vm.js';
 
 export const procedures = {
   ...hostProcedures,
@@ -16,6 +17,7 @@ export const procedures = {
   ...taskProcedures,
   ...prefsProcedures,
   ...networkProcedures,
+  ...vmProcedures,
 };
 
 export type Procedures = typeof procedures;
