@@ -1,4 +1,5 @@
 import { networkModule } from './network/module.js';
+import { capsuleModule } from './capsule/module.js';
 import { installCoreHandlers } from './rpc/handlers/core.js';
 import { EventBus } from './rpc/bus.js';
 import { Dispatcher } from './rpc/dispatcher.js';
@@ -56,7 +57,7 @@ export interface Engine {
 }
 
 // Backends add themselves here, one line each.
-const MODULES: EngineModule[] = [networkModule, vmModule];
+const MODULES: EngineModule[] = [networkModule, vmModule, capsuleModule];
 
 /** The composition root: every face (app, CLI, server, tests) builds its engine here. */
 export function createEngine(opts: EngineOptions = {}, modules: EngineModule[] = MODULES): Engine {

@@ -2,6 +2,7 @@
 // Method names are `noun.verb` so `nova vm start x` maps to `vm.start`. Each backend keeps its
 // procedures in contract/<area>.ts; this file only gathers them.
 import type { z } from 'zod';
+import { capsuleProcedures } from './contract/capsule.js';
 import { hostProcedures } from './contract/host.js';
 import { networkProcedures } from './contract/network.js';
 import { novafileProcedures } from './contract/novafile.js';
@@ -18,6 +19,7 @@ export const procedures = {
   ...prefsProcedures,
   ...networkProcedures,
   ...vmProcedures,
+  ...capsuleProcedures,
 };
 
 export type Procedures = typeof procedures;
