@@ -7,6 +7,8 @@ import { novafileProcedures } from './contract/novafile.js';
 import { prefsProcedures } from './contract/prefs.js';
 import { resourceProcedures } from './contract/resource.js';
 import { taskProcedures } from './contract/task.js';
+import { gpuProcedures } from './contract/gpu.js';
+import { supportProcedures } from './contract/support.js';
 
 export const procedures = {
   ...hostProcedures,
@@ -14,6 +16,8 @@ export const procedures = {
   ...novafileProcedures,
   ...taskProcedures,
   ...prefsProcedures,
+  ...gpuProcedures,
+  ...supportProcedures,
 };
 
 export type Procedures = typeof procedures;

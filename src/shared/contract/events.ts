@@ -32,6 +32,7 @@ export const events = {
     subject: z.string().optional(),
   }),
   'prefs.changed': prefsSchema,
+  'gpu.changed': z.object({ address: z.string(), action: z.enum(['bind', 'unbind', 'reattach', 'reset']), driver: z.string().optional(), ok: z.boolean() }),
 } as const;
 
 export type EventName = keyof typeof events;
