@@ -10,6 +10,7 @@ import { dirs, resolvePaths } from './sys/paths.js';
 import type { NovaPaths } from './sys/paths.js';
 import { createRunner } from './sys/runner.js';
 import { gpuModule } from './gpu/module.js';
+import { supportModule } from './support/module.js';
 import type { Runner } from './sys/runner.js';
 
 export interface Clock {
@@ -55,7 +56,7 @@ export interface Engine {
 }
 
 // Backends add themselves here, one line each.
-const MODULES: EngineModule[] = [gpuModule];
+const MODULES: EngineModule[] = [gpuModule, supportModule];
 
 /** The composition root: every face (app, CLI, server, tests) builds its engine here. */
 export function createEngine(opts: EngineOptions = {}, modules: EngineModule[] = MODULES): Engine {
