@@ -1,6 +1,8 @@
 import type { CliContext } from '../context.js';
 import { registerCoreCommands } from './core.js';
 import { registerServeCommand } from './serve.js';
+import { registerGpuCommands } from './gpu.js';
+import { registerSupportCommands } from './support.js';
 
 // Each area adds its commands here, one line each.
-export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [registerCoreCommands, registerServeCommand];
+export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [registerCoreCommands, registerServeCommand, registerGpuCommands, registerSupportCommands];

@@ -92,7 +92,7 @@ export async function buildBundle(engine: Engine, input: BundleInput): Promise<B
     const call = <M extends Parameters<typeof engine.dispatcher.invoke>[0]>(m: M, i: unknown) => engine.dispatcher.invoke(m, i);
     await putJson('host/info.json', await attempt('host.info', () => engine.host.info()));
     await putJson('host/metrics.json', await hostMetrics());
-    await put('host/cmdline.txt', scrubText(await readFile('/proc/cmdline', 'utf8').catch(() => 'unreadable\n'), scrub));
+    await put('host/cmdline.txt', scrubText(await readFile(join(engine.sysfsRoot, '..', 'proc', 'cmdline'), 'utf8').catch(() => 'unreadable\n'), scrub));
     await put('host/modules.txt', scrubText(await readFile('/proc/modules', 'utf8').catch(() => 'unreadable\n'), scrub));
     const dmesg = await engine.runner.run(['dmesg', '--ctime'], { allowFailure: true, timeoutMs: 5000 }).catch(() => undefined);
     if (dmesg && dmesg.exitCode === 0) {

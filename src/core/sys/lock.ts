@@ -53,6 +53,9 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
       await new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
+        // Keep the process alive until the lock is really gone: unref'd, a one-shot CLI would
+        // exit mid-release (exit code 13, unsettled top-level await).
+        child.ref();
         child.stdin.end();
       });
     },
