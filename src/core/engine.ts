@@ -11,6 +11,8 @@ import { ResourceRegistry } from './resources/registry.js';
 import { dirs, resolvePaths } from './sys/paths.js';
 import type { NovaPaths } from './sys/paths.js';
 import { createRunner } from './sys/runner.js';
+import { gpuModule } from './gpu/module.js';
+import { supportModule } from './support/module.js';
 import type { Runner } from './sys/runner.js';
 import { vmModule } from './vm/module.js';
 
@@ -57,7 +59,7 @@ export interface Engine {
 }
 
 // Backends add themselves here, one line each.
-const MODULES: EngineModule[] = [networkModule, vmModule, capsuleModule];
+const MODULES: EngineModule[] = [networkModule, vmModule, capsuleModule, gpuModule, supportModule];
 
 /** The composition root: every face (app, CLI, server, tests) builds its engine here. */
 export function createEngine(opts: EngineOptions = {}, modules: EngineModule[] = MODULES): Engine {

@@ -10,6 +10,8 @@ import { prefsProcedures } from './contract/prefs.js';
 import { resourceProcedures } from './contract/resource.js';
 import { taskProcedures } from './contract/task.js';
 import { vmProcedures } from './contract/vm.js';
+import { gpuProcedures } from './contract/gpu.js';
+import { supportProcedures } from './contract/support.js';
 
 export const procedures = {
   ...hostProcedures,
@@ -20,6 +22,8 @@ export const procedures = {
   ...networkProcedures,
   ...vmProcedures,
   ...capsuleProcedures,
+  ...gpuProcedures,
+  ...supportProcedures,
 };
 
 export type Procedures = typeof procedures;

@@ -4,6 +4,8 @@ import { registerCoreCommands } from './core.js';
 import { registerServeCommand } from './serve.js';
 import { registerNetCommands } from './net.js';
 import { registerVmCommands } from './vm.js';
+import { registerGpuCommands } from './gpu.js';
+import { registerSupportCommands } from './support.js';
 
 // Each area adds its commands here, one line each.
-export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [registerCoreCommands, registerServeCommand, registerNetCommands, registerVmCommands, registerCapsuleCommands];
+export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [registerCoreCommands, registerServeCommand, registerNetCommands, registerVmCommands, registerCapsuleCommands, registerGpuCommands, registerSupportCommands];
