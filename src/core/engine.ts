@@ -1,4 +1,5 @@
 import { installCoreHandlers } from './rpc/handlers/core.js';
+import { novafileModule } from './novafile/module.js';
 import { EventBus } from './rpc/bus.js';
 import { Dispatcher } from './rpc/dispatcher.js';
 import { TaskRegistry } from './rpc/tasks.js';
@@ -54,7 +55,7 @@ export interface Engine {
 }
 
 // Backends add themselves here, one line each.
-const MODULES: EngineModule[] = [];
+const MODULES: EngineModule[] = [novafileModule];
 
 /** The composition root: every face (app, CLI, server, tests) builds its engine here. */
 export function createEngine(opts: EngineOptions = {}, modules: EngineModule[] = MODULES): Engine {

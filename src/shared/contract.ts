@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import { hostProcedures } from './contract/host.js';
 import { novafileProcedures } from './contract/novafile.js';
+import { novafileApplyProcedures } from './contract/novafile-apply.js';
 import { prefsProcedures } from './contract/prefs.js';
 import { resourceProcedures } from './contract/resource.js';
 import { taskProcedures } from './contract/task.js';
@@ -12,6 +13,7 @@ export const procedures = {
   ...hostProcedures,
   ...resourceProcedures,
   ...novafileProcedures,
+  ...novafileApplyProcedures,
   ...taskProcedures,
   ...prefsProcedures,
 };

@@ -52,6 +52,8 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
       released = true;
       await new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
+        // Keep the event loop alive until flock exits, or an awaited release() never settles.
+        child.ref();
         child.once('exit', () => resolve());
         child.stdin.end();
       });
