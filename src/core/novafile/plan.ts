@@ -156,7 +156,7 @@ export function planProject(input: PlanInput): ProjectPlan {
     create: count('create'), update: count('update'), replace: count('replace'), start: count('start'),
     delete: count('delete'), noop: count('noop'), blocked: list.filter((c) => c.blocked).length,
   };
-  errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  errors.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
   return {
     file: input.file,
     project,
