@@ -1,3 +1,4 @@
+import { networkModule } from './network/module.js';
 import { installCoreHandlers } from './rpc/handlers/core.js';
 import { novafileModule } from './novafile/module.js';
 import { EventBus } from './rpc/bus.js';
@@ -55,7 +56,7 @@ export interface Engine {
 }
 
 // Backends add themselves here, one line each.
-const MODULES: EngineModule[] = [novafileModule];
+const MODULES: EngineModule[] = [networkModule, novafileModule];
 
 /** The composition root: every face (app, CLI, server, tests) builds its engine here. */
 export function createEngine(opts: EngineOptions = {}, modules: EngineModule[] = MODULES): Engine {

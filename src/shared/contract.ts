@@ -3,6 +3,7 @@
 // procedures in contract/<area>.ts; this file only gathers them.
 import type { z } from 'zod';
 import { hostProcedures } from './contract/host.js';
+import { networkProcedures } from './contract/network.js';
 import { novafileProcedures } from './contract/novafile.js';
 import { novafileApplyProcedures } from './contract/novafile-apply.js';
 import { prefsProcedures } from './contract/prefs.js';
@@ -16,6 +17,7 @@ export const procedures = {
   ...novafileApplyProcedures,
   ...taskProcedures,
   ...prefsProcedures,
+  ...networkProcedures,
 };
 
 export type Procedures = typeof procedures;

@@ -1,7 +1,8 @@
 import type { CliContext } from '../context.js';
 import { registerCoreCommands } from './core.js';
 import { registerServeCommand } from './serve.js';
+import { registerNetCommands } from './net.js';
 import { registerNovafileCommands } from './novafile.js';
 
 // Each area adds its commands here, one line each.
-export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [registerCoreCommands, registerServeCommand, registerNovafileCommands];
+export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [registerCoreCommands, registerServeCommand, registerNetCommands, registerNovafileCommands];
