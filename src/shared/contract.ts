@@ -6,6 +6,7 @@ import { capsuleProcedures } from './contract/capsule.js';
 import { hostProcedures } from './contract/host.js';
 import { networkProcedures } from './contract/network.js';
 import { novafileProcedures } from './contract/novafile.js';
+import { novafileApplyProcedures } from './contract/novafile-apply.js';
 import { prefsProcedures } from './contract/prefs.js';
 import { resourceProcedures } from './contract/resource.js';
 import { taskProcedures } from './contract/task.js';
@@ -17,6 +18,7 @@ export const procedures = {
   ...hostProcedures,
   ...resourceProcedures,
   ...novafileProcedures,
+  ...novafileApplyProcedures,
   ...taskProcedures,
   ...prefsProcedures,
   ...networkProcedures,

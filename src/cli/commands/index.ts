@@ -6,6 +6,7 @@ import { registerNetCommands } from './net.js';
 import { registerVmCommands } from './vm.js';
 import { registerGpuCommands } from './gpu.js';
 import { registerSupportCommands } from './support.js';
+import { registerNovafileCommands } from './novafile.js';
 
 // Each area adds its commands here, one line each.
-export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [registerCoreCommands, registerServeCommand, registerNetCommands, registerVmCommands, registerCapsuleCommands, registerGpuCommands, registerSupportCommands];
+export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [registerCoreCommands, registerServeCommand, registerNetCommands, registerVmCommands, registerCapsuleCommands, registerGpuCommands, registerSupportCommands, registerNovafileCommands];
