@@ -30,7 +30,8 @@ export interface AttachResult {
   ip?: string;
   gateway?: string;
   prefix?: number;
-  dns?: string;
+  dns?: string[];
+  domain?: string;
   peer?: string;
 }
 
@@ -58,7 +59,7 @@ export async function attach(ctx: NetCtx, input: AttachInput): Promise<AttachRes
     ifname: owner.kind === 'vm' ? tapName(n.name, key) : vethName(n.name, key),
     mac: res.mac,
     ...(res.ip && s ? { ip: res.ip, prefix: s.prefix, gateway: s.gateway } : {}),
-    ...(s && n.spec.dns ? { dns: s.gateway } : {}),
+    ...(s && n.spec.dns ? { dns: [s.gateway], domain: n.domain } : {}),
     ...(owner.kind === 'capsule' ? { peer: input.peer ?? 'eth0' } : {}),
   };
   const existing = n.attachments.find((a) => ownerKey(a.owner) === key);

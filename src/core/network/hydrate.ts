@@ -5,7 +5,7 @@ import { ownerKey, parseSubnet } from './ipam.js';
 import { addAddress, createTap, deleteLink, listLinks, setMaster, setUp } from './links.js';
 import type { Link } from './links.js';
 import { aliasFor, parseAlias } from './owner.js';
-import { applyForwarding, applyNft, ownerMarker } from './apply.js';
+import { applyForwarding, applyNft, hostFacts, ownerMarker } from './apply.js';
 import { repairOverlay } from './overlay.js';
 import { attachedUplinks, bringUpBridge } from './switches.js';
 import { loadAll, saveNetwork } from './store.js';
@@ -54,8 +54,9 @@ export async function hydrate(ctx: NetCtx): Promise<HydrateReport> {
       report.recreated.push(n.name);
     } else if (await repairBridge(ctx, n, before, byName)) report.repaired.push(n.name);
     if (await repairAttachments(ctx, n, byName)) report.repaired.push(`${n.name} attachments`);
-    await applyForwarding(ctx, n);
   }
+  const facts = await hostFacts(ctx);
+  for (const n of nets) await applyForwarding(ctx, n, facts);
 
   // 3. Rules: one rebuild from the declarations (drops undeclared rules, restores missing ones).
   if (nets.length || (await exists(ownerMarker(ctx)))) await applyNft(ctx, nets);

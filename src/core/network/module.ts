@@ -11,7 +11,8 @@ import { addForwards, removeForward } from './forwards.js';
 import { hydrate } from './hydrate.js';
 import { InterfaceMonitor } from './monitor.js';
 import { createSwitch, hostView, removeSwitch, toInfo } from './switches.js';
-import { loadAll, saveNetwork } from './store.js';
+import { loadAll, loadNetwork, saveNetwork } from './store.js';
+import type { NetworkInfo } from '../../shared/contract/network.js';
 import { targetOf } from './apply.js';
 
 // The network area: handlers for the contract, rows for `nova ls`, hydrate + monitoring at
@@ -25,23 +26,27 @@ export const networkModule: EngineModule = {
     const ctx = netCtx(engine);
     const d = engine.dispatcher;
     const locked = <T>(holder: string, fn: () => Promise<T>) => withLock(lockPath(engine.paths, 'network', 'all'), fn, { holder, timeoutMs: 60_000 });
-    const changed = async (name: string) => {
-      const n = (await loadAll(ctx)).find((x) => x.name === name);
+    const publish = (info: NetworkInfo) => {
+      const st = { name: info.name, state: info.state, ...(info.reason ? { reason: info.reason } : {}) };
+      engine.bus.emit('network.state', st);
+      engine.bus.emit('resource.changed', { kind: 'network', ...st });
+      return info;
+    };
+    /** Derives the switch's state once, publishes it and returns it. */
+    const changed = async (name: string): Promise<NetworkInfo | undefined> => {
+      const n = await loadNetwork(ctx, name);
       if (!n) {
         engine.bus.emit('resource.changed', { kind: 'network', name, state: 'Deleted' });
-        return;
+        return undefined;
       }
-      const info = await toInfo(ctx, n, await hostView(ctx));
-      engine.bus.emit('network.state', { name, state: info.state, ...(info.reason ? { reason: info.reason } : {}) });
-      engine.bus.emit('resource.changed', { kind: 'network', name, state: info.state, ...(info.reason ? { reason: info.reason } : {}) });
+      return publish(await toInfo(ctx, n, await hostView(ctx)));
     };
     const monitor = new InterfaceMonitor(ctx, { get: () => engine.prefs.get(), set: (k, v) => engine.prefs.set(k, v) }, async () => (await loadAll(ctx)).map((n) => n.name));
     monitors.set(engine, monitor);
 
     d.handle('network.create', async (i) => {
       const n = await locked(`network.create ${i.name}`, () => createSwitch(ctx, i.name, i.spec, i.project));
-      await changed(i.name);
-      return toInfo(ctx, n, await hostView(ctx));
+      return publish(await toInfo(ctx, n, await hostView(ctx)));
     });
     d.handle('network.inspect', async (i) => toInfo(ctx, await requireNetwork(ctx, i.name), await hostView(ctx)));
     d.handle('network.list', async (i) => ({ items: await listInfos(ctx, i.project) }));
@@ -52,7 +57,7 @@ export const networkModule: EngineModule = {
     });
     d.handle('network.hydrate', async () => {
       const r = await locked('network.hydrate', () => hydrate(ctx));
-      for (const n of await loadAll(ctx)) await changed(n.name);
+      for (const info of await listInfos(ctx)) publish(info);
       return r;
     });
     d.handle('network.attach', async (i) => {

@@ -14,7 +14,7 @@ import { releaseUplink, takeOverUplink } from './uplink.js';
 import { readRules } from './nft.js';
 import type { LiveRule } from './nft.js';
 import { aliasFor } from './owner.js';
-import { applyForwarding, applyNft, profileOf, rulesFor } from './apply.js';
+import { applyForwarding, applyNft, factsFrom, profileOf, rulesFor } from './apply.js';
 import { checkOverlayDriver, createOverlayLink, overlayProblems, removeOverlayLink } from './overlay.js';
 import type { NetworkState } from './store.js';
 import { deleteNetworkFile, loadAll, loadNetwork, saveNetwork } from './store.js';
@@ -24,7 +24,9 @@ import { deleteNetworkFile, loadAll, loadNetwork, saveNetwork } from './store.js
 const invalid = (field: string, message: string) => new NovaError('INVALID_INPUT', message, { field });
 
 /** Checks everything that can be checked before touching the host; returns the effective addressing. */
-export async function plan(ctx: NetCtx, name: string, specIn: z.input<typeof networkSpec>, links: Link[]): Promise<Pick<NetworkState, 'spec' | 'subnet' | 'dhcpRange' | 'domain'>> {
+type HostRoute = { dst: string; dev?: string };
+
+export async function plan(ctx: NetCtx, name: string, specIn: z.input<typeof networkSpec>, links: Link[], hostRoutes: HostRoute[]): Promise<Pick<NetworkState, 'spec' | 'subnet' | 'dhcpRange' | 'domain'>> {
   const spec = networkSpec.parse(specIn);
   if (spec.type === 'overlay') await checkOverlayDriver(ctx, spec);
   const profile = spec.profile ?? (spec.type === 'overlay' ? 'isolated' : 'nat');
@@ -37,7 +39,7 @@ export async function plan(ctx: NetCtx, name: string, specIn: z.input<typeof net
   if (names.includes(name)) throw new NovaError('CONFLICT', `an interface named "${name}" already exists on this host: choose another network name`, { field: 'name' });
   const others = (await loadAll(ctx)).filter((n) => n.subnet);
   let subnet = spec.subnet;
-  if (!subnet && profile !== 'external') subnet = await freeSubnet(ctx, others);
+  if (!subnet && profile !== 'external') subnet = freeSubnet(others, hostRoutes);
   let dhcpRange: string | undefined;
   if (subnet) {
     const s = parseSubnet(subnet);
@@ -46,7 +48,7 @@ export async function plan(ctx: NetCtx, name: string, specIn: z.input<typeof net
     }
     const clash = others.find((o) => overlaps(parseSubnet(o.subnet!), s));
     if (clash) throw invalid('subnet', `subnet ${subnet} overlaps network "${clash.name}" (${clash.subnet}): pick a free range such as 10.213.x.1/24`);
-    for (const r of await routes(ctx)) {
+    for (const r of hostRoutes) {
       if (!r.dst || r.dst === 'default' || !r.dst.includes('/')) continue;
       if (overlaps(parseSubnet(r.dst), s)) throw invalid('subnet', `subnet ${subnet} overlaps the host route ${r.dst} on ${r.dev}: pick a free range`);
     }
@@ -58,8 +60,8 @@ export async function plan(ctx: NetCtx, name: string, specIn: z.input<typeof net
   return { spec, ...(subnet ? { subnet } : {}), ...(dhcpRange ? { dhcpRange } : {}), domain: spec.domain ?? `${name}.nova` };
 }
 
-async function freeSubnet(ctx: NetCtx, others: NetworkState[]): Promise<string> {
-  const taken = [...others.map((o) => parseSubnet(o.subnet!)), ...(await routes(ctx)).filter((r) => r.dst?.includes('/')).map((r) => parseSubnet(r.dst))];
+function freeSubnet(others: NetworkState[], hostRoutes: HostRoute[]): string {
+  const taken = [...others.map((o) => parseSubnet(o.subnet!)), ...hostRoutes.filter((r) => r.dst?.includes('/')).map((r) => parseSubnet(r.dst))];
   for (let i = 100; i < 255; i++) {
     const cand = `192.168.${i}.1/24`;
     if (!taken.some((t) => overlaps(t, parseSubnet(cand)))) return cand;
@@ -70,8 +72,8 @@ async function freeSubnet(ctx: NetCtx, others: NetworkState[]): Promise<string> 
 /** Creates the bridge (or overlay), addresses, forwarding, rules and dnsmasq; all undone on failure. */
 export async function createSwitch(ctx: NetCtx, name: string, specIn: z.input<typeof networkSpec>, project?: string): Promise<NetworkState> {
   if (await loadNetwork(ctx, name)) throw new NovaError('CONFLICT', `network "${name}" already exists: \`nova net rm ${name}\` first or pick another name`);
-  const links = await listLinks(ctx);
-  const planned = await plan(ctx, name, specIn, links);
+  const [links, hostRoutes] = await Promise.all([listLinks(ctx), routes(ctx)]);
+  const planned = await plan(ctx, name, specIn, links, hostRoutes);
   const state: NetworkState = { version: 1, name, ...(project ? { project } : {}), createdAt: ctx.now(), ...planned, reservations: [], attachments: [], forwards: [], records: [] };
   return withReverter(async (r) => {
     await bringUpBridge(ctx, state, (undo) => r.add(undo));
@@ -80,7 +82,7 @@ export async function createSwitch(ctx: NetCtx, name: string, specIn: z.input<ty
       await deleteNetworkFile(ctx, name);
       await applyNft(ctx);
     }, 'state');
-    await applyForwarding(ctx, state);
+    await applyForwarding(ctx, state, factsFrom(links, hostRoutes));
     await applyNft(ctx);
     if (needsDnsmasq(state)) {
       await startDnsmasq(ctx, state);

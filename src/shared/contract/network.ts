@@ -139,7 +139,10 @@ export const networkProcedures = {
       ip: z.string().optional(),
       gateway: z.string().optional(),
       prefix: z.number().optional(),
-      dns: z.string().optional(),
+      /** Nameservers for the guest's resolv.conf (the switch's dnsmasq). */
+      dns: z.array(z.string()).optional(),
+      /** Search domain matching `dns`. */
+      domain: z.string().optional(),
       peer: z.string().optional(),
     }),
   }),
