@@ -55,8 +55,10 @@ export async function hydrate(ctx: NetCtx): Promise<HydrateReport> {
     } else if (await repairBridge(ctx, n, before, byName)) report.repaired.push(n.name);
     if (await repairAttachments(ctx, n, byName)) report.repaired.push(`${n.name} attachments`);
   }
-  const facts = await hostFacts(ctx);
-  for (const n of nets) await applyForwarding(ctx, n, facts);
+  if (nets.length) {
+    const facts = await hostFacts(ctx);
+    for (const n of nets) await applyForwarding(ctx, n, facts);
+  }
 
   // 3. Rules: one rebuild from the declarations (drops undeclared rules, restores missing ones).
   if (nets.length || (await exists(ownerMarker(ctx)))) await applyNft(ctx, nets);

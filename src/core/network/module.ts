@@ -25,7 +25,13 @@ export const networkModule: EngineModule = {
   install(engine) {
     const ctx = netCtx(engine);
     const d = engine.dispatcher;
-    const locked = <T>(holder: string, fn: () => Promise<T>) => withLock(lockPath(engine.paths, 'network', 'all'), fn, { holder, timeoutMs: 60_000 });
+    // Every change goes through here: root first (with a clear fix), then the one network lock.
+    const locked = <T>(holder: string, fn: () => Promise<T>) => {
+      if (process.getuid?.() !== 0) {
+        throw new NovaError('PERMISSION', `${holder} changes host networking (bridges, nftables, dnsmasq) and needs root: run it with sudo, or through \`nova serve\` running as root`);
+      }
+      return withLock(lockPath(engine.paths, 'network', 'all'), fn, { holder, timeoutMs: 60_000 });
+    };
     const publish = (info: NetworkInfo) => {
       const st = { name: info.name, state: info.state, ...(info.reason ? { reason: info.reason } : {}) };
       engine.bus.emit('network.state', st);
@@ -111,7 +117,7 @@ export const networkModule: EngineModule = {
       const statics = n.reservations.filter((r) => r.ip).map((r) => ({ mac: r.mac, ip: r.ip!, hostname: r.hostname, static: true }));
       return { items: [...statics, ...dynamic.filter((l) => !statics.some((s) => s.ip === l.ip)).map((l) => ({ ...l, static: false }))] };
     });
-    d.handle('network.capture.start', (i) => startCapture(ctx, i));
+    d.handle('network.capture.start', (i) => locked(`network.capture.start ${i.network}`, () => startCapture(ctx, i)));
     d.handle('network.capture.stop', (i) => stopCapture(ctx, i.id));
     d.handle('network.capture.list', async (i) => ({ dir: ctx.capturesDir, items: await listCaptures(ctx, i.network) }));
     d.handle('network.capture.rm', async (i) => {
