@@ -52,6 +52,14 @@ export async function applyNft(ctx: NetCtx, nets?: NetworkState[]): Promise<void
 export async function applyForwarding(ctx: NetCtx, n: NetworkState, facts: HostFacts): Promise<void> {
   if (profileOf(n) !== 'nat' || !n.subnet) return;
   await sysctl(ctx, `net.ipv4.conf.${n.name}.forwarding`, '1');
+  // Forwards must answer on 127.0.0.1 too: let loopback-sourced DNAT traffic leave via the bridge
+  // (it is masqueraded to the gateway address by the "localhost" rule).
+  if (n.forwards.length) await sysctl(ctx, `net.ipv4.conf.${n.name}.route_localnet`, '1');
   const eg = n.spec.uplink ?? facts.defaultDev;
   if (eg && eg !== n.name && facts.links.has(eg)) await sysctl(ctx, `net.ipv4.conf.${eg.replace(/\./g, '/')}.forwarding`, '1');
+}
+
+/** After forwards change: the sysctls that depend on them (one switch). */
+export async function applyForwardingFor(ctx: NetCtx, n: NetworkState): Promise<void> {
+  await applyForwarding(ctx, n, await hostFacts(ctx));
 }

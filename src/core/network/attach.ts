@@ -7,9 +7,9 @@ import { allocate, ownerKey, parseSubnet, stableMac } from './ipam.js';
 import { createTap, createVeth, deleteLink, getLink, setMaster, setUp } from './links.js';
 import { aliasFor, tapName, vethName, vethPeerTmp } from './owner.js';
 import { applyNft, profileOf } from './apply.js';
-import { addForwards } from './forwards.js';
+import { addForwards, checkForwards } from './forwards.js';
 import type { AttachmentState, NetworkState } from './store.js';
-import { loadNetwork, saveNetwork } from './store.js';
+import { loadAll, loadNetwork, saveNetwork } from './store.js';
 
 // Attachments: a TAP per VM NIC (QEMU opens it with script=no), a veth per capsule whose peer is
 // moved into the capsule's netns and given its static IPAM address. Re-attaching the same owner
@@ -45,6 +45,7 @@ export async function attach(ctx: NetCtx, input: AttachInput): Promise<AttachRes
   const n = await requireNetwork(ctx, input.network);
   const { owner } = input;
   const key = ownerKey(owner);
+  checkForwards(await loadAll(ctx), n, owner, input.ports);
   if (owner.kind === 'capsule' && !input.netns) throw new NovaError('INVALID_INPUT', 'netns is required for a capsule: pass the path of its network namespace (e.g. /proc/<pid>/ns/net)', { field: 'netns' });
   if (owner.kind === 'vm' && input.netns) throw new NovaError('INVALID_INPUT', 'netns is only for capsules; a VM gets a TAP', { field: 'netns' });
   const s = n.subnet ? parseSubnet(n.subnet) : undefined;

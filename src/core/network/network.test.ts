@@ -144,6 +144,11 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     expect(curl(host, hostWanIp)).toBe(`hello-${sfx}\n`);
     expect(curl(outside, hostWanIp)).toBe(`hello-${sfx}\n`);
     expect(curl(c2, natGw)).toBe(`hello-${sfx}\n`);
+    expect(curl(host, '127.0.0.1')).toBe(`hello-${sfx}\n`);
+    // A second owner asking for the same host port is refused before anything is created.
+    const links = inNs(host, ['ip', '-br', 'link']);
+    expect(await codeOf(call(engine, 'network.attach', { network: nat, owner: { kind: 'capsule', name: 'web2' }, netns: `/run/netns/${c3}`, ports: ['8080:8080'] }))).toMatch(/^CONFLICT: host port 8080 is already forwarded to capsule "web"/);
+    expect(inNs(host, ['ip', '-br', 'link'])).toBe(links);
     expect(inNs(host, ['sysctl', '-n', 'net.ipv4.ip_forward']).trim()).toBe('0');
     const fw = await call(engine, 'network.forward.list', { network: nat });
     expect(fw.items).toEqual([expect.objectContaining({ port: '8080:80', target: web.ip })]);

@@ -25,6 +25,7 @@ describe('nft ruleset as data', () => {
       'forward nova:lab0:return',
       'forward nova:lab0:dnat',
       'forward nova:lab0:guard',
+      'postrouting nova:lab0:localhost',
       'prerouting nova:lab0:fwd:vm:web:8080/tcp',
       'output nova:lab0:fwd:vm:web:8080/tcp',
       'forward nova:iso0:isolate-out',
