@@ -10,7 +10,7 @@ import { needsDnsmasq, readLeases, reloadDnsmasq } from './dnsmasq.js';
 import { addForwards, removeForward } from './forwards.js';
 import { hydrate } from './hydrate.js';
 import { InterfaceMonitor } from './monitor.js';
-import { createSwitch, hostView, removeSwitch, toInfo } from './switches.js';
+import { createSwitch, hostView, removeSwitch, toInfo, updateSwitch } from './switches.js';
 import { loadAll, loadNetwork, saveNetwork } from './store.js';
 import type { NetworkInfo } from '../../shared/contract/network.js';
 import { targetOf } from './apply.js';
@@ -52,6 +52,10 @@ export const networkModule: EngineModule = {
 
     d.handle('network.create', async (i) => {
       const n = await locked(`network.create ${i.name}`, () => createSwitch(ctx, i.name, i.spec, i.project));
+      return publish(await toInfo(ctx, n, await hostView(ctx)));
+    });
+    d.handle('network.update', async (i) => {
+      const n = await locked(`network.update ${i.name}`, () => updateSwitch(ctx, i.name, i.spec, i.project));
       return publish(await toInfo(ctx, n, await hostView(ctx)));
     });
     d.handle('network.inspect', async (i) => toInfo(ctx, await requireNetwork(ctx, i.name), await hostView(ctx)));

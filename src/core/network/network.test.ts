@@ -162,8 +162,15 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     expect(inNs(c4, ['busybox', 'ping', '-c', '1', '-W', '1', outsideIp], { allowFailure: true })).toMatch(/__FAILED__|100% packet loss/);
     expect(await codeOf(call(engine, 'network.forward.add', { network: iso, owner: { kind: 'capsule', name: 'lonely' }, port: '9090:80' }))).toMatch(/INVALID_INPUT.*need profile = "nat"/);
     expect(a.ip).toBeTruthy();
+    // In-place update (the NovaFile planner's path): the range changes, dnsmasq follows, the capsule stays.
+    const updated = await call(engine, 'network.update', { name: iso, spec: { profile: 'isolated', subnet: `10.213.${o2}.1/24`, dhcp_range: `10.213.${o2}.200-10.213.${o2}.210` } });
+    expect(updated.dhcpRange).toBe(`10.213.${o2}.200-10.213.${o2}.210`);
+    const dnsmasqArgs = sh(['ps', '-eo', 'args']).split('\n').find((l) => l.includes(`--interface=${iso} `))!;
+    expect(dnsmasqArgs).toContain(`--dhcp-range=10.213.${o2}.200,10.213.${o2}.210,`);
+    expect(await codeOf(call(engine, 'network.update', { name: iso, spec: { profile: 'isolated', subnet: `10.213.${o5}.1/24` } }))).toMatch(/^INVALID_INPUT: subnet cannot change in place/);
     const info = await call(engine, 'network.inspect', { name: iso });
     expect(info.state).toBe('Active');
+    expect(info.attachments).toEqual([expect.objectContaining({ ip: a.ip, attached: true })]);
   });
 
   it('capture: a ping is in the pcap and capture ls reads it', async () => {

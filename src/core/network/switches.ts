@@ -6,7 +6,7 @@ import { networkSpec } from '../../shared/schemas/novafile.js';
 import type { z } from 'zod';
 import { withReverter } from '../sys/reverter.js';
 import type { NetCtx } from './context.js';
-import { dnsmasqPid, needsDnsmasq, startDnsmasq, stopDnsmasq } from './dnsmasq.js';
+import { dnsmasqPid, needsDnsmasq, reloadDnsmasq, startDnsmasq, stopDnsmasq } from './dnsmasq.js';
 import { checkRange, defaultRange, intToIp, overlaps, parseSubnet, stableMac } from './ipam.js';
 import type { Link } from './links.js';
 import { addAddress, createBridge, deleteLink, listLinks, routes, setUp } from './links.js';
@@ -183,4 +183,31 @@ function hostIdentity(): string {
     }
   }
   return identity;
+}
+
+/** Fields `network.update` changes in place; any other difference needs a new switch. */
+export const UPDATABLE = ['dns', 'domain', 'dhcp_range'] as const;
+
+export async function updateSwitch(ctx: NetCtx, name: string, specIn: z.input<typeof networkSpec>, project?: string): Promise<NetworkState> {
+  const n = await loadNetwork(ctx, name);
+  if (!n) throw new NovaError('NOT_FOUND', `no network named "${name}" (see \`nova net ls\`)`);
+  const spec = networkSpec.parse(specIn);
+  const fixed = Object.keys({ ...n.spec, ...spec }).filter((k) => !(UPDATABLE as readonly string[]).includes(k));
+  const changed = fixed.filter((k) => JSON.stringify((n.spec as Record<string, unknown>)[k]) !== JSON.stringify((spec as Record<string, unknown>)[k]));
+  if (changed.length) {
+    throw new NovaError('INVALID_INPUT', `${changed.join(', ')} cannot change in place (only ${UPDATABLE.join(', ')}): remove and recreate network "${name}"`, { field: changed[0] });
+  }
+  if (spec.dhcp_range !== undefined) {
+    if (!n.subnet) throw invalid('dhcp_range', 'dhcp_range needs subnet = "192.168.220.1/24" (the bridge address)');
+    checkRange(parseSubnet(n.subnet), spec.dhcp_range);
+  }
+  const before = needsDnsmasq(n);
+  n.spec = spec;
+  n.domain = spec.domain ?? `${name}.nova`;
+  if (spec.dhcp_range) n.dhcpRange = spec.dhcp_range;
+  if (project !== undefined) n.project = project;
+  await saveNetwork(ctx, n);
+  if (needsDnsmasq(n)) await reloadDnsmasq(ctx, n);
+  else if (before) await stopDnsmasq(ctx, name);
+  return n;
 }

@@ -108,6 +108,11 @@ export const networkProcedures = {
     input: z.object({ name: networkName, spec: networkSpec, project: z.string().optional() }).strict(),
     output: networkInfo,
   }),
+  'network.update': procedure({
+    summary: 'Change dns, domain or dhcp_range of a switch in place (attachments stay up)',
+    input: z.object({ name: networkName, spec: networkSpec, project: z.string().optional() }).strict(),
+    output: networkInfo,
+  }),
   'network.inspect': procedure({ summary: 'One switch with its state derived from the host', input: byName, output: networkInfo }),
   'network.list': procedure({
     summary: 'All switches with their state',
