@@ -1,10 +1,9 @@
 // Networks against the real thing: bridges, veths, nftables, dnsmasq, busybox clients and tcpdump,
 // all inside namespaces this file creates (the engine runs with NOVA_NETNS, its own nft table).
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { run as runCli } from '../../cli/main.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Engine } from '../engine.js';
 import type { Input, Method, Output } from '../../shared/contract.js';
 import { describeHost, tempHome } from '../../test/host.js';
@@ -298,38 +297,28 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
   });
 
   it('the spec line through the CLI: missing uplink → clear error, nothing created; existing uplink → done', async () => {
-    const saved = { home: process.env.NOVA_HOME, ns: process.env.NOVA_NETNS };
-    const out: string[] = [];
-    const spyOut = vi.spyOn(process.stdout, 'write').mockImplementation((c) => (out.push(String(c)), true));
-    const spyErr = vi.spyOn(process.stderr, 'write').mockImplementation((c) => (out.push(String(c)), true));
-    process.env.NOVA_HOME = home.dir;
-    process.env.NOVA_NETNS = host;
-    try {
-      const line = 'net create hyperv0 --type bridge --profile nat --uplink enp6s0 --subnet 192.168.220.1/24 --dhcp-range 192.168.220.50-192.168.220.150'.split(' ');
-      expect(await runCli(line)).toBe(1);
-      expect(out.join('')).toMatch(/INVALID_INPUT: uplink "enp6s0" does not exist on this host; pick one of: /);
-      expect(inNs(host, ['ip', 'link', 'show', 'hyperv0'], { allowFailure: true })).toMatch(/__FAILED__/);
-      expect(existsSync(join(home.dir, 'data', 'networks', 'hyperv0.json'))).toBe(false);
-      sh(['ip', '-n', host, 'link', 'add', 'enp6s0', 'type', 'veth', 'peer', 'name', 'enp6s0p']);
-      out.length = 0;
-      expect(await runCli(line)).toBe(0);
-      expect(out.join('')).toContain('Created network hyperv0: bridge/nat 192.168.220.1/24 — Active');
-      out.length = 0;
-      expect(await runCli(['net', 'ls'])).toBe(0);
-      expect(out.join('')).toMatch(/NAME\s+TYPE\s+PROFILE\s+SUBNET\s+STATE\s+ATTACHED\nhyperv0\s+bridge\s+nat\s+192\.168\.220\.1\/24\s+Active\s+0/);
-      const masq = nftJson().nftables.find((i) => i.rule?.comment === 'nova:hyperv0:masquerade');
-      expect(JSON.stringify(masq?.rule?.expr)).toContain('"enp6s0"');
-      out.length = 0;
-      expect(await runCli(['network', 'rm', 'hyperv0'])).toBe(0);
-      expect(inNs(host, ['ip', 'link', 'show', 'hyperv0'], { allowFailure: true })).toMatch(/__FAILED__/);
-    } finally {
-      spyOut.mockRestore();
-      spyErr.mockRestore();
-      for (const [k, v] of [['NOVA_HOME', saved.home], ['NOVA_NETNS', saved.ns]] as const) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-    }
+    // The real `nova` binary (src/core must not import the CLI), running from source.
+    const nova = (args: string[]) =>
+      new Promise<{ code: number; out: string }>((resolve) => {
+        execFile(process.execPath, ['bin/nova.mjs', ...args], { env: { ...env(), NOVA_FROM_SOURCE: '1' }, timeout: 60_000 }, (err, stdout, stderr) =>
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` }),
+        );
+      });
+    const line = 'net create hyperv0 --type bridge --profile nat --uplink enp6s0 --subnet 192.168.220.1/24 --dhcp-range 192.168.220.50-192.168.220.150'.split(' ');
+    const missing = await nova(line);
+    expect(missing.code).toBe(1);
+    expect(missing.out).toMatch(/INVALID_INPUT: uplink "enp6s0" does not exist on this host; pick one of: /);
+    expect(inNs(host, ['ip', 'link', 'show', 'hyperv0'], { allowFailure: true })).toMatch(/__FAILED__/);
+    expect(existsSync(join(home.dir, 'data', 'networks', 'hyperv0.json'))).toBe(false);
+    sh(['ip', '-n', host, 'link', 'add', 'enp6s0', 'type', 'veth', 'peer', 'name', 'enp6s0p']);
+    const done = await nova(line);
+    expect(done).toEqual({ code: 0, out: 'Created network hyperv0: bridge/nat 192.168.220.1/24 — Active\n' });
+    const ls = await nova(['net', 'ls']);
+    expect(ls.out).toMatch(/NAME\s+TYPE\s+PROFILE\s+SUBNET\s+STATE\s+ATTACHED\nhyperv0\s+bridge\s+nat\s+192\.168\.220\.1\/24\s+Active\s+0/);
+    const masq = nftJson().nftables.find((i) => i.rule?.comment === 'nova:hyperv0:masquerade');
+    expect(JSON.stringify(masq?.rule?.expr)).toContain('"enp6s0"');
+    await call(engine, 'network.rm', { name: 'hyperv0' });
+    expect(inNs(host, ['ip', 'link', 'show', 'hyperv0'], { allowFailure: true })).toMatch(/__FAILED__/);
   });
 
   it('overlay: VXLAN between two namespaces acting as hosts carries ping', async () => {
