@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import { NovaError } from '../../shared/errors.js';
 import type { NetworkOwner } from '../../shared/contract/network.js';
 import { withReverter } from '../sys/reverter.js';
@@ -48,6 +49,9 @@ export async function attach(ctx: NetCtx, input: AttachInput): Promise<AttachRes
   checkForwards(await loadAll(ctx), n, owner, input.ports);
   if (owner.kind === 'capsule' && !input.netns) throw new NovaError('INVALID_INPUT', 'netns is required for a capsule: pass the path of its network namespace (e.g. /proc/<pid>/ns/net)', { field: 'netns' });
   if (owner.kind === 'vm' && input.netns) throw new NovaError('INVALID_INPUT', 'netns is only for capsules; a VM gets a TAP', { field: 'netns' });
+  if (input.netns && !(await access(input.netns).then(() => true, () => false))) {
+    throw new NovaError('INVALID_INPUT', `netns ${input.netns} does not exist: create the namespace first (ip netns add NAME → /run/netns/NAME)`, { field: 'netns' });
+  }
   const s = n.subnet ? parseSubnet(n.subnet) : undefined;
   let res = n.reservations.find((r) => r.key === key);
   if (!res) {

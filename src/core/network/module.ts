@@ -152,11 +152,37 @@ export const networkModule: EngineModule = {
       for (const name of r.recreated) engine.bus.emit('notification', { level: 'info', title: `Network ${name} recreated`, body: `The bridge ${name} was missing and has been recreated.`, subject: name });
     }
     await monitors.get(engine)?.start();
+    watchers.set(engine, watchStates(engine, ctx));
   },
   async close(engine) {
     monitors.get(engine)?.stop();
+    const w = watchers.get(engine);
+    if (w) clearInterval(w);
   },
 };
+
+const watchers = new WeakMap<Engine, NodeJS.Timeout>();
+
+/** While the engine runs (app, `nova serve`): publish state changes that happen behind Nova's back. */
+function watchStates(engine: Engine, ctx: NetCtx): NodeJS.Timeout {
+  const last = new Map<string, string>();
+  const tick = async () => {
+    for (const info of await listInfos(ctx)) {
+      const key = `${info.state}|${info.reason ?? ''}`;
+      if (last.has(info.name) && last.get(info.name) !== key) {
+        const st = { name: info.name, state: info.state, ...(info.reason ? { reason: info.reason } : {}) };
+        engine.bus.emit('network.state', st);
+        engine.bus.emit('resource.changed', { kind: 'network', ...st });
+        if (info.state !== 'Active') engine.bus.emit('notification', { level: 'warning', title: `Network ${info.name} is ${info.state}`, body: info.reason ?? '', subject: info.name });
+      }
+      last.set(info.name, key);
+    }
+  };
+  void tick().catch(() => undefined);
+  const t = setInterval(() => void tick().catch(() => undefined), 15_000);
+  t.unref();
+  return t;
+}
 
 async function listInfos(ctx: NetCtx, project?: string) {
   const nets = (await loadAll(ctx)).filter((n) => !project || n.project === project);
