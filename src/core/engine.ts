@@ -9,6 +9,7 @@ import { ResourceRegistry } from './resources/registry.js';
 import { dirs, resolvePaths } from './sys/paths.js';
 import type { NovaPaths } from './sys/paths.js';
 import { createRunner } from './sys/runner.js';
+import { systemModule } from './system/module.js';
 import type { Runner } from './sys/runner.js';
 
 export interface Clock {
@@ -54,7 +55,9 @@ export interface Engine {
 }
 
 // Backends add themselves here, one line each.
-const MODULES: EngineModule[] = [];
+const MODULES: EngineModule[] = [
+  systemModule,
+];
 
 /** The composition root: every face (app, CLI, server, tests) builds its engine here. */
 export function createEngine(opts: EngineOptions = {}, modules: EngineModule[] = MODULES): Engine {

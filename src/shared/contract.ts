@@ -7,6 +7,7 @@ import { novafileProcedures } from './contract/novafile.js';
 import { prefsProcedures } from './contract/prefs.js';
 import { resourceProcedures } from './contract/resource.js';
 import { taskProcedures } from './contract/task.js';
+import { systemProcedures } from './contract/system.js';
 
 export const procedures = {
   ...hostProcedures,
@@ -14,6 +15,7 @@ export const procedures = {
   ...novafileProcedures,
   ...taskProcedures,
   ...prefsProcedures,
+  ...systemProcedures,
 };
 
 export type Procedures = typeof procedures;
