@@ -29,6 +29,7 @@ describe('window options', () => {
       spellcheck: false,
       enableWebSQL: false,
       experimentalFeatures: false,
+      disableBlinkFeatures: 'Auxclick',
     });
     expect(o.show).toBe(false);
   });
