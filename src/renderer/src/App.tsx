@@ -1,44 +1,52 @@
-import { useEffect, useMemo, useState } from 'react';
-import type { HostInfo } from '../../shared/contract/host.js';
-import { createBridge } from './bridge';
-import type { ConnectionState } from './bridge';
+import { useEffect } from 'react';
+import { ConfirmDialog } from './components/ConfirmDialog';
+import { PromptDialog } from './components/PromptDialog';
+import { Sidebar } from './components/Sidebar';
+import { StaleBanner } from './components/StaleBanner';
+import { StatusBar } from './components/StatusBar';
+import { Toaster } from './components/Toaster';
+import { wireEvents } from './lib/wire';
+import { useShortcuts } from './lib/useShortcuts';
+import { useNav } from './stores/nav';
+import { CapsulesView } from './views/CapsulesView';
+import { CapturesView } from './views/CapturesView';
+import { DashboardView } from './views/DashboardView';
+import { GpuBoard } from './views/GpuBoard';
+import { NetworksView } from './views/NetworksView';
+import { SettingsView } from './views/SettingsView';
+import { TopologyView } from './views/TopologyView';
+import { VmsView } from './views/VmsView';
 
-/** Spine placeholder: proves the bridge end to end by showing host.info. The real UI is issue #7. */
+const VIEW_COMPONENTS = {
+  dashboard: DashboardView,
+  vms: VmsView,
+  capsules: CapsulesView,
+  networks: NetworksView,
+  topology: TopologyView,
+  gpus: GpuBoard,
+  captures: CapturesView,
+  settings: SettingsView,
+} as const;
+
+/** The shell: navigation, the current view, status bar, toasts and the confirmation dialog. */
 export function App() {
-  const [conn, setConn] = useState<ConnectionState>('connecting');
-  const bridge = useMemo(() => createBridge(setConn), []);
-  const [info, setInfo] = useState<HostInfo>();
-  const [error, setError] = useState<string>();
-
-  useEffect(() => {
-    bridge.call('host.info', {}).then(setInfo, (e: Error) => setError(e.message));
-  }, [bridge]);
-
+  const view = useNav((s) => s.view);
+  useEffect(() => wireEvents(), []);
+  useShortcuts();
+  const View = VIEW_COMPONENTS[view];
   return (
-    <main className="shell">
-      <header>
-        <h1>Nova</h1>
-        <span className={`conn conn-${conn}`} data-testid="connection">{conn}</span>
-      </header>
-      {error && <p role="alert" className="error">{error}</p>}
-      {!info && !error && <p>Probing this host…</p>}
-      {info && (
-        <section aria-label="Host" data-testid="host-info">
-          <h2>{info.hostname}</h2>
-          <dl>
-            <dt>System</dt>
-            <dd>{info.os.name}, kernel {info.kernel}</dd>
-            <dt>Accelerator</dt>
-            <dd data-testid="accelerator" className={info.accelerator.kind === 'kvm' ? '' : 'warn'}>
-              {info.accelerator.kind.toUpperCase()} — {info.accelerator.reason}
-            </dd>
-            <dt>Cgroups</dt>
-            <dd>{info.cgroup.layout}</dd>
-            <dt>CPUs</dt>
-            <dd>{info.cpus}</dd>
-          </dl>
-        </section>
-      )}
-    </main>
+    <div className="app">
+      <Sidebar />
+      <div className="main-column">
+        <StaleBanner />
+        <main className="view" data-testid={`view-${view}`}>
+          <View />
+        </main>
+        <StatusBar />
+      </div>
+      <Toaster />
+      <ConfirmDialog />
+      <PromptDialog />
+    </div>
   );
 }

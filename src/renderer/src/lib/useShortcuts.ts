@@ -1,0 +1,20 @@
+import { useEffect } from 'react';
+import { useNav, VIEWS } from '../stores/nav';
+
+/** Alt+1…8 open the views from anywhere (also inside inputs: Alt is not typing). */
+export function useShortcuts(): void {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey || e.metaKey) return;
+      const n = Number(e.key);
+      const v = Number.isInteger(n) && n >= 1 ? VIEWS[n - 1] : undefined;
+      if (!v) return;
+      e.preventDefault();
+      useNav.getState().go(v.id);
+      // Move focus to the view heading so screen readers and Tab start there.
+      requestAnimationFrame(() => document.querySelector<HTMLElement>('main h1')?.focus());
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+}
