@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { ConfirmDialog } from './components/ConfirmDialog';
 import { PromptDialog } from './components/PromptDialog';
 import { Sidebar } from './components/Sidebar';
@@ -8,14 +8,16 @@ import { Toaster } from './components/Toaster';
 import { wireEvents } from './lib/wire';
 import { useShortcuts } from './lib/useShortcuts';
 import { useNav } from './stores/nav';
-import { CapsulesView } from './views/CapsulesView';
-import { CapturesView } from './views/CapturesView';
 import { DashboardView } from './views/DashboardView';
-import { GpuBoard } from './views/GpuBoard';
-import { NetworksView } from './views/NetworksView';
-import { SettingsView } from './views/SettingsView';
-import { TopologyView } from './views/TopologyView';
-import { VmsView } from './views/VmsView';
+
+// The dashboard paints first; other views (charts, topology, noVNC) load when opened.
+const VmsView = lazy(() => import('./views/VmsView').then((m) => ({ default: m.VmsView })));
+const CapsulesView = lazy(() => import('./views/CapsulesView').then((m) => ({ default: m.CapsulesView })));
+const NetworksView = lazy(() => import('./views/NetworksView').then((m) => ({ default: m.NetworksView })));
+const TopologyView = lazy(() => import('./views/TopologyView').then((m) => ({ default: m.TopologyView })));
+const GpuBoard = lazy(() => import('./views/GpuBoard').then((m) => ({ default: m.GpuBoard })));
+const CapturesView = lazy(() => import('./views/CapturesView').then((m) => ({ default: m.CapturesView })));
+const SettingsView = lazy(() => import('./views/SettingsView').then((m) => ({ default: m.SettingsView })));
 
 const VIEW_COMPONENTS = {
   dashboard: DashboardView,
@@ -40,7 +42,9 @@ export function App() {
       <div className="main-column">
         <StaleBanner />
         <main className="view" data-testid={`view-${view}`}>
-          <View />
+          <Suspense fallback={<p className="muted">Loading view…</p>}>
+            <View />
+          </Suspense>
         </main>
         <StatusBar />
       </div>

@@ -25,15 +25,31 @@ function normBadge(v: unknown): Badge {
   return s ? 'Action Needed' : 'OK';
 }
 
+/** Short text for a fact; nested records become "k v · k v", empty ones are skipped. */
+function factText(v: unknown): string | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (Array.isArray(v)) return v.length ? v.map((x) => (typeof x === 'object' && x ? (str((x as Record<string, unknown>).address) ?? str((x as Record<string, unknown>).name) ?? JSON.stringify(x)) : String(x))).join(', ') : undefined;
+  if (typeof v === 'object') {
+    const parts = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined && x !== null && typeof x !== 'object').map(([k, x]) => `${k} ${String(x)}`);
+    return parts.length ? parts.join(' · ') : undefined;
+  }
+  return String(v);
+}
+
 export function normalizeGpu(raw: Record<string, unknown>, localHost: string): GpuCardData {
   const diag = (raw.diagnostics ?? raw.diagnosis ?? {}) as Record<string, unknown>;
-  const rawReasons = (diag.reasons ?? raw.reasons ?? diag.findings ?? []) as unknown[];
+  // gpu.list carries `checks` ({title, status ok|info|warn|fail, reason, fix}); only problems are reasons.
+  const checks = (Array.isArray(raw.checks) ? raw.checks : []) as Record<string, unknown>[];
+  const fromChecks = checks
+    .filter((c) => c.status === 'warn' || c.status === 'fail')
+    .map((c) => ({ reason: `${str(c.title) ?? str(c.id) ?? 'check'}: ${str(c.reason) ?? ''}`, fix: c.fix }));
+  const rawReasons = (checks.length ? fromChecks : (diag.reasons ?? raw.reasons ?? diag.findings ?? [])) as unknown[];
   const vendorObj = raw.vendor && typeof raw.vendor === 'object' ? (raw.vendor as Record<string, unknown>) : undefined;
   const facts: [string, string][] = [];
   for (const [k, v] of Object.entries(raw)) {
-    if (['diagnostics', 'reasons', 'badge', 'status'].includes(k)) continue;
-    if (v === undefined || v === null || typeof v === 'object') continue;
-    facts.push([k, String(v)]);
+    if (['diagnostics', 'reasons', 'badge', 'status', 'checks', 'name', 'address'].includes(k)) continue;
+    const text = factText(v);
+    if (text) facts.push([k, text]);
   }
   return {
     address: str(raw.address) ?? str(raw.pci) ?? str(raw.id) ?? '?',

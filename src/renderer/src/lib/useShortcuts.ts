@@ -10,9 +10,8 @@ export function useShortcuts(): void {
       const v = Number.isInteger(n) && n >= 1 ? VIEWS[n - 1] : undefined;
       if (!v) return;
       e.preventDefault();
-      useNav.getState().go(v.id);
-      // Move focus to the view heading so screen readers and Tab start there.
-      requestAnimationFrame(() => document.querySelector<HTMLElement>('main h1')?.focus());
+      // The view's heading takes focus once rendered (views load lazily), so Tab starts there.
+      useNav.getState().go(v.id, undefined, { focus: true });
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);

@@ -21,7 +21,10 @@ export interface Detail {
 interface NavStore {
   view: ViewId;
   detail?: Detail;
-  go(view: ViewId, detail?: Detail): void;
+  /** Set by keyboard navigation: the next view header takes focus once it has rendered. */
+  wantFocus: boolean;
+  go(view: ViewId, detail?: Detail, opts?: { focus?: boolean }): void;
+  focusTaken(): void;
 }
 
 const KEY = 'nova.view';
@@ -37,12 +40,14 @@ const initialView = (): ViewId => {
 
 export const useNav = create<NavStore>((set) => ({
   view: initialView(),
-  go: (view, detail) => {
+  wantFocus: false,
+  focusTaken: () => set({ wantFocus: false }),
+  go: (view, detail, opts) => {
     try {
       sessionStorage.setItem(KEY, view);
     } catch {
       /* no storage */
     }
-    set({ view, detail });
+    set({ view, detail, wantFocus: Boolean(opts?.focus) });
   },
 }));

@@ -50,15 +50,19 @@ export function GpuBoard() {
   const toggleExpand = (addr: string) => void setPref('expandedCards', expanded.includes(addr) ? expanded.filter((a) => a !== addr) : [...expanded, addr]);
   const toggleSelect = (addr: string) => setSelected((s) => { const n = new Set(s); if (n.has(addr)) n.delete(addr); else n.add(addr); return n; });
 
+  /** One call for the selection; one toast per device with what happened to it. */
   const bulk = async (method: string, past: string) => {
+    const addresses = [...selected];
     setBusy(true);
-    for (const address of selected) {
-      try {
-        await call(method, { address });
-        toast('success', `${address} ${past}`);
-      } catch (e) {
-        toast('error', `${address}: ${method} failed`, isMissingBackend(e, method) ? `${method} is not available in this build` : errorText(e));
-      }
+    try {
+      const out = await call<{ results?: { address: string; ok: boolean; message: string; error?: { message: string; fix?: string } }[] }>(method, { addresses });
+      const results = out.results ?? addresses.map((address) => ({ address, ok: true, message: past }));
+      for (const r of results)
+        if (r.ok) toast('success', `${r.address} ${past}`, r.message);
+        else toast('error', `${r.address}: ${method} failed`, [r.error?.message ?? r.message, r.error?.fix].filter(Boolean).join(' — '));
+    } catch (e) {
+      const why = isMissingBackend(e, method) ? `${method} is not available in this build` : errorText(e);
+      for (const address of addresses) toast('error', `${address}: ${method} failed`, why);
     }
     setBusy(false);
     load();
