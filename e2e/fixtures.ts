@@ -1,17 +1,9 @@
 import { test as base, expect, chromium } from '@playwright/test';
 import type { Page } from '@playwright/test';
 
-// Debian's Chromium as a Wayland client of the weston started in global-setup (RECIPES.md flags).
-export const CHROMIUM_ARGS = [
-  '--ozone-platform=wayland',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-];
+import { CHROMIUM_ARGS } from './chromium-args';
+
+export { CHROMIUM_ARGS };
 
 export const e2eEnv = () => {
   const need = (k: string) => {
