@@ -1,3 +1,4 @@
+import { networkModule } from './network/module.js';
 import { installCoreHandlers } from './rpc/handlers/core.js';
 import { EventBus } from './rpc/bus.js';
 import { Dispatcher } from './rpc/dispatcher.js';
@@ -54,7 +55,7 @@ export interface Engine {
 }
 
 // Backends add themselves here, one line each.
-const MODULES: EngineModule[] = [];
+const MODULES: EngineModule[] = [networkModule];
 
 /** The composition root: every face (app, CLI, server, tests) builds its engine here. */
 export function createEngine(opts: EngineOptions = {}, modules: EngineModule[] = MODULES): Engine {

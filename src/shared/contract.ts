@@ -3,6 +3,7 @@
 // procedures in contract/<area>.ts; this file only gathers them.
 import type { z } from 'zod';
 import { hostProcedures } from './contract/host.js';
+import { networkProcedures } from './contract/network.js';
 import { novafileProcedures } from './contract/novafile.js';
 import { prefsProcedures } from './contract/prefs.js';
 import { resourceProcedures } from './contract/resource.js';
@@ -14,6 +15,7 @@ export const procedures = {
   ...novafileProcedures,
   ...taskProcedures,
   ...prefsProcedures,
+  ...networkProcedures,
 };
 
 export type Procedures = typeof procedures;

@@ -32,6 +32,8 @@ export const events = {
     subject: z.string().optional(),
   }),
   'prefs.changed': prefsSchema,
+  'interface.offline': z.object({ interface: z.string(), at: z.number(), reason: z.string() }),
+  'interface.online': z.object({ interface: z.string(), at: z.number() }),
 } as const;
 
 export type EventName = keyof typeof events;
