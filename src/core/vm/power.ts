@@ -16,11 +16,11 @@ import { checkFiles } from './files.js';
 import { cont, queryStatus, quit, stop as qmpStop, systemPowerdown, systemReset } from './qmp/commands.js';
 import { withQmp } from './qmp/protocol.js';
 import { ensureVarsFile, freeLoopbackPort, killVerified, launchQemu, startSwtpm, stopSwtpm, waitForExit } from './process.js';
-import { deriveState, livePid, markerPath } from './state.js';
+import { deriveState, livePid, markerPath, processState } from './state.js';
+import type { DerivedState } from './state.js';
 import type { Marker } from './state.js';
-import { layoutOf, loadRecord, resolveDisks, resolveIsos, runtimeDir, absolutize } from './store.js';
+import { layoutOf, loadRecord, resolveDisks, resolveIsos, runtimeDir, absolutize, writeRuntime } from './store.js';
 import type { RuntimeInfo, VmRecord } from './store.js';
-import { writeJsonAtomic } from '../sys/atomic.js';
 
 export const vmLock = <T>(ctx: VmContext, name: string, fn: () => Promise<T>, holder = 'vm operation') =>
   withLock(lockPath(ctx.paths, 'vm', name), fn, { timeoutMs: 120_000, holder: `${holder} ${name}` });
@@ -44,9 +44,11 @@ export function swtpmPaths(ctx: VmContext, name: string) {
 /** Removes what a dead QEMU left behind (stale pidfile, sockets, swtpm). */
 export async function clearRuntime(ctx: VmContext, rec: VmRecord): Promise<void> {
   const l = layoutOf(ctx.paths, rec.name);
-  await stopSwtpm(swtpmPaths(ctx, rec.name));
-  for (const f of [l.pidfile, l.qmp, l.qmpEvents, l.vncSocket, l.runtimeInfo]) await rm(f, { force: true });
-  await clearMarker(ctx, rec.name, 'stopping');
+  await Promise.all([
+    stopSwtpm(swtpmPaths(ctx, rec.name)),
+    ...[l.pidfile, l.qmp, l.qmpEvents, l.vncSocket, l.runtimeInfo].map((f) => rm(f, { force: true })),
+    clearMarker(ctx, rec.name, 'stopping'),
+  ]);
 }
 
 async function resolveNic(ctx: VmContext, rec: VmRecord): Promise<ResolvedNic> {
@@ -74,25 +76,24 @@ export interface StartOptions {
   incoming?: string;
 }
 
-export async function startVm(ctx: VmContext, name: string, opts: StartOptions = {}): Promise<void> {
-  await vmLock(ctx, name, async () => {
+/** Starts QEMU and returns the state QMP reported (so callers need no second round trip). */
+export async function startVm(ctx: VmContext, name: string, opts: StartOptions = {}): Promise<DerivedState> {
+  return vmLock(ctx, name, async () => {
     const rec = await loadRecord(ctx.paths, name);
-    const cur = await deriveState(ctx.paths, rec);
+    const cur = await processState(ctx.paths, rec);
     if (cur.state === 'running' || cur.state === 'paused' || cur.state === 'starting' || cur.state === 'shutting-down') {
       throw new NovaError('CONFLICT', `VM ${name} is already ${cur.state}${cur.pid ? ` (pid ${cur.pid})` : ''}`);
     }
-    await checkFiles(rec);
-    const accel = await ctx.accelerator();
+    const [, accel] = await Promise.all([checkFiles(rec), ctx.accelerator()]);
     if (accel.kind === 'none') throw new NovaError('HOST_UNSUPPORTED', `cannot run VMs here: ${accel.reason}`);
+    await mkdir(runtimeDir(ctx.paths, name), { recursive: true, mode: 0o700 });
     await clearRuntime(ctx, rec);
     const layout = layoutOf(ctx.paths, name);
-    await mkdir(runtimeDir(ctx.paths, name), { recursive: true, mode: 0o700 });
-    await setMarker(ctx, name, 'starting', String(process.pid));
-    await clearMarker(ctx, name, 'user-stop');
-    await clearMarker(ctx, name, 'migrated');
+    await Promise.all([setMarker(ctx, name, 'starting', String(process.pid)), clearMarker(ctx, name, 'user-stop'), clearMarker(ctx, name, 'migrated')]);
     publish(ctx, name, 'starting');
+    let started: DerivedState;
     try {
-      await withReverter(async (r) => {
+      started = await withReverter(async (r) => {
         const f = vmFeatures(rec.spec);
         const ovmf = ovmfFiles();
         if (f.uefi) await ensureVarsFile(layout.varsFile, f.secureBoot ? ovmf.msVars : ovmf.vars);
@@ -118,23 +119,24 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
           nic: nic.kind === 'tap' ? { kind: 'tap', network: nic.network, ifname: nic.ifname } : { kind: nic.kind },
           ...(opts.incoming ? { incoming: opts.incoming } : {}),
         };
-        await writeJsonAtomic(layout.runtimeInfo, info);
         const pid = await launchQemu(ctx.runner, argv, layout.pidfile);
         r.add(async () => {
           await killVerified(pid, ['qemu-system', rec.uuid]);
           await waitForExit(pid, 5000);
           await rm(layout.pidfile, { force: true });
         }, 'kill qemu');
-        await writeJsonAtomic(layout.runtimeInfo, { ...info, pid });
-        const st = await withQmp(layout.qmp, queryStatus);
+        const [st] = await Promise.all([withQmp(layout.qmp, queryStatus), writeRuntime(ctx.paths, name, { ...info, pid })]);
         const expected = opts.incoming ? 'inmigrate' : 'running';
         if (st.status !== expected) throw new NovaError('INTERNAL', `QEMU started but reports "${st.status}" instead of "${expected}"`);
+        return opts.incoming
+          ? { state: 'starting' as const, pid, qmpStatus: st.status, reason: 'waiting for an incoming live migration' }
+          : { state: 'running' as const, pid, qmpStatus: st.status };
       });
     } finally {
       await clearMarker(ctx, name, 'starting');
     }
-    const after = await deriveState(ctx.paths, rec);
-    publish(ctx, name, after.state, after.reason);
+    publish(ctx, name, started.state, started.reason);
+    return started;
   }, 'start');
 }
 

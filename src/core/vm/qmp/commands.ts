@@ -97,3 +97,16 @@ export const queryTpm = (q: QmpProtocol) => q.execute<TpmInfo[]>('query-tpm');
 export const hmp = (q: QmpProtocol, commandLine: string) => q.execute<string>('human-monitor-command', { 'command-line': commandLine });
 
 export const screendump = (q: QmpProtocol, filename: string) => q.execute('screendump', { filename, format: 'png' });
+
+export interface QmpSnapshot {
+  name: string;
+  'vm-state-size': number;
+  'date-sec': number;
+  'vm-clock-sec': number;
+}
+
+/** Internal snapshots per block node, straight from the running QEMU (no qemu-img spawn). */
+export async function nodeSnapshots(q: QmpProtocol): Promise<Map<string, QmpSnapshot[]>> {
+  const nodes = await q.execute<{ 'node-name': string; image: { snapshots?: QmpSnapshot[] } }[]>('query-named-block-nodes', { flat: true });
+  return new Map(nodes.map((n) => [n['node-name'], n.image.snapshots ?? []]));
+}
