@@ -43,6 +43,7 @@ export function vmContext(engine: Engine): VmContext {
     accelerator,
     call: (method, input) => engine.dispatcher.invoke(method, input),
     has: (method) => engine.dispatcher.has(method),
+    ...(engine.env.NOVA_NETNS ? { netns: engine.env.NOVA_NETNS } : {}),
   };
 }
 

@@ -58,17 +58,33 @@ async function resolveNic(ctx: VmContext, rec: VmRecord): Promise<ResolvedNic> {
   if (!ctx.has('network.attach')) {
     throw new NovaError('HOST_UNSUPPORTED', `VM ${rec.name}: network = "${net}" needs the networks backend (network.attach), which this build lacks; use network = "user" for now`);
   }
-  const att = (await ctx.call('network.attach', { network: net, owner: { kind: 'vm', name: rec.name }, mac: rec.mac })) as { ifname: string; mac: string };
+  const att = (await ctx.call('network.attach', { network: net, owner: { kind: 'vm', name: rec.name }, mac: rec.mac, ports: rec.spec.ports })) as { ifname: string; mac: string };
   return { kind: 'tap', ifname: att.ifname, mac: att.mac || rec.mac, network: net };
 }
 
-async function resolveVfio(ctx: VmContext, rec: VmRecord): Promise<string[]> {
-  if (!rec.spec.gpu_passthrough && !rec.spec.gpu) return [];
+interface GpuResolution {
+  devices: string[];
+  blocked: boolean;
+  reason?: string;
+  qemu: { pciMmio64Mb?: number };
+}
+
+/** GPU passthrough through the GPU backend: which host functions, bound to vfio-pci now. */
+async function resolveVfio(ctx: VmContext, rec: VmRecord): Promise<{ devices: string[]; pciMmio64Mb?: number }> {
+  if (!rec.spec.gpu_passthrough && !rec.spec.gpu) return { devices: [] };
   if (!ctx.has('gpu.resolveForVm')) {
     throw new NovaError('HOST_UNSUPPORTED', `VM ${rec.name}: GPU passthrough needs the GPU backend (gpu.resolveForVm), which this build lacks; set gpu_passthrough = false to start without it`);
   }
-  const r = (await ctx.call('gpu.resolveForVm', { vm: rec.name, ...(rec.spec.gpu ? { gpu: rec.spec.gpu } : {}) })) as { addresses?: string[] };
-  return r.addresses ?? [];
+  const r = (await ctx.call('gpu.resolveForVm', {
+    gpu_passthrough: true,
+    ...(rec.spec.gpu ? { gpu: rec.spec.gpu } : {}),
+    memoryBytes: rec.spec.memory,
+    ...(rec.spec.hugepages !== undefined ? { hugepages: rec.spec.hugepages } : {}),
+    bind: true,
+  })) as GpuResolution;
+  if (r.blocked) throw new NovaError('CONFLICT', `VM ${rec.name}: GPU passthrough is blocked — ${r.reason ?? 'see `nova gpu list`'}`, { field: 'gpu' });
+  if (r.devices.length === 0) throw new NovaError('INVALID_INPUT', `VM ${rec.name}: gpu_passthrough is on but no GPU can be passed through (see \`nova gpu list\`)`, { field: 'gpu_passthrough' });
+  return { devices: r.devices, ...(r.qemu.pciMmio64Mb ? { pciMmio64Mb: r.qemu.pciMmio64Mb } : {}) };
 }
 
 export interface StartOptions {
@@ -109,11 +125,13 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
             name, uuid: rec.uuid, spec: rec.spec, disks: resolveDisks(rec), isos: resolveIsos(rec),
             ...(rec.spec.kernel ? { kernel: absolutize(rec.baseDir, rec.spec.kernel) } : {}),
             ...(rec.spec.initrd ? { initrd: absolutize(rec.baseDir, rec.spec.initrd) } : {}),
-            nic, vfio, vncWebsocketPort: vncPort, layout, incoming: Boolean(opts.incoming),
+            nic, vfio: vfio.devices, ...(vfio.pciMmio64Mb ? { pciMmio64Mb: vfio.pciMmio64Mb } : {}),
+            vncWebsocketPort: vncPort, layout, incoming: Boolean(opts.incoming),
           },
           { accel: accel.kind as 'kvm' | 'tcg', ovmf },
         );
-        const argv = renderArgv(config);
+        // A TAP lives in the networks backend's netns (NOVA_NETNS): QEMU must open it from there.
+        const argv = nic.kind === 'tap' && ctx.netns ? ['ip', 'netns', 'exec', ctx.netns, ...renderArgv(config)] : renderArgv(config);
         const info: RuntimeInfo = {
           accel: accel.kind as 'kvm' | 'tcg', accelReason: accel.reason, vncPort, argv, startedAt: Date.now(),
           nic: nic.kind === 'tap' ? { kind: 'tap', network: nic.network, ifname: nic.ifname } : { kind: nic.kind },
