@@ -161,6 +161,12 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
       return v.state === 'running' && v.pid !== started.pid ? v : undefined;
     }, 30_000, 200);
     track(back);
+    // External snapshot on the running clone: a new overlay becomes the active layer.
+    const ext = await call<{ overlays: string[] }>(a, 'vm.snapshot.create', { name: 'gc', tag: 'ext1', external: true });
+    expect(ext.overlays).toHaveLength(1);
+    const overlay = await call<{ backingFile?: string }>(a, 'vm.disk.info', { path: ext.overlays[0]! });
+    expect(overlay.backingFile).toBe(c.disks[0]!.path);
+    expect((await call(b, 'vm.inspect', { name: 'gc' })).disks[0]!.path).toBe(ext.overlays[0]);
     expect((await call(b, 'vm.stop', { name: 'gc', force: true })).state).toBe('stopped');
   });
 
