@@ -1,0 +1,97 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { Background, Controls, MiniMap, ReactFlow } from '@xyflow/react';
+import type { Connection, Edge } from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import { EmptyState } from '../components/EmptyState';
+import { ErrorNotice } from '../components/ErrorNotice';
+import { TopologyNode } from '../components/TopologyNode';
+import { ViewHeader } from '../components/ViewHeader';
+import { act } from '../lib/actions';
+import type { NetworkLinks, TopoEdge } from '../lib/topology';
+import { attachFromConnection, layoutTopology } from '../lib/topology';
+import { asList, call } from '../lib/rpc';
+import { confirm } from '../stores/confirm';
+import { byKind, useResources } from '../stores/resources';
+import { toast } from '../stores/toasts';
+
+const NODE_TYPES = { topo: TopologyNode };
+
+/** Reads each network's uplink and attachments (network.inspect); missing pieces just draw no edge. */
+async function readLinks(names: string[]): Promise<NetworkLinks[]> {
+  return Promise.all(
+    names.map(async (name) => {
+      try {
+        const v = await call<Record<string, unknown>>('network.inspect', { name });
+        const spec = (v.spec ?? {}) as Record<string, unknown>;
+        const attachments = asList<{ owner?: { kind: 'vm' | 'capsule'; name: string } }>(v.attachments ?? []).flatMap((a) => (a.owner ? [a.owner] : []));
+        return { name, attachments, ...(typeof spec.uplink === 'string' ? { uplink: spec.uplink } : {}), ...(typeof spec.type === 'string' ? { type: spec.type } : {}) };
+      } catch {
+        return { name, attachments: [] };
+      }
+    }),
+  );
+}
+
+/** Networks, uplinks, VMs and capsules; drag an instance onto a network to attach, delete an edge to detach. */
+export function TopologyView() {
+  const res = useResources();
+  const [links, setLinks] = useState<NetworkLinks[]>([]);
+  const networkNames = byKind(res.items, 'network').map((n) => n.name).join('\n');
+  const reload = useCallback(() => {
+    void readLinks(networkNames ? networkNames.split('\n') : []).then(setLinks);
+  }, [networkNames]);
+  useEffect(reload, [reload, res.fetchedAt]);
+  const { nodes, edges } = useMemo(() => layoutTopology(res.items, links), [res.items, links]);
+
+  const onConnect = useCallback(
+    async (c: Connection) => {
+      const a = attachFromConnection(c.source, c.target);
+      if (!a) {
+        toast('warning', 'Not a valid link', 'Drag from a VM or capsule onto a network to attach it.');
+        return;
+      }
+      if (await act('network.attach', a, `${a.owner.name} attached to ${a.network}`)) reload();
+    },
+    [reload],
+  );
+  const onBeforeDelete = useCallback(async ({ edges: gone }: { edges: Edge[] }) => {
+    const detachable = (gone as unknown as TopoEdge[]).filter((e) => e.data?.owner);
+    if (detachable.length === 0) return false;
+    const list = detachable.map((e) => `${e.data.owner!.name} from ${e.data.network}`).join(', ');
+    if (!(await confirm({ title: 'Detach?', body: `Detach ${list}. The instance keeps running without that link.`, confirmLabel: 'Detach', danger: true }))) return false;
+    for (const e of detachable) await act('network.detach', { network: e.data.network, owner: e.data.owner }, `${e.data.owner!.name} detached from ${e.data.network}`);
+    reload();
+    return false; // the refetched links redraw the graph
+  }, [reload]);
+
+  return (
+    <>
+      <ViewHeader title="Topology" subtitle="Drag from a VM or capsule onto a network to attach; select a link and press Delete to detach" />
+      {res.error ? (
+        <ErrorNotice message={res.error} onRetry={() => void res.fetch()} />
+      ) : res.status === 'ready' && nodes.length === 0 ? (
+        <EmptyState title="Nothing to draw yet" hint="Create a network and a VM or capsule; they appear here with their links." />
+      ) : (
+        <div className="topology" data-testid="topology">
+          <ReactFlow
+            nodes={nodes}
+            edges={edges}
+            nodeTypes={NODE_TYPES}
+            onConnect={(c) => void onConnect(c)}
+            onBeforeDelete={onBeforeDelete}
+            nodesDraggable={false}
+            onlyRenderVisibleElements
+            fitView
+            minZoom={0.1}
+            proOptions={{ hideAttribution: true }}
+            colorMode={document.documentElement.dataset.theme === 'tokyo-night-day' ? 'light' : 'dark'}
+          >
+            <Background />
+            <Controls />
+            <MiniMap pannable zoomable />
+          </ReactFlow>
+        </div>
+      )}
+    </>
+  );
+}
