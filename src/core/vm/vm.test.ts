@@ -185,8 +185,12 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     const v = track(await call(a, 'vm.start', { name: 'g' }));
     const fresh = () => counters(serial(v).slice(offset));
     await waitFor('counter on source', () => fresh().length >= 3, 30_000);
+    const tasks: { title: string; state: string }[] = [];
+    const off = a.bus.on('task.progress', (t) => tasks.push({ title: t.title, state: t.state }));
     const r = await call<{ totalMs: number }>(a, 'vm.migrate', { name: 'g', to: `home:${home2.dir}` });
+    off();
     expect(r.totalMs).toBeGreaterThan(0);
+    expect(tasks.filter((t) => /migrate VM g/.test(t.title)).map((t) => t.state)).toEqual(expect.arrayContaining(['running', 'done']));
     const src = await call(a, 'vm.inspect', { name: 'g' });
     expect(src.state).toBe('stopped');
     expect(src.reason).toMatch(/migrated/);
