@@ -18,6 +18,7 @@ import { createSnapshot, deleteSnapshot, listSnapshots, restoreSnapshot } from '
 import { absolutize, layoutOf, loadRecord, readRuntime } from './store.js';
 import { VmWatcher } from './watcher.js';
 import { vmInfoOf } from './info.js';
+import { balloon, screenshot } from './extras.js';
 import { NovaError } from '../../shared/errors.js';
 import { processState } from './state.js';
 
@@ -85,6 +86,8 @@ export const vmModule: EngineModule = {
       const l = layoutOf(ctx.paths, i.name);
       return { name: i.name, websocket: `ws://127.0.0.1:${rt.vncPort}`, vncSocket: l.vncSocket, serialLog: l.serialLog };
     });
+    d.handle('vm.balloon', (i) => balloon(ctx, i.name, i.target));
+    d.handle('vm.screenshot', (i) => screenshot(ctx, i.name, i.path));
     d.handle('vm.snapshot.create', (i) => createSnapshot(ctx, i.name, i.tag, i.external ?? false));
     d.handle('vm.snapshot.list', async (i) => ({ name: i.name, snapshots: await listSnapshots(ctx, i.name) }));
     d.handle('vm.snapshot.restore', (i) => restoreSnapshot(ctx, i.name, i.tag));

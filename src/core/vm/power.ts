@@ -12,7 +12,7 @@ import { vmFeatures } from './config/features.js';
 import type { ResolvedNic } from './config/types.js';
 import { ovmfFiles } from './context.js';
 import type { VmContext } from './context.js';
-import { checkFiles } from './files.js';
+import { checkFiles, checkHugepages } from './files.js';
 import { cont, queryStatus, quit, stop as qmpStop, systemPowerdown, systemReset } from './qmp/commands.js';
 import { withQmp } from './qmp/protocol.js';
 import { ensureVarsFile, freeLoopbackPort, killVerified, launchQemu, startSwtpm, stopSwtpm, waitForExit } from './process.js';
@@ -100,7 +100,7 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
     if (cur.state === 'running' || cur.state === 'paused' || cur.state === 'starting' || cur.state === 'shutting-down') {
       throw new NovaError('CONFLICT', `VM ${name} is already ${cur.state}${cur.pid ? ` (pid ${cur.pid})` : ''}`);
     }
-    const [, accel] = await Promise.all([checkFiles(rec), ctx.accelerator()]);
+    const [, accel] = await Promise.all([checkFiles(rec), ctx.accelerator(), rec.spec.hugepages ? checkHugepages(rec.spec.memory) : undefined]);
     if (accel.kind === 'none') throw new NovaError('HOST_UNSUPPORTED', `cannot run VMs here: ${accel.reason}`);
     await mkdir(runtimeDir(ctx.paths, name), { recursive: true, mode: 0o700 });
     await clearRuntime(ctx, rec);

@@ -3,6 +3,10 @@ import { validateNovafileText } from '../novafile/validate.js';
 import { vmFeatures } from './config/features.js';
 import { vmSpec } from '../../shared/schemas/novafile.js';
 import { renderPreset } from './presets.js';
+import { checkHugepages } from './files.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 describe('VM presets', () => {
   it('win11 renders a valid NovaFile entry: UEFI Secure Boot, TPM, balloon, 64 GiB virtio disk', () => {
@@ -28,5 +32,12 @@ describe('VM presets', () => {
   it('explicit bios turns Secure Boot off; a plain Linux VM has neither UEFI nor TPM', () => {
     expect(vmFeatures(vmSpec.parse({ os: 'windows', firmware: 'bios', image: 'x' }))).toMatchObject({ uefi: false, secureBoot: false });
     expect(vmFeatures(vmSpec.parse({ image: 'x' }))).toEqual({ windows: false, uefi: false, secureBoot: false, tpm: false, gpuLab: false });
+  });
+
+  it('hugepages: refuses to start with too few free pages, naming the field and the fix', async () => {
+    const f = join(mkdtempSync(join(tmpdir(), 'nova-hp-')), 'meminfo');
+    writeFileSync(f, 'HugePages_Total:     512\nHugePages_Free:      512\nHugepagesize:       2048 kB\n');
+    await expect(checkHugepages(1024 ** 3, f)).resolves.toBeUndefined();
+    await expect(checkHugepages(2 * 1024 ** 3, f)).rejects.toThrow(/hugepages: the VM needs 1024 free 2 MiB hugepages but 512 are free.*nr_hugepages/);
   });
 });

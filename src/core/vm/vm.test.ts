@@ -107,6 +107,16 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     expect(JSON.parse(await cli)).toMatchObject({ name: 'g', state: 'running' });
   });
 
+  it('balloon shrinks the guest\'s RAM through its virtio driver; screenshot writes a PNG', async () => {
+    const r = await call<{ actual: number }>(a, 'vm.balloon', { name: 'g', target: '96Mi' });
+    expect(r.actual).toBeLessThanOrEqual(160 * 1024 ** 2);
+    await waitFor('balloon inflated', async () => (await call<{ actual: number }>(b, 'vm.balloon', { name: 'g' })).actual === 96 * 1024 ** 2, 20_000, 250);
+    await call(a, 'vm.balloon', { name: 'g', target: '160Mi' });
+    expect(await a.dispatcher.call('vm.balloon', { name: 'g', target: '1Gi' })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    const shot = await call<{ path: string; bytes: number }>(a, 'vm.screenshot', { name: 'g' });
+    expect(readFileSync(shot.path).subarray(0, 4).toString('hex')).toBe('89504e47');
+  });
+
   it('pauses and resumes (the serial counter stops, then continues); QMP events reach the watching engine', async () => {
     const seen: string[] = [];
     const off = a.bus.on('vm.state', (ev) => ev.name === 'g' && seen.push(ev.state));

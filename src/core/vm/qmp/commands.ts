@@ -96,6 +96,9 @@ export const queryTpm = (q: QmpProtocol) => q.execute<TpmInfo[]>('query-tpm');
 /** HMP passthrough (qemu-io for tests, `info` commands for diagnostics). */
 export const hmp = (q: QmpProtocol, commandLine: string) => q.execute<string>('human-monitor-command', { 'command-line': commandLine });
 
+export const queryBalloon = (q: QmpProtocol) => q.execute<{ actual: number }>('query-balloon');
+export const setBalloon = (q: QmpProtocol, value: number) => q.execute('balloon', { value });
+
 export const screendump = (q: QmpProtocol, filename: string) => q.execute('screendump', { filename, format: 'png' });
 
 export interface QmpSnapshot {
