@@ -117,7 +117,9 @@ export class GpuService {
         }
       }, { holder: ctx.command, timeoutMs: 15_000 });
     const describe = (moved: GpuActionResult['devices']) => {
-      const parts = moved.map((m) => (action === 'reset' ? `${m.address} reset` : `${m.address} ${m.from ?? 'unbound'} → ${m.to ?? 'unbound'}`));
+      const parts = moved.map((m) =>
+        action === 'reset' ? `${m.address} reset` : !m.from && !m.to ? `${m.address} already unbound` : `${m.address} ${m.from ?? 'unbound'} → ${m.to ?? 'unbound'}`,
+      );
       return parts.join(', ') || 'nothing to do';
     };
     const out = await runBulk(addresses, (a) => planUnit(scan, a, action, opts), run, describe);

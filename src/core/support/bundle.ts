@@ -52,7 +52,7 @@ export async function buildBundle(engine: Engine, input: BundleInput): Promise<B
   const stamp = new Date(engine.clock.now()).toISOString().replace(/[:.]/g, '-');
   const name = `nova-support-${stamp}`;
   const output = resolve(cwd, input.output ?? (input.format === 'dir' ? name : `${name}.tar.gz`));
-  if (existsSync(output) && input.format === 'tar.gz') throw new NovaError('CONFLICT', `${output} already exists`, { fix: 'pass another -o FILE or remove it' });
+  if (existsSync(output)) throw new NovaError('CONFLICT', `${output} already exists`, { fix: 'pass another -o path or remove it' });
   if (!existsSync(dirname(output))) throw new NovaError('INVALID_INPUT', `output: folder ${dirname(output)} does not exist`, { fix: 'create it or pass another -o' });
 
   // Secrets first: from the environment, NovaFiles and state, so they can be scrubbed anywhere.
