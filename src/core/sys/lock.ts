@@ -53,8 +53,7 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
       await new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
-        // Keep the process alive until the lock is really gone: unref'd, a one-shot CLI would
-        // exit mid-release (exit code 13, unsettled top-level await).
+        // The child was unref'd while held; re-ref it so a CLI's event loop waits for the exit.
         child.ref();
         child.stdin.end();
       });
