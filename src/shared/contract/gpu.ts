@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { resourceName } from '../names.js';
 import { pciAddress, size } from '../schemas/fields.js';
 import { procedure } from './define.js';
 
@@ -139,16 +140,22 @@ export const gpuProcedures = {
     summary: 'Turn a VM\'s gpu_passthrough / gpu into the VFIO device list, with the diagnostics that gate its start',
     input: z
       .object({
+        /** The VM asking (the VM start path): implies a GPU is wanted, binds by default. */
+        vm: resourceName.optional(),
         gpu_passthrough: z.boolean().optional(),
         gpu: pciAddress.optional(),
         ...vmContext,
-        /** Bind the devices to vfio-pci now (when nothing blocks). */
-        bind: z.boolean().default(false),
+        /** Bind the devices to vfio-pci now (when nothing blocks). Default: true when `vm` is given. */
+        bind: z.boolean().optional(),
+        /** `error` (default): Action Needed throws CONFLICT with the reason; `report`: returned as blocked (previews). */
+        onBlocked: z.enum(['error', 'report']).default('error'),
       })
       .strict(),
     output: z.object({
       /** VFIO host devices for QEMU (`-device vfio-pci,host=…`), GPU first. Empty when no GPU is asked for. */
       devices: z.array(z.string()),
+      /** The same list as `devices` (older name the VM backend reads). */
+      addresses: z.array(z.string()),
       chosen: z.string().nullable(),
       why: z.string(),
       status: gpuStatus.nullable(),
