@@ -1,29 +1,21 @@
 // GPU inventory speed: Nova's full scan (devices, IOMMU groups, /dev/dri holders, names,
 // diagnostics) of a large fixture host against `lspci -nn` reading the same tree, in one run.
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildLargeHost } from '../src/core/gpu/fixtures/hosts.js';
 import { readHexId, list, sysPaths } from '../src/core/gpu/sysfs.js';
 import { GpuService } from '../src/core/gpu/service.js';
 import { resolvePaths } from '../src/core/sys/paths.js';
-
-export interface BenchResult {
-  name: string;
-  metric: string;
-  unit: string;
-  value: number;
-  baseline: number;
-  ratio: number;
-  goal: string;
-  detail?: Record<string, unknown>;
-}
+import { saveResult } from './types.js';
+import type { BenchResult } from './types.js';
 
 const GPUS = 64;
 const DEVICES = 512;
 const RUNS = 9;
+const GOAL = 3;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -73,20 +65,18 @@ export async function run(): Promise<BenchResult> {
     }
     const value = median(nova);
     const baseline = median(raw);
-    const result: BenchResult = {
+    const ratio = Math.round((value / baseline) * 100) / 100;
+    return await saveResult({
       name: 'gpu-scan',
       metric: `full GPU inventory + diagnostics of ${GPUS} GPUs / ${DEVICES} PCI devices (median of ${RUNS})`,
       unit: 'ms',
       value: Math.round(value * 10) / 10,
       baseline: Math.round(baseline * 10) / 10,
-      ratio: Math.round((value / baseline) * 100) / 100,
-      goal: `≤ 3× ${lspci ? '`lspci -nn` on the same tree' : 'a plain read of class/vendor/device'}`,
-      detail: { baselineTool: lspci ? 'lspci -nn -A linux-sysfs' : 'plain read', novaRuns: nova.map((x) => Math.round(x)), baselineRuns: raw.map((x) => Math.round(x)) },
-    };
-    const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'gpu-scan.json');
-    await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
-    return result;
+      ratio,
+      goal: `<= ${GOAL}x ${lspci ? 'lspci -nn on the same tree' : 'a plain read of class/vendor/device'}`,
+      met: ratio <= GOAL,
+      notes: `baseline: ${lspci ? 'lspci -nn -A linux-sysfs -O sysfs.path=…' : 'plain read'}; Nova runs ${nova.map((x) => Math.round(x)).join('/')} ms, baseline runs ${raw.map((x) => Math.round(x)).join('/')} ms`,
+    });
   } finally {
     await rm(base, { recursive: true, force: true });
   }

@@ -1,5 +1,4 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { readlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { linkName, list, readAttr, readInt, sysPaths } from './sysfs.js';
 
@@ -239,7 +238,11 @@ async function readHugepages(root: string): Promise<Hugepages[]> {
   return out.sort((a, b) => a.sizeBytes - b.sizeBytes);
 }
 
-/** Who holds /dev/dri/cardN or renderDN of each GPU: compositors, Xwayland, CUDA/ROCm programs. */
+/**
+ * Who holds /dev/dri/cardN or renderDN of each GPU: compositors, Xwayland, CUDA/ROCm programs.
+ * Synchronous: a desktop has thousands of fds and one readlink each is far cheaper than a
+ * promise each. Unreadable processes (other users, when not root) are skipped.
+ */
 async function readHolders(root: string): Promise<Map<string, DisplayHolder[]>> {
   const p = sysPaths(root);
   const nodeToAddr = new Map<string, string>();
@@ -250,27 +253,29 @@ async function readHolders(root: string): Promise<Map<string, DisplayHolder[]>> 
   }
   const holders = new Map<string, DisplayHolder[]>();
   if (nodeToAddr.size === 0) return holders;
-  const pids = (await list(p.proc)).filter((d) => /^\d+$/.test(d));
-  await Promise.all(
-    pids.map(async (pid) => {
-      const fds = await list(join(p.proc, pid, 'fd'));
-      const seen = new Set<string>();
-      for (const fd of fds) {
-        let target: string | undefined;
-        try {
-          target = await readlink(join(p.proc, pid, 'fd', fd));
-        } catch {
-          continue;
-        }
-        const addr = nodeToAddr.get(target);
-        if (!addr || seen.has(target)) continue;
-        seen.add(target);
-        const comm = (await readAttr(join(p.proc, pid, 'comm'))) ?? '?';
-        holders.set(addr, [...(holders.get(addr) ?? []), { pid: Number(pid), comm, node: target }]);
+  for (const pid of (await list(p.proc)).filter((d) => /^\d+$/.test(d))) {
+    let fds: string[];
+    try {
+      fds = readdirSync(join(p.proc, pid, 'fd'));
+    } catch {
+      continue;
+    }
+    const seen = new Set<string>();
+    for (const fd of fds) {
+      let target: string;
+      try {
+        target = readlinkSync(join(p.proc, pid, 'fd', fd));
+      } catch {
+        continue;
       }
-    }),
-  );
-  for (const list of holders.values()) list.sort((a, b) => a.pid - b.pid);
+      const addr = nodeToAddr.get(target);
+      if (!addr || seen.has(target)) continue;
+      seen.add(target);
+      const comm = (await readAttr(join(p.proc, pid, 'comm'))) ?? '?';
+      holders.set(addr, [...(holders.get(addr) ?? []), { pid: Number(pid), comm, node: target }]);
+    }
+  }
+  for (const l of holders.values()) l.sort((a, b) => a.pid - b.pid);
   return holders;
 }
 
