@@ -68,12 +68,18 @@ describe('gpu.resolveForVm', () => {
     await expect(call('gpu.resolveForVm', { gpu: 'pci-1' })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('gpu') });
   });
 
-  it('the VM start path ({vm, gpu}): binds and returns the addresses; Action Needed throws naming the VM and writes nothing', async () => {
+  it('the VM start path ({vm, gpu}): binds, returns the addresses and claims them until releaseForVm; Action Needed throws naming the VM and writes nothing', async () => {
     const { call, kernel } = await engineFor('desktop-rtx5090');
     const r = await call('gpu.resolveForVm', { vm: 'gaming', gpu: '0000:01:00.0' });
     expect(r.addresses).toEqual(['0000:01:00.0', '0000:01:00.1']);
     expect(r.bound?.[0]?.ok).toBe(true);
     expect(kernel.writes).toHaveLength(6);
+    expect((await call('gpu.info', { id: '5090' })).claimedBy).toBe('gaming');
+    const rel = await call('gpu.releaseForVm', { vm: 'gaming' });
+    expect(rel).toMatchObject({ ok: true, devices: ['0000:01:00.0', '0000:01:00.1'] });
+    expect(rel.results[0]!.devices.map((d) => d.to)).toEqual(['nvidia', 'snd_hda_intel']);
+    expect((await call('gpu.info', { id: '5090' })).claimedBy).toBeUndefined();
+    expect(await call('gpu.releaseForVm', { vm: 'gaming' })).toMatchObject({ ok: true, devices: [] });
     const shared = await engineFor('shared-group');
     await expect(shared.call('gpu.resolveForVm', { vm: 'gaming' })).rejects.toMatchObject({
       code: 'CONFLICT',

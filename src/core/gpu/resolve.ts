@@ -79,6 +79,7 @@ export async function resolveForVm(svc: GpuService, input: ParsedInput<'gpu.reso
   if ((input.bind ?? input.vm !== undefined) && !res.blocked) {
     const out = await svc.act('bind', [chosen.address]);
     res.bound = out.results;
+    if (out.ok && input.vm) await svc.claims.claim(input.vm, out.results.flatMap((r) => r.devices.map((d) => d.address)));
     if (!out.ok) {
       res.blocked = true;
       res.reason = `${who}${out.results.map((r) => r.error?.message).filter(Boolean).join('; ')}`;
@@ -101,4 +102,13 @@ export function qemuVfioArgs(res: Pick<Resolution, 'devices' | 'qemu'>): string[
   const args = res.devices.flatMap((host) => ['-device', `vfio-pci,host=${host}`]);
   if (res.qemu.pciMmio64Mb) args.push('-fw_cfg', `name=opt/ovmf/X-PciMmio64Mb,string=${res.qemu.pciMmio64Mb}`);
   return args;
+}
+
+/** After the VM stops: reattach what was bound for it (or only drop the claim with keepBound). */
+export async function releaseForVm(svc: GpuService, input: ParsedInput<'gpu.releaseForVm'>): Promise<Output<'gpu.releaseForVm'>> {
+  const devices = (await svc.claims.all())[input.vm] ?? [];
+  if (devices.length === 0) return { vm: input.vm, devices: [], results: [], ok: true };
+  const out = input.keepBound ? { results: [], ok: true } : await svc.act('reattach', [devices[0]!]);
+  if (out.ok) await svc.claims.release(input.vm);
+  return { vm: input.vm, devices, ...out };
 }

@@ -4,6 +4,7 @@ import type { EventBus } from '../rpc/bus.js';
 import { withLock } from '../sys/lock.js';
 import { lockPath } from '../sys/paths.js';
 import type { NovaPaths } from '../sys/paths.js';
+import { GpuClaims } from './claims.js';
 import { bindUnit, OriginalDrivers, planUnit, reattachUnit, resetUnit, runBulk, unbindUnit } from './actions.js';
 import type { Action, PlanOptions, Unit } from './actions.js';
 import { diagnose } from './diagnostics.js';
@@ -39,16 +40,21 @@ export class GpuService {
   readonly root: string;
   readonly writer: SysfsWriter;
   private memo: OriginalDrivers;
+  readonly claims: GpuClaims;
 
   constructor(private opts: GpuServiceOptions) {
     this.root = opts.root;
     this.writer = opts.writer ?? (FixtureKernel.marker(opts.root) ? new FixtureKernel(opts.root) : realSysfsWriter());
     this.memo = OriginalDrivers.in(opts.paths.data);
+    this.claims = GpuClaims.in(opts.paths.data);
   }
 
   async scan(ctx: DiagnoseContext = {}): Promise<{ scan: PciScan; gpus: GpuWithDiagnostics[] }> {
-    const [scan, ids] = await Promise.all([scanPci(this.root), hostPciIds()]);
-    const gpus = buildInventory(scan, ids).map((g) => ({ ...g, ...diagnose(g, scan.host, ctx, this.busNeighbours(scan, g.address)) }));
+    const [scan, ids, claims] = await Promise.all([scanPci(this.root), hostPciIds(), this.claims.byDevice().catch(() => new Map<string, string>())]);
+    const gpus = buildInventory(scan, ids).map((g) => {
+      const vm = claims.get(g.address);
+      return { ...g, ...(vm ? { claimedBy: vm } : {}), ...diagnose(g, scan.host, ctx, this.busNeighbours(scan, g.address)) };
+    });
     return { scan, gpus };
   }
 

@@ -65,6 +65,8 @@ export const gpuInfo = z.object({
   numaNode: z.number().int().optional(),
   /** Processes holding this GPU's /dev/dri nodes (a compositor driving the host display). */
   displayHolders: z.array(z.object({ pid: z.number().int(), comm: z.string(), node: z.string() })),
+  /** The VM Nova bound this GPU for (gpu.resolveForVm with `vm`), until gpu.releaseForVm. */
+  claimedBy: z.string().optional(),
   status: gpuStatus,
   checks: z.array(gpuCheck),
 });
@@ -167,5 +169,10 @@ export const gpuProcedures = {
       qemu: z.object({ pciMmio64Mb: z.number().int().optional() }),
       bound: z.array(gpuActionResult).optional(),
     }),
+  }),
+  'gpu.releaseForVm': procedure({
+    summary: 'After a VM stops: give the GPUs Nova bound for it back to their host drivers',
+    input: z.object({ vm: resourceName, keepBound: z.boolean().default(false) }).strict(),
+    output: z.object({ vm: z.string(), devices: z.array(z.string()), results: z.array(gpuActionResult), ok: z.boolean() }),
   }),
 };
