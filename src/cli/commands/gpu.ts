@@ -63,7 +63,7 @@ export function registerGpuCommands(ctx: CliContext): void {
         if (v.gpus.length === 0) return 'No GPUs found.';
         const t = table(v.gpus, [
           { header: 'ADDRESS', get: (g) => g.address },
-          { header: 'NAME', get: (g) => g.name },
+          { header: 'NAME', get: (g) => `${g.name}${g.physfn ? ' (VF)' : ''}${g.claimedBy ? ` [vm ${g.claimedBy}]` : ''}` },
           { header: 'GENERATION', get: (g) => g.generation },
           { header: 'DRIVER', get: (g) => g.driver ?? 'none' },
           { header: 'GROUP', get: (g) => (g.iommuGroup === undefined ? '-' : `${g.iommuGroup}${g.companions.length ? ` (+${g.companions.length})` : ''}`) },

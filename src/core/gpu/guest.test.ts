@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 describeHost('VFIO bind on a real kernel (TCG guest, intel-iommu)', { tools: ['qemu-system-x86_64', 'cpio', 'dpkg-deb', 'ldd'] }, () => {
-  it('moves an emulated VGA device to vfio-pci and back to no driver; the driver link reads back', async () => {
+  it('moves an emulated GPU and its audio function (one group) to vfio-pci and off again; the driver links read back', async () => {
     dir = await mkdtemp(join(tmpdir(), 'nova-gpu-guest-'));
     const kernel = cloudKernel(CACHE);
     const initrd = await buildInitramfs(dir, kernel, ENTRY, ['0000:00:03.0']);
@@ -34,10 +34,14 @@ describeHost('VFIO bind on a real kernel (TCG guest, intel-iommu)', { tools: ['q
     const report = JSON.parse(line!.slice('NOVA-GUEST-REPORT '.length));
     expect(report.error).toBeUndefined();
     expect(report.iommu).toMatchObject({ enabled: true, cmdline: expect.stringContaining('intel_iommu=on') });
-    expect(report.gpu).toEqual([expect.objectContaining({ address: '0000:00:03.0', driver: null, group: expect.any(Number) })]);
-    expect(report.bind).toMatchObject({ ok: true, results: [{ devices: [{ address: '0000:00:03.0', to: 'vfio-pci' }] }] });
-    expect(report.afterBind).toBe('vfio-pci');
-    expect(report.unbind).toMatchObject({ ok: true, results: [{ devices: [{ address: '0000:00:03.0', from: 'vfio-pci' }] }] });
-    expect(report.afterUnbind).toBeNull();
+    // The real kernel put both functions of the slot in one IOMMU group; Nova sees the audio as a companion.
+    expect(report.gpu).toEqual([
+      expect.objectContaining({ address: '0000:00:03.0', driver: null, group: expect.any(Number), companions: ['0000:00:03.1'], members: ['0000:00:03.1'] }),
+    ]);
+    expect(report.before).toEqual({ gpu: null, audio: null });
+    expect(report.bind).toMatchObject({ ok: true, results: [{ devices: [{ address: '0000:00:03.0', to: 'vfio-pci' }, { address: '0000:00:03.1', to: 'vfio-pci' }] }] });
+    expect(report.afterBind).toEqual({ gpu: 'vfio-pci', audio: 'vfio-pci' });
+    expect(report.unbind).toMatchObject({ ok: true, results: [{ devices: [{ address: '0000:00:03.0', from: 'vfio-pci' }, { address: '0000:00:03.1', from: 'vfio-pci' }] }] });
+    expect(report.afterUnbind).toEqual({ gpu: null, audio: null });
   }, 300_000);
 });

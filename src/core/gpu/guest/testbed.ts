@@ -102,12 +102,16 @@ async function listAll(dir: string, out: string[] = []): Promise<string[]> {
   return out;
 }
 
-/** argv for the guest: TCG, an emulated intel-iommu first, then the VGA device under test at 00:03.0. */
+/**
+ * argv for the guest: TCG, an emulated intel-iommu first, then the "GPU" under test: a VGA
+ * function at 00:03.0 with an HDA audio function at 00:03.1 (one multifunction slot, one IOMMU
+ * group, like a graphics card and its HDMI audio).
+ */
 export function guestArgv(kernel: GuestKernel, initrd: string, serialLog: string): string[] {
   return [
     'qemu-system-x86_64', '-accel', 'tcg', '-machine', 'q35', '-cpu', 'max', '-m', '1024', '-smp', '1',
     '-nodefaults', '-display', 'none', '-no-reboot',
-    '-device', 'intel-iommu', '-device', 'VGA,addr=03.0',
+    '-device', 'intel-iommu', '-device', 'VGA,addr=03.0,multifunction=on', '-device', 'intel-hda,addr=03.1',
     '-kernel', kernel.vmlinuz, '-initrd', initrd,
     '-append', 'console=ttyS0 intel_iommu=on quiet panic=-1',
     '-serial', `file:${serialLog}`,
