@@ -2,6 +2,7 @@ import type { GpuActionResult, GpuInfo } from '../../shared/contract/gpu.js';
 import { NovaError } from '../../shared/errors.js';
 import type { EventBus } from '../rpc/bus.js';
 import { withLock } from '../sys/lock.js';
+import { requireRoot } from '../sys/privilege.js';
 import { lockPath } from '../sys/paths.js';
 import type { NovaPaths } from '../sys/paths.js';
 import { GpuClaims } from './claims.js';
@@ -98,10 +99,9 @@ export class GpuService {
 
   private ensureWritable(action: Action, addresses: string[]): void {
     if (this.writer.simulated) return;
-    const isRoot = this.opts.isRoot ?? (() => process.getuid?.() === 0);
-    if (!isRoot()) {
-      throw new NovaError('PERMISSION', `${action} writes to /sys/bus/pci and needs root`, { fix: `run \`sudo nova gpu ${action} ${addresses.join(' ')}\` (or run \`sudo nova serve\` for the app)` });
-    }
+    const identity = this.opts.isRoot ? { euid: this.opts.isRoot() ? 0 : 1000, capEff: 0n } : undefined;
+    const verb = { bind: 'Binding', unbind: 'Unbinding', reattach: 'Reattaching', reset: 'Resetting' }[action];
+    requireRoot(`${verb} ${addresses.join(', ')} (writes to /sys/bus/pci)`, { retry: `nova gpu ${action} ${addresses.join(' ')}`, ...(identity ? { identity } : {}) });
   }
 
   async act(action: Action, addresses: string[], opts: PlanOptions & { timeoutMs?: number } = {}): Promise<{ results: GpuActionResult[]; ok: boolean }> {
