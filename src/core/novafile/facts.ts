@@ -20,9 +20,13 @@ async function gpuVerdict(b: Backends, name: string, vm: VmSpec): Promise<Verdic
   const proc = GPU_PROCEDURES.find((m) => b.methods.has(m));
   if (!proc) return { ok: false, reason: 'this build has no GPU backend (gpu.resolveForVm is missing), so no GPU can be handed to a VM', fix: 'set gpu_passthrough = false, or run `nova up --partial` to apply everything else' };
   try {
-    const out = (await b.call(proc, { name, spec: vm, ...(vm.gpu ? { address: vm.gpu } : {}) })) as Record<string, unknown>;
-    const ok = Boolean(out.ok ?? out.usable ?? out.device ?? out.address);
-    const reason = String(out.reason ?? out.message ?? (ok ? 'usable' : 'no usable GPU'));
+    // gpu.resolveForVm previews without binding: blocked = a check is Action Needed.
+    const input = proc === 'gpu.resolveForVm'
+      ? { vm: name, gpu_passthrough: vm.gpu_passthrough, ...(vm.gpu ? { gpu: vm.gpu } : {}), memoryBytes: vm.memory, ...(vm.hugepages !== undefined ? { hugepages: vm.hugepages } : {}), bind: false, onBlocked: 'report' }
+      : { name, spec: vm, ...(vm.gpu ? { address: vm.gpu } : {}) };
+    const out = (await b.call(proc, input)) as Record<string, unknown>;
+    const ok = 'blocked' in out ? !out.blocked : Boolean(out.ok ?? out.usable ?? out.device ?? out.address);
+    const reason = String(out.reason ?? out.why ?? out.message ?? (ok ? 'usable' : 'no usable GPU'));
     return { ok, reason, ...(typeof out.fix === 'string' ? { fix: out.fix } : {}) };
   } catch (e) {
     return { ok: false, reason: (e as Error).message, ...((e as { details?: { fix?: string } }).details?.fix ? { fix: (e as { details: { fix: string } }).details.fix } : {}) };
