@@ -154,7 +154,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const root = process.getuid?.() === 0;
     if (root) say('running as root: Chromium needs --no-sandbox here; run `npm start` as your own user to keep its sandbox.');
     const log = join(dir, 'browser.log');
-    browser = spawn(plan.browser, browserArgs(plan.platform, url, join(dir, 'profile'), { root }), { stdio: ['ignore', 'ignore', 'pipe'], env });
+    const extra = (env.NOVA_BROWSER_ARGS ?? '').split(/\s+/).filter(Boolean);
+    browser = spawn(plan.browser, [...browserArgs(plan.platform, url, join(dir, 'profile'), { root }), ...extra], { stdio: ['ignore', 'ignore', 'pipe'], env });
     browser.stderr!.pipe(createWriteStream(log));
     say(`UI window opened (browser pid ${browser.pid}, server ${s.url}); close the window or press Ctrl+C to stop.`);
     const browserExit = exited(browser);
