@@ -9,7 +9,11 @@ const bundle = join(root, 'out', 'cli', 'nova.mjs');
 if (existsSync(bundle) && !process.env.NOVA_FROM_SOURCE) {
   await import(pathToFileURL(bundle).href);
 } else {
-  const { register } = await import('tsx/esm/api');
-  register();
+  const tsx = await import('tsx/esm/api').catch(() => undefined);
+  if (!tsx) {
+    console.error('nova: dependencies are not installed — run `npm ci` in ' + root);
+    process.exit(1);
+  }
+  tsx.register();
   await import(pathToFileURL(join(root, 'src', 'cli', 'index.ts')).href);
 }

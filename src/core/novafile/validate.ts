@@ -32,7 +32,10 @@ function sectionAt(path: readonly PropertyKey[]): string {
   return '?';
 }
 
-function fromZod(issue: z.core.$ZodIssue, where: (p: readonly (string | number)[]) => Pos, file: string): NovafileIssue[] {
+const valueAt = (raw: unknown, path: readonly (string | number)[]): unknown =>
+  path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), raw);
+
+function fromZod(issue: z.core.$ZodIssue, raw: unknown, where: (p: readonly (string | number)[]) => Pos, file: string): NovafileIssue[] {
   const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => {
@@ -46,9 +49,14 @@ function fromZod(issue: z.core.$ZodIssue, where: (p: readonly (string | number)[
       };
     });
   }
+  if (issue.code === 'invalid_key') {
+    const name = String(path[path.length - 1]);
+    const why = issue.issues[0]?.message ?? 'invalid name';
+    return [{ file, ...where(path), path: path.join('.'), message: `invalid name "${name}": ${why}`, fix: 'rename the section' }];
+  }
   const key = [...path].reverse().find((p): p is string => typeof p === 'string');
   const example = key ? EXAMPLES[key] : undefined;
-  const received = issue.code === 'invalid_type' && issue.input === undefined ? `\`${key ?? 'value'}\` is required` : issue.message;
+  const received = issue.code === 'invalid_type' && valueAt(raw, path) === undefined ? `\`${key ?? 'value'}\` is required` : issue.message;
   return [{ file, ...where(path), path: path.join('.'), message: received, ...(example ? { fix: `for example: ${example}` } : {}) }];
 }
 
@@ -67,7 +75,7 @@ export function validateNovafileText(text: string, file: string): ValidationResu
   const places = locateKeys(text);
   const where = (p: readonly (string | number)[]) => nearest(places, p);
   const parsed = novafileSchema.safeParse(raw);
-  const errors: NovafileIssue[] = parsed.success ? [] : parsed.error.issues.flatMap((i) => fromZod(i, where, file));
+  const errors: NovafileIssue[] = parsed.success ? [] : parsed.error.issues.flatMap((i) => fromZod(i, raw, where, file));
   if (parsed.success) {
     for (const c of crossCheck(parsed.data)) errors.push({ file, ...where(c.at), path: c.path, message: c.message, ...(c.fix ? { fix: c.fix } : {}) });
   }

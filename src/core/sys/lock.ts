@@ -53,6 +53,8 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
       await new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
+        // The child was unref'd while held; re-ref it so a CLI's event loop waits for the exit.
+        child.ref();
         child.stdin.end();
       });
     },

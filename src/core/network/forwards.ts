@@ -1,0 +1,45 @@
+import { NovaError } from '../../shared/errors.js';
+import type { NetworkOwner } from '../../shared/contract/network.js';
+import { parsePortForward } from '../../shared/schemas/fields.js';
+import type { NetCtx } from './context.js';
+import { ownerKey } from './ipam.js';
+import { applyNft, profileOf, targetOf } from './apply.js';
+import { loadAll, loadNetwork, saveNetwork } from './store.js';
+
+// Port forwards ("8080:80" → the owner's reserved address): DNAT in prerouting (other hosts,
+// other guests: hairpin) and output (the host itself), rebuilt into the one nft table.
+
+const sameHostPort = (a: string, b: string) => {
+  const pa = parsePortForward(a);
+  const pb = parsePortForward(b);
+  return pa.hostPort === pb.hostPort && pa.protocol === pb.protocol && (pa.hostIp ?? '*') === (pb.hostIp ?? '*');
+};
+
+export async function addForwards(ctx: NetCtx, network: string, owner: NetworkOwner, ports: string[]): Promise<void> {
+  const all = await loadAll(ctx);
+  const n = all.find((x) => x.name === network);
+  if (!n) throw new NovaError('NOT_FOUND', `no network named "${network}"`);
+  if (profileOf(n) !== 'nat') throw new NovaError('INVALID_INPUT', `network "${network}" has profile ${profileOf(n)}: port forwards need profile = "nat"`, { field: 'ports' });
+  if (!targetOf(n, owner)) throw new NovaError('NOT_FOUND', `${owner.kind} "${owner.name}" has no address on "${network}": attach it first`);
+  for (const port of ports) {
+    const mine = n.forwards.find((f) => ownerKey(f.owner) === ownerKey(owner) && f.port === port);
+    if (mine) continue;
+    for (const other of all) {
+      const clash = other.forwards.find((f) => sameHostPort(f.port, port));
+      if (clash) throw new NovaError('CONFLICT', `host port ${port.split(':').slice(0, -1).join(':')} is already forwarded to ${clash.owner.kind} "${clash.owner.name}" on "${other.name}"`, { field: 'ports' });
+    }
+    n.forwards.push({ owner, port });
+  }
+  await saveNetwork(ctx, n);
+  await applyNft(ctx, all);
+}
+
+export async function removeForward(ctx: NetCtx, network: string, owner: NetworkOwner, port: string): Promise<void> {
+  const n = await loadNetwork(ctx, network);
+  if (!n) throw new NovaError('NOT_FOUND', `no network named "${network}"`);
+  const before = n.forwards.length;
+  n.forwards = n.forwards.filter((f) => !(ownerKey(f.owner) === ownerKey(owner) && f.port === port));
+  if (n.forwards.length === before) throw new NovaError('NOT_FOUND', `no forward ${port} for ${owner.kind} "${owner.name}" on "${network}"`);
+  await saveNetwork(ctx, n);
+  await applyNft(ctx);
+}

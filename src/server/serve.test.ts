@@ -1,0 +1,64 @@
+// `nova serve` as a real process: loopback by default, a token printed once (or from a file),
+// refusals without it.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempHome } from '../test/host.js';
+import type { TempHome } from '../test/host.js';
+import { connectNode } from './client.js';
+
+const root = join(import.meta.dirname, '..', '..');
+let home: TempHome;
+const procs: ChildProcess[] = [];
+
+async function serve(args: string[]): Promise<{ url: string; out: string }> {
+  const p = spawn(process.execPath, [join(root, 'bin', 'nova.mjs'), 'serve', '--port', '0', ...args], { env: home.env, stdio: ['ignore', 'pipe', 'inherit'] });
+  procs.push(p);
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    p.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (/serving on/.test(out) && (args.includes('--token-file') || /#token=/.test(out))) resolve();
+    });
+    p.once('exit', (c) => reject(new Error(`nova serve exited ${c}: ${out}`)));
+  });
+  return { url: /serving on (http:\/\/\S+)/.exec(out)![1]!, out };
+}
+
+beforeAll(async () => (home = await tempHome()));
+afterAll(async () => {
+  for (const p of procs) p.kill('SIGTERM');
+  await home.cleanup();
+});
+
+describe('nova serve', () => {
+  it('binds to 127.0.0.1, prints a one-time token URL, answers host.info with it and refuses without', async () => {
+    const { url, out } = await serve([]);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const token = /#token=(\S+)/.exec(out)![1]!;
+    const client = await connectNode(url, token);
+    const info = (await client.call('host.info', {})) as { accelerator: { kind: string } };
+    expect(['kvm', 'tcg', 'none']).toContain(info.accelerator.kind);
+    client.close();
+    await expect(connectNode(url, 'not-the-token')).rejects.toThrow(/401/);
+    await expect(connectNode(url, token, 'http://attacker.example')).rejects.toThrow(/403/);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    // The UI itself (built by `npm run build`, which npm test runs first) comes with a CSP.
+    const page = await fetch(`${url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(await page.text()).toContain('<div id="root">');
+  });
+
+  it('uses --token-file and never prints the token', async () => {
+    const file = join(home.dir, 'token');
+    await writeFile(file, 'file-token-0123456789\n');
+    const { url, out } = await serve(['--token-file', file]);
+    expect(out).not.toContain('file-token-0123456789');
+    const client = await connectNode(url, 'file-token-0123456789');
+    expect(await client.call('prefs.get', {})).toMatchObject({ theme: 'tokyo-night-storm' });
+    client.close();
+  });
+});
