@@ -128,9 +128,15 @@ describeHost('npm start without Electron opens Chromium on Wayland', { tools: ['
       await browser.close().catch(() => undefined);
     }
 
+    // A second `npm start` opens another window of the running one, not a second server.
+    const second = await run(process.execPath, [START, '--no-build'], { cwd: ROOT, env, timeout: 60_000 });
+    expect(second.stdout).toMatch(/Nova is already open \(launcher pid \d+, server http:\/\/127\.0\.0\.1:\d+\): opening another window/);
+    await until('a second window of the same browser', () => sceneGraph().split('\n').filter((l) => l.includes('role xdg_toplevel') && l.includes(`PID ${pid},`)).length === 2, 30_000);
+
     launcher.kill('SIGINT');
     await until('the launcher to exit', () => launcher!.exitCode !== null || launcher!.signalCode !== null, 20_000);
     await until('chromium to exit', () => !alive(pid), 20_000);
     await until('the server to stop', async () => fetch(`${server}/healthz`).then(() => false, () => true), 20_000);
+    expect(existsSync(join(runtime, 'home', 'run', 'launcher.json'))).toBe(false);
   });
 });
