@@ -9,37 +9,36 @@ import { ViewHeader } from '../components/ViewHeader';
 import { act } from '../lib/actions';
 import type { NetworkLinks, TopoEdge } from '../lib/topology';
 import { attachFromConnection, layoutTopology } from '../lib/topology';
-import { asList, call } from '../lib/rpc';
+import { call } from '../lib/rpc';
+import type { NetworkInfo } from '../../../shared/contract/network.js';
 import { confirm } from '../stores/confirm';
-import { byKind, useResources } from '../stores/resources';
+import { useResources } from '../stores/resources';
 import { toast } from '../stores/toasts';
 
 const NODE_TYPES = { topo: TopologyNode };
 
-/** Reads each network's uplink and attachments (network.inspect); missing pieces just draw no edge. */
-async function readLinks(names: string[]): Promise<NetworkLinks[]> {
-  return Promise.all(
-    names.map(async (name) => {
-      try {
-        const v = await call<Record<string, unknown>>('network.inspect', { name });
-        const spec = (v.spec ?? {}) as Record<string, unknown>;
-        const attachments = asList<{ owner?: { kind: 'vm' | 'capsule'; name: string } }>(v.attachments ?? []).flatMap((a) => (a.owner ? [a.owner] : []));
-        return { name, attachments, ...(typeof spec.uplink === 'string' ? { uplink: spec.uplink } : {}), ...(typeof spec.type === 'string' ? { type: spec.type } : {}) };
-      } catch {
-        return { name, attachments: [] };
-      }
-    }),
-  );
+/** Every network's uplink and attachments in one `network.list` call; without it, no edges. */
+async function readLinks(): Promise<NetworkLinks[]> {
+  try {
+    const out = await call<{ items: NetworkInfo[] }>('network.list', {});
+    return out.items.map((n) => ({
+      name: n.name,
+      type: n.spec.type,
+      attachments: n.attachments.map((a) => a.owner),
+      ...(n.spec.uplink ? { uplink: n.spec.uplink } : {}),
+    }));
+  } catch {
+    return [];
+  }
 }
 
 /** Networks, uplinks, VMs and capsules; drag an instance onto a network to attach, delete an edge to detach. */
 export function TopologyView() {
   const res = useResources();
   const [links, setLinks] = useState<NetworkLinks[]>([]);
-  const networkNames = byKind(res.items, 'network').map((n) => n.name).join('\n');
   const reload = useCallback(() => {
-    void readLinks(networkNames ? networkNames.split('\n') : []).then(setLinks);
-  }, [networkNames]);
+    void readLinks().then(setLinks);
+  }, []);
   useEffect(reload, [reload, res.fetchedAt]);
   const { nodes, edges } = useMemo(() => layoutTopology(res.items, links), [res.items, links]);
 
@@ -82,13 +81,14 @@ export function TopologyView() {
             nodesDraggable={false}
             onlyRenderVisibleElements
             fitView
+            fitViewOptions={{ maxZoom: 1 }}
             minZoom={0.1}
             proOptions={{ hideAttribution: true }}
             colorMode={document.documentElement.dataset.theme === 'tokyo-night-day' ? 'light' : 'dark'}
           >
             <Background />
             <Controls />
-            <MiniMap pannable zoomable />
+            <MiniMap pannable zoomable bgColor="var(--bg-alt)" maskColor="rgba(0, 0, 0, 0.25)" nodeColor="var(--accent)" />
           </ReactFlow>
         </div>
       )}
