@@ -1,0 +1,84 @@
+// Gathers the host facts the planner needs, once per plan: can a GPU be passed through, which
+// overlay drivers run here, which declared files are missing, which procedures exist.
+import { access } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { Runner } from '../sys/runner.js';
+import type { VmSpec } from '../../shared/schemas/novafile.js';
+import type { Backends } from './backend.js';
+import type { Declared, HostFacts, Verdict } from './model.js';
+
+export interface FactsOptions {
+  baseDir: string;
+  runner: Runner;
+  sysfsRoot?: string;
+}
+
+const GPU_PROCEDURES = ['gpu.resolveForVm', 'gpu.resolve', 'gpu.usable'];
+
+async function gpuVerdict(b: Backends, name: string, vm: VmSpec): Promise<Verdict> {
+  const proc = GPU_PROCEDURES.find((m) => b.methods.has(m));
+  if (!proc) return { ok: false, reason: 'this build has no GPU backend (gpu.resolveForVm is missing), so no GPU can be handed to a VM', fix: 'set gpu_passthrough = false, or run `nova up --partial` to apply everything else' };
+  try {
+    const out = (await b.call(proc, { name, spec: vm, ...(vm.gpu ? { address: vm.gpu } : {}) })) as Record<string, unknown>;
+    const ok = Boolean(out.ok ?? out.usable ?? out.device ?? out.address);
+    const reason = String(out.reason ?? out.message ?? (ok ? 'usable' : 'no usable GPU'));
+    return { ok, reason, ...(typeof out.fix === 'string' ? { fix: out.fix } : {}) };
+  } catch (e) {
+    return { ok: false, reason: (e as Error).message, ...((e as { details?: { fix?: string } }).details?.fix ? { fix: (e as { details: { fix: string } }).details.fix } : {}) };
+  }
+}
+
+async function wireguardVerdict(runner: Runner, sysfsRoot: string): Promise<Verdict> {
+  if (existsSync(`${sysfsRoot}/module/wireguard`)) return { ok: true, reason: 'wireguard module loaded' };
+  const r = await runner.run(['modinfo', '-n', 'wireguard'], { allowFailure: true, timeoutMs: 5000 }).catch(() => undefined);
+  if (r && r.exitCode === 0) return { ok: true, reason: 'wireguard module available' };
+  return { ok: false, reason: 'the wireguard kernel module is not available (modinfo wireguard finds nothing)', fix: 'use a kernel with CONFIG_WIREGUARD, use driver = "vxlan", or run `nova up --partial`' };
+}
+
+export async function gatherFacts(b: Backends, declared: Declared, opts: FactsOptions): Promise<HostFacts> {
+  const gpu: Record<string, Verdict> = {};
+  const wantsWireguard = declared.items.some((i) => i.kind === 'network' && (i.spec as { driver?: string }).driver === 'wireguard');
+  await Promise.all(
+    declared.items
+      .filter((i) => i.kind === 'vm' && ((i.spec as VmSpec).gpu_passthrough || (i.spec as VmSpec).gpu))
+      .map(async (i) => void (gpu[i.name] = await gpuVerdict(b, i.name, i.spec as VmSpec))),
+  );
+  const overlay: HostFacts['overlay'] = {
+    vxlan: { ok: true, reason: 'VXLAN is in the kernel' },
+    quic: b.methods.has('network.quic')
+      ? { ok: true, reason: 'QUIC overlay backend present' }
+      : { ok: false, reason: 'Nova has no encrypted QUIC overlay transport on this host', fix: 'use driver = "vxlan" (unencrypted, for trusted links), or run `nova up --partial` to apply everything else' },
+    wireguard: wantsWireguard ? await wireguardVerdict(opts.runner, opts.sysfsRoot ?? '/sys') : { ok: false, reason: 'not checked' },
+  };
+  return { gpu, overlay, missingFiles: await missingFiles(declared, opts.baseDir), methods: b.methods };
+}
+
+/** Files a VM boots from must exist (disks with a size are created, so they may be absent). */
+async function missingFiles(declared: Declared, baseDir: string): Promise<HostFacts['missingFiles']> {
+  const checks: { path: string; file: string }[] = [];
+  for (const i of declared.items) {
+    if (i.kind !== 'vm') continue;
+    const vm = i.spec as VmSpec;
+    const at = (key: string) => `vm.${i.name}.${key}`;
+    for (const key of ['image', 'kernel', 'initrd'] as const) if (vm[key]) checks.push({ path: at(key), file: vm[key] });
+    const isos = vm.iso === undefined ? [] : Array.isArray(vm.iso) ? vm.iso : [vm.iso];
+    isos.forEach((f, n) => checks.push({ path: Array.isArray(vm.iso) ? at(`iso.${n}`) : at('iso'), file: f }));
+    vm.disks.forEach((d, n) => {
+      if (typeof d === 'string') checks.push({ path: at(`disks.${n}`), file: d });
+      else if (d.size === undefined) checks.push({ path: at(`disks.${n}.path`), file: d.path });
+    });
+  }
+  const out: HostFacts['missingFiles'] = [];
+  await Promise.all(
+    checks.map(async (c) => {
+      const abs = isAbsolute(c.file) ? c.file : resolve(baseDir, c.file);
+      try {
+        await access(abs);
+      } catch {
+        out.push({ path: c.path, file: abs });
+      }
+    }),
+  );
+  return out.sort((a, b) => a.path.localeCompare(b.path));
+}

@@ -1,0 +1,77 @@
+// What the host shows for a project: `resource.list {project}` plus each item's inspect (its
+// stored spec and derived state), and which capsule images are present.
+import { NovaError } from '../../shared/errors.js';
+import { RESOURCE_KINDS } from '../../shared/names.js';
+import type { Backends } from './backend.js';
+import { isNotFound, PROC } from './backend.js';
+import { idOf } from './model.js';
+import type { Declared, Observed, ObservedItem, WorkloadKind } from './model.js';
+
+interface InspectOut {
+  name?: string;
+  project?: string;
+  spec?: unknown;
+  state?: string;
+  reason?: string;
+}
+
+export async function observe(b: Backends, declared: Declared, opts: { images: boolean }): Promise<Observed> {
+  const rows = b.methods.has('resource.list')
+    ? ((await b.call('resource.list', { project: declared.project })) as { items: { kind: string; name: string; state: string; project?: string; reason?: string }[] }).items
+    : [];
+  const wanted = new Map<string, { kind: WorkloadKind; name: string; row?: (typeof rows)[number] }>();
+  for (const i of declared.items) wanted.set(idOf(i.kind, i.name), { kind: i.kind, name: i.name });
+  for (const r of rows) {
+    if (!(RESOURCE_KINDS as readonly string[]).includes(r.kind)) continue;
+    const id = idOf(r.kind as WorkloadKind, r.name);
+    wanted.set(id, { kind: r.kind as WorkloadKind, name: r.name, row: r });
+  }
+
+  const items = new Map<string, ObservedItem>();
+  await Promise.all(
+    [...wanted.entries()].map(async ([id, w]) => {
+      const inspect = PROC[w.kind].inspect;
+      if (!b.methods.has(inspect)) {
+        if (w.row) items.set(id, { kind: w.kind, name: w.name, state: w.row.state, ...(w.row.project ? { project: w.row.project } : {}), ...(w.row.reason ? { reason: w.row.reason } : {}) });
+        return;
+      }
+      try {
+        const o = (await b.call(inspect, { name: w.name })) as InspectOut;
+        items.set(id, {
+          kind: w.kind,
+          name: w.name,
+          state: o.state ?? w.row?.state ?? 'unknown',
+          ...(o.project ? { project: o.project } : {}),
+          ...(o.spec !== undefined ? { spec: o.spec } : {}),
+          ...(o.reason ? { reason: o.reason } : {}),
+        });
+      } catch (e) {
+        if (isNotFound(e)) return;
+        throw new NovaError((e as NovaError).code ?? 'INTERNAL', `cannot inspect ${w.kind} ${w.name}: ${(e as Error).message}`);
+      }
+    }),
+  );
+
+  let images: Set<string> | undefined;
+  if (opts.images && b.methods.has('image.list')) images = imageRefs(await b.call('image.list', {}));
+  return { items, ...(images ? { images } : {}) };
+}
+
+/** Every name an image is known by (ref, name:tag, tags), tolerant of the list's exact shape. */
+export function imageRefs(out: unknown): Set<string> {
+  const refs = new Set<string>();
+  const list = Array.isArray(out) ? out : ((out as { items?: unknown[]; images?: unknown[] })?.items ?? (out as { images?: unknown[] })?.images ?? []);
+  for (const img of list as Record<string, unknown>[]) {
+    for (const k of ['ref', 'name', 'reference', 'id']) if (typeof img[k] === 'string') refs.add(img[k] as string);
+    for (const k of ['tags', 'refs', 'names']) if (Array.isArray(img[k])) for (const t of img[k] as unknown[]) if (typeof t === 'string') refs.add(t);
+    if (typeof img.repository === 'string' && typeof img.tag === 'string') refs.add(`${img.repository}:${img.tag}`);
+  }
+  // "alpine" is "alpine:latest"; docker.io prefixes are optional.
+  for (const r of [...refs]) {
+    const short = r.replace(/^(docker\.io\/)?(library\/)?/, '');
+    refs.add(short);
+    if (!/:[^/]+$/.test(short) && !short.includes('@')) refs.add(`${short}:latest`);
+    if (short.endsWith(':latest')) refs.add(short.slice(0, -':latest'.length));
+  }
+  return refs;
+}
