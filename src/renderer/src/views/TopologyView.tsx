@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { Background, Controls, MiniMap, ReactFlow } from '@xyflow/react';
-import type { Connection, Edge } from '@xyflow/react';
+import { applyEdgeChanges, applyNodeChanges, Background, Controls, MiniMap, ReactFlow } from '@xyflow/react';
+import type { Connection, Edge, EdgeChange, Node, NodeChange } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
@@ -40,7 +40,17 @@ export function TopologyView() {
     void readLinks().then(setLinks);
   }, []);
   useEffect(reload, [reload, res.fetchedAt]);
-  const { nodes, edges } = useMemo(() => layoutTopology(res.items, links), [res.items, links]);
+  const layout = useMemo(() => layoutTopology(res.items, links), [res.items, links]);
+  // Local copies so selection (click a link, then Delete) and measurements flow through xyflow;
+  // every new layout from the engine replaces them.
+  const [nodes, setNodes] = useState<Node[]>([]);
+  const [edges, setEdges] = useState<Edge[]>([]);
+  useEffect(() => {
+    setNodes(layout.nodes);
+    setEdges(layout.edges);
+  }, [layout]);
+  const onNodesChange = useCallback((c: NodeChange[]) => setNodes((ns) => applyNodeChanges(c, ns)), []);
+  const onEdgesChange = useCallback((c: EdgeChange[]) => setEdges((es) => applyEdgeChanges(c, es)), []);
 
   const onConnect = useCallback(
     async (c: Connection) => {
@@ -68,7 +78,7 @@ export function TopologyView() {
       <ViewHeader title="Topology" subtitle="Drag from a VM or capsule onto a network to attach; select a link and press Delete to detach" />
       {res.error ? (
         <ErrorNotice message={res.error} onRetry={() => void res.fetch()} />
-      ) : res.status === 'ready' && nodes.length === 0 ? (
+      ) : res.status === 'ready' && layout.nodes.length === 0 ? (
         <EmptyState title="Nothing to draw yet" hint="Create a network and a VM or capsule; they appear here with their links." />
       ) : (
         <div className="topology" data-testid="topology">
@@ -76,6 +86,8 @@ export function TopologyView() {
             nodes={nodes}
             edges={edges}
             nodeTypes={NODE_TYPES}
+            onNodesChange={onNodesChange}
+            onEdgesChange={onEdgesChange}
             onConnect={(c) => void onConnect(c)}
             onBeforeDelete={onBeforeDelete}
             nodesDraggable={false}
