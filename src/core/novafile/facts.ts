@@ -29,11 +29,19 @@ async function gpuVerdict(b: Backends, name: string, vm: VmSpec): Promise<Verdic
   }
 }
 
-async function wireguardVerdict(runner: Runner, sysfsRoot: string): Promise<Verdict> {
-  if (existsSync(`${sysfsRoot}/module/wireguard`)) return { ok: true, reason: 'wireguard module loaded' };
-  const r = await runner.run(['modinfo', '-n', 'wireguard'], { allowFailure: true, timeoutMs: 5000 }).catch(() => undefined);
-  if (r && r.exitCode === 0) return { ok: true, reason: 'wireguard module available' };
-  return { ok: false, reason: 'the wireguard kernel module is not available (modinfo wireguard finds nothing)', fix: 'use a kernel with CONFIG_WIREGUARD, use driver = "vxlan", or run `nova up --partial`' };
+/** Nova has no WireGuard transport yet (the network backend refuses it); say whether the kernel could. */
+async function wireguardVerdict(b: Backends, runner: Runner, sysfsRoot: string): Promise<Verdict> {
+  if (b.methods.has('network.wireguard')) return { ok: true, reason: 'WireGuard overlay backend present' };
+  let module = existsSync(`${sysfsRoot}/module/wireguard`);
+  if (!module) {
+    const r = await runner.run(['modinfo', '-n', 'wireguard'], { allowFailure: true, timeoutMs: 5000 }).catch(() => undefined);
+    module = r?.exitCode === 0;
+  }
+  return {
+    ok: false,
+    reason: `Nova has no WireGuard overlay transport in this build${module ? '' : ', and the wireguard kernel module is not available here'}`,
+    fix: 'use driver = "vxlan" on a trusted underlay, or run `nova up --partial` to apply everything else',
+  };
 }
 
 export async function gatherFacts(b: Backends, declared: Declared, opts: FactsOptions): Promise<HostFacts> {
@@ -49,7 +57,7 @@ export async function gatherFacts(b: Backends, declared: Declared, opts: FactsOp
     quic: b.methods.has('network.quic')
       ? { ok: true, reason: 'QUIC overlay backend present' }
       : { ok: false, reason: 'Nova has no encrypted QUIC overlay transport on this host', fix: 'use driver = "vxlan" (unencrypted, for trusted links), or run `nova up --partial` to apply everything else' },
-    wireguard: wantsWireguard ? await wireguardVerdict(opts.runner, opts.sysfsRoot ?? '/sys') : { ok: false, reason: 'not checked' },
+    wireguard: wantsWireguard ? await wireguardVerdict(b, opts.runner, opts.sysfsRoot ?? '/sys') : { ok: false, reason: 'not checked' },
   };
   return { gpu, overlay, missingFiles: await missingFiles(declared, opts.baseDir), methods: b.methods };
 }

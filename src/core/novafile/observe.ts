@@ -36,7 +36,8 @@ export async function observe(b: Backends, declared: Declared, opts: { images: b
         return;
       }
       try {
-        const o = (await b.call(inspect, { name: w.name })) as InspectOut;
+        // Capsules redact env values unless asked: the planner must compare the real ones (never printed).
+        const o = (await b.call(inspect, w.kind === 'capsule' ? { name: w.name, secrets: true } : { name: w.name })) as InspectOut;
         items.set(id, {
           kind: w.kind,
           name: w.name,
@@ -53,7 +54,12 @@ export async function observe(b: Backends, declared: Declared, opts: { images: b
   );
 
   let images: Set<string> | undefined;
-  if (opts.images && b.methods.has('image.list')) images = imageRefs(await b.call('image.list', {}));
+  if (opts.images && b.methods.has('image.inspect')) {
+    // The backend resolves short refs ("busybox" → its default registry), so ask per ref.
+    images = new Set();
+    const found = await Promise.all(declared.images.map((ref) => b.call('image.inspect', { ref }).then(() => ref, (e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)))));
+    for (const r of found) if (r) images.add(r);
+  } else if (opts.images && b.methods.has('image.list')) images = imageRefs(await b.call('image.list', {}));
   return { items, ...(images ? { images } : {}) };
 }
 

@@ -135,6 +135,42 @@ describe('ProjectService (in-memory backends, real lock and state file)', () => 
     await expect(svc.run({ ...src(), kind: 'vm', name: 'api' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('no vm named "api"') });
   });
 
+  it('updates a running VM in place with vm.update: stop → update → start', async () => {
+    host.methods.add('vm.update');
+    await svc.up(src());
+    await writeFile(join(dir, 'NovaFile'), NOVAFILE.replace('"256Mi"', '"512Mi"'));
+    host.calls.length = 0;
+    const r = await svc.up(src());
+    expect(r.plan.changes.find((c) => c.name === 'web')).toMatchObject({ action: 'update', reasons: ['memory: 256 MiB → 512 MiB (restarts it)'] });
+    expect(host.calls.filter((c) => c.endsWith(' web') && !c.includes('inspect'))).toEqual(['vm.stop web', 'vm.update web', 'vm.start web']);
+    expect(host.resources.get('vm/web')).toMatchObject({ state: 'running', spec: { memory: 512 * 1024 ** 2 } });
+  });
+
+  it('restores the old spec and restarts the VM when the updated one fails to start', async () => {
+    host.methods.add('vm.update');
+    await svc.up(src());
+    await writeFile(join(dir, 'NovaFile'), NOVAFILE.replace('"256Mi"', '"512Mi"'));
+    let starts = 0;
+    const inner = host.call;
+    host.call = async (m, i, s) => {
+      if (m === 'vm.start' && starts++ === 0) throw new NovaError('INTERNAL', 'qemu: cannot allocate memory');
+      return inner(m, i, s);
+    };
+    const r = await svc.up(src());
+    expect(r.applied.find((a) => a.name === 'web')).toMatchObject({ status: 'failed', message: 'qemu: cannot allocate memory' });
+    expect(host.resources.get('vm/web')).toMatchObject({ state: 'running', spec: { memory: 256 * 1024 ** 2 } });
+  });
+
+  it('resumes a paused capsule instead of starting it', async () => {
+    await svc.up(src());
+    host.resources.get('capsule/worker')!.state = 'paused';
+    host.calls.length = 0;
+    const r = await svc.up(src());
+    expect(r.plan.changes.find((c) => c.name === 'worker')).toMatchObject({ action: 'start', drift: true });
+    expect(host.calls).toContain('capsule.resume worker');
+    expect(host.resources.get('capsule/worker')!.state).toBe('running');
+  });
+
   it('replaces on edit with the backend call sequence delete → create → start', async () => {
     await svc.up(src());
     await writeFile(join(dir, 'NovaFile'), NOVAFILE.replace('"256Mi"', '"512Mi"'));

@@ -54,6 +54,10 @@ export function memoryHost(opts: { delayMs?: number; extraMethods?: string[]; im
           return { items: [...resources.values()].filter((r) => !p || r.project === p).map((r) => ({ kind: r.kind, name: r.name, state: r.state, ...(r.project ? { project: r.project } : {}) })) };
         }
         if (method === 'image.list') return { items: [...images].map((ref) => ({ ref })) };
+        if (method === 'image.inspect') {
+          if (!images.has(i.ref!)) throw new NovaError('NOT_FOUND', `image ${i.ref} is not in the store`);
+          return { ref: i.ref };
+        }
         if (method === 'image.pull') {
           images.add(i.ref!);
           return { ref: i.ref };
@@ -81,7 +85,12 @@ export function memoryHost(opts: { delayMs?: number; extraMethods?: string[]; im
           case 'stop':
             need().state = 'stopped';
             return { name: i.name };
+          case 'resume':
+            if (need().state !== 'paused') throw new NovaError('CONFLICT', `${kind} ${i.name} is not paused`);
+            need().state = 'running';
+            return { name: i.name };
           case 'update':
+            if (kind === 'vm' && need().state === 'running') throw new NovaError('CONFLICT', `vm ${i.name} is running: stop it first`);
             need().spec = JSON.parse(JSON.stringify(i.spec));
             return { name: i.name };
           case 'delete':
@@ -96,6 +105,6 @@ export function memoryHost(opts: { delayMs?: number; extraMethods?: string[]; im
       }
     },
   };
-  if (opts.images) host.methods.add('image.list').add('image.pull');
+  if (opts.images) host.methods.add('image.list').add('image.inspect').add('image.pull');
   return host;
 }
