@@ -1,4 +1,5 @@
 import { networkModule } from './network/module.js';
+import { capsuleModule } from './capsule/module.js';
 import { installCoreHandlers } from './rpc/handlers/core.js';
 import { novafileModule } from './novafile/module.js';
 import { EventBus } from './rpc/bus.js';
@@ -11,7 +12,10 @@ import { ResourceRegistry } from './resources/registry.js';
 import { dirs, resolvePaths } from './sys/paths.js';
 import type { NovaPaths } from './sys/paths.js';
 import { createRunner } from './sys/runner.js';
+import { gpuModule } from './gpu/module.js';
+import { supportModule } from './support/module.js';
 import type { Runner } from './sys/runner.js';
+import { vmModule } from './vm/module.js';
 
 export interface Clock {
   now(): number;
@@ -56,7 +60,7 @@ export interface Engine {
 }
 
 // Backends add themselves here, one line each.
-const MODULES: EngineModule[] = [networkModule, novafileModule];
+const MODULES: EngineModule[] = [networkModule, vmModule, capsuleModule, gpuModule, supportModule, novafileModule];
 
 /** The composition root: every face (app, CLI, server, tests) builds its engine here. */
 export function createEngine(opts: EngineOptions = {}, modules: EngineModule[] = MODULES): Engine {

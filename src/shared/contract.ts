@@ -2,6 +2,7 @@
 // Method names are `noun.verb` so `nova vm start x` maps to `vm.start`. Each backend keeps its
 // procedures in contract/<area>.ts; this file only gathers them.
 import type { z } from 'zod';
+import { capsuleProcedures } from './contract/capsule.js';
 import { hostProcedures } from './contract/host.js';
 import { networkProcedures } from './contract/network.js';
 import { novafileProcedures } from './contract/novafile.js';
@@ -9,6 +10,9 @@ import { novafileApplyProcedures } from './contract/novafile-apply.js';
 import { prefsProcedures } from './contract/prefs.js';
 import { resourceProcedures } from './contract/resource.js';
 import { taskProcedures } from './contract/task.js';
+import { vmProcedures } from './contract/vm.js';
+import { gpuProcedures } from './contract/gpu.js';
+import { supportProcedures } from './contract/support.js';
 
 export const procedures = {
   ...hostProcedures,
@@ -18,6 +22,10 @@ export const procedures = {
   ...taskProcedures,
   ...prefsProcedures,
   ...networkProcedures,
+  ...vmProcedures,
+  ...capsuleProcedures,
+  ...gpuProcedures,
+  ...supportProcedures,
 };
 
 export type Procedures = typeof procedures;

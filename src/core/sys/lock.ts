@@ -54,8 +54,6 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
       released = true;
       await new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
-        // Keep the event loop alive until the child is gone (it was unref'd above).
-        child.ref();
         child.once('exit', () => resolve());
         // The child was unref'd while held; re-ref it so a CLI's event loop waits for the exit.
         child.ref();

@@ -1,0 +1,247 @@
+// Capsules against the real thing: crun AND runc, a docker-registry on loopback, overlayfs,
+// cgroups. One engine home; capsules run in parallel where the steps allow it.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Engine } from '../engine.js';
+import { busyboxRootfs, pushImage, startRegistry } from '../../test/capsule-fixtures.js';
+import type { Registry } from '../../test/capsule-fixtures.js';
+import { describeHost, tempHome } from '../../test/host.js';
+import type { TempHome } from '../../test/host.js';
+import { toNovaError } from '../../shared/errors.js';
+import type { CapsuleInfo } from '../../shared/contract/capsule.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describeHost('capsules on crun/runc with a loopback registry', { root: true, tools: ['crun', 'runc', 'umoci', 'skopeo', 'docker-registry', 'curl', 'zstd'] }, () => {
+  let home: TempHome;
+  let engine: Engine;
+  let registry: Registry;
+  let rootfs: string;
+  let work: string;
+  const IMAGE = 'nova-test/busybox:1';
+  const call = <T = CapsuleInfo>(m: string, input: unknown) => engine.dispatcher.invoke(m, input) as Promise<T>;
+  const fails = async (m: string, input: unknown) => {
+    try {
+      await engine.dispatcher.invoke(m, input);
+    } catch (e) {
+      return toNovaError(e);
+    }
+    throw new Error(`${m} should have failed`);
+  };
+  const exec = (name: string, ...command: string[]) => call<{ exitCode: number; stdout: string; stderr: string }>('capsule.exec', { name, command });
+  const waitFor = async (name: string, pred: (c: CapsuleInfo) => boolean, ms = 10_000) => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const c = await call('capsule.inspect', { name });
+      if (pred(c)) return c;
+      if (Date.now() > end) throw new Error(`${name}: still ${c.state}`);
+      await sleep(100);
+    }
+  };
+
+  beforeAll(async () => {
+    home = await tempHome('nova-cap-');
+    work = join(home.dir, 'work');
+    mkdirSync(join(work, 'api'), { recursive: true });
+    writeFileSync(join(work, 'api', 'hello.txt'), 'from the host\n');
+    rootfs = busyboxRootfs(work);
+    registry = await startRegistry(work);
+    pushImage(work, rootfs, registry.addr, IMAGE);
+    engine = home.engine({ env: { ...home.env, NOVA_REGISTRY: registry.addr } });
+  });
+
+  afterAll(async () => {
+    if (engine) {
+      const { items } = await call<{ items: CapsuleInfo[] }>('capsule.list', {}).catch(() => ({ items: [] as CapsuleInfo[] }));
+      for (const c of items) await engine.dispatcher.call('capsule.rm', { name: c.name, force: true });
+    }
+    registry?.stop();
+    // Nothing of ours may stay mounted, even after a failure.
+    for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n').reverse()) {
+      const mp = line.split(' ')[4];
+      if (home && mp?.startsWith(home.dir)) execFileSync('umount', ['-l', mp]);
+    }
+    await home?.cleanup();
+  });
+
+  it('pulls an image from the registry with progress, and lists it', async () => {
+    const progress: string[] = [];
+    const off = engine.bus.on('task.progress', (t) => t.message && progress.push(t.message));
+    const img = await call<{ ref: string; digest: string; layers: number; config: { cmd?: string[] } }>('image.pull', { ref: IMAGE });
+    off();
+    expect(img.ref).toBe(`${registry.addr}/${IMAGE}`);
+    expect(img.digest).toMatch(/^sha256:/);
+    expect(img.config.cmd).toEqual(['sh']);
+    expect(progress.some((m) => /Copying blob/.test(m))).toBe(true);
+    const { items } = await call<{ items: { ref: string }[] }>('image.list', {});
+    expect(items.map((i) => i.ref)).toContain(img.ref);
+  });
+
+  it('rejects bad input clearly and leaves nothing behind', async () => {
+    const capsules = () => readdirSync(join(home.dir, 'data', 'capsules')).filter((n) => n.startsWith('bad'));
+    mkdirSync(join(home.dir, 'data', 'capsules'), { recursive: true });
+    const unknown = await fails('capsule.create', { name: 'bad1', spec: { capsule: 'nova-test/nope:1' }, baseDir: work });
+    expect(unknown.code).toBe('NOT_FOUND');
+    expect(unknown.message).toMatch(/nope/);
+    const vol = await fails('capsule.create', { name: 'bad2', spec: { capsule: IMAGE, volumes: ['./missing:/srv'] }, baseDir: work });
+    expect(vol.code).toBe('INVALID_INPUT');
+    expect(vol.message).toMatch(/volumes\[0\].*missing/);
+    const mem = await fails('capsule.create', { name: 'bad3', spec: { capsule: IMAGE, limits: { memory: '-1' } }, baseDir: work });
+    expect(mem.code).toBe('INVALID_INPUT');
+    expect(mem.message).toMatch(/limits\.memory/);
+    const badName = await fails('capsule.create', { name: 'Bad Name', spec: { capsule: IMAGE } });
+    expect(badName.code).toBe('INVALID_INPUT');
+    expect(capsules()).toEqual([]);
+  });
+
+  it('runs a capsule: hostname, command as pid 1, env, volumes, logs with redacted secrets', async () => {
+    const web = await call('capsule.create', {
+      name: 'web',
+      baseDir: work,
+      start: true,
+      spec: {
+        capsule: IMAGE,
+        hostname: 'webhost',
+        // sh stays pid 1 (it reaps orphans; a bare sleep would collect zombies up to the pids limit).
+        command: ['sh', '-c', 'echo "token is $API_TOKEN"; echo oops >&2; while :; do sleep 1; done'],
+        env: { API_TOKEN: 's3cr3t-value', GREETING: 'hi' },
+        volumes: ['./api:/srv/api', './api:/srv/ro:ro'],
+        limits: { memory: '64Mi', pids: 16, cpu: 0.5 },
+      },
+    });
+    expect(web.state).toBe('running');
+    expect(web.runtime).toBe('crun');
+    expect(web.spec.env.API_TOKEN).toBe('«redacted»');
+    expect((await exec('web', 'hostname')).stdout.trim()).toBe('webhost');
+    expect((await exec('web', 'cat', '/proc/1/cmdline')).stdout.split('\0').slice(0, 2)).toEqual(['sh', '-c']);
+    const env = (await exec('web', 'env')).stdout;
+    expect(env).toMatch(/^GREETING=hi$/m);
+    expect(env).toMatch(/^IMAGE_VAR=from-image$/m);
+    expect(env).toMatch(/^API_TOKEN=«redacted»$/m); // present in the capsule, hidden in what we return
+    expect((await exec('web', 'cat', '/srv/api/hello.txt')).stdout).toBe('from the host');
+    const ro = await exec('web', 'touch', '/srv/ro/x');
+    expect(ro.exitCode).not.toBe(0);
+    expect((await exec('web', 'sh', '-c', 'exit 5')).exitCode).toBe(5);
+    // Loopback only without a network.
+    expect((await exec('web', 'ip', '-o', 'link')).stdout.trim().split('\n')).toHaveLength(1);
+
+    const logs = await call<{ lines: { at: number; stream: string; line: string }[] }>('capsule.logs', { name: 'web' });
+    expect(logs.lines.map((l) => [l.stream, l.line])).toEqual([
+      ['stdout', 'token is «redacted»'],
+      ['stderr', 'oops'],
+    ]);
+    expect(Math.abs(logs.lines[0]!.at - Date.now())).toBeLessThan(60_000);
+    const rec = join(home.dir, 'data', 'capsules', 'web', 'capsule.json');
+    expect(execFileSync('stat', ['-c', '%a', rec], { encoding: 'utf8' }).trim()).toBe('600');
+    expect((await fails('capsule.create', { name: 'web', spec: { capsule: IMAGE } })).code).toBe('CONFLICT');
+  });
+
+  it('enforces memory and pids limits and reports them in stats', async () => {
+    const before = await call<{ memoryLimitBytes?: number; pidsLimit?: number; oomKills: number; pids: number }>('capsule.stats', { name: 'web' });
+    expect(before.memoryLimitBytes).toBe(64 * 1024 * 1024);
+    expect(before.pidsLimit).toBe(16);
+    const metrics: unknown[] = [];
+    const off = engine.bus.on('metrics.sample', (m) => metrics.push(m));
+    // dd needs a 100 MiB buffer: the OOM killer ends it inside the 64 MiB capsule.
+    const dd = await exec('web', 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=100M', 'count=1');
+    expect(dd.exitCode).not.toBe(0);
+    const fork = await exec('web', 'sh', '-c', 'for i in $(seq 1 40); do sleep 1 & done; wait');
+    expect(fork.stderr).toMatch(/fork|Resource temporarily unavailable/i);
+    const after = await call<{ oomKills: number; pids: number }>('capsule.stats', { name: 'web' });
+    for (let i = 0; i < 50 && (await call<{ pids: number }>('capsule.stats', { name: 'web' })).pids > 1; i++) await sleep(100);
+    off();
+    expect(after.oomKills).toBeGreaterThan(before.oomKills);
+    expect(after.pids).toBeLessThanOrEqual(16);
+    expect(metrics).toContainEqual(expect.objectContaining({ kind: 'capsule', name: 'web' }));
+    expect((await call('capsule.inspect', { name: 'web' })).state).toBe('running');
+  });
+
+  it('snapshots the writable layer and restores changed, deleted and opaque paths', async () => {
+    const sh = (s: string) => exec('web', 'sh', '-c', s);
+    const first = await sh('set -e; echo v1 > /data/keep; echo gone-later > /data/del; rm /bin/vi; rm -rf /usr/share/doc; mkdir /usr/share/doc; echo mine > /usr/share/doc/own');
+    expect(first).toMatchObject({ exitCode: 0, stderr: '' });
+    const snap = await call<{ tag: string; sizeBytes: number }>('capsule.snapshot.create', { name: 'web', tag: 'base' });
+    expect(snap.tag).toBe('base');
+    expect((await call('capsule.inspect', { name: 'web' })).state).toBe('running'); // resumed
+    await sh('echo v2 > /data/keep; rm /data/del; echo new > /data/extra; rm -rf /usr/share/doc/own');
+    const restored = await call('capsule.snapshot.restore', { name: 'web', tag: 'base', timeout: 1 });
+    expect(restored.state).toBe('running');
+    const r = await sh('cat /data/keep /data/del; ls /data; ls /usr/share/doc; test -e /bin/vi && echo vi-back || echo vi-deleted');
+    expect(r.stdout.trim().split('\n')).toEqual(['v1', 'gone-later', 'del', 'keep', 'own', 'vi-deleted']);
+    const { items } = await call<{ items: { tag: string }[] }>('capsule.snapshot.list', { name: 'web' });
+    expect(items.map((s) => s.tag)).toEqual(['base']);
+  });
+
+  it('keeps the exit code for a new engine after the first one exits', async () => {
+    await call('capsule.create', { name: 'job', spec: { capsule: IMAGE, command: 'sleep 1.5; echo done; exit 7' }, start: true });
+    await engine.close();
+    const second = home.engine({ env: { ...home.env, NOVA_REGISTRY: registry.addr } });
+    const job = (await second.dispatcher.invoke('capsule.inspect', { name: 'job' })) as CapsuleInfo;
+    expect(job.state).toBe('running');
+    engine = second;
+    const done = await waitFor('job', (c) => c.state === 'exited', 10_000);
+    expect(done.exit?.code).toBe(7);
+    const logs = await call<{ lines: { line: string }[] }>('capsule.logs', { name: 'job' });
+    expect(logs.lines.map((l) => l.line)).toEqual(['done']);
+  });
+
+  it('stops with SIGTERM, then SIGKILL after the grace period', async () => {
+    await call('capsule.create', { name: 'trap', spec: { capsule: IMAGE, command: "trap 'exit 3' TERM; while :; do sleep 0.1; done" }, start: true });
+    const trapped = await call('capsule.stop', { name: 'trap', timeout: 5 });
+    expect(trapped.exit?.code).toBe(3);
+    // sh as pid 1 without a trap ignores SIGTERM: killed after the 1 s grace.
+    const t0 = Date.now();
+    const web = await call('capsule.stop', { name: 'web', timeout: 1 });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    expect(web.state).toBe('exited');
+    expect(web.exit).toMatchObject({ code: 137, signal: 'SIGKILL' });
+  });
+
+  it('runs the same capsule on runc, pauses and resumes it', async () => {
+    const c = await call('capsule.create', { name: 'onrunc', spec: { capsule: IMAGE, runtime: 'runc', hostname: 'r1', command: ['sleep', '1000'] }, start: true });
+    expect(c.runtime).toBe('runc');
+    expect((await exec('onrunc', 'hostname')).stdout.trim()).toBe('r1');
+    expect((await call('capsule.pause', { name: 'onrunc' })).state).toBe('paused');
+    expect((await call('capsule.resume', { name: 'onrunc' })).state).toBe('running');
+    expect((await call('capsule.stop', { name: 'onrunc', timeout: 0 })).state).toBe('exited');
+  });
+
+  it('restarts on failure by policy', async () => {
+    await call('capsule.create', { name: 'flaky', spec: { capsule: IMAGE, command: 'echo run; exit 1', restart: 'on-failure' }, start: true });
+    await waitFor('flaky', (c) => c.restarts >= 2, 10_000);
+    const stopped = await call('capsule.stop', { name: 'flaky', timeout: 1 });
+    expect(stopped.state).toBe('exited');
+  });
+
+  it('refuses a network when the networks backend is missing', async () => {
+    if (engine.dispatcher.has('network.attach')) return; // covered by the network integration test
+    const e = await fails('capsule.create', { name: 'netted', spec: { capsule: IMAGE, network: 'lan' } });
+    expect(e.code).toBe('HOST_UNSUPPORTED');
+    expect(e.message).toMatch(/network/);
+  });
+
+  it('rm leaves no mounts, cgroups, processes or files', async () => {
+    const { items } = await call<{ items: CapsuleInfo[] }>('capsule.list', {});
+    const ids = items.map((c) => c.id);
+    await call('capsule.start', { name: 'trap' });
+    expect((await fails('capsule.rm', { name: 'trap' })).code).toBe('CONFLICT');
+    for (const c of items) await call('capsule.rm', { name: c.name, force: true });
+    const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
+    expect(mounts.includes(home.dir)).toBe(false);
+    for (const id of ids) {
+      for (const ctl of readdirSync('/sys/fs/cgroup')) expect(existsSync(join('/sys/fs/cgroup', ctl, 'nova', id))).toBe(false);
+    }
+    const procs = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8');
+      } catch {
+        return '';
+      }
+    });
+    expect(procs.filter((c) => c.includes(home.dir) && !c.startsWith('flock') && !c.startsWith('docker-registry'))).toEqual([]);
+    expect(readdirSync(join(home.dir, 'data', 'capsules'))).toEqual([]);
+    expect((await call<{ removed: boolean }>('image.rm', { ref: IMAGE })).removed).toBe(true);
+  });
+});

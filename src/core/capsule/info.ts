@@ -1,0 +1,33 @@
+import type { CapsuleInfo } from '../../shared/contract/capsule.js';
+import { redact } from '../../shared/redact.js';
+import type { Engine } from '../engine.js';
+import type { CapsuleRecord } from './records.js';
+import { deriveStatus } from './status.js';
+
+/** The contract's view of a capsule: record + derived status; env values redacted unless asked. */
+export async function capsuleInfo(engine: Engine, rec: CapsuleRecord, secrets = false): Promise<CapsuleInfo> {
+  const st = await deriveStatus(engine, rec);
+  const spec = secrets ? rec.spec : { ...rec.spec, env: redact(rec.spec.env, true) };
+  return {
+    name: rec.name,
+    id: rec.id,
+    ...(rec.project ? { project: rec.project } : {}),
+    spec,
+    baseDir: rec.baseDir,
+    state: st.state,
+    ...(st.reason ? { reason: st.reason } : {}),
+    runtime: rec.runtime,
+    image: { ref: rec.image.ref, ...(rec.image.digest ? { digest: rec.image.digest } : {}) },
+    ...(st.pid ? { pid: st.pid } : {}),
+    ...(rec.startedAt && (st.state === 'running' || st.state === 'paused') ? { startedAt: rec.startedAt } : {}),
+    ...(st.exit ? { exit: { code: st.exit.code, at: st.exit.at, ...(st.exit.signal ? { signal: st.exit.signal } : {}), ...(st.exit.oomKilled ? { oomKilled: true } : {}) } } : {}),
+    restarts: st.exit?.restarts ?? 0,
+    createdAt: rec.createdAt,
+    ...(rec.network ? { network: { name: rec.network.name, netns: rec.network.netns, ...(rec.network.ip ? { ip: rec.network.ip } : {}), ...(rec.network.ifname ? { ifname: rec.network.ifname } : {}), ...(rec.network.dns ? { dns: rec.network.dns } : {}) } } : {}),
+  };
+}
+
+export function publishState(engine: Engine, info: CapsuleInfo): void {
+  engine.bus.emit('capsule.state', { name: info.name, state: info.state, ...(info.reason ? { reason: info.reason } : {}), ...(info.exit ? { exitCode: info.exit.code } : {}) });
+  engine.bus.emit('resource.changed', { kind: 'capsule', name: info.name, state: info.state, ...(info.reason ? { reason: info.reason } : {}) });
+}

@@ -1,0 +1,265 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { NovaError } from '../../shared/errors.js';
+import { containerSpec } from '../../shared/schemas/novafile.js';
+import type { ContainerSpec } from '../../shared/schemas/novafile.js';
+import type { CapsuleInfo } from '../../shared/contract/capsule.js';
+import { writeFileAtomic, writeJsonAtomic } from '../sys/atomic.js';
+import { withLock } from '../sys/lock.js';
+import { lockPath } from '../sys/paths.js';
+import { pidAlive } from '../sys/proc.js';
+import { withReverter } from '../sys/reverter.js';
+import type { Engine } from '../engine.js';
+import type { ImageStore } from './images/store.js';
+import { capsuleInfo, publishState } from './info.js';
+import { capsuleLayout } from './layout.js';
+import type { CapsuleLayout } from './layout.js';
+import { attachNetwork, releaseNetwork, requireNetworkBackend, wantsNetwork } from './network.js';
+import { checkLimits, deviceOf, resolveUser, resolveVolumes } from './prepare.js';
+import { getRecord, readRecord, writeRecord } from './records.js';
+import type { CapsuleRecord } from './records.js';
+import { mountOverlay, unmountOverlay } from './rootfs.js';
+import { resolveRuntime, runtimeArgv } from './runtime.js';
+import { buildOciSpec, capsuleArgs, hostsFile, resolvConf } from './spec.js';
+import { deriveStatus, runtimeOf } from './status.js';
+import { spawnSupervisor, supervisorPid } from './supervisor.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const withCapsuleLock = <T>(engine: Engine, name: string, fn: () => Promise<T>) =>
+  withLock(lockPath(engine.paths, 'capsule', name), fn, { holder: `capsule ${name}`, timeoutMs: 120_000 });
+
+const isPath = (s: string) => s.startsWith('/') || s.startsWith('./') || s.startsWith('../');
+
+export interface CreateInput {
+  name: string;
+  spec: ContainerSpec;
+  project?: string;
+  baseDir?: string;
+}
+
+/** Creates the capsule's record after every check passed (image pulled if missing). Nothing on failure. */
+export async function createCapsule(engine: Engine, store: ImageStore, input: CreateInput): Promise<CapsuleRecord> {
+  const spec = containerSpec.parse(input.spec);
+  const baseDir = resolve(input.baseDir ?? process.cwd());
+  checkLimits(spec);
+  if (await readRecord(engine.paths, input.name)) throw new NovaError('CONFLICT', `capsule "${input.name}" already exists; pick another name or \`nova capsule rm ${input.name}\``, { name: input.name });
+  const runtime = await resolveRuntime(engine, spec.runtime);
+  const network = spec.network && spec.network !== 'none' ? spec.network : undefined;
+  if (network) requireNetworkBackend(engine, network);
+  await resolveVolumes(spec, baseDir);
+
+  let image: CapsuleRecord['image'];
+  if (isPath(spec.capsule)) {
+    const rootfs = isAbsolute(spec.capsule) ? spec.capsule : resolve(baseDir, spec.capsule);
+    if (!(await stat(rootfs).catch(() => undefined))?.isDirectory()) {
+      throw new NovaError('INVALID_INPUT', `spec.capsule: ${rootfs} is not a directory; give an image ("busybox:1.36") or a rootfs folder`, { field: 'capsule' });
+    }
+    image = { ref: rootfs, rootfs, config: {} };
+  } else {
+    const img = (await store.find(spec.capsule)) ?? (await store.pull(spec.capsule));
+    image = { ref: img.ref, digest: img.digest, rootfs: store.rootfsOf(img), config: img.config };
+  }
+  if (!capsuleArgs(spec, image.config)) {
+    throw new NovaError('INVALID_INPUT', `spec.command: image ${image.ref} has no default command; set command = "…" or ["…"]`, { field: 'command' });
+  }
+  await resolveUser(image.rootfs, spec.user ?? image.config.user);
+
+  return withCapsuleLock(engine, input.name, async () => {
+    if (await readRecord(engine.paths, input.name)) throw new NovaError('CONFLICT', `capsule "${input.name}" already exists`, { name: input.name });
+    const layout = capsuleLayout(engine.paths, input.name);
+    const rec: CapsuleRecord = {
+      name: input.name,
+      id: `nova-${input.name.slice(0, 40)}-${randomBytes(4).toString('hex')}`,
+      ...(input.project ? { project: input.project } : {}),
+      spec,
+      baseDir,
+      createdAt: engine.clock.now(),
+      runtime: runtime.name,
+      image,
+    };
+    await withReverter(async (r) => {
+      await mkdir(layout.dir, { recursive: true, mode: 0o700 });
+      r.add(() => rm(layout.dir, { recursive: true, force: true }), 'capsule dir');
+      for (const d of [layout.logs, layout.etc, layout.snapshots, layout.bundle]) await mkdir(d, { recursive: true, mode: 0o700 });
+      await writeRecord(engine.paths, rec);
+    });
+    return rec;
+  });
+}
+
+async function writeEtc(layout: CapsuleLayout, rec: CapsuleRecord): Promise<{ hosts: string; hostname: string; resolv?: string }> {
+  const hostname = rec.spec.hostname ?? rec.name;
+  const files = { hosts: join(layout.etc, 'hosts'), hostname: join(layout.etc, 'hostname') } as { hosts: string; hostname: string; resolv?: string };
+  await writeFileAtomic(files.hosts, hostsFile(hostname, rec.network?.ip));
+  await writeFileAtomic(files.hostname, `${hostname}\n`);
+  if (rec.network?.dns?.length) {
+    files.resolv = join(layout.etc, 'resolv.conf');
+    await writeFileAtomic(files.resolv, resolvConf(rec.network.dns));
+  }
+  return files;
+}
+
+/** Waits for the container process (pid file + /proc) or for the supervisor to give up. */
+async function waitRunning(layout: CapsuleLayout, supervisor: number, timeoutMs = 30_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 2; Date.now() < deadline; delay = Math.min(delay * 2, 50)) {
+    const pid = Number.parseInt(await readFile(layout.containerPid, 'utf8').catch(() => ''), 10);
+    if (pid > 0 && pidAlive(pid)) return pid;
+    if (existsSync(layout.exitFile) || !pidAlive(supervisor)) {
+      const tail = (await readFile(layout.logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join('\n');
+      const exit = await readFile(layout.exitFile, 'utf8').catch(() => '');
+      if (pid > 0 || exit.includes('"code":0')) return pid; // ran and finished already
+      throw new NovaError('INTERNAL', `capsule did not start${tail ? `:\n${tail}` : ''}`);
+    }
+    await sleep(delay);
+  }
+  throw new NovaError('TIMEOUT', `capsule did not start within ${timeoutMs / 1000}s (see \`nova logs container\`)`);
+}
+
+export async function startCapsule(engine: Engine, name: string): Promise<CapsuleInfo> {
+  return withCapsuleLock(engine, name, async () => {
+    const rec = await getRecord(engine.paths, name);
+    const st = await deriveStatus(engine, rec);
+    if (st.state === 'running' || st.state === 'paused' || st.state === 'restarting') return capsuleInfo(engine, rec);
+    const layout = capsuleLayout(engine.paths, name);
+    const rt = await runtimeOf(engine, rec);
+    if (!existsSync(rec.image.rootfs)) throw new NovaError('NOT_FOUND', `image rootfs ${rec.image.rootfs} is gone; pull ${rec.image.ref} again`, { image: rec.image.ref });
+    const volumes = await resolveVolumes(rec.spec, rec.baseDir);
+    const user = await resolveUser(rec.image.rootfs, rec.spec.user ?? rec.image.config.user);
+    await withReverter(async (r) => {
+      if (await mountOverlay(engine.runner, layout, rec.image.rootfs)) r.add(() => unmountOverlay(engine.runner, layout), 'overlay');
+      const network = wantsNetwork(rec);
+      if (network) {
+        rec.network = await attachNetwork(engine, rec, network, (fn) => r.add(fn, 'network'));
+        await writeRecord(engine.paths, rec);
+      }
+      const etc = await writeEtc(layout, rec);
+      const config = buildOciSpec({
+        name,
+        id: rec.id,
+        spec: rec.spec,
+        image: rec.image.config,
+        volumes,
+        user,
+        ...(rec.network ? { netnsPath: rec.network.netns } : {}),
+        etc,
+        ...(rec.spec.limits.io ? { ioDevice: await deviceOf(layout.dir) } : {}),
+        cgroupsPath: `/nova/${rec.id}`,
+      });
+      await writeJsonAtomic(layout.config, config, { mode: 0o600 });
+      await engine.runner.run(runtimeArgv(rt, 'delete', '-f', rec.id), { allowFailure: true });
+      for (const f of [layout.exitFile, layout.stopMarker, layout.containerPid, layout.supervisorPid]) await rm(f, { force: true });
+      await mkdir(layout.logs, { recursive: true, mode: 0o700 });
+      const sup = await spawnSupervisor(engine.paths, { id: rec.id, layout, runtime: rt, restart: rec.spec.restart });
+      r.add(() => void (pidAlive(sup) && process.kill(sup, 'SIGKILL')), 'supervisor');
+      await writeFileAtomic(layout.supervisorPid, `${sup}\n`);
+      await waitRunning(layout, sup);
+      rec.startedAt = engine.clock.now();
+      await writeRecord(engine.paths, rec);
+    });
+    const info = await capsuleInfo(engine, rec);
+    publishState(engine, info);
+    return info;
+  });
+}
+
+/** Polls until the supervisor has exited (the capsule's process is gone and its exit recorded). */
+async function waitStopped(engine: Engine, rec: CapsuleRecord, layout: CapsuleLayout, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const sup = await supervisorPid(layout);
+    if (!sup) {
+      const st = await deriveStatus(engine, rec);
+      if (st.state !== 'running' && st.state !== 'paused') return true;
+    }
+    if (Date.now() >= deadline) return false;
+    await sleep(50);
+  }
+}
+
+/** SIGTERM, then SIGKILL after `timeoutS`; the restart policy does not bring it back. */
+export async function stopLocked(engine: Engine, rec: CapsuleRecord, timeoutS: number): Promise<void> {
+  const layout = capsuleLayout(engine.paths, rec.name);
+  const rt = await runtimeOf(engine, rec);
+  const st = await deriveStatus(engine, rec);
+  if (st.state === 'running' || st.state === 'paused' || st.state === 'restarting') {
+    await writeFile(layout.stopMarker, `${engine.clock.now()}\n`);
+    if (st.state === 'paused') await engine.runner.run(runtimeArgv(rt, 'resume', rec.id), { allowFailure: true });
+    if (timeoutS > 0) {
+      await engine.runner.run(runtimeArgv(rt, 'kill', rec.id, 'TERM'), { allowFailure: true });
+      if (await waitStopped(engine, rec, layout, timeoutS * 1000)) return finishStop(engine, rec, layout);
+    }
+    await engine.runner.run(runtimeArgv(rt, 'kill', '--all', rec.id, 'KILL'), { allowFailure: true });
+    if (!(await waitStopped(engine, rec, layout, 15_000))) {
+      const sup = await supervisorPid(layout);
+      if (sup) process.kill(sup, 'SIGKILL');
+      throw new NovaError('TIMEOUT', `capsule ${rec.name} did not stop after SIGKILL`);
+    }
+  }
+  await finishStop(engine, rec, layout);
+}
+
+async function finishStop(engine: Engine, rec: CapsuleRecord, layout: CapsuleLayout): Promise<void> {
+  const rt = await runtimeOf(engine, rec);
+  await engine.runner.run(runtimeArgv(rt, 'delete', '-f', rec.id), { allowFailure: true });
+  await unmountOverlay(engine.runner, layout);
+}
+
+export async function stopCapsule(engine: Engine, name: string, timeoutS: number): Promise<CapsuleInfo> {
+  return withCapsuleLock(engine, name, async () => {
+    const rec = await getRecord(engine.paths, name);
+    await stopLocked(engine, rec, timeoutS);
+    const info = await capsuleInfo(engine, rec);
+    publishState(engine, info);
+    return info;
+  });
+}
+
+export async function signalCapsule(engine: Engine, name: string, verb: 'pause' | 'resume' | 'kill', signal?: string): Promise<CapsuleInfo> {
+  return withCapsuleLock(engine, name, async () => {
+    const rec = await getRecord(engine.paths, name);
+    const st = await deriveStatus(engine, rec);
+    const ok = verb === 'resume' ? st.state === 'paused' : st.state === 'running' || (verb === 'kill' && st.state === 'paused');
+    if (!ok) throw new NovaError('CONFLICT', `capsule ${name} is ${st.state}; ${verb} needs it ${verb === 'resume' ? 'paused' : 'running'}`, { state: st.state });
+    const rt = await runtimeOf(engine, rec);
+    const args = verb === 'kill' ? ['kill', rec.id, (signal ?? 'KILL').replace(/^SIG/, '')] : [verb, rec.id];
+    await engine.runner.run(runtimeArgv(rt, ...args));
+    if (verb === 'kill') await sleep(100);
+    const info = await capsuleInfo(engine, rec);
+    publishState(engine, info);
+    return info;
+  });
+}
+
+/** Removes everything of a capsule: process, runtime state, overlay, netns, cgroups, files. */
+export async function removeCapsule(engine: Engine, name: string, force: boolean): Promise<void> {
+  await withCapsuleLock(engine, name, async () => {
+    const rec = await getRecord(engine.paths, name);
+    const st = await deriveStatus(engine, rec);
+    if ((st.state === 'running' || st.state === 'paused' || st.state === 'restarting') && !force) {
+      throw new NovaError('CONFLICT', `capsule ${name} is ${st.state}: stop it first or use --force`, { state: st.state });
+    }
+    const layout = capsuleLayout(engine.paths, name);
+    const sup = await supervisorPid(layout);
+    await stopLocked(engine, rec, 0).catch(() => undefined);
+    // The supervisor removes its pidfile just before it exits: wait for the process itself.
+    for (let i = 0; sup && pidAlive(sup) && i < 100; i++) await sleep(20);
+    if (sup && pidAlive(sup)) process.kill(sup, 'SIGKILL');
+    await unmountOverlay(engine.runner, layout);
+    await releaseNetwork(engine, rec);
+    await removeCgroups(rec.id);
+    await rm(layout.dir, { recursive: true, force: true });
+  });
+  engine.bus.emit('resource.changed', { kind: 'capsule', name, state: 'removed' });
+}
+
+/** The runtime removes the cgroups with the container; this sweeps leftovers after a crash. */
+async function removeCgroups(id: string): Promise<void> {
+  const roots = ['/sys/fs/cgroup', ...(await readdir('/sys/fs/cgroup').catch(() => [] as string[])).map((c) => join('/sys/fs/cgroup', c))];
+  for (const r of roots) {
+    const p = join(r, 'nova', id);
+    if (existsSync(p)) await rmdir(p).catch(() => undefined);
+  }
+}

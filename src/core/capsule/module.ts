@@ -1,0 +1,120 @@
+import { formatBytes } from '../../shared/sizes.js';
+import type { Engine, EngineModule } from '../engine.js';
+import { capsuleInfo, publishState } from './info.js';
+import { ImageStore } from './images/store.js';
+import type { StoredImage } from './images/store.js';
+import { execInCapsule } from './exec.js';
+import { createCapsule, removeCapsule, signalCapsule, startCapsule, stopCapsule } from './lifecycle.js';
+import { readLogs } from './logs.js';
+import { getRecord, listRecords } from './records.js';
+import { capsuleStats } from './stats.js';
+import { createSnapshot, listSnapshots, removeSnapshot, restoreSnapshot } from './snapshot.js';
+import { NovaError } from '../../shared/errors.js';
+import { existsSync } from 'node:fs';
+import { capsuleLayout } from './layout.js';
+import { monitorCapsules } from './monitor.js';
+
+const monitors = new WeakMap<Engine, () => void>();
+
+async function imageRow(engine: Engine, store: ImageStore, img: StoredImage) {
+  const usedBy = (await listRecords(engine.paths)).filter((r) => r.image.digest === img.digest).map((r) => r.name);
+  const { tag: _tag, ...rest } = img;
+  return { ...rest, usedBy };
+}
+
+export const capsuleModule: EngineModule = {
+  name: 'capsule',
+  install(engine) {
+    const d = engine.dispatcher;
+    const store = new ImageStore(engine);
+
+    d.handle('capsule.create', async (input) => {
+      const rec = await createCapsule(engine, store, input);
+      if (input.start) return startCapsule(engine, rec.name);
+      const info = await capsuleInfo(engine, rec);
+      publishState(engine, info);
+      return info;
+    });
+    d.handle('capsule.inspect', async (input) => capsuleInfo(engine, await getRecord(engine.paths, input.name), input.secrets));
+    d.handle('capsule.list', async (input) => ({
+      items: await Promise.all((await listRecords(engine.paths)).filter((r) => !input.project || r.project === input.project).map((r) => capsuleInfo(engine, r))),
+    }));
+    d.handle('capsule.start', (input) => startCapsule(engine, input.name));
+    d.handle('capsule.stop', (input) => stopCapsule(engine, input.name, input.timeout));
+    d.handle('capsule.restart', async (input) => {
+      await stopCapsule(engine, input.name, input.timeout);
+      return startCapsule(engine, input.name);
+    });
+    d.handle('capsule.kill', (input) => signalCapsule(engine, input.name, 'kill', input.signal));
+    d.handle('capsule.pause', (input) => signalCapsule(engine, input.name, 'pause'));
+    d.handle('capsule.resume', (input) => signalCapsule(engine, input.name, 'resume'));
+    d.handle('capsule.rm', async (input) => {
+      await removeCapsule(engine, input.name, input.force);
+      return { name: input.name, removed: true };
+    });
+    d.handle('capsule.logs', (input) => readLogs(engine, input));
+    d.handle('capsule.exec', (input) => execInCapsule(engine, input));
+    d.handle('capsule.stats', (input) => capsuleStats(engine, input.name));
+    d.handle('capsule.snapshot.create', (input) => createSnapshot(engine, input.name, input.tag));
+    d.handle('capsule.snapshot.list', async (input) => ({ items: await listSnapshots(engine, input.name) }));
+    d.handle('capsule.snapshot.restore', (input) => restoreSnapshot(engine, input.name, input.tag, input.timeout));
+    d.handle('capsule.snapshot.rm', async (input) => {
+      await removeSnapshot(engine, input.name, input.tag);
+      return { capsule: input.name, tag: input.tag, removed: true };
+    });
+
+    d.handle('image.pull', async (input) => imageRow(engine, store, await store.pull(input.ref, { ...(input.insecure !== undefined ? { insecure: input.insecure } : {}) })));
+    d.handle('image.import', async (input) => imageRow(engine, store, await store.import(input.source, input.name, input.baseDir ?? process.cwd(), input.cmd)));
+    d.handle('image.list', async () => ({ items: await Promise.all((await store.list()).map((i) => imageRow(engine, store, i))) }));
+    d.handle('image.inspect', async (input) => imageRow(engine, store, await store.get(input.ref)));
+    d.handle('image.rm', async (input) => {
+      const img = await store.get(input.ref);
+      const row = await imageRow(engine, store, img);
+      if (row.usedBy.length && !input.force) {
+        throw new NovaError('CONFLICT', `image ${img.ref} is used by capsule ${row.usedBy.join(', ')}; remove them first or use --force`, { usedBy: row.usedBy });
+      }
+      await store.remove(img.ref);
+      return { ref: img.ref, removed: true };
+    });
+
+    engine.resources.provide('capsule', async () =>
+      Promise.all(
+        (await listRecords(engine.paths)).map(async (r) => {
+          const i = await capsuleInfo(engine, r);
+          const lim = r.spec.limits;
+          const detail = [
+            r.image.ref.replace(/^docker\.io\/(library\/)?/, ''),
+            i.state === 'exited' && i.exit ? `exit ${i.exit.code}` : undefined,
+            lim.cpu ? `${lim.cpu} CPU` : undefined,
+            lim.memory ? formatBytes(lim.memory) : undefined,
+            r.network?.ip ? `${r.network.name} ${r.network.ip}` : undefined,
+          ].filter(Boolean);
+          return { kind: 'capsule' as const, name: r.name, state: i.state, ...(i.reason ? { reason: i.reason } : {}), ...(r.project ? { project: r.project } : {}), detail: detail.join(' · ') };
+        }),
+      ),
+    );
+  },
+
+  /** Restart policy across engine restarts and host boots, then watch states, logs and metrics. */
+  async start(engine) {
+    for (const rec of await listRecords(engine.paths)) {
+      if (rec.spec.restart === 'no') continue;
+      const layout = capsuleLayout(engine.paths, rec.name);
+      const info = await capsuleInfo(engine, rec).catch(() => undefined);
+      // A stop by the user is remembered by the stop marker; only unexpected ends restart.
+      if (!info || existsSync(layout.stopMarker) || !rec.startedAt) continue;
+      const failed = info.state === 'exited' ? (info.exit?.code ?? 1) !== 0 : info.state === 'created';
+      if (info.state === 'created' || (info.state === 'exited' && (rec.spec.restart === 'always' || failed))) {
+        await startCapsule(engine, rec.name).catch((e: Error) =>
+          engine.bus.emit('notification', { level: 'error', title: `capsule ${rec.name} did not restart`, body: e.message, subject: rec.name }),
+        );
+      }
+    }
+    monitors.set(engine, monitorCapsules(engine));
+  },
+
+  async close(engine) {
+    monitors.get(engine)?.();
+    monitors.delete(engine);
+  },
+};

@@ -1,0 +1,84 @@
+import { access, constants } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { NovaError } from '../../shared/errors.js';
+import { detectCgroups } from '../host/cgroups.js';
+import type { CgroupInfo } from '../host/cgroups.js';
+import type { Engine } from '../engine.js';
+import { runtimeRoot } from './layout.js';
+
+export type RuntimeName = 'crun' | 'runc';
+
+/** The OCI runtime a capsule uses, and how to call it on this host. */
+export interface Runtime {
+  name: RuntimeName;
+  path: string;
+  /** --root: the runtime's state folder, per NOVA_HOME. */
+  root: string;
+  cgroup: CgroupInfo;
+  /**
+   * crun 1.8 refuses create/run on hybrid hosts whose v2 tree lists controllers; the verified
+   * workaround runs those verbs in a private mount namespace without /sys/fs/cgroup/unified.
+   */
+  hideUnified: boolean;
+}
+
+export async function findBinary(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  for (const dir of (env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter)) {
+    if (!dir) continue;
+    const p = join(dir, name);
+    try {
+      await access(p, constants.X_OK);
+      return p;
+    } catch {
+      /* next */
+    }
+  }
+  return undefined;
+}
+
+let cgroupCache: Promise<CgroupInfo> | undefined;
+/** Same detection as host.info().cgroup, without probing QEMU on every capsule start. */
+export const hostCgroups = () => (cgroupCache ??= detectCgroups());
+
+/** Picks crun (preferred) or runc; `wanted` pins one. Missing → HOST_UNSUPPORTED naming the package. */
+export async function resolveRuntime(engine: Engine, wanted: 'auto' | RuntimeName): Promise<Runtime> {
+  const order: RuntimeName[] = wanted === 'auto' ? ['crun', 'runc'] : [wanted];
+  for (const name of order) {
+    const path = await findBinary(name, engine.env);
+    if (!path) continue;
+    const cgroup = await hostCgroups();
+    const hideUnified = name === 'crun' && cgroup.layout === 'hybrid' && cgroup.unifiedControllers.length > 0;
+    return { name, path, root: runtimeRoot(engine.paths, name), cgroup, hideUnified };
+  }
+  throw new NovaError(
+    'HOST_UNSUPPORTED',
+    wanted === 'auto' ? 'no OCI runtime found: install the crun package (or runc)' : `runtime "${wanted}" is not installed: install the ${wanted} package or set runtime = "auto"`,
+    { runtime: wanted },
+  );
+}
+
+/** argv for a runtime verb (state, kill, pause, resume, exec, delete): never a shell string. */
+export const runtimeArgv = (rt: Runtime, ...args: string[]): string[] => [rt.path, '--root', rt.root, ...args];
+
+/**
+ * argv prefix that runs a process in a fresh private mount namespace (slave propagation, so our
+ * mounts made earlier are visible); the supervisor unmounts the unified v2 tree inside it.
+ */
+export const privateMountNs = (): string[] => ['unshare', '--mount', '--propagation', 'slave', '--'];
+
+export interface RuntimeState {
+  status: 'created' | 'running' | 'paused' | 'stopped' | 'creating';
+  pid?: number;
+}
+
+/** `crun|runc state ID`, or undefined when the runtime does not know the container. */
+export async function runtimeState(engine: Engine, rt: Runtime, id: string): Promise<RuntimeState | undefined> {
+  const r = await engine.runner.run(runtimeArgv(rt, 'state', id), { allowFailure: true, timeoutMs: 10_000 });
+  if (r.exitCode !== 0) return undefined;
+  try {
+    const s = JSON.parse(r.stdout) as { status?: string; pid?: number };
+    return { status: (s.status ?? 'stopped') as RuntimeState['status'], ...(s.pid ? { pid: s.pid } : {}) };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,55 @@
+import { readJson } from '../sys/atomic.js';
+import type { Engine } from '../engine.js';
+import { capsuleLayout } from './layout.js';
+import type { CapsuleRecord } from './records.js';
+import { resolveRuntime, runtimeState } from './runtime.js';
+import type { Runtime } from './runtime.js';
+import { supervisorPid } from './supervisor.js';
+import type { CapsuleInfo } from '../../shared/contract/capsule.js';
+
+export interface ExitRecord {
+  code: number;
+  signal?: string;
+  at: number;
+  oomKilled?: boolean;
+  restarts: number;
+  restarting?: boolean;
+}
+
+export interface CapsuleStatus {
+  state: CapsuleInfo['state'];
+  reason?: string;
+  pid?: number;
+  supervisor?: number;
+  exit?: ExitRecord;
+}
+
+export async function runtimeOf(engine: Engine, rec: CapsuleRecord): Promise<Runtime> {
+  return resolveRuntime(engine, rec.runtime);
+}
+
+/** State derived from the host every time: the supervisor's pid (checked in /proc), the runtime's state, the exit file. */
+export async function deriveStatus(engine: Engine, rec: CapsuleRecord): Promise<CapsuleStatus> {
+  const layout = capsuleLayout(engine.paths, rec.name);
+  const [sup, exit] = await Promise.all([supervisorPid(layout), readJson<ExitRecord | undefined>(layout.exitFile, undefined)]);
+  let rt: Runtime;
+  try {
+    rt = await runtimeOf(engine, rec);
+  } catch (e) {
+    return { state: 'unknown', reason: (e as Error).message, ...(exit ? { exit } : {}) };
+  }
+  const rs = await runtimeState(engine, rt, rec.id);
+  const live = rs && (rs.status === 'running' || rs.status === 'paused' || rs.status === 'created');
+  if (sup) {
+    if (live && rs.status === 'paused') return { state: 'paused', pid: rs.pid, supervisor: sup, ...(exit ? { exit } : {}) };
+    if (live && rs.status === 'running') return { state: 'running', pid: rs.pid, supervisor: sup, ...(exit ? { exit } : {}) };
+    if (exit?.restarting) return { state: 'restarting', reason: `exited ${exit.code}; restart policy ${rec.spec.restart}`, supervisor: sup, exit };
+    return { state: 'running', reason: 'starting', supervisor: sup };
+  }
+  if (live) {
+    const state = rs.status === 'paused' ? 'paused' : 'running';
+    return { state, pid: rs.pid, reason: 'its supervisor is gone: logs and the exit code are no longer recorded (restart it)' };
+  }
+  if (exit) return { state: 'exited', exit, reason: exit.oomKilled ? 'OOM-killed (memory limit)' : undefined };
+  return { state: 'created' };
+}

@@ -1,0 +1,27 @@
+import { open } from 'node:fs/promises';
+
+/**
+ * Every sysfs write the VFIO actions make goes through here: the real one writes to /sys and the
+ * kernel reacts; the fixture kernel (fixtures/fake-kernel.ts) applies the same transitions to a
+ * fixture tree, so the exact write sequence and its rollback are tested without hardware.
+ */
+export interface SysfsWriter {
+  write(path: string, value: string): Promise<void>;
+  /** True for the fixture kernel: no root needed, no modprobe. */
+  readonly simulated: boolean;
+}
+
+/** Writes like `echo VALUE > PATH`: opens without creating (sysfs attributes already exist). */
+export function realSysfsWriter(): SysfsWriter {
+  return {
+    simulated: false,
+    async write(path, value) {
+      const fh = await open(path, 'r+');
+      try {
+        await fh.write(value);
+      } finally {
+        await fh.close();
+      }
+    },
+  };
+}
