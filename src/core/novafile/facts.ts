@@ -14,18 +14,20 @@ export interface FactsOptions {
   sysfsRoot?: string;
 }
 
-const GPU_PROCEDURES = ['gpu.resolveForVm', 'gpu.resolve', 'gpu.usable'];
-
-async function gpuVerdict(b: Backends, name: string, vm: VmSpec): Promise<Verdict> {
-  const proc = GPU_PROCEDURES.find((m) => b.methods.has(m));
-  if (!proc) return { ok: false, reason: 'this build has no GPU backend (gpu.resolveForVm is missing), so no GPU can be handed to a VM', fix: 'set gpu_passthrough = false, or run `nova up --partial` to apply everything else' };
+async function gpuVerdict(b: Backends, vm: VmSpec): Promise<Verdict> {
+  if (!b.methods.has('gpu.resolveForVm')) {
+    return { ok: false, reason: 'this build has no GPU backend (gpu.resolveForVm is missing), so no GPU can be handed to a VM', fix: 'set gpu_passthrough = false, or run `nova up --partial` to apply everything else' };
+  }
   try {
-    const out = (await b.call(proc, { name, spec: vm, ...(vm.gpu ? { address: vm.gpu } : {}) })) as Record<string, unknown>;
-    const ok = Boolean(out.ok ?? out.usable ?? out.device ?? out.address);
-    const reason = String(out.reason ?? out.message ?? (ok ? 'usable' : 'no usable GPU'));
-    return { ok, reason, ...(typeof out.fix === 'string' ? { fix: out.fix } : {}) };
+    const out = (await b.call('gpu.resolveForVm', {
+      gpu_passthrough: vm.gpu_passthrough, ...(vm.gpu ? { gpu: vm.gpu } : {}), memoryBytes: vm.memory, ...(vm.hugepages ? { hugepages: true } : {}), bind: false,
+    })) as { chosen: string | null; why: string; blocked: boolean; reason?: string; checks: { status: string; fix?: string; title?: string }[] };
+    if (out.chosen && !out.blocked) return { ok: true, reason: out.why };
+    const fix = out.checks.find((c) => c.fix && c.status !== 'ok' && c.status !== 'OK')?.fix;
+    return { ok: false, reason: out.reason ?? out.why, ...(fix ? { fix } : {}) };
   } catch (e) {
-    return { ok: false, reason: (e as Error).message, ...((e as { details?: { fix?: string } }).details?.fix ? { fix: (e as { details: { fix: string } }).details.fix } : {}) };
+    const fix = (e as { details?: { fix?: unknown } }).details?.fix;
+    return { ok: false, reason: (e as Error).message, ...(typeof fix === 'string' ? { fix } : {}) };
   }
 }
 
@@ -50,7 +52,7 @@ export async function gatherFacts(b: Backends, declared: Declared, opts: FactsOp
   await Promise.all(
     declared.items
       .filter((i) => i.kind === 'vm' && ((i.spec as VmSpec).gpu_passthrough || (i.spec as VmSpec).gpu))
-      .map(async (i) => void (gpu[i.name] = await gpuVerdict(b, i.name, i.spec as VmSpec))),
+      .map(async (i) => void (gpu[i.name] = await gpuVerdict(b, i.spec as VmSpec))),
   );
   const overlay: HostFacts['overlay'] = {
     vxlan: { ok: true, reason: 'VXLAN is in the kernel' },

@@ -145,6 +145,15 @@ export function planProject(input: PlanInput): ProjectPlan {
     }
   }
 
+  // An image only blocked items use is not worth pulling.
+  for (const ref of declared.images) {
+    const c = changes.get(idOf('image', ref));
+    const users = declared.items.filter((i) => i.needs.includes(idOf('image', ref)) && changes.has(idOf(i.kind, i.name)));
+    if (c && users.length && users.every((i) => changes.get(idOf(i.kind, i.name))!.blocked)) {
+      c.blocked = `only needed by blocked items (${users.map((i) => `${i.kind} ${i.name}`).join(', ')})`;
+    }
+  }
+
   // Whole-file plans prune what the project created but no longer declares.
   if (!selected) {
     const order: Record<string, number> = { vm: 0, capsule: 0, network: 1 };
