@@ -59,6 +59,8 @@ describe('ProjectService (in-memory backends, real lock and state file)', () => 
     host.calls.length = 0;
     const again = await svc.up(src());
     expect(again.message).toBe('no changes');
+    // Lists per kind, plus one secrets inspect for the capsule whose env the list redacts.
+    expect(host.calls.filter((c) => c.includes('inspect')).sort()).toEqual(['capsule.inspect api', 'image.inspect alpine:3.20']);
     expect(again.applied).toEqual([]);
     expect(host.calls.filter((c) => /\.(create|start|stop|delete|rm|pull)\b/.test(c))).toEqual([]);
   });
@@ -114,6 +116,15 @@ describe('ProjectService (in-memory backends, real lock and state file)', () => 
     expect([a.applied.length, b.applied.length].sort()).toEqual([0, 5]);
     for (const id of ['network.create lan', 'capsule.create api', 'vm.create web']) expect(host.calls.filter((c) => c === id)).toHaveLength(1);
     expect(waits).toEqual([expect.stringMatching(/^pid \d+ \(nova up lab\) holds the project lock; waiting/)]);
+  });
+
+  it('also converges through resource.list + inspect when backends have no list procedure', async () => {
+    host = memoryHost({ images: [], lists: false });
+    svc = new ProjectService(home.engine({}, []), () => host);
+    expect((await svc.up(src())).ok).toBe(true);
+    host.resources.get('vm/web')!.state = 'stopped';
+    const plan = await svc.plan(src());
+    expect(plan.changes.filter((c) => c.action !== 'noop').map((c) => `${c.action} ${c.name}`)).toEqual(['start web']);
   });
 
   it('down removes only what the project labelled, workloads before networks', async () => {
