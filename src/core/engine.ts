@@ -70,7 +70,6 @@ const MODULES: EngineModule[] = [
   supportModule,
   novafileModule,
 ];
-const MODULES: EngineModule[] = [networkModule, vmModule, capsuleModule, gpuModule, supportModule, novafileModule, systemModule];
 
 /** The composition root: every face (app, CLI, server, tests) builds its engine here. */
 export function createEngine(opts: EngineOptions = {}, modules: EngineModule[] = MODULES): Engine {

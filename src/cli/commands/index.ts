@@ -22,4 +22,3 @@ export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [
   registerNovafileCommands,
   registerSystemCommands,
 ];
-export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [registerCoreCommands, registerServeCommand, registerNetCommands, registerVmCommands, registerCapsuleCommands, registerGpuCommands, registerSupportCommands, registerNovafileCommands, registerSystemCommands];

@@ -19,23 +19,12 @@ async function gpuVerdict(b: Backends, vm: VmSpec): Promise<Verdict> {
     return { ok: false, reason: 'this build has no GPU backend (gpu.resolveForVm is missing), so no GPU can be handed to a VM', fix: 'set gpu_passthrough = false, or run `nova up --partial` to apply everything else' };
   }
   try {
-<<<<<<< HEAD
-    // gpu.resolveForVm previews without binding: blocked = a check is Action Needed.
-    const input = proc === 'gpu.resolveForVm'
-      ? { vm: name, gpu_passthrough: vm.gpu_passthrough, ...(vm.gpu ? { gpu: vm.gpu } : {}), memoryBytes: vm.memory, ...(vm.hugepages !== undefined ? { hugepages: vm.hugepages } : {}), bind: false, onBlocked: 'report' }
-      : { name, spec: vm, ...(vm.gpu ? { address: vm.gpu } : {}) };
-    const out = (await b.call(proc, input)) as Record<string, unknown>;
-    const ok = 'blocked' in out ? !out.blocked : Boolean(out.ok ?? out.usable ?? out.device ?? out.address);
-    const reason = String(out.reason ?? out.why ?? out.message ?? (ok ? 'usable' : 'no usable GPU'));
-    return { ok, reason, ...(typeof out.fix === 'string' ? { fix: out.fix } : {}) };
-=======
     const out = (await b.call('gpu.resolveForVm', {
       gpu_passthrough: vm.gpu_passthrough, ...(vm.gpu ? { gpu: vm.gpu } : {}), memoryBytes: vm.memory, ...(vm.hugepages ? { hugepages: true } : {}), bind: false,
     })) as { chosen: string | null; why: string; blocked: boolean; reason?: string; checks: { status: string; fix?: string; title?: string }[] };
     if (out.chosen && !out.blocked) return { ok: true, reason: out.why };
     const fix = out.checks.find((c) => c.fix && c.status !== 'ok' && c.status !== 'OK')?.fix;
     return { ok: false, reason: out.reason ?? out.why, ...(fix ? { fix } : {}) };
->>>>>>> decl
   } catch (e) {
     const fix = (e as { details?: { fix?: unknown } }).details?.fix;
     return { ok: false, reason: (e as Error).message, ...(typeof fix === 'string' ? { fix } : {}) };
