@@ -2,7 +2,6 @@ import type { CliContext } from '../context.js';
 import { registerCapsuleCommands } from './capsule.js';
 import { registerCoreCommands } from './core.js';
 import { registerServeCommand } from './serve.js';
-import { registerSystemCommands } from './system.js';
 import { registerNetCommands } from './net.js';
 import { registerVmCommands } from './vm.js';
 import { registerGpuCommands } from './gpu.js';
