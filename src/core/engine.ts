@@ -1,5 +1,7 @@
+import { networkModule } from './network/module.js';
 import { capsuleModule } from './capsule/module.js';
 import { installCoreHandlers } from './rpc/handlers/core.js';
+import { novafileModule } from './novafile/module.js';
 import { EventBus } from './rpc/bus.js';
 import { Dispatcher } from './rpc/dispatcher.js';
 import { TaskRegistry } from './rpc/tasks.js';
@@ -10,7 +12,11 @@ import { ResourceRegistry } from './resources/registry.js';
 import { dirs, resolvePaths } from './sys/paths.js';
 import type { NovaPaths } from './sys/paths.js';
 import { createRunner } from './sys/runner.js';
+import { gpuModule } from './gpu/module.js';
+import { supportModule } from './support/module.js';
+import { systemModule } from './system/module.js';
 import type { Runner } from './sys/runner.js';
+import { vmModule } from './vm/module.js';
 
 export interface Clock {
   now(): number;
@@ -55,7 +61,15 @@ export interface Engine {
 }
 
 // Backends add themselves here, one line each.
-const MODULES: EngineModule[] = [capsuleModule];
+const MODULES: EngineModule[] = [
+  systemModule,
+  networkModule,
+  vmModule,
+  capsuleModule,
+  gpuModule,
+  supportModule,
+  novafileModule,
+];
 
 /** The composition root: every face (app, CLI, server, tests) builds its engine here. */
 export function createEngine(opts: EngineOptions = {}, modules: EngineModule[] = MODULES): Engine {

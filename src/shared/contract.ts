@@ -4,18 +4,30 @@
 import type { z } from 'zod';
 import { capsuleProcedures } from './contract/capsule.js';
 import { hostProcedures } from './contract/host.js';
+import { networkProcedures } from './contract/network.js';
 import { novafileProcedures } from './contract/novafile.js';
+import { novafileApplyProcedures } from './contract/novafile-apply.js';
 import { prefsProcedures } from './contract/prefs.js';
 import { resourceProcedures } from './contract/resource.js';
 import { taskProcedures } from './contract/task.js';
+import { vmProcedures } from './contract/vm.js';
+import { gpuProcedures } from './contract/gpu.js';
+import { supportProcedures } from './contract/support.js';
+import { systemProcedures } from './contract/system.js';
 
 export const procedures = {
   ...hostProcedures,
   ...resourceProcedures,
   ...novafileProcedures,
+  ...novafileApplyProcedures,
   ...taskProcedures,
   ...prefsProcedures,
+  ...networkProcedures,
+  ...vmProcedures,
   ...capsuleProcedures,
+  ...gpuProcedures,
+  ...supportProcedures,
+  ...systemProcedures,
 };
 
 export type Procedures = typeof procedures;

@@ -27,6 +27,8 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
   });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  // flock may exit (conflict, --wait 0) before our write lands: EPIPE then is expected, not fatal.
+  child.stdin.on('error', () => undefined);
   const acquired = await new Promise<boolean>((resolve, reject) => {
     child.once('error', (e) => reject(new NovaError('HOST_UNSUPPORTED', `cannot run flock (util-linux): ${e.message}`)));
     child.stdout.once('data', () => resolve(true));
@@ -53,7 +55,7 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
       await new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
-        // Re-ref while waiting: an unref'd child lets a one-shot CLI exit mid-await (exit 13).
+        // The child was unref'd while held; re-ref it so a CLI's event loop waits for the exit.
         child.ref();
         child.stdin.end();
       });

@@ -32,6 +32,9 @@ export const events = {
     subject: z.string().optional(),
   }),
   'prefs.changed': prefsSchema,
+  'interface.offline': z.object({ interface: z.string(), at: z.number(), reason: z.string() }),
+  'interface.online': z.object({ interface: z.string(), at: z.number() }),
+  'gpu.changed': z.object({ address: z.string(), action: z.enum(['bind', 'unbind', 'reattach', 'reset']), driver: z.string().optional(), ok: z.boolean() }),
 } as const;
 
 export type EventName = keyof typeof events;

@@ -1,0 +1,39 @@
+import type { Engine, EngineModule } from '../engine.js';
+import { releaseForVm, resolveForVm } from './resolve.js';
+import { GpuService } from './service.js';
+import type { GpuServiceOptions } from './service.js';
+
+const services = new WeakMap<Engine, GpuService>();
+
+/** The engine's GPU service (for other backends, e.g. the VM start path). */
+export function gpuService(engine: Engine): GpuService {
+  const s = services.get(engine);
+  if (!s) throw new Error('the GPU module is not installed in this engine');
+  return s;
+}
+
+/** The GPU area. Tests pass a fixture kernel as `writer` to watch every sysfs write. */
+export function createGpuModule(opts: Partial<Omit<GpuServiceOptions, 'root' | 'paths' | 'bus'>> = {}): EngineModule {
+  return {
+    name: 'gpu',
+    install(engine) {
+      const svc = new GpuService({ ...opts, root: engine.sysfsRoot, paths: engine.paths, bus: engine.bus });
+      services.set(engine, svc);
+      const d = engine.dispatcher;
+      d.handle('gpu.list', (i) => svc.list(i));
+      d.handle('gpu.info', ({ id, ...ctx }) => svc.find(id, ctx));
+      d.handle('gpu.diagnose', async ({ address, ...ctx }) => {
+        const gpus = address ? [await svc.find(address, ctx)] : (await svc.scan(ctx)).gpus;
+        return { gpus: gpus.map((g) => ({ address: g.address, name: g.name, status: g.status, checks: g.checks })) };
+      });
+      d.handle('gpu.bind', (i) => svc.act('bind', i.addresses, i));
+      d.handle('gpu.unbind', (i) => svc.act('unbind', i.addresses, i));
+      d.handle('gpu.reattach', (i) => svc.act('reattach', i.addresses, i));
+      d.handle('gpu.reset', (i) => svc.act('reset', i.addresses, i));
+      d.handle('gpu.resolveForVm', (i) => resolveForVm(svc, i));
+      d.handle('gpu.releaseForVm', (i) => releaseForVm(svc, i));
+    },
+  };
+}
+
+export const gpuModule = createGpuModule();

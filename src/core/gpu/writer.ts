@@ -1,0 +1,32 @@
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+
+/**
+ * Every sysfs write the VFIO actions make goes through here: the real one writes to /sys and the
+ * kernel reacts; the fixture kernel (fixtures/fake-kernel.ts) applies the same transitions to a
+ * fixture tree, so the exact write sequence and its rollback are tested without hardware.
+ */
+export interface SysfsWriter {
+  write(path: string, value: string): Promise<void>;
+  /** True for the fixture kernel: no root needed, no modprobe. */
+  readonly simulated: boolean;
+}
+
+/**
+ * Writes like `echo VALUE > PATH`: write-only and without O_CREAT. Write-only matters: kernfs
+ * refuses to open store-only attributes (drivers_probe, bind, unbind) for reading, even for root
+ * (found by the guest test on a real kernel).
+ */
+export function realSysfsWriter(): SysfsWriter {
+  return {
+    simulated: false,
+    async write(path, value) {
+      const fh = await open(path, constants.O_WRONLY);
+      try {
+        await fh.write(value);
+      } finally {
+        await fh.close();
+      }
+    },
+  };
+}

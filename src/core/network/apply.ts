@@ -1,0 +1,65 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { NetCtx } from './context.js';
+import type { Link } from './links.js';
+import { listLinks, routes, sysctl } from './links.js';
+import { applyRuleset, buildRules } from './nft.js';
+import type { NftRule } from './nft.js';
+import { ownerKey } from './ipam.js';
+import type { NetworkState } from './store.js';
+import { loadAll } from './store.js';
+
+// Host-wide pieces derived from every declared switch: the nft table and per-interface
+// forwarding (never the global ip_forward).
+
+export const profileOf = (n: NetworkState) => n.spec.profile ?? (n.spec.type === 'overlay' ? 'isolated' : 'nat');
+
+/** What applyForwarding needs to know about the host (read once, shared by many switches). */
+export interface HostFacts {
+  links: Set<string>;
+  defaultDev?: string;
+}
+
+export async function hostFacts(ctx: NetCtx): Promise<HostFacts> {
+  const [links, rs] = await Promise.all([listLinks(ctx), routes(ctx)]);
+  return factsFrom(links, rs);
+}
+
+export const factsFrom = (links: Link[], rs: { dst: string; dev?: string }[]): HostFacts => {
+  const def = rs.find((r) => r.dst === 'default')?.dev;
+  return { links: new Set(links.map((l) => l.ifname)), ...(def ? { defaultDev: def } : {}) };
+};
+
+export const targetOf = (n: NetworkState, o: { kind: string; name: string }) => n.reservations.find((r) => r.key === ownerKey(o))?.ip;
+
+export function rulesFor(nets: NetworkState[]): NftRule[] {
+  return buildRules(nets, targetOf, (n) => n.spec.uplink);
+}
+
+export const ownerMarker = (ctx: NetCtx) => join(ctx.runDir, 'nft-owner');
+
+/** Rebuilds the whole table from the saved switches (one atomic transaction). */
+export async function applyNft(ctx: NetCtx, nets?: NetworkState[]): Promise<void> {
+  const all = nets ?? (await loadAll(ctx));
+  if (all.length > 0) {
+    await mkdir(ctx.runDir, { recursive: true });
+    await writeFile(ownerMarker(ctx), `${ctx.table}\n`);
+  }
+  await applyRuleset(ctx, rulesFor(all), all.length > 0);
+}
+
+/** Per-interface forwarding for nat switches: the bridge and where its traffic leaves (uplink, else the default route's device). */
+export async function applyForwarding(ctx: NetCtx, n: NetworkState, facts: HostFacts): Promise<void> {
+  if (profileOf(n) !== 'nat' || !n.subnet) return;
+  await sysctl(ctx, `net.ipv4.conf.${n.name}.forwarding`, '1');
+  // Forwards must answer on 127.0.0.1 too: let loopback-sourced DNAT traffic leave via the bridge
+  // (it is masqueraded to the gateway address by the "localhost" rule).
+  if (n.forwards.length) await sysctl(ctx, `net.ipv4.conf.${n.name}.route_localnet`, '1');
+  const eg = n.spec.uplink ?? facts.defaultDev;
+  if (eg && eg !== n.name && facts.links.has(eg)) await sysctl(ctx, `net.ipv4.conf.${eg.replace(/\./g, '/')}.forwarding`, '1');
+}
+
+/** After forwards change: the sysctls that depend on them (one switch). */
+export async function applyForwardingFor(ctx: NetCtx, n: NetworkState): Promise<void> {
+  await applyForwarding(ctx, n, await hostFacts(ctx));
+}

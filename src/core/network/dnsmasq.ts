@@ -1,0 +1,141 @@
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../sys/atomic.js';
+import { pidAlive, processMatches, readCmdline, readPidFile } from '../sys/proc.js';
+import type { NetCtx } from './context.js';
+import { parseRange, parseSubnet } from './ipam.js';
+import { leaseFile } from './store.js';
+import type { NetworkState } from './store.js';
+
+// One dnsmasq per switch, bound to its bridge only: DHCP (range + static reservations in a
+// hosts file re-read on HUP), DNS for every attached VM and capsule and registered records.
+
+export const dnsmasqDir = (ctx: NetCtx, name: string) => join(ctx.runDir, name);
+const pidFile = (ctx: NetCtx, name: string) => join(dnsmasqDir(ctx, name), 'dnsmasq.pid');
+const hostsFile = (ctx: NetCtx, name: string) => join(dnsmasqDir(ctx, name), 'hosts');
+const dhcpHostsFile = (ctx: NetCtx, name: string) => join(dnsmasqDir(ctx, name), 'dhcp-hosts');
+
+export const needsDnsmasq = (n: NetworkState): boolean => Boolean(n.subnet) && (Boolean(n.dhcpRange) || n.spec.dns);
+
+export function dnsmasqArgv(ctx: NetCtx, n: NetworkState): string[] {
+  const s = parseSubnet(n.subnet!);
+  const argv = [
+    'dnsmasq', '--conf-file=/dev/null', `--interface=${n.name}`, '--bind-interfaces', '--except-interface=lo',
+    '--no-hosts', '--user=root', `--domain=${n.domain}`, `--local=/${n.domain}/`, '--local=//', '--domain-needed', '--expand-hosts',
+    `--pid-file=${pidFile(ctx, n.name)}`, `--addn-hosts=${hostsFile(ctx, n.name)}`, '--no-ping',
+  ];
+  // Unqualified and switch-domain names are answered here only; a nat/external switch forwards
+  // everything else to the host's resolvers, an isolated one has no upstream at all.
+  const isolated = (n.spec.profile ?? (n.spec.type === 'overlay' ? 'isolated' : 'nat')) === 'isolated';
+  if (isolated) argv.push('--no-resolv');
+  if (!n.spec.dns) argv.push('--port=0');
+  if (n.dhcpRange) {
+    const [a, b] = parseRange(n.dhcpRange);
+    argv.push(`--dhcp-range=${a},${b},${prefixMask(s.prefix)},1h`, '--dhcp-authoritative', `--dhcp-leasefile=${leaseFile(ctx, n.name)}`, `--dhcp-hostsfile=${dhcpHostsFile(ctx, n.name)}`);
+    if (isolated) argv.push('--dhcp-option=3');
+  }
+  for (const r of n.records) if (r.service && r.port) argv.push(`--srv-host=${r.service}.${n.domain},${r.target ?? r.name},${r.port}`);
+  return argv;
+}
+
+const prefixMask = (p: number) => [24, 16, 8, 0].map((sh) => Math.floor(((2 ** 32 - 2 ** (32 - p)) / 2 ** sh)) % 256).join('.');
+
+/** Writes the hosts files dnsmasq reads (addresses of owners and records). */
+export async function writeHostFiles(ctx: NetCtx, n: NetworkState): Promise<void> {
+  const dir = dnsmasqDir(ctx, n.name);
+  await mkdir(dir, { recursive: true });
+  const hosts = [
+    ...n.reservations.filter((r) => r.ip && r.attached).map((r) => `${r.ip} ${r.hostname}.${n.domain} ${r.hostname}`),
+    ...n.records.filter((r) => r.ip).map((r) => `${r.ip} ${r.name}.${n.domain} ${r.name}`),
+  ];
+  await writeFileAtomic(hostsFile(ctx, n.name), hosts.join('\n') + '\n');
+  const dhcp = n.reservations.filter((r) => r.ip && r.key.startsWith('vm:')).map((r) => `${r.mac},${r.ip},${r.hostname}`);
+  await writeFileAtomic(dhcpHostsFile(ctx, n.name), dhcp.join('\n') + '\n');
+}
+
+/** The running dnsmasq of a switch, trusted only when its cmdline names our pid file. */
+export async function dnsmasqPid(ctx: NetCtx, name: string): Promise<number | undefined> {
+  const pid = await readPidFile(pidFile(ctx, name));
+  if (!pid || !pidAlive(pid)) return undefined;
+  return (await processMatches(pid, ['dnsmasq', `--pid-file=${pidFile(ctx, name)}`])) ? pid : undefined;
+}
+
+export async function startDnsmasq(ctx: NetCtx, n: NetworkState): Promise<number> {
+  await writeHostFiles(ctx, n);
+  await rm(pidFile(ctx, n.name), { force: true });
+  await ctx.run(dnsmasqArgv(ctx, n)); // daemonizes after binding: errors surface here
+  const pid = await readPidFile(pidFile(ctx, n.name));
+  if (!pid) throw new Error(`dnsmasq for ${n.name} started but wrote no pid file`);
+  return pid;
+}
+
+export async function stopDnsmasq(ctx: NetCtx, name: string): Promise<void> {
+  const pid = await dnsmasqPid(ctx, name);
+  if (pid) await killAndWait(pid);
+  await rm(dnsmasqDir(ctx, name), { recursive: true, force: true });
+}
+
+/** Re-reads hosts files (HUP); restarts when the argv changed (SRV records) or it is dead. */
+export async function reloadDnsmasq(ctx: NetCtx, n: NetworkState): Promise<void> {
+  const pid = await dnsmasqPid(ctx, n.name);
+  if (!pid) {
+    await startDnsmasq(ctx, n);
+    return;
+  }
+  const current = (await readCmdline(pid)) ?? [];
+  if (current.slice(1).join('\0') !== dnsmasqArgv(ctx, n).slice(1).join('\0')) {
+    await killAndWait(pid);
+    await startDnsmasq(ctx, n);
+    return;
+  }
+  await writeHostFiles(ctx, n);
+  process.kill(pid, 'SIGHUP');
+}
+
+export async function killAndWait(pid: number, ms = 3000): Promise<void> {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const until = Date.now() + ms;
+  while ((await running(pid)) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+  if (await running(pid)) process.kill(pid, 'SIGKILL');
+}
+
+/** Alive and not a zombie (a daemon's parent is init, which may reap late in containers). */
+async function running(pid: number): Promise<boolean> {
+  if (!pidAlive(pid)) return false;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return stat !== '' && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+}
+
+/** dnsmasq processes started from this engine's runtime dir, by network name (for orphan sweeps). */
+export async function ourDnsmasqs(ctx: NetCtx): Promise<{ pid: number; network: string }[]> {
+  const prefix = `--pid-file=${ctx.runDir}/`;
+  const out: { pid: number; network: string }[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const argv = await readCmdline(Number(entry));
+    if (!argv || !argv[0]?.endsWith('dnsmasq')) continue;
+    const pf = argv.find((a) => a.startsWith(prefix));
+    if (pf) out.push({ pid: Number(entry), network: pf.slice(prefix.length).split('/')[0]! });
+  }
+  return out;
+}
+
+export interface Lease {
+  expires: number;
+  mac: string;
+  ip: string;
+  hostname?: string;
+}
+
+export async function readLeases(ctx: NetCtx, name: string): Promise<Lease[]> {
+  const text = await readFile(leaseFile(ctx, name), 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 4)
+    .map(([exp, mac, ip, host]) => ({ expires: Number(exp) * 1000, mac: mac!, ip: ip!, ...(host && host !== '*' ? { hostname: host } : {}) }));
+}

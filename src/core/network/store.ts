@@ -1,0 +1,77 @@
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { NetworkSpec } from '../../shared/schemas/novafile.js';
+import type { NetworkOwner } from '../../shared/contract/network.js';
+import type { z } from 'zod';
+import type { dnsRecord } from '../../shared/contract/network.js';
+import { readJson, writeJsonAtomic } from '../sys/atomic.js';
+import type { NetCtx } from './context.js';
+import type { Reservation } from './ipam.js';
+
+// One JSON file per switch: <data>/networks/<switch>.json (written atomically). It is the
+// declaration hydrate converges the host to; status is never stored here, it is derived.
+
+export interface AttachmentState {
+  owner: NetworkOwner;
+  ifname: string;
+  kind: 'tap' | 'veth';
+  netns?: string;
+  peer?: string;
+}
+
+export interface ForwardState {
+  owner: NetworkOwner;
+  port: string;
+}
+
+/** What an enslaved uplink carried before (restored on removal, re-applied by hydrate). */
+export interface UplinkConfig {
+  addrs: string[];
+  routes: { dst: string; gateway?: string; metric?: number }[];
+}
+
+export interface NetworkState {
+  version: 1;
+  name: string;
+  project?: string;
+  spec: NetworkSpec;
+  createdAt: number;
+  /** Effective addressing (defaults resolved at create, kept stable afterwards). */
+  subnet?: string;
+  dhcpRange?: string;
+  domain: string;
+  reservations: Reservation[];
+  attachments: AttachmentState[];
+  forwards: ForwardState[];
+  records: z.infer<typeof dnsRecord>[];
+  uplinks?: Record<string, UplinkConfig>;
+}
+
+const stateFile = (ctx: NetCtx, name: string) => join(ctx.stateDir, `${name}.json`);
+
+export async function loadNetwork(ctx: NetCtx, name: string): Promise<NetworkState | undefined> {
+  return readJson<NetworkState | undefined>(stateFile(ctx, name), undefined);
+}
+
+export async function saveNetwork(ctx: NetCtx, state: NetworkState): Promise<void> {
+  await writeJsonAtomic(stateFile(ctx, state.name), state);
+}
+
+export async function deleteNetworkFile(ctx: NetCtx, name: string): Promise<void> {
+  await rm(stateFile(ctx, name), { force: true });
+  await rm(join(ctx.stateDir, `${name}.leases`), { force: true });
+}
+
+export async function loadAll(ctx: NetCtx): Promise<NetworkState[]> {
+  let files: string[];
+  try {
+    files = await readdir(ctx.stateDir);
+  } catch {
+    return [];
+  }
+  const names = files.filter((f) => f.endsWith('.json') && !f.startsWith('.')).map((f) => f.slice(0, -5));
+  const all = await Promise.all(names.map((n) => loadNetwork(ctx, n)));
+  return all.filter((s): s is NetworkState => Boolean(s)).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export const leaseFile = (ctx: NetCtx, name: string) => join(ctx.stateDir, `${name}.leases`);

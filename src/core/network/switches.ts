@@ -1,0 +1,213 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { NovaError } from '../../shared/errors.js';
+import type { NetworkInfo } from '../../shared/contract/network.js';
+import { networkSpec } from '../../shared/schemas/novafile.js';
+import type { z } from 'zod';
+import { withReverter } from '../sys/reverter.js';
+import type { NetCtx } from './context.js';
+import { dnsmasqPid, needsDnsmasq, reloadDnsmasq, startDnsmasq, stopDnsmasq } from './dnsmasq.js';
+import { checkRange, defaultRange, intToIp, overlaps, parseSubnet, stableMac } from './ipam.js';
+import type { Link } from './links.js';
+import { addAddress, createBridge, deleteLink, listLinks, routes, setUp } from './links.js';
+import { releaseUplink, takeOverUplink } from './uplink.js';
+import { readRules } from './nft.js';
+import type { LiveRule } from './nft.js';
+import { aliasFor } from './owner.js';
+import { applyForwarding, applyNft, factsFrom, profileOf, rulesFor } from './apply.js';
+import { checkOverlayDriver, createOverlayLink, overlayProblems, removeOverlayLink } from './overlay.js';
+import type { NetworkState } from './store.js';
+import { deleteNetworkFile, loadAll, loadNetwork, saveNetwork } from './store.js';
+
+// Switches: validate, create under a Reverter, remove, and derive their state from the host.
+
+const invalid = (field: string, message: string) => new NovaError('INVALID_INPUT', message, { field });
+
+/** Checks everything that can be checked before touching the host; returns the effective addressing. */
+type HostRoute = { dst: string; dev?: string };
+
+export async function plan(ctx: NetCtx, name: string, specIn: z.input<typeof networkSpec>, links: Link[], hostRoutes: HostRoute[]): Promise<Pick<NetworkState, 'spec' | 'subnet' | 'dhcpRange' | 'domain'>> {
+  const spec = networkSpec.parse(specIn);
+  if (spec.type === 'overlay') await checkOverlayDriver(ctx, spec);
+  const profile = spec.profile ?? (spec.type === 'overlay' ? 'isolated' : 'nat');
+  const names = links.map((l) => l.ifname);
+  for (const [field, iface] of [['uplink', spec.uplink], ...spec.interfaces.map((i) => ['interfaces', i])] as [string, string | undefined][]) {
+    if (iface && !names.includes(iface)) {
+      throw invalid(field, `${field} "${iface}" does not exist on this host; pick one of: ${names.filter((n) => n !== 'lo').join(', ') || '(none)'}`);
+    }
+  }
+  if (names.includes(name)) throw new NovaError('CONFLICT', `an interface named "${name}" already exists on this host: choose another network name`, { field: 'name' });
+  const others = (await loadAll(ctx)).filter((n) => n.subnet);
+  let subnet = spec.subnet;
+  if (!subnet && profile !== 'external') subnet = freeSubnet(others, hostRoutes);
+  let dhcpRange: string | undefined;
+  if (subnet) {
+    const s = parseSubnet(subnet);
+    if (s.gateway === intToIp(s.network) || s.gateway === intToIp(s.broadcast)) {
+      throw invalid('subnet', `subnet ${subnet}: the address is the gateway, not the network; write e.g. "${intToIp(s.network + 1)}/${s.prefix}"`);
+    }
+    const clash = others.find((o) => overlaps(parseSubnet(o.subnet!), s));
+    if (clash) throw invalid('subnet', `subnet ${subnet} overlaps network "${clash.name}" (${clash.subnet}): pick a free range such as 10.213.x.1/24`);
+    for (const r of hostRoutes) {
+      if (!r.dst || r.dst === 'default' || !r.dst.includes('/')) continue;
+      if (overlaps(parseSubnet(r.dst), s)) throw invalid('subnet', `subnet ${subnet} overlaps the host route ${r.dst} on ${r.dev}: pick a free range`);
+    }
+    if (spec.dhcp_range) checkRange(s, spec.dhcp_range);
+    dhcpRange = spec.dhcp_range ?? (profile === 'external' ? undefined : defaultRange(s));
+  } else if (spec.dhcp_range) {
+    throw invalid('dhcp_range', 'dhcp_range needs subnet = "192.168.220.1/24" (the bridge address)');
+  }
+  return { spec, ...(subnet ? { subnet } : {}), ...(dhcpRange ? { dhcpRange } : {}), domain: spec.domain ?? `${name}.nova` };
+}
+
+function freeSubnet(others: NetworkState[], hostRoutes: HostRoute[]): string {
+  const taken = [...others.map((o) => parseSubnet(o.subnet!)), ...hostRoutes.filter((r) => r.dst?.includes('/')).map((r) => parseSubnet(r.dst))];
+  for (let i = 100; i < 255; i++) {
+    const cand = `192.168.${i}.1/24`;
+    if (!taken.some((t) => overlaps(t, parseSubnet(cand)))) return cand;
+  }
+  throw invalid('subnet', 'no free 192.168.x.0/24 left: give subnet = "10.x.y.1/24"');
+}
+
+/** Creates the bridge (or overlay), addresses, forwarding, rules and dnsmasq; all undone on failure. */
+export async function createSwitch(ctx: NetCtx, name: string, specIn: z.input<typeof networkSpec>, project?: string): Promise<NetworkState> {
+  if (await loadNetwork(ctx, name)) throw new NovaError('CONFLICT', `network "${name}" already exists: \`nova net rm ${name}\` first or pick another name`);
+  const [links, hostRoutes] = await Promise.all([listLinks(ctx), routes(ctx)]);
+  const planned = await plan(ctx, name, specIn, links, hostRoutes);
+  const state: NetworkState = { version: 1, name, ...(project ? { project } : {}), createdAt: ctx.now(), ...planned, reservations: [], attachments: [], forwards: [], records: [] };
+  return withReverter(async (r) => {
+    await bringUpBridge(ctx, state, (undo) => r.add(undo));
+    await saveNetwork(ctx, state);
+    r.add(async () => {
+      await deleteNetworkFile(ctx, name);
+      await applyNft(ctx);
+    }, 'state');
+    await applyForwarding(ctx, state, factsFrom(links, hostRoutes));
+    await applyNft(ctx);
+    if (needsDnsmasq(state)) {
+      await startDnsmasq(ctx, state);
+      r.add(() => stopDnsmasq(ctx, name), 'dnsmasq');
+    }
+    return state;
+  });
+}
+
+/** Bridge + address + uplinks/overlay + up. `undo` receives the reversal of each step. */
+export async function bringUpBridge(ctx: NetCtx, n: NetworkState, undo: (fn: () => Promise<void>) => void): Promise<void> {
+  await createBridge(ctx, n.name, aliasFor(ctx, n.name), stableMac(n.name, `bridge:${n.subnet ?? ''}:${hostIdentity()}`), n.spec.mtu ?? (n.spec.type === 'overlay' ? 1450 : undefined));
+  undo(() => deleteLink(ctx, n.name));
+  if (n.subnet) await addAddress(ctx, n.name, `${parseSubnet(n.subnet).gateway}/${parseSubnet(n.subnet).prefix}`);
+  if (n.spec.type === 'overlay') {
+    await createOverlayLink(ctx, n);
+    undo(() => removeOverlayLink(ctx, n));
+  }
+  await setUp(ctx, n.name);
+  for (const iface of attachedUplinks(n)) undo(await takeOverUplink(ctx, n, iface));
+}
+
+/** Host interfaces enslaved to the bridge: the uplink of an external switch plus `interfaces`. */
+export const attachedUplinks = (n: NetworkState): string[] => [...(profileOf(n) === 'external' && n.spec.uplink ? [n.spec.uplink] : []), ...n.spec.interfaces];
+
+export async function removeSwitch(ctx: NetCtx, name: string): Promise<void> {
+  const n = await loadNetwork(ctx, name);
+  if (!n) throw new NovaError('NOT_FOUND', `no network named "${name}" (see \`nova net ls\`)`);
+  await stopDnsmasq(ctx, name);
+  for (const a of n.attachments) await deleteLink(ctx, a.ifname);
+  for (const iface of attachedUplinks(n)) await releaseUplink(ctx, n, iface);
+  if (n.spec.type === 'overlay') await removeOverlayLink(ctx, n);
+  await deleteLink(ctx, name);
+  await deleteNetworkFile(ctx, name);
+  await applyNft(ctx);
+}
+
+export interface HostView {
+  links: Map<string, Link>;
+  rules: LiveRule[];
+}
+
+export async function hostView(ctx: NetCtx): Promise<HostView> {
+  const [links, rules] = await Promise.all([listLinks(ctx), readRules(ctx)]);
+  return { links: new Map(links.map((l) => [l.ifname, l])), rules };
+}
+
+/** Active / Degraded / Down with the reasons, derived from the host every time. */
+export async function deriveState(ctx: NetCtx, n: NetworkState, view: HostView): Promise<{ state: 'Active' | 'Degraded' | 'Down'; reason?: string }> {
+  const br = view.links.get(n.name);
+  if (!br) return { state: 'Down', reason: 'bridge missing' };
+  if (!br.flags.includes('UP')) return { state: 'Down', reason: 'bridge is down' };
+  const problems: string[] = [];
+  if (n.subnet && !br.addrs.some((a) => a.local === parseSubnet(n.subnet!).gateway)) problems.push('gateway address missing');
+  if (needsDnsmasq(n) && !(await dnsmasqPid(ctx, n.name))) problems.push('dnsmasq dead');
+  const live = new Set(view.rules.map((r) => r.comment));
+  const missing = rulesFor([n]).filter((r) => !live.has(r.comment));
+  if (missing.length) problems.push(profileOf(n) === 'nat' ? 'NAT rules missing' : 'isolation rules missing');
+  if (n.spec.uplink && !view.links.has(n.spec.uplink)) problems.push(`uplink ${n.spec.uplink} absent`);
+  for (const u of attachedUplinks(n)) if (view.links.has(u) && view.links.get(u)!.master !== n.name) problems.push(`uplink ${u} not attached`);
+  if (n.spec.type === 'overlay') problems.push(...(await overlayProblems(ctx, n, view.links)));
+  return problems.length ? { state: 'Degraded', reason: problems.join('; ') } : { state: 'Active' };
+}
+
+export async function toInfo(ctx: NetCtx, n: NetworkState, view: HostView): Promise<NetworkInfo> {
+  const st = await deriveState(ctx, n, view);
+  const attachments = n.attachments.map((a) => {
+    const res = n.reservations.find((r) => r.key === `${a.owner.kind}:${a.owner.name}`);
+    return { owner: a.owner, ifname: a.ifname, mac: res?.mac ?? '', ...(res?.ip ? { ip: res.ip } : {}), attached: view.links.has(a.ifname), ...(a.netns ? { netns: a.netns } : {}) };
+  });
+  return {
+    name: n.name,
+    ...(n.project ? { project: n.project } : {}),
+    spec: n.spec,
+    ...st,
+    bridge: n.name,
+    ...(n.subnet ? { subnet: n.subnet, gateway: parseSubnet(n.subnet).gateway } : {}),
+    ...(n.dhcpRange ? { dhcpRange: n.dhcpRange } : {}),
+    domain: n.domain,
+    attached: attachments.filter((a) => a.attached).length,
+    attachments,
+    forwards: n.forwards.map((f) => ({ ...f, ...(targetIp(n, f.owner) ? { target: targetIp(n, f.owner) } : {}) })),
+    records: n.records,
+    createdAt: n.createdAt,
+  };
+}
+
+const targetIp = (n: NetworkState, o: { kind: string; name: string }) => n.reservations.find((r) => r.key === `${o.kind}:${o.name}`)?.ip;
+
+let identity: string | undefined;
+/** Distinguishes hosts on one overlay (same switch name, different bridge MACs). */
+function hostIdentity(): string {
+  if (identity === undefined) {
+    try {
+      identity = readFileSync('/etc/machine-id', 'utf8').trim();
+    } catch {
+      identity = hostname();
+    }
+  }
+  return identity;
+}
+
+/** Fields `network.update` changes in place; any other difference needs a new switch. */
+export const UPDATABLE = ['dns', 'domain', 'dhcp_range'] as const;
+
+export async function updateSwitch(ctx: NetCtx, name: string, specIn: z.input<typeof networkSpec>, project?: string): Promise<NetworkState> {
+  const n = await loadNetwork(ctx, name);
+  if (!n) throw new NovaError('NOT_FOUND', `no network named "${name}" (see \`nova net ls\`)`);
+  const spec = networkSpec.parse(specIn);
+  const fixed = Object.keys({ ...n.spec, ...spec }).filter((k) => !(UPDATABLE as readonly string[]).includes(k));
+  const changed = fixed.filter((k) => JSON.stringify((n.spec as Record<string, unknown>)[k]) !== JSON.stringify((spec as Record<string, unknown>)[k]));
+  if (changed.length) {
+    throw new NovaError('INVALID_INPUT', `${changed.join(', ')} cannot change in place (only ${UPDATABLE.join(', ')}): remove and recreate network "${name}"`, { field: changed[0] });
+  }
+  if (spec.dhcp_range !== undefined) {
+    if (!n.subnet) throw invalid('dhcp_range', 'dhcp_range needs subnet = "192.168.220.1/24" (the bridge address)');
+    checkRange(parseSubnet(n.subnet), spec.dhcp_range);
+  }
+  const before = needsDnsmasq(n);
+  n.spec = spec;
+  n.domain = spec.domain ?? `${name}.nova`;
+  if (spec.dhcp_range) n.dhcpRange = spec.dhcp_range;
+  if (project !== undefined) n.project = project;
+  await saveNetwork(ctx, n);
+  if (needsDnsmasq(n)) await reloadDnsmasq(ctx, n);
+  else if (before) await stopDnsmasq(ctx, name);
+  return n;
+}

@@ -1,0 +1,94 @@
+// Gathers the host facts the planner needs, once per plan: can a GPU be passed through, which
+// overlay drivers run here, which declared files are missing, which procedures exist.
+import { access } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { Runner } from '../sys/runner.js';
+import type { VmSpec } from '../../shared/schemas/novafile.js';
+import type { Backends } from './backend.js';
+import type { Declared, HostFacts, Verdict } from './model.js';
+
+export interface FactsOptions {
+  baseDir: string;
+  runner: Runner;
+  sysfsRoot?: string;
+}
+
+async function gpuVerdict(b: Backends, vm: VmSpec): Promise<Verdict> {
+  if (!b.methods.has('gpu.resolveForVm')) {
+    return { ok: false, reason: 'this build has no GPU backend (gpu.resolveForVm is missing), so no GPU can be handed to a VM', fix: 'set gpu_passthrough = false, or run `nova up --partial` to apply everything else' };
+  }
+  try {
+    const out = (await b.call('gpu.resolveForVm', {
+      gpu_passthrough: vm.gpu_passthrough, ...(vm.gpu ? { gpu: vm.gpu } : {}), memoryBytes: vm.memory, ...(vm.hugepages ? { hugepages: true } : {}), bind: false,
+    })) as { chosen: string | null; why: string; blocked: boolean; reason?: string; checks: { status: string; fix?: string; title?: string }[] };
+    if (out.chosen && !out.blocked) return { ok: true, reason: out.why };
+    const fix = out.checks.find((c) => c.fix && c.status !== 'ok' && c.status !== 'OK')?.fix;
+    return { ok: false, reason: out.reason ?? out.why, ...(fix ? { fix } : {}) };
+  } catch (e) {
+    const fix = (e as { details?: { fix?: unknown } }).details?.fix;
+    return { ok: false, reason: (e as Error).message, ...(typeof fix === 'string' ? { fix } : {}) };
+  }
+}
+
+/** Nova has no WireGuard transport yet (the network backend refuses it); say whether the kernel could. */
+async function wireguardVerdict(b: Backends, runner: Runner, sysfsRoot: string): Promise<Verdict> {
+  if (b.methods.has('network.wireguard')) return { ok: true, reason: 'WireGuard overlay backend present' };
+  let module = existsSync(`${sysfsRoot}/module/wireguard`);
+  if (!module) {
+    const r = await runner.run(['modinfo', '-n', 'wireguard'], { allowFailure: true, timeoutMs: 5000 }).catch(() => undefined);
+    module = r?.exitCode === 0;
+  }
+  return {
+    ok: false,
+    reason: `Nova has no WireGuard overlay transport in this build${module ? '' : ', and the wireguard kernel module is not available here'}`,
+    fix: 'use driver = "vxlan" on a trusted underlay, or run `nova up --partial` to apply everything else',
+  };
+}
+
+export async function gatherFacts(b: Backends, declared: Declared, opts: FactsOptions): Promise<HostFacts> {
+  const gpu: Record<string, Verdict> = {};
+  const wantsWireguard = declared.items.some((i) => i.kind === 'network' && (i.spec as { driver?: string }).driver === 'wireguard');
+  await Promise.all(
+    declared.items
+      .filter((i) => i.kind === 'vm' && ((i.spec as VmSpec).gpu_passthrough || (i.spec as VmSpec).gpu))
+      .map(async (i) => void (gpu[i.name] = await gpuVerdict(b, i.spec as VmSpec))),
+  );
+  const overlay: HostFacts['overlay'] = {
+    vxlan: { ok: true, reason: 'VXLAN is in the kernel' },
+    quic: b.methods.has('network.quic')
+      ? { ok: true, reason: 'QUIC overlay backend present' }
+      : { ok: false, reason: 'Nova has no encrypted QUIC overlay transport on this host', fix: 'use driver = "vxlan" (unencrypted, for trusted links), or run `nova up --partial` to apply everything else' },
+    wireguard: wantsWireguard ? await wireguardVerdict(b, opts.runner, opts.sysfsRoot ?? '/sys') : { ok: false, reason: 'not checked' },
+  };
+  return { gpu, overlay, missingFiles: await missingFiles(declared, opts.baseDir), methods: b.methods };
+}
+
+/** Files a VM boots from must exist (disks with a size are created, so they may be absent). */
+async function missingFiles(declared: Declared, baseDir: string): Promise<HostFacts['missingFiles']> {
+  const checks: { path: string; file: string }[] = [];
+  for (const i of declared.items) {
+    if (i.kind !== 'vm') continue;
+    const vm = i.spec as VmSpec;
+    const at = (key: string) => `vm.${i.name}.${key}`;
+    for (const key of ['image', 'kernel', 'initrd'] as const) if (vm[key]) checks.push({ path: at(key), file: vm[key] });
+    const isos = vm.iso === undefined ? [] : Array.isArray(vm.iso) ? vm.iso : [vm.iso];
+    isos.forEach((f, n) => checks.push({ path: Array.isArray(vm.iso) ? at(`iso.${n}`) : at('iso'), file: f }));
+    vm.disks.forEach((d, n) => {
+      if (typeof d === 'string') checks.push({ path: at(`disks.${n}`), file: d });
+      else if (d.size === undefined) checks.push({ path: at(`disks.${n}.path`), file: d.path });
+    });
+  }
+  const out: HostFacts['missingFiles'] = [];
+  await Promise.all(
+    checks.map(async (c) => {
+      const abs = isAbsolute(c.file) ? c.file : resolve(baseDir, c.file);
+      try {
+        await access(abs);
+      } catch {
+        out.push({ path: c.path, file: abs });
+      }
+    }),
+  );
+  return out.sort((a, b) => a.path.localeCompare(b.path));
+}

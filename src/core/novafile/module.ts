@@ -1,0 +1,15 @@
+import type { EngineModule } from '../engine.js';
+import { ProjectService } from './project.js';
+
+/** novafile.plan / up / run / down: the declarative face of the engine. */
+export const novafileModule: EngineModule = {
+  name: 'novafile',
+  install(engine) {
+    const svc = new ProjectService(engine);
+    const d = engine.dispatcher;
+    d.handle('novafile.plan', (input) => svc.plan(input));
+    d.handle('novafile.up', (input, ctx) => svc.up(input, ctx.signal));
+    d.handle('novafile.run', (input) => svc.run(input));
+    d.handle('novafile.down', (input) => svc.down(input));
+  },
+};

@@ -1,0 +1,147 @@
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { vmSpec } from '../../../shared/schemas/novafile.js';
+import type { z } from 'zod';
+import { buildVmConfig, renderArgv, renderText } from './build.js';
+import type { HostFacts, ResolvedDisk, VmBuildInput } from './types.js';
+
+// Golden files under src/core/vm/__golden__; regenerate with UPDATE_GOLDEN=1 and review the diff.
+const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), '..', '__golden__');
+
+const host = (accel: 'kvm' | 'tcg'): HostFacts => ({
+  accel,
+  ovmf: {
+    code: '/usr/share/OVMF/OVMF_CODE_4M.fd',
+    secbootCode: '/usr/share/OVMF/OVMF_CODE_4M.secboot.fd',
+    vars: '/usr/share/OVMF/OVMF_VARS_4M.fd',
+    msVars: '/usr/share/OVMF/OVMF_VARS_4M.ms.fd',
+  },
+});
+
+const layout = {
+  pidfile: '/run/nova/vms/NAME/qemu.pid',
+  qmp: '/run/nova/vms/NAME/qmp.sock',
+  qmpEvents: '/run/nova/vms/NAME/qmpe.sock',
+  vncSocket: '/run/nova/vms/NAME/vnc.sock',
+  tpmSocket: '/run/nova/vms/NAME/tpm.sock',
+  serialLog: '/var/lib/nova/vms/NAME/serial.log',
+  varsFile: '/var/lib/nova/vms/NAME/OVMF_VARS.fd',
+};
+
+function input(name: string, spec: z.input<typeof vmSpec>, extra: Partial<VmBuildInput> = {}): VmBuildInput {
+  const l = Object.fromEntries(Object.entries(layout).map(([k, v]) => [k, v.replace('NAME', name)])) as typeof layout;
+  return {
+    name,
+    uuid: '6f1c2f0e-6a55-4c59-9d55-1a2b3c4d5e6f',
+    spec: vmSpec.parse(spec),
+    disks: [],
+    isos: [],
+    nic: { kind: 'none' },
+    vfio: [],
+    vncWebsocketPort: 41234,
+    layout: l,
+    ...extra,
+  };
+}
+
+const disk = (path: string, i: number, over: Partial<ResolvedDisk> = {}): ResolvedDisk => ({ path, format: 'qcow2', bus: 'virtio', readonly: false, node: `disk${i}`, ...over });
+
+const CASES: Record<string, [VmBuildInput, HostFacts]> = {
+  'kernel-boot-user-net': [
+    input('micro', { kernel: '/k/vmlinuz', initrd: '/k/initrd.gz', cmdline: 'console=ttyS0 quiet', memory: '256Mi', cpu: 1, ports: ['8080:80', '127.0.0.1:2222:22'] }, {
+      kernel: '/k/vmlinuz', initrd: '/k/initrd.gz', disks: [disk('/data/micro,data.qcow2', 0)],
+      nic: { kind: 'user', mac: '52:54:00:aa:bb:cc', ports: [{ hostPort: 8080, guestPort: 80, protocol: 'tcp' }, { hostIp: '127.0.0.1', hostPort: 2222, guestPort: 22, protocol: 'tcp' }] },
+    }),
+    host('tcg'),
+  ],
+  'win11-kvm': [
+    input('win11', { preset: 'win11', memory: '8Gi', cpu: 4, disks: [{ path: 'win11.qcow2', size: '64Gi' }], iso: ['/iso/Win11.iso', '/iso/virtio-win.iso'] }, {
+      disks: [disk('/vms/win11.qcow2', 0)], isos: ['/iso/Win11.iso', '/iso/virtio-win.iso'], nic: { kind: 'user', mac: '52:54:00:01:02:03', ports: [] },
+    }),
+    host('kvm'),
+  ],
+  'win11-tcg': [
+    input('win11', { preset: 'win11', memory: '4Gi', cpu: 2, disks: [{ path: 'win11.qcow2', size: '64Gi' }] }, { disks: [disk('/vms/win11.qcow2', 0)], nic: { kind: 'none' } }),
+    host('tcg'),
+  ],
+  'gpu-labs-vfio-tap': [
+    input('lab', { preset: 'gpu-labs', memory: '16Gi', cpu: 8, hugepages: true, gpu_passthrough: true, network: 'lan', disks: ['lab.qcow2'] }, {
+      disks: [disk('/vms/lab.qcow2', 0)],
+      nic: { kind: 'tap', mac: '52:54:00:10:20:30', ifname: 'nv-lab0', network: 'lan' },
+      vfio: ['0000:02:00.0', '0000:01:00.1', '0000:01:00.0'],
+      pciMmio64Mb: 65536,
+    }),
+    host('kvm'),
+  ],
+  'bios-mixed-disks-incoming': [
+    input('legacy', { firmware: 'bios', balloon: false, disks: ['a.img', 'b.qcow2', 'c.qcow2'], iso: '/iso/install.iso' }, {
+      disks: [disk('/vms/a.img', 0, { format: 'raw', bus: 'sata' }), disk('/vms/b.qcow2', 1, { bus: 'nvme' }), disk('/vms/c.qcow2', 2, { bus: 'sata', readonly: true })],
+      isos: ['/iso/install.iso'], incoming: true,
+    }),
+    host('kvm'),
+  ],
+};
+
+describe('QEMU config builder (golden)', () => {
+  for (const [name, [vm, h]] of Object.entries(CASES)) {
+    it(`renders ${name}`, () => {
+      const text = renderText(buildVmConfig(vm, h));
+      const file = join(GOLDEN, `${name}.txt`);
+      if (process.env.UPDATE_GOLDEN || !existsSync(file)) {
+        mkdirSync(GOLDEN, { recursive: true });
+        writeFileSync(file, text);
+      }
+      expect(text).toBe(readFileSync(file, 'utf8'));
+    });
+  }
+
+  it('is deterministic and renders argv in section order', () => {
+    const [vm, h] = CASES['win11-kvm']!;
+    const a = renderArgv(buildVmConfig(vm, h));
+    expect(renderArgv(buildVmConfig(structuredClone(vm), h))).toEqual(a);
+    expect(a[0]).toBe('qemu-system-x86_64');
+    expect(a.indexOf('-daemonize')).toBeGreaterThan(0);
+  });
+
+  it('win11: Secure Boot firmware, MS vars copy, smm, TPM CRB, explicit Hyper-V flags, no S3, no HPET', () => {
+    const [vm, h] = CASES['win11-kvm']!;
+    const argv = renderArgv(buildVmConfig(vm, h)).join(' ');
+    expect(argv).toContain('-machine q35,smm=on,vmport=off,hpet=off,pflash0=fw-code,pflash1=fw-vars');
+    expect(argv).toContain('filename=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd');
+    expect(argv).toContain('filename=/var/lib/nova/vms/win11/OVMF_VARS.fd');
+    expect(argv).toContain('driver=cfi.pflash01,property=secure,value=on');
+    expect(argv).toContain('-device tpm-crb,tpmdev=tpm0');
+    expect(argv).toContain('hv-relaxed,hv-vapic,hv-spinlocks=0x1fff');
+    expect(argv).not.toContain('hv-passthrough');
+    expect(argv).toContain('ICH9-LPC.disable_s3=1');
+    expect(argv).toContain('virtio-balloon-pci');
+  });
+
+  it('TCG never gets Hyper-V flags (KVM-only) but keeps the rest of the Windows setup', () => {
+    const [vm, h] = CASES['win11-tcg']!;
+    const argv = renderArgv(buildVmConfig(vm, h)).join(' ');
+    expect(argv).toContain('-accel tcg');
+    expect(argv).toContain('-cpu max ');
+    expect(argv).not.toContain('hv-');
+    expect(argv).toContain('tpm-crb');
+  });
+
+  it('VFIO: functions of one device share a root port as a multifunction device', () => {
+    const [vm, h] = CASES['gpu-labs-vfio-tap']!;
+    const argv = renderArgv(buildVmConfig(vm, h));
+    const vfio = argv.filter((a) => a.startsWith('vfio-pci'));
+    expect(vfio).toEqual([
+      'vfio-pci,host=0000:01:00.0,id=hostdev0-0,bus=vfio-rp0,addr=0x0.0,multifunction=on',
+      'vfio-pci,host=0000:01:00.1,id=hostdev0-1,bus=vfio-rp0,addr=0x0.1',
+      'vfio-pci,host=0000:02:00.0,id=hostdev1-0,bus=vfio-rp1,addr=0x0.0',
+    ]);
+    expect(argv.join(' ')).toContain('memory-backend-file,id=mem0,size=16384M,mem-path=/dev/hugepages');
+  });
+
+  it('escapes commas in paths for QEMU keyval options', () => {
+    const [vm, h] = CASES['kernel-boot-user-net']!;
+    expect(renderArgv(buildVmConfig(vm, h)).join(' ')).toContain('filename=/data/micro,,data.qcow2');
+  });
+});

@@ -1,0 +1,161 @@
+// The pure QEMU config builder: resolved VM + host facts → labelled argv sections. No I/O, no
+// clocks, no randomness: identical input renders identical argv (golden-tested).
+import { GPU_LAB_CPU_FLAGS, HYPERV_FLAGS, vmFeatures } from './features.js';
+import type { ConfigSection, HostFacts, ResolvedDisk, ResolvedNic, VmBuildInput, VmConfig } from './types.js';
+
+export const QEMU_BINARY = 'qemu-system-x86_64';
+const MiB = 1024 * 1024;
+
+/** QEMU keyval values: a comma inside a value is written as two commas. */
+export const kv = (v: string): string => v.replaceAll(',', ',,');
+
+export function buildVmConfig(vm: VmBuildInput, host: HostFacts): VmConfig {
+  const f = vmFeatures(vm.spec);
+  const sections: ConfigSection[] = [];
+  const add = (name: string, ...args: string[]) => {
+    if (args.length) sections.push({ name, args });
+  };
+
+  add('identity', '-name', `${kv(vm.name)},debug-threads=on`, '-uuid', vm.uuid, '-nodefaults', '-no-user-config', '-msg', 'timestamp=on');
+  add('process', '-daemonize', '-pidfile', vm.layout.pidfile, '-display', 'none');
+  add('qmp', '-qmp', `unix:${kv(vm.layout.qmp)},server=on,wait=off`, '-qmp', `unix:${kv(vm.layout.qmpEvents)},server=on,wait=off`);
+
+  const machine = ['q35', `smm=${f.secureBoot ? 'on' : 'off'}`, 'vmport=off'];
+  if (f.windows) machine.push('hpet=off');
+  if (f.uefi) machine.push('pflash0=fw-code', 'pflash1=fw-vars');
+  if (vm.spec.hugepages) machine.push('memory-backend=mem0');
+  add('machine', '-machine', machine.join(','), '-accel', host.accel);
+  add('cpu', ...cpuArgs(vm, host, f.windows, f.gpuLab));
+
+  const mib = Math.ceil(vm.spec.memory / MiB);
+  const memory = ['-m', `${mib}M`];
+  if (vm.spec.hugepages) {
+    memory.push('-object', `memory-backend-file,id=mem0,size=${mib}M,mem-path=/dev/hugepages,share=on,prealloc=on`);
+  }
+  add('memory', ...memory);
+
+  if (f.uefi) {
+    const code = f.secureBoot ? host.ovmf.secbootCode : host.ovmf.code;
+    const fw = [
+      '-blockdev', `driver=file,filename=${kv(code)},node-name=fw-code-file,read-only=on`,
+      '-blockdev', 'driver=raw,file=fw-code-file,node-name=fw-code,read-only=on',
+      '-blockdev', `driver=file,filename=${kv(vm.layout.varsFile)},node-name=fw-vars-file`,
+      '-blockdev', 'driver=raw,file=fw-vars-file,node-name=fw-vars',
+    ];
+    if (f.secureBoot) fw.push('-global', 'driver=cfi.pflash01,property=secure,value=on');
+    add('firmware', ...fw);
+  }
+  if (f.windows) {
+    add('windows', '-global', 'ICH9-LPC.disable_s3=1', '-global', 'ICH9-LPC.disable_s4=1', '-rtc', 'base=localtime,driftfix=slew');
+  }
+  if (f.tpm) {
+    add('tpm', '-chardev', `socket,id=chrtpm,path=${kv(vm.layout.tpmSocket)}`, '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm', '-device', 'tpm-crb,tpmdev=tpm0');
+  }
+  add('serial', '-chardev', `file,id=serial0,path=${kv(vm.layout.serialLog)},append=on`, '-serial', 'chardev:serial0');
+  add('console', '-device', 'VGA,id=video0', '-vnc', `unix:${kv(vm.layout.vncSocket)},websocket=127.0.0.1:${vm.vncWebsocketPort}`);
+  if (!vm.kernel) add('input', '-device', 'qemu-xhci,id=xhci0', '-device', 'usb-tablet,id=tablet0,bus=xhci0.0');
+
+  add('disks', ...vm.disks.flatMap((d, i) => diskArgs(d, i, vm.disks.slice(0, i).filter((x) => x.bus === 'sata').length)));
+  add('cdroms', ...vm.isos.flatMap((iso, i) => cdromArgs(iso, i, vm.disks)));
+  if (vm.kernel) {
+    const boot = ['-kernel', vm.kernel];
+    if (vm.initrd) boot.push('-initrd', vm.initrd);
+    if (vm.spec.cmdline !== undefined) boot.push('-append', vm.spec.cmdline);
+    add('direct-kernel-boot', ...boot);
+  }
+  add('network', ...nicArgs(vm.nic, f.windows, host));
+  if (vm.spec.balloon) add('balloon', '-device', 'virtio-balloon-pci,id=balloon0,deflate-on-oom=on,free-page-reporting=on');
+  add('rng', '-object', 'rng-random,id=rng0,filename=/dev/urandom', '-device', 'virtio-rng-pci,rng=rng0,id=rng0-dev');
+  add('vfio', ...vfioArgs(vm.vfio));
+  if (vm.vfio.length && vm.pciMmio64Mb && f.uefi) add('vfio-mmio', '-fw_cfg', `name=opt/ovmf/X-PciMmio64Mb,string=${vm.pciMmio64Mb}`);
+  if (vm.incoming) add('incoming', '-incoming', 'defer');
+  return { binary: QEMU_BINARY, sections };
+}
+
+function cpuArgs(vm: VmBuildInput, host: HostFacts, windows: boolean, gpuLab: boolean): string[] {
+  const model = host.accel === 'kvm' ? ['host'] : ['max'];
+  // Hyper-V enlightenments are KVM features; TCG rejects some of them, so only KVM gets them.
+  if (windows && host.accel === 'kvm') model.push(...HYPERV_FLAGS, ...(gpuLab ? GPU_LAB_CPU_FLAGS : []));
+  return ['-cpu', model.join(','), '-smp', `${vm.spec.cpu},sockets=1,cores=${vm.spec.cpu},threads=1`];
+}
+
+function diskArgs(d: ResolvedDisk, i: number, sataIndex: number): string[] {
+  const ro = d.readonly ? ',read-only=on' : '';
+  const args = [
+    '-blockdev', `driver=file,filename=${kv(d.path)},node-name=${d.node}-file,discard=unmap${ro}`,
+    '-blockdev', `driver=${d.format},file=${d.node}-file,node-name=${d.node},discard=unmap${ro}`,
+  ];
+  const boot = `bootindex=${i + 1}`;
+  if (d.bus === 'virtio') args.push('-device', `virtio-blk-pci,drive=${d.node},id=${d.node}-dev,${boot}`);
+  else if (d.bus === 'nvme') args.push('-device', `nvme,drive=${d.node},id=${d.node}-dev,serial=nova${i},${boot}`);
+  else args.push('-device', `ide-hd,drive=${d.node},id=${d.node}-dev,bus=ide.${sataIndex},${boot}`);
+  return args;
+}
+
+function cdromArgs(iso: string, i: number, disks: ResolvedDisk[]): string[] {
+  // q35's AHCI has six ports (ide.0-5); SATA disks take the first ones.
+  const sata = disks.filter((d) => d.bus === 'sata').length;
+  return [
+    '-blockdev', `driver=file,filename=${kv(iso)},node-name=cd${i}-file,read-only=on`,
+    '-blockdev', `driver=raw,file=cd${i}-file,node-name=cd${i},read-only=on`,
+    '-device', `ide-cd,drive=cd${i},id=cd${i}-dev,bus=ide.${sata + i},bootindex=${disks.length + i + 1}`,
+  ];
+}
+
+function nicArgs(nic: ResolvedNic, windows: boolean, host: HostFacts): string[] {
+  if (nic.kind === 'none') return [];
+  // Windows has no virtio-net driver until virtio-win is installed: e1000e works out of the box.
+  const model = windows ? 'e1000e' : 'virtio-net-pci';
+  const device = ['-device', `${model},netdev=net0,id=nic0,mac=${nic.mac}`];
+  if (nic.kind === 'tap') {
+    const vhost = host.accel === 'kvm' ? ',vhost=on' : '';
+    return ['-netdev', `tap,id=net0,ifname=${nic.ifname},script=no,downscript=no${vhost}`, ...device];
+  }
+  const fwd = nic.ports.map((p) => `,hostfwd=${p.protocol}:${p.hostIp ?? ''}:${p.hostPort}-:${p.guestPort}`).join('');
+  return ['-netdev', `user,id=net0${fwd}`, ...device];
+}
+
+/**
+ * VFIO: functions of one physical device (GPU + its HDMI audio) stay together as one
+ * multifunction device behind their own PCIe root port, the way the guest driver expects.
+ */
+function vfioArgs(addresses: string[]): string[] {
+  const byDevice = new Map<string, string[]>();
+  for (const a of [...addresses].sort()) {
+    const dev = a.slice(0, a.lastIndexOf('.'));
+    byDevice.set(dev, [...(byDevice.get(dev) ?? []), a]);
+  }
+  const args: string[] = [];
+  [...byDevice.values()].forEach((fns, n) => {
+    const port = `vfio-rp${n}`;
+    args.push('-device', `pcie-root-port,id=${port},chassis=${n + 10},slot=${n},bus=pcie.0`);
+    fns.forEach((addr, k) => {
+      const fn = addr.slice(addr.lastIndexOf('.') + 1);
+      const multi = k === 0 && fns.length > 1 ? ',multifunction=on' : '';
+      args.push('-device', `vfio-pci,host=${addr},id=hostdev${n}-${k},bus=${port},addr=0x0.${fn}${multi}`);
+    });
+  });
+  return args;
+}
+
+/** The argv QEMU is started with: binary first, sections in order. */
+export function renderArgv(config: VmConfig): string[] {
+  return [config.binary, ...config.sections.flatMap((s) => s.args)];
+}
+
+/** Human/golden rendering: one section per block, one option and its value per line. */
+export function renderText(config: VmConfig): string {
+  const lines: string[] = [config.binary];
+  for (const s of config.sections) {
+    lines.push(`# ${s.name}`);
+    for (let i = 0; i < s.args.length; i++) {
+      const a = s.args[i]!;
+      const next = s.args[i + 1];
+      if (a.startsWith('-') && next !== undefined && !next.startsWith('-')) {
+        lines.push(`${a} ${next}`);
+        i++;
+      } else lines.push(a);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

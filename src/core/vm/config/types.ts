@@ -1,0 +1,68 @@
+// Inputs of the pure QEMU config builder: a VM resolved against the host (absolute paths,
+// attached NIC, VFIO addresses) plus host facts. No I/O happens in the builder itself.
+import type { VmSpec } from '../../../shared/schemas/novafile.js';
+import type { PortForward } from '../../../shared/schemas/fields.js';
+
+export interface HostFacts {
+  accel: 'kvm' | 'tcg';
+  /** OVMF firmware files (Debian ovmf package paths by default). */
+  ovmf: { code: string; secbootCode: string; vars: string; msVars: string };
+}
+
+export interface ResolvedDisk {
+  path: string;
+  format: 'qcow2' | 'raw';
+  bus: 'virtio' | 'sata' | 'nvme';
+  readonly: boolean;
+  /** The qcow2/raw format node name (snapshots and QMP address disks by it). */
+  node: string;
+}
+
+export type ResolvedNic =
+  | { kind: 'none' }
+  | { kind: 'user'; mac: string; ports: PortForward[] }
+  | { kind: 'tap'; mac: string; ifname: string; network: string };
+
+/** Files and sockets of one VM, decided by the store (data dir) and the runtime dir. */
+export interface RuntimeLayout {
+  pidfile: string;
+  qmp: string;
+  qmpEvents: string;
+  vncSocket: string;
+  serialLog: string;
+  /** swtpm control socket (TPM VMs). */
+  tpmSocket: string;
+  /** Per-VM copy of the UEFI variable store. */
+  varsFile: string;
+}
+
+export interface VmBuildInput {
+  name: string;
+  uuid: string;
+  spec: VmSpec;
+  disks: ResolvedDisk[];
+  isos: string[];
+  kernel?: string;
+  initrd?: string;
+  nic: ResolvedNic;
+  /** Host PCI addresses handed to vfio-pci (the GPU backend resolves them). */
+  vfio: string[];
+  /** 64-bit MMIO window for OVMF (large/resizable GPU BARs), from the GPU backend. */
+  pciMmio64Mb?: number;
+  /** 127.0.0.1 port of the VNC WebSocket for the in-app console. */
+  vncWebsocketPort: number;
+  layout: RuntimeLayout;
+  /** Start as a live-migration destination (`-incoming defer`). */
+  incoming?: boolean;
+}
+
+/** One labelled group of arguments: the golden files show which part produced what. */
+export interface ConfigSection {
+  name: string;
+  args: string[];
+}
+
+export interface VmConfig {
+  binary: string;
+  sections: ConfigSection[];
+}

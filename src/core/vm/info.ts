@@ -1,0 +1,40 @@
+// Builds the VmInfo every procedure returns: record + derived state + runtime facts.
+import type { VmInfo } from '../../shared/contract/vm.js';
+import type { VmContext } from './context.js';
+import { vmFeatures } from './config/features.js';
+import { deriveState, processState } from './state.js';
+import type { DerivedState } from './state.js';
+import { layoutOf, readRuntime, resolveDisks } from './store.js';
+import type { VmRecord } from './store.js';
+
+export async function vmInfoOf(ctx: VmContext, rec: VmRecord, opts: { cheap?: boolean; state?: DerivedState } = {}): Promise<VmInfo> {
+  const st = opts.state ?? (opts.cheap ? await processState(ctx.paths, rec) : await deriveState(ctx.paths, rec));
+  const live = st.state !== 'stopped' && st.state !== 'crashed';
+  const rt = live ? await readRuntime(ctx.paths, rec.name) : undefined;
+  const accel = rt ? { kind: rt.accel, reason: rt.accelReason } : await ctx.accelerator();
+  const layout = layoutOf(ctx.paths, rec.name);
+  const f = vmFeatures(rec.spec);
+  let reason = st.reason;
+  if (!reason && live && accel.kind === 'tcg') reason = /TCG/.test(accel.reason) ? accel.reason : `TCG software emulation: ${accel.reason}`;
+  const network = rec.spec.network;
+  return {
+    name: rec.name,
+    uuid: rec.uuid,
+    ...(rec.project ? { project: rec.project } : {}),
+    spec: rec.spec,
+    baseDir: rec.baseDir,
+    state: st.state,
+    ...(reason ? { reason } : {}),
+    ...(st.pid ? { pid: st.pid } : {}),
+    accelerator: accel,
+    mac: rec.mac,
+    ...(rt && live ? { console: { websocket: `ws://127.0.0.1:${rt.vncPort}`, vncSocket: layout.vncSocket } } : {}),
+    serialLog: layout.serialLog,
+    disks: resolveDisks(rec).map((d) => ({ path: d.path, format: d.format, node: d.node })),
+    nic: rt?.nic ?? (network === 'none' ? { kind: 'none' } : network === undefined || network === 'user' ? { kind: 'user' } : { kind: 'tap', network }),
+    tpm: f.tpm,
+    uefi: f.uefi,
+    secureBoot: f.secureBoot,
+    createdAt: rec.createdAt,
+  };
+}

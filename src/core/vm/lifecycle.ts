@@ -1,0 +1,163 @@
+// Defining, redefining and removing VMs. Sized disks that do not exist yet are created at
+// define time (undone if the definition fails); disks are deleted only when asked.
+import { existsSync } from 'node:fs';
+import { open, rm, stat } from 'node:fs/promises';
+import { NovaError } from '../../shared/errors.js';
+import type { VmInfo } from '../../shared/contract/vm.js';
+import type { VmSpec } from '../../shared/schemas/novafile.js';
+import { withReverter } from '../sys/reverter.js';
+import type { VmContext } from './context.js';
+import { createDisk } from './disks.js';
+import { checkFiles } from './files.js';
+import { vmInfoOf } from './info.js';
+import { clearRuntime, publish, stopLocked, swtpmPaths, vmLock } from './power.js';
+import { stopSwtpm } from './process.js';
+import { processState } from './state.js';
+import { absolutize, findRecord, layoutOf, listRecords, loadRecord, newIdentity, removeVmDirs, resolveDisks, saveRecord, vmDir } from './store.js';
+import type { VmRecord } from './store.js';
+
+export interface DefineInput {
+  name: string;
+  spec: VmSpec;
+  project?: string;
+  baseDir?: string;
+  uuid?: string;
+  mac?: string;
+}
+
+const MIN_MEMORY = 16 * 1024 * 1024;
+
+function checkSpec(spec: VmSpec): void {
+  if (spec.memory < MIN_MEMORY) throw new NovaError('INVALID_INPUT', `memory: ${spec.memory} bytes is too little for any guest; write at least "64Mi"`, { field: 'memory' });
+  if (spec.network !== undefined && spec.network !== 'user' && spec.network !== 'none' && !/^[a-z0-9][a-z0-9_-]{0,14}$/.test(spec.network)) {
+    throw new NovaError('INVALID_INPUT', `network: "${spec.network}" is not a network name; use "user", "none" or a declared network`, { field: 'network' });
+  }
+  if (spec.ports.length && spec.network === 'none') {
+    throw new NovaError('INVALID_INPUT', 'ports: a VM with network = "none" has nothing to forward to; use network = "user" or a network', { field: 'ports' });
+  }
+}
+
+/** Creates the sized disks that do not exist yet; registers their removal on the reverter. */
+async function createMissingDisks(ctx: VmContext, rec: VmRecord, undo: (fn: () => Promise<void>) => void): Promise<void> {
+  for (const d of rec.spec.disks) {
+    if (typeof d === 'string' || d.size === undefined) continue;
+    const path = absolutize(rec.baseDir, d.path);
+    if (existsSync(path)) continue;
+    await createDisk(ctx.runner, path, d.size, d.format ?? 'qcow2');
+    undo(() => rm(path, { force: true }));
+  }
+}
+
+export async function createVm(ctx: VmContext, input: DefineInput): Promise<VmInfo> {
+  checkSpec(input.spec);
+  return vmLock(ctx, input.name, async () => {
+    if (await findRecord(ctx.paths, input.name)) throw new NovaError('CONFLICT', `a VM named "${input.name}" already exists`, { name: input.name });
+    const id = newIdentity(input.name);
+    const rec: VmRecord = {
+      version: 1,
+      name: input.name,
+      uuid: input.uuid ?? id.uuid,
+      ...(input.project ? { project: input.project } : {}),
+      baseDir: input.baseDir ?? process.cwd(),
+      spec: input.spec,
+      mac: input.mac ?? input.spec.mac ?? id.mac,
+      createdAt: Date.now(),
+    };
+    await checkFiles(rec, { skipSizedDisks: true });
+    await withReverter(async (r) => {
+      await createMissingDisks(ctx, rec, (fn) => r.add(fn, 'remove created disk'));
+      r.add(() => rm(vmDir(ctx.paths, rec.name), { recursive: true, force: true }), 'remove definition');
+      await saveRecord(ctx.paths, rec);
+    });
+    publish(ctx, rec.name, 'stopped', 'defined');
+    return vmInfoOf(ctx, rec, { cheap: true });
+  }, 'create');
+}
+
+export async function updateVm(ctx: VmContext, input: DefineInput): Promise<VmInfo> {
+  checkSpec(input.spec);
+  return vmLock(ctx, input.name, async () => {
+    const old = await loadRecord(ctx.paths, input.name);
+    const st = await processState(ctx.paths, old);
+    if (st.state !== 'stopped' && st.state !== 'crashed') throw new NovaError('CONFLICT', `VM ${input.name} is ${st.state}; stop it before changing its definition`);
+    const rec: VmRecord = {
+      ...old,
+      spec: input.spec,
+      ...(input.project !== undefined ? { project: input.project } : {}),
+      baseDir: input.baseDir ?? old.baseDir,
+      mac: input.spec.mac ?? old.mac,
+    };
+    delete rec.overlays; // a changed disk list invalidates external-snapshot overlays
+    if (JSON.stringify(old.spec.image) === JSON.stringify(rec.spec.image) && JSON.stringify(old.spec.disks) === JSON.stringify(rec.spec.disks) && old.overlays) rec.overlays = old.overlays;
+    await checkFiles(rec, { skipSizedDisks: true });
+    await withReverter(async (r) => {
+      await createMissingDisks(ctx, rec, (fn) => r.add(fn, 'remove created disk'));
+      await saveRecord(ctx.paths, rec);
+    });
+    publish(ctx, rec.name, 'stopped', 'updated');
+    return vmInfoOf(ctx, rec, { cheap: true });
+  }, 'update');
+}
+
+export async function listVms(ctx: VmContext, project?: string, cheap = false): Promise<VmInfo[]> {
+  const recs = (await listRecords(ctx.paths)).filter((r) => !project || r.project === project);
+  return Promise.all(recs.map((r) => vmInfoOf(ctx, r, { cheap })));
+}
+
+export async function inspectVm(ctx: VmContext, name: string): Promise<VmInfo> {
+  return vmInfoOf(ctx, await loadRecord(ctx.paths, name));
+}
+
+/** Force stop and clear runtime state; the definition and disks stay. */
+export async function destroyVm(ctx: VmContext, name: string): Promise<VmInfo> {
+  return vmLock(ctx, name, async () => {
+    await stopLocked(ctx, name, { force: true });
+    const rec = await loadRecord(ctx.paths, name);
+    await clearRuntime(ctx, rec);
+    return vmInfoOf(ctx, rec);
+  }, 'destroy');
+}
+
+export async function deleteVm(ctx: VmContext, name: string, withDisks: boolean): Promise<{ name: string; deleted: boolean; removedDisks: string[] }> {
+  return vmLock(ctx, name, async () => {
+    const rec = await loadRecord(ctx.paths, name);
+    await stopLocked(ctx, name, { force: false, timeoutMs: 20_000 });
+    await stopSwtpm(swtpmPaths(ctx, name));
+    const net = rec.spec.network;
+    if (net && net !== 'user' && net !== 'none' && ctx.has('network.detach')) {
+      await ctx.call('network.detach', { network: net, owner: { kind: 'vm', name } }).catch(() => undefined);
+    }
+    const removed: string[] = [];
+    if (withDisks) {
+      for (const d of resolveDisks(rec)) {
+        if (d.readonly) continue;
+        await rm(d.path, { force: true });
+        removed.push(d.path);
+      }
+      for (const o of Object.values(rec.overlays ?? {})) if (!removed.includes(o)) await rm(o, { force: true });
+    }
+    await removeVmDirs(ctx.paths, name);
+    ctx.bus.emit('resource.changed', { kind: 'vm', name, state: 'deleted' });
+    return { name, deleted: true, removedDisks: removed };
+  }, 'delete');
+}
+
+/** The last lines of the serial console log (read from the end, big logs stay cheap). */
+export async function serialLines(ctx: VmContext, name: string, tail = 200): Promise<{ name: string; path: string; lines: string[] }> {
+  await loadRecord(ctx.paths, name);
+  const path = layoutOf(ctx.paths, name).serialLog;
+  const size = await stat(path).then((s) => s.size, () => 0);
+  if (size === 0) return { name, path, lines: [] };
+  const want = Math.min(size, Math.max(64 * 1024, tail * 256));
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(want);
+    await fh.read(buf, 0, want, size - want);
+    const lines = buf.toString('utf8').replace(/\r/g, '').split('\n');
+    if (want < size) lines.shift(); // first line is partial
+    if (lines[lines.length - 1] === '') lines.pop();
+    return { name, path, lines: lines.slice(-tail) };
+  } finally {
+    await fh.close();
+  }
+}

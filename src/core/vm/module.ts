@@ -1,0 +1,131 @@
+// The VM area as an EngineModule: procedures, `nova ls` rows, and (in long-running engines)
+// the watcher that turns QMP events into vm.state and applies restart policies.
+import type { Engine, EngineModule } from '../engine.js';
+import { EventBus } from '../rpc/bus.js';
+import { resolvePaths } from '../sys/paths.js';
+import { formatBytes } from '../../shared/sizes.js';
+import type { AccelFacts, VmContext } from './context.js';
+import { QEMU_BINARY } from './config/build.js';
+import { probeAccelerator } from '../host/accelerator.js';
+import { parseVersion } from '../host/tools.js';
+import { cloneVm } from './clone.js';
+import { createDisk, diskInfo, importDisk, resizeDisk } from './disks.js';
+import { createVm, deleteVm, destroyVm, inspectVm, listVms, serialLines, updateVm } from './lifecycle.js';
+import { migrateVm, receiveVm } from './migrate.js';
+import { pauseVm, resetVm, restartVm, resumeVm, startVm, stopVm } from './power.js';
+import { PRESETS, renderPreset } from './presets.js';
+import { createSnapshot, deleteSnapshot, listSnapshots, restoreSnapshot } from './snapshots.js';
+import { absolutize, layoutOf, loadRecord, readRuntime } from './store.js';
+import { VmWatcher } from './watcher.js';
+import { vmInfoOf } from './info.js';
+import { balloon, screenshot } from './extras.js';
+import { NovaError } from '../../shared/errors.js';
+import { processState } from './state.js';
+
+export function vmContext(engine: Engine): VmContext {
+  // The same answer as host.info's accelerator (same per-boot cache file) without probing every
+  // other host tool: a one-shot `nova vm start` stays fast.
+  let accel: Promise<AccelFacts> | undefined;
+  const accelerator = () => {
+    accel ??= (async () => {
+      const r = await engine.runner.run([QEMU_BINARY, '--version'], { timeoutMs: 10_000, allowFailure: true }).catch(() => undefined);
+      const version = r && r.exitCode === 0 ? (parseVersion(r.stdout) ?? 'unknown') : undefined;
+      const a = await probeAccelerator(engine.runner, engine.paths.runtime, version);
+      return { kind: a.kind, reason: a.reason };
+    })();
+    accel.catch(() => (accel = undefined));
+    return accel;
+  };
+  return {
+    paths: engine.paths,
+    runner: engine.runner,
+    bus: engine.bus,
+    tasks: engine.tasks,
+    accelerator,
+    call: (method, input) => engine.dispatcher.invoke(method, input),
+    has: (method) => engine.dispatcher.has(method),
+    ...(engine.env.NOVA_NETNS ? { netns: engine.env.NOVA_NETNS } : {}),
+  };
+}
+
+/** The same backend for another Nova home on this machine (localhost migration target). */
+function contextForHome(ctx: VmContext, home: string): VmContext {
+  return { ...ctx, paths: resolvePaths({ NOVA_HOME: home }), bus: new EventBus(), call: () => Promise.reject(new NovaError('HOST_UNSUPPORTED', 'other Nova homes only support user-mode networking here')), has: () => false };
+}
+
+const watchers = new WeakMap<Engine, VmWatcher>();
+
+export const vmModule: EngineModule = {
+  name: 'vm',
+  install(engine) {
+    const ctx = vmContext(engine);
+    const d = engine.dispatcher;
+    const info = async (name: string) => inspectVm(ctx, name);
+
+    d.handle('vm.list', async (i) => ({ items: await listVms(ctx, i.project) }));
+    d.handle('vm.create', (i) => createVm(ctx, { name: i.name, spec: i.spec, ...(i.project ? { project: i.project } : {}), ...(i.baseDir ? { baseDir: i.baseDir } : {}) }));
+    d.handle('vm.update', (i) => updateVm(ctx, { name: i.name, spec: i.spec, ...(i.project ? { project: i.project } : {}), ...(i.baseDir ? { baseDir: i.baseDir } : {}) }));
+    d.handle('vm.inspect', (i) => info(i.name));
+    d.handle('vm.start', async (i) => {
+      const state = await startVm(ctx, i.name);
+      return vmInfoOf(ctx, await loadRecord(ctx.paths, i.name), { state });
+    });
+    d.handle('vm.stop', async (i) => (await stopVm(ctx, i.name, { force: i.force ?? false, ...(i.timeoutMs !== undefined ? { timeoutMs: i.timeoutMs } : {}) }), info(i.name)));
+    d.handle('vm.restart', async (i) => (await restartVm(ctx, i.name), info(i.name)));
+    d.handle('vm.reset', async (i) => (await resetVm(ctx, i.name), info(i.name)));
+    d.handle('vm.pause', async (i) => (await pauseVm(ctx, i.name), info(i.name)));
+    d.handle('vm.resume', async (i) => (await resumeVm(ctx, i.name), info(i.name)));
+    d.handle('vm.destroy', (i) => destroyVm(ctx, i.name));
+    d.handle('vm.delete', (i) => deleteVm(ctx, i.name, i.disks ?? false));
+    d.handle('vm.logs', (i) => serialLines(ctx, i.name, i.tail));
+    d.handle('vm.console', async (i) => {
+      const rec = await loadRecord(ctx.paths, i.name);
+      const st = await processState(ctx.paths, rec);
+      const rt = await readRuntime(ctx.paths, i.name);
+      if (st.state === 'stopped' || st.state === 'crashed' || !rt) throw new NovaError('CONFLICT', `VM ${i.name} is ${st.state}; the console exists while it runs`);
+      const l = layoutOf(ctx.paths, i.name);
+      return { name: i.name, websocket: `ws://127.0.0.1:${rt.vncPort}`, vncSocket: l.vncSocket, serialLog: l.serialLog };
+    });
+    d.handle('vm.balloon', (i) => balloon(ctx, i.name, i.target));
+    d.handle('vm.screenshot', (i) => screenshot(ctx, i.name, i.path));
+    d.handle('vm.snapshot.create', (i) => createSnapshot(ctx, i.name, i.tag, i.external ?? false));
+    d.handle('vm.snapshot.list', async (i) => ({ name: i.name, snapshots: await listSnapshots(ctx, i.name) }));
+    d.handle('vm.snapshot.restore', (i) => restoreSnapshot(ctx, i.name, i.tag));
+    d.handle('vm.snapshot.delete', (i) => deleteSnapshot(ctx, i.name, i.tag));
+    d.handle('vm.clone', (i) => cloneVm(ctx, i.source, i.name, { full: i.full ?? false, ...(i.project ? { project: i.project } : {}) }));
+    d.handle('vm.migrate', (i, c) => migrateVm(ctx, i.name, i.to, (home) => contextForHome(ctx, home), c.signal));
+    d.handle('vm.receive', (i) => receiveVm(ctx, { ...i, spec: i.spec }));
+    const abs = (p: string) => absolutize(process.cwd(), p);
+    d.handle('vm.disk.create', (i) => createDisk(ctx.runner, abs(i.path), i.size, i.format, i.backing ? { path: abs(i.backing), format: 'qcow2' } : undefined));
+    d.handle('vm.disk.import', (i, c) => engine.tasks.run(`import ${i.source}`, (t) => importDisk(ctx.runner, abs(i.source), abs(i.path), i.format, t.signal), c.signal ? { signal: c.signal } : {}));
+    d.handle('vm.disk.resize', (i) => resizeDisk(ctx.runner, abs(i.path), i.size));
+    d.handle('vm.disk.info', (i) => diskInfo(ctx.runner, abs(i.path)));
+    d.handle('vm.presets', () => ({ presets: PRESETS }));
+    d.handle('vm.wizard', (i) => {
+      const r = renderPreset({ ...i, ...(i.memory !== undefined ? { memory: i.memory } : {}), ...(i.diskSize !== undefined ? { diskSize: i.diskSize } : {}) });
+      return { name: i.name, preset: i.preset, ...r };
+    });
+
+    // `nova ls` rows: process-level state only (no QMP round trips), so a cold listing stays fast.
+    engine.resources.provide('vm', async () => {
+      const vms = await listVms(ctx, undefined, true);
+      return vms.map((v) => ({
+        kind: 'vm' as const,
+        name: v.name,
+        state: v.state,
+        ...(v.reason ? { reason: v.reason } : {}),
+        ...(v.project ? { project: v.project } : {}),
+        detail: `${v.spec.cpu} vCPU · ${formatBytes(v.spec.memory)}${v.accelerator.kind === 'tcg' && v.state === 'running' ? ' · TCG' : ''}`,
+      }));
+    });
+  },
+  async start(engine) {
+    const w = new VmWatcher(vmContext(engine));
+    watchers.set(engine, w);
+    w.start();
+  },
+  async close(engine) {
+    watchers.get(engine)?.stop();
+    watchers.delete(engine);
+  },
+};

@@ -1,0 +1,241 @@
+// Start, stop, pause, resume, reset: each under the VM's lock so the GUI, the CLI and the
+// server never interleave operations on one VM. State is re-derived after every step.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { NovaError } from '../../shared/errors.js';
+import { parsePortForward } from '../../shared/schemas/fields.js';
+import { withLock } from '../sys/lock.js';
+import { lockPath } from '../sys/paths.js';
+import { withReverter } from '../sys/reverter.js';
+import { buildVmConfig, renderArgv } from './config/build.js';
+import { vmFeatures } from './config/features.js';
+import type { ResolvedNic } from './config/types.js';
+import { ovmfFiles } from './context.js';
+import type { VmContext } from './context.js';
+import { checkFiles, checkHugepages } from './files.js';
+import { cont, queryStatus, quit, stop as qmpStop, systemPowerdown, systemReset } from './qmp/commands.js';
+import { withQmp } from './qmp/protocol.js';
+import { ensureVarsFile, freeLoopbackPort, killVerified, launchQemu, startSwtpm, stopSwtpm, waitForExit } from './process.js';
+import { deriveState, livePid, markerPath, processState } from './state.js';
+import type { DerivedState } from './state.js';
+import type { Marker } from './state.js';
+import { layoutOf, loadRecord, resolveDisks, resolveIsos, runtimeDir, absolutize, writeRuntime } from './store.js';
+import type { RuntimeInfo, VmRecord } from './store.js';
+
+export const vmLock = <T>(ctx: VmContext, name: string, fn: () => Promise<T>, holder = 'vm operation') =>
+  withLock(lockPath(ctx.paths, 'vm', name), fn, { timeoutMs: 120_000, holder: `${holder} ${name}` });
+
+async function setMarker(ctx: VmContext, name: string, m: Marker, value: string): Promise<void> {
+  await mkdir(runtimeDir(ctx.paths, name), { recursive: true, mode: 0o700 });
+  await writeFile(markerPath(ctx.paths, name, m), `${value}\n`);
+}
+const clearMarker = (ctx: VmContext, name: string, m: Marker) => rm(markerPath(ctx.paths, name, m), { force: true });
+
+export function publish(ctx: VmContext, name: string, state: string, reason?: string): void {
+  ctx.bus.emit('vm.state', { name, state, ...(reason ? { reason } : {}) });
+  ctx.bus.emit('resource.changed', { kind: 'vm', name, state, ...(reason ? { reason } : {}) });
+}
+
+export function swtpmPaths(ctx: VmContext, name: string) {
+  const l = layoutOf(ctx.paths, name);
+  return { stateDir: l.tpmState, socket: l.tpmSocket, pidfile: l.swtpmPid, log: `${runtimeDir(ctx.paths, name)}/swtpm.log` };
+}
+
+/** Removes what a dead QEMU left behind (stale pidfile, sockets, swtpm). */
+export async function clearRuntime(ctx: VmContext, rec: VmRecord): Promise<void> {
+  const l = layoutOf(ctx.paths, rec.name);
+  await Promise.all([
+    stopSwtpm(swtpmPaths(ctx, rec.name)),
+    ...[l.pidfile, l.qmp, l.qmpEvents, l.vncSocket, l.runtimeInfo].map((f) => rm(f, { force: true })),
+    clearMarker(ctx, rec.name, 'stopping'),
+  ]);
+}
+
+async function resolveNic(ctx: VmContext, rec: VmRecord): Promise<ResolvedNic> {
+  const net = rec.spec.network;
+  if (net === 'none') return { kind: 'none' };
+  if (net === undefined || net === 'user') return { kind: 'user', mac: rec.mac, ports: rec.spec.ports.map(parsePortForward) };
+  if (!ctx.has('network.attach')) {
+    throw new NovaError('HOST_UNSUPPORTED', `VM ${rec.name}: network = "${net}" needs the networks backend (network.attach), which this build lacks; use network = "user" for now`);
+  }
+  const att = (await ctx.call('network.attach', { network: net, owner: { kind: 'vm', name: rec.name }, mac: rec.mac, ports: rec.spec.ports })) as { ifname: string; mac: string };
+  return { kind: 'tap', ifname: att.ifname, mac: att.mac || rec.mac, network: net };
+}
+
+interface GpuResolution {
+  devices: string[];
+  blocked: boolean;
+  reason?: string;
+  qemu: { pciMmio64Mb?: number };
+}
+
+/** GPU passthrough through the GPU backend: which host functions, bound to vfio-pci now. */
+async function resolveVfio(ctx: VmContext, rec: VmRecord): Promise<{ devices: string[]; pciMmio64Mb?: number }> {
+  if (!rec.spec.gpu_passthrough && !rec.spec.gpu) return { devices: [] };
+  if (!ctx.has('gpu.resolveForVm')) {
+    throw new NovaError('HOST_UNSUPPORTED', `VM ${rec.name}: GPU passthrough needs the GPU backend (gpu.resolveForVm), which this build lacks; set gpu_passthrough = false to start without it`);
+  }
+  const r = (await ctx.call('gpu.resolveForVm', {
+    gpu_passthrough: true,
+    ...(rec.spec.gpu ? { gpu: rec.spec.gpu } : {}),
+    memoryBytes: rec.spec.memory,
+    ...(rec.spec.hugepages !== undefined ? { hugepages: rec.spec.hugepages } : {}),
+    bind: true,
+  })) as GpuResolution;
+  if (r.blocked) throw new NovaError('CONFLICT', `VM ${rec.name}: GPU passthrough is blocked — ${r.reason ?? 'see `nova gpu list`'}`, { field: 'gpu' });
+  if (r.devices.length === 0) throw new NovaError('INVALID_INPUT', `VM ${rec.name}: gpu_passthrough is on but no GPU can be passed through (see \`nova gpu list\`)`, { field: 'gpu_passthrough' });
+  return { devices: r.devices, ...(r.qemu.pciMmio64Mb ? { pciMmio64Mb: r.qemu.pciMmio64Mb } : {}) };
+}
+
+export interface StartOptions {
+  /** Start as a live-migration destination listening on this URI. */
+  incoming?: string;
+}
+
+/** Starts QEMU and returns the state QMP reported (so callers need no second round trip). */
+export async function startVm(ctx: VmContext, name: string, opts: StartOptions = {}): Promise<DerivedState> {
+  return vmLock(ctx, name, async () => {
+    const rec = await loadRecord(ctx.paths, name);
+    const cur = await processState(ctx.paths, rec);
+    if (cur.state === 'running' || cur.state === 'paused' || cur.state === 'starting' || cur.state === 'shutting-down') {
+      throw new NovaError('CONFLICT', `VM ${name} is already ${cur.state}${cur.pid ? ` (pid ${cur.pid})` : ''}`);
+    }
+    const [, accel] = await Promise.all([checkFiles(rec), ctx.accelerator(), rec.spec.hugepages ? checkHugepages(rec.spec.memory) : undefined]);
+    if (accel.kind === 'none') throw new NovaError('HOST_UNSUPPORTED', `cannot run VMs here: ${accel.reason}`);
+    await mkdir(runtimeDir(ctx.paths, name), { recursive: true, mode: 0o700 });
+    await clearRuntime(ctx, rec);
+    const layout = layoutOf(ctx.paths, name);
+    await Promise.all([setMarker(ctx, name, 'starting', String(process.pid)), clearMarker(ctx, name, 'user-stop'), clearMarker(ctx, name, 'migrated')]);
+    publish(ctx, name, 'starting');
+    let started: DerivedState;
+    try {
+      started = await withReverter(async (r) => {
+        const f = vmFeatures(rec.spec);
+        const ovmf = ovmfFiles();
+        if (f.uefi) await ensureVarsFile(layout.varsFile, f.secureBoot ? ovmf.msVars : ovmf.vars);
+        if (f.tpm) {
+          await startSwtpm(ctx.runner, swtpmPaths(ctx, name));
+          r.add(() => stopSwtpm(swtpmPaths(ctx, name)), 'stop swtpm');
+        }
+        const nic = await resolveNic(ctx, rec);
+        const vfio = await resolveVfio(ctx, rec);
+        const vncPort = await freeLoopbackPort();
+        const config = buildVmConfig(
+          {
+            name, uuid: rec.uuid, spec: rec.spec, disks: resolveDisks(rec), isos: resolveIsos(rec),
+            ...(rec.spec.kernel ? { kernel: absolutize(rec.baseDir, rec.spec.kernel) } : {}),
+            ...(rec.spec.initrd ? { initrd: absolutize(rec.baseDir, rec.spec.initrd) } : {}),
+            nic, vfio: vfio.devices, ...(vfio.pciMmio64Mb ? { pciMmio64Mb: vfio.pciMmio64Mb } : {}),
+            vncWebsocketPort: vncPort, layout, incoming: Boolean(opts.incoming),
+          },
+          { accel: accel.kind as 'kvm' | 'tcg', ovmf },
+        );
+        // A TAP lives in the networks backend's netns (NOVA_NETNS): QEMU must open it from there.
+        const argv = nic.kind === 'tap' && ctx.netns ? ['ip', 'netns', 'exec', ctx.netns, ...renderArgv(config)] : renderArgv(config);
+        const info: RuntimeInfo = {
+          accel: accel.kind as 'kvm' | 'tcg', accelReason: accel.reason, vncPort, argv, startedAt: Date.now(),
+          nic: nic.kind === 'tap' ? { kind: 'tap', network: nic.network, ifname: nic.ifname } : { kind: nic.kind },
+          ...(opts.incoming ? { incoming: opts.incoming } : {}),
+        };
+        const pid = await launchQemu(ctx.runner, argv, layout.pidfile);
+        r.add(async () => {
+          await killVerified(pid, ['qemu-system', rec.uuid]);
+          await waitForExit(pid, 5000);
+          await rm(layout.pidfile, { force: true });
+        }, 'kill qemu');
+        const [st] = await Promise.all([withQmp(layout.qmp, queryStatus), writeRuntime(ctx.paths, name, { ...info, pid })]);
+        const expected = opts.incoming ? 'inmigrate' : 'running';
+        if (st.status !== expected) throw new NovaError('INTERNAL', `QEMU started but reports "${st.status}" instead of "${expected}"`);
+        return opts.incoming
+          ? { state: 'starting' as const, pid, qmpStatus: st.status, reason: 'waiting for an incoming live migration' }
+          : { state: 'running' as const, pid, qmpStatus: st.status };
+      });
+    } finally {
+      await clearMarker(ctx, name, 'starting');
+    }
+    publish(ctx, name, started.state, started.reason);
+    return started;
+  }, 'start');
+}
+
+export interface StopOptions {
+  force?: boolean;
+  timeoutMs?: number;
+  /** Why: 'user' stops are never undone by restart policies. */
+  byUser?: boolean;
+}
+
+export async function stopVm(ctx: VmContext, name: string, opts: StopOptions = {}): Promise<void> {
+  await vmLock(ctx, name, () => stopLocked(ctx, name, opts), 'stop');
+}
+
+/** Stop with the VM lock already held (delete, destroy and restart reuse it). */
+export async function stopLocked(ctx: VmContext, name: string, opts: StopOptions = {}): Promise<void> {
+  const rec = await loadRecord(ctx.paths, name);
+  const layout = layoutOf(ctx.paths, name);
+  const pid = await livePid(ctx.paths, rec);
+  if (pid === undefined) {
+    await clearRuntime(ctx, rec);
+    if (opts.byUser !== false) await setMarker(ctx, name, 'user-stop', new Date().toISOString());
+    publish(ctx, name, 'stopped');
+    return;
+  }
+  if (opts.byUser !== false) await setMarker(ctx, name, 'user-stop', new Date().toISOString());
+  let gone = false;
+  if (!opts.force) {
+    await setMarker(ctx, name, 'stopping', String(Date.now()));
+    publish(ctx, name, 'shutting-down', 'ACPI power-down sent');
+    try {
+      await withQmp(layout.qmp, async (q) => {
+        const st = await queryStatus(q);
+        if (st.status === 'paused') await cont(q); // a frozen guest cannot hear the power button
+        await systemPowerdown(q);
+      });
+      gone = await waitForExit(pid, opts.timeoutMs ?? 60_000);
+    } catch {
+      /* QMP unusable: fall through to quit/kill */
+    }
+  }
+  if (!gone) {
+    await withQmp(layout.qmp, quit, { greetingTimeoutMs: 3000 }).catch(() => undefined);
+    gone = await waitForExit(pid, 5000);
+  }
+  if (!gone) {
+    await killVerified(pid, ['qemu-system', rec.uuid]);
+    gone = await waitForExit(pid, 5000);
+    if (!gone) throw new NovaError('INTERNAL', `QEMU pid ${pid} of VM ${name} survived SIGKILL`);
+  }
+  await clearRuntime(ctx, rec);
+  publish(ctx, name, 'stopped', opts.force ? 'forced stop' : undefined);
+}
+
+async function withRunning<T>(ctx: VmContext, name: string, fn: (qmpPath: string, rec: VmRecord) => Promise<T>): Promise<T> {
+  const rec = await loadRecord(ctx.paths, name);
+  const st = await deriveState(ctx.paths, rec);
+  if (st.state !== 'running' && st.state !== 'paused') {
+    throw new NovaError('CONFLICT', `VM ${name} is ${st.state}; start it first (\`nova vm start ${name}\`)`);
+  }
+  return fn(layoutOf(ctx.paths, name).qmp, rec);
+}
+
+export async function pauseVm(ctx: VmContext, name: string): Promise<void> {
+  await withRunning(ctx, name, (qmp) => withQmp(qmp, qmpStop));
+  publish(ctx, name, 'paused');
+}
+
+export async function resumeVm(ctx: VmContext, name: string): Promise<void> {
+  await withRunning(ctx, name, (qmp) => withQmp(qmp, cont));
+  publish(ctx, name, 'running');
+}
+
+export async function resetVm(ctx: VmContext, name: string): Promise<void> {
+  await withRunning(ctx, name, (qmp) => withQmp(qmp, systemReset));
+  publish(ctx, name, 'running', 'reset');
+}
+
+export async function restartVm(ctx: VmContext, name: string): Promise<void> {
+  await vmLock(ctx, name, () => stopLocked(ctx, name, { byUser: false }), 'restart');
+  await startVm(ctx, name);
+}
+
+export const runtimeExists = (ctx: VmContext, name: string) => existsSync(runtimeDir(ctx.paths, name));

@@ -1,0 +1,161 @@
+// Snapshots. Running VM: live internal snapshots through the snapshot-save/load/delete jobs
+// (RAM + every writable qcow2 disk, pflash vars excluded). Stopped VM: disk-only through
+// qemu-img. External: a new qcow2 overlay per disk via blockdev-snapshot-sync.
+import { join } from 'node:path';
+import { NovaError } from '../../shared/errors.js';
+import type { VmContext } from './context.js';
+import { imageInfo } from './disks.js';
+import { vmLock } from './power.js';
+import { blockdevSnapshotSync, nodeSnapshots, snapshotDelete, snapshotLoad, snapshotSave } from './qmp/commands.js';
+import type { QmpSnapshot } from './qmp/commands.js';
+import { withQmp } from './qmp/protocol.js';
+import { processState } from './state.js';
+import { layoutOf, loadRecord, resolveDisks, saveRecord, vmDir } from './store.js';
+import type { VmRecord } from './store.js';
+
+function snapshotDisks(rec: VmRecord) {
+  const disks = resolveDisks(rec).filter((d) => !d.readonly);
+  const raw = disks.find((d) => d.format !== 'qcow2');
+  if (raw) throw new NovaError('INVALID_INPUT', `disk ${raw.path} is raw: snapshots need qcow2 disks (convert with \`nova vm disk import\`)`);
+  if (disks.length === 0) throw new NovaError('INVALID_INPUT', `VM ${rec.name} has no writable qcow2 disk to hold a snapshot; add one to disks`);
+  return disks;
+}
+
+const defaultTag = () => `snap-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}`;
+
+async function live(ctx: VmContext, rec: VmRecord): Promise<boolean> {
+  const st = await processState(ctx.paths, rec); // no QMP round trip: the operation opens its own session
+  if (st.state === 'running') return true;
+  if (st.state === 'stopped' || st.state === 'crashed') return false;
+  throw new NovaError('CONFLICT', `VM ${rec.name} is ${st.state}; try again in a moment`);
+}
+
+export interface SnapshotRow {
+  tag: string;
+  vmStateSize: number;
+  date: number;
+  vmClock: number;
+  disks: string[];
+}
+
+/** Snapshot rows from a live QEMU (one QMP call). */
+function rowsFrom(perNode: Map<string, QmpSnapshot[]>, nodes: string[]): SnapshotRow[] {
+  const rows = new Map<string, SnapshotRow>();
+  for (const node of nodes) {
+    for (const s of perNode.get(node) ?? []) {
+      const row = rows.get(s.name) ?? { tag: s.name, vmStateSize: 0, date: s['date-sec'], vmClock: s['vm-clock-sec'], disks: [] };
+      row.vmStateSize += s['vm-state-size'];
+      row.disks.push(node);
+      rows.set(s.name, row);
+    }
+  }
+  return [...rows.values()].sort((a, b) => a.date - b.date);
+}
+
+const qcow2Nodes = (rec: VmRecord) => resolveDisks(rec).filter((x) => x.format === 'qcow2').map((d) => d.node);
+
+export async function listSnapshots(ctx: VmContext, name: string): Promise<SnapshotRow[]> {
+  const rec = await loadRecord(ctx.paths, name);
+  const st = await processState(ctx.paths, rec);
+  if (st.state === 'running' || st.state === 'shutting-down') {
+    const perNode = await withQmp(layoutOf(ctx.paths, name).qmp, nodeSnapshots).catch(() => undefined);
+    if (perNode) return rowsFrom(perNode, qcow2Nodes(rec));
+  }
+  const rows = new Map<string, SnapshotRow>();
+  for (const d of resolveDisks(rec).filter((x) => x.format === 'qcow2')) {
+    const info = await imageInfo(ctx.runner, d.path).catch(() => undefined);
+    for (const s of info?.snapshots ?? []) {
+      const row = rows.get(s.name) ?? { tag: s.name, vmStateSize: 0, date: s['date-sec'], vmClock: s['vm-clock-sec'], disks: [] };
+      row.vmStateSize += s['vm-state-size'];
+      row.disks.push(d.node);
+      rows.set(s.name, row);
+    }
+  }
+  return [...rows.values()].sort((a, b) => a.date - b.date);
+}
+
+export async function createSnapshot(ctx: VmContext, name: string, tag = defaultTag(), external = false) {
+  return vmLock(ctx, name, async () => {
+    const rec = await loadRecord(ctx.paths, name);
+    const disks = snapshotDisks(rec);
+    const t0 = performance.now();
+    if (external) return { name, tag, external: true, overlays: await externalSnapshot(ctx, rec, tag), durationMs: performance.now() - t0 };
+    const dup = () => new NovaError('CONFLICT', `VM ${name} already has a snapshot "${tag}"`);
+    if (await live(ctx, rec)) {
+      await withQmp(layoutOf(ctx.paths, name).qmp, async (q) => {
+        if (rowsFrom(await nodeSnapshots(q), qcow2Nodes(rec)).some((s) => s.tag === tag)) throw dup();
+        await snapshotSave(q, tag, disks[0]!.node, disks.map((d) => d.node));
+      });
+    } else {
+      if ((await listSnapshots(ctx, name)).some((s) => s.tag === tag)) throw dup();
+      for (const d of disks) await ctx.runner.run(['qemu-img', 'snapshot', '-c', tag, d.path], { timeoutMs: 120_000 });
+    }
+    return { name, tag, external: false, durationMs: performance.now() - t0 };
+  }, 'snapshot');
+}
+
+async function externalSnapshot(ctx: VmContext, rec: VmRecord, tag: string): Promise<string[]> {
+  const disks = snapshotDisks(rec);
+  const running = await live(ctx, rec);
+  const overlays: Record<string, string> = { ...(rec.overlays ?? {}) };
+  const made: string[] = [];
+  for (const d of disks) {
+    const file = join(vmDir(ctx.paths, rec.name), `${d.node}-${tag}.qcow2`);
+    if (running) {
+      await withQmp(layoutOf(ctx.paths, rec.name).qmp, (q) => blockdevSnapshotSync(q, d.node, file, `${d.node}-${tag}`));
+    } else {
+      await ctx.runner.run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-b', d.path, '-F', d.format, file]);
+    }
+    overlays[d.node] = file;
+    made.push(file);
+  }
+  // Next starts boot from the overlays (their backing chain leads to the original disks).
+  await saveRecord(ctx.paths, { ...rec, overlays });
+  return made;
+}
+
+const requireTag = async (ctx: VmContext, name: string, tag: string) => findTag(await listSnapshots(ctx, name), name, tag);
+
+function findTag(rows: SnapshotRow[], name: string, tag: string): SnapshotRow {
+  const s = rows.find((x) => x.tag === tag);
+  if (!s) throw new NovaError('NOT_FOUND', `VM ${name} has no snapshot "${tag}" — see \`nova snapshot ls vm ${name}\``, { tag });
+  return s;
+}
+
+export async function restoreSnapshot(ctx: VmContext, name: string, tag: string) {
+  return vmLock(ctx, name, async () => {
+    const rec = await loadRecord(ctx.paths, name);
+    const t0 = performance.now();
+    if (await live(ctx, rec)) {
+      await withQmp(layoutOf(ctx.paths, name).qmp, async (q) => {
+        const snap = findTag(rowsFrom(await nodeSnapshots(q), qcow2Nodes(rec)), name, tag);
+        if (snap.vmStateSize === 0) throw new NovaError('CONFLICT', `snapshot "${tag}" holds no RAM state (taken while stopped); stop VM ${name} to restore it`);
+        const disks = snapshotDisks(rec).filter((d) => snap.disks.includes(d.node));
+        await snapshotLoad(q, tag, disks[0]!.node, disks.map((d) => d.node));
+      });
+    } else {
+      const snap = await requireTag(ctx, name, tag);
+      const disks = snapshotDisks(rec).filter((d) => snap.disks.includes(d.node));
+      for (const d of disks) await ctx.runner.run(['qemu-img', 'snapshot', '-a', tag, d.path], { timeoutMs: 120_000 });
+    }
+    return { name, tag, durationMs: performance.now() - t0 };
+  }, 'snapshot restore');
+}
+
+export async function deleteSnapshot(ctx: VmContext, name: string, tag: string) {
+  return vmLock(ctx, name, async () => {
+    const rec = await loadRecord(ctx.paths, name);
+    const t0 = performance.now();
+    if (await live(ctx, rec)) {
+      await withQmp(layoutOf(ctx.paths, name).qmp, async (q) => {
+        const snap = findTag(rowsFrom(await nodeSnapshots(q), qcow2Nodes(rec)), name, tag);
+        await snapshotDelete(q, tag, snap.disks);
+      });
+    } else {
+      const snap = await requireTag(ctx, name, tag);
+      const disks = snapshotDisks(rec).filter((d) => snap.disks.includes(d.node));
+      for (const d of disks) await ctx.runner.run(['qemu-img', 'snapshot', '-d', tag, d.path], { timeoutMs: 120_000 });
+    }
+    return { name, tag, durationMs: performance.now() - t0 };
+  }, 'snapshot delete');
+}

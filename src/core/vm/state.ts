@@ -1,0 +1,82 @@
+// A VM's state, derived from the host every time: pidfile → /proc/<pid>/cmdline must contain
+// qemu-system and the VM's uuid → QMP query-status. Marker files left by Nova operations
+// (starting, stopping, user-stop, migrated) refine the answer; nothing is cached.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { VmState } from '../../shared/contract/vm.js';
+import { pidAlive, processMatches, readPidFile } from '../sys/proc.js';
+import type { NovaPaths } from '../sys/paths.js';
+import { queryStatus } from './qmp/commands.js';
+import type { RunStatus } from './qmp/commands.js';
+import { withQmp } from './qmp/protocol.js';
+import { layoutOf } from './store.js';
+import type { VmRecord } from './store.js';
+
+export interface DerivedState {
+  state: VmState;
+  reason?: string;
+  pid?: number;
+  /** The raw QMP run status when QEMU answered. */
+  qmpStatus?: RunStatus;
+}
+
+export type Marker = 'starting' | 'stopping' | 'user-stop' | 'migrated';
+export const markerPath = (paths: NovaPaths, name: string, m: Marker) => join(layoutOf(paths, name).markers, `${m}.marker`);
+export const readMarker = (paths: NovaPaths, name: string, m: Marker) => readFile(markerPath(paths, name, m), 'utf8').then((s) => s.trim(), () => undefined);
+
+/** The QEMU pid when the pidfile points at this VM's QEMU (stale pidfiles never adopt strangers). */
+export async function livePid(paths: NovaPaths, rec: VmRecord): Promise<number | undefined> {
+  const pid = await readPidFile(layoutOf(paths, rec.name).pidfile);
+  if (pid === undefined) return undefined;
+  return (await processMatches(pid, ['qemu-system', rec.uuid])) ? pid : undefined;
+}
+
+/** Cheap derivation without QMP (the watcher polls this): process and markers only. */
+export async function processState(paths: NovaPaths, rec: VmRecord): Promise<DerivedState> {
+  const pid = await livePid(paths, rec);
+  if (pid !== undefined) {
+    if (await readMarker(paths, rec.name, 'stopping')) return { state: 'shutting-down', pid, reason: 'power-down requested' };
+    return { state: 'running', pid };
+  }
+  const starting = await readMarker(paths, rec.name, 'starting');
+  if (starting && pidAlive(Number(starting))) return { state: 'starting', reason: 'QEMU is being started' };
+  if (existsSync(layoutOf(paths, rec.name).pidfile)) {
+    // QEMU removes its pidfile on every clean exit: a leftover one means it was killed or crashed.
+    return { state: 'crashed', reason: 'QEMU exited without a clean shutdown (killed or crashed); see `nova logs vm ' + rec.name + '`' };
+  }
+  const migrated = await readMarker(paths, rec.name, 'migrated');
+  if (migrated) return { state: 'stopped', reason: `migrated to ${migrated}` };
+  return { state: 'stopped' };
+}
+
+const STATUS_MAP: Partial<Record<RunStatus, { state: VmState; reason?: string }>> = {
+  running: { state: 'running' },
+  paused: { state: 'paused' },
+  suspended: { state: 'paused', reason: 'guest suspended itself (S3)' },
+  prelaunch: { state: 'starting' },
+  inmigrate: { state: 'starting', reason: 'waiting for an incoming live migration' },
+  'restore-vm': { state: 'starting', reason: 'restoring a snapshot' },
+  'save-vm': { state: 'paused', reason: 'saving a snapshot' },
+  'finish-migrate': { state: 'paused', reason: 'finishing a live migration' },
+  postmigrate: { state: 'paused', reason: 'migrated away; this copy is about to quit' },
+  shutdown: { state: 'shutting-down' },
+  'io-error': { state: 'paused', reason: 'paused on a disk I/O error (disk full?)' },
+  'internal-error': { state: 'crashed', reason: 'QEMU reported an internal error' },
+  'guest-panicked': { state: 'crashed', reason: 'the guest kernel panicked' },
+  watchdog: { state: 'paused', reason: 'the guest watchdog fired' },
+};
+
+/** Full derivation: process, markers, then QMP query-status for a live QEMU. */
+export async function deriveState(paths: NovaPaths, rec: VmRecord): Promise<DerivedState> {
+  const base = await processState(paths, rec);
+  if (base.state !== 'running') return base;
+  try {
+    const st = await withQmp(layoutOf(paths, rec.name).qmp, queryStatus, { greetingTimeoutMs: 3000 });
+    const mapped = STATUS_MAP[st.status] ?? { state: 'running' as VmState, reason: `QEMU status ${st.status}` };
+    return { ...mapped, pid: base.pid, qmpStatus: st.status };
+  } catch (e) {
+    // Alive but QMP did not answer in time (busy with a long command from another process).
+    return { state: 'running', pid: base.pid, reason: `QMP did not answer: ${(e as Error).message}` };
+  }
+}

@@ -1,0 +1,120 @@
+// VM definitions on disk: <data>/vms/<name>/vm.json (written atomically), plus the per-VM
+// runtime folder (pidfile, QMP/VNC/TPM sockets, markers) under <runtime>/vms/<name>/.
+import { randomUUID, createHash } from 'node:crypto';
+import { readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { NovaError } from '../../shared/errors.js';
+import type { VmSpec } from '../../shared/schemas/novafile.js';
+import { readJson, writeJsonAtomic } from '../sys/atomic.js';
+import { dirs } from '../sys/paths.js';
+import type { NovaPaths } from '../sys/paths.js';
+import type { RuntimeLayout, ResolvedDisk } from './config/types.js';
+
+export interface VmRecord {
+  version: 1;
+  name: string;
+  uuid: string;
+  project?: string;
+  baseDir: string;
+  spec: VmSpec;
+  mac: string;
+  createdAt: number;
+  /** External snapshots: disk node → the overlay that is now the disk's active layer. */
+  overlays?: Record<string, string>;
+}
+
+/** What the running QEMU was started with (so any process can report it). */
+export interface RuntimeInfo {
+  pid?: number;
+  accel: 'kvm' | 'tcg';
+  accelReason: string;
+  vncPort: number;
+  nic: { kind: 'user' | 'tap' | 'none'; network?: string; ifname?: string };
+  argv: string[];
+  startedAt: number;
+  incoming?: string;
+}
+
+export const vmDir = (paths: NovaPaths, name: string) => join(dirs.vms(paths), name);
+export const recordPath = (paths: NovaPaths, name: string) => join(vmDir(paths, name), 'vm.json');
+export const runtimeDir = (paths: NovaPaths, name: string) => join(paths.runtime, 'vms', name);
+
+export function layoutOf(paths: NovaPaths, name: string): RuntimeLayout & { runtimeInfo: string; swtpmPid: string; tpmState: string; markers: string } {
+  const run = runtimeDir(paths, name);
+  const data = vmDir(paths, name);
+  return {
+    pidfile: join(run, 'qemu.pid'),
+    qmp: join(run, 'qmp.sock'),
+    qmpEvents: join(run, 'qmpe.sock'),
+    vncSocket: join(run, 'vnc.sock'),
+    tpmSocket: join(run, 'tpm.sock'),
+    swtpmPid: join(run, 'swtpm.pid'),
+    runtimeInfo: join(run, 'runtime.json'),
+    markers: run,
+    serialLog: join(data, 'serial.log'),
+    varsFile: join(data, 'OVMF_VARS.fd'),
+    tpmState: join(data, 'tpm'),
+  };
+}
+
+export async function loadRecord(paths: NovaPaths, name: string): Promise<VmRecord> {
+  const rec = await readJson<VmRecord | undefined>(recordPath(paths, name), undefined);
+  if (!rec) throw new NovaError('NOT_FOUND', `no VM named "${name}" — see \`nova vm ls\``, { name });
+  return rec;
+}
+
+export const findRecord = (paths: NovaPaths, name: string) => readJson<VmRecord | undefined>(recordPath(paths, name), undefined);
+
+export const saveRecord = (paths: NovaPaths, rec: VmRecord) => writeJsonAtomic(recordPath(paths, rec.name), rec);
+
+export async function listRecords(paths: NovaPaths): Promise<VmRecord[]> {
+  const names = await readdir(dirs.vms(paths)).catch(() => [] as string[]);
+  const recs = await Promise.all(names.sort().map((n) => findRecord(paths, n).catch(() => undefined)));
+  return recs.filter((r): r is VmRecord => Boolean(r));
+}
+
+export async function removeVmDirs(paths: NovaPaths, name: string): Promise<void> {
+  await rm(runtimeDir(paths, name), { recursive: true, force: true });
+  await rm(vmDir(paths, name), { recursive: true, force: true });
+}
+
+export const readRuntime = (paths: NovaPaths, name: string) => readJson<RuntimeInfo | undefined>(layoutOf(paths, name).runtimeInfo, undefined).catch(() => undefined);
+
+export function newIdentity(name: string): { uuid: string; mac: string } {
+  const uuid = randomUUID();
+  const h = createHash('sha256').update(`${name}/${uuid}`).digest();
+  // 52:54:00 is QEMU's locally administered prefix.
+  const mac = ['52', '54', '00', ...[h[0]!, h[1]!, h[2]!].map((b) => b.toString(16).padStart(2, '0'))].join(':');
+  return { uuid, mac };
+}
+
+export const absolutize = (baseDir: string, p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+
+/** The VM's disks in boot order: `image` first, then `disks`; node names disk0, disk1, … */
+export function resolveDisks(rec: VmRecord): ResolvedDisk[] {
+  const entries = [...(rec.spec.image ? [rec.spec.image] : []), ...rec.spec.disks];
+  return entries.map((e, i) => {
+    const d = typeof e === 'string' ? { path: e } : e;
+    const path = absolutize(rec.baseDir, d.path);
+    const node = `disk${i}`;
+    const format = d.format ?? (/\.(img|raw)$/i.test(path) ? 'raw' : 'qcow2');
+    return { path: rec.overlays?.[node] ?? path, format: rec.overlays?.[node] ? 'qcow2' : format, bus: d.bus ?? 'virtio', readonly: d.readonly ?? false, node };
+  });
+}
+
+export function resolveIsos(rec: VmRecord): string[] {
+  const iso = rec.spec.iso;
+  return (iso === undefined ? [] : Array.isArray(iso) ? iso : [iso]).map((p) => absolutize(rec.baseDir, p));
+}
+
+/**
+ * runtime.json lives in the runtime dir (tmpfs, gone at reboot): replaced atomically (temp +
+ * rename) so readers never see half a file, but not fsynced — durability buys nothing there and
+ * costs milliseconds on every start.
+ */
+export async function writeRuntime(paths: NovaPaths, name: string, info: RuntimeInfo): Promise<void> {
+  const file = layoutOf(paths, name).runtimeInfo;
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(info)}\n`);
+  await rename(tmp, file);
+}

@@ -1,0 +1,110 @@
+// The running engine's eye on its VMs: an events monitor per live VM (QMP events become
+// vm.state at once; a dropped socket is a synthetic SHUTDOWN) plus a 500 ms process poll as
+// backstop. Crashed VMs restart per their policy, with a cap so a crash loop ends.
+import type { VmContext } from './context.js';
+import { QmpMonitor } from './qmp/monitor.js';
+import type { QmpEvent } from './qmp/protocol.js';
+import { publish, startVm } from './power.js';
+import { processState, readMarker } from './state.js';
+import { layoutOf, listRecords } from './store.js';
+import type { VmRecord } from './store.js';
+
+const EVENT_STATE: Record<string, string> = { STOP: 'paused', RESUME: 'running', POWERDOWN: 'shutting-down', RESET: 'running' };
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 60_000;
+
+export class VmWatcher {
+  private timer?: NodeJS.Timeout;
+  private monitors = new Map<string, QmpMonitor>();
+  private last = new Map<string, string>();
+  private restarts = new Map<string, number[]>();
+  private busy = false;
+  private closed = false;
+
+  constructor(private ctx: VmContext, private intervalMs = 500) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    this.timer.unref();
+    void this.tick();
+  }
+
+  stop(): void {
+    this.closed = true;
+    clearInterval(this.timer);
+    for (const m of this.monitors.values()) m.stop();
+    this.monitors.clear();
+  }
+
+  /** One pass: derive each VM's process state, publish changes, apply restart policies. */
+  async tick(): Promise<void> {
+    if (this.busy || this.closed) return;
+    this.busy = true;
+    try {
+      for (const rec of await listRecords(this.ctx.paths)) await this.check(rec);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async check(rec: VmRecord): Promise<void> {
+    const st = await processState(this.ctx.paths, rec);
+    const prev = this.last.get(rec.name);
+    this.last.set(rec.name, st.state);
+    if (st.state === 'running' || st.state === 'shutting-down') this.ensureMonitor(rec);
+    else this.dropMonitor(rec.name);
+    if (prev !== undefined && prev !== st.state && st.state !== 'running') publish(this.ctx, rec.name, st.state, st.reason);
+    const policy = rec.spec.restart;
+    const userStopped = Boolean(await readMarker(this.ctx.paths, rec.name, 'user-stop'));
+    const wantsRestart =
+      (st.state === 'crashed' && policy !== 'no') ||
+      (st.state === 'stopped' && policy === 'always' && prev !== undefined && prev !== 'stopped' && !userStopped);
+    if (wantsRestart && !this.closed) await this.restart(rec, st.state);
+  }
+
+  private async restart(rec: VmRecord, why: string): Promise<void> {
+    const now = Date.now();
+    const recent = (this.restarts.get(rec.name) ?? []).filter((t) => now - t < RESTART_WINDOW_MS);
+    if (recent.length >= MAX_RESTARTS) {
+      if (recent.length === MAX_RESTARTS) {
+        publish(this.ctx, rec.name, 'crashed', `restart policy gave up after ${MAX_RESTARTS} restarts in a minute`);
+        this.ctx.bus.emit('notification', { level: 'error', title: `VM ${rec.name} keeps crashing`, body: 'Nova stopped restarting it; see its serial log', subject: rec.name });
+        recent.push(now);
+        this.restarts.set(rec.name, recent);
+      }
+      return;
+    }
+    recent.push(now);
+    this.restarts.set(rec.name, recent);
+    publish(this.ctx, rec.name, why, `restarting (restart = "${rec.spec.restart}")`);
+    try {
+      await startVm(this.ctx, rec.name);
+      this.last.set(rec.name, 'running');
+    } catch (e) {
+      // Another engine (the app and `nova serve` both watch) may have restarted it first.
+      if ((e as { code?: string }).code === 'CONFLICT') return;
+      publish(this.ctx, rec.name, 'crashed', `restart failed: ${(e as Error).message}`);
+    }
+  }
+
+  private ensureMonitor(rec: VmRecord): void {
+    if (this.monitors.has(rec.name)) return;
+    const m = new QmpMonitor(layoutOf(this.ctx.paths, rec.name).qmpEvents, {
+      shouldReconnect: async () => (await processState(this.ctx.paths, rec)).state === 'running',
+    });
+    m.on('event', (e: QmpEvent) => this.onEvent(rec, e));
+    m.on('stopped', () => this.monitors.delete(rec.name));
+    this.monitors.set(rec.name, m.start());
+  }
+
+  private dropMonitor(name: string): void {
+    this.monitors.get(name)?.stop();
+    this.monitors.delete(name);
+  }
+
+  private onEvent(rec: VmRecord, e: QmpEvent): void {
+    const state = EVENT_STATE[e.event];
+    if (state) publish(this.ctx, rec.name, state, e.event === 'RESET' ? 'reset' : undefined);
+    if (e.event === 'SHUTDOWN' || e.event === 'MIGRATION') void this.tick();
+  }
+}

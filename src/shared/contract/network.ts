@@ -1,0 +1,214 @@
+import { z } from 'zod';
+import { networkName, resourceName } from '../names.js';
+import { networkSpec } from '../schemas/novafile.js';
+import { ifaceName, ipv4, portForward } from '../schemas/fields.js';
+import { procedure } from './define.js';
+
+// Networks: switches (bridges, overlays), attachments (TAP for VMs, veth for capsules), port
+// forwards, DNS records, DHCP leases, packet captures and interface monitoring.
+
+export const networkState = z.enum(['Active', 'Degraded', 'Down']);
+export const owner = z.object({ kind: z.enum(['vm', 'capsule']), name: resourceName }).strict();
+export type NetworkOwner = z.infer<typeof owner>;
+const mac = z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i, 'write a MAC like "52:54:00:12:34:56"');
+
+export const forwardInfo = z.object({
+  owner,
+  /** As declared: "8080:80", "8080:80/udp", "127.0.0.1:8080:80". */
+  port: z.string(),
+  target: z.string().optional(),
+});
+
+export const attachmentInfo = z.object({
+  owner,
+  ifname: z.string(),
+  mac: z.string(),
+  ip: z.string().optional(),
+  attached: z.boolean(),
+  /** Capsules: the netns path the peer lives in. */
+  netns: z.string().optional(),
+});
+
+export const dnsRecord = z
+  .object({
+    name: z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/i, 'write a host name like "db" or "api.lab"'),
+    ip: ipv4.optional(),
+    /** SRV record: "_http._tcp" style service, answered with target:port. */
+    service: z.string().regex(/^_[a-z0-9-]+\._(tcp|udp)$/, 'write a service like "_http._tcp"').optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    target: z.string().optional(),
+  })
+  .strict()
+  .refine((r) => r.ip || (r.service && r.port), 'a record needs ip = "10.0.0.5", or service + port (+ target) for SRV');
+
+export const networkInfo = z.object({
+  name: z.string(),
+  project: z.string().optional(),
+  spec: networkSpec,
+  state: networkState,
+  reason: z.string().optional(),
+  /** Effective values (defaults applied): what the host really has. */
+  bridge: z.string(),
+  subnet: z.string().optional(),
+  gateway: z.string().optional(),
+  dhcpRange: z.string().optional(),
+  domain: z.string(),
+  attached: z.number().int(),
+  attachments: z.array(attachmentInfo),
+  forwards: z.array(forwardInfo),
+  records: z.array(dnsRecord),
+  createdAt: z.number(),
+});
+export type NetworkInfo = z.infer<typeof networkInfo>;
+
+export const leaseInfo = z.object({ mac: z.string(), ip: z.string(), hostname: z.string().optional(), expires: z.number().optional(), static: z.boolean() });
+
+export const captureInfo = z.object({
+  id: z.string(),
+  network: z.string(),
+  file: z.string(),
+  running: z.boolean(),
+  size: z.number(),
+  packets: z.number(),
+  first: z.number().optional(),
+  last: z.number().optional(),
+});
+
+export const monitorSettings = z
+  .object({
+    pollSeconds: z.number().int().min(5).max(60).default(5),
+    /** Seconds without carrier or counters before the interface is declared offline. */
+    offlineThreshold: z.number().int().min(1).max(100).default(3),
+    notify: z.boolean().default(true),
+  })
+  .strict();
+
+export const interfaceStatus = z.object({
+  interface: z.string(),
+  settings: monitorSettings,
+  online: z.boolean(),
+  since: z.number().optional(),
+  rxBytes: z.number().optional(),
+  txBytes: z.number().optional(),
+  rxPackets: z.number().optional(),
+  txPackets: z.number().optional(),
+  rxErrors: z.number().optional(),
+  txErrors: z.number().optional(),
+  rxRate: z.number().optional(),
+  txRate: z.number().optional(),
+  at: z.number().optional(),
+});
+
+const byName = z.object({ name: networkName }).strict();
+const ok = z.object({ ok: z.literal(true) });
+
+export const networkProcedures = {
+  'network.create': procedure({
+    summary: 'Create a switch (bridge or overlay) with NAT, DHCP and DNS as declared',
+    input: z.object({ name: networkName, spec: networkSpec, project: z.string().optional() }).strict(),
+    output: networkInfo,
+  }),
+  'network.update': procedure({
+    summary: 'Change dns, domain or dhcp_range of a switch in place (attachments stay up)',
+    input: z.object({ name: networkName, spec: networkSpec, project: z.string().optional() }).strict(),
+    output: networkInfo,
+  }),
+  'network.inspect': procedure({ summary: 'One switch with its state derived from the host', input: byName, output: networkInfo }),
+  'network.list': procedure({
+    summary: 'All switches with their state',
+    input: z.object({ project: z.string().optional() }).strict().default({}),
+    output: z.object({ items: z.array(networkInfo) }),
+  }),
+  'network.rm': procedure({ summary: 'Delete a switch and everything Nova made for it', input: byName, output: ok }),
+  'network.hydrate': procedure({
+    summary: 'Converge the host with the saved switches: recreate, reapply, remove orphans',
+    input: z.object({}).strict().default({}),
+    output: z.object({ recreated: z.array(z.string()), repaired: z.array(z.string()), removed: z.array(z.string()) }),
+  }),
+  'network.attach': procedure({
+    summary: 'Attach a VM (TAP) or capsule (veth into its netns) to a switch',
+    input: z
+      .object({
+        network: networkName,
+        owner,
+        netns: z.string().startsWith('/', 'netns is a path like /run/netns/web or /proc/123/ns/net').optional(),
+        mac: mac.optional(),
+        /** Name inside the netns (capsules); default eth0. */
+        peer: ifaceName.optional(),
+        ports: z.array(portForward).default([]),
+      })
+      .strict(),
+    output: z.object({
+      ifname: z.string(),
+      mac: z.string(),
+      ip: z.string().optional(),
+      gateway: z.string().optional(),
+      prefix: z.number().optional(),
+      /** Nameservers for the guest's resolv.conf (the switch's dnsmasq). */
+      dns: z.array(z.string()).optional(),
+      /** Search domain matching `dns`. */
+      domain: z.string().optional(),
+      peer: z.string().optional(),
+    }),
+  }),
+  'network.detach': procedure({
+    summary: 'Remove an attachment (its address stays reserved for the owner)',
+    input: z.object({ network: networkName, owner, release: z.boolean().default(false) }).strict(),
+    output: ok,
+  }),
+  'network.forward.add': procedure({
+    summary: 'Port forward host:guest to an attached VM or capsule (DNAT, hairpin)',
+    input: z.object({ network: networkName, owner, port: portForward }).strict(),
+    output: forwardInfo,
+  }),
+  'network.forward.rm': procedure({
+    summary: 'Remove a port forward',
+    input: z.object({ network: networkName, owner, port: portForward }).strict(),
+    output: ok,
+  }),
+  'network.forward.list': procedure({
+    summary: 'Port forwards of one switch (or all)',
+    input: z.object({ network: networkName.optional() }).strict().default({}),
+    output: z.object({ items: z.array(forwardInfo.extend({ network: z.string() })) }),
+  }),
+  'network.dns.add': procedure({ summary: 'Register a host or service record in the switch DNS', input: z.object({ network: networkName, record: dnsRecord }).strict(), output: ok }),
+  'network.dns.rm': procedure({ summary: 'Remove a DNS record by name', input: z.object({ network: networkName, name: z.string() }).strict(), output: ok }),
+  'network.leases': procedure({ summary: 'DHCP leases and static reservations', input: byName, output: z.object({ items: z.array(leaseInfo) }) }),
+  'network.capture.start': procedure({
+    summary: 'Capture packets on a switch (tcpdump) into the captures folder',
+    input: z
+      .object({
+        network: networkName,
+        duration: z.number().int().min(1).max(86_400).optional(),
+        filter: z.string().max(500).optional(),
+        interface: ifaceName.optional(),
+      })
+      .strict(),
+    output: captureInfo,
+  }),
+  'network.capture.stop': procedure({ summary: 'Stop a running capture', input: z.object({ id: z.string() }).strict(), output: captureInfo }),
+  'network.capture.list': procedure({
+    summary: 'Capture files with size, packet count and first/last time',
+    input: z.object({ network: networkName.optional() }).strict().default({}),
+    output: z.object({ dir: z.string(), items: z.array(captureInfo) }),
+  }),
+  'network.capture.rm': procedure({ summary: 'Delete a capture file', input: z.object({ id: z.string() }).strict(), output: ok }),
+  'network.monitor.list': procedure({
+    summary: 'Monitored interfaces: settings, online state, last counters and rates',
+    input: z.object({}).strict().default({}),
+    output: z.object({ items: z.array(interfaceStatus) }),
+  }),
+  'network.monitor.set': procedure({
+    summary: 'Per-interface poll interval, offline threshold and notification mute (persisted)',
+    input: z
+      .object({
+        interface: ifaceName,
+        pollSeconds: z.number().int().min(5).max(60).optional(),
+        offlineThreshold: z.number().int().min(1).max(100).optional(),
+        notify: z.boolean().optional(),
+        remove: z.boolean().optional(),
+      })
+      .strict(),
+    output: interfaceStatus.partial().extend({ interface: z.string() }),
+  }),
+};

@@ -1,0 +1,190 @@
+import { z } from 'zod';
+import { resourceName } from '../names.js';
+import { vmSpec } from '../schemas/novafile.js';
+import { size } from '../schemas/fields.js';
+import { procedure } from './define.js';
+
+// Virtual machines (QEMU, no libvirt). `spec` is a NovaFile [vm.NAME] section; inspect returns it
+// normalized (the parsed form) so the NovaFile planner can deep-compare.
+
+export const VM_STATES = ['stopped', 'starting', 'running', 'paused', 'shutting-down', 'crashed'] as const;
+export const vmState = z.enum(VM_STATES);
+export type VmState = z.infer<typeof vmState>;
+
+const name = resourceName;
+const byName = z.object({ name }).strict();
+
+export const vmSnapshotInfo = z.object({
+  tag: z.string(),
+  /** Bytes of saved RAM/device state (0 for disk-only snapshots). */
+  vmStateSize: z.number(),
+  /** Seconds since the epoch. */
+  date: z.number(),
+  /** Guest clock at the snapshot, seconds. */
+  vmClock: z.number(),
+  disks: z.array(z.string()),
+});
+
+export const vmDiskInfo = z.object({
+  path: z.string(),
+  format: z.string(),
+  virtualSize: z.number(),
+  actualSize: z.number(),
+  backingFile: z.string().optional(),
+  snapshots: z.number(),
+});
+
+export const vmInfo = z.object({
+  name: z.string(),
+  uuid: z.string(),
+  project: z.string().optional(),
+  spec: vmSpec,
+  baseDir: z.string(),
+  state: vmState,
+  reason: z.string().optional(),
+  pid: z.number().optional(),
+  accelerator: z.object({ kind: z.enum(['kvm', 'tcg', 'none']), reason: z.string() }),
+  mac: z.string(),
+  /** Where the in-app console connects (noVNC over WebSocket), while running. */
+  console: z.object({ websocket: z.string(), vncSocket: z.string() }).optional(),
+  serialLog: z.string(),
+  disks: z.array(z.object({ path: z.string(), format: z.string(), node: z.string() })),
+  nic: z.object({ kind: z.enum(['user', 'tap', 'none']), network: z.string().optional(), ifname: z.string().optional() }),
+  tpm: z.boolean(),
+  uefi: z.boolean(),
+  secureBoot: z.boolean(),
+  createdAt: z.number(),
+});
+export type VmInfo = z.infer<typeof vmInfo>;
+
+const presetName = z.enum(['win11', 'gpu-labs']);
+
+export const vmProcedures = {
+  'vm.list': procedure({
+    summary: 'All VMs with their derived state',
+    input: z.object({ project: z.string().optional() }).strict().default({}),
+    output: z.object({ items: z.array(vmInfo) }),
+  }),
+  'vm.create': procedure({
+    summary: 'Define a VM from a NovaFile [vm.NAME] section (creates sized disks that do not exist yet)',
+    input: z.object({ name, spec: vmSpec, project: z.string().optional(), baseDir: z.string().optional() }).strict(),
+    output: vmInfo,
+  }),
+  'vm.update': procedure({
+    summary: 'Replace a stopped VM\'s spec (the NovaFile changed)',
+    input: z.object({ name, spec: vmSpec, project: z.string().optional(), baseDir: z.string().optional() }).strict(),
+    output: vmInfo,
+  }),
+  'vm.inspect': procedure({ summary: 'One VM: spec, derived state and why, console, disks', input: byName, output: vmInfo }),
+  'vm.start': procedure({ summary: 'Start a VM (returns once QMP reports running)', input: byName, output: vmInfo }),
+  'vm.stop': procedure({
+    summary: 'ACPI power-down, then quit after the timeout; force quits at once',
+    input: z.object({ name, force: z.boolean().optional(), timeoutMs: z.number().int().min(0).max(600_000).optional() }).strict(),
+    output: vmInfo,
+  }),
+  'vm.restart': procedure({ summary: 'Stop (ACPI, then quit) and start again', input: byName, output: vmInfo }),
+  'vm.reset': procedure({ summary: 'Hard reset (like the reset button)', input: byName, output: vmInfo }),
+  'vm.pause': procedure({ summary: 'Freeze the vCPUs', input: byName, output: vmInfo }),
+  'vm.resume': procedure({ summary: 'Continue a paused VM', input: byName, output: vmInfo }),
+  'vm.destroy': procedure({ summary: 'Force stop and clear runtime state (keeps the definition and disks)', input: byName, output: vmInfo }),
+  'vm.delete': procedure({
+    summary: 'Stop and remove a VM; its disks only with disks: true',
+    input: z.object({ name, disks: z.boolean().optional() }).strict(),
+    output: z.object({ name: z.string(), deleted: z.boolean(), removedDisks: z.array(z.string()) }),
+  }),
+  'vm.logs': procedure({
+    summary: 'Serial console output (last lines)',
+    input: z.object({ name, tail: z.number().int().min(1).max(100_000).optional() }).strict(),
+    output: z.object({ name: z.string(), path: z.string(), lines: z.array(z.string()) }),
+  }),
+  'vm.console': procedure({
+    summary: 'Where to reach the VM console: VNC WebSocket on 127.0.0.1 and the VNC unix socket',
+    input: byName,
+    output: z.object({ name: z.string(), websocket: z.string(), vncSocket: z.string(), serialLog: z.string() }),
+  }),
+  'vm.balloon': procedure({
+    summary: 'Read or set the balloon target of a running VM (needs the guest\'s virtio balloon driver)',
+    input: z.object({ name, target: size.optional() }).strict(),
+    output: z.object({ name: z.string(), actual: z.number(), memory: z.number() }),
+  }),
+  'vm.screenshot': procedure({
+    summary: 'PNG of the VM display (thumbnails, bug reports)',
+    input: z.object({ name, path: z.string().optional() }).strict(),
+    output: z.object({ name: z.string(), path: z.string(), bytes: z.number() }),
+  }),
+  'vm.snapshot.create': procedure({
+    summary: 'Live internal snapshot (RAM + disks) of a running VM, disk-only when stopped; external: new overlay via blockdev-snapshot-sync',
+    input: z.object({ name, tag: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'use letters, digits, ".", "-" or "_"').optional(), external: z.boolean().optional() }).strict(),
+    output: z.object({ name: z.string(), tag: z.string(), external: z.boolean(), durationMs: z.number(), overlays: z.array(z.string()).optional() }),
+  }),
+  'vm.snapshot.list': procedure({ summary: 'Internal snapshots with size and date', input: byName, output: z.object({ name: z.string(), snapshots: z.array(vmSnapshotInfo) }) }),
+  'vm.snapshot.restore': procedure({
+    summary: 'Revert to a snapshot (RAM + disks while running, disks when stopped)',
+    input: z.object({ name, tag: z.string().min(1) }).strict(),
+    output: z.object({ name: z.string(), tag: z.string(), durationMs: z.number() }),
+  }),
+  'vm.snapshot.delete': procedure({
+    summary: 'Delete a snapshot',
+    input: z.object({ name, tag: z.string().min(1) }).strict(),
+    output: z.object({ name: z.string(), tag: z.string(), durationMs: z.number() }),
+  }),
+  'vm.clone': procedure({
+    summary: 'Clone a stopped VM: linked (qcow2 backing files, default) or full copy',
+    input: z.object({ source: name, name, full: z.boolean().optional(), project: z.string().optional() }).strict(),
+    output: vmInfo,
+  }),
+  'vm.migrate': procedure({
+    summary: 'Live-migrate a running VM: to a tcp: URI (destination prepared with vm.receive) or to another local Nova home',
+    input: z
+      .object({ name, to: z.string().regex(/^(tcp:[^\s]+|home:\/[^\s]*)$/, 'write to = "tcp:HOST:PORT" or "home:/path/to/other/NOVA_HOME"') })
+      .strict(),
+    output: z.object({ name: z.string(), to: z.string(), totalMs: z.number(), downtimeMs: z.number().optional(), transferredBytes: z.number().optional() }),
+  }),
+  'vm.receive': procedure({
+    summary: 'Prepare this host to receive a live migration: defines the VM and starts QEMU with -incoming',
+    input: z.object({ name, spec: vmSpec, listen: z.string().regex(/^tcp:[^\s]+$/, 'write listen = "tcp:127.0.0.1:PORT"'), project: z.string().optional(), baseDir: z.string().optional(), uuid: z.string().uuid().optional(), mac: z.string().optional() }).strict(),
+    output: vmInfo,
+  }),
+  'vm.disk.create': procedure({
+    summary: 'Create a qcow2 or raw disk image of a size',
+    input: z.object({ path: z.string().min(1), size, format: z.enum(['qcow2', 'raw']).default('qcow2'), backing: z.string().optional() }).strict(),
+    output: vmDiskInfo,
+  }),
+  'vm.disk.import': procedure({
+    summary: 'Copy/convert an existing image (qcow2, raw, vmdk, vdi, vhdx) to qcow2 or raw',
+    input: z.object({ source: z.string().min(1), path: z.string().min(1), format: z.enum(['qcow2', 'raw']).default('qcow2') }).strict(),
+    output: vmDiskInfo,
+  }),
+  'vm.disk.resize': procedure({
+    summary: 'Grow a disk image (stopped VMs only)',
+    input: z.object({ path: z.string().min(1), size }).strict(),
+    output: vmDiskInfo,
+  }),
+  'vm.disk.info': procedure({
+    summary: 'Format, sizes, backing file and snapshot count of an image (works on running images)',
+    input: z.object({ path: z.string().min(1) }).strict(),
+    output: vmDiskInfo,
+  }),
+  'vm.presets': procedure({
+    summary: 'VM presets the wizard offers (win11, gpu-labs)',
+    input: z.object({}).strict().default({}),
+    output: z.object({ presets: z.array(z.object({ name: presetName, title: z.string(), description: z.string() })) }),
+  }),
+  'vm.wizard': procedure({
+    summary: 'Render a preset into a [vm.NAME] NovaFile entry with guidance',
+    input: z
+      .object({
+        name,
+        preset: presetName,
+        memory: size.optional(),
+        cpu: z.number().int().min(1).max(512).optional(),
+        diskSize: size.optional(),
+        iso: z.string().optional(),
+        virtioWin: z.string().optional(),
+        gpu: z.string().optional(),
+        network: z.string().optional(),
+      })
+      .strict(),
+    output: z.object({ name: z.string(), preset: presetName, spec: z.record(z.string(), z.unknown()), toml: z.string(), guidance: z.array(z.string()) }),
+  }),
+};

@@ -1,0 +1,42 @@
+// The shared TCG test guest (Debian cloud kernel + busybox initramfs), built once by
+// scripts/test-guest.sh into a cache outside git (NOVA_TEST_GUEST_DIR, default
+// /var/cache/nova-test/guest). The guest prints "nova-guest: init ready", "nova-disk: vdX" per
+// virtio disk, "nova-net: eth0 IP/MASK router=R" after DHCP and "nova-counter N" every second on
+// ttyS0; the ACPI power button (QMP system_powerdown) powers it off.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface TestGuest {
+  kernel: string;
+  initrd: string;
+}
+
+const SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '../../scripts/test-guest.sh');
+let pending: Promise<TestGuest> | undefined;
+
+/** Builds (first call, ~5 s) or reuses the cached guest. Safe across parallel workers (flock). */
+export function ensureTestGuest(): Promise<TestGuest> {
+  pending ??= new Promise<TestGuest>((done, fail) => {
+    execFile('bash', [SCRIPT], { env: process.env, timeout: 300_000 }, (err, stdout, stderr) => {
+      if (err) {
+        pending = undefined;
+        fail(new Error(`test guest build failed: ${stderr.trim() || err.message}`));
+        return;
+      }
+      const dir = stdout.trim().split('\n').pop() ?? '';
+      const guest = { kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.gz') };
+      if (!existsSync(guest.kernel) || !existsSync(guest.initrd)) {
+        pending = undefined;
+        fail(new Error(`test guest build produced no kernel/initrd in ${dir}`));
+        return;
+      }
+      done(guest);
+    });
+  });
+  return pending;
+}
+
+/** Kernel command line the guest expects (serial console, no reboot loop on panic). */
+export const TEST_GUEST_CMDLINE = 'console=ttyS0 quiet panic=-1';
