@@ -96,7 +96,7 @@ async function writeEtc(layout: CapsuleLayout, rec: CapsuleRecord): Promise<{ ho
   await writeQuick(files.hostname, `${hostname}\n`);
   if (rec.network?.dns?.length) {
     files.resolv = join(layout.etc, 'resolv.conf');
-    await writeQuick(files.resolv, resolvConf(rec.network.dns));
+    await writeQuick(files.resolv, resolvConf(rec.network.dns, rec.network.domain));
   }
   return files;
 }

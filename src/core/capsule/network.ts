@@ -31,6 +31,7 @@ export interface Attachment {
   gateway?: string;
   prefix?: number;
   dns?: string[];
+  domain?: string;
 }
 
 /** Creates the capsule's netns (kept across restarts so its lease stays) and attaches it. */
@@ -43,16 +44,18 @@ export async function attachNetwork(engine: Engine, rec: CapsuleRecord, network:
     await engine.runner.run(['ip', '-n', netnsName(rec.id), 'link', 'set', 'lo', 'up']);
   }
   const owner = { kind: 'capsule' as const, name: rec.name };
-  const r = (await engine.dispatcher.invoke('network.attach' as never, { network, owner, netns: path } as never)) as unknown as {
-    ifname: string;
-    mac: string;
-    ip?: string;
-    gateway?: string;
-    prefix?: number;
-    dns?: string | string[];
-  };
+  const r = await engine.dispatcher.invoke('network.attach', { network, owner, netns: path, ports: rec.spec.ports });
   onUndo(async () => void (await engine.dispatcher.call('network.detach', { network, owner })));
-  return { name: network, netns: path, ifname: r.ifname, ...(r.ip ? { ip: r.ip } : {}), ...(r.gateway ? { gateway: r.gateway } : {}), ...(r.prefix ? { prefix: r.prefix } : {}), ...(r.dns ? { dns: typeof r.dns === 'string' ? [r.dns] : r.dns } : {}) };
+  return {
+    name: network,
+    netns: path,
+    ifname: r.peer ?? r.ifname,
+    ...(r.ip ? { ip: r.ip } : {}),
+    ...(r.gateway ? { gateway: r.gateway } : {}),
+    ...(r.prefix ? { prefix: r.prefix } : {}),
+    ...(r.dns ? { dns: r.dns } : {}),
+    ...(r.domain ? { domain: r.domain } : {}),
+  };
 }
 
 /** Detaches and deletes the capsule's netns (on rm). Quiet when already gone. */

@@ -17,7 +17,7 @@ export interface CapsuleRecord {
   createdAt: number;
   runtime: RuntimeName;
   image: { ref: string; digest?: string; rootfs: string; config: { cmd?: string[]; entrypoint?: string[]; env?: string[]; workdir?: string; user?: string } };
-  network?: { name: string; netns: string; ip?: string; ifname?: string; dns?: string[]; gateway?: string; prefix?: number };
+  network?: { name: string; netns: string; ip?: string; ifname?: string; dns?: string[]; domain?: string; gateway?: string; prefix?: number };
   startedAt?: number;
 }
 
