@@ -2,7 +2,8 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import type { CapsuleInfo } from '../../shared/contract/capsule.js';
-import { readJson, writeJsonAtomic } from '../sys/atomic.js';
+import { readJson } from '../sys/atomic.js';
+import { writeQuick } from './quickfile.js';
 import type { Engine } from '../engine.js';
 import { capsuleInfo, publishState } from './info.js';
 import { capsuleLayout } from './layout.js';
@@ -54,7 +55,7 @@ export async function createSnapshot(engine: Engine, name: string, tag?: string)
       if (pause) await engine.runner.run(runtimeArgv(rt, 'resume', rec.id), { allowFailure: true });
     }
     const info: SnapshotInfo = { capsule: name, tag: t, createdAt: engine.clock.now(), sizeBytes: (await stat(f.archive)).size, file: f.archive };
-    await writeJsonAtomic(f.meta, info);
+    await writeQuick(f.meta, `${JSON.stringify(info, null, 2)}\n`, 0o600);
     return info;
   });
 }
