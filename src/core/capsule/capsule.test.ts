@@ -79,6 +79,26 @@ describeHost('capsules on crun/runc with a loopback registry', { root: true, too
     expect(items.map((i) => i.ref)).toContain(img.ref);
   });
 
+  it('imports a rootfs folder and a tarball as images that run', async () => {
+    execFileSync('tar', ['-czf', join(work, 'rootfs.tgz'), '-C', rootfs, '.']);
+    const fromDir = await call<{ ref: string; source: string }>('image.import', { source: './rootfs', name: 'local/bb:dir', baseDir: work, cmd: ['echo', 'imported'] });
+    expect(fromDir).toMatchObject({ ref: `${registry.addr}/local/bb:dir`, source: 'import' });
+    const fromTar = await call<{ ref: string; digest: string }>('image.import', { source: join(work, 'rootfs.tgz'), name: 'local/bb:tar' });
+    expect(fromTar.digest).toMatch(/^sha256:/);
+    const c = await call('capsule.create', { name: 'imp', spec: { capsule: 'local/bb:dir' }, start: true });
+    const done = await waitFor('imp', (x) => x.state === 'exited');
+    expect(done.exit?.code).toBe(0);
+    const logs = await call<{ lines: { line: string }[]; cursor: number }>('capsule.logs', { name: 'imp' });
+    expect(logs.lines.map((l) => l.line)).toEqual(['imported']);
+    // Following from the cursor returns only what is new; --since filters by time.
+    expect((await call<{ lines: unknown[] }>('capsule.logs', { name: 'imp', cursor: logs.cursor })).lines).toEqual([]);
+    expect((await call<{ lines: unknown[] }>('capsule.logs', { name: 'imp', since: Date.now() + 60_000 })).lines).toEqual([]);
+    expect(c.image.ref).toBe(fromDir.ref);
+    expect((await fails('image.rm', { ref: 'local/bb:dir' })).code).toBe('CONFLICT');
+    await call('capsule.rm', { name: 'imp' });
+    for (const ref of ['local/bb:dir', 'local/bb:tar']) await call('image.rm', { ref });
+  });
+
   it('rejects bad input clearly and leaves nothing behind', async () => {
     const capsules = () => readdirSync(join(home.dir, 'data', 'capsules')).filter((n) => n.startsWith('bad'));
     mkdirSync(join(home.dir, 'data', 'capsules'), { recursive: true });
