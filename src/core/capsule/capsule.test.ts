@@ -162,6 +162,13 @@ describeHost('capsules on crun/runc with a loopback registry', { root: true, too
     const before = await call<{ memoryLimitBytes?: number; pidsLimit?: number; oomKills: number; pids: number }>('capsule.stats', { name: 'web' });
     expect(before.memoryLimitBytes).toBe(64 * 1024 * 1024);
     expect(before.pidsLimit).toBe(16);
+    // Limits change live (the NovaFile planner's in-place update); other fields are refused.
+    const spec = (await call('capsule.inspect', { name: 'web', secrets: true })).spec;
+    const raised = await call('capsule.update', { name: 'web', spec: { ...spec, limits: { ...spec.limits, pids: 20 } } });
+    expect(raised.spec.limits.pids).toBe(20);
+    expect((await call<{ pidsLimit?: number }>('capsule.stats', { name: 'web' })).pidsLimit).toBe(20);
+    await call('capsule.update', { name: 'web', spec: { ...spec, limits: { ...spec.limits, pids: 16 } } });
+    expect((await fails('capsule.update', { name: 'web', spec: { ...spec, hostname: 'other' } })).message).toMatch(/spec\.hostname/);
     const metrics: unknown[] = [];
     const off = engine.bus.on('metrics.sample', (m) => metrics.push(m));
     // dd needs a 100 MiB buffer: the OOM killer ends it inside the 64 MiB capsule.

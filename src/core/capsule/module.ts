@@ -13,6 +13,7 @@ import { NovaError } from '../../shared/errors.js';
 import { existsSync } from 'node:fs';
 import { capsuleLayout } from './layout.js';
 import { monitorCapsules } from './monitor.js';
+import { updateCapsule } from './update.js';
 
 const monitors = new WeakMap<Engine, () => void>();
 
@@ -40,6 +41,7 @@ export const capsuleModule: EngineModule = {
       items: await Promise.all((await listRecords(engine.paths)).filter((r) => !input.project || r.project === input.project).map((r) => capsuleInfo(engine, r))),
     }));
     d.handle('capsule.start', (input) => startCapsule(engine, input.name));
+    d.handle('capsule.update', (input) => updateCapsule(engine, input.name, input.spec, input.project));
     d.handle('capsule.stop', (input) => stopCapsule(engine, input.name, input.timeout));
     d.handle('capsule.restart', async (input) => {
       await stopCapsule(engine, input.name, input.timeout);

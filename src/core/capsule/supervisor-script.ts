@@ -114,7 +114,10 @@ let restarts = 0;
 for (;;) {
   const started = Date.now();
   const exit = await runOnce();
-  const again = !stopRequested() && (cfg.restart === 'always' || (cfg.restart === 'on-failure' && exit.code !== 0));
+  // capsule.update may have changed the policy since we started.
+  let policy = cfg.restart;
+  try { policy = JSON.parse(fs.readFileSync(dir + '/supervisor.json', 'utf8')).restart; } catch {}
+  const again = !stopRequested() && (policy === 'always' || (policy === 'on-failure' && exit.code !== 0));
   writeAtomic(dir + '/exit.json', JSON.stringify({ ...exit, restarts, restarting: again }) + '\n');
   if (!again) break;
   // Back off 0.2 s → 10 s, reset after a run that lasted 10 s; a stop request ends the wait.
@@ -123,7 +126,7 @@ for (;;) {
   if (stopRequested()) break;
   spawnSync(cfg.runtime[0], [...cfg.runtime.slice(1), 'delete', '-f', cfg.id], { stdio: 'ignore' });
   restarts++;
-  writeLine('stderr', 'nova: restarting (policy ' + cfg.restart + ', restart ' + restarts + ')');
+  writeLine('stderr', 'nova: restarting (policy ' + policy + ', restart ' + restarts + ')');
 }
 fs.closeSync(fd);
 fs.rmSync(dir + '/supervisor.pid', { force: true });

@@ -90,6 +90,11 @@ export const capsuleProcedures = {
       .strict(),
     output: capsuleInfo,
   }),
+  'capsule.update': procedure({
+    summary: 'Change restart policy and limits in place (limits live on a running capsule); other fields need a new capsule',
+    input: z.object({ name: resourceName, spec: containerSpec, project: resourceName.optional(), baseDir: z.string().optional() }).strict(),
+    output: capsuleInfo,
+  }),
   'capsule.inspect': procedure({
     summary: 'One capsule: spec, state derived from the runtime and its supervisor, exit code',
     input: z.object({ name: resourceName, secrets: z.boolean().default(false) }).strict(),
