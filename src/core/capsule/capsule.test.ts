@@ -227,9 +227,11 @@ describeHost('capsules on crun/runc with a loopback registry', { root: true, too
   });
 
   it('runs the same capsule on runc, pauses and resumes it', async () => {
-    const c = await call('capsule.create', { name: 'onrunc', spec: { capsule: IMAGE, runtime: 'runc', hostname: 'r1', command: ['sleep', '1000'] }, start: true });
+    const c = await call('capsule.create', { name: 'onrunc', spec: { capsule: IMAGE, runtime: 'runc', hostname: 'r1', user: 'nobody', read_only: true, command: ['sleep', '1000'] }, start: true });
     expect(c.runtime).toBe('runc');
     expect((await exec('onrunc', 'hostname')).stdout.trim()).toBe('r1');
+    expect((await exec('onrunc', 'id', '-u')).stdout.trim()).toBe('65534');
+    expect((await exec('onrunc', 'touch', '/x')).stderr).toMatch(/Read-only file system/);
     expect((await call('capsule.pause', { name: 'onrunc' })).state).toBe('paused');
     expect((await call('capsule.resume', { name: 'onrunc' })).state).toBe('running');
     expect((await call('capsule.stop', { name: 'onrunc', timeout: 0 })).state).toBe('exited');

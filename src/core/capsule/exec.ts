@@ -2,6 +2,7 @@ import { NovaError } from '../../shared/errors.js';
 import { redactText } from '../../shared/redact.js';
 import type { Engine } from '../engine.js';
 import { getRecord, secretsOf } from './records.js';
+import { resolveUser } from './prepare.js';
 import { runtimeArgv } from './runtime.js';
 import { deriveStatus, runtimeOf } from './status.js';
 
@@ -21,12 +22,15 @@ export async function execInCapsule(engine: Engine, input: ExecInput): Promise<{
   const st = await deriveStatus(engine, rec);
   if (st.state !== 'running') throw new NovaError('CONFLICT', `capsule ${input.name} is ${st.state}; exec needs it running (\`nova run container ${input.name}\`)`, { state: st.state });
   const rt = await runtimeOf(engine, rec);
+  // Like the capsule's own process: its user unless the caller picks one.
+  const configured = rec.spec.user ?? rec.image.config.user;
+  const user = input.user ?? (configured ? await resolveUser(rec.image.rootfs, configured).then((u) => `${u.uid}:${u.gid}`) : undefined);
   const argv = runtimeArgv(
     rt,
     'exec',
     ...Object.entries(input.env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
     ...(input.workdir ? ['--cwd', input.workdir] : []),
-    ...(input.user ? ['--user', input.user] : []),
+    ...(user ? ['--user', user] : []),
     rec.id,
     ...input.command,
   );

@@ -21,7 +21,10 @@ export async function isMounted(path: string): Promise<boolean> {
 
 export async function mountOverlay(runner: Runner, layout: CapsuleLayout, lower: string): Promise<boolean> {
   if (await isMounted(layout.rootfs)) return false;
-  for (const d of [layout.upper, layout.work, layout.rootfs]) await mkdir(d, { recursive: true, mode: 0o700 });
+  // The upper dir's own mode becomes the capsule's "/" (non-root users must traverse it); the
+  // capsule folder around it stays 0700.
+  for (const d of [layout.upper, layout.rootfs]) await mkdir(d, { recursive: true, mode: 0o755 });
+  await mkdir(layout.work, { recursive: true, mode: 0o700 });
   await runner.run(['mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${layout.upper},workdir=${layout.work}`, layout.rootfs]);
   return true;
 }

@@ -41,7 +41,7 @@ export async function createSnapshot(engine: Engine, name: string, tag?: string)
     const f = files(layout.snapshots, t);
     if (await stat(f.meta).catch(() => undefined)) throw new NovaError('CONFLICT', `capsule ${name} already has a snapshot "${t}"; pick another --tag or remove it`, { tag: t });
     await mkdir(layout.snapshots, { recursive: true, mode: 0o700 });
-    await mkdir(layout.upper, { recursive: true, mode: 0o700 });
+    await mkdir(layout.upper, { recursive: true, mode: 0o755 });
     const rt = await runtimeOf(engine, rec);
     // Freeze writers so the archive is consistent; thaw even when tar fails. A capsule that is
     // stopped (nothing to freeze) or already paused by the user makes pause fail: leave it be.
@@ -87,7 +87,7 @@ export async function restoreSnapshot(engine: Engine, name: string, tag: string,
     // Extract next to the live layer, then swap: a failed extract leaves the old layer intact.
     const next = `${layout.upper}.restore`;
     await rm(next, { recursive: true, force: true });
-    await mkdir(next, { recursive: true, mode: 0o700 });
+    await mkdir(next, { recursive: true, mode: 0o755 });
     try {
       await engine.runner.run(['tar', ...TAR_FLAGS, '-xpf', snap.file, '-C', next], { timeoutMs: 600_000 });
     } catch (e) {
