@@ -24,7 +24,7 @@ import { mountOverlay, unmountOverlay } from './rootfs.js';
 import { resolveRuntime, runtimeArgv } from './runtime.js';
 import { buildOciSpec, capsuleArgs, hostsFile, resolvConf } from './spec.js';
 import { deriveStatus, runtimeOf } from './status.js';
-import { spawnSupervisor, supervisorPid } from './supervisor.js';
+import { launchSupervisor, supervisorPid } from './supervisor.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const withCapsuleLock = <T>(engine: Engine, name: string, fn: () => Promise<T>) =>
@@ -136,6 +136,10 @@ export async function startCapsule(engine: Engine, name: string): Promise<Capsul
         rec.network = await attachNetwork(engine, rec, network, (fn) => r.add(fn, 'network'));
         await writeRecord(engine.paths, rec);
       }
+      // Launched once every mount exists (a private mount namespace copies them at birth), then
+      // Node boots while the config is written.
+      const sup = await launchSupervisor(engine.paths, layout, rt);
+      r.add(() => sup.abort(), 'supervisor');
       const etc = await writeEtc(layout, rec);
       const config = buildOciSpec({
         name,
@@ -153,9 +157,8 @@ export async function startCapsule(engine: Engine, name: string): Promise<Capsul
       if (st.runtimeKnown) await engine.runner.run(runtimeArgv(rt, 'delete', '-f', rec.id), { allowFailure: true });
       for (const f of [layout.exitFile, layout.stopMarker, layout.containerPid, layout.supervisorPid]) await rm(f, { force: true });
       await mkdir(layout.logs, { recursive: true, mode: 0o700 });
-      const sup = await spawnSupervisor(engine.paths, { id: rec.id, layout, runtime: rt, restart: rec.spec.restart });
-      r.add(() => void (pidAlive(sup) && process.kill(sup, 'SIGKILL')), 'supervisor');
-      pid = await waitRunning(layout, sup);
+      await sup.go({ id: rec.id, layout, runtime: rt, restart: rec.spec.restart });
+      pid = await waitRunning(layout, sup.pid);
       rec.startedAt = engine.clock.now();
       await writeRecord(engine.paths, rec);
     });

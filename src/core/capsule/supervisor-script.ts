@@ -8,7 +8,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 
 const dir = process.argv[2];
-const cfg = JSON.parse(fs.readFileSync(dir + '/supervisor.json', 'utf8'));
+// The engine starts us early and sends the configuration on stdin once the capsule is ready.
+let cfg;
+try {
+  cfg = JSON.parse(fs.readFileSync(0, 'utf8'));
+} catch {
+  process.exit(1); // the start was abandoned
+}
 // Stop goes through the runtime (kill TERM, then KILL); a closing terminal must not kill us.
 for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGPIPE']) process.on(s, () => {});
 

@@ -28,28 +28,55 @@ export interface SuperviseOptions {
   restart: 'no' | 'on-failure' | 'always';
 }
 
+export interface LaunchedSupervisor {
+  pid: number;
+  /** Hands over the configuration: the supervisor starts the capsule once it has it. */
+  go(o: SuperviseOptions): Promise<void>;
+  /** Ends a supervisor that never got its configuration (start failed). */
+  abort(): void;
+}
+
 /**
- * Starts the detached supervisor (its own session, no stdio tied to us) and returns its pid.
- * On hybrid hosts with crun it runs in a private mount namespace; `unshare` execs node, so the
- * pid stays the supervisor's.
+ * Starts the detached supervisor (its own session, nothing tied to us but its stdin) before the
+ * capsule is prepared, so Node's start-up overlaps the overlay mount and config writing. It waits
+ * for its configuration on stdin. On hybrid hosts with crun it runs in a private mount namespace;
+ * `unshare` execs node, so the pid stays the supervisor's.
  */
-export async function spawnSupervisor(paths: NovaPaths, o: SuperviseOptions): Promise<number> {
+export async function launchSupervisor(paths: NovaPaths, layout: CapsuleLayout, runtime: Runtime): Promise<LaunchedSupervisor> {
   const script = await supervisorScript(paths);
-  const cfg = { id: o.id, runtime: runtimeArgv(o.runtime), bundle: o.layout.bundle, hideUnified: o.runtime.hideUnified, restart: o.restart, logMaxBytes: LOG_MAX_BYTES };
-  await writeQuick(o.layout.supervisorConfig, JSON.stringify(cfg), 0o600);
   // Keep the supervisor small: it only pipes logs and waits.
-  const node = [process.execPath, '--max-old-space-size=16', '--max-semi-space-size=1', '--stack-size=256', script, o.layout.dir];
-  const argv = o.runtime.hideUnified ? [...privateMountNs(), ...node] : node;
+  const node = [process.execPath, '--max-old-space-size=16', '--max-semi-space-size=1', '--stack-size=256', script, layout.dir];
+  const argv = runtime.hideUnified ? [...privateMountNs(), ...node] : node;
   const child = spawn(argv[0]!, argv.slice(1), {
     detached: true,
-    stdio: 'ignore',
-    cwd: o.layout.dir,
+    stdio: ['pipe', 'ignore', 'ignore'],
+    cwd: layout.dir,
     env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ELECTRON_RUN_AS_NODE: '1' },
   });
   const pid = child.pid;
-  child.unref();
   if (!pid) throw new Error('could not start the capsule supervisor');
-  return pid;
+  child.stdin!.on('error', () => undefined); // it may die before reading; waitRunning reports that
+  child.unref();
+  const release = () => (child.stdin as unknown as { unref?: () => void }).unref?.();
+  return {
+    pid,
+    async go(o) {
+      const cfg = { id: o.id, runtime: runtimeArgv(o.runtime), bundle: o.layout.bundle, hideUnified: o.runtime.hideUnified, restart: o.restart, logMaxBytes: LOG_MAX_BYTES };
+      // Also on disk (mode 0600): capsule.update changes the restart policy there.
+      await writeQuick(o.layout.supervisorConfig, JSON.stringify(cfg), 0o600);
+      await new Promise<void>((resolve) => child.stdin!.end(JSON.stringify(cfg), () => resolve()));
+      release();
+    },
+    abort() {
+      child.stdin!.destroy();
+      release();
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    },
+  };
 }
 
 /** The live supervisor's pid, verified against /proc/<pid>/cmdline (pids get reused). */
