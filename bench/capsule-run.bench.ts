@@ -5,7 +5,7 @@
 // - capsule-snapshot: `capsule.snapshot.create` vs raw `tar --zstd` of the same upper dir, median of 5.
 // - capsule-supervisor-pss/rss: memory of one idle supervisor (Node) per running capsule.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmdirSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,13 @@ import { saveResult } from './types.js';
 import type { BenchResult } from './types.js';
 
 const RUNS = 20;
+const rmdirQuiet = (p: string) => {
+  try {
+    rmdirSync(p);
+  } catch {
+    /* absent or not ours */
+  }
+};
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const kb = (text: string, key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
 
@@ -111,6 +118,8 @@ export async function run(): Promise<BenchResult[]> {
   } finally {
     await engine.dispatcher.call('capsule.rm', { name: 'b', force: true });
     spawnSync('crun', ['--root', rawRoot, 'delete', '-f', `raw-bench-${process.pid}`]);
+    // `crun delete` outside the private mount namespace leaves the v1 cgroups of the raw runs.
+    for (const c of readdirSync('/sys/fs/cgroup')) rmdirQuiet(join('/sys/fs/cgroup', c, 'nova', `raw-bench-${process.pid}`));
     await engine.close();
     rmSync(home, { recursive: true, force: true });
   }
