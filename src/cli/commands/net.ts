@@ -147,6 +147,21 @@ export function registerNetCommands(ctx: CliContext): void {
     });
 
   net
+    .command('interfaces')
+    .description('Host interfaces (candidates for --uplink and monitoring)')
+    .action(async () => {
+      const r = await ctx.call('network.interfaces', {});
+      ctx.print(r, (v) => table(v.items, [
+        { header: 'NAME', get: (i) => i.name },
+        { header: 'KIND', get: (i) => i.kind ?? 'device' },
+        { header: 'STATE', get: (i) => i.state },
+        { header: 'ADDRESSES', get: (i) => i.addresses.join(', ') || undefined },
+        { header: 'BRIDGE', get: (i) => i.master },
+        { header: 'NOVA', get: (i) => (i.nova ? 'yes' : '') },
+      ]));
+    });
+
+  net
     .command('leases <network>')
     .description('DHCP leases and static reservations')
     .action(async (name: string) => {

@@ -9,6 +9,8 @@ import type { NetCtx } from './context.js';
 import { needsDnsmasq, readLeases, reloadDnsmasq } from './dnsmasq.js';
 import { addForwards, removeForward } from './forwards.js';
 import { hydrate } from './hydrate.js';
+import { listLinks } from './links.js';
+import { parseAlias } from './owner.js';
 import { InterfaceMonitor } from './monitor.js';
 import { createSwitch, hostView, removeSwitch, toInfo, updateSwitch } from './switches.js';
 import { loadAll, loadNetwork, saveNetwork } from './store.js';
@@ -115,6 +117,19 @@ export const networkModule: EngineModule = {
       });
       return { ok: true as const };
     });
+    d.handle('network.interfaces', async () => ({
+      items: (await listLinks(ctx))
+        .filter((l) => !l.flags.includes('LOOPBACK'))
+        .map((l) => ({
+          name: l.ifname,
+          ...(l.kind ? { kind: l.kind } : {}),
+          state: l.operstate,
+          ...(l.address ? { mac: l.address } : {}),
+          addresses: l.addrs.map((a) => `${a.local}/${a.prefixlen}`),
+          ...(l.master ? { master: l.master } : {}),
+          nova: Boolean(parseAlias(ctx, l.ifalias)),
+        })),
+    }));
     d.handle('network.leases', async (i) => {
       const n = await requireNetwork(ctx, i.name);
       const dynamic = await readLeases(ctx, n.name);

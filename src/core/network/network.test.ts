@@ -311,8 +311,11 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     expect(inNs(host, ['ip', 'link', 'show', 'hyperv0'], { allowFailure: true })).toMatch(/__FAILED__/);
     expect(existsSync(join(home.dir, 'data', 'networks', 'hyperv0.json'))).toBe(false);
     sh(['ip', '-n', host, 'link', 'add', 'enp6s0', 'type', 'veth', 'peer', 'name', 'enp6s0p']);
+    const ifaces = (await call(engine, 'network.interfaces', {})).items;
+    expect(ifaces.find((i) => i.name === 'enp6s0')).toMatchObject({ kind: 'veth', nova: false });
     const done = await nova(line);
     expect(done).toEqual({ code: 0, out: 'Created network hyperv0: bridge/nat 192.168.220.1/24 — Active\n' });
+    expect((await call(engine, 'network.interfaces', {})).items.find((i) => i.name === 'hyperv0')).toMatchObject({ kind: 'bridge', nova: true, addresses: ['192.168.220.1/24'] });
     const ls = await nova(['net', 'ls']);
     expect(ls.out).toMatch(/NAME\s+TYPE\s+PROFILE\s+SUBNET\s+STATE\s+ATTACHED\nhyperv0\s+bridge\s+nat\s+192\.168\.220\.1\/24\s+Active\s+0/);
     const masq = nftJson().nftables.find((i) => i.rule?.comment === 'nova:hyperv0:masquerade');

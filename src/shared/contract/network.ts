@@ -173,6 +173,23 @@ export const networkProcedures = {
   }),
   'network.dns.add': procedure({ summary: 'Register a host or service record in the switch DNS', input: z.object({ network: networkName, record: dnsRecord }).strict(), output: ok }),
   'network.dns.rm': procedure({ summary: 'Remove a DNS record by name', input: z.object({ network: networkName, name: z.string() }).strict(), output: ok }),
+  'network.interfaces': procedure({
+    summary: 'Host interfaces (uplink and monitoring pickers): kind, state, addresses, bridge, whether Nova made it',
+    input: z.object({}).strict().default({}),
+    output: z.object({
+      items: z.array(
+        z.object({
+          name: z.string(),
+          kind: z.string().optional(),
+          state: z.string(),
+          mac: z.string().optional(),
+          addresses: z.array(z.string()),
+          master: z.string().optional(),
+          nova: z.boolean(),
+        }),
+      ),
+    }),
+  }),
   'network.leases': procedure({ summary: 'DHCP leases and static reservations', input: byName, output: z.object({ items: z.array(leaseInfo) }) }),
   'network.capture.start': procedure({
     summary: 'Capture packets on a switch (tcpdump) into the captures folder',
