@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Engine } from '../engine.js';
 import type { Input, Method, Output } from '../../shared/contract.js';
-import { describeHost, tempHome } from '../../test/host.js';
+import { describeHost, missing, tempHome } from '../../test/host.js';
+import { ensureTestGuest, TEST_GUEST_CMDLINE } from '../../test/guest.js';
 import type { TempHome } from '../../test/host.js';
 import { NetnsLab, freeOctets, inNs, sh, suffix } from '../../test/netns.js';
 
@@ -152,6 +153,24 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     const fw = await call(engine, 'network.forward.list', { network: nat });
     expect(fw.items).toEqual([expect.objectContaining({ port: '8080:80', target: web.ip })]);
   });
+
+  it.skipIf(missing({ tools: ['qemu-system-x86_64'] }) !== undefined)('a TCG guest on its TAP gets the reserved address by DHCP and is reachable by name', async () => {
+    const guest = await ensureTestGuest();
+    const vm = await call(engine, 'network.attach', { network: nat, owner: { kind: 'vm', name: 'tcg1' } });
+    const serial = join(tmp, 'tcg1.serial');
+    const pidfile = join(tmp, 'tcg1.pid');
+    // QEMU opens the TAP by name, so it runs in the switch's namespace.
+    inNs(host, [
+      'qemu-system-x86_64', '-accel', 'tcg', '-m', '256', '-display', 'none', '-daemonize', '-pidfile', pidfile,
+      '-kernel', guest.kernel, '-initrd', guest.initrd, '-append', TEST_GUEST_CMDLINE, '-serial', `file:${serial}`,
+      '-netdev', `tap,id=n0,ifname=${vm.ifname},script=no,downscript=no`, '-device', `virtio-net-pci,netdev=n0,mac=${vm.mac}`,
+    ], { timeout: 60_000 });
+    lab.pids.push(Number(readFileSync(pidfile, 'utf8')));
+    const line = await until(() => readFileSync(serial, 'utf8').match(/nova-net: eth0 (\S+) router=(\S+)/), 120_000, 'the guest\'s DHCP lease');
+    expect([line[1], line[2]]).toEqual([`${vm.ip}/24`, natGw]);
+    expect(inNs(c2, ['busybox', 'nslookup', 'tcg1', natGw])).toContain(vm.ip!);
+    expect(inNs(c2, ['busybox', 'ping', '-c', '1', '-W', '3', vm.ip!])).toMatch(OK_PING);
+  }, 180_000);
 
   it('isolated switch: no way out, no forwards', async () => {
     await call(engine, 'network.create', { name: iso, spec: { profile: 'isolated', subnet: `10.213.${o2}.1/24` } });
