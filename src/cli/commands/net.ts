@@ -84,8 +84,9 @@ export function registerNetCommands(ctx: CliContext): void {
     .command('rm <name...>')
     .alias('delete')
     .description('Delete switches and everything Nova made for them')
-    .action(async (names: string[]) => {
-      for (const name of names) await ctx.call('network.rm', { name });
+    .option('--force', 'even while VMs or capsules are attached (their links go too)')
+    .action(async (names: string[], o: { force?: boolean }) => {
+      for (const name of names) await ctx.call('network.rm', { name, force: Boolean(o.force) });
       ctx.print({ removed: names }, () => `Removed ${names.join(', ')}`);
     });
 

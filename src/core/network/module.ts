@@ -63,7 +63,7 @@ export const networkModule: EngineModule = {
     d.handle('network.inspect', async (i) => toInfo(ctx, await requireNetwork(ctx, i.name), await hostView(ctx)));
     d.handle('network.list', async (i) => ({ items: await listInfos(ctx, i.project) }));
     d.handle('network.rm', async (i) => {
-      await locked(`network.rm ${i.name}`, () => removeSwitch(ctx, i.name));
+      await locked(`network.rm ${i.name}`, () => removeSwitch(ctx, i.name, i.force));
       await changed(i.name);
       return { ok: true as const };
     });

@@ -119,7 +119,11 @@ export const networkProcedures = {
     input: z.object({ project: z.string().optional() }).strict().default({}),
     output: z.object({ items: z.array(networkInfo) }),
   }),
-  'network.rm': procedure({ summary: 'Delete a switch and everything Nova made for it', input: byName, output: ok }),
+  'network.rm': procedure({
+    summary: 'Delete a switch and everything Nova made for it (CONFLICT while VMs or capsules are attached, unless force)',
+    input: z.object({ name: networkName, force: z.boolean().default(false) }).strict(),
+    output: ok,
+  }),
   'network.hydrate': procedure({
     summary: 'Converge the host with the saved switches: recreate, reapply, remove orphans',
     input: z.object({}).strict().default({}),
