@@ -166,7 +166,10 @@ export const networkModule: EngineModule = {
       const r = await withLock(lockPath(engine.paths, 'network', 'all'), () => hydrate(ctx), { holder: 'engine start (hydrate)' });
       for (const name of r.recreated) engine.bus.emit('notification', { level: 'info', title: `Network ${name} recreated`, body: `The bridge ${name} was missing and has been recreated.`, subject: name });
     }
-    await monitors.get(engine)?.start();
+    const monitor = monitors.get(engine);
+    await monitor?.start();
+    // The app may change monitoring prefs directly (prefs.set): follow them at once.
+    engine.bus.on('prefs.changed', () => void monitor?.reconcile().catch(() => undefined));
     watchers.set(engine, watchStates(engine, ctx));
   },
   async close(engine) {
