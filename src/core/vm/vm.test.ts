@@ -68,7 +68,7 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     await bad({ name: 'a/b', spec: spec() }, /name/);
     await bad({ name: 'x', spec: { image: join(home.dir, 'missing.qcow2') } }, /image: .*missing\.qcow2 does not exist/);
     expect((await call<{ items: unknown[] }>(a, 'vm.list', {})).items).toEqual([]);
-  });
+  }, 120_000);
 
   it('starts: QMP running, serial log shows the guest init, TCG reason surfaced', async () => {
     await call(a, 'vm.create', { name: 'g', spec: spec({ restart: 'no' }) });
@@ -78,7 +78,7 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     expect(v.reason).toMatch(/TCG/);
     await waitFor('guest init on serial', () => serial(v).includes('nova-guest: init ready'), 60_000);
     await waitFor('virtio disk seen by guest', () => serial(v).includes('nova-disk: vda'), 10_000);
-  });
+  }, 120_000);
 
   it('serves the console as a VNC WebSocket on 127.0.0.1 (HTTP 101)', async () => {
     const c = await call<{ websocket: string }>(a, 'vm.console', { name: 'g' });
@@ -94,7 +94,7 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
       req.end();
     });
     expect(status).toBe(101);
-  });
+  }, 120_000);
 
   it('a second engine and a separate CLI process see it running; concurrent commands never hang', async () => {
     expect((await call(b, 'vm.inspect', { name: 'g' })).state).toBe('running');
@@ -105,7 +105,7 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     const done = await Promise.race([Promise.all([...work, cli]), new Promise((r) => setTimeout(() => r('hang'), 60_000))]);
     expect(done).not.toBe('hang');
     expect(JSON.parse(await cli)).toMatchObject({ name: 'g', state: 'running' });
-  });
+  }, 120_000);
 
   it('balloon shrinks the guest\'s RAM through its virtio driver; screenshot writes a PNG', async () => {
     const r = await call<{ actual: number }>(a, 'vm.balloon', { name: 'g', target: '96Mi' });
@@ -115,7 +115,7 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     expect(await a.dispatcher.call('vm.balloon', { name: 'g', target: '1Gi' })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
     const shot = await call<{ path: string; bytes: number }>(a, 'vm.screenshot', { name: 'g' });
     expect(readFileSync(shot.path).subarray(0, 4).toString('hex')).toBe('89504e47');
-  });
+  }, 120_000);
 
   it('pauses and resumes (the serial counter stops, then continues); QMP events reach the watching engine', async () => {
     const seen: string[] = [];
@@ -129,7 +129,7 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     expect(counters(serial(v)).length).toBe(frozen);
     expect((await call(b, 'vm.resume', { name: 'g' })).state).toBe('running');
     await waitFor('counter after resume', () => counters(serial(v)).length > frozen, 15_000);
-  });
+  }, 120_000);
 
   it('snapshots live: disk and memory revert on restore; list shows size and date; delete', async () => {
     const qmp = layoutOf(a.paths, 'g').qmp;
@@ -154,7 +154,7 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     await waitFor('counter rewound', () => counters(serial(v)).slice(before).some((n) => n <= atSnap + 1), 20_000);
     await call(a, 'vm.snapshot.delete', { name: 'g', tag: 's1' });
     expect((await call<{ snapshots: unknown[] }>(a, 'vm.snapshot.list', { name: 'g' })).snapshots).toEqual([]);
-  });
+  }, 120_000);
 
   it('a second engine stops it through ACPI (guest powers itself off)', async () => {
     const v = await call(b, 'vm.stop', { name: 'g', timeoutMs: 30_000 });
@@ -162,7 +162,7 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     expect(serial(v)).toContain('nova-guest: acpi power button');
     expect(serial(v)).toContain('reboot: Power down');
     expect((await call(a, 'vm.inspect', { name: 'g' })).state).toBe('stopped');
-  });
+  }, 120_000);
 
   it('linked clone: qcow2 overlay backed by the source disk; kill -9 → crashed within 2 s → restarted (on-failure)', async () => {
     const c = await call(a, 'vm.clone', { source: 'g', name: 'gc' });
@@ -188,7 +188,7 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     expect(overlay.backingFile).toBe(c.disks[0]!.path);
     expect((await call(b, 'vm.inspect', { name: 'gc' })).disks[0]!.path).toBe(ext.overlays[0]);
     expect((await call(b, 'vm.stop', { name: 'gc', force: true })).state).toBe('stopped');
-  });
+  }, 120_000);
 
   it('migrates live to another Nova home; the serial counter continues there', async () => {
     const offset = readFileSync(join(home.dir, 'data/vms/g/serial.log'), 'utf8').length;
@@ -217,5 +217,5 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     expect(dstCounters[0]).toBeGreaterThanOrEqual(last);
     expect(dstCounters[1]).toBe(dstCounters[0]! + 1);
     expect((await call(dEngine, 'vm.stop', { name: 'g', force: true })).state).toBe('stopped');
-  });
+  }, 120_000);
 });
