@@ -107,12 +107,21 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     expect(JSON.parse(await cli)).toMatchObject({ name: 'g', state: 'running' });
   }, 120_000);
 
-  it('balloon shrinks the guest\'s RAM through its virtio driver; screenshot writes a PNG', async () => {
+  it('balloon shrinks the guest\'s RAM through its virtio driver; stats and metrics; screenshot writes a PNG', async () => {
     const r = await call<{ actual: number }>(a, 'vm.balloon', { name: 'g', target: '96Mi' });
     expect(r.actual).toBeLessThanOrEqual(160 * 1024 ** 2);
     await waitFor('balloon inflated', async () => (await call<{ actual: number }>(b, 'vm.balloon', { name: 'g' })).actual === 96 * 1024 ** 2, 20_000, 250);
     await call(a, 'vm.balloon', { name: 'g', target: '160Mi' });
     expect(await a.dispatcher.call('vm.balloon', { name: 'g', target: '1Gi' })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    const samples: { values: Record<string, number> }[] = [];
+    const off = a.bus.on('metrics.sample', (m) => m.kind === 'vm' && m.name === 'g' && samples.push(m));
+    await call(b, 'vm.stats', { name: 'g' });
+    const st = await call<{ memoryBytes: number; cpuTimeMs: number; cpuPercent?: number }>(b, 'vm.stats', { name: 'g' });
+    expect(st.memoryBytes).toBeGreaterThan(20 * 1024 ** 2);
+    expect(st.cpuTimeMs).toBeGreaterThan(0);
+    expect(st.cpuPercent).toBeGreaterThanOrEqual(0);
+    await waitFor('metrics.sample from the watcher', () => samples.some((m) => m.values.cpuPercent !== undefined && m.values.memoryBytes! > 0), 10_000, 100);
+    off();
     const shot = await call<{ path: string; bytes: number }>(a, 'vm.screenshot', { name: 'g' });
     expect(readFileSync(shot.path).subarray(0, 4).toString('hex')).toBe('89504e47');
   }, 120_000);
