@@ -3,6 +3,7 @@ import { expect, openView, rpc, shot, test } from './fixtures';
 test.afterEach(async () => {
   await rpc('prefs.set', { key: 'captureScanSeconds', value: 30 });
   await rpc('prefs.set', { key: 'monitoring', value: {} });
+  await rpc('network.monitor.set', { interface: 'lo', remove: true }).catch(() => undefined);
 });
 
 test('the capture interval survives a reload and a manual rescan says what it scanned', async ({ app }, testInfo) => {
@@ -40,6 +41,9 @@ test('per-interface poll, threshold and mute persist', async ({ app }) => {
   await expect
     .poll(async () => (await rpc<{ monitoring: Record<string, { pollSeconds: number; notify: boolean }> }>('prefs.get')).monitoring.lo)
     .toMatchObject({ pollSeconds: 20, notify: false });
+  // The engine's monitor got the settings too (when this build has it).
+  const mon = await rpc<{ items: { interface: string; settings: { pollSeconds: number; notify: boolean } }[] }>('network.monitor.list').catch(() => undefined);
+  if (mon) expect(mon.items.find((i) => i.interface === 'lo')?.settings).toMatchObject({ pollSeconds: 20, notify: false });
   await app.reload();
   await expect(app.getByTestId('iface-lo').getByLabel('Poll interval for lo')).toHaveValue('20');
   await expect(app.getByTestId('iface-lo').getByLabel('Mute notifications for lo')).toBeChecked();

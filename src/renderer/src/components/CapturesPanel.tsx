@@ -1,10 +1,13 @@
 import { useEffect } from 'react';
-import { bytes, clock } from '../lib/format';
+import { clock } from '../lib/format';
+import { CaptureStart } from './CaptureStart';
+import { CaptureTable } from './CaptureTable';
 import { missingText } from '../stores/backends';
 import { useCaptures } from '../stores/captures';
 import { useHost } from '../stores/host';
 import { usePrefs } from '../stores/prefs';
 import { EmptyState } from './EmptyState';
+import { NumberField } from './NumberField';
 import { ErrorNotice } from './ErrorNotice';
 
 /** Capture files, auto-scanned at the persisted interval (15–120 s) while this panel is open. */
@@ -25,17 +28,7 @@ export function CapturesPanel() {
         <h2>Captures</h2>
         <label className="field inline-field">
           <span>Auto-scan every</span>
-          <input
-            type="number"
-            min={15}
-            max={120}
-            value={seconds ?? 30}
-            data-testid="capture-interval"
-            onChange={(e) => {
-              const v = Math.round(Number(e.target.value));
-              if (v >= 15 && v <= 120) void setPref('captureScanSeconds', v);
-            }}
-          />
+          <NumberField min={15} max={120} value={seconds ?? 30} label="Capture auto-scan interval in seconds" testId="capture-interval" onCommit={(v) => void setPref('captureScanSeconds', v)} />
           <span>s (15–120)</span>
         </label>
         <button type="button" onClick={() => void cap.scan({ ...(host ? { host } : {}), manual: true })} disabled={cap.scanning} data-testid="capture-rescan">
@@ -43,35 +36,17 @@ export function CapturesPanel() {
         </button>
       </header>
       <p className="muted" data-testid="capture-last-scan">
-        {cap.scannedAt ? `Last scan ${clock(cap.scannedAt)}; next in about ${seconds ?? 30} s.` : 'Not scanned yet.'}
+        {cap.scannedAt ? `Last scan ${clock(cap.scannedAt)}${cap.dir ? ` of ${cap.dir}` : ''}; next in about ${seconds ?? 30} s.` : 'Not scanned yet.'}
       </p>
+      {!cap.missing && <CaptureStart />}
       {cap.missing ? (
         <EmptyState testId="backend-missing" title={missingText('capture')} hint="Packet captures need the network backend's capture support (tcpdump)." />
       ) : cap.error ? (
         <ErrorNotice message={cap.error} onRetry={() => void cap.scan({ manual: true })} />
       ) : cap.files.length === 0 ? (
-        <EmptyState title="No captures yet" hint="Start one with `nova net capture NETWORK`; files land in the captures folder and show up here." />
+        <EmptyState title="No captures yet" hint="Start one above or with `nova net capture NETWORK`; files land in the captures folder and show up here." />
       ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th>File</th>
-              <th>Interface</th>
-              <th>Size</th>
-              <th>Modified</th>
-            </tr>
-          </thead>
-          <tbody>
-            {cap.files.map((f) => (
-              <tr key={f.name}>
-                <td>{f.name}</td>
-                <td>{f.interface ?? '—'}</td>
-                <td>{bytes(f.size)}</td>
-                <td>{f.mtime ? new Date(f.mtime).toLocaleString() : '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <CaptureTable files={cap.files} />
       )}
     </section>
   );

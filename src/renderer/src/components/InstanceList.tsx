@@ -52,7 +52,7 @@ export function InstanceList({ kind, emptyHint }: { kind: InstanceKind; emptyHin
             <td>{r.project ?? <span className="muted">—</span>}</td>
             <td className="muted">{r.detail}</td>
             <td className="row-actions">
-              {actionsFor(r.state).map((a) => (
+              {actionsFor(r.state, kind).map((a) => (
                 <button key={a.id} type="button" className={a.danger ? 'danger ghost' : 'ghost'} onClick={() => void a.run(kind, r.name)}>
                   {a.label}
                 </button>

@@ -1,3 +1,5 @@
+import { bytes } from './format';
+
 // Reading `<kind>.inspect` outputs without depending on each backend's exact extras.
 
 /** The console WebSocket URL, wherever the VM backend put it (console.websocket, vnc.websocket, …). */
@@ -19,10 +21,17 @@ export function consoleUrl(inspect: Record<string, unknown>): string | undefined
   return walk(inspect, '');
 }
 
-const show = (v: unknown): string => {
-  if (v === undefined || v === null) return '—';
-  if (Array.isArray(v)) return v.length === 0 ? '—' : v.map(show).join(', ');
-  if (typeof v === 'object') return JSON.stringify(v);
+/** Human text for one inspect value; the key decides units (sizes, timestamps). */
+export const show = (v: unknown, key = ''): string => {
+  if (v === undefined || v === null || v === '') return '—';
+  if (typeof v === 'number' && /(^|[a-z])(memory|size|bytes)$/i.test(key)) return bytes(v);
+  if (typeof v === 'number' && /At$/.test(key) && v > 1e12) return new Date(v).toLocaleString();
+  if (Array.isArray(v)) return v.length === 0 ? '—' : v.map((x) => show(x, key)).join(', ');
+  if (typeof v === 'object')
+    return Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined && x !== null)
+      .map(([k, x]) => `${k} ${typeof x === 'object' ? JSON.stringify(x) : show(x, k)}`)
+      .join(' · ');
   return String(v);
 };
 
@@ -31,9 +40,9 @@ export function specFacts(inspect: Record<string, unknown>): [string, string][] 
   const out: [string, string][] = [];
   for (const [k, v] of Object.entries(inspect)) {
     if (k === 'spec' || k === 'name') continue;
-    out.push([k, show(v)]);
+    out.push([k, show(v, k)]);
   }
   const spec = inspect.spec;
-  if (spec && typeof spec === 'object') for (const [k, v] of Object.entries(spec as Record<string, unknown>)) out.push([`spec.${k}`, show(v)]);
+  if (spec && typeof spec === 'object') for (const [k, v] of Object.entries(spec as Record<string, unknown>)) out.push([`spec.${k}`, show(v, k)]);
   return out;
 }

@@ -9,7 +9,7 @@ export const AREAS = {
   capsule: { method: 'capsule.inspect', input: { name: 'nova-ui-probe' }, label: 'Capsule' },
   network: { method: 'network.list', input: {}, label: 'Network' },
   gpu: { method: 'gpu.list', input: {}, label: 'GPU' },
-  capture: { method: 'capture.list', input: {}, label: 'Capture' },
+  capture: { method: 'network.capture.list', input: {}, label: 'Capture' },
 } as const;
 export type Area = keyof typeof AREAS;
 export type Availability = 'unknown' | 'present' | 'missing';

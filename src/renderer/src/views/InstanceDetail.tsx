@@ -15,6 +15,7 @@ import { useNav } from '../stores/nav';
 import { useResources } from '../stores/resources';
 
 type Tab = 'overview' | 'metrics' | 'logs' | 'serial' | 'console';
+const TAB_LABEL: Record<Tab, string> = { overview: 'Overview', metrics: 'Metrics', logs: 'Logs', serial: 'Serial log', console: 'Console' };
 
 /** One VM or capsule: state and actions, spec, live graphs, logs, and for VMs serial + console. */
 export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: string }) {
@@ -38,7 +39,7 @@ export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: strin
   }, [kind, name]);
   useEffect(load, [load, row?.state]);
 
-  const tabs: Tab[] = kind === 'vm' ? ['overview', 'metrics', 'logs', 'serial', 'console'] : ['overview', 'metrics', 'logs'];
+  const tabs: Tab[] = kind === 'vm' ? ['overview', 'metrics', 'serial', 'console'] : ['overview', 'metrics', 'logs'];
   const vnc = inspect ? consoleUrl(inspect) : undefined;
   return (
     <>
@@ -46,7 +47,7 @@ export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: strin
         <button type="button" onClick={() => go(back)}>
           ← Back
         </button>
-        {actionsFor(state).map((a) => (
+        {actionsFor(state, kind).map((a) => (
           <button key={a.id} type="button" className={a.danger ? 'danger' : ''} onClick={() => void a.run(kind, name)}>
             {a.label}
           </button>
@@ -55,8 +56,8 @@ export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: strin
       {row?.reason && <div className="callout warn">{row.reason}</div>}
       <div className="tabs" role="tablist">
         {tabs.map((t) => (
-          <button key={t} type="button" role="tab" aria-selected={tab === t} className={tab === t ? 'active' : ''} onClick={() => setTab(t)}>
-            {t[0]!.toUpperCase() + t.slice(1)}
+          <button key={t} type="button" role="tab" aria-selected={tab === t} data-testid={`tab-${t}`} className={tab === t ? 'active' : ''} onClick={() => setTab(t)}>
+            {TAB_LABEL[t]}
           </button>
         ))}
       </div>
@@ -77,8 +78,7 @@ export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: strin
             </dl>
           ))}
         {tab === 'metrics' && <MetricsCharts kind={kind} name={name} />}
-        {tab === 'logs' && <LogPane kind={kind} name={name} {...(kind === 'capsule' ? {} : { stream: 'stdout' as const })} />}
-        {tab === 'serial' && <LogPane kind={kind} name={name} stream="serial" />}
+        {(tab === 'logs' || tab === 'serial') && <LogPane kind={kind} name={name} />}
         {tab === 'console' &&
           (vnc && state.toLowerCase() === 'running' ? (
             <VncConsole url={vnc} />

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { Background, Controls, MiniMap, ReactFlow } from '@xyflow/react';
-import type { Connection, Edge } from '@xyflow/react';
+import { applyEdgeChanges, applyNodeChanges, Background, Controls, MiniMap, ReactFlow } from '@xyflow/react';
+import type { Connection, Edge, EdgeChange, Node, NodeChange } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
@@ -9,39 +9,48 @@ import { ViewHeader } from '../components/ViewHeader';
 import { act } from '../lib/actions';
 import type { NetworkLinks, TopoEdge } from '../lib/topology';
 import { attachFromConnection, layoutTopology } from '../lib/topology';
-import { asList, call } from '../lib/rpc';
+import { call } from '../lib/rpc';
+import type { NetworkInfo } from '../../../shared/contract/network.js';
 import { confirm } from '../stores/confirm';
-import { byKind, useResources } from '../stores/resources';
+import { useResources } from '../stores/resources';
 import { toast } from '../stores/toasts';
 
 const NODE_TYPES = { topo: TopologyNode };
 
-/** Reads each network's uplink and attachments (network.inspect); missing pieces just draw no edge. */
-async function readLinks(names: string[]): Promise<NetworkLinks[]> {
-  return Promise.all(
-    names.map(async (name) => {
-      try {
-        const v = await call<Record<string, unknown>>('network.inspect', { name });
-        const spec = (v.spec ?? {}) as Record<string, unknown>;
-        const attachments = asList<{ owner?: { kind: 'vm' | 'capsule'; name: string } }>(v.attachments ?? []).flatMap((a) => (a.owner ? [a.owner] : []));
-        return { name, attachments, ...(typeof spec.uplink === 'string' ? { uplink: spec.uplink } : {}), ...(typeof spec.type === 'string' ? { type: spec.type } : {}) };
-      } catch {
-        return { name, attachments: [] };
-      }
-    }),
-  );
+/** Every network's uplink and attachments in one `network.list` call; without it, no edges. */
+async function readLinks(): Promise<NetworkLinks[]> {
+  try {
+    const out = await call<{ items: NetworkInfo[] }>('network.list', {});
+    return out.items.map((n) => ({
+      name: n.name,
+      type: n.spec.type,
+      attachments: n.attachments.map((a) => a.owner),
+      ...(n.spec.uplink ? { uplink: n.spec.uplink } : {}),
+    }));
+  } catch {
+    return [];
+  }
 }
 
 /** Networks, uplinks, VMs and capsules; drag an instance onto a network to attach, delete an edge to detach. */
 export function TopologyView() {
   const res = useResources();
   const [links, setLinks] = useState<NetworkLinks[]>([]);
-  const networkNames = byKind(res.items, 'network').map((n) => n.name).join('\n');
   const reload = useCallback(() => {
-    void readLinks(networkNames ? networkNames.split('\n') : []).then(setLinks);
-  }, [networkNames]);
+    void readLinks().then(setLinks);
+  }, []);
   useEffect(reload, [reload, res.fetchedAt]);
-  const { nodes, edges } = useMemo(() => layoutTopology(res.items, links), [res.items, links]);
+  const layout = useMemo(() => layoutTopology(res.items, links), [res.items, links]);
+  // Local copies so selection (click a link, then Delete) and measurements flow through xyflow;
+  // every new layout from the engine replaces them.
+  const [nodes, setNodes] = useState<Node[]>([]);
+  const [edges, setEdges] = useState<Edge[]>([]);
+  useEffect(() => {
+    setNodes(layout.nodes);
+    setEdges(layout.edges);
+  }, [layout]);
+  const onNodesChange = useCallback((c: NodeChange[]) => setNodes((ns) => applyNodeChanges(c, ns)), []);
+  const onEdgesChange = useCallback((c: EdgeChange[]) => setEdges((es) => applyEdgeChanges(c, es)), []);
 
   const onConnect = useCallback(
     async (c: Connection) => {
@@ -69,7 +78,7 @@ export function TopologyView() {
       <ViewHeader title="Topology" subtitle="Drag from a VM or capsule onto a network to attach; select a link and press Delete to detach" />
       {res.error ? (
         <ErrorNotice message={res.error} onRetry={() => void res.fetch()} />
-      ) : res.status === 'ready' && nodes.length === 0 ? (
+      ) : res.status === 'ready' && layout.nodes.length === 0 ? (
         <EmptyState title="Nothing to draw yet" hint="Create a network and a VM or capsule; they appear here with their links." />
       ) : (
         <div className="topology" data-testid="topology">
@@ -77,18 +86,21 @@ export function TopologyView() {
             nodes={nodes}
             edges={edges}
             nodeTypes={NODE_TYPES}
+            onNodesChange={onNodesChange}
+            onEdgesChange={onEdgesChange}
             onConnect={(c) => void onConnect(c)}
             onBeforeDelete={onBeforeDelete}
             nodesDraggable={false}
             onlyRenderVisibleElements
             fitView
+            fitViewOptions={{ maxZoom: 1 }}
             minZoom={0.1}
             proOptions={{ hideAttribution: true }}
             colorMode={document.documentElement.dataset.theme === 'tokyo-night-day' ? 'light' : 'dark'}
           >
             <Background />
             <Controls />
-            <MiniMap pannable zoomable />
+            <MiniMap pannable zoomable bgColor="var(--bg-alt)" maskColor="rgba(0, 0, 0, 0.25)" nodeColor="var(--accent)" />
           </ReactFlow>
         </div>
       )}
