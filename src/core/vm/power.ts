@@ -105,6 +105,9 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
     await mkdir(runtimeDir(ctx.paths, name), { recursive: true, mode: 0o700 });
     await clearRuntime(ctx, rec);
     const layout = layoutOf(ctx.paths, name);
+    if (Buffer.byteLength(layout.qmpEvents) > 107) {
+      throw new NovaError('HOST_UNSUPPORTED', `the runtime dir ${runtimeDir(ctx.paths, name)} is too long for unix sockets (108 bytes); use a shorter NOVA_HOME / XDG_RUNTIME_DIR or VM name`);
+    }
     await Promise.all([setMarker(ctx, name, 'starting', String(process.pid)), clearMarker(ctx, name, 'user-stop'), clearMarker(ctx, name, 'migrated')]);
     publish(ctx, name, 'starting');
     let started: DerivedState;

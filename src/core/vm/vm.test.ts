@@ -177,6 +177,7 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     const c = await call(a, 'vm.clone', { source: 'g', name: 'gc' });
     const info = await call<{ backingFile?: string }>(a, 'vm.disk.info', { path: c.disks[0]!.path });
     expect(info.backingFile).toBe(join(home.dir, 'g.qcow2'));
+    expect(await a.dispatcher.call('vm.delete', { name: 'g', disks: true })).toMatchObject({ ok: false, error: { code: 'CONFLICT', message: expect.stringMatching(/backing file of VM gc/) } });
     await call(a, 'vm.update', { name: 'gc', spec: { ...c.spec, restart: 'on-failure' } });
     const started = track(await call(a, 'vm.start', { name: 'gc' }));
     const states: { state: string; at: number }[] = [];
