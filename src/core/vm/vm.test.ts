@@ -45,7 +45,7 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
   });
 
   afterAll(async () => {
-    for (const e of [a, b]) for (const n of ['g', 'gc']) await call(e, 'vm.destroy', { name: n }).catch(() => undefined);
+    for (const e of [a, b]) for (const n of ['g', 'gc', 'ga']) await call(e, 'vm.destroy', { name: n }).catch(() => undefined);
     const d = home2.engine();
     await call(d, 'vm.destroy', { name: 'g' }).catch(() => undefined);
     for (const p of pids) if (pidAlive(p)) process.kill(p, 'SIGKILL');
@@ -198,6 +198,23 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     expect(overlay.backingFile).toBe(c.disks[0]!.path);
     expect((await call(b, 'vm.inspect', { name: 'gc' })).disks[0]!.path).toBe(ext.overlays[0]);
     expect((await call(b, 'vm.stop', { name: 'gc', force: true })).state).toBe('stopped');
+  }, 120_000);
+
+  it('restart = "always": a guest that powers itself off comes back; a stop you ask for stays stopped', async () => {
+    await call(a, 'vm.create', { name: 'ga', spec: { kernel: guest.kernel, initrd: guest.initrd, cmdline: TEST_GUEST_CMDLINE, memory: '128Mi', cpu: 1, network: 'none', restart: 'always' } });
+    const first = track(await call(a, 'vm.start', { name: 'ga' }));
+    await waitFor('guest acpid up', () => serial(first).includes('nova-counter 1'), 60_000, 200);
+    // The guest shuts down on its own (power button pressed behind Nova's back): a clean exit.
+    await withQmp(layoutOf(a.paths, 'ga').qmp, (q) => q.execute('system_powerdown'));
+    const again = await waitFor('restarted by policy', async () => {
+      const v = await call(b, 'vm.inspect', { name: 'ga' });
+      return v.state === 'running' && v.pid !== first.pid ? v : undefined;
+    }, 60_000, 200);
+    track(again);
+    expect((await call(b, 'vm.stop', { name: 'ga', force: true })).state).toBe('stopped');
+    await new Promise((r) => setTimeout(r, 1500)); // several watcher passes
+    expect((await call(a, 'vm.inspect', { name: 'ga' })).state).toBe('stopped');
+    await call(a, 'vm.delete', { name: 'ga' });
   }, 120_000);
 
   it('migrates live to another Nova home; the serial counter continues there', async () => {
