@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { buildNeeded, electronBinary, findBrowser, waylandAvailable } from './detect.js';
 import { clearInstance, instanceFile, recordInstance, runningInstance } from './instance.js';
 import { browserArgs, electronArgs, planLaunch } from './plan.js';
-import type { LaunchFacts } from './plan.js';
+import type { LaunchFacts, LaunchPlan } from './plan.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const say = (msg: string) => process.stdout.write(`nova start: ${msg}\n`);
@@ -113,24 +113,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     browser: findBrowser(env),
   };
   let plan = planLaunch(facts);
-  if (plan.kind === 'install-electron') {
-    say(plan.say);
-    facts.installer = await tryInstaller();
-    facts.electronBinary = electronBinary(ROOT, env);
-    if (!facts.electronBinary) facts.installer = 'failed';
-    plan = planLaunch(facts);
-  }
-  say(plan.say);
-
-  if (plan.kind === 'electron') {
-    const child = spawn(plan.binary, electronArgs(ROOT, opts.rest, env), { cwd: ROOT, stdio: 'inherit', env });
-    const forward = (sig: NodeJS.Signals) => child.kill(sig);
-    process.on('SIGINT', forward).on('SIGTERM', forward);
-    return exited(child);
-  }
-
   const record = instanceFile(env);
-  if (plan.kind === 'browser') {
+
+  if (plan.kind !== 'electron' && facts.browser && (facts.wayland || facts.x11)) {
     const running = await runningInstance(record);
     if (running) {
       say(`Nova is already open (launcher pid ${running.pid}, server ${running.server}): opening another window of it.`);
@@ -139,24 +124,46 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
   }
 
-  const dir = await mkdtemp(join(tmpdir(), 'nova-start-'));
+  const dir = plan.kind === 'electron' ? undefined : await mkdtemp(join(tmpdir(), 'nova-start-'));
+  let served: Promise<Served> | undefined;
+  if (plan.kind === 'install-electron') {
+    say(plan.say);
+    // One of the two is needed anyway: start the fallback server while the installer runs.
+    served = startServe(opts.port, dir!);
+    served.catch(() => undefined);
+    facts.installer = await tryInstaller();
+    facts.electronBinary = electronBinary(ROOT, env);
+    if (!facts.electronBinary) facts.installer = 'failed';
+    plan = planLaunch(facts);
+  }
+  say(plan.say);
+
+  if (plan.kind === 'electron') {
+    if (served) stop((await served.catch(() => undefined))?.child);
+    if (dir) await rm(dir, { recursive: true, force: true });
+    const child = spawn(plan.binary, electronArgs(ROOT, opts.rest, env), { cwd: ROOT, stdio: 'inherit', env });
+    const forward = (sig: NodeJS.Signals) => child.kill(sig);
+    process.on('SIGINT', forward).on('SIGTERM', forward);
+    return exited(child);
+  }
+  return serveAndBrowse(plan, served ?? startServe(opts.port, dir!), dir!, record, env);
+}
+
+type Served = Awaited<ReturnType<typeof startServe>>;
+
+/** The fallback: `nova serve` plus a Chromium app window (or the URL), until either ends. */
+async function serveAndBrowse(plan: LaunchPlan, served: Promise<Served>, dir: string, record: string, env: NodeJS.ProcessEnv): Promise<number> {
   let serve: ChildProcess | undefined;
   let browser: ChildProcess | undefined;
-  const cleanup = async () => {
-    await clearInstance(record);
-    stop(browser);
-    stop(serve);
-    await rm(dir, { recursive: true, force: true });
-  };
+  const signalled = new Promise<number>((resolve) => {
+    process.once('SIGINT', () => resolve(130));
+    process.once('SIGTERM', () => resolve(143));
+  });
   try {
-    const s = await startServe(opts.port, dir);
+    const s = await served;
     serve = s.child;
     const url = `${s.url}/#token=${s.token}`;
     const serveExit = exited(serve);
-    const signalled = new Promise<number>((resolve) => {
-      process.once('SIGINT', () => resolve(130));
-      process.once('SIGTERM', () => resolve(143));
-    });
 
     if (plan.kind === 'print-url') {
       say(`open ${url}  (Ctrl+C stops the server)`);
@@ -169,8 +176,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const extra = (env.NOVA_BROWSER_ARGS ?? '').split(/\s+/).filter(Boolean);
     const args = [...browserArgs(plan.platform, url, join(dir, 'profile'), { root }), ...extra];
     browser = spawn(plan.browser, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
-    await recordInstance(record, { pid: process.pid, url, server: s.url, browser: plan.browser, browserArgs: args.filter((a) => !a.startsWith('--remote-debugging-port')) });
     browser.stderr!.pipe(createWriteStream(log));
+    await recordInstance(record, { pid: process.pid, url, server: s.url, browser: plan.browser, browserArgs: args.filter((a) => !a.startsWith('--remote-debugging-port')) });
     say(`UI window opened (browser pid ${browser.pid}, server ${s.url}); close the window or press Ctrl+C to stop.`);
     const browserExit = exited(browser);
     const code = await Promise.race([browserExit.then((c) => (c === 0 || c === 143 ? 0 : c)), serveExit.then((c) => (c === 0 ? 1 : c)), signalled]);
@@ -183,6 +190,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     say((e as Error).message);
     return 1;
   } finally {
-    await cleanup();
+    await clearInstance(record);
+    stop(browser);
+    stop(serve ?? (await served.catch(() => undefined))?.child);
+    await rm(dir, { recursive: true, force: true });
   }
 }
