@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { constants as osConstants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildNeeded, electronBinary, findBrowser, waylandAvailable } from './detect.js';
@@ -39,7 +39,7 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Options {
 const exited = (child: ChildProcess) =>
   new Promise<number>((resolve) => {
     child.once('error', () => resolve(127));
-    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1)));
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + (osConstants.signals[signal] ?? 15) : 1)));
   });
 
 async function build(why: string): Promise<boolean> {
@@ -49,8 +49,8 @@ async function build(why: string): Promise<boolean> {
 }
 
 /** electron's own installer, bounded: on machines without network it fails within seconds. */
-async function tryInstaller(timeoutMs = 60_000): Promise<'ok' | 'failed'> {
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'electron', 'install.js')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+async function tryInstaller(env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<'ok' | 'failed'> {
+  const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'electron', 'install.js')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env });
   let err = '';
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
@@ -63,13 +63,14 @@ async function tryInstaller(timeoutMs = 60_000): Promise<'ok' | 'failed'> {
 }
 
 /** Starts `nova serve` on loopback with a token file only we can read; resolves with its URL. */
-async function startServe(port: string, dir: string): Promise<{ child: ChildProcess; url: string; token: string }> {
+async function startServe(port: string, dir: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string; token: string }> {
   const token = randomBytes(24).toString('base64url');
   const tokenFile = join(dir, 'token');
   await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'nova.mjs'), 'serve', '--host', '127.0.0.1', '--port', port, '--token-file', tokenFile], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
+    env,
   });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -129,9 +130,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   if (plan.kind === 'install-electron') {
     say(plan.say);
     // One of the two is needed anyway: start the fallback server while the installer runs.
-    served = startServe(opts.port, dir!);
+    served = startServe(opts.port, dir!, env);
     served.catch(() => undefined);
-    facts.installer = await tryInstaller();
+    facts.installer = await tryInstaller(env);
     facts.electronBinary = electronBinary(ROOT, env);
     if (!facts.electronBinary) facts.installer = 'failed';
     plan = planLaunch(facts);
@@ -146,7 +147,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     process.on('SIGINT', forward).on('SIGTERM', forward);
     return exited(child);
   }
-  return serveAndBrowse(plan, served ?? startServe(opts.port, dir!), dir!, record, env);
+  return serveAndBrowse(plan, served ?? startServe(opts.port, dir!, env), dir!, record, env);
 }
 
 type Served = Awaited<ReturnType<typeof startServe>>;
