@@ -91,6 +91,7 @@ describe('electron-builder configuration', () => {
     expect(NOVA_FUSES[FuseV1Options.EnableCookieEncryption]).toBe(true);
     expect(NOVA_FUSES[FuseV1Options.EnableEmbeddedAsarIntegrityValidation]).toBe(true);
     expect(NOVA_FUSES[FuseV1Options.OnlyLoadAppFromAsar]).toBe(true);
+    expect(NOVA_FUSES[FuseV1Options.GrantFileProtocolExtraPrivileges]).toBe(false);
   });
 
   it('the polkit policy declares the actions a privilege helper will use', () => {
@@ -167,6 +168,7 @@ describe('electron-builder --dir on a stand-in Electron binary', () => {
     expect(on(FuseV1Options.EnableCookieEncryption)).toBe('1');
     expect(on(FuseV1Options.EnableEmbeddedAsarIntegrityValidation)).toBe('1');
     expect(on(FuseV1Options.OnlyLoadAppFromAsar)).toBe('1');
+    expect(on(FuseV1Options.GrantFileProtocolExtraPrivileges)).toBe('0');
   });
 
   it('the asar holds main, preload and renderer, icons lie beside it; the dev toolchain stays out', async () => {
