@@ -61,7 +61,15 @@ export interface Engine {
 }
 
 // Backends add themselves here, one line each.
-const MODULES: EngineModule[] = [networkModule, vmModule, capsuleModule, gpuModule, supportModule, novafileModule, systemModule];
+const MODULES: EngineModule[] = [
+  systemModule,
+  networkModule,
+  vmModule,
+  capsuleModule,
+  gpuModule,
+  supportModule,
+  novafileModule,
+];
 
 /** The composition root: every face (app, CLI, server, tests) builds its engine here. */
 export function createEngine(opts: EngineOptions = {}, modules: EngineModule[] = MODULES): Engine {

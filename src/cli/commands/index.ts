@@ -2,12 +2,22 @@ import type { CliContext } from '../context.js';
 import { registerCapsuleCommands } from './capsule.js';
 import { registerCoreCommands } from './core.js';
 import { registerServeCommand } from './serve.js';
-import { registerSystemCommands } from './system.js';
 import { registerNetCommands } from './net.js';
 import { registerVmCommands } from './vm.js';
 import { registerGpuCommands } from './gpu.js';
 import { registerSupportCommands } from './support.js';
 import { registerNovafileCommands } from './novafile.js';
+import { registerSystemCommands } from './system.js';
 
 // Each area adds its commands here, one line each.
-export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [registerCoreCommands, registerServeCommand, registerNetCommands, registerVmCommands, registerCapsuleCommands, registerGpuCommands, registerSupportCommands, registerNovafileCommands, registerSystemCommands];
+export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [
+  registerCoreCommands,
+  registerServeCommand,
+  registerNetCommands,
+  registerVmCommands,
+  registerCapsuleCommands,
+  registerGpuCommands,
+  registerSupportCommands,
+  registerNovafileCommands,
+  registerSystemCommands,
+];
