@@ -86,6 +86,10 @@ describe('main process start-up', () => {
     win.emit('ready-to-show');
     expect(win.shown).toBe(true);
     await until(() => probe.mock.calls.length > 0);
+    await probe.mock.results[0]!.value;
+    // Closing the last window closes the engine (VMs keep running) and quits.
+    e.app.emit('window-all-closed');
+    await until(() => e.app.quitCalled);
   });
 
   it('locks every web contents the app creates: no new windows, no navigation away, no webview', async () => {
