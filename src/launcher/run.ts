@@ -95,6 +95,16 @@ const stop = (child: ChildProcess | undefined) => {
   if (child?.pid && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
 };
 
+/** SIGTERM, then SIGKILL after `ms`; resolves once the process is gone. */
+async function stopAndWait(child: ChildProcess | undefined, ms = 5000): Promise<void> {
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+  await gone;
+  clearTimeout(timer);
+}
+
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const opts = parseArgs(argv, env);
   if (opts.build) {
@@ -192,8 +202,8 @@ async function serveAndBrowse(plan: LaunchPlan, served: Promise<Served>, dir: st
     return 1;
   } finally {
     await clearInstance(record);
-    stop(browser);
-    stop(serve ?? (await served.catch(() => undefined))?.child);
-    await rm(dir, { recursive: true, force: true });
+    // Wait for both: Chromium writes into its profile until it is gone, and the folder must go.
+    await Promise.all([stopAndWait(browser), stopAndWait(serve ?? (await served.catch(() => undefined))?.child)]);
+    await rm(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 200 });
   }
 }
