@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildNeeded, electronBinary, findBrowser, waylandAvailable } from './detect.js';
+import { clearInstance, instanceFile, recordInstance, runningInstance } from './instance.js';
 import { browserArgs, electronArgs, planLaunch } from './plan.js';
 import type { LaunchFacts } from './plan.js';
 
@@ -128,10 +129,21 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return exited(child);
   }
 
+  const record = instanceFile(env);
+  if (plan.kind === 'browser') {
+    const running = await runningInstance(record);
+    if (running) {
+      say(`Nova is already open (launcher pid ${running.pid}, server ${running.server}): opening another window of it.`);
+      // Same profile: Chromium hands the window to the running browser and returns at once.
+      return exited(spawn(running.browser, running.browserArgs, { stdio: 'ignore', env }));
+    }
+  }
+
   const dir = await mkdtemp(join(tmpdir(), 'nova-start-'));
   let serve: ChildProcess | undefined;
   let browser: ChildProcess | undefined;
   const cleanup = async () => {
+    await clearInstance(record);
     stop(browser);
     stop(serve);
     await rm(dir, { recursive: true, force: true });
@@ -154,7 +166,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const root = process.getuid?.() === 0;
     if (root) say('running as root: Chromium needs --no-sandbox here; run `npm start` as your own user to keep its sandbox.');
     const log = join(dir, 'browser.log');
-    browser = spawn(plan.browser, browserArgs(plan.platform, url, join(dir, 'profile'), { root }), { stdio: ['ignore', 'ignore', 'pipe'], env });
+    const extra = (env.NOVA_BROWSER_ARGS ?? '').split(/\s+/).filter(Boolean);
+    const args = [...browserArgs(plan.platform, url, join(dir, 'profile'), { root }), ...extra];
+    browser = spawn(plan.browser, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
+    await recordInstance(record, { pid: process.pid, url, server: s.url, browser: plan.browser, browserArgs: args.filter((a) => !a.startsWith('--remote-debugging-port')) });
     browser.stderr!.pipe(createWriteStream(log));
     say(`UI window opened (browser pid ${browser.pid}, server ${s.url}); close the window or press Ctrl+C to stop.`);
     const browserExit = exited(browser);

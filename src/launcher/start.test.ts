@@ -4,7 +4,8 @@ import { execFile, execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname as hostnameOf, tmpdir } from 'node:os';
+import { chromium } from 'playwright-core';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +61,7 @@ describeHost('npm start without Electron opens Chromium on Wayland', { tools: ['
   let launcher: ChildProcess | undefined;
   let out = '';
   const socket = `nova-start-${process.pid}`;
+  const cdpPort = 19_000 + (process.pid % 1000);
   const sceneGraph = () => {
     try {
       return execFileSync('weston-debug', ['scene-graph'], { env: { ...process.env, XDG_RUNTIME_DIR: runtime, WAYLAND_DISPLAY: socket }, timeout: 5000 }).toString();
@@ -92,6 +94,8 @@ describeHost('npm start without Electron opens Chromium on Wayland', { tools: ['
     delete env.ELECTRON_OVERRIDE_DIST_PATH;
     // The installer runs for real but can only reach a closed loopback port: it fails at once.
     env.ELECTRON_MIRROR = 'http://127.0.0.1:9/';
+    // DevTools on loopback so the test can look inside the window it opened.
+    env.NOVA_BROWSER_ARGS = `--remote-debugging-port=${cdpPort}`;
     launcher = spawn(process.execPath, [START, '--no-build'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     launcher.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     launcher.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -108,9 +112,31 @@ describeHost('npm start without Electron opens Chromium on Wayland', { tools: ['
     expect((await fetch(`${server}/healthz`)).status).toBe(200);
     expect((await fetch(`${server}/rpc`, { method: 'POST', body: '{}' })).status).toBe(401);
 
+    // Inside the window: our page, the token handed over in the URL fragment (and removed from
+    // the address), and the engine answering host.info with it.
+    const browser = await chromium.connectOverCDP(`http://127.0.0.1:${cdpPort}`);
+    try {
+      const page = await until('the app page', () => browser.contexts().flatMap((c) => c.pages()).find((p) => p.url().startsWith(server)), 20_000);
+      await page.waitForFunction(() => sessionStorage.getItem('nova.token'), undefined, { timeout: 20_000 });
+      expect(page.url()).not.toContain('token=');
+      const hostname = await page.evaluate(async () => {
+        const r = await fetch('/rpc', { method: 'POST', headers: { authorization: `Bearer ${sessionStorage.getItem('nova.token')}`, 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'host.info', params: {} }) });
+        return ((await r.json()) as { result?: { hostname: string } }).result?.hostname;
+      });
+      expect(hostname).toBe(hostnameOf());
+    } finally {
+      await browser.close().catch(() => undefined);
+    }
+
+    // A second `npm start` opens another window of the running one, not a second server.
+    const second = await run(process.execPath, [START, '--no-build'], { cwd: ROOT, env, timeout: 60_000 });
+    expect(second.stdout).toMatch(/Nova is already open \(launcher pid \d+, server http:\/\/127\.0\.0\.1:\d+\): opening another window/);
+    await until('a second window of the same browser', () => sceneGraph().split('\n').filter((l) => l.includes('role xdg_toplevel') && l.includes(`PID ${pid},`)).length === 2, 30_000);
+
     launcher.kill('SIGINT');
     await until('the launcher to exit', () => launcher!.exitCode !== null || launcher!.signalCode !== null, 20_000);
     await until('chromium to exit', () => !alive(pid), 20_000);
     await until('the server to stop', async () => fetch(`${server}/healthz`).then(() => false, () => true), 20_000);
+    expect(existsSync(join(runtime, 'home', 'run', 'launcher.json'))).toBe(false);
   });
 });

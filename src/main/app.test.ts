@@ -83,6 +83,16 @@ describe('main process start-up', () => {
     await until(() => probe.mock.calls.length > 0);
   });
 
+  it('locks every web contents the app creates: no new windows, no navigation away, no webview', async () => {
+    const e = await boot();
+    const { FakeWebContents } = await import('./fake-electron.js');
+    const contents = new FakeWebContents('file:///x/out/renderer/index.html');
+    e.app.emit('web-contents-created', {}, contents);
+    expect(contents.windowOpenHandler!({ url: 'https://example.org/' })).toEqual({ action: 'deny' });
+    expect(contents.fire('will-navigate', 'https://example.org/')).toBe(true);
+    expect(contents.fire('will-attach-webview', {}, {})).toBe(true);
+  });
+
   it('remembers the window size and position in the `window` preference', async () => {
     const e = await boot();
     e.app.fireReady();

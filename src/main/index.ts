@@ -20,9 +20,11 @@ import { createMainWindow } from './window.js';
 
 // The main process owns the engine; the renderer only reaches it through ipc.ts.
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..');
-const appRoot = join(outDir, '..');
-const iconPath = join(appRoot, 'resources', 'icons', '256x256.png');
-const trayIconPath = join(appRoot, 'resources', 'icons', '32x32.png');
+// Icons as real files (not inside app.asar): the notification daemon and the tray host are
+// other processes that read them by path.
+const iconDir = app.isPackaged && process.resourcesPath ? join(process.resourcesPath, 'icons') : join(outDir, '..', 'resources', 'icons');
+const iconPath = join(iconDir, '256x256.png');
+const trayIconPath = join(iconDir, '32x32.png');
 const indexHtml = join(outDir, 'renderer', 'index.html');
 // Only a development build may load the dev server: a packaged app ignores the variable, so an
 // environment variable can never point the privileged preload at someone else's page.

@@ -88,5 +88,11 @@ describe('IPC bridge', () => {
     // After ready, events go straight out.
     await call(fromMainFrame(), 'prefs.set', { key: 'notifications', value: false });
     expect(win.webContents.sent).toHaveLength(3);
+    // A reload: queued again until the new page is ready.
+    win.webContents.emit('did-start-loading');
+    await call(fromMainFrame(), 'prefs.set', { key: 'notifications', value: true });
+    expect(win.webContents.sent).toHaveLength(3);
+    fake.ipcMain.emitTo(CHANNEL_READY, fromMainFrame());
+    expect(win.webContents.sent).toHaveLength(4);
   });
 });

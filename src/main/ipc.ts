@@ -37,6 +37,8 @@ export function bindIpc(engine: Engine, getWindow: () => BrowserWindow | undefin
   };
   const onReady = (e: Electron.IpcMainEvent) => {
     if (!trusted(e)) return;
+    // A reload starts a new page: queue again until it subscribes.
+    if (!ready) e.sender.once('did-start-loading', () => (ready = false));
     ready = true;
     for (const [event, payload] of queue.splice(0)) send(event, payload);
   };

@@ -169,10 +169,12 @@ describe('electron-builder --dir on a stand-in Electron binary', () => {
     expect(on(FuseV1Options.OnlyLoadAppFromAsar)).toBe('1');
   });
 
-  it('the asar holds main, preload, renderer and icons; the dev toolchain stays out', async () => {
+  it('the asar holds main, preload and renderer, icons lie beside it; the dev toolchain stays out', async () => {
     const asar = require('@electron/asar') as { listPackage(p: string, o: object): string[] };
     const files = asar.listPackage(join(app, 'resources', 'app.asar'), {}).map((f) => f.replace(/\\/g, '/'));
-    for (const f of ['/package.json', '/out/main/index.js', '/out/preload/index.cjs', '/out/renderer/index.html', '/resources/icons/32x32.png', '/node_modules/zod/package.json']) expect(files, f).toContain(f);
+    for (const f of ['/package.json', '/out/main/index.js', '/out/preload/index.cjs', '/out/renderer/index.html', '/node_modules/zod/package.json']) expect(files, f).toContain(f);
+    // Icons sit outside the asar: notification daemons and tray hosts read them by path.
+    for (const s of ['32x32', '256x256']) expect(existsSync(join(app, 'resources', 'icons', `${s}.png`)), s).toBe(true);
     for (const bad of ['/src/', '/node_modules/electron/', '/node_modules/vitest/', '/node_modules/electron-builder/']) expect(files.some((f) => f.startsWith(bad)), bad).toBe(false);
   });
 

@@ -12,7 +12,7 @@ export function traySupported(env: NodeJS.ProcessEnv, platform: NodeJS.Platform 
   if (env.NOVA_TRAY === '1') return true;
   if (platform !== 'linux') return true;
   const desktops = (env.XDG_CURRENT_DESKTOP ?? '').toLowerCase().split(':');
-  if (desktops.includes('gnome') || desktops.includes('ubuntu:gnome')) return false;
+  if (desktops.includes('gnome')) return false;
   return Boolean(env.DBUS_SESSION_BUS_ADDRESS) && desktops.some((d) => d.length > 0);
 }
 

@@ -49,10 +49,10 @@ export async function attachNetwork(engine: Engine, rec: CapsuleRecord, network:
     ip?: string;
     gateway?: string;
     prefix?: number;
-    dns?: string[];
+    dns?: string | string[];
   };
   onUndo(async () => void (await engine.dispatcher.call('network.detach', { network, owner })));
-  return { name: network, netns: path, ifname: r.ifname, ...(r.ip ? { ip: r.ip } : {}), ...(r.gateway ? { gateway: r.gateway } : {}), ...(r.prefix ? { prefix: r.prefix } : {}), ...(r.dns ? { dns: r.dns } : {}) };
+  return { name: network, netns: path, ifname: r.ifname, ...(r.ip ? { ip: r.ip } : {}), ...(r.gateway ? { gateway: r.gateway } : {}), ...(r.prefix ? { prefix: r.prefix } : {}), ...(r.dns ? { dns: typeof r.dns === 'string' ? [r.dns] : r.dns } : {}) };
 }
 
 /** Detaches and deletes the capsule's netns (on rm). Quiet when already gone. */

@@ -8,6 +8,7 @@ import type { TaskHandle } from '../rpc/tasks.js';
 import type { Backends } from './backend.js';
 import { PROC } from './backend.js';
 import { idOf } from './model.js';
+import { UPDATABLE } from './plan.js';
 import type { Declared, Observed, WorkloadKind } from './model.js';
 import { runGraph } from './order.js';
 import type { Node } from './order.js';
@@ -78,17 +79,34 @@ export async function applyChanges(changes: readonly PlanChange[], o: ApplyOptio
     const kind = c.kind as WorkloadKind;
     const spec = specOf(kind, c.name);
     const p = PROC[kind];
+    const obs = o.observed.items.get(idOf(kind, c.name));
+    const where = { project: o.declared.project, ...(kind === 'network' ? {} : { baseDir: o.baseDir }) };
     if (c.action === 'start') {
-      t.progress(0.5, `starting ${kind} ${c.name}`);
-      await call(p.start!, { name: c.name });
+      const paused = obs?.state.toLowerCase() === 'paused';
+      t.progress(0.5, `${paused ? 'resuming' : 'starting'} ${kind} ${c.name}`);
+      await call(paused ? `${kind}.resume` : p.start!, { name: c.name });
     } else if (c.action === 'update') {
-      t.progress(0.5, `updating ${kind} ${c.name}: ${c.fields.join(', ')}`);
-      await call(p.update, { name: c.name, spec });
+      // vm.update takes a stopped VM: stop, update, start; undone in reverse (old spec, running).
+      await withReverter(async (r) => {
+        const running = obs !== undefined && ['running', 'paused', 'starting'].includes(obs.state.toLowerCase());
+        if (UPDATABLE[kind]!.restart && running && p.stop) {
+          t.progress(0.2, `stopping ${kind} ${c.name}`);
+          await call(p.stop, { name: c.name });
+          r.add(() => call(p.start!, { name: c.name }).then(() => undefined), `start ${kind} ${c.name} again`);
+        }
+        t.progress(0.5, `updating ${kind} ${c.name}: ${c.fields.join(', ')}`);
+        await call(p.update, { name: c.name, spec, ...where });
+        if (obs?.spec !== undefined) r.add(() => call(p.update, { name: c.name, spec: obs.spec, ...where }).then(() => undefined), `restore ${kind} ${c.name} spec`);
+        if (p.start && (UPDATABLE[kind]!.restart || !running)) {
+          t.progress(0.8, `starting ${kind} ${c.name}`);
+          await call(p.start, { name: c.name });
+        }
+      });
     } else {
       // create, or the build half of a replace: create then start, undone together on failure.
       await withReverter(async (r) => {
         t.progress(0.1, `creating ${kind} ${c.name}`);
-        await call(p.create, { name: c.name, spec, project: o.declared.project, ...(kind === 'network' ? {} : { baseDir: o.baseDir }) });
+        await call(p.create, { name: c.name, spec, ...where });
         r.add(() => call(p.remove, kind === 'vm' ? { name: c.name, disks: c.action === 'create' } : kind === 'capsule' ? { name: c.name, force: true } : { name: c.name }).then(() => undefined), `remove ${kind} ${c.name}`);
         if (p.start) {
           t.progress(0.6, `starting ${kind} ${c.name}`);

@@ -14,26 +14,36 @@ export interface FactsOptions {
   sysfsRoot?: string;
 }
 
-const GPU_PROCEDURES = ['gpu.resolveForVm', 'gpu.resolve', 'gpu.usable'];
-
-async function gpuVerdict(b: Backends, name: string, vm: VmSpec): Promise<Verdict> {
-  const proc = GPU_PROCEDURES.find((m) => b.methods.has(m));
-  if (!proc) return { ok: false, reason: 'this build has no GPU backend (gpu.resolveForVm is missing), so no GPU can be handed to a VM', fix: 'set gpu_passthrough = false, or run `nova up --partial` to apply everything else' };
+async function gpuVerdict(b: Backends, vm: VmSpec): Promise<Verdict> {
+  if (!b.methods.has('gpu.resolveForVm')) {
+    return { ok: false, reason: 'this build has no GPU backend (gpu.resolveForVm is missing), so no GPU can be handed to a VM', fix: 'set gpu_passthrough = false, or run `nova up --partial` to apply everything else' };
+  }
   try {
-    const out = (await b.call(proc, { name, spec: vm, ...(vm.gpu ? { address: vm.gpu } : {}) })) as Record<string, unknown>;
-    const ok = Boolean(out.ok ?? out.usable ?? out.device ?? out.address);
-    const reason = String(out.reason ?? out.message ?? (ok ? 'usable' : 'no usable GPU'));
-    return { ok, reason, ...(typeof out.fix === 'string' ? { fix: out.fix } : {}) };
+    const out = (await b.call('gpu.resolveForVm', {
+      gpu_passthrough: vm.gpu_passthrough, ...(vm.gpu ? { gpu: vm.gpu } : {}), memoryBytes: vm.memory, ...(vm.hugepages ? { hugepages: true } : {}), bind: false,
+    })) as { chosen: string | null; why: string; blocked: boolean; reason?: string; checks: { status: string; fix?: string; title?: string }[] };
+    if (out.chosen && !out.blocked) return { ok: true, reason: out.why };
+    const fix = out.checks.find((c) => c.fix && c.status !== 'ok' && c.status !== 'OK')?.fix;
+    return { ok: false, reason: out.reason ?? out.why, ...(fix ? { fix } : {}) };
   } catch (e) {
-    return { ok: false, reason: (e as Error).message, ...((e as { details?: { fix?: string } }).details?.fix ? { fix: (e as { details: { fix: string } }).details.fix } : {}) };
+    const fix = (e as { details?: { fix?: unknown } }).details?.fix;
+    return { ok: false, reason: (e as Error).message, ...(typeof fix === 'string' ? { fix } : {}) };
   }
 }
 
-async function wireguardVerdict(runner: Runner, sysfsRoot: string): Promise<Verdict> {
-  if (existsSync(`${sysfsRoot}/module/wireguard`)) return { ok: true, reason: 'wireguard module loaded' };
-  const r = await runner.run(['modinfo', '-n', 'wireguard'], { allowFailure: true, timeoutMs: 5000 }).catch(() => undefined);
-  if (r && r.exitCode === 0) return { ok: true, reason: 'wireguard module available' };
-  return { ok: false, reason: 'the wireguard kernel module is not available (modinfo wireguard finds nothing)', fix: 'use a kernel with CONFIG_WIREGUARD, use driver = "vxlan", or run `nova up --partial`' };
+/** Nova has no WireGuard transport yet (the network backend refuses it); say whether the kernel could. */
+async function wireguardVerdict(b: Backends, runner: Runner, sysfsRoot: string): Promise<Verdict> {
+  if (b.methods.has('network.wireguard')) return { ok: true, reason: 'WireGuard overlay backend present' };
+  let module = existsSync(`${sysfsRoot}/module/wireguard`);
+  if (!module) {
+    const r = await runner.run(['modinfo', '-n', 'wireguard'], { allowFailure: true, timeoutMs: 5000 }).catch(() => undefined);
+    module = r?.exitCode === 0;
+  }
+  return {
+    ok: false,
+    reason: `Nova has no WireGuard overlay transport in this build${module ? '' : ', and the wireguard kernel module is not available here'}`,
+    fix: 'use driver = "vxlan" on a trusted underlay, or run `nova up --partial` to apply everything else',
+  };
 }
 
 export async function gatherFacts(b: Backends, declared: Declared, opts: FactsOptions): Promise<HostFacts> {
@@ -42,14 +52,14 @@ export async function gatherFacts(b: Backends, declared: Declared, opts: FactsOp
   await Promise.all(
     declared.items
       .filter((i) => i.kind === 'vm' && ((i.spec as VmSpec).gpu_passthrough || (i.spec as VmSpec).gpu))
-      .map(async (i) => void (gpu[i.name] = await gpuVerdict(b, i.name, i.spec as VmSpec))),
+      .map(async (i) => void (gpu[i.name] = await gpuVerdict(b, i.spec as VmSpec))),
   );
   const overlay: HostFacts['overlay'] = {
     vxlan: { ok: true, reason: 'VXLAN is in the kernel' },
     quic: b.methods.has('network.quic')
       ? { ok: true, reason: 'QUIC overlay backend present' }
       : { ok: false, reason: 'Nova has no encrypted QUIC overlay transport on this host', fix: 'use driver = "vxlan" (unencrypted, for trusted links), or run `nova up --partial` to apply everything else' },
-    wireguard: wantsWireguard ? await wireguardVerdict(opts.runner, opts.sysfsRoot ?? '/sys') : { ok: false, reason: 'not checked' },
+    wireguard: wantsWireguard ? await wireguardVerdict(b, opts.runner, opts.sysfsRoot ?? '/sys') : { ok: false, reason: 'not checked' },
   };
   return { gpu, overlay, missingFiles: await missingFiles(declared, opts.baseDir), methods: b.methods };
 }

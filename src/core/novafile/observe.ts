@@ -2,6 +2,7 @@
 // stored spec and derived state), and which capsule images are present.
 import { NovaError } from '../../shared/errors.js';
 import { RESOURCE_KINDS } from '../../shared/names.js';
+import { REDACTED } from '../../shared/redact.js';
 import type { Backends } from './backend.js';
 import { isNotFound, PROC } from './backend.js';
 import { idOf } from './model.js';
@@ -15,36 +16,67 @@ interface InspectOut {
   reason?: string;
 }
 
+const LIST: Record<WorkloadKind, string> = { vm: 'vm.list', capsule: 'capsule.list', network: 'network.list' };
+
+const toObserved = (kind: WorkloadKind, name: string, o: InspectOut, fallbackState?: string): ObservedItem => ({
+  kind,
+  name,
+  state: o.state ?? fallbackState ?? 'unknown',
+  ...(o.project ? { project: o.project } : {}),
+  ...(o.spec !== undefined ? { spec: o.spec } : {}),
+  ...(o.reason ? { reason: o.reason } : {}),
+});
+
+const hasRedactedEnv = (spec: unknown): boolean =>
+  Object.values(((spec as { env?: Record<string, unknown> } | undefined)?.env) ?? {}).some((v) => v === REDACTED);
+
+/**
+ * One `<kind>.list {project}` per kind (spec and derived state in one call), then an inspect only
+ * for declared names the project does not own (absent → NOT_FOUND, or a conflict) and for
+ * capsules whose listed env is redacted (the planner compares real values; it never prints them).
+ * Kinds without a list procedure fall back to `resource.list` + inspect.
+ */
 export async function observe(b: Backends, declared: Declared, opts: { images: boolean }): Promise<Observed> {
-  const rows = b.methods.has('resource.list')
-    ? ((await b.call('resource.list', { project: declared.project })) as { items: { kind: string; name: string; state: string; project?: string; reason?: string }[] }).items
-    : [];
-  const wanted = new Map<string, { kind: WorkloadKind; name: string; row?: (typeof rows)[number] }>();
-  for (const i of declared.items) wanted.set(idOf(i.kind, i.name), { kind: i.kind, name: i.name });
+  const items = new Map<string, ObservedItem>();
+  const kinds: WorkloadKind[] = ['network', 'vm', 'capsule'];
+  const listed = kinds.filter((k) => b.methods.has(LIST[k]) && b.methods.has(PROC[k].inspect));
+  const unlisted = kinds.filter((k) => !listed.includes(k));
+
+  await Promise.all(
+    listed.map(async (kind) => {
+      const out = (await b.call(LIST[kind], { project: declared.project })) as { items: (InspectOut & { name: string })[] };
+      for (const o of out.items) items.set(idOf(kind, o.name), toObserved(kind, o.name, o));
+    }),
+  );
+
+  // Rows from backends without a list procedure (and their specs through inspect).
+  const rows =
+    unlisted.length && b.methods.has('resource.list')
+      ? ((await b.call('resource.list', { project: declared.project })) as { items: { kind: string; name: string; state: string; project?: string; reason?: string }[] }).items
+      : [];
+  const toInspect = new Map<string, { kind: WorkloadKind; name: string; row?: (typeof rows)[number]; secrets?: boolean }>();
   for (const r of rows) {
-    if (!(RESOURCE_KINDS as readonly string[]).includes(r.kind)) continue;
-    const id = idOf(r.kind as WorkloadKind, r.name);
-    wanted.set(id, { kind: r.kind as WorkloadKind, name: r.name, row: r });
+    if (!(RESOURCE_KINDS as readonly string[]).includes(r.kind) || listed.includes(r.kind as WorkloadKind)) continue;
+    toInspect.set(idOf(r.kind as WorkloadKind, r.name), { kind: r.kind as WorkloadKind, name: r.name, row: r });
+  }
+  for (const i of declared.items) {
+    const id = idOf(i.kind, i.name);
+    const have = items.get(id);
+    if (!have) toInspect.set(id, { kind: i.kind, name: i.name, ...(toInspect.get(id)?.row ? { row: toInspect.get(id)!.row } : {}) });
+    else if (i.kind === 'capsule' && hasRedactedEnv(have.spec)) toInspect.set(id, { kind: i.kind, name: i.name, secrets: true });
   }
 
-  const items = new Map<string, ObservedItem>();
   await Promise.all(
-    [...wanted.entries()].map(async ([id, w]) => {
+    [...toInspect.entries()].map(async ([id, w]) => {
       const inspect = PROC[w.kind].inspect;
       if (!b.methods.has(inspect)) {
         if (w.row) items.set(id, { kind: w.kind, name: w.name, state: w.row.state, ...(w.row.project ? { project: w.row.project } : {}), ...(w.row.reason ? { reason: w.row.reason } : {}) });
         return;
       }
       try {
-        const o = (await b.call(inspect, { name: w.name })) as InspectOut;
-        items.set(id, {
-          kind: w.kind,
-          name: w.name,
-          state: o.state ?? w.row?.state ?? 'unknown',
-          ...(o.project ? { project: o.project } : {}),
-          ...(o.spec !== undefined ? { spec: o.spec } : {}),
-          ...(o.reason ? { reason: o.reason } : {}),
-        });
+        // Capsules redact env values unless asked: the planner must compare the real ones.
+        const o = (await b.call(inspect, w.kind === 'capsule' ? { name: w.name, secrets: true } : { name: w.name })) as InspectOut;
+        items.set(id, toObserved(w.kind, w.name, o, w.row?.state));
       } catch (e) {
         if (isNotFound(e)) return;
         throw new NovaError((e as NovaError).code ?? 'INTERNAL', `cannot inspect ${w.kind} ${w.name}: ${(e as Error).message}`);
@@ -53,7 +85,12 @@ export async function observe(b: Backends, declared: Declared, opts: { images: b
   );
 
   let images: Set<string> | undefined;
-  if (opts.images && b.methods.has('image.list')) images = imageRefs(await b.call('image.list', {}));
+  if (opts.images && b.methods.has('image.inspect')) {
+    // The backend resolves short refs ("busybox" → its default registry), so ask per ref.
+    images = new Set();
+    const found = await Promise.all(declared.images.map((ref) => b.call('image.inspect', { ref }).then(() => ref, (e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)))));
+    for (const r of found) if (r) images.add(r);
+  } else if (opts.images && b.methods.has('image.list')) images = imageRefs(await b.call('image.list', {}));
   return { items, ...(images ? { images } : {}) };
 }
 

@@ -70,12 +70,18 @@ describe('planProject', () => {
     expect(byName(p, 'api').action).toBe('noop');
   });
 
-  it('updates in place only when the backend offers <kind>.update and every field allows it', () => {
-    const edited = BASE.replace('memory = "256Mi"', 'memory = "256Mi"\nrestart = "always"');
+  it('updates a VM in place (with a restart) when the backend offers vm.update', () => {
+    const edited = BASE.replace('"256Mi"', '"512Mi"');
     const withUpdate = planProject({ file: 'NovaFile', declared: parse(edited), observed: converged(BASE), facts: facts({ methods: new Set([...METHODS, 'vm.update']) }) });
-    expect(byName(withUpdate, 'web')).toMatchObject({ action: 'update', fields: ['restart'], reasons: ['restart: "no" → "always"'] });
-    const without = planProject({ file: 'NovaFile', declared: parse(edited), observed: converged(BASE), facts: facts() });
-    expect(byName(without, 'web').action).toBe('replace');
+    expect(byName(withUpdate, 'web')).toMatchObject({ action: 'update', fields: ['memory'], reasons: ['memory: 256 MiB → 512 MiB (restarts it)'] });
+  });
+
+  it('replaces a capsule when only some fields could update and the backend has no capsule.update', () => {
+    const edited = BASE.replace('env.API_KEY', 'restart = "always"\nenv.API_KEY');
+    const p = planProject({ file: 'NovaFile', declared: parse(edited), observed: converged(BASE), facts: facts({ methods: new Set([...METHODS, 'vm.update']) }) });
+    expect(byName(p, 'api')).toMatchObject({ action: 'replace', fields: ['restart'], reasons: ['restart: "no" → "always"'] });
+    const live = planProject({ file: 'NovaFile', declared: parse(edited), observed: converged(BASE), facts: facts({ methods: new Set([...METHODS, 'capsule.update']) }) });
+    expect(byName(live, 'api')).toMatchObject({ action: 'update', reasons: ['restart: "no" → "always"'] });
   });
 
   it('never shows env values, only that they changed', () => {

@@ -22,15 +22,19 @@ export interface PlanInput {
   locate?: (path: string) => { line: number; column: number } | undefined;
 }
 
-/** Fields a backend's `<kind>.update` may change in place; any other change replaces. */
-export const UPDATABLE: Record<string, readonly string[]> = {
-  vm: ['restart'],
-  capsule: ['restart', 'limits'],
-  network: ['dns', 'domain', 'dhcp_range'],
+/**
+ * What a backend's `<kind>.update` can change: vm.update replaces a stopped VM's whole spec, so
+ * every VM field updates in place with a restart (identity, MAC and disks stay); other kinds
+ * only the listed fields, live. Without the procedure every change is a replace.
+ */
+export const UPDATABLE: Record<string, { fields: '*' | readonly string[]; restart: boolean }> = {
+  vm: { fields: '*', restart: true },
+  capsule: { fields: ['restart', 'limits'], restart: false },
+  network: { fields: ['dns', 'domain', 'dhcp_range'], restart: false },
 };
 
 // Observed states that count as "running as declared".
-const RUNNING = new Set(['running', 'active']);
+const RUNNING = new Set(['running', 'active', 'restarting', 'starting']);
 const norm = (s: string) => s.toLowerCase();
 
 function workloadChange(item: DeclaredItem, obs: ObservedItem | undefined, input: PlanInput): Omit<PlanChange, 'needs'> {
@@ -44,8 +48,10 @@ function workloadChange(item: DeclaredItem, obs: ObservedItem | undefined, input
   const fieldChanges = obs.spec === undefined ? [] : diffSpec(item.spec, obs.spec, previous?.spec);
   if (fieldChanges.length > 0) {
     const fields = fieldChanges.map((c) => c.field);
-    const canUpdate = input.facts.methods.has(`${item.kind}.update`) && fields.every((f) => UPDATABLE[item.kind]!.includes(f.split('.')[0]!));
-    const tail = item.kind === 'vm' && !canUpdate ? ' (disks are kept)' : '';
+    const rule = UPDATABLE[item.kind]!;
+    const canUpdate = input.facts.methods.has(`${item.kind}.update`) && (rule.fields === '*' || fields.every((f) => rule.fields.includes(f.split('.')[0]!)));
+    const running = RUNNING.has(norm(obs.state)) || norm(obs.state) === 'paused';
+    const tail = canUpdate ? (rule.restart && running ? ' (restarts it)' : '') : item.kind === 'vm' ? ' (disks are kept)' : '';
     return { ...base, action: canUpdate ? 'update' : 'replace', fields, reasons: fieldChanges.map((c) => c.reason + tail) };
   }
   const state = norm(obs.state);
@@ -136,6 +142,15 @@ export function planProject(input: PlanInput): ProjectPlan {
     if (why) {
       blockedBy.set(id, why);
       c.blocked = why;
+    }
+  }
+
+  // An image only blocked items use is not worth pulling.
+  for (const ref of declared.images) {
+    const c = changes.get(idOf('image', ref));
+    const users = declared.items.filter((i) => i.needs.includes(idOf('image', ref)) && changes.has(idOf(i.kind, i.name)));
+    if (c && users.length && users.every((i) => changes.get(idOf(i.kind, i.name))!.blocked)) {
+      c.blocked = `only needed by blocked items (${users.map((i) => `${i.kind} ${i.name}`).join(', ')})`;
     }
   }
 

@@ -59,6 +59,8 @@ describe('ProjectService (in-memory backends, real lock and state file)', () => 
     host.calls.length = 0;
     const again = await svc.up(src());
     expect(again.message).toBe('no changes');
+    // Lists per kind, plus one secrets inspect for the capsule whose env the list redacts.
+    expect(host.calls.filter((c) => c.includes('inspect')).sort()).toEqual(['capsule.inspect api', 'image.inspect alpine:3.20']);
     expect(again.applied).toEqual([]);
     expect(host.calls.filter((c) => /\.(create|start|stop|delete|rm|pull)\b/.test(c))).toEqual([]);
   });
@@ -116,6 +118,15 @@ describe('ProjectService (in-memory backends, real lock and state file)', () => 
     expect(waits).toEqual([expect.stringMatching(/^pid \d+ \(nova up lab\) holds the project lock; waiting/)]);
   });
 
+  it('also converges through resource.list + inspect when backends have no list procedure', async () => {
+    host = memoryHost({ images: [], lists: false });
+    svc = new ProjectService(home.engine({}, []), () => host);
+    expect((await svc.up(src())).ok).toBe(true);
+    host.resources.get('vm/web')!.state = 'stopped';
+    const plan = await svc.plan(src());
+    expect(plan.changes.filter((c) => c.action !== 'noop').map((c) => `${c.action} ${c.name}`)).toEqual(['start web']);
+  });
+
   it('down removes only what the project labelled, workloads before networks', async () => {
     await svc.up(src());
     host.resources.set('capsule/mine', { kind: 'capsule', name: 'mine', spec: {}, state: 'running' });
@@ -133,6 +144,42 @@ describe('ProjectService (in-memory backends, real lock and state file)', () => 
     const r = await svc.run({ ...src(), kind: 'container', name: 'api' });
     expect(r.applied.map((a) => `${a.kind}/${a.name}`).sort()).toEqual(['capsule/api', 'image/alpine:3.20', 'network/lan']);
     await expect(svc.run({ ...src(), kind: 'vm', name: 'api' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('no vm named "api"') });
+  });
+
+  it('updates a running VM in place with vm.update: stop → update → start', async () => {
+    host.methods.add('vm.update');
+    await svc.up(src());
+    await writeFile(join(dir, 'NovaFile'), NOVAFILE.replace('"256Mi"', '"512Mi"'));
+    host.calls.length = 0;
+    const r = await svc.up(src());
+    expect(r.plan.changes.find((c) => c.name === 'web')).toMatchObject({ action: 'update', reasons: ['memory: 256 MiB → 512 MiB (restarts it)'] });
+    expect(host.calls.filter((c) => c.endsWith(' web') && !c.includes('inspect'))).toEqual(['vm.stop web', 'vm.update web', 'vm.start web']);
+    expect(host.resources.get('vm/web')).toMatchObject({ state: 'running', spec: { memory: 512 * 1024 ** 2 } });
+  });
+
+  it('restores the old spec and restarts the VM when the updated one fails to start', async () => {
+    host.methods.add('vm.update');
+    await svc.up(src());
+    await writeFile(join(dir, 'NovaFile'), NOVAFILE.replace('"256Mi"', '"512Mi"'));
+    let starts = 0;
+    const inner = host.call;
+    host.call = async (m, i, s) => {
+      if (m === 'vm.start' && starts++ === 0) throw new NovaError('INTERNAL', 'qemu: cannot allocate memory');
+      return inner(m, i, s);
+    };
+    const r = await svc.up(src());
+    expect(r.applied.find((a) => a.name === 'web')).toMatchObject({ status: 'failed', message: 'qemu: cannot allocate memory' });
+    expect(host.resources.get('vm/web')).toMatchObject({ state: 'running', spec: { memory: 256 * 1024 ** 2 } });
+  });
+
+  it('resumes a paused capsule instead of starting it', async () => {
+    await svc.up(src());
+    host.resources.get('capsule/worker')!.state = 'paused';
+    host.calls.length = 0;
+    const r = await svc.up(src());
+    expect(r.plan.changes.find((c) => c.name === 'worker')).toMatchObject({ action: 'start', drift: true });
+    expect(host.calls).toContain('capsule.resume worker');
+    expect(host.resources.get('capsule/worker')!.state).toBe('running');
   });
 
   it('replaces on edit with the backend call sequence delete → create → start', async () => {

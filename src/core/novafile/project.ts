@@ -42,7 +42,7 @@ async function load(src: Source, backends: Backends): Promise<Loaded> {
   if (!novafile) throw new NovaError('INVALID_INPUT', `${errors.length} error(s) in ${file}:\n${errors.map(formatIssue).join('\n')}`, { errors });
   const dir = dirname(file);
   const places = locateKeys(text);
-  const trackImages = backends.methods.has('image.list') && backends.methods.has('image.pull');
+  const trackImages = (backends.methods.has('image.inspect') || backends.methods.has('image.list')) && backends.methods.has('image.pull');
   return { file, dir, declared: declare(novafile, dir, { trackImages }), locate: (p) => places.get(p) };
 }
 

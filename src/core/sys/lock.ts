@@ -27,6 +27,8 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
   });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  // flock may exit (conflict, --wait 0) before our write lands: EPIPE then is expected, not fatal.
+  child.stdin.on('error', () => undefined);
   const acquired = await new Promise<boolean>((resolve, reject) => {
     child.once('error', (e) => reject(new NovaError('HOST_UNSUPPORTED', `cannot run flock (util-linux): ${e.message}`)));
     child.stdout.once('data', () => resolve(true));

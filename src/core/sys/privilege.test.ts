@@ -49,3 +49,34 @@ describe('helpers', () => {
     expect(cliCommandLine(['/usr/bin/node', '/opt/app/server.js'])).toBeUndefined();
   });
 });
+
+describe('the dispatcher guard for root-only procedures', () => {
+  it('refuses network.create for an unprivileged caller before the handler runs, naming the command', async () => {
+    const { Dispatcher } = await import('../rpc/dispatcher.js');
+    const { privilegeGuard } = await import('../system/privilege-policy.js');
+    const d = new Dispatcher();
+    let ran = false;
+    d.handle('network.create', () => {
+      ran = true;
+      throw new Error('must not run');
+    });
+    d.guard(privilegeGuard(() => user));
+    const r = await d.call('network.create', { name: 'lab', spec: {} }, { transport: 'ipc' });
+    expect(ran).toBe(false);
+    expect(r).toMatchObject({ ok: false, error: { code: 'PERMISSION', message: expect.stringContaining('Creating network lab needs root privileges (CAP_NET_ADMIN). Nothing was changed.') } });
+    expect((r as { error: { details: { fix: string } } }).error.details.fix).toContain('sudo nova serve');
+  });
+
+  it('lets root through and leaves unlisted procedures alone', async () => {
+    const { Dispatcher } = await import('../rpc/dispatcher.js');
+    const { privilegeGuard } = await import('../system/privilege-policy.js');
+    const d = new Dispatcher();
+    d.handle('task.list', () => ({ tasks: [] }));
+    d.guard(privilegeGuard(() => user));
+    expect(await d.call('task.list', {})).toEqual({ ok: true, value: { tasks: [] } });
+    const asRoot = new Dispatcher();
+    asRoot.handle('task.list', () => ({ tasks: [] }));
+    asRoot.guard(privilegeGuard(() => root));
+    expect((await asRoot.call('task.list', {})).ok).toBe(true);
+  });
+});

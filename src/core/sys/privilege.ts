@@ -69,7 +69,7 @@ export function requireRoot(action: string, opts: RequireRootOptions = {}): void
   const missing = caps.filter((c) => !hasCap(id, c));
   if (missing.length === 0 && (id.euid === 0 || caps.length > 0)) return;
   const retry = opts.retry ?? cliCommandLine();
-  const fix = retry ? `sudo ${retry}` : 'run Nova as root (sudo nova …, or start `nova serve` as root)';
+  const fix = retry ? `sudo ${retry}` : 'sudo nova serve (then use the UI at the URL it prints), or the same step with sudo nova …';
   if (id.euid === 0) {
     throw new NovaError(
       'PERMISSION',

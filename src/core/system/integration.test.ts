@@ -63,19 +63,40 @@ describe('nova system install --destdir (staging root)', () => {
   });
 });
 
-describeHost('nova CLI as an unprivileged user', { root: true, tools: ['setpriv'] }, () => {
+const asNobody = async (home: string, args: string[]) =>
+  run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(ROOT, 'bin', 'nova.mjs'), ...args], {
+    env: { ...process.env, HOME: home, NOVA_HOME: home, NOVA_FROM_SOURCE: '1', XDG_RUNTIME_DIR: '' },
+    timeout: 60_000,
+  }).then(
+    () => ({ code: 0, stderr: '' }),
+    (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+  );
+
+describeHost('nova CLI as an unprivileged user', { root: true, tools: ['setpriv', 'ip'] }, () => {
+  it('`nova net create` fails with PERMISSION before touching the host: no bridge, no state file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nova-nobody-'));
+    await chmod(dir, 0o777);
+    const name = `nvp${process.pid % 100000}`;
+    try {
+      const r = await asNobody(dir, ['net', 'create', name, '--json']);
+      expect(r.code).toBe(1);
+      const err = (JSON.parse(r.stderr) as { error: { code: string; message: string; details: { fix: string } } }).error;
+      expect(err).toMatchObject({ code: 'PERMISSION', message: `Creating network ${name} needs root privileges (CAP_NET_ADMIN). Nothing was changed. Run: sudo nova net create ${name} --json` });
+      expect(err.details.fix).toBe(`sudo nova net create ${name} --json`);
+      await expect(run('ip', ['link', 'show', name])).rejects.toThrow();
+      expect(existsSync(join(dir, 'data', 'networks'))).toBe(false);
+    } finally {
+      await run('ip', ['link', 'del', name]).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('`nova system install` fails with PERMISSION, says exactly what to run, and changes nothing', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'nova-nobody-'));
     await chmod(dir, 0o777);
     const before = await Promise.all(Object.values(TARGETS).map((p) => lstat(p).then((s) => s.mtimeMs, () => 'absent')));
     try {
-      const r = await run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(ROOT, 'bin', 'nova.mjs'), 'system', 'install', '--json'], {
-        env: { ...process.env, HOME: dir, NOVA_HOME: dir, NOVA_FROM_SOURCE: '1', XDG_RUNTIME_DIR: '' },
-        timeout: 60_000,
-      }).then(
-        () => ({ code: 0, stderr: '' }),
-        (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
-      );
+      const r = await asNobody(dir, ['system', 'install', '--json']);
       expect(r.code).toBe(1);
       const err = (JSON.parse(r.stderr) as { error: { code: string; message: string; details: { fix: string } } }).error;
       expect(err.code).toBe('PERMISSION');

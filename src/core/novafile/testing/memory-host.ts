@@ -2,6 +2,7 @@
 // procedure names. Used only to unit-test the planner/executor logic (ordering, reverts, locks)
 // in milliseconds; the integration test drives the real backends.
 import { NovaError } from '../../../shared/errors.js';
+import { redact } from '../../../shared/redact.js';
 import type { Backends } from '../backend.js';
 
 export interface MemResource {
@@ -23,7 +24,13 @@ export interface MemHost extends Backends {
 
 const KIND_OF: Record<string, MemResource['kind']> = { vm: 'vm', capsule: 'capsule', network: 'network' };
 
-export function memoryHost(opts: { delayMs?: number; extraMethods?: string[]; images?: string[] } = {}): MemHost {
+/** Like the capsule backend: env values come back redacted unless `secrets: true`. */
+const view = (r: MemResource, secrets: boolean) => {
+  const spec = r.kind === 'capsule' && !secrets ? redact(r.spec) : r.spec;
+  return { name: r.name, spec, state: r.state, ...(r.project ? { project: r.project } : {}) };
+};
+
+export function memoryHost(opts: { delayMs?: number; extraMethods?: string[]; images?: string[]; lists?: boolean } = {}): MemHost {
   const resources = new Map<string, MemResource>();
   const images = new Set(opts.images ?? []);
   let running = 0;
@@ -38,6 +45,7 @@ export function memoryHost(opts: { delayMs?: number; extraMethods?: string[]; im
       ...['vm.create', 'vm.inspect', 'vm.start', 'vm.stop', 'vm.delete'],
       ...['capsule.create', 'capsule.inspect', 'capsule.start', 'capsule.stop', 'capsule.rm'],
       ...['network.create', 'network.inspect', 'network.rm'],
+      ...(opts.lists === false ? [] : ['vm.list', 'capsule.list', 'network.list']),
       ...(opts.extraMethods ?? []),
     ]),
     async call(method, input) {
@@ -54,11 +62,19 @@ export function memoryHost(opts: { delayMs?: number; extraMethods?: string[]; im
           return { items: [...resources.values()].filter((r) => !p || r.project === p).map((r) => ({ kind: r.kind, name: r.name, state: r.state, ...(r.project ? { project: r.project } : {}) })) };
         }
         if (method === 'image.list') return { items: [...images].map((ref) => ({ ref })) };
+        if (method === 'image.inspect') {
+          if (!images.has(i.ref!)) throw new NovaError('NOT_FOUND', `image ${i.ref} is not in the store`);
+          return { ref: i.ref };
+        }
         if (method === 'image.pull') {
           images.add(i.ref!);
           return { ref: i.ref };
         }
         const [noun, verb] = method.split('.') as [string, string];
+        if (verb === 'list') {
+          const p = (input as { project?: string }).project;
+          return { items: [...resources.values()].filter((r) => r.kind === KIND_OF[noun] && (!p || r.project === p)).map((r) => view(r, false)) };
+        }
         const kind = KIND_OF[noun]!;
         const key = `${kind}/${i.name}`;
         const r = resources.get(key);
@@ -71,17 +87,20 @@ export function memoryHost(opts: { delayMs?: number; extraMethods?: string[]; im
             if (r) throw new NovaError('CONFLICT', `${kind} ${i.name} exists`);
             resources.set(key, { kind, name: i.name!, spec: JSON.parse(JSON.stringify(i.spec)), state: kind === 'network' ? 'Active' : 'stopped', ...(i.project ? { project: i.project } : {}) });
             return { name: i.name };
-          case 'inspect': {
-            const x = need();
-            return { name: x.name, spec: x.spec, state: x.state, ...(x.project ? { project: x.project } : {}) };
-          }
+          case 'inspect':
+            return view(need(), Boolean((input as { secrets?: boolean }).secrets));
           case 'start':
             need().state = 'running';
             return { name: i.name };
           case 'stop':
             need().state = 'stopped';
             return { name: i.name };
+          case 'resume':
+            if (need().state !== 'paused') throw new NovaError('CONFLICT', `${kind} ${i.name} is not paused`);
+            need().state = 'running';
+            return { name: i.name };
           case 'update':
+            if (kind === 'vm' && need().state === 'running') throw new NovaError('CONFLICT', `vm ${i.name} is running: stop it first`);
             need().spec = JSON.parse(JSON.stringify(i.spec));
             return { name: i.name };
           case 'delete':
@@ -96,6 +115,6 @@ export function memoryHost(opts: { delayMs?: number; extraMethods?: string[]; im
       }
     },
   };
-  if (opts.images) host.methods.add('image.list').add('image.pull');
+  if (opts.images) host.methods.add('image.list').add('image.inspect').add('image.pull');
   return host;
 }

@@ -1,5 +1,6 @@
-// A throwaway network namespace for host tests: the whole `nova` CLI runs inside it through
-// `ip netns exec`, so bridges, nft tables, dnsmasq, QEMU TAPs and capsule veths stay there.
+// A throwaway network namespace for host tests: the whole `nova` CLI runs inside it, so bridges,
+// nft tables, dnsmasq, QEMU TAPs and capsule veths stay there. `nsenter --net` (not `ip netns
+// exec`, which remounts /sys and hides the cgroup mounts crun needs) switches only the netns.
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,9 +14,13 @@ export interface Netns {
   name: string;
   /** Runs `nova ARGS` inside the namespace; never throws on a non-zero exit. */
   nova(args: string[], opts?: { cwd?: string; timeoutMs?: number }): Promise<{ code: number; stdout: string; stderr: string; ms: number }>;
-  /** Starts `nova ARGS` inside the namespace and returns the child (for kill -9 tests). */
+  /** Starts `nova ARGS` inside the namespace and returns the child (nsenter execs: child pid = node's). */
   spawnNova(args: string[], opts?: { cwd?: string }): ChildProcess;
   ip(args: string[]): Promise<string>;
+  /** Any tool inside the namespace (argv, never a shell string). */
+  exec(argv: string[]): Promise<string>;
+  /** Starts a long-running tool inside the namespace (killed by pid in cleanup). */
+  spawn(argv: string[]): ChildProcess;
   cleanup(): Promise<void>;
 }
 
@@ -23,14 +28,14 @@ export async function createNetns(env: NodeJS.ProcessEnv, prefix = 'nvnf'): Prom
   const name = `${prefix}${randomBytes(3).toString('hex')}`;
   await run('ip', ['netns', 'add', name]);
   await run('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
-  const argv = (args: string[]) => ['netns', 'exec', name, process.execPath, join(root, 'bin', 'nova.mjs'), ...args];
+  const argv = (args: string[]) => [`--net=/run/netns/${name}`, process.execPath, join(root, 'bin', 'nova.mjs'), ...args];
   const childEnv = { ...env, NOVA_FROM_SOURCE: env.NOVA_FROM_SOURCE ?? '1' };
   return {
     name,
     async nova(args, opts = {}) {
       const t = performance.now();
       try {
-        const r = await run('ip', argv(args), { cwd: opts.cwd, env: childEnv, timeout: opts.timeoutMs ?? 240_000, maxBuffer: 32 << 20 });
+        const r = await run('nsenter', argv(args), { cwd: opts.cwd, env: childEnv, timeout: opts.timeoutMs ?? 240_000, maxBuffer: 32 << 20 });
         return { code: 0, stdout: r.stdout, stderr: r.stderr, ms: performance.now() - t };
       } catch (e) {
         const err = e as { code: number; stdout: string; stderr: string };
@@ -38,10 +43,16 @@ export async function createNetns(env: NodeJS.ProcessEnv, prefix = 'nvnf'): Prom
       }
     },
     spawnNova(args, opts = {}) {
-      return spawn('ip', argv(args), { cwd: opts.cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      return spawn('nsenter', argv(args), { cwd: opts.cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     },
     async ip(args) {
       return (await run('ip', ['-n', name, ...args])).stdout;
+    },
+    async exec(a) {
+      return (await run('nsenter', [`--net=/run/netns/${name}`, ...a], { maxBuffer: 32 << 20 })).stdout;
+    },
+    spawn(a) {
+      return spawn('nsenter', [`--net=/run/netns/${name}`, ...a], { stdio: 'ignore' });
     },
     async cleanup() {
       // Only processes inside our own namespace: the ones this test started (via nova).
