@@ -16,11 +16,8 @@ let dir = '';
 test.describe('capsules (real backend)', () => {
   test.skip(!process.env.NOVA_E2E_HAS_CAPSULE || process.getuid?.() !== 0, 'needs root and the capsule backend');
 
-  test.beforeAll(async () => {
+  test.beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'nova-e2e-cap-'));
-    await rpc('image.import', { source: busyboxRootfs(dir), name: image });
-    const script = 'trap "exit 0" TERM; i=0; while true; do echo "tick $i"; i=$((i+1)); sleep 1; done';
-    await rpc('capsule.create', { name, spec: { capsule: image, command: ['sh', '-c', script] } });
   });
   test.afterAll(async () => {
     await rpc('capsule.rm', { name, force: true }).catch(() => undefined);
@@ -30,6 +27,12 @@ test.describe('capsules (real backend)', () => {
 
   test('start from the list, stdout streams into the detail page, stop and delete with confirmation', async ({ app }, testInfo) => {
     test.setTimeout(90_000);
+    // Importing the image is a long-running task: the status bar shows it (task.progress events).
+    const imported = rpc('image.import', { source: busyboxRootfs(dir), name: image });
+    await expect(app.getByTestId('task').filter({ hasText: `import ${image}` })).toBeVisible({ timeout: 20_000 });
+    await imported;
+    const script = 'trap "exit 0" TERM; i=0; while true; do echo "tick $i"; i=$((i+1)); sleep 1; done';
+    await rpc('capsule.create', { name, spec: { capsule: image, command: ['sh', '-c', script] } });
     await openView(app, 'capsules');
     const row = app.getByTestId(`row-${name}`);
     await expect(row.locator('.badge')).toHaveText('created');
