@@ -57,8 +57,21 @@ export function registerGpuCommands(ctx: CliContext): void {
     .description('Every GPU: address, name, generation, driver, IOMMU group and diagnostics status')
     .option('--memory <size>', 'VM memory for the hugepages check (e.g. 16Gi)')
     .option('--hugepages', 'the VM requires hugepages')
-    .action(async (o: VmCtxOpts) => {
-      const r = await ctx.call('gpu.list', vmCtx(o));
+    .option('--vendor <vendor>', 'only nvidia, amd or intel')
+    .option('--status <status>', 'only ok, degraded or action-needed')
+    .option('--driver <name>', 'only GPUs bound to this driver (e.g. vfio-pci)')
+    .action(async (o: VmCtxOpts & { vendor?: string; status?: string; driver?: string }) => {
+      const all = await ctx.call('gpu.list', vmCtx(o));
+      const norm = (x: string) => x.toLowerCase().replace(/[\s_]+/g, '-');
+      const r = {
+        ...all,
+        gpus: all.gpus.filter(
+          (g) =>
+            (!o.vendor || g.vendor.kind === o.vendor.toLowerCase()) &&
+            (!o.status || norm(g.status) === norm(o.status)) &&
+            (!o.driver || (g.driver ?? 'none') === o.driver),
+        ),
+      };
       ctx.print(r, (v) => {
         if (v.gpus.length === 0) return 'No GPUs found.';
         const t = table(v.gpus, [

@@ -10,7 +10,7 @@ import { buildInitramfs, cloudKernel, guestArgv } from './guest/testbed.js';
 // The bind sequence on a real kernel: a TCG guest with an emulated intel-iommu and a VGA device
 // runs Nova's own GpuService (bundled, with Node) against its real /sys. This test found that
 // store-only sysfs attributes must be opened write-only.
-const CACHE = process.env.NOVA_TEST_CACHE ?? '/var/tmp/nova-gpu-guest';
+const CACHE = process.env.NOVA_TEST_GPU_GUEST_DIR ?? '/var/cache/nova-test/gpu-guest';
 const ENTRY = join(dirname(fileURLToPath(import.meta.url)), 'guest', 'guest-bind.ts');
 let dir: string | undefined;
 afterAll(async () => {
