@@ -73,6 +73,10 @@ export class ProjectService {
     const backends = this.backendsOf();
     const l = await load(src, backends);
     const project = l.declared.project;
+    // Fast path: already converged and no other `up` in flight → nothing to lock for.
+    const peek = await this.planLoaded(l, backends, src.only ?? []);
+    const inFlight = (await readState(this.engine.paths, project)).running !== undefined;
+    if (peek.plan.converged && !inFlight) return { plan: peek.plan, applied: [], ok: true, message: 'no changes', durationMs: this.engine.clock.now() - t0 };
     return this.locked(
       project,
       `nova up ${project}`,
