@@ -9,5 +9,7 @@ export default defineConfig({
     // Host-level tests (QEMU, crun, netns) contend for 2 cores: keep parallelism modest.
     maxWorkers: 2,
     reporters: ['default'],
+    // electron-store imports electron: inline it so tests' vi.mock('electron') reaches it.
+    server: { deps: { inline: ['electron-store'] } },
   },
 });

@@ -14,6 +14,7 @@ import type { NovaPaths } from './sys/paths.js';
 import { createRunner } from './sys/runner.js';
 import { gpuModule } from './gpu/module.js';
 import { supportModule } from './support/module.js';
+import { systemModule } from './system/module.js';
 import type { Runner } from './sys/runner.js';
 import { vmModule } from './vm/module.js';
 
@@ -60,7 +61,15 @@ export interface Engine {
 }
 
 // Backends add themselves here, one line each.
-const MODULES: EngineModule[] = [networkModule, vmModule, capsuleModule, gpuModule, supportModule, novafileModule];
+const MODULES: EngineModule[] = [
+  systemModule,
+  networkModule,
+  vmModule,
+  capsuleModule,
+  gpuModule,
+  supportModule,
+  novafileModule,
+];
 
 /** The composition root: every face (app, CLI, server, tests) builds its engine here. */
 export function createEngine(opts: EngineOptions = {}, modules: EngineModule[] = MODULES): Engine {

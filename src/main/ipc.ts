@@ -3,6 +3,7 @@ import type { BrowserWindow, IpcMainInvokeEvent } from 'electron';
 import type { Engine } from '../core/engine.js';
 import { NovaError } from '../shared/errors.js';
 import type { Result } from '../shared/errors.js';
+import { isAppUrl } from './security.js';
 
 export const CHANNEL_CALL = 'nova:call';
 export const CHANNEL_EVENT = 'nova:event';
@@ -10,16 +11,18 @@ export const CHANNEL_READY = 'nova:ready';
 
 /**
  * Binds the engine's dispatcher to Electron IPC. Every call is checked to come from our own
- * window's main frame (no iframes, no other windows); events are queued until the renderer says
- * it is ready, so nothing published during start-up is lost.
+ * window's main frame (no iframes, no other windows) showing our own page (`appUrl`); events are
+ * queued until the renderer says it is ready, so nothing published during start-up is lost.
  */
-export function bindIpc(engine: Engine, getWindow: () => BrowserWindow | undefined): () => void {
+export function bindIpc(engine: Engine, getWindow: () => BrowserWindow | undefined, appUrl?: string): () => void {
   let ready = false;
   const queue: [string, unknown][] = [];
 
   const trusted = (e: { sender: Electron.WebContents; senderFrame: Electron.WebFrameMain | null }) => {
     const win = getWindow();
-    return Boolean(win && !win.isDestroyed() && e.sender === win.webContents && e.senderFrame && e.senderFrame === win.webContents.mainFrame);
+    const frame = e.senderFrame;
+    if (!win || win.isDestroyed() || e.sender !== win.webContents || !frame || frame !== win.webContents.mainFrame) return false;
+    return appUrl === undefined || isAppUrl(frame.url, appUrl);
   };
 
   ipcMain.handle(CHANNEL_CALL, async (e: IpcMainInvokeEvent, method: unknown, input: unknown): Promise<Result<unknown>> => {
@@ -34,6 +37,8 @@ export function bindIpc(engine: Engine, getWindow: () => BrowserWindow | undefin
   };
   const onReady = (e: Electron.IpcMainEvent) => {
     if (!trusted(e)) return;
+    // A reload starts a new page: queue again until it subscribes.
+    if (!ready) e.sender.once('did-start-loading', () => (ready = false));
     ready = true;
     for (const [event, payload] of queue.splice(0)) send(event, payload);
   };

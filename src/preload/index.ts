@@ -1,14 +1,26 @@
 import { contextBridge, ipcRenderer } from 'electron';
 
 // The only door between the page and the engine: call(method, input) and on(event, fn).
+// The page never gets ipcRenderer itself, only these two functions with fixed channels.
+let readySent = false;
+const announceReady = () => {
+  if (readySent) return;
+  readySent = true;
+  // After the current task: every on() made while the page mounts is registered before the
+  // main process flushes the events it queued during start-up.
+  setTimeout(() => ipcRenderer.send('nova:ready'), 0);
+};
+
 contextBridge.exposeInMainWorld('nova', {
-  call: (method: string, input: unknown) => ipcRenderer.invoke('nova:call', method, input),
+  call: (method: string, input: unknown) => ipcRenderer.invoke('nova:call', String(method), input),
   on: (event: string, fn: (payload: unknown) => void) => {
     const listener = (_e: unknown, name: string, payload: unknown) => {
       if (name === event) fn(payload);
     };
     ipcRenderer.on('nova:event', listener);
-    return () => ipcRenderer.removeListener('nova:event', listener);
+    announceReady();
+    return () => void ipcRenderer.removeListener('nova:event', listener);
   },
 });
-ipcRenderer.send('nova:ready');
+// A page that never subscribes still releases the queue once it has loaded.
+window.addEventListener('load', () => setTimeout(announceReady, 1000));

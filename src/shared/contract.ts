@@ -13,6 +13,7 @@ import { taskProcedures } from './contract/task.js';
 import { vmProcedures } from './contract/vm.js';
 import { gpuProcedures } from './contract/gpu.js';
 import { supportProcedures } from './contract/support.js';
+import { systemProcedures } from './contract/system.js';
 
 export const procedures = {
   ...hostProcedures,
@@ -26,6 +27,7 @@ export const procedures = {
   ...capsuleProcedures,
   ...gpuProcedures,
   ...supportProcedures,
+  ...systemProcedures,
 };
 
 export type Procedures = typeof procedures;

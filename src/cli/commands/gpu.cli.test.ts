@@ -43,6 +43,8 @@ describe('nova gpu (CLI against fixture trees)', () => {
       ['0000:00:02.0', 'Action Needed'],
       ['0000:01:00.0', 'Degraded'],
     ]);
+    const filtered = await nova(roots.desktop!, '--json', 'gpu', 'list', '--status', 'action-needed');
+    expect(JSON.parse(filtered.stdout).gpus.map((g: { address: string }) => g.address)).toEqual(['0000:00:02.0']);
   });
 
   it('gpu bind then reattach move the 5090 and its audio function; info by name shows the driver', async () => {

@@ -28,6 +28,7 @@ export function formatGpuInfo(g: GpuInfo): string {
     ['Resizable BAR', g.rebar.supported ? `BAR${g.rebar.bar} ${formatBytes(g.rebar.currentBytes ?? 0)} of ${formatBytes(g.rebar.maxBytes ?? 0)}` : 'no'],
     ['SR-IOV', g.sriov ? `${g.sriov.numVfs}/${g.sriov.totalVfs} VFs${g.sriov.vfs.length ? ` (${g.sriov.vfs.join(', ')})` : ''}` : g.physfn ? `virtual function of ${g.physfn}` : undefined],
     ['Link', g.link ? `${g.link.speed ?? '?'} x${g.link.width ?? '?'}` : undefined],
+    ['Claimed by', g.claimedBy ? `VM ${g.claimedBy}` : undefined],
     ['Display', g.displayHolders.length ? g.displayHolders.map((h) => `${h.comm} (pid ${h.pid}) ${h.node}`).join(', ') : undefined],
   ];
   const shown = rows.filter((r): r is [string, string] => r[1] !== undefined);
@@ -56,13 +57,26 @@ export function registerGpuCommands(ctx: CliContext): void {
     .description('Every GPU: address, name, generation, driver, IOMMU group and diagnostics status')
     .option('--memory <size>', 'VM memory for the hugepages check (e.g. 16Gi)')
     .option('--hugepages', 'the VM requires hugepages')
-    .action(async (o: VmCtxOpts) => {
-      const r = await ctx.call('gpu.list', vmCtx(o));
+    .option('--vendor <vendor>', 'only nvidia, amd or intel')
+    .option('--status <status>', 'only ok, degraded or action-needed')
+    .option('--driver <name>', 'only GPUs bound to this driver (e.g. vfio-pci)')
+    .action(async (o: VmCtxOpts & { vendor?: string; status?: string; driver?: string }) => {
+      const all = await ctx.call('gpu.list', vmCtx(o));
+      const norm = (x: string) => x.toLowerCase().replace(/[\s_]+/g, '-');
+      const r = {
+        ...all,
+        gpus: all.gpus.filter(
+          (g) =>
+            (!o.vendor || g.vendor.kind === o.vendor.toLowerCase()) &&
+            (!o.status || norm(g.status) === norm(o.status)) &&
+            (!o.driver || (g.driver ?? 'none') === o.driver),
+        ),
+      };
       ctx.print(r, (v) => {
         if (v.gpus.length === 0) return 'No GPUs found.';
         const t = table(v.gpus, [
           { header: 'ADDRESS', get: (g) => g.address },
-          { header: 'NAME', get: (g) => g.name },
+          { header: 'NAME', get: (g) => `${g.name}${g.physfn ? ' (VF)' : ''}${g.claimedBy ? ` [vm ${g.claimedBy}]` : ''}` },
           { header: 'GENERATION', get: (g) => g.generation },
           { header: 'DRIVER', get: (g) => g.driver ?? 'none' },
           { header: 'GROUP', get: (g) => (g.iommuGroup === undefined ? '-' : `${g.iommuGroup}${g.companions.length ? ` (+${g.companions.length})` : ''}`) },

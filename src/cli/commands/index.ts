@@ -7,6 +7,17 @@ import { registerVmCommands } from './vm.js';
 import { registerGpuCommands } from './gpu.js';
 import { registerSupportCommands } from './support.js';
 import { registerNovafileCommands } from './novafile.js';
+import { registerSystemCommands } from './system.js';
 
 // Each area adds its commands here, one line each.
-export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [registerCoreCommands, registerServeCommand, registerNetCommands, registerVmCommands, registerCapsuleCommands, registerGpuCommands, registerSupportCommands, registerNovafileCommands];
+export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [
+  registerCoreCommands,
+  registerServeCommand,
+  registerNetCommands,
+  registerVmCommands,
+  registerCapsuleCommands,
+  registerGpuCommands,
+  registerSupportCommands,
+  registerNovafileCommands,
+  registerSystemCommands,
+];

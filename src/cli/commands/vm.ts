@@ -136,6 +136,15 @@ export function registerVmCommands(ctx: CliContext): void {
     const r = await ctx.call('vm.console', { name });
     ctx.print(r, (x) => `${x.websocket}\n(VNC over WebSocket on loopback; VNC socket ${x.vncSocket}; serial log ${x.serialLog})`);
   };
+  vm.command('balloon <name> [target]').description('Show or set the balloon target (e.g. 2Gi) of a running VM')
+    .action(async (name: string, target?: string) => {
+      const r = await ctx.call('vm.balloon', { name, ...(target ? { target } : {}) });
+      ctx.print(r, (x) => `${x.name}: ${formatBytes(x.actual)} of ${formatBytes(x.memory)} available to the guest`);
+    });
+  vm.command('screenshot <name> [path]').description('Save a PNG of the VM display').action(async (name: string, path?: string) => {
+    const r = await ctx.call('vm.screenshot', { name, ...(path ? { path } : {}) });
+    ctx.print(r, (x) => `${x.path} (${formatBytes(x.bytes)})`);
+  });
   vm.command('console <name>').description('Print the console WebSocket URL').action(consoleCmd);
   sub(ctx.verb('console', 'Console of a VM'), 'vm', 'Print the console WebSocket URL').argument('<name>').action(consoleCmd);
 

@@ -46,7 +46,7 @@ export function planUnit(scan: PciScan, address: string, action: Action, opts: P
     gpu = owner;
   }
   const slot = slotOf(gpu.address);
-  const companions = [...scan.devices.values()].filter((o) => o.address !== gpu.address && slotOf(o.address) === slot && !isGpuClass(o.classCode));
+  const companions = [...scan.devices.values()].filter((o) => o.address !== gpu.address && slotOf(o.address) === slot && !isGpuClass(o.classCode) && !isBridgeClass(o.classCode));
   const members = gpu.iommuGroup !== undefined ? (scan.host.iommu.groups.get(gpu.iommuGroup) ?? []) : [];
   const others = members
     .map((a) => scan.devices.get(a))

@@ -43,7 +43,7 @@ export function buildInventory(scan: PciScan, ids?: PciIds): GpuInventoryEntry[]
       const model = lookupModel(d.vendorId, d.deviceId, d.revision);
       const vendor = VENDORS[d.vendorId];
       const gen = model.generation;
-      const sameSlot = all.filter((o) => o.address !== d.address && slotOf(o.address) === slotOf(d.address) && !isGpuClass(o.classCode));
+      const sameSlot = all.filter((o) => o.address !== d.address && slotOf(o.address) === slotOf(d.address) && !isGpuClass(o.classCode) && !isBridgeClass(o.classCode));
       const companions = sameSlot.map((o) => ({
         address: o.address,
         kind: companionKind(o.classCode),

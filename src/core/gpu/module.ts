@@ -1,5 +1,5 @@
 import type { Engine, EngineModule } from '../engine.js';
-import { resolveForVm } from './resolve.js';
+import { releaseForVm, resolveForVm } from './resolve.js';
 import { GpuService } from './service.js';
 import type { GpuServiceOptions } from './service.js';
 
@@ -31,6 +31,7 @@ export function createGpuModule(opts: Partial<Omit<GpuServiceOptions, 'root' | '
       d.handle('gpu.reattach', (i) => svc.act('reattach', i.addresses, i));
       d.handle('gpu.reset', (i) => svc.act('reset', i.addresses, i));
       d.handle('gpu.resolveForVm', (i) => resolveForVm(svc, i));
+      d.handle('gpu.releaseForVm', (i) => releaseForVm(svc, i));
     },
   };
 }

@@ -38,9 +38,11 @@ function strengths(g: GpuWithDiagnostics): string {
 
 export async function resolveForVm(svc: GpuService, input: ParsedInput<'gpu.resolveForVm'>): Promise<Resolution> {
   const ctx = { ...(input.memoryBytes ? { memoryBytes: input.memoryBytes } : {}), ...(input.hugepages !== undefined ? { hugepages: input.hugepages } : {}) };
-  if (!input.gpu && !input.gpu_passthrough) {
-    return { devices: [], chosen: null, why: 'the VM asks for no GPU', status: null, checks: [], blocked: false, qemu: {} };
+  const wanted = input.gpu !== undefined || input.gpu_passthrough === true || (input.vm !== undefined && input.gpu_passthrough === undefined);
+  if (!wanted) {
+    return { devices: [], addresses: [], chosen: null, why: 'the VM asks for no GPU', status: null, checks: [], blocked: false, qemu: {} };
   }
+  const who = input.vm ? `VM ${input.vm}: ` : '';
   const { scan, gpus } = await svc.scan(ctx);
   let chosen: GpuWithDiagnostics | undefined;
   let why: string;
@@ -54,7 +56,8 @@ export async function resolveForVm(svc: GpuService, input: ParsedInput<'gpu.reso
     const ranked = [...gpus].sort((a, b) => score(b) - score(a));
     chosen = ranked[0];
     if (!chosen) {
-      return { devices: [], chosen: null, why: 'gpu_passthrough = true but this host has no GPU', status: 'Action Needed', checks: [], blocked: true, reason: 'no GPU found on this host (`nova gpu list` is empty)', qemu: {} };
+      const none: Resolution = { devices: [], addresses: [], chosen: null, why: 'gpu_passthrough = true but this host has no GPU', status: 'Action Needed', checks: [], blocked: true, reason: `${who}no GPU found on this host (\`nova gpu list\` is empty)`, qemu: {} };
+      return finish(none, input);
     }
     const others = ranked.slice(1).map((g) => `${g.address} ${g.name} (${drawback(g)})`);
     why = `picked ${chosen.address} ${chosen.name}: ${strengths(chosen)}${others.length ? `; passed over ${others.join('; ')}` : ''}`;
@@ -64,21 +67,32 @@ export async function resolveForVm(svc: GpuService, input: ParsedInput<'gpu.reso
   const mmio = mmio64For(chosen);
   const res: Resolution = {
     devices,
+    addresses: devices,
     chosen: chosen.address,
     why,
     status: chosen.status,
     checks: chosen.checks,
     blocked: failing.length > 0,
-    ...(failing.length ? { reason: `${chosen.address} ${chosen.name}: ${failing.map((c) => `${c.reason}${c.fix ? ` — fix: ${c.fix}` : ''}`).join('; ')}` } : {}),
+    ...(failing.length ? { reason: `${who}${chosen.address} ${chosen.name}: ${failing.map((c) => `${c.reason}${c.fix ? ` — fix: ${c.fix}` : ''}`).join('; ')}` } : {}),
     qemu: mmio ? { pciMmio64Mb: mmio } : {},
   };
-  if (input.bind && !res.blocked) {
+  if ((input.bind ?? input.vm !== undefined) && !res.blocked) {
     const out = await svc.act('bind', [chosen.address]);
     res.bound = out.results;
+    if (out.ok && input.vm) await svc.claims.claim(input.vm, out.results.flatMap((r) => r.devices.map((d) => d.address)));
     if (!out.ok) {
       res.blocked = true;
-      res.reason = out.results.map((r) => r.error?.message).filter(Boolean).join('; ');
+      res.reason = `${who}${out.results.map((r) => r.error?.message).filter(Boolean).join('; ')}`;
     }
+  }
+  return finish(res, input);
+}
+
+/** Action Needed stops a VM start unless the caller only previews (`onBlocked: 'report'`). */
+function finish(res: Resolution, input: ParsedInput<'gpu.resolveForVm'>): Resolution {
+  if (res.blocked && input.onBlocked === 'error') {
+    const fix = res.checks.filter((c) => c.status === 'fail' && c.fix).map((c) => c.fix).join('; ');
+    throw new NovaError('CONFLICT', `GPU passthrough blocked — ${res.reason}`, { chosen: res.chosen, checks: res.checks, ...(fix ? { fix } : {}) });
   }
   return res;
 }
@@ -88,4 +102,13 @@ export function qemuVfioArgs(res: Pick<Resolution, 'devices' | 'qemu'>): string[
   const args = res.devices.flatMap((host) => ['-device', `vfio-pci,host=${host}`]);
   if (res.qemu.pciMmio64Mb) args.push('-fw_cfg', `name=opt/ovmf/X-PciMmio64Mb,string=${res.qemu.pciMmio64Mb}`);
   return args;
+}
+
+/** After the VM stops: reattach what was bound for it (or only drop the claim with keepBound). */
+export async function releaseForVm(svc: GpuService, input: ParsedInput<'gpu.releaseForVm'>): Promise<Output<'gpu.releaseForVm'>> {
+  const devices = (await svc.claims.all())[input.vm] ?? [];
+  if (devices.length === 0) return { vm: input.vm, devices: [], results: [], ok: true };
+  const out = input.keepBound ? { results: [], ok: true } : await svc.act('reattach', [devices[0]!]);
+  if (out.ok) await svc.claims.release(input.vm);
+  return { vm: input.vm, devices, ...out };
 }

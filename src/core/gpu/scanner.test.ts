@@ -75,6 +75,14 @@ describe('GPU inventory', () => {
     expect(byAddr(dc, '0000:41:00.0')).toMatchObject({ name: 'NVIDIA L40S', classCode: '030200', className: '3D controller', sriov: { totalVfs: 32, numVfs: 4 } });
   });
 
+  it('finds a GPU by short address or by a unique part of its name; ambiguity and absence are clear errors', async () => {
+    expect((await svc('amd').find('0c:00.0')).name).toBe('AMD Radeon RX 6800 XT');
+    expect((await svc('amd').find('6800 xt')).address).toBe('0000:0c:00.0');
+    await expect(svc('amd').find('radeon')).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('matches 3 GPUs') });
+    await expect(svc('amd').find('5090')).rejects.toMatchObject({ code: 'NOT_FOUND', details: { fix: expect.stringContaining('0000:03:00.0 AMD Radeon RX 7900 XTX') } });
+    await expect(svc('amd').find('0000:0c:00.1')).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'no GPU at 0000:0c:00.1' });
+  });
+
   it('no IOMMU: GPUs are listed without groups', async () => {
     const gpus = await gpusOf('no-iommu');
     expect(gpus.map((g) => g.iommuGroup)).toEqual([undefined, undefined]);

@@ -2,8 +2,10 @@ import type { GpuActionResult, GpuInfo } from '../../shared/contract/gpu.js';
 import { NovaError } from '../../shared/errors.js';
 import type { EventBus } from '../rpc/bus.js';
 import { withLock } from '../sys/lock.js';
+import { requireRoot } from '../sys/privilege.js';
 import { lockPath } from '../sys/paths.js';
 import type { NovaPaths } from '../sys/paths.js';
+import { GpuClaims } from './claims.js';
 import { bindUnit, OriginalDrivers, planUnit, reattachUnit, resetUnit, runBulk, unbindUnit } from './actions.js';
 import type { Action, PlanOptions, Unit } from './actions.js';
 import { diagnose } from './diagnostics.js';
@@ -39,16 +41,21 @@ export class GpuService {
   readonly root: string;
   readonly writer: SysfsWriter;
   private memo: OriginalDrivers;
+  readonly claims: GpuClaims;
 
   constructor(private opts: GpuServiceOptions) {
     this.root = opts.root;
     this.writer = opts.writer ?? (FixtureKernel.marker(opts.root) ? new FixtureKernel(opts.root) : realSysfsWriter());
     this.memo = OriginalDrivers.in(opts.paths.data);
+    this.claims = GpuClaims.in(opts.paths.data);
   }
 
   async scan(ctx: DiagnoseContext = {}): Promise<{ scan: PciScan; gpus: GpuWithDiagnostics[] }> {
-    const [scan, ids] = await Promise.all([scanPci(this.root), hostPciIds()]);
-    const gpus = buildInventory(scan, ids).map((g) => ({ ...g, ...diagnose(g, scan.host, ctx, this.busNeighbours(scan, g.address)) }));
+    const [scan, ids, claims] = await Promise.all([scanPci(this.root), hostPciIds(), this.claims.byDevice().catch(() => new Map<string, string>())]);
+    const gpus = buildInventory(scan, ids).map((g) => {
+      const vm = claims.get(g.address);
+      return { ...g, ...(vm ? { claimedBy: vm } : {}), ...diagnose(g, scan.host, ctx, this.busNeighbours(scan, g.address)) };
+    });
     return { scan, gpus };
   }
 
@@ -92,10 +99,9 @@ export class GpuService {
 
   private ensureWritable(action: Action, addresses: string[]): void {
     if (this.writer.simulated) return;
-    const isRoot = this.opts.isRoot ?? (() => process.getuid?.() === 0);
-    if (!isRoot()) {
-      throw new NovaError('PERMISSION', `${action} writes to /sys/bus/pci and needs root`, { fix: `run \`sudo nova gpu ${action} ${addresses.join(' ')}\` (or run \`sudo nova serve\` for the app)` });
-    }
+    const identity = this.opts.isRoot ? { euid: this.opts.isRoot() ? 0 : 1000, capEff: 0n } : undefined;
+    const verb = { bind: 'Binding', unbind: 'Unbinding', reattach: 'Reattaching', reset: 'Resetting' }[action];
+    requireRoot(`${verb} ${addresses.join(', ')} (writes to /sys/bus/pci)`, { retry: `nova gpu ${action} ${addresses.join(' ')}`, ...(identity ? { identity } : {}) });
   }
 
   async act(action: Action, addresses: string[], opts: PlanOptions & { timeoutMs?: number } = {}): Promise<{ results: GpuActionResult[]; ok: boolean }> {
@@ -117,7 +123,9 @@ export class GpuService {
         }
       }, { holder: ctx.command, timeoutMs: 15_000 });
     const describe = (moved: GpuActionResult['devices']) => {
-      const parts = moved.map((m) => (action === 'reset' ? `${m.address} reset` : `${m.address} ${m.from ?? 'unbound'} → ${m.to ?? 'unbound'}`));
+      const parts = moved.map((m) =>
+        action === 'reset' ? `${m.address} reset` : !m.from && !m.to ? `${m.address} already unbound` : `${m.address} ${m.from ?? 'unbound'} → ${m.to ?? 'unbound'}`,
+      );
       return parts.join(', ') || 'nothing to do';
     };
     const out = await runBulk(addresses, (a) => planUnit(scan, a, action, opts), run, describe);

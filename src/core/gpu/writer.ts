@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 /**
@@ -11,12 +12,16 @@ export interface SysfsWriter {
   readonly simulated: boolean;
 }
 
-/** Writes like `echo VALUE > PATH`: opens without creating (sysfs attributes already exist). */
+/**
+ * Writes like `echo VALUE > PATH`: write-only and without O_CREAT. Write-only matters: kernfs
+ * refuses to open store-only attributes (drivers_probe, bind, unbind) for reading, even for root
+ * (found by the guest test on a real kernel).
+ */
 export function realSysfsWriter(): SysfsWriter {
   return {
     simulated: false,
     async write(path, value) {
-      const fh = await open(path, 'r+');
+      const fh = await open(path, constants.O_WRONLY);
       try {
         await fh.write(value);
       } finally {

@@ -14,12 +14,21 @@ import { loadAll } from './store.js';
 
 export const profileOf = (n: NetworkState) => n.spec.profile ?? (n.spec.type === 'overlay' ? 'isolated' : 'nat');
 
-/** Where a nat switch's traffic leaves: its uplink, else the default route's device. */
-export async function egressOf(ctx: NetCtx, n: NetworkState): Promise<string | undefined> {
-  if (n.spec.uplink) return n.spec.uplink;
-  const def = (await routes(ctx)).find((r) => r.dst === 'default');
-  return def?.dev;
+/** What applyForwarding needs to know about the host (read once, shared by many switches). */
+export interface HostFacts {
+  links: Set<string>;
+  defaultDev?: string;
 }
+
+export async function hostFacts(ctx: NetCtx): Promise<HostFacts> {
+  const [links, rs] = await Promise.all([listLinks(ctx), routes(ctx)]);
+  return factsFrom(links, rs);
+}
+
+export const factsFrom = (links: Link[], rs: { dst: string; dev?: string }[]): HostFacts => {
+  const def = rs.find((r) => r.dst === 'default')?.dev;
+  return { links: new Set(links.map((l) => l.ifname)), ...(def ? { defaultDev: def } : {}) };
+};
 
 export const targetOf = (n: NetworkState, o: { kind: string; name: string }) => n.reservations.find((r) => r.key === ownerKey(o))?.ip;
 
@@ -39,11 +48,18 @@ export async function applyNft(ctx: NetCtx, nets?: NetworkState[]): Promise<void
   await applyRuleset(ctx, rulesFor(all), all.length > 0);
 }
 
-/** Per-interface forwarding for nat switches: the bridge and its egress device. */
-export async function applyForwarding(ctx: NetCtx, n: NetworkState, links?: Link[]): Promise<void> {
+/** Per-interface forwarding for nat switches: the bridge and where its traffic leaves (uplink, else the default route's device). */
+export async function applyForwarding(ctx: NetCtx, n: NetworkState, facts: HostFacts): Promise<void> {
   if (profileOf(n) !== 'nat' || !n.subnet) return;
-  const present = new Set((links ?? (await listLinks(ctx))).map((l) => l.ifname));
   await sysctl(ctx, `net.ipv4.conf.${n.name}.forwarding`, '1');
-  const eg = await egressOf(ctx, n);
-  if (eg && present.has(eg)) await sysctl(ctx, `net.ipv4.conf.${eg.replace(/\./g, '/')}.forwarding`, '1');
+  // Forwards must answer on 127.0.0.1 too: let loopback-sourced DNAT traffic leave via the bridge
+  // (it is masqueraded to the gateway address by the "localhost" rule).
+  if (n.forwards.length) await sysctl(ctx, `net.ipv4.conf.${n.name}.route_localnet`, '1');
+  const eg = n.spec.uplink ?? facts.defaultDev;
+  if (eg && eg !== n.name && facts.links.has(eg)) await sysctl(ctx, `net.ipv4.conf.${eg.replace(/\./g, '/')}.forwarding`, '1');
+}
+
+/** After forwards change: the sysctls that depend on them (one switch). */
+export async function applyForwardingFor(ctx: NetCtx, n: NetworkState): Promise<void> {
+  await applyForwarding(ctx, n, await hostFacts(ctx));
 }

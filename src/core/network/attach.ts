@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import { NovaError } from '../../shared/errors.js';
 import type { NetworkOwner } from '../../shared/contract/network.js';
 import { withReverter } from '../sys/reverter.js';
@@ -7,9 +8,9 @@ import { allocate, ownerKey, parseSubnet, stableMac } from './ipam.js';
 import { createTap, createVeth, deleteLink, getLink, setMaster, setUp } from './links.js';
 import { aliasFor, tapName, vethName, vethPeerTmp } from './owner.js';
 import { applyNft, profileOf } from './apply.js';
-import { addForwards } from './forwards.js';
+import { addForwards, checkForwards } from './forwards.js';
 import type { AttachmentState, NetworkState } from './store.js';
-import { loadNetwork, saveNetwork } from './store.js';
+import { loadAll, loadNetwork, saveNetwork } from './store.js';
 
 // Attachments: a TAP per VM NIC (QEMU opens it with script=no), a veth per capsule whose peer is
 // moved into the capsule's netns and given its static IPAM address. Re-attaching the same owner
@@ -30,7 +31,8 @@ export interface AttachResult {
   ip?: string;
   gateway?: string;
   prefix?: number;
-  dns?: string;
+  dns?: string[];
+  domain?: string;
   peer?: string;
 }
 
@@ -44,8 +46,12 @@ export async function attach(ctx: NetCtx, input: AttachInput): Promise<AttachRes
   const n = await requireNetwork(ctx, input.network);
   const { owner } = input;
   const key = ownerKey(owner);
+  checkForwards(await loadAll(ctx), n, owner, input.ports);
   if (owner.kind === 'capsule' && !input.netns) throw new NovaError('INVALID_INPUT', 'netns is required for a capsule: pass the path of its network namespace (e.g. /proc/<pid>/ns/net)', { field: 'netns' });
   if (owner.kind === 'vm' && input.netns) throw new NovaError('INVALID_INPUT', 'netns is only for capsules; a VM gets a TAP', { field: 'netns' });
+  if (input.netns && !(await access(input.netns).then(() => true, () => false))) {
+    throw new NovaError('INVALID_INPUT', `netns ${input.netns} does not exist: create the namespace first (ip netns add NAME → /run/netns/NAME)`, { field: 'netns' });
+  }
   const s = n.subnet ? parseSubnet(n.subnet) : undefined;
   let res = n.reservations.find((r) => r.key === key);
   if (!res) {
@@ -58,7 +64,7 @@ export async function attach(ctx: NetCtx, input: AttachInput): Promise<AttachRes
     ifname: owner.kind === 'vm' ? tapName(n.name, key) : vethName(n.name, key),
     mac: res.mac,
     ...(res.ip && s ? { ip: res.ip, prefix: s.prefix, gateway: s.gateway } : {}),
-    ...(s && n.spec.dns ? { dns: s.gateway } : {}),
+    ...(s && n.spec.dns ? { dns: [s.gateway], domain: n.domain } : {}),
     ...(owner.kind === 'capsule' ? { peer: input.peer ?? 'eth0' } : {}),
   };
   const existing = n.attachments.find((a) => ownerKey(a.owner) === key);

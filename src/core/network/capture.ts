@@ -48,14 +48,17 @@ export async function startCapture(ctx: NetCtx, o: { network: string; duration?:
   for (let i = 1; await stat(pcapFile(ctx, id)).then(() => true, () => false); i++) id = `${o.network}-${stamp(ctx.now())}-${i}`;
   const file = pcapFile(ctx, id);
   const argv = ['tcpdump', '-i', o.interface ?? o.network, '-n', '-U', '--immediate-mode', '-Z', 'root', '-w', file];
-  if (o.duration) argv.push('-G', String(o.duration), '-W', '1');
+
   if (o.filter?.trim()) {
     const f = join(metaDir(ctx), `${id}.bpf`);
     await writeFile(f, o.filter);
     argv.push('-F', f);
   }
   const log = await open(join(metaDir(ctx), `${id}.log`), 'w');
-  const [cmd, ...args] = ctx.argv(argv) as [string, ...string[]];
+  // tcpdump's own -G only rotates when a packet arrives; coreutils timeout stops it on an idle
+  // switch too (and forwards our SIGTERM to it on `capture stop`).
+  const timed = o.duration ? ['timeout', '--signal=INT', String(o.duration), ...argv] : argv;
+  const [cmd, ...args] = ctx.argv(timed) as [string, ...string[]];
   const child = spawn(cmd, args, { detached: true, stdio: ['ignore', log.fd, log.fd] });
   await log.close();
   child.unref();
@@ -67,8 +70,12 @@ export async function startCapture(ctx: NetCtx, o: { network: string; duration?:
     if (/listening on/.test(text)) break;
     if (child.exitCode !== null || !pidAlive(child.pid!) || Date.now() > until) {
       await rm(file, { force: true });
-      const why = text.trim().split('\n').pop() ?? 'tcpdump exited';
-      throw new NovaError(/syntax|filter|expression/i.test(text) ? 'INVALID_INPUT' : 'INTERNAL', `capture on ${o.network} failed: ${why}`, { field: /syntax|expression/i.test(text) ? 'filter' : undefined });
+      const why = text.trim().split('\n').pop() || 'tcpdump exited';
+      const deviceProblem = /No such device|doesn't exist|not up|permission|Operation not permitted/i.test(text);
+      if (o.filter?.trim() && !deviceProblem) {
+        throw new NovaError('INVALID_INPUT', `filter "${o.filter}" is not a valid BPF expression (${why}); write e.g. "icmp or port 53"`, { field: 'filter' });
+      }
+      throw new NovaError(/permission|not permitted/i.test(text) ? 'PERMISSION' : 'INTERNAL', `capture on ${o.interface ?? o.network} failed: ${why}`);
     }
     await new Promise((r) => setTimeout(r, 25));
   }

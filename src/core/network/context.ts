@@ -28,11 +28,16 @@ export interface NetCtx {
 const TABLE = /^[a-z][a-z0-9_]{0,30}$/;
 
 export function netCtx(engine: Engine): NetCtx {
-  const ns = engine.env.NOVA_NETNS || undefined;
+  // A runner from netnsRunner() already runs inside its namespace: don't wrap twice, but spawned
+  // children (tcpdump) and sysfs reads still need to know where the links live.
+  const runnerNs = (engine.runner as { netns?: string }).netns;
+  const envNs = engine.env.NOVA_NETNS || undefined;
+  const ns = envNs ?? runnerNs;
+  const wrap = envNs && envNs !== runnerNs ? envNs : undefined;
   const table = engine.env.NOVA_NFT_TABLE || 'nova';
   if (!TABLE.test(table)) throw new Error(`NOVA_NFT_TABLE "${table}" must be lowercase letters, digits and _`);
   return {
-    run: (argv, opts) => engine.runner.run(netnsArgv(ns, argv), opts),
+    run: (argv, opts) => engine.runner.run(netnsArgv(wrap, argv), opts),
     argv: (argv) => netnsArgv(ns, argv),
     ns,
     table,

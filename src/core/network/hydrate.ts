@@ -5,10 +5,11 @@ import { ownerKey, parseSubnet } from './ipam.js';
 import { addAddress, createTap, deleteLink, listLinks, setMaster, setUp } from './links.js';
 import type { Link } from './links.js';
 import { aliasFor, parseAlias } from './owner.js';
-import { applyForwarding, applyNft, ownerMarker } from './apply.js';
+import { applyForwarding, applyNft, hostFacts, ownerMarker } from './apply.js';
 import { repairOverlay } from './overlay.js';
 import { attachedUplinks, bringUpBridge } from './switches.js';
 import { loadAll, saveNetwork } from './store.js';
+import { takeOverUplink } from './uplink.js';
 import type { NetworkState } from './store.js';
 
 // Converge the host with what is declared: recreate missing bridges, re-add addresses and
@@ -49,10 +50,14 @@ export async function hydrate(ctx: NetCtx): Promise<HydrateReport> {
     const before = byName.get(n.name);
     if (!before) {
       await bringUpBridge(ctx, n, () => undefined);
+      await saveNetwork(ctx, n);
       report.recreated.push(n.name);
     } else if (await repairBridge(ctx, n, before, byName)) report.repaired.push(n.name);
     if (await repairAttachments(ctx, n, byName)) report.repaired.push(`${n.name} attachments`);
-    await applyForwarding(ctx, n);
+  }
+  if (nets.length) {
+    const facts = await hostFacts(ctx);
+    for (const n of nets) await applyForwarding(ctx, n, facts);
   }
 
   // 3. Rules: one rebuild from the declarations (drops undeclared rules, restores missing ones).
@@ -91,8 +96,8 @@ async function repairBridge(ctx: NetCtx, n: NetworkState, br: Link, links: Map<s
   for (const u of attachedUplinks(n)) {
     const l = links.get(u);
     if (l && l.master !== n.name) {
-      await setMaster(ctx, u, n.name);
-      await setUp(ctx, u);
+      await takeOverUplink(ctx, n, u);
+      await saveNetwork(ctx, n);
       fixed = true;
     }
   }

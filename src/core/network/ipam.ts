@@ -49,7 +49,7 @@ export function checkRange(s: Subnet, range: string): void {
 /** A range covering the upper half of the subnet, leaving the lower half for static reservations. */
 export function defaultRange(s: Subnet): string {
   const size = s.broadcast - s.network;
-  const start = s.network + Math.max(2, Math.floor(size / 2));
+  const start = s.network + Math.max(2, Math.ceil(size / 2));
   return `${intToIp(start)}-${intToIp(s.broadcast - 1)}`;
 }
 

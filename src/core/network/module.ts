@@ -10,8 +10,9 @@ import { needsDnsmasq, readLeases, reloadDnsmasq } from './dnsmasq.js';
 import { addForwards, removeForward } from './forwards.js';
 import { hydrate } from './hydrate.js';
 import { InterfaceMonitor } from './monitor.js';
-import { createSwitch, hostView, removeSwitch, toInfo } from './switches.js';
-import { loadAll, saveNetwork } from './store.js';
+import { createSwitch, hostView, removeSwitch, toInfo, updateSwitch } from './switches.js';
+import { loadAll, loadNetwork, saveNetwork } from './store.js';
+import type { NetworkInfo } from '../../shared/contract/network.js';
 import { targetOf } from './apply.js';
 
 // The network area: handlers for the contract, rows for `nova ls`, hydrate + monitoring at
@@ -24,24 +25,38 @@ export const networkModule: EngineModule = {
   install(engine) {
     const ctx = netCtx(engine);
     const d = engine.dispatcher;
-    const locked = <T>(holder: string, fn: () => Promise<T>) => withLock(lockPath(engine.paths, 'network', 'all'), fn, { holder, timeoutMs: 60_000 });
-    const changed = async (name: string) => {
-      const n = (await loadAll(ctx)).find((x) => x.name === name);
+    // Every change goes through here: root first (with a clear fix), then the one network lock.
+    const locked = <T>(holder: string, fn: () => Promise<T>) => {
+      if (process.getuid?.() !== 0) {
+        throw new NovaError('PERMISSION', `${holder} changes host networking (bridges, nftables, dnsmasq) and needs root: run it with sudo, or through \`nova serve\` running as root`);
+      }
+      return withLock(lockPath(engine.paths, 'network', 'all'), fn, { holder, timeoutMs: 60_000 });
+    };
+    const publish = (info: NetworkInfo) => {
+      const st = { name: info.name, state: info.state, ...(info.reason ? { reason: info.reason } : {}) };
+      engine.bus.emit('network.state', st);
+      engine.bus.emit('resource.changed', { kind: 'network', ...st });
+      return info;
+    };
+    /** Derives the switch's state once, publishes it and returns it. */
+    const changed = async (name: string): Promise<NetworkInfo | undefined> => {
+      const n = await loadNetwork(ctx, name);
       if (!n) {
         engine.bus.emit('resource.changed', { kind: 'network', name, state: 'Deleted' });
-        return;
+        return undefined;
       }
-      const info = await toInfo(ctx, n, await hostView(ctx));
-      engine.bus.emit('network.state', { name, state: info.state, ...(info.reason ? { reason: info.reason } : {}) });
-      engine.bus.emit('resource.changed', { kind: 'network', name, state: info.state, ...(info.reason ? { reason: info.reason } : {}) });
+      return publish(await toInfo(ctx, n, await hostView(ctx)));
     };
     const monitor = new InterfaceMonitor(ctx, { get: () => engine.prefs.get(), set: (k, v) => engine.prefs.set(k, v) }, async () => (await loadAll(ctx)).map((n) => n.name));
     monitors.set(engine, monitor);
 
     d.handle('network.create', async (i) => {
       const n = await locked(`network.create ${i.name}`, () => createSwitch(ctx, i.name, i.spec, i.project));
-      await changed(i.name);
-      return toInfo(ctx, n, await hostView(ctx));
+      return publish(await toInfo(ctx, n, await hostView(ctx)));
+    });
+    d.handle('network.update', async (i) => {
+      const n = await locked(`network.update ${i.name}`, () => updateSwitch(ctx, i.name, i.spec, i.project));
+      return publish(await toInfo(ctx, n, await hostView(ctx)));
     });
     d.handle('network.inspect', async (i) => toInfo(ctx, await requireNetwork(ctx, i.name), await hostView(ctx)));
     d.handle('network.list', async (i) => ({ items: await listInfos(ctx, i.project) }));
@@ -52,7 +67,7 @@ export const networkModule: EngineModule = {
     });
     d.handle('network.hydrate', async () => {
       const r = await locked('network.hydrate', () => hydrate(ctx));
-      for (const n of await loadAll(ctx)) await changed(n.name);
+      for (const info of await listInfos(ctx)) publish(info);
       return r;
     });
     d.handle('network.attach', async (i) => {
@@ -106,7 +121,7 @@ export const networkModule: EngineModule = {
       const statics = n.reservations.filter((r) => r.ip).map((r) => ({ mac: r.mac, ip: r.ip!, hostname: r.hostname, static: true }));
       return { items: [...statics, ...dynamic.filter((l) => !statics.some((s) => s.ip === l.ip)).map((l) => ({ ...l, static: false }))] };
     });
-    d.handle('network.capture.start', (i) => startCapture(ctx, i));
+    d.handle('network.capture.start', (i) => locked(`network.capture.start ${i.network}`, () => startCapture(ctx, i)));
     d.handle('network.capture.stop', (i) => stopCapture(ctx, i.id));
     d.handle('network.capture.list', async (i) => ({ dir: ctx.capturesDir, items: await listCaptures(ctx, i.network) }));
     d.handle('network.capture.rm', async (i) => {
@@ -137,11 +152,37 @@ export const networkModule: EngineModule = {
       for (const name of r.recreated) engine.bus.emit('notification', { level: 'info', title: `Network ${name} recreated`, body: `The bridge ${name} was missing and has been recreated.`, subject: name });
     }
     await monitors.get(engine)?.start();
+    watchers.set(engine, watchStates(engine, ctx));
   },
   async close(engine) {
     monitors.get(engine)?.stop();
+    const w = watchers.get(engine);
+    if (w) clearInterval(w);
   },
 };
+
+const watchers = new WeakMap<Engine, NodeJS.Timeout>();
+
+/** While the engine runs (app, `nova serve`): publish state changes that happen behind Nova's back. */
+function watchStates(engine: Engine, ctx: NetCtx): NodeJS.Timeout {
+  const last = new Map<string, string>();
+  const tick = async () => {
+    for (const info of await listInfos(ctx)) {
+      const key = `${info.state}|${info.reason ?? ''}`;
+      if (last.has(info.name) && last.get(info.name) !== key) {
+        const st = { name: info.name, state: info.state, ...(info.reason ? { reason: info.reason } : {}) };
+        engine.bus.emit('network.state', st);
+        engine.bus.emit('resource.changed', { kind: 'network', ...st });
+        if (info.state !== 'Active') engine.bus.emit('notification', { level: 'warning', title: `Network ${info.name} is ${info.state}`, body: info.reason ?? '', subject: info.name });
+      }
+      last.set(info.name, key);
+    }
+  };
+  void tick().catch(() => undefined);
+  const t = setInterval(() => void tick().catch(() => undefined), 15_000);
+  t.unref();
+  return t;
+}
 
 async function listInfos(ctx: NetCtx, project?: string) {
   const nets = (await loadAll(ctx)).filter((n) => !project || n.project === project);

@@ -188,9 +188,9 @@ export class InterfaceMonitor {
     w.online = online;
     w.since = at;
     const bus = this.ctx.bus;
+    const prefs = await this.prefs.get();
     if (online) bus.emit('interface.online', { interface: name, at });
     else bus.emit('interface.offline', { interface: name, at, reason });
-    const prefs = await this.prefs.get();
     if (w.settings.notify && prefs.notifications) {
       bus.emit('notification', {
         level: online ? 'info' : 'warning',

@@ -1,6 +1,6 @@
 // Networks against the real thing: bridges, veths, nftables, dnsmasq, busybox clients and tcpdump,
 // all inside namespaces this file creates (the engine runs with NOVA_NETNS, its own nft table).
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -26,7 +26,7 @@ async function until<T>(fn: () => T | Promise<T>, ms: number, what: string): Pro
 describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
   const sfx = suffix();
   const lab = new NetnsLab();
-  const [o1, o2, o3, o4, o5, o6] = freeOctets(6);
+  const [o1, o2, o3, o4, o5, o6, o7] = freeOctets(7);
   const host = `nvh-${sfx}`;
   const outside = `nvo-${sfx}`;
   const [c1, c2, c3, c4] = ['c1', 'c2', 'c3', 'c4'].map((c) => `nv${c}-${sfx}`) as [string, string, string, string];
@@ -54,6 +54,8 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     lab.link(host, wan, `${hostWanIp}/24`, outside, 'eth0', `${outsideIp}/24`);
     sh(['ip', '-n', host, 'link', 'add', extUp, 'type', 'veth', 'peer', 'name', `${extUp}p`]);
     sh(['ip', '-n', host, 'link', 'set', extUp, 'up']);
+    sh(['ip', '-n', host, 'addr', 'add', `10.213.${o7}.5/24`, 'dev', extUp]);
+    sh(['ip', '-n', host, 'route', 'add', '198.51.100.0/24', 'via', `10.213.${o7}.1`, 'dev', extUp]);
     engine = home.engine({ env: env() });
   });
 
@@ -111,6 +113,8 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     expect(inNs(c2, ['busybox', 'nslookup', `dhcpc.${nat}.nova`, natGw])).toContain(leased);
     await call(engine, 'network.dns.add', { network: nat, record: { name: 'api', ip: `10.213.${o1}.77` } });
     expect(inNs(c2, ['busybox', 'nslookup', 'api', natGw])).toContain(`10.213.${o1}.77`);
+    await call(engine, 'network.dns.add', { network: nat, record: { name: 'web-http', service: '_http._tcp', port: 80, target: `web.${nat}.nova` } });
+    expect(inNs(c2, ['busybox', 'nslookup', '-type=SRV', `_http._tcp.${nat}.nova`, natGw])).toMatch(new RegExp(`80 web\\.${nat}\\.nova`));
 
     // A VM NIC: a TAP on the bridge, a static DHCP reservation for its MAC, resolvable by name.
     const vm = await call(engine, 'network.attach', { network: nat, owner: { kind: 'vm', name: 'win11' } });
@@ -139,6 +143,11 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     expect(curl(host, hostWanIp)).toBe(`hello-${sfx}\n`);
     expect(curl(outside, hostWanIp)).toBe(`hello-${sfx}\n`);
     expect(curl(c2, natGw)).toBe(`hello-${sfx}\n`);
+    expect(curl(host, '127.0.0.1')).toBe(`hello-${sfx}\n`);
+    // A second owner asking for the same host port is refused before anything is created.
+    const links = inNs(host, ['ip', '-br', 'link']);
+    expect(await codeOf(call(engine, 'network.attach', { network: nat, owner: { kind: 'capsule', name: 'web2' }, netns: `/run/netns/${c3}`, ports: ['8080:8080'] }))).toMatch(/^CONFLICT: host port 8080 is already forwarded to capsule "web"/);
+    expect(inNs(host, ['ip', '-br', 'link'])).toBe(links);
     expect(inNs(host, ['sysctl', '-n', 'net.ipv4.ip_forward']).trim()).toBe('0');
     const fw = await call(engine, 'network.forward.list', { network: nat });
     expect(fw.items).toEqual([expect.objectContaining({ port: '8080:80', target: web.ip })]);
@@ -152,8 +161,15 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     expect(inNs(c4, ['busybox', 'ping', '-c', '1', '-W', '1', outsideIp], { allowFailure: true })).toMatch(/__FAILED__|100% packet loss/);
     expect(await codeOf(call(engine, 'network.forward.add', { network: iso, owner: { kind: 'capsule', name: 'lonely' }, port: '9090:80' }))).toMatch(/INVALID_INPUT.*need profile = "nat"/);
     expect(a.ip).toBeTruthy();
+    // In-place update (the NovaFile planner's path): the range changes, dnsmasq follows, the capsule stays.
+    const updated = await call(engine, 'network.update', { name: iso, spec: { profile: 'isolated', subnet: `10.213.${o2}.1/24`, dhcp_range: `10.213.${o2}.200-10.213.${o2}.210` } });
+    expect(updated.dhcpRange).toBe(`10.213.${o2}.200-10.213.${o2}.210`);
+    const dnsmasqArgs = sh(['ps', '-eo', 'args']).split('\n').find((l) => l.includes(`--interface=${iso} `))!;
+    expect(dnsmasqArgs).toContain(`--dhcp-range=10.213.${o2}.200,10.213.${o2}.210,`);
+    expect(await codeOf(call(engine, 'network.update', { name: iso, spec: { profile: 'isolated', subnet: `10.213.${o5}.1/24` } }))).toMatch(/^INVALID_INPUT: subnet cannot change in place/);
     const info = await call(engine, 'network.inspect', { name: iso });
     expect(info.state).toBe('Active');
+    expect(info.attachments).toEqual([expect.objectContaining({ ip: a.ip, attached: true })]);
   });
 
   it('capture: a ping is in the pcap and capture ls reads it', async () => {
@@ -176,21 +192,32 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
   it('persistence: bridge deleted, table flushed, dnsmasq killed → engine start recreates everything', async () => {
     await call(engine, 'network.create', { name: ext, spec: { profile: 'external', uplink: extUp } });
     expect(sh(['ip', '-n', host, '-j', 'link', 'show', extUp])).toContain(`"master":"${ext}"`);
+    // The uplink's address and routes moved to the bridge (an address on a bridge port is dead).
+    expect(sh(['ip', '-n', host, '-br', 'addr', 'show', ext])).toContain(`10.213.${o7}.5/24`);
+    expect(sh(['ip', '-n', host, 'route', 'show', '198.51.100.0/24'])).toContain(`dev ${ext}`);
     const pid = Number(readFileSync(join(home.dir, 'run', 'networks', nat, 'dnsmasq.pid'), 'utf8'));
     process.kill(pid, 'SIGKILL');
+    inNs(host, ['nft', 'flush', 'table', 'ip', 'nova']);
+    await until(async () => (await call(engine, 'network.inspect', { name: nat })).state === 'Degraded', 3000, 'Degraded');
+    expect((await call(engine, 'network.inspect', { name: nat })).reason).toBe('dnsmasq dead; NAT rules missing');
+    const rows = (await call(engine, 'resource.list', { kind: 'network' })).items;
+    expect(rows.find((r) => r.name === nat)).toMatchObject({ kind: 'network', state: 'Degraded', reason: 'dnsmasq dead; NAT rules missing' });
     sh(['ip', '-n', host, 'link', 'del', nat]);
     sh(['ip', '-n', host, 'link', 'del', ext]);
-    inNs(host, ['nft', 'flush', 'table', 'ip', 'nova']);
     // Orphans a kill -9 could leave: a Nova-aliased link and a dnsmasq nothing declares.
     const down = await call(engine, 'network.list', {});
     expect(down.items.find((n) => n.name === nat)).toMatchObject({ state: 'Down', reason: 'bridge missing' });
 
     const e2 = home.engine({ env: env() });
+    const changed: string[] = [];
+    e2.bus.on('notification', (n) => changed.push(n.title));
     await e2.start();
+    expect(changed).toEqual(expect.arrayContaining([`Network ${nat} recreated`, `Network ${ext} recreated`]));
     const items = (await call(e2, 'network.list', {})).items;
     for (const name of [nat, iso, ext]) expect(items.find((n) => n.name === name)).toMatchObject({ state: 'Active' });
     expect(nftJson().nftables.some((i) => i.rule?.comment === `nova:${nat}:masquerade`)).toBe(true);
     expect(sh(['ip', '-n', host, '-j', 'link', 'show', extUp])).toContain(`"master":"${ext}"`);
+    expect(sh(['ip', '-n', host, '-br', 'addr', 'show', ext])).toContain(`10.213.${o7}.5/24`);
     // Attachments came back onto the new bridge: names still resolve and the forward still works.
     const diag = () => [sh(['ip', '-n', host, '-br', 'link']), sh(['ps', '-eo', 'pid,stat,args']).split('\n').filter((l) => l.includes(home.dir)).join('\n')].join('\n');
     if (inNs(c2, ['busybox', 'nslookup', 'web', natGw], { allowFailure: true }).startsWith('__FAILED__')) console.log('DIAG', diag(), JSON.stringify(await call(e2, 'network.inspect', { name: nat })));
@@ -263,7 +290,35 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
       }
     })();
     expect(cmdline).toBe('');
+    // The external switch gave its uplink back, address and route included.
+    expect(sh(['ip', '-n', host, '-br', 'addr', 'show', extUp])).toContain(`10.213.${o7}.5/24`);
+    expect(sh(['ip', '-n', host, 'route', 'show', '198.51.100.0/24'])).toContain(`dev ${extUp}`);
     expect((await call(engine, 'network.list', {})).items.filter((n) => [nat, iso, ext].includes(n.name))).toEqual([]);
+  });
+
+  it('the spec line through the CLI: missing uplink → clear error, nothing created; existing uplink → done', async () => {
+    // The real `nova` binary (src/core must not import the CLI), running from source.
+    const nova = (args: string[]) =>
+      new Promise<{ code: number; out: string }>((resolve) => {
+        execFile(process.execPath, ['bin/nova.mjs', ...args], { env: { ...env(), NOVA_FROM_SOURCE: '1' }, timeout: 60_000 }, (err, stdout, stderr) =>
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` }),
+        );
+      });
+    const line = 'net create hyperv0 --type bridge --profile nat --uplink enp6s0 --subnet 192.168.220.1/24 --dhcp-range 192.168.220.50-192.168.220.150'.split(' ');
+    const missing = await nova(line);
+    expect(missing.code).toBe(1);
+    expect(missing.out).toMatch(/INVALID_INPUT: uplink "enp6s0" does not exist on this host; pick one of: /);
+    expect(inNs(host, ['ip', 'link', 'show', 'hyperv0'], { allowFailure: true })).toMatch(/__FAILED__/);
+    expect(existsSync(join(home.dir, 'data', 'networks', 'hyperv0.json'))).toBe(false);
+    sh(['ip', '-n', host, 'link', 'add', 'enp6s0', 'type', 'veth', 'peer', 'name', 'enp6s0p']);
+    const done = await nova(line);
+    expect(done).toEqual({ code: 0, out: 'Created network hyperv0: bridge/nat 192.168.220.1/24 — Active\n' });
+    const ls = await nova(['net', 'ls']);
+    expect(ls.out).toMatch(/NAME\s+TYPE\s+PROFILE\s+SUBNET\s+STATE\s+ATTACHED\nhyperv0\s+bridge\s+nat\s+192\.168\.220\.1\/24\s+Active\s+0/);
+    const masq = nftJson().nftables.find((i) => i.rule?.comment === 'nova:hyperv0:masquerade');
+    expect(JSON.stringify(masq?.rule?.expr)).toContain('"enp6s0"');
+    await call(engine, 'network.rm', { name: 'hyperv0' });
+    expect(inNs(host, ['ip', 'link', 'show', 'hyperv0'], { allowFailure: true })).toMatch(/__FAILED__/);
   });
 
   it('overlay: VXLAN between two namespaces acting as hosts carries ping', async () => {

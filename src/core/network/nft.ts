@@ -53,6 +53,9 @@ export function buildRules(nets: NetworkState[], targetOf: TargetOf, uplinkOf: (
       rules.push({ chain: 'forward', comment: tag('return'), expr: [match(meta('oifname'), br), match(ct('state'), ['established', 'related'], 'in'), { accept: null }] });
       rules.push({ chain: 'forward', comment: tag('dnat'), expr: [match(meta('oifname'), br), match(ct('status'), 'dnat', 'in'), { accept: null }] });
       rules.push({ chain: 'forward', comment: tag('guard'), expr: [match(meta('oifname'), br), { drop: null }] });
+      if (n.forwards.length) {
+        rules.push({ chain: 'postrouting', comment: tag('localhost'), expr: [match(ip('saddr'), prefix('127.0.0.0/8')), match(meta('oifname'), br), match(ct('status'), 'dnat', 'in'), { masquerade: null }] });
+      }
       for (const f of n.forwards) {
         const target = targetOf(n, f.owner);
         if (!target) continue;

@@ -24,6 +24,12 @@ export interface ForwardState {
   port: string;
 }
 
+/** What an enslaved uplink carried before (restored on removal, re-applied by hydrate). */
+export interface UplinkConfig {
+  addrs: string[];
+  routes: { dst: string; gateway?: string; metric?: number }[];
+}
+
 export interface NetworkState {
   version: 1;
   name: string;
@@ -38,6 +44,7 @@ export interface NetworkState {
   attachments: AttachmentState[];
   forwards: ForwardState[];
   records: z.infer<typeof dnsRecord>[];
+  uplinks?: Record<string, UplinkConfig>;
 }
 
 const stateFile = (ctx: NetCtx, name: string) => join(ctx.stateDir, `${name}.json`);

@@ -6,14 +6,15 @@ import { networkSpec } from '../../shared/schemas/novafile.js';
 import type { z } from 'zod';
 import { withReverter } from '../sys/reverter.js';
 import type { NetCtx } from './context.js';
-import { dnsmasqPid, needsDnsmasq, startDnsmasq, stopDnsmasq } from './dnsmasq.js';
+import { dnsmasqPid, needsDnsmasq, reloadDnsmasq, startDnsmasq, stopDnsmasq } from './dnsmasq.js';
 import { checkRange, defaultRange, intToIp, overlaps, parseSubnet, stableMac } from './ipam.js';
 import type { Link } from './links.js';
-import { addAddress, createBridge, deleteLink, listLinks, routes, setMaster, setUp } from './links.js';
+import { addAddress, createBridge, deleteLink, listLinks, routes, setUp } from './links.js';
+import { releaseUplink, takeOverUplink } from './uplink.js';
 import { readRules } from './nft.js';
 import type { LiveRule } from './nft.js';
 import { aliasFor } from './owner.js';
-import { applyForwarding, applyNft, profileOf, rulesFor } from './apply.js';
+import { applyForwarding, applyNft, factsFrom, profileOf, rulesFor } from './apply.js';
 import { checkOverlayDriver, createOverlayLink, overlayProblems, removeOverlayLink } from './overlay.js';
 import type { NetworkState } from './store.js';
 import { deleteNetworkFile, loadAll, loadNetwork, saveNetwork } from './store.js';
@@ -23,7 +24,9 @@ import { deleteNetworkFile, loadAll, loadNetwork, saveNetwork } from './store.js
 const invalid = (field: string, message: string) => new NovaError('INVALID_INPUT', message, { field });
 
 /** Checks everything that can be checked before touching the host; returns the effective addressing. */
-export async function plan(ctx: NetCtx, name: string, specIn: z.input<typeof networkSpec>, links: Link[]): Promise<Pick<NetworkState, 'spec' | 'subnet' | 'dhcpRange' | 'domain'>> {
+type HostRoute = { dst: string; dev?: string };
+
+export async function plan(ctx: NetCtx, name: string, specIn: z.input<typeof networkSpec>, links: Link[], hostRoutes: HostRoute[]): Promise<Pick<NetworkState, 'spec' | 'subnet' | 'dhcpRange' | 'domain'>> {
   const spec = networkSpec.parse(specIn);
   if (spec.type === 'overlay') await checkOverlayDriver(ctx, spec);
   const profile = spec.profile ?? (spec.type === 'overlay' ? 'isolated' : 'nat');
@@ -36,7 +39,7 @@ export async function plan(ctx: NetCtx, name: string, specIn: z.input<typeof net
   if (names.includes(name)) throw new NovaError('CONFLICT', `an interface named "${name}" already exists on this host: choose another network name`, { field: 'name' });
   const others = (await loadAll(ctx)).filter((n) => n.subnet);
   let subnet = spec.subnet;
-  if (!subnet && profile !== 'external') subnet = await freeSubnet(ctx, others);
+  if (!subnet && profile !== 'external') subnet = freeSubnet(others, hostRoutes);
   let dhcpRange: string | undefined;
   if (subnet) {
     const s = parseSubnet(subnet);
@@ -45,7 +48,7 @@ export async function plan(ctx: NetCtx, name: string, specIn: z.input<typeof net
     }
     const clash = others.find((o) => overlaps(parseSubnet(o.subnet!), s));
     if (clash) throw invalid('subnet', `subnet ${subnet} overlaps network "${clash.name}" (${clash.subnet}): pick a free range such as 10.213.x.1/24`);
-    for (const r of await routes(ctx)) {
+    for (const r of hostRoutes) {
       if (!r.dst || r.dst === 'default' || !r.dst.includes('/')) continue;
       if (overlaps(parseSubnet(r.dst), s)) throw invalid('subnet', `subnet ${subnet} overlaps the host route ${r.dst} on ${r.dev}: pick a free range`);
     }
@@ -57,8 +60,8 @@ export async function plan(ctx: NetCtx, name: string, specIn: z.input<typeof net
   return { spec, ...(subnet ? { subnet } : {}), ...(dhcpRange ? { dhcpRange } : {}), domain: spec.domain ?? `${name}.nova` };
 }
 
-async function freeSubnet(ctx: NetCtx, others: NetworkState[]): Promise<string> {
-  const taken = [...others.map((o) => parseSubnet(o.subnet!)), ...(await routes(ctx)).filter((r) => r.dst?.includes('/')).map((r) => parseSubnet(r.dst))];
+function freeSubnet(others: NetworkState[], hostRoutes: HostRoute[]): string {
+  const taken = [...others.map((o) => parseSubnet(o.subnet!)), ...hostRoutes.filter((r) => r.dst?.includes('/')).map((r) => parseSubnet(r.dst))];
   for (let i = 100; i < 255; i++) {
     const cand = `192.168.${i}.1/24`;
     if (!taken.some((t) => overlaps(t, parseSubnet(cand)))) return cand;
@@ -69,8 +72,8 @@ async function freeSubnet(ctx: NetCtx, others: NetworkState[]): Promise<string> 
 /** Creates the bridge (or overlay), addresses, forwarding, rules and dnsmasq; all undone on failure. */
 export async function createSwitch(ctx: NetCtx, name: string, specIn: z.input<typeof networkSpec>, project?: string): Promise<NetworkState> {
   if (await loadNetwork(ctx, name)) throw new NovaError('CONFLICT', `network "${name}" already exists: \`nova net rm ${name}\` first or pick another name`);
-  const links = await listLinks(ctx);
-  const planned = await plan(ctx, name, specIn, links);
+  const [links, hostRoutes] = await Promise.all([listLinks(ctx), routes(ctx)]);
+  const planned = await plan(ctx, name, specIn, links, hostRoutes);
   const state: NetworkState = { version: 1, name, ...(project ? { project } : {}), createdAt: ctx.now(), ...planned, reservations: [], attachments: [], forwards: [], records: [] };
   return withReverter(async (r) => {
     await bringUpBridge(ctx, state, (undo) => r.add(undo));
@@ -79,7 +82,7 @@ export async function createSwitch(ctx: NetCtx, name: string, specIn: z.input<ty
       await deleteNetworkFile(ctx, name);
       await applyNft(ctx);
     }, 'state');
-    await applyForwarding(ctx, state);
+    await applyForwarding(ctx, state, factsFrom(links, hostRoutes));
     await applyNft(ctx);
     if (needsDnsmasq(state)) {
       await startDnsmasq(ctx, state);
@@ -94,16 +97,12 @@ export async function bringUpBridge(ctx: NetCtx, n: NetworkState, undo: (fn: () 
   await createBridge(ctx, n.name, aliasFor(ctx, n.name), stableMac(n.name, `bridge:${n.subnet ?? ''}:${hostIdentity()}`), n.spec.mtu ?? (n.spec.type === 'overlay' ? 1450 : undefined));
   undo(() => deleteLink(ctx, n.name));
   if (n.subnet) await addAddress(ctx, n.name, `${parseSubnet(n.subnet).gateway}/${parseSubnet(n.subnet).prefix}`);
-  for (const iface of attachedUplinks(n)) {
-    await setMaster(ctx, iface, n.name);
-    await setUp(ctx, iface);
-    undo(async () => void (await ctx.run(['ip', 'link', 'set', 'dev', iface, 'nomaster'], { allowFailure: true })));
-  }
   if (n.spec.type === 'overlay') {
     await createOverlayLink(ctx, n);
     undo(() => removeOverlayLink(ctx, n));
   }
   await setUp(ctx, n.name);
+  for (const iface of attachedUplinks(n)) undo(await takeOverUplink(ctx, n, iface));
 }
 
 /** Host interfaces enslaved to the bridge: the uplink of an external switch plus `interfaces`. */
@@ -114,7 +113,7 @@ export async function removeSwitch(ctx: NetCtx, name: string): Promise<void> {
   if (!n) throw new NovaError('NOT_FOUND', `no network named "${name}" (see \`nova net ls\`)`);
   await stopDnsmasq(ctx, name);
   for (const a of n.attachments) await deleteLink(ctx, a.ifname);
-  for (const iface of attachedUplinks(n)) await ctx.run(['ip', 'link', 'set', 'dev', iface, 'nomaster'], { allowFailure: true });
+  for (const iface of attachedUplinks(n)) await releaseUplink(ctx, n, iface);
   if (n.spec.type === 'overlay') await removeOverlayLink(ctx, n);
   await deleteLink(ctx, name);
   await deleteNetworkFile(ctx, name);
@@ -184,4 +183,31 @@ function hostIdentity(): string {
     }
   }
   return identity;
+}
+
+/** Fields `network.update` changes in place; any other difference needs a new switch. */
+export const UPDATABLE = ['dns', 'domain', 'dhcp_range'] as const;
+
+export async function updateSwitch(ctx: NetCtx, name: string, specIn: z.input<typeof networkSpec>, project?: string): Promise<NetworkState> {
+  const n = await loadNetwork(ctx, name);
+  if (!n) throw new NovaError('NOT_FOUND', `no network named "${name}" (see \`nova net ls\`)`);
+  const spec = networkSpec.parse(specIn);
+  const fixed = Object.keys({ ...n.spec, ...spec }).filter((k) => !(UPDATABLE as readonly string[]).includes(k));
+  const changed = fixed.filter((k) => JSON.stringify((n.spec as Record<string, unknown>)[k]) !== JSON.stringify((spec as Record<string, unknown>)[k]));
+  if (changed.length) {
+    throw new NovaError('INVALID_INPUT', `${changed.join(', ')} cannot change in place (only ${UPDATABLE.join(', ')}): remove and recreate network "${name}"`, { field: changed[0] });
+  }
+  if (spec.dhcp_range !== undefined) {
+    if (!n.subnet) throw invalid('dhcp_range', 'dhcp_range needs subnet = "192.168.220.1/24" (the bridge address)');
+    checkRange(parseSubnet(n.subnet), spec.dhcp_range);
+  }
+  const before = needsDnsmasq(n);
+  n.spec = spec;
+  n.domain = spec.domain ?? `${name}.nova`;
+  if (spec.dhcp_range) n.dhcpRange = spec.dhcp_range;
+  if (project !== undefined) n.project = project;
+  await saveNetwork(ctx, n);
+  if (needsDnsmasq(n)) await reloadDnsmasq(ctx, n);
+  else if (before) await stopDnsmasq(ctx, name);
+  return n;
 }

@@ -17,8 +17,16 @@ export type Handler<M extends Method> = (input: ParsedInput<M>, ctx: CallContext
  * The one dispatcher behind every face: validates input against the contract, runs the handler,
  * validates the output, and turns every failure into a NovaError result. Never throws.
  */
+/** Runs after input validation and before the handler; throws to refuse the call (e.g. PERMISSION). */
+export type Guard = (method: Method, input: unknown, ctx: CallContext) => void | Promise<void>;
+
 export class Dispatcher {
   private handlers = new Map<Method, Handler<Method>>();
+  private guards: Guard[] = [];
+
+  guard(fn: Guard): void {
+    this.guards.push(fn);
+  }
 
   handle<M extends Method>(method: M, handler: Handler<M>): void {
     if (this.handlers.has(method)) throw new Error(`handler for ${method} registered twice`);
@@ -50,6 +58,7 @@ export class Dispatcher {
     const def = procedures[method];
     const parsed = def.input.safeParse(input === null ? undefined : input);
     if (!parsed.success) throw invalidInput(method, parsed.error);
+    for (const g of this.guards) await g(method, parsed.data, ctx);
     const out = await handler(parsed.data as ParsedInput<Method>, ctx);
     const checked = def.output.safeParse(out);
     if (!checked.success) {

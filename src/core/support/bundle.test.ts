@@ -25,6 +25,7 @@ beforeAll(async () => {
   home = await tempHome('nova-bundle-');
   const root = await buildScenario('desktop-rtx5090', join(home.dir, 'host'));
   engine = home.engine({ sysfsRoot: root, env: { ...home.env, DEPLOY_TOKEN: ENV_SECRET } });
+  engine.bus.emit('metrics.sample', { kind: 'interface', name: 'br-lab', at: 1, values: { rxBytes: 1200, txBytes: 800 } });
   project = join(home.dir, 'project');
   await mkdir(project);
   await writeFile(
@@ -64,6 +65,7 @@ describe('support.bundle', () => {
     expect(r).toMatchObject({ path: out, format: 'tar.gz', redacted: false });
     expect(r.secretsScrubbed).toBeGreaterThanOrEqual(3);
     const files = await extract(out);
+    expect(JSON.parse(files.get('metrics/samples.json')!)).toEqual([{ kind: 'interface', name: 'br-lab', at: 1, values: { rxBytes: 1200, txBytes: 800 } }]);
     expect([...files.keys()]).toEqual(expect.arrayContaining(['README.txt', 'host/info.json', 'host/metrics.json', 'preflight.json', 'gpu/inventory.json', 'novafile/NovaFile', 'nova/data/capsules/api/state.json', 'nova/data/capsules/api/console.log']));
     for (const [name, text] of files) {
       for (const secret of [NOVAFILE_SECRET, STATE_SECRET, ENV_SECRET]) expect(text.includes(secret), `${secret} leaked into ${name}`).toBe(false);

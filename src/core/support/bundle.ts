@@ -47,12 +47,12 @@ async function hostMetrics(): Promise<Record<string, unknown>> {
   return { at: new Date().toISOString(), loadavg: os.loadavg(), uptimeSeconds: os.uptime(), memoryKiB: mem, cpus: os.cpus().length };
 }
 
-export async function buildBundle(engine: Engine, input: BundleInput): Promise<BundleOutput> {
+export async function buildBundle(engine: Engine, input: BundleInput, metrics: unknown[] = []): Promise<BundleOutput> {
   const cwd = input.cwd ?? process.cwd();
   const stamp = new Date(engine.clock.now()).toISOString().replace(/[:.]/g, '-');
   const name = `nova-support-${stamp}`;
   const output = resolve(cwd, input.output ?? (input.format === 'dir' ? name : `${name}.tar.gz`));
-  if (existsSync(output) && input.format === 'tar.gz') throw new NovaError('CONFLICT', `${output} already exists`, { fix: 'pass another -o FILE or remove it' });
+  if (existsSync(output)) throw new NovaError('CONFLICT', `${output} already exists`, { fix: 'pass another -o path or remove it' });
   if (!existsSync(dirname(output))) throw new NovaError('INVALID_INPUT', `output: folder ${dirname(output)} does not exist`, { fix: 'create it or pass another -o' });
 
   // Secrets first: from the environment, NovaFiles and state, so they can be scrubbed anywhere.
@@ -92,6 +92,7 @@ export async function buildBundle(engine: Engine, input: BundleInput): Promise<B
     const call = <M extends Parameters<typeof engine.dispatcher.invoke>[0]>(m: M, i: unknown) => engine.dispatcher.invoke(m, i);
     await putJson('host/info.json', await attempt('host.info', () => engine.host.info()));
     await putJson('host/metrics.json', await hostMetrics());
+    if (metrics.length) await putJson('metrics/samples.json', metrics);
     await put('host/cmdline.txt', scrubText(await readFile(join(engine.sysfsRoot, '..', 'proc', 'cmdline'), 'utf8').catch(() => 'unreadable\n'), scrub));
     await put('host/modules.txt', scrubText(await readFile('/proc/modules', 'utf8').catch(() => 'unreadable\n'), scrub));
     const dmesg = await engine.runner.run(['dmesg', '--ctime'], { allowFailure: true, timeoutMs: 5000 }).catch(() => undefined);

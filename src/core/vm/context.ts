@@ -22,6 +22,8 @@ export interface VmContext {
   call(method: string, input: unknown): Promise<unknown>;
   /** Whether a procedure has a backend in this build. */
   has(method: string): boolean;
+  /** NOVA_NETNS: the networks backend runs in this netns, so TAP-attached QEMUs must too. */
+  netns?: string;
 }
 
 const OVMF_DIRS = ['/usr/share/OVMF', '/usr/share/edk2/x64', '/usr/share/edk2-ovmf/x64'];

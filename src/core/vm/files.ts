@@ -26,3 +26,15 @@ export async function checkFiles(rec: VmRecord, opts: { skipSizedDisks?: boolean
   if (s.kernel) await must('kernel', absolutize(base, s.kernel), 'point kernel at a bzImage/vmlinuz file');
   if (s.initrd) await must('initrd', absolutize(base, s.initrd), 'point initrd at an initramfs file');
 }
+
+/** hugepages = true preallocates the guest RAM from /dev/hugepages: check enough are reserved. */
+export async function checkHugepages(memoryBytes: number, meminfoPath = '/proc/meminfo'): Promise<void> {
+  const { readFile } = await import('node:fs/promises');
+  const text = await readFile(meminfoPath, 'utf8').catch(() => '');
+  const free = Number(/^HugePages_Free:\s+(\d+)/m.exec(text)?.[1] ?? 0);
+  const sizeKb = Number(/^Hugepagesize:\s+(\d+) kB/m.exec(text)?.[1] ?? 2048);
+  const need = Math.ceil(memoryBytes / (sizeKb * 1024));
+  if (free < need) {
+    throw new NovaError('INVALID_INPUT', `hugepages: the VM needs ${need} free ${sizeKb / 1024} MiB hugepages but ${free} are free — reserve them (echo ${need} > /proc/sys/vm/nr_hugepages) or set hugepages = false`, { field: 'hugepages', need, free });
+  }
+}

@@ -32,8 +32,8 @@ function checkSpec(spec: VmSpec): void {
   if (spec.network !== undefined && spec.network !== 'user' && spec.network !== 'none' && !/^[a-z0-9][a-z0-9_-]{0,14}$/.test(spec.network)) {
     throw new NovaError('INVALID_INPUT', `network: "${spec.network}" is not a network name; use "user", "none" or a declared network`, { field: 'network' });
   }
-  if (spec.ports.length && spec.network !== undefined && spec.network !== 'user') {
-    throw new NovaError('INVALID_INPUT', 'ports: port forwards apply to network = "user"; on a bridge network reach the VM by its address (or forward with the network\'s rules)', { field: 'ports' });
+  if (spec.ports.length && spec.network === 'none') {
+    throw new NovaError('INVALID_INPUT', 'ports: a VM with network = "none" has nothing to forward to; use network = "user" or a network', { field: 'ports' });
   }
 }
 

@@ -4,7 +4,10 @@ import type { Engine, EngineModule } from '../engine.js';
 import { EventBus } from '../rpc/bus.js';
 import { resolvePaths } from '../sys/paths.js';
 import { formatBytes } from '../../shared/sizes.js';
-import type { VmContext } from './context.js';
+import type { AccelFacts, VmContext } from './context.js';
+import { QEMU_BINARY } from './config/build.js';
+import { probeAccelerator } from '../host/accelerator.js';
+import { parseVersion } from '../host/tools.js';
 import { cloneVm } from './clone.js';
 import { createDisk, diskInfo, importDisk, resizeDisk } from './disks.js';
 import { createVm, deleteVm, destroyVm, inspectVm, listVms, serialLines, updateVm } from './lifecycle.js';
@@ -14,21 +17,34 @@ import { PRESETS, renderPreset } from './presets.js';
 import { createSnapshot, deleteSnapshot, listSnapshots, restoreSnapshot } from './snapshots.js';
 import { absolutize, layoutOf, loadRecord, readRuntime } from './store.js';
 import { VmWatcher } from './watcher.js';
+import { vmInfoOf } from './info.js';
+import { balloon, screenshot } from './extras.js';
 import { NovaError } from '../../shared/errors.js';
 import { processState } from './state.js';
 
 export function vmContext(engine: Engine): VmContext {
+  // The same answer as host.info's accelerator (same per-boot cache file) without probing every
+  // other host tool: a one-shot `nova vm start` stays fast.
+  let accel: Promise<AccelFacts> | undefined;
+  const accelerator = () => {
+    accel ??= (async () => {
+      const r = await engine.runner.run([QEMU_BINARY, '--version'], { timeoutMs: 10_000, allowFailure: true }).catch(() => undefined);
+      const version = r && r.exitCode === 0 ? (parseVersion(r.stdout) ?? 'unknown') : undefined;
+      const a = await probeAccelerator(engine.runner, engine.paths.runtime, version);
+      return { kind: a.kind, reason: a.reason };
+    })();
+    accel.catch(() => (accel = undefined));
+    return accel;
+  };
   return {
     paths: engine.paths,
     runner: engine.runner,
     bus: engine.bus,
     tasks: engine.tasks,
-    accelerator: async () => {
-      const a = (await engine.host.info()).accelerator;
-      return { kind: a.kind, reason: a.reason };
-    },
+    accelerator,
     call: (method, input) => engine.dispatcher.invoke(method, input),
     has: (method) => engine.dispatcher.has(method),
+    ...(engine.env.NOVA_NETNS ? { netns: engine.env.NOVA_NETNS } : {}),
   };
 }
 
@@ -50,7 +66,10 @@ export const vmModule: EngineModule = {
     d.handle('vm.create', (i) => createVm(ctx, { name: i.name, spec: i.spec, ...(i.project ? { project: i.project } : {}), ...(i.baseDir ? { baseDir: i.baseDir } : {}) }));
     d.handle('vm.update', (i) => updateVm(ctx, { name: i.name, spec: i.spec, ...(i.project ? { project: i.project } : {}), ...(i.baseDir ? { baseDir: i.baseDir } : {}) }));
     d.handle('vm.inspect', (i) => info(i.name));
-    d.handle('vm.start', async (i) => (await startVm(ctx, i.name), info(i.name)));
+    d.handle('vm.start', async (i) => {
+      const state = await startVm(ctx, i.name);
+      return vmInfoOf(ctx, await loadRecord(ctx.paths, i.name), { state });
+    });
     d.handle('vm.stop', async (i) => (await stopVm(ctx, i.name, { force: i.force ?? false, ...(i.timeoutMs !== undefined ? { timeoutMs: i.timeoutMs } : {}) }), info(i.name)));
     d.handle('vm.restart', async (i) => (await restartVm(ctx, i.name), info(i.name)));
     d.handle('vm.reset', async (i) => (await resetVm(ctx, i.name), info(i.name)));
@@ -67,6 +86,8 @@ export const vmModule: EngineModule = {
       const l = layoutOf(ctx.paths, i.name);
       return { name: i.name, websocket: `ws://127.0.0.1:${rt.vncPort}`, vncSocket: l.vncSocket, serialLog: l.serialLog };
     });
+    d.handle('vm.balloon', (i) => balloon(ctx, i.name, i.target));
+    d.handle('vm.screenshot', (i) => screenshot(ctx, i.name, i.path));
     d.handle('vm.snapshot.create', (i) => createSnapshot(ctx, i.name, i.tag, i.external ?? false));
     d.handle('vm.snapshot.list', async (i) => ({ name: i.name, snapshots: await listSnapshots(ctx, i.name) }));
     d.handle('vm.snapshot.restore', (i) => restoreSnapshot(ctx, i.name, i.tag));

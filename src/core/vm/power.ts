@@ -12,15 +12,15 @@ import { vmFeatures } from './config/features.js';
 import type { ResolvedNic } from './config/types.js';
 import { ovmfFiles } from './context.js';
 import type { VmContext } from './context.js';
-import { checkFiles } from './files.js';
+import { checkFiles, checkHugepages } from './files.js';
 import { cont, queryStatus, quit, stop as qmpStop, systemPowerdown, systemReset } from './qmp/commands.js';
 import { withQmp } from './qmp/protocol.js';
 import { ensureVarsFile, freeLoopbackPort, killVerified, launchQemu, startSwtpm, stopSwtpm, waitForExit } from './process.js';
-import { deriveState, livePid, markerPath } from './state.js';
+import { deriveState, livePid, markerPath, processState } from './state.js';
+import type { DerivedState } from './state.js';
 import type { Marker } from './state.js';
-import { layoutOf, loadRecord, resolveDisks, resolveIsos, runtimeDir, absolutize } from './store.js';
+import { layoutOf, loadRecord, resolveDisks, resolveIsos, runtimeDir, absolutize, writeRuntime } from './store.js';
 import type { RuntimeInfo, VmRecord } from './store.js';
-import { writeJsonAtomic } from '../sys/atomic.js';
 
 export const vmLock = <T>(ctx: VmContext, name: string, fn: () => Promise<T>, holder = 'vm operation') =>
   withLock(lockPath(ctx.paths, 'vm', name), fn, { timeoutMs: 120_000, holder: `${holder} ${name}` });
@@ -44,9 +44,11 @@ export function swtpmPaths(ctx: VmContext, name: string) {
 /** Removes what a dead QEMU left behind (stale pidfile, sockets, swtpm). */
 export async function clearRuntime(ctx: VmContext, rec: VmRecord): Promise<void> {
   const l = layoutOf(ctx.paths, rec.name);
-  await stopSwtpm(swtpmPaths(ctx, rec.name));
-  for (const f of [l.pidfile, l.qmp, l.qmpEvents, l.vncSocket, l.runtimeInfo]) await rm(f, { force: true });
-  await clearMarker(ctx, rec.name, 'stopping');
+  await Promise.all([
+    stopSwtpm(swtpmPaths(ctx, rec.name)),
+    ...[l.pidfile, l.qmp, l.qmpEvents, l.vncSocket, l.runtimeInfo].map((f) => rm(f, { force: true })),
+    clearMarker(ctx, rec.name, 'stopping'),
+  ]);
 }
 
 async function resolveNic(ctx: VmContext, rec: VmRecord): Promise<ResolvedNic> {
@@ -56,17 +58,33 @@ async function resolveNic(ctx: VmContext, rec: VmRecord): Promise<ResolvedNic> {
   if (!ctx.has('network.attach')) {
     throw new NovaError('HOST_UNSUPPORTED', `VM ${rec.name}: network = "${net}" needs the networks backend (network.attach), which this build lacks; use network = "user" for now`);
   }
-  const att = (await ctx.call('network.attach', { network: net, owner: { kind: 'vm', name: rec.name }, mac: rec.mac })) as { ifname: string; mac: string };
+  const att = (await ctx.call('network.attach', { network: net, owner: { kind: 'vm', name: rec.name }, mac: rec.mac, ports: rec.spec.ports })) as { ifname: string; mac: string };
   return { kind: 'tap', ifname: att.ifname, mac: att.mac || rec.mac, network: net };
 }
 
-async function resolveVfio(ctx: VmContext, rec: VmRecord): Promise<string[]> {
-  if (!rec.spec.gpu_passthrough && !rec.spec.gpu) return [];
+interface GpuResolution {
+  devices: string[];
+  blocked: boolean;
+  reason?: string;
+  qemu: { pciMmio64Mb?: number };
+}
+
+/** GPU passthrough through the GPU backend: which host functions, bound to vfio-pci now. */
+async function resolveVfio(ctx: VmContext, rec: VmRecord): Promise<{ devices: string[]; pciMmio64Mb?: number }> {
+  if (!rec.spec.gpu_passthrough && !rec.spec.gpu) return { devices: [] };
   if (!ctx.has('gpu.resolveForVm')) {
     throw new NovaError('HOST_UNSUPPORTED', `VM ${rec.name}: GPU passthrough needs the GPU backend (gpu.resolveForVm), which this build lacks; set gpu_passthrough = false to start without it`);
   }
-  const r = (await ctx.call('gpu.resolveForVm', { vm: rec.name, ...(rec.spec.gpu ? { gpu: rec.spec.gpu } : {}) })) as { addresses?: string[] };
-  return r.addresses ?? [];
+  const r = (await ctx.call('gpu.resolveForVm', {
+    gpu_passthrough: true,
+    ...(rec.spec.gpu ? { gpu: rec.spec.gpu } : {}),
+    memoryBytes: rec.spec.memory,
+    ...(rec.spec.hugepages !== undefined ? { hugepages: rec.spec.hugepages } : {}),
+    bind: true,
+  })) as GpuResolution;
+  if (r.blocked) throw new NovaError('CONFLICT', `VM ${rec.name}: GPU passthrough is blocked — ${r.reason ?? 'see `nova gpu list`'}`, { field: 'gpu' });
+  if (r.devices.length === 0) throw new NovaError('INVALID_INPUT', `VM ${rec.name}: gpu_passthrough is on but no GPU can be passed through (see \`nova gpu list\`)`, { field: 'gpu_passthrough' });
+  return { devices: r.devices, ...(r.qemu.pciMmio64Mb ? { pciMmio64Mb: r.qemu.pciMmio64Mb } : {}) };
 }
 
 export interface StartOptions {
@@ -74,25 +92,24 @@ export interface StartOptions {
   incoming?: string;
 }
 
-export async function startVm(ctx: VmContext, name: string, opts: StartOptions = {}): Promise<void> {
-  await vmLock(ctx, name, async () => {
+/** Starts QEMU and returns the state QMP reported (so callers need no second round trip). */
+export async function startVm(ctx: VmContext, name: string, opts: StartOptions = {}): Promise<DerivedState> {
+  return vmLock(ctx, name, async () => {
     const rec = await loadRecord(ctx.paths, name);
-    const cur = await deriveState(ctx.paths, rec);
+    const cur = await processState(ctx.paths, rec);
     if (cur.state === 'running' || cur.state === 'paused' || cur.state === 'starting' || cur.state === 'shutting-down') {
       throw new NovaError('CONFLICT', `VM ${name} is already ${cur.state}${cur.pid ? ` (pid ${cur.pid})` : ''}`);
     }
-    await checkFiles(rec);
-    const accel = await ctx.accelerator();
+    const [, accel] = await Promise.all([checkFiles(rec), ctx.accelerator(), rec.spec.hugepages ? checkHugepages(rec.spec.memory) : undefined]);
     if (accel.kind === 'none') throw new NovaError('HOST_UNSUPPORTED', `cannot run VMs here: ${accel.reason}`);
+    await mkdir(runtimeDir(ctx.paths, name), { recursive: true, mode: 0o700 });
     await clearRuntime(ctx, rec);
     const layout = layoutOf(ctx.paths, name);
-    await mkdir(runtimeDir(ctx.paths, name), { recursive: true, mode: 0o700 });
-    await setMarker(ctx, name, 'starting', String(process.pid));
-    await clearMarker(ctx, name, 'user-stop');
-    await clearMarker(ctx, name, 'migrated');
+    await Promise.all([setMarker(ctx, name, 'starting', String(process.pid)), clearMarker(ctx, name, 'user-stop'), clearMarker(ctx, name, 'migrated')]);
     publish(ctx, name, 'starting');
+    let started: DerivedState;
     try {
-      await withReverter(async (r) => {
+      started = await withReverter(async (r) => {
         const f = vmFeatures(rec.spec);
         const ovmf = ovmfFiles();
         if (f.uefi) await ensureVarsFile(layout.varsFile, f.secureBoot ? ovmf.msVars : ovmf.vars);
@@ -108,33 +125,36 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
             name, uuid: rec.uuid, spec: rec.spec, disks: resolveDisks(rec), isos: resolveIsos(rec),
             ...(rec.spec.kernel ? { kernel: absolutize(rec.baseDir, rec.spec.kernel) } : {}),
             ...(rec.spec.initrd ? { initrd: absolutize(rec.baseDir, rec.spec.initrd) } : {}),
-            nic, vfio, vncWebsocketPort: vncPort, layout, incoming: Boolean(opts.incoming),
+            nic, vfio: vfio.devices, ...(vfio.pciMmio64Mb ? { pciMmio64Mb: vfio.pciMmio64Mb } : {}),
+            vncWebsocketPort: vncPort, layout, incoming: Boolean(opts.incoming),
           },
           { accel: accel.kind as 'kvm' | 'tcg', ovmf },
         );
-        const argv = renderArgv(config);
+        // A TAP lives in the networks backend's netns (NOVA_NETNS): QEMU must open it from there.
+        const argv = nic.kind === 'tap' && ctx.netns ? ['ip', 'netns', 'exec', ctx.netns, ...renderArgv(config)] : renderArgv(config);
         const info: RuntimeInfo = {
           accel: accel.kind as 'kvm' | 'tcg', accelReason: accel.reason, vncPort, argv, startedAt: Date.now(),
           nic: nic.kind === 'tap' ? { kind: 'tap', network: nic.network, ifname: nic.ifname } : { kind: nic.kind },
           ...(opts.incoming ? { incoming: opts.incoming } : {}),
         };
-        await writeJsonAtomic(layout.runtimeInfo, info);
         const pid = await launchQemu(ctx.runner, argv, layout.pidfile);
         r.add(async () => {
           await killVerified(pid, ['qemu-system', rec.uuid]);
           await waitForExit(pid, 5000);
           await rm(layout.pidfile, { force: true });
         }, 'kill qemu');
-        await writeJsonAtomic(layout.runtimeInfo, { ...info, pid });
-        const st = await withQmp(layout.qmp, queryStatus);
+        const [st] = await Promise.all([withQmp(layout.qmp, queryStatus), writeRuntime(ctx.paths, name, { ...info, pid })]);
         const expected = opts.incoming ? 'inmigrate' : 'running';
         if (st.status !== expected) throw new NovaError('INTERNAL', `QEMU started but reports "${st.status}" instead of "${expected}"`);
+        return opts.incoming
+          ? { state: 'starting' as const, pid, qmpStatus: st.status, reason: 'waiting for an incoming live migration' }
+          : { state: 'running' as const, pid, qmpStatus: st.status };
       });
     } finally {
       await clearMarker(ctx, name, 'starting');
     }
-    const after = await deriveState(ctx.paths, rec);
-    publish(ctx, name, after.state, after.reason);
+    publish(ctx, name, started.state, started.reason);
+    return started;
   }, 'start');
 }
 

@@ -6,9 +6,10 @@ import { NovaError } from '../../shared/errors.js';
 import type { VmContext } from './context.js';
 import { imageInfo } from './disks.js';
 import { vmLock } from './power.js';
-import { blockdevSnapshotSync, snapshotDelete, snapshotLoad, snapshotSave } from './qmp/commands.js';
+import { blockdevSnapshotSync, nodeSnapshots, snapshotDelete, snapshotLoad, snapshotSave } from './qmp/commands.js';
+import type { QmpSnapshot } from './qmp/commands.js';
 import { withQmp } from './qmp/protocol.js';
-import { deriveState } from './state.js';
+import { processState } from './state.js';
 import { layoutOf, loadRecord, resolveDisks, saveRecord, vmDir } from './store.js';
 import type { VmRecord } from './store.js';
 
@@ -23,8 +24,8 @@ function snapshotDisks(rec: VmRecord) {
 const defaultTag = () => `snap-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}`;
 
 async function live(ctx: VmContext, rec: VmRecord): Promise<boolean> {
-  const st = await deriveState(ctx.paths, rec);
-  if (st.state === 'running' || st.state === 'paused') return true;
+  const st = await processState(ctx.paths, rec); // no QMP round trip: the operation opens its own session
+  if (st.state === 'running') return true;
   if (st.state === 'stopped' || st.state === 'crashed') return false;
   throw new NovaError('CONFLICT', `VM ${rec.name} is ${st.state}; try again in a moment`);
 }
@@ -37,8 +38,29 @@ export interface SnapshotRow {
   disks: string[];
 }
 
+/** Snapshot rows from a live QEMU (one QMP call). */
+function rowsFrom(perNode: Map<string, QmpSnapshot[]>, nodes: string[]): SnapshotRow[] {
+  const rows = new Map<string, SnapshotRow>();
+  for (const node of nodes) {
+    for (const s of perNode.get(node) ?? []) {
+      const row = rows.get(s.name) ?? { tag: s.name, vmStateSize: 0, date: s['date-sec'], vmClock: s['vm-clock-sec'], disks: [] };
+      row.vmStateSize += s['vm-state-size'];
+      row.disks.push(node);
+      rows.set(s.name, row);
+    }
+  }
+  return [...rows.values()].sort((a, b) => a.date - b.date);
+}
+
+const qcow2Nodes = (rec: VmRecord) => resolveDisks(rec).filter((x) => x.format === 'qcow2').map((d) => d.node);
+
 export async function listSnapshots(ctx: VmContext, name: string): Promise<SnapshotRow[]> {
   const rec = await loadRecord(ctx.paths, name);
+  const st = await processState(ctx.paths, rec);
+  if (st.state === 'running' || st.state === 'shutting-down') {
+    const perNode = await withQmp(layoutOf(ctx.paths, name).qmp, nodeSnapshots).catch(() => undefined);
+    if (perNode) return rowsFrom(perNode, qcow2Nodes(rec));
+  }
   const rows = new Map<string, SnapshotRow>();
   for (const d of resolveDisks(rec).filter((x) => x.format === 'qcow2')) {
     const info = await imageInfo(ctx.runner, d.path).catch(() => undefined);
@@ -58,10 +80,14 @@ export async function createSnapshot(ctx: VmContext, name: string, tag = default
     const disks = snapshotDisks(rec);
     const t0 = performance.now();
     if (external) return { name, tag, external: true, overlays: await externalSnapshot(ctx, rec, tag), durationMs: performance.now() - t0 };
-    if ((await listSnapshots(ctx, name)).some((s) => s.tag === tag)) throw new NovaError('CONFLICT', `VM ${name} already has a snapshot "${tag}"`);
+    const dup = () => new NovaError('CONFLICT', `VM ${name} already has a snapshot "${tag}"`);
     if (await live(ctx, rec)) {
-      await withQmp(layoutOf(ctx.paths, name).qmp, (q) => snapshotSave(q, tag, disks[0]!.node, disks.map((d) => d.node)));
+      await withQmp(layoutOf(ctx.paths, name).qmp, async (q) => {
+        if (rowsFrom(await nodeSnapshots(q), qcow2Nodes(rec)).some((s) => s.tag === tag)) throw dup();
+        await snapshotSave(q, tag, disks[0]!.node, disks.map((d) => d.node));
+      });
     } else {
+      if ((await listSnapshots(ctx, name)).some((s) => s.tag === tag)) throw dup();
       for (const d of disks) await ctx.runner.run(['qemu-img', 'snapshot', '-c', tag, d.path], { timeoutMs: 120_000 });
     }
     return { name, tag, external: false, durationMs: performance.now() - t0 };
@@ -88,8 +114,10 @@ async function externalSnapshot(ctx: VmContext, rec: VmRecord, tag: string): Pro
   return made;
 }
 
-async function requireTag(ctx: VmContext, name: string, tag: string): Promise<SnapshotRow> {
-  const s = (await listSnapshots(ctx, name)).find((x) => x.tag === tag);
+const requireTag = async (ctx: VmContext, name: string, tag: string) => findTag(await listSnapshots(ctx, name), name, tag);
+
+function findTag(rows: SnapshotRow[], name: string, tag: string): SnapshotRow {
+  const s = rows.find((x) => x.tag === tag);
   if (!s) throw new NovaError('NOT_FOUND', `VM ${name} has no snapshot "${tag}" — see \`nova snapshot ls vm ${name}\``, { tag });
   return s;
 }
@@ -97,13 +125,17 @@ async function requireTag(ctx: VmContext, name: string, tag: string): Promise<Sn
 export async function restoreSnapshot(ctx: VmContext, name: string, tag: string) {
   return vmLock(ctx, name, async () => {
     const rec = await loadRecord(ctx.paths, name);
-    const snap = await requireTag(ctx, name, tag);
-    const disks = snapshotDisks(rec).filter((d) => snap.disks.includes(d.node));
     const t0 = performance.now();
     if (await live(ctx, rec)) {
-      if (snap.vmStateSize === 0) throw new NovaError('CONFLICT', `snapshot "${tag}" holds no RAM state (taken while stopped); stop VM ${name} to restore it`);
-      await withQmp(layoutOf(ctx.paths, name).qmp, (q) => snapshotLoad(q, tag, disks[0]!.node, disks.map((d) => d.node)));
+      await withQmp(layoutOf(ctx.paths, name).qmp, async (q) => {
+        const snap = findTag(rowsFrom(await nodeSnapshots(q), qcow2Nodes(rec)), name, tag);
+        if (snap.vmStateSize === 0) throw new NovaError('CONFLICT', `snapshot "${tag}" holds no RAM state (taken while stopped); stop VM ${name} to restore it`);
+        const disks = snapshotDisks(rec).filter((d) => snap.disks.includes(d.node));
+        await snapshotLoad(q, tag, disks[0]!.node, disks.map((d) => d.node));
+      });
     } else {
+      const snap = await requireTag(ctx, name, tag);
+      const disks = snapshotDisks(rec).filter((d) => snap.disks.includes(d.node));
       for (const d of disks) await ctx.runner.run(['qemu-img', 'snapshot', '-a', tag, d.path], { timeoutMs: 120_000 });
     }
     return { name, tag, durationMs: performance.now() - t0 };
@@ -113,12 +145,15 @@ export async function restoreSnapshot(ctx: VmContext, name: string, tag: string)
 export async function deleteSnapshot(ctx: VmContext, name: string, tag: string) {
   return vmLock(ctx, name, async () => {
     const rec = await loadRecord(ctx.paths, name);
-    const snap = await requireTag(ctx, name, tag);
-    const disks = snapshotDisks(rec).filter((d) => snap.disks.includes(d.node));
     const t0 = performance.now();
     if (await live(ctx, rec)) {
-      await withQmp(layoutOf(ctx.paths, name).qmp, (q) => snapshotDelete(q, tag, disks.map((d) => d.node)));
+      await withQmp(layoutOf(ctx.paths, name).qmp, async (q) => {
+        const snap = findTag(rowsFrom(await nodeSnapshots(q), qcow2Nodes(rec)), name, tag);
+        await snapshotDelete(q, tag, snap.disks);
+      });
     } else {
+      const snap = await requireTag(ctx, name, tag);
+      const disks = snapshotDisks(rec).filter((d) => snap.disks.includes(d.node));
       for (const d of disks) await ctx.runner.run(['qemu-img', 'snapshot', '-d', tag, d.path], { timeoutMs: 120_000 });
     }
     return { name, tag, durationMs: performance.now() - t0 };

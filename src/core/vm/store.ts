@@ -1,7 +1,7 @@
 // VM definitions on disk: <data>/vms/<name>/vm.json (written atomically), plus the per-VM
 // runtime folder (pidfile, QMP/VNC/TPM sockets, markers) under <runtime>/vms/<name>/.
 import { randomUUID, createHash } from 'node:crypto';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import type { VmSpec } from '../../shared/schemas/novafile.js';
@@ -105,4 +105,16 @@ export function resolveDisks(rec: VmRecord): ResolvedDisk[] {
 export function resolveIsos(rec: VmRecord): string[] {
   const iso = rec.spec.iso;
   return (iso === undefined ? [] : Array.isArray(iso) ? iso : [iso]).map((p) => absolutize(rec.baseDir, p));
+}
+
+/**
+ * runtime.json lives in the runtime dir (tmpfs, gone at reboot): replaced atomically (temp +
+ * rename) so readers never see half a file, but not fsynced — durability buys nothing there and
+ * costs milliseconds on every start.
+ */
+export async function writeRuntime(paths: NovaPaths, name: string, info: RuntimeInfo): Promise<void> {
+  const file = layoutOf(paths, name).runtimeInfo;
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(info)}\n`);
+  await rename(tmp, file);
 }

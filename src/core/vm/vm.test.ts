@@ -1,5 +1,6 @@
 // Real TCG guests (the shared test guest: Debian cloud kernel + busybox initramfs). One booted
 // guest is shared by the lifecycle cases; each case leaves it in the state the next expects.
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { withQmp } from './qmp/protocol.js';
 import { layoutOf } from './store.js';
 import { pidAlive } from '../sys/proc.js';
 
+const NOVA_BIN = join(import.meta.dirname, '../../../bin/nova.mjs');
 const counters = (log: string) => [...log.matchAll(/nova-counter (\d+)/g)].map((m) => Number(m[1]));
 const serial = (v: VmInfo) => readFileSync(v.serialLog, 'utf8');
 
@@ -39,6 +41,7 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     home2 = await tempHome('nova-vm2-');
     a = home.engine();
     b = home.engine(); // a second engine on the same home: another Nova process
+    await a.start(); // a long-running engine (like `nova serve`): QMP event monitors, restart policies
   });
 
   afterAll(async () => {
@@ -93,16 +96,34 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     expect(status).toBe(101);
   });
 
-  it('a second engine sees it running; concurrent commands from both never hang', async () => {
+  it('a second engine and a separate CLI process see it running; concurrent commands never hang', async () => {
     expect((await call(b, 'vm.inspect', { name: 'g' })).state).toBe('running');
+    const cli = new Promise<string>((resolve) => {
+      execFile(process.execPath, [NOVA_BIN, '--json', 'vm', 'inspect', 'g'], { env: home.env, timeout: 60_000 }, (_err, stdout) => resolve(stdout));
+    });
     const work = [a, b].flatMap((e) => [call(e, 'vm.inspect', { name: 'g' }), call(e, 'vm.snapshot.list', { name: 'g' }), e.dispatcher.invoke('resource.list', {})]);
-    const done = await Promise.race([Promise.all(work), new Promise((r) => setTimeout(() => r('hang'), 30_000))]);
+    const done = await Promise.race([Promise.all([...work, cli]), new Promise((r) => setTimeout(() => r('hang'), 60_000))]);
     expect(done).not.toBe('hang');
+    expect(JSON.parse(await cli)).toMatchObject({ name: 'g', state: 'running' });
   });
 
-  it('pauses and resumes (the serial counter stops, then continues)', async () => {
-    const v = await call(a, 'vm.pause', { name: 'g' });
+  it('balloon shrinks the guest\'s RAM through its virtio driver; screenshot writes a PNG', async () => {
+    const r = await call<{ actual: number }>(a, 'vm.balloon', { name: 'g', target: '96Mi' });
+    expect(r.actual).toBeLessThanOrEqual(160 * 1024 ** 2);
+    await waitFor('balloon inflated', async () => (await call<{ actual: number }>(b, 'vm.balloon', { name: 'g' })).actual === 96 * 1024 ** 2, 20_000, 250);
+    await call(a, 'vm.balloon', { name: 'g', target: '160Mi' });
+    expect(await a.dispatcher.call('vm.balloon', { name: 'g', target: '1Gi' })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    const shot = await call<{ path: string; bytes: number }>(a, 'vm.screenshot', { name: 'g' });
+    expect(readFileSync(shot.path).subarray(0, 4).toString('hex')).toBe('89504e47');
+  });
+
+  it('pauses and resumes (the serial counter stops, then continues); QMP events reach the watching engine', async () => {
+    const seen: string[] = [];
+    const off = a.bus.on('vm.state', (ev) => ev.name === 'g' && seen.push(ev.state));
+    const v = await call(b, 'vm.pause', { name: 'g' }); // engine b acts; engine a learns it from QEMU's STOP event
     expect(v.state).toBe('paused');
+    await waitFor('STOP event as vm.state paused on the other engine', () => seen.includes('paused'), 5000, 50);
+    off();
     const frozen = counters(serial(v)).length;
     await new Promise((r) => setTimeout(r, 2500));
     expect(counters(serial(v)).length).toBe(frozen);
@@ -149,7 +170,6 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     expect(info.backingFile).toBe(join(home.dir, 'g.qcow2'));
     await call(a, 'vm.update', { name: 'gc', spec: { ...c.spec, restart: 'on-failure' } });
     const started = track(await call(a, 'vm.start', { name: 'gc' }));
-    await a.start(); // the long-running engine: watcher + restart policy
     const states: { state: string; at: number }[] = [];
     a.bus.on('vm.state', (e) => e.name === 'gc' && states.push({ state: e.state, at: Date.now() }));
     const killedAt = Date.now();
@@ -161,6 +181,12 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
       return v.state === 'running' && v.pid !== started.pid ? v : undefined;
     }, 30_000, 200);
     track(back);
+    // External snapshot on the running clone: a new overlay becomes the active layer.
+    const ext = await call<{ overlays: string[] }>(a, 'vm.snapshot.create', { name: 'gc', tag: 'ext1', external: true });
+    expect(ext.overlays).toHaveLength(1);
+    const overlay = await call<{ backingFile?: string }>(a, 'vm.disk.info', { path: ext.overlays[0]! });
+    expect(overlay.backingFile).toBe(c.disks[0]!.path);
+    expect((await call(b, 'vm.inspect', { name: 'gc' })).disks[0]!.path).toBe(ext.overlays[0]);
     expect((await call(b, 'vm.stop', { name: 'gc', force: true })).state).toBe('stopped');
   });
 
@@ -169,8 +195,12 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     const v = track(await call(a, 'vm.start', { name: 'g' }));
     const fresh = () => counters(serial(v).slice(offset));
     await waitFor('counter on source', () => fresh().length >= 3, 30_000);
+    const tasks: { title: string; state: string }[] = [];
+    const off = a.bus.on('task.progress', (t) => tasks.push({ title: t.title, state: t.state }));
     const r = await call<{ totalMs: number }>(a, 'vm.migrate', { name: 'g', to: `home:${home2.dir}` });
+    off();
     expect(r.totalMs).toBeGreaterThan(0);
+    expect(tasks.filter((t) => /migrate VM g/.test(t.title)).map((t) => t.state)).toEqual(expect.arrayContaining(['running', 'done']));
     const src = await call(a, 'vm.inspect', { name: 'g' });
     expect(src.state).toBe('stopped');
     expect(src.reason).toMatch(/migrated/);

@@ -81,6 +81,8 @@ export class VmWatcher {
       await startVm(this.ctx, rec.name);
       this.last.set(rec.name, 'running');
     } catch (e) {
+      // Another engine (the app and `nova serve` both watch) may have restarted it first.
+      if ((e as { code?: string }).code === 'CONFLICT') return;
       publish(this.ctx, rec.name, 'crashed', `restart failed: ${(e as Error).message}`);
     }
   }

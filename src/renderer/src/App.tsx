@@ -1,44 +1,56 @@
-import { useEffect, useMemo, useState } from 'react';
-import type { HostInfo } from '../../shared/contract/host.js';
-import { createBridge } from './bridge';
-import type { ConnectionState } from './bridge';
+import { lazy, Suspense, useEffect } from 'react';
+import { ConfirmDialog } from './components/ConfirmDialog';
+import { PromptDialog } from './components/PromptDialog';
+import { Sidebar } from './components/Sidebar';
+import { StaleBanner } from './components/StaleBanner';
+import { StatusBar } from './components/StatusBar';
+import { Toaster } from './components/Toaster';
+import { wireEvents } from './lib/wire';
+import { useShortcuts } from './lib/useShortcuts';
+import { useNav } from './stores/nav';
+import { DashboardView } from './views/DashboardView';
 
-/** Spine placeholder: proves the bridge end to end by showing host.info. The real UI is issue #7. */
+// The dashboard paints first; other views (charts, topology, noVNC) load when opened.
+const VmsView = lazy(() => import('./views/VmsView').then((m) => ({ default: m.VmsView })));
+const CapsulesView = lazy(() => import('./views/CapsulesView').then((m) => ({ default: m.CapsulesView })));
+const NetworksView = lazy(() => import('./views/NetworksView').then((m) => ({ default: m.NetworksView })));
+const TopologyView = lazy(() => import('./views/TopologyView').then((m) => ({ default: m.TopologyView })));
+const GpuBoard = lazy(() => import('./views/GpuBoard').then((m) => ({ default: m.GpuBoard })));
+const CapturesView = lazy(() => import('./views/CapturesView').then((m) => ({ default: m.CapturesView })));
+const SettingsView = lazy(() => import('./views/SettingsView').then((m) => ({ default: m.SettingsView })));
+
+const VIEW_COMPONENTS = {
+  dashboard: DashboardView,
+  vms: VmsView,
+  capsules: CapsulesView,
+  networks: NetworksView,
+  topology: TopologyView,
+  gpus: GpuBoard,
+  captures: CapturesView,
+  settings: SettingsView,
+} as const;
+
+/** The shell: navigation, the current view, status bar, toasts and the confirmation dialog. */
 export function App() {
-  const [conn, setConn] = useState<ConnectionState>('connecting');
-  const bridge = useMemo(() => createBridge(setConn), []);
-  const [info, setInfo] = useState<HostInfo>();
-  const [error, setError] = useState<string>();
-
-  useEffect(() => {
-    bridge.call('host.info', {}).then(setInfo, (e: Error) => setError(e.message));
-  }, [bridge]);
-
+  const view = useNav((s) => s.view);
+  useEffect(() => wireEvents(), []);
+  useShortcuts();
+  const View = VIEW_COMPONENTS[view];
   return (
-    <main className="shell">
-      <header>
-        <h1>Nova</h1>
-        <span className={`conn conn-${conn}`} data-testid="connection">{conn}</span>
-      </header>
-      {error && <p role="alert" className="error">{error}</p>}
-      {!info && !error && <p>Probing this host…</p>}
-      {info && (
-        <section aria-label="Host" data-testid="host-info">
-          <h2>{info.hostname}</h2>
-          <dl>
-            <dt>System</dt>
-            <dd>{info.os.name}, kernel {info.kernel}</dd>
-            <dt>Accelerator</dt>
-            <dd data-testid="accelerator" className={info.accelerator.kind === 'kvm' ? '' : 'warn'}>
-              {info.accelerator.kind.toUpperCase()} — {info.accelerator.reason}
-            </dd>
-            <dt>Cgroups</dt>
-            <dd>{info.cgroup.layout}</dd>
-            <dt>CPUs</dt>
-            <dd>{info.cpus}</dd>
-          </dl>
-        </section>
-      )}
-    </main>
+    <div className="app">
+      <Sidebar />
+      <div className="main-column">
+        <StaleBanner />
+        <main className="view" data-testid={`view-${view}`}>
+          <Suspense fallback={<p className="muted">Loading view…</p>}>
+            <View />
+          </Suspense>
+        </main>
+        <StatusBar />
+      </div>
+      <Toaster />
+      <ConfirmDialog />
+      <PromptDialog />
+    </div>
   );
 }

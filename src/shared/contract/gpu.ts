@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { resourceName } from '../names.js';
 import { pciAddress, size } from '../schemas/fields.js';
 import { procedure } from './define.js';
 
@@ -64,6 +65,8 @@ export const gpuInfo = z.object({
   numaNode: z.number().int().optional(),
   /** Processes holding this GPU's /dev/dri nodes (a compositor driving the host display). */
   displayHolders: z.array(z.object({ pid: z.number().int(), comm: z.string(), node: z.string() })),
+  /** The VM Nova bound this GPU for (gpu.resolveForVm with `vm`), until gpu.releaseForVm. */
+  claimedBy: z.string().optional(),
   status: gpuStatus,
   checks: z.array(gpuCheck),
 });
@@ -139,16 +142,22 @@ export const gpuProcedures = {
     summary: 'Turn a VM\'s gpu_passthrough / gpu into the VFIO device list, with the diagnostics that gate its start',
     input: z
       .object({
+        /** The VM asking (the VM start path): implies a GPU is wanted, binds by default. */
+        vm: resourceName.optional(),
         gpu_passthrough: z.boolean().optional(),
         gpu: pciAddress.optional(),
         ...vmContext,
-        /** Bind the devices to vfio-pci now (when nothing blocks). */
-        bind: z.boolean().default(false),
+        /** Bind the devices to vfio-pci now (when nothing blocks). Default: true when `vm` is given. */
+        bind: z.boolean().optional(),
+        /** `error` (default): Action Needed throws CONFLICT with the reason; `report`: returned as blocked (previews). */
+        onBlocked: z.enum(['error', 'report']).default('error'),
       })
       .strict(),
     output: z.object({
       /** VFIO host devices for QEMU (`-device vfio-pci,host=…`), GPU first. Empty when no GPU is asked for. */
       devices: z.array(z.string()),
+      /** The same list as `devices` (older name the VM backend reads). */
+      addresses: z.array(z.string()),
       chosen: z.string().nullable(),
       why: z.string(),
       status: gpuStatus.nullable(),
@@ -160,5 +169,10 @@ export const gpuProcedures = {
       qemu: z.object({ pciMmio64Mb: z.number().int().optional() }),
       bound: z.array(gpuActionResult).optional(),
     }),
+  }),
+  'gpu.releaseForVm': procedure({
+    summary: 'After a VM stops: give the GPUs Nova bound for it back to their host drivers',
+    input: z.object({ vm: resourceName, keepBound: z.boolean().default(false) }).strict(),
+    output: z.object({ vm: z.string(), devices: z.array(z.string()), results: z.array(gpuActionResult), ok: z.boolean() }),
   }),
 };

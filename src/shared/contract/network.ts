@@ -108,6 +108,11 @@ export const networkProcedures = {
     input: z.object({ name: networkName, spec: networkSpec, project: z.string().optional() }).strict(),
     output: networkInfo,
   }),
+  'network.update': procedure({
+    summary: 'Change dns, domain or dhcp_range of a switch in place (attachments stay up)',
+    input: z.object({ name: networkName, spec: networkSpec, project: z.string().optional() }).strict(),
+    output: networkInfo,
+  }),
   'network.inspect': procedure({ summary: 'One switch with its state derived from the host', input: byName, output: networkInfo }),
   'network.list': procedure({
     summary: 'All switches with their state',
@@ -139,7 +144,10 @@ export const networkProcedures = {
       ip: z.string().optional(),
       gateway: z.string().optional(),
       prefix: z.number().optional(),
-      dns: z.string().optional(),
+      /** Nameservers for the guest's resolv.conf (the switch's dnsmasq). */
+      dns: z.array(z.string()).optional(),
+      /** Search domain matching `dns`. */
+      domain: z.string().optional(),
       peer: z.string().optional(),
     }),
   }),

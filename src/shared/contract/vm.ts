@@ -102,6 +102,16 @@ export const vmProcedures = {
     input: byName,
     output: z.object({ name: z.string(), websocket: z.string(), vncSocket: z.string(), serialLog: z.string() }),
   }),
+  'vm.balloon': procedure({
+    summary: 'Read or set the balloon target of a running VM (needs the guest\'s virtio balloon driver)',
+    input: z.object({ name, target: size.optional() }).strict(),
+    output: z.object({ name: z.string(), actual: z.number(), memory: z.number() }),
+  }),
+  'vm.screenshot': procedure({
+    summary: 'PNG of the VM display (thumbnails, bug reports)',
+    input: z.object({ name, path: z.string().optional() }).strict(),
+    output: z.object({ name: z.string(), path: z.string(), bytes: z.number() }),
+  }),
   'vm.snapshot.create': procedure({
     summary: 'Live internal snapshot (RAM + disks) of a running VM, disk-only when stopped; external: new overlay via blockdev-snapshot-sync',
     input: z.object({ name, tag: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'use letters, digits, ".", "-" or "_"').optional(), external: z.boolean().optional() }).strict(),

@@ -71,6 +71,7 @@ const CASES: Record<string, [VmBuildInput, HostFacts]> = {
       disks: [disk('/vms/lab.qcow2', 0)],
       nic: { kind: 'tap', mac: '52:54:00:10:20:30', ifname: 'nv-lab0', network: 'lan' },
       vfio: ['0000:02:00.0', '0000:01:00.1', '0000:01:00.0'],
+      pciMmio64Mb: 65536,
     }),
     host('kvm'),
   ],

@@ -67,6 +67,7 @@ export function buildVmConfig(vm: VmBuildInput, host: HostFacts): VmConfig {
   if (vm.spec.balloon) add('balloon', '-device', 'virtio-balloon-pci,id=balloon0,deflate-on-oom=on,free-page-reporting=on');
   add('rng', '-object', 'rng-random,id=rng0,filename=/dev/urandom', '-device', 'virtio-rng-pci,rng=rng0,id=rng0-dev');
   add('vfio', ...vfioArgs(vm.vfio));
+  if (vm.vfio.length && vm.pciMmio64Mb && f.uefi) add('vfio-mmio', '-fw_cfg', `name=opt/ovmf/X-PciMmio64Mb,string=${vm.pciMmio64Mb}`);
   if (vm.incoming) add('incoming', '-incoming', 'defer');
   return { binary: QEMU_BINARY, sections };
 }

@@ -47,6 +47,8 @@ export interface VmBuildInput {
   nic: ResolvedNic;
   /** Host PCI addresses handed to vfio-pci (the GPU backend resolves them). */
   vfio: string[];
+  /** 64-bit MMIO window for OVMF (large/resizable GPU BARs), from the GPU backend. */
+  pciMmio64Mb?: number;
   /** 127.0.0.1 port of the VNC WebSocket for the in-app console. */
   vncWebsocketPort: number;
   layout: RuntimeLayout;

@@ -96,4 +96,20 @@ export const queryTpm = (q: QmpProtocol) => q.execute<TpmInfo[]>('query-tpm');
 /** HMP passthrough (qemu-io for tests, `info` commands for diagnostics). */
 export const hmp = (q: QmpProtocol, commandLine: string) => q.execute<string>('human-monitor-command', { 'command-line': commandLine });
 
+export const queryBalloon = (q: QmpProtocol) => q.execute<{ actual: number }>('query-balloon');
+export const setBalloon = (q: QmpProtocol, value: number) => q.execute('balloon', { value });
+
 export const screendump = (q: QmpProtocol, filename: string) => q.execute('screendump', { filename, format: 'png' });
+
+export interface QmpSnapshot {
+  name: string;
+  'vm-state-size': number;
+  'date-sec': number;
+  'vm-clock-sec': number;
+}
+
+/** Internal snapshots per block node, straight from the running QEMU (no qemu-img spawn). */
+export async function nodeSnapshots(q: QmpProtocol): Promise<Map<string, QmpSnapshot[]>> {
+  const nodes = await q.execute<{ 'node-name': string; image: { snapshots?: QmpSnapshot[] } }[]>('query-named-block-nodes', { flat: true });
+  return new Map(nodes.map((n) => [n['node-name'], n.image.snapshots ?? []]));
+}

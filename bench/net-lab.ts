@@ -1,0 +1,68 @@
+// Shared by the network benches: a throwaway namespace + NOVA_HOME, an engine that runs every
+// host command inside it (recorded, so the raw commands can be replayed as the baseline).
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEngine } from '../src/core/engine.js';
+import type { Engine } from '../src/core/engine.js';
+import { createRunner, recordingRunner } from '../src/core/sys/runner.js';
+import { resolvePaths } from '../src/core/sys/paths.js';
+
+export interface NetBenchLab {
+  ns: string;
+  home: string;
+  engine: Engine;
+  calls: string[][];
+  raw: ReturnType<typeof createRunner>;
+  close(): Promise<void>;
+}
+
+export async function netBenchLab(): Promise<NetBenchLab> {
+  if (process.getuid?.() !== 0) throw new Error('needs root (network namespaces)');
+  const ns = `nvbench-${randomBytes(3).toString('hex')}`;
+  execFileSync('ip', ['netns', 'add', ns]);
+  execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+  const home = await mkdtemp(join(tmpdir(), 'nvbench-'));
+  const env = { ...process.env, NOVA_HOME: home, NOVA_NETNS: ns };
+  const rec = recordingRunner(createRunner());
+  const engine = createEngine({ env, paths: resolvePaths(env), runner: rec });
+  return {
+    ns,
+    home,
+    engine,
+    calls: rec.calls,
+    raw: createRunner(),
+    async close() {
+      await engine.close();
+      killMatching(home);
+      execFileSync('ip', ['netns', 'del', ns]);
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Kills every process whose cmdline mentions `marker` (our dnsmasqs, by their pid-file path). */
+export function killMatching(marker: string): void {
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(marker)) process.kill(Number(e), 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+/** The host-changing commands among recorded calls (reads and checks are Nova's own overhead). */
+export function mutating(calls: string[][]): string[][] {
+  return calls.filter((a) => {
+    const c = a.slice(a[0] === 'ip' && a[1] === 'netns' ? 4 : 0);
+    const s = c.join(' ');
+    return /^ip (link (add|set)|addr (add|replace)|tuntap add)/.test(s) || c[0] === 'sysctl' || (c[0] === 'nft' && c.includes('-f')) || c[0] === 'dnsmasq';
+  });
+}
+
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

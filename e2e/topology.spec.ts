@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { ensureTestGuest, TEST_GUEST_CMDLINE } from '../src/test/guest';
+import { expect, openView, rpc, shot, test } from './fixtures';
+
+// Topology on the real engine: a network (inside the run's namespace) and a stopped VM; dragging
+// the VM onto the network attaches it (network.attach), deleting the link detaches it.
+
+const tag = randomBytes(2).toString('hex');
+const net = `topo${tag}`;
+const vm = `topo-vm-${tag}`;
+const octet = 100 + Math.floor(Math.random() * 100);
+
+test.describe('topology (real backends)', () => {
+  test.skip(!process.env.NOVA_E2E_NETNS || !process.env.NOVA_E2E_HAS_VM, 'needs root (namespace-isolated engine) and the VM backend');
+
+  test.beforeAll(async () => {
+    const guest = await ensureTestGuest();
+    await rpc('network.create', { name: net, spec: { profile: 'isolated', subnet: `10.214.${octet}.1/24` } });
+    await rpc('vm.create', { name: vm, spec: { kernel: guest.kernel, initrd: guest.initrd, cmdline: TEST_GUEST_CMDLINE, memory: '128Mi', cpu: 1 } });
+  });
+  test.afterAll(async () => {
+    await rpc('network.detach', { network: net, owner: { kind: 'vm', name: vm } }).catch(() => undefined);
+    await rpc('vm.delete', { name: vm, disks: true }).catch(() => undefined);
+    await rpc('network.rm', { name: net }).catch(() => undefined);
+  });
+
+  test('a node per resource; drag a VM onto a network to attach, delete the link to detach', async ({ app }, testInfo) => {
+    test.setTimeout(90_000);
+    await openView(app, 'topology');
+    const { items } = await rpc<{ items: { kind: string; name: string }[] }>('resource.list');
+    for (const r of items) await expect(app.getByTestId(`topo-${r.kind}-${r.name}`)).toBeVisible();
+
+    const source = app.locator(`.react-flow__node[data-id="vm:${vm}"] .react-flow__handle.source`);
+    const target = app.locator(`.react-flow__node[data-id="network:${net}"] .react-flow__handle[data-handleid="attach"]`);
+    const a = (await source.boundingBox())!;
+    const b = (await target.boundingBox())!;
+    await app.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+    await app.mouse.down();
+    await app.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 12 });
+    await app.mouse.up();
+    await expect(app.getByTestId('toast').filter({ hasText: `${vm} attached to ${net}` })).toBeVisible({ timeout: 20_000 });
+    const info = await rpc<{ attachments: { owner: { name: string } }[] }>('network.inspect', { name: net });
+    expect(info.attachments.map((x) => x.owner.name)).toContain(vm);
+    const edge = app.locator(`.react-flow__edge[data-id="att:vm:${vm}->${net}"]`);
+    await expect(edge).toHaveCount(1);
+    await shot(app, 'topology-attached', testInfo);
+
+    // Select the link and press Delete: asks first, then detaches.
+    await edge.click({ force: true });
+    await app.keyboard.press('Backspace');
+    const dialog = app.getByTestId('confirm-dialog');
+    await expect(dialog).toContainText(`Detach ${vm} from ${net}`);
+    await dialog.getByRole('button', { name: 'Detach' }).click();
+    await expect(app.getByTestId('toast').filter({ hasText: `${vm} detached from ${net}` })).toBeVisible({ timeout: 20_000 });
+    await expect(edge).toHaveCount(0);
+    const after = await rpc<{ attachments: { owner: { name: string } }[] }>('network.inspect', { name: net });
+    expect(after.attachments.map((x) => x.owner.name)).not.toContain(vm);
+  });
+});

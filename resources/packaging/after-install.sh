@@ -1,0 +1,40 @@
+#!/bin/bash
+# Package post-install (deb and pacman), expanded by electron-builder: ${sanitizedProductName} and
+# ${executable} are its macros, so shell variables below use the $NAME form only.
+# NOVA_PKG_ROOT lets the packaging test run this script against a throwaway root.
+root="$NOVA_PKG_ROOT"
+app="$root/opt/${sanitizedProductName}"
+
+mkdir -p "$root/usr/bin" "$root/usr/lib/systemd/system" "$root/usr/share/polkit-1/actions"
+
+# `nova` on PATH is the command line; the desktop app is `${executable}`.
+ln -sf "/opt/${sanitizedProductName}/resources/bin/nova" "$root/usr/bin/nova"
+ln -sf "/opt/${sanitizedProductName}/${executable}" "$root/usr/bin/${executable}"
+
+# Boot-time network hydrate and the polkit actions.
+install -m 0644 "$app/resources/systemd/nova-hydrate.service" "$root/usr/lib/systemd/system/nova-hydrate.service"
+install -m 0644 "$app/resources/polkit/org.nova.policy" "$root/usr/share/polkit-1/actions/org.nova.policy"
+
+# Chromium's sandbox: user namespaces when the kernel allows them, the SUID helper otherwise.
+if [ -e "$app/chrome-sandbox" ]; then
+  if [[ -L /proc/self/ns/user ]] && unshare --user true 2>/dev/null; then
+    chmod 0755 "$app/chrome-sandbox" || true
+  else
+    chmod 4755 "$app/chrome-sandbox" || true
+  fi
+fi
+
+if [ -z "$root" ]; then
+  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+    systemctl daemon-reload || true
+    # Enabled, not started: it runs at the next boot, and only if networks were declared.
+    systemctl enable nova-hydrate.service || true
+  fi
+  if command -v update-desktop-database >/dev/null 2>&1; then
+    update-desktop-database /usr/share/applications || true
+  fi
+  if command -v gtk-update-icon-cache >/dev/null 2>&1; then
+    gtk-update-icon-cache -q -t -f /usr/share/icons/hicolor || true
+  fi
+fi
+exit 0

@@ -1,0 +1,18 @@
+#!/bin/bash
+# Package post-remove (deb and pacman), expanded by electron-builder (see after-install.sh).
+# Removes only what the install script added; VM, capsule and network state in /var/lib/nova stays.
+root="$NOVA_PKG_ROOT"
+
+if [ -z "$root" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+  systemctl disable nova-hydrate.service 2>/dev/null || true
+fi
+for link in "$root/usr/bin/nova" "$root/usr/bin/${executable}"; do
+  case "$(readlink "$link" 2>/dev/null)" in
+    /opt/${sanitizedProductName}/*) rm -f "$link" ;;
+  esac
+done
+rm -f "$root/usr/lib/systemd/system/nova-hydrate.service" "$root/usr/share/polkit-1/actions/org.nova.policy"
+if [ -z "$root" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+  systemctl daemon-reload || true
+fi
+exit 0

@@ -1,0 +1,111 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, lstat, mkdir, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeHost, tempHome } from '../../test/host.js';
+import type { TempHome } from '../../test/host.js';
+import { TARGETS, locateSources } from './integration.js';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+const run = promisify(execFile);
+
+describe('nova system install --destdir (staging root)', () => {
+  let home: TempHome;
+  let stage: string;
+  beforeEach(async () => {
+    home = await tempHome('nova-sys-');
+    stage = join(home.dir, 'stage');
+  });
+  afterEach(async () => {
+    await home.cleanup();
+  });
+
+  it('finds its resources in the checkout', () => {
+    expect(locateSources()).toEqual({ resources: join(ROOT, 'resources'), cli: join(ROOT, 'bin', 'nova.mjs') });
+  });
+
+  it('links the CLI, installs the unit running `nova net hydrate` and the policy; uninstall removes only those', async () => {
+    const e = home.engine();
+    const r = await e.dispatcher.invoke('system.install', { destdir: stage });
+    expect(r.items.every((i) => i.installed)).toBe(true);
+    expect(r.changed).toHaveLength(3);
+    expect(await readlink(join(stage, TARGETS.cli))).toBe(join(ROOT, 'bin', 'nova.mjs'));
+    expect(await readFile(join(stage, TARGETS['hydrate-unit']), 'utf8')).toMatch(/^ExecStart=\/usr\/local\/bin\/nova net hydrate$/m);
+    expect(await readFile(join(stage, TARGETS['polkit-policy']), 'utf8')).toContain('>/usr/local/bin/nova</annotate>');
+    // Idempotent.
+    expect((await e.dispatcher.invoke('system.install', { destdir: stage })).changed).toEqual([]);
+    // A file that is not ours is left alone by uninstall.
+    await writeFile(join(stage, TARGETS['polkit-policy']), '<policyconfig/>');
+    const u = await e.dispatcher.invoke('system.uninstall', { destdir: stage });
+    expect(u.changed).toEqual(['removed /usr/local/bin/nova', 'removed /etc/systemd/system/nova-hydrate.service']);
+    expect(existsSync(join(stage, TARGETS['polkit-policy']))).toBe(true);
+  });
+
+  it('a failure half-way undoes every earlier step and restores what was there', async () => {
+    const e = home.engine();
+    // An old unit the admin had, which must come back untouched.
+    await mkdir(join(stage, 'etc/systemd/system'), { recursive: true });
+    await writeFile(join(stage, TARGETS['hydrate-unit']), '[Service]\nExecStart=/bin/true\n');
+    // The policy folder cannot be created: a plain file sits where a directory must go.
+    await mkdir(join(stage, 'usr/share'), { recursive: true });
+    await writeFile(join(stage, 'usr/share/polkit-1'), 'not a directory');
+    await expect(e.dispatcher.invoke('system.install', { destdir: stage })).rejects.toThrow();
+    expect(existsSync(join(stage, TARGETS.cli))).toBe(false);
+    expect(await readFile(join(stage, TARGETS['hydrate-unit']), 'utf8')).toBe('[Service]\nExecStart=/bin/true\n');
+    expect(existsSync(`${join(stage, TARGETS['hydrate-unit'])}.nova-backup`)).toBe(false);
+  });
+
+  it('rejects a relative destdir naming the field', async () => {
+    await expect(home.engine().dispatcher.invoke('system.install', { destdir: 'stage' })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('destdir') });
+  });
+});
+
+const asNobody = async (home: string, args: string[]) =>
+  run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(ROOT, 'bin', 'nova.mjs'), ...args], {
+    env: { ...process.env, HOME: home, NOVA_HOME: home, NOVA_FROM_SOURCE: '1', XDG_RUNTIME_DIR: '' },
+    timeout: 60_000,
+  }).then(
+    () => ({ code: 0, stderr: '' }),
+    (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+  );
+
+describeHost('nova CLI as an unprivileged user', { root: true, tools: ['setpriv', 'ip'] }, () => {
+  it('`nova net create` fails with PERMISSION before touching the host: no bridge, no state file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nova-nobody-'));
+    await chmod(dir, 0o777);
+    const name = `nvp${process.pid % 100000}`;
+    try {
+      const r = await asNobody(dir, ['net', 'create', name, '--json']);
+      expect(r.code).toBe(1);
+      const err = (JSON.parse(r.stderr) as { error: { code: string; message: string; details: { fix: string } } }).error;
+      expect(err).toMatchObject({ code: 'PERMISSION', message: `Creating network ${name} needs root privileges (CAP_NET_ADMIN). Nothing was changed. Run: sudo nova net create ${name} --json` });
+      expect(err.details.fix).toBe(`sudo nova net create ${name} --json`);
+      await expect(run('ip', ['link', 'show', name])).rejects.toThrow();
+      expect(existsSync(join(dir, 'data', 'networks'))).toBe(false);
+    } finally {
+      await run('ip', ['link', 'del', name]).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('`nova system install` fails with PERMISSION, says exactly what to run, and changes nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nova-nobody-'));
+    await chmod(dir, 0o777);
+    const before = await Promise.all(Object.values(TARGETS).map((p) => lstat(p).then((s) => s.mtimeMs, () => 'absent')));
+    try {
+      const r = await asNobody(dir, ['system', 'install', '--json']);
+      expect(r.code).toBe(1);
+      const err = (JSON.parse(r.stderr) as { error: { code: string; message: string; details: { fix: string } } }).error;
+      expect(err.code).toBe('PERMISSION');
+      expect(err.message).toContain('needs root privileges. Nothing was changed.');
+      expect(err.details.fix).toBe('sudo nova system install');
+      const after = await Promise.all(Object.values(TARGETS).map((p) => lstat(p).then((s) => s.mtimeMs, () => 'absent')));
+      expect(after).toEqual(before);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

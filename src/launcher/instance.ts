@@ -1,0 +1,55 @@
+// Browser mode has no Electron single-instance lock: a small record in Nova's runtime folder lets
+// a second `npm start` open another window of the running one instead of a second server.
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeJsonAtomic } from '../core/sys/atomic.js';
+import { resolvePaths } from '../core/sys/paths.js';
+
+export interface LauncherInstance {
+  pid: number;
+  /** The app URL with its token: the file is private to the user (0600). */
+  url: string;
+  server: string;
+  browser: string;
+  browserArgs: string[];
+}
+
+export const instanceFile = (env: NodeJS.ProcessEnv = process.env) => join(resolvePaths(env).runtime, 'launcher.json');
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** The running launcher, if its process lives and its server answers; stale records are removed. */
+export async function runningInstance(file: string): Promise<LauncherInstance | undefined> {
+  let rec: LauncherInstance;
+  try {
+    rec = JSON.parse(await readFile(file, 'utf8')) as LauncherInstance;
+  } catch {
+    return undefined;
+  }
+  const healthy =
+    alive(rec.pid) &&
+    (await fetch(`${rec.server}/healthz`, { signal: AbortSignal.timeout(2000) }).then(
+      (r) => r.ok,
+      () => false,
+    ));
+  if (!healthy) {
+    await rm(file, { force: true });
+    return undefined;
+  }
+  return rec;
+}
+
+export const recordInstance = (file: string, rec: LauncherInstance) => writeJsonAtomic(file, rec, { mode: 0o600 });
+
+/** Removes the record only if it is still ours (a newer launcher may have replaced it). */
+export async function clearInstance(file: string, pid = process.pid): Promise<void> {
+  const rec = await readFile(file, 'utf8').then((t) => JSON.parse(t) as LauncherInstance, () => undefined);
+  if (rec?.pid === pid) await rm(file, { force: true });
+}

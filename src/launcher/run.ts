@@ -1,0 +1,188 @@
+// `npm start`: always a working UI. Electron when its binary is present (or its installer can
+// fetch it); otherwise `nova serve` plus a Chromium app window on Wayland (X11 as a fallback, the
+// URL when there is no display). Says plainly which path it took.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildNeeded, electronBinary, findBrowser, waylandAvailable } from './detect.js';
+import { clearInstance, instanceFile, recordInstance, runningInstance } from './instance.js';
+import { browserArgs, electronArgs, planLaunch } from './plan.js';
+import type { LaunchFacts } from './plan.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const say = (msg: string) => process.stdout.write(`nova start: ${msg}\n`);
+
+interface Options {
+  browser: boolean;
+  build: boolean;
+  port: string;
+  rest: string[];
+}
+
+function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Options {
+  const o: Options = { browser: env.NOVA_START_BROWSER === '1', build: env.NOVA_START_NO_BUILD !== '1', port: env.NOVA_PORT ?? '0', rest: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--browser') o.browser = true;
+    else if (a === '--no-build') o.build = false;
+    else if (a === '--port') o.port = argv[++i] ?? '0';
+    else o.rest.push(a);
+  }
+  return o;
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<number>((resolve) => {
+    child.once('error', () => resolve(127));
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1)));
+  });
+
+async function build(why: string): Promise<boolean> {
+  say(`building first (${why})…`);
+  const child = spawn('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  return (await exited(child)) === 0;
+}
+
+/** electron's own installer, bounded: on machines without network it fails within seconds. */
+async function tryInstaller(timeoutMs = 60_000): Promise<'ok' | 'failed'> {
+  const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'electron', 'install.js')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+  const code = await exited(child);
+  clearTimeout(timer);
+  if (code === 0) return 'ok';
+  const reason = /(?:Error|error)[^\n]*/.exec(err)?.[0]?.slice(0, 200) ?? `exit ${code}`;
+  say(`the Electron installer failed (${reason}).`);
+  return 'failed';
+}
+
+/** Starts `nova serve` on loopback with a token file only we can read; resolves with its URL. */
+async function startServe(port: string, dir: string): Promise<{ child: ChildProcess; url: string; token: string }> {
+  const token = randomBytes(24).toString('base64url');
+  const tokenFile = join(dir, 'token');
+  await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'nova.mjs'), 'serve', '--host', '127.0.0.1', '--port', port, '--token-file', tokenFile], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('`nova serve` did not report its URL within 60 s')), 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /serving on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`\`nova serve\` exited (${code}) before it was ready`));
+    });
+  });
+  return { child, url, token };
+}
+
+const stop = (child: ChildProcess | undefined) => {
+  if (child?.pid && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+};
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const opts = parseArgs(argv, env);
+  if (opts.build) {
+    const why = buildNeeded(ROOT);
+    if (why && !(await build(why))) {
+      say('the build failed; fix the errors above and run `npm start` again.');
+      return 1;
+    }
+  }
+
+  const facts: LaunchFacts = {
+    electronBinary: electronBinary(ROOT, env),
+    installer: env.NOVA_NO_DOWNLOAD === '1' ? 'failed' : 'untried',
+    preferBrowser: opts.browser,
+    wayland: waylandAvailable(env),
+    x11: Boolean(env.DISPLAY),
+    browser: findBrowser(env),
+  };
+  let plan = planLaunch(facts);
+  if (plan.kind === 'install-electron') {
+    say(plan.say);
+    facts.installer = await tryInstaller();
+    facts.electronBinary = electronBinary(ROOT, env);
+    if (!facts.electronBinary) facts.installer = 'failed';
+    plan = planLaunch(facts);
+  }
+  say(plan.say);
+
+  if (plan.kind === 'electron') {
+    const child = spawn(plan.binary, electronArgs(ROOT, opts.rest, env), { cwd: ROOT, stdio: 'inherit', env });
+    const forward = (sig: NodeJS.Signals) => child.kill(sig);
+    process.on('SIGINT', forward).on('SIGTERM', forward);
+    return exited(child);
+  }
+
+  const record = instanceFile(env);
+  if (plan.kind === 'browser') {
+    const running = await runningInstance(record);
+    if (running) {
+      say(`Nova is already open (launcher pid ${running.pid}, server ${running.server}): opening another window of it.`);
+      // Same profile: Chromium hands the window to the running browser and returns at once.
+      return exited(spawn(running.browser, running.browserArgs, { stdio: 'ignore', env }));
+    }
+  }
+
+  const dir = await mkdtemp(join(tmpdir(), 'nova-start-'));
+  let serve: ChildProcess | undefined;
+  let browser: ChildProcess | undefined;
+  const cleanup = async () => {
+    await clearInstance(record);
+    stop(browser);
+    stop(serve);
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const s = await startServe(opts.port, dir);
+    serve = s.child;
+    const url = `${s.url}/#token=${s.token}`;
+    const serveExit = exited(serve);
+    const signalled = new Promise<number>((resolve) => {
+      process.once('SIGINT', () => resolve(130));
+      process.once('SIGTERM', () => resolve(143));
+    });
+
+    if (plan.kind === 'print-url') {
+      say(`open ${url}  (Ctrl+C stops the server)`);
+      return await Promise.race([serveExit, signalled]);
+    }
+    if (plan.kind !== 'browser') throw new Error(`unexpected launch plan ${plan.kind}`);
+    const root = process.getuid?.() === 0;
+    if (root) say('running as root: Chromium needs --no-sandbox here; run `npm start` as your own user to keep its sandbox.');
+    const log = join(dir, 'browser.log');
+    const extra = (env.NOVA_BROWSER_ARGS ?? '').split(/\s+/).filter(Boolean);
+    const args = [...browserArgs(plan.platform, url, join(dir, 'profile'), { root }), ...extra];
+    browser = spawn(plan.browser, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
+    await recordInstance(record, { pid: process.pid, url, server: s.url, browser: plan.browser, browserArgs: args.filter((a) => !a.startsWith('--remote-debugging-port')) });
+    browser.stderr!.pipe(createWriteStream(log));
+    say(`UI window opened (browser pid ${browser.pid}, server ${s.url}); close the window or press Ctrl+C to stop.`);
+    const browserExit = exited(browser);
+    const code = await Promise.race([browserExit.then((c) => (c === 0 || c === 143 ? 0 : c)), serveExit.then((c) => (c === 0 ? 1 : c)), signalled]);
+    if (code !== 0 && code < 128) {
+      const tail = (await readFile(log, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join('\n');
+      say(`the browser or the server stopped unexpectedly (exit ${code}).${tail ? `\nLast browser messages:\n${tail}` : ''}`);
+    }
+    return code;
+  } catch (e) {
+    say((e as Error).message);
+    return 1;
+  } finally {
+    await cleanup();
+  }
+}

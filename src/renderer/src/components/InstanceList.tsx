@@ -1,0 +1,66 @@
+import { useEffect } from 'react';
+import type { InstanceKind } from '../lib/actions';
+import { actionsFor } from '../lib/actions';
+import { missingText, useBackends } from '../stores/backends';
+import { useNav } from '../stores/nav';
+import { byKind, useResources } from '../stores/resources';
+import { EmptyState } from './EmptyState';
+import { ErrorNotice } from './ErrorNotice';
+import { StateBadge } from './StateBadge';
+
+/** VMs or capsules with live state (events patch rows, refetch is debounced) and their actions. */
+export function InstanceList({ kind, emptyHint }: { kind: InstanceKind; emptyHint: string }) {
+  const res = useResources();
+  const availability = useBackends((s) => s.areas[kind]);
+  const probe = useBackends((s) => s.probe);
+  const go = useNav((s) => s.go);
+  useEffect(() => {
+    if (availability !== 'present') void probe(kind);
+  }, [kind, availability, probe]);
+  const rows = byKind(res.items, kind);
+
+  if (res.error) return <ErrorNotice message={`Could not list ${kind}s: ${res.error}`} onRetry={() => void res.fetch()} />;
+  if (rows.length === 0) {
+    if (availability === 'missing')
+      return <EmptyState testId="backend-missing" title={missingText(kind)} hint="This engine was built without it. Update Nova or run a build that includes it; nothing here is simulated." />;
+    if (res.status !== 'ready') return <p className="muted">Loading…</p>;
+    return <EmptyState title={`No ${kind === 'vm' ? 'VMs' : 'capsules'} yet`} hint={emptyHint} />;
+  }
+  return (
+    <table className="table" data-testid={`${kind}-table`}>
+      <thead>
+        <tr>
+          <th>Name</th>
+          <th>State</th>
+          <th>Project</th>
+          <th>Details</th>
+          <th aria-label="Actions" />
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.name} data-testid={`row-${r.name}`}>
+            <td>
+              <button type="button" className="link" onClick={() => go(kind === 'vm' ? 'vms' : 'capsules', { kind, name: r.name })}>
+                {r.name}
+              </button>
+            </td>
+            <td>
+              <StateBadge state={r.state} reason={r.reason} />
+              {r.reason && <div className="reason">{r.reason}</div>}
+            </td>
+            <td>{r.project ?? <span className="muted">—</span>}</td>
+            <td className="muted">{r.detail}</td>
+            <td className="row-actions">
+              {actionsFor(r.state, kind).map((a) => (
+                <button key={a.id} type="button" className={a.danger ? 'danger ghost' : 'ghost'} onClick={() => void a.run(kind, r.name)}>
+                  {a.label}
+                </button>
+              ))}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

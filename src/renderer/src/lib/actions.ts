@@ -1,0 +1,125 @@
+import { confirm } from '../stores/confirm';
+import { prompt, validName } from '../stores/prompt';
+import { useResources } from '../stores/resources';
+import { toast } from '../stores/toasts';
+import { call, errorText, isMissingBackend } from './rpc';
+
+export type InstanceKind = 'vm' | 'capsule';
+
+export interface InstanceAction {
+  id: string;
+  label: string;
+  /** States in which the action makes sense (lower case); undefined = always. */
+  when?: string[];
+  kinds?: InstanceKind[];
+  danger?: boolean;
+  run(kind: InstanceKind, name: string): Promise<void>;
+}
+
+const label = { vm: 'VM', capsule: 'capsule' } as const;
+
+/** Runs one method with a toast for the outcome; a method missing from this build says so. */
+export async function act(method: string, input: Record<string, unknown>, done: string): Promise<boolean> {
+  try {
+    await call(method, input);
+    toast('success', done);
+    useResources.getState().refetch();
+    return true;
+  } catch (e) {
+    if (isMissingBackend(e, method)) toast('warning', `${method} is not available in this build`, 'The backend for this action has not landed yet.');
+    else toast('error', `${method} failed`, errorText(e));
+    return false;
+  }
+}
+
+const simple = (verb: string, past: string, extra: Record<string, unknown> = {}) => (kind: InstanceKind, name: string) =>
+  act(`${kind}.${verb}`, { name, ...extra }, `${name}: ${past}`).then(() => undefined);
+
+/** Snapshot tags of an instance, newest last (empty when the backend has none or is missing). */
+async function snapshotTags(kind: InstanceKind, name: string): Promise<string[]> {
+  try {
+    if (kind === 'vm') return (await call<{ snapshots: { tag: string; date: number }[] }>('vm.snapshot.list', { name })).snapshots.sort((a, b) => a.date - b.date).map((s) => s.tag);
+    return (await call<{ items: { tag: string; createdAt: number }[] }>('capsule.snapshot.list', { name })).items.sort((a, b) => a.createdAt - b.createdAt).map((s) => s.tag);
+  } catch {
+    return [];
+  }
+}
+
+const TAG = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const validTag = (v: string) => (TAG.test(v) ? undefined : 'use letters, digits, ".", "-" or "_" (up to 64)');
+
+const STOPPED = ['stopped', 'created', 'exited', 'crashed', 'unknown'];
+const RUNNING = ['running'];
+
+export const INSTANCE_ACTIONS: InstanceAction[] = [
+  { id: 'start', label: 'Start', when: STOPPED, run: simple('start', 'started') },
+  { id: 'stop', label: 'Stop', when: [...RUNNING, 'paused'], run: simple('stop', 'stopped') },
+  {
+    id: 'force-stop',
+    label: 'Force stop',
+    when: [...RUNNING, 'paused', 'starting', 'shutting-down', 'restarting'],
+    danger: true,
+    run: async (kind, name) => {
+      if (!(await confirm({ title: `Force stop ${name}?`, body: 'Like pulling the power cord: unsaved work inside is lost.', confirmLabel: 'Force stop', danger: true }))) return;
+      if (kind === 'vm') await simple('stop', 'force-stopped', { force: true })(kind, name);
+      else await simple('kill', 'killed', { signal: 'KILL' })(kind, name);
+    },
+  },
+  { id: 'restart', label: 'Restart', when: RUNNING, run: simple('restart', 'restarted') },
+  { id: 'pause', label: 'Pause', when: RUNNING, run: simple('pause', 'paused') },
+  { id: 'resume', label: 'Resume', when: ['paused'], run: simple('resume', 'resumed') },
+  {
+    id: 'snapshot',
+    label: 'Snapshot',
+    when: [...RUNNING, ...STOPPED, 'paused'],
+    run: async (kind, name) => {
+      const tag = await prompt({ title: `Snapshot ${name}`, label: 'Snapshot name', initial: `snap-${new Date().toISOString().slice(0, 16).replace(/[-:T]/g, '')}`, validate: validTag, confirmLabel: 'Take snapshot' });
+      if (tag) await act(`${kind}.snapshot.create`, { name, tag }, `${name}: snapshot ${tag} taken`);
+    },
+  },
+  {
+    id: 'restore',
+    label: 'Restore',
+    when: [...RUNNING, ...STOPPED, 'paused'],
+    run: async (kind, name) => {
+      const tags = await snapshotTags(kind, name);
+      if (tags.length === 0) {
+        toast('info', `${name} has no snapshots`, 'Take one with Snapshot first.');
+        return;
+      }
+      const tag = await prompt({ title: `Restore ${name}`, label: `Snapshot to restore (available: ${tags.join(', ')})`, initial: tags[tags.length - 1], validate: (v) => (tags.includes(v) ? undefined : `pick one of: ${tags.join(', ')}`), confirmLabel: 'Continue' });
+      if (!tag) return;
+      if (await confirm({ title: `Restore ${name} to ${tag}?`, body: 'Changes made after that snapshot are lost.', confirmLabel: 'Restore', danger: true }))
+        await act(`${kind}.snapshot.restore`, { name, tag }, `${name}: restored ${tag}`);
+    },
+  },
+  {
+    id: 'clone',
+    label: 'Clone',
+    kinds: ['vm'],
+    when: ['stopped', 'crashed'],
+    run: async (kind, name) => {
+      const target = await prompt({ title: `Clone ${name}`, label: `New ${label[kind]} name (a linked clone: disks share ${name}'s as backing files)`, initial: `${name}-clone`, validate: validName, confirmLabel: 'Clone' });
+      if (target) await act('vm.clone', { source: name, name: target }, `${name} cloned to ${target}`);
+    },
+  },
+  {
+    id: 'delete',
+    label: 'Delete',
+    danger: true,
+    run: async (kind, name) => {
+      const ok = await confirm({
+        title: `Delete ${label[kind]} ${name}?`,
+        body: kind === 'vm' ? 'The VM is stopped first and its definition removed. Disk images are kept.' : 'The capsule is stopped first; its writable layer, logs and snapshots are removed.',
+        confirmLabel: 'Delete',
+        danger: true,
+      });
+      if (!ok) return;
+      if (kind === 'vm') await act('vm.delete', { name }, `${name} deleted`);
+      else await act('capsule.rm', { name, force: true }, `${name} deleted`);
+    },
+  },
+];
+
+export const actionsFor = (state: string, kind?: InstanceKind): InstanceAction[] =>
+  INSTANCE_ACTIONS.filter((a) => (!a.when || a.when.includes(state.toLowerCase())) && (!kind || !a.kinds || a.kinds.includes(kind)));

@@ -1,0 +1,67 @@
+import { useBackends } from '../stores/backends';
+import { useConnection } from '../stores/connection';
+import { useHost } from '../stores/host';
+import { useLogs } from '../stores/logs';
+import { useMetrics } from '../stores/metrics';
+import { usePrefs } from '../stores/prefs';
+import { useResources } from '../stores/resources';
+import { useTasks } from '../stores/tasks';
+import { toast } from '../stores/toasts';
+import { on } from './rpc';
+
+/**
+ * Feeds every store from the engine's events, once per app. Each (re)connection refetches
+ * everything, so nothing shown after a drop stays stale.
+ */
+export function wireEvents(): () => void {
+  const offs = [
+    on('resource.changed', (e) => {
+      if (e.state) useResources.getState().patch(e.kind, e.name, e.state, e.reason);
+      useResources.getState().refetch();
+    }),
+    on('vm.state', (e) => {
+      useResources.getState().patch('vm', e.name, e.state, e.reason);
+      useResources.getState().refetch();
+    }),
+    on('capsule.state', (e) => {
+      useResources.getState().patch('capsule', e.name, e.state, e.reason);
+      useResources.getState().refetch();
+    }),
+    on('network.state', (e) => {
+      useResources.getState().patch('network', e.name, e.state, e.reason);
+      useResources.getState().refetch();
+    }),
+    on('task.progress', (t) => useTasks.getState().upsert(t)),
+    on('metrics.sample', (s) => useMetrics.getState().add(s)),
+    on('log.line', (l) => useLogs.getState().add(l)),
+    on('prefs.changed', (p) => usePrefs.getState().receive(p)),
+    on('notification', (n) => {
+      const prefs = usePrefs.getState().prefs;
+      if (prefs && !prefs.notifications) return;
+      if (n.subject && prefs?.monitoring[n.subject]?.notify === false) return;
+      toast(n.level === 'warning' ? 'warning' : n.level, n.title, n.body);
+    }),
+  ];
+  const refreshAll = () => {
+    void useHost.getState().fetch();
+    void useResources.getState().fetch();
+    void useTasks.getState().load();
+    void usePrefs.getState().load();
+    const b = useBackends.getState();
+    for (const area of Object.keys(b.areas) as (keyof typeof b.areas)[]) if (b.areas[area] !== 'present') void b.probe(area);
+  };
+  refreshAll();
+  let gen = useConnection.getState().generation;
+  const offConn = useConnection.subscribe((s) => {
+    if (s.generation !== gen) {
+      // The first open only completes the calls refreshAll() already made; later ones are reconnects.
+      const first = gen === 0;
+      gen = s.generation;
+      if (!first) refreshAll();
+    }
+  });
+  return () => {
+    offConn();
+    for (const off of offs) off();
+  };
+}

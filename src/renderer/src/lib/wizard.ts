@@ -1,0 +1,88 @@
+import { stringify } from 'smol-toml';
+
+// The VM wizard's model: pure data → NovaFile [vm.NAME] entry and vm.create input.
+
+export const PRESETS = ['blank', 'win11', 'gpu-labs'] as const;
+export type Preset = (typeof PRESETS)[number];
+
+export interface WizardState {
+  preset: Preset;
+  name: string;
+  cpu: number;
+  memoryGiB: number;
+  balloon: boolean;
+  diskGiB: number;
+  iso: string;
+  firmware: 'uefi' | 'bios';
+  secureBoot: boolean;
+  tpm: boolean;
+  network: string;
+  gpu: string;
+}
+
+export const PRESET_DEFAULTS: Record<Preset, Omit<WizardState, 'name' | 'iso' | 'network' | 'gpu'>> = {
+  blank: { preset: 'blank', cpu: 2, memoryGiB: 2, balloon: true, diskGiB: 20, firmware: 'uefi', secureBoot: false, tpm: false },
+  // Windows 11 refuses to install without UEFI Secure Boot and TPM 2.0.
+  win11: { preset: 'win11', cpu: 4, memoryGiB: 8, balloon: true, diskGiB: 64, firmware: 'uefi', secureBoot: true, tpm: true },
+  // VFIO pins every guest page, so ballooning cannot give memory back: off.
+  'gpu-labs': { preset: 'gpu-labs', cpu: 8, memoryGiB: 16, balloon: false, diskGiB: 100, firmware: 'uefi', secureBoot: false, tpm: false },
+};
+
+export const initialWizard = (preset: Preset = 'blank'): WizardState => ({
+  ...PRESET_DEFAULTS[preset],
+  name: preset === 'blank' ? '' : preset,
+  iso: '',
+  network: '',
+  gpu: '',
+});
+
+const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** Problems per step field; empty when the VM can be written. */
+export function wizardProblems(s: WizardState): Partial<Record<keyof WizardState, string>> {
+  const p: Partial<Record<keyof WizardState, string>> = {};
+  if (!NAME.test(s.name)) p.name = 'use 1-63 lowercase letters, digits, "-" or "_", starting with a letter or digit';
+  if (!Number.isInteger(s.cpu) || s.cpu < 1 || s.cpu > 512) p.cpu = 'vCPUs: a whole number from 1 to 512';
+  if (!(s.memoryGiB >= 0.25)) p.memoryGiB = 'memory: at least 0.25 GiB';
+  if (!(s.diskGiB >= 1)) p.diskGiB = 'disk: at least 1 GiB';
+  if (s.secureBoot && s.firmware !== 'uefi') p.secureBoot = 'Secure Boot needs UEFI firmware';
+  if (s.preset === 'win11' && (!s.tpm || !s.secureBoot)) p.tpm = 'Windows 11 needs TPM 2.0 and Secure Boot';
+  return p;
+}
+
+/** Human guidance for the memory step (ballooning). */
+export function memoryGuidance(s: WizardState, hostBytes?: number): string {
+  const host = hostBytes ? ` This host has ${(hostBytes / 1024 ** 3).toFixed(1)} GiB.` : '';
+  if (s.gpu || s.preset === 'gpu-labs')
+    return `GPU passthrough pins all ${s.memoryGiB} GiB of guest RAM, so the balloon cannot return memory: keep it off and size memory for the whole session.${host}`;
+  if (s.balloon)
+    return `With the balloon on, ${s.memoryGiB} GiB is the ceiling: Nova can reclaim idle guest memory, so you may give more than the guest usually uses.${host}`;
+  return `Without the balloon the guest keeps all ${s.memoryGiB} GiB while it runs.${host}`;
+}
+
+const gib = (n: number): string => (Number.isInteger(n) ? `${n}Gi` : `${Math.round(n * 1024)}Mi`);
+
+/** The NovaFile `vm` section (z.input of vmSpec) for this wizard state. */
+export function wizardSpec(s: WizardState): Record<string, unknown> {
+  const spec: Record<string, unknown> = {
+    cpu: s.cpu,
+    memory: gib(s.memoryGiB),
+    ...(s.preset === 'blank' ? { os: 'linux' } : { preset: s.preset }),
+    ...(s.preset === 'win11' ? { os: 'windows' } : {}),
+    disks: [{ path: `./${s.name || 'vm'}.qcow2`, size: gib(s.diskGiB) }],
+    firmware: s.firmware,
+    balloon: s.balloon,
+  };
+  if (s.iso) spec.iso = s.iso;
+  if (s.firmware === 'uefi') spec.secure_boot = s.secureBoot;
+  if (s.tpm) spec.tpm = true;
+  if (s.network) spec.network = s.network;
+  if (s.gpu) {
+    spec.gpu_passthrough = true;
+    spec.gpu = s.gpu;
+  }
+  return spec;
+}
+
+/** The `[vm.NAME]` TOML entry to paste into (or append to) a NovaFile. */
+export const wizardToml = (s: WizardState): string => stringify({ vm: { [s.name || 'vm']: wizardSpec(s) } });

@@ -1,0 +1,73 @@
+import { create } from 'zustand';
+import type { Prefs } from '../../../shared/contract/prefs.js';
+import { debounce } from '../lib/debounce';
+import { call, errorText, isMissingBackend } from '../lib/rpc';
+import { usePrefs } from './prefs';
+import { toast } from './toasts';
+
+export type MonitorSettings = Prefs['monitoring'][string];
+export const DEFAULT_MONITOR: MonitorSettings = { pollSeconds: 5, offlineThreshold: 3, notify: true };
+
+/** One row of `network.monitor.list`. */
+export interface InterfaceStatus {
+  interface: string;
+  settings: MonitorSettings;
+  online: boolean;
+  since?: number;
+  rxRate?: number;
+  txRate?: number;
+}
+
+interface MonitorStore {
+  items: InterfaceStatus[];
+  missing: boolean;
+  error?: string;
+  fetch(): Promise<void>;
+  refetch(): void;
+  /** Saves to the engine's monitor (what polls) and to prefs (what the UI mutes by). */
+  save(iface: string, settings: MonitorSettings): Promise<void>;
+  remove(iface: string): Promise<void>;
+}
+
+const LIST = 'network.monitor.list';
+const SET = 'network.monitor.set';
+
+export const useMonitors = create<MonitorStore>((set, get) => {
+  const fetch = async () => {
+    try {
+      const out = await call<{ items: InterfaceStatus[] }>(LIST, {});
+      set({ items: out.items, missing: false, error: undefined });
+    } catch (e) {
+      set({ missing: isMissingBackend(e, LIST), error: isMissingBackend(e, LIST) ? undefined : errorText(e) });
+    }
+  };
+  const savePrefs = async (iface: string, settings: MonitorSettings | undefined) => {
+    const monitoring = { ...(usePrefs.getState().prefs?.monitoring ?? {}) };
+    if (settings) monitoring[iface] = settings;
+    else delete monitoring[iface];
+    await usePrefs.getState().set('monitoring', monitoring);
+  };
+  return {
+    items: [],
+    missing: false,
+    fetch,
+    refetch: debounce(() => void fetch(), 300),
+    save: async (iface, settings) => {
+      await savePrefs(iface, settings);
+      if (get().missing) return;
+      try {
+        await call(SET, { interface: iface, ...settings });
+        get().refetch();
+      } catch (e) {
+        if (isMissingBackend(e, SET)) set({ missing: true });
+        else toast('error', `Could not apply monitoring for ${iface}`, errorText(e));
+      }
+    },
+    remove: async (iface) => {
+      await savePrefs(iface, undefined);
+      if (get().missing) return;
+      await call(SET, { interface: iface, remove: true }).catch((e) => toast('error', `Could not stop monitoring ${iface}`, errorText(e)));
+      get().refetch();
+    },
+  };
+});

@@ -1,0 +1,91 @@
+import { useCallback, useEffect, useState } from 'react';
+import { EmptyState } from '../components/EmptyState';
+import { ErrorNotice } from '../components/ErrorNotice';
+import { LogPane } from '../components/LogPane';
+import { MetricsCharts } from '../components/MetricsCharts';
+import { StateBadge } from '../components/StateBadge';
+import { ViewHeader } from '../components/ViewHeader';
+import { VncConsole } from '../components/VncConsole';
+import type { InstanceKind } from '../lib/actions';
+import { actionsFor } from '../lib/actions';
+import { call, errorText, isMissingBackend } from '../lib/rpc';
+import { consoleUrl, specFacts } from '../lib/inspect';
+import { missingText } from '../stores/backends';
+import { useNav } from '../stores/nav';
+import { useResources } from '../stores/resources';
+
+type Tab = 'overview' | 'metrics' | 'logs' | 'serial' | 'console';
+const TAB_LABEL: Record<Tab, string> = { overview: 'Overview', metrics: 'Metrics', logs: 'Logs', serial: 'Serial log', console: 'Console' };
+
+/** One VM or capsule: state and actions, spec, live graphs, logs, and for VMs serial + console. */
+export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: string }) {
+  const go = useNav((s) => s.go);
+  const row = useResources((s) => s.items.find((r) => r.kind === kind && r.name === name));
+  const [inspect, setInspect] = useState<Record<string, unknown>>();
+  const [error, setError] = useState<string>();
+  const [tab, setTab] = useState<Tab>('overview');
+  const back = kind === 'vm' ? 'vms' : 'capsules';
+  const state = row?.state ?? (typeof inspect?.state === 'string' ? inspect.state : 'unknown');
+
+  const load = useCallback(() => {
+    const method = `${kind}.inspect`;
+    call<Record<string, unknown>>(method, { name }).then(
+      (v) => {
+        setInspect(v);
+        setError(undefined);
+      },
+      (e) => setError(isMissingBackend(e, method) ? missingText(kind) : errorText(e)),
+    );
+  }, [kind, name]);
+  useEffect(load, [load, row?.state]);
+
+  const tabs: Tab[] = kind === 'vm' ? ['overview', 'metrics', 'serial', 'console'] : ['overview', 'metrics', 'logs'];
+  const vnc = inspect ? consoleUrl(inspect) : undefined;
+  return (
+    <>
+      <ViewHeader title={name} subtitle={<StateBadge state={state} reason={row?.reason} />}>
+        <button type="button" onClick={() => go(back)}>
+          ← Back
+        </button>
+        {actionsFor(state, kind).map((a) => (
+          <button key={a.id} type="button" className={a.danger ? 'danger' : ''} onClick={() => void a.run(kind, name)}>
+            {a.label}
+          </button>
+        ))}
+      </ViewHeader>
+      {row?.reason && <div className="callout warn">{row.reason}</div>}
+      <div className="tabs" role="tablist">
+        {tabs.map((t) => (
+          <button key={t} type="button" role="tab" aria-selected={tab === t} data-testid={`tab-${t}`} className={tab === t ? 'active' : ''} onClick={() => setTab(t)}>
+            {TAB_LABEL[t]}
+          </button>
+        ))}
+      </div>
+      <section className="tab-panel" role="tabpanel">
+        {tab === 'overview' &&
+          (error ? (
+            <ErrorNotice message={error} onRetry={load} />
+          ) : !inspect ? (
+            <p className="muted">Loading…</p>
+          ) : (
+            <dl className="facts" data-testid="inspect">
+              {specFacts(inspect).map(([k, v]) => (
+                <div key={k} className="fact">
+                  <dt>{k}</dt>
+                  <dd>{v}</dd>
+                </div>
+              ))}
+            </dl>
+          ))}
+        {tab === 'metrics' && <MetricsCharts kind={kind} name={name} />}
+        {(tab === 'logs' || tab === 'serial') && <LogPane kind={kind} name={name} />}
+        {tab === 'console' &&
+          (vnc && state.toLowerCase() === 'running' ? (
+            <VncConsole url={vnc} />
+          ) : (
+            <EmptyState title="No console" hint={state.toLowerCase() === 'running' ? 'This VM exposes no VNC WebSocket (check its display settings).' : 'Start the VM to see its screen.'} />
+          ))}
+      </section>
+    </>
+  );
+}

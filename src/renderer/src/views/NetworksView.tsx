@@ -1,0 +1,89 @@
+import { useEffect, useState } from 'react';
+import { EmptyState } from '../components/EmptyState';
+import { ErrorNotice } from '../components/ErrorNotice';
+import { StateBadge } from '../components/StateBadge';
+import { ViewHeader } from '../components/ViewHeader';
+import { act } from '../lib/actions';
+import { missingText, useBackends } from '../stores/backends';
+import { confirm } from '../stores/confirm';
+import { useNav } from '../stores/nav';
+import { byKind, useResources } from '../stores/resources';
+import { NetworkCreateDialog } from './NetworkCreateDialog';
+import { NetworkDetail } from './NetworkDetail';
+
+/** Switches with their state and why; create, inspect and remove. */
+export function NetworksView() {
+  const res = useResources();
+  const detail = useNav((s) => s.detail);
+  const go = useNav((s) => s.go);
+  const availability = useBackends((s) => s.areas.network);
+  const probe = useBackends((s) => s.probe);
+  const [creating, setCreating] = useState(false);
+  useEffect(() => {
+    if (availability !== 'present') void probe('network');
+  }, [availability, probe]);
+  if (detail?.kind === 'network') return <NetworkDetail name={detail.name} />;
+  const rows = byKind(res.items, 'network');
+  const remove = async (name: string) => {
+    if (await confirm({ title: `Remove network ${name}?`, body: 'Its bridge, NAT rules and DHCP server go away; attached VMs and capsules lose this link.', confirmLabel: 'Remove', danger: true }))
+      await act('network.rm', { name }, `Network ${name} removed`);
+  };
+  let content;
+  if (res.error) content = <ErrorNotice message={`Could not list networks: ${res.error}`} onRetry={() => void res.fetch()} />;
+  else if (rows.length === 0)
+    content =
+      availability === 'missing' ? (
+        <EmptyState testId="backend-missing" title={missingText('network')} hint="This engine was built without the network backend; nothing here is simulated." />
+      ) : res.status !== 'ready' ? (
+        <p className="muted">Loading…</p>
+      ) : (
+        <EmptyState title="No networks yet" hint="Create a NAT network for your VMs and capsules, or declare [network.NAME] in a NovaFile." action={<button type="button" className="primary" onClick={() => setCreating(true)}>New network…</button>} />
+      );
+  else
+    content = (
+      <table className="table" data-testid="network-table">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>State</th>
+            <th>Project</th>
+            <th>Details</th>
+            <th aria-label="Actions" />
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.name} data-testid={`row-${r.name}`}>
+              <td>
+                <button type="button" className="link" onClick={() => go('networks', { kind: 'network', name: r.name })}>
+                  {r.name}
+                </button>
+              </td>
+              <td>
+                <StateBadge state={r.state} reason={r.reason} />
+                {r.reason && <div className="reason">{r.reason}</div>}
+              </td>
+              <td>{r.project ?? <span className="muted">—</span>}</td>
+              <td className="muted">{r.detail}</td>
+              <td className="row-actions">
+                <button type="button" className="danger ghost" onClick={() => void remove(r.name)}>
+                  Remove
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    );
+  return (
+    <>
+      <ViewHeader title="Networks" subtitle="Bridges and overlays with NAT, DHCP and DNS">
+        <button type="button" className="primary" onClick={() => setCreating(true)} disabled={availability === 'missing'} data-testid="new-network">
+          New network…
+        </button>
+      </ViewHeader>
+      {content}
+      <NetworkCreateDialog open={creating} onOpenChange={setCreating} />
+    </>
+  );
+}

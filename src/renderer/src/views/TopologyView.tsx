@@ -1,0 +1,109 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { applyEdgeChanges, applyNodeChanges, Background, Controls, MiniMap, ReactFlow } from '@xyflow/react';
+import type { Connection, Edge, EdgeChange, Node, NodeChange } from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import { EmptyState } from '../components/EmptyState';
+import { ErrorNotice } from '../components/ErrorNotice';
+import { TopologyNode } from '../components/TopologyNode';
+import { ViewHeader } from '../components/ViewHeader';
+import { act } from '../lib/actions';
+import type { NetworkLinks, TopoEdge } from '../lib/topology';
+import { attachFromConnection, layoutTopology } from '../lib/topology';
+import { call } from '../lib/rpc';
+import type { NetworkInfo } from '../../../shared/contract/network.js';
+import { confirm } from '../stores/confirm';
+import { useResources } from '../stores/resources';
+import { toast } from '../stores/toasts';
+
+const NODE_TYPES = { topo: TopologyNode };
+
+/** Every network's uplink and attachments in one `network.list` call; without it, no edges. */
+async function readLinks(): Promise<NetworkLinks[]> {
+  try {
+    const out = await call<{ items: NetworkInfo[] }>('network.list', {});
+    return out.items.map((n) => ({
+      name: n.name,
+      type: n.spec.type,
+      attachments: n.attachments.map((a) => a.owner),
+      ...(n.spec.uplink ? { uplink: n.spec.uplink } : {}),
+    }));
+  } catch {
+    return [];
+  }
+}
+
+/** Networks, uplinks, VMs and capsules; drag an instance onto a network to attach, delete an edge to detach. */
+export function TopologyView() {
+  const res = useResources();
+  const [links, setLinks] = useState<NetworkLinks[]>([]);
+  const reload = useCallback(() => {
+    void readLinks().then(setLinks);
+  }, []);
+  useEffect(reload, [reload, res.fetchedAt]);
+  const layout = useMemo(() => layoutTopology(res.items, links), [res.items, links]);
+  // Local copies so selection (click a link, then Delete) and measurements flow through xyflow;
+  // every new layout from the engine replaces them.
+  const [nodes, setNodes] = useState<Node[]>([]);
+  const [edges, setEdges] = useState<Edge[]>([]);
+  useEffect(() => {
+    setNodes(layout.nodes);
+    setEdges(layout.edges);
+  }, [layout]);
+  const onNodesChange = useCallback((c: NodeChange[]) => setNodes((ns) => applyNodeChanges(c, ns)), []);
+  const onEdgesChange = useCallback((c: EdgeChange[]) => setEdges((es) => applyEdgeChanges(c, es)), []);
+
+  const onConnect = useCallback(
+    async (c: Connection) => {
+      const a = attachFromConnection(c.source, c.target);
+      if (!a) {
+        toast('warning', 'Not a valid link', 'Drag from a VM or capsule onto a network to attach it.');
+        return;
+      }
+      if (await act('network.attach', a, `${a.owner.name} attached to ${a.network}`)) reload();
+    },
+    [reload],
+  );
+  const onBeforeDelete = useCallback(async ({ edges: gone }: { edges: Edge[] }) => {
+    const detachable = (gone as unknown as TopoEdge[]).filter((e) => e.data?.owner);
+    if (detachable.length === 0) return false;
+    const list = detachable.map((e) => `${e.data.owner!.name} from ${e.data.network}`).join(', ');
+    if (!(await confirm({ title: 'Detach?', body: `Detach ${list}. The instance keeps running without that link.`, confirmLabel: 'Detach', danger: true }))) return false;
+    for (const e of detachable) await act('network.detach', { network: e.data.network, owner: e.data.owner }, `${e.data.owner!.name} detached from ${e.data.network}`);
+    reload();
+    return false; // the refetched links redraw the graph
+  }, [reload]);
+
+  return (
+    <>
+      <ViewHeader title="Topology" subtitle="Drag from a VM or capsule onto a network to attach; select a link and press Delete to detach" />
+      {res.error ? (
+        <ErrorNotice message={res.error} onRetry={() => void res.fetch()} />
+      ) : res.status === 'ready' && layout.nodes.length === 0 ? (
+        <EmptyState title="Nothing to draw yet" hint="Create a network and a VM or capsule; they appear here with their links." />
+      ) : (
+        <div className="topology" data-testid="topology">
+          <ReactFlow
+            nodes={nodes}
+            edges={edges}
+            nodeTypes={NODE_TYPES}
+            onNodesChange={onNodesChange}
+            onEdgesChange={onEdgesChange}
+            onConnect={(c) => void onConnect(c)}
+            onBeforeDelete={onBeforeDelete}
+            nodesDraggable={false}
+            onlyRenderVisibleElements
+            fitView
+            fitViewOptions={{ maxZoom: 1 }}
+            minZoom={0.1}
+            proOptions={{ hideAttribution: true }}
+            colorMode={document.documentElement.dataset.theme === 'tokyo-night-day' ? 'light' : 'dark'}
+          >
+            <Background />
+            <Controls />
+            <MiniMap pannable zoomable bgColor="var(--bg-alt)" maskColor="rgba(0, 0, 0, 0.25)" nodeColor="var(--accent)" />
+          </ReactFlow>
+        </div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,143 @@
+import { useEffect, useMemo, useState } from 'react';
+import { Modal } from '../components/Modal';
+import { act } from '../lib/actions';
+import type { Preset, WizardState } from '../lib/wizard';
+import { initialWizard, memoryGuidance, PRESETS, wizardProblems, wizardSpec, wizardToml } from '../lib/wizard';
+import { asList, call, errorText } from '../lib/rpc';
+import type { GpuCardData } from '../lib/gpu';
+import { normalizeGpu } from '../lib/gpu';
+import { useHost } from '../stores/host';
+import { byKind, useResources } from '../stores/resources';
+import { WizardField } from '../components/WizardField';
+
+const STEPS = ['Preset', 'Name', 'CPU & memory', 'Disk', 'ISO', 'Firmware', 'Network', 'GPU', 'Review'] as const;
+const PRESET_TEXT: Record<Preset, string> = {
+  blank: 'A plain Linux-friendly VM; you pick everything.',
+  win11: 'Windows 11 that installs: UEFI, Secure Boot, TPM 2.0, 4 vCPU, 8 GiB.',
+  'gpu-labs': 'A VM for GPU passthrough: no balloon, more memory, a GPU from the board.',
+};
+
+/** New VM, step by step; ends with the NovaFile entry (validated by the engine) and/or vm.create. */
+export function VmWizard({ open, onOpenChange }: { open: boolean; onOpenChange(o: boolean): void }) {
+  const [step, setStep] = useState(0);
+  const [s, setS] = useState<WizardState>(initialWizard());
+  const [gpus, setGpus] = useState<GpuCardData[]>();
+  const [validation, setValidation] = useState<string>();
+  const networks = byKind(useResources((r) => r.items), 'network');
+  const host = useHost((h) => h.info);
+  const problems = wizardProblems(s);
+  const toml = useMemo(() => wizardToml(s), [s]);
+  const up = (patch: Partial<WizardState>) => setS((x) => ({ ...x, ...patch }));
+
+  useEffect(() => {
+    if (!open) return;
+    setStep(0);
+    setS(initialWizard());
+    call('gpu.list', {}).then((v) => setGpus(asList<Record<string, unknown>>(v, 'gpus', 'devices').map((g) => normalizeGpu(g, host?.hostname ?? 'local'))), () => setGpus([]));
+  }, [open, host?.hostname]);
+
+  useEffect(() => {
+    if (STEPS[step] !== 'Review') return;
+    setValidation('checking…');
+    call<{ valid: boolean; errors: { path: string; message: string }[] }>('novafile.validate', { text: toml }).then(
+      (r) => setValidation(r.valid ? 'valid NovaFile entry' : r.errors.map((e) => `${e.path}: ${e.message}`).join('; ')),
+      (e) => setValidation(errorText(e)),
+    );
+  }, [step, toml]);
+
+  const create = async () => {
+    if (await act('vm.create', { name: s.name, spec: wizardSpec(s) }, `VM ${s.name} created`)) onOpenChange(false);
+  };
+
+  const body = () => {
+    switch (STEPS[step]) {
+      case 'Preset':
+        return (
+          <div className="preset-grid" role="radiogroup" aria-label="Preset">
+            {PRESETS.map((p) => (
+              <button key={p} type="button" role="radio" aria-checked={s.preset === p} className={`preset ${s.preset === p ? 'active' : ''}`} onClick={() => setS({ ...initialWizard(p), name: s.name && s.name !== s.preset ? s.name : initialWizard(p).name })}>
+                <strong>{p}</strong>
+                <span>{PRESET_TEXT[p]}</span>
+              </button>
+            ))}
+          </div>
+        );
+      case 'Name':
+        return <WizardField label="Name" error={problems.name}><input value={s.name} onChange={(e) => up({ name: e.target.value })} autoFocus /></WizardField>;
+      case 'CPU & memory':
+        return (
+          <>
+            <WizardField label="vCPUs" error={problems.cpu}><input type="number" min={1} value={s.cpu} onChange={(e) => up({ cpu: Number(e.target.value) })} /></WizardField>
+            <WizardField label="Memory (GiB)" error={problems.memoryGiB}><input type="number" min={0.25} step={0.25} value={s.memoryGiB} onChange={(e) => up({ memoryGiB: Number(e.target.value) })} /></WizardField>
+            <label className="check"><input type="checkbox" checked={s.balloon} disabled={Boolean(s.gpu) || s.preset === 'gpu-labs'} onChange={(e) => up({ balloon: e.target.checked })} /> Memory balloon</label>
+            <p className="hint" data-testid="memory-guidance">{memoryGuidance(s, host?.memoryBytes)}</p>
+          </>
+        );
+      case 'Disk':
+        return <WizardField label="Disk size (GiB)" error={problems.diskGiB}><input type="number" min={1} value={s.diskGiB} onChange={(e) => up({ diskGiB: Number(e.target.value) })} /></WizardField>;
+      case 'ISO':
+        return <WizardField label="Installer ISO (path on the host, optional)"><input value={s.iso} placeholder="/srv/iso/Win11_24H2.iso" onChange={(e) => up({ iso: e.target.value })} /></WizardField>;
+      case 'Firmware':
+        return (
+          <>
+            <WizardField label="Firmware"><select value={s.firmware} onChange={(e) => up({ firmware: e.target.value as 'uefi' | 'bios', ...(e.target.value === 'bios' ? { secureBoot: false } : {}) })}><option value="uefi">UEFI (OVMF)</option><option value="bios">BIOS (SeaBIOS)</option></select></WizardField>
+            <label className="check"><input type="checkbox" checked={s.secureBoot} disabled={s.firmware !== 'uefi'} onChange={(e) => up({ secureBoot: e.target.checked })} /> Secure Boot (Microsoft keys)</label>
+            <label className="check"><input type="checkbox" checked={s.tpm} onChange={(e) => up({ tpm: e.target.checked })} /> TPM 2.0 (swtpm)</label>
+            {(problems.tpm || problems.secureBoot) && <p className="field-error">{problems.tpm ?? problems.secureBoot}</p>}
+          </>
+        );
+      case 'Network':
+        return (
+          <WizardField label="Network">
+            <select value={s.network} onChange={(e) => up({ network: e.target.value })}>
+              <option value="">None (no NIC)</option>
+              {networks.map((n) => <option key={n.name} value={n.name}>{n.name} ({n.state})</option>)}
+            </select>
+            {networks.length === 0 && <span className="hint">No networks yet: create one under Networks, or leave none.</span>}
+          </WizardField>
+        );
+      case 'GPU':
+        return (
+          <div role="radiogroup" aria-label="GPU" className="gpu-pick">
+            <label className="check"><input type="radio" checked={!s.gpu} onChange={() => up({ gpu: '', balloon: s.preset !== 'gpu-labs' })} /> No GPU passthrough</label>
+            {gpus === undefined ? <p className="muted">Reading the GPU board…</p> : gpus.length === 0 ? <p className="hint">No GPUs found (or the GPU backend is not in this build).</p> : gpus.map((g) => (
+              <label key={g.address} className="check">
+                <input type="radio" checked={s.gpu === g.address} onChange={() => up({ gpu: g.address, balloon: false })} /> {g.name} <code>{g.address}</code> <span className={`badge badge-${g.badge === 'OK' ? 'ok' : g.badge === 'Degraded' ? 'warn' : 'error'}`}>{g.badge}</span>
+                {g.reasons[0] && <span className="hint"> {g.reasons[0].text}</span>}
+              </label>
+            ))}
+          </div>
+        );
+      default:
+        return (
+          <>
+            <p className="hint">Add this to your NovaFile and run <code>nova up</code>, or create the VM now.</p>
+            <pre className="code" data-testid="wizard-toml">{toml}</pre>
+            <p className={validation === 'valid NovaFile entry' ? 'ok-text' : 'hint'} data-testid="wizard-validation">{validation}</p>
+          </>
+        );
+    }
+  };
+
+  const last = step === STEPS.length - 1;
+  const blocked = (STEPS[step] === 'Name' && problems.name) || (last && Object.keys(problems).length > 0);
+  return (
+    <Modal open={open} onOpenChange={onOpenChange} title="New virtual machine" description={`Step ${step + 1} of ${STEPS.length}: ${STEPS[step]}`} wide>
+      <ol className="steps" aria-label="Steps">
+        {STEPS.map((t, i) => <li key={t} className={i === step ? 'active' : i < step ? 'done' : ''}>{t}</li>)}
+      </ol>
+      <div className="wizard-body">{body()}</div>
+      <div className="modal-actions">
+        <button type="button" onClick={() => (step === 0 ? onOpenChange(false) : setStep(step - 1))}>{step === 0 ? 'Cancel' : 'Back'}</button>
+        {last ? (
+          <>
+            <button type="button" onClick={() => void navigator.clipboard?.writeText(toml)}>Copy NovaFile entry</button>
+            <button type="button" className="primary" disabled={Boolean(blocked)} onClick={() => void create()}>Create VM</button>
+          </>
+        ) : (
+          <button type="button" className="primary" disabled={Boolean(blocked)} onClick={() => setStep(step + 1)}>Next</button>
+        )}
+      </div>
+    </Modal>
+  );
+}

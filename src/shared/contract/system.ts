@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { procedure } from './define.js';
+
+// Nova's own footprint on the host (for source installs; packages do the same at install time):
+// `nova` on PATH, the boot-time network hydrate unit, and the polkit policy.
+export const integrationItem = z.object({
+  name: z.enum(['cli', 'hydrate-unit', 'polkit-policy']),
+  path: z.string(),
+  installed: z.boolean(),
+  /** Where it points / what it runs, or why it is not ours. */
+  detail: z.string().optional(),
+});
+
+export const integrationStatus = z.object({
+  items: z.array(integrationItem),
+  /** `systemctl is-enabled nova-hydrate.service`; absent without systemd or with --destdir. */
+  hydrateEnabled: z.boolean().optional(),
+  /** Changes this call made (empty for status). */
+  changed: z.array(z.string()),
+});
+export type IntegrationStatus = z.infer<typeof integrationStatus>;
+
+const destdir = z
+  .string()
+  .refine((p) => p.startsWith('/'), 'destdir must be an absolute path (a staging root such as /tmp/stage)')
+  .optional()
+  .describe('stage the files under this root instead of / (packagers; no root needed)');
+
+const input = z.object({ destdir }).strict().default({});
+
+export const systemProcedures = {
+  'system.status': procedure({ summary: "Nova's system integration: CLI on PATH, boot-time network hydrate unit, polkit policy", input, output: integrationStatus }),
+  'system.install': procedure({
+    summary: 'Install `nova` on PATH, the boot-time network hydrate unit (enabled) and the polkit policy; needs root',
+    input,
+    output: integrationStatus,
+  }),
+  'system.uninstall': procedure({ summary: 'Remove what `nova system install` added; VM and network state stays', input, output: integrationStatus }),
+};
