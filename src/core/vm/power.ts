@@ -48,7 +48,14 @@ export async function clearRuntime(ctx: VmContext, rec: VmRecord): Promise<void>
     stopSwtpm(swtpmPaths(ctx, rec.name)),
     ...[l.pidfile, l.qmp, l.qmpEvents, l.vncSocket, l.runtimeInfo].map((f) => rm(f, { force: true })),
     clearMarker(ctx, rec.name, 'stopping'),
+    releaseGpus(ctx, rec),
   ]);
+}
+
+/** Gives the GPUs bound for this VM back to their host drivers once QEMU is gone. */
+async function releaseGpus(ctx: VmContext, rec: VmRecord): Promise<void> {
+  if ((!rec.spec.gpu_passthrough && !rec.spec.gpu) || !ctx.has('gpu.releaseForVm')) return;
+  await ctx.call('gpu.releaseForVm', { vm: rec.name }).catch(() => undefined);
 }
 
 async function resolveNic(ctx: VmContext, rec: VmRecord): Promise<ResolvedNic> {
@@ -76,6 +83,8 @@ async function resolveVfio(ctx: VmContext, rec: VmRecord): Promise<{ devices: st
     throw new NovaError('HOST_UNSUPPORTED', `VM ${rec.name}: GPU passthrough needs the GPU backend (gpu.resolveForVm), which this build lacks; set gpu_passthrough = false to start without it`);
   }
   const r = (await ctx.call('gpu.resolveForVm', {
+    vm: rec.name,
+    onBlocked: 'report',
     gpu_passthrough: true,
     ...(rec.spec.gpu ? { gpu: rec.spec.gpu } : {}),
     memoryBytes: rec.spec.memory,
