@@ -5,9 +5,9 @@ PKGS=(
   qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools        # VMs, UEFI Secure Boot, TPM 2.0
   busybox-static cpio zstd gzip apt                         # test guests (scripts/test-guest.sh), capsule rootfs, snapshots
   crun runc conmon skopeo umoci docker-registry            # capsules, images, loopback registry
-  iproute2 nftables dnsmasq-base tcpdump                   # networks
+  iproute2 nftables dnsmasq-base tcpdump procps            # networks (sysctl: per-bridge forwarding)
   weston chromium                                          # the UI as a Wayland client, e2e tests
-  desktop-file-utils                                       # validates resources/nova.desktop
+  desktop-file-utils libxml2-utils                         # validate resources/nova.desktop and the polkit policy
   util-linux kmod pciutils curl jq ca-certificates git     # flock, modprobe, lspci, checks
 )
 missing=()

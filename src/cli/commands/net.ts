@@ -84,8 +84,9 @@ export function registerNetCommands(ctx: CliContext): void {
     .command('rm <name...>')
     .alias('delete')
     .description('Delete switches and everything Nova made for them')
-    .action(async (names: string[]) => {
-      for (const name of names) await ctx.call('network.rm', { name });
+    .option('--force', 'even while VMs or capsules are attached (their links go too)')
+    .action(async (names: string[], o: { force?: boolean }) => {
+      for (const name of names) await ctx.call('network.rm', { name, force: Boolean(o.force) });
       ctx.print({ removed: names }, () => `Removed ${names.join(', ')}`);
     });
 
@@ -144,6 +145,21 @@ export function registerNetCommands(ctx: CliContext): void {
     .option('--release', 'also give up the reserved address')
     .action(async (network: string, o: { vm?: string; capsule?: string; release?: boolean }) => {
       ctx.print(await ctx.call('network.detach', { network, owner: ownerOf(o), release: Boolean(o.release) }), () => 'Detached');
+    });
+
+  net
+    .command('interfaces')
+    .description('Host interfaces (candidates for --uplink and monitoring)')
+    .action(async () => {
+      const r = await ctx.call('network.interfaces', {});
+      ctx.print(r, (v) => table(v.items, [
+        { header: 'NAME', get: (i) => i.name },
+        { header: 'KIND', get: (i) => i.kind ?? 'device' },
+        { header: 'STATE', get: (i) => i.state },
+        { header: 'ADDRESSES', get: (i) => i.addresses.join(', ') || undefined },
+        { header: 'BRIDGE', get: (i) => i.master },
+        { header: 'NOVA', get: (i) => (i.nova ? 'yes' : '') },
+      ]));
     });
 
   net

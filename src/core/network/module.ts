@@ -9,6 +9,8 @@ import type { NetCtx } from './context.js';
 import { needsDnsmasq, readLeases, reloadDnsmasq } from './dnsmasq.js';
 import { addForwards, removeForward } from './forwards.js';
 import { hydrate } from './hydrate.js';
+import { listLinks } from './links.js';
+import { parseAlias } from './owner.js';
 import { InterfaceMonitor } from './monitor.js';
 import { createSwitch, hostView, removeSwitch, toInfo, updateSwitch } from './switches.js';
 import { loadAll, loadNetwork, saveNetwork } from './store.js';
@@ -61,7 +63,7 @@ export const networkModule: EngineModule = {
     d.handle('network.inspect', async (i) => toInfo(ctx, await requireNetwork(ctx, i.name), await hostView(ctx)));
     d.handle('network.list', async (i) => ({ items: await listInfos(ctx, i.project) }));
     d.handle('network.rm', async (i) => {
-      await locked(`network.rm ${i.name}`, () => removeSwitch(ctx, i.name));
+      await locked(`network.rm ${i.name}`, () => removeSwitch(ctx, i.name, i.force));
       await changed(i.name);
       return { ok: true as const };
     });
@@ -115,6 +117,19 @@ export const networkModule: EngineModule = {
       });
       return { ok: true as const };
     });
+    d.handle('network.interfaces', async () => ({
+      items: (await listLinks(ctx))
+        .filter((l) => !l.flags.includes('LOOPBACK'))
+        .map((l) => ({
+          name: l.ifname,
+          ...(l.kind ? { kind: l.kind } : {}),
+          state: l.operstate,
+          ...(l.address ? { mac: l.address } : {}),
+          addresses: l.addrs.map((a) => `${a.local}/${a.prefixlen}`),
+          ...(l.master ? { master: l.master } : {}),
+          nova: Boolean(parseAlias(ctx, l.ifalias)),
+        })),
+    }));
     d.handle('network.leases', async (i) => {
       const n = await requireNetwork(ctx, i.name);
       const dynamic = await readLeases(ctx, n.name);
@@ -151,7 +166,10 @@ export const networkModule: EngineModule = {
       const r = await withLock(lockPath(engine.paths, 'network', 'all'), () => hydrate(ctx), { holder: 'engine start (hydrate)' });
       for (const name of r.recreated) engine.bus.emit('notification', { level: 'info', title: `Network ${name} recreated`, body: `The bridge ${name} was missing and has been recreated.`, subject: name });
     }
-    await monitors.get(engine)?.start();
+    const monitor = monitors.get(engine);
+    await monitor?.start();
+    // The app may change monitoring prefs directly (prefs.set): follow them at once.
+    engine.bus.on('prefs.changed', () => void monitor?.reconcile().catch(() => undefined));
     watchers.set(engine, watchStates(engine, ctx));
   },
   async close(engine) {

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Engine } from '../engine.js';
 import type { Input, Method, Output } from '../../shared/contract.js';
-import { describeHost, tempHome } from '../../test/host.js';
+import { describeHost, missing, tempHome } from '../../test/host.js';
+import { ensureTestGuest, TEST_GUEST_CMDLINE } from '../../test/guest.js';
 import type { TempHome } from '../../test/host.js';
 import { NetnsLab, freeOctets, inNs, sh, suffix } from '../../test/netns.js';
 
@@ -43,6 +44,12 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
   let tmp: string;
   const env = () => ({ ...home.env, NOVA_NETNS: host });
   const call = <M extends Method>(e: Engine, m: M, input: Input<M>): Promise<Output<M>> => e.dispatcher.invoke<M>(m, input);
+  /** Looks a name up through the switch's dnsmasq, retrying briefly: a HUP re-read is asynchronous. */
+  const lookup = (ns: string, args: string[], server: string) =>
+    until(() => {
+      const out = inNs(ns, ['busybox', 'nslookup', ...args, server], { allowFailure: true });
+      return out.startsWith('__FAILED__') ? undefined : out;
+    }, 5000, `nslookup ${args.join(' ')}`);
   const codeOf = async (p: Promise<unknown>) => p.then(() => 'OK', (e: { code?: string; message?: string }) => `${e.code}: ${e.message}`);
   const nftJson = () => JSON.parse(inNs(host, ['nft', '-j', 'list', 'table', 'ip', 'nova'])) as { nftables: { rule?: { comment?: string; expr: unknown[] } }[] };
 
@@ -109,12 +116,12 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     expect(leases.items).toEqual(expect.arrayContaining([expect.objectContaining({ ip: leased, hostname: 'dhcpc', static: false }), expect.objectContaining({ ip: web.ip, hostname: 'web', static: true })]));
 
     // Discovery: db resolves web (static) and the DHCP client by name through dnsmasq.
-    expect(inNs(c2, ['busybox', 'nslookup', 'web', natGw])).toContain(web.ip!);
-    expect(inNs(c2, ['busybox', 'nslookup', `dhcpc.${nat}.nova`, natGw])).toContain(leased);
+    expect((await lookup(c2, ['web'], natGw))).toContain(web.ip!);
+    expect((await lookup(c2, [`dhcpc.${nat}.nova`], natGw))).toContain(leased);
     await call(engine, 'network.dns.add', { network: nat, record: { name: 'api', ip: `10.213.${o1}.77` } });
-    expect(inNs(c2, ['busybox', 'nslookup', 'api', natGw])).toContain(`10.213.${o1}.77`);
+    expect((await lookup(c2, ['api'], natGw))).toContain(`10.213.${o1}.77`);
     await call(engine, 'network.dns.add', { network: nat, record: { name: 'web-http', service: '_http._tcp', port: 80, target: `web.${nat}.nova` } });
-    expect(inNs(c2, ['busybox', 'nslookup', '-type=SRV', `_http._tcp.${nat}.nova`, natGw])).toMatch(new RegExp(`80 web\\.${nat}\\.nova`));
+    expect((await lookup(c2, ['-type=SRV', `_http._tcp.${nat}.nova`], natGw))).toMatch(new RegExp(`80 web\\.${nat}\\.nova`));
 
     // A VM NIC: a TAP on the bridge, a static DHCP reservation for its MAC, resolvable by name.
     const vm = await call(engine, 'network.attach', { network: nat, owner: { kind: 'vm', name: 'win11' } });
@@ -122,7 +129,7 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     const tap = JSON.parse(sh(['ip', '-n', host, '-d', '-j', 'link', 'show', vm.ifname]))[0] as { master?: string; linkinfo?: { info_kind?: string } };
     expect([tap.master, tap.linkinfo?.info_kind]).toEqual([nat, 'tun']);
     expect(readFileSync(join(home.dir, 'run', 'networks', nat, 'dhcp-hosts'), 'utf8')).toContain(`${vm.mac},${vm.ip},win11`);
-    expect(inNs(c2, ['busybox', 'nslookup', 'win11', natGw])).toContain(vm.ip!);
+    expect((await lookup(c2, ['win11'], natGw))).toContain(vm.ip!);
     await call(engine, 'network.detach', { network: nat, owner: { kind: 'vm', name: 'win11' } });
     expect(inNs(host, ['ip', 'link', 'show', vm.ifname], { allowFailure: true })).toMatch(/__FAILED__/);
     expect((await call(engine, 'network.attach', { network: nat, owner: { kind: 'vm', name: 'win11' } })).ip).toBe(vm.ip);
@@ -152,6 +159,24 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     const fw = await call(engine, 'network.forward.list', { network: nat });
     expect(fw.items).toEqual([expect.objectContaining({ port: '8080:80', target: web.ip })]);
   });
+
+  it.skipIf(missing({ tools: ['qemu-system-x86_64'] }) !== undefined)('a TCG guest on its TAP gets the reserved address by DHCP and is reachable by name', async () => {
+    const guest = await ensureTestGuest();
+    const vm = await call(engine, 'network.attach', { network: nat, owner: { kind: 'vm', name: 'tcg1' } });
+    const serial = join(tmp, 'tcg1.serial');
+    const pidfile = join(tmp, 'tcg1.pid');
+    // QEMU opens the TAP by name, so it runs in the switch's namespace.
+    inNs(host, [
+      'qemu-system-x86_64', '-accel', 'tcg', '-m', '256', '-display', 'none', '-daemonize', '-pidfile', pidfile,
+      '-kernel', guest.kernel, '-initrd', guest.initrd, '-append', TEST_GUEST_CMDLINE, '-serial', `file:${serial}`,
+      '-netdev', `tap,id=n0,ifname=${vm.ifname},script=no,downscript=no`, '-device', `virtio-net-pci,netdev=n0,mac=${vm.mac}`,
+    ], { timeout: 60_000 });
+    lab.pids.push(Number(readFileSync(pidfile, 'utf8')));
+    const line = await until(() => readFileSync(serial, 'utf8').match(/nova-net: eth0 (\S+) router=(\S+)/), 120_000, 'the guest\'s DHCP lease');
+    expect([line[1], line[2]]).toEqual([`${vm.ip}/24`, natGw]);
+    expect((await lookup(c2, ['tcg1'], natGw))).toContain(vm.ip!);
+    expect(inNs(c2, ['busybox', 'ping', '-c', '1', '-W', '3', vm.ip!])).toMatch(OK_PING);
+  }, 180_000);
 
   it('isolated switch: no way out, no forwards', async () => {
     await call(engine, 'network.create', { name: iso, spec: { profile: 'isolated', subnet: `10.213.${o2}.1/24` } });
@@ -219,9 +244,7 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     expect(sh(['ip', '-n', host, '-j', 'link', 'show', extUp])).toContain(`"master":"${ext}"`);
     expect(sh(['ip', '-n', host, '-br', 'addr', 'show', ext])).toContain(`10.213.${o7}.5/24`);
     // Attachments came back onto the new bridge: names still resolve and the forward still works.
-    const diag = () => [sh(['ip', '-n', host, '-br', 'link']), sh(['ps', '-eo', 'pid,stat,args']).split('\n').filter((l) => l.includes(home.dir)).join('\n')].join('\n');
-    if (inNs(c2, ['busybox', 'nslookup', 'web', natGw], { allowFailure: true }).startsWith('__FAILED__')) console.log('DIAG', diag(), JSON.stringify(await call(e2, 'network.inspect', { name: nat })));
-    expect(inNs(c2, ['busybox', 'nslookup', 'web', natGw])).toContain(`10.213.${o1}.`);
+    expect((await lookup(c2, ['web'], natGw))).toContain(`10.213.${o1}.`);
     expect(inNs(c2, ['curl', '-s', '--max-time', '4', `http://${natGw}:8080/`])).toBe(`hello-${sfx}\n`);
     await e2.close();
   });
@@ -279,7 +302,9 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
 
   it('rm removes bridge, rules and dnsmasq', async () => {
     const pid = Number(readFileSync(join(home.dir, 'run', 'networks', nat, 'dnsmasq.pid'), 'utf8'));
-    for (const name of [nat, iso, ext]) await call(engine, 'network.rm', { name });
+    expect(await codeOf(call(engine, 'network.rm', { name: nat }))).toMatch(/^CONFLICT: network "\w+" is in use by capsule web, capsule db, vm win11/);
+    expect(inNs(host, ['ip', '-br', 'link', 'show', nat])).toContain(nat);
+    for (const name of [nat, iso, ext]) await call(engine, 'network.rm', { name, force: true });
     expect(inNs(host, ['ip', '-j', 'link', 'show', nat], { allowFailure: true })).toMatch(/__FAILED__/);
     expect(inNs(host, ['nft', 'list', 'tables'])).not.toContain('nova');
     const cmdline = (() => {
@@ -311,8 +336,11 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     expect(inNs(host, ['ip', 'link', 'show', 'hyperv0'], { allowFailure: true })).toMatch(/__FAILED__/);
     expect(existsSync(join(home.dir, 'data', 'networks', 'hyperv0.json'))).toBe(false);
     sh(['ip', '-n', host, 'link', 'add', 'enp6s0', 'type', 'veth', 'peer', 'name', 'enp6s0p']);
+    const ifaces = (await call(engine, 'network.interfaces', {})).items;
+    expect(ifaces.find((i) => i.name === 'enp6s0')).toMatchObject({ kind: 'veth', nova: false });
     const done = await nova(line);
     expect(done).toEqual({ code: 0, out: 'Created network hyperv0: bridge/nat 192.168.220.1/24 — Active\n' });
+    expect((await call(engine, 'network.interfaces', {})).items.find((i) => i.name === 'hyperv0')).toMatchObject({ kind: 'bridge', nova: true, addresses: ['192.168.220.1/24'] });
     const ls = await nova(['net', 'ls']);
     expect(ls.out).toMatch(/NAME\s+TYPE\s+PROFILE\s+SUBNET\s+STATE\s+ATTACHED\nhyperv0\s+bridge\s+nat\s+192\.168\.220\.1\/24\s+Active\s+0/);
     const masq = nftJson().nftables.find((i) => i.rule?.comment === 'nova:hyperv0:masquerade');

@@ -108,9 +108,14 @@ export async function bringUpBridge(ctx: NetCtx, n: NetworkState, undo: (fn: () 
 /** Host interfaces enslaved to the bridge: the uplink of an external switch plus `interfaces`. */
 export const attachedUplinks = (n: NetworkState): string[] => [...(profileOf(n) === 'external' && n.spec.uplink ? [n.spec.uplink] : []), ...n.spec.interfaces];
 
-export async function removeSwitch(ctx: NetCtx, name: string): Promise<void> {
+export async function removeSwitch(ctx: NetCtx, name: string, force = false): Promise<void> {
   const n = await loadNetwork(ctx, name);
   if (!n) throw new NovaError('NOT_FOUND', `no network named "${name}" (see \`nova net ls\`)`);
+  if (!force && n.attachments.length) {
+    const links = new Set((await listLinks(ctx)).map((l) => l.ifname));
+    const busy = n.attachments.filter((a) => links.has(a.ifname)).map((a) => `${a.owner.kind} ${a.owner.name}`);
+    if (busy.length) throw new NovaError('CONFLICT', `network "${name}" is in use by ${busy.join(', ')}: stop or detach them first, or remove it anyway with --force`, { attached: busy });
+  }
   await stopDnsmasq(ctx, name);
   for (const a of n.attachments) await deleteLink(ctx, a.ifname);
   for (const iface of attachedUplinks(n)) await releaseUplink(ctx, n, iface);

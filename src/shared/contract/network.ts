@@ -119,7 +119,11 @@ export const networkProcedures = {
     input: z.object({ project: z.string().optional() }).strict().default({}),
     output: z.object({ items: z.array(networkInfo) }),
   }),
-  'network.rm': procedure({ summary: 'Delete a switch and everything Nova made for it', input: byName, output: ok }),
+  'network.rm': procedure({
+    summary: 'Delete a switch and everything Nova made for it (CONFLICT while VMs or capsules are attached, unless force)',
+    input: z.object({ name: networkName, force: z.boolean().default(false) }).strict(),
+    output: ok,
+  }),
   'network.hydrate': procedure({
     summary: 'Converge the host with the saved switches: recreate, reapply, remove orphans',
     input: z.object({}).strict().default({}),
@@ -173,6 +177,23 @@ export const networkProcedures = {
   }),
   'network.dns.add': procedure({ summary: 'Register a host or service record in the switch DNS', input: z.object({ network: networkName, record: dnsRecord }).strict(), output: ok }),
   'network.dns.rm': procedure({ summary: 'Remove a DNS record by name', input: z.object({ network: networkName, name: z.string() }).strict(), output: ok }),
+  'network.interfaces': procedure({
+    summary: 'Host interfaces (uplink and monitoring pickers): kind, state, addresses, bridge, whether Nova made it',
+    input: z.object({}).strict().default({}),
+    output: z.object({
+      items: z.array(
+        z.object({
+          name: z.string(),
+          kind: z.string().optional(),
+          state: z.string(),
+          mac: z.string().optional(),
+          addresses: z.array(z.string()),
+          master: z.string().optional(),
+          nova: z.boolean(),
+        }),
+      ),
+    }),
+  }),
   'network.leases': procedure({ summary: 'DHCP leases and static reservations', input: byName, output: z.object({ items: z.array(leaseInfo) }) }),
   'network.capture.start': procedure({
     summary: 'Capture packets on a switch (tcpdump) into the captures folder',
