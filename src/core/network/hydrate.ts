@@ -56,8 +56,7 @@ export async function hydrate(ctx: NetCtx): Promise<HydrateReport> {
     if (await repairAttachments(ctx, n, byName)) report.repaired.push(`${n.name} attachments`);
   }
   if (nets.length) {
-    const facts = await hostFacts(ctx);
-    for (const n of nets) await applyForwarding(ctx, n, facts);
+    await applyForwarding(ctx, nets, await hostFacts(ctx));
   }
 
   // 3. Rules: one rebuild from the declarations (drops undeclared rules, restores missing ones).
