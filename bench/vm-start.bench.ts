@@ -5,7 +5,7 @@
 // - vm-ls-cold: wall time of a cold `nova ls` process with a running VM (goal < 150 ms).
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine } from '../src/core/engine.js';
@@ -33,8 +33,7 @@ async function rawStart(argv: string[], pidfile: string, qmp: string): Promise<n
   await runQemu(argv);
   const st = await withQmp(qmp, queryStatus);
   if (st.status !== 'running') throw new Error(`raw qemu reports ${st.status}`);
-  const ms = performance.now() - t;
-  return ms;
+  return performance.now() - t;
 }
 
 async function rawStop(pidfile: string, qmp: string): Promise<void> {
@@ -60,7 +59,7 @@ export async function run(): Promise<BenchResult[]> {
     let argv: string[] = [];
     const l = layoutOf(engine.paths, 'b');
     const swap = (a: string) => a.replaceAll(join(home, 'run', 'vms', 'b'), rawDir);
-    spawnSync('mkdir', ['-p', rawDir]);
+    await mkdir(rawDir, { recursive: true });
     const novaRun = async () => {
       const t = performance.now();
       await inv('vm.start', { name: 'b' });

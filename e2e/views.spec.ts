@@ -23,7 +23,13 @@ for (const [view, area, method, input] of [
     await openView(app, view);
     const present = await hasMethod(method, input);
     if (!present) await expect(app.getByTestId('backend-missing')).toContainText(`${area} backend not available in this build`);
-    else await expect(app.getByTestId('backend-missing')).toHaveCount(0);
+    else {
+      await expect(app.getByTestId('backend-missing')).toHaveCount(0);
+      // Either the real rows/cards, or an empty state that says what to do next.
+      await expect(app.locator('[data-testid$="-table"], [data-testid^="gpu-0"], [data-testid="empty-state"]').first()).toBeVisible();
+      const empty = app.getByTestId('empty-state');
+      if (await empty.count()) await expect(empty.first()).toContainText(/create|pull|declare|lspci|nova/i);
+    }
     await shot(app, view, testInfo);
   });
 }

@@ -54,5 +54,6 @@ test.describe('VMs (real backend)', () => {
     await app.getByTestId('confirm-dialog').getByRole('button', { name: 'Delete' }).click();
     await expect(app.getByTestId('toast').filter({ hasText: `${name} deleted` })).toBeVisible({ timeout: 30_000 });
     await expect(rpc('vm.inspect', { name })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(app.getByRole('heading', { level: 1, name: 'Virtual machines' })).toBeVisible(); // back on the list
   });
 });

@@ -1,15 +1,6 @@
-// Bundles the CLI/server (plain Node, no Electron) into out/cli/nova.mjs for a fast `nova` start.
-import { build } from 'esbuild';
+// Bundles the CLI/server (plain Node, no Electron) into out/cli/nova.mjs, which bin/nova.mjs runs.
+import { join } from 'node:path';
+import { bundleCli } from './packaging/bundle-cli.mjs';
 
-await build({
-  entryPoints: ['src/cli/index.ts'],
-  outfile: 'out/cli/nova.mjs',
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  sourcemap: 'linked',
-  logLevel: 'warning',
-});
-console.log('built out/cli/nova.mjs');
+const root = join(import.meta.dirname, '..');
+console.log(`built ${await bundleCli(root, join(root, 'out', 'cli', 'nova.mjs'))}`);

@@ -7,7 +7,7 @@ PKGS=(
   crun runc conmon skopeo umoci docker-registry            # capsules, images, loopback registry
   iproute2 nftables dnsmasq-base tcpdump procps            # networks (sysctl: per-bridge forwarding)
   weston chromium                                          # the UI as a Wayland client, e2e tests
-  desktop-file-utils                                       # validates resources/nova.desktop
+  desktop-file-utils libxml2-utils                         # validate resources/nova.desktop and the polkit policy
   util-linux kmod pciutils curl jq ca-certificates git     # flock, modprobe, lspci, checks
 )
 missing=()

@@ -22,7 +22,7 @@ async function afterPack(context) {
       throw new Error(`fuse ${FuseV1Options[key]} is ${String.fromCharCode(got)} in ${exe}, expected ${want ? 1 : 0}`);
     }
   }
-  console.log(`  • fuses set on ${path.basename(exe)}: RunAsNode off, NODE_OPTIONS off, cookie encryption on, ASAR integrity on, app only from asar`);
+  console.log(`  • fuses set on ${path.basename(exe)}: RunAsNode off, NODE_OPTIONS off, cookie encryption on, ASAR integrity on, app only from asar, no extra file:// privileges`);
 }
 
 module.exports = afterPack;

@@ -1,5 +1,6 @@
-// The CLI as one self-contained ES module (dependencies included) for packages: the packaged
-// app's node_modules live inside app.asar, which a plain `node` cannot read.
+// The CLI as one self-contained ES module (dependencies included): one file to parse makes a cold
+// `nova` start fast, and packages need it because the app's node_modules live inside app.asar,
+// which a plain `node` cannot read.
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -16,6 +17,9 @@ export async function bundleCli(root, outfile = join(root, 'out', 'cli-standalon
     external: ['bufferutil', 'utf-8-validate'],
     // CommonJS dependencies call require() for Node built-ins.
     banner: { js: "import { createRequire as __novaCreateRequire } from 'node:module'; const require = __novaCreateRequire(import.meta.url);" },
+    minifyWhitespace: true,
+    minifySyntax: true,
+    sourcemap: 'linked',
     legalComments: 'none',
     logLevel: 'warning',
   });

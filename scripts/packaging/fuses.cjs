@@ -11,8 +11,8 @@ const NOVA_FUSES = {
   // Enforced by Electron on macOS/Windows today; set here so Linux builds follow when it lands.
   [FuseV1Options.EnableEmbeddedAsarIntegrityValidation]: true,
   [FuseV1Options.OnlyLoadAppFromAsar]: true,
-  // The renderer is an ES-module bundle loaded from file://, which needs these privileges.
-  [FuseV1Options.GrantFileProtocolExtraPrivileges]: true,
+  // The renderer comes from nova://app (src/main/protocol.ts), never file://.
+  [FuseV1Options.GrantFileProtocolExtraPrivileges]: false,
 };
 
 module.exports = { NOVA_FUSES };

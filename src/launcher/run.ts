@@ -6,13 +6,13 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { constants as osConstants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildNeeded, electronBinary, findBrowser, waylandAvailable } from './detect.js';
 import { clearInstance, instanceFile, recordInstance, runningInstance } from './instance.js';
 import { browserArgs, electronArgs, planLaunch } from './plan.js';
-import type { LaunchFacts } from './plan.js';
+import type { LaunchFacts, LaunchPlan } from './plan.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const say = (msg: string) => process.stdout.write(`nova start: ${msg}\n`);
@@ -39,7 +39,7 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Options {
 const exited = (child: ChildProcess) =>
   new Promise<number>((resolve) => {
     child.once('error', () => resolve(127));
-    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1)));
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + (osConstants.signals[signal] ?? 15) : 1)));
   });
 
 async function build(why: string): Promise<boolean> {
@@ -49,8 +49,8 @@ async function build(why: string): Promise<boolean> {
 }
 
 /** electron's own installer, bounded: on machines without network it fails within seconds. */
-async function tryInstaller(timeoutMs = 60_000): Promise<'ok' | 'failed'> {
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'electron', 'install.js')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+async function tryInstaller(env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<'ok' | 'failed'> {
+  const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'electron', 'install.js')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env });
   let err = '';
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
@@ -63,13 +63,14 @@ async function tryInstaller(timeoutMs = 60_000): Promise<'ok' | 'failed'> {
 }
 
 /** Starts `nova serve` on loopback with a token file only we can read; resolves with its URL. */
-async function startServe(port: string, dir: string): Promise<{ child: ChildProcess; url: string; token: string }> {
+async function startServe(port: string, dir: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string; token: string }> {
   const token = randomBytes(24).toString('base64url');
   const tokenFile = join(dir, 'token');
   await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'nova.mjs'), 'serve', '--host', '127.0.0.1', '--port', port, '--token-file', tokenFile], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
+    env,
   });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -94,6 +95,16 @@ const stop = (child: ChildProcess | undefined) => {
   if (child?.pid && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
 };
 
+/** SIGTERM, then SIGKILL after `ms`; resolves once the process is gone. */
+async function stopAndWait(child: ChildProcess | undefined, ms = 5000): Promise<void> {
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+  await gone;
+  clearTimeout(timer);
+}
+
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const opts = parseArgs(argv, env);
   if (opts.build) {
@@ -113,24 +124,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     browser: findBrowser(env),
   };
   let plan = planLaunch(facts);
-  if (plan.kind === 'install-electron') {
-    say(plan.say);
-    facts.installer = await tryInstaller();
-    facts.electronBinary = electronBinary(ROOT, env);
-    if (!facts.electronBinary) facts.installer = 'failed';
-    plan = planLaunch(facts);
-  }
-  say(plan.say);
-
-  if (plan.kind === 'electron') {
-    const child = spawn(plan.binary, electronArgs(ROOT, opts.rest, env), { cwd: ROOT, stdio: 'inherit', env });
-    const forward = (sig: NodeJS.Signals) => child.kill(sig);
-    process.on('SIGINT', forward).on('SIGTERM', forward);
-    return exited(child);
-  }
-
   const record = instanceFile(env);
-  if (plan.kind === 'browser') {
+
+  if (plan.kind !== 'electron' && facts.browser && (facts.wayland || facts.x11)) {
     const running = await runningInstance(record);
     if (running) {
       say(`Nova is already open (launcher pid ${running.pid}, server ${running.server}): opening another window of it.`);
@@ -139,24 +135,46 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
   }
 
-  const dir = await mkdtemp(join(tmpdir(), 'nova-start-'));
+  const dir = plan.kind === 'electron' ? undefined : await mkdtemp(join(tmpdir(), 'nova-start-'));
+  let served: Promise<Served> | undefined;
+  if (plan.kind === 'install-electron') {
+    say(plan.say);
+    // One of the two is needed anyway: start the fallback server while the installer runs.
+    served = startServe(opts.port, dir!, env);
+    served.catch(() => undefined);
+    facts.installer = await tryInstaller(env);
+    facts.electronBinary = electronBinary(ROOT, env);
+    if (!facts.electronBinary) facts.installer = 'failed';
+    plan = planLaunch(facts);
+  }
+  say(plan.say);
+
+  if (plan.kind === 'electron') {
+    if (served) stop((await served.catch(() => undefined))?.child);
+    if (dir) await rm(dir, { recursive: true, force: true });
+    const child = spawn(plan.binary, electronArgs(ROOT, opts.rest, env), { cwd: ROOT, stdio: 'inherit', env });
+    const forward = (sig: NodeJS.Signals) => child.kill(sig);
+    process.on('SIGINT', forward).on('SIGTERM', forward);
+    return exited(child);
+  }
+  return serveAndBrowse(plan, served ?? startServe(opts.port, dir!, env), dir!, record, env);
+}
+
+type Served = Awaited<ReturnType<typeof startServe>>;
+
+/** The fallback: `nova serve` plus a Chromium app window (or the URL), until either ends. */
+async function serveAndBrowse(plan: LaunchPlan, served: Promise<Served>, dir: string, record: string, env: NodeJS.ProcessEnv): Promise<number> {
   let serve: ChildProcess | undefined;
   let browser: ChildProcess | undefined;
-  const cleanup = async () => {
-    await clearInstance(record);
-    stop(browser);
-    stop(serve);
-    await rm(dir, { recursive: true, force: true });
-  };
+  const signalled = new Promise<number>((resolve) => {
+    process.once('SIGINT', () => resolve(130));
+    process.once('SIGTERM', () => resolve(143));
+  });
   try {
-    const s = await startServe(opts.port, dir);
+    const s = await served;
     serve = s.child;
     const url = `${s.url}/#token=${s.token}`;
     const serveExit = exited(serve);
-    const signalled = new Promise<number>((resolve) => {
-      process.once('SIGINT', () => resolve(130));
-      process.once('SIGTERM', () => resolve(143));
-    });
 
     if (plan.kind === 'print-url') {
       say(`open ${url}  (Ctrl+C stops the server)`);
@@ -169,8 +187,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const extra = (env.NOVA_BROWSER_ARGS ?? '').split(/\s+/).filter(Boolean);
     const args = [...browserArgs(plan.platform, url, join(dir, 'profile'), { root }), ...extra];
     browser = spawn(plan.browser, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
-    await recordInstance(record, { pid: process.pid, url, server: s.url, browser: plan.browser, browserArgs: args.filter((a) => !a.startsWith('--remote-debugging-port')) });
     browser.stderr!.pipe(createWriteStream(log));
+    await recordInstance(record, { pid: process.pid, url, server: s.url, browser: plan.browser, browserArgs: args.filter((a) => !a.startsWith('--remote-debugging-port')) });
     say(`UI window opened (browser pid ${browser.pid}, server ${s.url}); close the window or press Ctrl+C to stop.`);
     const browserExit = exited(browser);
     const code = await Promise.race([browserExit.then((c) => (c === 0 || c === 143 ? 0 : c)), serveExit.then((c) => (c === 0 ? 1 : c)), signalled]);
@@ -183,6 +201,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     say((e as Error).message);
     return 1;
   } finally {
-    await cleanup();
+    await clearInstance(record);
+    // Wait for both: Chromium writes into its profile until it is gone, and the folder must go.
+    await Promise.all([stopAndWait(browser), stopAndWait(serve ?? (await served.catch(() => undefined))?.child)]);
+    await rm(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 200 });
   }
 }

@@ -3,7 +3,7 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname as hostnameOf, tmpdir } from 'node:os';
 import { chromium } from 'playwright-core';
 import { join } from 'node:path';
@@ -101,6 +101,7 @@ describeHost('npm start without Electron opens Chromium on Wayland', { tools: ['
     launcher.stderr!.on('data', (d: Buffer) => (out += d.toString()));
 
     const pid = Number(await until('the browser to start', () => /browser pid (\d+)/.exec(out)?.[1], 60_000));
+    const profile = /--user-data-dir=(\S+)\/profile/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' '))![1]!;
     expect(out).toContain('the Electron installer failed');
     expect(out).toMatch(/Electron is not available .*: serving the UI with `nova serve` and opening it in \S*chromium as a Wayland app window/);
     const server = /server (http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
@@ -138,5 +139,7 @@ describeHost('npm start without Electron opens Chromium on Wayland', { tools: ['
     await until('chromium to exit', () => !alive(pid), 20_000);
     await until('the server to stop', async () => fetch(`${server}/healthz`).then(() => false, () => true), 20_000);
     expect(existsSync(join(runtime, 'home', 'run', 'launcher.json'))).toBe(false);
+    // Its temp folder (token file, browser profile) is gone too.
+    await until('the launcher folder to be removed', () => !existsSync(profile), 10_000);
   });
 });

@@ -72,7 +72,12 @@ describe('main process start-up', () => {
     expect(wp).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false, allowRunningInsecureContent: false });
     expect(String(wp.preload)).toMatch(/preload[/\\]index\.cjs$/);
     expect(win.options.show).toBe(false);
-    expect(win.loaded?.kind).toBe('file');
+    expect(win.loaded).toEqual({ kind: 'url', target: 'nova://app/index.html' });
+    // The page comes from the privileged nova:// scheme, with the CSP on every response.
+    expect(e.protocol.privileged).toEqual([{ scheme: 'nova', privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } }]);
+    const page = await e.protocol.handlers.get('nova')!(new Request('nova://app/index.html'));
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(probe).not.toHaveBeenCalled();
     // The IPC bridge, the CSP header and the permission handlers are in place before any page runs.
     expect(e.ipcMain.handlers.has('nova:call')).toBe(true);
@@ -81,12 +86,16 @@ describe('main process start-up', () => {
     win.emit('ready-to-show');
     expect(win.shown).toBe(true);
     await until(() => probe.mock.calls.length > 0);
+    await probe.mock.results[0]!.value;
+    // Closing the last window closes the engine (VMs keep running) and quits.
+    e.app.emit('window-all-closed');
+    await until(() => e.app.quitCalled);
   });
 
   it('locks every web contents the app creates: no new windows, no navigation away, no webview', async () => {
     const e = await boot();
     const { FakeWebContents } = await import('./fake-electron.js');
-    const contents = new FakeWebContents('file:///x/out/renderer/index.html');
+    const contents = new FakeWebContents('nova://app/index.html');
     e.app.emit('web-contents-created', {}, contents);
     expect(contents.windowOpenHandler!({ url: 'https://example.org/' })).toEqual({ action: 'deny' });
     expect(contents.fire('will-navigate', 'https://example.org/')).toBe(true);
@@ -133,7 +142,7 @@ describe('main process start-up', () => {
     const e = await boot((el) => (el.app.isPackaged = true));
     e.app.fireReady();
     await until(() => e.BrowserWindow.instances.length === 1);
-    expect(e.BrowserWindow.instances[0]!.loaded).toMatchObject({ kind: 'file', target: expect.stringMatching(/renderer[/\\]index\.html$/) });
+    expect(e.BrowserWindow.instances[0]!.loaded).toEqual({ kind: 'url', target: 'nova://app/index.html' });
 
     vi.resetModules();
     holder.current = (await import('./fake-electron.js')).fakeElectron();

@@ -138,6 +138,16 @@ export function fakeElectron() {
         for (const fn of ipcListeners.get(ch) ?? []) (fn as (...a: unknown[]) => unknown)(event, ...args);
       },
     },
+    protocol: {
+      privileged: [] as unknown[],
+      handlers: new Map<string, (req: Request) => Promise<Response>>(),
+      registerSchemesAsPrivileged(schemes: unknown[]) {
+        this.privileged.push(...schemes);
+      },
+      handle(scheme: string, fn: (req: Request) => Promise<Response>) {
+        this.handlers.set(scheme, fn);
+      },
+    },
     session: {
       handlers: sessionHandlers,
       defaultSession: {

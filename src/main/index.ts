@@ -1,6 +1,6 @@
-import { app, BrowserWindow, dialog, Menu, Notification, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, Menu, Notification, protocol, session, shell } from 'electron';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { createEngine } from '../core/engine.js';
 import type { Engine } from '../core/engine.js';
 import { NOVA_VERSION } from '../core/host/probe.js';
@@ -12,7 +12,8 @@ import { appMenuTemplate } from './menu.js';
 import type { MenuActions, MenuState } from './menu.js';
 import { startNotifier } from './notifications.js';
 import { electronStorePrefs, openPrefsStore } from './prefs.js';
-import { secureContents, secureSession } from './security.js';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, appProtocolHandler } from './protocol.js';
+import { contentSecurityPolicy, secureContents, secureSession } from './security.js';
 import { APP_ID, applySwitches } from './switches.js';
 import { createTray, traySupported } from './tray.js';
 import type { AppTray } from './tray.js';
@@ -25,14 +26,15 @@ const outDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const iconDir = app.isPackaged && process.resourcesPath ? join(process.resourcesPath, 'icons') : join(outDir, '..', 'resources', 'icons');
 const iconPath = join(iconDir, '256x256.png');
 const trayIconPath = join(iconDir, '32x32.png');
-const indexHtml = join(outDir, 'renderer', 'index.html');
 // Only a development build may load the dev server: a packaged app ignores the variable, so an
 // environment variable can never point the privileged preload at someone else's page.
 const devUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
-const appUrl = devUrl ?? pathToFileURL(indexHtml).href;
+const appUrl = devUrl ?? APP_URL;
 const paths = resolvePaths(process.env);
 
 applySwitches(app.commandLine);
+// Before `ready`: the renderer's own origin, nova://app (see protocol.ts).
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 app.setName(APP_ID);
 // Chromium's profile lives beside Nova's config, not in a folder named after the product.
 app.setPath('userData', process.env.NOVA_HOME ? join(paths.config, 'electron') : join(app.getPath('appData'), APP_ID, 'electron'));
@@ -66,6 +68,7 @@ async function prefsBackend(): Promise<PrefsBackend> {
 
 async function start(): Promise<void> {
   secureSession(session.defaultSession, { appUrl, devUrl });
+  if (!devUrl) protocol.handle(APP_SCHEME, appProtocolHandler(join(outDir, 'renderer'), contentSecurityPolicy()));
   engine = createEngine({ env: process.env, paths, prefsBackend: await prefsBackend() });
   const eng = engine;
   bindIpc(eng, () => win, appUrl);
@@ -98,8 +101,7 @@ async function start(): Promise<void> {
 
   win = createMainWindow({
     preloadPath: join(outDir, 'preload', 'index.cjs'),
-    devUrl,
-    indexHtml,
+    url: appUrl,
     saved: prefs?.window,
     icon: iconPath,
     saveBounds: (b) => void eng.prefs.set('window', b).catch(() => undefined),

@@ -13,7 +13,7 @@ vi.mock('electron', async () => {
 });
 
 const fake = electron as unknown as FakeElectron;
-const APP = 'file:///opt/nova/out/renderer/index.html';
+const APP = 'nova://app/index.html';
 
 describe('IPC bridge', () => {
   let home: TempHome;
@@ -23,7 +23,7 @@ describe('IPC bridge', () => {
   beforeEach(async () => {
     home = await tempHome('nova-ipc-');
     win = new FakeBrowserWindow({ width: 800, height: 600 });
-    await win.loadFile('/opt/nova/out/renderer/index.html');
+    await win.loadURL(APP);
     unbind = bindIpc(home.engine(), () => win as never, APP);
   });
   afterEach(async () => {

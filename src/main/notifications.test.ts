@@ -27,6 +27,15 @@ describe('desktop notifications for engine events', () => {
     expect(s.shown.map((n) => n.title)).toEqual(['VM crashed', 'Interface offline']);
   });
 
+  it('turns a VM crash into a notification; other VM state changes stay quiet', async () => {
+    const s = setup();
+    s.bus.emit('vm.state', { name: 'win11', state: 'running' });
+    s.bus.emit('vm.state', { name: 'win11', state: 'stopped' });
+    s.bus.emit('vm.state', { name: 'win11', state: 'crashed', reason: 'QEMU exited with signal 6' });
+    await settle();
+    expect(s.shown).toEqual([{ level: 'error', title: 'VM win11 crashed', body: 'QEMU exited with signal 6', subject: 'win11' }]);
+  });
+
   it('shows nothing while notifications are muted, and resumes when unmuted', async () => {
     const s = setup({ notifications: false });
     s.bus.emit('notification', offline('eth0'));

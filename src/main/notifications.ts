@@ -21,15 +21,31 @@ export interface NotifierOptions {
   dedupeMs?: number;
 }
 
+/** State changes worth a desktop notification even when the backend did not send one. */
+export function fromVmState(e: EventPayload<'vm.state'>): EngineNotification | undefined {
+  if (e.state !== 'crashed') return undefined;
+  return { level: 'error', title: `VM ${e.name} crashed`, body: e.reason ?? 'QEMU exited unexpectedly; see its serial log', subject: e.name };
+}
+
 /**
- * Turns engine `notification` events (VM crashed, interface offline, …) into desktop
- * notifications, honouring the mute toggles at the moment each event arrives.
+ * Turns engine `notification` events (interface offline, network degraded, …) and VM crashes
+ * into desktop notifications, honouring the mute toggles at the moment each event arrives.
  */
 export function startNotifier(opts: NotifierOptions): () => void {
   const now = opts.now ?? Date.now;
   const dedupeMs = opts.dedupeMs ?? 30_000;
   const recent = new Map<string, number>();
-  return opts.bus.on('notification', (n) => {
+  const offVm = opts.bus.on('vm.state', (e) => {
+    const n = fromVmState(e);
+    if (n) handle(n);
+  });
+  const offNote = opts.bus.on('notification', (n) => handle(n));
+  return () => {
+    offVm();
+    offNote();
+  };
+
+  function handle(n: EngineNotification): void {
     void opts
       .getPrefs()
       .then((prefs) => {
@@ -43,5 +59,5 @@ export function startNotifier(opts: NotifierOptions): () => void {
         opts.show(n);
       })
       .catch((e: unknown) => process.emitWarning(`notification dropped: ${(e as Error).message}`));
-  });
+  }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { FakeWebContents, fakeElectron } from './fake-electron.js';
 import { contentSecurityPolicy, externalLinkAllowed, isAppUrl, secureContents, secureSession } from './security.js';
 
-const APP = 'file:///opt/Nova/resources/app.asar/out/renderer/index.html';
+const APP = 'nova://app/index.html';
 
 const directive = (csp: string, name: string) => csp.split('; ').find((d) => d.startsWith(`${name} `))?.slice(name.length + 1);
 
@@ -43,7 +43,7 @@ describe('session: CSP header and permissions', () => {
 
   it('sends the CSP as a header for file:// pages and replaces a weaker one', () => {
     const h = setup();
-    const headers = headersFor(h, APP, { 'content-security-policy': ["default-src *; script-src * 'unsafe-eval'"] });
+    const headers = headersFor(h, 'file:///opt/Nova/index.html', { 'content-security-policy': ["default-src *; script-src * 'unsafe-eval'"] });
     expect(headers['Content-Security-Policy']).toEqual([contentSecurityPolicy()]);
     expect(headers['content-security-policy']).toBeUndefined();
     expect(headers['X-Content-Type-Options']).toEqual(['nosniff']);
@@ -77,6 +77,7 @@ describe('session: CSP header and permissions', () => {
     expect(ask('fullscreen', APP)).toBe(true);
     expect(ask('clipboard-sanitized-write', 'https://evil.example/')).toBe(false);
     expect(ask('clipboard-sanitized-write', 'file:///tmp/other.html')).toBe(false);
+    expect(ask('clipboard-sanitized-write', 'evil://app/index.html')).toBe(false);
     expect(ask('fullscreen', APP, false)).toBe(false);
   });
 });
@@ -139,7 +140,12 @@ describe('navigation, redirects, new windows, webviews', () => {
 describe('url checks', () => {
   it('matches only our own page', () => {
     expect(isAppUrl(`${APP}#/networks`, APP)).toBe(true);
+    expect(isAppUrl('nova://app/assets/x.js', APP)).toBe(true);
     expect(isAppUrl('file:///tmp/index.html', APP)).toBe(false);
+    // Node reports origin "null" for every custom scheme: scheme and host must both match.
+    expect(isAppUrl('evil://app/index.html', APP)).toBe(false);
+    expect(isAppUrl('nova://evil/index.html', APP)).toBe(false);
+    expect(isAppUrl('file:///opt/x/index.html', 'file:///opt/x/index.html')).toBe(true);
     expect(isAppUrl('http://localhost:5173/x', 'http://localhost:5173/')).toBe(true);
     expect(isAppUrl('http://localhost:5174/', 'http://localhost:5173/')).toBe(false);
     expect(isAppUrl('not a url', APP)).toBe(false);

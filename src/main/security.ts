@@ -1,7 +1,7 @@
 import type { PermissionCheckHandlerHandlerDetails, Session, WebContents } from 'electron';
 
 /**
- * The renderer's Content-Security-Policy. Production (file://) allows only our own files; the
+ * The renderer's Content-Security-Policy. Production (nova://app) allows only our own files; the
  * in-app VNC console may open WebSockets to loopback (QEMU's websocket listens on 127.0.0.1).
  * The dev server needs inline scripts (React refresh preamble) and its HMR socket.
  */
@@ -28,7 +28,7 @@ export function contentSecurityPolicy(devUrl?: string): string {
   return directives.map(([k, v]) => `${k} ${v}`).join('; ');
 }
 
-/** True for the pages that are ours: the built renderer on file:// or the dev server's origin. */
+/** True for the pages that are ours: nova://app (or a file:// page), or the dev server's origin. */
 export function isAppUrl(url: string, appUrl: string): boolean {
   let u: URL;
   let app: URL;
@@ -39,7 +39,9 @@ export function isAppUrl(url: string, appUrl: string): boolean {
     return false;
   }
   if (app.protocol === 'file:') return u.protocol === 'file:' && u.pathname === app.pathname;
-  return u.origin === app.origin;
+  // Compare scheme and host, not URL.origin: Node reports "null" for every custom scheme
+  // (nova://app), which would make any custom-scheme page look like ours.
+  return u.protocol === app.protocol && u.host === app.host && u.host !== '';
 }
 
 /** Links we are willing to hand to the user's browser: https only, no embedded credentials. */
@@ -60,7 +62,7 @@ export function externalLinkAllowed(url: string): boolean {
 export const ALLOWED_PERMISSIONS: ReadonlySet<string> = new Set(['clipboard-sanitized-write', 'fullscreen']);
 
 export interface SessionSecurityOptions {
-  /** The renderer's URL (file://…/index.html or the dev server). */
+  /** The renderer's URL (nova://app/index.html or the dev server). */
   appUrl: string;
   devUrl?: string;
 }

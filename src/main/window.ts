@@ -65,9 +65,8 @@ export function currentBounds(win: BrowserWindow): WindowPrefs {
 
 export interface MainWindowOptions {
   preloadPath: string;
-  /** The dev server URL, or undefined for the built renderer. */
-  devUrl?: string;
-  indexHtml: string;
+  /** nova://app/index.html, or the dev server's URL in development. */
+  url: string;
   saved?: WindowPrefs;
   icon?: string;
   /** Persist bounds (debounced here). */
@@ -97,7 +96,6 @@ export function createMainWindow(o: MainWindowOptions): BrowserWindow {
     clearTimeout(timer);
     o.saveBounds(currentBounds(win));
   });
-  if (o.devUrl) void win.loadURL(o.devUrl);
-  else void win.loadFile(o.indexHtml);
+  void win.loadURL(o.url);
   return win;
 }

@@ -15,7 +15,7 @@ const electron = vi.hoisted(() => {
   const listeners = new Map<string, (e: unknown, ...args: unknown[]) => void>();
   const sent: [string, ...unknown[]][] = [];
   const mainFrame = { url: 'file:///app/index.html' };
-  const webContents = { mainFrame, send: (...args: [string, ...unknown[]]) => void sent.push(args) };
+  const webContents = { mainFrame, send: (...args: [string, ...unknown[]]) => void sent.push(args), once: () => undefined };
   const win = { webContents, isDestroyed: () => false };
   return {
     handlers, listeners, sent, win,

@@ -153,7 +153,7 @@ export function registerCapsuleCommands(ctx: CliContext): void {
       c.argument('<name>').description(description);
       if (verb === 'stop' || verb === 'restart') c.option('-t, --timeout <seconds>', 'grace period before SIGKILL', Number, 10);
       if (verb === 'kill') c.option('-s, --signal <sig>', 'signal to send', 'KILL');
-      if (verb === 'rm') c.option('-f, --force', 'stop it first when running');
+      if (verb === 'rm') c.option('--force', 'stop it first when running');
       c.action(async (name: string, o: { timeout?: number; signal?: string; force?: boolean }) => {
         if (verb === 'rm') return ctx.print(await ctx.call('capsule.rm', { name, force: Boolean(o.force) }), (r) => `removed capsule ${r.name}`);
         const input = { name, ...(o.timeout !== undefined ? { timeout: o.timeout } : {}), ...(o.signal ? { signal: o.signal } : {}) };
@@ -175,7 +175,7 @@ export function registerCapsuleCommands(ctx: CliContext): void {
     c
       .argument('<name>')
       .description('Captured stdout/stderr with timestamps')
-      .option('-f, --follow', 'keep printing new lines until the capsule stops')
+      .option('--follow', 'keep printing new lines until the capsule stops')
       .option('--since <when>', 'only lines newer than a duration ("10m", "2h") or unix ms')
       .option('-n, --tail <lines>', 'only the last N lines', Number)
       .option('--timestamps', 'prefix each line with its time')
@@ -268,7 +268,7 @@ export function registerCapsuleCommands(ctx: CliContext): void {
   image
     .command('rm')
     .argument('<ref>')
-    .option('-f, --force', 'remove even when capsules use it')
+    .option('--force', 'remove even when capsules use it')
     .description('Remove an image')
     .action(async (ref: string, o: { force?: boolean }) => ctx.print(await ctx.call('image.rm', { ref, force: Boolean(o.force) }), (r) => `removed ${r.ref}`));
 }

@@ -42,13 +42,19 @@ export function formatOutcomes(outcomes: readonly ApplyOutcome[]): string {
     .join('\n');
 }
 
-export function formatUp(r: UpResult): string {
+/** The result on stdout. Finished items were already shown live on stderr, so only what needs attention is repeated. */
+export function formatUp(r: UpResult, opts: { liveShown?: boolean } = {}): string {
   if (r.applied.length === 0) {
     const blocked = r.plan.changes.filter((c) => c.blocked);
     return [`${r.message === 'no changes' ? 'No changes' : r.message} — project ${r.plan.project} (${secs(r.durationMs)}).`, ...blocked.map((c) => `  ! ${c.kind} ${c.name}: ${c.blocked}`)].join('\n');
   }
   const blocked = r.plan.changes.filter((c) => c.blocked).map((c) => `  ! ${c.kind} ${c.name} left out: ${c.blocked}`);
-  return [`Project ${r.plan.project}:`, formatOutcomes(r.applied), ...blocked, `${r.ok ? 'Done' : 'Finished with errors'}: ${r.message} in ${secs(r.durationMs)}.`].join('\n');
+  const listed = opts.liveShown ? r.applied.filter((a) => a.status !== 'done') : r.applied;
+  return [
+    ...(listed.length ? [`Project ${r.plan.project}:`, formatOutcomes(listed)] : []),
+    ...blocked,
+    `${r.ok ? 'Done' : 'Finished with errors'}: project ${r.plan.project}: ${r.message} in ${secs(r.durationMs)}.`,
+  ].join('\n');
 }
 
 interface ApplyFlags {
@@ -82,7 +88,7 @@ export function registerNovafileCommands(ctx: CliContext): void {
   };
 
   const finishUp = (r: UpResult) => {
-    ctx.print(r, formatUp);
+    ctx.print(r, (v) => formatUp(v, { liveShown: true }));
     if (!r.ok) process.exitCode = 1;
   };
 
@@ -122,7 +128,8 @@ export function registerNovafileCommands(ctx: CliContext): void {
       const stop = watch();
       try {
         const r = await ctx.call('novafile.down', { ...source(), volumes: o.volumes ?? false, ...(o.project ? { project: o.project } : {}), ...(o.parallel ? { parallel: parallelOf(o.parallel) } : {}) });
-        ctx.print(r, (v) => (v.removed.length ? `${formatOutcomes(v.removed)}\n${v.message}` : v.message));
+        const attention = r.removed.filter((x) => x.status !== 'done');
+        ctx.print(r, (v) => (attention.length ? `${formatOutcomes(attention)}\n${v.message}` : v.message));
         if (!r.ok) process.exitCode = 1;
       } finally {
         stop();

@@ -29,8 +29,13 @@ export function registerServeCommand(ctx: CliContext): void {
       const token = o.tokenFile ? (await readFile(o.tokenFile, 'utf8')).trim() : undefined;
       if (o.tokenFile && !token) throw new Error(`${o.tokenFile} is empty`);
       const engine = ctx.engine;
-      await engine.start();
+      // Listen first, reconcile after (hydrate, restart policies): the UI opens at once and shows
+      // the host converging instead of a long blank start.
       const server = await startServer({ engine, host: o.host, port: Number(o.port), token, staticDir: rendererDir() });
+      const started = engine.start().catch((e: unknown) => {
+        process.stderr.write(`nova serve: starting the engine's services failed: ${(e as Error).message}\n`);
+        engine.bus.emit('notification', { level: 'error', title: 'Nova could not start every service', body: (e as Error).message });
+      });
       const loopback = /^(127\.|::1$|localhost$)/.test(o.host);
       process.stdout.write(
         `Nova is serving on ${server.url}\n` +
@@ -42,6 +47,7 @@ export function registerServeCommand(ctx: CliContext): void {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      await started;
       await server.close();
     });
 }

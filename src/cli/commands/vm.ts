@@ -141,6 +141,12 @@ export function registerVmCommands(ctx: CliContext): void {
       const r = await ctx.call('vm.balloon', { name, ...(target ? { target } : {}) });
       ctx.print(r, (x) => `${x.name}: ${formatBytes(x.actual)} of ${formatBytes(x.memory)} available to the guest`);
     });
+  vm.command('stats <name>').description('CPU, memory and disk I/O of a running VM').action(async (name: string) => {
+    await ctx.call('vm.stats', { name });
+    await new Promise((r) => setTimeout(r, 1000)); // a second sample gives the CPU rate
+    const r = await ctx.call('vm.stats', { name });
+    ctx.print(r, (x) => `${x.name}: CPU ${x.cpuPercent?.toFixed(1) ?? '?'}% of a core, ${formatBytes(x.memoryBytes)} resident, disk read ${formatBytes(x.ioReadBytes)} / written ${formatBytes(x.ioWriteBytes)}`);
+  });
   vm.command('screenshot <name> [path]').description('Save a PNG of the VM display').action(async (name: string, path?: string) => {
     const r = await ctx.call('vm.screenshot', { name, ...(path ? { path } : {}) });
     ctx.print(r, (x) => `${x.path} (${formatBytes(x.bytes)})`);

@@ -3,10 +3,11 @@ import { redact } from '../../shared/redact.js';
 import type { Engine } from '../engine.js';
 import type { CapsuleRecord } from './records.js';
 import { deriveStatus } from './status.js';
+import type { CapsuleStatus } from './status.js';
 
 /** The contract's view of a capsule: record + derived status; env values redacted unless asked. */
-export async function capsuleInfo(engine: Engine, rec: CapsuleRecord, secrets = false): Promise<CapsuleInfo> {
-  const st = await deriveStatus(engine, rec);
+export async function capsuleInfo(engine: Engine, rec: CapsuleRecord, secrets = false, known?: CapsuleStatus): Promise<CapsuleInfo> {
+  const st = known ?? (await deriveStatus(engine, rec));
   const spec = secrets ? rec.spec : { ...rec.spec, env: redact(rec.spec.env, true) };
   return {
     name: rec.name,

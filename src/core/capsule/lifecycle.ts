@@ -6,7 +6,6 @@ import { NovaError } from '../../shared/errors.js';
 import { containerSpec } from '../../shared/schemas/novafile.js';
 import type { ContainerSpec } from '../../shared/schemas/novafile.js';
 import type { CapsuleInfo } from '../../shared/contract/capsule.js';
-import { writeFileAtomic, writeJsonAtomic } from '../sys/atomic.js';
 import { withLock } from '../sys/lock.js';
 import { lockPath } from '../sys/paths.js';
 import { pidAlive } from '../sys/proc.js';
@@ -20,6 +19,7 @@ import { attachNetwork, releaseNetwork, requireNetworkBackend, wantsNetwork } fr
 import { checkLimits, deviceOf, resolveUser, resolveVolumes } from './prepare.js';
 import { getRecord, readRecord, writeRecord } from './records.js';
 import type { CapsuleRecord } from './records.js';
+import { writeQuick } from './quickfile.js';
 import { mountOverlay, unmountOverlay } from './rootfs.js';
 import { resolveRuntime, runtimeArgv } from './runtime.js';
 import { buildOciSpec, capsuleArgs, hostsFile, resolvConf } from './spec.js';
@@ -92,11 +92,11 @@ export async function createCapsule(engine: Engine, store: ImageStore, input: Cr
 async function writeEtc(layout: CapsuleLayout, rec: CapsuleRecord): Promise<{ hosts: string; hostname: string; resolv?: string }> {
   const hostname = rec.spec.hostname ?? rec.name;
   const files = { hosts: join(layout.etc, 'hosts'), hostname: join(layout.etc, 'hostname') } as { hosts: string; hostname: string; resolv?: string };
-  await writeFileAtomic(files.hosts, hostsFile(hostname, rec.network?.ip));
-  await writeFileAtomic(files.hostname, `${hostname}\n`);
+  await writeQuick(files.hosts, hostsFile(hostname, rec.network?.ip));
+  await writeQuick(files.hostname, `${hostname}\n`);
   if (rec.network?.dns?.length) {
     files.resolv = join(layout.etc, 'resolv.conf');
-    await writeFileAtomic(files.resolv, resolvConf(rec.network.dns));
+    await writeQuick(files.resolv, resolvConf(rec.network.dns));
   }
   return files;
 }
@@ -104,7 +104,7 @@ async function writeEtc(layout: CapsuleLayout, rec: CapsuleRecord): Promise<{ ho
 /** Waits for the container process (pid file + /proc) or for the supervisor to give up. */
 async function waitRunning(layout: CapsuleLayout, supervisor: number, timeoutMs = 30_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
-  for (let delay = 2; Date.now() < deadline; delay = Math.min(delay * 2, 50)) {
+  for (let delay = 2; Date.now() < deadline; delay = Math.min(delay * 2, 10)) {
     const pid = Number.parseInt(await readFile(layout.containerPid, 'utf8').catch(() => ''), 10);
     if (pid > 0 && pidAlive(pid)) return pid;
     if (existsSync(layout.exitFile) || !pidAlive(supervisor)) {
@@ -128,6 +128,7 @@ export async function startCapsule(engine: Engine, name: string): Promise<Capsul
     if (!existsSync(rec.image.rootfs)) throw new NovaError('NOT_FOUND', `image rootfs ${rec.image.rootfs} is gone; pull ${rec.image.ref} again`, { image: rec.image.ref });
     const volumes = await resolveVolumes(rec.spec, rec.baseDir);
     const user = await resolveUser(rec.image.rootfs, rec.spec.user ?? rec.image.config.user);
+    let pid = 0;
     await withReverter(async (r) => {
       if (await mountOverlay(engine.runner, layout, rec.image.rootfs)) r.add(() => unmountOverlay(engine.runner, layout), 'overlay');
       const network = wantsNetwork(rec);
@@ -148,18 +149,18 @@ export async function startCapsule(engine: Engine, name: string): Promise<Capsul
         ...(rec.spec.limits.io ? { ioDevice: await deviceOf(layout.dir) } : {}),
         cgroupsPath: `/nova/${rec.id}`,
       });
-      await writeJsonAtomic(layout.config, config, { mode: 0o600 });
-      await engine.runner.run(runtimeArgv(rt, 'delete', '-f', rec.id), { allowFailure: true });
+      await writeQuick(layout.config, JSON.stringify(config, null, 2), 0o600);
+      if (st.runtimeKnown) await engine.runner.run(runtimeArgv(rt, 'delete', '-f', rec.id), { allowFailure: true });
       for (const f of [layout.exitFile, layout.stopMarker, layout.containerPid, layout.supervisorPid]) await rm(f, { force: true });
       await mkdir(layout.logs, { recursive: true, mode: 0o700 });
       const sup = await spawnSupervisor(engine.paths, { id: rec.id, layout, runtime: rt, restart: rec.spec.restart });
       r.add(() => void (pidAlive(sup) && process.kill(sup, 'SIGKILL')), 'supervisor');
-      await writeFileAtomic(layout.supervisorPid, `${sup}\n`);
-      await waitRunning(layout, sup);
+      pid = await waitRunning(layout, sup);
       rec.startedAt = engine.clock.now();
       await writeRecord(engine.paths, rec);
     });
-    const info = await capsuleInfo(engine, rec);
+    // Just verified by waitRunning: no second runtime round trip.
+    const info = await capsuleInfo(engine, rec, false, pid > 0 ? { state: 'running', pid } : undefined);
     publishState(engine, info);
     return info;
   });

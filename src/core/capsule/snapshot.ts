@@ -41,11 +41,10 @@ export async function createSnapshot(engine: Engine, name: string, tag?: string)
     if (await stat(f.meta).catch(() => undefined)) throw new NovaError('CONFLICT', `capsule ${name} already has a snapshot "${t}"; pick another --tag or remove it`, { tag: t });
     await mkdir(layout.snapshots, { recursive: true, mode: 0o700 });
     await mkdir(layout.upper, { recursive: true, mode: 0o700 });
-    const st = await deriveStatus(engine, rec);
     const rt = await runtimeOf(engine, rec);
-    // Freeze writers so the archive is consistent; thaw even when tar fails.
-    const pause = st.state === 'running';
-    if (pause) await engine.runner.run(runtimeArgv(rt, 'pause', rec.id));
+    // Freeze writers so the archive is consistent; thaw even when tar fails. A capsule that is
+    // stopped (nothing to freeze) or already paused by the user makes pause fail: leave it be.
+    const pause = (await engine.runner.run(runtimeArgv(rt, 'pause', rec.id), { allowFailure: true })).exitCode === 0;
     try {
       await engine.runner.run(['tar', ...TAR_FLAGS, '-cpf', f.archive, '-C', layout.upper, '.'], { timeoutMs: 600_000 });
     } catch (e) {

@@ -22,6 +22,8 @@ export interface CapsuleStatus {
   pid?: number;
   supervisor?: number;
   exit?: ExitRecord;
+  /** The runtime still has state for the container (needs `delete` before a new run). */
+  runtimeKnown?: boolean;
 }
 
 export async function runtimeOf(engine: Engine, rec: CapsuleRecord): Promise<Runtime> {
@@ -40,6 +42,7 @@ export async function deriveStatus(engine: Engine, rec: CapsuleRecord): Promise<
   }
   const rs = await runtimeState(engine, rt, rec.id);
   const live = rs && (rs.status === 'running' || rs.status === 'paused' || rs.status === 'created');
+  const known = rs ? { runtimeKnown: true } : {};
   if (sup) {
     if (live && rs.status === 'paused') return { state: 'paused', pid: rs.pid, supervisor: sup, ...(exit ? { exit } : {}) };
     if (live && rs.status === 'running') return { state: 'running', pid: rs.pid, supervisor: sup, ...(exit ? { exit } : {}) };
@@ -50,6 +53,6 @@ export async function deriveStatus(engine: Engine, rec: CapsuleRecord): Promise<
     const state = rs.status === 'paused' ? 'paused' : 'running';
     return { state, pid: rs.pid, reason: 'its supervisor is gone: logs and the exit code are no longer recorded (restart it)' };
   }
-  if (exit) return { state: 'exited', exit, reason: exit.oomKilled ? 'OOM-killed (memory limit)' : undefined };
-  return { state: 'created' };
+  if (exit) return { state: 'exited', exit, ...known, ...(exit.oomKilled ? { reason: 'OOM-killed (memory limit)' } : {}) };
+  return { state: 'created', ...known };
 }

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic, writeJsonAtomic } from '../sys/atomic.js';
+import { writeFileAtomic } from '../sys/atomic.js';
+import { writeQuick } from './quickfile.js';
 import type { NovaPaths } from '../sys/paths.js';
 import { processMatches, readPidFile } from '../sys/proc.js';
 import type { CapsuleLayout } from './layout.js';
@@ -34,11 +35,8 @@ export interface SuperviseOptions {
  */
 export async function spawnSupervisor(paths: NovaPaths, o: SuperviseOptions): Promise<number> {
   const script = await supervisorScript(paths);
-  await writeJsonAtomic(
-    o.layout.supervisorConfig,
-    { id: o.id, runtime: runtimeArgv(o.runtime), bundle: o.layout.bundle, hideUnified: o.runtime.hideUnified, restart: o.restart, logMaxBytes: LOG_MAX_BYTES },
-    { mode: 0o600 },
-  );
+  const cfg = { id: o.id, runtime: runtimeArgv(o.runtime), bundle: o.layout.bundle, hideUnified: o.runtime.hideUnified, restart: o.restart, logMaxBytes: LOG_MAX_BYTES };
+  await writeQuick(o.layout.supervisorConfig, JSON.stringify(cfg), 0o600);
   // Keep the supervisor small: it only pipes logs and waits.
   const node = [process.execPath, '--max-old-space-size=16', '--max-semi-space-size=1', '--stack-size=256', script, o.layout.dir];
   const argv = o.runtime.hideUnified ? [...privateMountNs(), ...node] : node;

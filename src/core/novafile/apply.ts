@@ -2,7 +2,7 @@
 // runs before the build half of the same item; networks come before what attaches to them.
 // Each item runs as its own task (task.progress) under its own Reverter.
 import type { ApplyOutcome, PlanAction, PlanChange, PlanKind } from '../../shared/contract/novafile-apply.js';
-import { toNovaError } from '../../shared/errors.js';
+import { NovaError, toNovaError } from '../../shared/errors.js';
 import { withReverter } from '../sys/reverter.js';
 import type { TaskHandle } from '../rpc/tasks.js';
 import type { Backends } from './backend.js';
@@ -85,6 +85,11 @@ export async function applyChanges(changes: readonly PlanChange[], o: ApplyOptio
       const paused = obs?.state.toLowerCase() === 'paused';
       t.progress(0.5, `${paused ? 'resuming' : 'starting'} ${kind} ${c.name}`);
       await call(paused ? `${kind}.resume` : p.start!, { name: c.name });
+    } else if (c.action === 'update' && kind === 'network' && c.fields[0] === 'state') {
+      t.progress(0.3, `repairing network ${c.name}`);
+      await call('network.hydrate', {});
+      const after = (await call(p.inspect, { name: c.name })) as { state: string; reason?: string };
+      if (after.state !== 'Active') throw new NovaError('INTERNAL', `network ${c.name} is still ${after.state} after repair${after.reason ? `: ${after.reason}` : ''}`);
     } else if (c.action === 'update') {
       // vm.update takes a stopped VM: stop, update, start; undone in reverse (old spec, running).
       await withReverter(async (r) => {

@@ -158,10 +158,16 @@ ${o.extra ?? ''}`;
     const bridge = (JSON.parse(await ns.ip(['-j', 'link', 'show', 'type', 'bridge'])) as { ifname: string }[]).map((l) => l.ifname);
     expect(bridge.length).toBeGreaterThan(0);
     for (const b of bridge) await ns.ip(['link', 'del', b]);
+    const pidBefore = (JSON.parse((await nova(['--json', 'vm', 'inspect', VM])).stdout) as { pid?: number }).pid;
     const gone = await planJson();
-    expect(gone.changes.find((c) => c.name === NET)).toMatchObject({ action: 'replace', drift: true });
+    expect(gone.changes.find((c) => c.name === NET)).toMatchObject({ action: 'update', drift: true, fields: ['state'] });
+    expect(actions(gone)).toEqual([`update network/${NET}`]);
     await upJson();
     expect((await planJson()).converged).toBe(true);
+    // Repaired in place: the VM kept running (same QEMU process) and its TAP is back on the bridge.
+    expect((JSON.parse((await nova(['--json', 'vm', 'inspect', VM])).stdout) as { pid?: number }).pid).toBe(pidBefore);
+    const ports = JSON.parse(await ns.ip(['-j', 'link', 'show', 'master', NET])) as unknown[];
+    expect(ports.length).toBeGreaterThanOrEqual(2);
   }, 600_000);
 
   it('two concurrent `nova up`: one waits on the project lock, both end consistent', async () => {

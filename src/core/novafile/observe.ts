@@ -30,6 +30,18 @@ const toObserved = (kind: WorkloadKind, name: string, o: InspectOut, fallbackSta
 const hasRedactedEnv = (spec: unknown): boolean =>
   Object.values(((spec as { env?: Record<string, unknown> } | undefined)?.env) ?? {}).some((v) => v === REDACTED);
 
+/** Which declared capsule images are in the local store (undefined: no image backend to ask). */
+async function presentImages(b: Backends, declared: Declared, wanted: boolean): Promise<Set<string> | undefined> {
+  if (!wanted) return undefined;
+  if (b.methods.has('image.inspect')) {
+    // The backend resolves short refs ("busybox" → its default registry), so ask per ref.
+    const found = await Promise.all(declared.images.map((ref) => b.call('image.inspect', { ref }).then(() => ref, (e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)))));
+    return new Set(found.filter((r): r is string => r !== undefined));
+  }
+  if (b.methods.has('image.list')) return imageRefs(await b.call('image.list', {}));
+  return undefined;
+}
+
 /**
  * One `<kind>.list {project}` per kind (spec and derived state in one call), then an inspect only
  * for declared names the project does not own (absent → NOT_FOUND, or a conflict) and for
@@ -38,6 +50,8 @@ const hasRedactedEnv = (spec: unknown): boolean =>
  */
 export async function observe(b: Backends, declared: Declared, opts: { images: boolean }): Promise<Observed> {
   const items = new Map<string, ObservedItem>();
+  const imagesPromise = presentImages(b, declared, opts.images);
+  imagesPromise.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
   const kinds: WorkloadKind[] = ['network', 'vm', 'capsule'];
   const listed = kinds.filter((k) => b.methods.has(LIST[k]) && b.methods.has(PROC[k].inspect));
   const unlisted = kinds.filter((k) => !listed.includes(k));
@@ -84,13 +98,7 @@ export async function observe(b: Backends, declared: Declared, opts: { images: b
     }),
   );
 
-  let images: Set<string> | undefined;
-  if (opts.images && b.methods.has('image.inspect')) {
-    // The backend resolves short refs ("busybox" → its default registry), so ask per ref.
-    images = new Set();
-    const found = await Promise.all(declared.images.map((ref) => b.call('image.inspect', { ref }).then(() => ref, (e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)))));
-    for (const r of found) if (r) images.add(r);
-  } else if (opts.images && b.methods.has('image.list')) images = imageRefs(await b.call('image.list', {}));
+  const images = await imagesPromise;
   return { items, ...(images ? { images } : {}) };
 }
 

@@ -114,6 +114,11 @@ describe('planProject', () => {
     const p = planProject({ file: 'NovaFile', declared: parse(BASE), observed, facts: facts() });
     expect(byName(p, 'lan')).toMatchObject({ action: 'replace', drift: true });
     expect(byName(p, 'lan').reasons[0]).toContain('bridge nova-lan is missing');
+    expect(byName(p, 'web').action).toBe('replace');
+    // With network.hydrate the switch is repaired in place and its workloads keep running.
+    const repaired = planProject({ file: 'NovaFile', declared: parse(BASE), observed, facts: facts({ methods: new Set([...METHODS, 'network.hydrate']) }) });
+    expect(byName(repaired, 'lan')).toMatchObject({ action: 'update', fields: ['state'], drift: true, reasons: ['network is Down: bridge nova-lan is missing (drift): repair it in place'] });
+    expect(byName(repaired, 'web').action).toBe('noop');
   });
 
   it('deletes what the project created but no longer declares, never other projects', () => {

@@ -57,7 +57,11 @@ function workloadChange(item: DeclaredItem, obs: ObservedItem | undefined, input
   const state = norm(obs.state);
   if (item.kind === 'network') {
     if (state === 'active') return { ...base, action: 'noop', fields: [], reasons: [] };
-    return { ...base, action: 'replace', fields: ['state'], drift: true, reasons: [`network is ${obs.state}${obs.reason ? `: ${obs.reason}` : ''} (drift): recreate it`] };
+    const why = `network is ${obs.state}${obs.reason ? `: ${obs.reason}` : ''} (drift)`;
+    // The network backend can repair in place (recreate the bridge, re-enslave TAPs and veths),
+    // which keeps running VMs and capsules; without it the switch is rebuilt and so are they.
+    if (input.facts.methods.has('network.hydrate')) return { ...base, action: 'update', fields: ['state'], drift: true, reasons: [`${why}: repair it in place`] };
+    return { ...base, action: 'replace', fields: ['state'], drift: true, reasons: [`${why}: recreate it`] };
   }
   if (RUNNING.has(state)) return { ...base, action: 'noop', fields: [], reasons: [] };
   return {

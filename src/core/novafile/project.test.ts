@@ -140,6 +140,24 @@ describe('ProjectService (in-memory backends, real lock and state file)', () => 
     expect((await svc.down(src())).message).toMatch(/nothing to remove/);
   });
 
+  it('notes an interrupted up (dead pid in the state file), converges it and clears the marker', async () => {
+    await svc.up(src());
+    const paths = home.engine({}, []).paths;
+    const file = stateFile(paths, 'lab');
+    const st = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    await writeFile(file, JSON.stringify({ ...st, running: { pid: 999_999_999, startedAt: 1 } }));
+    host.resources.delete('capsule/worker');
+    const plan = await svc.plan(src());
+    expect(plan.interrupted).toMatch(/pid 999999999.*did not finish/);
+    expect(plan.changes.find((c) => c.name === 'worker')).toMatchObject({ action: 'create', drift: false });
+    expect((await svc.up(src())).ok).toBe(true);
+    expect((await svc.plan(src())).interrupted).toBeUndefined();
+    // Converged already but the marker left behind: the next up clears it.
+    await writeFile(file, JSON.stringify({ ...st, running: { pid: 999_999_999, startedAt: 1 } }));
+    expect((await svc.up(src())).message).toBe('no changes');
+    expect(JSON.parse(await readFile(file, 'utf8'))).not.toHaveProperty('running');
+  });
+
   it('nova run applies one item and what it needs, nothing else', async () => {
     const r = await svc.run({ ...src(), kind: 'container', name: 'api' });
     expect(r.applied.map((a) => `${a.kind}/${a.name}`).sort()).toEqual(['capsule/api', 'image/alpine:3.20', 'network/lan']);

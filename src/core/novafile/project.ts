@@ -73,6 +73,10 @@ export class ProjectService {
     const backends = this.backendsOf();
     const l = await load(src, backends);
     const project = l.declared.project;
+    // Fast path: already converged and no other `up` in flight → nothing to lock for.
+    const peek = await this.planLoaded(l, backends, src.only ?? []);
+    const marker = (await readState(this.engine.paths, project)).running;
+    if (peek.plan.converged && !marker) return { plan: peek.plan, applied: [], ok: true, message: 'no changes', durationMs: this.engine.clock.now() - t0 };
     return this.locked(
       project,
       `nova up ${project}`,
@@ -89,6 +93,9 @@ export class ProjectService {
         }
         const todo = actionable(plan);
         if (todo.length === 0) {
+          // A killed `up` that had already converged leaves only its marker: clear it.
+          const st = await readState(this.engine.paths, project);
+          if (st.running) await new StateWriter(this.engine.paths, st).finish();
           return { plan, applied: [], ok: true, message: plan.changes.some((c) => c.blocked) ? 'no changes (blocked items left out)' : 'no changes', durationMs: this.engine.clock.now() - t0 };
         }
         const state = new StateWriter(this.engine.paths, await readState(this.engine.paths, project));

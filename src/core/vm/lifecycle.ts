@@ -7,7 +7,7 @@ import type { VmInfo } from '../../shared/contract/vm.js';
 import type { VmSpec } from '../../shared/schemas/novafile.js';
 import { withReverter } from '../sys/reverter.js';
 import type { VmContext } from './context.js';
-import { createDisk } from './disks.js';
+import { createDisk, imageInfo } from './disks.js';
 import { checkFiles } from './files.js';
 import { vmInfoOf } from './info.js';
 import { clearRuntime, publish, stopLocked, swtpmPaths, vmLock } from './power.js';
@@ -99,6 +99,27 @@ export async function updateVm(ctx: VmContext, input: DefineInput): Promise<VmIn
   }, 'update');
 }
 
+/** Linked clones and external overlays need their backing files: never delete those. */
+async function refuseIfBacking(ctx: VmContext, rec: VmRecord): Promise<void> {
+  const mine = new Set(resolveDisks(rec).map((d) => d.path));
+  for (const other of await listRecords(ctx.paths)) {
+    if (other.name === rec.name) continue;
+    for (const d of resolveDisks(other)) {
+      if (d.format !== 'qcow2') continue;
+      let info = await imageInfo(ctx.runner, d.path).catch(() => undefined);
+      // Walk the chain: an overlay of a clone still depends on the clone's base.
+      for (let depth = 0; info && depth < 16; depth++) {
+        const backing = info['full-backing-filename'] ?? info['backing-filename'];
+        if (!backing) break;
+        if (mine.has(backing)) {
+          throw new NovaError('CONFLICT', `disk ${backing} of VM ${rec.name} is the backing file of VM ${other.name}; delete ${other.name} first (or delete ${rec.name} without disks)`, { backing, dependent: other.name });
+        }
+        info = await imageInfo(ctx.runner, backing).catch(() => undefined);
+      }
+    }
+  }
+}
+
 export async function listVms(ctx: VmContext, project?: string, cheap = false): Promise<VmInfo[]> {
   const recs = (await listRecords(ctx.paths)).filter((r) => !project || r.project === project);
   return Promise.all(recs.map((r) => vmInfoOf(ctx, r, { cheap })));
@@ -121,6 +142,7 @@ export async function destroyVm(ctx: VmContext, name: string): Promise<VmInfo> {
 export async function deleteVm(ctx: VmContext, name: string, withDisks: boolean): Promise<{ name: string; deleted: boolean; removedDisks: string[] }> {
   return vmLock(ctx, name, async () => {
     const rec = await loadRecord(ctx.paths, name);
+    if (withDisks) await refuseIfBacking(ctx, rec); // before stopping anything
     await stopLocked(ctx, name, { force: false, timeoutMs: 20_000 });
     await stopSwtpm(swtpmPaths(ctx, name));
     const net = rec.spec.network;

@@ -19,6 +19,7 @@ import { absolutize, layoutOf, loadRecord, readRuntime } from './store.js';
 import { VmWatcher } from './watcher.js';
 import { vmInfoOf } from './info.js';
 import { balloon, screenshot } from './extras.js';
+import { StatsSampler } from './stats.js';
 import { NovaError } from '../../shared/errors.js';
 import { processState } from './state.js';
 
@@ -86,6 +87,8 @@ export const vmModule: EngineModule = {
       const l = layoutOf(ctx.paths, i.name);
       return { name: i.name, websocket: `ws://127.0.0.1:${rt.vncPort}`, vncSocket: l.vncSocket, serialLog: l.serialLog };
     });
+    const sampler = new StatsSampler();
+    d.handle('vm.stats', (i) => sampler.sample(ctx, i.name));
     d.handle('vm.balloon', (i) => balloon(ctx, i.name, i.target));
     d.handle('vm.screenshot', (i) => screenshot(ctx, i.name, i.path));
     d.handle('vm.snapshot.create', (i) => createSnapshot(ctx, i.name, i.tag, i.external ?? false));

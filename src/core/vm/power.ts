@@ -48,7 +48,14 @@ export async function clearRuntime(ctx: VmContext, rec: VmRecord): Promise<void>
     stopSwtpm(swtpmPaths(ctx, rec.name)),
     ...[l.pidfile, l.qmp, l.qmpEvents, l.vncSocket, l.runtimeInfo].map((f) => rm(f, { force: true })),
     clearMarker(ctx, rec.name, 'stopping'),
+    releaseGpus(ctx, rec),
   ]);
+}
+
+/** Gives the GPUs bound for this VM back to their host drivers once QEMU is gone. */
+async function releaseGpus(ctx: VmContext, rec: VmRecord): Promise<void> {
+  if ((!rec.spec.gpu_passthrough && !rec.spec.gpu) || !ctx.has('gpu.releaseForVm')) return;
+  await ctx.call('gpu.releaseForVm', { vm: rec.name }).catch(() => undefined);
 }
 
 async function resolveNic(ctx: VmContext, rec: VmRecord): Promise<ResolvedNic> {
@@ -76,6 +83,8 @@ async function resolveVfio(ctx: VmContext, rec: VmRecord): Promise<{ devices: st
     throw new NovaError('HOST_UNSUPPORTED', `VM ${rec.name}: GPU passthrough needs the GPU backend (gpu.resolveForVm), which this build lacks; set gpu_passthrough = false to start without it`);
   }
   const r = (await ctx.call('gpu.resolveForVm', {
+    vm: rec.name,
+    onBlocked: 'report',
     gpu_passthrough: true,
     ...(rec.spec.gpu ? { gpu: rec.spec.gpu } : {}),
     memoryBytes: rec.spec.memory,
@@ -94,17 +103,23 @@ export interface StartOptions {
 
 /** Starts QEMU and returns the state QMP reported (so callers need no second round trip). */
 export async function startVm(ctx: VmContext, name: string, opts: StartOptions = {}): Promise<DerivedState> {
+  // Read-only host facts overlap with taking the lock (a one-shot CLI probes `qemu --version`).
+  const accelerator = ctx.accelerator();
+  accelerator.catch(() => undefined);
   return vmLock(ctx, name, async () => {
     const rec = await loadRecord(ctx.paths, name);
     const cur = await processState(ctx.paths, rec);
     if (cur.state === 'running' || cur.state === 'paused' || cur.state === 'starting' || cur.state === 'shutting-down') {
       throw new NovaError('CONFLICT', `VM ${name} is already ${cur.state}${cur.pid ? ` (pid ${cur.pid})` : ''}`);
     }
-    const [, accel] = await Promise.all([checkFiles(rec), ctx.accelerator(), rec.spec.hugepages ? checkHugepages(rec.spec.memory) : undefined]);
+    const [, accel] = await Promise.all([checkFiles(rec), accelerator, rec.spec.hugepages ? checkHugepages(rec.spec.memory) : undefined]);
     if (accel.kind === 'none') throw new NovaError('HOST_UNSUPPORTED', `cannot run VMs here: ${accel.reason}`);
     await mkdir(runtimeDir(ctx.paths, name), { recursive: true, mode: 0o700 });
     await clearRuntime(ctx, rec);
     const layout = layoutOf(ctx.paths, name);
+    if (Buffer.byteLength(layout.qmpEvents) > 107) {
+      throw new NovaError('HOST_UNSUPPORTED', `the runtime dir ${runtimeDir(ctx.paths, name)} is too long for unix sockets (108 bytes); use a shorter NOVA_HOME / XDG_RUNTIME_DIR or VM name`);
+    }
     await Promise.all([setMarker(ctx, name, 'starting', String(process.pid)), clearMarker(ctx, name, 'user-stop'), clearMarker(ctx, name, 'migrated')]);
     publish(ctx, name, 'starting');
     let started: DerivedState;

@@ -47,5 +47,5 @@ describeHost('VM on a Nova network (TAP)', { root: true, tools: ['qemu-system-x8
     const r = await call<{ deleted: boolean }>('vm.delete', { name: 'tg' });
     expect(r.deleted).toBe(true);
     expect(inNs(ns, ['ip', '-j', 'link'])).not.toContain(`"ifname":"${v.nic.ifname}"`);
-  });
+  }, 120_000);
 });

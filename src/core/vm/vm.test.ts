@@ -45,7 +45,7 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
   });
 
   afterAll(async () => {
-    for (const e of [a, b]) for (const n of ['g', 'gc']) await call(e, 'vm.destroy', { name: n }).catch(() => undefined);
+    for (const e of [a, b]) for (const n of ['g', 'gc', 'ga']) await call(e, 'vm.destroy', { name: n }).catch(() => undefined);
     const d = home2.engine();
     await call(d, 'vm.destroy', { name: 'g' }).catch(() => undefined);
     for (const p of pids) if (pidAlive(p)) process.kill(p, 'SIGKILL');
@@ -68,7 +68,7 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     await bad({ name: 'a/b', spec: spec() }, /name/);
     await bad({ name: 'x', spec: { image: join(home.dir, 'missing.qcow2') } }, /image: .*missing\.qcow2 does not exist/);
     expect((await call<{ items: unknown[] }>(a, 'vm.list', {})).items).toEqual([]);
-  });
+  }, 120_000);
 
   it('starts: QMP running, serial log shows the guest init, TCG reason surfaced', async () => {
     await call(a, 'vm.create', { name: 'g', spec: spec({ restart: 'no' }) });
@@ -78,7 +78,7 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     expect(v.reason).toMatch(/TCG/);
     await waitFor('guest init on serial', () => serial(v).includes('nova-guest: init ready'), 60_000);
     await waitFor('virtio disk seen by guest', () => serial(v).includes('nova-disk: vda'), 10_000);
-  });
+  }, 120_000);
 
   it('serves the console as a VNC WebSocket on 127.0.0.1 (HTTP 101)', async () => {
     const c = await call<{ websocket: string }>(a, 'vm.console', { name: 'g' });
@@ -94,7 +94,7 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
       req.end();
     });
     expect(status).toBe(101);
-  });
+  }, 120_000);
 
   it('a second engine and a separate CLI process see it running; concurrent commands never hang', async () => {
     expect((await call(b, 'vm.inspect', { name: 'g' })).state).toBe('running');
@@ -105,17 +105,26 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     const done = await Promise.race([Promise.all([...work, cli]), new Promise((r) => setTimeout(() => r('hang'), 60_000))]);
     expect(done).not.toBe('hang');
     expect(JSON.parse(await cli)).toMatchObject({ name: 'g', state: 'running' });
-  });
+  }, 120_000);
 
-  it('balloon shrinks the guest\'s RAM through its virtio driver; screenshot writes a PNG', async () => {
+  it('balloon shrinks the guest\'s RAM through its virtio driver; stats and metrics; screenshot writes a PNG', async () => {
     const r = await call<{ actual: number }>(a, 'vm.balloon', { name: 'g', target: '96Mi' });
     expect(r.actual).toBeLessThanOrEqual(160 * 1024 ** 2);
     await waitFor('balloon inflated', async () => (await call<{ actual: number }>(b, 'vm.balloon', { name: 'g' })).actual === 96 * 1024 ** 2, 20_000, 250);
     await call(a, 'vm.balloon', { name: 'g', target: '160Mi' });
     expect(await a.dispatcher.call('vm.balloon', { name: 'g', target: '1Gi' })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    const samples: { values: Record<string, number> }[] = [];
+    const off = a.bus.on('metrics.sample', (m) => m.kind === 'vm' && m.name === 'g' && samples.push(m));
+    await call(b, 'vm.stats', { name: 'g' });
+    const st = await call<{ memoryBytes: number; cpuTimeMs: number; cpuPercent?: number }>(b, 'vm.stats', { name: 'g' });
+    expect(st.memoryBytes).toBeGreaterThan(20 * 1024 ** 2);
+    expect(st.cpuTimeMs).toBeGreaterThan(0);
+    expect(st.cpuPercent).toBeGreaterThanOrEqual(0);
+    await waitFor('metrics.sample from the watcher', () => samples.some((m) => m.values.cpuPercent !== undefined && m.values.memoryBytes! > 0), 10_000, 100);
+    off();
     const shot = await call<{ path: string; bytes: number }>(a, 'vm.screenshot', { name: 'g' });
     expect(readFileSync(shot.path).subarray(0, 4).toString('hex')).toBe('89504e47');
-  });
+  }, 120_000);
 
   it('pauses and resumes (the serial counter stops, then continues); QMP events reach the watching engine', async () => {
     const seen: string[] = [];
@@ -129,7 +138,7 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     expect(counters(serial(v)).length).toBe(frozen);
     expect((await call(b, 'vm.resume', { name: 'g' })).state).toBe('running');
     await waitFor('counter after resume', () => counters(serial(v)).length > frozen, 15_000);
-  });
+  }, 120_000);
 
   it('snapshots live: disk and memory revert on restore; list shows size and date; delete', async () => {
     const qmp = layoutOf(a.paths, 'g').qmp;
@@ -154,7 +163,7 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     await waitFor('counter rewound', () => counters(serial(v)).slice(before).some((n) => n <= atSnap + 1), 20_000);
     await call(a, 'vm.snapshot.delete', { name: 'g', tag: 's1' });
     expect((await call<{ snapshots: unknown[] }>(a, 'vm.snapshot.list', { name: 'g' })).snapshots).toEqual([]);
-  });
+  }, 120_000);
 
   it('a second engine stops it through ACPI (guest powers itself off)', async () => {
     const v = await call(b, 'vm.stop', { name: 'g', timeoutMs: 30_000 });
@@ -162,12 +171,13 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     expect(serial(v)).toContain('nova-guest: acpi power button');
     expect(serial(v)).toContain('reboot: Power down');
     expect((await call(a, 'vm.inspect', { name: 'g' })).state).toBe('stopped');
-  });
+  }, 120_000);
 
   it('linked clone: qcow2 overlay backed by the source disk; kill -9 → crashed within 2 s → restarted (on-failure)', async () => {
     const c = await call(a, 'vm.clone', { source: 'g', name: 'gc' });
     const info = await call<{ backingFile?: string }>(a, 'vm.disk.info', { path: c.disks[0]!.path });
     expect(info.backingFile).toBe(join(home.dir, 'g.qcow2'));
+    expect(await a.dispatcher.call('vm.delete', { name: 'g', disks: true })).toMatchObject({ ok: false, error: { code: 'CONFLICT', message: expect.stringMatching(/backing file of VM gc/) } });
     await call(a, 'vm.update', { name: 'gc', spec: { ...c.spec, restart: 'on-failure' } });
     const started = track(await call(a, 'vm.start', { name: 'gc' }));
     const states: { state: string; at: number }[] = [];
@@ -188,7 +198,24 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     expect(overlay.backingFile).toBe(c.disks[0]!.path);
     expect((await call(b, 'vm.inspect', { name: 'gc' })).disks[0]!.path).toBe(ext.overlays[0]);
     expect((await call(b, 'vm.stop', { name: 'gc', force: true })).state).toBe('stopped');
-  });
+  }, 120_000);
+
+  it('restart = "always": a guest that powers itself off comes back; a stop you ask for stays stopped', async () => {
+    await call(a, 'vm.create', { name: 'ga', spec: { kernel: guest.kernel, initrd: guest.initrd, cmdline: TEST_GUEST_CMDLINE, memory: '128Mi', cpu: 1, network: 'none', restart: 'always' } });
+    const first = track(await call(a, 'vm.start', { name: 'ga' }));
+    await waitFor('guest acpid up', () => serial(first).includes('nova-counter 1'), 60_000, 200);
+    // The guest shuts down on its own (power button pressed behind Nova's back): a clean exit.
+    await withQmp(layoutOf(a.paths, 'ga').qmp, (q) => q.execute('system_powerdown'));
+    const again = await waitFor('restarted by policy', async () => {
+      const v = await call(b, 'vm.inspect', { name: 'ga' });
+      return v.state === 'running' && v.pid !== first.pid ? v : undefined;
+    }, 60_000, 200);
+    track(again);
+    expect((await call(b, 'vm.stop', { name: 'ga', force: true })).state).toBe('stopped');
+    await new Promise((r) => setTimeout(r, 1500)); // several watcher passes
+    expect((await call(a, 'vm.inspect', { name: 'ga' })).state).toBe('stopped');
+    await call(a, 'vm.delete', { name: 'ga' });
+  }, 120_000);
 
   it('migrates live to another Nova home; the serial counter continues there', async () => {
     const offset = readFileSync(join(home.dir, 'data/vms/g/serial.log'), 'utf8').length;
@@ -217,5 +244,5 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     expect(dstCounters[0]).toBeGreaterThanOrEqual(last);
     expect(dstCounters[1]).toBe(dstCounters[0]! + 1);
     expect((await call(dEngine, 'vm.stop', { name: 'g', force: true })).state).toBe('stopped');
-  });
+  }, 120_000);
 });

@@ -8,9 +8,11 @@ import { publish, startVm } from './power.js';
 import { processState, readMarker } from './state.js';
 import { layoutOf, listRecords } from './store.js';
 import type { VmRecord } from './store.js';
+import { StatsSampler } from './stats.js';
 
 const EVENT_STATE: Record<string, string> = { STOP: 'paused', RESUME: 'running', POWERDOWN: 'shutting-down', RESET: 'running' };
 const MAX_RESTARTS = 5;
+const METRICS_EVERY_MS = 2000;
 const RESTART_WINDOW_MS = 60_000;
 
 export class VmWatcher {
@@ -19,6 +21,8 @@ export class VmWatcher {
   private last = new Map<string, string>();
   private restarts = new Map<string, number[]>();
   private busy = false;
+  private sampler = new StatsSampler();
+  private lastMetrics = 0;
   private closed = false;
 
   constructor(private ctx: VmContext, private intervalMs = 500) {}
@@ -41,7 +45,12 @@ export class VmWatcher {
     if (this.busy || this.closed) return;
     this.busy = true;
     try {
-      for (const rec of await listRecords(this.ctx.paths)) await this.check(rec);
+      const recs = await listRecords(this.ctx.paths);
+      for (const rec of recs) await this.check(rec);
+      if (Date.now() - this.lastMetrics >= METRICS_EVERY_MS) {
+        this.lastMetrics = Date.now();
+        for (const rec of recs) if (this.last.get(rec.name) === 'running') await this.publishMetrics(rec.name);
+      }
     } finally {
       this.busy = false;
     }
@@ -85,6 +94,14 @@ export class VmWatcher {
       if ((e as { code?: string }).code === 'CONFLICT') return;
       publish(this.ctx, rec.name, 'crashed', `restart failed: ${(e as Error).message}`);
     }
+  }
+
+  private async publishMetrics(name: string): Promise<void> {
+    const s = await this.sampler.sample(this.ctx, name).catch(() => undefined);
+    if (!s) return;
+    const values: Record<string, number> = { memoryBytes: s.memoryBytes, ioReadBytes: s.ioReadBytes, ioWriteBytes: s.ioWriteBytes };
+    if (s.cpuPercent !== undefined) values.cpuPercent = s.cpuPercent;
+    this.ctx.bus.emit('metrics.sample', { kind: 'vm', name, at: s.at, values });
   }
 
   private ensureMonitor(rec: VmRecord): void {

@@ -60,5 +60,5 @@ describeHost('win11 preset: UEFI Secure Boot + swtpm on real QEMU', { root: true
     // swtpm exits with QEMU (a zombie until init reaps it counts as gone).
     await waitFor('swtpm gone', () => !running(tpmPid!), 5000);
     expect(existsSync(l.tpmSocket)).toBe(false);
-  });
+  }, 120_000);
 });

@@ -107,6 +107,11 @@ export const vmProcedures = {
     input: z.object({ name, target: size.optional() }).strict(),
     output: z.object({ name: z.string(), actual: z.number(), memory: z.number() }),
   }),
+  'vm.stats': procedure({
+    summary: 'CPU, memory and disk I/O of a running VM\'s QEMU process (also published as metrics.sample)',
+    input: byName,
+    output: z.object({ name: z.string(), at: z.number(), cpuTimeMs: z.number(), cpuPercent: z.number().optional(), memoryBytes: z.number(), ioReadBytes: z.number(), ioWriteBytes: z.number() }),
+  }),
   'vm.screenshot': procedure({
     summary: 'PNG of the VM display (thumbnails, bug reports)',
     input: z.object({ name, path: z.string().optional() }).strict(),

@@ -1,7 +1,7 @@
 import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { novafileSchema, vmSpec } from '../../../shared/schemas/novafile.js';
-import { initialWizard, memoryGuidance, wizardProblems, wizardSpec, wizardToml } from './wizard';
+import { initialWizard, memoryGuidance, mergePresetSpec, presetRequest, wizardProblems, wizardSpec, wizardToml } from './wizard';
 
 describe('VM wizard', () => {
   it('win11 writes UEFI + Secure Boot + TPM and the NovaFile schema accepts it', () => {
@@ -30,5 +30,14 @@ describe('VM wizard', () => {
 
   it('sub-GiB memory is written in MiB', () => {
     expect(wizardSpec({ ...initialWizard('blank'), name: 'x', memoryGiB: 0.5 }).memory).toBe('512Mi');
+  });
+
+  it('presets go through the engine with the firmware and balloon choices on top', () => {
+    const s = { ...initialWizard('gpu-labs'), name: 'lab', gpu: '0000:01:00.0' };
+    expect(presetRequest(s)).toMatchObject({ name: 'lab', preset: 'gpu-labs', cpu: 8, memory: '16Gi', diskSize: '100Gi', gpu: '0000:01:00.0' });
+    expect(presetRequest(initialWizard('blank'))).toBeUndefined();
+    const merged = mergePresetSpec({ preset: 'gpu-labs', balloon: true, secure_boot: true, hugepages: true }, { ...s, firmware: 'bios', secureBoot: false });
+    expect(merged).toMatchObject({ preset: 'gpu-labs', balloon: false, firmware: 'bios', hugepages: true });
+    expect(merged).not.toHaveProperty('secure_boot');
   });
 });

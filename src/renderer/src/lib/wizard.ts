@@ -85,4 +85,27 @@ export function wizardSpec(s: WizardState): Record<string, unknown> {
 }
 
 /** The `[vm.NAME]` TOML entry to paste into (or append to) a NovaFile. */
-export const wizardToml = (s: WizardState): string => stringify({ vm: { [s.name || 'vm']: wizardSpec(s) } });
+export const wizardToml = (s: WizardState, spec: Record<string, unknown> = wizardSpec(s)): string => stringify({ vm: { [s.name || 'vm']: spec } });
+
+/** Input for the engine's `vm.wizard` (presets win11 / gpu-labs), so the UI and `nova vm wizard` agree. */
+export function presetRequest(s: WizardState): Record<string, unknown> | undefined {
+  if (s.preset === 'blank' || !NAME.test(s.name)) return undefined;
+  return {
+    name: s.name,
+    preset: s.preset,
+    cpu: s.cpu,
+    memory: gib(s.memoryGiB),
+    diskSize: gib(s.diskGiB),
+    ...(s.iso ? { iso: s.iso } : {}),
+    ...(s.gpu ? { gpu: s.gpu } : {}),
+    ...(s.network ? { network: s.network } : {}),
+  };
+}
+
+/** The engine's preset rendering with the choices made in the firmware and memory steps on top. */
+export function mergePresetSpec(engineSpec: Record<string, unknown>, s: WizardState): Record<string, unknown> {
+  const spec: Record<string, unknown> = { ...engineSpec, firmware: s.firmware, tpm: s.tpm, balloon: s.balloon };
+  if (s.firmware === 'uefi') spec.secure_boot = s.secureBoot;
+  else delete spec.secure_boot;
+  return spec;
+}

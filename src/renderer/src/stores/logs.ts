@@ -18,12 +18,15 @@ export const useLogs = create<LogStore>((set, get) => ({
   add: (l) => {
     const key = logKey(l.kind, l.name);
     const prev = get().lines[key] ?? [];
+    // A line can arrive both in a history answer and as an event: keep one.
+    if (prev.slice(-50).some((p) => p.at === l.at && p.stream === l.stream && p.line === l.line)) return;
     set({ lines: { ...get().lines, [key]: [...prev, l].slice(-MAX_LINES) } });
   },
   replace: (key, lines) => {
     // Keep streamed lines newer than the history's last one (they arrived while it loaded).
     const lastAt = lines[lines.length - 1]?.at ?? 0;
-    const newer = (get().lines[key] ?? []).filter((l) => l.at > lastAt);
+    const seen = new Set(lines.map((l) => `${l.at}|${l.stream}|${l.line}`));
+    const newer = (get().lines[key] ?? []).filter((l) => l.at >= lastAt && !seen.has(`${l.at}|${l.stream}|${l.line}`));
     set({ lines: { ...get().lines, [key]: [...lines, ...newer].slice(-MAX_LINES) } });
   },
 }));

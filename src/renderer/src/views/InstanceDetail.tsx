@@ -6,9 +6,9 @@ import { MetricsCharts } from '../components/MetricsCharts';
 import { StateBadge } from '../components/StateBadge';
 import { ViewHeader } from '../components/ViewHeader';
 import { VncConsole } from '../components/VncConsole';
-import type { InstanceKind } from '../lib/actions';
+import type { InstanceAction, InstanceKind } from '../lib/actions';
 import { actionsFor } from '../lib/actions';
-import { call, errorText, isMissingBackend } from '../lib/rpc';
+import { call, errorCode, errorText, isMissingBackend } from '../lib/rpc';
 import { consoleUrl, specFacts } from '../lib/inspect';
 import { missingText } from '../stores/backends';
 import { useNav } from '../stores/nav';
@@ -39,6 +39,11 @@ export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: strin
   }, [kind, name]);
   useEffect(load, [load, row?.state]);
 
+  // After a delete there is nothing left to show: back to the list once the engine agrees.
+  const runAction = async (a: InstanceAction) => {
+    await a.run(kind, name);
+    if (a.id === 'delete') await call(`${kind}.inspect`, { name }).catch((e) => errorCode(e) === 'NOT_FOUND' && !isMissingBackend(e) && go(back));
+  };
   const tabs: Tab[] = kind === 'vm' ? ['overview', 'metrics', 'serial', 'console'] : ['overview', 'metrics', 'logs'];
   const vnc = inspect ? consoleUrl(inspect) : undefined;
   return (
@@ -48,7 +53,7 @@ export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: strin
           ← Back
         </button>
         {actionsFor(state, kind).map((a) => (
-          <button key={a.id} type="button" className={a.danger ? 'danger' : ''} onClick={() => void a.run(kind, name)}>
+          <button key={a.id} type="button" className={a.danger ? 'danger' : ''} onClick={() => void runAction(a)}>
             {a.label}
           </button>
         ))}

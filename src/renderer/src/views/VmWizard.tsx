@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { Modal } from '../components/Modal';
 import { act } from '../lib/actions';
 import type { Preset, WizardState } from '../lib/wizard';
-import { initialWizard, memoryGuidance, PRESETS, wizardProblems, wizardSpec, wizardToml } from '../lib/wizard';
+import { initialWizard, memoryGuidance, mergePresetSpec, presetRequest, PRESETS, wizardProblems, wizardSpec, wizardToml } from '../lib/wizard';
 import { asList, call, errorText } from '../lib/rpc';
 import type { GpuCardData } from '../lib/gpu';
 import { normalizeGpu } from '../lib/gpu';
@@ -26,15 +26,26 @@ export function VmWizard({ open, onOpenChange }: { open: boolean; onOpenChange(o
   const networks = byKind(useResources((r) => r.items), 'network');
   const host = useHost((h) => h.info);
   const problems = wizardProblems(s);
-  const toml = useMemo(() => wizardToml(s), [s]);
+  // win11 / gpu-labs: the engine renders the preset (as `nova vm wizard` does) with its guidance.
+  const [preset, setPreset] = useState<{ spec: Record<string, unknown>; guidance: string[] }>();
+  const request = useMemo(() => JSON.stringify(presetRequest(s) ?? null), [s]);
+  useEffect(() => {
+    const req = JSON.parse(request) as Record<string, unknown> | null;
+    setPreset(undefined);
+    if (!req || STEPS[step] !== 'Review') return;
+    call<{ spec: Record<string, unknown>; guidance: string[] }>('vm.wizard', req).then(setPreset, () => setPreset(undefined));
+  }, [request, step]);
+  const spec = useMemo(() => (preset ? mergePresetSpec(preset.spec, s) : wizardSpec(s)), [preset, s]);
+  const toml = useMemo(() => wizardToml(s, spec), [s, spec]);
   const up = (patch: Partial<WizardState>) => setS((x) => ({ ...x, ...patch }));
 
+  // A fresh wizard each time it opens (and only then: late host facts must not reset it).
   useEffect(() => {
     if (!open) return;
     setStep(0);
     setS(initialWizard());
-    call('gpu.list', {}).then((v) => setGpus(asList<Record<string, unknown>>(v, 'gpus', 'devices').map((g) => normalizeGpu(g, host?.hostname ?? 'local'))), () => setGpus([]));
-  }, [open, host?.hostname]);
+    call('gpu.list', {}).then((v) => setGpus(asList<Record<string, unknown>>(v, 'gpus', 'devices').map((g) => normalizeGpu(g, 'local'))), () => setGpus([]));
+  }, [open]);
 
   useEffect(() => {
     if (STEPS[step] !== 'Review') return;
@@ -46,7 +57,7 @@ export function VmWizard({ open, onOpenChange }: { open: boolean; onOpenChange(o
   }, [step, toml]);
 
   const create = async () => {
-    if (await act('vm.create', { name: s.name, spec: wizardSpec(s) }, `VM ${s.name} created`)) onOpenChange(false);
+    if (await act('vm.create', { name: s.name, spec }, `VM ${s.name} created`)) onOpenChange(false);
   };
 
   const body = () => {
@@ -90,7 +101,7 @@ export function VmWizard({ open, onOpenChange }: { open: boolean; onOpenChange(o
         return (
           <WizardField label="Network">
             <select value={s.network} onChange={(e) => up({ network: e.target.value })}>
-              <option value="">None (no NIC)</option>
+              <option value="">Default (user-mode NAT, no switch)</option>
               {networks.map((n) => <option key={n.name} value={n.name}>{n.name} ({n.state})</option>)}
             </select>
             {networks.length === 0 && <span className="hint">No networks yet: create one under Networks, or leave none.</span>}
@@ -114,6 +125,11 @@ export function VmWizard({ open, onOpenChange }: { open: boolean; onOpenChange(o
             <p className="hint">Add this to your NovaFile and run <code>nova up</code>, or create the VM now.</p>
             <pre className="code" data-testid="wizard-toml">{toml}</pre>
             <p className={validation === 'valid NovaFile entry' ? 'ok-text' : 'hint'} data-testid="wizard-validation">{validation}</p>
+            {preset && preset.guidance.length > 0 && (
+              <ul className="guidance" data-testid="wizard-guidance">
+                {preset.guidance.map((g) => <li key={g}>{g}</li>)}
+              </ul>
+            )}
           </>
         );
     }

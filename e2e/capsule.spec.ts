@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { busyboxRootfs } from '../src/test/capsule-fixtures';
+import { expect, openView, rpc, shot, test } from './fixtures';
+
+// A real capsule (crun/runc) from a busybox root filesystem imported as an image: started from
+// the UI, its stdout streams into the detail page, then it is stopped and deleted.
+
+const tag = randomBytes(2).toString('hex');
+const name = `e2e-cap-${tag}`;
+const image = `localhost/e2e-busybox-${tag}:1`;
+let dir = '';
+
+test.describe('capsules (real backend)', () => {
+  test.skip(!process.env.NOVA_E2E_HAS_CAPSULE || process.getuid?.() !== 0, 'needs root and the capsule backend');
+
+  test.beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'nova-e2e-cap-'));
+  });
+  test.afterAll(async () => {
+    await rpc('capsule.rm', { name, force: true }).catch(() => undefined);
+    await rpc('image.rm', { ref: image, force: true }).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('start from the list, stdout streams into the detail page, stop and delete with confirmation', async ({ app }, testInfo) => {
+    test.setTimeout(90_000);
+    // Importing the image is a long-running task: the status bar shows it (task.progress events).
+    const imported = rpc('image.import', { source: busyboxRootfs(dir), name: image });
+    await expect(app.getByTestId('task').filter({ hasText: `import ${image}` })).toBeVisible({ timeout: 20_000 });
+    await imported;
+    const script = 'trap "exit 0" TERM; i=0; while true; do echo "tick $i"; i=$((i+1)); sleep 1; done';
+    await rpc('capsule.create', { name, spec: { capsule: image, command: ['sh', '-c', script] } });
+    await openView(app, 'capsules');
+    const row = app.getByTestId(`row-${name}`);
+    await expect(row.locator('.badge')).toHaveText('created');
+    await row.getByRole('button', { name: 'Start', exact: true }).click();
+    await expect(row.locator('.badge')).toHaveText('running', { timeout: 30_000 });
+
+    await row.getByRole('button', { name }).click();
+    await app.getByTestId('tab-logs').click();
+    const log = app.getByTestId('capsule-log');
+    await expect(log).toContainText('tick 1', { timeout: 30_000 });
+    const last = async () => Number([...((await log.textContent()) ?? '').matchAll(/tick (\d+)/g)].pop()?.[1] ?? -1);
+    const seen = await last();
+    await expect.poll(last, { timeout: 20_000 }).toBeGreaterThan(seen); // live lines keep arriving
+    await shot(app, 'capsule-logs', testInfo);
+
+    await app.getByRole('button', { name: 'Stop', exact: true }).click();
+    await expect(app.locator('.view-header .badge')).toHaveText('exited', { timeout: 30_000 });
+    await app.getByRole('button', { name: 'Delete' }).click();
+    await expect(app.getByTestId('confirm-dialog')).toContainText(`Delete capsule ${name}?`);
+    await app.getByTestId('confirm-dialog').getByRole('button', { name: 'Delete' }).click();
+    await expect(app.getByTestId('toast').filter({ hasText: `${name} deleted` })).toBeVisible({ timeout: 30_000 });
+    await expect(rpc('capsule.inspect', { name })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(app.getByRole('heading', { level: 1, name: 'Capsules' })).toBeVisible(); // back on the list
+  });
+});
