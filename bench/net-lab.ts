@@ -8,14 +8,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine } from '../src/core/engine.js';
 import type { Engine } from '../src/core/engine.js';
-import { createRunner, recordingRunner } from '../src/core/sys/runner.js';
+import { createRunner } from '../src/core/sys/runner.js';
 import { resolvePaths } from '../src/core/sys/paths.js';
+
+/** A recorded command with its stdin (ip -batch reads its commands there). */
+export interface Call {
+  argv: string[];
+  input?: string;
+}
 
 export interface NetBenchLab {
   ns: string;
   home: string;
   engine: Engine;
-  calls: string[][];
+  calls: Call[];
   raw: ReturnType<typeof createRunner>;
   close(): Promise<void>;
 }
@@ -27,13 +33,20 @@ export async function netBenchLab(): Promise<NetBenchLab> {
   execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
   const home = await mkdtemp(join(tmpdir(), 'nvbench-'));
   const env = { ...process.env, NOVA_HOME: home, NOVA_NETNS: ns };
-  const rec = recordingRunner(createRunner());
-  const engine = createEngine({ env, paths: resolvePaths(env), runner: rec });
+  const inner = createRunner();
+  const calls: Call[] = [];
+  const runner = {
+    run: (argv: readonly string[], opts?: Parameters<typeof inner.run>[1]) => {
+      calls.push({ argv: [...argv], ...(typeof opts?.input === 'string' ? { input: opts.input } : {}) });
+      return inner.run(argv, opts);
+    },
+  };
+  const engine = createEngine({ env, paths: resolvePaths(env), runner });
   return {
     ns,
     home,
     engine,
-    calls: rec.calls,
+    calls,
     raw: createRunner(),
     async close() {
       await engine.close();
@@ -57,12 +70,17 @@ export function killMatching(marker: string): void {
 }
 
 /** The host-changing commands among recorded calls (reads and checks are Nova's own overhead). */
-export function mutating(calls: string[][]): string[][] {
-  return calls.filter((a) => {
+export function mutating(calls: Call[]): Call[] {
+  return calls.filter(({ argv: a }) => {
     const c = a.slice(a[0] === 'ip' && a[1] === 'netns' ? 4 : 0);
     const s = c.join(' ');
-    return /^ip (link (add|set)|addr (add|replace)|tuntap add)/.test(s) || c[0] === 'sysctl' || (c[0] === 'nft' && c.includes('-f')) || c[0] === 'dnsmasq';
+    return /^ip (-batch|link (add|set)|addr (add|replace)|tuntap add)/.test(s) || c[0] === 'sysctl' || (c[0] === 'nft' && c.includes('-f')) || c[0] === 'dnsmasq';
   });
+}
+
+/** Replays recorded calls (with their stdin) through a plain runner. */
+export async function replay(raw: ReturnType<typeof createRunner>, calls: Call[], allowFailure = false): Promise<void> {
+  for (const c of calls) await raw.run(c.argv, { ...(c.input !== undefined ? { input: c.input } : {}), allowFailure });
 }
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -101,9 +101,10 @@ export async function run(): Promise<BenchResult[]> {
     await page.getByTestId('nav-topology').click();
     await page.waitForFunction(() => document.querySelectorAll('.react-flow__node').length > 0, undefined, { timeout: 30_000 });
     await panFps(page); // warm-up pass
-    const fps = await panFps(page);
-    const idle = await panFps(page, false);
-    results.push(await saveResult({ name: 'ui-topology-300-pan-fps', metric: 'topology with 300 nodes: frames per second while panning', unit: 'fps', value: fps, baseline: idle, ratio: fps / idle, goal: '>= 55 fps', met: fps >= 55, notes: 'baseline: the same page idle (frame rate ceiling of software rendering on headless weston, shared CPU)' }));
+    // The CPU is shared with other work: median of three passes each.
+    const fps = median([await panFps(page), await panFps(page), await panFps(page)]);
+    const idle = median([await panFps(page, false), await panFps(page, false), await panFps(page, false)]);
+    results.push(await saveResult({ name: 'ui-topology-300-pan-fps', metric: 'topology with 300 nodes: frames per second while panning (median of 3)', unit: 'fps', value: fps, baseline: idle, ratio: fps / idle, goal: '>= 55 fps', met: fps >= 55, notes: 'baseline: the same page idle (frame rate ceiling of software rendering on headless weston, shared CPU)' }));
   } finally {
     await browser.close();
     await weston.stop();

@@ -48,6 +48,12 @@ test.describe('capsules (real backend)', () => {
     await expect.poll(last, { timeout: 20_000 }).toBeGreaterThan(seen); // live lines keep arriving
     await shot(app, 'capsule-logs', testInfo);
 
+    // Resource graphs from the engine's metrics.sample events (cgroup stats every 5 s).
+    await app.getByTestId('tab-metrics').click();
+    await expect(app.getByTestId('metrics-charts')).toBeVisible({ timeout: 20_000 });
+    await expect(app.getByTestId('metrics-charts')).toContainText('Memory');
+    await shot(app, 'capsule-metrics', testInfo);
+
     await app.getByRole('button', { name: 'Stop', exact: true }).click();
     await expect(app.locator('.view-header .badge')).toHaveText('exited', { timeout: 30_000 });
     await app.getByRole('button', { name: 'Delete' }).click();

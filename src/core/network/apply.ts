@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NetCtx } from './context.js';
 import type { Link } from './links.js';
-import { listLinks, routes, sysctl } from './links.js';
+import { listLinks, routes } from './links.js';
 import { applyRuleset, buildRules } from './nft.js';
 import type { NftRule } from './nft.js';
 import { ownerKey } from './ipam.js';
@@ -48,18 +48,25 @@ export async function applyNft(ctx: NetCtx, nets?: NetworkState[]): Promise<void
   await applyRuleset(ctx, rulesFor(all), all.length > 0);
 }
 
-/** Per-interface forwarding for nat switches: the bridge and where its traffic leaves (uplink, else the default route's device). */
-export async function applyForwarding(ctx: NetCtx, n: NetworkState, facts: HostFacts): Promise<void> {
-  if (profileOf(n) !== 'nat' || !n.subnet) return;
-  await sysctl(ctx, `net.ipv4.conf.${n.name}.forwarding`, '1');
+/** The sysctls a nat switch needs: forwarding on the bridge and where its traffic leaves (uplink, else the default route's device). */
+export function forwardingSettings(n: NetworkState, facts: HostFacts): string[] {
+  if (profileOf(n) !== 'nat' || !n.subnet) return [];
+  const out = [`net.ipv4.conf.${n.name}.forwarding=1`];
   // Forwards must answer on 127.0.0.1 too: let loopback-sourced DNAT traffic leave via the bridge
   // (it is masqueraded to the gateway address by the "localhost" rule).
-  if (n.forwards.length) await sysctl(ctx, `net.ipv4.conf.${n.name}.route_localnet`, '1');
+  if (n.forwards.length) out.push(`net.ipv4.conf.${n.name}.route_localnet=1`);
   const eg = n.spec.uplink ?? facts.defaultDev;
-  if (eg && eg !== n.name && facts.links.has(eg)) await sysctl(ctx, `net.ipv4.conf.${eg.replace(/\./g, '/')}.forwarding`, '1');
+  if (eg && eg !== n.name && facts.links.has(eg)) out.push(`net.ipv4.conf.${eg.replace(/\./g, '/')}.forwarding=1`);
+  return out;
+}
+
+/** Applies forwarding for several switches in one `sysctl -w` call. */
+export async function applyForwarding(ctx: NetCtx, nets: NetworkState[], facts: HostFacts): Promise<void> {
+  const settings = [...new Set(nets.flatMap((n) => forwardingSettings(n, facts)))];
+  if (settings.length) await ctx.run(['sysctl', '-q', '-w', ...settings]);
 }
 
 /** After forwards change: the sysctls that depend on them (one switch). */
 export async function applyForwardingFor(ctx: NetCtx, n: NetworkState): Promise<void> {
-  await applyForwarding(ctx, n, await hostFacts(ctx));
+  await applyForwarding(ctx, [n], await hostFacts(ctx));
 }

@@ -1,6 +1,6 @@
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../sys/atomic.js';
+import { writeRuntimeFile } from './runtime-file.js';
 import { pidAlive, processMatches, readCmdline, readPidFile } from '../sys/proc.js';
 import type { NetCtx } from './context.js';
 import { parseRange, parseSubnet } from './ipam.js';
@@ -48,9 +48,9 @@ export async function writeHostFiles(ctx: NetCtx, n: NetworkState): Promise<void
     ...n.reservations.filter((r) => r.ip && r.attached).map((r) => `${r.ip} ${r.hostname}.${n.domain} ${r.hostname}`),
     ...n.records.filter((r) => r.ip).map((r) => `${r.ip} ${r.name}.${n.domain} ${r.name}`),
   ];
-  await writeFileAtomic(hostsFile(ctx, n.name), hosts.join('\n') + '\n');
+  await writeRuntimeFile(hostsFile(ctx, n.name), hosts.join('\n') + '\n');
   const dhcp = n.reservations.filter((r) => r.ip && r.key.startsWith('vm:')).map((r) => `${r.mac},${r.ip},${r.hostname}`);
-  await writeFileAtomic(dhcpHostsFile(ctx, n.name), dhcp.join('\n') + '\n');
+  await writeRuntimeFile(dhcpHostsFile(ctx, n.name), dhcp.join('\n') + '\n');
 }
 
 /** The running dnsmasq of a switch, trusted only when its cmdline names our pid file. */

@@ -42,7 +42,7 @@ export async function hydrate(ctx: NetCtx): Promise<HydrateReport> {
       report.removed.push(`link ${l.ifname}`);
     }
   }
-  links = await listLinks(ctx);
+  if (report.removed.length) links = await listLinks(ctx);
   const byName = new Map(links.map((l) => [l.ifname, l]));
 
   // 2. Bridges, addresses, uplinks, overlays, attachments.
@@ -55,10 +55,7 @@ export async function hydrate(ctx: NetCtx): Promise<HydrateReport> {
     } else if (await repairBridge(ctx, n, before, byName)) report.repaired.push(n.name);
     if (await repairAttachments(ctx, n, byName)) report.repaired.push(`${n.name} attachments`);
   }
-  if (nets.length) {
-    const facts = await hostFacts(ctx);
-    for (const n of nets) await applyForwarding(ctx, n, facts);
-  }
+  if (nets.length) await applyForwarding(ctx, nets, await hostFacts(ctx));
 
   // 3. Rules: one rebuild from the declarations (drops undeclared rules, restores missing ones).
   if (nets.length || (await exists(ownerMarker(ctx)))) await applyNft(ctx, nets);

@@ -83,12 +83,32 @@ export async function setAlias(ctx: NetCtx, name: string, alias: string): Promis
 }
 
 /**
- * The bridge gets a fixed MAC (derived from its name): otherwise it borrows a port's MAC, which
+ * Runs several `ip` commands in one process (`ip -batch -`, stops at the first error): hydrate
+ * recreates many bridges at once. Each line is an argv of validated names, joined by spaces; ip
+ * tokenizes it itself (no shell is involved).
+ */
+export async function ipBatch(ctx: NetCtx, lines: string[][]): Promise<void> {
+  for (const l of lines) if (l.some((w) => !w || /[\s"'\\#]/.test(w))) throw new NovaError('INTERNAL', `ip batch word not allowed in: ${l.join(' ')}`);
+  await ctx.run(['ip', '-batch', '-'], { input: `${lines.map((l) => l.join(' ')).join('\n')}\n` });
+}
+
+/**
+ * A bridge with a fixed MAC (derived from its name): otherwise it borrows a port's MAC, which
  * changes when it is recreated and leaves every guest with a stale ARP entry for the gateway.
  */
-export async function createBridge(ctx: NetCtx, name: string, alias: string, mac: string, mtu?: number): Promise<void> {
-  await ctx.run(['ip', 'link', 'add', 'name', name, 'address', mac, ...(mtu ? ['mtu', String(mtu)] : []), 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0']);
-  await setAlias(ctx, name, alias);
+export function bridgeLines(name: string, alias: string, mac: string, opts: { mtu?: number; cidr?: string }): string[][] {
+  return [
+    ['link', 'add', 'name', name, 'address', mac, ...(opts.mtu ? ['mtu', String(opts.mtu)] : []), 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0'],
+    ['link', 'set', 'dev', name, 'alias', alias],
+    ...(opts.cidr ? [['addr', 'replace', opts.cidr, 'dev', name]] : []),
+    ['link', 'set', 'dev', name, 'up'],
+  ];
+}
+
+/** Deletes a link only when it carries our alias (never a stranger's link of the same name). */
+export async function deleteOwnLink(ctx: NetCtx, name: string, alias: string): Promise<void> {
+  const l = await getLink(ctx, name);
+  if (l?.ifalias === alias) await deleteLink(ctx, name);
 }
 
 export async function setUp(ctx: NetCtx, name: string): Promise<void> {
@@ -146,10 +166,6 @@ export async function vxlanPeers(ctx: NetCtx, dev: string): Promise<string[]> {
   const r = await ctx.run(['bridge', '-j', 'fdb', 'show', 'dev', dev], { allowFailure: true });
   if (r.exitCode !== 0 || !r.stdout.trim()) return [];
   return (JSON.parse(r.stdout) as { mac: string; dst?: string }[]).filter((e) => e.mac === '00:00:00:00:00:00' && e.dst).map((e) => e.dst!);
-}
-
-export async function sysctl(ctx: NetCtx, key: string, value: string): Promise<void> {
-  await ctx.run(['sysctl', '-q', '-w', `${key}=${value}`]);
 }
 
 export async function routes(ctx: NetCtx): Promise<{ dst: string; dev?: string }[]> {

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../sys/atomic.js';
+import { writeRuntimeFile } from './runtime-file.js';
 import { parsePortForward } from '../../shared/schemas/fields.js';
 import type { NetCtx } from './context.js';
 import { parseSubnet } from './ipam.js';
@@ -98,7 +98,7 @@ export async function applyRuleset(ctx: NetCtx, rules: NftRule[], anyNetworks: b
   // which also leaves the last applied ruleset on disk for support bundles.
   await mkdir(ctx.runDir, { recursive: true });
   const file = join(ctx.runDir, `nft-${ctx.table}.json`);
-  await writeFileAtomic(file, rulesetJson(ctx.table, rules));
+  await writeRuntimeFile(file, rulesetJson(ctx.table, rules));
   await ctx.run(['nft', '-j', '-f', file]);
 }
 

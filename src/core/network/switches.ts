@@ -9,7 +9,7 @@ import type { NetCtx } from './context.js';
 import { dnsmasqPid, needsDnsmasq, reloadDnsmasq, startDnsmasq, stopDnsmasq } from './dnsmasq.js';
 import { checkRange, defaultRange, intToIp, overlaps, parseSubnet, stableMac } from './ipam.js';
 import type { Link } from './links.js';
-import { addAddress, createBridge, deleteLink, listLinks, routes, setUp } from './links.js';
+import { bridgeLines, deleteLink, deleteOwnLink, ipBatch, listLinks, routes } from './links.js';
 import { releaseUplink, takeOverUplink } from './uplink.js';
 import { readRules } from './nft.js';
 import type { LiveRule } from './nft.js';
@@ -82,7 +82,7 @@ export async function createSwitch(ctx: NetCtx, name: string, specIn: z.input<ty
       await deleteNetworkFile(ctx, name);
       await applyNft(ctx);
     }, 'state');
-    await applyForwarding(ctx, state, factsFrom(links, hostRoutes));
+    await applyForwarding(ctx, [state], factsFrom(links, hostRoutes));
     await applyNft(ctx);
     if (needsDnsmasq(state)) {
       await startDnsmasq(ctx, state);
@@ -94,14 +94,15 @@ export async function createSwitch(ctx: NetCtx, name: string, specIn: z.input<ty
 
 /** Bridge + address + uplinks/overlay + up. `undo` receives the reversal of each step. */
 export async function bringUpBridge(ctx: NetCtx, n: NetworkState, undo: (fn: () => Promise<void>) => void): Promise<void> {
-  await createBridge(ctx, n.name, aliasFor(ctx, n.name), stableMac(n.name, `bridge:${n.subnet ?? ''}:${hostIdentity()}`), n.spec.mtu ?? (n.spec.type === 'overlay' ? 1450 : undefined));
-  undo(() => deleteLink(ctx, n.name));
-  if (n.subnet) await addAddress(ctx, n.name, `${parseSubnet(n.subnet).gateway}/${parseSubnet(n.subnet).prefix}`);
+  const alias = aliasFor(ctx, n.name);
+  const s = n.subnet ? parseSubnet(n.subnet) : undefined;
+  const mac = stableMac(n.name, `bridge:${n.subnet ?? ''}:${hostIdentity()}`);
+  undo(() => deleteOwnLink(ctx, n.name, alias));
+  await ipBatch(ctx, bridgeLines(n.name, alias, mac, { mtu: n.spec.mtu ?? (n.spec.type === 'overlay' ? 1450 : undefined), ...(s ? { cidr: `${s.gateway}/${s.prefix}` } : {}) }));
   if (n.spec.type === 'overlay') {
     await createOverlayLink(ctx, n);
     undo(() => removeOverlayLink(ctx, n));
   }
-  await setUp(ctx, n.name);
   for (const iface of attachedUplinks(n)) undo(await takeOverUplink(ctx, n, iface));
 }
 

@@ -1,7 +1,15 @@
 import { Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { clock } from '../lib/format';
+import { bytes, clock } from '../lib/format';
 import { seriesKey, useMetrics } from '../stores/metrics';
 import { EmptyState } from './EmptyState';
+
+/** Friendly names; cumulative counters (…Ns) are left out, rates and gauges are drawn. */
+const LABELS: Record<string, string> = {
+  cpuPercent: 'CPU (% of one core)', memoryBytes: 'Memory', ioReadBytes: 'Disk read', ioWriteBytes: 'Disk written',
+  pids: 'Processes', oomKills: 'OOM kills', rxRate: 'Network in', txRate: 'Network out', rxBytes: 'Received', txBytes: 'Sent',
+};
+const isBytes = (k: string) => /Bytes$|Rate$/.test(k);
+const tick = (k: string) => (v: number) => (isBytes(k) ? bytes(v) + (k.endsWith('Rate') ? '/s' : '') : String(Math.round(v * 100) / 100));
 
 const COLORS = ['var(--accent)', 'var(--ok)', 'var(--purple)', 'var(--warn)', 'var(--info)', 'var(--error)'];
 
@@ -10,18 +18,18 @@ export function MetricsCharts({ kind, name }: { kind: string; name: string }) {
   const samples = useMetrics((s) => s.series[seriesKey(kind, name)]);
   if (!samples || samples.length === 0)
     return <EmptyState title="No samples yet" hint="Graphs fill in while the instance runs: the engine publishes metrics.sample every few seconds." />;
-  const keys = [...new Set(samples.flatMap((s) => Object.keys(s.values)))].sort();
+  const keys = [...new Set(samples.flatMap((s) => Object.keys(s.values)))].filter((k) => !k.endsWith('Ns')).sort((a, b) => (LABELS[a] ? 0 : 1) - (LABELS[b] ? 0 : 1) || a.localeCompare(b));
   const data = samples.map((s) => ({ at: s.at, ...s.values }));
   return (
     <div className="charts" data-testid="metrics-charts">
       {keys.map((k, i) => (
         <figure key={k} className="chart">
-          <figcaption>{k}</figcaption>
+          <figcaption>{LABELS[k] ?? k}</figcaption>
           <ResponsiveContainer width="100%" height={120}>
             <LineChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
               <XAxis dataKey="at" tickFormatter={clock} stroke="var(--muted)" fontSize={10} minTickGap={40} />
-              <YAxis stroke="var(--muted)" fontSize={10} width={48} />
-              <Tooltip labelFormatter={(v) => clock(Number(v))} contentStyle={{ background: 'var(--bg-raised)', border: '1px solid var(--border)' }} />
+              <YAxis stroke="var(--muted)" fontSize={10} width={64} tickFormatter={tick(k)} />
+              <Tooltip labelFormatter={(v) => clock(Number(v))} formatter={(v) => tick(k)(Number(v))} contentStyle={{ background: 'var(--bg-raised)', border: '1px solid var(--border)' }} />
               <Line type="monotone" dataKey={k} stroke={COLORS[i % COLORS.length]} dot={false} isAnimationActive={false} />
             </LineChart>
           </ResponsiveContainer>

@@ -24,7 +24,7 @@ export function StatusBar() {
         {accel ? (
           <>
             {accel.kind === 'kvm' ? '⚡ KVM' : `⚠ ${accel.kind.toUpperCase()}`}
-            {accel.kind !== 'kvm' && <span className="accel-reason"> — VMs run without hardware acceleration: {accel.reason}</span>}
+            {accel.kind !== 'kvm' && <span className="accel-reason">— VMs run without hardware acceleration: {accel.reason}</span>}
           </>
         ) : (
           'Accelerator: probing…'

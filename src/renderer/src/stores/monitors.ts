@@ -53,6 +53,8 @@ export const useMonitors = create<MonitorStore>((set, get) => {
     fetch,
     refetch: debounce(() => void fetch(), 300),
     save: async (iface, settings) => {
+      // Optimistic: the pane shows the new settings now; the refetch confirms them.
+      set({ items: get().items.map((i) => (i.interface === iface ? { ...i, settings } : i)) });
       await savePrefs(iface, settings);
       if (get().missing) return;
       try {

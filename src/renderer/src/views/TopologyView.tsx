@@ -91,16 +91,19 @@ export function TopologyView() {
             onConnect={(c) => void onConnect(c)}
             onBeforeDelete={onBeforeDelete}
             nodesDraggable={false}
-            onlyRenderVisibleElements
+            // Mounting/unmounting nodes while panning costs more than keeping a few hundred mounted.
+            onlyRenderVisibleElements={nodes.length > 600}
             fitView
             fitViewOptions={{ maxZoom: 1 }}
             minZoom={0.1}
             proOptions={{ hideAttribution: true }}
             colorMode={document.documentElement.dataset.theme === 'tokyo-night-day' ? 'light' : 'dark'}
           >
-            <Background />
+            {/* The dot pattern repaints on every pan frame (software rendering): small graphs only. */}
+            {nodes.length <= 150 && <Background />}
             <Controls />
-            <MiniMap pannable zoomable bgColor="var(--bg-alt)" maskColor="rgba(0, 0, 0, 0.25)" nodeColor="var(--accent)" />
+            {/* The minimap redraws every node on each pan frame: only for small graphs. */}
+            {nodes.length <= 150 && <MiniMap pannable zoomable bgColor="var(--bg-alt)" maskColor="rgba(0, 0, 0, 0.25)" nodeColor="var(--accent)" />}
           </ReactFlow>
         </div>
       )}
