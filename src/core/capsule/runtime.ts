@@ -1,10 +1,9 @@
-import { access, constants } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import { detectCgroups } from '../host/cgroups.js';
 import type { CgroupInfo } from '../host/cgroups.js';
 import type { Engine } from '../engine.js';
 import { runtimeRoot } from './layout.js';
+import { findBinary } from '../sys/which.js';
 
 export type RuntimeName = 'crun' | 'runc';
 
@@ -20,20 +19,6 @@ export interface Runtime {
    * workaround runs those verbs in a private mount namespace without /sys/fs/cgroup/unified.
    */
   hideUnified: boolean;
-}
-
-export async function findBinary(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  for (const dir of (env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter)) {
-    if (!dir) continue;
-    const p = join(dir, name);
-    try {
-      await access(p, constants.X_OK);
-      return p;
-    } catch {
-      /* next */
-    }
-  }
-  return undefined;
 }
 
 let cgroupCache: Promise<CgroupInfo> | undefined;

@@ -1,8 +1,6 @@
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
 import type { ToolInfo } from '../../shared/contract/host.js';
 import type { Runner } from '../sys/runner.js';
+import { findBinary } from '../sys/which.js';
 
 interface ToolSpec {
   name: string;
@@ -30,20 +28,6 @@ export const TOOLS: ToolSpec[] = [
   { name: 'nmcli', args: ['--version'], debian: 'network-manager', arch: 'networkmanager', purpose: 'uplink hints (optional)' },
 ];
 
-async function which(name: string, path = process.env.PATH ?? ''): Promise<string | undefined> {
-  for (const dir of [...path.split(delimiter), '/usr/sbin', '/sbin']) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      /* keep looking */
-    }
-  }
-  return undefined;
-}
-
 /** The first line that looks like a version: "QEMU emulator version 7.2.19" → "7.2.19". */
 export function parseVersion(text: string): string | undefined {
   const m = /(\d+\.\d+(?:\.\d+)?(?:[-+~.][\w.]+)?)/.exec(text);
@@ -54,7 +38,7 @@ export async function probeTools(runner: Runner): Promise<ToolInfo[]> {
   return Promise.all(
     TOOLS.map(async (t): Promise<ToolInfo> => {
       const base = { name: t.name, package: { debian: t.debian, arch: t.arch }, purpose: t.purpose };
-      const path = await which(t.name);
+      const path = await findBinary(t.name);
       if (!path) return { ...base, found: false };
       const r = await runner.run([path, ...t.args], { timeoutMs: 3000, allowFailure: true }).catch(() => undefined);
       const version = r ? parseVersion(`${r.stdout}\n${r.stderr}`) : undefined;

@@ -1,13 +1,7 @@
+import { formatBytes } from '../../../shared/sizes.js';
+
 export function bytes(n: number | undefined): string {
-  if (n === undefined || !Number.isFinite(n)) return '—';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+  return n === undefined || !Number.isFinite(n) ? '—' : formatBytes(n);
 }
 
 export const rate = (bps: number | undefined): string => (bps === undefined ? '—' : `${bytes(bps)}/s`);
