@@ -233,6 +233,11 @@ describeHost('capsules on crun/runc with a loopback registry', { root: true, too
     expect((await exec('onrunc', 'id', '-u')).stdout.trim()).toBe('65534');
     expect((await exec('onrunc', 'touch', '/x')).stderr).toMatch(/Read-only file system/);
     expect((await call('capsule.pause', { name: 'onrunc' })).state).toBe('paused');
+    // Lists derive state from one runtime `list` call: a paused capsule must still show paused.
+    const listed = await call<{ items: CapsuleInfo[] }>('capsule.list', {});
+    expect(listed.items.find((c) => c.name === 'onrunc')?.state).toBe('paused');
+    const rows = await call<{ items: { name: string; state: string }[] }>('resource.list', { kind: 'capsule' });
+    expect(rows.items.find((c) => c.name === 'onrunc')?.state).toBe('paused');
     expect((await call('capsule.resume', { name: 'onrunc' })).state).toBe('running');
     expect((await call('capsule.stop', { name: 'onrunc', timeout: 0 })).state).toBe('exited');
   });

@@ -13,6 +13,7 @@ import { NovaError } from '../../shared/errors.js';
 import { existsSync } from 'node:fs';
 import { capsuleLayout } from './layout.js';
 import { monitorCapsules } from './monitor.js';
+import { deriveStatuses } from './status.js';
 import { updateCapsule } from './update.js';
 
 const monitors = new WeakMap<Engine, () => void>();
@@ -37,9 +38,11 @@ export const capsuleModule: EngineModule = {
       return info;
     });
     d.handle('capsule.inspect', async (input) => capsuleInfo(engine, await getRecord(engine.paths, input.name), input.secrets));
-    d.handle('capsule.list', async (input) => ({
-      items: await Promise.all((await listRecords(engine.paths)).filter((r) => !input.project || r.project === input.project).map((r) => capsuleInfo(engine, r))),
-    }));
+    d.handle('capsule.list', async (input) => {
+      const recs = (await listRecords(engine.paths)).filter((r) => !input.project || r.project === input.project);
+      const statuses = await deriveStatuses(engine, recs);
+      return { items: await Promise.all(recs.map((r, i) => capsuleInfo(engine, r, false, statuses[i]))) };
+    });
     d.handle('capsule.start', (input) => startCapsule(engine, input.name));
     d.handle('capsule.update', (input) => updateCapsule(engine, input.name, input.spec, input.project));
     d.handle('capsule.stop', (input) => stopCapsule(engine, input.name, input.timeout));
@@ -79,10 +82,12 @@ export const capsuleModule: EngineModule = {
       return { ref: img.ref, removed: true };
     });
 
-    engine.resources.provide('capsule', async () =>
-      Promise.all(
-        (await listRecords(engine.paths)).map(async (r) => {
-          const i = await capsuleInfo(engine, r);
+    engine.resources.provide('capsule', async () => {
+      const recs = await listRecords(engine.paths);
+      const statuses = await deriveStatuses(engine, recs);
+      return Promise.all(
+        recs.map(async (r, n) => {
+          const i = await capsuleInfo(engine, r, false, statuses[n]);
           const lim = r.spec.limits;
           const detail = [
             r.image.ref.replace(/^docker\.io\/(library\/)?/, ''),
@@ -93,8 +98,8 @@ export const capsuleModule: EngineModule = {
           ].filter(Boolean);
           return { kind: 'capsule' as const, name: r.name, state: i.state, ...(i.reason ? { reason: i.reason } : {}), ...(r.project ? { project: r.project } : {}), detail: detail.join(' · ') };
         }),
-      ),
-    );
+      );
+    });
   },
 
   /** Restart policy across engine restarts and host boots, then watch states, logs and metrics. */

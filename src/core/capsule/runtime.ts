@@ -56,6 +56,24 @@ export interface RuntimeState {
   pid?: number;
 }
 
+/**
+ * Every container the runtime knows, in one `list` call: listing N capsules costs one process,
+ * not N `state` calls (what keeps `nova ls` and a no-change `nova up` fast).
+ */
+export async function runtimeStates(engine: Engine, rt: Runtime): Promise<Map<string, RuntimeState>> {
+  const r = await engine.runner.run(runtimeArgv(rt, 'list', '--format', 'json'), { allowFailure: true, timeoutMs: 10_000 });
+  const out = new Map<string, RuntimeState>();
+  if (r.exitCode !== 0) return out;
+  try {
+    for (const c of (JSON.parse(r.stdout || 'null') ?? []) as { id: string; status?: string; pid?: number }[]) {
+      out.set(c.id, { status: (c.status ?? 'stopped') as RuntimeState['status'], ...(c.pid ? { pid: c.pid } : {}) });
+    }
+  } catch {
+    /* an unreadable list means "unknown": callers fall back to per-container state */
+  }
+  return out;
+}
+
 /** `crun|runc state ID`, or undefined when the runtime does not know the container. */
 export async function runtimeState(engine: Engine, rt: Runtime, id: string): Promise<RuntimeState | undefined> {
   const r = await engine.runner.run(runtimeArgv(rt, 'state', id), { allowFailure: true, timeoutMs: 10_000 });

@@ -2,8 +2,8 @@ import { readJson } from '../sys/atomic.js';
 import type { Engine } from '../engine.js';
 import { capsuleLayout } from './layout.js';
 import type { CapsuleRecord } from './records.js';
-import { resolveRuntime, runtimeState } from './runtime.js';
-import type { Runtime } from './runtime.js';
+import { resolveRuntime, runtimeState, runtimeStates } from './runtime.js';
+import type { Runtime, RuntimeState } from './runtime.js';
 import { supervisorPid } from './supervisor.js';
 import type { CapsuleInfo } from '../../shared/contract/capsule.js';
 
@@ -31,7 +31,7 @@ export async function runtimeOf(engine: Engine, rec: CapsuleRecord): Promise<Run
 }
 
 /** State derived from the host every time: the supervisor's pid (checked in /proc), the runtime's state, the exit file. */
-export async function deriveStatus(engine: Engine, rec: CapsuleRecord): Promise<CapsuleStatus> {
+export async function deriveStatus(engine: Engine, rec: CapsuleRecord, listed?: Map<string, RuntimeState>): Promise<CapsuleStatus> {
   const layout = capsuleLayout(engine.paths, rec.name);
   const [sup, exit] = await Promise.all([supervisorPid(layout), readJson<ExitRecord | undefined>(layout.exitFile, undefined)]);
   let rt: Runtime;
@@ -40,7 +40,7 @@ export async function deriveStatus(engine: Engine, rec: CapsuleRecord): Promise<
   } catch (e) {
     return { state: 'unknown', reason: (e as Error).message, ...(exit ? { exit } : {}) };
   }
-  const rs = await runtimeState(engine, rt, rec.id);
+  const rs = listed ? listed.get(rec.id) : await runtimeState(engine, rt, rec.id);
   const live = rs && (rs.status === 'running' || rs.status === 'paused' || rs.status === 'created');
   const known = rs ? { runtimeKnown: true } : {};
   if (sup) {
@@ -55,4 +55,18 @@ export async function deriveStatus(engine: Engine, rec: CapsuleRecord): Promise<
   }
   if (exit) return { state: 'exited', exit, ...known, ...(exit.oomKilled ? { reason: 'OOM-killed (memory limit)' } : {}) };
   return { state: 'created', ...known };
+}
+
+/** Status of many capsules with one runtime `list` per runtime instead of one `state` each. */
+export async function deriveStatuses(engine: Engine, recs: CapsuleRecord[]): Promise<CapsuleStatus[]> {
+  const lists = new Map<string, Promise<Map<string, RuntimeState> | undefined>>();
+  return Promise.all(
+    recs.map(async (rec) => {
+      const rt = await runtimeOf(engine, rec).catch(() => undefined);
+      if (!rt) return deriveStatus(engine, rec);
+      const key = `${rt.path}|${rt.root}`;
+      if (!lists.has(key)) lists.set(key, runtimeStates(engine, rt).catch(() => undefined));
+      return deriveStatus(engine, rec, await lists.get(key));
+    }),
+  );
 }
