@@ -59,6 +59,11 @@ export class CliContext {
     return this.verb(name, description).aliases(aliases);
   }
 
+  /** A subcommand group under `parent`, created once: `nova snapshot ls vm|container …` share `ls`. */
+  group(parent: Command, name: string, description: string): Command {
+    return parent.commands.find((c) => c.name() === name) ?? parent.command(name).description(description);
+  }
+
   async close(): Promise<void> {
     await this.engineInstance?.close();
   }

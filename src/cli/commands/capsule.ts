@@ -239,6 +239,14 @@ export function registerCapsuleCommands(ctx: CliContext): void {
       });
   snapshot(noun.command('snapshot'));
   snapshot(sub(ctx.verb('snapshot', 'Snapshots of a vm or container'), 'container', ['capsule']));
+  // `nova snapshot ls|restore|rm container X …`: the same forms VMs use.
+  const snapGroup = (verb: string, description: string) => sub(ctx.group(ctx.verb('snapshot', ''), verb, description), 'container', ['capsule']);
+  snapGroup('ls', 'List snapshots').argument('<name>').description('List capsule snapshots')
+    .action(async (name: string) => ctx.print(await ctx.call('capsule.snapshot.list', { name }), (v) => snapTable(v.items)));
+  snapGroup('restore', 'Revert to a snapshot').arguments('<name> <tag>').description('Roll a capsule back to a snapshot (restarts it if running)')
+    .action(async (name: string, tag: string) => show(await ctx.call('capsule.snapshot.restore', { name, tag })));
+  snapGroup('rm', 'Delete a snapshot').arguments('<name> <tag>').description('Delete a capsule snapshot')
+    .action(async (name: string, tag: string) => ctx.print(await ctx.call('capsule.snapshot.rm', { name, tag }), (r) => `removed snapshot ${r.tag} of ${r.capsule}`));
 
   const image = ctx.noun('image', 'Capsule images: pull, import, list, remove', ['images']);
   image.command('ls').alias('list').description('Images in the local store').action(async () => ctx.print(await ctx.call('image.list', {}), (v) => imageTable(v.items)));

@@ -188,11 +188,11 @@ function registerForward(ctx: CliContext, fw: Command): void {
       const r = await ctx.call('network.forward.add', { network, owner: ownerOf(o), port });
       ctx.print(r, (v) => `Forwarding ${v.port} → ${v.target ?? v.owner.name}`);
     });
-  fw.command('rm <network> <port>').option('--vm <name>').option('--capsule <name>')
+  fw.command('rm <network> <port>').description('Remove a port forward').option('--vm <name>').option('--capsule <name>')
     .action(async (network: string, port: string, o: { vm?: string; capsule?: string }) => {
       ctx.print(await ctx.call('network.forward.rm', { network, owner: ownerOf(o), port }), () => 'Removed');
     });
-  fw.command('ls [network]').action(async (network?: string) => {
+  fw.command('ls [network]').description('List port forwards').action(async (network?: string) => {
     const r = await ctx.call('network.forward.list', network ? { network } : {});
     ctx.print(r, (v) => table(v.items, [
       { header: 'NETWORK', get: (f) => f.network },
@@ -209,21 +209,21 @@ function registerDns(ctx: CliContext, dns: Command): void {
     .action(async (network: string, name: string, o: { ip?: string; service?: string; port?: number; target?: string }) => {
       ctx.print(await ctx.call('network.dns.add', { network, record: { name, ...o } }), () => `Added ${name}`);
     });
-  dns.command('rm <network> <name>').action(async (network: string, name: string) => {
+  dns.command('rm <network> <name>').description('Remove a DNS record').action(async (network: string, name: string) => {
     ctx.print(await ctx.call('network.dns.rm', { network, name }), () => `Removed ${name}`);
   });
 }
 
 function registerCapture(ctx: CliContext, cap: Command): void {
-  cap.command('start <network>').option('--duration <s>', 'stop after S seconds', Number).option('--filter <bpf>', 'BPF filter, e.g. "icmp or port 53"').option('--interface <iface>', 'capture on this interface instead of the bridge')
+  cap.command('start <network>').description('Capture packets on a network into the captures folder').option('--duration <s>', 'stop after S seconds', Number).option('--filter <bpf>', 'BPF filter, e.g. "icmp or port 53"').option('--interface <iface>', 'capture on this interface instead of the bridge')
     .action(async (network: string, o: { duration?: number; filter?: string; interface?: string }) => {
       const r = await ctx.call('network.capture.start', { network, ...o });
       ctx.print(r, (c) => `Capturing ${c.id} → ${c.file}`);
     });
-  cap.command('stop <id>').action(async (id: string) => {
+  cap.command('stop <id>').description('Stop a running capture').action(async (id: string) => {
     ctx.print(await ctx.call('network.capture.stop', { id }), (c) => `Stopped ${c.id}: ${c.packets} packets, ${formatBytes(c.size)}`);
   });
-  cap.command('ls [network]').action(async (network?: string) => {
+  cap.command('ls [network]').description('List captures (pcap files) with their size and packets').action(async (network?: string) => {
     const r = await ctx.call('network.capture.list', network ? { network } : {});
     ctx.print(r, (v) => (v.items.length ? table(v.items, [
       { header: 'ID', get: (c) => c.id },
@@ -234,7 +234,7 @@ function registerCapture(ctx: CliContext, cap: Command): void {
       { header: 'LAST', get: (c) => time(c.last) },
     ]) : `No captures in ${v.dir}`));
   });
-  cap.command('rm <id...>').action(async (ids: string[]) => {
+  cap.command('rm <id...>').description('Delete captures').action(async (ids: string[]) => {
     for (const id of ids) await ctx.call('network.capture.rm', { id });
     ctx.print({ removed: ids }, () => `Removed ${ids.join(', ')}`);
   });

@@ -12,9 +12,6 @@ import type { CliContext } from '../context.js';
 import { table } from '../output.js';
 
 /** A sub-command of a shared verb, created once whichever area registers first. */
-function sub(parent: Command, name: string, description: string): Command {
-  return parent.commands.find((c) => c.name() === name) ?? parent.command(name).description(description);
-}
 
 const when = (s: number) => new Date(s * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
 
@@ -105,7 +102,7 @@ export function registerVmCommands(ctx: CliContext): void {
   const power = (verb: string, desc: string, method: 'vm.start' | 'vm.restart' | 'vm.reset' | 'vm.pause' | 'vm.resume' | 'vm.destroy') => {
     const act = async (name: string) => state(await ctx.call(method, { name }));
     vm.command(`${verb} <name>`).description(desc).action(act);
-    if (verb !== 'reset' && verb !== 'destroy') sub(ctx.verb(verb, `${desc} (vm|container)`), 'vm', desc).argument('<name>').action(act);
+    if (verb !== 'reset' && verb !== 'destroy') ctx.group(ctx.verb(verb, `${desc} (vm|container)`), 'vm', desc).argument('<name>').action(act);
   };
   power('start', 'Start a VM', 'vm.start');
   power('restart', 'Stop (ACPI) and start again', 'vm.restart');
@@ -115,7 +112,7 @@ export function registerVmCommands(ctx: CliContext): void {
   power('destroy', 'Force stop and clear runtime state', 'vm.destroy');
   const stopAction = async (name: string, o: { force?: boolean; timeout?: string }) =>
     state(await ctx.call('vm.stop', { name, force: Boolean(o.force), ...(o.timeout ? { timeoutMs: Number(o.timeout) * 1000 } : {}) }));
-  for (const c of [vm.command('stop <name>'), sub(ctx.verb('stop', 'Stop a VM or container'), 'vm', 'Stop a VM').argument('<name>')]) {
+  for (const c of [vm.command('stop <name>'), ctx.group(ctx.verb('stop', 'Stop a VM or container'), 'vm', 'Stop a VM').argument('<name>')]) {
     c.description('ACPI power-down, quit after the timeout').option('--force', 'quit at once').option('--timeout <s>', 'seconds to wait for the guest (default 60)').action(stopAction);
   }
   vm.command('rm <name>').alias('delete').description('Stop and remove a VM (disks only with --disks)').option('--disks', 'also delete its disk images')
@@ -129,7 +126,7 @@ export function registerVmCommands(ctx: CliContext): void {
     ctx.print(r, (x) => x.lines.join('\n'));
     if (o.follow && !ctx.opts.json) await followLog(r.path, await stat(r.path).then((s) => s.size, () => 0));
   };
-  for (const c of [vm.command('logs <name>'), sub(ctx.verb('logs', 'Logs of a VM (serial console) or container'), 'vm', 'Serial console of a VM').argument('<name>')]) {
+  for (const c of [vm.command('logs <name>'), ctx.group(ctx.verb('logs', 'Logs of a VM (serial console) or container'), 'vm', 'Serial console of a VM').argument('<name>')]) {
     c.description('Serial console output').option('--tail <n>', 'lines (default 200)').option('--follow', 'keep printing new output').action(logs);
   }
   const consoleCmd = async (name: string) => {
@@ -152,16 +149,16 @@ export function registerVmCommands(ctx: CliContext): void {
     ctx.print(r, (x) => `${x.path} (${formatBytes(x.bytes)})`);
   });
   vm.command('console <name>').description('Print the console WebSocket URL').action(consoleCmd);
-  sub(ctx.verb('console', 'Console of a VM'), 'vm', 'Print the console WebSocket URL').argument('<name>').action(consoleCmd);
+  ctx.group(ctx.verb('console', 'Console of a VM'), 'vm', 'Print the console WebSocket URL').argument('<name>').action(consoleCmd);
 
   // Snapshots: `nova snapshot vm X [--tag T]`, `nova snapshot ls|restore|rm vm X …`.
   const snap = ctx.verb('snapshot', 'Snapshots of VMs and containers');
-  sub(snap, 'vm', 'Snapshot a VM (live: RAM + disks)').argument('<name>').option('--tag <tag>').option('--external', 'new qcow2 overlay instead of an internal snapshot')
+  ctx.group(snap, 'vm', 'Snapshot a VM (live: RAM + disks)').argument('<name>').option('--tag <tag>').option('--external', 'new qcow2 overlay instead of an internal snapshot')
     .action(async (name: string, o: { tag?: string; external?: boolean }) => {
       const r = await ctx.call('vm.snapshot.create', { name, ...(o.tag ? { tag: o.tag } : {}), external: Boolean(o.external) });
       ctx.print(r, (x) => `snapshot ${x.tag} of ${x.name} taken in ${Math.round(x.durationMs)} ms${x.overlays ? ` (overlays: ${x.overlays.join(', ')})` : ''}`);
     });
-  sub(sub(snap, 'ls', 'List snapshots'), 'vm', 'List VM snapshots').argument('<name>').action(async (name: string) => {
+  ctx.group(ctx.group(snap, 'ls', 'List snapshots'), 'vm', 'List VM snapshots').argument('<name>').action(async (name: string) => {
     const r = await ctx.call('vm.snapshot.list', { name });
     ctx.print(r, (x) => (x.snapshots.length === 0 ? `${name} has no snapshots` : table(x.snapshots, [
       { header: 'TAG', get: (s) => s.tag },
@@ -170,24 +167,24 @@ export function registerVmCommands(ctx: CliContext): void {
       { header: 'DISKS', get: (s) => s.disks.join(',') },
     ])));
   });
-  sub(sub(snap, 'restore', 'Revert to a snapshot'), 'vm', 'Revert a VM to a snapshot').arguments('<name> <tag>').action(async (name: string, tag: string) => {
+  ctx.group(ctx.group(snap, 'restore', 'Revert to a snapshot'), 'vm', 'Revert a VM to a snapshot').arguments('<name> <tag>').action(async (name: string, tag: string) => {
     const r = await ctx.call('vm.snapshot.restore', { name, tag });
     ctx.print(r, (x) => `${x.name} reverted to ${x.tag} in ${Math.round(x.durationMs)} ms`);
   });
-  sub(sub(snap, 'rm', 'Delete a snapshot'), 'vm', 'Delete a VM snapshot').arguments('<name> <tag>').action(async (name: string, tag: string) => {
+  ctx.group(ctx.group(snap, 'rm', 'Delete a snapshot'), 'vm', 'Delete a VM snapshot').arguments('<name> <tag>').action(async (name: string, tag: string) => {
     const r = await ctx.call('vm.snapshot.delete', { name, tag });
     ctx.print(r, (x) => `deleted snapshot ${x.tag} of ${x.name}`);
   });
 
   const clone = async (source: string, name: string, o: { full?: boolean }) => show(await ctx.call('vm.clone', { source, name, full: Boolean(o.full) }));
-  for (const c of [vm.command('clone <source> <name>'), sub(ctx.verb('clone', 'Clone a VM'), 'vm', 'Clone a stopped VM').arguments('<source> <name>')]) {
+  for (const c of [vm.command('clone <source> <name>'), ctx.group(ctx.verb('clone', 'Clone a VM'), 'vm', 'Clone a stopped VM').arguments('<source> <name>')]) {
     c.description('Clone a stopped VM (linked by default)').option('--full', 'full copy instead of a linked clone').action(clone);
   }
   const migrate = async (name: string, o: { to: string }) => {
     const r = await ctx.call('vm.migrate', { name, to: o.to });
     ctx.print(r, (x) => `${x.name} migrated to ${x.to} in ${Math.round(x.totalMs)} ms${x.downtimeMs !== undefined ? ` (downtime ${x.downtimeMs} ms)` : ''}`);
   };
-  for (const c of [vm.command('migrate <name>'), sub(ctx.verb('migrate', 'Live-migrate a VM'), 'vm', 'Live-migrate a VM').argument('<name>')]) {
+  for (const c of [vm.command('migrate <name>'), ctx.group(ctx.verb('migrate', 'Live-migrate a VM'), 'vm', 'Live-migrate a VM').argument('<name>')]) {
     c.description('Live-migrate a running VM').requiredOption('--to <uri>', 'tcp:HOST:PORT (destination ran `nova vm receive`) or home:/other/NOVA_HOME').action(migrate);
   }
   vm.command('receive <name>').description('Wait for an incoming live migration of the NovaFile\'s [vm.NAME]').requiredOption('--listen <uri>', 'tcp:0.0.0.0:4444')
@@ -201,17 +198,17 @@ export function registerVmCommands(ctx: CliContext): void {
   const disk = vm.command('disk').description('Disk images (qemu-img)');
   const showDisk = (d: { path: string; format: string; virtualSize: number; actualSize: number; backingFile?: string; snapshots: number }) =>
     `${d.path}: ${d.format}, ${formatBytes(d.virtualSize)} virtual, ${formatBytes(d.actualSize)} on disk${d.backingFile ? `, backed by ${d.backingFile}` : ''}, ${d.snapshots} snapshot(s)`;
-  disk.command('create <path>').requiredOption('--size <size>').option('--format <f>', 'qcow2 | raw', 'qcow2').option('--backing <path>', 'qcow2 backing file (linked image)')
+  disk.command('create <path>').description('Create a qcow2 or raw disk image').requiredOption('--size <size>').option('--format <f>', 'qcow2 | raw', 'qcow2').option('--backing <path>', 'qcow2 backing file (linked image)')
     .action(async (path: string, o: { size: string; format: 'qcow2' | 'raw'; backing?: string }) => {
       const r = await ctx.call('vm.disk.create', { path, size: o.size, format: o.format, ...(o.backing ? { backing: o.backing } : {}) });
       ctx.print(r, showDisk);
     });
-  disk.command('import <source> <path>').option('--format <f>', 'qcow2 | raw', 'qcow2').action(async (source: string, path: string, o: { format: 'qcow2' | 'raw' }) => ctx.print(await ctx.call('vm.disk.import', { source, path, format: o.format }), showDisk));
-  disk.command('resize <path> <size>').action(async (path: string, size: string) => ctx.print(await ctx.call('vm.disk.resize', { path, size }), showDisk));
-  disk.command('info <path>').action(async (path: string) => ctx.print(await ctx.call('vm.disk.info', { path }), showDisk));
+  disk.command('import <source> <path>').description('Convert an existing image into a VM disk').option('--format <f>', 'qcow2 | raw', 'qcow2').action(async (source: string, path: string, o: { format: 'qcow2' | 'raw' }) => ctx.print(await ctx.call('vm.disk.import', { source, path, format: o.format }), showDisk));
+  disk.command('resize <path> <size>').description('Grow a disk image').action(async (path: string, size: string) => ctx.print(await ctx.call('vm.disk.resize', { path, size }), showDisk));
+  disk.command('info <path>').description('Format, size and backing file of a disk image').action(async (path: string) => ctx.print(await ctx.call('vm.disk.info', { path }), showDisk));
 
   // `nova wizard vm NAME --preset win11|gpu-labs [--write]`
-  sub(ctx.verb('wizard', 'Guided creation from presets'), 'vm', 'Render a VM preset as a NovaFile entry').argument('<name>')
+  ctx.group(ctx.verb('wizard', 'Guided creation from presets'), 'vm', 'Render a VM preset as a NovaFile entry').argument('<name>')
     .requiredOption('--preset <preset>', 'win11 | gpu-labs').option('--memory <size>').option('--cpu <n>').option('--disk-size <size>')
     .option('--iso <path>', 'Windows installer ISO').option('--virtio-win <path>', 'virtio-win drivers ISO').option('--gpu <pci>', 'GPU PCI address (gpu-labs)')
     .option('--network <name>').option('--write', 'append the entry to the NovaFile (created if missing)')
