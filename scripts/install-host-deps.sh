@@ -18,3 +18,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq "${missing[@]}"
 fi
 echo "host packages ready (${#PKGS[@]} checked, ${#missing[@]} installed now)"
+# The test guests boot Debian's cloud kernel, fetched with `apt-get download`: apt must know it.
+apt-cache show linux-image-cloud-amd64 >/dev/null 2>&1 || apt-get update -qq
