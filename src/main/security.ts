@@ -6,7 +6,7 @@ import type { PermissionCheckHandlerHandlerDetails, Session, WebContents } from 
  * The dev server needs inline scripts (React refresh preamble) and its HMR socket.
  */
 export function contentSecurityPolicy(devUrl?: string): string {
-  const loopbackWs = 'ws://127.0.0.1:* ws://[::1]:* ws://localhost:*';
+  const loopbackWs = 'ws://127.0.0.1:* ws://localhost:*';
   const dev = devUrl ? new URL(devUrl).origin : undefined;
   const directives: [string, string][] = [
     ['default-src', "'none'"],

@@ -10,7 +10,7 @@ const TYPES: Record<string, string> = {
 
 // The same CSP the Electron window uses, plus ws: to our own origin for /rpc.
 export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self' ws://127.0.0.1:* ws://[::1]:* ws://localhost:*; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /** Serves the built renderer; unknown paths fall back to index.html (client-side routes). */
 export async function serveStatic(root: string, urlPath: string, res: ServerResponse): Promise<void> {
