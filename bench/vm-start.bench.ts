@@ -113,7 +113,7 @@ export async function run(): Promise<BenchResult[]> {
     }
 
     // Cold `nova ls`: a fresh process (bundled CLI) listing one running VM.
-    const bundle = join(root, 'out', 'cli', 'nova.mjs');
+    const bundle = join(root, 'out', 'cli', 'nova.cjs');
     if (!existsSync(bundle)) spawnSync(process.execPath, [join(root, 'scripts', 'build-node.mjs')], { cwd: root });
     const ls: number[] = [];
     const bare: number[] = [];

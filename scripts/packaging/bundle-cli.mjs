@@ -1,22 +1,31 @@
-// The CLI as one self-contained ES module (dependencies included): one file to parse makes a cold
+// The CLI as one self-contained file (dependencies included): one file to parse makes a cold
 // `nova` start fast, and packages need it because the app's node_modules live inside app.asar,
 // which a plain `node` cannot read.
+//
+// format 'cjs' is what the checkout's bin/nova.mjs runs through V8's code cache (Node 20 has no
+// module compile cache, and only classic scripts take cached data); packages ship 'esm'.
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
-export async function bundleCli(root, outfile = join(root, 'out', 'cli-standalone', 'nova.mjs')) {
+export async function bundleCli(root, outfile = join(root, 'out', 'cli-standalone', 'nova.mjs'), format = 'esm') {
+  const cjs = format === 'cjs';
   await build({
     absWorkingDir: root,
     entryPoints: [join(root, 'src', 'cli', 'index.ts')],
     outfile,
     bundle: true,
     platform: 'node',
-    format: 'esm',
+    format,
     target: 'node20',
     // ws's optional native speed-ups are not needed.
     external: ['bufferutil', 'utf-8-validate'],
-    // CommonJS dependencies call require() for Node built-ins.
-    banner: { js: "import { createRequire as __novaCreateRequire } from 'node:module'; const require = __novaCreateRequire(import.meta.url);" },
+    // ESM: CommonJS dependencies call require() for Node built-ins. CJS: import.meta from the file.
+    banner: {
+      js: cjs
+        ? "const __novaMetaUrl = require('node:url').pathToFileURL(__filename).href;"
+        : "import { createRequire as __novaCreateRequire } from 'node:module'; const require = __novaCreateRequire(import.meta.url);",
+    },
+    ...(cjs ? { define: { 'import.meta.url': '__novaMetaUrl', 'import.meta.dirname': '__dirname' } } : {}),
     minifyWhitespace: true,
     minifySyntax: true,
     sourcemap: 'linked',

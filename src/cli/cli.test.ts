@@ -1,5 +1,6 @@
 // The `nova` binary as users run it: a real process, real exit codes, stdout vs stderr.
 import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -28,6 +29,19 @@ describe('nova CLI', () => {
   it('prints its version', async () => {
     const r = await nova(['--version']);
     expect(r).toMatchObject({ code: 0, stdout: '0.1.0\n' });
+  });
+
+  it('runs the built bundle through a compiled-code cache kept beside it', async () => {
+    const outDir = join(root, 'out', 'cli');
+    if (!existsSync(join(outDir, 'nova.cjs'))) return; // not built: bin/nova.mjs runs the sources instead
+    await nova(['--version']);
+    const caches = readdirSync(outDir).filter((f) => f.startsWith('nova.cjs.') && f.endsWith('.cache'));
+    expect(caches).toEqual([`nova.cjs.${process.version}.${process.arch}.cache`]);
+    expect(statSync(join(outDir, caches[0]!)).size).toBeGreaterThan(100_000);
+    // A corrupt cache is rejected by V8 and rewritten; the command still works.
+    writeFileSync(join(outDir, caches[0]!), 'garbage');
+    expect((await nova(['--version'])).stdout).toBe('0.1.0\n');
+    expect(statSync(join(outDir, caches[0]!)).size).toBeGreaterThan(100_000);
   });
 
   it('validates the spec example NovaFile (with -f and from the current folder)', async () => {

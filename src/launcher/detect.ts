@@ -57,7 +57,7 @@ export function waylandAvailable(env: NodeJS.ProcessEnv = process.env): boolean 
   }
 }
 
-const BUILD_OUTPUTS = ['out/main/index.js', 'out/preload/index.cjs', 'out/renderer/index.html', 'out/cli/nova.mjs'];
+const BUILD_OUTPUTS = ['out/main/index.js', 'out/preload/index.cjs', 'out/renderer/index.html', 'out/cli/nova.cjs'];
 const BUILD_INPUTS = ['src', 'package.json', 'electron.vite.config.ts', 'scripts/build-node.mjs'];
 
 function newestMtime(p: string): number {

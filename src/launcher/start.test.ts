@@ -71,7 +71,7 @@ describeHost('npm start without Electron opens Chromium on Wayland', { tools: ['
   };
 
   beforeAll(async () => {
-    if (!existsSync(join(ROOT, 'out', 'renderer', 'index.html')) || !existsSync(join(ROOT, 'out', 'cli', 'nova.mjs'))) {
+    if (!existsSync(join(ROOT, 'out', 'renderer', 'index.html')) || !existsSync(join(ROOT, 'out', 'cli', 'nova.cjs'))) {
       await run('npm', ['run', 'build', '--silent'], { cwd: ROOT, timeout: 120_000 });
     }
     runtime = await mkdtemp(join(tmpdir(), 'nova-xdg-'));

@@ -27,7 +27,7 @@ export interface Netns {
 
 /** Source mode unless the built CLI bundle is newer than every source file (CI builds first). */
 function bundleIsFresh(): boolean {
-  const bundle = join(root, 'out', 'cli', 'nova.mjs');
+  const bundle = join(root, 'out', 'cli', 'nova.cjs');
   if (!existsSync(bundle)) return false;
   const built = statSync(bundle).mtimeMs;
   const newest = (dir: string): number =>
