@@ -1,5 +1,5 @@
 // Bundles the CLI/server (plain Node, no Electron) into out/cli/nova.cjs, which bin/nova.mjs runs.
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bundleCli } from './packaging/bundle-cli.mjs';
 
@@ -7,4 +7,12 @@ const root = join(import.meta.dirname, '..');
 const outfile = join(root, 'out', 'cli', 'nova.cjs');
 // A new bundle invalidates the compiled-code caches of the old one.
 await rm(join(root, 'out', 'cli'), { recursive: true, force: true });
-console.log(`built ${await bundleCli(root, outfile, 'cjs')}`);
+await bundleCli(root, outfile, 'cjs');
+// bin/run-cached.mjs runs the bundle as a vm.Script, where Node 20 cannot resolve a dynamic
+// import(): the CLI's code must import statically.
+const dynamic = /(?:await\s+|[=(,]\s*)import\(\s*["'`]/.exec(await readFile(outfile, 'utf8'));
+if (dynamic) {
+  console.error(`build-node: the CLI bundle contains a dynamic import (${dynamic[0]}…); use a static import`);
+  process.exit(1);
+}
+console.log(`built ${outfile}`);

@@ -1,5 +1,5 @@
 // Checks that every file a VM boots from exists before anything runs, naming the spec field.
-import { access, constants } from 'node:fs/promises';
+import { access, constants, readFile } from 'node:fs/promises';
 import { NovaError } from '../../shared/errors.js';
 import { absolutize } from './store.js';
 import type { VmRecord } from './store.js';
@@ -29,7 +29,6 @@ export async function checkFiles(rec: VmRecord, opts: { skipSizedDisks?: boolean
 
 /** hugepages = true preallocates the guest RAM from /dev/hugepages: check enough are reserved. */
 export async function checkHugepages(memoryBytes: number, meminfoPath = '/proc/meminfo'): Promise<void> {
-  const { readFile } = await import('node:fs/promises');
   const text = await readFile(meminfoPath, 'utf8').catch(() => '');
   const free = Number(/^HugePages_Free:\s+(\d+)/m.exec(text)?.[1] ?? 0);
   const sizeKb = Number(/^Hugepagesize:\s+(\d+) kB/m.exec(text)?.[1] ?? 2048);

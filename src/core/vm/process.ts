@@ -1,6 +1,6 @@
 // Host processes of a VM: QEMU daemonized with a pidfile, swtpm before it, free loopback ports,
 // waiting for exit, and the last-resort kill. Everything by pid, never by name.
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { NovaError } from '../../shared/errors.js';
@@ -42,7 +42,6 @@ export async function waitForExit(pid: number, timeoutMs: number): Promise<boole
 }
 
 async function isZombieOrGone(pid: number): Promise<boolean> {
-  const { readFile } = await import('node:fs/promises');
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
   if (!stat) return true;
   return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
