@@ -20,6 +20,13 @@ export function table<T>(rows: readonly T[], columns: readonly Column<T>[]): str
   return [fmt(columns.map((c) => c.header)), ...cells.map(fmt)].join('\n');
 }
 
+/** A "key  value" block for one resource (`nova vm inspect`); rows without a value are left out. */
+export function details(rows: readonly (readonly [string, string | number | undefined])[]): string {
+  const shown = rows.filter((r): r is readonly [string, string | number] => r[1] !== undefined && r[1] !== '');
+  const w = Math.max(0, ...shown.map(([k]) => k.length));
+  return shown.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(redact(value), null, 2)}\n`);
 }

@@ -3,7 +3,7 @@ import type { CapsuleInfo, ImageInfo } from '../../shared/contract/capsule.js';
 import { NovaError } from '../../shared/errors.js';
 import { formatBytes } from '../../shared/sizes.js';
 import type { CliContext } from '../context.js';
-import { table } from '../output.js';
+import { details, table } from '../output.js';
 
 // `nova capsule …` (alias `container`), `nova image …`, and the shared verb-first forms
 // `nova start|stop|restart|pause|resume|rm|logs|exec|snapshot container NAME`.
@@ -47,7 +47,7 @@ function capsuleDetail(c: CapsuleInfo): string {
     ['Restart', `${c.spec.restart}${c.restarts ? ` (${c.restarts} restarts)` : ''}`],
     ['Project', c.project],
   ];
-  return rows.filter(([, v]) => v !== undefined).map(([k, v]) => `${k.padEnd(8)}  ${v}`).join('\n');
+  return details(rows);
 }
 
 const imageTable = (items: ImageInfo[]) =>

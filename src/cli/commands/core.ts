@@ -2,7 +2,7 @@ import type { HostInfo } from '../../shared/contract/host.js';
 import { formatBytes } from '../../shared/sizes.js';
 import { formatIssue } from '../../core/novafile/validate.js';
 import type { CliContext } from '../context.js';
-import { table } from '../output.js';
+import { details, table } from '../output.js';
 
 export function registerCoreCommands(ctx: CliContext): void {
   const { program } = ctx;
@@ -66,8 +66,7 @@ export function formatHostInfo(h: HostInfo): string {
     ['Privileges', h.root ? 'root' : 'unprivileged (host changes will ask for root)'],
     ['Nova', `${h.nova.version}, data in ${h.nova.paths.data}`],
   ];
-  const w = Math.max(...rows.map(([k]) => k.length));
-  const facts = rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
+  const facts = details(rows);
   const tools = table(h.tools, [
     { header: 'TOOL', get: (t) => t.name },
     { header: 'VERSION', get: (t) => (t.found ? (t.version ?? '?') : 'missing') },

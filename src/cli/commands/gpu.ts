@@ -2,7 +2,7 @@ import type { GpuCheck, GpuInfo } from '../../shared/contract/gpu.js';
 import type { Output } from '../../shared/contract.js';
 import { formatBytes } from '../../shared/sizes.js';
 import type { CliContext } from '../context.js';
-import { table } from '../output.js';
+import { details, table } from '../output.js';
 
 const MARK: Record<GpuCheck['status'], string> = { ok: '✓', info: 'i', warn: '!', fail: '✗' };
 
@@ -31,9 +31,7 @@ export function formatGpuInfo(g: GpuInfo): string {
     ['Claimed by', g.claimedBy ? `VM ${g.claimedBy}` : undefined],
     ['Display', g.displayHolders.length ? g.displayHolders.map((h) => `${h.comm} (pid ${h.pid}) ${h.node}`).join(', ') : undefined],
   ];
-  const shown = rows.filter((r): r is [string, string] => r[1] !== undefined);
-  const w = Math.max(...shown.map(([k]) => k.length));
-  return `${shown.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n')}\n\nStatus: ${g.status}\n${formatChecks(g.checks)}`;
+  return `${details(rows)}\n\nStatus: ${g.status}\n${formatChecks(g.checks)}`;
 }
 
 function formatActions(r: Output<'gpu.bind'>): string {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { NetworkInfo } from '../../shared/contract/network.js';
 import { formatBytes } from '../../shared/sizes.js';
 import type { CliContext } from '../context.js';
-import { table, UsageError } from '../output.js';
+import { UsageError, details, table } from '../output.js';
 
 // `nova net …` (alias `network`): switches, attachments, forwards, DNS, leases, captures, monitoring.
 
@@ -33,8 +33,7 @@ export function formatNetwork(n: NetworkInfo): string {
     ['Overlay', n.spec.type === 'overlay' ? `${n.spec.driver} vni ${n.spec.vni ?? 'auto'} peers ${n.spec.peers.join(', ')}` : undefined],
     ['Project', n.project],
   ];
-  const w = Math.max(...rows.map(([k]) => k.length));
-  const head = rows.filter(([, v]) => v).map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
+  const head = details(rows);
   const att = n.attachments.length
     ? `\n\n${table(n.attachments, [
         { header: 'OWNER', get: (a) => `${a.owner.kind}/${a.owner.name}` },

@@ -9,9 +9,7 @@ import { NovaError } from '../../shared/errors.js';
 import { formatBytes } from '../../shared/sizes.js';
 import { findNovafile, loadNovafile, readNovafileText } from '../../core/novafile/load.js';
 import type { CliContext } from '../context.js';
-import { table } from '../output.js';
-
-/** A sub-command of a shared verb, created once whichever area registers first. */
+import { details, table } from '../output.js';
 
 const when = (s: number) => new Date(s * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
 
@@ -31,7 +29,7 @@ export function formatVm(v: VmInfo): string {
     ['Serial log', v.serialLog],
     ['UUID', v.uuid],
   ];
-  return rows.filter(([, x]) => x !== undefined).map(([k, x]) => `${k.padEnd(12)}  ${x}`).join('\n');
+  return details(rows);
 }
 
 const vmTable = (items: VmInfo[]) =>

@@ -122,6 +122,14 @@ function findTag(rows: SnapshotRow[], name: string, tag: string): SnapshotRow {
   return s;
 }
 
+/** A stopped VM: apply (-a) or delete (-d) the tag with qemu-img on every disk that has it. */
+async function offlineSnapshotOp(ctx: VmContext, rec: VmRecord, tag: string, op: '-a' | '-d'): Promise<void> {
+  const snap = await requireTag(ctx, rec.name, tag);
+  for (const d of snapshotDisks(rec).filter((x) => snap.disks.includes(x.node))) {
+    await ctx.runner.run(['qemu-img', 'snapshot', op, tag, d.path], { timeoutMs: 120_000 });
+  }
+}
+
 export async function restoreSnapshot(ctx: VmContext, name: string, tag: string) {
   return vmLock(ctx, name, async () => {
     const rec = await loadRecord(ctx.paths, name);
@@ -134,9 +142,7 @@ export async function restoreSnapshot(ctx: VmContext, name: string, tag: string)
         await snapshotLoad(q, tag, disks[0]!.node, disks.map((d) => d.node));
       });
     } else {
-      const snap = await requireTag(ctx, name, tag);
-      const disks = snapshotDisks(rec).filter((d) => snap.disks.includes(d.node));
-      for (const d of disks) await ctx.runner.run(['qemu-img', 'snapshot', '-a', tag, d.path], { timeoutMs: 120_000 });
+      await offlineSnapshotOp(ctx, rec, tag, '-a');
     }
     return { name, tag, durationMs: performance.now() - t0 };
   }, 'snapshot restore');
@@ -152,9 +158,7 @@ export async function deleteSnapshot(ctx: VmContext, name: string, tag: string) 
         await snapshotDelete(q, tag, snap.disks);
       });
     } else {
-      const snap = await requireTag(ctx, name, tag);
-      const disks = snapshotDisks(rec).filter((d) => snap.disks.includes(d.node));
-      for (const d of disks) await ctx.runner.run(['qemu-img', 'snapshot', '-d', tag, d.path], { timeoutMs: 120_000 });
+      await offlineSnapshotOp(ctx, rec, tag, '-d');
     }
     return { name, tag, durationMs: performance.now() - t0 };
   }, 'snapshot delete');
