@@ -3,7 +3,7 @@
 //   same config (with the hybrid-cgroup workaround when this host needs it), median of 20.
 // - capsule-cli-start: `nova capsule start` as a cold CLI process (reported; no raw equivalent).
 // - capsule-snapshot: `capsule.snapshot.create` vs raw `tar --zstd` of the same upper dir, median of 5.
-// - capsule-supervisor-pss/rss: memory of one idle supervisor (Node) per running capsule.
+// - capsule-supervisor-pss/rss: memory of one idle supervisor (native) per running capsule.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmdirSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
@@ -69,7 +69,7 @@ export async function run(): Promise<BenchResult[]> {
     }
     const n = median(nova);
     const b = median(raw);
-    results.push(await saveResult({ name: 'capsule-start', metric: 'capsule.start to process running (median of 20)', unit: 'ms', value: n, baseline: b, ratio: n / b, goal: '<= 1.15x raw crun run', met: n / b <= 1.15, notes: 'includes overlay mount, config.json, lock and a Node supervisor process start' }));
+    results.push(await saveResult({ name: 'capsule-start', metric: 'capsule.start to process running (median of 20)', unit: 'ms', value: n, baseline: b, ratio: n / b, goal: '<= 1.15x raw crun run', met: n / b <= 1.15, notes: 'includes the capsule lock, config.json, and the native supervisor (mount namespace, overlay mount, crun run -d)' }));
 
     // Cold CLI: a new process per command (bundle when built, else sources via tsx).
     const cli: number[] = [];

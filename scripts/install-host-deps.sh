@@ -4,7 +4,8 @@ set -euo pipefail
 PKGS=(
   qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools        # VMs, UEFI Secure Boot, TPM 2.0
   busybox-static cpio zstd gzip apt                         # test guests (scripts/test-guest.sh), capsule rootfs, snapshots
-  crun runc conmon skopeo umoci docker-registry            # capsules, images, loopback registry
+  crun runc skopeo umoci docker-registry                   # capsules, images, loopback registry
+  gcc libc6-dev                                            # builds native/capsule-supervisor.c
   iproute2 nftables dnsmasq-base tcpdump procps            # networks (sysctl: per-bridge forwarding)
   weston chromium                                          # the UI as a Wayland client, e2e tests
   desktop-file-utils libxml2-utils                         # validate resources/nova.desktop and the polkit policy

@@ -57,8 +57,8 @@ export function waylandAvailable(env: NodeJS.ProcessEnv = process.env): boolean 
   }
 }
 
-const BUILD_OUTPUTS = ['out/main/index.js', 'out/preload/index.cjs', 'out/renderer/index.html', 'out/cli/nova.cjs'];
-const BUILD_INPUTS = ['src', 'package.json', 'electron.vite.config.ts', 'scripts/build-node.mjs'];
+const BUILD_OUTPUTS = ['out/main/index.js', 'out/preload/index.cjs', 'out/renderer/index.html', 'out/cli/nova.cjs', 'out/native/nova-capsule-supervisor'];
+const BUILD_INPUTS = ['src', 'native', 'package.json', 'electron.vite.config.ts', 'scripts/build-node.mjs', 'scripts/build-native.mjs'];
 
 function newestMtime(p: string): number {
   let st;

@@ -1,21 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { findBuildOutput } from '../../core/sys/assets.js';
 import { startServer } from '../../server/server.js';
 import type { CliContext } from '../context.js';
 
 /** out/renderer next to the bundle (out/cli) or to the sources (src/cli/commands). */
 export function rendererDir(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, 'out', 'renderer');
-    if (existsSync(join(candidate, 'index.html'))) return candidate;
-    const sibling = join(dir, 'renderer');
-    if (existsSync(join(sibling, 'index.html'))) return sibling;
-    dir = dirname(dir);
-  }
-  return undefined;
+  const index = findBuildOutput(join('renderer', 'index.html'));
+  return index ? dirname(index) : undefined;
 }
 
 export function registerServeCommand(ctx: CliContext): void {

@@ -17,7 +17,7 @@ export interface CapsuleLayout {
   stopMarker: string;
   supervisorPid: string;
   containerPid: string;
-  supervisorConfig: string;
+  restartPolicy: string;
   etc: string;
   snapshots: string;
 }
@@ -39,7 +39,7 @@ export function capsuleLayout(paths: NovaPaths, name: string): CapsuleLayout {
     stopMarker: join(dir, 'stop-requested'),
     supervisorPid: join(dir, 'supervisor.pid'),
     containerPid: join(dir, 'container.pid'),
-    supervisorConfig: join(dir, 'supervisor.json'),
+    restartPolicy: join(dir, 'restart-policy'),
     etc: join(dir, 'etc'),
     snapshots: join(dir, 'snapshots'),
   };

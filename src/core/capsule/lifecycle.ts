@@ -20,11 +20,11 @@ import { checkLimits, deviceOf, resolveUser, resolveVolumes } from './prepare.js
 import { getRecord, readRecord, writeRecord } from './records.js';
 import type { CapsuleRecord } from './records.js';
 import { writeQuick } from './quickfile.js';
-import { mountOverlay, unmountOverlay } from './rootfs.js';
+import { prepareOverlayDirs } from './rootfs.js';
 import { resolveRuntime, runtimeArgv } from './runtime.js';
 import { buildOciSpec, capsuleArgs, hostsFile, resolvConf } from './spec.js';
 import { deriveStatus, runtimeOf } from './status.js';
-import { launchSupervisor, supervisorPid } from './supervisor.js';
+import { startSupervised, supervisorPid } from './supervisor.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const withCapsuleLock = <T>(engine: Engine, name: string, fn: () => Promise<T>) =>
@@ -101,21 +101,11 @@ async function writeEtc(layout: CapsuleLayout, rec: CapsuleRecord): Promise<{ ho
   return files;
 }
 
-/** Waits for the container process (pid file + /proc) or for the supervisor to give up. */
-async function waitRunning(layout: CapsuleLayout, supervisor: number, timeoutMs = 30_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 2; Date.now() < deadline; delay = Math.min(delay * 2, 10)) {
-    const pid = Number.parseInt(await readFile(layout.containerPid, 'utf8').catch(() => ''), 10);
-    if (pid > 0 && pidAlive(pid)) return pid;
-    if (existsSync(layout.exitFile) || !pidAlive(supervisor)) {
-      const tail = (await readFile(layout.logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join('\n');
-      const exit = await readFile(layout.exitFile, 'utf8').catch(() => '');
-      if (pid > 0 || exit.includes('"code":0')) return pid; // ran and finished already
-      throw new NovaError('INTERNAL', `capsule did not start${tail ? `:\n${tail}` : ''}`);
-    }
-    await sleep(delay);
-  }
-  throw new NovaError('TIMEOUT', `capsule did not start within ${timeoutMs / 1000}s (see \`nova logs container\`)`);
+/** The supervisor only says "failed": the why is at the end of the capsule's log. */
+async function withLogTail(layout: CapsuleLayout, e: unknown): Promise<never> {
+  const tail = (await readFile(layout.logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join('\n');
+  if (e instanceof NovaError && tail) throw new NovaError(e.code, `${e.message}:\n${tail}`, e.details);
+  throw e;
 }
 
 export async function startCapsule(engine: Engine, name: string): Promise<CapsuleInfo> {
@@ -130,17 +120,14 @@ export async function startCapsule(engine: Engine, name: string): Promise<Capsul
     const user = await resolveUser(rec.image.rootfs, rec.spec.user ?? rec.image.config.user);
     let pid = 0;
     await withReverter(async (r) => {
-      if (await mountOverlay(engine.runner, layout, rec.image.rootfs)) r.add(() => unmountOverlay(engine.runner, layout), 'overlay');
+      await prepareOverlayDirs(layout);
       const network = wantsNetwork(rec);
       if (network) {
         rec.network = await attachNetwork(engine, rec, network, (fn) => r.add(fn, 'network'));
         await writeRecord(engine.paths, rec);
       }
-      // Launched once every mount exists (a private mount namespace copies them at birth), then
-      // Node boots while the config is written.
-      const sup = await launchSupervisor(engine.paths, layout, rt);
-      r.add(() => sup.abort(), 'supervisor');
       const etc = await writeEtc(layout, rec);
+      const cgroupsPath = `/nova/${rec.id}`;
       const config = buildOciSpec({
         name,
         id: rec.id,
@@ -151,18 +138,20 @@ export async function startCapsule(engine: Engine, name: string): Promise<Capsul
         ...(rec.network ? { netnsPath: rec.network.netns } : {}),
         etc,
         ...(rec.spec.limits.io ? { ioDevice: await deviceOf(layout.dir) } : {}),
-        cgroupsPath: `/nova/${rec.id}`,
+        cgroupsPath,
       });
       await writeQuick(layout.config, JSON.stringify(config, null, 2), 0o600);
       if (st.runtimeKnown) await engine.runner.run(runtimeArgv(rt, 'delete', '-f', rec.id), { allowFailure: true });
       for (const f of [layout.exitFile, layout.stopMarker, layout.containerPid, layout.supervisorPid]) await rm(f, { force: true });
       await mkdir(layout.logs, { recursive: true, mode: 0o700 });
-      await sup.go({ id: rec.id, layout, runtime: rt, restart: rec.spec.restart });
-      pid = await waitRunning(layout, sup.pid);
+      // The supervisor reads the policy before each restart decision (capsule.update rewrites it).
+      await writeQuick(layout.restartPolicy, `${rec.spec.restart}\n`, 0o600);
+      const started = await startSupervised({ id: rec.id, layout, runtime: rt, lower: rec.image.rootfs, cgroupsPath }).catch((e) => withLogTail(layout, e));
+      pid = started.pid;
       rec.startedAt = engine.clock.now();
       await writeRecord(engine.paths, rec);
     });
-    // Just verified by waitRunning: no second runtime round trip.
+    // Just reported by the supervisor: no second runtime round trip.
     const info = await capsuleInfo(engine, rec, false, pid > 0 ? { state: 'running', pid } : undefined);
     publishState(engine, info);
     return info;
@@ -193,7 +182,7 @@ export async function stopLocked(engine: Engine, rec: CapsuleRecord, timeoutS: n
     if (st.state === 'paused') await engine.runner.run(runtimeArgv(rt, 'resume', rec.id), { allowFailure: true });
     if (timeoutS > 0) {
       await engine.runner.run(runtimeArgv(rt, 'kill', rec.id, 'TERM'), { allowFailure: true });
-      if (await waitStopped(engine, rec, layout, timeoutS * 1000)) return finishStop(engine, rec, layout);
+      if (await waitStopped(engine, rec, layout, timeoutS * 1000)) return finishStop(engine, rec);
     }
     await engine.runner.run(runtimeArgv(rt, 'kill', '--all', rec.id, 'KILL'), { allowFailure: true });
     if (!(await waitStopped(engine, rec, layout, 15_000))) {
@@ -202,13 +191,13 @@ export async function stopLocked(engine: Engine, rec: CapsuleRecord, timeoutS: n
       throw new NovaError('TIMEOUT', `capsule ${rec.name} did not stop after SIGKILL`);
     }
   }
-  await finishStop(engine, rec, layout);
+  await finishStop(engine, rec);
 }
 
-async function finishStop(engine: Engine, rec: CapsuleRecord, layout: CapsuleLayout): Promise<void> {
+/** The supervisor deletes the container after the exit; this covers one that was killed. */
+async function finishStop(engine: Engine, rec: CapsuleRecord): Promise<void> {
   const rt = await runtimeOf(engine, rec);
   await engine.runner.run(runtimeArgv(rt, 'delete', '-f', rec.id), { allowFailure: true });
-  await unmountOverlay(engine.runner, layout);
 }
 
 export async function stopCapsule(engine: Engine, name: string, timeoutS: number): Promise<CapsuleInfo> {
@@ -251,7 +240,6 @@ export async function removeCapsule(engine: Engine, name: string, force: boolean
     // The supervisor removes its pidfile just before it exits: wait for the process itself.
     for (let i = 0; sup && pidAlive(sup) && i < 100; i++) await sleep(20);
     if (sup && pidAlive(sup)) process.kill(sup, 'SIGKILL');
-    await unmountOverlay(engine.runner, layout);
     await releaseNetwork(engine, rec);
     await removeCgroups(rec.id);
     await rm(layout.dir, { recursive: true, force: true });

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import { detectCgroups } from '../host/cgroups.js';
 import type { CgroupInfo } from '../host/cgroups.js';
@@ -76,6 +78,8 @@ export async function runtimeStates(engine: Engine, rt: Runtime): Promise<Map<st
 
 /** `crun|runc state ID`, or undefined when the runtime does not know the container. */
 export async function runtimeState(engine: Engine, rt: Runtime, id: string): Promise<RuntimeState | undefined> {
+  // Both runtimes keep a <root>/<id> folder per container: no folder, nothing to ask (saves a process).
+  if (!existsSync(join(rt.root, id))) return undefined;
   const r = await engine.runner.run(runtimeArgv(rt, 'state', id), { allowFailure: true, timeoutMs: 10_000 });
   if (r.exitCode !== 0) return undefined;
   try {

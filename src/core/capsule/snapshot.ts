@@ -9,7 +9,6 @@ import { capsuleInfo, publishState } from './info.js';
 import { capsuleLayout } from './layout.js';
 import { startCapsule, stopLocked, withCapsuleLock } from './lifecycle.js';
 import { getRecord } from './records.js';
-import { unmountOverlay } from './rootfs.js';
 import { runtimeArgv } from './runtime.js';
 import { deriveStatus, runtimeOf } from './status.js';
 
@@ -83,7 +82,6 @@ export async function restoreSnapshot(engine: Engine, name: string, tag: string,
     const st = await deriveStatus(engine, rec);
     const running = st.state === 'running' || st.state === 'paused' || st.state === 'restarting';
     if (running) await stopLocked(engine, rec, graceS);
-    await unmountOverlay(engine.runner, layout);
     // Extract next to the live layer, then swap: a failed extract leaves the old layer intact.
     const next = `${layout.upper}.restore`;
     await rm(next, { recursive: true, force: true });

@@ -1,82 +1,79 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../sys/atomic.js';
-import { writeQuick } from './quickfile.js';
-import type { NovaPaths } from '../sys/paths.js';
+import { NovaError } from '../../shared/errors.js';
+import { findBuildOutput } from '../sys/assets.js';
 import { processMatches, readPidFile } from '../sys/proc.js';
 import type { CapsuleLayout } from './layout.js';
-import { privateMountNs, runtimeArgv } from './runtime.js';
+import { runtimeArgv } from './runtime.js';
 import type { Runtime } from './runtime.js';
-import { SUPERVISOR_SCRIPT } from './supervisor-script.js';
+
+// Each running capsule has a supervisor: native/capsule-supervisor.c, built to
+// out/native/nova-capsule-supervisor (`npm run build`). It owns the capsule's mount namespace and
+// overlay root, `crun|runc run -d`, the logs, the exit record and the restart policy, and it
+// outlives the engine that started it. This file starts it and finds it again.
 
 export const SUPERVISOR_MARK = 'nova-capsule-supervisor';
 export const LOG_MAX_BYTES = 10 * 1024 * 1024;
 
-/** Writes the supervisor program next to the runtime state (only when it changed). */
-export async function supervisorScript(paths: NovaPaths): Promise<string> {
-  const file = join(paths.runtime, 'capsules', `${SUPERVISOR_MARK}.mjs`);
-  const current = await readFile(file, 'utf8').catch(() => '');
-  if (current !== SUPERVISOR_SCRIPT) await writeFileAtomic(file, SUPERVISOR_SCRIPT, { mode: 0o644 });
-  return file;
+let binary: string | undefined;
+export function supervisorBinary(): string {
+  binary ??= findBuildOutput(join('native', SUPERVISOR_MARK));
+  if (!binary) throw new NovaError('HOST_UNSUPPORTED', `${SUPERVISOR_MARK} is not built: run \`npm run build\` (it needs gcc and libc6-dev)`);
+  return binary;
 }
 
 export interface SuperviseOptions {
   id: string;
   layout: CapsuleLayout;
   runtime: Runtime;
-  restart: 'no' | 'on-failure' | 'always';
+  /** The image rootfs, mounted read-only under the capsule's own upper/work dirs. */
+  lower: string;
+  cgroupsPath: string;
 }
 
-export interface LaunchedSupervisor {
-  pid: number;
-  /** Hands over the configuration: the supervisor starts the capsule once it has it. */
-  go(o: SuperviseOptions): Promise<void>;
-  /** Ends a supervisor that never got its configuration (start failed). */
-  abort(): void;
-}
+// overlayfs mount options are comma separated, and ':' separates lower layers.
+const overlaySafe = (p: string, what: string) => {
+  if (/[,:]/.test(p)) throw new NovaError('INVALID_INPUT', `${what} ${p} contains "," or ":", which overlayfs cannot take; move it (or NOVA_HOME) to a plain path`, { path: p });
+  return p;
+};
 
 /**
- * Starts the detached supervisor (its own session, nothing tied to us but its stdin) before the
- * capsule is prepared, so Node's start-up overlaps the overlay mount and config writing. It waits
- * for its configuration on stdin. On hybrid hosts with crun it runs in a private mount namespace;
- * `unshare` execs node, so the pid stays the supervisor's.
+ * Starts the detached supervisor (its own session; nothing ties it to us once it answered) and
+ * waits for its one-line answer: "ready PID" once the runtime started the capsule, or
+ * "failed CODE" (the reason is in the capsule's log). Returns the capsule's first pid.
  */
-export async function launchSupervisor(paths: NovaPaths, layout: CapsuleLayout, runtime: Runtime): Promise<LaunchedSupervisor> {
-  const script = await supervisorScript(paths);
-  // Keep the supervisor small: it only pipes logs and waits.
-  const node = [process.execPath, '--max-old-space-size=16', '--max-semi-space-size=1', '--stack-size=256', script, layout.dir];
-  const argv = runtime.hideUnified ? [...privateMountNs(), ...node] : node;
-  const child = spawn(argv[0]!, argv.slice(1), {
-    detached: true,
-    stdio: ['pipe', 'ignore', 'ignore'],
-    cwd: layout.dir,
-    env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ELECTRON_RUN_AS_NODE: '1' },
+export async function startSupervised(o: SuperviseOptions): Promise<{ supervisor: number; pid: number }> {
+  const { layout, runtime } = o;
+  const argv = [
+    supervisorBinary(),
+    '--dir', layout.dir,
+    '--id', o.id,
+    '--bundle', layout.bundle,
+    '--cgroup', o.cgroupsPath,
+    '--lower', overlaySafe(o.lower, 'the image rootfs'),
+    '--upper', overlaySafe(layout.upper, 'the capsule folder'),
+    '--work', overlaySafe(layout.work, 'the capsule folder'),
+    '--log-max', String(LOG_MAX_BYTES),
+    ...(runtime.hideUnified ? ['--hide-unified'] : []),
+    '--',
+    ...runtimeArgv(runtime),
+  ];
+  const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', 'pipe', 'ignore'], cwd: layout.dir });
+  const answer = await new Promise<string>((resolve) => {
+    let text = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (d: string) => {
+      text += d;
+      if (text.includes('\n')) resolve(text);
+    });
+    child.stdout!.on('close', () => resolve(text));
+    child.on('error', (e) => resolve(`failed ${e.message}`));
   });
-  const pid = child.pid;
-  if (!pid) throw new Error('could not start the capsule supervisor');
-  child.stdin!.on('error', () => undefined); // it may die before reading; waitRunning reports that
+  child.stdout!.destroy();
   child.unref();
-  const release = () => (child.stdin as unknown as { unref?: () => void }).unref?.();
-  return {
-    pid,
-    async go(o) {
-      const cfg = { id: o.id, runtime: runtimeArgv(o.runtime), bundle: o.layout.bundle, hideUnified: o.runtime.hideUnified, restart: o.restart, logMaxBytes: LOG_MAX_BYTES };
-      // Also on disk (mode 0600): capsule.update changes the restart policy there.
-      await writeQuick(o.layout.supervisorConfig, JSON.stringify(cfg), 0o600);
-      await new Promise<void>((resolve) => child.stdin!.end(JSON.stringify(cfg), () => resolve()));
-      release();
-    },
-    abort() {
-      child.stdin!.destroy();
-      release();
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    },
-  };
+  const [word, value] = answer.trim().split(' ');
+  if (word === 'ready' && child.pid) return { supervisor: child.pid, pid: Number(value) };
+  throw new NovaError('INTERNAL', `capsule did not start${word === 'failed' ? ` (exit ${value})` : ''}`);
 }
 
 /** The live supervisor's pid, verified against /proc/<pid>/cmdline (pids get reused). */

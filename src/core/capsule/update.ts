@@ -13,7 +13,6 @@ import { getRecord, writeRecord } from './records.js';
 import { runtimeArgv } from './runtime.js';
 import { CPU_PERIOD_US } from './spec.js';
 import { deriveStatus, runtimeOf } from './status.js';
-import { readFile } from 'node:fs/promises';
 
 // In-place changes the NovaFile planner can make without replacing a capsule: the restart policy
 // (the supervisor re-reads it) and limits (applied live with `crun|runc update`). Lifting a limit
@@ -53,10 +52,8 @@ export async function updateCapsule(engine: Engine, name: string, specIn: Contai
     rec.spec = { ...rec.spec, restart: spec.restart, limits: spec.limits };
     if (project) rec.project = project;
     await writeRecord(engine.paths, rec);
-    // The supervisor reads its restart policy before each decision.
-    const supCfg = capsuleLayout(engine.paths, name).supervisorConfig;
-    const cfg = await readFile(supCfg, 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>, () => undefined);
-    if (cfg) await writeQuick(supCfg, JSON.stringify({ ...cfg, restart: spec.restart }), 0o600);
+    // A running supervisor reads its restart policy before each decision.
+    await writeQuick(capsuleLayout(engine.paths, name).restartPolicy, `${spec.restart}\n`, 0o600);
     const info = await capsuleInfo(engine, rec);
     publishState(engine, info);
     return reason ? { ...info, reason } : info;

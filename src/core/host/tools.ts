@@ -17,7 +17,6 @@ export const TOOLS: ToolSpec[] = [
   { name: 'swtpm', args: ['--version'], debian: 'swtpm', arch: 'swtpm', purpose: 'TPM 2.0 for Windows 11' },
   { name: 'crun', args: ['--version'], debian: 'crun', arch: 'crun', purpose: 'capsule runtime' },
   { name: 'runc', args: ['--version'], debian: 'runc', arch: 'runc', purpose: 'capsule runtime (fallback)' },
-  { name: 'conmon', args: ['--version'], debian: 'conmon', arch: 'conmon', purpose: 'capsule supervision' },
   { name: 'skopeo', args: ['--version'], debian: 'skopeo', arch: 'skopeo', purpose: 'image pulls' },
   { name: 'umoci', args: ['--version'], debian: 'umoci', arch: 'umoci', purpose: 'image unpacking' },
   { name: 'ip', args: ['-V'], debian: 'iproute2', arch: 'iproute2', purpose: 'bridges, TAP, veth' },

@@ -50,7 +50,7 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 const PACKAGE_HINT: Record<string, string> = {
   ip: 'iproute2', bridge: 'iproute2', nft: 'nftables', dnsmasq: 'dnsmasq-base', tcpdump: 'tcpdump', sysctl: 'procps', nsenter: 'util-linux',
   'qemu-system-x86_64': 'qemu-system-x86', 'qemu-img': 'qemu-utils', swtpm: 'swtpm',
-  crun: 'crun', runc: 'runc', skopeo: 'skopeo', umoci: 'umoci', conmon: 'conmon', tar: 'tar', zstd: 'zstd',
+  crun: 'crun', runc: 'runc', skopeo: 'skopeo', umoci: 'umoci', tar: 'tar', zstd: 'zstd',
 };
 
 export function createRunner(): Runner {

@@ -1,0 +1,35 @@
+// Builds the native helpers (native/*.c) into out/native: today the capsule supervisor.
+// Skips when the binary is newer than its source, so test runs can call it cheaply.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+const targets = [{ src: 'native/capsule-supervisor.c', out: 'out/native/nova-capsule-supervisor' }];
+
+const mtime = (p) => {
+  try {
+    return statSync(p).mtimeMs;
+  } catch {
+    return 0;
+  }
+};
+
+export function buildNative({ quiet = false } = {}) {
+  mkdirSync(join(root, 'out', 'native'), { recursive: true });
+  for (const t of targets) {
+    const src = join(root, t.src);
+    const out = join(root, t.out);
+    if (mtime(out) > mtime(src)) continue;
+    const cc = process.env.CC || 'cc';
+    try {
+      execFileSync(cc, ['-O2', '-Wall', '-Wextra', '-o', out, src], { stdio: 'inherit' });
+    } catch (e) {
+      const why = e.code === 'ENOENT' ? `${cc} is not installed (Debian: apt-get install gcc libc6-dev)` : `${cc} failed`;
+      throw new Error(`build-native: cannot build ${t.out}: ${why}`);
+    }
+    if (!quiet) console.log(`built ${t.out}`);
+  }
+}
+
+if (process.argv[1] === import.meta.filename) buildNative();

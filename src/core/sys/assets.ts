@@ -1,0 +1,19 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Finds a build output (e.g. "renderer/index.html", "native/nova-capsule-supervisor") from wherever
+ * this code runs: the sources (src/…), the CLI bundle (out/cli), the app (out/main) or a package
+ * (resources/cli next to resources/native). Walks up looking for `out/<rel>` or `<rel>`.
+ */
+export function findBuildOutput(rel: string, from = dirname(fileURLToPath(import.meta.url))): string | undefined {
+  let dir = from;
+  for (let i = 0; i < 6; i++) {
+    for (const candidate of [join(dir, 'out', rel), join(dir, rel)]) if (existsSync(candidate)) return candidate;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return undefined;
+}
