@@ -1,6 +1,7 @@
 // Capsule start and snapshot against the raw tools in the same run, plus the supervisor's memory.
 // - capsule-start: engine call `capsule.start` (to the process running) vs raw `crun run -d` of the
-//   same config (with the hybrid-cgroup workaround when this host needs it), median of 20.
+//   same config on an overlay root (with the hybrid-cgroup workaround when this host needs it),
+//   interleaved, median of 20.
 // - capsule-cli-start: `nova capsule start` as a cold CLI process (reported; no raw equivalent).
 // - capsule-snapshot: `capsule.snapshot.create` vs raw `tar --zstd` of the same upper dir, median of 5.
 // - capsule-supervisor-pss/rss: memory of one idle supervisor (native) per running capsule.
@@ -17,6 +18,7 @@ import { saveResult } from './types.js';
 import type { BenchResult } from './types.js';
 
 const RUNS = 20;
+const settle = () => new Promise((r) => setTimeout(r, 100));
 const rmdirQuiet = (p: string) => {
   try {
     rmdirSync(p);
@@ -35,30 +37,39 @@ export async function run(): Promise<BenchResult[]> {
   const rootfs = busyboxRootfs(join(home, 'work'));
   const results: BenchResult[] = [];
   const rawRoot = join(home, 'raw-state');
+  let rawMount: string | undefined;
   try {
     await call('capsule.create', { name: 'b', spec: { capsule: rootfs, command: ['sleep', '1000'], runtime: 'crun' } });
-    const nova: number[] = [];
-    for (let i = 0; i < RUNS + 2; i++) {
-      const t = performance.now();
-      await call('capsule.start', { name: 'b' });
-      if (i >= 2) nova.push(performance.now() - t); // two warm-up runs
-      await call('capsule.stop', { name: 'b', timeout: 0 });
-    }
+    await call('capsule.start', { name: 'b' }); // writes the bundle the raw runs reuse
+    await call('capsule.stop', { name: 'b', timeout: 0 });
 
-    // Raw crun of the same config.json, rootfs pointed at the image folder.
+    // Raw crun of the same config.json, on the same kind of root: an overlay of the image folder,
+    // mounted once beforehand (Nova mounts it on every start: that is part of its cost).
     const cfg = JSON.parse(readFileSync(join(home, 'data/capsules/b/bundle/config.json'), 'utf8')) as { root: { path: string }; linux: { cgroupsPath: string } };
     const bundle = join(home, 'raw-bundle');
-    mkdirSync(bundle, { recursive: true });
-    cfg.root.path = rootfs;
+    for (const d of ['rootfs', 'upper', 'work']) mkdirSync(join(bundle, d), { recursive: true });
+    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${rootfs},upperdir=${join(bundle, 'upper')},workdir=${join(bundle, 'work')}`, join(bundle, 'rootfs')]);
+    rawMount = join(bundle, 'rootfs');
+    cfg.root.path = rawMount;
     cfg.linux.cgroupsPath = `/nova/raw-bench-${process.pid}`;
     writeFileSync(join(bundle, 'config.json'), JSON.stringify(cfg));
     const cg = await hostCgroups();
     const hide = cg.layout === 'hybrid' && cg.unifiedControllers.length > 0;
     const id = `raw-bench-${process.pid}`;
     const crun = ['crun', '--root', rawRoot, 'run', '-d', '--bundle', bundle, id];
+
+    // Interleaved, each start after the previous capsule is gone and a short settle: the kernel's
+    // cgroup attach is ~10 ms slower when no attach happened just before, so back-to-back runs
+    // of one side and spaced runs of the other would compare different kernels states.
+    const nova: number[] = [];
     const raw: number[] = [];
     for (let i = 0; i < RUNS + 2; i++) {
-      const t = performance.now();
+      let t = performance.now();
+      await call('capsule.start', { name: 'b' });
+      if (i >= 2) nova.push(performance.now() - t); // two warm-up runs
+      await call('capsule.stop', { name: 'b', timeout: 0 });
+      await settle();
+      t = performance.now();
       // The verified recipe (RECIPES.md), as a user would type it.
       const r = hide
         ? spawnSync('unshare', ['-m', '--propagation', 'slave', '--', 'sh', '-c', `umount /sys/fs/cgroup/unified && exec ${crun.join(' ')}`], { stdio: 'ignore' })
@@ -66,6 +77,7 @@ export async function run(): Promise<BenchResult[]> {
       if (i >= 2) raw.push(performance.now() - t);
       if (r.status !== 0) throw new Error(`raw crun failed (exit ${r.status})`);
       spawnSync('crun', ['--root', rawRoot, 'delete', '-f', id]);
+      await settle();
     }
     const n = median(nova);
     const b = median(raw);
@@ -118,6 +130,7 @@ export async function run(): Promise<BenchResult[]> {
   } finally {
     await engine.dispatcher.call('capsule.rm', { name: 'b', force: true });
     spawnSync('crun', ['--root', rawRoot, 'delete', '-f', `raw-bench-${process.pid}`]);
+    if (rawMount) spawnSync('umount', [rawMount]);
     // `crun delete` outside the private mount namespace leaves the v1 cgroups of the raw runs.
     for (const c of readdirSync('/sys/fs/cgroup')) rmdirQuiet(join('/sys/fs/cgroup', c, 'nova', `raw-bench-${process.pid}`));
     await engine.close();

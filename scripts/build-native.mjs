@@ -1,11 +1,14 @@
-// Builds the native helpers (native/*.c) into out/native: today the capsule supervisor.
+// Builds the native helpers (native/*.c) into out/native: the capsule supervisor and the lock helper.
 // Skips when the binary is newer than its source, so test runs can call it cheaply.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
-const targets = [{ src: 'native/capsule-supervisor.c', out: 'out/native/nova-capsule-supervisor' }];
+const targets = [
+  { src: 'native/capsule-supervisor.c', out: 'out/native/nova-capsule-supervisor' },
+  { src: 'native/lock-helper.c', out: 'out/native/nova-lock-helper' },
+];
 
 const mtime = (p) => {
   try {

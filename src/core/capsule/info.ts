@@ -20,7 +20,7 @@ export async function capsuleInfo(engine: Engine, rec: CapsuleRecord, secrets = 
     runtime: rec.runtime,
     image: { ref: rec.image.ref, ...(rec.image.digest ? { digest: rec.image.digest } : {}) },
     ...(st.pid ? { pid: st.pid } : {}),
-    ...(rec.startedAt && (st.state === 'running' || st.state === 'paused') ? { startedAt: rec.startedAt } : {}),
+    ...(st.startedAt && (st.state === 'running' || st.state === 'paused') ? { startedAt: st.startedAt } : {}),
     ...(st.exit ? { exit: { code: st.exit.code, at: st.exit.at, ...(st.exit.signal ? { signal: st.exit.signal } : {}), ...(st.exit.oomKilled ? { oomKilled: true } : {}) } } : {}),
     restarts: st.exit?.restarts ?? 0,
     createdAt: rec.createdAt,

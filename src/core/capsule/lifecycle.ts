@@ -19,7 +19,7 @@ import { attachNetwork, releaseNetwork, requireNetworkBackend, wantsNetwork } fr
 import { checkLimits, deviceOf, resolveUser, resolveVolumes } from './prepare.js';
 import { getRecord, readRecord, writeRecord } from './records.js';
 import type { CapsuleRecord } from './records.js';
-import { writeQuick } from './quickfile.js';
+import { writeQuickIfChanged } from './quickfile.js';
 import { prepareOverlayDirs } from './rootfs.js';
 import { resolveRuntime, runtimeArgv } from './runtime.js';
 import { buildOciSpec, capsuleArgs, hostsFile, resolvConf } from './spec.js';
@@ -92,12 +92,12 @@ export async function createCapsule(engine: Engine, store: ImageStore, input: Cr
 async function writeEtc(layout: CapsuleLayout, rec: CapsuleRecord): Promise<{ hosts: string; hostname: string; resolv?: string }> {
   const hostname = rec.spec.hostname ?? rec.name;
   const files = { hosts: join(layout.etc, 'hosts'), hostname: join(layout.etc, 'hostname') } as { hosts: string; hostname: string; resolv?: string };
-  await writeQuick(files.hosts, hostsFile(hostname, rec.network?.ip));
-  await writeQuick(files.hostname, `${hostname}\n`);
-  if (rec.network?.dns?.length) {
-    files.resolv = join(layout.etc, 'resolv.conf');
-    await writeQuick(files.resolv, resolvConf(rec.network.dns, rec.network.domain));
-  }
+  if (rec.network?.dns?.length) files.resolv = join(layout.etc, 'resolv.conf');
+  await Promise.all([
+    writeQuickIfChanged(files.hosts, hostsFile(hostname, rec.network?.ip)),
+    writeQuickIfChanged(files.hostname, `${hostname}\n`),
+    ...(files.resolv && rec.network?.dns ? [writeQuickIfChanged(files.resolv, resolvConf(rec.network.dns, rec.network.domain))] : []),
+  ]);
   return files;
 }
 
@@ -140,19 +140,25 @@ export async function startCapsule(engine: Engine, name: string): Promise<Capsul
         ...(rec.spec.limits.io ? { ioDevice: await deviceOf(layout.dir) } : {}),
         cgroupsPath,
       });
-      await writeQuick(layout.config, JSON.stringify(config, null, 2), 0o600);
       if (st.runtimeKnown) await engine.runner.run(runtimeArgv(rt, 'delete', '-f', rec.id), { allowFailure: true });
-      for (const f of [layout.exitFile, layout.stopMarker, layout.containerPid, layout.supervisorPid]) await rm(f, { force: true });
-      await mkdir(layout.logs, { recursive: true, mode: 0o700 });
-      // The supervisor reads the policy before each restart decision (capsule.update rewrites it).
-      await writeQuick(layout.restartPolicy, `${rec.spec.restart}\n`, 0o600);
+      await Promise.all([
+        writeQuickIfChanged(layout.config, JSON.stringify(config, null, 2), 0o600),
+        ...[layout.exitFile, layout.stopMarker, layout.containerPid, layout.supervisorPid].map((f) => rm(f, { force: true })),
+        mkdir(layout.logs, { recursive: true, mode: 0o700 }),
+        // The supervisor reads the policy before each restart decision (capsule.update rewrites it).
+        writeQuickIfChanged(layout.restartPolicy, `${rec.spec.restart}\n`, 0o600),
+      ]);
       const started = await startSupervised({ id: rec.id, layout, runtime: rt, lower: rec.image.rootfs, cgroupsPath }).catch((e) => withLogTail(layout, e));
       pid = started.pid;
-      rec.startedAt = engine.clock.now();
-      await writeRecord(engine.paths, rec);
+      // Only the first start touches the record (an fsync'd write); a run's own start time is
+      // container.pid's mtime (see status.ts).
+      if (!rec.startedAt) {
+        rec.startedAt = engine.clock.now();
+        await writeRecord(engine.paths, rec);
+      }
     });
     // Just reported by the supervisor: no second runtime round trip.
-    const info = await capsuleInfo(engine, rec, false, pid > 0 ? { state: 'running', pid } : undefined);
+    const info = await capsuleInfo(engine, rec, false, pid > 0 ? { state: 'running', pid, startedAt: engine.clock.now() } : undefined);
     publishState(engine, info);
     return info;
   });

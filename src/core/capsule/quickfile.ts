@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 
 /**
  * Atomic (temp + rename) but without fsync: for files Nova regenerates on every start
@@ -14,4 +14,10 @@ export async function writeQuick(path: string, data: string, mode = 0o644): Prom
     await rm(tmp, { force: true });
     throw e;
   }
+}
+
+/** writeQuick, skipped when the file already holds exactly `data` (a read is cheaper than a write). */
+export async function writeQuickIfChanged(path: string, data: string, mode = 0o644): Promise<void> {
+  if ((await readFile(path, 'utf8').catch(() => undefined)) === data) return;
+  await writeQuick(path, data, mode);
 }

@@ -18,6 +18,7 @@ export interface CapsuleRecord {
   runtime: RuntimeName;
   image: { ref: string; digest?: string; rootfs: string; config: { cmd?: string[]; entrypoint?: string[]; env?: string[]; workdir?: string; user?: string } };
   network?: { name: string; netns: string; ip?: string; ifname?: string; dns?: string[]; domain?: string; gateway?: string; prefix?: number };
+  /** The first start ever (the restart policy only revives capsules that ran); a run's own start is in status.ts. */
   startedAt?: number;
 }
 

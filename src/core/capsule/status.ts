@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { readJson } from '../sys/atomic.js';
 import type { Engine } from '../engine.js';
 import { capsuleLayout } from './layout.js';
@@ -24,6 +25,8 @@ export interface CapsuleStatus {
   exit?: ExitRecord;
   /** The runtime still has state for the container (needs `delete` before a new run). */
   runtimeKnown?: boolean;
+  /** When the current run started (running/paused only). */
+  startedAt?: number;
 }
 
 export async function runtimeOf(engine: Engine, rec: CapsuleRecord): Promise<Runtime> {
@@ -32,6 +35,14 @@ export async function runtimeOf(engine: Engine, rec: CapsuleRecord): Promise<Run
 
 /** State derived from the host every time: the supervisor's pid (checked in /proc), the runtime's state, the exit file. */
 export async function deriveStatus(engine: Engine, rec: CapsuleRecord, listed?: Map<string, RuntimeState>): Promise<CapsuleStatus> {
+  const st = await deriveState(engine, rec, listed);
+  if (st.state !== 'running' && st.state !== 'paused') return st;
+  // The runtime writes container.pid as it starts the capsule's first process.
+  const started = await stat(capsuleLayout(engine.paths, rec.name).containerPid).then((s) => Math.round(s.mtimeMs), () => undefined);
+  return started ? { ...st, startedAt: started } : st;
+}
+
+async function deriveState(engine: Engine, rec: CapsuleRecord, listed?: Map<string, RuntimeState>): Promise<CapsuleStatus> {
   const layout = capsuleLayout(engine.paths, rec.name);
   const [sup, exit] = await Promise.all([supervisorPid(layout), readJson<ExitRecord | undefined>(layout.exitFile, undefined)]);
   let rt: Runtime;

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
+import { lockHelper } from './lock-helper.js';
 
 export interface Lock {
   readonly path: string;
@@ -14,13 +15,52 @@ export interface LockOptions {
   holder?: string;
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const conflict = async (path: string, timeoutS: number) => {
+  const owner = (await readFile(`${path}.owner`, 'utf8').catch(() => 'another Nova process')).trim();
+  return new NovaError('CONFLICT', `${path} is locked by ${owner}; waited ${timeoutS}s — try again when it finishes`, { path, owner });
+};
+
+const noteOwner = (path: string, opts: LockOptions) => writeFile(`${path}.owner`, `pid ${process.pid}${opts.holder ? ` (${opts.holder})` : ''}\n`);
+
 /**
- * Lock files between processes (GUI, CLI, server). We hold a kernel flock through a tiny
- * `flock FILE cat` child whose stdin is our pipe: the kernel drops the lock when the child exits,
- * and the child exits when we release or when we die (even by kill -9) — so locks never go stale.
+ * Lock files between processes (GUI, CLI, server), as kernel flocks, which the kernel drops when
+ * their holder dies (even by kill -9) — so locks never go stale. They are held by this process's
+ * lock helper (native/lock-helper.c, one pipe round trip per lock) or, when it is not built, by a
+ * `flock FILE cat` child per lock.
  */
 export async function acquireLock(path: string, opts: LockOptions = {}): Promise<Lock> {
+  if (path.includes('\n')) throw new NovaError('INVALID_INPUT', `lock path ${JSON.stringify(path)} has a newline`);
   await mkdir(dirname(path), { recursive: true });
+  const helper = lockHelper();
+  return helper ? helperLock(helper, path, opts) : flockChildLock(path, opts);
+}
+
+async function helperLock(helper: NonNullable<ReturnType<typeof lockHelper>>, path: string, opts: LockOptions): Promise<Lock> {
+  const timeoutMs = Math.max(0, opts.timeoutMs ?? 30_000);
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
+    const { id, answer } = await helper.tryLock(path);
+    if (answer.ok) {
+      await noteOwner(path, opts);
+      let released = false;
+      return {
+        path,
+        release: async () => {
+          if (released) return;
+          released = true;
+          await helper.unlock(id);
+        },
+      };
+    }
+    if (!answer.busy) throw new NovaError('INTERNAL', `lock ${path} failed: ${answer.error ?? 'unknown error'}`);
+    if (Date.now() >= deadline) throw await conflict(path, timeoutMs / 1000);
+    await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
+  }
+}
+
+async function flockChildLock(path: string, opts: LockOptions): Promise<Lock> {
   const timeoutS = Math.max(0, (opts.timeoutMs ?? 30_000) / 1000);
   const child = spawn('flock', ['--exclusive', '--wait', String(timeoutS), '--conflict-exit-code', '75', path, 'cat'], {
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -36,13 +76,10 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
     child.stdin.write('x\n');
   });
   if (!acquired) {
-    const owner = await readFile(`${path}.owner`, 'utf8').catch(() => 'another Nova process');
-    if (child.exitCode === 75) {
-      throw new NovaError('CONFLICT', `${path} is locked by ${owner.trim()}; waited ${timeoutS}s — try again when it finishes`, { path, owner: owner.trim() });
-    }
+    if (child.exitCode === 75) throw await conflict(path, timeoutS);
     throw new NovaError('INTERNAL', `flock on ${path} failed: ${stderr.trim() || `exit ${child.exitCode}`}`);
   }
-  await writeFile(`${path}.owner`, `pid ${process.pid}${opts.holder ? ` (${opts.holder})` : ''}\n`);
+  await noteOwner(path, opts);
   // The lock must not keep a finished CLI alive; it is released explicitly or at exit.
   child.unref();
   for (const s of [child.stdin, child.stdout, child.stderr]) (s as unknown as { unref?: () => void }).unref?.();

@@ -1,11 +1,31 @@
-import { constants } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
+// Found paths are remembered (a PATH walk is ~10 access() calls, on every capsule start) and
+// re-checked with one cheap access() each time, so an uninstalled tool is looked up afresh.
+const found = new Map<string, string>();
+
 /** The executable `name` on PATH (plus the sbin folders a user's PATH often lacks), if any. */
 export async function findBinary(name: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const key = `${name}\0${env.PATH ?? ''}`;
+  const known = found.get(key);
+  if (known) {
+    try {
+      accessSync(known, constants.X_OK);
+      return known;
+    } catch {
+      found.delete(key);
+    }
+  }
+  const path = await searchPath(name, env);
+  if (path) found.set(key, path);
+  return path;
+}
+
+async function searchPath(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   for (const dir of [...(env.PATH ?? DEFAULT_PATH).split(delimiter), '/usr/sbin', '/sbin']) {
     if (!dir) continue;
     const candidate = join(dir, name);

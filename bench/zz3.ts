@@ -1,0 +1,18 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEngine } from '../src/core/engine.js';
+import { resolvePaths } from '../src/core/sys/paths.js';
+import { busyboxRootfs } from '../src/test/capsule-fixtures.js';
+const home = await mkdtemp(join(tmpdir(), 'nova-prof-'));
+const env = { ...process.env, NOVA_HOME: home };
+const engine = createEngine({ env, paths: resolvePaths(env) });
+const call = (m: string, i: unknown) => engine.dispatcher.invoke(m, i);
+const rootfs = busyboxRootfs(join(home, 'work'));
+console.error('rootfs');
+await call('capsule.create', { name: 'b', spec: { capsule: rootfs, command: ['sleep', '1000'], runtime: 'crun' } });
+console.error('created');
+await call('capsule.start', { name: 'b' });
+console.error('started');
+await call('capsule.rm', { name: 'b', force: true });
+await engine.close();
