@@ -400,6 +400,10 @@ int main(int argc, char **argv) {
   sig_fd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
   // The capsule's first process outlives `runtime run -d`: it becomes our child to reap.
   prctl(PR_SET_CHILD_SUBREAPER, 1);
+  // What a previous run left: its exit record, a stop request, pids.
+  const char *stale[] = {"exit.json", "stop-requested", "container.pid", "supervisor.pid"};
+  for (size_t i = 0; i < sizeof stale / sizeof *stale; i++) unlink(stale[i]);
+  mkdir("logs", 0700);
   path_in_dir(log_path, "logs/console.log");
   log_open();
   char pid_text[32];

@@ -47,3 +47,6 @@ export function capsuleLayout(paths: NovaPaths, name: string): CapsuleLayout {
 
 /** The runtime's state root (crun/runc --root), per NOVA_HOME so parallel engines never collide. */
 export const runtimeRoot = (paths: NovaPaths, runtime: string) => join(paths.runtime, 'capsules', runtime);
+
+/** The capsule's cgroup (cgroupfs path under each controller, or under the v2 root). */
+export const capsuleCgroup = (id: string) => `/nova/${id}`;

@@ -13,13 +13,13 @@ import { withReverter } from '../sys/reverter.js';
 import type { Engine } from '../engine.js';
 import type { ImageStore } from './images/store.js';
 import { capsuleInfo, publishState } from './info.js';
-import { capsuleLayout } from './layout.js';
+import { capsuleCgroup, capsuleLayout } from './layout.js';
 import type { CapsuleLayout } from './layout.js';
 import { attachNetwork, releaseNetwork, requireNetworkBackend, wantsNetwork } from './network.js';
 import { checkLimits, deviceOf, resolveUser, resolveVolumes } from './prepare.js';
 import { getRecord, readRecord, writeRecord } from './records.js';
 import type { CapsuleRecord } from './records.js';
-import { writeQuickIfChanged } from './quickfile.js';
+import { writeQuick, writeQuickIfChanged } from './quickfile.js';
 import { prepareOverlayDirs } from './rootfs.js';
 import { resolveRuntime, runtimeArgv } from './runtime.js';
 import { buildOciSpec, capsuleArgs, hostsFile, resolvConf } from './spec.js';
@@ -83,6 +83,8 @@ export async function createCapsule(engine: Engine, store: ImageStore, input: Cr
       await mkdir(layout.dir, { recursive: true, mode: 0o700 });
       r.add(() => rm(layout.dir, { recursive: true, force: true }), 'capsule dir');
       for (const d of [layout.logs, layout.etc, layout.snapshots, layout.bundle]) await mkdir(d, { recursive: true, mode: 0o700 });
+      // The supervisor reads the policy before each restart decision (capsule.update rewrites it).
+      await writeQuick(layout.restartPolicy, `${spec.restart}\n`, 0o600);
       await writeRecord(engine.paths, rec);
     });
     return rec;
@@ -127,7 +129,7 @@ export async function startCapsule(engine: Engine, name: string): Promise<Capsul
         await writeRecord(engine.paths, rec);
       }
       const etc = await writeEtc(layout, rec);
-      const cgroupsPath = `/nova/${rec.id}`;
+      const cgroupsPath = capsuleCgroup(rec.id);
       const config = buildOciSpec({
         name,
         id: rec.id,
@@ -141,13 +143,8 @@ export async function startCapsule(engine: Engine, name: string): Promise<Capsul
         cgroupsPath,
       });
       if (st.runtimeKnown) await engine.runner.run(runtimeArgv(rt, 'delete', '-f', rec.id), { allowFailure: true });
-      await Promise.all([
-        writeQuickIfChanged(layout.config, JSON.stringify(config, null, 2), 0o600),
-        ...[layout.exitFile, layout.stopMarker, layout.containerPid, layout.supervisorPid].map((f) => rm(f, { force: true })),
-        mkdir(layout.logs, { recursive: true, mode: 0o700 }),
-        // The supervisor reads the policy before each restart decision (capsule.update rewrites it).
-        writeQuickIfChanged(layout.restartPolicy, `${rec.spec.restart}\n`, 0o600),
-      ]);
+      // The supervisor clears the previous run's exit record, stop request and pid files itself.
+      await writeQuickIfChanged(layout.config, JSON.stringify(config, null, 2), 0o600);
       const started = await startSupervised({ id: rec.id, layout, runtime: rt, lower: rec.image.rootfs, cgroupsPath }).catch((e) => withLogTail(layout, e));
       pid = started.pid;
       // Only the first start touches the record (an fsync'd write); a run's own start time is

@@ -5,12 +5,12 @@ import type { CapsuleInfo } from '../../shared/contract/capsule.js';
 import { readJson } from '../sys/atomic.js';
 import { writeQuick } from './quickfile.js';
 import type { Engine } from '../engine.js';
+import { freezeCapsule } from './freezer.js';
 import { capsuleInfo, publishState } from './info.js';
-import { capsuleLayout } from './layout.js';
+import { capsuleCgroup, capsuleLayout } from './layout.js';
 import { startCapsule, stopLocked, withCapsuleLock } from './lifecycle.js';
 import { getRecord } from './records.js';
-import { runtimeArgv } from './runtime.js';
-import { deriveStatus, runtimeOf } from './status.js';
+import { deriveStatus } from './status.js';
 
 // Snapshot = the capsule's writable overlay layer as a tar with the overlay xattrs
 // (trusted.overlay.opaque; whiteouts are 0:0 char devices) and numeric owners, zstd-compressed.
@@ -41,17 +41,16 @@ export async function createSnapshot(engine: Engine, name: string, tag?: string)
     if (await stat(f.meta).catch(() => undefined)) throw new NovaError('CONFLICT', `capsule ${name} already has a snapshot "${t}"; pick another --tag or remove it`, { tag: t });
     await mkdir(layout.snapshots, { recursive: true, mode: 0o700 });
     await mkdir(layout.upper, { recursive: true, mode: 0o755 });
-    const rt = await runtimeOf(engine, rec);
-    // Freeze writers so the archive is consistent; thaw even when tar fails. A capsule that is
-    // stopped (nothing to freeze) or already paused by the user makes pause fail: leave it be.
-    const pause = (await engine.runner.run(runtimeArgv(rt, 'pause', rec.id), { allowFailure: true })).exitCode === 0;
+    // Freeze writers so the archive is consistent; thaw even when tar fails. A stopped capsule
+    // has nothing to freeze, and one the user paused stays paused.
+    const thaw = await freezeCapsule(layout, capsuleCgroup(rec.id));
     try {
       await engine.runner.run(['tar', ...TAR_FLAGS, '-cpf', f.archive, '-C', layout.upper, '.'], { timeoutMs: 600_000 });
     } catch (e) {
       await rm(f.archive, { force: true });
       throw e;
     } finally {
-      if (pause) await engine.runner.run(runtimeArgv(rt, 'resume', rec.id), { allowFailure: true });
+      await thaw?.();
     }
     const info: SnapshotInfo = { capsule: name, tag: t, createdAt: engine.clock.now(), sizeBytes: (await stat(f.archive)).size, file: f.archive };
     await writeQuick(f.meta, `${JSON.stringify(info, null, 2)}\n`, 0o600);

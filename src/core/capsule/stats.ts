@@ -22,7 +22,11 @@ const field = (text: string | undefined, key: string) => {
 const limitOrUndefined = (n: number | undefined) => (n === undefined || n >= 2 ** 62 ? undefined : n);
 
 export async function cgroupPaths(pid: number, root = '/sys/fs/cgroup'): Promise<{ v2?: string; v1: Record<string, string> }> {
-  const text = (await read(`/proc/${pid}/cgroup`)) ?? '';
+  return parseCgroupPaths((await read(`/proc/${pid}/cgroup`)) ?? '', root);
+}
+
+/** The cgroup folders named by a /proc/<pid>/cgroup text: v1 per controller, and the v2 one. */
+export function parseCgroupPaths(text: string, root = '/sys/fs/cgroup'): { v2?: string; v1: Record<string, string> } {
   const v1: Record<string, string> = {};
   let v2: string | undefined;
   for (const line of text.split('\n')) {

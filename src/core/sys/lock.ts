@@ -22,7 +22,8 @@ const conflict = async (path: string, timeoutS: number) => {
   return new NovaError('CONFLICT', `${path} is locked by ${owner}; waited ${timeoutS}s — try again when it finishes`, { path, owner });
 };
 
-const noteOwner = (path: string, opts: LockOptions) => writeFile(`${path}.owner`, `pid ${process.pid}${opts.holder ? ` (${opts.holder})` : ''}\n`);
+// Who holds a lock, for the message a waiter gets; informational, so not waited for.
+const noteOwner = (path: string, opts: LockOptions) => void writeFile(`${path}.owner`, `pid ${process.pid}${opts.holder ? ` (${opts.holder})` : ''}\n`).catch(() => undefined);
 
 /**
  * Lock files between processes (GUI, CLI, server), as kernel flocks, which the kernel drops when
@@ -43,7 +44,7 @@ async function helperLock(helper: NonNullable<ReturnType<typeof lockHelper>>, pa
   for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
     const { id, answer } = await helper.tryLock(path);
     if (answer.ok) {
-      await noteOwner(path, opts);
+      noteOwner(path, opts);
       let released = false;
       return {
         path,
@@ -79,7 +80,7 @@ async function flockChildLock(path: string, opts: LockOptions): Promise<Lock> {
     if (child.exitCode === 75) throw await conflict(path, timeoutS);
     throw new NovaError('INTERNAL', `flock on ${path} failed: ${stderr.trim() || `exit ${child.exitCode}`}`);
   }
-  await noteOwner(path, opts);
+  noteOwner(path, opts);
   // The lock must not keep a finished CLI alive; it is released explicitly or at exit.
   child.unref();
   for (const s of [child.stdin, child.stdout, child.stderr]) (s as unknown as { unref?: () => void }).unref?.();

@@ -65,7 +65,8 @@ export function createRunner(): Runner {
           reject: false,
           timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
           cancelSignal: opts.signal,
-          input: opts.input,
+          // No input: /dev/null, which is a little cheaper than a pipe nobody writes to.
+          ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }),
           env: opts.env,
           cwd: opts.cwd,
           stripFinalNewline: true,
