@@ -3,7 +3,7 @@ import type { Engine, EngineModule } from '../engine.js';
 import { capsuleInfo, publishState } from './info.js';
 import { ImageStore } from './images/store.js';
 import type { StoredImage } from './images/store.js';
-import { execInCapsule } from './exec.js';
+import { dropExecFiles, execArgv, execInCapsule } from './exec.js';
 import { createCapsule, removeCapsule, signalCapsule, startCapsule, stopCapsule } from './lifecycle.js';
 import { readLogs } from './logs.js';
 import { getRecord, listRecords } from './records.js';
@@ -59,6 +59,7 @@ export const capsuleModule: EngineModule = {
     });
     d.handle('capsule.logs', (input) => readLogs(engine, input));
     d.handle('capsule.exec', (input) => execInCapsule(engine, input));
+    d.handle('capsule.execArgv', (input) => execArgv(engine, input));
     d.handle('capsule.stats', (input) => capsuleStats(engine, input.name));
     d.handle('capsule.snapshot.create', (input) => createSnapshot(engine, input.name, input.tag));
     d.handle('capsule.snapshot.list', async (input) => ({ items: await listSnapshots(engine, input.name) }));
@@ -123,5 +124,6 @@ export const capsuleModule: EngineModule = {
   async close(engine) {
     monitors.get(engine)?.();
     monitors.delete(engine);
+    await dropExecFiles(engine);
   },
 };

@@ -82,6 +82,15 @@ const nameInput = z.object({ name: resourceName }).strict();
 const snapTag = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'use letters, digits, ".", "_" or "-" (e.g. "before-upgrade")');
 const imageRef = z.string().min(1).max(255).regex(/^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/, 'write an image like "busybox", "ubuntu:22.04" or "registry.example:5000/app:1"');
 
+/** What both exec procedures share: which capsule, the command, and how to run it there. */
+const execTarget = z.object({
+  name: resourceName,
+  command: z.array(z.string()).min(1),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+  workdir: z.string().startsWith('/').optional(),
+  user: z.string().regex(/^\d+(:\d+)?$/, 'write a numeric user like "1000" or "1000:1000"').optional(),
+});
+
 export const capsuleProcedures = {
   'capsule.create': procedure({
     summary: 'Create a capsule from a [container.NAME] section (pulls the image when missing); start: true runs it',
@@ -143,18 +152,13 @@ export const capsuleProcedures = {
   }),
   'capsule.exec': procedure({
     summary: 'Run a command inside a running capsule and return its output and exit code',
-    input: z
-      .object({
-        name: resourceName,
-        command: z.array(z.string()).min(1),
-        env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
-        workdir: z.string().startsWith('/').optional(),
-        user: z.string().regex(/^\d+(:\d+)?$/, 'write a numeric user like "1000" or "1000:1000"').optional(),
-        stdin: z.string().optional(),
-        timeoutMs: z.number().int().min(100).max(3_600_000).default(60_000),
-      })
-      .strict(),
+    input: execTarget.extend({ stdin: z.string().optional(), timeoutMs: z.number().int().min(100).max(3_600_000).default(60_000) }).strict(),
     output: z.object({ exitCode: z.number().int(), stdout: z.string(), stderr: z.string() }),
+  }),
+  'capsule.execArgv': procedure({
+    summary: 'Check an interactive exec (capsule running, user, env) and return the runtime argv the caller runs with its own terminal attached',
+    input: execTarget.extend({ tty: z.boolean().default(false) }).strict(),
+    output: z.object({ argv: z.array(z.string()).min(2), runtime: z.enum(['crun', 'runc']) }),
   }),
   'capsule.stats': procedure({ summary: 'CPU, memory, pids and io from the capsule\'s cgroups (also published as metrics.sample)', input: nameInput, output: capsuleStats }),
   'capsule.snapshot.create': procedure({
