@@ -7,6 +7,8 @@ import { findBuildOutput } from './assets.js';
 // locks, so a lock costs a pipe round trip instead of a process start. The helper exits when
 // our end of its stdin closes, however we end, and the kernel then drops every lock.
 
+const ANSWER_TIMEOUT_MS = 10_000;
+
 type Answer = { ok: true } | { ok: false; busy: boolean; error?: string };
 
 class LockHelper {
@@ -39,7 +41,16 @@ class LockHelper {
   private request(id: number, line: string): Promise<Answer> {
     if (this.dead) return Promise.resolve({ ok: false, busy: false, error: 'the lock helper is gone' });
     return new Promise((resolve) => {
-      this.pending.set(id, resolve);
+      // An answer takes microseconds; one that never comes must not hang Nova.
+      const watchdog = setTimeout(() => {
+        this.child.kill('SIGKILL');
+        this.fail('the lock helper did not answer within 10 s');
+      }, ANSWER_TIMEOUT_MS);
+      watchdog.unref();
+      this.pending.set(id, (a) => {
+        clearTimeout(watchdog);
+        resolve(a);
+      });
       this.busy();
       this.child.stdin.write(`${line}\n`);
     });
