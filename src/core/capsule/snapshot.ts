@@ -38,9 +38,12 @@ export async function createSnapshot(engine: Engine, name: string, tag?: string)
     const layout = capsuleLayout(engine.paths, name);
     const t = tag ?? defaultTag(engine.clock.now());
     const f = files(layout.snapshots, t);
-    if (await stat(f.meta).catch(() => undefined)) throw new NovaError('CONFLICT', `capsule ${name} already has a snapshot "${t}"; pick another --tag or remove it`, { tag: t });
-    await mkdir(layout.snapshots, { recursive: true, mode: 0o700 });
-    await mkdir(layout.upper, { recursive: true, mode: 0o755 });
+    const [taken] = await Promise.all([
+      stat(f.meta).catch(() => undefined),
+      mkdir(layout.snapshots, { recursive: true, mode: 0o700 }),
+      mkdir(layout.upper, { recursive: true, mode: 0o755 }),
+    ]);
+    if (taken) throw new NovaError('CONFLICT', `capsule ${name} already has a snapshot "${t}"; pick another --tag or remove it`, { tag: t });
     // Freeze writers so the archive is consistent; thaw even when tar fails. A stopped capsule
     // has nothing to freeze, and one the user paused stays paused.
     const thaw = await freezeCapsule(layout, capsuleCgroup(rec.id));

@@ -30,6 +30,13 @@ describe.each([
     expect(spawnSync('flock', ['--nonblock', path, 'true']).status).toBe(0);
   });
 
+  it('makes its folder again when it was removed after a first lock', async () => {
+    const sub = join(dir, 'gone');
+    await (await acquireLock(join(sub, 'a.lock'))).release();
+    await rm(sub, { recursive: true });
+    await (await acquireLock(join(sub, 'a.lock'))).release();
+  });
+
   it('holds many locks at once and releases each on its own', async () => {
     const locks = await Promise.all(Array.from({ length: 20 }, (_, i) => acquireLock(join(dir, `c-${i}.lock`))));
     await locks[3]!.release();

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
@@ -15,6 +16,8 @@ export interface LockOptions {
   holder?: string;
 }
 
+// Lock folders this process has made (a mkdir per lock is measurable on hot paths).
+const lockDirs = new Set<string>();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const conflict = async (path: string, timeoutS: number) => {
@@ -33,9 +36,18 @@ const noteOwner = (path: string, opts: LockOptions) => void writeFile(`${path}.o
  */
 export async function acquireLock(path: string, opts: LockOptions = {}): Promise<Lock> {
   if (path.includes('\n')) throw new NovaError('INVALID_INPUT', `lock path ${JSON.stringify(path)} has a newline`);
-  await mkdir(dirname(path), { recursive: true });
+  const dir = dirname(path);
+  if (!lockDirs.has(dir)) await mkdir(dir, { recursive: true });
+  lockDirs.add(dir);
   const helper = lockHelper();
-  return helper ? helperLock(helper, path, opts) : flockChildLock(path, opts);
+  try {
+    return await (helper ? helperLock(helper, path, opts) : flockChildLock(path, opts));
+  } catch (e) {
+    // The folder may have been removed since this process made it: make it again, once.
+    if (!(e instanceof NovaError) || e.code !== 'INTERNAL' || existsSync(dir)) throw e;
+    lockDirs.delete(dir);
+    return acquireLock(path, opts);
+  }
 }
 
 async function helperLock(helper: NonNullable<ReturnType<typeof lockHelper>>, path: string, opts: LockOptions): Promise<Lock> {
