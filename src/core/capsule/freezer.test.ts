@@ -1,5 +1,6 @@
 // Snapshots freeze the capsule through the cgroup freezer directly (freezer.ts): the runtime must
 // see the same states, and a capsule the user paused must stay paused after a snapshot.
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Engine } from '../engine.js';
@@ -48,5 +49,15 @@ describeHost('the capsule freezer', { root: true, tools: ['crun', 'zstd'] }, () 
     expect((await call('capsule.inspect', { name: 'f' })).state).toBe('paused');
     await call('capsule.resume', { name: 'f' });
     expect((await call('capsule.inspect', { name: 'f' })).state).toBe('running');
+  });
+
+  it('a failed snapshot thaws the capsule and leaves no archive, description or partial file', async () => {
+    const dir = capsuleLayout(engine.paths, 'f').snapshots;
+    mkdirSync(join(dir, 'broken.tar.zst', 'in-the-way'), { recursive: true }); // tar cannot write its archive
+    await expect(call('capsule.snapshot.create', { name: 'f', tag: 'broken' })).rejects.toMatchObject({ code: 'INTERNAL' });
+    expect((await call('capsule.inspect', { name: 'f' })).state).toBe('running');
+    expect(readdirSync(dir).filter((n) => n.startsWith('broken'))).toEqual(['broken.tar.zst']); // only our obstacle
+    const { items } = await call<{ items: { tag: string }[] }>('capsule.snapshot.list', { name: 'f' });
+    expect(items.map((i) => i.tag)).not.toContain('broken');
   });
 });

@@ -1,9 +1,8 @@
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import type { CapsuleInfo } from '../../shared/contract/capsule.js';
 import { readJson } from '../sys/atomic.js';
-import { writeQuick } from './quickfile.js';
 import type { Engine } from '../engine.js';
 import { freezeCapsule } from './freezer.js';
 import { capsuleInfo, publishState } from './info.js';
@@ -46,18 +45,22 @@ export async function createSnapshot(engine: Engine, name: string, tag?: string)
     if (taken) throw new NovaError('CONFLICT', `capsule ${name} already has a snapshot "${t}"; pick another --tag or remove it`, { tag: t });
     // Freeze writers so the archive is consistent; thaw even when tar fails. A stopped capsule
     // has nothing to freeze, and one the user paused stays paused.
+    const createdAt = engine.clock.now();
+    const partial = `${f.meta}.partial`;
     const thaw = await freezeCapsule(layout, capsuleCgroup(rec.id));
-    try {
-      await engine.runner.run(['tar', ...TAR_FLAGS, '-cpf', f.archive, '-C', layout.upper, '.'], { timeoutMs: 600_000 });
-    } catch (e) {
-      await rm(f.archive, { force: true });
-      throw e;
-    } finally {
-      await thaw?.();
+    // The description is written while tar runs and renamed into place once the archive is
+    // whole: a snapshot cut short by a crash never lists.
+    const [tar, described] = await Promise.allSettled([
+      engine.runner.run(['tar', ...TAR_FLAGS, '-cpf', f.archive, '-C', layout.upper, '.'], { timeoutMs: 600_000, discardStdout: true }),
+      writeFile(partial, `${JSON.stringify({ capsule: name, tag: t, createdAt, file: f.archive })}\n`, { mode: 0o600 }),
+    ]).finally(() => thaw?.());
+    if (tar.status === 'rejected' || described.status === 'rejected') {
+      // Clean up what is ours; a cleanup problem must not hide why the snapshot failed.
+      await Promise.all([f.archive, partial].map((p) => rm(p, { force: true }).catch(() => undefined)));
+      throw tar.status === 'rejected' ? tar.reason : (described as PromiseRejectedResult).reason;
     }
-    const info: SnapshotInfo = { capsule: name, tag: t, createdAt: engine.clock.now(), sizeBytes: (await stat(f.archive)).size, file: f.archive };
-    await writeQuick(f.meta, `${JSON.stringify(info, null, 2)}\n`, 0o600);
-    return info;
+    const [{ size }] = await Promise.all([stat(f.archive), rename(partial, f.meta)]);
+    return { capsule: name, tag: t, createdAt, sizeBytes: size, file: f.archive };
   });
 }
 
@@ -65,7 +68,13 @@ export async function listSnapshots(engine: Engine, name: string): Promise<Snaps
   await getRecord(engine.paths, name);
   const dir = capsuleLayout(engine.paths, name).snapshots;
   const metas = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json'));
-  const items = await Promise.all(metas.map((m) => readJson<SnapshotInfo | undefined>(join(dir, m), undefined)));
+  const items = await Promise.all(
+    metas.map(async (m) => {
+      const meta = await readJson<Omit<SnapshotInfo, 'sizeBytes'> | undefined>(join(dir, m), undefined);
+      // A missing archive still lists (size 0), so `snapshot rm` can clear it.
+      return meta && { ...meta, sizeBytes: await stat(meta.file).then((s) => s.size, () => 0) };
+    }),
+  );
   return items.filter((i): i is SnapshotInfo => Boolean(i)).sort((a, b) => a.createdAt - b.createdAt);
 }
 

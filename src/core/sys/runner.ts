@@ -13,6 +13,8 @@ export interface RunOptions {
   allowFailure?: boolean;
   /** Strings to hide from error messages and logs (passwords passed as argv). */
   secrets?: string[];
+  /** The caller has no use for stdout (saves collecting it): RunResult.stdout is "". */
+  discardStdout?: boolean;
 }
 
 export interface RunResult {
@@ -65,6 +67,7 @@ export function createRunner(): Runner {
           reject: false,
           timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
           cancelSignal: opts.signal,
+          ...(opts.discardStdout ? { stdout: 'ignore' as const } : {}),
           // No input: /dev/null, which is a little cheaper than a pipe nobody writes to.
           ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }),
           env: opts.env,
