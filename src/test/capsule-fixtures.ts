@@ -2,7 +2,7 @@
 // loopback port, and an image built with umoci and pushed there with skopeo.
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -62,4 +62,17 @@ export function pushImage(dir: string, rootfs: string, registry: string, repoTag
   execFileSync('umoci', ['insert', '--image', img, rootfs, '/']);
   execFileSync('umoci', ['config', '--image', img, ...cmd.flatMap((c) => ['--config.cmd', c]), '--config.env', 'IMAGE_VAR=from-image', '--config.workingdir', '/']);
   execFileSync('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `oci:${img}`, `docker://${registry}/${repoTag}`]);
+}
+
+/** Host mounts below `dir` (a test's home); capsule roots never show here. */
+export function mountsUnder(dir: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((mp) => mp.startsWith(dir));
+}
+
+/** After a failed test: unmount anything left below `dir`, deepest first, so cleanup can remove it. */
+export function unmountUnder(dir: string): void {
+  for (const mp of mountsUnder(dir).reverse()) execFileSync('umount', ['-l', mp]);
 }

@@ -1,11 +1,11 @@
 // `nova exec -i/-t` as users run it: the real CLI on a real capsule, under `script` for a pty
 // (the one place a terminal exists in a test), with piped input, Ctrl-C and the not-a-TTY error.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Engine } from '../../core/engine.js';
-import { busyboxRootfs } from '../../test/capsule-fixtures.js';
+import { busyboxRootfs, unmountUnder } from '../../test/capsule-fixtures.js';
 import { describeHost, tempHome } from '../../test/host.js';
 import type { TempHome } from '../../test/host.js';
 
@@ -69,10 +69,7 @@ describeHost('nova exec -i/-t on a real capsule', { root: true, tools: ['crun', 
 
   afterAll(async () => {
     for (const name of names) await engine?.dispatcher.call('capsule.rm', { name, force: true });
-    for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n').reverse()) {
-      const mp = line.split(' ')[4];
-      if (home && mp?.startsWith(home.dir)) execFileSync('umount', ['-l', mp]);
-    }
+    if (home) unmountUnder(home.dir);
     await home?.cleanup();
   });
 

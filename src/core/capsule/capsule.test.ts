@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Engine } from '../engine.js';
-import { busyboxRootfs, pushImage, startRegistry } from '../../test/capsule-fixtures.js';
+import { busyboxRootfs, pushImage, startRegistry, unmountUnder } from '../../test/capsule-fixtures.js';
 import type { Registry } from '../../test/capsule-fixtures.js';
 import { describeHost, tempHome } from '../../test/host.js';
 import type { TempHome } from '../../test/host.js';
@@ -59,10 +59,7 @@ describeHost('capsules on crun/runc with a loopback registry', { root: true, too
     }
     registry?.stop();
     // Nothing of ours may stay mounted, even after a failure.
-    for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n').reverse()) {
-      const mp = line.split(' ')[4];
-      if (home && mp?.startsWith(home.dir)) execFileSync('umount', ['-l', mp]);
-    }
+    if (home) unmountUnder(home.dir);
     await home?.cleanup();
   });
 

@@ -1,11 +1,10 @@
 // exec's argv on real crun and runc: one process file for captured and interactive exec, extra env
 // that keeps the capsule's own (crun < 1.28 drops it all with `exec --env`), no secret in argv.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Engine } from '../engine.js';
-import { busyboxRootfs } from '../../test/capsule-fixtures.js';
+import { busyboxRootfs, unmountUnder } from '../../test/capsule-fixtures.js';
 import { describeHost, tempHome } from '../../test/host.js';
 import type { TempHome } from '../../test/host.js';
 import { toNovaError } from '../../shared/errors.js';
@@ -35,10 +34,7 @@ describeHost('capsule exec argv (crun and runc)', { root: true, tools: ['crun', 
 
   afterAll(async () => {
     for (const name of names) await engine?.dispatcher.call('capsule.rm', { name, force: true });
-    for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n').reverse()) {
-      const mp = line.split(' ')[4];
-      if (home && mp?.startsWith(home.dir)) execFileSync('umount', ['-l', mp]);
-    }
+    if (home) unmountUnder(home.dir);
     await home?.cleanup();
   });
 

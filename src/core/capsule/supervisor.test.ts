@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Engine } from '../engine.js';
-import { busyboxRootfs } from '../../test/capsule-fixtures.js';
+import { busyboxRootfs, mountsUnder } from '../../test/capsule-fixtures.js';
 import { describeHost, tempHome } from '../../test/host.js';
 import type { TempHome } from '../../test/host.js';
 import type { CapsuleInfo } from '../../shared/contract/capsule.js';
@@ -30,7 +30,6 @@ describeHost('the native capsule supervisor', { root: true, tools: ['crun'] }, (
       await sleep(50);
     }
   };
-  const hostMounts = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4]?.startsWith(home.dir));
 
   beforeAll(async () => {
     home = await tempHome('nova-sup-');
@@ -50,12 +49,12 @@ describeHost('the native capsule supervisor', { root: true, tools: ['crun'] }, (
     // The write landed in the capsule's upper layer on the host disk…
     expect(readFileSync(join(home.dir, 'data', 'capsules', 'ns', 'overlay', 'upper', 'made.txt'), 'utf8')).toBe('made\n');
     // …through an overlay the host's mount namespace does not have.
-    expect(hostMounts()).toEqual([]);
+    expect(mountsUnder(home.dir)).toEqual([]);
     const sup = Number(readFileSync(join(home.dir, 'data', 'capsules', 'ns', 'supervisor.pid'), 'utf8'));
     const theirs = readFileSync(`/proc/${sup}/mountinfo`, 'utf8');
     expect(theirs).toContain(join(home.dir, 'data', 'capsules', 'ns', 'bundle', 'rootfs'));
     await call('capsule.stop', { name: 'ns', timeout: 0 });
-    expect(hostMounts()).toEqual([]);
+    expect(mountsUnder(home.dir)).toEqual([]);
   });
 
   it('records an OOM kill of the first process as exit 137 with the reason', async () => {

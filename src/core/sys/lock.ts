@@ -16,6 +16,12 @@ export interface LockOptions {
   holder?: string;
 }
 
+/** A held lock whose release runs once, however often it is called. */
+function heldLock(path: string, release: () => Promise<void>): Lock {
+  let released: Promise<void> | undefined;
+  return { path, release: () => (released ??= release()) };
+}
+
 // Lock folders this process has made (a mkdir per lock is measurable on hot paths).
 const lockDirs = new Set<string>();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -57,15 +63,7 @@ async function helperLock(helper: NonNullable<ReturnType<typeof lockHelper>>, pa
     const { id, answer } = await helper.tryLock(path);
     if (answer.ok) {
       noteOwner(path, opts);
-      let released = false;
-      return {
-        path,
-        release: async () => {
-          if (released) return;
-          released = true;
-          await helper.unlock(id);
-        },
-      };
+      return heldLock(path, () => helper.unlock(id));
     }
     if (!answer.busy) throw new NovaError('INTERNAL', `lock ${path} failed: ${answer.error ?? 'unknown error'}`);
     if (Date.now() >= deadline) throw await conflict(path, timeoutMs / 1000);
@@ -96,21 +94,17 @@ async function flockChildLock(path: string, opts: LockOptions): Promise<Lock> {
   // The lock must not keep a finished CLI alive; it is released explicitly or at exit.
   child.unref();
   for (const s of [child.stdin, child.stdout, child.stderr]) (s as unknown as { unref?: () => void }).unref?.();
-  let released = false;
-  return {
+  return heldLock(
     path,
-    release: async () => {
-      if (released) return;
-      released = true;
-      await new Promise<void>((resolve) => {
+    () =>
+      new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         // The child was unref'd while held; re-ref it so a CLI's event loop waits for the exit.
         child.ref();
         child.stdin.end();
-      });
-    },
-  };
+      }),
+  );
 }
 
 export async function withLock<T>(path: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
