@@ -4,7 +4,7 @@ import { vmFeatures } from './config/features.js';
 import { vmSpec } from '../../shared/schemas/novafile.js';
 import { renderPreset } from './presets.js';
 import { checkHugepages } from './files.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -35,9 +35,14 @@ describe('VM presets', () => {
   });
 
   it('hugepages: refuses to start with too few free pages, naming the field and the fix', async () => {
-    const f = join(mkdtempSync(join(tmpdir(), 'nova-hp-')), 'meminfo');
-    writeFileSync(f, 'HugePages_Total:     512\nHugePages_Free:      512\nHugepagesize:       2048 kB\n');
-    await expect(checkHugepages(1024 ** 3, f)).resolves.toBeUndefined();
-    await expect(checkHugepages(2 * 1024 ** 3, f)).rejects.toThrow(/hugepages: the VM needs 1024 free 2 MiB hugepages but 512 are free.*nr_hugepages/);
+    const dir = mkdtempSync(join(tmpdir(), 'nova-hp-'));
+    const f = join(dir, 'meminfo');
+    try {
+      writeFileSync(f, 'HugePages_Total:     512\nHugePages_Free:      512\nHugepagesize:       2048 kB\n');
+      await expect(checkHugepages(1024 ** 3, f)).resolves.toBeUndefined();
+      await expect(checkHugepages(2 * 1024 ** 3, f)).rejects.toThrow(/hugepages: the VM needs 1024 free 2 MiB hugepages but 512 are free.*nr_hugepages/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
