@@ -147,6 +147,7 @@ export async function startCapsule(engine: Engine, name: string): Promise<Capsul
       await writeQuickIfChanged(layout.config, JSON.stringify(config, null, 2), 0o600);
       const started = await startSupervised({ id: rec.id, layout, runtime: rt, lower: rec.image.rootfs, cgroupsPath }).catch((e) => withLogTail(layout, e));
       pid = started.pid;
+      r.add(() => stopLocked(engine, rec, 0), 'capsule process');
       // Only the first start touches the record (an fsync'd write); a run's own start time is
       // container.pid's mtime (see status.ts).
       if (!rec.startedAt) {

@@ -67,13 +67,14 @@ export async function startSupervised(o: SuperviseOptions): Promise<{ supervisor
       if (text.includes('\n')) resolve(text);
     });
     child.stdout!.on('close', () => resolve(text));
-    child.on('error', (e) => resolve(`failed ${e.message}`));
+    child.on('error', (e) => resolve(`error ${e.message}`));
   });
   child.stdout!.destroy();
   child.unref();
-  const [word, value] = answer.trim().split(' ');
-  if (word === 'ready' && child.pid) return { supervisor: child.pid, pid: Number(value) };
-  throw new NovaError('INTERNAL', `capsule did not start${word === 'failed' ? ` (exit ${value})` : ''}`);
+  const [word, ...rest] = answer.trim().split(' ');
+  if (word === 'ready' && child.pid) return { supervisor: child.pid, pid: Number(rest[0]) };
+  if (word === 'error') throw new NovaError('INTERNAL', `cannot run ${argv[0]}: ${rest.join(' ')}`);
+  throw new NovaError('INTERNAL', `capsule did not start${word === 'failed' ? ` (exit ${rest[0]})` : ''}`);
 }
 
 /** The live supervisor's pid, verified against /proc/<pid>/cmdline (pids get reused). */
