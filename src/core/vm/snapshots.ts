@@ -9,6 +9,7 @@ import { vmLock } from './power.js';
 import { blockdevSnapshotSync, nodeSnapshots, snapshotDelete, snapshotLoad, snapshotSave } from './qmp/commands.js';
 import type { QmpSnapshot } from './qmp/commands.js';
 import { withQmp } from './qmp/protocol.js';
+import type { QmpProtocol } from './qmp/protocol.js';
 import { processState } from './state.js';
 import { layoutOf, loadRecord, resolveDisks, saveRecord, vmDir } from './store.js';
 import type { VmRecord } from './store.js';
@@ -130,36 +131,31 @@ async function offlineSnapshotOp(ctx: VmContext, rec: VmRecord, tag: string, op:
   }
 }
 
-export async function restoreSnapshot(ctx: VmContext, name: string, tag: string) {
+/**
+ * Restore and delete: on a running VM through QMP with the tag's row, on a stopped one with
+ * qemu-img (`offline`), under the VM's lock; reports how long it took.
+ */
+async function tagOp(ctx: VmContext, name: string, tag: string, what: string, online: (q: QmpProtocol, snap: SnapshotRow, rec: VmRecord) => Promise<void>, offline: '-a' | '-d') {
   return vmLock(ctx, name, async () => {
     const rec = await loadRecord(ctx.paths, name);
     const t0 = performance.now();
     if (await live(ctx, rec)) {
-      await withQmp(layoutOf(ctx.paths, name).qmp, async (q) => {
-        const snap = findTag(rowsFrom(await nodeSnapshots(q), qcow2Nodes(rec)), name, tag);
-        if (snap.vmStateSize === 0) throw new NovaError('CONFLICT', `snapshot "${tag}" holds no RAM state (taken while stopped); stop VM ${name} to restore it`);
-        const disks = snapshotDisks(rec).filter((d) => snap.disks.includes(d.node));
-        await snapshotLoad(q, tag, disks[0]!.node, disks.map((d) => d.node));
-      });
+      await withQmp(layoutOf(ctx.paths, name).qmp, async (q) => online(q, findTag(rowsFrom(await nodeSnapshots(q), qcow2Nodes(rec)), name, tag), rec));
     } else {
-      await offlineSnapshotOp(ctx, rec, tag, '-a');
+      await offlineSnapshotOp(ctx, rec, tag, offline);
     }
     return { name, tag, durationMs: performance.now() - t0 };
-  }, 'snapshot restore');
+  }, what);
+}
+
+export async function restoreSnapshot(ctx: VmContext, name: string, tag: string) {
+  return tagOp(ctx, name, tag, 'snapshot restore', async (q, snap, rec) => {
+    if (snap.vmStateSize === 0) throw new NovaError('CONFLICT', `snapshot "${tag}" holds no RAM state (taken while stopped); stop VM ${name} to restore it`);
+    const disks = snapshotDisks(rec).filter((d) => snap.disks.includes(d.node));
+    await snapshotLoad(q, tag, disks[0]!.node, disks.map((d) => d.node));
+  }, '-a');
 }
 
 export async function deleteSnapshot(ctx: VmContext, name: string, tag: string) {
-  return vmLock(ctx, name, async () => {
-    const rec = await loadRecord(ctx.paths, name);
-    const t0 = performance.now();
-    if (await live(ctx, rec)) {
-      await withQmp(layoutOf(ctx.paths, name).qmp, async (q) => {
-        const snap = findTag(rowsFrom(await nodeSnapshots(q), qcow2Nodes(rec)), name, tag);
-        await snapshotDelete(q, tag, snap.disks);
-      });
-    } else {
-      await offlineSnapshotOp(ctx, rec, tag, '-d');
-    }
-    return { name, tag, durationMs: performance.now() - t0 };
-  }, 'snapshot delete');
+  return tagOp(ctx, name, tag, 'snapshot delete', (q, snap) => snapshotDelete(q, tag, snap.disks), '-d');
 }
