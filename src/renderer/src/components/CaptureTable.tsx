@@ -3,6 +3,7 @@ import { bytes, clock } from '../lib/format';
 import type { CaptureFile } from '../stores/captures';
 import { useCaptures } from '../stores/captures';
 import { confirm } from '../stores/confirm';
+import { TableHead } from './TableHead';
 
 const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 
@@ -18,16 +19,7 @@ export function CaptureTable({ files }: { files: CaptureFile[] }) {
   };
   return (
     <table className="table" data-testid="capture-table">
-      <thead>
-        <tr>
-          <th>File</th>
-          <th>Network</th>
-          <th>Packets</th>
-          <th>Size</th>
-          <th>First / last packet</th>
-          <th aria-label="Actions" />
-        </tr>
-      </thead>
+      <TableHead columns={['File', 'Network', 'Packets', 'Size', 'First / last packet']} />
       <tbody>
         {files.map((c) => (
           <tr key={c.id}>

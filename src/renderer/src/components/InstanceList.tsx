@@ -7,6 +7,7 @@ import { byKind, useResources } from '../stores/resources';
 import { EmptyState } from './EmptyState';
 import { ErrorNotice } from './ErrorNotice';
 import { StateBadge } from './StateBadge';
+import { RESOURCE_COLUMNS, TableHead } from './TableHead';
 
 /** VMs or capsules with live state (events patch rows, refetch is debounced) and their actions. */
 export function InstanceList({ kind, emptyHint }: { kind: InstanceKind; emptyHint: string }) {
@@ -28,15 +29,7 @@ export function InstanceList({ kind, emptyHint }: { kind: InstanceKind; emptyHin
   }
   return (
     <table className="table" data-testid={`${kind}-table`}>
-      <thead>
-        <tr>
-          <th>Name</th>
-          <th>State</th>
-          <th>Project</th>
-          <th>Details</th>
-          <th aria-label="Actions" />
-        </tr>
-      </thead>
+      <TableHead columns={RESOURCE_COLUMNS} />
       <tbody>
         {rows.map((r) => (
           <tr key={r.name} data-testid={`row-${r.name}`}>

@@ -10,6 +10,7 @@ import { useNav } from '../stores/nav';
 import { byKind, useResources } from '../stores/resources';
 import { NetworkCreateDialog } from './NetworkCreateDialog';
 import { NetworkDetail } from './NetworkDetail';
+import { RESOURCE_COLUMNS, TableHead } from '../components/TableHead';
 
 /** Switches with their state and why; create, inspect and remove. */
 export function NetworksView() {
@@ -42,15 +43,7 @@ export function NetworksView() {
   else
     content = (
       <table className="table" data-testid="network-table">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>State</th>
-            <th>Project</th>
-            <th>Details</th>
-            <th aria-label="Actions" />
-          </tr>
-        </thead>
+        <TableHead columns={RESOURCE_COLUMNS} />
         <tbody>
           {rows.map((r) => (
             <tr key={r.name} data-testid={`row-${r.name}`}>
