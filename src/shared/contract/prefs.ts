@@ -22,6 +22,8 @@ export const prefsSchema = z.object({
     )
     .default({}),
   notifications: z.boolean().default(true),
+  /** Extra folders Nova may bind into capsules, read disk images/ISOs from and write outputs to. */
+  allowedRoots: z.array(z.string().startsWith('/', 'write an absolute folder like "/srv/vm-images"')).default([]),
   window: z
     .object({ x: z.number().optional(), y: z.number().optional(), width: z.number(), height: z.number(), maximized: z.boolean().default(false) })
     .optional(),

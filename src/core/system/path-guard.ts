@@ -1,0 +1,88 @@
+import { dirname, isAbsolute } from 'node:path';
+import { NovaError } from '../../shared/errors.js';
+import { VOLUME } from '../../shared/schemas/novafile.js';
+import type { ContainerSpec, VmSpec } from '../../shared/schemas/novafile.js';
+import type { Engine } from '../engine.js';
+import type { Guard } from '../rpc/dispatcher.js';
+import { allowedPath, pathScope } from '../sys/path-policy.js';
+
+// The path policy (sys/path-policy.ts) applied to every procedure that hands a host path to a
+// tool: checked once, up front, before any handler runs — so a refused call starts nothing.
+
+interface Check {
+  field: string;
+  path: string;
+  what: string;
+}
+interface Paths {
+  project?: string;
+  checks: Check[];
+}
+
+const c = (field: string, path: string | undefined, what: string): Check[] => (path ? [{ field, path, what }] : []);
+
+const isPath = (s: string) => s.startsWith('/') || s.startsWith('./') || s.startsWith('../');
+const capsuleFiles = (spec: ContainerSpec): Check[] => [
+  ...(isPath(spec.capsule) ? c('spec.capsule', spec.capsule, 'root filesystem') : []),
+  ...spec.volumes.flatMap((v, i) => c(`spec.volumes[${i}]`, VOLUME.exec(v)?.[1], 'bind mount source')),
+];
+
+const vmFiles = (spec: VmSpec): Check[] => [
+  ...c('spec.image', spec.image, 'disk image'),
+  ...spec.disks.flatMap((d, i) => c(`spec.disks[${i}]`, typeof d === 'string' ? d : d.path, 'disk image')),
+  ...(spec.iso === undefined ? [] : Array.isArray(spec.iso) ? spec.iso : [spec.iso]).flatMap((p, i) => c(`spec.iso${Array.isArray(spec.iso) ? `[${i}]` : ''}`, p, 'ISO')),
+];
+
+/** A NovaFile read by path: its folder is the project; over the API a folder must be named. */
+const novafile = (i: { path?: string; cwd?: string }): Paths => ({
+  ...(i.cwd ? { project: i.cwd } : i.path && isAbsolute(i.path) ? { project: dirname(i.path) } : {}),
+  checks: [...c('cwd', i.cwd, 'project folder'), ...c('path', i.path, 'NovaFile')],
+});
+
+type In = Record<string, unknown>;
+/** A string field of the (already validated) input. */
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const RULES: Record<string, (i: In) => Paths> = {
+  'capsule.create': (i) => ({ project: str(i.baseDir), checks: capsuleFiles(i.spec as ContainerSpec) }),
+  'capsule.update': (i) => ({ project: str(i.baseDir), checks: capsuleFiles(i.spec as ContainerSpec) }),
+  'vm.create': (i) => ({ project: str(i.baseDir), checks: vmFiles(i.spec as VmSpec) }),
+  'vm.update': (i) => ({ project: str(i.baseDir), checks: vmFiles(i.spec as VmSpec) }),
+  'vm.receive': (i) => ({ project: str(i.baseDir), checks: vmFiles(i.spec as VmSpec) }),
+  'vm.disk.create': (i) => ({ checks: [...c('path', str(i.path), 'disk image'), ...c('backing', str(i.backing), 'backing image')] }),
+  'vm.disk.import': (i) => ({ checks: [...c('source', str(i.source), 'image'), ...c('path', str(i.path), 'disk image')] }),
+  'vm.disk.resize': (i) => ({ checks: c('path', str(i.path), 'disk image') }),
+  'vm.disk.info': (i) => ({ checks: c('path', str(i.path), 'disk image') }),
+  'vm.screenshot': (i) => ({ checks: c('path', str(i.path), 'output') }),
+  'image.import': (i) => ({ project: str(i.baseDir), checks: c('source', str(i.source), 'root filesystem') }),
+  'support.bundle': (i) => ({ project: str(i.cwd), checks: [...c('output', str(i.output), 'output'), ...c('novafile', str(i.novafile), 'NovaFile')] }),
+  'novafile.validate': novafile,
+  'novafile.plan': novafile,
+  'novafile.up': novafile,
+  'novafile.run': novafile,
+  'novafile.down': novafile,
+};
+
+export function pathGuard(engine: Engine): Guard {
+  return async (method, input, ctx) => {
+    const remote = Boolean(ctx.remote);
+    if (remote && method === 'prefs.set' && (input as { key?: string }).key === 'allowedRoots') {
+      throw new NovaError('PERMISSION', 'allowedRoots widens what Nova may touch on this host: set it on the host itself (the app or the prefs file), not over the API', { field: 'key' });
+    }
+    const rule = RULES[method];
+    if (!rule) return;
+    const { project, checks } = rule(input as In);
+    // Validating text touches no file; everything else would otherwise read the server's folder.
+    if (remote && method.startsWith('novafile.') && method !== 'novafile.validate' && !project) {
+      throw new NovaError('INVALID_INPUT', 'cwd: an API call has no working directory: give cwd (the project folder) or an absolute path to the NovaFile', { field: 'cwd' });
+    }
+    const scope = pathScope({
+      paths: engine.paths,
+      env: engine.env,
+      uid: process.getuid?.() ?? 0,
+      configured: (await engine.prefs.get()).allowedRoots,
+      ...(project ? { project } : {}),
+      remote,
+    });
+    for (const ch of checks) allowedPath(scope, ch.field, ch.path, ch.what);
+  };
+}

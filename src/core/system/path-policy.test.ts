@@ -1,0 +1,157 @@
+// The path policy: bind mounts, disk images, ISOs, rootfs folders and outputs only under allowed
+// roots; relative paths resolve against the project folder and are refused over the API. Ends
+// with the takeover from issue #15: an unprivileged user holding the token of root's `nova serve`
+// asks for a capsule that bind-mounts a folder of root's choosing — refused, nothing started.
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Engine } from '../engine.js';
+import type { CallContext } from '../rpc/dispatcher.js';
+import { busyboxRootfs } from '../../test/capsule-fixtures.js';
+import { describeHost, tempHome } from '../../test/host.js';
+import type { TempHome } from '../../test/host.js';
+import { suffix } from '../../test/netns.js';
+
+const outcome = (p: Promise<unknown>) => p.then(() => 'OK', (e: { code?: string; message?: string }) => `${e.code}: ${e.message}`);
+const REMOTE: CallContext = { transport: 'ws', remote: true };
+
+describe('allowed roots for host paths', () => {
+  let home: TempHome;
+  let engine: Engine;
+  let project: string;
+  const call = (m: string, input: unknown, ctx?: CallContext) => outcome(engine.dispatcher.invoke(m, input, ctx));
+
+  beforeAll(async () => {
+    home = await tempHome('nvpath-');
+    engine = home.engine();
+    project = join(home.dir, 'proj');
+    mkdirSync(join(project, 'data'), { recursive: true });
+    symlinkSync('/etc', join(project, 'etc-link'));
+  });
+  afterAll(async () => home?.cleanup());
+
+  it('refuses host paths outside the roots, naming the field and the fix', async () => {
+    const outside = /^PERMISSION: .* is outside the folders Nova may use \(.*\): move it under one of them, or allow its folder on this host: add ".*" to "allowedRoots" in .*prefs\.json/;
+    const cases: [string, unknown, RegExp][] = [
+      ['capsule.create', { name: 'c', spec: { capsule: 'busybox', volumes: ['/:/host'] }, baseDir: project }, /spec\.volumes\[0\]: bind mount source \/ is outside/],
+      ['capsule.create', { name: 'c', spec: { capsule: '/', volumes: [] }, baseDir: project }, /spec\.capsule: root filesystem \/ is outside/],
+      ['capsule.create', { name: 'c', spec: { capsule: 'busybox', volumes: ['./etc-link:/e'] }, baseDir: project }, /spec\.volumes\[0\]: .*etc-link \(really \/etc\) is outside/],
+      ['vm.create', { name: 'v', spec: { image: '/etc/shadow' }, baseDir: project }, /spec\.image: disk image \/etc\/shadow is outside/],
+      ['vm.create', { name: 'v', spec: { iso: ['./ok.iso', '/root/x.iso'] }, baseDir: project }, /spec\.iso\[1\]: ISO \/root\/x\.iso is outside/],
+      ['vm.create', { name: 'v', spec: { disks: [{ path: '../../../etc/d.qcow2' }] }, baseDir: project }, /spec\.disks\[0\]: disk image .* is outside/],
+      ['vm.disk.create', { path: '/etc/evil.qcow2', size: '1Mi' }, /path: disk image \/etc\/evil\.qcow2 is outside/],
+      ['support.bundle', { output: '/etc/bundle.tar.gz' }, /output: output \/etc\/bundle\.tar\.gz is outside/],
+      ['image.import', { source: '/etc', name: 'x:1' }, /source: root filesystem \/etc is outside/],
+    ];
+    for (const [m, input, want] of cases) {
+      const got = await call(m, input);
+      expect(got, `${m} ${JSON.stringify(input)}`).toMatch(outside);
+      expect(got).toMatch(want);
+    }
+    expect(existsSync('/etc/evil.qcow2')).toBe(false);
+    // A NovaFile in "/" does not make "/" a project root: the folder is too wide to trust.
+    expect(await call('capsule.create', { name: 'c', spec: { capsule: 'busybox', volumes: ['./etc:/e'] }, baseDir: '/' })).toMatch(/^PERMISSION: spec\.volumes\[0\]/);
+  });
+
+  it('accepts paths under the project folder and the data dir, and configured roots', async () => {
+    const passes = (got: string) => expect(got).not.toMatch(/^PERMISSION|relative/);
+    passes(await call('vm.disk.create', { path: join(project, 'data', 'd.qcow2'), size: '1Mi' }));
+    passes(await call('vm.disk.info', { path: 'rel.qcow2' })); // in-process: against the cwd (the project)
+    passes(await call('capsule.create', { name: 'c1', spec: { capsule: './nothing-here', volumes: ['./data:/data'] }, baseDir: project }));
+    const extra = join(home.dir, '..', `nvpath-extra-${suffix()}`);
+    mkdirSync(extra);
+    try {
+      expect(await call('vm.disk.info', { path: join(extra, 'x.qcow2') })).toMatch(/^PERMISSION/);
+      await engine.dispatcher.invoke('prefs.set', { key: 'allowedRoots', value: [extra] });
+      expect(await call('vm.disk.info', { path: join(extra, 'x.qcow2') })).not.toMatch(/^PERMISSION/);
+    } finally {
+      await engine.dispatcher.invoke('prefs.set', { key: 'allowedRoots', value: [] });
+      execFileSync('rm', ['-rf', extra]);
+    }
+  });
+
+  it('over the API: relative paths refused, the caller\'s folder is not a root, roots cannot be widened', async () => {
+    expect(await call('capsule.create', { name: 'c', spec: { capsule: 'busybox', volumes: ['./data:/data'] } }, REMOTE)).toMatch(
+      /^INVALID_INPUT: spec\.volumes\[0\]: "\.\/data" is relative, and an API call has no working directory: give an absolute path, or baseDir/,
+    );
+    expect(await call('vm.disk.create', { path: 'x.qcow2', size: '1Mi' }, REMOTE)).toMatch(/^INVALID_INPUT: path: "x\.qcow2" is relative/);
+    // Naming "/tmp/..." as its project folder gives an API caller nothing.
+    expect(await call('capsule.create', { name: 'c', spec: { capsule: 'busybox', volumes: ['./x:/data'] }, baseDir: '/srv/anything' }, REMOTE)).toMatch(/^PERMISSION: spec\.volumes\[0\]/);
+    expect(await call('novafile.up', { text: '' }, REMOTE)).toMatch(/^INVALID_INPUT: cwd: an API call has no working directory/);
+    expect(await call('prefs.set', { key: 'allowedRoots', value: ['/'] }, REMOTE)).toMatch(/^PERMISSION: allowedRoots widens/);
+    // Under the data dir the API may name its files.
+    expect(await call('vm.disk.create', { path: join(home.dir, 'data', 'api.qcow2'), size: '1Mi' }, REMOTE)).not.toMatch(/^PERMISSION|INVALID/);
+  });
+});
+
+describeHost('the takeover from issue #15, as an unprivileged user', { root: true, tools: ['useradd', 'userdel', 'setpriv', 'curl', 'crun'] }, () => {
+  const sfx = suffix();
+  const user = `nvpol${sfx}`;
+  let home: TempHome;
+  let server: ChildProcess | undefined;
+  let url = '';
+  let victim = '';
+  let client = '';
+
+  beforeAll(async () => {
+    home = await tempHome('nvpolh-');
+    execFileSync('useradd', ['-M', '-s', '/usr/sbin/nologin', user]);
+    victim = join(home.dir, '..', `nvpol-victim-${sfx}`); // root's folder, outside every root
+    mkdirSync(victim, { mode: 0o755 });
+    busyboxRootfs(join(home.dir, 'data')); // an image rootfs root already has
+    const token = `t${sfx}${'x'.repeat(30)}`;
+    writeFileSync(join(home.dir, 'token'), token, { mode: 0o600 });
+    // What the attacker learned (today from /proc/PID/cmdline): the token, in its own 0600 file.
+    client = join(home.dir, '..', `nvpol-client-${sfx}`);
+    mkdirSync(client, { mode: 0o700 });
+    writeFileSync(join(client, 'auth'), `Authorization: Bearer ${token}\n`, { mode: 0o600 });
+    const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }));
+    for (const p of [client, join(client, 'auth')]) chownSync(p, uid, uid);
+    server = spawn(process.execPath, ['bin/nova.mjs', 'serve', '--port', '0', '--token-file', join(home.dir, 'token')], {
+      env: { ...home.env, NOVA_FROM_SOURCE: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      server!.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /serving on (http:\/\/\S+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      server!.once('exit', (code) => reject(new Error(`nova serve exited (${code}): ${out}`)));
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    if (server?.pid && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((r) => server!.once('exit', r));
+    }
+    execFileSync('userdel', [user], { stdio: 'ignore' });
+    for (const d of [victim, client]) if (d) execFileSync('rm', ['-rf', d]);
+    await home?.cleanup();
+  });
+
+  const asUser = (method: string, params: unknown): Record<string, unknown> => {
+    const body = join(client, `${method}.json`);
+    writeFileSync(body, JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }), { mode: 0o644 });
+    const out = execFileSync('setpriv', ['--reuid', user, '--regid', user, '--init-groups', 'curl', '-s', '-H', `@${join(client, 'auth')}`, '--data-binary', `@${body}`, `${url}/rpc`], { encoding: 'utf8' });
+    return JSON.parse(out) as Record<string, unknown>;
+  };
+
+  it('a bind mount of a folder outside the roots is refused and nothing starts', async () => {
+    const spec = { capsule: join(home.dir, 'data', 'rootfs'), command: ['sh', '-c', 'echo owned > /data/pwned'], volumes: [`${victim}:/data`] };
+    const reply = asUser('capsule.create', { name: 'takeover', spec, start: true });
+    expect(reply.error, JSON.stringify(reply)).toMatchObject({ data: { code: 'PERMISSION' }, message: expect.stringMatching(/spec\.volumes\[0\]: bind mount source .* is outside the folders Nova may use/) });
+    // The trick of naming the victim as the project folder does not work either.
+    const trick = asUser('capsule.create', { name: 'takeover', spec: { ...spec, volumes: ['./:/data'] }, baseDir: victim, start: true });
+    expect(trick.error).toMatchObject({ data: { code: 'PERMISSION' } });
+    // Nothing was created or started, nothing written where root did not choose.
+    expect(readdirSync(victim)).toEqual([]);
+    const listed = asUser('capsule.list', {});
+    expect((listed.result as { items: { name: string }[] }).items.map((c) => c.name)).not.toContain('takeover');
+    expect(existsSync(join(home.dir, 'data', 'capsules', 'takeover'))).toBe(false);
+  });
+});
