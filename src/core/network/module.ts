@@ -6,16 +6,17 @@ import { attach, detach, requireNetwork } from './attach.js';
 import { listCaptures, removeCapture, startCapture, stopCapture } from './capture.js';
 import { netCtx } from './context.js';
 import type { NetCtx } from './context.js';
-import { needsDnsmasq, readLeases, reloadDnsmasq } from './dnsmasq.js';
+import { readLeases } from './dnsmasq.js';
 import { addForwards, removeForward } from './forwards.js';
 import { hydrate } from './hydrate.js';
 import { listLinks } from './links.js';
 import { parseAlias } from './owner.js';
 import { InterfaceMonitor } from './monitor.js';
 import { createSwitch, hostView, removeSwitch, toInfo, updateSwitch } from './switches.js';
-import { loadAll, loadNetwork, saveNetwork } from './store.js';
+import { loadAll, loadNetwork } from './store.js';
 import type { NetworkInfo } from '../../shared/contract/network.js';
 import { targetOf } from './apply.js';
+import { addRecord, removeRecord } from './records.js';
 
 // The network area: handlers for the contract, rows for `nova ls`, hydrate + monitoring at
 // engine start. One lock serializes every change (the nft table is shared by all switches).
@@ -98,23 +99,11 @@ export const networkModule: EngineModule = {
         .flatMap((n) => n.forwards.map((f) => ({ network: n.name, ...f, ...(targetOf(n, f.owner) ? { target: targetOf(n, f.owner) } : {}) }))),
     }));
     d.handle('network.dns.add', async (i) => {
-      await locked('network.dns.add', async () => {
-        const n = await requireNetwork(ctx, i.network);
-        if (!needsDnsmasq(n) || !n.spec.dns) throw new NovaError('INVALID_INPUT', `network "${i.network}" has no DNS: create it with dns = true and a subnet`, { field: 'network' });
-        n.records = [...n.records.filter((r) => !(r.name === i.record.name && r.service === i.record.service)), i.record];
-        await saveNetwork(ctx, n);
-        await reloadDnsmasq(ctx, n);
-      });
+      await locked('network.dns.add', () => addRecord(ctx, i.network, i.record));
       return { ok: true as const };
     });
     d.handle('network.dns.rm', async (i) => {
-      await locked('network.dns.rm', async () => {
-        const n = await requireNetwork(ctx, i.network);
-        if (!n.records.some((r) => r.name === i.name)) throw new NovaError('NOT_FOUND', `no DNS record "${i.name}" on "${i.network}"`);
-        n.records = n.records.filter((r) => r.name !== i.name);
-        await saveNetwork(ctx, n);
-        await reloadDnsmasq(ctx, n);
-      });
+      await locked('network.dns.rm', () => removeRecord(ctx, i.network, i.name));
       return { ok: true as const };
     });
     d.handle('network.interfaces', async () => ({
@@ -165,6 +154,7 @@ export const networkModule: EngineModule = {
     if (process.getuid?.() === 0) {
       const r = await withLock(lockPath(engine.paths, 'network', 'all'), () => hydrate(ctx), { holder: 'engine start (hydrate)' });
       for (const name of r.recreated) engine.bus.emit('notification', { level: 'info', title: `Network ${name} recreated`, body: `The bridge ${name} was missing and has been recreated.`, subject: name });
+      for (const f of r.failed) engine.bus.emit('notification', { level: 'warning', title: `Network ${f.name} could not be repaired`, body: f.reason, subject: f.name });
     }
     const monitor = monitors.get(engine);
     await monitor?.start();

@@ -17,7 +17,7 @@ import { aliasFor } from './owner.js';
 import { applyForwarding, applyNft, factsFrom, profileOf, rulesFor } from './apply.js';
 import { checkOverlayDriver, createOverlayLink, overlayProblems, removeOverlayLink } from './overlay.js';
 import type { NetworkState } from './store.js';
-import { deleteNetworkFile, loadAll, loadNetwork, saveNetwork } from './store.js';
+import { declarationProblem, deleteNetworkFile, loadAll, loadNetwork, saveNetwork } from './store.js';
 
 // Switches: validate, create under a Reverter, remove, and derive their state from the host.
 
@@ -142,6 +142,8 @@ export async function deriveState(ctx: NetCtx, n: NetworkState, view: HostView):
   if (!br) return { state: 'Down', reason: 'bridge missing' };
   if (!br.flags.includes('UP')) return { state: 'Down', reason: 'bridge is down' };
   const problems: string[] = [];
+  const invalid = declarationProblem(n);
+  if (invalid) problems.push(invalid);
   if (n.subnet && !br.addrs.some((a) => a.local === parseSubnet(n.subnet!).gateway)) problems.push('gateway address missing');
   if (needsDnsmasq(n) && !(await dnsmasqPid(ctx, n.name))) problems.push('dnsmasq dead');
   const live = new Set(view.rules.map((r) => r.comment));
@@ -207,13 +209,19 @@ export async function updateSwitch(ctx: NetCtx, name: string, specIn: z.input<ty
     if (!n.subnet) throw invalid('dhcp_range', 'dhcp_range needs subnet = "192.168.220.1/24" (the bridge address)');
     checkRange(parseSubnet(n.subnet), spec.dhcp_range);
   }
-  const before = needsDnsmasq(n);
+  const old = structuredClone(n);
   n.spec = spec;
   n.domain = spec.domain ?? `${name}.nova`;
   if (spec.dhcp_range) n.dhcpRange = spec.dhcp_range;
   if (project !== undefined) n.project = project;
+  // The host first, the declaration after: a change dnsmasq refuses is not saved.
+  try {
+    if (needsDnsmasq(n)) await reloadDnsmasq(ctx, n);
+    else if (needsDnsmasq(old)) await stopDnsmasq(ctx, name);
+  } catch (e) {
+    if (needsDnsmasq(old)) await reloadDnsmasq(ctx, old).catch(() => undefined);
+    throw e;
+  }
   await saveNetwork(ctx, n);
-  if (needsDnsmasq(n)) await reloadDnsmasq(ctx, n);
-  else if (before) await stopDnsmasq(ctx, name);
   return n;
 }

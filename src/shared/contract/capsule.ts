@@ -5,7 +5,8 @@ import { procedure } from './define.js';
 
 // Capsules (OCI containers on crun/runc) and their images.
 
-export const CAPSULE_STATES = ['created', 'running', 'paused', 'restarting', 'exited', 'unknown'] as const;
+// crashed: ended by a signal, OOM, or with its supervisor, without a stop through Nova.
+export const CAPSULE_STATES = ['created', 'running', 'paused', 'restarting', 'exited', 'crashed', 'unknown'] as const;
 export const capsuleState = z.enum(CAPSULE_STATES);
 
 export const capsuleExit = z.object({
