@@ -2,7 +2,8 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readJson, writeFileAtomic, writeJsonAtomic } from './atomic.js';
+import { spawnSync } from 'node:child_process';
+import { readJson, sweepStaleTemps, writeFileAtomic, writeJsonAtomic } from './atomic.js';
 
 let dir: string;
 beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'nova-atomic-'))));
@@ -15,6 +16,22 @@ describe('atomic state files', () => {
     await writeJsonAtomic(f, { a: 2, b: 'x' });
     expect(await readJson(f, {})).toEqual({ a: 2, b: 'x' });
     expect(await readdir(join(dir, 'sub'))).toEqual(['state.json']);
+  });
+
+  it('a writer killed with -9 before the rename leaves a temp file that the sweep removes', async () => {
+    const f = join(dir, 'vms', 'web', 'record.json');
+    await writeJsonAtomic(f, { v: 1 });
+    const code = `import('./src/core/sys/atomic.ts').then((m) => m.writeJsonAtomic(${JSON.stringify(f)}, { v: 2 }))`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { env: { ...process.env, NOVA_CRASH_AT: '1' }, encoding: 'utf8' });
+    expect([r.signal, r.stderr]).toEqual(['SIGKILL', 'nova: NOVA_CRASH_AT=1: killed at write record.json\n']);
+    const temps = (await readdir(join(dir, 'vms', 'web'))).filter((n) => n.endsWith('.tmp'));
+    expect(temps).toHaveLength(1);
+    // A live writer's temp file (ours) is never touched.
+    await writeFile(join(dir, `.x.json.${process.pid}.ab12.tmp`), '');
+    expect(await sweepStaleTemps(dir, 2)).toEqual([join('vms', 'web', temps[0]!)]);
+    expect(await readdir(join(dir, 'vms', 'web'))).toEqual(['record.json']);
+    expect(await readJson(f, {})).toEqual({ v: 1 });
+    expect(await readdir(dir)).toContain(`.x.json.${process.pid}.ab12.tmp`);
   });
 
   it('writes secrets with the requested mode regardless of umask', async () => {

@@ -61,14 +61,20 @@ export async function readJson<T>(path: string, fallback: T): Promise<T> {
 
 /**
  * Removes temp files of atomic writes whose writer died (kill -9 between write and rename):
- * `.<name>.<pid>.<hex>.tmp` with a pid that no longer runs. Returns what it removed.
+ * `.<name>.<pid>.<hex>.tmp` with a pid that no longer runs, in `dir` and `depth` levels below.
+ * Returns what it removed (paths relative to `dir`).
  */
-export async function sweepStaleTemps(dir: string): Promise<string[]> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  const stale = names.filter((f) => {
-    const m = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(f);
-    return m && (Number(m[1]) === process.pid ? false : !pidAlive(Number(m[1])));
-  });
-  for (const f of stale) await rm(join(dir, f), { force: true });
-  return stale;
+export async function sweepStaleTemps(dir: string, depth = 0): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const removed: string[] = [];
+  for (const e of entries) {
+    const m = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(e.name);
+    if (e.isFile() && m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) {
+      await rm(join(dir, e.name), { force: true });
+      removed.push(e.name);
+    } else if (e.isDirectory() && depth > 0) {
+      removed.push(...(await sweepStaleTemps(join(dir, e.name), depth - 1)).map((f) => join(e.name, f)));
+    }
+  }
+  return removed;
 }
