@@ -88,7 +88,7 @@ export async function prepareExec(engine: Engine, input: ExecTarget): Promise<Pr
   // Not state, a hand-over read once: no fsync; 'wx' because the name is fresh.
   await writeFile(processFile, JSON.stringify(proc), { mode: 0o600, flag: 'wx' });
   const argv = runtimeArgv(rt, 'exec', '--process', processFile, rec.id);
-  return { argv, runtime: rt.name, secrets: [...secretsOf(rec), ...Object.values(input.env).filter((v) => v.length >= 4)], processFile };
+  return { argv, runtime: rt.name, secrets: [...secretsOf(rec), ...Object.values(input.env).filter((v) => v.length > 0)], processFile };
 }
 
 /** For a caller that runs the argv itself: the file stays until the engine closes (or a minute). */
