@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { NovaError } from '../../shared/errors.js';
 import type { Engine } from '../engine.js';
+import { crashPoint } from '../sys/crash-point.js';
 import type { CapsuleRecord } from './records.js';
 
 // A capsule on a network: Nova creates a named netns for it, asks the network backend
@@ -40,6 +41,7 @@ export async function attachNetwork(engine: Engine, rec: CapsuleRecord, network:
   const path = netnsPath(rec.id);
   if (!existsSync(path)) {
     await engine.runner.run(['ip', 'netns', 'add', netnsName(rec.id)]);
+    crashPoint(`capsule ${rec.name}: netns made`); // a kill from here on: capsule rm deletes it by id
     onUndo(async () => void (await engine.runner.run(['ip', 'netns', 'del', netnsName(rec.id)], { allowFailure: true })));
     await engine.runner.run(['ip', '-n', netnsName(rec.id), 'link', 'set', 'lo', 'up']);
   }

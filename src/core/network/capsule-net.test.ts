@@ -78,7 +78,7 @@ describeHost('capsules on a Nova switch', { root: true, tools: ['crun', 'umoci',
       steps.push(run.out.match(/killed at (.*)/)?.[1] ?? '?');
     }
     console.log(`capsule start killed at ${steps.length} steps: ${steps.join(' | ')}`);
-    expect(steps.join('\n')).toMatch(/net attach capsule kc: intent recorded[\s\S]*peer moved into the netns[\s\S]*state saved/);
+    expect(steps.join('\n')).toMatch(/capsule kc: netns made[\s\S]*net attach capsule kc: intent recorded[\s\S]*peer moved into the netns[\s\S]*state saved/);
     const info = await call<{ attachments: { owner: { name: string } }[] }>('network.inspect', { name: net });
     expect(info.attachments.filter((a) => a.owner.name === 'kc')).toEqual([]);
   }, 900_000);
