@@ -96,6 +96,8 @@ export const capsuleModule: EngineModule = {
             lim.cpu ? `${lim.cpu} CPU` : undefined,
             lim.memory ? formatBytes(lim.memory) : undefined,
             r.network?.ip ? `${r.network.name} ${r.network.ip}` : undefined,
+            i.rootless ? 'rootless' : undefined,
+            i.limitsNote ? 'limits not enforced' : undefined,
           ].filter(Boolean);
           return { kind: 'capsule' as const, name: r.name, state: i.state, ...(i.reason ? { reason: i.reason } : {}), ...(r.project ? { project: r.project } : {}), detail: detail.join(' · ') };
         }),

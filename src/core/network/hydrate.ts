@@ -1,5 +1,6 @@
 import { access, rm } from 'node:fs/promises';
 import type { NetCtx } from './context.js';
+import { rollBackInterrupted } from './intents.js';
 import { killAndWait, needsDnsmasq, ourDnsmasqs, dnsmasqPid, startDnsmasq, writeHostFiles, dnsmasqDir } from './dnsmasq.js';
 import { ownerKey, parseSubnet } from './ipam.js';
 import { addAddress, createTap, deleteLink, listLinks, setMaster, setUp } from './links.js';
@@ -26,6 +27,8 @@ export interface HydrateReport {
 
 export async function hydrate(ctx: NetCtx): Promise<HydrateReport> {
   const report: HydrateReport = { recreated: [], repaired: [], removed: [], failed: [] };
+  // 0. Changes a kill -9 interrupted are rolled back (the intent log), half-written files swept.
+  report.removed.push(...(await rollBackInterrupted(ctx)));
   const all = await loadAll(ctx);
   const declared = new Map(all.map((n) => [n.name, n]));
   // One switch failing (a bad declaration, a missing uplink) must not stop the others' repair.

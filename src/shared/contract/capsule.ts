@@ -34,6 +34,10 @@ export const capsuleInfo = z.object({
   exit: capsuleExit.optional(),
   restarts: z.number().int(),
   createdAt: z.number(),
+  /** Runs in a user namespace of the engine's user (root there is that user). */
+  rootless: z.boolean().optional(),
+  /** Set when limits cannot be enforced for this capsule, with why (e.g. no cgroup delegation). */
+  limitsNote: z.string().optional(),
   network: z
     .object({ name: z.string(), netns: z.string(), ip: z.string().optional(), ifname: z.string().optional(), dns: z.array(z.string()).optional() })
     .optional(),
