@@ -17,6 +17,8 @@ interface Check {
 interface Paths {
   project?: string;
   checks: Check[];
+  /** Checked for API clients only (the person at the host may choose any folder). */
+  remoteOnly?: boolean;
 }
 
 const c = (field: string, path: string | undefined, what: string): Check[] => (path ? [{ field, path, what }] : []);
@@ -55,6 +57,8 @@ const RULES: Record<string, (i: In) => Paths> = {
   'vm.screenshot': (i) => ({ checks: c('path', str(i.path), 'output') }),
   'image.import': (i) => ({ project: str(i.baseDir), checks: c('source', str(i.source), 'root filesystem') }),
   'support.bundle': (i) => ({ project: str(i.cwd), checks: [...c('output', str(i.output), 'output'), ...c('novafile', str(i.novafile), 'NovaFile')] }),
+  // A storage pool becomes a root (below): over the API it may only be a folder under one already.
+  'storage.pool.add': (i) => ({ checks: c('path', str(i.path), 'storage pool folder'), remoteOnly: true }),
   'novafile.validate': novafile,
   'novafile.plan': novafile,
   'novafile.up': novafile,
@@ -70,7 +74,8 @@ export function pathGuard(engine: Engine): Guard {
     }
     const rule = RULES[method];
     if (!rule) return;
-    const { project, checks } = rule(input as In);
+    const { project, checks, remoteOnly } = rule(input as In);
+    if (remoteOnly && !remote) return;
     // Validating text touches no file; everything else would otherwise read the server's folder.
     if (remote && method.startsWith('novafile.') && method !== 'novafile.validate' && !project) {
       throw new NovaError('INVALID_INPUT', 'cwd: an API call has no working directory: give cwd (the project folder) or an absolute path to the NovaFile', { field: 'cwd' });
@@ -79,10 +84,16 @@ export function pathGuard(engine: Engine): Guard {
       paths: engine.paths,
       env: engine.env,
       uid: process.getuid?.() ?? 0,
-      configured: (await engine.prefs.get()).allowedRoots,
+      configured: await configuredRoots(engine),
       ...(project ? { project } : {}),
       remote,
     });
     for (const ch of checks) allowedPath(scope, ch.field, ch.path, ch.what);
   };
+}
+
+/** Roots the host's user configured: `allowedRoots` and the folders added as storage pools. */
+async function configuredRoots(engine: Engine): Promise<string[]> {
+  const prefs = await engine.prefs.get();
+  return [...prefs.allowedRoots, ...prefs.storagePools.map((p) => p.path)];
 }

@@ -60,6 +60,17 @@ describe('allowed roots for host paths', () => {
     passes(await call('vm.disk.create', { path: join(project, 'data', 'd.qcow2'), size: '1Mi' }));
     passes(await call('vm.disk.info', { path: 'rel.qcow2' })); // in-process: against the cwd (the project)
     passes(await call('capsule.create', { name: 'c1', spec: { capsule: './nothing-here', volumes: ['./data:/data'] }, baseDir: project }));
+    // A folder the user added as a storage pool holds disk images: it is a root too.
+    const pool = join(home.dir, '..', `nvpath-pool-${suffix()}`);
+    mkdirSync(pool);
+    try {
+      expect(await call('vm.disk.info', { path: join(pool, 'x.qcow2') })).toMatch(/^PERMISSION/);
+      await engine.dispatcher.invoke('storage.pool.add', { name: 'fast', path: pool });
+      expect(await call('vm.disk.info', { path: join(pool, 'x.qcow2') })).not.toMatch(/^PERMISSION/);
+      await engine.dispatcher.invoke('storage.pool.remove', { name: 'fast' });
+    } finally {
+      execFileSync('rm', ['-rf', pool]);
+    }
     const extra = join(home.dir, '..', `nvpath-extra-${suffix()}`);
     mkdirSync(extra);
     try {
@@ -81,6 +92,7 @@ describe('allowed roots for host paths', () => {
     expect(await call('capsule.create', { name: 'c', spec: { capsule: 'busybox', volumes: ['./x:/data'] }, baseDir: '/srv/anything' }, REMOTE)).toMatch(/^PERMISSION: spec\.volumes\[0\]/);
     expect(await call('novafile.up', { text: '' }, REMOTE)).toMatch(/^INVALID_INPUT: cwd: an API call has no working directory/);
     expect(await call('prefs.set', { key: 'allowedRoots', value: ['/'] }, REMOTE)).toMatch(/^PERMISSION: allowedRoots widens/);
+    expect(await call('storage.pool.add', { name: 'etc', path: '/etc' }, REMOTE)).toMatch(/^PERMISSION: path: storage pool folder \/etc is outside/);
     // Under the data dir the API may name its files.
     expect(await call('vm.disk.create', { path: join(home.dir, 'data', 'api.qcow2'), size: '1Mi' }, REMOTE)).not.toMatch(/^PERMISSION|INVALID/);
   });

@@ -24,6 +24,8 @@ export const prefsSchema = z.object({
   notifications: z.boolean().default(true),
   /** Extra folders Nova may bind into capsules, read disk images/ISOs from and write outputs to. */
   allowedRoots: z.array(z.string().startsWith('/', 'write an absolute folder like "/srv/vm-images"')).default([]),
+  /** Folders added as storage pools (the default pool under the data dir is implicit). */
+  storagePools: z.array(z.object({ name: z.string(), path: z.string() })).default([]),
   window: z
     .object({ x: z.number().optional(), y: z.number().optional(), width: z.number(), height: z.number(), maximized: z.boolean().default(false) })
     .optional(),
