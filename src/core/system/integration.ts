@@ -90,7 +90,7 @@ async function replaceFile(r: Reverter, path: string, write: () => Promise<void>
 }
 
 export async function installIntegration(runner: Runner, destdir?: string, src = locateSources()): Promise<IntegrationStatus> {
-  if (!destdir) requireRoot("Installing Nova's system integration (nova on PATH, boot-time network hydrate, polkit policy)", { retry: 'nova system install' });
+  if (!destdir) requireRoot("Installing Nova's system integration (nova on PATH, boot-time network hydrate, polkit policy)", { fix: 'the nova package installs it (deb/pacman); from a checkout, run `nova system install` in a root shell' });
   const changed: string[] = [];
   const backups: string[] = [];
   await withReverter(async (r) => {
@@ -121,7 +121,7 @@ export async function installIntegration(runner: Runner, destdir?: string, src =
 }
 
 export async function uninstallIntegration(runner: Runner, destdir?: string, src = locateSources()): Promise<IntegrationStatus> {
-  if (!destdir) requireRoot("Removing Nova's system integration", { retry: 'nova system uninstall' });
+  if (!destdir) requireRoot("Removing Nova's system integration", { fix: 'removing the nova package removes it; from a checkout, run `nova system uninstall` in a root shell' });
   const changed: string[] = [];
   if (systemdRunning(destdir)) {
     const r = await runner.run(['systemctl', 'disable', UNIT], { allowFailure: true, timeoutMs: 30_000 });
