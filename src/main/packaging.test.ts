@@ -94,13 +94,15 @@ describe('electron-builder configuration', () => {
     expect(NOVA_FUSES[FuseV1Options.GrantFileProtocolExtraPrivileges]).toBe(false);
   });
 
-  it('the polkit policy declares the actions a privilege helper will use', () => {
+  it('the polkit policy declares one action per verb group of nova privd; only attaching is free in an active session', async () => {
+    const { POLKIT_ACTIONS } = await import('../shared/contract/privileged.js');
     const xml = readFileSync(join(ROOT, 'resources', 'polkit', 'org.nova.policy'), 'utf8');
     const ids = [...xml.matchAll(/<action id="([^"]+)">/g)].map((m) => m[1]);
-    expect(ids).toEqual(['org.nova.run-privileged', 'org.nova.manage-networks', 'org.nova.manage-devices', 'org.nova.manage-system']);
+    expect(ids.sort()).toEqual(Object.values(POLKIT_ACTIONS).sort());
     expect(xml.match(/<defaults>/g)).toHaveLength(ids.length);
-    expect(xml).toContain('<annotate key="org.freedesktop.policykit.exec.path">/usr/bin/nova</annotate>');
-    expect(xml).not.toMatch(/<allow_\w+>yes<\/allow_\w+>/);
+    expect(xml).not.toContain('policykit.exec.path'); // no pkexec: the helper asks polkit itself
+    expect(xml.match(/<allow_\w+>yes<\/allow_\w+>/g)).toEqual(['<allow_active>yes</allow_active>']);
+    expect(xml).toMatch(/<action id="org.nova.attach">[\s\S]*?<allow_active>yes<\/allow_active>[\s\S]*?<\/action>/);
   });
 });
 

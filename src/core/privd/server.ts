@@ -85,7 +85,7 @@ export async function startPrivd(opts: PrivdOptions): Promise<Privd> {
       if (def.group) {
         const action = POLKIT_ACTIONS[def.group];
         const d = await authorize(peer, action, authz);
-        if (!d.allowed) throw new NovaError('PERMISSION', `${d.why}. Nothing was changed. To get it: ${d.fix}.`, { action, fix: d.fix });
+        if (!d.allowed) throw new NovaError('PERMISSION', `${v} needs the polkit action ${action}: ${d.why}. Nothing was changed. To get it: ${d.fix}.`, { action, fix: d.fix });
       }
       const handler = handlers[v] as (i: unknown, p: Peer) => Promise<unknown>;
       const value = def.group ? await serial(() => handler(parsed.data, peer)) : await handler(parsed.data, peer);

@@ -33,14 +33,15 @@ export function privdCall<V extends Verb>(verb: V, input: VerbInput<V>, env: Nod
     sock.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') {
         reject(new NovaError('PERMISSION', `Nova's privileged helper is not running (no ${socket}). Nothing was changed. To fix: ${startHelperFix(env)}.`, { fix: startHelperFix(env), socket }));
-      } else reject(new NovaError('INTERNAL', `talking to nova privd on ${socket}: ${e.message}`));
+      } else if (e.code === 'ECONNRESET' || e.code === 'EPIPE') reject(closedEarly(socket));
+      else reject(new NovaError('INTERNAL', `talking to nova privd on ${socket}: ${e.message}`));
     });
     sock.on('end', () => {
       let r: { ok: true; value: unknown } | { ok: false; error: NovaErrorData };
       try {
         r = JSON.parse(buf) as typeof r;
       } catch {
-        reject(new NovaError('INTERNAL', `nova privd on ${socket} closed the connection without an answer (it may have crashed: see its log)`));
+        reject(closedEarly(socket));
         return;
       }
       if (r.ok) resolve(r.value);
@@ -48,3 +49,5 @@ export function privdCall<V extends Verb>(verb: V, input: VerbInput<V>, env: Nod
     });
   });
 }
+
+const closedEarly = (socket: string) => new NovaError('INTERNAL', `nova privd on ${socket} closed the connection without an answer (it may have crashed: see its log); it converges half-made changes when it starts again`);
