@@ -207,7 +207,10 @@ describe('electron-builder --dir on a stand-in Electron binary', () => {
     expect(await readlink(join(fakeRoot, 'usr', 'bin', 'nova-desktop'))).toBe('/opt/Nova/nova-desktop');
     expect(await readFile(join(fakeRoot, 'usr/lib/systemd/system/nova-hydrate.service'), 'utf8')).toContain('ExecStart=/usr/bin/nova net hydrate');
     await access(join(fakeRoot, 'usr/share/polkit-1/actions/org.nova.policy'));
+    expect(await readFile(join(fakeRoot, 'usr/lib/systemd/system/nova-privd.service'), 'utf8')).toContain('ExecStart=/usr/bin/nova privd');
+    expect(await readFile(join(fakeRoot, 'usr/lib/systemd/system/nova-privd.socket'), 'utf8')).toContain('ListenStream=/run/nova/privd.sock');
     await run(join(work, 'after-remove.sh'), [], { env });
+    expect(existsSync(join(fakeRoot, 'usr/lib/systemd/system/nova-privd.socket'))).toBe(false);
     expect(existsSync(join(fakeRoot, 'usr/lib/systemd/system/nova-hydrate.service'))).toBe(false);
     expect(existsSync(join(fakeRoot, 'usr/share/polkit-1/actions/org.nova.policy'))).toBe(false);
     await expect(readlink(join(fakeRoot, 'usr', 'bin', 'nova'))).rejects.toThrow();

@@ -38,7 +38,7 @@ describeHost('nova privd: switches and TAPs for ordinary users', { root: true, t
     b = users.add(`nvpb${sfx}`, [group]);
     c = users.add(`nvpc${sfx}`);
     // A host route the helper must refuse to shadow.
-    sh(['ip', '-n', ns, 'link', 'add', `dum${sfx}`, 'type', 'dummy']);
+    sh(['ip', '-n', ns, 'link', 'add', `dum${sfx}`, 'type', 'veth', 'peer', 'name', `dup${sfx}`]);
     sh(['ip', '-n', ns, 'addr', 'add', `10.213.${o2}.1/24`, 'dev', `dum${sfx}`]);
     sh(['ip', '-n', ns, 'link', 'set', `dum${sfx}`, 'up']);
     await startHelper();

@@ -34,7 +34,7 @@ describe('nova system install --destdir (staging root)', () => {
     expect(r.changed).toHaveLength(3);
     expect(await readlink(join(stage, TARGETS.cli))).toBe(join(ROOT, 'bin', 'nova.mjs'));
     expect(await readFile(join(stage, TARGETS['hydrate-unit']), 'utf8')).toMatch(/^ExecStart=\/usr\/local\/bin\/nova net hydrate$/m);
-    expect(await readFile(join(stage, TARGETS['polkit-policy']), 'utf8')).toContain('>/usr/local/bin/nova</annotate>');
+    expect(await readFile(join(stage, TARGETS['polkit-policy']), 'utf8')).toContain('<action id="org.nova.attach">');
     // Idempotent.
     expect((await e.dispatcher.invoke('system.install', { destdir: stage })).changed).toEqual([]);
     // A file that is not ours is left alone by uninstall.

@@ -45,8 +45,7 @@ async function desiredContent(name: Exclude<ItemName, 'cli'>, src: Sources): Pro
     const unit = await readFile(join(src.resources, 'systemd', UNIT), 'utf8');
     return unit.replace(/^ExecStart=\/usr\/bin\/nova /m, `ExecStart=${TARGETS.cli} `);
   }
-  const policy = await readFile(join(src.resources, 'polkit', 'org.nova.policy'), 'utf8');
-  return policy.replace('>/usr/bin/nova</annotate>', `>${TARGETS.cli}</annotate>`);
+  return readFile(join(src.resources, 'polkit', 'org.nova.policy'), 'utf8');
 }
 
 async function itemState(name: ItemName, destdir: string | undefined, src: Sources): Promise<IntegrationStatus['items'][number]> {
