@@ -106,6 +106,16 @@ describeHost('nova privd asks polkit (private system bus)', { root: true, tools:
     expect(JSON.parse(yes.stdout)).toMatchObject({ name: `a${sfx}`, state: 'Active' });
     expect(p.log).toMatch(new RegExp(`uid=${allowed.uid} pid=\\d+ switch.create .* → ok`));
     expect(p.log).toMatch(new RegExp(`uid=${denied.uid} pid=\\d+ switch.create → PERMISSION`));
+    // Preflight tells each user what polkit grants them and that the helper answers.
+    const preflight = async (u: TestUser) => {
+      const r = JSON.parse((await p.nova(u, ['support', 'preflight'])).stdout) as { checks: { id: string; status: string; detail: string }[] };
+      return Object.fromEntries(r.checks.map((ch) => [ch.id, ch]));
+    };
+    const [pa, pd] = [await preflight(allowed), await preflight(denied)];
+    expect(pa.privd).toMatchObject({ status: 'ok', detail: expect.stringContaining(p.sock) });
+    expect(pa.polkit).toMatchObject({ status: 'ok', detail: expect.stringContaining('org.nova.manage-networks: yes') });
+    expect(pd.polkit).toMatchObject({ status: 'warn', detail: expect.stringContaining('org.nova.manage-networks: no') });
+    expect(pd['kvm-access']).toBeDefined();
     const gone = await p.nova(allowed, ['net', 'rm', `a${sfx}`]);
     expect(gone.stderr).toBe('');
     expect(links()).toBe(before);

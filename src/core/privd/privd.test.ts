@@ -98,7 +98,7 @@ describeHost('nova privd: switches and TAPs for ordinary users', { root: true, t
       [{ verb: 'switch.create', input: { name: `r${sfx}`, spec: spec(`10.213.${o2}.1/24`) } }, 'INVALID_INPUT', /overlaps the host route/],
       [{ verb: 'attach.tap', input: { network: net, owner: { kind: 'vm', name: 'tg' } } }, 'PERMISSION', /another user's attachment/],
       [{ verb: 'detach', input: { network: net, owner: { kind: 'vm', name: 'tg' } } }, 'PERMISSION', /belongs to uid/],
-      [{ verb: 'attach.veth', input: { network: net, owner: { kind: 'capsule', name: 'x' }, pid: 1 } }, 'PERMISSION', /not yours/],
+      [{ verb: 'attach.veth', input: { network: net, owner: { kind: 'capsule', name: 'x' }, pid: p.helper!.pid } }, 'PERMISSION', /not yours/],
       [{ verb: 'exec', input: { argv: ['sh', '-c', 'id'] } }, 'INVALID_INPUT', /unknown request/],
     ];
     for (const [req, code, msg] of cases) {
