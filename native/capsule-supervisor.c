@@ -7,8 +7,11 @@
 //   - keeps the capsule's stdout/stderr as timestamped lines in logs/console.log (rotated);
 //   - reaps the capsule's first process as child subreaper: exit code, signal, OOM kills go to
 //     exit.json; then `runtime delete -f`, and the restart policy (re-read from restart-policy).
+//   - for an ordinary user, does all of this inside a user namespace it enters first (userns.h):
+//     root there is the user, uids 1… their subordinate ids.
 // C, not Node: it starts on every `nova run container`, and a Node process cost ~60 ms there.
 #define _GNU_SOURCE
+#include "userns.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -36,6 +39,7 @@ struct options {
   const char *dir, *id, *bundle, *lower, *upper, *work, *cgroup;
   long log_max;
   int hide_unified;
+  struct userns_map userns; // set (uid_map) for an ordinary user's capsule
   char **runtime; // argv prefix: path --root ROOT
   int runtime_len;
 };
@@ -192,6 +196,7 @@ static long read_number_file(const char *path) {
 
 // oom_kill counter of the capsule's memory cgroup (v1 memory.oom_control or v2 memory.events).
 static long oom_kills(void) {
+  if (!opt.cgroup) return 0;
   const char *files[] = {"/sys/fs/cgroup/memory%s/memory.oom_control", "/sys/fs/cgroup%s/memory.events"};
   for (int i = 0; i < 2; i++) {
     char path[PATH_MAX], buf[1024] = {0};
@@ -335,19 +340,38 @@ static void sleep_ms(long ms) {
 }
 
 // Private mount namespace, slave of the host's: host mounts still show up here, ours stay here.
+// For an ordinary user it belongs to a user namespace entered at the same time.
 static int setup_mounts(void) {
-  if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) {
+  char err[512];
+  if (opt.userns.uid_map) {
+    if (userns_enter(&opt.userns, CLONE_NEWNS, err, sizeof err) < 0) {
+      log_note("nova: %s", err);
+      return -1;
+    }
+  } else if (unshare(CLONE_NEWNS) < 0) {
     log_note("nova: cannot create a private mount namespace: %s", strerror(errno));
     return -1;
   }
-  // crun 1.8 refuses hybrid hosts whose v2 tree lists controllers (RECIPES.md).
-  if (opt.hide_unified && umount2("/sys/fs/cgroup/unified", MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) {
+  if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) {
+    log_note("nova: cannot make the mount namespace private: %s", strerror(errno));
+    return -1;
+  }
+  // crun 1.8 refuses hybrid hosts whose v2 tree lists controllers (RECIPES.md). A user namespace
+  // cannot unmount what the host mounted, but it can cover it with an empty tmpfs.
+  if (opt.hide_unified && opt.userns.uid_map) {
+    if (mount("tmpfs", "/sys/fs/cgroup/unified", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=555") < 0) {
+      log_note("nova: cannot cover /sys/fs/cgroup/unified: %s", strerror(errno));
+      return -1;
+    }
+  } else if (opt.hide_unified && umount2("/sys/fs/cgroup/unified", MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) {
     log_note("nova: cannot hide /sys/fs/cgroup/unified: %s", strerror(errno));
     return -1;
   }
   if (!opt.lower) return 0;
   char data[3 * PATH_MAX + 64], target[PATH_MAX];
-  snprintf(data, sizeof data, "lowerdir=%s,upperdir=%s,workdir=%s", opt.lower, opt.upper, opt.work);
+  // In a user namespace overlayfs cannot write its trusted.overlay.* marks (opaque dirs, redirects):
+  // userxattr keeps them in user.overlay.* instead.
+  snprintf(data, sizeof data, "%slowerdir=%s,upperdir=%s,workdir=%s", opt.userns.uid_map ? "userxattr," : "", opt.lower, opt.upper, opt.work);
   snprintf(target, sizeof target, "%s/rootfs", opt.bundle);
   if (mount("overlay", target, "overlay", 0, data) < 0) {
     log_note("nova: cannot mount the overlay root: %s", strerror(errno));
@@ -359,7 +383,8 @@ static int setup_mounts(void) {
 static int parse_args(int argc, char **argv) {
   static struct option longs[] = {
       {"dir", 1, 0, 'd'}, {"id", 1, 0, 'i'}, {"bundle", 1, 0, 'b'}, {"lower", 1, 0, 'l'}, {"upper", 1, 0, 'u'},
-      {"work", 1, 0, 'w'}, {"cgroup", 1, 0, 'c'}, {"log-max", 1, 0, 'm'}, {"hide-unified", 0, 0, 'h'}, {0, 0, 0, 0}};
+      {"work", 1, 0, 'w'}, {"cgroup", 1, 0, 'c'}, {"log-max", 1, 0, 'm'}, {"hide-unified", 0, 0, 'h'},
+      {"newuidmap", 1, 0, 'N'}, {"newgidmap", 1, 0, 'M'}, {"uid-map", 1, 0, 'U'}, {"gid-map", 1, 0, 'G'}, {0, 0, 0, 0}};
   int c;
   while ((c = getopt_long(argc, argv, "+", longs, NULL)) != -1) {
     switch (c) {
@@ -372,19 +397,27 @@ static int parse_args(int argc, char **argv) {
       case 'c': opt.cgroup = optarg; break;
       case 'm': opt.log_max = atol(optarg); break;
       case 'h': opt.hide_unified = 1; break;
+      case 'N': opt.userns.newuidmap = optarg; break;
+      case 'M': opt.userns.newgidmap = optarg; break;
+      case 'U': opt.userns.uid_map = optarg; break;
+      case 'G': opt.userns.gid_map = optarg; break;
       default: return -1;
     }
   }
   opt.runtime = argv + optind;
   opt.runtime_len = argc - optind;
-  if (!opt.dir || !opt.id || !opt.bundle || !opt.cgroup || opt.runtime_len < 1) return -1;
+  if (!opt.dir || !opt.id || !opt.bundle || opt.runtime_len < 1) return -1;
+  if (opt.userns.uid_map && (!opt.userns.gid_map || !opt.userns.newuidmap || !opt.userns.newgidmap)) return -1;
   if (opt.lower && (!opt.upper || !opt.work)) return -1;
   return 0;
 }
 
 int main(int argc, char **argv) {
   if (parse_args(argc, argv) < 0) {
-    fprintf(stderr, "usage: %s --dir D --id ID --bundle B --cgroup PATH [--lower L --upper U --work W] [--log-max N] [--hide-unified] -- RUNTIME [ARGS]\n", argv[0]);
+    fprintf(stderr,
+            "usage: %s --dir D --id ID --bundle B [--cgroup PATH] [--lower L --upper U --work W] [--log-max N] [--hide-unified]"
+            " [--newuidmap P --newgidmap P --uid-map MAP --gid-map MAP] -- RUNTIME [ARGS]\n",
+            argv[0]);
     return 2;
   }
   if (chdir(opt.dir) < 0) return 1;

@@ -7,9 +7,10 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const targets = [
-  { src: 'native/capsule-supervisor.c', out: 'out/native/nova-capsule-supervisor' },
+  { src: 'native/capsule-supervisor.c', out: 'out/native/nova-capsule-supervisor', deps: ['native/userns.h'] },
   { src: 'native/lock-helper.c', out: 'out/native/nova-lock-helper' },
   { src: 'native/peercred.c', out: 'out/native/nova-peercred' },
+  { src: 'native/userns-exec.c', out: 'out/native/nova-userns-exec', deps: ['native/userns.h'] },
 ];
 
 const mtime = (p) => {
@@ -25,7 +26,7 @@ export function buildNative({ quiet = false } = {}) {
   for (const t of targets) {
     const src = join(root, t.src);
     const out = join(root, t.out);
-    if (mtime(out) > mtime(src)) continue;
+    if (mtime(out) > Math.max(mtime(src), ...(t.deps ?? []).map((d) => mtime(join(root, d))))) continue;
     const cc = process.env.CC || 'cc';
     try {
       execFileSync(cc, ['-O2', '-Wall', '-Wextra', '-o', out, src], { stdio: 'inherit' });

@@ -1,12 +1,14 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { Engine } from '../core/engine.js';
 import { NovaError } from '../shared/errors.js';
-import { newToken, originAllowed, tokenFrom, tokenMatches } from './auth.js';
+import { cookieFrom, hostAllowed, newToken, originAllowed, tokenFrom, tokenMatches } from './auth.js';
 import { errorReply, eventNotification, handleMessage } from './jsonrpc.js';
+import { MAX_IN_FLIGHT, MAX_MESSAGE_BYTES, PerAddress, RateLimiter } from './limits.js';
+import { SESSION_COOKIE, Sessions, sessionCookie } from './session.js';
 import { serveStatic } from './static.js';
 
 export interface ServeOptions {
@@ -19,6 +21,8 @@ export interface ServeOptions {
   staticDir?: string;
   /** Extra browser origins allowed besides our own page (e.g. a dev server). */
   allowedOrigins?: string[];
+  /** Host names answered besides loopback and the bound address (`--allow-host`). */
+  allowedHosts?: string[];
 }
 
 export interface RunningServer {
@@ -29,66 +33,96 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const MAX_BODY = 4 * 1024 * 1024;
+/** A client that does not read its events gets cut off rather than buffered without end. */
+const MAX_UNSENT_BYTES = 16 * 1024 * 1024;
+
+interface Refusal {
+  status: number;
+  why: string;
+}
 
 /** `nova serve`: the built renderer plus the contract as JSON-RPC over WebSocket and HTTP POST on /rpc. */
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const { engine } = opts;
   const host = opts.host ?? '127.0.0.1';
   const token = opts.token ?? newToken();
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY, handleProtocols: (p) => (p.has('nova.rpc') ? 'nova.rpc' : false) });
+  const sessions = new Sessions();
+  const httpRate = new PerAddress();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, handleProtocols: (p) => (p.has('nova.rpc') ? 'nova.rpc' : false) });
   const sockets = new Set<WebSocket>();
 
-  const refuse = (req: IncomingMessage): { status: number; why: string } | undefined => {
+  const misdirected = (req: IncomingMessage): Refusal | undefined =>
+    hostAllowed(req, host, opts.allowedHosts) ? undefined : { status: 421, why: `Host "${String(req.headers.host ?? '')}" is not one of this server's names (add it with --allow-host)` };
+
+  /** The token, or our own page's session cookie (only with our own Origin: no cross-site use). */
+  const refuse = (req: IncomingMessage): Refusal | undefined => {
+    const wrongHost = misdirected(req);
+    if (wrongHost) return wrongHost;
     if (!originAllowed(req, opts.allowedOrigins)) return { status: 403, why: 'foreign Origin' };
-    if (!tokenMatches(tokenFrom(req), token)) return { status: 401, why: 'missing or wrong token' };
-    return undefined;
+    if (tokenMatches(tokenFrom(req), token)) return undefined;
+    if (req.headers.origin && sessions.valid(cookieFrom(req, SESSION_COOKIE))) return undefined;
+    return { status: 401, why: 'missing or wrong token' };
   };
 
   const http = createServer((req, res) => {
-    void route(req, res).catch((e) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end(`internal error: ${(e as Error).message}\n`);
+    void route(req, res).catch((e: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      res.writeHead(500, { 'content-type': 'text/plain', connection: 'close' }).end(`internal error: ${(e as Error).message}\n`);
     });
   });
+  http.maxConnections = 1024;
+  // A broken client connection (reset, garbage before the request line) is that client's problem.
+  http.on('clientError', (_e, socket: Socket) => socket.destroy());
+  http.on('connection', (socket: Socket) => socket.on('error', () => socket.destroy()));
+
+  /** Answers without reading the body: the connection closes after, so the rest is never read. */
+  const refuseHttp = (res: ServerResponse, no: Refusal): void =>
+    void res.writeHead(no.status, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify(errorReply(null, new NovaError('PERMISSION', `refused: ${no.why}`))));
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-      return;
-    }
-    if (path === '/rpc') {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    if (path === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    const wrongHost = misdirected(req);
+    if (wrongHost) return refuseHttp(res, wrongHost);
+    if (path === '/session') return redeemSession(url, res);
+    if (path === '/session/code' || path === '/rpc') {
       const no = refuse(req);
-      if (no) {
-        res.writeHead(no.status, { 'content-type': 'application/json' }).end(JSON.stringify(errorReply(null, new NovaError('PERMISSION', `refused: ${no.why}`))));
-        return;
-      }
-      if (req.method !== 'POST') {
-        res.writeHead(405, { allow: 'POST' }).end();
-        return;
+      if (no) return refuseHttp(res, no);
+      if (req.method !== 'POST') return void res.writeHead(405, { allow: 'POST', connection: 'close' }).end();
+      const wait = httpRate.take(req.socket.remoteAddress ?? '');
+      if (wait > 0) return void res.writeHead(429, { 'retry-after': String(Math.ceil(wait / 1000)), connection: 'close' }).end();
+      if (path === '/session/code') {
+        // Codes are for token holders only (a session cookie cannot mint more sessions).
+        if (!tokenMatches(tokenFrom(req), token)) return refuseHttp(res, { status: 401, why: 'a one-time code needs the token' });
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ code: sessions.issueCode() }));
       }
       const body = await readBody(req);
-      const reply = await handleMessage(body, engine.dispatcher, 'http');
-      res.writeHead(reply ? 200 : 204, { 'content-type': 'application/json' }).end(reply ? JSON.stringify(reply) : undefined);
-      return;
+      if (body === undefined) return void res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' }).end(`request body over ${MAX_MESSAGE_BYTES} bytes\n`);
+      const reply = await handleMessage(body, { dispatcher: engine.dispatcher, transport: 'http' });
+      return void res.writeHead(reply ? 200 : 204, { 'content-type': 'application/json' }).end(reply ? JSON.stringify(reply) : undefined);
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405).end();
-      return;
-    }
-    if (!opts.staticDir) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('no UI in this server (API only)\n');
-      return;
-    }
-    await serveStatic(opts.staticDir, path ?? '/', res);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { connection: 'close' }).end();
+    if (!opts.staticDir) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('no UI in this server (API only)\n');
+    await serveStatic(opts.staticDir, path, res);
   }
 
-  http.on('upgrade', (req, socket, head) => {
+  /** GET /session?code=…: a valid one-time code becomes the session cookie, then the app. */
+  function redeemSession(url: URL, res: ServerResponse): void {
+    const id = sessions.redeem(url.searchParams.get('code'));
+    if (!id) {
+      res.writeHead(403, { 'content-type': 'text/plain' }).end('This sign-in link was already used or has expired. Run `npm start` again.\n');
+      return;
+    }
+    res.writeHead(303, { location: '/', 'set-cookie': sessionCookie(id), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }).end();
+  }
+
+  http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
     const path = (req.url ?? '/').split('?')[0];
     const no = path === '/rpc' ? refuse(req) : { status: 404, why: 'not found' };
     if (no) {
-      socket.end(`HTTP/1.1 ${no.status} ${no.status === 401 ? 'Unauthorized' : no.status === 403 ? 'Forbidden' : 'Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      socket.end(`HTTP/1.1 ${no.status} Refused\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws));
@@ -97,17 +131,26 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   function onConnection(ws: WebSocket): void {
     sockets.add(ws);
     const abort = new AbortController();
-    const off = engine.bus.onAny((event, payload) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(eventNotification(event, payload)));
-    });
+    const send = (msg: unknown) => {
+      if (ws.readyState !== ws.OPEN) return;
+      if (ws.bufferedAmount > MAX_UNSENT_BYTES) return void ws.terminate();
+      ws.send(JSON.stringify(msg));
+    };
+    const off = engine.bus.onAny((event, payload) => send(eventNotification(event, payload)));
+    const gate = flowGate(ws);
+    // Bad frames (unmasked, reserved bits, bad UTF-8, over maxPayload) end up here: ws has
+    // already answered with a close code; only this client goes.
+    ws.on('error', () => ws.terminate());
     ws.on('message', (data) => {
-      void handleMessage(String(data), engine.dispatcher, 'ws', abort.signal).then((reply) => {
-        if (reply && ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
+      gate.admit(async () => {
+        const reply = await handleMessage(String(data), { dispatcher: engine.dispatcher, transport: 'ws', signal: abort.signal });
+        if (reply) send(reply);
       });
     });
     ws.on('close', () => {
       off();
       abort.abort();
+      gate.stop();
       sockets.delete(ws);
     });
   }
@@ -126,20 +169,68 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     close: async () => {
       for (const ws of sockets) ws.terminate();
       wss.close();
+      http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/**
+ * Per-client flow control: requests beyond the rate, or beyond MAX_IN_FLIGHT running at once,
+ * pause reading from that client's socket (TCP pushes back on it) instead of queueing in memory.
+ */
+function flowGate(ws: WebSocket) {
+  const limiter = new RateLimiter();
+  let inFlight = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let paused = false;
+  const pause = () => {
+    if (!paused) ws.pause();
+    paused = true;
+  };
+  const maybeResume = () => {
+    if (paused && !timer && inFlight < MAX_IN_FLIGHT) {
+      paused = false;
+      ws.resume();
+    }
+  };
+  return {
+    admit(run: () => Promise<void>): void {
+      inFlight++;
+      const wait = limiter.take();
+      if (wait > 0 || inFlight >= MAX_IN_FLIGHT) pause();
+      const go = () => {
+        void run()
+          .catch(() => undefined)
+          .finally(() => {
+            inFlight--;
+            maybeResume();
+          });
+      };
+      if (wait <= 0) return go();
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        timer = undefined;
+        maybeResume();
+      }, wait);
+      setTimeout(go, wait);
+    },
+    stop: () => clearTimeout(timer),
+  };
+}
+
+/** The body as text, or undefined when it is larger than allowed (reading stops at once). */
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  if (Number(req.headers['content-length'] ?? 0) > MAX_MESSAGE_BYTES) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new NovaError('INVALID_INPUT', 'request body too large'));
-        req.destroy();
+      if (size > MAX_MESSAGE_BYTES) {
+        req.removeAllListeners('data');
+        req.pause();
+        resolve(undefined);
       } else chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 
@@ -14,15 +14,8 @@ export const CSP =
 
 /** Serves the built renderer; unknown paths fall back to index.html (client-side routes). */
 export async function serveStatic(root: string, urlPath: string, res: ServerResponse): Promise<void> {
-  const rel = normalize(decodeURIComponent(urlPath.split('?')[0]!)).replace(/^(\.\.(\/|\\|$))+/, '');
-  let file = join(root, rel);
-  if (!file.startsWith(root + sep) && file !== root) file = join(root, 'index.html');
-  let st = await stat(file).catch(() => undefined);
-  if (!st || st.isDirectory()) {
-    file = join(root, 'index.html');
-    st = await stat(file).catch(() => undefined);
-  }
-  if (!st) {
+  const file = (await insideRoot(root, urlPath)) ?? (await insideRoot(root, '/index.html'));
+  if (!file) {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('The renderer is not built. Run `npm run build`.\n');
     return;
   }
@@ -33,4 +26,22 @@ export async function serveStatic(root: string, urlPath: string, res: ServerResp
     'cache-control': 'no-cache',
   });
   createReadStream(file).pipe(res);
+}
+
+/**
+ * The regular file a URL path names, only if it really lies inside root: `..` is cut and
+ * symlinks are resolved first, so a link pointing out of the folder serves nothing.
+ */
+async function insideRoot(root: string, urlPath: string): Promise<string | undefined> {
+  let rel: string;
+  try {
+    rel = normalize(decodeURIComponent(urlPath)).replace(/^(\.\.(\/|\\|$))+/, '');
+  } catch {
+    return undefined;
+  }
+  const realRoot = await realpath(root).catch(() => undefined);
+  const real = await realpath(join(root, rel)).catch(() => undefined);
+  if (!realRoot || !real || !real.startsWith(realRoot + sep)) return undefined;
+  const st = await stat(real).catch(() => undefined);
+  return st?.isFile() ? real : undefined;
 }

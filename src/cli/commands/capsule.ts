@@ -20,7 +20,7 @@ const ago = (ms: number) => {
 
 function stateText(c: CapsuleInfo): string {
   if (c.state === 'running' && c.startedAt) return `running (${ago(c.startedAt)})`;
-  if (c.state === 'exited' && c.exit) return `exited (${c.exit.code}${c.exit.oomKilled ? ', OOM' : ''}) ${ago(c.exit.at)} ago`;
+  if ((c.state === 'exited' || c.state === 'crashed') && c.exit) return `${c.state} (${c.exit.signal ?? c.exit.code}${c.exit.oomKilled ? ', OOM' : ''}) ${ago(c.exit.at)} ago`;
   return c.state;
 }
 

@@ -120,7 +120,8 @@ export function registerNetCommands(ctx: CliContext): void {
     .description('Converge the host with the saved switches (also done at engine start)')
     .action(async () => {
       const r = await ctx.call('network.hydrate', {});
-      ctx.print(r, (v) => `recreated: ${v.recreated.join(', ') || '-'}\nrepaired: ${v.repaired.join(', ') || '-'}\nremoved: ${v.removed.join(', ') || '-'}`);
+      const failed = (v: typeof r) => v.failed.map((f) => `\nfailed: ${f.name}: ${f.reason}`).join('');
+      ctx.print(r, (v) => `recreated: ${v.recreated.join(', ') || '-'}\nrepaired: ${v.repaired.join(', ') || '-'}\nremoved: ${v.removed.join(', ') || '-'}${failed(v)}`);
     });
 
   net

@@ -246,6 +246,36 @@ describeHost('capsules on crun/runc with a loopback registry', { root: true, too
     expect(stopped.state).toBe('exited');
   });
 
+  it('a serving engine publishes changes made elsewhere within a second: pause by another engine, kill -9 from a shell is "crashed"', async () => {
+    const watching = home.engine({ env: { ...home.env, NOVA_REGISTRY: registry.addr } });
+    const seen: string[] = [];
+    watching.bus.on('capsule.state', (e) => e.name === 'k9' && seen.push(e.state));
+    await watching.start();
+    try {
+      const c = await call('capsule.create', { name: 'k9', spec: { capsule: IMAGE, command: ['sleep', '1000'] }, start: true });
+      const within = async (state: string, ms: number) => {
+        const t0 = Date.now();
+        while (seen.at(-1) !== state) {
+          if (Date.now() - t0 > ms) throw new Error(`still ${seen.at(-1)} after ${ms} ms (seen ${seen.join(', ')})`);
+          await sleep(20);
+        }
+      };
+      await within('running', 5_000);
+      await call('capsule.pause', { name: 'k9' });
+      await within('paused', 1_000);
+      await call('capsule.resume', { name: 'k9' });
+      await within('running', 1_000);
+      process.kill(c.pid!, 'SIGKILL');
+      await within('crashed', 1_000);
+      const k9 = await call('capsule.inspect', { name: 'k9' });
+      expect(k9).toMatchObject({ state: 'crashed', exit: { code: 137, signal: 'SIGKILL' } });
+      expect(k9.reason).toMatch(/killed by SIGKILL/);
+    } finally {
+      await watching.close();
+      await call('capsule.rm', { name: 'k9', force: true }).catch(() => undefined);
+    }
+  });
+
   it('brings an always-restart capsule back when an engine starts after a crash', async () => {
     const c = await call('capsule.create', { name: 'always', spec: { capsule: IMAGE, restart: 'always', command: 'while :; do sleep 1; done' }, start: true });
     // Simulate a host crash: supervisor and capsule die without a word.
@@ -253,7 +283,7 @@ describeHost('capsules on crun/runc with a loopback registry', { root: true, too
     process.kill(supPid, 'SIGKILL');
     process.kill(c.pid!, 'SIGKILL');
     const down = await waitFor('always', (x) => x.state !== 'running', 10_000);
-    expect(down.state).toBe('created');
+    expect(down.state).toBe('crashed');
     await engine.start();
     const up = await call('capsule.inspect', { name: 'always' });
     expect(up.state).toBe('running');

@@ -10,6 +10,7 @@ import { getRecord, secretsOf } from './records.js';
 import { runtimeArgv } from './runtime.js';
 import type { RuntimeName } from './runtime.js';
 import { deriveStatus, runtimeOf } from './status.js';
+import { inSupervisorNamespace, isRootless } from './rootless.js';
 
 export interface ExecTarget {
   name: string;
@@ -87,7 +88,9 @@ export async function prepareExec(engine: Engine, input: ExecTarget): Promise<Pr
   const processFile = join(dir, `${randomBytes(6).toString('hex')}.json`);
   // Not state, a hand-over read once: no fsync; 'wx' because the name is fresh.
   await writeFile(processFile, JSON.stringify(proc), { mode: 0o600, flag: 'wx' });
-  const argv = runtimeArgv(rt, 'exec', '--process', processFile, rec.id);
+  const direct = runtimeArgv(rt, 'exec', '--process', processFile, rec.id);
+  // An ordinary user's capsule lives in the supervisor's user namespace: exec from there.
+  const argv = isRootless() && st.supervisor ? inSupervisorNamespace(st.supervisor, direct) : direct;
   return { argv, runtime: rt.name, secrets: [...secretsOf(rec), ...Object.values(input.env).filter((v) => v.length >= 4)], processFile };
 }
 

@@ -60,3 +60,9 @@ export async function freezeCapsule(layout: CapsuleLayout, cgroup: string, timeo
   }
   return async () => freezer.set(false);
 }
+
+/** Whether a capsule's processes are frozen now (paused by anyone); undefined when it has none. */
+export function capsuleFrozen(layout: CapsuleLayout, cgroup: string): boolean | undefined {
+  const pid = Number.parseInt(read(layout.containerPid), 10);
+  return pid > 0 ? freezerOf(pid, cgroup)?.frozen() : undefined;
+}

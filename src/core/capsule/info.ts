@@ -3,11 +3,21 @@ import { redact } from '../../shared/redact.js';
 import type { Engine } from '../engine.js';
 import type { CapsuleRecord } from './records.js';
 import { deriveStatus } from './status.js';
+import { cgroupDelegation } from './delegation.js';
+import { isRootless } from './rootless.js';
+import { hostCgroups } from './runtime.js';
+
+/** For an ordinary user without cgroup delegation: limits are not enforced, and why. */
+async function limitsNote(): Promise<string | undefined> {
+  if (!isRootless()) return undefined;
+  const d = await cgroupDelegation(await hostCgroups());
+  return d.delegated ? undefined : `limits not enforced: ${d.reason}`;
+}
 import type { CapsuleStatus } from './status.js';
 
 /** The contract's view of a capsule: record + derived status; env values redacted unless asked. */
 export async function capsuleInfo(engine: Engine, rec: CapsuleRecord, secrets = false, known?: CapsuleStatus): Promise<CapsuleInfo> {
-  const st = known ?? (await deriveStatus(engine, rec));
+  const [st, note] = await Promise.all([known ?? deriveStatus(engine, rec), limitsNote()]);
   const spec = secrets ? rec.spec : { ...rec.spec, env: redact(rec.spec.env, true) };
   return {
     name: rec.name,
@@ -24,6 +34,8 @@ export async function capsuleInfo(engine: Engine, rec: CapsuleRecord, secrets = 
     ...(st.exit ? { exit: { code: st.exit.code, at: st.exit.at, ...(st.exit.signal ? { signal: st.exit.signal } : {}), ...(st.exit.oomKilled ? { oomKilled: true } : {}) } } : {}),
     restarts: st.exit?.restarts ?? 0,
     createdAt: rec.createdAt,
+    ...(isRootless() ? { rootless: true } : {}),
+    ...(note ? { limitsNote: note } : {}),
     ...(rec.network ? { network: { name: rec.network.name, netns: rec.network.netns, ...(rec.network.ip ? { ip: rec.network.ip } : {}), ...(rec.network.ifname ? { ifname: rec.network.ifname } : {}), ...(rec.network.dns ? { dns: rec.network.dns } : {}) } } : {}),
   };
 }

@@ -13,7 +13,7 @@ import { withReverter } from '../sys/reverter.js';
 import type { Engine } from '../engine.js';
 import type { ImageStore } from './images/store.js';
 import { capsuleInfo, publishState } from './info.js';
-import { capsuleCgroup, capsuleLayout } from './layout.js';
+import { capsuleLayout } from './layout.js';
 import type { CapsuleLayout } from './layout.js';
 import { attachNetwork, releaseNetwork, requireNetworkBackend, wantsNetwork } from './network.js';
 import { checkLimits, deviceOf, resolveUser, resolveVolumes } from './prepare.js';
@@ -23,6 +23,9 @@ import { writeQuick, writeQuickIfChanged } from './quickfile.js';
 import { prepareOverlayDirs } from './rootfs.js';
 import { resolveRuntime, runtimeArgv } from './runtime.js';
 import { buildOciSpec, capsuleArgs, hostsFile, resolvConf } from './spec.js';
+import { capsuleIsolation, refuseUnenforceableLimits } from './isolation.js';
+import { cgroupDelegation } from './delegation.js';
+import { isRootless, removeTree, rootlessIds } from './rootless.js';
 import { deriveStatus, runtimeOf } from './status.js';
 import { startSupervised, supervisorPid } from './supervisor.js';
 
@@ -46,6 +49,8 @@ export async function createCapsule(engine: Engine, store: ImageStore, input: Cr
   checkLimits(spec);
   if (await readRecord(engine.paths, input.name)) throw new NovaError('CONFLICT', `capsule "${input.name}" already exists; pick another name or \`nova capsule rm ${input.name}\``, { name: input.name });
   const runtime = await resolveRuntime(engine, spec.runtime);
+  if (isRootless()) await rootlessIds(engine.env); // no subordinate ids: say how to get them, create nothing
+  refuseUnenforceableLimits(spec, await cgroupDelegation(runtime.cgroup));
   const network = spec.network && spec.network !== 'none' ? spec.network : undefined;
   if (network) requireNetworkBackend(engine, network);
   await resolveVolumes(spec, baseDir);
@@ -120,6 +125,8 @@ export async function startCapsule(engine: Engine, name: string): Promise<Capsul
     if (!existsSync(rec.image.rootfs)) throw new NovaError('NOT_FOUND', `image rootfs ${rec.image.rootfs} is gone; pull ${rec.image.ref} again`, { image: rec.image.ref });
     const volumes = await resolveVolumes(rec.spec, rec.baseDir);
     const user = await resolveUser(rec.image.rootfs, rec.spec.user ?? rec.image.config.user);
+    const iso = await capsuleIsolation(rt, rec.id);
+    refuseUnenforceableLimits(rec.spec, iso.delegation);
     let pid = 0;
     await withReverter(async (r) => {
       await prepareOverlayDirs(layout);
@@ -129,7 +136,7 @@ export async function startCapsule(engine: Engine, name: string): Promise<Capsul
         await writeRecord(engine.paths, rec);
       }
       const etc = await writeEtc(layout, rec);
-      const cgroupsPath = capsuleCgroup(rec.id);
+      const { cgroupsPath } = iso;
       const config = buildOciSpec({
         name,
         id: rec.id,
@@ -140,12 +147,20 @@ export async function startCapsule(engine: Engine, name: string): Promise<Capsul
         ...(rec.network ? { netnsPath: rec.network.netns } : {}),
         etc,
         ...(rec.spec.limits.io ? { ioDevice: await deviceOf(layout.dir) } : {}),
-        cgroupsPath,
+        ...(cgroupsPath ? { cgroupsPath } : {}),
+        ...(iso.userns ? { userns: iso.userns } : {}),
       });
       if (st.runtimeKnown) await engine.runner.run(runtimeArgv(rt, 'delete', '-f', rec.id), { allowFailure: true });
       // The supervisor clears the previous run's exit record, stop request and pid files itself.
       await writeQuickIfChanged(layout.config, JSON.stringify(config, null, 2), 0o600);
-      const started = await startSupervised({ id: rec.id, layout, runtime: rt, lower: rec.image.rootfs, cgroupsPath }).catch((e) => withLogTail(layout, e));
+      const started = await startSupervised({
+        id: rec.id,
+        layout,
+        runtime: rt,
+        lower: rec.image.rootfs,
+        ...(cgroupsPath ? { cgroupsPath } : {}),
+        ...(iso.rootless ? { rootless: iso.rootless } : {}),
+      }).catch((e) => withLogTail(layout, e));
       pid = started.pid;
       r.add(() => stopLocked(engine, rec, 0), 'capsule process');
       // Only the first start touches the record (an fsync'd write); a run's own start time is
@@ -188,7 +203,9 @@ export async function stopLocked(engine: Engine, rec: CapsuleRecord, timeoutS: n
       await engine.runner.run(runtimeArgv(rt, 'kill', rec.id, 'TERM'), { allowFailure: true });
       if (await waitStopped(engine, rec, layout, timeoutS * 1000)) return finishStop(engine, rec);
     }
-    await engine.runner.run(runtimeArgv(rt, 'kill', '--all', rec.id, 'KILL'), { allowFailure: true });
+    // --all finds the processes through the capsule's cgroup, which a user's capsule may not
+    // have; killing its pid 1 ends its whole pid namespace just as well.
+    await engine.runner.run(runtimeArgv(rt, 'kill', ...(isRootless() ? [] : ['--all']), rec.id, 'KILL'), { allowFailure: true });
     if (!(await waitStopped(engine, rec, layout, 15_000))) {
       const sup = await supervisorPid(layout);
       if (sup) process.kill(sup, 'SIGKILL');
@@ -245,8 +262,13 @@ export async function removeCapsule(engine: Engine, name: string, force: boolean
     for (let i = 0; sup && pidAlive(sup) && i < 100; i++) await sleep(20);
     if (sup && pidAlive(sup)) process.kill(sup, 'SIGKILL');
     await releaseNetwork(engine, rec);
-    await removeCgroups(rec.id);
-    await rm(layout.dir, { recursive: true, force: true });
+    if (isRootless()) {
+      // Files made inside belong to the capsule's subordinate ids.
+      await removeTree(engine, layout.dir);
+    } else {
+      await removeCgroups(rec.id);
+      await rm(layout.dir, { recursive: true, force: true });
+    }
   });
   engine.bus.emit('resource.changed', { kind: 'capsule', name, state: 'removed' });
 }

@@ -92,10 +92,12 @@ export const capsuleModule: EngineModule = {
           const lim = r.spec.limits;
           const detail = [
             r.image.ref.replace(/^docker\.io\/(library\/)?/, ''),
-            i.state === 'exited' && i.exit ? `exit ${i.exit.code}` : undefined,
+            (i.state === 'exited' || i.state === 'crashed') && i.exit ? `exit ${i.exit.code}` : undefined,
             lim.cpu ? `${lim.cpu} CPU` : undefined,
             lim.memory ? formatBytes(lim.memory) : undefined,
             r.network?.ip ? `${r.network.name} ${r.network.ip}` : undefined,
+            i.rootless ? 'rootless' : undefined,
+            i.limitsNote ? 'limits not enforced' : undefined,
           ].filter(Boolean);
           return { kind: 'capsule' as const, name: r.name, state: i.state, ...(i.reason ? { reason: i.reason } : {}), ...(r.project ? { project: r.project } : {}), detail: detail.join(' · ') };
         }),
@@ -111,8 +113,8 @@ export const capsuleModule: EngineModule = {
       const info = await capsuleInfo(engine, rec).catch(() => undefined);
       // A stop by the user is remembered by the stop marker; only unexpected ends restart.
       if (!info || existsSync(layout.stopMarker) || !rec.startedAt) continue;
-      const failed = info.state === 'exited' ? (info.exit?.code ?? 1) !== 0 : info.state === 'created';
-      if (info.state === 'created' || (info.state === 'exited' && (rec.spec.restart === 'always' || failed))) {
+      const failed = info.state === 'crashed' || (info.state === 'exited' ? (info.exit?.code ?? 1) !== 0 : info.state === 'created');
+      if (info.state === 'created' || ((info.state === 'exited' || info.state === 'crashed') && (rec.spec.restart === 'always' || failed))) {
         await startCapsule(engine, rec.name).catch((e: Error) =>
           engine.bus.emit('notification', { level: 'error', title: `capsule ${rec.name} did not restart`, body: e.message, subject: rec.name }),
         );

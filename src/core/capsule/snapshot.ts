@@ -10,6 +10,7 @@ import { capsuleCgroup, capsuleLayout } from './layout.js';
 import { startCapsule, stopLocked, withCapsuleLock } from './lifecycle.js';
 import { getRecord } from './records.js';
 import { deriveStatus } from './status.js';
+import { asNamespaceRoot, isRootless, removeTree } from './rootless.js';
 
 // Snapshot = the capsule's writable overlay layer as a tar with the overlay xattrs
 // (trusted.overlay.opaque; whiteouts are 0:0 char devices) and numeric owners, zstd-compressed.
@@ -24,6 +25,9 @@ export interface SnapshotInfo {
 }
 
 const TAR_FLAGS = ['--zstd', '--xattrs', '--xattrs-include=trusted.*', '--numeric-owner'];
+// An ordinary user's tar runs as root of their user namespace (it reads and restores files of any
+// of the capsule's ids); overlayfs mounted there keeps its marks in user.overlay.* instead.
+const tarFlags = () => (isRootless() ? [...TAR_FLAGS, '--xattrs-include=user.*'] : TAR_FLAGS);
 
 const files = (dir: string, tag: string) => ({ archive: join(dir, `${tag}.tar.zst`), meta: join(dir, `${tag}.json`) });
 
@@ -51,7 +55,7 @@ export async function createSnapshot(engine: Engine, name: string, tag?: string)
     // The description is written while tar runs and renamed into place once the archive is
     // whole: a snapshot cut short by a crash never lists.
     const [tar, described] = await Promise.allSettled([
-      engine.runner.run(['tar', ...TAR_FLAGS, '-cpf', f.archive, '-C', layout.upper, '.'], { timeoutMs: 600_000, discardStdout: true }),
+      asNamespaceRoot(['tar', ...tarFlags(), '-cpf', f.archive, '-C', layout.upper, '.']).then((argv) => engine.runner.run(argv, { timeoutMs: 600_000, discardStdout: true })),
       writeFile(partial, `${JSON.stringify({ capsule: name, tag: t, createdAt, file: f.archive })}\n`, { mode: 0o600 }),
     ]).finally(() => thaw?.());
     if (tar.status === 'rejected' || described.status === 'rejected') {
@@ -95,17 +99,17 @@ export async function restoreSnapshot(engine: Engine, name: string, tag: string,
     if (running) await stopLocked(engine, rec, graceS);
     // Extract next to the live layer, then swap: a failed extract leaves the old layer intact.
     const next = `${layout.upper}.restore`;
-    await rm(next, { recursive: true, force: true });
+    await removeTree(engine, next);
     await mkdir(next, { recursive: true, mode: 0o755 });
     try {
-      await engine.runner.run(['tar', ...TAR_FLAGS, '-xpf', snap.file, '-C', next], { timeoutMs: 600_000 });
+      await engine.runner.run(await asNamespaceRoot(['tar', ...tarFlags(), '-xpf', snap.file, '-C', next]), { timeoutMs: 600_000 });
     } catch (e) {
-      await rm(next, { recursive: true, force: true });
+      await removeTree(engine, next);
       throw e;
     }
-    await rm(layout.upper, { recursive: true, force: true });
+    await removeTree(engine, layout.upper);
     await engine.runner.run(['mv', '-T', next, layout.upper]);
-    await rm(layout.work, { recursive: true, force: true });
+    await removeTree(engine, layout.work);
     await mkdir(layout.work, { recursive: true, mode: 0o700 });
     return running;
   });

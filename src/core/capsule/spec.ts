@@ -28,7 +28,16 @@ export interface SpecContext {
   etc: { hosts: string; hostname: string; resolv?: string };
   /** Device (major:minor) holding the capsule's files, for io read_bps/write_bps. */
   ioDevice?: { major: number; minor: number };
-  cgroupsPath: string;
+  /** undefined: no cgroup for this capsule (an ordinary user without delegation; limits refused earlier). */
+  cgroupsPath?: string;
+  /** An ordinary user's capsule: a user namespace with these (identity, see rootless.ts) mappings. */
+  userns?: { uidMappings: IdMapping[]; gidMappings: IdMapping[] };
+}
+
+export interface IdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
 }
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -91,7 +100,8 @@ export function buildOciSpec(ctx: SpecContext): Record<string, unknown> {
     mounts.push({ destination: v.destination, type: 'bind', source: v.source, options: ['rbind', v.readonly ? 'ro' : 'rw', 'nosuid', 'nodev'] });
   }
 
-  const resources: Record<string, unknown> = { devices: [{ allow: false, access: 'rwm' }] };
+  // Device rules live in the devices cgroup; a user namespace cannot create device nodes anyway.
+  const resources: Record<string, unknown> = ctx.userns ? {} : { devices: [{ allow: false, access: 'rwm' }] };
   const { limits } = spec;
   if (limits.memory !== undefined) resources.memory = { limit: limits.memory, swap: limits.memory };
   if (limits.cpu !== undefined) resources.cpu = { quota: Math.round(limits.cpu * CPU_PERIOD_US), period: CPU_PERIOD_US };
@@ -121,9 +131,10 @@ export function buildOciSpec(ctx: SpecContext): Record<string, unknown> {
     mounts,
     annotations: { 'org.nova.capsule': ctx.name, 'org.nova.id': ctx.id },
     linux: {
-      cgroupsPath: ctx.cgroupsPath,
-      resources,
+      ...(ctx.cgroupsPath ? { cgroupsPath: ctx.cgroupsPath, resources } : {}),
+      ...(ctx.userns ? { uidMappings: ctx.userns.uidMappings, gidMappings: ctx.userns.gidMappings } : {}),
       namespaces: [
+        ...(ctx.userns ? [{ type: 'user' }] : []),
         { type: 'pid' },
         ctx.netnsPath ? { type: 'network', path: ctx.netnsPath } : { type: 'network' },
         { type: 'ipc' },

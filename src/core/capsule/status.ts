@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { readJson } from '../sys/atomic.js';
 import type { Engine } from '../engine.js';
@@ -64,7 +65,15 @@ async function deriveState(engine: Engine, rec: CapsuleRecord, listed?: Map<stri
     const state = rs.status === 'paused' ? 'paused' : 'running';
     return { state, pid: rs.pid, reason: 'its supervisor is gone: logs and the exit code are no longer recorded (restart it)' };
   }
-  if (exit) return { state: 'exited', exit, ...known, ...(exit.oomKilled ? { reason: 'OOM-killed (memory limit)' } : {}) };
+  // Ended by a signal (or OOM) nobody asked Nova for: kill -9 from outside, a segfault.
+  const unasked = !existsSync(layout.stopMarker);
+  if (exit) {
+    if (exit.oomKilled) return { state: unasked ? 'crashed' : 'exited', exit, ...known, reason: 'OOM-killed (memory limit)' };
+    if (exit.signal && unasked) return { state: 'crashed', exit, ...known, reason: `killed by ${exit.signal} (not stopped by Nova)` };
+    return { state: 'exited', exit, ...known };
+  }
+  // The supervisor removes its pidfile when it ends: a leftover one means it was killed too.
+  if (existsSync(layout.supervisorPid) && unasked) return { state: 'crashed', reason: 'the capsule and its supervisor were killed (no exit code recorded)', ...known };
   return { state: 'created', ...known };
 }
 

@@ -60,7 +60,7 @@ describeHost('the native capsule supervisor', { root: true, tools: ['crun'] }, (
   it('records an OOM kill of the first process as exit 137 with the reason', async () => {
     // dd's 100 MiB buffer cannot fit in 32 MiB: the kernel kills pid 1 itself.
     await create('oom', { command: ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=100M', 'count=1'], limits: { memory: '32Mi' } });
-    const done = await waitFor('oom', (c) => c.state === 'exited');
+    const done = await waitFor('oom', (c) => c.state === 'crashed'); // killed by the kernel, not stopped by Nova
     expect(done.exit).toMatchObject({ code: 137, signal: 'SIGKILL', oomKilled: true });
     expect(done.reason).toMatch(/OOM/);
   });

@@ -6,6 +6,8 @@ import { processMatches, readPidFile } from '../sys/proc.js';
 import type { CapsuleLayout } from './layout.js';
 import { runtimeArgv } from './runtime.js';
 import type { Runtime } from './runtime.js';
+import { mapOptions } from './rootless.js';
+import type { RootlessIds } from './rootless.js';
 
 // Each running capsule has a supervisor: native/capsule-supervisor.c, built to
 // out/native/nova-capsule-supervisor (`npm run build`). It owns the capsule's mount namespace and
@@ -28,7 +30,10 @@ export interface SuperviseOptions {
   runtime: Runtime;
   /** The image rootfs, mounted read-only under the capsule's own upper/work dirs. */
   lower: string;
-  cgroupsPath: string;
+  /** The capsule's cgroup (for OOM kills); none for a user without cgroup delegation. */
+  cgroupsPath?: string;
+  /** An ordinary user's capsule: the supervisor enters a user namespace with this mapping. */
+  rootless?: RootlessIds;
 }
 
 // overlayfs mount options are comma separated, and ':' separates lower layers.
@@ -49,12 +54,13 @@ export async function startSupervised(o: SuperviseOptions): Promise<{ supervisor
     '--dir', layout.dir,
     '--id', o.id,
     '--bundle', layout.bundle,
-    '--cgroup', o.cgroupsPath,
+    ...(o.cgroupsPath ? ['--cgroup', o.cgroupsPath] : []),
     '--lower', overlaySafe(o.lower, 'the image rootfs'),
     '--upper', overlaySafe(layout.upper, 'the capsule folder'),
     '--work', overlaySafe(layout.work, 'the capsule folder'),
     '--log-max', String(LOG_MAX_BYTES),
     ...(runtime.hideUnified ? ['--hide-unified'] : []),
+    ...(o.rootless ? mapOptions(o.rootless) : []),
     '--',
     ...runtimeArgv(runtime),
   ];

@@ -7,7 +7,7 @@ import { applyRuleset, buildRules } from './nft.js';
 import type { NftRule } from './nft.js';
 import { ownerKey } from './ipam.js';
 import type { NetworkState } from './store.js';
-import { loadAll } from './store.js';
+import { declarationProblem, loadAll } from './store.js';
 
 // Host-wide pieces derived from every declared switch: the nft table and per-interface
 // forwarding (never the global ip_forward).
@@ -40,7 +40,8 @@ export const ownerMarker = (ctx: NetCtx) => join(ctx.runDir, 'nft-owner');
 
 /** Rebuilds the whole table from the saved switches (one atomic transaction). */
 export async function applyNft(ctx: NetCtx, nets?: NetworkState[]): Promise<void> {
-  const all = nets ?? (await loadAll(ctx));
+  // A switch whose saved values are invalid gets no rules rather than breaking the whole table.
+  const all = (nets ?? (await loadAll(ctx))).filter((n) => !declarationProblem(n));
   if (all.length > 0) {
     await mkdir(ctx.runDir, { recursive: true });
     await writeFile(ownerMarker(ctx), `${ctx.table}\n`);

@@ -1,7 +1,10 @@
 import { access } from 'node:fs/promises';
 import { NovaError } from '../../shared/errors.js';
 import type { NetworkOwner } from '../../shared/contract/network.js';
+import { crashPoint } from '../sys/crash-point.js';
 import { withReverter } from '../sys/reverter.js';
+import { clearIntent, recordIntent, rollBackInterrupted } from './intents.js';
+import type { Intent } from './intents.js';
 import type { NetCtx } from './context.js';
 import { needsDnsmasq, reloadDnsmasq } from './dnsmasq.js';
 import { allocate, ownerKey, parseSubnet, stableMac } from './ipam.js';
@@ -45,9 +48,10 @@ export async function requireNetwork(ctx: NetCtx, name: string): Promise<Network
 }
 
 export async function attach(ctx: NetCtx, input: AttachInput): Promise<AttachResult> {
-  const n = await requireNetwork(ctx, input.network);
   const { owner } = input;
   const key = ownerKey(owner);
+  await rollBackInterrupted(ctx, (i) => i.op === 'attach' && i.network === input.network && ownerKey(i.owner) === key);
+  const n = await requireNetwork(ctx, input.network);
   checkForwards(await loadAll(ctx), n, owner, input.ports);
   if (owner.kind === 'capsule' && !input.netns) throw new NovaError('INVALID_INPUT', 'netns is required for a capsule: pass the path of its network namespace (e.g. /proc/<pid>/ns/net)', { field: 'netns' });
   if (owner.kind === 'vm' && input.netns) throw new NovaError('INVALID_INPUT', 'netns is only for capsules; a VM gets a TAP', { field: 'netns' });
@@ -77,31 +81,42 @@ export async function attach(ctx: NetCtx, input: AttachInput): Promise<AttachRes
     return result;
   }
   if (live) await deleteLink(ctx, result.ifname);
+  const intent: Intent = { op: 'attach', network: n.name, owner, ifname: result.ifname };
+  await recordIntent(ctx, intent); // before the link exists: a kill -9 from here on is rolled back
+  const step = (what: string) => crashPoint(`net attach ${owner.kind} ${owner.name}: ${what}`);
   await withReverter(async (r) => {
+    r.add(() => clearIntent(ctx, intent), 'intent');
+    step('intent recorded');
     if (owner.kind === 'vm') {
       await createTap(ctx, result.ifname, aliasFor(ctx, n.name, key), res.mac, input.tapUser);
     } else {
       await createVeth(ctx, result.ifname, vethPeerTmp(n.name, key), aliasFor(ctx, n.name, key), res.mac);
     }
     r.add(() => deleteLink(ctx, result.ifname), 'link');
+    step('link made');
     await setMaster(ctx, result.ifname, n.name);
     await setUp(ctx, result.ifname);
-    if (owner.kind === 'capsule') await configurePeer(ctx, n, input.netns!, vethPeerTmp(n.name, key), result);
+    step('link on the bridge');
+    if (owner.kind === 'capsule') await configurePeer(ctx, n, input.netns!, vethPeerTmp(n.name, key), result, step);
     const att: AttachmentState = { owner, ifname: result.ifname, kind: owner.kind === 'vm' ? 'tap' : 'veth', ...(input.netns ? { netns: input.netns, peer: result.peer } : {}), ...(input.tapUser !== undefined ? { uid: input.tapUser } : {}) };
     n.attachments = [...n.attachments.filter((a) => ownerKey(a.owner) !== key), att];
     res.attached = true;
     res.at = ctx.now();
     await saveNetwork(ctx, n);
+    step('state saved');
     if (needsDnsmasq(n)) await reloadDnsmasq(ctx, n);
+    step('dnsmasq reloaded');
   });
+  await clearIntent(ctx, intent);
   if (input.ports.length) await addForwards(ctx, n.name, owner, input.ports);
   else if (n.forwards.some((f) => ownerKey(f.owner) === key)) await applyNft(ctx);
   return result;
 }
 
 /** Moves the peer into the capsule's netns, names it, addresses it and routes via the gateway. */
-async function configurePeer(ctx: NetCtx, n: NetworkState, netns: string, tmp: string, r: AttachResult): Promise<void> {
+async function configurePeer(ctx: NetCtx, n: NetworkState, netns: string, tmp: string, r: AttachResult, step: (what: string) => void): Promise<void> {
   await ctx.run(['ip', 'link', 'set', 'dev', tmp, 'netns', netns]);
+  step('peer moved into the netns');
   const inNs = (argv: string[]) => ctx.run(['nsenter', `--net=${netns}`, ...argv]);
   await inNs(['ip', 'link', 'set', 'dev', tmp, 'name', r.peer!]);
   if (r.ip) await inNs(['ip', 'addr', 'add', `${r.ip}/${r.prefix}`, 'dev', r.peer!]);
@@ -111,10 +126,13 @@ async function configurePeer(ctx: NetCtx, n: NetworkState, netns: string, tmp: s
 }
 
 export async function detach(ctx: NetCtx, network: string, owner: NetworkOwner, release: boolean): Promise<void> {
-  const n = await requireNetwork(ctx, network);
   const key = ownerKey(owner);
+  // An attach of this owner killed mid-way: its link may exist without being recorded.
+  const interrupted = await rollBackInterrupted(ctx, (i) => i.op === 'attach' && i.network === network && ownerKey(i.owner) === key);
+  const n = await requireNetwork(ctx, network);
   const att = n.attachments.find((a) => ownerKey(a.owner) === key);
   const res = n.reservations.find((r) => r.key === key);
+  if (!att && !res && interrupted.length) return;
   if (!att && !res) throw new NovaError('NOT_FOUND', `${owner.kind} "${owner.name}" is not attached to network "${network}"`);
   if (att) await deleteLink(ctx, att.ifname);
   n.attachments = n.attachments.filter((a) => ownerKey(a.owner) !== key);

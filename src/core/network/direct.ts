@@ -1,14 +1,14 @@
-import { NovaError } from '../../shared/errors.js';
 import { withLock } from '../sys/lock.js';
 import { lockPath } from '../sys/paths.js';
 import { attach, detach, requireNetwork } from './attach.js';
 import { startCapture, stopCapture } from './capture.js';
 import type { NetCtx } from './context.js';
-import { needsDnsmasq, readLeases, reloadDnsmasq } from './dnsmasq.js';
+import { readLeases } from './dnsmasq.js';
 import { addForwards, removeForward } from './forwards.js';
 import { hydrate } from './hydrate.js';
 import type { NetworkOps } from './ops.js';
-import { loadAll, saveNetwork } from './store.js';
+import { addRecord, removeRecord } from './records.js';
+import { loadAll } from './store.js';
 import { createSwitch, hostView, removeSwitch, toInfo, updateSwitch } from './switches.js';
 
 // NetworkOps done by this process itself (it holds CAP_NET_ADMIN). `nova privd` uses the same
@@ -34,22 +34,8 @@ export function directNetworkOps(ctx: NetCtx): NetworkOps {
     detach: (network, owner, release) => locked(`network.detach ${network}`, () => detach(ctx, network, owner, release)),
     addForward: (network, owner, port) => locked('network.forward.add', () => addForwards(ctx, network, owner, [port])),
     removeForward: (network, owner, port) => locked('network.forward.rm', () => removeForward(ctx, network, owner, port)),
-    addRecord: (network, record) =>
-      locked('network.dns.add', async () => {
-        const n = await requireNetwork(ctx, network);
-        if (!needsDnsmasq(n) || !n.spec.dns) throw new NovaError('INVALID_INPUT', `network "${network}" has no DNS: create it with dns = true and a subnet`, { field: 'network' });
-        n.records = [...n.records.filter((r) => !(r.name === record.name && r.service === record.service)), record];
-        await saveNetwork(ctx, n);
-        await reloadDnsmasq(ctx, n);
-      }),
-    removeRecord: (network, name) =>
-      locked('network.dns.rm', async () => {
-        const n = await requireNetwork(ctx, network);
-        if (!n.records.some((r) => r.name === name)) throw new NovaError('NOT_FOUND', `no DNS record "${name}" on "${network}"`);
-        n.records = n.records.filter((r) => r.name !== name);
-        await saveNetwork(ctx, n);
-        await reloadDnsmasq(ctx, n);
-      }),
+    addRecord: (network, record) => locked('network.dns.add', () => addRecord(ctx, network, record)),
+    removeRecord: (network, name) => locked('network.dns.rm', () => removeRecord(ctx, network, name)),
     async list(project) {
       const nets = (await loadAll(ctx)).filter((n) => !project || n.project === project);
       if (!nets.length) return [];

@@ -1,5 +1,6 @@
 import { access, rm } from 'node:fs/promises';
 import type { NetCtx } from './context.js';
+import { rollBackInterrupted } from './intents.js';
 import { killAndWait, needsDnsmasq, ourDnsmasqs, dnsmasqPid, startDnsmasq, writeHostFiles, dnsmasqDir } from './dnsmasq.js';
 import { ownerKey, parseSubnet } from './ipam.js';
 import { addAddress, createTap, deleteLink, listLinks, setMaster, setUp } from './links.js';
@@ -8,7 +9,7 @@ import { aliasFor, parseAlias } from './owner.js';
 import { applyForwarding, applyNft, hostFacts, ownerMarker } from './apply.js';
 import { repairOverlay } from './overlay.js';
 import { attachedUplinks, bringUpBridge } from './switches.js';
-import { loadAll, saveNetwork } from './store.js';
+import { declarationProblem, loadAll, saveNetwork } from './store.js';
 import { takeOverUplink } from './uplink.js';
 import type { NetworkState } from './store.js';
 
@@ -20,16 +21,73 @@ export interface HydrateReport {
   recreated: string[];
   repaired: string[];
   removed: string[];
+  /** Switches that could not be repaired, with the reason; every other switch was still repaired. */
+  failed: { name: string; reason: string }[];
 }
 
 export async function hydrate(ctx: NetCtx): Promise<HydrateReport> {
-  const report: HydrateReport = { recreated: [], repaired: [], removed: [] };
-  const nets = await loadAll(ctx);
-  const declared = new Map(nets.map((n) => [n.name, n]));
-  let links = await listLinks(ctx);
+  const report: HydrateReport = { recreated: [], repaired: [], removed: [], failed: [] };
+  // 0. Changes a kill -9 interrupted are rolled back (the intent log), half-written files swept.
+  report.removed.push(...(await rollBackInterrupted(ctx)));
+  const all = await loadAll(ctx);
+  const declared = new Map(all.map((n) => [n.name, n]));
+  // One switch failing (a bad declaration, a missing uplink) must not stop the others' repair.
+  const broken = new Set<string>();
+  const each = async (n: NetworkState, step: () => Promise<void>) => {
+    if (broken.has(n.name)) return;
+    try {
+      await step();
+    } catch (e) {
+      broken.add(n.name);
+      report.failed.push({ name: n.name, reason: e instanceof Error ? e.message : String(e) });
+    }
+  };
+  const healthy = () => all.filter((n) => !broken.has(n.name));
+  for (const n of all) {
+    const problem = declarationProblem(n);
+    if (problem) await each(n, () => Promise.reject(new Error(problem)));
+  }
 
   // 1. Orphan links first, so recreated bridges never collide with leftovers.
-  for (const l of links) {
+  await removeOrphanLinks(ctx, declared, report);
+  const byName = new Map((await listLinks(ctx)).map((l) => [l.ifname, l]));
+
+  // 2. Bridges, addresses, uplinks, overlays, attachments.
+  for (const n of all) {
+    await each(n, async () => {
+      const before = byName.get(n.name);
+      if (!before) {
+        await bringUpBridge(ctx, n, () => undefined);
+        await saveNetwork(ctx, n);
+        report.recreated.push(n.name);
+      } else if (await repairBridge(ctx, n, before, byName)) report.repaired.push(n.name);
+      if (await repairAttachments(ctx, n, byName)) report.repaired.push(`${n.name} attachments`);
+    });
+  }
+  if (healthy().length) await applyForwarding(ctx, healthy(), await hostFacts(ctx));
+
+  // 3. Rules: one rebuild from the declarations (drops undeclared rules, restores missing ones).
+  if (all.length || (await exists(ownerMarker(ctx)))) await applyNft(ctx, all);
+  if (!all.length) await rm(ownerMarker(ctx), { force: true });
+
+  // 4. dnsmasq: orphans killed, dead ones restarted.
+  await removeOrphanDnsmasqs(ctx, declared, report);
+  for (const n of all) {
+    if (!needsDnsmasq(n)) continue;
+    await each(n, async () => {
+      if (await dnsmasqPid(ctx, n.name)) await writeHostFiles(ctx, n);
+      else {
+        await startDnsmasq(ctx, n);
+        if (!report.recreated.includes(n.name)) report.repaired.push(`${n.name} dnsmasq`);
+      }
+    });
+  }
+  return report;
+}
+
+/** Nova-aliased links nothing declares (what a kill -9 mid-create or mid-attach leaves behind). */
+async function removeOrphanLinks(ctx: NetCtx, declared: Map<string, NetworkState>, report: HydrateReport): Promise<void> {
+  for (const l of await listLinks(ctx)) {
     const a = parseAlias(ctx, l.ifalias);
     if (!a) continue;
     const n = declared.get(a.network);
@@ -42,26 +100,9 @@ export async function hydrate(ctx: NetCtx): Promise<HydrateReport> {
       report.removed.push(`link ${l.ifname}`);
     }
   }
-  if (report.removed.length) links = await listLinks(ctx);
-  const byName = new Map(links.map((l) => [l.ifname, l]));
+}
 
-  // 2. Bridges, addresses, uplinks, overlays, attachments.
-  for (const n of nets) {
-    const before = byName.get(n.name);
-    if (!before) {
-      await bringUpBridge(ctx, n, () => undefined);
-      await saveNetwork(ctx, n);
-      report.recreated.push(n.name);
-    } else if (await repairBridge(ctx, n, before, byName)) report.repaired.push(n.name);
-    if (await repairAttachments(ctx, n, byName)) report.repaired.push(`${n.name} attachments`);
-  }
-  if (nets.length) await applyForwarding(ctx, nets, await hostFacts(ctx));
-
-  // 3. Rules: one rebuild from the declarations (drops undeclared rules, restores missing ones).
-  if (nets.length || (await exists(ownerMarker(ctx)))) await applyNft(ctx, nets);
-  if (!nets.length) await rm(ownerMarker(ctx), { force: true });
-
-  // 4. dnsmasq: orphans killed, dead ones restarted.
+async function removeOrphanDnsmasqs(ctx: NetCtx, declared: Map<string, NetworkState>, report: HydrateReport): Promise<void> {
   for (const p of await ourDnsmasqs(ctx)) {
     const n = declared.get(p.network);
     if (!n || !needsDnsmasq(n) || (await dnsmasqPid(ctx, p.network)) !== p.pid) {
@@ -70,15 +111,6 @@ export async function hydrate(ctx: NetCtx): Promise<HydrateReport> {
       if (!n) await rm(dnsmasqDir(ctx, p.network), { recursive: true, force: true });
     }
   }
-  for (const n of nets) {
-    if (!needsDnsmasq(n)) continue;
-    if (await dnsmasqPid(ctx, n.name)) await writeHostFiles(ctx, n);
-    else {
-      await startDnsmasq(ctx, n);
-      if (!report.recreated.includes(n.name)) report.repaired.push(`${n.name} dnsmasq`);
-    }
-  }
-  return report;
 }
 
 async function repairBridge(ctx: NetCtx, n: NetworkState, br: Link, links: Map<string, Link>): Promise<boolean> {

@@ -1,4 +1,5 @@
 import { NovaError } from '../../shared/errors.js';
+import { crashPoint } from '../sys/crash-point.js';
 import type { NetCtx } from './context.js';
 
 // Links through `ip -json`: parse, create and delete bridges, TAPs, veths and VXLANs. Every link
@@ -129,6 +130,7 @@ export async function setMaster(ctx: NetCtx, dev: string, master: string): Promi
 /** `user`: the uid whose QEMU may open it (`ifname=`) without CAP_NET_ADMIN (via `nova privd`). */
 export async function createTap(ctx: NetCtx, name: string, alias: string, mac?: string, user?: number): Promise<void> {
   await ctx.run(['ip', 'tuntap', 'add', 'dev', name, 'mode', 'tap', 'vnet_hdr', ...(user !== undefined ? ['user', String(user)] : [])]);
+  crashPoint(`tap ${name} added`);
   if (mac) await ctx.run(['ip', 'link', 'set', 'dev', name, 'address', tapHostMac(mac)]);
   await setAlias(ctx, name, alias);
 }
@@ -140,6 +142,7 @@ export function tapHostMac(guestMac: string): string {
 
 export async function createVeth(ctx: NetCtx, host: string, peer: string, alias: string, peerMac?: string): Promise<void> {
   await ctx.run(['ip', 'link', 'add', 'name', host, 'type', 'veth', 'peer', 'name', peer, ...(peerMac ? ['address', peerMac] : [])]);
+  crashPoint(`veth ${host} added, no alias yet`);
   await setAlias(ctx, host, alias);
 }
 

@@ -132,6 +132,7 @@ export const networkModule: EngineModule = {
     if (ops.via === 'direct') {
       const r = await ops.hydrate();
       for (const name of r.recreated) engine.bus.emit('notification', { level: 'info', title: `Network ${name} recreated`, body: `The bridge ${name} was missing and has been recreated.`, subject: name });
+      for (const f of r.failed) engine.bus.emit('notification', { level: 'warning', title: `Network ${f.name} could not be repaired`, body: f.reason, subject: f.name });
     }
     const monitor = monitors.get(engine);
     await monitor?.start();

@@ -2,8 +2,10 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NetworkSpec } from '../../shared/schemas/novafile.js';
 import type { NetworkOwner } from '../../shared/contract/network.js';
-import type { z } from 'zod';
-import type { dnsRecord } from '../../shared/contract/network.js';
+import { z } from 'zod';
+import { dnsRecord } from '../../shared/contract/network.js';
+import { networkSpec } from '../../shared/schemas/novafile.js';
+import { macAddress, portForward } from '../../shared/schemas/fields.js';
 import { readJson, writeJsonAtomic } from '../sys/atomic.js';
 import type { NetCtx } from './context.js';
 import type { Reservation } from './ipam.js';
@@ -77,3 +79,23 @@ export async function loadAll(ctx: NetCtx): Promise<NetworkState[]> {
 }
 
 export const leaseFile = (ctx: NetCtx, name: string) => join(ctx.stateDir, `${name}.leases`);
+
+/** What a saved declaration must satisfy before its values reach dnsmasq, nft or ip again. */
+const storedValues = z.object({
+  spec: networkSpec,
+  records: z.array(dnsRecord),
+  forwards: z.array(z.object({ port: portForward }).passthrough()),
+  reservations: z.array(z.object({ mac: macAddress }).passthrough()),
+});
+
+/**
+ * Why a saved switch cannot be applied (files written by older versions may hold values that are
+ * refused today, e.g. an SRV target with a comma), or undefined when it is fine.
+ */
+export function declarationProblem(n: NetworkState): string | undefined {
+  const r = storedValues.safeParse(n);
+  if (r.success) return undefined;
+  const i = r.error.issues[0]!;
+  const fix = i.path[0] === 'records' ? ` (remove it: \`nova net dns rm ${n.name} NAME\`)` : ` (fix it in ${n.name}.json or recreate the switch)`;
+  return `saved ${i.path.join('.')} is invalid: ${i.message}${fix}`;
+}

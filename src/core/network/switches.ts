@@ -4,7 +4,10 @@ import { NovaError } from '../../shared/errors.js';
 import type { NetworkInfo } from '../../shared/contract/network.js';
 import { networkSpec } from '../../shared/schemas/novafile.js';
 import type { z } from 'zod';
+import { crashPoint } from '../sys/crash-point.js';
 import { withReverter } from '../sys/reverter.js';
+import { clearIntent, recordIntent, rollBackInterrupted } from './intents.js';
+import type { Intent } from './intents.js';
 import type { NetCtx } from './context.js';
 import { dnsmasqPid, needsDnsmasq, reloadDnsmasq, startDnsmasq, stopDnsmasq } from './dnsmasq.js';
 import { checkRange, defaultRange, intToIp, overlaps, parseSubnet, stableMac } from './ipam.js';
@@ -17,7 +20,7 @@ import { aliasFor } from './owner.js';
 import { applyForwarding, applyNft, factsFrom, profileOf, rulesFor } from './apply.js';
 import { checkOverlayDriver, createOverlayLink, overlayProblems, removeOverlayLink } from './overlay.js';
 import type { NetworkState } from './store.js';
-import { deleteNetworkFile, loadAll, loadNetwork, saveNetwork } from './store.js';
+import { declarationProblem, deleteNetworkFile, loadAll, loadNetwork, saveNetwork } from './store.js';
 
 // Switches: validate, create under a Reverter, remove, and derive their state from the host.
 
@@ -71,29 +74,43 @@ function freeSubnet(others: NetworkState[], hostRoutes: HostRoute[]): string {
 
 /** Creates the bridge (or overlay), addresses, forwarding, rules and dnsmasq; all undone on failure. */
 export async function createSwitch(ctx: NetCtx, name: string, specIn: z.input<typeof networkSpec>, project?: string): Promise<NetworkState> {
+  // A create of this name killed mid-way: undo it first, so the retry is not a false CONFLICT.
+  await rollBackInterrupted(ctx, (i) => i.op === 'create' && i.network.name === name);
   if (await loadNetwork(ctx, name)) throw new NovaError('CONFLICT', `network "${name}" already exists: \`nova net rm ${name}\` first or pick another name`);
   const [links, hostRoutes] = await Promise.all([listLinks(ctx), routes(ctx)]);
   const planned = await plan(ctx, name, specIn, links, hostRoutes);
   const state: NetworkState = { version: 1, name, ...(project ? { project } : {}), createdAt: ctx.now(), ...planned, reservations: [], attachments: [], forwards: [], records: [] };
-  return withReverter(async (r) => {
-    await bringUpBridge(ctx, state, (undo) => r.add(undo));
+  const intent: Intent = { op: 'create', network: state };
+  await recordIntent(ctx, intent); // before anything exists on the host
+  const step = (what: string) => crashPoint(`net create ${name}: ${what}`);
+  const created = await withReverter(async (r) => {
+    r.add(() => clearIntent(ctx, intent), 'intent');
+    step('intent recorded');
+    await bringUpBridge(ctx, state, (undo) => r.add(undo), () => recordIntent(ctx, intent).then(() => step('uplink recorded')));
+    step('bridge up');
     await saveNetwork(ctx, state);
     r.add(async () => {
       await deleteNetworkFile(ctx, name);
       await applyNft(ctx);
     }, 'state');
+    step('state saved');
     await applyForwarding(ctx, [state], factsFrom(links, hostRoutes));
+    step('forwarding on');
     await applyNft(ctx);
+    step('rules applied');
     if (needsDnsmasq(state)) {
       await startDnsmasq(ctx, state);
       r.add(() => stopDnsmasq(ctx, name), 'dnsmasq');
+      step('dnsmasq started');
     }
     return state;
   });
+  await clearIntent(ctx, intent);
+  return created;
 }
 
 /** Bridge + address + uplinks/overlay + up. `undo` receives the reversal of each step. */
-export async function bringUpBridge(ctx: NetCtx, n: NetworkState, undo: (fn: () => Promise<void>) => void): Promise<void> {
+export async function bringUpBridge(ctx: NetCtx, n: NetworkState, undo: (fn: () => Promise<void>) => void, beforeUplinkMoves?: () => Promise<void>): Promise<void> {
   const alias = aliasFor(ctx, n.name);
   const s = n.subnet ? parseSubnet(n.subnet) : undefined;
   const mac = stableMac(n.name, `bridge:${n.subnet ?? ''}:${hostIdentity()}`);
@@ -103,7 +120,7 @@ export async function bringUpBridge(ctx: NetCtx, n: NetworkState, undo: (fn: () 
     await createOverlayLink(ctx, n);
     undo(() => removeOverlayLink(ctx, n));
   }
-  for (const iface of attachedUplinks(n)) undo(await takeOverUplink(ctx, n, iface));
+  for (const iface of attachedUplinks(n)) undo(await takeOverUplink(ctx, n, iface, beforeUplinkMoves));
 }
 
 /** Host interfaces enslaved to the bridge: the uplink of an external switch plus `interfaces`. */
@@ -142,6 +159,8 @@ export async function deriveState(ctx: NetCtx, n: NetworkState, view: HostView):
   if (!br) return { state: 'Down', reason: 'bridge missing' };
   if (!br.flags.includes('UP')) return { state: 'Down', reason: 'bridge is down' };
   const problems: string[] = [];
+  const invalid = declarationProblem(n);
+  if (invalid) problems.push(invalid);
   if (n.subnet && !br.addrs.some((a) => a.local === parseSubnet(n.subnet!).gateway)) problems.push('gateway address missing');
   if (needsDnsmasq(n) && !(await dnsmasqPid(ctx, n.name))) problems.push('dnsmasq dead');
   const live = new Set(view.rules.map((r) => r.comment));
@@ -207,13 +226,19 @@ export async function updateSwitch(ctx: NetCtx, name: string, specIn: z.input<ty
     if (!n.subnet) throw invalid('dhcp_range', 'dhcp_range needs subnet = "192.168.220.1/24" (the bridge address)');
     checkRange(parseSubnet(n.subnet), spec.dhcp_range);
   }
-  const before = needsDnsmasq(n);
+  const old = structuredClone(n);
   n.spec = spec;
   n.domain = spec.domain ?? `${name}.nova`;
   if (spec.dhcp_range) n.dhcpRange = spec.dhcp_range;
   if (project !== undefined) n.project = project;
+  // The host first, the declaration after: a change dnsmasq refuses is not saved.
+  try {
+    if (needsDnsmasq(n)) await reloadDnsmasq(ctx, n);
+    else if (needsDnsmasq(old)) await stopDnsmasq(ctx, name);
+  } catch (e) {
+    if (needsDnsmasq(old)) await reloadDnsmasq(ctx, old).catch(() => undefined);
+    throw e;
+  }
   await saveNetwork(ctx, n);
-  if (needsDnsmasq(n)) await reloadDnsmasq(ctx, n);
-  else if (before) await stopDnsmasq(ctx, name);
   return n;
 }

@@ -38,11 +38,12 @@ async function apply(ctx: NetCtx, cfg: UplinkConfig, from: string | undefined, t
 }
 
 /** Enslaves `iface` and moves its addresses and routes to the bridge; returns the undo. */
-export async function takeOverUplink(ctx: NetCtx, n: NetworkState, iface: string): Promise<() => Promise<void>> {
+export async function takeOverUplink(ctx: NetCtx, n: NetworkState, iface: string, record?: () => Promise<void>): Promise<() => Promise<void>> {
   const current = await readConfig(ctx, iface);
   n.uplinks ??= {};
   if (current.addrs.length || !n.uplinks[iface]) n.uplinks[iface] = current;
   const cfg = n.uplinks[iface]!;
+  await record?.(); // what is moved is on disk before it moves (a kill -9 can still give it back)
   await setMaster(ctx, iface, n.name);
   await setUp(ctx, iface);
   await apply(ctx, cfg, current.addrs.length ? iface : undefined, n.name);

@@ -7,6 +7,11 @@ export type Transport = 'inproc' | 'ipc' | 'ws' | 'http';
 
 export interface CallContext {
   transport: Transport;
+  /**
+   * The caller is not in this process's own face (an API client of `nova serve`): it has no
+   * working directory of ours, so relative paths and similar local assumptions must be refused.
+   */
+  remote?: boolean;
   /** Aborted when the caller goes away or cancels. */
   signal?: AbortSignal;
 }

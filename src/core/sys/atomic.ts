@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
+import { crashPoint } from './crash-point.js';
+import { pidAlive } from './proc.js';
 
 /**
  * Writes a file so readers see the old or the new content, never half of it, even after kill -9
@@ -22,6 +24,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     throw e;
   }
   await fh.close();
+  crashPoint(`write ${basename(path)}`);
   try {
     await rename(tmp, path);
   } catch (e) {
@@ -54,4 +57,18 @@ export async function readJson<T>(path: string, fallback: T): Promise<T> {
   } catch (e) {
     throw new NovaError('INTERNAL', `state file ${path} is not valid JSON (${(e as Error).message}); move it away to reset it`, { path });
   }
+}
+
+/**
+ * Removes temp files of atomic writes whose writer died (kill -9 between write and rename):
+ * `.<name>.<pid>.<hex>.tmp` with a pid that no longer runs. Returns what it removed.
+ */
+export async function sweepStaleTemps(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const stale = names.filter((f) => {
+    const m = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(f);
+    return m && (Number(m[1]) === process.pid ? false : !pidAlive(Number(m[1])));
+  });
+  for (const f of stale) await rm(join(dir, f), { force: true });
+  return stale;
 }

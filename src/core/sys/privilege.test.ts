@@ -74,7 +74,7 @@ describe('the one privilege guard', () => {
     for (const [who, ok] of [[user, false], [root, true], [netAdmin, true]] as const) {
       const d = new Dispatcher();
       d.handle('task.list', () => ({ tasks: [] }));
-      d.handle('network.hydrate', () => ({ recreated: [], repaired: [], removed: [] }));
+      d.handle('network.hydrate', () => ({ recreated: [], repaired: [], removed: [], failed: [] }));
       d.guard(privilegeGuard(noHelper, () => who));
       expect((await d.call('task.list', {})).ok).toBe(true);
       expect((await d.call('network.hydrate', {})).ok).toBe(ok);

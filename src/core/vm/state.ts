@@ -35,12 +35,16 @@ export async function livePid(paths: NovaPaths, rec: VmRecord): Promise<number |
 /** Cheap derivation without QMP (the watcher polls this): process and markers only. */
 export async function processState(paths: NovaPaths, rec: VmRecord): Promise<DerivedState> {
   const pid = await livePid(paths, rec);
+  const starting = await readMarker(paths, rec.name, 'starting');
+  // The starter (this or another process: the CLI, another window) clears the marker once QMP
+  // said "running"; until then a live QEMU is still starting.
+  const startInProgress = Boolean(starting && pidAlive(Number(starting)));
   if (pid !== undefined) {
     if (await readMarker(paths, rec.name, 'stopping')) return { state: 'shutting-down', pid, reason: 'power-down requested' };
+    if (startInProgress) return { state: 'starting', pid, reason: 'QEMU is being started' };
     return { state: 'running', pid };
   }
-  const starting = await readMarker(paths, rec.name, 'starting');
-  if (starting && pidAlive(Number(starting))) return { state: 'starting', reason: 'QEMU is being started' };
+  if (startInProgress) return { state: 'starting', reason: 'QEMU is being started' };
   if (existsSync(layoutOf(paths, rec.name).pidfile)) {
     // QEMU removes its pidfile on every clean exit: a leftover one means it was killed or crashed.
     return { state: 'crashed', reason: 'QEMU exited without a clean shutdown (killed or crashed); see `nova logs vm ' + rec.name + '`' };

@@ -45,7 +45,7 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
   });
 
   afterAll(async () => {
-    for (const e of [a, b]) for (const n of ['g', 'gc', 'ga']) await call(e, 'vm.destroy', { name: n }).catch(() => undefined);
+    for (const e of [a, b]) for (const n of ['g', 'gc', 'ga', 'gw']) await call(e, 'vm.destroy', { name: n }).catch(() => undefined);
     const d = home2.engine();
     await call(d, 'vm.destroy', { name: 'g' }).catch(() => undefined);
     for (const p of pids) if (pidAlive(p)) process.kill(p, 'SIGKILL');
@@ -215,6 +215,23 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     await new Promise((r) => setTimeout(r, 1500)); // several watcher passes
     expect((await call(a, 'vm.inspect', { name: 'ga' })).state).toBe('stopped');
     await call(a, 'vm.delete', { name: 'ga' });
+  }, 120_000);
+
+  it('a VM started and stopped by another process (the CLI) is published running, then stopped, by the watching engine', async () => {
+    await call(b, 'vm.create', { name: 'gw', spec: { kernel: guest.kernel, initrd: guest.initrd, cmdline: TEST_GUEST_CMDLINE, memory: '128Mi', cpu: 1, network: 'none' } });
+    const seen: string[] = [];
+    const off = a.bus.on('vm.state', (e) => e.name === 'gw' && seen.push(e.state));
+    try {
+      // b is never started (a one-shot CLI engine): only a's watcher can tell a's clients.
+      track(await call(b, 'vm.start', { name: 'gw' }));
+      await waitFor('a publishes running', () => seen.at(-1) === 'running', 5_000, 50);
+      expect((await a.dispatcher.invoke('resource.list', {}) as { items: { name: string; state: string }[] }).items.find((r) => r.name === 'gw')?.state).toBe('running');
+      await call(b, 'vm.stop', { name: 'gw', force: true });
+      await waitFor('a publishes stopped', () => seen.at(-1) === 'stopped', 5_000, 50);
+    } finally {
+      off();
+      await call(b, 'vm.delete', { name: 'gw' }).catch(() => undefined);
+    }
   }, 120_000);
 
   it('migrates live to another Nova home; the serial counter continues there', async () => {

@@ -24,6 +24,9 @@ export class VmWatcher {
   private sampler = new StatsSampler();
   private lastMetrics = 0;
   private closed = false;
+  private sampling = false;
+  /** After the first pass, a VM seen for the first time was created meanwhile (maybe elsewhere). */
+  private primed = false;
 
   constructor(private ctx: VmContext, private intervalMs = 500) {}
 
@@ -47,12 +50,31 @@ export class VmWatcher {
     try {
       const recs = await listRecords(this.ctx.paths);
       for (const rec of recs) await this.check(rec);
-      if (Date.now() - this.lastMetrics >= METRICS_EVERY_MS) {
+      this.forgetRemoved(recs);
+      this.primed = true;
+      if (Date.now() - this.lastMetrics >= METRICS_EVERY_MS && !this.sampling) {
+        // Metrics run beside the state poll: a slow QMP answer (TCG under load) must not delay
+        // the next state change past the poll interval.
         this.lastMetrics = Date.now();
-        for (const rec of recs) if (this.last.get(rec.name) === 'running') await this.publishMetrics(rec.name);
+        this.sampling = true;
+        const running = recs.filter((r) => this.last.get(r.name) === 'running');
+        void (async () => {
+          for (const rec of running) await this.publishMetrics(rec.name);
+        })().finally(() => (this.sampling = false));
       }
     } finally {
       this.busy = false;
+    }
+  }
+
+  /** A VM deleted by another process (the CLI) disappears from every view. */
+  private forgetRemoved(recs: VmRecord[]): void {
+    const names = new Set(recs.map((r) => r.name));
+    for (const name of [...this.last.keys()]) {
+      if (names.has(name)) continue;
+      this.last.delete(name);
+      this.dropMonitor(name);
+      this.ctx.bus.emit('resource.changed', { kind: 'vm', name, state: 'removed' });
     }
   }
 
@@ -62,7 +84,10 @@ export class VmWatcher {
     this.last.set(rec.name, st.state);
     if (st.state === 'running' || st.state === 'shutting-down') this.ensureMonitor(rec);
     else this.dropMonitor(rec.name);
-    if (prev !== undefined && prev !== st.state && st.state !== 'running') publish(this.ctx, rec.name, st.state, st.reason);
+    // Every change is published, whoever caused it: a VM started by the CLI goes starting →
+    // running here too (not publishing "running" left other processes' starts stuck at "starting").
+    // A VM first seen after the first pass was created meanwhile, maybe by another process.
+    if (prev === undefined ? this.primed : prev !== st.state) publish(this.ctx, rec.name, st.state, st.reason);
     const policy = rec.spec.restart;
     const userStopped = Boolean(await readMarker(this.ctx.paths, rec.name, 'user-stop'));
     const wantsRestart =

@@ -5,7 +5,8 @@ import { procedure } from './define.js';
 
 // Capsules (OCI containers on crun/runc) and their images.
 
-export const CAPSULE_STATES = ['created', 'running', 'paused', 'restarting', 'exited', 'unknown'] as const;
+// crashed: ended by a signal, OOM, or with its supervisor, without a stop through Nova.
+export const CAPSULE_STATES = ['created', 'running', 'paused', 'restarting', 'exited', 'crashed', 'unknown'] as const;
 export const capsuleState = z.enum(CAPSULE_STATES);
 
 export const capsuleExit = z.object({
@@ -33,6 +34,10 @@ export const capsuleInfo = z.object({
   exit: capsuleExit.optional(),
   restarts: z.number().int(),
   createdAt: z.number(),
+  /** Runs in a user namespace of the engine's user (root there is that user). */
+  rootless: z.boolean().optional(),
+  /** Set when limits cannot be enforced for this capsule, with why (e.g. no cgroup delegation). */
+  limitsNote: z.string().optional(),
   network: z
     .object({ name: z.string(), netns: z.string(), ip: z.string().optional(), ifname: z.string().optional(), dns: z.array(z.string()).optional() })
     .optional(),

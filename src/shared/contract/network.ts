@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { networkName, resourceName } from '../names.js';
 import { networkSpec } from '../schemas/novafile.js';
-import { ifaceName, ipv4, portForward } from '../schemas/fields.js';
+import { dnsName, ifaceName, ipv4, macAddress, portForward } from '../schemas/fields.js';
 import { procedure } from './define.js';
 
 // Networks: switches (bridges, overlays), attachments (TAP for VMs, veth for capsules), port
@@ -10,7 +10,6 @@ import { procedure } from './define.js';
 export const networkState = z.enum(['Active', 'Degraded', 'Down']);
 export const owner = z.object({ kind: z.enum(['vm', 'capsule']), name: resourceName }).strict();
 export type NetworkOwner = z.infer<typeof owner>;
-const mac = z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i, 'write a MAC like "52:54:00:12:34:56"');
 
 export const forwardInfo = z.object({
   owner,
@@ -31,12 +30,13 @@ export const attachmentInfo = z.object({
 
 export const dnsRecord = z
   .object({
-    name: z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/i, 'write a host name like "db" or "api.lab"'),
+    name: dnsName('"db" or "api.lab"'),
     ip: ipv4.optional(),
     /** SRV record: "_http._tcp" style service, answered with target:port. */
     service: z.string().regex(/^_[a-z0-9-]+\._(tcp|udp)$/, 'write a service like "_http._tcp"').optional(),
     port: z.number().int().min(1).max(65535).optional(),
-    target: z.string().optional(),
+    /** Reaches dnsmasq's --srv-host argument: a DNS name only (a comma would inject fields). */
+    target: dnsName('"web.lab.nova"').optional(),
   })
   .strict()
   .refine((r) => r.ip || (r.service && r.port), 'a record needs ip = "10.0.0.5", or service + port (+ target) for SRV');
@@ -56,7 +56,8 @@ export const networkInfo = z.object({
   attached: z.number().int(),
   attachments: z.array(attachmentInfo),
   forwards: z.array(forwardInfo),
-  records: z.array(dnsRecord),
+  /** As saved (output only: a file from an older version may hold values refused today). */
+  records: z.array(z.object({ name: z.string(), ip: z.string().optional(), service: z.string().optional(), port: z.number().optional(), target: z.string().optional() })),
   createdAt: z.number(),
 });
 export type NetworkInfo = z.infer<typeof networkInfo>;
@@ -125,9 +126,15 @@ export const networkProcedures = {
     output: ok,
   }),
   'network.hydrate': procedure({
-    summary: 'Converge the host with the saved switches: recreate, reapply, remove orphans',
+    summary: 'Converge the host with the saved switches: recreate, reapply, remove orphans; report the switches it could not repair',
     input: z.object({}).strict().default({}),
-    output: z.object({ recreated: z.array(z.string()), repaired: z.array(z.string()), removed: z.array(z.string()) }),
+    output: z.object({
+      recreated: z.array(z.string()),
+      repaired: z.array(z.string()),
+      removed: z.array(z.string()),
+      /** Switches hydrate could not repair (the others were repaired all the same). */
+      failed: z.array(z.object({ name: z.string(), reason: z.string() })).default([]),
+    }),
   }),
   'network.attach': procedure({
     summary: 'Attach a VM (TAP) or capsule (veth into its netns) to a switch',
@@ -136,7 +143,7 @@ export const networkProcedures = {
         network: networkName,
         owner,
         netns: z.string().startsWith('/', 'netns is a path like /run/netns/web or /proc/123/ns/net').optional(),
-        mac: mac.optional(),
+        mac: macAddress.optional(),
         /** Name inside the netns (capsules); default eth0. */
         peer: ifaceName.optional(),
         ports: z.array(portForward).default([]),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { resourceName } from '../names.js';
 import { vmSpec } from '../schemas/novafile.js';
-import { size } from '../schemas/fields.js';
+import { macAddress, size } from '../schemas/fields.js';
 import { procedure } from './define.js';
 
 // Virtual machines (QEMU, no libvirt). `spec` is a NovaFile [vm.NAME] section; inspect returns it
@@ -147,7 +147,7 @@ export const vmProcedures = {
   }),
   'vm.receive': procedure({
     summary: 'Prepare this host to receive a live migration: defines the VM and starts QEMU with -incoming',
-    input: z.object({ name, spec: vmSpec, listen: z.string().regex(/^tcp:[^\s]+$/, 'write listen = "tcp:127.0.0.1:PORT"'), project: z.string().optional(), baseDir: z.string().optional(), uuid: z.string().uuid().optional(), mac: z.string().optional() }).strict(),
+    input: z.object({ name, spec: vmSpec, listen: z.string().regex(/^tcp:[^\s]+$/, 'write listen = "tcp:127.0.0.1:PORT"'), project: z.string().optional(), baseDir: z.string().optional(), uuid: z.string().uuid().optional(), mac: macAddress.optional() }).strict(),
     output: vmInfo,
   }),
   'vm.disk.create': procedure({

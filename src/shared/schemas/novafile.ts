@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { NETWORK_NAME, RESOURCE_NAME } from '../names.js';
-import { cidr, ifaceName, ipv4, pciAddress, portForward, restartPolicy, size } from './fields.js';
+import { cidr, dnsName, ifaceName, ipv4, macAddress, pciAddress, portForward, restartPolicy, size } from './fields.js';
 
 // The NovaFile, section by section. Objects are strict so typos ("cpus") are errors with a
 // suggestion. Backends read the parsed (normalized) types exported at the bottom.
@@ -37,7 +37,7 @@ export const vmSpec = z
     gpu_passthrough: z.boolean().default(false),
     gpu: pciAddress.optional(),
     network: z.string().optional(),
-    mac: z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i, 'write a MAC like "52:54:00:12:34:56"').optional(),
+    mac: macAddress.optional(),
     ports: z.array(portForward).default([]),
     restart: restartPolicy.default('no'),
     hugepages: z.boolean().optional(),
@@ -95,7 +95,7 @@ export const networkSpec = z
     subnet: cidr.optional(),
     dhcp_range: z.string().regex(/^[\d.]+-[\d.]+$/, 'write a range like "192.168.220.50-192.168.220.150"').optional(),
     dns: z.boolean().default(true),
-    domain: z.string().regex(/^[a-z0-9.-]+$/).optional(),
+    domain: dnsName('"lab.nova"').optional(),
     mtu: z.number().int().min(576).max(9000).optional(),
     driver: z.enum(['vxlan', 'quic', 'wireguard']).optional(),
     vni: z.number().int().min(1).max(16_777_215).optional(),

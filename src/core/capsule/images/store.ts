@@ -10,6 +10,7 @@ import { layoutExists, readLayoutImage } from './oci-layout.js';
 import { isLoopbackRegistry, layoutTag, parseImageRef } from './refs.js';
 import type { ImageRef } from './refs.js';
 import { skopeoCopy } from './skopeo.js';
+import { asNamespaceRoot, removeTree } from '../rootless.js';
 
 // The local image store: one OCI layout under <data>/images/oci (blobs shared between images),
 // an index of what Nova pulled or imported, and one unpacked rootfs per image digest, shared
@@ -100,9 +101,14 @@ export class ImageStore {
     const rootfs = this.rootfsOf(stored);
     if (!(await stat(rootfs).catch(() => undefined))) {
       const tmp = `${rootfs}.unpacking`;
-      await rm(tmp, { recursive: true, force: true });
+      await removeTree(this.engine, tmp);
       await mkdir(join(this.root, 'rootfs'), { recursive: true });
-      await this.engine.runner.run(['umoci', 'raw', 'unpack', '--image', `${this.layout}:${tag}`, tmp], { timeoutMs: 600_000 });
+      // For an ordinary user, as root of their user namespace: owners land on their subordinate ids.
+      const unpack = await asNamespaceRoot(['umoci', 'raw', 'unpack', '--image', `${this.layout}:${tag}`, tmp]);
+      await this.engine.runner.run(unpack, { timeoutMs: 600_000 }).catch(async (e: unknown) => {
+        await removeTree(this.engine, tmp).catch(() => undefined);
+        throw e;
+      });
       await this.engine.runner.run(['mv', '-T', tmp, rootfs]);
     }
     const index = await this.readIndex();
@@ -122,7 +128,7 @@ export class ImageStore {
         await skopeoCopy(this.engine, { src: `docker://${parsed.full}`, dest: `oci:${this.layout}:${tag}`, insecure, ref: parsed.full, task });
         task.progress(0.95, 'unpacking');
         return this.record(parsed.full, tag, 'pull');
-      }),
+      }).catch((e: unknown) => this.forget(parsed.full, layoutTag(parsed.full), e)),
     );
   }
 
@@ -143,21 +149,34 @@ export class ImageStore {
           if (!st.isDirectory()) {
             task.progress(0.1, 'extracting tarball');
             tmp = await mkdtemp(join(this.root, '.import-'));
-            await this.engine.runner.run(['tar', '-xpf', src, '-C', tmp, '--numeric-owner', '--xattrs', '--xattrs-include=*'], { timeoutMs: 600_000 });
+            await this.engine.runner.run(await asNamespaceRoot(['tar', '-xpf', src, '-C', tmp, '--numeric-owner', '--xattrs', '--xattrs-include=*']), { timeoutMs: 600_000 });
             dir = tmp;
           }
           task.progress(0.3, 'creating layer');
           await this.engine.runner.run(['umoci', 'rm', '--image', image], { allowFailure: true });
           await this.engine.runner.run(['umoci', 'new', '--image', image]);
-          await this.engine.runner.run(['umoci', 'insert', '--image', image, dir, '/'], { timeoutMs: 600_000 });
+          await this.engine.runner.run(await asNamespaceRoot(['umoci', 'insert', '--image', image, dir, '/']), { timeoutMs: 600_000 });
           if (cmd?.length) await this.engine.runner.run(['umoci', 'config', '--image', image, ...cmd.flatMap((c) => ['--config.cmd', c])]);
         } finally {
-          if (tmp) await rm(tmp, { recursive: true, force: true });
+          if (tmp) await removeTree(this.engine, tmp);
         }
         task.progress(0.8, 'unpacking');
         return this.record(parsed.full, tag, 'import');
-      }),
+      }).catch((e: unknown) => this.forget(parsed.full, layoutTag(parsed.full), e)),
     );
+  }
+
+  /**
+   * After a failed pull or import: the layout must not keep a tag Nova's index does not list
+   * (it would be invisible to `image ls` yet hold its blobs). Rethrows the original error.
+   */
+  private async forget(full: string, tag: string, e: unknown): Promise<never> {
+    await this.lock(async () => {
+      if ((await this.readIndex()).images[full]) return; // an earlier good copy stays usable
+      await this.engine.runner.run(['umoci', 'rm', '--image', `${this.layout}:${tag}`], { allowFailure: true });
+      await this.engine.runner.run(['umoci', 'gc', '--layout', this.layout], { allowFailure: true });
+    }).catch(() => undefined);
+    throw e;
   }
 
   async remove(ref: string): Promise<StoredImage> {
@@ -168,7 +187,7 @@ export class ImageStore {
       await writeJsonAtomic(this.indexFile, index);
       await this.engine.runner.run(['umoci', 'rm', '--image', `${this.layout}:${img.tag}`], { allowFailure: true });
       await this.engine.runner.run(['umoci', 'gc', '--layout', this.layout], { allowFailure: true });
-      if (!Object.values(index.images).some((i) => i.digest === img.digest)) await rm(this.rootfsOf(img), { recursive: true, force: true });
+      if (!Object.values(index.images).some((i) => i.digest === img.digest)) await removeTree(this.engine, this.rootfsOf(img));
       return img;
     });
   }

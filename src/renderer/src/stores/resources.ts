@@ -38,10 +38,17 @@ export const useResources = create<ResourceStore>((set, get) => {
     status: 'idle',
     fetch,
     refetch: debounce(() => void fetch(), REFETCH_MS),
-    patch: (kind, name, state, reason) =>
+    patch: (kind, name, state, reason) => {
+      // A list fetched before this event would paint the older state back over it.
+      seq++;
       set({
-        items: get().items.map((r) => (r.kind === kind && r.name === name ? { ...r, state, ...(reason !== undefined ? { reason } : {}) } : r)),
-      }),
+        items: get().items.map((r) => {
+          if (r.kind !== kind || r.name !== name) return r;
+          const { reason: _old, ...rest } = r; // a new state without a reason has none ("starting" had one)
+          return { ...rest, state, ...(reason ? { reason } : {}) };
+        }),
+      });
+    },
   };
 });
 

@@ -1,0 +1,15 @@
+import { writeSync } from 'node:fs';
+
+// Test hook for crash safety: with NOVA_CRASH_AT=N the process kills itself with SIGKILL at the
+// Nth crash point it reaches (a kill -9 at exactly that step, no timing luck). Tests raise N until
+// the command finishes, checking after each kill that recovery leaves nothing behind. Unset in
+// production: a counter compare, nothing else.
+
+let reached = 0;
+
+export function crashPoint(step: string): void {
+  const at = process.env.NOVA_CRASH_AT;
+  if (!at || ++reached !== Number(at)) return;
+  writeSync(2, `nova: NOVA_CRASH_AT=${at}: killed at ${step}\n`);
+  process.kill(process.pid, 'SIGKILL');
+}
