@@ -162,7 +162,7 @@ describe('bad input writes nothing', () => {
     expect(t.kernel.writes).toEqual([]);
   });
 
-  it('not root: PERMISSION saying who does it, before any write (never "sudo nova")', async () => {
+  it('not root: PERMISSION saying who does it, before any write, with no sudo advice', async () => {
     home = await tempHome('nova-gpu-act-');
     homes.push(home);
     const root = await buildScenario('desktop-rtx5090', join(home.dir, 'host'));

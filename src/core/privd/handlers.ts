@@ -1,4 +1,6 @@
+import { readFile, stat } from 'node:fs/promises';
 import { NovaError } from '../../shared/errors.js';
+import { capturePidOf, startCapture, stopCapture } from '../network/capture.js';
 import type { NetCtx } from '../network/context.js';
 import { ownerKey } from '../network/ipam.js';
 import type { NetworkOps } from '../network/ops.js';
@@ -97,6 +99,16 @@ export function verbHandlers(ops: NetworkOps, ctx: NetCtx, owners: Owners): Verb
       if (i.release) await owners.drop('attachment', (k) => k === key);
       return changed({ ok: true }, i.network, peer);
     },
+    'capture.start': async (i, peer) => {
+      const cctx = await callerCaptures(ctx, i.dir, peer);
+      const info = await startCapture(cctx, { network: i.network, ...(i.duration ? { duration: i.duration } : {}), ...(i.filter ? { filter: i.filter } : {}), ...(i.interface ? { interface: i.interface } : {}), user: await userName(peer.uid) });
+      await owners.set('capture', info.id, peer.uid);
+      return { info, pid: await capturePidOf(cctx, info.id) };
+    },
+    'capture.stop': async (i, peer) => {
+      await owners.require('capture', i.id, peer.uid, `capture "${i.id}"`);
+      return stopCapture(await callerCaptures(ctx, i.dir, peer), i.id);
+    },
     'forward.add': async (i, peer) => {
       await owners.require('attachment', attachmentKey(i.network, ownerKey(i.owner)), peer.uid, `${i.owner.kind} "${i.owner.name}" on network "${i.network}"`);
       await ops.addForward(i.network, i.owner, i.port);
@@ -108,6 +120,21 @@ export function verbHandlers(ops: NetworkOps, ctx: NetCtx, owners: Owners): Verb
       return changed({ ok: true }, i.network, peer);
     },
   };
+}
+
+/** The network context with the caller's own captures folder (it must exist and be theirs). */
+async function callerCaptures(ctx: NetCtx, dir: string, peer: Peer): Promise<NetCtx> {
+  const st = await stat(dir).catch(() => undefined);
+  if (!st?.isDirectory()) throw new NovaError('INVALID_INPUT', `captures folder ${dir} does not exist`, { field: 'dir' });
+  if (peer.uid !== 0 && st.uid !== peer.uid) throw new NovaError('PERMISSION', `captures folder ${dir} is not yours`, { field: 'dir' });
+  return { ...ctx, capturesDir: dir };
+}
+
+/** The login name of a uid (tcpdump -Z takes a name). */
+async function userName(uid: number): Promise<string> {
+  const line = (await readFile('/etc/passwd', 'utf8')).split('\n').find((l) => l.split(':')[2] === String(uid));
+  if (!line) throw new NovaError('PERMISSION', `uid ${uid} has no entry in /etc/passwd: tcpdump cannot drop to it`);
+  return line.split(':')[0]!;
 }
 
 /** At start: records of switches and attachments that no longer exist are dropped. */

@@ -29,6 +29,7 @@ describeHost('nova privd: switches and TAPs for ordinary users', { root: true, t
   const raw = (u: TestUser, req: unknown) => p.raw(u, req);
   const startHelper = () => p.start(['--group', `nvpg${sfx}`]);
   const links = () => sh(['ip', '-n', ns, '-j', 'link', 'show']);
+  let lease = '';
 
   beforeAll(async () => {
     lab.add(ns);
@@ -71,7 +72,7 @@ describeHost('nova privd: switches and TAPs for ordinary users', { root: true, t
     expect([vm.state, vm.nic.kind]).toEqual(['running', 'tap']);
     const qemu = processes(vm.serialLog).filter((p) => p.cmd.startsWith('qemu-system'));
     expect(qemu.map((p) => p.uid)).toEqual([a.uid]);
-    const lease = await waitFor('DHCP lease in the guest', () => /nova-net: eth0 (10\.213\.\d+\.\d+)\//.exec(readFileSync(vm.serialLog, 'utf8'))?.[1], 90_000, 250);
+    lease = await waitFor('DHCP lease in the guest', () => /nova-net: eth0 (10\.213\.\d+\.\d+)\//.exec(readFileSync(vm.serialLog, 'utf8'))?.[1], 90_000, 250);
     expect(lease.startsWith(`10.213.${o1}.`)).toBe(true);
   }, 240_000);
 
@@ -88,6 +89,24 @@ describeHost('nova privd: switches and TAPs for ordinary users', { root: true, t
     expect(links()).not.toContain(`"ifname":"q${sfx}"`);
   }, 120_000);
 
+  it('a packet capture runs tcpdump as the user, into their own captures folder', async () => {
+    const started = await nova(a, ['net', 'capture', 'start', net, '--filter', 'icmp']);
+    expect(started.stderr).toBe('');
+    const cap = JSON.parse(started.stdout) as { id: string; file: string; running: boolean };
+    expect(cap.file.startsWith(join(p.dir, a.name, 'data', 'captures'))).toBe(true);
+    expect(cap.running).toBe(true);
+    expect(processes(cap.file).filter((x) => x.cmd.startsWith('tcpdump')).map((x) => x.uid)).toEqual([a.uid]);
+    sh(['ip', 'netns', 'exec', ns, 'busybox', 'ping', '-c', '2', '-W', '3', lease]);
+    const stopped = await nova(a, ['net', 'capture', 'stop', cap.id]);
+    expect(stopped.stderr).toBe('');
+    const info = JSON.parse(stopped.stdout) as { running: boolean; packets: number };
+    expect(info.running).toBe(false);
+    expect(info.packets).toBeGreaterThanOrEqual(2);
+    expect(statSync(cap.file).uid).toBe(a.uid);
+    // Someone else's capture can be neither stopped nor pointed at their folder.
+    expect((await raw(b, { verb: 'capture.stop', input: { id: cap.id, dir: join(p.dir, b.name) } })).error).toMatchObject({ code: 'PERMISSION' });
+  }, 120_000);
+
   it('refuses hostile inputs in the helper itself, changing nothing', async () => {
     const before = links();
     const spec = (s: string) => ({ profile: 'nat', subnet: s });
@@ -100,6 +119,9 @@ describeHost('nova privd: switches and TAPs for ordinary users', { root: true, t
       [{ verb: 'detach', input: { network: net, owner: { kind: 'vm', name: 'tg' } } }, 'PERMISSION', /belongs to uid/],
       [{ verb: 'attach.veth', input: { network: net, owner: { kind: 'capsule', name: 'x' }, pid: p.helper!.pid } }, 'PERMISSION', /not yours/],
       [{ verb: 'exec', input: { argv: ['sh', '-c', 'id'] } }, 'INVALID_INPUT', /unknown request/],
+      [{ verb: 'capture.start', input: { network: net, dir: join(p.dir, a.name) } }, 'PERMISSION', /is not yours/],
+      [{ verb: 'capture.start', input: { network: net, dir: `${p.dir}/../etc` } }, 'INVALID_INPUT', /invalid dir/],
+      [{ verb: 'capture.start', input: { network: net, dir: '/tmp', filter: 'icmp', extra: '-w /etc/shadow' } }, 'INVALID_INPUT', /invalid/],
     ];
     for (const [req, code, msg] of cases) {
       const r = await raw(b, req);

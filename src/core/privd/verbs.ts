@@ -11,6 +11,12 @@ import { ifaceName } from '../../shared/schemas/fields.js';
 const P = networkProcedures;
 const mac = z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i, 'write a MAC like "52:54:00:12:34:56"');
 const ports = P['network.attach'].input.shape.ports;
+/** The caller's captures folder: absolute, normalized, printable (and checked to be theirs). */
+const captureDir = z
+  .string()
+  .max(1024)
+  .regex(/^\/[^\0\n\r]*$/, 'an absolute path')
+  .refine((p) => !p.split('/').some((part) => part === '..' || part === '.') && !p.includes('//'), 'a normalized absolute path (no . or ..)');
 
 export const VERBS = {
   'switch.list': { group: undefined, input: z.object({ project: z.string().optional() }).strict().default({}) },
@@ -41,6 +47,12 @@ export const VERBS = {
       .strict(),
   },
   detach: { group: 'attach', input: P['network.detach'].input },
+  'capture.start': {
+    group: 'capture',
+    // tcpdump drops to the caller (-Z) before it opens the file: `dir` is only ever written with the caller's own rights.
+    input: P['network.capture.start'].input.extend({ dir: captureDir }),
+  },
+  'capture.stop': { group: 'capture', input: z.object({ id: z.string().max(64), dir: captureDir }).strict() },
   'forward.add': { group: 'attach', input: P['network.forward.add'].input },
   'forward.rm': { group: 'attach', input: P['network.forward.rm'].input },
 } satisfies Record<string, { group: VerbGroup | undefined; input: z.ZodType }>;

@@ -1,9 +1,11 @@
+import { mkdir } from 'node:fs/promises';
 import type { NetworkInfo } from '../../shared/contract/network.js';
 import { NovaError } from '../../shared/errors.js';
 import type { AttachResult } from '../network/attach.js';
 import type { NetCtx } from '../network/context.js';
 import type { HydrateReport } from '../network/hydrate.js';
-import type { LeaseRow, NetworkOps } from '../network/ops.js';
+import type { CaptureInfo, LeaseRow, NetworkOps } from '../network/ops.js';
+import { rememberCapture } from '../network/capture.js';
 import { deleteNetworkFile, saveNetwork } from '../network/store.js';
 import type { NetworkState } from '../network/store.js';
 import type { Changed } from '../privd/verbs.js';
@@ -45,9 +47,13 @@ export function helperNetworkOps(ctx: NetCtx, env: NodeJS.ProcessEnv): NetworkOp
     list: async (project) => ((await call('switch.list', project !== undefined ? { project } : {})) as { items: NetworkInfo[] }).items,
     inspect: async (name) => (await call('switch.inspect', { name })) as NetworkInfo,
     leases: async (name) => ((await call('switch.leases', { name })) as { items: LeaseRow[] }).items,
-    startCapture: () => Promise.reject(notYet('Packet captures')),
-    stopCapture: () => Promise.reject(notYet('Packet captures')),
+    async startCapture(o) {
+      // The helper's tcpdump drops to us before it opens the file: it lands in our own folder.
+      await mkdir(ctx.capturesDir, { recursive: true });
+      const r = (await call('capture.start', { ...o, dir: ctx.capturesDir })) as { info: CaptureInfo; pid?: number };
+      if (r.pid) await rememberCapture(ctx, r.info.id, r.pid);
+      return r.info;
+    },
+    stopCapture: async (id) => (await call('capture.stop', { id, dir: ctx.capturesDir })) as CaptureInfo,
   };
 }
-
-const notYet = (what: string) => new NovaError('HOST_UNSUPPORTED', `${what} through nova privd are not available in this build: run them where Nova holds CAP_NET_ADMIN and CAP_NET_RAW (a root engine)`);
