@@ -70,7 +70,7 @@ export class PrivdLab {
   }
 
   /** `nova ARGS --json` as user `u` inside the namespace. */
-  nova(u: TestUser, args: string[]): Promise<Run> {
+  nova(u: TestUser, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
     const home = this.home(u);
     return run(['ip', 'netns', 'exec', this.ns, ...TestUsers.as(u), process.execPath, NOVA, ...args, '--json'], {
       PATH: process.env.PATH,
@@ -78,6 +78,7 @@ export class PrivdLab {
       NOVA_HOME: home,
       NOVA_FROM_SOURCE: '1',
       NOVA_PRIVD_SOCKET: this.sock,
+      ...env,
     });
   }
 

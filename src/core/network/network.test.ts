@@ -349,7 +349,7 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     expect(JSON.stringify(masq?.rule?.expr)).toContain('"enp6s0"');
     await call(engine, 'network.rm', { name: 'hyperv0' });
     expect(inNs(host, ['ip', 'link', 'show', 'hyperv0'], { allowFailure: true })).toMatch(/__FAILED__/);
-  });
+  }, 180_000); // three cold CLI runs from source
 
   it('overlay: VXLAN between two namespaces acting as hosts carries ping', async () => {
     const hA = lab.add(`nvA-${sfx}`);

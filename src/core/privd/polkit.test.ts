@@ -29,6 +29,7 @@ describeHost('nova privd asks polkit (private system bus)', { root: true, tools:
   const policy = join(ACTIONS_DIR, `org.nova.test-${sfx}.policy`);
   const daemons: ChildProcess[] = [];
   let p: PrivdLab;
+  let bus: NodeJS.ProcessEnv = {};
   let allowed: TestUser;
   let denied: TestUser;
 
@@ -47,14 +48,15 @@ describeHost('nova privd asks polkit (private system bus)', { root: true, tools:
     const no = users.group(`nvkn${sfx}`);
     allowed = users.add(`nvka${sfx}`, [yes]);
     denied = users.add(`nvkd${sfx}`, [no]);
-    const bus = join(p.dir, 'system_bus_socket');
+    const busPath = join(p.dir, 'system_bus_socket');
     writeFileSync(
       join(p.dir, 'bus.conf'),
       `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><type>system</type><listen>unix:path=${bus}</listen><auth>EXTERNAL</auth>
+<busconfig><type>system</type><listen>unix:path=${busPath}</listen><auth>EXTERNAL</auth>
 <policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/></policy></busconfig>\n`,
     );
-    const env = { DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${bus}` };
+    const env = { DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${busPath}` };
+    bus = env;
     if (!existsSync(join(ACTIONS_DIR, 'org.nova.policy'))) copyFileSync(POLICY, policy);
     writeFileSync(
       rules,
@@ -65,7 +67,7 @@ describeHost('nova privd asks polkit (private system bus)', { root: true, tools:
   return undefined;
 });\n`,
     );
-    await daemon(['dbus-daemon', '--config-file', join(p.dir, 'bus.conf'), '--nofork', '--print-address'], {}, (o) => o.includes(bus), 'dbus-daemon');
+    await daemon(['dbus-daemon', '--config-file', join(p.dir, 'bus.conf'), '--nofork', '--print-address'], {}, (o) => o.includes(busPath), 'dbus-daemon');
     await daemon([POLKITD, '--no-debug'], env, () => {
       try {
         const ask = ['--system', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.GetNameOwner', 'string:org.freedesktop.PolicyKit1'];
@@ -108,7 +110,7 @@ describeHost('nova privd asks polkit (private system bus)', { root: true, tools:
     expect(p.log).toMatch(new RegExp(`uid=${denied.uid} pid=\\d+ switch.create → PERMISSION`));
     // Preflight tells each user what polkit grants them and that the helper answers.
     const preflight = async (u: TestUser) => {
-      const r = JSON.parse((await p.nova(u, ['support', 'preflight'])).stdout) as { checks: { id: string; status: string; detail: string }[] };
+      const r = JSON.parse((await p.nova(u, ['support', 'preflight'], bus)).stdout) as { checks: { id: string; status: string; detail: string }[] };
       return Object.fromEntries(r.checks.map((ch) => [ch.id, ch]));
     };
     const [pa, pd] = [await preflight(allowed), await preflight(denied)];
@@ -119,5 +121,5 @@ describeHost('nova privd asks polkit (private system bus)', { root: true, tools:
     const gone = await p.nova(allowed, ['net', 'rm', `a${sfx}`]);
     expect(gone.stderr).toBe('');
     expect(links()).toBe(before);
-  }, 120_000);
+  }, 240_000);
 });
