@@ -15,7 +15,8 @@ test('the win11 wizard produces the expected NovaFile entry, validated by the en
   await expect(toml).toContainText('[vm.win11-e2e]');
   for (const line of ['cpu = 4', 'memory = "8Gi"', 'preset = "win11"', 'os = "windows"', 'firmware = "uefi"', 'secure_boot = true', 'tpm = true', 'size = "64Gi"'])
     await expect(toml).toContainText(line);
-  await expect(toml).toContainText(/path = "(\.\/)?win11-e2e\.qcow2"/);
+  // The disk goes into the default storage pool under Nova's data dir, never the server's working directory.
+  await expect(toml).toContainText(`path = "${process.env.NOVA_E2E_NOVA_HOME}/data/storage/win11-e2e.qcow2"`);
   if (process.env.NOVA_E2E_HAS_VM) {
     // The engine rendered the preset (same as `nova vm wizard`): virtio disk and its guidance.
     await expect(toml).toContainText('bus = "virtio"');

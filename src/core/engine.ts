@@ -17,6 +17,7 @@ import { supportModule } from './support/module.js';
 import { systemModule } from './system/module.js';
 import type { Runner } from './sys/runner.js';
 import { vmModule } from './vm/module.js';
+import { storageModule } from './storage/module.js';
 
 export interface Clock {
   now(): number;
@@ -69,6 +70,7 @@ const MODULES: EngineModule[] = [
   gpuModule,
   supportModule,
   novafileModule,
+  storageModule,
 ];
 
 /** The composition root: every face (app, CLI, server, tests) builds its engine here. */

@@ -33,7 +33,7 @@ describe('preferences through electron-store', () => {
     }
     const plain = JSON.parse(await readFile(join(dir, 'plain.json'), 'utf8')) as Record<string, unknown>;
     expect(fake.store).toEqual(plain);
-    expect(Object.keys(fake.store).sort()).toEqual(['captureScanSeconds', 'expandedCards', 'gpuFilters', 'monitoring', 'notifications', 'theme']);
+    expect(Object.keys(fake.store).sort()).toEqual(['captureScanSeconds', 'expandedCards', 'gpuFilters', 'monitoring', 'notifications', 'storagePools', 'theme']);
   });
 
   it('rejects an invalid value without writing anything', async () => {

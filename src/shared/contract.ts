@@ -14,6 +14,7 @@ import { vmProcedures } from './contract/vm.js';
 import { gpuProcedures } from './contract/gpu.js';
 import { supportProcedures } from './contract/support.js';
 import { systemProcedures } from './contract/system.js';
+import { storageProcedures } from './contract/storage.js';
 
 export const procedures = {
   ...hostProcedures,
@@ -28,6 +29,7 @@ export const procedures = {
   ...gpuProcedures,
   ...supportProcedures,
   ...systemProcedures,
+  ...storageProcedures,
 };
 
 export type Procedures = typeof procedures;

@@ -17,3 +17,21 @@ describe('redaction', () => {
     expect(t).toContain('MODE=dev');
   });
 });
+
+describe('redaction of every length, by structure', () => {
+  it('env lists of KEY=VALUE keep their names and lose their values', () => {
+    expect(redact({ process: { env: ['API_KEY=abcd1234', 'PIN=x9z', 'PATH=/bin'] } })).toEqual({ process: { env: [`API_KEY=${REDACTED}`, `PIN=${REDACTED}`, `PATH=${REDACTED}`] } });
+  });
+
+  it('a 3-character secret is redacted where it stands as a value, ordinary text stays', () => {
+    const t = redactText('PIN=x9z\nlogin pin: x9z ok\nx9z\nthe x9zebra stays', ['x9z']);
+    expect(t).toBe(`PIN=${REDACTED}\nlogin pin: ${REDACTED} ok\n${REDACTED}\nthe x9zebra stays`);
+    // Names known to hold secrets are redacted whatever their value.
+    expect(redactText('export PIN=1 MODE=dev', [], ['PIN'])).toBe(`export PIN=${REDACTED} MODE=dev`);
+  });
+
+  it('a KEY=VALUE inside quotes does not swallow the quotes', () => {
+    expect(redactText('{"env":["API_KEY=abcd1234"]}')).toBe(`{"env":["API_KEY=${REDACTED}"]}`);
+    expect(redactText('open http://127.0.0.1:1/#token=abc"')).toBe(`open http://127.0.0.1:1/#token=${REDACTED}"`);
+  });
+});

@@ -9,6 +9,7 @@ import { registerSupportCommands } from './support.js';
 import { registerNovafileCommands } from './novafile.js';
 import { registerSystemCommands } from './system.js';
 import { registerPrivdCommand } from './privd.js';
+import { registerStorageCommands } from './storage.js';
 
 // Each area adds its commands here, one line each.
 export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [
@@ -22,4 +23,5 @@ export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [
   registerNovafileCommands,
   registerSystemCommands,
   registerPrivdCommand,
+  registerStorageCommands,
 ];

@@ -91,7 +91,7 @@ export async function prepareExec(engine: Engine, input: ExecTarget): Promise<Pr
   const direct = runtimeArgv(rt, 'exec', '--process', processFile, rec.id);
   // An ordinary user's capsule lives in the supervisor's user namespace: exec from there.
   const argv = isRootless() && st.supervisor ? inSupervisorNamespace(st.supervisor, direct) : direct;
-  return { argv, runtime: rt.name, secrets: [...secretsOf(rec), ...Object.values(input.env).filter((v) => v.length >= 4)], processFile };
+  return { argv, runtime: rt.name, secrets: [...secretsOf(rec), ...Object.values(input.env).filter((v) => v.length > 0)], processFile };
 }
 
 /** For a caller that runs the argv itself: the file stays until the engine closes (or a minute). */

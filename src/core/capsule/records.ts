@@ -43,4 +43,4 @@ export async function listRecords(paths: NovaPaths): Promise<CapsuleRecord[]> {
 }
 
 /** Env values of a capsule, to redact from logs and command output. */
-export const secretsOf = (rec: CapsuleRecord): string[] => Object.values(rec.spec.env).filter((v) => v.length >= 4);
+export const secretsOf = (rec: CapsuleRecord): string[] => Object.values(rec.spec.env).filter((v) => v.length > 0);

@@ -95,3 +95,29 @@ describe('support.bundle', () => {
     await expect(engine.dispatcher.invoke('support.bundle', { output: out, cwd: project })).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 });
+
+describe('support.bundle with env lists, short secrets and a running app', () => {
+  it('works with any env name (API_KEY=… in a list), hides a 3-character PIN, and works while the app runs', async () => {
+    const h = await tempHome('nova-bundle-env-');
+    try {
+      const e = h.engine();
+      const capsule = join(h.dir, 'data', 'capsules', 'web');
+      await mkdir(capsule, { recursive: true });
+      // The OCI shape: env as KEY=VALUE strings.
+      await writeFile(join(capsule, 'config.json'), JSON.stringify({ process: { env: ['API_KEY=abcd1234', 'PIN=x9z', 'PATH=/bin'] } }));
+      await writeFile(join(capsule, 'console.log'), 'PIN=x9z\nserver up, key abcd1234\n');
+      // `npm start` in browser mode keeps this record while the app runs.
+      await mkdir(join(h.dir, 'run'), { recursive: true });
+      await writeFile(join(h.dir, 'run', 'launcher.json'), JSON.stringify({ pid: process.pid, url: 'http://127.0.0.1:41000/', server: 'http://127.0.0.1:41000', token: 'launcher-token-zz', browser: '/usr/bin/chromium', browserArgs: ['--app=file:///tmp/x/open.html'] }));
+      const out = join(h.dir, 'b');
+      await e.dispatcher.invoke('support.bundle', { output: out, format: 'dir', cwd: h.dir });
+      const all = execFileSync('grep', ['-r', '-l', '-E', 'abcd1234|x9z|launcher-token-zz', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      expect(all).toBe('');
+    } catch (err) {
+      // grep exits 1 when nothing matched: that is the pass.
+      if ((err as { status?: number }).status !== 1) throw err;
+    } finally {
+      await h.cleanup();
+    }
+  });
+});

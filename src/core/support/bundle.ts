@@ -56,10 +56,11 @@ export async function buildBundle(engine: Engine, input: BundleInput, metrics: u
   if (!existsSync(dirname(output))) throw new NovaError('INVALID_INPUT', `output: folder ${dirname(output)} does not exist`, { fix: 'create it or pass another -o' });
 
   // Secrets first: from the environment, NovaFiles and state, so they can be scrubbed anywhere.
-  const secrets = secretsFromEnv(engine.env, new Set<string>());
+  const keys = new Set<string>();
+  const secrets = secretsFromEnv(engine.env, new Set<string>(), keys);
   const novafilePath = input.novafile ? resolve(cwd, input.novafile) : NOVAFILE_NAMES.map((n) => join(cwd, n)).find((p) => existsSync(p));
   const novafileText = novafilePath ? await readFile(novafilePath, 'utf8').catch(() => undefined) : undefined;
-  const novafileParsed = novafileText !== undefined && secretsFromToml(novafileText, secrets);
+  const novafileParsed = novafileText !== undefined && secretsFromToml(novafileText, secrets, keys);
   const stateFiles = (await Promise.all([engine.paths.config, engine.paths.data, engine.paths.runtime].map((d) => walk(d)))).flat();
   const stateTexts = new Map<string, string>();
   for (const f of stateFiles) {
@@ -68,13 +69,13 @@ export async function buildBundle(engine: Engine, input: BundleInput, metrics: u
     stateTexts.set(f, text);
     if (f.endsWith('.json')) {
       try {
-        collectSecrets(JSON.parse(text), secrets);
+        collectSecrets(JSON.parse(text), secrets, false, keys);
       } catch {
         /* a log-like .json: scrubbed as text */
       }
-    } else if (f.endsWith('.toml') || NOVAFILE_NAMES.includes(basename(f))) secretsFromToml(text, secrets);
+    } else if (f.endsWith('.toml') || NOVAFILE_NAMES.includes(basename(f))) secretsFromToml(text, secrets, keys);
   }
-  const scrub: Scrubber = { secrets, mask: input.redact, hostnames: [...new Set([os.hostname(), os.hostname().split('.')[0]!])] };
+  const scrub: Scrubber = { secrets, keys, mask: input.redact, hostnames: [...new Set([os.hostname(), os.hostname().split('.')[0]!])] };
 
   const staging = await mkdtemp(join(os.tmpdir(), 'nova-bundle-'));
   const top = join(staging, name);

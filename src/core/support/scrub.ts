@@ -6,27 +6,43 @@ import { isSecretKey, redact, redactText } from '../../shared/redact.js';
 // environment, wherever those values reappear (logs, argv). --redact also masks identities:
 // hostnames, serials, MAC addresses, public IPs and user names in paths.
 
-/** Collects secret values from a parsed object (env tables and secret-looking keys). */
-export function collectSecrets(value: unknown, into: Set<string>, underEnv = false): Set<string> {
-  if (Array.isArray(value)) for (const v of value) collectSecrets(v, into, underEnv);
+/**
+ * Collects secret values (of every length) from a parsed object: env tables, `KEY=VALUE` env
+ * lists and secret-looking keys. The env names go into `keys`, so `NAME=…` is found in free text.
+ */
+export function collectSecrets(value: unknown, into: Set<string>, underEnv = false, keys?: Set<string>): Set<string> {
+  if (typeof value === 'string' && underEnv) {
+    const eq = value.indexOf('=');
+    if (eq > 0) {
+      keys?.add(value.slice(0, eq));
+      if (eq < value.length - 1) into.add(value.slice(eq + 1));
+    } else if (value) into.add(value);
+  } else if (Array.isArray(value)) for (const v of value) collectSecrets(v, into, underEnv, keys);
   else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       const secret = underEnv || isSecretKey(k);
-      if (secret && (typeof v === 'string' || typeof v === 'number') && String(v).length >= 4) into.add(String(v));
-      else collectSecrets(v, into, secret || k === 'env');
+      if (secret && (typeof v === 'string' || typeof v === 'number') && String(v).length > 0) {
+        into.add(String(v));
+        keys?.add(k);
+      } else collectSecrets(v, into, secret || k === 'env', keys);
     }
   }
   return into;
 }
 
-export function secretsFromEnv(env: NodeJS.ProcessEnv, into: Set<string>): Set<string> {
-  for (const [k, v] of Object.entries(env)) if (v && v.length >= 4 && isSecretKey(k)) into.add(v);
+export function secretsFromEnv(env: NodeJS.ProcessEnv, into: Set<string>, keys?: Set<string>): Set<string> {
+  for (const [k, v] of Object.entries(env)) {
+    if (v && isSecretKey(k)) {
+      into.add(v);
+      keys?.add(k);
+    }
+  }
   return into;
 }
 
-export function secretsFromToml(text: string, into: Set<string>): boolean {
+export function secretsFromToml(text: string, into: Set<string>, keys?: Set<string>): boolean {
   try {
-    collectSecrets(parseToml(text), into);
+    collectSecrets(parseToml(text), into, false, keys);
     return true;
   } catch {
     return false;
@@ -49,13 +65,15 @@ export function isPublicIpv4(a: number, b: number): boolean {
 
 export interface Scrubber {
   secrets: Set<string>;
+  /** Names whose values are secrets (env names seen in NovaFiles and state): `NAME=…` is redacted. */
+  keys?: Set<string>;
   mask: boolean;
   hostnames: string[];
 }
 
 /** Free text (logs, command output) → safe text. */
 export function scrubText(text: string, s: Scrubber): string {
-  let out = redactText(text, [...s.secrets].sort((a, b) => b.length - a.length));
+  let out = redactText(text, [...s.secrets], [...(s.keys ?? [])]);
   if (!s.mask) return out;
   for (const h of s.hostnames) if (h.length >= 3) out = out.replace(new RegExp(`\\b${h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'g'), '«host»');
   out = out.replace(MAC, '«mac»');
@@ -70,11 +88,25 @@ export function scrubText(text: string, s: Scrubber): string {
   return out;
 }
 
-/** Structured data (state files, reports) → safe data: secrets structurally, then as text. */
+/**
+ * Structured data (state files, reports) → safe data: secrets by key first, then every string
+ * leaf scrubbed as text. Never through the JSON text, so no regex can break the structure.
+ */
 export function scrubJson(value: unknown, s: Scrubber): unknown {
   let v = redact(value);
   if (s.mask) v = maskKeys(v, s);
-  return JSON.parse(scrubText(JSON.stringify(v), s));
+  return scrubLeaves(v, s);
+}
+
+function scrubLeaves(value: unknown, s: Scrubber): unknown {
+  if (typeof value === 'string') return scrubText(value, s);
+  if (Array.isArray(value)) return value.map((v) => scrubLeaves(v, s));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = scrubLeaves(v, s);
+    return out;
+  }
+  return value;
 }
 
 function maskKeys(value: unknown, s: Scrubber): unknown {

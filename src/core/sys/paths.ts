@@ -39,6 +39,8 @@ export const dirs = {
   vms: (p: NovaPaths) => join(p.data, 'vms'),
   capsules: (p: NovaPaths) => join(p.data, 'capsules'),
   images: (p: NovaPaths) => join(p.data, 'images'),
+  /** The default storage pool: VM disks and ISOs. */
+  storage: (p: NovaPaths) => join(p.data, 'storage'),
   locks: (p: NovaPaths) => join(p.runtime, 'locks'),
   prefsFile: (p: NovaPaths) => join(p.config, 'prefs.json'),
 };

@@ -5,6 +5,7 @@ import { open, rm, stat } from 'node:fs/promises';
 import { NovaError } from '../../shared/errors.js';
 import type { VmInfo } from '../../shared/contract/vm.js';
 import type { VmSpec } from '../../shared/schemas/novafile.js';
+import { dirs } from '../sys/paths.js';
 import { withReverter } from '../sys/reverter.js';
 import type { VmContext } from './context.js';
 import { createDisk, imageInfo } from './disks.js';
@@ -58,7 +59,9 @@ export async function createVm(ctx: VmContext, input: DefineInput): Promise<VmIn
       name: input.name,
       uuid: input.uuid ?? id.uuid,
       ...(input.project ? { project: input.project } : {}),
-      baseDir: input.baseDir ?? process.cwd(),
+      // Relative disk/ISO paths without a NovaFile folder (the app, the API) resolve in the
+      // default storage pool, never in whatever folder the engine was started from.
+      baseDir: input.baseDir ?? dirs.storage(ctx.paths),
       spec: input.spec,
       mac: input.mac ?? input.spec.mac ?? id.mac,
       createdAt: Date.now(),

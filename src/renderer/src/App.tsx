@@ -17,6 +17,7 @@ const NetworksView = lazy(() => import('./views/NetworksView').then((m) => ({ de
 const TopologyView = lazy(() => import('./views/TopologyView').then((m) => ({ default: m.TopologyView })));
 const GpuBoard = lazy(() => import('./views/GpuBoard').then((m) => ({ default: m.GpuBoard })));
 const CapturesView = lazy(() => import('./views/CapturesView').then((m) => ({ default: m.CapturesView })));
+const StorageView = lazy(() => import('./views/StorageView').then((m) => ({ default: m.StorageView })));
 const SettingsView = lazy(() => import('./views/SettingsView').then((m) => ({ default: m.SettingsView })));
 
 const VIEW_COMPONENTS = {
@@ -27,6 +28,7 @@ const VIEW_COMPONENTS = {
   topology: TopologyView,
   gpus: GpuBoard,
   captures: CapturesView,
+  storage: StorageView,
   settings: SettingsView,
 } as const;
 

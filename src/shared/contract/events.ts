@@ -34,6 +34,8 @@ export const events = {
   'prefs.changed': prefsSchema,
   'interface.offline': z.object({ interface: z.string(), at: z.number(), reason: z.string() }),
   'interface.online': z.object({ interface: z.string(), at: z.number() }),
+  /** A pool added or forgotten, a file deleted: storage views refetch. */
+  'storage.changed': z.object({ pool: z.string().optional() }),
   'gpu.changed': z.object({ address: z.string(), action: z.enum(['bind', 'unbind', 'reattach', 'reset']), driver: z.string().optional(), ok: z.boolean() }),
 } as const;
 

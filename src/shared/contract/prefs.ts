@@ -22,6 +22,8 @@ export const prefsSchema = z.object({
     )
     .default({}),
   notifications: z.boolean().default(true),
+  /** Folders added as storage pools (the default pool under the data dir is implicit). */
+  storagePools: z.array(z.object({ name: z.string(), path: z.string() })).default([]),
   window: z
     .object({ x: z.number().optional(), y: z.number().optional(), width: z.number(), height: z.number(), maximized: z.boolean().default(false) })
     .optional(),

@@ -4,7 +4,7 @@ import { useNav, VIEWS } from '../stores/nav';
 
 /**
  * Main navigation. Arrow keys move between entries (roving focus), Enter/Space opens,
- * Home/End jump; Alt+1…8 work from anywhere (see useShortcuts).
+ * Home/End jump; Alt+1…9 work from anywhere (see useShortcuts).
  */
 export function Sidebar() {
   const { view, go } = useNav();

@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { useNav, VIEWS } from '../stores/nav';
 
-/** Alt+1…8 open the views from anywhere (also inside inputs: Alt is not typing). */
+/** Alt+1…9 open the views from anywhere (also inside inputs: Alt is not typing). */
 export function useShortcuts(): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {

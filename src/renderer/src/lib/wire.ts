@@ -5,6 +5,7 @@ import { useLogs } from '../stores/logs';
 import { useMetrics } from '../stores/metrics';
 import { usePrefs } from '../stores/prefs';
 import { useResources } from '../stores/resources';
+import { useStorage } from '../stores/storage';
 import { useTasks } from '../stores/tasks';
 import { toast } from '../stores/toasts';
 import { on } from './rpc';
@@ -18,6 +19,8 @@ export function wireEvents(): () => void {
     on('resource.changed', (e) => {
       if (e.state) useResources.getState().patch(e.kind, e.name, e.state, e.reason);
       useResources.getState().refetch();
+      // A VM defined or deleted changes which pool files are in use.
+      if (e.kind === 'vm' && useStorage.getState().status !== 'idle') useStorage.getState().refetch();
     }),
     on('vm.state', (e) => {
       useResources.getState().patch('vm', e.name, e.state, e.reason);
@@ -35,6 +38,9 @@ export function wireEvents(): () => void {
     on('metrics.sample', (s) => useMetrics.getState().add(s)),
     on('log.line', (l) => useLogs.getState().add(l)),
     on('prefs.changed', (p) => usePrefs.getState().receive(p)),
+    on('storage.changed', () => {
+      if (useStorage.getState().status !== 'idle') useStorage.getState().refetch();
+    }),
     on('notification', (n) => {
       const prefs = usePrefs.getState().prefs;
       if (prefs && !prefs.notifications) return;

@@ -12,6 +12,8 @@ export interface WizardState {
   memoryGiB: number;
   balloon: boolean;
   diskGiB: number;
+  /** The storage pool folder the disk goes into ('' = the engine's default pool). */
+  diskDir: string;
   iso: string;
   firmware: 'uefi' | 'bios';
   secureBoot: boolean;
@@ -20,7 +22,7 @@ export interface WizardState {
   gpu: string;
 }
 
-export const PRESET_DEFAULTS: Record<Preset, Omit<WizardState, 'name' | 'iso' | 'network' | 'gpu'>> = {
+export const PRESET_DEFAULTS: Record<Preset, Omit<WizardState, 'name' | 'iso' | 'network' | 'gpu' | 'diskDir'>> = {
   blank: { preset: 'blank', cpu: 2, memoryGiB: 2, balloon: true, diskGiB: 20, firmware: 'uefi', secureBoot: false, tpm: false },
   // Windows 11 refuses to install without UEFI Secure Boot and TPM 2.0.
   win11: { preset: 'win11', cpu: 4, memoryGiB: 8, balloon: true, diskGiB: 64, firmware: 'uefi', secureBoot: true, tpm: true },
@@ -31,6 +33,7 @@ export const PRESET_DEFAULTS: Record<Preset, Omit<WizardState, 'name' | 'iso' | 
 export const initialWizard = (preset: Preset = 'blank'): WizardState => ({
   ...PRESET_DEFAULTS[preset],
   name: preset === 'blank' ? '' : preset,
+  diskDir: '',
   iso: '',
   network: '',
   gpu: '',
@@ -60,6 +63,9 @@ export function memoryGuidance(s: WizardState, hostBytes?: number): string {
   return `Without the balloon the guest keeps all ${s.memoryGiB} GiB while it runs.${host}`;
 }
 
+/** The new disk's file: in the chosen pool folder, never the engine's working directory. */
+export const diskPath = (s: WizardState): string => `${s.diskDir ? `${s.diskDir.replace(/\/+$/, '')}/` : './'}${s.name || 'vm'}.qcow2`;
+
 const gib = (n: number): string => (Number.isInteger(n) ? `${n}Gi` : `${Math.round(n * 1024)}Mi`);
 
 /** The NovaFile `vm` section (z.input of vmSpec) for this wizard state. */
@@ -69,7 +75,7 @@ export function wizardSpec(s: WizardState): Record<string, unknown> {
     memory: gib(s.memoryGiB),
     ...(s.preset === 'blank' ? { os: 'linux' } : { preset: s.preset }),
     ...(s.preset === 'win11' ? { os: 'windows' } : {}),
-    disks: [{ path: `./${s.name || 'vm'}.qcow2`, size: gib(s.diskGiB) }],
+    disks: [{ path: diskPath(s), size: gib(s.diskGiB) }],
     firmware: s.firmware,
     balloon: s.balloon,
   };
@@ -105,6 +111,9 @@ export function presetRequest(s: WizardState): Record<string, unknown> | undefin
 /** The engine's preset rendering with the choices made in the firmware and memory steps on top. */
 export function mergePresetSpec(engineSpec: Record<string, unknown>, s: WizardState): Record<string, unknown> {
   const spec: Record<string, unknown> = { ...engineSpec, firmware: s.firmware, tpm: s.tpm, balloon: s.balloon };
+  // The preset names the disk; the folder is the pool picked in the Disk step.
+  const disks = Array.isArray(engineSpec.disks) ? (engineSpec.disks as Record<string, unknown>[]) : [];
+  if (disks.length) spec.disks = [{ ...disks[0], path: diskPath(s) }, ...disks.slice(1)];
   if (s.firmware === 'uefi') spec.secure_boot = s.secureBoot;
   else delete spec.secure_boot;
   return spec;

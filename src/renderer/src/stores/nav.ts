@@ -8,6 +8,7 @@ export const VIEWS = [
   { id: 'topology', label: 'Topology', icon: '⌘' },
   { id: 'gpus', label: 'GPUs', icon: '▦' },
   { id: 'captures', label: 'Captures & Monitoring', icon: '◉' },
+  { id: 'storage', label: 'Storage', icon: '⛁' },
   { id: 'settings', label: 'Settings', icon: '⚙' },
 ] as const;
 export type ViewId = (typeof VIEWS)[number]['id'];

@@ -9,6 +9,7 @@ import { normalizeGpu } from '../lib/gpu';
 import { useHost } from '../stores/host';
 import { byKind, useResources } from '../stores/resources';
 import { WizardField } from '../components/WizardField';
+import { DiskStep, IsoStep } from './WizardStorage';
 
 const STEPS = ['Preset', 'Name', 'CPU & memory', 'Disk', 'ISO', 'Firmware', 'Network', 'GPU', 'Review'] as const;
 const PRESET_TEXT: Record<Preset, string> = {
@@ -85,9 +86,9 @@ export function VmWizard({ open, onOpenChange }: { open: boolean; onOpenChange(o
           </>
         );
       case 'Disk':
-        return <WizardField label="Disk size (GiB)" error={problems.diskGiB}><input type="number" min={1} value={s.diskGiB} onChange={(e) => up({ diskGiB: Number(e.target.value) })} /></WizardField>;
+        return <DiskStep s={s} up={up} error={problems.diskGiB} />;
       case 'ISO':
-        return <WizardField label="Installer ISO (path on the host, optional)"><input value={s.iso} placeholder="/srv/iso/Win11_24H2.iso" onChange={(e) => up({ iso: e.target.value })} /></WizardField>;
+        return <IsoStep s={s} up={up} />;
       case 'Firmware':
         return (
           <>
