@@ -3,16 +3,16 @@ import { sweepStaleTemps } from '../sys/atomic.js';
 import { join } from 'node:path';
 import { dirs } from '../sys/paths.js';
 import { installIntegration, integrationStatus, uninstallIntegration } from './integration.js';
+import { privilegeGuard } from '../privilege/guard.js';
 import { pathGuard } from './path-guard.js';
-import { privilegeGuard } from './privilege-policy.js';
 
 /** `system.*`: Nova's own files on the host (CLI on PATH, hydrate unit, polkit policy). */
 export const systemModule: EngineModule = {
   name: 'system',
   install(engine) {
     const d = engine.dispatcher;
-    // Root-only procedures are refused up front for unprivileged callers (see privilege-policy.ts).
-    d.guard(privilegeGuard());
+    // The one privilege guard for every area (steps declared in shared/contract/privileged.ts).
+    d.guard(privilegeGuard(engine.env));
     // Host paths (bind mounts, disk images, ISOs, outputs) only under allowed roots (sys/path-policy.ts).
     d.guard(pathGuard(engine));
     d.handle('system.status', (input) => integrationStatus(engine.runner, input.destdir));
