@@ -8,6 +8,8 @@ const outfile = join(root, 'out', 'cli', 'nova.cjs');
 // A new bundle invalidates the compiled-code caches of the old one.
 await rm(join(root, 'out', 'cli'), { recursive: true, force: true });
 await bundleCli(root, outfile, 'cjs');
+// NovaFile validation runs in a worker thread (src/core/novafile/offthread.ts): its own entry.
+await bundleCli(root, join(root, 'out', 'cli', 'novafile-worker.cjs'), 'cjs', join(root, 'src', 'core', 'novafile', 'validate-worker.ts'));
 // bin/run-cached.mjs runs the bundle as a vm.Script, where Node 20 cannot resolve a dynamic
 // import(): the CLI's code must import statically.
 const dynamic = /(?:await\s+|[=(,]\s*)import\(\s*["'`]/.exec(await readFile(outfile, 'utf8'));

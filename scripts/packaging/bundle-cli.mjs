@@ -7,11 +7,11 @@
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
-export async function bundleCli(root, outfile = join(root, 'out', 'cli-standalone', 'nova.mjs'), format = 'esm') {
+export async function bundleCli(root, outfile = join(root, 'out', 'cli-standalone', 'nova.mjs'), format = 'esm', entry = join(root, 'src', 'cli', 'index.ts')) {
   const cjs = format === 'cjs';
   await build({
     absWorkingDir: root,
-    entryPoints: [join(root, 'src', 'cli', 'index.ts')],
+    entryPoints: [entry],
     outfile,
     bundle: true,
     platform: 'node',

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import type { NovaFile } from '../../shared/schemas/novafile.js';
-import { formatIssue, validateNovafileText } from './validate.js';
+import { checkNovafileSize, validateOffThread } from './offthread.js';
+import { formatIssue } from './validate.js';
 
 export const NOVAFILE_NAMES = ['NovaFile', 'Novafile', 'novafile.toml', 'NovaFile.toml'];
 
@@ -28,6 +29,7 @@ export function findNovafile(path: string | undefined, cwd = process.cwd()): str
 
 export async function readNovafileText(file: string): Promise<string> {
   try {
+    checkNovafileSize((await stat(file)).size, file);
     return await readFile(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -41,7 +43,7 @@ export async function readNovafileText(file: string): Promise<string> {
 export async function loadNovafile(opts: { path?: string; cwd?: string } = {}): Promise<LoadedNovafile> {
   const file = findNovafile(opts.path, opts.cwd);
   const text = await readNovafileText(file);
-  const { novafile, errors } = validateNovafileText(text, file);
+  const { novafile, errors } = await validateOffThread(text, file);
   if (!novafile) {
     throw new NovaError('INVALID_INPUT', `${errors.length} error(s) in ${file}:\n${errors.map(formatIssue).join('\n')}`, { errors });
   }

@@ -30,7 +30,7 @@ export const novafileProcedures = {
       project: z.string().optional(),
       counts: z.object({ vm: z.number(), container: z.number(), network: z.number() }),
       errors: z.array(novafileIssue),
-      /** The normalized NovaFile with secrets redacted (only when valid). */
+      /** The normalized NovaFile with secrets redacted (only when valid and under 1 MiB; at most 1000 errors are listed). */
       novafile: z.unknown().optional(),
     }),
   }),

@@ -1,7 +1,6 @@
 import type { Engine } from '../../engine.js';
-import { validateNovafileText } from '../../novafile/validate.js';
+import { validationSummaryOffThread } from '../../novafile/offthread.js';
 import { findNovafile, readNovafileText } from '../../novafile/load.js';
-import { redact } from '../../../shared/redact.js';
 
 /** The spine's own procedures: host, resources, NovaFile validation, tasks, preferences. */
 export function installCoreHandlers(engine: Engine): void {
@@ -13,21 +12,7 @@ export function installCoreHandlers(engine: Engine): void {
 
   d.handle('novafile.validate', async (input) => {
     const file = input.text !== undefined ? (input.path ?? 'NovaFile') : findNovafile(input.path, input.cwd);
-    const text = input.text ?? (await readNovafileText(file));
-    const { novafile, errors } = validateNovafileText(text, file);
-    const counts = {
-      vm: Object.keys(novafile?.vm ?? {}).length,
-      container: Object.keys(novafile?.container ?? {}).length,
-      network: Object.keys(novafile?.network ?? {}).length,
-    };
-    return {
-      valid: errors.length === 0,
-      file,
-      ...(novafile?.project ? { project: novafile.project } : {}),
-      counts,
-      errors,
-      ...(novafile ? { novafile: redact(novafile) } : {}),
-    };
+    return validationSummaryOffThread(input.text ?? (await readNovafileText(file)), file);
   });
 
   d.handle('task.list', () => ({ tasks: engine.tasks.list() }));
