@@ -1,4 +1,5 @@
-// Builds the native helpers (native/*.c) into out/native: the capsule supervisor and the lock helper.
+// Builds the native helpers (native/*.c) into out/native: the capsule supervisor, the lock helper and
+// the peer-credentials reader of `nova privd`.
 // Skips when the binary is newer than its source, so test runs can call it cheaply.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
@@ -8,6 +9,7 @@ const root = join(import.meta.dirname, '..');
 const targets = [
   { src: 'native/capsule-supervisor.c', out: 'out/native/nova-capsule-supervisor', deps: ['native/userns.h'] },
   { src: 'native/lock-helper.c', out: 'out/native/nova-lock-helper' },
+  { src: 'native/peercred.c', out: 'out/native/nova-peercred' },
   { src: 'native/userns-exec.c', out: 'out/native/nova-userns-exec', deps: ['native/userns.h'] },
 ];
 

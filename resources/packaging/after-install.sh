@@ -11,8 +11,10 @@ mkdir -p "$root/usr/bin" "$root/usr/lib/systemd/system" "$root/usr/share/polkit-
 ln -sf "/opt/${sanitizedProductName}/resources/bin/nova" "$root/usr/bin/nova"
 ln -sf "/opt/${sanitizedProductName}/${executable}" "$root/usr/bin/${executable}"
 
-# Boot-time network hydrate and the polkit actions.
-install -m 0644 "$app/resources/systemd/nova-hydrate.service" "$root/usr/lib/systemd/system/nova-hydrate.service"
+# Boot-time network hydrate, the privileged helper (socket-activated) and the polkit actions.
+for unit in nova-hydrate.service nova-privd.socket nova-privd.service; do
+  install -m 0644 "$app/resources/systemd/$unit" "$root/usr/lib/systemd/system/$unit"
+done
 install -m 0644 "$app/resources/polkit/org.nova.policy" "$root/usr/share/polkit-1/actions/org.nova.policy"
 
 # Chromium's sandbox: user namespaces when the kernel allows them, the SUID helper otherwise.
@@ -29,6 +31,8 @@ if [ -z "$root" ]; then
     systemctl daemon-reload || true
     # Enabled, not started: it runs at the next boot, and only if networks were declared.
     systemctl enable nova-hydrate.service || true
+    # The desktop user's Nova reaches root-only steps through it (docs/privilege.md).
+    systemctl enable --now nova-privd.socket || true
   fi
   if command -v update-desktop-database >/dev/null 2>&1; then
     update-desktop-database /usr/share/applications || true

@@ -5,13 +5,14 @@ root="$NOVA_PKG_ROOT"
 
 if [ -z "$root" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
   systemctl disable nova-hydrate.service 2>/dev/null || true
+  systemctl disable --now nova-privd.socket nova-privd.service 2>/dev/null || true
 fi
 for link in "$root/usr/bin/nova" "$root/usr/bin/${executable}"; do
   case "$(readlink "$link" 2>/dev/null)" in
     /opt/${sanitizedProductName}/*) rm -f "$link" ;;
   esac
 done
-rm -f "$root/usr/lib/systemd/system/nova-hydrate.service" "$root/usr/share/polkit-1/actions/org.nova.policy"
+rm -f "$root/usr/lib/systemd/system/nova-hydrate.service" "$root/usr/lib/systemd/system/nova-privd.socket" "$root/usr/lib/systemd/system/nova-privd.service" "$root/usr/share/polkit-1/actions/org.nova.policy"
 if [ -z "$root" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
   systemctl daemon-reload || true
 fi

@@ -94,13 +94,15 @@ describe('electron-builder configuration', () => {
     expect(NOVA_FUSES[FuseV1Options.GrantFileProtocolExtraPrivileges]).toBe(false);
   });
 
-  it('the polkit policy declares the actions a privilege helper will use', () => {
+  it('the polkit policy declares one action per verb group of nova privd; only attaching is free in an active session', async () => {
+    const { POLKIT_ACTIONS } = await import('../shared/contract/privileged.js');
     const xml = readFileSync(join(ROOT, 'resources', 'polkit', 'org.nova.policy'), 'utf8');
     const ids = [...xml.matchAll(/<action id="([^"]+)">/g)].map((m) => m[1]);
-    expect(ids).toEqual(['org.nova.run-privileged', 'org.nova.manage-networks', 'org.nova.manage-devices', 'org.nova.manage-system']);
+    expect(ids.sort()).toEqual(Object.values(POLKIT_ACTIONS).sort());
     expect(xml.match(/<defaults>/g)).toHaveLength(ids.length);
-    expect(xml).toContain('<annotate key="org.freedesktop.policykit.exec.path">/usr/bin/nova</annotate>');
-    expect(xml).not.toMatch(/<allow_\w+>yes<\/allow_\w+>/);
+    expect(xml).not.toContain('policykit.exec.path'); // no pkexec: the helper asks polkit itself
+    expect(xml.match(/<allow_\w+>yes<\/allow_\w+>/g)).toEqual(['<allow_active>yes</allow_active>']);
+    expect(xml).toMatch(/<action id="org.nova.attach">[\s\S]*?<allow_active>yes<\/allow_active>[\s\S]*?<\/action>/);
   });
 });
 
@@ -205,7 +207,10 @@ describe('electron-builder --dir on a stand-in Electron binary', () => {
     expect(await readlink(join(fakeRoot, 'usr', 'bin', 'nova-desktop'))).toBe('/opt/Nova/nova-desktop');
     expect(await readFile(join(fakeRoot, 'usr/lib/systemd/system/nova-hydrate.service'), 'utf8')).toContain('ExecStart=/usr/bin/nova net hydrate');
     await access(join(fakeRoot, 'usr/share/polkit-1/actions/org.nova.policy'));
+    expect(await readFile(join(fakeRoot, 'usr/lib/systemd/system/nova-privd.service'), 'utf8')).toContain('ExecStart=/usr/bin/nova privd');
+    expect(await readFile(join(fakeRoot, 'usr/lib/systemd/system/nova-privd.socket'), 'utf8')).toContain('ListenStream=/run/nova/privd.sock');
     await run(join(work, 'after-remove.sh'), [], { env });
+    expect(existsSync(join(fakeRoot, 'usr/lib/systemd/system/nova-privd.socket'))).toBe(false);
     expect(existsSync(join(fakeRoot, 'usr/lib/systemd/system/nova-hydrate.service'))).toBe(false);
     expect(existsSync(join(fakeRoot, 'usr/share/polkit-1/actions/org.nova.policy'))).toBe(false);
     await expect(readlink(join(fakeRoot, 'usr', 'bin', 'nova'))).rejects.toThrow();

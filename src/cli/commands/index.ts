@@ -8,6 +8,7 @@ import { registerGpuCommands } from './gpu.js';
 import { registerSupportCommands } from './support.js';
 import { registerNovafileCommands } from './novafile.js';
 import { registerSystemCommands } from './system.js';
+import { registerPrivdCommand } from './privd.js';
 import { registerStorageCommands } from './storage.js';
 
 // Each area adds its commands here, one line each.
@@ -21,5 +22,6 @@ export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [
   registerSupportCommands,
   registerNovafileCommands,
   registerSystemCommands,
+  registerPrivdCommand,
   registerStorageCommands,
 ];

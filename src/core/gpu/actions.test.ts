@@ -162,20 +162,21 @@ describe('bad input writes nothing', () => {
     expect(t.kernel.writes).toEqual([]);
   });
 
-  it('not root: PERMISSION with the exact command to run, before any write', async () => {
+  it('not root: PERMISSION saying who does it, before any write, with no sudo advice', async () => {
     home = await tempHome('nova-gpu-act-');
     homes.push(home);
     const root = await buildScenario('desktop-rtx5090', join(home.dir, 'host'));
     const engine = home.engine({ sysfsRoot: root }, [createGpuModule({ writer: realSysfsWriter(), isRoot: () => false })]);
     await expect(engine.dispatcher.invoke('gpu.bind', { addresses: [GPU] })).rejects.toMatchObject({
       code: 'PERMISSION',
-      details: { fix: expect.stringContaining(`sudo nova gpu bind ${GPU}`) },
+      details: { fix: expect.stringContaining('done by root on the host') },
     });
     expect((await readFile(join(root, 'bus/pci/devices', GPU, 'driver_override'), 'utf8')).trim()).toBe('(null)');
     // A kernel that refuses the write (EACCES) gives the same advice.
     const t = await setup('desktop-rtx5090', { readOnly: true });
     const r = await t.call('gpu.unbind', { addresses: [GPU] });
-    expect(r.results[0]!.error).toMatchObject({ code: 'PERMISSION', fix: expect.stringContaining('sudo nova gpu unbind') });
+    expect(r.results[0]!.error).toMatchObject({ code: 'PERMISSION', fix: expect.stringContaining(`nova gpu unbind ${GPU} writes to /sys/bus/pci: it is done by root`) });
+    expect(JSON.stringify(r)).not.toContain('sudo');
   });
 });
 

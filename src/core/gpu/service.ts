@@ -101,7 +101,7 @@ export class GpuService {
     if (this.writer.simulated) return;
     const identity = this.opts.isRoot ? { euid: this.opts.isRoot() ? 0 : 1000, capEff: 0n } : undefined;
     const verb = { bind: 'Binding', unbind: 'Unbinding', reattach: 'Reattaching', reset: 'Resetting' }[action];
-    requireRoot(`${verb} ${addresses.join(', ')} (writes to /sys/bus/pci)`, { retry: `nova gpu ${action} ${addresses.join(' ')}`, ...(identity ? { identity } : {}) });
+    requireRoot(`${verb} ${addresses.join(', ')} (writes to /sys/bus/pci)`, { fix: 'VFIO binding is done by root on the host in this build (Nova running as root, e.g. `nova serve` as a system service); through nova privd it is not available yet', ...(identity ? { identity } : {}) });
   }
 
   async act(action: Action, addresses: string[], opts: PlanOptions & { timeoutMs?: number } = {}): Promise<{ results: GpuActionResult[]; ok: boolean }> {

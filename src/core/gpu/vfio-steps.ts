@@ -34,7 +34,7 @@ function mapWriteError(e: unknown, ctx: StepContext, path: string, addr: string,
   switch (code) {
     case 'EACCES':
     case 'EPERM':
-      return new NovaError('PERMISSION', `${what}: writing ${rel} needs root`, { address: addr, fix: `run \`sudo ${ctx.command}\` (or \`sudo nova serve\` for the app)` });
+      return new NovaError('PERMISSION', `${what}: writing ${rel} needs root`, { address: addr, fix: `${ctx.command} writes to /sys/bus/pci: it is done by root on the host (Nova running as root)` });
     case 'EBUSY':
       return new NovaError('CONFLICT', `${what}: ${addr} is busy — ${driver ?? 'its driver'} reports a non-zero usage count`, {
         address: addr,

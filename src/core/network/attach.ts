@@ -26,6 +26,8 @@ export interface AttachInput {
   mac?: string;
   peer?: string;
   ports: string[];
+  /** A VM's TAP opened by this uid's QEMU (`nova privd` passes its caller). */
+  tapUser?: number;
 }
 
 export interface AttachResult {
@@ -73,7 +75,7 @@ export async function attach(ctx: NetCtx, input: AttachInput): Promise<AttachRes
   };
   const existing = n.attachments.find((a) => ownerKey(a.owner) === key);
   const live = await getLink(ctx, result.ifname);
-  if (existing && live && existing.netns === input.netns && live.master === n.name) {
+  if (existing && live && existing.netns === input.netns && existing.uid === input.tapUser && live.master === n.name) {
     await saveNetwork(ctx, n);
     if (input.ports.length) await addForwards(ctx, n.name, owner, input.ports);
     return result;
@@ -86,7 +88,7 @@ export async function attach(ctx: NetCtx, input: AttachInput): Promise<AttachRes
     r.add(() => clearIntent(ctx, intent), 'intent');
     step('intent recorded');
     if (owner.kind === 'vm') {
-      await createTap(ctx, result.ifname, aliasFor(ctx, n.name, key), res.mac);
+      await createTap(ctx, result.ifname, aliasFor(ctx, n.name, key), res.mac, input.tapUser);
     } else {
       await createVeth(ctx, result.ifname, vethPeerTmp(n.name, key), aliasFor(ctx, n.name, key), res.mac);
     }
@@ -96,7 +98,7 @@ export async function attach(ctx: NetCtx, input: AttachInput): Promise<AttachRes
     await setUp(ctx, result.ifname);
     step('link on the bridge');
     if (owner.kind === 'capsule') await configurePeer(ctx, n, input.netns!, vethPeerTmp(n.name, key), result, step);
-    const att: AttachmentState = { owner, ifname: result.ifname, kind: owner.kind === 'vm' ? 'tap' : 'veth', ...(input.netns ? { netns: input.netns, peer: result.peer } : {}) };
+    const att: AttachmentState = { owner, ifname: result.ifname, kind: owner.kind === 'vm' ? 'tap' : 'veth', ...(input.netns ? { netns: input.netns, peer: result.peer } : {}), ...(input.tapUser !== undefined ? { uid: input.tapUser } : {}) };
     n.attachments = [...n.attachments.filter((a) => ownerKey(a.owner) !== key), att];
     res.attached = true;
     res.at = ctx.now();

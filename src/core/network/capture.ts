@@ -40,14 +40,18 @@ export async function captureInfoOf(ctx: NetCtx, id: string): Promise<CaptureInf
   return { id, network: m[1]!, file, running: Boolean(await capturePid(ctx, id)), ...summary };
 }
 
-export async function startCapture(ctx: NetCtx, o: { network: string; duration?: number; filter?: string; interface?: string }): Promise<CaptureInfo> {
+/**
+ * `user`: tcpdump drops to this user before it opens the output file (nova privd passes its
+ * caller, so the file lands where the caller may write, owned by them).
+ */
+export async function startCapture(ctx: NetCtx, o: { network: string; duration?: number; filter?: string; interface?: string; user?: string }): Promise<CaptureInfo> {
   await requireNetwork(ctx, o.network);
   await mkdir(ctx.capturesDir, { recursive: true });
   await mkdir(metaDir(ctx), { recursive: true });
   let id = `${o.network}-${stamp(ctx.now())}`;
   for (let i = 1; await stat(pcapFile(ctx, id)).then(() => true, () => false); i++) id = `${o.network}-${stamp(ctx.now())}-${i}`;
   const file = pcapFile(ctx, id);
-  const argv = ['tcpdump', '-i', o.interface ?? o.network, '-n', '-U', '--immediate-mode', '-Z', 'root', '-w', file];
+  const argv = ['tcpdump', '-i', o.interface ?? o.network, '-n', '-U', '--immediate-mode', '-Z', o.user ?? 'root', '-w', file];
 
   if (o.filter?.trim()) {
     const f = join(metaDir(ctx), `${id}.bpf`);
@@ -105,4 +109,14 @@ export async function removeCapture(ctx: NetCtx, id: string): Promise<void> {
   if (!(await stat(file).then(() => true, () => false))) throw new NovaError('NOT_FOUND', `no capture "${id}"`);
   await rm(file, { force: true });
   for (const ext of ['pid', 'bpf', 'log']) await rm(join(metaDir(ctx), `${id}.${ext}`), { force: true });
+}
+
+/** The pid recorded for a running capture (nova privd hands it to the caller's engine). */
+export const capturePidOf = (ctx: NetCtx, id: string) => capturePid(ctx, id);
+
+/** Remembers a capture started elsewhere (by nova privd for this user) so list/rm see it running. */
+export async function rememberCapture(ctx: NetCtx, id: string, pid: number): Promise<void> {
+  checkId(id);
+  await mkdir(metaDir(ctx), { recursive: true });
+  await writeFile(pidFile(ctx, id), `${pid}\n`);
 }

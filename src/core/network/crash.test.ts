@@ -6,6 +6,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { dnsmasqDir } from './dnsmasq.js';
+import type { NetCtx } from './context.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Engine } from '../engine.js';
 import type { Input, Method, Output } from '../../shared/contract.js';
@@ -49,13 +51,15 @@ describeHost('kill -9 at every step of net create / attach', { root: true, tools
     for (const l of JSON.parse(inNs(pod, ['ip', '-j', 'link'])) as { ifname: string }[]) if (l.ifname !== 'lo') found.push(`pod link ${l.ifname}`);
     const ruleset = inNs(host, ['nft', '-j', 'list', 'ruleset']);
     if (ruleset.includes(`nova:${name}:`)) found.push('nft rules');
-    const procs = sh(['ps', '-eo', 'args']).split('\n').filter((l) => l.includes('dnsmasq') && l.includes(`${home.dir}/`) && l.includes(`/networks/${name}/`));
+    const procs = sh(['ps', '-eo', 'args']).split('\n').filter((l) => l.includes('dnsmasq') && l.includes(`${home.dir}/`) && l.includes(`/${name}/`));
     found.push(...procs.map((p) => `process ${p}`));
     const data = join(home.dir, 'data', 'networks');
     for (const f of existsSync(data) ? readdirSync(data) : []) if (f.startsWith(name) || f.endsWith('.tmp')) found.push(`file ${f}`);
     const intents = join(data, 'intents');
     for (const f of existsSync(intents) ? readdirSync(intents) : []) found.push(`intent ${f}`);
     if (existsSync(join(home.dir, 'run', 'networks', name))) found.push('runtime dir');
+    const ctx = { stateDir: data, runDir: join(home.dir, 'run', 'networks') } as NetCtx;
+    if (existsSync(dnsmasqDir(ctx, name))) found.push('dnsmasq dir');
     return found;
   }
 

@@ -1,16 +1,54 @@
-import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { chmod, mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeRuntimeFile } from './runtime-file.js';
 import { pidAlive, processMatches, readCmdline, readPidFile } from '../sys/proc.js';
 import type { NetCtx } from './context.js';
 import { parseRange, parseSubnet } from './ipam.js';
+import { instanceId } from './owner.js';
 import { leaseFile } from './store.js';
 import type { NetworkState } from './store.js';
 
 // One dnsmasq per switch, bound to its bridge only: DHCP (range + static reservations in a
 // hosts file re-read on HUP), DNS for every attached VM and capsule and registered records.
 
-export const dnsmasqDir = (ctx: NetCtx, name: string) => join(ctx.runDir, name);
+/**
+ * dnsmasq never runs as root: started by root it drops to an unprivileged user and only then
+ * reads its hosts files (also on every HUP), so root keeps them in a world-traversable folder
+ * (the names and addresses of guests, as readable as any DHCP lease file).
+ */
+const isRoot = () => process.getuid?.() === 0;
+export const dnsmasqBase = (ctx: NetCtx) => (isRoot() ? join(DNSMASQ_ROOT_BASE, instanceId(ctx)) : ctx.runDir);
+const DNSMASQ_ROOT_BASE = '/run/nova/dnsmasq';
+export const dnsmasqDir = (ctx: NetCtx, name: string) => join(dnsmasqBase(ctx), name);
+
+let account: string[] | undefined;
+/** `--user`/`--group` for a root-started dnsmasq: its own account where the package made one, else nobody. */
+function dropTo(): string[] {
+  if (!isRoot()) return [];
+  if (!account) {
+    const names = (file: string) => new Set(readFileSafe(file).split('\n').map((l) => l.split(':')[0]));
+    const users = names('/etc/passwd');
+    const groups = names('/etc/group');
+    const user = users.has('dnsmasq') ? 'dnsmasq' : 'nobody';
+    const group = ['dnsmasq', 'nogroup', 'nobody'].find((g) => groups.has(g));
+    account = [`--user=${user}`, ...(group ? [`--group=${group}`] : [])];
+  }
+  return account;
+}
+const readFileSafe = (file: string) => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+};
+
+/** The folder chain dnsmasq's unprivileged user must be able to enter. */
+async function makeDir(ctx: NetCtx, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  if (isRoot()) for (const d of [DNSMASQ_ROOT_BASE, dnsmasqBase(ctx), dir]) await chmod(d, 0o755);
+}
 const pidFile = (ctx: NetCtx, name: string) => join(dnsmasqDir(ctx, name), 'dnsmasq.pid');
 const hostsFile = (ctx: NetCtx, name: string) => join(dnsmasqDir(ctx, name), 'hosts');
 const dhcpHostsFile = (ctx: NetCtx, name: string) => join(dnsmasqDir(ctx, name), 'dhcp-hosts');
@@ -21,7 +59,7 @@ export function dnsmasqArgv(ctx: NetCtx, n: NetworkState): string[] {
   const s = parseSubnet(n.subnet!);
   const argv = [
     'dnsmasq', '--conf-file=/dev/null', `--interface=${n.name}`, '--bind-interfaces', '--except-interface=lo',
-    '--no-hosts', '--user=root', `--domain=${n.domain}`, `--local=/${n.domain}/`, '--local=//', '--domain-needed', '--expand-hosts',
+    '--no-hosts', ...dropTo(), `--domain=${n.domain}`, `--local=/${n.domain}/`, '--local=//', '--domain-needed', '--expand-hosts',
     `--pid-file=${pidFile(ctx, n.name)}`, `--addn-hosts=${hostsFile(ctx, n.name)}`, '--no-ping',
   ];
   // Unqualified and switch-domain names are answered here only; a nat/external switch forwards
@@ -42,8 +80,7 @@ const prefixMask = (p: number) => [24, 16, 8, 0].map((sh) => Math.floor(((2 ** 3
 
 /** Writes the hosts files dnsmasq reads (addresses of owners and records). */
 export async function writeHostFiles(ctx: NetCtx, n: NetworkState): Promise<void> {
-  const dir = dnsmasqDir(ctx, n.name);
-  await mkdir(dir, { recursive: true });
+  await makeDir(ctx, dnsmasqDir(ctx, n.name));
   const hosts = [
     ...n.reservations.filter((r) => r.ip && r.attached).map((r) => `${r.ip} ${r.hostname}.${n.domain} ${r.hostname}`),
     ...n.records.filter((r) => r.ip).map((r) => `${r.ip} ${r.name}.${n.domain} ${r.name}`),
@@ -112,7 +149,7 @@ async function running(pid: number): Promise<boolean> {
 
 /** dnsmasq processes started from this engine's runtime dir, by network name (for orphan sweeps). */
 export async function ourDnsmasqs(ctx: NetCtx): Promise<{ pid: number; network: string }[]> {
-  const prefix = `--pid-file=${ctx.runDir}/`;
+  const prefix = `--pid-file=${dnsmasqBase(ctx)}/`;
   const out: { pid: number; network: string }[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

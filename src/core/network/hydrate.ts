@@ -152,7 +152,7 @@ async function repairAttachments(ctx: NetCtx, n: NetworkState, links: Map<string
     }
     if (!l) {
       const res = n.reservations.find((r) => r.key === ownerKey(a.owner));
-      await createTap(ctx, a.ifname, aliasFor(ctx, n.name, ownerKey(a.owner)), res?.mac);
+      await createTap(ctx, a.ifname, aliasFor(ctx, n.name, ownerKey(a.owner)), res?.mac, a.uid);
       changed = true;
     }
     if (!l || l.master !== n.name) {

@@ -127,8 +127,9 @@ export async function setMaster(ctx: NetCtx, dev: string, master: string): Promi
   await ctx.run(['ip', 'link', 'set', 'dev', dev, 'master', master]);
 }
 
-export async function createTap(ctx: NetCtx, name: string, alias: string, mac?: string): Promise<void> {
-  await ctx.run(['ip', 'tuntap', 'add', 'dev', name, 'mode', 'tap', 'vnet_hdr']);
+/** `user`: the uid whose QEMU may open it (`ifname=`) without CAP_NET_ADMIN (via `nova privd`). */
+export async function createTap(ctx: NetCtx, name: string, alias: string, mac?: string, user?: number): Promise<void> {
+  await ctx.run(['ip', 'tuntap', 'add', 'dev', name, 'mode', 'tap', 'vnet_hdr', ...(user !== undefined ? ['user', String(user)] : [])]);
   crashPoint(`tap ${name} added`);
   if (mac) await ctx.run(['ip', 'link', 'set', 'dev', name, 'address', tapHostMac(mac)]);
   await setAlias(ctx, name, alias);

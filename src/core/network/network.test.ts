@@ -5,6 +5,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'n
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Engine } from '../engine.js';
+import { netCtx } from './context.js';
+import { dnsmasqDir } from './dnsmasq.js';
 import type { Input, Method, Output } from '../../shared/contract.js';
 import { describeHost, missing, tempHome } from '../../test/host.js';
 import { ensureTestGuest, TEST_GUEST_CMDLINE } from '../../test/guest.js';
@@ -128,7 +130,7 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     expect(vm.mac).toMatch(/^52:54:00:/);
     const tap = JSON.parse(sh(['ip', '-n', host, '-d', '-j', 'link', 'show', vm.ifname]))[0] as { master?: string; linkinfo?: { info_kind?: string } };
     expect([tap.master, tap.linkinfo?.info_kind]).toEqual([nat, 'tun']);
-    expect(readFileSync(join(home.dir, 'run', 'networks', nat, 'dhcp-hosts'), 'utf8')).toContain(`${vm.mac},${vm.ip},win11`);
+    expect(readFileSync(join(dnsmasqDir(netCtx(engine), nat), 'dhcp-hosts'), 'utf8')).toContain(`${vm.mac},${vm.ip},win11`);
     expect((await lookup(c2, ['win11'], natGw))).toContain(vm.ip!);
     await call(engine, 'network.detach', { network: nat, owner: { kind: 'vm', name: 'win11' } });
     expect(inNs(host, ['ip', 'link', 'show', vm.ifname], { allowFailure: true })).toMatch(/__FAILED__/);
@@ -220,7 +222,7 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     // The uplink's address and routes moved to the bridge (an address on a bridge port is dead).
     expect(sh(['ip', '-n', host, '-br', 'addr', 'show', ext])).toContain(`10.213.${o7}.5/24`);
     expect(sh(['ip', '-n', host, 'route', 'show', '198.51.100.0/24'])).toContain(`dev ${ext}`);
-    const pid = Number(readFileSync(join(home.dir, 'run', 'networks', nat, 'dnsmasq.pid'), 'utf8'));
+    const pid = Number(readFileSync(join(dnsmasqDir(netCtx(engine), nat), 'dnsmasq.pid'), 'utf8'));
     process.kill(pid, 'SIGKILL');
     inNs(host, ['nft', 'flush', 'table', 'ip', 'nova']);
     await until(async () => (await call(engine, 'network.inspect', { name: nat })).state === 'Degraded', 3000, 'Degraded');
@@ -301,7 +303,7 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
   });
 
   it('rm removes bridge, rules and dnsmasq', async () => {
-    const pid = Number(readFileSync(join(home.dir, 'run', 'networks', nat, 'dnsmasq.pid'), 'utf8'));
+    const pid = Number(readFileSync(join(dnsmasqDir(netCtx(engine), nat), 'dnsmasq.pid'), 'utf8'));
     expect(await codeOf(call(engine, 'network.rm', { name: nat }))).toMatch(/^CONFLICT: network "\w+" is in use by capsule web, capsule db, vm win11/);
     expect(inNs(host, ['ip', '-br', 'link', 'show', nat])).toContain(nat);
     for (const name of [nat, iso, ext]) await call(engine, 'network.rm', { name, force: true });
@@ -347,7 +349,7 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     expect(JSON.stringify(masq?.rule?.expr)).toContain('"enp6s0"');
     await call(engine, 'network.rm', { name: 'hyperv0' });
     expect(inNs(host, ['ip', 'link', 'show', 'hyperv0'], { allowFailure: true })).toMatch(/__FAILED__/);
-  });
+  }, 180_000); // three cold CLI runs from source
 
   it('overlay: VXLAN between two namespaces acting as hosts carries ping', async () => {
     const hA = lab.add(`nvA-${sfx}`);

@@ -19,6 +19,8 @@ export interface AttachmentState {
   kind: 'tap' | 'veth';
   netns?: string;
   peer?: string;
+  /** TAPs made for a user's QEMU (through `nova privd`): the uid that may open it. */
+  uid?: number;
 }
 
 export interface ForwardState {

@@ -5,6 +5,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../engine.js';
+import { netCtx } from './context.js';
+import { dnsmasqDir } from './dnsmasq.js';
 import type { Input, Method } from '../../shared/contract.js';
 import { describeHost, tempHome } from '../../test/host.js';
 import type { TempHome } from '../../test/host.js';
@@ -54,7 +56,7 @@ describeHost('switches survive hostile DNS records', { root: true, tools: ['ip',
   let home: TempHome;
   let engine: Engine;
   const call = <M extends Method>(m: M, input: Input<M>) => engine.dispatcher.invoke<M>(m, input);
-  const pidOf = (net: string) => Number(readFileSync(join(home.dir, 'run', 'networks', net, 'dnsmasq.pid'), 'utf8'));
+  const pidOf = (net: string) => Number(readFileSync(join(dnsmasqDir(netCtx(engine), net), 'dnsmasq.pid'), 'utf8'));
   const alive = (pid: number) => {
     try {
       return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('dnsmasq');

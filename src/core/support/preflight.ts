@@ -3,6 +3,7 @@ import type { PreflightCheck, PreflightReport } from '../../shared/contract/supp
 import type { HostInfo } from '../../shared/contract/host.js';
 import type { Engine } from '../engine.js';
 import { scanPci } from '../gpu/scanner.js';
+import { helperCheck, kvmAccessCheck, polkitCheck } from './privilege-checks.js';
 import type { HostGpuFacts } from '../gpu/scanner.js';
 
 // `nova support preflight`: is this host ready for Nova? Each check is ok / warn / fail with what
@@ -131,8 +132,9 @@ export async function runPreflight(engine: Engine, deps: PreflightDeps = {}): Pr
           arch: 'log in to a Wayland session (GNOME, KDE Plasma, sway, Hyprland)',
         }),
     host.root
-      ? c('privileges', 'Privileges', 'ok', 'running as root')
-      : c('privileges', 'Privileges', 'warn', 'not root: GPU binding, bridges and nftables need root', { debian: 'run host-changing commands with sudo', arch: 'run host-changing commands with sudo' }),
+      ? c('privileges', 'Privileges', 'ok', 'running as root: host changes are done by this process')
+      : c('privileges', 'Privileges', 'ok', 'your user: host changes go through nova privd, authorized by polkit (docs/privilege.md)'),
+    ...(await Promise.all([helperCheck(engine.env), polkitCheck(engine.env), kvmAccessCheck()])),
   ];
   const counts = { ok: 0, warn: 0, fail: 0 };
   for (const ch of checks) counts[ch.status]++;

@@ -1,5 +1,6 @@
-// Privilege checks done BEFORE a host change starts, so an unprivileged caller gets PERMISSION
-// with the exact fix and nothing is half-applied. Backends call requireRoot() first thing.
+// Capabilities of this process, and requireRoot() for the few steps only root itself does (system
+// install): checked BEFORE a host change starts, so nothing is half-applied. Steps a desktop
+// user may do go through the Privileged interface instead (src/core/privilege).
 import { readFileSync } from 'node:fs';
 import { NovaError } from '../../shared/errors.js';
 
@@ -43,20 +44,12 @@ export function currentIdentity(): Identity {
 export const hasCap = (id: Identity, cap: CapName) => (id.capEff & (1n << BigInt(CAPS[cap]))) !== 0n;
 
 export interface RequireRootOptions {
-  /** The exact command to run instead, e.g. `sudo nova net create lab`. */
-  retry?: string;
+  /** How to get it done instead (e.g. "installed by the nova package"). */
+  fix?: string;
   /** Capabilities the step needs; root inside a container may lack them. */
   caps?: CapName[];
   /** Injected in tests. */
   identity?: Identity;
-}
-
-/** What the user typed, when the current process is the `nova` CLI (for the fix line). */
-export function cliCommandLine(argv: readonly string[] = process.argv): string | undefined {
-  const script = argv[1] ?? '';
-  if (!/(^|\/)nova(\.mjs)?$/.test(script) && !/\/cli\/(index\.ts|nova\.mjs)$/.test(script)) return undefined;
-  const args = argv.slice(2).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`));
-  return ['nova', ...args].join(' ');
 }
 
 /**
@@ -68,8 +61,7 @@ export function requireRoot(action: string, opts: RequireRootOptions = {}): void
   const caps = opts.caps ?? [];
   const missing = caps.filter((c) => !hasCap(id, c));
   if (missing.length === 0 && (id.euid === 0 || caps.length > 0)) return;
-  const retry = opts.retry ?? cliCommandLine();
-  const fix = retry ? `sudo ${retry}` : 'sudo nova serve (then use the UI at the URL it prints), or the same step with sudo nova …';
+  const fix = opts.fix ?? 'this step is done by root on the host (a root shell or a system service), not by your user';
   if (id.euid === 0) {
     throw new NovaError(
       'PERMISSION',
@@ -77,7 +69,7 @@ export function requireRoot(action: string, opts: RequireRootOptions = {}): void
       { action, missingCaps: missing, fix: `grant ${missing.join(', ')} (e.g. --cap-add, or AmbientCapabilities= in the unit)` },
     );
   }
-  throw new NovaError('PERMISSION', `${action} needs root privileges${caps.length ? ` (${caps.join(', ')})` : ''}. Nothing was changed. Run: ${fix}`, {
+  throw new NovaError('PERMISSION', `${action} needs root privileges${caps.length ? ` (${caps.join(', ')})` : ''}. Nothing was changed. To fix: ${fix}`, {
     action,
     missingCaps: missing,
     fix,
@@ -87,7 +79,7 @@ export function requireRoot(action: string, opts: RequireRootOptions = {}): void
 /** True when requireRoot() would pass (for UIs that grey out actions up front). */
 export function isPrivileged(caps: CapName[] = [], identity: Identity = currentIdentity()): boolean {
   try {
-    requireRoot('check', { caps, identity, retry: 'x' });
+    requireRoot('check', { caps, identity });
     return true;
   } catch {
     return false;

@@ -34,7 +34,7 @@ describe('nova system install --destdir (staging root)', () => {
     expect(r.changed).toHaveLength(3);
     expect(await readlink(join(stage, TARGETS.cli))).toBe(join(ROOT, 'bin', 'nova.mjs'));
     expect(await readFile(join(stage, TARGETS['hydrate-unit']), 'utf8')).toMatch(/^ExecStart=\/usr\/local\/bin\/nova net hydrate$/m);
-    expect(await readFile(join(stage, TARGETS['polkit-policy']), 'utf8')).toContain('>/usr/local/bin/nova</annotate>');
+    expect(await readFile(join(stage, TARGETS['polkit-policy']), 'utf8')).toContain('<action id="org.nova.attach">');
     // Idempotent.
     expect((await e.dispatcher.invoke('system.install', { destdir: stage })).changed).toEqual([]);
     // A file that is not ours is left alone by uninstall.
@@ -65,7 +65,7 @@ describe('nova system install --destdir (staging root)', () => {
 
 const asNobody = async (home: string, args: string[]) =>
   run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(ROOT, 'bin', 'nova.mjs'), ...args], {
-    env: { ...process.env, HOME: home, NOVA_HOME: home, NOVA_FROM_SOURCE: '1', XDG_RUNTIME_DIR: '' },
+    env: { ...process.env, HOME: home, NOVA_HOME: home, NOVA_FROM_SOURCE: '1', XDG_RUNTIME_DIR: '', NOVA_PRIVD_SOCKET: join(home, 'privd.sock') },
     timeout: 60_000,
   }).then(
     () => ({ code: 0, stderr: '' }),
@@ -73,7 +73,7 @@ const asNobody = async (home: string, args: string[]) =>
   );
 
 describeHost('nova CLI as an unprivileged user', { root: true, tools: ['setpriv', 'ip'] }, () => {
-  it('`nova net create` fails with PERMISSION before touching the host: no bridge, no state file', async () => {
+  it('`nova net create` without the privileged helper fails with PERMISSION saying how to start it, before touching the host', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'nova-nobody-'));
     await chmod(dir, 0o777);
     const name = `nvp${process.pid % 100000}`;
@@ -81,8 +81,9 @@ describeHost('nova CLI as an unprivileged user', { root: true, tools: ['setpriv'
       const r = await asNobody(dir, ['net', 'create', name, '--json']);
       expect(r.code).toBe(1);
       const err = (JSON.parse(r.stderr) as { error: { code: string; message: string; details: { fix: string } } }).error;
-      expect(err).toMatchObject({ code: 'PERMISSION', message: `Creating network ${name} needs root privileges (CAP_NET_ADMIN). Nothing was changed. Run: sudo nova net create ${name} --json` });
-      expect(err.details.fix).toBe(`sudo nova net create ${name} --json`);
+      expect(err).toMatchObject({ code: 'PERMISSION', message: expect.stringContaining(`Creating network ${name} needs CAP_NET_ADMIN, which Nova does as your user through its privileged helper, and the helper is not running (no ${join(dir, 'privd.sock')}). Nothing was changed.`) });
+      expect(err.details.fix).toBe(`start Nova's privileged helper on ${join(dir, 'privd.sock')}: \`nova privd --socket ${join(dir, 'privd.sock')}\` in a root shell`);
+      expect(r.stderr).not.toContain('sudo');
       await expect(run('ip', ['link', 'show', name])).rejects.toThrow();
       expect(existsSync(join(dir, 'data', 'networks'))).toBe(false);
     } finally {
@@ -101,7 +102,8 @@ describeHost('nova CLI as an unprivileged user', { root: true, tools: ['setpriv'
       const err = (JSON.parse(r.stderr) as { error: { code: string; message: string; details: { fix: string } } }).error;
       expect(err.code).toBe('PERMISSION');
       expect(err.message).toContain('needs root privileges. Nothing was changed.');
-      expect(err.details.fix).toBe('sudo nova system install');
+      expect(err.details.fix).toContain('the nova package installs it');
+      expect(r.stderr).not.toContain('sudo');
       const after = await Promise.all(Object.values(TARGETS).map((p) => lstat(p).then((s) => s.mtimeMs, () => 'absent')));
       expect(after).toEqual(before);
     } finally {

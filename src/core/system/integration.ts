@@ -45,8 +45,7 @@ async function desiredContent(name: Exclude<ItemName, 'cli'>, src: Sources): Pro
     const unit = await readFile(join(src.resources, 'systemd', UNIT), 'utf8');
     return unit.replace(/^ExecStart=\/usr\/bin\/nova /m, `ExecStart=${TARGETS.cli} `);
   }
-  const policy = await readFile(join(src.resources, 'polkit', 'org.nova.policy'), 'utf8');
-  return policy.replace('>/usr/bin/nova</annotate>', `>${TARGETS.cli}</annotate>`);
+  return readFile(join(src.resources, 'polkit', 'org.nova.policy'), 'utf8');
 }
 
 async function itemState(name: ItemName, destdir: string | undefined, src: Sources): Promise<IntegrationStatus['items'][number]> {
@@ -90,7 +89,7 @@ async function replaceFile(r: Reverter, path: string, write: () => Promise<void>
 }
 
 export async function installIntegration(runner: Runner, destdir?: string, src = locateSources()): Promise<IntegrationStatus> {
-  if (!destdir) requireRoot("Installing Nova's system integration (nova on PATH, boot-time network hydrate, polkit policy)", { retry: 'nova system install' });
+  if (!destdir) requireRoot("Installing Nova's system integration (nova on PATH, boot-time network hydrate, polkit policy)", { fix: 'the nova package installs it (deb/pacman); from a checkout, run `nova system install` in a root shell' });
   const changed: string[] = [];
   const backups: string[] = [];
   await withReverter(async (r) => {
@@ -121,7 +120,7 @@ export async function installIntegration(runner: Runner, destdir?: string, src =
 }
 
 export async function uninstallIntegration(runner: Runner, destdir?: string, src = locateSources()): Promise<IntegrationStatus> {
-  if (!destdir) requireRoot("Removing Nova's system integration", { retry: 'nova system uninstall' });
+  if (!destdir) requireRoot("Removing Nova's system integration", { fix: 'removing the nova package removes it; from a checkout, run `nova system uninstall` in a root shell' });
   const changed: string[] = [];
   if (systemdRunning(destdir)) {
     const r = await runner.run(['systemctl', 'disable', UNIT], { allowFailure: true, timeoutMs: 30_000 });

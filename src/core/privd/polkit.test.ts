@@ -1,0 +1,125 @@
+// polkit for real: a private system bus (dbus-daemon with its own config and socket), polkitd on
+// it with Nova's policy and a rules file that grants one test group and denies another, and
+// `nova privd` (no --group fallback) asking pkcheck about each caller.
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeHost } from '../../test/host.js';
+import { NetnsLab, freeOctets, sh, suffix } from '../../test/netns.js';
+import { errorOf, PrivdLab } from '../../test/privd.js';
+import { TestUsers } from '../../test/users.js';
+import type { TestUser } from '../../test/users.js';
+import { waitFor } from '../../test/wait.js';
+
+const POLKITD = '/usr/lib/polkit-1/polkitd';
+const POLICY = resolve(import.meta.dirname, '../../../resources/polkit/org.nova.policy');
+// polkitd reads actions and rules only from its compiled-in folders.
+const ACTIONS_DIR = '/usr/share/polkit-1/actions';
+const RULES_DIR = '/etc/polkit-1/rules.d';
+
+describeHost('nova privd asks polkit (private system bus)', { root: true, tools: ['dbus-daemon', 'dbus-send', 'pkcheck', POLKITD, 'setpriv', 'useradd', 'ip', 'nft', 'dnsmasq', 'cc'] }, () => {
+  const sfx = suffix();
+  const lab = new NetnsLab();
+  const users = new TestUsers();
+  const ns = `nvpk-${sfx}`;
+  const [o1] = freeOctets(1);
+  const rules = join(RULES_DIR, `49-nova-test-${sfx}.rules`);
+  const policy = join(ACTIONS_DIR, `org.nova.test-${sfx}.policy`);
+  const daemons: ChildProcess[] = [];
+  let p: PrivdLab;
+  let bus: NodeJS.ProcessEnv = {};
+  let allowed: TestUser;
+  let denied: TestUser;
+
+  const daemon = (argv: string[], env: NodeJS.ProcessEnv, ready: (out: string) => boolean, what: string) => {
+    const child = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    for (const s of [child.stdout!, child.stderr!]) s.on('data', (d: Buffer) => (out += d.toString()));
+    daemons.push(child);
+    return waitFor(what, () => ready(out) || (child.exitCode !== null ? Promise.reject(new Error(`${what}: ${out}`)) : false), 30_000);
+  };
+
+  beforeAll(async () => {
+    lab.add(ns);
+    p = new PrivdLab(ns);
+    const yes = users.group(`nvky${sfx}`);
+    const no = users.group(`nvkn${sfx}`);
+    allowed = users.add(`nvka${sfx}`, [yes]);
+    denied = users.add(`nvkd${sfx}`, [no]);
+    const busPath = join(p.dir, 'system_bus_socket');
+    writeFileSync(
+      join(p.dir, 'bus.conf'),
+      `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>system</type><listen>unix:path=${busPath}</listen><auth>EXTERNAL</auth>
+<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/></policy></busconfig>\n`,
+    );
+    const env = { DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${busPath}` };
+    bus = env;
+    if (!existsSync(join(ACTIONS_DIR, 'org.nova.policy'))) copyFileSync(POLICY, policy);
+    writeFileSync(
+      rules,
+      `polkit.addRule(function (action, subject) {
+  if (action.id.indexOf("org.nova.") !== 0) return undefined;
+  if (subject.isInGroup("${yes}")) return polkit.Result.YES;
+  if (subject.isInGroup("${no}")) return polkit.Result.NO;
+  return undefined;
+});\n`,
+    );
+    await daemon(['dbus-daemon', '--config-file', join(p.dir, 'bus.conf'), '--nofork', '--print-address'], {}, (o) => o.includes(busPath), 'dbus-daemon');
+    await daemon([POLKITD, '--no-debug'], env, () => {
+      try {
+        const ask = ['--system', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.GetNameOwner', 'string:org.freedesktop.PolicyKit1'];
+        execFileSync('dbus-send', ask, { env: { ...process.env, ...env }, stdio: 'ignore' });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'polkitd on the private bus');
+    await p.start([], env);
+  }, 120_000);
+
+  afterAll(() => {
+    p?.stop();
+    for (const d of daemons) d.kill('SIGKILL');
+    rmSync(rules, { force: true });
+    rmSync(policy, { force: true });
+    lab.cleanup(p ? [p.dir] : []);
+    users.cleanup();
+    p?.cleanup();
+  });
+
+  it('a user polkit allows creates a switch; a user it denies gets PERMISSION naming the action, and nothing changes', async () => {
+    const links = () => sh(['ip', '-n', ns, '-j', 'link', 'show']);
+    const before = links();
+    const no = await p.nova(denied, ['net', 'create', `d${sfx}`, '--profile', 'nat', '--subnet', `10.213.${o1}.1/24`]);
+    expect(errorOf(no)).toMatchObject({
+      code: 'PERMISSION',
+      message: expect.stringContaining('polkit does not allow org.nova.manage-networks for this user. Nothing was changed.'),
+      details: { action: 'org.nova.manage-networks' },
+    });
+    expect(links()).toBe(before);
+    const attach = await p.raw(denied, { verb: 'attach.tap', input: { network: `d${sfx}`, owner: { kind: 'vm', name: 'x' } } });
+    expect(attach.error).toMatchObject({ code: 'PERMISSION', details: { action: 'org.nova.attach' } });
+
+    const yes = await p.nova(allowed, ['net', 'create', `a${sfx}`, '--profile', 'nat', '--subnet', `10.213.${o1}.1/24`]);
+    expect(yes.stderr).toBe('');
+    expect(JSON.parse(yes.stdout)).toMatchObject({ name: `a${sfx}`, state: 'Active' });
+    expect(p.log).toMatch(new RegExp(`uid=${allowed.uid} pid=\\d+ switch.create .* → ok`));
+    expect(p.log).toMatch(new RegExp(`uid=${denied.uid} pid=\\d+ switch.create → PERMISSION`));
+    // Preflight tells each user what polkit grants them and that the helper answers.
+    const preflight = async (u: TestUser) => {
+      const r = JSON.parse((await p.nova(u, ['support', 'preflight'], bus)).stdout) as { checks: { id: string; status: string; detail: string }[] };
+      return Object.fromEntries(r.checks.map((ch) => [ch.id, ch]));
+    };
+    const [pa, pd] = [await preflight(allowed), await preflight(denied)];
+    expect(pa.privd).toMatchObject({ status: 'ok', detail: expect.stringContaining(p.sock) });
+    expect(pa.polkit).toMatchObject({ status: 'ok', detail: expect.stringContaining('org.nova.manage-networks: yes') });
+    expect(pd.polkit).toMatchObject({ status: 'warn', detail: expect.stringContaining('org.nova.manage-networks: no') });
+    expect(pd['kvm-access']).toBeDefined();
+    const gone = await p.nova(allowed, ['net', 'rm', `a${sfx}`]);
+    expect(gone.stderr).toBe('');
+    expect(links()).toBe(before);
+  }, 240_000);
+});

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { networkProcedures, owner } from '../../shared/contract/network.js';
+import type { VerbGroup } from '../../shared/contract/privileged.js';
+import { ifaceName } from '../../shared/schemas/fields.js';
+
+// The fixed verb set of `nova privd`: each verb has a zod input (the same schemas the engine's
+// contract uses, so names, subnets and ports are validated identically) and the verb group whose
+// polkit action authorizes it. No verb takes an argv or a path: a capsule's netns is named by
+// the pid of a process the caller owns, a TAP is always made for the caller's own uid.
+
+const P = networkProcedures;
+const mac = z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i, 'write a MAC like "52:54:00:12:34:56"');
+const ports = P['network.attach'].input.shape.ports;
+/** The caller's captures folder: absolute, normalized, printable (and checked to be theirs). */
+const captureDir = z
+  .string()
+  .max(1024)
+  .regex(/^\/[^\0\n\r]*$/, 'an absolute path')
+  .refine((p) => !p.split('/').some((part) => part === '..' || part === '.') && !p.includes('//'), 'a normalized absolute path (no . or ..)');
+
+export const VERBS = {
+  'switch.list': { group: undefined, input: z.object({ project: z.string().optional() }).strict().default({}) },
+  'switch.inspect': { group: undefined, input: P['network.inspect'].input },
+  'switch.leases': { group: undefined, input: P['network.leases'].input },
+  'switch.create': { group: 'networks', input: P['network.create'].input },
+  'switch.update': { group: 'networks', input: P['network.update'].input },
+  'switch.delete': { group: 'networks', input: P['network.rm'].input },
+  'switch.hydrate': { group: 'networks', input: P['network.hydrate'].input },
+  'dns.add': { group: 'networks', input: P['network.dns.add'].input },
+  'dns.rm': { group: 'networks', input: P['network.dns.rm'].input },
+  'attach.tap': {
+    group: 'attach',
+    input: z.object({ network: P['network.attach'].input.shape.network, owner: owner.extend({ kind: z.literal('vm') }), mac: mac.optional(), ports }).strict(),
+  },
+  'attach.veth': {
+    group: 'attach',
+    input: z
+      .object({
+        network: P['network.attach'].input.shape.network,
+        owner: owner.extend({ kind: z.literal('capsule') }),
+        /** A process of the caller inside the capsule: the veth goes into its network namespace. */
+        pid: z.number().int().min(2),
+        mac: mac.optional(),
+        peer: ifaceName.optional(),
+        ports,
+      })
+      .strict(),
+  },
+  detach: { group: 'attach', input: P['network.detach'].input },
+  'capture.start': {
+    group: 'capture',
+    // tcpdump drops to the caller (-Z) before it opens the file: `dir` is only ever written with the caller's own rights.
+    input: P['network.capture.start'].input.extend({ dir: captureDir }),
+  },
+  'capture.stop': { group: 'capture', input: z.object({ id: z.string().max(64), dir: captureDir }).strict() },
+  'forward.add': { group: 'attach', input: P['network.forward.add'].input },
+  'forward.rm': { group: 'attach', input: P['network.forward.rm'].input },
+} satisfies Record<string, { group: VerbGroup | undefined; input: z.ZodType }>;
+
+export type Verb = keyof typeof VERBS;
+export type VerbInput<V extends Verb> = z.input<(typeof VERBS)[V]['input']>;
+export type ParsedVerbInput<V extends Verb> = z.output<(typeof VERBS)[V]['input']>;
+export const isVerb = (v: unknown): v is Verb => typeof v === 'string' && Object.hasOwn(VERBS, v);
+
+/** Answers of the verbs that change a switch carry its state, so the caller keeps its own copy. */
+export interface Changed<T> {
+  value: T;
+  /** The switch after the change, when the caller made it (their definition in their XDG data). */
+  state?: unknown;
+  /** The switch was removed. */
+  removed?: string;
+}

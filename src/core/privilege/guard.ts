@@ -1,0 +1,27 @@
+import type { Method } from '../../shared/contract.js';
+import { POLKIT_ACTIONS, PRIVILEGED_STEPS } from '../../shared/contract/privileged.js';
+import { NovaError } from '../../shared/errors.js';
+import type { Guard } from '../rpc/dispatcher.js';
+import { privdPresent, privdSocket, startHelperFix } from './client.js';
+import { currentIdentity } from '../sys/privilege.js';
+import type { Identity } from '../sys/privilege.js';
+import { holdsCaps } from './index.js';
+
+// The one privilege guard, run by the dispatcher before a handler: a step declared privileged
+// (src/shared/contract/privileged.ts) goes ahead when this process holds its capabilities or
+// `nova privd` is there to do it (the helper then authorizes the caller itself). Otherwise the
+// caller learns how to start the helper, and nothing was changed.
+
+export function privilegeGuard(env: NodeJS.ProcessEnv = process.env, identity: () => Identity = currentIdentity): Guard {
+  return (method: Method, input: unknown) => {
+    const step = PRIVILEGED_STEPS[method];
+    if (!step || holdsCaps(step.caps, identity()) || privdPresent(env)) return;
+    const action = step.action((input ?? {}) as Record<string, unknown>);
+    const fix = startHelperFix(env);
+    throw new NovaError('PERMISSION', `${action} needs ${step.caps.join(' and ')}, which Nova does as your user through its privileged helper, and the helper is not running (no ${privdSocket(env)}). Nothing was changed. To fix: ${fix}.`, {
+      action: POLKIT_ACTIONS[step.group],
+      missingCaps: step.caps,
+      fix,
+    });
+  };
+}

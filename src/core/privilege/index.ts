@@ -1,0 +1,32 @@
+import type { CapName } from '../../shared/contract/privileged.js';
+import type { Engine } from '../engine.js';
+import { netCtx } from '../network/context.js';
+import { directNetworkOps } from '../network/direct.js';
+import type { NetworkOps } from '../network/ops.js';
+import { currentIdentity, hasCap } from '../sys/privilege.js';
+import type { Identity } from '../sys/privilege.js';
+import { helperNetworkOps } from './helper-network.js';
+
+// The privileged steps of the engine behind one interface: done by this process when it holds
+// the capabilities (root on a server or CI, or CAP_NET_ADMIN granted to the app), otherwise by
+// `nova privd` for the desktop user. Decided once per engine: a process's capabilities don't
+// change while it runs.
+
+export interface Privileged {
+  readonly network: NetworkOps;
+}
+
+/** True when this process may do the step itself: it holds every capability it needs. */
+export const holdsCaps = (caps: CapName[], id: Identity = currentIdentity()) => caps.every((c) => hasCap(id, c));
+
+const chosen = new WeakMap<Engine, Privileged>();
+
+export function privileged(engine: Engine): Privileged {
+  let p = chosen.get(engine);
+  if (!p) {
+    const ctx = netCtx(engine);
+    p = { network: holdsCaps(['CAP_NET_ADMIN']) ? directNetworkOps(ctx) : helperNetworkOps(ctx, engine.env) };
+    chosen.set(engine, p);
+  }
+  return p;
+}

@@ -1,0 +1,44 @@
+import type { Method } from '../contract.js';
+
+// Which procedures need steps the kernel reserves for root, declared beside the contract. The
+// engine's one guard reads this: the step runs directly when the process holds `caps` (root on a
+// server, or CAP_NET_ADMIN granted to the app), otherwise through `nova privd`, which asks polkit
+// for `action` on the caller's behalf.
+
+/** polkit action ids (resources/polkit/org.nova.policy): one per verb group of `nova privd`. */
+export const POLKIT_ACTIONS = {
+  networks: 'org.nova.manage-networks',
+  attach: 'org.nova.attach',
+  capture: 'org.nova.capture',
+  devices: 'org.nova.manage-devices',
+  system: 'org.nova.manage-system',
+} as const;
+export type VerbGroup = keyof typeof POLKIT_ACTIONS;
+
+export type CapName = 'CAP_NET_ADMIN' | 'CAP_NET_RAW' | 'CAP_SYS_ADMIN';
+
+export interface PrivilegedStep {
+  group: VerbGroup;
+  caps: CapName[];
+  /** Reads as the subject of a sentence: "Creating network lab". */
+  action(input: Record<string, unknown>): string;
+}
+
+const named = (verb: string) => (i: Record<string, unknown>) => `${verb}${typeof i.name === 'string' ? ` ${i.name}` : ''}`;
+const onNet = (verb: string) => (i: Record<string, unknown>) => `${verb}${typeof i.network === 'string' ? ` ${i.network}` : ''}`;
+const net: CapName[] = ['CAP_NET_ADMIN'];
+
+export const PRIVILEGED_STEPS: Partial<Record<Method, PrivilegedStep>> = {
+  'network.create': { group: 'networks', caps: net, action: named('Creating network') },
+  'network.update': { group: 'networks', caps: net, action: named('Changing network') },
+  'network.rm': { group: 'networks', caps: net, action: named('Removing network') },
+  'network.hydrate': { group: 'networks', caps: net, action: () => 'Recreating the declared networks (hydrate)' },
+  'network.dns.add': { group: 'networks', caps: net, action: onNet('Adding a DNS record on') },
+  'network.dns.rm': { group: 'networks', caps: net, action: onNet('Removing a DNS record on') },
+  'network.attach': { group: 'attach', caps: net, action: onNet('Attaching to network') },
+  'network.detach': { group: 'attach', caps: net, action: onNet('Detaching from network') },
+  'network.forward.add': { group: 'attach', caps: net, action: onNet('Adding a port forward on') },
+  'network.forward.rm': { group: 'attach', caps: net, action: onNet('Removing a port forward on') },
+  'network.capture.start': { group: 'capture', caps: ['CAP_NET_ADMIN', 'CAP_NET_RAW'], action: onNet('Capturing packets on') },
+  'network.capture.stop': { group: 'capture', caps: ['CAP_NET_ADMIN', 'CAP_NET_RAW'], action: () => 'Stopping a packet capture' },
+};
