@@ -24,6 +24,11 @@ async function imageRow(engine: Engine, store: ImageStore, img: StoredImage) {
   return { ...rest, usedBy };
 }
 
+function announceImage<T extends { ref: string }>(engine: Engine, action: 'pull' | 'import', row: T): T {
+  engine.bus.emit('image.changed', { ref: row.ref, action });
+  return row;
+}
+
 export const capsuleModule: EngineModule = {
   name: 'capsule',
   install(engine) {
@@ -69,8 +74,8 @@ export const capsuleModule: EngineModule = {
       return { capsule: input.name, tag: input.tag, removed: true };
     });
 
-    d.handle('image.pull', async (input) => imageRow(engine, store, await store.pull(input.ref, { ...(input.insecure !== undefined ? { insecure: input.insecure } : {}) })));
-    d.handle('image.import', async (input) => imageRow(engine, store, await store.import(input.source, input.name, input.baseDir ?? process.cwd(), input.cmd)));
+    d.handle('image.pull', async (input) => announceImage(engine, 'pull', await imageRow(engine, store, await store.pull(input.ref, { ...(input.insecure !== undefined ? { insecure: input.insecure } : {}) }))));
+    d.handle('image.import', async (input) => announceImage(engine, 'import', await imageRow(engine, store, await store.import(input.source, input.name, input.baseDir ?? process.cwd(), input.cmd))));
     d.handle('image.list', async () => ({ items: await Promise.all((await store.list()).map((i) => imageRow(engine, store, i))) }));
     d.handle('image.inspect', async (input) => imageRow(engine, store, await store.get(input.ref)));
     d.handle('image.rm', async (input) => {
@@ -80,6 +85,7 @@ export const capsuleModule: EngineModule = {
         throw new NovaError('CONFLICT', `image ${img.ref} is used by capsule ${row.usedBy.join(', ')}; remove them first or use --force`, { usedBy: row.usedBy });
       }
       await store.remove(img.ref);
+      engine.bus.emit('image.changed', { ref: img.ref, action: 'rm' });
       return { ref: img.ref, removed: true };
     });
 

@@ -2,13 +2,12 @@
 // win11 (q35, UEFI Secure Boot, TPM 2.0, balloon, virtio disk) and gpu-labs (win11 + GPU
 // passthrough + hugepages). Output is a NovaFile [vm.NAME] entry plus guidance lines.
 import { formatBytes } from '../../shared/sizes.js';
+import { PRESET_DEFAULTS } from '../../shared/presets.js';
+import type { PresetName } from '../../shared/presets.js';
 
-export type PresetName = 'win11' | 'gpu-labs';
+export type { PresetName };
 
-export const PRESETS: { name: PresetName; title: string; description: string }[] = [
-  { name: 'win11', title: 'Windows 11', description: 'q35, UEFI with Secure Boot (Microsoft keys), TPM 2.0 (swtpm), Hyper-V enlightenments, virtio disk 64 GiB, balloon' },
-  { name: 'gpu-labs', title: 'Windows 11 GPU lab', description: 'win11 + VFIO GPU passthrough, hugepages, 8 vCPU / 16 GiB' },
-];
+export const PRESETS: { name: PresetName; title: string; description: string }[] = Object.values(PRESET_DEFAULTS).map(({ name, title, description }) => ({ name, title, description }));
 
 export interface WizardOptions {
   name: string;
@@ -34,25 +33,28 @@ export function sizeText(bytes: number): string {
 
 export function renderPreset(o: WizardOptions): { spec: Record<string, unknown>; toml: string; guidance: string[] } {
   const gpuLab = o.preset === 'gpu-labs';
-  const memory = o.memory ?? (gpuLab ? 16 : 8) * GiB;
+  const d = PRESET_DEFAULTS[o.preset];
+  const memory = o.memory ?? d.memoryGiB * GiB;
   const isos = [o.iso, o.virtioWin].filter((x): x is string => Boolean(x));
   const spec: Record<string, unknown> = {
     preset: o.preset,
     os: 'windows',
-    cpu: o.cpu ?? (gpuLab ? 8 : 4),
+    cpu: o.cpu ?? d.cpu,
     memory: sizeText(memory),
     firmware: 'uefi',
-    secure_boot: true,
-    tpm: true,
-    balloon: true,
-    disks: [{ path: `${o.name}.qcow2`, size: sizeText(o.diskSize ?? 64 * GiB), format: 'qcow2', bus: 'virtio' }],
+    secure_boot: d.secureBoot,
+    tpm: d.tpm,
+    balloon: d.balloon,
+    disks: [{ path: `${o.name}.qcow2`, size: sizeText(o.diskSize ?? d.diskGiB * GiB), format: 'qcow2', bus: 'virtio' }],
     ...(isos.length ? { iso: isos } : {}),
     network: o.network ?? 'user',
     ...(gpuLab ? { gpu_passthrough: true, hugepages: true, ...(o.gpu ? { gpu: o.gpu } : {}) } : {}),
   };
   const guidance = [
     'Secure Boot uses OVMF with the Microsoft keys enrolled (a per-VM copy of OVMF_VARS_4M.ms.fd); TPM 2.0 is emulated by swtpm.',
-    `Balloon: the guest starts with ${formatBytes(memory)}; Nova can reclaim unused RAM only once the virtio-win balloon driver and service (blnsvr) run in Windows. Ballooned-out RAM is not available to the guest until inflated back; keep Windows 11 at 4 GiB or more.`,
+    d.balloon
+      ? `Balloon: the guest starts with ${formatBytes(memory)}; Nova can reclaim unused RAM only once the virtio-win balloon driver and service (blnsvr) run in Windows. Ballooned-out RAM is not available to the guest until inflated back; keep Windows 11 at 4 GiB or more.`
+      : `No balloon: GPU passthrough pins all ${formatBytes(memory)} of guest RAM, so size memory for the whole session.`,
     o.virtioWin
       ? 'During setup choose "Load driver" and pick viostor\\w11\\amd64 on the virtio-win disc so the installer sees the virtio disk; afterwards run virtio-win-guest-tools.exe.'
       : 'The disk is virtio: Windows setup needs the viostor driver — download virtio-win.iso (fedorapeople.org) and pass it with --virtio-win PATH, then "Load driver" during setup.',

@@ -34,6 +34,8 @@ export const events = {
   'prefs.changed': prefsSchema,
   'interface.offline': z.object({ interface: z.string(), at: z.number(), reason: z.string() }),
   'interface.online': z.object({ interface: z.string(), at: z.number() }),
+  /** An image pulled, imported or removed: image lists refetch. */
+  'image.changed': z.object({ ref: z.string(), action: z.enum(['pull', 'import', 'rm']) }),
   /** A pool added or forgotten, a file deleted: storage views refetch. */
   'storage.changed': z.object({ pool: z.string().optional() }),
   'gpu.changed': z.object({ address: z.string(), action: z.enum(['bind', 'unbind', 'reattach', 'reset']), driver: z.string().optional(), ok: z.boolean() }),

@@ -32,7 +32,7 @@ export function CapturesPanel() {
           <span>s (15–120)</span>
         </label>
         <button type="button" onClick={() => void cap.scan({ ...(host ? { host } : {}), manual: true })} disabled={cap.scanning} data-testid="capture-rescan">
-          {cap.scanning ? 'Scanning…' : `Rescan ${host ?? 'this host'}`}
+          {cap.scanning ? 'Scanning…' : 'Rescan now'}
         </button>
       </header>
       <p className="muted" data-testid="capture-last-scan">
@@ -44,7 +44,7 @@ export function CapturesPanel() {
       ) : cap.error ? (
         <ErrorNotice message={cap.error} onRetry={() => void cap.scan({ manual: true })} />
       ) : cap.files.length === 0 ? (
-        <EmptyState title="No captures yet" hint="Start one above or with `nova net capture NETWORK`; files land in the captures folder and show up here." />
+        <EmptyState title="No captures yet" hint="Start one above or with `nova net capture start NETWORK`; files land in the captures folder and show up here." />
       ) : (
         <CaptureTable files={cap.files} />
       )}

@@ -6,6 +6,11 @@ import { logKey, useLogs } from '../stores/logs';
 
 export const SERIAL_POLL_MS = 1_500;
 
+// Terminal control sequences (colours, cursor moves, OSC titles) and stray control characters
+// that guests and programs write: shown as the text they decorate, never as "\x1b[0;32m".
+const CONTROL = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]|[\x00-\x08\x0b-\x1f\x7f]/g;
+export const plainText = (line: string): string => line.replace(CONTROL, '');
+
 /**
  * Live output of one instance. VMs: the serial log (`vm.logs`), re-read every 1.5 s while open.
  * Capsules: history from `capsule.logs`, then `log.line` events as they arrive.
@@ -68,7 +73,7 @@ export function LogPane({ kind, name }: { kind: 'vm' | 'capsule'; name: string }
           lines.map((l, i) => (
             <div key={i} className={`log-line log-${l.stream}`}>
               {l.at > 0 && <span className="log-at">{clock(l.at)} </span>}
-              {l.line}
+              {plainText(l.line)}
             </div>
           ))
         )}

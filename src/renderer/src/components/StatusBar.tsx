@@ -24,7 +24,8 @@ export function StatusBar() {
         {accel ? (
           <>
             {accel.kind === 'kvm' ? '⚡ KVM' : `⚠ ${accel.kind.toUpperCase()}`}
-            {accel.kind !== 'kvm' && <span className="accel-reason">— VMs run without hardware acceleration: {accel.reason}</span>}
+            {/* The reason is said once, on the dashboard; here it is the tooltip. */}
+            {accel.kind !== 'kvm' && <span className="accel-reason">— no hardware acceleration</span>}
           </>
         ) : (
           'Accelerator: probing…'

@@ -6,6 +6,7 @@ import { useMetrics } from '../stores/metrics';
 import { usePrefs } from '../stores/prefs';
 import { useResources } from '../stores/resources';
 import { useStorage } from '../stores/storage';
+import { useImages } from '../stores/images';
 import { useTasks } from '../stores/tasks';
 import { toast } from '../stores/toasts';
 import { on } from './rpc';
@@ -21,6 +22,8 @@ export function wireEvents(): () => void {
       useResources.getState().refetch();
       // A VM defined or deleted changes which pool files are in use.
       if (e.kind === 'vm' && useStorage.getState().status !== 'idle') useStorage.getState().refetch();
+      // A capsule created or removed changes which images are in use.
+      if (e.kind === 'capsule' && useImages.getState().status !== 'idle') useImages.getState().refetch();
     }),
     on('vm.state', (e) => {
       useResources.getState().patch('vm', e.name, e.state, e.reason);
@@ -38,6 +41,9 @@ export function wireEvents(): () => void {
     on('metrics.sample', (s) => useMetrics.getState().add(s)),
     on('log.line', (l) => useLogs.getState().add(l)),
     on('prefs.changed', (p) => usePrefs.getState().receive(p)),
+    on('image.changed', () => {
+      if (useImages.getState().status !== 'idle') useImages.getState().refetch();
+    }),
     on('storage.changed', () => {
       if (useStorage.getState().status !== 'idle') useStorage.getState().refetch();
     }),

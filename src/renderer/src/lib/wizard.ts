@@ -1,4 +1,5 @@
 import { stringify } from 'smol-toml';
+import { PRESET_DEFAULTS as ENGINE_PRESETS } from '../../../shared/presets.js';
 
 // The VM wizard's model: pure data → NovaFile [vm.NAME] entry and vm.create input.
 
@@ -22,12 +23,16 @@ export interface WizardState {
   gpu: string;
 }
 
+const fromPreset = (p: Exclude<Preset, 'blank'>): Omit<WizardState, 'name' | 'iso' | 'network' | 'gpu' | 'diskDir'> => {
+  const d = ENGINE_PRESETS[p];
+  return { preset: p, cpu: d.cpu, memoryGiB: d.memoryGiB, balloon: d.balloon, diskGiB: d.diskGiB, firmware: 'uefi', secureBoot: d.secureBoot, tpm: d.tpm };
+};
+
+// win11 and gpu-labs come from the same table the engine (and so `nova vm wizard`) renders.
 export const PRESET_DEFAULTS: Record<Preset, Omit<WizardState, 'name' | 'iso' | 'network' | 'gpu' | 'diskDir'>> = {
   blank: { preset: 'blank', cpu: 2, memoryGiB: 2, balloon: true, diskGiB: 20, firmware: 'uefi', secureBoot: false, tpm: false },
-  // Windows 11 refuses to install without UEFI Secure Boot and TPM 2.0.
-  win11: { preset: 'win11', cpu: 4, memoryGiB: 8, balloon: true, diskGiB: 64, firmware: 'uefi', secureBoot: true, tpm: true },
-  // VFIO pins every guest page, so ballooning cannot give memory back: off.
-  'gpu-labs': { preset: 'gpu-labs', cpu: 8, memoryGiB: 16, balloon: false, diskGiB: 100, firmware: 'uefi', secureBoot: false, tpm: false },
+  win11: fromPreset('win11'),
+  'gpu-labs': fromPreset('gpu-labs'),
 };
 
 export const initialWizard = (preset: Preset = 'blank'): WizardState => ({

@@ -44,7 +44,7 @@ export function DashboardView() {
               <dd>{bytes(info.memoryBytes)}</dd>
               <dt>Accelerator</dt>
               <dd>
-                <StateBadge state={info.accelerator.kind.toUpperCase()} reason={info.accelerator.reason} />
+                <StateBadge state={info.accelerator.kind.toUpperCase()} />
               </dd>
               <dt>Cgroups</dt>
               <dd title={info.cgroup.detail}>{info.cgroup.layout}</dd>

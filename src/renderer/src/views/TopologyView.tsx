@@ -75,7 +75,7 @@ export function TopologyView() {
 
   return (
     <>
-      <ViewHeader title="Topology" subtitle="Drag from a VM or capsule onto a network to attach; select a link and press Delete to detach" />
+      <ViewHeader title="Topology" subtitle="Drag from a VM or capsule onto a network to attach; select a link and press Delete or Backspace to detach" />
       {res.error ? (
         <ErrorNotice message={res.error} onRetry={() => void res.fetch()} />
       ) : res.status === 'ready' && layout.nodes.length === 0 ? (
@@ -90,6 +90,8 @@ export function TopologyView() {
             onEdgesChange={onEdgesChange}
             onConnect={(c) => void onConnect(c)}
             onBeforeDelete={onBeforeDelete}
+            // What the subtitle promises: either key detaches a selected link (xyflow's default is Backspace only).
+            deleteKeyCode={['Delete', 'Backspace']}
             nodesDraggable={false}
             // Mounting/unmounting nodes while panning costs more than keeping a few hundred mounted.
             onlyRenderVisibleElements={nodes.length > 600}

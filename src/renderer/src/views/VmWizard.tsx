@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Modal } from '../components/Modal';
+import { PRESET_DEFAULTS as ENGINE_PRESETS } from '../../../shared/presets.js';
 import { act } from '../lib/actions';
 import type { Preset, WizardState } from '../lib/wizard';
 import { initialWizard, memoryGuidance, mergePresetSpec, presetRequest, PRESETS, wizardProblems, wizardSpec, wizardToml } from '../lib/wizard';
@@ -14,8 +15,8 @@ import { DiskStep, IsoStep } from './WizardStorage';
 const STEPS = ['Preset', 'Name', 'CPU & memory', 'Disk', 'ISO', 'Firmware', 'Network', 'GPU', 'Review'] as const;
 const PRESET_TEXT: Record<Preset, string> = {
   blank: 'A plain Linux-friendly VM; you pick everything.',
-  win11: 'Windows 11 that installs: UEFI, Secure Boot, TPM 2.0, 4 vCPU, 8 GiB.',
-  'gpu-labs': 'A VM for GPU passthrough: no balloon, more memory, a GPU from the board.',
+  win11: ENGINE_PRESETS.win11.description,
+  'gpu-labs': ENGINE_PRESETS['gpu-labs'].description,
 };
 
 /** New VM, step by step; ends with the NovaFile entry (validated by the engine) and/or vm.create. */
