@@ -290,11 +290,16 @@ describeHost('capsules on crun/runc with a loopback registry', { root: true, too
     expect(up.pid).not.toBe(c.pid);
   });
 
-  it('refuses a network when the networks backend is missing', async () => {
-    if (engine.dispatcher.has('network.attach')) return; // covered by the network integration test
-    const e = await fails('capsule.create', { name: 'netted', spec: { capsule: IMAGE, network: 'lan' } });
-    expect(e.code).toBe('HOST_UNSUPPORTED');
-    expect(e.message).toMatch(/network/);
+  it('refuses to start on a network that does not exist, naming it, and leaves no netns behind', async () => {
+    const e = await fails('capsule.create', { name: 'netted', spec: { capsule: IMAGE, network: 'no-such-net' }, start: true });
+    expect(e.code).toBe('NOT_FOUND');
+    expect(e.message).toMatch(/no-such-net/);
+    const left = await call('capsule.inspect', { name: 'netted' }).catch(() => undefined);
+    if (left) {
+      expect(left.state).not.toBe('running');
+      expect(existsSync(`/run/netns/${left.id}`)).toBe(false);
+      await call('capsule.rm', { name: 'netted', force: true });
+    }
   });
 
   it('rm leaves no mounts, cgroups, processes or files', async () => {

@@ -15,7 +15,7 @@ import type { ImageStore } from './images/store.js';
 import { capsuleInfo, publishState } from './info.js';
 import { capsuleLayout } from './layout.js';
 import type { CapsuleLayout } from './layout.js';
-import { attachNetwork, releaseNetwork, requireNetworkBackend, wantsNetwork } from './network.js';
+import { attachNetwork, releaseNetwork, wantsNetwork } from './network.js';
 import { checkLimits, deviceOf, resolveUser, resolveVolumes } from './prepare.js';
 import { getRecord, readRecord, writeRecord } from './records.js';
 import type { CapsuleRecord } from './records.js';
@@ -51,8 +51,6 @@ export async function createCapsule(engine: Engine, store: ImageStore, input: Cr
   const runtime = await resolveRuntime(engine, spec.runtime);
   if (isRootless()) await rootlessIds(engine.env); // no subordinate ids: say how to get them, create nothing
   refuseUnenforceableLimits(spec, await cgroupDelegation(runtime.cgroup));
-  const network = spec.network && spec.network !== 'none' ? spec.network : undefined;
-  if (network) requireNetworkBackend(engine, network);
   await resolveVolumes(spec, baseDir);
 
   let image: CapsuleRecord['image'];

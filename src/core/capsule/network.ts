@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { NovaError } from '../../shared/errors.js';
 import type { Engine } from '../engine.js';
 import { crashPoint } from '../sys/crash-point.js';
 import type { CapsuleRecord } from './records.js';
@@ -14,16 +13,6 @@ export const wantsNetwork = (rec: CapsuleRecord): string | undefined =>
 export const netnsName = (id: string) => id;
 export const netnsPath = (id: string) => `/run/netns/${netnsName(id)}`;
 
-export function requireNetworkBackend(engine: Engine, network: string): void {
-  if (!engine.dispatcher.has('network.attach')) {
-    throw new NovaError(
-      'HOST_UNSUPPORTED',
-      `spec.network: "${network}" needs the networks backend (network.attach), which this build does not have; remove network or use network = "none"`,
-      { field: 'network' },
-    );
-  }
-}
-
 export interface Attachment {
   name: string;
   netns: string;
@@ -37,7 +26,6 @@ export interface Attachment {
 
 /** Creates the capsule's netns (kept across restarts so its lease stays) and attaches it. */
 export async function attachNetwork(engine: Engine, rec: CapsuleRecord, network: string, onUndo: (fn: () => Promise<void>) => void): Promise<Attachment> {
-  requireNetworkBackend(engine, network);
   const path = netnsPath(rec.id);
   if (!existsSync(path)) {
     await engine.runner.run(['ip', 'netns', 'add', netnsName(rec.id)]);
@@ -63,7 +51,7 @@ export async function attachNetwork(engine: Engine, rec: CapsuleRecord, network:
 /** Detaches and deletes the capsule's netns (on rm). Quiet when already gone. */
 export async function releaseNetwork(engine: Engine, rec: CapsuleRecord): Promise<void> {
   const network = wantsNetwork(rec);
-  if (network && engine.dispatcher.has('network.detach')) {
+  if (network) {
     await engine.dispatcher.call('network.detach', { network, owner: { kind: 'capsule', name: rec.name } });
   }
   if (existsSync(netnsPath(rec.id))) await engine.runner.run(['ip', 'netns', 'del', netnsName(rec.id)], { allowFailure: true });

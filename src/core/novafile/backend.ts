@@ -1,6 +1,5 @@
 // The planner drives the VM, capsule and network backends only through dispatcher procedures
-// (the cross-area contract). Calls go by name so a build without a backend still plans: the
-// missing procedure becomes a plan error instead of a crash.
+// (the cross-area contract), so a test can stand in an in-memory host (testing/memory-host.ts).
 import type { Dispatcher } from '../rpc/dispatcher.js';
 import { NovaError } from '../../shared/errors.js';
 
@@ -8,13 +7,10 @@ export type Call = (method: string, input: unknown, signal?: AbortSignal) => Pro
 
 export interface Backends {
   call: Call;
-  /** Procedures that have a handler in this engine. */
-  methods: Set<string>;
 }
 
 export function dispatcherBackends(d: Dispatcher): Backends {
   return {
-    methods: new Set(d.methods()),
     call: async (method, input, signal) => {
       const r = await d.call(method, input, { transport: 'inproc', ...(signal ? { signal } : {}) });
       if (!r.ok) throw NovaError.from(r.error);

@@ -1,5 +1,5 @@
 // Gathers the host facts the planner needs, once per plan: can a GPU be passed through, which
-// overlay drivers run here, which declared files are missing, which procedures exist.
+// overlay drivers run here, which declared files are missing.
 import { access } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
@@ -15,9 +15,6 @@ export interface FactsOptions {
 }
 
 async function gpuVerdict(b: Backends, vm: VmSpec): Promise<Verdict> {
-  if (!b.methods.has('gpu.resolveForVm')) {
-    return { ok: false, reason: 'this build has no GPU backend (gpu.resolveForVm is missing), so no GPU can be handed to a VM', fix: 'set gpu_passthrough = false, or run `nova up --partial` to apply everything else' };
-  }
   try {
     const out = (await b.call('gpu.resolveForVm', {
       gpu_passthrough: vm.gpu_passthrough, ...(vm.gpu ? { gpu: vm.gpu } : {}), memoryBytes: vm.memory, ...(vm.hugepages ? { hugepages: true } : {}), bind: false,
@@ -32,8 +29,7 @@ async function gpuVerdict(b: Backends, vm: VmSpec): Promise<Verdict> {
 }
 
 /** Nova has no WireGuard transport yet (the network backend refuses it); say whether the kernel could. */
-async function wireguardVerdict(b: Backends, runner: Runner, sysfsRoot: string): Promise<Verdict> {
-  if (b.methods.has('network.wireguard')) return { ok: true, reason: 'WireGuard overlay backend present' };
+async function wireguardVerdict(runner: Runner, sysfsRoot: string): Promise<Verdict> {
   let module = existsSync(`${sysfsRoot}/module/wireguard`);
   if (!module) {
     const r = await runner.run(['modinfo', '-n', 'wireguard'], { allowFailure: true, timeoutMs: 5000 }).catch(() => undefined);
@@ -56,12 +52,11 @@ export async function gatherFacts(b: Backends, declared: Declared, opts: FactsOp
   );
   const overlay: HostFacts['overlay'] = {
     vxlan: { ok: true, reason: 'VXLAN is in the kernel' },
-    quic: b.methods.has('network.quic')
-      ? { ok: true, reason: 'QUIC overlay backend present' }
-      : { ok: false, reason: 'Nova has no encrypted QUIC overlay transport on this host', fix: 'use driver = "vxlan" (unencrypted, for trusted links), or run `nova up --partial` to apply everything else' },
-    wireguard: wantsWireguard ? await wireguardVerdict(b, opts.runner, opts.sysfsRoot ?? '/sys') : { ok: false, reason: 'not checked' },
+    // Nova has no QUIC transport (the network backend refuses driver = "quic").
+    quic: { ok: false, reason: 'Nova has no encrypted QUIC overlay transport on this host', fix: 'use driver = "vxlan" (unencrypted, for trusted links), or run `nova up --partial` to apply everything else' },
+    wireguard: wantsWireguard ? await wireguardVerdict(opts.runner, opts.sysfsRoot ?? '/sys') : { ok: false, reason: 'not checked' },
   };
-  return { gpu, overlay, missingFiles: await missingFiles(declared, opts.baseDir), methods: b.methods };
+  return { gpu, overlay, missingFiles: await missingFiles(declared, opts.baseDir) };
 }
 
 /** Files a VM boots from must exist (disks with a size are created, so they may be absent). */

@@ -45,15 +45,13 @@ export interface Verdict {
   fix?: string;
 }
 
-/** What the host can and cannot do, asked once per plan (GPU backend, overlay drivers, files). */
+/** What the host can and cannot do, asked once per plan (GPUs, overlay drivers, files). */
 export interface HostFacts {
   /** Per VM that wants a GPU: can one be passed through? */
   gpu: Record<string, Verdict>;
   overlay: Record<'vxlan' | 'quic' | 'wireguard', Verdict>;
   /** Declared paths (NovaFile path → absolute) that do not exist. */
   missingFiles: { path: string; file: string }[];
-  /** Procedures the backends offer, e.g. "vm.update" turns some replaces into updates. */
-  methods: Set<string>;
 }
 
 /** Last applied state of the project (state file): ids it created, and whether `up` finished. */

@@ -19,12 +19,10 @@ network = "lan"
 env.API_KEY = "hunter22"
 `;
 
-const METHODS = ['vm.create', 'capsule.create', 'network.create'];
 const facts = (over: Partial<HostFacts> = {}): HostFacts => ({
   gpu: {},
   overlay: { vxlan: { ok: true, reason: '' }, quic: { ok: false, reason: 'no QUIC overlay here' }, wireguard: { ok: false, reason: 'no wireguard module' } },
   missingFiles: [],
-  methods: new Set(METHODS),
   ...over,
 });
 
@@ -61,27 +59,17 @@ describe('planProject', () => {
     expect(p.changes.every((c) => c.action === 'noop')).toBe(true);
   });
 
-  it('replaces a VM whose memory changed and names the field with old → new', () => {
+  it('updates a VM whose memory changed in place (with a restart), naming the field with old → new', () => {
     const p = planProject({ file: 'NovaFile', declared: parse(BASE.replace('"256Mi"', '"512Mi"')), observed: converged(BASE), facts: facts() });
-    const web = byName(p, 'web');
-    expect(web.action).toBe('replace');
-    expect(web.fields).toEqual(['memory']);
-    expect(web.reasons[0]).toBe('memory: 256 MiB → 512 MiB (disks are kept)');
+    expect(byName(p, 'web')).toMatchObject({ action: 'update', fields: ['memory'], reasons: ['memory: 256 MiB → 512 MiB (restarts it)'] });
     expect(byName(p, 'api').action).toBe('noop');
   });
 
-  it('updates a VM in place (with a restart) when the backend offers vm.update', () => {
-    const edited = BASE.replace('"256Mi"', '"512Mi"');
-    const withUpdate = planProject({ file: 'NovaFile', declared: parse(edited), observed: converged(BASE), facts: facts({ methods: new Set([...METHODS, 'vm.update']) }) });
-    expect(byName(withUpdate, 'web')).toMatchObject({ action: 'update', fields: ['memory'], reasons: ['memory: 256 MiB → 512 MiB (restarts it)'] });
-  });
-
-  it('replaces a capsule when only some fields could update and the backend has no capsule.update', () => {
-    const edited = BASE.replace('env.API_KEY', 'restart = "always"\nenv.API_KEY');
-    const p = planProject({ file: 'NovaFile', declared: parse(edited), observed: converged(BASE), facts: facts({ methods: new Set([...METHODS, 'vm.update']) }) });
-    expect(byName(p, 'api')).toMatchObject({ action: 'replace', fields: ['restart'], reasons: ['restart: "no" → "always"'] });
-    const live = planProject({ file: 'NovaFile', declared: parse(edited), observed: converged(BASE), facts: facts({ methods: new Set([...METHODS, 'capsule.update']) }) });
-    expect(byName(live, 'api')).toMatchObject({ action: 'update', reasons: ['restart: "no" → "always"'] });
+  it('updates a capsule live for restart/limits, replaces it for anything else', () => {
+    const live = planProject({ file: 'NovaFile', declared: parse(BASE.replace('env.API_KEY', 'restart = "always"\nenv.API_KEY')), observed: converged(BASE), facts: facts() });
+    expect(byName(live, 'api')).toMatchObject({ action: 'update', fields: ['restart'], reasons: ['restart: "no" → "always"'] });
+    const both = planProject({ file: 'NovaFile', declared: parse(BASE.replace('env.API_KEY', 'restart = "always"\nenv.API_KEY').replace('hunter22', 'x')), observed: converged(BASE), facts: facts() });
+    expect(byName(both, 'api').action).toBe('replace');
   });
 
   it('never shows env values, only that they changed', () => {
@@ -108,15 +96,10 @@ describe('planProject', () => {
     expect(byName(p, 'web')).toMatchObject({ action: 'replace', reasons: ['network lan is recreated, so its attachment must be rebuilt'] });
   });
 
-  it('replaces a network the backend reports Down', () => {
+  it('repairs a network the backend reports Down in place; its workloads keep running', () => {
     const observed = converged(BASE);
     Object.assign(observed.items.get('network/lan')!, { state: 'Down', reason: 'bridge nova-lan is missing' });
-    const p = planProject({ file: 'NovaFile', declared: parse(BASE), observed, facts: facts() });
-    expect(byName(p, 'lan')).toMatchObject({ action: 'replace', drift: true });
-    expect(byName(p, 'lan').reasons[0]).toContain('bridge nova-lan is missing');
-    expect(byName(p, 'web').action).toBe('replace');
-    // With network.hydrate the switch is repaired in place and its workloads keep running.
-    const repaired = planProject({ file: 'NovaFile', declared: parse(BASE), observed, facts: facts({ methods: new Set([...METHODS, 'network.hydrate']) }) });
+    const repaired = planProject({ file: 'NovaFile', declared: parse(BASE), observed, facts: facts() });
     expect(byName(repaired, 'lan')).toMatchObject({ action: 'update', fields: ['state'], drift: true, reasons: ['network is Down: bridge nova-lan is missing (drift): repair it in place'] });
     expect(byName(repaired, 'web').action).toBe('noop');
   });
@@ -188,7 +171,7 @@ network = "wan"
     const observed = converged(withMac);
     const applied = { project: 'lab', items: { 'vm/web': { appliedAt: 1, spec: observed.items.get('vm/web')!.spec } } };
     const p = planProject({ file: 'NovaFile', declared: parse(BASE), observed, facts: facts(), applied });
-    expect(byName(p, 'web')).toMatchObject({ action: 'replace', reasons: ['mac: "52:54:00:12:34:56" → (unset) (disks are kept)'] });
+    expect(byName(p, 'web')).toMatchObject({ action: 'update', reasons: ['mac: "52:54:00:12:34:56" → (unset) (restarts it)'] });
   });
 
   it('marks a half-finished previous up as convergence, not drift', () => {

@@ -49,7 +49,7 @@ function workloadChange(item: DeclaredItem, obs: ObservedItem | undefined, input
   if (fieldChanges.length > 0) {
     const fields = fieldChanges.map((c) => c.field);
     const rule = UPDATABLE[item.kind]!;
-    const canUpdate = input.facts.methods.has(`${item.kind}.update`) && (rule.fields === '*' || fields.every((f) => rule.fields.includes(f.split('.')[0]!)));
+    const canUpdate = rule.fields === '*' || fields.every((f) => rule.fields.includes(f.split('.')[0]!));
     const running = RUNNING.has(norm(obs.state)) || norm(obs.state) === 'paused';
     const tail = canUpdate ? (rule.restart && running ? ' (restarts it)' : '') : item.kind === 'vm' ? ' (disks are kept)' : '';
     return { ...base, action: canUpdate ? 'update' : 'replace', fields, reasons: fieldChanges.map((c) => c.reason + tail) };
@@ -58,10 +58,9 @@ function workloadChange(item: DeclaredItem, obs: ObservedItem | undefined, input
   if (item.kind === 'network') {
     if (state === 'active') return { ...base, action: 'noop', fields: [], reasons: [] };
     const why = `network is ${obs.state}${obs.reason ? `: ${obs.reason}` : ''} (drift)`;
-    // The network backend can repair in place (recreate the bridge, re-enslave TAPs and veths),
-    // which keeps running VMs and capsules; without it the switch is rebuilt and so are they.
-    if (input.facts.methods.has('network.hydrate')) return { ...base, action: 'update', fields: ['state'], drift: true, reasons: [`${why}: repair it in place`] };
-    return { ...base, action: 'replace', fields: ['state'], drift: true, reasons: [`${why}: recreate it`] };
+    // network.hydrate repairs in place (recreates the bridge, re-enslaves TAPs and veths), which
+    // keeps running VMs and capsules.
+    return { ...base, action: 'update', fields: ['state'], drift: true, reasons: [`${why}: repair it in place`] };
   }
   if (RUNNING.has(state)) return { ...base, action: 'noop', fields: [], reasons: [] };
   return {
@@ -111,12 +110,6 @@ export function planProject(input: PlanInput): ProjectPlan {
     if (selected && !selected.has(id)) continue;
     const obs = observed.items.get(id);
     const issues = [...hostLimitIssues(item, facts)];
-    if (!facts.methods.has(`${item.kind}.create`)) {
-      issues.push({
-        kind: item.kind, name: item.name, category: 'host-limit', path: `${item.section}.${item.name}`,
-        message: `this build has no ${item.kind} backend (${item.kind}.create is missing)`, fix: 'install a Nova build with that backend, or run `nova up --partial`',
-      });
-    }
     const conflict = conflictIssue(item, obs, project);
     if (conflict) issues.push(conflict);
     for (const i of issues) errors.push({ ...i, ...where(i.path) });

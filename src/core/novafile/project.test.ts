@@ -118,15 +118,6 @@ describe('ProjectService (in-memory backends, real lock and state file)', () => 
     expect(waits).toEqual([expect.stringMatching(/^pid \d+ \(nova up lab\) holds the project lock; waiting/)]);
   });
 
-  it('also converges through resource.list + inspect when backends have no list procedure', async () => {
-    host = memoryHost({ images: [], lists: false });
-    svc = new ProjectService(home.engine({}, []), () => host);
-    expect((await svc.up(src())).ok).toBe(true);
-    host.resources.get('vm/web')!.state = 'stopped';
-    const plan = await svc.plan(src());
-    expect(plan.changes.filter((c) => c.action !== 'noop').map((c) => `${c.action} ${c.name}`)).toEqual(['start web']);
-  });
-
   it('down removes only what the project labelled, workloads before networks', async () => {
     await svc.up(src());
     host.resources.set('capsule/mine', { kind: 'capsule', name: 'mine', spec: {}, state: 'running' });
@@ -165,7 +156,6 @@ describe('ProjectService (in-memory backends, real lock and state file)', () => 
   });
 
   it('updates a running VM in place with vm.update: stop → update → start', async () => {
-    host.methods.add('vm.update');
     await svc.up(src());
     await writeFile(join(dir, 'NovaFile'), NOVAFILE.replace('"256Mi"', '"512Mi"'));
     host.calls.length = 0;
@@ -176,7 +166,6 @@ describe('ProjectService (in-memory backends, real lock and state file)', () => 
   });
 
   it('restores the old spec and restarts the VM when the updated one fails to start', async () => {
-    host.methods.add('vm.update');
     await svc.up(src());
     await writeFile(join(dir, 'NovaFile'), NOVAFILE.replace('"256Mi"', '"512Mi"'));
     let starts = 0;
@@ -200,13 +189,13 @@ describe('ProjectService (in-memory backends, real lock and state file)', () => 
     expect(host.resources.get('capsule/worker')!.state).toBe('running');
   });
 
-  it('replaces on edit with the backend call sequence delete → create → start', async () => {
+  it('replaces a capsule on an edit it cannot take live, with the call sequence rm → create → start', async () => {
     await svc.up(src());
-    await writeFile(join(dir, 'NovaFile'), NOVAFILE.replace('"256Mi"', '"512Mi"'));
+    await writeFile(join(dir, 'NovaFile'), NOVAFILE.replace('hunter22', 'hunter23'));
     host.calls.length = 0;
     const r = await svc.up(src());
-    expect(r.plan.changes.find((c) => c.name === 'web')).toMatchObject({ action: 'replace', reasons: ['memory: 256 MiB → 512 MiB (disks are kept)'] });
-    expect(host.calls.filter((c) => c.endsWith(' web') && !c.includes('inspect'))).toEqual(['vm.delete web', 'vm.create web', 'vm.start web']);
-    expect((host.resources.get('vm/web')!.spec as { memory: number }).memory).toBe(512 * 1024 ** 2);
+    expect(r.plan.changes.find((c) => c.name === 'api')).toMatchObject({ action: 'replace', reasons: ['env.API_KEY: changed (value hidden)'] });
+    expect(host.calls.filter((c) => c.endsWith(' api') && !c.includes('inspect'))).toEqual(['capsule.rm api', 'capsule.create api', 'capsule.start api']);
+    expect((host.resources.get('capsule/api')!.spec as { env: Record<string, string> }).env.API_KEY).toBe('hunter23');
   });
 });

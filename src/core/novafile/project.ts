@@ -34,7 +34,7 @@ interface Loaded {
   locate: (path: string) => { line: number; column: number } | undefined;
 }
 
-async function load(src: Source, backends: Backends): Promise<Loaded> {
+async function load(src: Source): Promise<Loaded> {
   const cwd = src.cwd ?? process.cwd();
   const file = src.text !== undefined ? (src.path ?? `${cwd}/NovaFile`) : findNovafile(src.path, cwd);
   const text = src.text ?? (await readNovafileText(file));
@@ -42,8 +42,7 @@ async function load(src: Source, backends: Backends): Promise<Loaded> {
   if (!novafile) throw new NovaError('INVALID_INPUT', `${errors.length} error(s) in ${file}:\n${errors.map(formatIssue).join('\n')}`, { errors });
   const dir = dirname(file);
   const places = locateKeys(text);
-  const trackImages = (backends.methods.has('image.inspect') || backends.methods.has('image.list')) && backends.methods.has('image.pull');
-  return { file, dir, declared: declare(novafile, dir, { trackImages }), locate: (p) => places.get(p) };
+  return { file, dir, declared: declare(novafile, dir, { trackImages: true }), locate: (p) => places.get(p) };
 }
 
 export class ProjectService {
@@ -65,13 +64,13 @@ export class ProjectService {
 
   async plan(src: Source & { only?: string[] }): Promise<ProjectPlan> {
     const backends = this.backendsOf();
-    return (await this.planLoaded(await load(src, backends), backends, src.only ?? [])).plan;
+    return (await this.planLoaded(await load(src), backends, src.only ?? [])).plan;
   }
 
   async up(src: Source & { only?: string[]; partial?: boolean; parallel?: number; lockTimeoutMs?: number }, signal?: AbortSignal): Promise<UpResult> {
     const t0 = this.engine.clock.now();
     const backends = this.backendsOf();
-    const l = await load(src, backends);
+    const l = await load(src);
     const project = l.declared.project;
     // Fast path: already converged and no other `up` in flight → nothing to lock for.
     const peek = await this.planLoaded(l, backends, src.only ?? []);
@@ -123,7 +122,7 @@ export class ProjectService {
 
   async run(src: Source & { kind: 'vm' | 'container'; name: string; partial?: boolean; parallel?: number; lockTimeoutMs?: number }): Promise<UpResult> {
     const backends = this.backendsOf();
-    const l = await load(src, backends);
+    const l = await load(src);
     const kind: WorkloadKind = src.kind === 'vm' ? 'vm' : 'capsule';
     if (!l.declared.items.some((i) => i.kind === kind && i.name === src.name)) {
       const names = l.declared.items.filter((i) => i.kind === kind).map((i) => i.name);
@@ -134,7 +133,7 @@ export class ProjectService {
 
   async down(src: Source & { project?: string; volumes?: boolean; parallel?: number; lockTimeoutMs?: number }): Promise<{ project: string; removed: ApplyOutcome[]; ok: boolean; message: string }> {
     const backends = this.backendsOf();
-    const declared: Declared = src.project ? { project: src.project, items: [], images: [] } : (await load(src, backends)).declared;
+    const declared: Declared = src.project ? { project: src.project, items: [], images: [] } : (await load(src)).declared;
     const project = declared.project;
     return this.locked(
       project,

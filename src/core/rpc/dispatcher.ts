@@ -38,10 +38,6 @@ export class Dispatcher {
     this.handlers.set(method, handler as unknown as Handler<Method>);
   }
 
-  has(method: string): boolean {
-    return isMethod(method) && this.handlers.has(method);
-  }
-
   methods(): Method[] {
     return [...this.handlers.keys()].sort();
   }

@@ -1,6 +1,7 @@
 // What the VM backend needs from the engine, narrowed so a second backend can be built for
 // another Nova home (localhost live migration) without a whole engine.
 import { existsSync } from 'node:fs';
+import type { Input, Method, Output } from '../../shared/contract.js';
 import type { EventBus } from '../rpc/bus.js';
 import type { TaskRegistry } from '../rpc/tasks.js';
 import type { NovaPaths } from '../sys/paths.js';
@@ -19,9 +20,7 @@ export interface VmContext {
   tasks: TaskRegistry;
   accelerator(): Promise<AccelFacts>;
   /** Calls another area's procedure (network.attach, gpu.resolveForVm) through the dispatcher. */
-  call(method: string, input: unknown): Promise<unknown>;
-  /** Whether a procedure has a backend in this build. */
-  has(method: string): boolean;
+  call<M extends Method>(method: M, input: Input<M>): Promise<Output<M>>;
   /** NOVA_NETNS: the networks backend runs in this netns, so TAP-attached QEMUs must too. */
   netns?: string;
 }

@@ -149,7 +149,7 @@ export async function deleteVm(ctx: VmContext, name: string, withDisks: boolean)
     await stopLocked(ctx, name, { force: false, timeoutMs: 20_000 });
     await stopSwtpm(swtpmPaths(ctx, name));
     const net = rec.spec.network;
-    if (net && net !== 'user' && net !== 'none' && ctx.has('network.detach')) {
+    if (net && net !== 'user' && net !== 'none') {
       await ctx.call('network.detach', { network: net, owner: { kind: 'vm', name } }).catch(() => undefined);
     }
     const removed: string[] = [];

@@ -44,14 +44,13 @@ export function vmContext(engine: Engine): VmContext {
     tasks: engine.tasks,
     accelerator,
     call: (method, input) => engine.dispatcher.invoke(method, input),
-    has: (method) => engine.dispatcher.has(method),
     ...(engine.env.NOVA_NETNS ? { netns: engine.env.NOVA_NETNS } : {}),
   };
 }
 
 /** The same backend for another Nova home on this machine (localhost migration target). */
 function contextForHome(ctx: VmContext, home: string): VmContext {
-  return { ...ctx, paths: resolvePaths({ NOVA_HOME: home }), bus: new EventBus(), call: () => Promise.reject(new NovaError('HOST_UNSUPPORTED', 'other Nova homes only support user-mode networking here')), has: () => false };
+  return { ...ctx, paths: resolvePaths({ NOVA_HOME: home }), bus: new EventBus(), call: () => Promise.reject(new NovaError('HOST_UNSUPPORTED', 'other Nova homes only support user-mode networking here')) };
 }
 
 const watchers = new WeakMap<Engine, VmWatcher>();

@@ -54,7 +54,7 @@ export async function clearRuntime(ctx: VmContext, rec: VmRecord): Promise<void>
 
 /** Gives the GPUs bound for this VM back to their host drivers once QEMU is gone. */
 async function releaseGpus(ctx: VmContext, rec: VmRecord): Promise<void> {
-  if ((!rec.spec.gpu_passthrough && !rec.spec.gpu) || !ctx.has('gpu.releaseForVm')) return;
+  if (!rec.spec.gpu_passthrough && !rec.spec.gpu) return;
   await ctx.call('gpu.releaseForVm', { vm: rec.name }).catch(() => undefined);
 }
 
@@ -62,27 +62,14 @@ async function resolveNic(ctx: VmContext, rec: VmRecord): Promise<ResolvedNic> {
   const net = rec.spec.network;
   if (net === 'none') return { kind: 'none' };
   if (net === undefined || net === 'user') return { kind: 'user', mac: rec.mac, ports: rec.spec.ports.map(parsePortForward) };
-  if (!ctx.has('network.attach')) {
-    throw new NovaError('HOST_UNSUPPORTED', `VM ${rec.name}: network = "${net}" needs the networks backend (network.attach), which this build lacks; use network = "user" for now`);
-  }
-  const att = (await ctx.call('network.attach', { network: net, owner: { kind: 'vm', name: rec.name }, mac: rec.mac, ports: rec.spec.ports })) as { ifname: string; mac: string };
+  const att = await ctx.call('network.attach', { network: net, owner: { kind: 'vm', name: rec.name }, mac: rec.mac, ports: rec.spec.ports });
   return { kind: 'tap', ifname: att.ifname, mac: att.mac || rec.mac, network: net };
-}
-
-interface GpuResolution {
-  devices: string[];
-  blocked: boolean;
-  reason?: string;
-  qemu: { pciMmio64Mb?: number };
 }
 
 /** GPU passthrough through the GPU backend: which host functions, bound to vfio-pci now. */
 async function resolveVfio(ctx: VmContext, rec: VmRecord): Promise<{ devices: string[]; pciMmio64Mb?: number }> {
   if (!rec.spec.gpu_passthrough && !rec.spec.gpu) return { devices: [] };
-  if (!ctx.has('gpu.resolveForVm')) {
-    throw new NovaError('HOST_UNSUPPORTED', `VM ${rec.name}: GPU passthrough needs the GPU backend (gpu.resolveForVm), which this build lacks; set gpu_passthrough = false to start without it`);
-  }
-  const r = (await ctx.call('gpu.resolveForVm', {
+  const r = await ctx.call('gpu.resolveForVm', {
     vm: rec.name,
     onBlocked: 'report',
     gpu_passthrough: true,
@@ -90,7 +77,7 @@ async function resolveVfio(ctx: VmContext, rec: VmRecord): Promise<{ devices: st
     memoryBytes: rec.spec.memory,
     ...(rec.spec.hugepages !== undefined ? { hugepages: rec.spec.hugepages } : {}),
     bind: true,
-  })) as GpuResolution;
+  });
   if (r.blocked) throw new NovaError('CONFLICT', `VM ${rec.name}: GPU passthrough is blocked — ${r.reason ?? 'see `nova gpu list`'}`, { field: 'gpu' });
   if (r.devices.length === 0) throw new NovaError('INVALID_INPUT', `VM ${rec.name}: gpu_passthrough is on but no GPU can be passed through (see \`nova gpu list\`)`, { field: 'gpu_passthrough' });
   return { devices: r.devices, ...(r.qemu.pciMmio64Mb ? { pciMmio64Mb: r.qemu.pciMmio64Mb } : {}) };

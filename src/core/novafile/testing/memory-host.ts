@@ -30,7 +30,7 @@ const view = (r: MemResource, secrets: boolean) => {
   return { name: r.name, spec, state: r.state, ...(r.project ? { project: r.project } : {}) };
 };
 
-export function memoryHost(opts: { delayMs?: number; extraMethods?: string[]; images?: string[]; lists?: boolean } = {}): MemHost {
+export function memoryHost(opts: { delayMs?: number; images?: string[] } = {}): MemHost {
   const resources = new Map<string, MemResource>();
   const images = new Set(opts.images ?? []);
   let running = 0;
@@ -40,14 +40,6 @@ export function memoryHost(opts: { delayMs?: number; extraMethods?: string[]; im
     failOn: new Map(),
     delayMs: opts.delayMs ?? 0,
     maxConcurrent: 0,
-    methods: new Set([
-      'resource.list',
-      ...['vm.create', 'vm.inspect', 'vm.start', 'vm.stop', 'vm.delete'],
-      ...['capsule.create', 'capsule.inspect', 'capsule.start', 'capsule.stop', 'capsule.rm'],
-      ...['network.create', 'network.inspect', 'network.rm'],
-      ...(opts.lists === false ? [] : ['vm.list', 'capsule.list', 'network.list']),
-      ...(opts.extraMethods ?? []),
-    ]),
     async call(method, input) {
       const i = (input ?? {}) as { name?: string; spec?: unknown; project?: string; ref?: string };
       host.calls.push(`${method} ${i.name ?? i.ref ?? ''}`.trim());
@@ -115,6 +107,5 @@ export function memoryHost(opts: { delayMs?: number; extraMethods?: string[]; im
       }
     },
   };
-  if (opts.images) host.methods.add('image.list').add('image.inspect').add('image.pull');
   return host;
 }
