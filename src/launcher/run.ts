@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -204,6 +204,16 @@ async function serveAndBrowse(plan: LaunchPlan, served: Promise<Served>, dir: st
     await clearInstance(record);
     // Wait for both: Chromium writes into its profile until it is gone, and the folder must go.
     await Promise.all([stopAndWait(browser), stopAndWait(serve ?? (await served.catch(() => undefined))?.child)]);
-    await rm(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 200 });
+    await removeProfileDir(dir);
+  }
+}
+
+/** Chromium's helper processes (crashpad) may still write into the profile for a moment after the
+ * browser exits: remove the folder until it stays gone. */
+async function removeProfileDir(dir: string): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    await rm(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 100 }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 250));
+    if (!existsSync(dir)) return;
   }
 }

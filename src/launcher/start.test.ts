@@ -140,6 +140,6 @@ describeHost('npm start without Electron opens Chromium on Wayland', { tools: ['
     await until('the server to stop', async () => fetch(`${server}/healthz`).then(() => false, () => true), 20_000);
     expect(existsSync(join(runtime, 'home', 'run', 'launcher.json'))).toBe(false);
     // Its temp folder (token file, browser profile) is gone too.
-    await until('the launcher folder to be removed', () => !existsSync(profile), 10_000);
+    await until('the launcher folder to be removed', () => !existsSync(profile), 30_000);
   });
 });
