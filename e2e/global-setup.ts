@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NetnsLab, suffix } from '../src/test/netns';
@@ -40,6 +40,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     const tokenFile = join(home, 'token');
     writeFileSync(tokenFile, token, { mode: 0o600 });
     const sysfs = await buildGpuFixture(join(home, 'sysfs'));
+    // The specs make their rootfs folders, pools and disks in the temp dir: allow it on this host, as
+    // a user would for a folder of their own (the path policy refuses folders outside allowed roots).
+    mkdirSync(join(home, 'nova', 'config'), { recursive: true });
+    writeFileSync(join(home, 'nova', 'config', 'prefs.json'), JSON.stringify({ allowedRoots: [tmpdir()] }), { mode: 0o600 });
     serve = spawn(process.execPath, [join(ROOT, 'bin', 'nova.mjs'), 'serve', '--port', '0', '--token-file', tokenFile], {
       env: {
         ...process.env,
