@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { NovaError } from '../shared/errors.js';
 import type { ErrorCode } from '../shared/errors.js';
-import type { TestUser } from './test-user.js';
+import type { HomeUser } from './users.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
 
@@ -18,7 +18,7 @@ export interface UserEngine {
   close(): Promise<void>;
 }
 
-export async function startUserEngine(user: TestUser, env: Record<string, string>): Promise<UserEngine> {
+export async function startUserEngine(user: HomeUser, env: Record<string, string>): Promise<UserEngine> {
   const proc = spawn(user.as[0]!, [...user.as.slice(1), process.execPath, '--import', 'tsx', join(REPO, 'src', 'test', 'user-engine-server.ts')], {
     cwd: REPO,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: user.home, USER: user.name, LOGNAME: user.name, ...env },

@@ -11,8 +11,8 @@ import { toNovaError } from '../../shared/errors.js';
 import { busyboxRootfs, mountsUnder, pushImage, startRegistry, unmountUnder } from '../../test/capsule-fixtures.js';
 import type { Registry } from '../../test/capsule-fixtures.js';
 import { describeHost } from '../../test/host.js';
-import { createTestUser } from '../../test/test-user.js';
-import type { TestUser } from '../../test/test-user.js';
+import { createTestUser } from '../../test/users.js';
+import type { HomeUser } from '../../test/users.js';
 import { startUserEngine } from '../../test/user-engine.js';
 import type { UserEngine } from '../../test/user-engine.js';
 
@@ -23,7 +23,7 @@ describeHost(
   'capsules of an ordinary user (user namespaces, crun and runc)',
   { root: true, tools: ['crun', 'runc', 'newuidmap', 'newgidmap', 'nsenter', 'umoci', 'skopeo', 'docker-registry', 'curl', 'zstd', 'setpriv', 'useradd'] },
   () => {
-    let user: TestUser;
+    let user: HomeUser;
     let home: string;
     let work: string;
     let registry: Registry;

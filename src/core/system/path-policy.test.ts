@@ -13,6 +13,8 @@ import { busyboxRootfs } from '../../test/capsule-fixtures.js';
 import { describeHost, tempHome } from '../../test/host.js';
 import type { TempHome } from '../../test/host.js';
 import { suffix } from '../../test/netns.js';
+import { TestUsers } from '../../test/users.js';
+import type { TestUser } from '../../test/users.js';
 
 const outcome = (p: Promise<unknown>) => p.then(() => 'OK', (e: { code?: string; message?: string }) => `${e.code}: ${e.message}`);
 const REMOTE: CallContext = { transport: 'ws', remote: true };
@@ -100,7 +102,8 @@ describe('allowed roots for host paths', () => {
 
 describeHost('the takeover from issue #15, as an unprivileged user', { root: true, tools: ['useradd', 'userdel', 'setpriv', 'curl', 'crun'] }, () => {
   const sfx = suffix();
-  const user = `nvpol${sfx}`;
+  const users = new TestUsers();
+  let attacker: TestUser;
   let home: TempHome;
   let server: ChildProcess | undefined;
   let url = '';
@@ -109,7 +112,7 @@ describeHost('the takeover from issue #15, as an unprivileged user', { root: tru
 
   beforeAll(async () => {
     home = await tempHome('nvpolh-');
-    execFileSync('useradd', ['-M', '-s', '/usr/sbin/nologin', user]);
+    attacker = users.add(`nvpol${sfx}`);
     victim = join(home.dir, '..', `nvpol-victim-${sfx}`); // root's folder, outside every root
     mkdirSync(victim, { mode: 0o755 });
     busyboxRootfs(join(home.dir, 'data')); // an image rootfs root already has
@@ -119,8 +122,7 @@ describeHost('the takeover from issue #15, as an unprivileged user', { root: tru
     client = join(home.dir, '..', `nvpol-client-${sfx}`);
     mkdirSync(client, { mode: 0o700 });
     writeFileSync(join(client, 'auth'), `Authorization: Bearer ${token}\n`, { mode: 0o600 });
-    const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }));
-    for (const p of [client, join(client, 'auth')]) chownSync(p, uid, uid);
+    for (const p of [client, join(client, 'auth')]) chownSync(p, attacker.uid, attacker.gid);
     server = spawn(process.execPath, ['bin/nova.mjs', 'serve', '--port', '0', '--token-file', join(home.dir, 'token')], {
       env: { ...home.env, NOVA_FROM_SOURCE: '1' },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -141,7 +143,7 @@ describeHost('the takeover from issue #15, as an unprivileged user', { root: tru
       server.kill('SIGTERM');
       await new Promise((r) => server!.once('exit', r));
     }
-    execFileSync('userdel', [user], { stdio: 'ignore' });
+    users.cleanup();
     for (const d of [victim, client]) if (d) execFileSync('rm', ['-rf', d]);
     await home?.cleanup();
   });
@@ -149,7 +151,7 @@ describeHost('the takeover from issue #15, as an unprivileged user', { root: tru
   const asUser = (method: string, params: unknown): Record<string, unknown> => {
     const body = join(client, `${method}.json`);
     writeFileSync(body, JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }), { mode: 0o644 });
-    const out = execFileSync('setpriv', ['--reuid', user, '--regid', user, '--init-groups', 'curl', '-s', '-H', `@${join(client, 'auth')}`, '--data-binary', `@${body}`, `${url}/rpc`], { encoding: 'utf8' });
+    const out = execFileSync(TestUsers.as(attacker)[0]!, [...TestUsers.as(attacker).slice(1), 'curl', '-s', '-H', `@${join(client, 'auth')}`, '--data-binary', `@${body}`, `${url}/rpc`], { encoding: 'utf8' });
     return JSON.parse(out) as Record<string, unknown>;
   };
 
