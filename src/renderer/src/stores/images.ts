@@ -1,7 +1,8 @@
 import { create } from 'zustand';
 import type { ImageInfo } from '../../../shared/contract/capsule.js';
 import { debounce } from '../lib/debounce';
-import { call, errorText } from '../lib/rpc';
+import { latestLoader } from '../lib/latest';
+import { call } from '../lib/rpc';
 
 export type ImageRow = ImageInfo;
 
@@ -15,17 +16,11 @@ interface ImagesStore {
 }
 
 export const useImages = create<ImagesStore>((set, get) => {
-  let seq = 0;
-  const fetch = async () => {
-    const mine = ++seq;
-    if (get().status === 'idle') set({ status: 'loading' });
-    try {
-      const out = await call<{ items: ImageRow[] }>('image.list', {});
-      if (mine === seq) set({ items: out.items, status: 'ready', error: undefined });
-    } catch (e) {
-      if (mine === seq) set({ status: 'error', error: errorText(e) });
-    }
-  };
+  const { fetch } = latestLoader(() => call<{ items: ImageRow[] }>('image.list', {}), {
+    start: () => get().status === 'idle' && set({ status: 'loading' }),
+    done: (out) => set({ items: out.items, status: 'ready', error: undefined }),
+    failed: (error) => set({ status: 'error', error }),
+  });
   return { items: [], status: 'idle', fetch, refetch: debounce(() => void fetch(), 300) };
 });
 

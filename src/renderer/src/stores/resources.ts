@@ -1,7 +1,8 @@
 import { create } from 'zustand';
 import type { ResourceSummary } from '../../../shared/contract/resource.js';
 import { debounce } from '../lib/debounce';
-import { call, errorText } from '../lib/rpc';
+import { latestLoader } from '../lib/latest';
+import { call } from '../lib/rpc';
 
 export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
 
@@ -20,19 +21,11 @@ interface ResourceStore {
 export const REFETCH_MS = 300;
 
 export const useResources = create<ResourceStore>((set, get) => {
-  let seq = 0;
-  const fetch = async () => {
-    const mine = ++seq;
-    if (get().status === 'idle') set({ status: 'loading' });
-    try {
-      const out = await call<{ items: ResourceSummary[] }>('resource.list', {});
-      if (mine !== seq) return;
-      set({ items: out.items, status: 'ready', error: undefined, fetchedAt: Date.now() });
-    } catch (e) {
-      if (mine !== seq) return;
-      set({ status: 'error', error: errorText(e) });
-    }
-  };
+  const { fetch, invalidate } = latestLoader(() => call<{ items: ResourceSummary[] }>('resource.list', {}), {
+    start: () => get().status === 'idle' && set({ status: 'loading' }),
+    done: (out) => set({ items: out.items, status: 'ready', error: undefined, fetchedAt: Date.now() }),
+    failed: (error) => set({ status: 'error', error }),
+  });
   return {
     items: [],
     status: 'idle',
@@ -40,7 +33,7 @@ export const useResources = create<ResourceStore>((set, get) => {
     refetch: debounce(() => void fetch(), REFETCH_MS),
     patch: (kind, name, state, reason) => {
       // A list fetched before this event would paint the older state back over it.
-      seq++;
+      invalidate();
       set({
         items: get().items.map((r) => {
           if (r.kind !== kind || r.name !== name) return r;

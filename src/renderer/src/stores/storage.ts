@@ -1,7 +1,8 @@
 import { create } from 'zustand';
 import type { StorageFile, StoragePool } from '../../../shared/contract/storage.js';
 import { debounce } from '../lib/debounce';
-import { call, errorText } from '../lib/rpc';
+import { latestLoader } from '../lib/latest';
+import { call } from '../lib/rpc';
 
 interface StorageStore {
   pools: StoragePool[];
@@ -14,17 +15,12 @@ interface StorageStore {
 }
 
 export const useStorage = create<StorageStore>((set, get) => {
-  let seq = 0;
-  const fetch = async () => {
-    const mine = ++seq;
-    if (get().status === 'idle') set({ status: 'loading' });
-    try {
-      const [p, f] = await Promise.all([call<{ pools: StoragePool[] }>('storage.pools', {}), call<{ items: StorageFile[] }>('storage.files', {})]);
-      if (mine === seq) set({ pools: p.pools, files: f.items, status: 'ready', error: undefined });
-    } catch (e) {
-      if (mine === seq) set({ status: 'error', error: errorText(e) });
-    }
-  };
+  const load = () => Promise.all([call<{ pools: StoragePool[] }>('storage.pools', {}), call<{ items: StorageFile[] }>('storage.files', {})]);
+  const { fetch } = latestLoader(load, {
+    start: () => get().status === 'idle' && set({ status: 'loading' }),
+    done: ([p, f]) => set({ pools: p.pools, files: f.items, status: 'ready', error: undefined }),
+    failed: (error) => set({ status: 'error', error }),
+  });
   return { pools: [], files: [], status: 'idle', fetch, refetch: debounce(() => void fetch(), 300) };
 });
 
