@@ -28,7 +28,7 @@ export class TerminalSession {
       on('terminal.output', (p) => this.deliver('out', p)),
       on('terminal.exit', (p) => this.deliver('exit', p)),
     );
-    const { id, title } = await call<{ id: string; title: string }>('terminal.open', { target, cols, rows });
+    const { id, title } = await call('terminal.open', { target, cols, rows });
     this.id = id;
     for (const e of this.early.splice(0)) this.deliver(e.kind, e.p);
     return title;
