@@ -1,3 +1,4 @@
+import type { Output } from '../../../shared/contract.js';
 import { useCallback, useEffect, useState } from 'react';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
@@ -7,9 +8,9 @@ import { StateBadge } from '../components/StateBadge';
 import { ViewHeader } from '../components/ViewHeader';
 import { VncConsole } from '../components/VncConsole';
 import type { InstanceAction, InstanceKind } from '../lib/actions';
-import { actionsFor } from '../lib/actions';
+import { actionsFor, instanceMethod } from '../lib/actions';
 import { call, errorCode, errorText, isMissingBackend } from '../lib/rpc';
-import { consoleUrl, specFacts } from '../lib/inspect';
+import { specFacts } from '../lib/inspect';
 import { missingText } from '../stores/backends';
 import { useNav } from '../stores/nav';
 import { useResources } from '../stores/resources';
@@ -21,15 +22,15 @@ const TAB_LABEL: Record<Tab, string> = { overview: 'Overview', metrics: 'Metrics
 export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: string }) {
   const go = useNav((s) => s.go);
   const row = useResources((s) => s.items.find((r) => r.kind === kind && r.name === name));
-  const [inspect, setInspect] = useState<Record<string, unknown>>();
+  const [inspect, setInspect] = useState<Output<'vm.inspect'> | Output<'capsule.inspect'>>();
   const [error, setError] = useState<string>();
   const [tab, setTab] = useState<Tab>('overview');
   const back = kind === 'vm' ? 'vms' : 'capsules';
-  const state = row?.state ?? (typeof inspect?.state === 'string' ? inspect.state : 'unknown');
+  const state = row?.state ?? inspect?.state ?? 'unknown';
 
   const load = useCallback(() => {
-    const method = `${kind}.inspect`;
-    call<Record<string, unknown>>(method, { name }).then(
+    const method = instanceMethod(kind, 'inspect');
+    call(method, { name }).then(
       (v) => {
         setInspect(v);
         setError(undefined);
@@ -42,10 +43,10 @@ export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: strin
   // After a delete there is nothing left to show: back to the list once the engine agrees.
   const runAction = async (a: InstanceAction) => {
     await a.run(kind, name);
-    if (a.id === 'delete') await call(`${kind}.inspect`, { name }).catch((e) => errorCode(e) === 'NOT_FOUND' && !isMissingBackend(e) && go(back));
+    if (a.id === 'delete') await call(instanceMethod(kind, 'inspect'), { name }).catch((e) => errorCode(e) === 'NOT_FOUND' && !isMissingBackend(e) && go(back));
   };
   const tabs: Tab[] = kind === 'vm' ? ['overview', 'metrics', 'serial', 'console'] : ['overview', 'metrics', 'logs'];
-  const vnc = inspect ? consoleUrl(inspect) : undefined;
+  const vnc = inspect && 'console' in inspect ? inspect.console?.websocket : undefined;
   return (
     <>
       <ViewHeader title={name} subtitle={<StateBadge state={state} reason={row?.reason} />}>
