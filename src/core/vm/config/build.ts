@@ -52,7 +52,9 @@ export function buildVmConfig(vm: VmBuildInput, host: HostFacts): VmConfig {
     add('tpm', '-chardev', `socket,id=chrtpm,path=${kv(vm.layout.tpmSocket)}`, '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm', '-device', 'tpm-crb,tpmdev=tpm0');
   }
   add('serial', '-chardev', `file,id=serial0,path=${kv(vm.layout.serialLog)},append=on`, '-serial', 'chardev:serial0');
-  add('console', '-device', 'VGA,id=video0', '-vnc', `unix:${kv(vm.layout.vncSocket)},websocket=127.0.0.1:${vm.vncWebsocketPort}`);
+  // VNC on a unix socket in the VM's 0700 runtime folder only: no TCP port any local user (or a
+  // web page, QEMU checks no Origin) could reach. Nova's server proxies it for the in-app console.
+  add('console', '-device', 'VGA,id=video0', '-vnc', `unix:${kv(vm.layout.vncSocket)}`);
   if (!vm.kernel) add('input', '-device', 'qemu-xhci,id=xhci0', '-device', 'usb-tablet,id=tablet0,bus=xhci0.0');
 
   add('disks', ...vm.disks.flatMap((d, i) => diskArgs(d, i, vm.disks.slice(0, i).filter((x) => x.bus === 'sata').length)));
