@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { findBuildOutput } from '../../core/sys/assets.js';
 import { startServer } from '../../server/server.js';
 import type { CliContext } from '../context.js';
+import { writeErr, writeOut } from '../terminal.js';
 
 /** out/renderer next to the bundle (out/cli) or to the sources (src/cli/commands). */
 export function rendererDir(): string | undefined {
@@ -25,11 +26,11 @@ export function registerServeCommand(ctx: CliContext): void {
       // the host converging instead of a long blank start.
       const server = await startServer({ engine, host: o.host, port: Number(o.port), token, staticDir: rendererDir() });
       const started = engine.start().catch((e: unknown) => {
-        process.stderr.write(`nova serve: starting the engine's services failed: ${(e as Error).message}\n`);
+        writeErr(`nova serve: starting the engine's services failed: ${(e as Error).message}\n`);
         engine.bus.emit('notification', { level: 'error', title: 'Nova could not start every service', body: (e as Error).message });
       });
       const loopback = /^(127\.|::1$|localhost$)/.test(o.host);
-      process.stdout.write(
+      writeOut(
         `Nova is serving on ${server.url}\n` +
           // Our own terminal only; a browser started with it as an argument would show it in /proc.
           (token ? '' : `Open (paste into a browser's address bar, never as a command-line argument): ${server.url}/#token=${server.token}\n`) +

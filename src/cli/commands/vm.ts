@@ -10,6 +10,7 @@ import { formatBytes } from '../../shared/sizes.js';
 import { findNovafile, loadNovafile, readNovafileText } from '../../core/novafile/load.js';
 import type { CliContext } from '../context.js';
 import { details, table } from '../output.js';
+import { writeOut } from '../terminal.js';
 
 const when = (s: number) => new Date(s * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
 
@@ -57,7 +58,8 @@ async function followLog(path: string, from: number): Promise<void> {
       const buf = Buffer.alloc(size - offset);
       await fh.read(buf, 0, buf.length, offset);
       await fh.close();
-      process.stdout.write(buf.toString('utf8').replace(/\r/g, ''));
+      // Guest output: \r dropped as in `vm.logs`, every other control character made visible.
+      writeOut(buf.toString('utf8').replace(/\r/g, ''));
       offset = size;
     } else if (size < offset) offset = 0;
     await Promise.race([stop, new Promise((r) => setTimeout(r, 250))]);
