@@ -4,8 +4,10 @@ import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { LogPane } from '../components/LogPane';
 import { MetricsCharts } from '../components/MetricsCharts';
+import { SnapshotManager } from '../components/SnapshotManager';
 import { StateBadge } from '../components/StateBadge';
 import { ViewHeader } from '../components/ViewHeader';
+import { TerminalPane } from '../components/TerminalPane';
 import { VncConsole } from '../components/VncConsole';
 import type { InstanceAction, InstanceKind } from '../lib/actions';
 import { actionsFor, instanceMethod } from '../lib/actions';
@@ -15,8 +17,8 @@ import { missingText } from '../stores/backends';
 import { useNav } from '../stores/nav';
 import { useResources } from '../stores/resources';
 
-type Tab = 'overview' | 'metrics' | 'logs' | 'serial' | 'console';
-const TAB_LABEL: Record<Tab, string> = { overview: 'Overview', metrics: 'Metrics', logs: 'Logs', serial: 'Serial log', console: 'Console' };
+type Tab = 'overview' | 'metrics' | 'logs' | 'terminal' | 'serial' | 'console' | 'snapshots';
+const TAB_LABEL: Record<Tab, string> = { overview: 'Overview', metrics: 'Metrics', logs: 'Logs', terminal: 'Terminal', serial: 'Serial log', console: 'Console', snapshots: 'Snapshots' };
 
 /** One VM or capsule: state and actions, spec, live graphs, logs, and for VMs serial + console. */
 export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: string }) {
@@ -45,7 +47,7 @@ export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: strin
     await a.run(kind, name);
     if (a.id === 'delete') await call(instanceMethod(kind, 'inspect'), { name }).catch((e) => errorCode(e) === 'NOT_FOUND' && !isMissingBackend(e) && go(back));
   };
-  const tabs: Tab[] = kind === 'vm' ? ['overview', 'metrics', 'serial', 'console'] : ['overview', 'metrics', 'logs'];
+  const tabs: Tab[] = kind === 'vm' ? ['overview', 'metrics', 'serial', 'terminal', 'console', 'snapshots'] : ['overview', 'metrics', 'logs', 'terminal', 'snapshots'];
   const hasConsole = Boolean(inspect && 'console' in inspect && inspect.console);
   return (
     <>
@@ -63,7 +65,7 @@ export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: strin
       <div className="tabs" role="tablist">
         {tabs.map((t) => (
           <button key={t} type="button" role="tab" aria-selected={tab === t} data-testid={`tab-${t}`} className={tab === t ? 'active' : ''} onClick={() => setTab(t)}>
-            {TAB_LABEL[t]}
+            {kind === 'vm' && t === 'terminal' ? 'Serial console' : TAB_LABEL[t]}
           </button>
         ))}
       </div>
@@ -85,6 +87,13 @@ export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: strin
           ))}
         {tab === 'metrics' && <MetricsCharts kind={kind} name={name} />}
         {(tab === 'logs' || tab === 'serial') && <LogPane kind={kind} name={name} />}
+        {tab === 'terminal' &&
+          (state.toLowerCase() === 'running' ? (
+            <TerminalPane target={{ kind, name }} />
+          ) : (
+            <EmptyState title="No terminal" hint={kind === 'vm' ? 'Start the VM to type on its serial console.' : 'Start the capsule to open a shell in it.'} />
+          ))}
+        {tab === 'snapshots' && <SnapshotManager kind={kind} name={name} state={state.toLowerCase()} />}
         {tab === 'console' &&
           (hasConsole && state.toLowerCase() === 'running' ? (
             <VncConsole vm={name} />
