@@ -47,7 +47,7 @@ export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: strin
     if (a.id === 'delete') await call(instanceMethod(kind, 'inspect'), { name }).catch((e) => errorCode(e) === 'NOT_FOUND' && go(back));
   };
   const tabs: Tab[] = kind === 'vm' ? ['overview', 'metrics', 'serial', 'terminal', 'console', 'snapshots'] : ['overview', 'metrics', 'logs', 'terminal', 'snapshots'];
-  const vnc = inspect && 'console' in inspect ? inspect.console?.websocket : undefined;
+  const hasConsole = Boolean(inspect && 'console' in inspect && inspect.console);
   return (
     <>
       <ViewHeader title={name} subtitle={<StateBadge state={state} reason={row?.reason} />}>
@@ -94,10 +94,10 @@ export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: strin
           ))}
         {tab === 'snapshots' && <SnapshotManager kind={kind} name={name} state={state.toLowerCase()} />}
         {tab === 'console' &&
-          (vnc && state.toLowerCase() === 'running' ? (
-            <VncConsole url={vnc} />
+          (hasConsole && state.toLowerCase() === 'running' ? (
+            <VncConsole vm={name} />
           ) : (
-            <EmptyState title="No console" hint={state.toLowerCase() === 'running' ? 'This VM exposes no VNC WebSocket (check its display settings).' : 'Start the VM to see its screen.'} />
+            <EmptyState title="No console" hint={state.toLowerCase() === 'running' ? 'This VM exposes no VNC display (check its display settings).' : 'Start the VM to see its screen.'} />
           ))}
       </section>
     </>
