@@ -20,7 +20,6 @@ const novafile = (memoryKey: string, memory: string) => `project = "${project}"
 [container.${cap}]
 capsule = "./rootfs"
 command = ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
-network = "none"
 limits.${memoryKey} = "${memory}"
 `;
 
@@ -42,8 +41,8 @@ test.describe('projects (real NovaFile apply)', () => {
     writeFileSync(join(dir, 'NovaFile'), novafile('memroy', '64Mi'));
     const projects = await new ProjectsPage(app).open();
     await projects.openFolder(dir);
-    // The typo is reported where it is, as the CLI does: NovaFile:7:8, the key, a fix.
-    await expect(projects.issues).toContainText(/NovaFile:7:\d+/);
+    // The typo is reported where it is, as the CLI does: NovaFile:6:N, the key, a fix.
+    await expect(projects.issues).toContainText(/NovaFile:6:\d+/);
     await expect(projects.issues).toContainText('memroy');
     await expect(projects.issues).toContainText('memory');
     await expect(projects.button('Apply')).toBeDisabled();
