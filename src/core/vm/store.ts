@@ -33,6 +33,8 @@ export interface RuntimeInfo {
   argv: string[];
   startedAt: number;
   incoming?: string;
+  /** Root started it: QEMU dropped to this user inside a seccomp sandbox. */
+  runAs?: string;
 }
 
 export const vmDir = (paths: NovaPaths, name: string) => join(dirs.vms(paths), name);
