@@ -15,7 +15,7 @@ import { waitFor } from '../../test/wait.js';
 import type { Engine } from '../engine.js';
 import { pidAlive } from '../sys/proc.js';
 import { Reverter } from '../sys/reverter.js';
-import { giveBackAll, handOver, runAsUser, scratchDir } from './confine.js';
+import { giveBackAll, handOver, runAsUser } from './confine.js';
 import { layoutOf } from './store.js';
 
 const status = (pid: number) => readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -103,7 +103,7 @@ describeHost('a root-started QEMU runs confined (real TCG guest)', { root: true,
     expect(status(pid)).toMatch(/^NoNewPrivs:\s+1$/m);
     expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(['-sandbox', 'on,obsolete=deny,spawn=deny,resourcecontrol=deny', '-runas', qemuUser.name]));
     const l = layoutOf(e.paths, 'c');
-    const swtpm = Number(readFileSync(join(scratchDir(e.paths, 'c'), 'swtpm.pid'), 'utf8'));
+    const swtpm = Number(readFileSync(l.swtpmPid, 'utf8'));
     expect(ids(swtpm, 'Uid')[1]).toBe(qemuUser.uid);
     expect(owner(join(home.dir, 'c.qcow2'))).toEqual([qemuUser.uid, qemuUser.gid]);
     expect(owner(l.tpmState)).toEqual([qemuUser.uid, qemuUser.gid]);

@@ -14,7 +14,7 @@ import { NovaError } from '../../shared/errors.js';
 import { readJson, writeJsonAtomic } from '../sys/atomic.js';
 import type { NovaPaths } from '../sys/paths.js';
 import type { Reverter } from '../sys/reverter.js';
-import { layoutOf, resolveDisks, runtimeDir, vmDir } from './store.js';
+import { layoutOf, resolveDisks, vmDir } from './store.js';
 import type { VmRecord } from './store.js';
 
 /** The dedicated system user root's QEMU runs as (created by the package, or here on first need). */
@@ -166,7 +166,7 @@ export function chainUpTo(dir: string, root: string): string[] {
 // ---- a VM's files for its confined QEMU ---------------------------------------------------
 
 /** Where a confined QEMU may create files (screendumps): the run-as user's, inside the runtime dir. */
-export const scratchDir = (paths: NovaPaths, name: string) => join(runtimeDir(paths, name), 'qemu');
+export const scratchDir = (paths: NovaPaths, name: string) => layoutOf(paths, name).scratch;
 
 /** Nova's own top folders: the run-as user may pass through them, nothing above. */
 const novaRoots = (paths: NovaPaths) => (paths.source === 'NOVA_HOME' ? [dirname(paths.data)] : [paths.data, paths.runtime]);

@@ -2,7 +2,6 @@
 // server never interleave operations on one VM. State is re-derived after every step.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import { parsePortForward } from '../../shared/schemas/fields.js';
 import { withLock } from '../sys/lock.js';
@@ -16,7 +15,7 @@ import type { VmContext } from './context.js';
 import { checkFiles, checkHugepages } from './files.js';
 import { cont, queryStatus, quit, stop as qmpStop, systemPowerdown, systemReset } from './qmp/commands.js';
 import { withQmp } from './qmp/protocol.js';
-import { prepareConfined, scratchDir } from './confine.js';
+import { prepareConfined } from './confine.js';
 import { ensureVarsFile, freeLoopbackPort, killVerified, launchQemu, launchQemuDetached, startSwtpm, stopSwtpm, waitForExit } from './process.js';
 import { deriveState, livePid, markerPath, processState } from './state.js';
 import type { DerivedState } from './state.js';
@@ -40,10 +39,7 @@ export function publish(ctx: VmContext, name: string, state: string, reason?: st
 
 export function swtpmPaths(ctx: VmContext, name: string) {
   const l = layoutOf(ctx.paths, name);
-  // A confined swtpm drops to the run-as user before it makes its socket: it lives in QEMU's scratch folder.
-  const scratch = scratchDir(ctx.paths, name);
-  if (existsSync(scratch)) return { stateDir: l.tpmState, socket: join(scratch, 'tpm.sock'), pidfile: join(scratch, 'swtpm.pid'), log: join(scratch, 'swtpm.log') };
-  return { stateDir: l.tpmState, socket: l.tpmSocket, pidfile: l.swtpmPid, log: `${runtimeDir(ctx.paths, name)}/swtpm.log` };
+  return { stateDir: l.tpmState, socket: l.tpmSocket, pidfile: l.swtpmPid, log: l.swtpmLog };
 }
 
 /** Removes what a dead QEMU left behind (stale pidfile, sockets, swtpm). */
@@ -129,7 +125,6 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
         const nic = await resolveNic(ctx, rec);
         const vfio = await resolveVfio(ctx, rec);
         const vncPort = await freeLoopbackPort();
-        if (f.tpm) layout.tpmSocket = swtpmPaths(ctx, name).socket;
         const config = buildVmConfig(
           {
             name, uuid: rec.uuid, spec: rec.spec, disks: resolveDisks(rec), isos: resolveIsos(rec),

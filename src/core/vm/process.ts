@@ -3,7 +3,8 @@
 import { spawn } from 'node:child_process';
 import { copyFile, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { dirname } from 'node:path';
+import { createConnection, createServer } from 'node:net';
 import { NovaError } from '../../shared/errors.js';
 import { pidAlive, processMatches, readPidFile } from '../sys/proc.js';
 import type { Runner } from '../sys/runner.js';
@@ -35,8 +36,9 @@ export async function launchQemu(runner: Runner, argv: string[], pidfile: string
 
 /**
  * Starts a QEMU that does not daemonize itself (a confined one may not fork): detached in its
- * own session, output to `log`. Ready when it wrote its pidfile and its QMP socket exists;
- * an early exit is reported with what it printed.
+ * own session, output to `log`. Ready when it wrote its pidfile and its QMP socket accepts a
+ * connection (the file appears at bind(), a moment before listen()); an early exit is reported
+ * with what it printed.
  */
 export async function launchQemuDetached(argv: string[], paths: { pidfile: string; qmp: string; log: string }): Promise<number> {
   const out = await open(paths.log, 'w', 0o600);
@@ -49,7 +51,7 @@ export async function launchQemuDetached(argv: string[], paths: { pidfile: strin
     const deadline = Date.now() + 60_000;
     for (;;) {
       const pid = st.exited === undefined ? await readPidFile(paths.pidfile) : undefined;
-      if (pid && existsSync(paths.qmp)) return pid;
+      if (pid && (await accepts(paths.qmp))) return pid;
       if (st.exited !== undefined || Date.now() > deadline) {
         if (st.exited === undefined) child.kill('SIGKILL');
         const msg = (await readFile(paths.log, 'utf8').catch(() => '')).split('\n').map((l) => l.replace(/^[\d\-T:.]+ /, '')).filter(Boolean).join('; ');
@@ -60,6 +62,19 @@ export async function launchQemuDetached(argv: string[], paths: { pidfile: strin
   } finally {
     await out.close();
   }
+}
+
+/** True when something listens on the unix socket (the probe closes right away). */
+function accepts(path: string): Promise<boolean> {
+  if (!existsSync(path)) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const sock = createConnection(path);
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
 }
 
 export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
@@ -103,6 +118,7 @@ export interface SwtpmPaths {
  */
 export async function startSwtpm(runner: Runner, p: SwtpmPaths): Promise<number> {
   await mkdir(p.stateDir, { recursive: true, mode: 0o700 });
+  await mkdir(dirname(p.socket), { recursive: true, mode: 0o700 });
   await rm(p.socket, { force: true });
   await runner.run(
     ['swtpm', 'socket', '--tpm2', '--tpmstate', `dir=${p.stateDir},mode=0600`, '--ctrl', `type=unixio,path=${p.socket}`,
