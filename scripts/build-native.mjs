@@ -1,5 +1,5 @@
-// Builds the native helpers (native/*.c) into out/native: the capsule supervisor, the lock helper and
-// the peer-credentials reader of `nova privd`.
+// Builds the native helpers (native/*.c) into out/native: the capsule supervisor, the lock helper,
+// the peer-credentials reader of `nova privd` and the pty of in-app terminals.
 // Skips when the binary is newer than its source, so test runs can call it cheaply.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
@@ -11,6 +11,7 @@ const targets = [
   { src: 'native/lock-helper.c', out: 'out/native/nova-lock-helper' },
   { src: 'native/peercred.c', out: 'out/native/nova-peercred' },
   { src: 'native/userns-exec.c', out: 'out/native/nova-userns-exec', deps: ['native/userns.h'] },
+  { src: 'native/pty-helper.c', out: 'out/native/nova-pty' },
 ];
 
 const mtime = (p) => {

@@ -18,6 +18,7 @@ import { systemModule } from './system/module.js';
 import type { Runner } from './sys/runner.js';
 import { vmModule } from './vm/module.js';
 import { storageModule } from './storage/module.js';
+import { terminalModule } from './terminal/module.js';
 
 export interface Clock {
   now(): number;
@@ -71,6 +72,7 @@ const MODULES: EngineModule[] = [
   supportModule,
   novafileModule,
   storageModule,
+  terminalModule,
 ];
 
 /** The composition root: every face (app, CLI, server, tests) builds its engine here. */

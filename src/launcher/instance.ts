@@ -7,10 +7,10 @@ import { resolvePaths } from '../core/sys/paths.js';
 
 export interface LauncherInstance {
   pid: number;
-  /** The app URL with its token: the file is private to the user (0600). */
-  url: string;
+  /** The server's base URL (no secret: the running browser holds the session cookie). */
   server: string;
   browser: string;
+  /** The browser's argv without `--app=`: a second window adds `--app=<server>/`. */
   browserArgs: string[];
 }
 

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { buildNeeded, electronBinary, findBrowser, waylandAvailable } from './detect.js';
 import { clearInstance, instanceFile, recordInstance, runningInstance } from './instance.js';
 import { browserArgs, electronArgs, planLaunch } from './plan.js';
+import { requestSignInCode, writeSignInPage } from './signin.js';
 import type { LaunchFacts, LaunchPlan } from './plan.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -62,7 +63,7 @@ async function tryInstaller(env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise
   return 'failed';
 }
 
-/** Starts `nova serve` on loopback with a token file only we can read; resolves with its URL. */
+/** Starts `nova serve` on loopback with a token file only we can read (in our 0700 folder); resolves with its URL. */
 async function startServe(port: string, dir: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string; token: string }> {
   const token = randomBytes(24).toString('base64url');
   const tokenFile = join(dir, 'token');
@@ -130,8 +131,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const running = await runningInstance(record);
     if (running) {
       say(`Nova is already open (launcher pid ${running.pid}, server ${running.server}): opening another window of it.`);
-      // Same profile: Chromium hands the window to the running browser and returns at once.
-      return exited(spawn(running.browser, running.browserArgs, { stdio: 'ignore', env }));
+      // Same profile: Chromium hands the window to the running browser (which holds the session
+      // cookie) and returns at once. No secret is needed on this command line.
+      return exited(spawn(running.browser, [...running.browserArgs, `--app=${running.server}/`], { stdio: 'ignore', env }));
     }
   }
 
@@ -173,11 +175,12 @@ async function serveAndBrowse(plan: LaunchPlan, served: Promise<Served>, dir: st
   try {
     const s = await served;
     serve = s.child;
-    const url = `${s.url}/#token=${s.token}`;
     const serveExit = exited(serve);
 
     if (plan.kind === 'print-url') {
-      say(`open ${url}  (Ctrl+C stops the server)`);
+      // Printed to our own terminal only; paste it into the address bar (a browser started with
+      // it as an argument would show it in /proc/PID/cmdline).
+      say(`open ${s.url}/#token=${s.token}  in a browser's address bar (Ctrl+C stops the server)`);
       return await Promise.race([serveExit, signalled]);
     }
     if (plan.kind !== 'browser') throw new Error(`unexpected launch plan ${plan.kind}`);
@@ -185,10 +188,13 @@ async function serveAndBrowse(plan: LaunchPlan, served: Promise<Served>, dir: st
     if (root) say('running as root: Chromium needs --no-sandbox here; run `npm start` as your own user to keep its sandbox.');
     const log = join(dir, 'browser.log');
     const extra = (env.NOVA_BROWSER_ARGS ?? '').split(/\s+/).filter(Boolean);
-    const args = [...browserArgs(plan.platform, url, join(dir, 'profile'), { root }), ...extra];
+    // The window starts on a private sign-in page (file path only on the command line).
+    const page = await writeSignInPage(dir, s.url, await requestSignInCode(s.url, s.token));
+    const args = [...browserArgs(plan.platform, page, join(dir, 'profile'), { root }), ...extra];
     browser = spawn(plan.browser, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
     browser.stderr!.pipe(createWriteStream(log));
-    await recordInstance(record, { pid: process.pid, url, server: s.url, browser: plan.browser, browserArgs: args.filter((a) => !a.startsWith('--remote-debugging-port')) });
+    const again = args.filter((a) => !a.startsWith('--remote-debugging-port') && !a.startsWith('--app='));
+    await recordInstance(record, { pid: process.pid, server: s.url, browser: plan.browser, browserArgs: again });
     say(`UI window opened (browser pid ${browser.pid}, server ${s.url}); close the window or press Ctrl+C to stop.`);
     const browserExit = exited(browser);
     const code = await Promise.race([browserExit.then((c) => (c === 0 || c === 143 ? 0 : c)), serveExit.then((c) => (c === 0 ? 1 : c)), signalled]);

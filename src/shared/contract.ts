@@ -15,6 +15,7 @@ import { gpuProcedures } from './contract/gpu.js';
 import { supportProcedures } from './contract/support.js';
 import { systemProcedures } from './contract/system.js';
 import { storageProcedures } from './contract/storage.js';
+import { terminalProcedures } from './contract/terminal.js';
 
 export const procedures = {
   ...hostProcedures,
@@ -30,6 +31,7 @@ export const procedures = {
   ...supportProcedures,
   ...systemProcedures,
   ...storageProcedures,
+  ...terminalProcedures,
 };
 
 export type Procedures = typeof procedures;

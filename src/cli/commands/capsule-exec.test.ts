@@ -33,7 +33,8 @@ describeHost('nova exec -i/-t on a real capsule', { root: true, tools: ['crun', 
       const [file, ...args] = opts.pty ? ['script', '-qec', `exec ${argv.map(q).join(' ')}`, '/dev/null'] : argv;
       const child = spawn(file!, args, { cwd: home.dir, env: { ...home.env, NOVA_FROM_SOURCE: '1', SHELL: '/bin/sh' } });
       const res: Run = { code: null, out: '', err: '' };
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      // Only a guard against a hang: three CLIs from source on a busy 2-core CI take tens of seconds.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
       child.stdout.on('data', (d: Buffer) => {
         res.out += d.toString();
         if (opts.when && opts.after && res.out.includes(opts.when)) {
@@ -92,7 +93,7 @@ describeHost('nova exec -i/-t on a real capsule', { root: true, tools: ['crun', 
     }
     expect(ctrlC.out).toContain('got-INT');
     expect(ctrlC.code).toBe(7);
-  });
+  }, 200_000);
 
   it('streams piped stdin to -i; refuses -t without a terminal with a usage error naming the fix', async () => {
     const [piped, notTty, json] = await Promise.all([
@@ -104,5 +105,5 @@ describeHost('nova exec -i/-t on a real capsule', { root: true, tools: ['crun', 
     expect(notTty.code).toBe(2);
     expect(notTty.err).toMatch(/the input device is not a TTY: -t\/--tty needs a terminal on stdin; drop -t/);
     expect(JSON.parse(json.out)).toEqual({ exitCode: 0, stdout: 'abc', stderr: '' });
-  });
+  }, 200_000);
 });

@@ -31,7 +31,8 @@ export function registerServeCommand(ctx: CliContext): void {
       const loopback = /^(127\.|::1$|localhost$)/.test(o.host);
       process.stdout.write(
         `Nova is serving on ${server.url}\n` +
-          (token ? '' : `Open: ${server.url}/#token=${server.token}\n`) +
+          // Our own terminal only; a browser started with it as an argument would show it in /proc.
+          (token ? '' : `Open (paste into a browser's address bar, never as a command-line argument): ${server.url}/#token=${server.token}\n`) +
           (loopback ? '' : 'warning: not bound to loopback — anyone who can reach this port and has the token controls this host\n'),
       );
       await new Promise<void>((resolve) => {

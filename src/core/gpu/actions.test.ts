@@ -8,7 +8,8 @@ import { FixtureKernel } from './fixtures/fake-kernel.js';
 import { buildScenario } from './fixtures/hosts.js';
 import type { ScenarioName } from './fixtures/hosts.js';
 import { createGpuModule } from './module.js';
-import { realSysfsWriter } from './writer.js';
+import { helperDeviceOps } from '../privilege/helper-devices.js';
+import { privilegeGuard } from '../privilege/guard.js';
 
 // VFIO actions through the contract, against fixture trees whose "kernel" reacts to the writes.
 let home: TempHome | undefined;
@@ -162,21 +163,32 @@ describe('bad input writes nothing', () => {
     expect(t.kernel.writes).toEqual([]);
   });
 
-  it('not root: PERMISSION saying who does it, before any write, with no sudo advice', async () => {
+  it('not root and no helper: PERMISSION naming the polkit action and how to start nova privd, before any write, with no sudo advice', async () => {
     home = await tempHome('nova-gpu-act-');
     homes.push(home);
     const root = await buildScenario('desktop-rtx5090', join(home.dir, 'host'));
-    const engine = home.engine({ sysfsRoot: root }, [createGpuModule({ writer: realSysfsWriter(), isRoot: () => false })]);
-    await expect(engine.dispatcher.invoke('gpu.bind', { addresses: [GPU] })).rejects.toMatchObject({
+    const env = { ...home.env, NOVA_PRIVD_SOCKET: join(home.dir, 'no-privd.sock') };
+    const engine = home.engine({ sysfsRoot: root, env }, [createGpuModule({ devices: () => helperDeviceOps(env) })]);
+    // The one guard (installed by the system module in a full engine), for a user without the rights.
+    engine.dispatcher.guard(privilegeGuard(env, () => ({ euid: 1000, capEff: 0n })));
+    const guarded = engine.dispatcher.invoke('gpu.bind', { addresses: [GPU] });
+    await expect(guarded).rejects.toMatchObject({
       code: 'PERMISSION',
-      details: { fix: expect.stringContaining('done by root on the host') },
+      message: expect.stringMatching(/^Binding 0000:01:00\.0 needs CAP_DAC_OVERRIDE.*org\.nova\.manage-devices.*nova privd/),
+      details: { action: 'org.nova.manage-devices' },
     });
+    // Past the guard (a stale socket file), the helper client says the same.
+    const direct = home.engine({ sysfsRoot: root, env }, [createGpuModule({ devices: () => helperDeviceOps(env) })]);
+    const r = await direct.dispatcher.invoke('gpu.reattach', { addresses: [GPU] });
+    expect(r.results[0]!.error).toMatchObject({ code: 'PERMISSION', message: expect.stringContaining('polkit allows org.nova.manage-devices') });
+    expect(r.results[0]!.error!.fix).toContain('nova privd');
+    expect(JSON.stringify([r, await guarded.catch((e: unknown) => e)])).not.toContain('sudo');
     expect((await readFile(join(root, 'bus/pci/devices', GPU, 'driver_override'), 'utf8')).trim()).toBe('(null)');
-    // A kernel that refuses the write (EACCES) gives the same advice.
+    // A kernel that refuses the write (EACCES) names the helper too.
     const t = await setup('desktop-rtx5090', { readOnly: true });
-    const r = await t.call('gpu.unbind', { addresses: [GPU] });
-    expect(r.results[0]!.error).toMatchObject({ code: 'PERMISSION', fix: expect.stringContaining(`nova gpu unbind ${GPU} writes to /sys/bus/pci: it is done by root`) });
-    expect(JSON.stringify(r)).not.toContain('sudo');
+    const denied = await t.call('gpu.unbind', { addresses: [GPU] });
+    expect(denied.results[0]!.error).toMatchObject({ code: 'PERMISSION', fix: expect.stringContaining(`nova gpu unbind ${GPU} writes to /sys/bus/pci: a desktop user's Nova asks its privileged helper (nova privd)`) });
+    expect(JSON.stringify(denied)).not.toContain('sudo');
   });
 });
 

@@ -131,6 +131,7 @@ export async function bindUnit(ctx: StepContext, unit: Unit, memo: OriginalDrive
       await waitForDriver(ctx, addr, 'vfio-pci');
       moved.push({ address: addr, ...(orig.driver ? { from: orig.driver } : {}), to: 'vfio-pci' });
     }
+    if (ctx.vfio && unit.group !== undefined) await ctx.vfio.handOver(r, unit.group);
     return moved;
   });
 }
@@ -140,6 +141,7 @@ export async function unbindUnit(ctx: StepContext, unit: Unit, memo: OriginalDri
   for (const a of unit.devices) before[a] = await deviceState(ctx.root, a);
   await memo.remember(before);
   return withReverter(async (r) => {
+    if (ctx.vfio && unit.group !== undefined) await ctx.vfio.giveBack(r, unit.group);
     const moved: Moved = [];
     for (const addr of unit.devices) {
       const orig = await guard(r, ctx, addr);
@@ -158,6 +160,8 @@ export async function unbindUnit(ctx: StepContext, unit: Unit, memo: OriginalDri
 export async function reattachUnit(ctx: StepContext, unit: Unit, memo: OriginalDrivers): Promise<Moved> {
   const known = await memo.all();
   const moved = await withReverter(async (r) => {
+    // The VM's user loses the group before its devices go back to the host.
+    if (ctx.vfio && unit.group !== undefined) await ctx.vfio.giveBack(r, unit.group);
     const out: Moved = [];
     for (const addr of unit.devices) {
       const orig = await guard(r, ctx, addr);

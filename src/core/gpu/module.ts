@@ -1,4 +1,5 @@
 import type { Engine, EngineModule } from '../engine.js';
+import { privileged } from '../privilege/index.js';
 import { releaseForVm, resolveForVm } from './resolve.js';
 import { GpuService } from './service.js';
 import type { GpuServiceOptions } from './service.js';
@@ -12,12 +13,16 @@ export function gpuService(engine: Engine): GpuService {
   return s;
 }
 
-/** The GPU area. Tests pass a fixture kernel as `writer` to watch every sysfs write. */
+/**
+ * The GPU area. Its privileged steps go through the engine's Privileged interface (this process
+ * or `nova privd`); tests pass a fixture kernel as `writer` to do and watch every write themselves.
+ */
 export function createGpuModule(opts: Partial<Omit<GpuServiceOptions, 'root' | 'paths' | 'bus'>> = {}): EngineModule {
   return {
     name: 'gpu',
     install(engine) {
-      const svc = new GpuService({ ...opts, root: engine.sysfsRoot, paths: engine.paths, bus: engine.bus });
+      const devices = opts.writer || opts.devices ? {} : { devices: () => privileged(engine).devices };
+      const svc = new GpuService({ ...opts, ...devices, root: engine.sysfsRoot, paths: engine.paths, bus: engine.bus });
       services.set(engine, svc);
       const d = engine.dispatcher;
       d.handle('gpu.list', (i) => svc.list(i));

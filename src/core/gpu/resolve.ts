@@ -108,6 +108,8 @@ export function qemuVfioArgs(res: Pick<Resolution, 'devices' | 'qemu'>): string[
 export async function releaseForVm(svc: GpuService, input: ParsedInput<'gpu.releaseForVm'>): Promise<Output<'gpu.releaseForVm'>> {
   const devices = (await svc.claims.all())[input.vm] ?? [];
   if (devices.length === 0) return { vm: input.vm, devices: [], results: [], ok: true };
+  // Kept on vfio-pci or given back to the host: either way the VM's user lets go of /dev/vfio/N.
+  if (input.keepBound) await svc.release(devices[0]!);
   const out = input.keepBound ? { results: [], ok: true } : await svc.act('reattach', [devices[0]!]);
   if (out.ok) await svc.claims.release(input.vm);
   return { vm: input.vm, devices, ...out };

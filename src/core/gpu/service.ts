@@ -1,16 +1,14 @@
 import type { GpuActionResult, GpuInfo } from '../../shared/contract/gpu.js';
 import { NovaError } from '../../shared/errors.js';
 import type { EventBus } from '../rpc/bus.js';
-import { withLock } from '../sys/lock.js';
-import { requireRoot } from '../sys/privilege.js';
-import { lockPath } from '../sys/paths.js';
 import type { NovaPaths } from '../sys/paths.js';
 import { GpuClaims } from './claims.js';
-import { bindUnit, OriginalDrivers, planUnit, reattachUnit, resetUnit, runBulk, unbindUnit } from './actions.js';
-import type { Action, PlanOptions, Unit } from './actions.js';
+import { planUnit, runBulk } from './actions.js';
+import type { Action, PlanOptions } from './actions.js';
+import { directDeviceOps } from './device-ops.js';
+import type { DeviceOps } from './device-ops.js';
 import { diagnose } from './diagnostics.js';
 import type { DiagnoseContext } from './diagnostics.js';
-import { FixtureKernel } from './fixtures/fake-kernel.js';
 import { isBridgeClass } from './ids.js';
 import { buildInventory, slotOf } from './inventory.js';
 import type { GpuInventoryEntry } from './inventory.js';
@@ -18,36 +16,36 @@ import { hostPciIds } from './pciids.js';
 import { scanPci } from './scanner.js';
 import type { PciScan } from './scanner.js';
 import { PCI_ADDRESS_RE } from './sysfs.js';
-import type { StepContext } from './vfio-steps.js';
-import { realSysfsWriter } from './writer.js';
 import type { SysfsWriter } from './writer.js';
 
 export interface GpuServiceOptions {
   root: string;
   paths: NovaPaths;
   bus?: EventBus;
-  /** Default: the fixture kernel when `root` is a fixture tree, else real sysfs writes. */
+  /** Tests: this process writes through this writer itself (the fixture kernel, to watch every write). */
   writer?: SysfsWriter;
   writeTimeoutMs?: number;
   linkTimeoutMs?: number;
-  /** Whether we may write to a real /sys (root); injectable for tests. */
-  isRoot?: () => boolean;
+  /**
+   * Who does the privileged steps: the engine's Privileged interface (this process when it holds
+   * the rights, `nova privd` otherwise). Default: this process, with `writer`.
+   */
+  devices?: () => DeviceOps;
 }
 
 export type GpuWithDiagnostics = GpuInventoryEntry & Pick<GpuInfo, 'status' | 'checks'>;
 
-/** The GPU area's engine side: inventory + diagnostics on demand, VFIO actions under locks. */
+/** The GPU area's engine side: inventory + diagnostics on demand, VFIO actions through DeviceOps. */
 export class GpuService {
   readonly root: string;
-  readonly writer: SysfsWriter;
-  private memo: OriginalDrivers;
   readonly claims: GpuClaims;
+  private readonly devices: () => DeviceOps;
 
   constructor(private opts: GpuServiceOptions) {
     this.root = opts.root;
-    this.writer = opts.writer ?? (FixtureKernel.marker(opts.root) ? new FixtureKernel(opts.root) : realSysfsWriter());
-    this.memo = OriginalDrivers.in(opts.paths.data);
     this.claims = GpuClaims.in(opts.paths.data);
+    let own: DeviceOps | undefined;
+    this.devices = opts.devices ?? (() => (own ??= directDeviceOps({ root: opts.root, paths: opts.paths, ...pick(opts) })));
   }
 
   async scan(ctx: DiagnoseContext = {}): Promise<{ scan: PciScan; gpus: GpuWithDiagnostics[] }> {
@@ -87,41 +85,11 @@ export class GpuService {
     throw new NovaError('INVALID_INPUT', `"${id}" matches ${matches.length} GPUs: ${matches.map((g) => `${g.address} ${g.name}`).join('; ')}`, { id, fix: 'use the PCI address' });
   }
 
-  private stepContext(action: Action, addresses: string[], timeoutMs?: number): StepContext {
-    return {
-      root: this.root,
-      writer: this.writer,
-      writeTimeoutMs: timeoutMs ?? this.opts.writeTimeoutMs ?? 10_000,
-      linkTimeoutMs: timeoutMs ?? this.opts.linkTimeoutMs ?? 10_000,
-      command: `nova gpu ${action} ${addresses.join(' ')}`,
-    };
-  }
-
-  private ensureWritable(action: Action, addresses: string[]): void {
-    if (this.writer.simulated) return;
-    const identity = this.opts.isRoot ? { euid: this.opts.isRoot() ? 0 : 1000, capEff: 0n } : undefined;
-    const verb = { bind: 'Binding', unbind: 'Unbinding', reattach: 'Reattaching', reset: 'Resetting' }[action];
-    requireRoot(`${verb} ${addresses.join(', ')} (writes to /sys/bus/pci)`, { fix: 'VFIO binding is done by root on the host in this build (Nova running as root, e.g. `nova serve` as a system service); through nova privd it is not available yet', ...(identity ? { identity } : {}) });
-  }
-
   async act(action: Action, addresses: string[], opts: PlanOptions & { timeoutMs?: number } = {}): Promise<{ results: GpuActionResult[]; ok: boolean }> {
-    this.ensureWritable(action, addresses);
-    const ctx = this.stepContext(action, addresses, opts.timeoutMs);
-    let { scan } = await this.scan();
-    const run = async (unit: Unit) =>
-      withLock(lockPath(this.opts.paths, 'gpu', unit.gpu.replace(/:/g, '-')), async () => {
-        scan = (await this.scan()).scan; // fresh state under the lock
-        switch (action) {
-          case 'bind':
-            return bindUnit(ctx, planUnit(scan, unit.gpu, 'bind', opts), this.memo);
-          case 'unbind':
-            return unbindUnit(ctx, unit, this.memo);
-          case 'reattach':
-            return reattachUnit(ctx, unit, this.memo);
-          case 'reset':
-            return resetUnit(ctx, unit, scan, Boolean(opts.force));
-        }
-      }, { holder: ctx.command, timeoutMs: 15_000 });
+    const ops = this.devices();
+    const { scan } = await this.scan();
+    // Planned here to report per address and run each unit once; the doer plans again under its lock.
+    const run = (unit: { gpu: string }) => ops.act(action, unit.gpu, opts);
     const describe = (moved: GpuActionResult['devices']) => {
       const parts = moved.map((m) =>
         action === 'reset' ? `${m.address} reset` : !m.from && !m.to ? `${m.address} already unbound` : `${m.address} ${m.from ?? 'unbound'} → ${m.to ?? 'unbound'}`,
@@ -136,4 +104,15 @@ export class GpuService {
     }
     return out;
   }
+
+  /** A VM let go of its GPUs but they stay on vfio-pci: /dev/vfio/N goes back to root. */
+  async release(address: string): Promise<void> {
+    await this.devices().release(address);
+  }
 }
+
+const pick = (o: GpuServiceOptions) => ({
+  ...(o.writer ? { writer: o.writer } : {}),
+  ...(o.writeTimeoutMs ? { writeTimeoutMs: o.writeTimeoutMs } : {}),
+  ...(o.linkTimeoutMs ? { linkTimeoutMs: o.linkTimeoutMs } : {}),
+});

@@ -2,6 +2,7 @@ import { readlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import { readAttr, sysPaths } from './sysfs.js';
+import type { VfioHandover } from './vfio-nodes.js';
 import type { SysfsWriter } from './writer.js';
 
 // The individual sysfs steps of a VFIO move, each with the error a user can act on. Steps are
@@ -12,8 +13,10 @@ export interface StepContext {
   writer: SysfsWriter;
   writeTimeoutMs: number;
   linkTimeoutMs: number;
-  /** What the user ran, for "run it with sudo" advice. */
+  /** What the user ran, for the messages. */
   command: string;
+  /** `nova privd` only: hands /dev/vfio/N to its caller after a bind, takes it back before a move off vfio-pci. */
+  vfio?: VfioHandover;
 }
 
 export interface DeviceState {
@@ -34,7 +37,7 @@ function mapWriteError(e: unknown, ctx: StepContext, path: string, addr: string,
   switch (code) {
     case 'EACCES':
     case 'EPERM':
-      return new NovaError('PERMISSION', `${what}: writing ${rel} needs root`, { address: addr, fix: `${ctx.command} writes to /sys/bus/pci: it is done by root on the host (Nova running as root)` });
+      return new NovaError('PERMISSION', `${what}: writing ${rel} needs root`, { address: addr, fix: `${ctx.command} writes to /sys/bus/pci: a desktop user's Nova asks its privileged helper (nova privd) to do it; this process was thought to hold the rights and does not` });
     case 'EBUSY':
       return new NovaError('CONFLICT', `${what}: ${addr} is busy — ${driver ?? 'its driver'} reports a non-zero usage count`, {
         address: addr,

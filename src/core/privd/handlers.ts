@@ -10,13 +10,14 @@ import { attachmentKey } from './owners.js';
 import type { Peer } from './peer.js';
 import { processUid } from './peer.js';
 import type { Changed, ParsedVerbInput, Verb } from './verbs.js';
+import type { GpuVerb } from './verbs-gpu.js';
 
 // What each verb does for its caller: ownership first (recorded before the host changes, checked
 // before anything is touched), then the same NetworkOps a root engine uses.
 
 export type VerbHandlers = { [V in Verb]: (input: ParsedVerbInput<V>, peer: Peer) => Promise<unknown> };
 
-export function verbHandlers(ops: NetworkOps, ctx: NetCtx, owners: Owners): VerbHandlers {
+export function verbHandlers(ops: NetworkOps, ctx: NetCtx, owners: Owners): Omit<VerbHandlers, GpuVerb> {
   /** The switch's state for its maker's own copy (their definition lives in their XDG data). */
   const changed = async <T>(value: T, network: string, peer: Peer): Promise<Changed<T>> => {
     const mine = ((await owners.owner('switch', network)) ?? 0) === peer.uid;

@@ -2,12 +2,12 @@ import { join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import { readJson, writeJsonAtomic } from '../sys/atomic.js';
 
-// Who made what through `nova privd`: switches, attachments (a VM's TAP, a capsule's veth) and
-// captures, by uid. Anyone allowed may attach to any switch; only the maker (or root) may change
+// Who made what through `nova privd`: switches, attachments (a VM's TAP, a capsule's veth),
+// captures and the PCI devices moved to vfio-pci for a user's VM, by uid. Anyone allowed may attach to any switch; only the maker (or root) may change
 // or remove it. A record is written before the host change (so a crash never leaves a switch
 // nobody owns) and pruned at start when the thing it names is gone.
 
-export type OwnedKind = 'switch' | 'attachment' | 'capture';
+export type OwnedKind = 'switch' | 'attachment' | 'capture' | 'device';
 type Book = Record<OwnedKind, Record<string, number>>;
 
 export const attachmentKey = (network: string, ownerKey: string) => `${network}/${ownerKey}`;
@@ -21,7 +21,7 @@ export class Owners {
 
   async read(): Promise<Book> {
     const b = await readJson<Partial<Book>>(this.file, {});
-    return { switch: b.switch ?? {}, attachment: b.attachment ?? {}, capture: b.capture ?? {} };
+    return { switch: b.switch ?? {}, attachment: b.attachment ?? {}, capture: b.capture ?? {}, device: b.device ?? {} };
   }
 
   async owner(kind: OwnedKind, key: string): Promise<number | undefined> {

@@ -102,6 +102,10 @@ describeHost('nova privd asks polkit (private system bus)', { root: true, tools:
     expect(links()).toBe(before);
     const attach = await p.raw(denied, { verb: 'attach.tap', input: { network: `d${sfx}`, owner: { kind: 'vm', name: 'x' } } });
     expect(attach.error).toMatchObject({ code: 'PERMISSION', details: { action: 'org.nova.attach' } });
+    // Devices: denied by polkit before the helper looks at the device; allowed, it does (no such device here).
+    const gpu = { verb: 'gpu.bind', input: { address: '0000:ff:1f.7' } };
+    expect((await p.raw(denied, gpu)).error).toMatchObject({ code: 'PERMISSION', message: expect.stringContaining('polkit does not allow org.nova.manage-devices'), details: { action: 'org.nova.manage-devices' } });
+    expect((await p.raw(allowed, gpu)).error).toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('no PCI device 0000:ff:1f.7') });
 
     const yes = await p.nova(allowed, ['net', 'create', `a${sfx}`, '--profile', 'nat', '--subnet', `10.213.${o1}.1/24`]);
     expect(yes.stderr).toBe('');

@@ -13,6 +13,7 @@ import { resolvePaths } from '../sys/paths.js';
 import { authorize } from './authz.js';
 import type { AuthzOptions } from './authz.js';
 import { pruneOwners, verbHandlers } from './handlers.js';
+import { gpuVerbHandlers, privdDevices, pruneDeviceOwners } from './handlers-gpu.js';
 import type { VerbHandlers } from './handlers.js';
 import { Owners } from './owners.js';
 import { peerOf } from './peer.js';
@@ -51,12 +52,15 @@ export async function startPrivd(opts: PrivdOptions): Promise<Privd> {
   const ctx = netCtx(engine);
   const ops = directNetworkOps(ctx);
   const owners = Owners.in(engine.paths.data);
-  const handlers = verbHandlers(ops, ctx, owners);
+  const devices = privdDevices(engine, env);
+  const handlers: VerbHandlers = { ...verbHandlers(ops, ctx, owners), ...gpuVerbHandlers(devices, owners) };
   const authz: AuthzOptions = { ...(opts.group ? { group: opts.group } : {}), env };
 
   // Converge first: what a crash (kill -9 mid-create) left half-made is removed or completed.
   const report = await ops.hydrate();
   await pruneOwners(ctx, owners);
+  await pruneDeviceOwners(devices, owners);
+  if (devices.root !== '/sys' || devices.vfioDir !== '/dev/vfio') log(`privd: devices from ${devices.root}, VFIO group nodes in ${devices.vfioDir} (set at start: a test's fixtures)`);
   if (report.recreated.length + report.repaired.length + report.removed.length) log(`privd: hydrate ${JSON.stringify(report)}`);
 
   let queue: Promise<unknown> = Promise.resolve();

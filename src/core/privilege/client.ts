@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import { POLKIT_ACTIONS } from '../../shared/contract/privileged.js';
 import { NovaError } from '../../shared/errors.js';
 import type { NovaErrorData } from '../../shared/errors.js';
+import { VERBS } from '../privd/verbs.js';
 import type { Verb, VerbInput } from '../privd/verbs.js';
 
 // The engine's side of `nova privd`: one connection per verb, one JSON line each way. The helper
@@ -32,7 +34,10 @@ export function privdCall<V extends Verb>(verb: V, input: VerbInput<V>, env: Nod
     sock.on('data', (d: string) => (buf += d));
     sock.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') {
-        reject(new NovaError('PERMISSION', `Nova's privileged helper is not running (no ${socket}). Nothing was changed. To fix: ${startHelperFix(env)}.`, { fix: startHelperFix(env), socket }));
+        const group = VERBS[verb].group;
+        const action = group ? POLKIT_ACTIONS[group] : undefined;
+        const asks = action ? ` (it does ${verb} for you when polkit allows ${action})` : '';
+        reject(new NovaError('PERMISSION', `Nova's privileged helper is not running (no ${socket})${asks}. Nothing was changed. To fix: ${startHelperFix(env)}.`, { fix: startHelperFix(env), socket, ...(action ? { action } : {}) }));
       } else if (e.code === 'ECONNRESET' || e.code === 'EPIPE') reject(closedEarly(socket));
       else reject(new NovaError('INTERNAL', `talking to nova privd on ${socket}: ${e.message}`));
     });

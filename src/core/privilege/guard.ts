@@ -18,7 +18,7 @@ export function privilegeGuard(env: NodeJS.ProcessEnv = process.env, identity: (
     if (!step || holdsCaps(step.caps, identity()) || privdPresent(env)) return;
     const action = step.action((input ?? {}) as Record<string, unknown>);
     const fix = startHelperFix(env);
-    throw new NovaError('PERMISSION', `${action} needs ${step.caps.join(' and ')}, which Nova does as your user through its privileged helper, and the helper is not running (no ${privdSocket(env)}). Nothing was changed. To fix: ${fix}.`, {
+    throw new NovaError('PERMISSION', `${action} needs ${step.caps.join(' and ')}, which Nova does as your user through its privileged helper when polkit allows ${POLKIT_ACTIONS[step.group]}, and the helper is not running (no ${privdSocket(env)}). Nothing was changed. To fix: ${fix}.`, {
       action: POLKIT_ACTIONS[step.group],
       missingCaps: step.caps,
       fix,

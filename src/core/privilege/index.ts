@@ -1,19 +1,25 @@
+import { DEVICE_CAPS } from '../../shared/contract/privileged.js';
 import type { CapName } from '../../shared/contract/privileged.js';
 import type { Engine } from '../engine.js';
+import { directDeviceOps } from '../gpu/device-ops.js';
+import type { DeviceOps } from '../gpu/device-ops.js';
 import { netCtx } from '../network/context.js';
 import { directNetworkOps } from '../network/direct.js';
 import type { NetworkOps } from '../network/ops.js';
 import { currentIdentity, hasCap } from '../sys/privilege.js';
 import type { Identity } from '../sys/privilege.js';
+import { helperDeviceOps } from './helper-devices.js';
 import { helperNetworkOps } from './helper-network.js';
 
 // The privileged steps of the engine behind one interface: done by this process when it holds
-// the capabilities (root on a server or CI, or CAP_NET_ADMIN granted to the app), otherwise by
+// the capabilities (root on a server or CI, or CAP_NET_ADMIN / CAP_DAC_OVERRIDE granted to the app), otherwise by
 // `nova privd` for the desktop user. Decided once per engine: a process's capabilities don't
 // change while it runs.
 
 export interface Privileged {
   readonly network: NetworkOps;
+  /** VFIO moves of GPUs and the owner of /dev/vfio/N. */
+  readonly devices: DeviceOps;
 }
 
 /** True when this process may do the step itself: it holds every capability it needs. */
@@ -25,7 +31,10 @@ export function privileged(engine: Engine): Privileged {
   let p = chosen.get(engine);
   if (!p) {
     const ctx = netCtx(engine);
-    p = { network: holdsCaps(['CAP_NET_ADMIN']) ? directNetworkOps(ctx) : helperNetworkOps(ctx, engine.env) };
+    p = {
+      network: holdsCaps(['CAP_NET_ADMIN']) ? directNetworkOps(ctx) : helperNetworkOps(ctx, engine.env),
+      devices: holdsCaps(DEVICE_CAPS) ? directDeviceOps({ root: engine.sysfsRoot, paths: engine.paths }) : helperDeviceOps(engine.env),
+    };
     chosen.set(engine, p);
   }
   return p;

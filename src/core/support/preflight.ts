@@ -4,6 +4,7 @@ import type { HostInfo } from '../../shared/contract/host.js';
 import type { Engine } from '../engine.js';
 import { scanPci } from '../gpu/scanner.js';
 import { helperCheck, kvmAccessCheck, polkitCheck } from './privilege-checks.js';
+import { defaultProbe, rootlessChecks } from './rootless-checks.js';
 import type { HostGpuFacts } from '../gpu/scanner.js';
 
 // `nova support preflight`: is this host ready for Nova? Each check is ok / warn / fail with what
@@ -119,6 +120,7 @@ export async function runPreflight(engine: Engine, deps: PreflightDeps = {}): Pr
     toolCheck(host, 'swtpm', false, 'swtpm (TPM 2.0)'),
     ovmfCheck(deps),
     ...runtimeChecks(host),
+    ...(await rootlessChecks(defaultProbe(engine.env, host.cgroup))),
     toolCheck(host, 'skopeo', false),
     toolCheck(host, 'nft', false, 'nftables'),
     toolCheck(host, 'dnsmasq', false),

@@ -59,6 +59,7 @@ export function layoutOf(paths: NovaPaths, name: string): RuntimeLayout & { runt
     runtimeInfo: join(run, 'runtime.json'),
     markers: run,
     serialLog: join(data, 'serial.log'),
+    serialSocket: join(run, 'serial.sock'),
     varsFile: join(data, 'OVMF_VARS.fd'),
     tpmState: join(data, 'tpm'),
   };

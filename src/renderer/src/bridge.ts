@@ -28,8 +28,10 @@ function ipcBridge(api: PreloadApi): NovaBridge {
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
 /**
- * In a browser on `nova serve`: JSON-RPC over WebSocket. The token comes from the URL fragment
- * (#token=…, never sent to the server in a request line) and is kept for this tab only.
+ * In a browser on `nova serve`: JSON-RPC over WebSocket. Signed in either by the session cookie
+ * (`npm start`'s window: a one-time code traded for an HttpOnly cookie the browser sends by
+ * itself) or by the token from the URL fragment `nova serve` printed (#token=…, never sent to
+ * the server in a request line), kept for this tab only.
  */
 export function wsBridge(onState: (s: ConnectionState) => void = () => {}): NovaBridge {
   const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
@@ -48,7 +50,7 @@ export function wsBridge(onState: (s: ConnectionState) => void = () => {}): Nova
     opened ??= new Promise((resolve, reject) => {
       onState('connecting');
       const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-      const sock = new WebSocket(`${proto}//${location.host}/rpc`, ['nova.rpc', `nova.token.${token}`]);
+      const sock = new WebSocket(`${proto}//${location.host}/rpc`, token ? ['nova.rpc', `nova.token.${token}`] : ['nova.rpc']);
       sock.onopen = () => {
         ws = sock;
         onState('open');
@@ -72,7 +74,7 @@ export function wsBridge(onState: (s: ConnectionState) => void = () => {}): Nova
         pending.clear();
         opened = undefined;
         ws = undefined;
-        reject(new NovaError('PERMISSION', token ? 'the engine refused the connection or is not running' : 'no access token: open the URL that `nova serve` printed'));
+        reject(new NovaError('PERMISSION', token ? 'the engine refused the connection or is not running' : 'not signed in or the engine is not running: open the URL that `nova serve` printed, or run `npm start` again'));
         // Reconnect so a restarted server picks up where we left.
         setTimeout(() => void connect().catch(() => undefined), 2000);
       };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { prefsSchema } from './prefs.js';
 import { resourceKind } from './resource.js';
 import { taskInfo } from './task.js';
+import { terminalEvents } from './terminal.js';
 
 // Everything the engine publishes. Transports forward every event to every client; views
 // refetch on `resource.changed` (debounced) and stream the rest.
@@ -38,6 +39,7 @@ export const events = {
   'image.changed': z.object({ ref: z.string(), action: z.enum(['pull', 'import', 'rm']) }),
   /** A pool added or forgotten, a file deleted: storage views refetch. */
   'storage.changed': z.object({ pool: z.string().optional() }),
+  ...terminalEvents,
   'gpu.changed': z.object({ address: z.string(), action: z.enum(['bind', 'unbind', 'reattach', 'reset']), driver: z.string().optional(), ok: z.boolean() }),
 } as const;
 

@@ -15,7 +15,10 @@ export const POLKIT_ACTIONS = {
 } as const;
 export type VerbGroup = keyof typeof POLKIT_ACTIONS;
 
-export type CapName = 'CAP_NET_ADMIN' | 'CAP_NET_RAW' | 'CAP_SYS_ADMIN';
+export type CapName = 'CAP_NET_ADMIN' | 'CAP_NET_RAW' | 'CAP_SYS_ADMIN' | 'CAP_DAC_OVERRIDE';
+
+/** VFIO moves write root-only files under /sys/bus/pci (mode 0200): root, or DAC override. */
+export const DEVICE_CAPS: CapName[] = ['CAP_DAC_OVERRIDE'];
 
 export interface PrivilegedStep {
   group: VerbGroup;
@@ -27,6 +30,7 @@ export interface PrivilegedStep {
 const named = (verb: string) => (i: Record<string, unknown>) => `${verb}${typeof i.name === 'string' ? ` ${i.name}` : ''}`;
 const onNet = (verb: string) => (i: Record<string, unknown>) => `${verb}${typeof i.network === 'string' ? ` ${i.network}` : ''}`;
 const net: CapName[] = ['CAP_NET_ADMIN'];
+const gpus = (verb: string) => (i: Record<string, unknown>) => `${verb} ${Array.isArray(i.addresses) ? i.addresses.join(', ') : 'GPUs'}`;
 
 export const PRIVILEGED_STEPS: Partial<Record<Method, PrivilegedStep>> = {
   'network.create': { group: 'networks', caps: net, action: named('Creating network') },
@@ -41,4 +45,8 @@ export const PRIVILEGED_STEPS: Partial<Record<Method, PrivilegedStep>> = {
   'network.forward.rm': { group: 'attach', caps: net, action: onNet('Removing a port forward on') },
   'network.capture.start': { group: 'capture', caps: ['CAP_NET_ADMIN', 'CAP_NET_RAW'], action: onNet('Capturing packets on') },
   'network.capture.stop': { group: 'capture', caps: ['CAP_NET_ADMIN', 'CAP_NET_RAW'], action: () => 'Stopping a packet capture' },
+  'gpu.bind': { group: 'devices', caps: DEVICE_CAPS, action: gpus('Binding') },
+  'gpu.unbind': { group: 'devices', caps: DEVICE_CAPS, action: gpus('Unbinding') },
+  'gpu.reattach': { group: 'devices', caps: DEVICE_CAPS, action: gpus('Reattaching') },
+  'gpu.reset': { group: 'devices', caps: DEVICE_CAPS, action: gpus('Resetting') },
 };

@@ -9,7 +9,7 @@ const addr = process.argv[2] ?? '0000:00:03.0';
 const companion = addr.replace(/\.0$/, '.1');
 const driverOf = (a: string) => readlink(`/sys/bus/pci/devices/${a}/driver`).then((l) => l.split('/').pop(), () => null);
 const driver = async () => ({ gpu: await driverOf(addr), audio: await driverOf(companion) });
-const svc = new GpuService({ root: '/sys', paths: resolvePaths({ NOVA_HOME: '/tmp/nova' }), writer: realSysfsWriter(), isRoot: () => true });
+const svc = new GpuService({ root: '/sys', paths: resolvePaths({ NOVA_HOME: '/tmp/nova' }), writer: realSysfsWriter() });
 const report: Record<string, unknown> = {};
 try {
   const list = await svc.list();

@@ -27,6 +27,7 @@ const layout = {
   vncSocket: '/run/nova/vms/NAME/vnc.sock',
   tpmSocket: '/run/nova/vms/NAME/tpm.sock',
   serialLog: '/var/lib/nova/vms/NAME/serial.log',
+  serialSocket: '/run/nova/vms/NAME/serial.sock',
   varsFile: '/var/lib/nova/vms/NAME/OVMF_VARS.fd',
 };
 

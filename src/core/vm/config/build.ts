@@ -54,7 +54,8 @@ export function buildVmConfig(vm: VmBuildInput, host: HostFacts): VmConfig {
   if (f.tpm) {
     add('tpm', '-chardev', `socket,id=chrtpm,path=${kv(vm.layout.tpmSocket)}`, '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm', '-device', 'tpm-crb,tpmdev=tpm0');
   }
-  add('serial', '-chardev', `file,id=serial0,path=${kv(vm.layout.serialLog)},append=on`, '-serial', 'chardev:serial0');
+  // A socket for the in-app terminal; the logfile keeps every byte the guest writes, client or not.
+  add('serial', '-chardev', `socket,id=serial0,path=${kv(vm.layout.serialSocket)},server=on,wait=off,logfile=${kv(vm.layout.serialLog)},logappend=on`, '-serial', 'chardev:serial0');
   add('console', '-device', 'VGA,id=video0', '-vnc', `unix:${kv(vm.layout.vncSocket)},websocket=127.0.0.1:${vm.vncWebsocketPort}`);
   if (!vm.kernel) add('input', '-device', 'qemu-xhci,id=xhci0', '-device', 'usb-tablet,id=tablet0,bus=xhci0.0');
 

@@ -32,6 +32,8 @@ export interface RuntimeLayout {
   qmpEvents: string;
   vncSocket: string;
   serialLog: string;
+  /** The serial console as a unix socket (in-app terminal); QEMU also logs it to serialLog. */
+  serialSocket: string;
   /** swtpm control socket (TPM VMs). */
   tpmSocket: string;
   /** Per-VM copy of the UEFI variable store. */

@@ -28,7 +28,7 @@ export function LogPane({ kind, name }: { kind: 'vm' | 'capsule'; name: string }
     if (kind !== 'vm') return;
     let stop = false;
     const read = () =>
-      call<{ lines: string[] }>('vm.logs', { name, tail: 1000 }).then(
+      call('vm.logs', { name, tail: 1000 }).then(
         (out) => !stop && (setSerial(out.lines), setNote(undefined)),
         (e) => !stop && setNote(isMissingBackend(e, 'vm.logs') ? 'The serial log is not available in this build.' : errorText(e)),
       );
@@ -42,7 +42,7 @@ export function LogPane({ kind, name }: { kind: 'vm' | 'capsule'; name: string }
 
   useEffect(() => {
     if (kind !== 'capsule') return;
-    call<{ lines: { at: number; stream: 'stdout' | 'stderr'; line: string }[] }>('capsule.logs', { name, tail: 500 }).then(
+    call('capsule.logs', { name, tail: 500 }).then(
       (out) => useLogs.getState().replace(key, out.lines.map((l) => ({ kind, name, ...l }))),
       (e) => setNote(isMissingBackend(e, 'capsule.logs') ? 'Log history is not available in this build; new lines still stream live.' : errorText(e)),
     );

@@ -2,9 +2,19 @@ import { confirm } from '../stores/confirm';
 import { prompt, validName } from '../stores/prompt';
 import { useResources } from '../stores/resources';
 import { toast } from '../stores/toasts';
+import type { Input, Method } from '../../../shared/contract.js';
 import { call, errorText, isMissingBackend } from './rpc';
 
 export type InstanceKind = 'vm' | 'capsule';
+/** Verbs both VMs and capsules have under the same name. */
+export type InstanceVerb = 'inspect' | 'start' | 'stop' | 'restart' | 'pause' | 'resume' | 'snapshot.create' | 'snapshot.restore';
+type InstanceMethod<V extends InstanceVerb> = `${InstanceKind}.${V}`;
+// Fails to compile when a verb above stops being a contract method for either kind.
+const everyInstanceMethodExists: Method = '' as InstanceMethod<InstanceVerb>;
+void everyInstanceMethodExists;
+
+/** `vm.start` or `capsule.start`: the contract method of a verb for this kind. */
+export const instanceMethod = <V extends InstanceVerb>(kind: InstanceKind, verb: V): InstanceMethod<V> => `${kind}.${verb}`;
 
 export interface InstanceAction {
   id: string;
@@ -19,7 +29,7 @@ export interface InstanceAction {
 const label = { vm: 'VM', capsule: 'capsule' } as const;
 
 /** Runs one method with a toast for the outcome; a method missing from this build says so. */
-export async function act(method: string, input: Record<string, unknown>, done: string): Promise<boolean> {
+export async function act<M extends Method>(method: M, input: Input<M>, done: string): Promise<boolean> {
   try {
     await call(method, input);
     toast('success', done);
@@ -32,14 +42,14 @@ export async function act(method: string, input: Record<string, unknown>, done: 
   }
 }
 
-const simple = (verb: string, past: string, extra: Record<string, unknown> = {}) => (kind: InstanceKind, name: string) =>
-  act(`${kind}.${verb}`, { name, ...extra }, `${name}: ${past}`).then(() => undefined);
+const simple = (verb: InstanceVerb, past: string) => (kind: InstanceKind, name: string) =>
+  act(instanceMethod(kind, verb), { name }, `${name}: ${past}`).then(() => undefined);
 
 /** Snapshot tags of an instance, newest last (empty when the backend has none or is missing). */
 async function snapshotTags(kind: InstanceKind, name: string): Promise<string[]> {
   try {
-    if (kind === 'vm') return (await call<{ snapshots: { tag: string; date: number }[] }>('vm.snapshot.list', { name })).snapshots.sort((a, b) => a.date - b.date).map((s) => s.tag);
-    return (await call<{ items: { tag: string; createdAt: number }[] }>('capsule.snapshot.list', { name })).items.sort((a, b) => a.createdAt - b.createdAt).map((s) => s.tag);
+    if (kind === 'vm') return (await call('vm.snapshot.list', { name })).snapshots.sort((a, b) => a.date - b.date).map((s) => s.tag);
+    return (await call('capsule.snapshot.list', { name })).items.sort((a, b) => a.createdAt - b.createdAt).map((s) => s.tag);
   } catch {
     return [];
   }
@@ -61,8 +71,8 @@ export const INSTANCE_ACTIONS: InstanceAction[] = [
     danger: true,
     run: async (kind, name) => {
       if (!(await confirm({ title: `Force stop ${name}?`, body: 'Like pulling the power cord: unsaved work inside is lost.', confirmLabel: 'Force stop', danger: true }))) return;
-      if (kind === 'vm') await simple('stop', 'force-stopped', { force: true })(kind, name);
-      else await simple('kill', 'killed', { signal: 'KILL' })(kind, name);
+      if (kind === 'vm') await act('vm.stop', { name, force: true }, `${name}: force-stopped`);
+      else await act('capsule.kill', { name, signal: 'KILL' }, `${name}: killed`);
     },
   },
   { id: 'restart', label: 'Restart', when: RUNNING, run: simple('restart', 'restarted') },
@@ -74,7 +84,7 @@ export const INSTANCE_ACTIONS: InstanceAction[] = [
     when: [...RUNNING, ...STOPPED, 'paused'],
     run: async (kind, name) => {
       const tag = await prompt({ title: `Snapshot ${name}`, label: 'Snapshot name', initial: `snap-${new Date().toISOString().slice(0, 16).replace(/[-:T]/g, '')}`, validate: validTag, confirmLabel: 'Take snapshot' });
-      if (tag) await act(`${kind}.snapshot.create`, { name, tag }, `${name}: snapshot ${tag} taken`);
+      if (tag) await act(instanceMethod(kind, 'snapshot.create'), { name, tag }, `${name}: snapshot ${tag} taken`);
     },
   },
   {
@@ -90,7 +100,7 @@ export const INSTANCE_ACTIONS: InstanceAction[] = [
       const tag = await prompt({ title: `Restore ${name}`, label: `Snapshot to restore (available: ${tags.join(', ')})`, initial: tags[tags.length - 1], validate: (v) => (tags.includes(v) ? undefined : `pick one of: ${tags.join(', ')}`), confirmLabel: 'Continue' });
       if (!tag) return;
       if (await confirm({ title: `Restore ${name} to ${tag}?`, body: 'Changes made after that snapshot are lost.', confirmLabel: 'Restore', danger: true }))
-        await act(`${kind}.snapshot.restore`, { name, tag }, `${name}: restored ${tag}`);
+        await act(instanceMethod(kind, 'snapshot.restore'), { name, tag }, `${name}: restored ${tag}`);
     },
   },
   {

@@ -1,4 +1,5 @@
 // The New capsule dialog's model: form fields → a NovaFile [container.NAME] section (containerSpec input).
+import type { Input } from '../../../shared/contract.js';
 
 export interface EnvRow {
   key: string;
@@ -27,9 +28,11 @@ export const emptyCapsuleForm = (): CapsuleForm => ({ name: '', image: '', comma
 const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean);
 
 /** The spec sent to capsule.create; the engine validates it and names the field of any mistake. */
-export function capsuleSpec(f: CapsuleForm): Record<string, unknown> {
+type CapsuleSpecInput = Input<'capsule.create'>['spec'];
+
+export function capsuleSpec(f: CapsuleForm): CapsuleSpecInput {
   const env = Object.fromEntries(f.env.filter((r) => r.key.trim()).map((r) => [r.key.trim(), r.value]));
-  const limits: Record<string, unknown> = {};
+  const limits: NonNullable<CapsuleSpecInput['limits']> = {};
   if (f.cpu.trim()) limits.cpu = Number(f.cpu);
   if (f.memory.trim()) limits.memory = f.memory.trim();
   if (f.pids.trim()) limits.pids = Number(f.pids);

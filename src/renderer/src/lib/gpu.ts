@@ -1,7 +1,8 @@
-// GPU rows as the board shows them, read tolerantly from `gpu.list` so the board does not break
-// when the GPU backend adds fields.
+import type { GpuInfo, GpuStatus } from '../../../shared/contract/gpu.js';
 
-export type Badge = 'OK' | 'Degraded' | 'Action Needed';
+// GPU rows as the board shows them, read from `gpu.list` as the contract types it.
+
+export type Badge = GpuStatus;
 
 export interface GpuCardData {
   address: string;
@@ -10,60 +11,48 @@ export interface GpuCardData {
   generation: string;
   host: string;
   driver: string;
-  iommuGroup?: string | number;
+  iommuGroup?: number;
   badge: Badge;
   reasons: { text: string; fix?: string }[];
   facts: [string, string][];
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : undefined);
-
-function normBadge(v: unknown): Badge {
-  const s = String(v ?? '').toLowerCase().replace(/[_-]/g, ' ');
-  if (s === 'ok' || s === 'healthy') return 'OK';
-  if (s.startsWith('degraded') || s === 'warning') return 'Degraded';
-  return s ? 'Action Needed' : 'OK';
+/** The facts shown when a card is expanded; a fact the host did not report is left out. */
+function gpuFacts(g: GpuInfo): [string, string][] {
+  const facts: [string, string | undefined][] = [
+    ['driver', g.driver],
+    ['driverOverride', g.driverOverride],
+    ['ids', `${g.vendor.id}:${g.device.id}${g.device.chip ? ` (${g.device.chip})` : ''}`],
+    ['class', g.className],
+    ['iommuGroup', g.iommuGroup?.toString()],
+    ['groupMembers', g.groupMembers.map((m) => m.address).join(', ') || undefined],
+    ['companions', g.companions.map((c) => `${c.address} ${c.kind}`).join(', ') || undefined],
+    ['resetMethods', g.resetMethods.join(', ') || undefined],
+    ['powerState', g.powerState],
+    ['rebar', g.rebar.supported ? `supported${g.rebar.currentBytes ? ` · current ${g.rebar.currentBytes}` : ''}${g.rebar.maxBytes ? ` · max ${g.rebar.maxBytes}` : ''}` : 'not supported'],
+    ['sriov', g.sriov ? `${g.sriov.numVfs}/${g.sriov.totalVfs} VFs` : undefined],
+    ['link', g.link ? [g.link.speed, g.link.width && `x${g.link.width}`].filter(Boolean).join(' ') || undefined : undefined],
+    ['numaNode', g.numaNode?.toString()],
+    ['bootVga', g.bootVga ? 'yes' : undefined],
+    ['displayHolders', g.displayHolders.map((h) => `${h.comm} (${h.pid})`).join(', ') || undefined],
+    ['claimedBy', g.claimedBy],
+  ];
+  return facts.filter((f): f is [string, string] => f[1] !== undefined && f[1] !== '');
 }
 
-/** Short text for a fact; nested records become "k v · k v", empty ones are skipped. */
-function factText(v: unknown): string | undefined {
-  if (v === undefined || v === null || v === '') return undefined;
-  if (Array.isArray(v)) return v.length ? v.map((x) => (typeof x === 'object' && x ? (str((x as Record<string, unknown>).address) ?? str((x as Record<string, unknown>).name) ?? JSON.stringify(x)) : String(x))).join(', ') : undefined;
-  if (typeof v === 'object') {
-    const parts = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined && x !== null && typeof x !== 'object').map(([k, x]) => `${k} ${String(x)}`);
-    return parts.length ? parts.join(' · ') : undefined;
-  }
-  return String(v);
-}
-
-export function normalizeGpu(raw: Record<string, unknown>, localHost: string): GpuCardData {
-  const diag = (raw.diagnostics ?? raw.diagnosis ?? {}) as Record<string, unknown>;
-  // gpu.list carries `checks` ({title, status ok|info|warn|fail, reason, fix}); only problems are reasons.
-  const checks = (Array.isArray(raw.checks) ? raw.checks : []) as Record<string, unknown>[];
-  const fromChecks = checks
-    .filter((c) => c.status === 'warn' || c.status === 'fail')
-    .map((c) => ({ reason: `${str(c.title) ?? str(c.id) ?? 'check'}: ${str(c.reason) ?? ''}`, fix: c.fix }));
-  const rawReasons = (checks.length ? fromChecks : (diag.reasons ?? raw.reasons ?? diag.findings ?? [])) as unknown[];
-  const vendorObj = raw.vendor && typeof raw.vendor === 'object' ? (raw.vendor as Record<string, unknown>) : undefined;
-  const facts: [string, string][] = [];
-  for (const [k, v] of Object.entries(raw)) {
-    if (['diagnostics', 'reasons', 'badge', 'status', 'checks', 'name', 'address'].includes(k)) continue;
-    const text = factText(v);
-    if (text) facts.push([k, text]);
-  }
+export function gpuCard(g: GpuInfo, localHost: string): GpuCardData {
   return {
-    address: str(raw.address) ?? str(raw.pci) ?? str(raw.id) ?? '?',
-    name: str(raw.name) ?? str(raw.model) ?? str(raw.device) ?? 'Unknown GPU',
-    vendor: str(vendorObj?.name) ?? str(raw.vendorName) ?? str(raw.vendor) ?? 'unknown',
-    generation: str(raw.generation) ?? str(raw.family) ?? 'unknown',
-    host: str(raw.host) ?? localHost,
-    driver: str(raw.driver) ?? 'none',
-    ...(raw.iommuGroup !== undefined ? { iommuGroup: raw.iommuGroup as string | number } : {}),
-    badge: normBadge(diag.badge ?? diag.status ?? raw.badge ?? raw.status),
-    reasons: rawReasons.map((r) =>
-      typeof r === 'string' ? { text: r } : { text: str((r as Record<string, unknown>).reason) ?? str((r as Record<string, unknown>).message) ?? JSON.stringify(r), ...(str((r as Record<string, unknown>).fix) ? { fix: str((r as Record<string, unknown>).fix)! } : {}) },
-    ),
-    facts,
+    address: g.address,
+    name: g.name,
+    vendor: g.vendor.name,
+    generation: g.generation,
+    host: localHost,
+    driver: g.driver ?? 'none',
+    ...(g.iommuGroup !== undefined ? { iommuGroup: g.iommuGroup } : {}),
+    badge: g.status,
+    // Only problems are reasons; passing and informational checks stay in the CLI's detail view.
+    reasons: g.checks.filter((c) => c.status === 'warn' || c.status === 'fail').map((c) => ({ text: `${c.title}: ${c.reason}`, ...(c.fix ? { fix: c.fix } : {}) })),
+    facts: gpuFacts(g),
   };
 }
 

@@ -1,25 +1,6 @@
 import { bytes } from './format';
 
-// Reading `<kind>.inspect` outputs without depending on each backend's exact extras.
-
-/** The console WebSocket URL, wherever the VM backend put it (console.websocket, vnc.websocket, …). */
-export function consoleUrl(inspect: Record<string, unknown>): string | undefined {
-  const seen = new Set<unknown>();
-  const walk = (v: unknown, key: string): string | undefined => {
-    if (!v || seen.has(v)) return undefined;
-    if (typeof v === 'string' && /websocket|ws/i.test(key) && /^wss?:\/\//.test(v)) return v;
-    if (typeof v === 'number' && /websocket/i.test(key) && v > 0 && v < 65536) return `ws://127.0.0.1:${v}`;
-    if (typeof v === 'object') {
-      seen.add(v);
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-        const found = walk(x, k);
-        if (found) return found;
-      }
-    }
-    return undefined;
-  };
-  return walk(inspect, '');
-}
+// `<kind>.inspect` outputs as overview text: every field the contract declares, spec last.
 
 /** Human text for one inspect value; the key decides units (sizes, timestamps). */
 export const show = (v: unknown, key = ''): string => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NovaError } from '../../../shared/errors.js';
-import { asList, errorText, isMissingBackend } from './rpc';
+import { errorText, isMissingBackend } from './rpc';
 
 describe('isMissingBackend', () => {
   it('is true only for the dispatcher answers about the method itself', () => {
@@ -15,19 +15,14 @@ describe('isMissingBackend', () => {
   });
 });
 
-describe('asList', () => {
-  it('reads arrays, {items} and named lists', () => {
-    expect(asList([1, 2])).toEqual([1, 2]);
-    expect(asList({ items: [1] })).toEqual([1]);
-    expect(asList({ gpus: [3] }, 'gpus')).toEqual([3]);
-    expect(asList({ other: 1 })).toEqual([]);
-    expect(asList(undefined)).toEqual([]);
-  });
-});
-
 describe('errorText', () => {
-  it('adds what to do for permission errors', () => {
-    expect(errorText(new NovaError('PERMISSION', 'creating bridges needs root'))).toMatch(/run nova as root/);
+  it('shows the engine\'s message and its fix, never advice of its own', () => {
+    const e = new NovaError('PERMISSION', 'creating bridges needs CAP_NET_ADMIN', { fix: 'start the helper: systemctl start nova-privd.socket' });
+    expect(errorText(e)).toBe('creating bridges needs CAP_NET_ADMIN — fix: systemctl start nova-privd.socket'.replace('fix: ', 'fix: start the helper: '));
+    expect(errorText(new NovaError('PERMISSION', 'no access'))).toBe('no access');
+    expect(errorText(new NovaError('PERMISSION', 'x'))).not.toMatch(/root|sudo/);
+    // A message that already carries its fix is not repeated.
+    expect(errorText(new NovaError('PERMISSION', 'denied. To fix: run A.', { fix: 'run A' }))).toBe('denied. To fix: run A.');
     expect(errorText(new NovaError('CONFLICT', 'lab0 exists'))).toBe('lab0 exists');
   });
 });

@@ -1,9 +1,9 @@
 import type { NovaBridge } from '../../../shared/bridge.js';
-import type { EventName, EventPayload } from '../../../shared/contract.js';
+import type { EventName, EventPayload, Input, Method, Output } from '../../../shared/contract.js';
 import type { ErrorCode } from '../../../shared/errors.js';
 
-// The renderer's one door to the engine. Views call methods by name so a view can be written
-// before its backend lands on main; a method the engine does not know is reported as "missing".
+// The renderer's one door to the engine: every call is typed by the contract, so a view reads
+// the output the procedure declares instead of guessing field names.
 
 let current: NovaBridge | undefined;
 
@@ -16,9 +16,9 @@ export function bridge(): NovaBridge {
   return current;
 }
 
-/** Calls any method by name; resolves with its output or rejects with a NovaError. */
-export function call<T = unknown>(method: string, input: unknown = {}): Promise<T> {
-  return (bridge().call as (m: string, i: unknown) => Promise<T>)(method, input);
+/** Calls a contract method; resolves with its declared output or rejects with a NovaError. */
+export function call<M extends Method>(method: M, input?: Input<M>): Promise<Output<M>> {
+  return bridge().call(method, input);
 }
 
 export function on<E extends EventName>(event: E, fn: (payload: EventPayload<E>) => void): () => void {
@@ -46,27 +46,20 @@ export function isMissingBackend(e: unknown, method?: string): boolean {
   return method === undefined || m === method;
 }
 
-/** The message a user should read, with what to do for the codes that need an action. */
-export function errorText(e: unknown): string {
-  const msg = e && typeof e === 'object' && 'message' in e ? String((e as ErrorLike).message) : String(e);
-  switch (errorCode(e)) {
-    case 'PERMISSION':
-      return `${msg} — run nova as root or grant the capability it names.`;
-    case 'TIMEOUT':
-      return `${msg} — the host is busy; try again.`;
-    default:
-      return msg;
-  }
+/** The fix the engine attached to an error (`details.fix`), if any. */
+export function errorFix(e: unknown): string | undefined {
+  const details = e && typeof e === 'object' ? (e as ErrorLike).details : undefined;
+  const fix = details && typeof details === 'object' ? (details as { fix?: unknown }).fix : undefined;
+  return typeof fix === 'string' && fix ? fix : undefined;
 }
 
-/** Accepts `[...]`, `{items: [...]}` or `{<key>: [...]}` from list procedures. */
-export function asList<T>(value: unknown, ...keys: string[]): T[] {
-  if (Array.isArray(value)) return value as T[];
-  if (value && typeof value === 'object') {
-    for (const k of ['items', ...keys]) {
-      const v = (value as Record<string, unknown>)[k];
-      if (Array.isArray(v)) return v as T[];
-    }
-  }
-  return [];
+/**
+ * The message a user should read: the engine's own message plus its fix. The engine knows what
+ * to do (start the helper, ask for a polkit grant); the renderer adds no advice of its own.
+ */
+export function errorText(e: unknown): string {
+  const msg = e && typeof e === 'object' && 'message' in e ? String((e as ErrorLike).message) : String(e);
+  const fix = errorFix(e);
+  if (errorCode(e) === 'TIMEOUT' && !fix) return `${msg} — the host is busy; try again.`;
+  return fix && !msg.includes(fix) ? `${msg} — fix: ${fix}` : msg;
 }

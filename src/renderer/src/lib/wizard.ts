@@ -1,4 +1,5 @@
 import { stringify } from 'smol-toml';
+import type { Input } from '../../../shared/contract.js';
 import { PRESET_DEFAULTS as ENGINE_PRESETS } from '../../../shared/presets.js';
 
 // The VM wizard's model: pure data → NovaFile [vm.NAME] entry and vm.create input.
@@ -99,7 +100,7 @@ export function wizardSpec(s: WizardState): Record<string, unknown> {
 export const wizardToml = (s: WizardState, spec: Record<string, unknown> = wizardSpec(s)): string => stringify({ vm: { [s.name || 'vm']: spec } });
 
 /** Input for the engine's `vm.wizard` (presets win11 / gpu-labs), so the UI and `nova vm wizard` agree. */
-export function presetRequest(s: WizardState): Record<string, unknown> | undefined {
+export function presetRequest(s: WizardState): Input<'vm.wizard'> | undefined {
   if (s.preset === 'blank' || !NAME.test(s.name)) return undefined;
   return {
     name: s.name,

@@ -43,7 +43,7 @@ export const useCaptures = create<CaptureStore>((set, get) => ({
     set({ scanning: true });
     const where = host ?? 'this host';
     try {
-      const out = await call<{ dir: string; items: CaptureFile[] }>(CAPTURE_LIST, {});
+      const out = await call(CAPTURE_LIST, {});
       const at = Date.now();
       set({ files: out.items, dir: out.dir, scannedAt: at, missing: false, error: undefined });
       if (manual) toast('info', `Scanned captures on ${where}`, `${out.dir}: ${out.items.length} capture file${out.items.length === 1 ? '' : 's'} at ${clock(at)}`);

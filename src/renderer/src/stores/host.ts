@@ -15,7 +15,7 @@ export const useHost = create<HostStore>((set) => ({
   fetch: async (refresh) => {
     set((s) => ({ status: s.info ? s.status : 'loading' }));
     try {
-      const info = await call<HostInfo>('host.info', refresh ? { refresh: true } : {});
+      const info = await call('host.info', refresh ? { refresh: true } : {});
       set({ info, status: 'ready', error: undefined });
     } catch (e) {
       set({ status: 'error', error: errorText(e) });

@@ -16,7 +16,7 @@ interface ImagesStore {
 }
 
 export const useImages = create<ImagesStore>((set, get) => {
-  const { fetch } = latestLoader(() => call<{ items: ImageRow[] }>('image.list', {}), {
+  const { fetch } = latestLoader(() => call('image.list', {}), {
     start: () => get().status === 'idle' && set({ status: 'loading' }),
     done: (out) => set({ items: out.items, status: 'ready', error: undefined }),
     failed: (error) => set({ status: 'error', error }),

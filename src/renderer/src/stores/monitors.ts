@@ -35,7 +35,7 @@ const SET = 'network.monitor.set';
 export const useMonitors = create<MonitorStore>((set, get) => {
   const fetch = async () => {
     try {
-      const out = await call<{ items: InterfaceStatus[] }>(LIST, {});
+      const out = await call(LIST, {});
       set({ items: out.items, missing: false, error: undefined });
     } catch (e) {
       set({ missing: isMissingBackend(e, LIST), error: isMissingBackend(e, LIST) ? undefined : errorText(e) });

@@ -16,7 +16,7 @@ interface PrefsStore {
 export const usePrefs = create<PrefsStore>((set, get) => ({
   load: async () => {
     try {
-      get().receive(await call<Prefs>('prefs.get', {}));
+      get().receive(await call('prefs.get', {}));
     } catch (e) {
       set({ error: errorText(e) });
     }
@@ -29,7 +29,7 @@ export const usePrefs = create<PrefsStore>((set, get) => ({
     const before = get().prefs;
     if (before) get().receive({ ...before, [key]: value });
     try {
-      get().receive(await call<Prefs>('prefs.set', { key, value }));
+      get().receive(await call('prefs.set', { key, value }));
     } catch (e) {
       if (before) get().receive(before);
       toast('error', `Could not save ${key}`, errorText(e));

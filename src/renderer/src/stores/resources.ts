@@ -21,7 +21,7 @@ interface ResourceStore {
 export const REFETCH_MS = 300;
 
 export const useResources = create<ResourceStore>((set, get) => {
-  const { fetch, invalidate } = latestLoader(() => call<{ items: ResourceSummary[] }>('resource.list', {}), {
+  const { fetch, invalidate } = latestLoader(() => call('resource.list', {}), {
     start: () => get().status === 'idle' && set({ status: 'loading' }),
     done: (out) => set({ items: out.items, status: 'ready', error: undefined, fetchedAt: Date.now() }),
     failed: (error) => set({ status: 'error', error }),

@@ -15,7 +15,7 @@ interface StorageStore {
 }
 
 export const useStorage = create<StorageStore>((set, get) => {
-  const load = () => Promise.all([call<{ pools: StoragePool[] }>('storage.pools', {}), call<{ items: StorageFile[] }>('storage.files', {})]);
+  const load = () => Promise.all([call('storage.pools', {}), call('storage.files', {})]);
   const { fetch } = latestLoader(load, {
     start: () => get().status === 'idle' && set({ status: 'loading' }),
     done: ([p, f]) => set({ pools: p.pools, files: f.items, status: 'ready', error: undefined }),

@@ -24,7 +24,7 @@ export const useTasks = create<TaskStore>((set, get) => ({
   },
   load: async () => {
     try {
-      const out = await call<{ tasks: TaskInfo[] }>('task.list', {});
+      const out = await call('task.list', {});
       const running = Object.fromEntries(out.tasks.filter((t) => t.state === 'running').map((t) => [t.id, t]));
       set({ tasks: { ...running } });
     } catch {

@@ -5,8 +5,8 @@ import { FilterChips } from '../components/FilterChips';
 import { GpuCard } from '../components/GpuCard';
 import { ViewHeader } from '../components/ViewHeader';
 import type { GpuCardData, GpuFilters } from '../lib/gpu';
-import { badgeSummary, facetValues, matchesFilters, normalizeGpu } from '../lib/gpu';
-import { asList, call, errorText, isMissingBackend } from '../lib/rpc';
+import { badgeSummary, facetValues, gpuCard, matchesFilters } from '../lib/gpu';
+import { call, errorText, isMissingBackend } from '../lib/rpc';
 import { missingText } from '../stores/backends';
 import { useHost } from '../stores/host';
 import { usePrefs } from '../stores/prefs';
@@ -35,7 +35,7 @@ export function GpuBoard() {
   const load = useCallback(() => {
     call('gpu.list', {}).then(
       (v) => {
-        setGpus(asList<Record<string, unknown>>(v, 'gpus', 'devices').map((g) => normalizeGpu(g, hostname)));
+        setGpus(v.gpus.map((g) => gpuCard(g, hostname)));
         setError(undefined);
       },
       (e) => setError(isMissingBackend(e, 'gpu.list') ? missingText('gpu') : errorText(e)),
@@ -51,13 +51,12 @@ export function GpuBoard() {
   const toggleSelect = (addr: string) => setSelected((s) => { const n = new Set(s); if (n.has(addr)) n.delete(addr); else n.add(addr); return n; });
 
   /** One call for the selection; one toast per device with what happened to it. */
-  const bulk = async (method: string, past: string) => {
+  const bulk = async (method: (typeof BULK)[number]['method'], past: string) => {
     const addresses = [...selected];
     setBusy(true);
     try {
-      const out = await call<{ results?: { address: string; ok: boolean; message: string; error?: { message: string; fix?: string } }[] }>(method, { addresses });
-      const results = out.results ?? addresses.map((address) => ({ address, ok: true, message: past }));
-      for (const r of results)
+      const out = await call(method, { addresses });
+      for (const r of out.results)
         if (r.ok) toast('success', `${r.address} ${past}`, r.message);
         else toast('error', `${r.address}: ${method} failed`, [r.error?.message ?? r.message, r.error?.fix].filter(Boolean).join(' — '));
     } catch (e) {

@@ -1,3 +1,4 @@
+import type { Output } from '../../../shared/contract.js';
 import { useCallback, useEffect, useState } from 'react';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
@@ -5,31 +6,32 @@ import { LogPane } from '../components/LogPane';
 import { MetricsCharts } from '../components/MetricsCharts';
 import { StateBadge } from '../components/StateBadge';
 import { ViewHeader } from '../components/ViewHeader';
+import { TerminalPane } from '../components/TerminalPane';
 import { VncConsole } from '../components/VncConsole';
 import type { InstanceAction, InstanceKind } from '../lib/actions';
-import { actionsFor } from '../lib/actions';
+import { actionsFor, instanceMethod } from '../lib/actions';
 import { call, errorCode, errorText, isMissingBackend } from '../lib/rpc';
-import { consoleUrl, specFacts } from '../lib/inspect';
+import { specFacts } from '../lib/inspect';
 import { missingText } from '../stores/backends';
 import { useNav } from '../stores/nav';
 import { useResources } from '../stores/resources';
 
-type Tab = 'overview' | 'metrics' | 'logs' | 'serial' | 'console';
-const TAB_LABEL: Record<Tab, string> = { overview: 'Overview', metrics: 'Metrics', logs: 'Logs', serial: 'Serial log', console: 'Console' };
+type Tab = 'overview' | 'metrics' | 'logs' | 'terminal' | 'serial' | 'console';
+const TAB_LABEL: Record<Tab, string> = { overview: 'Overview', metrics: 'Metrics', logs: 'Logs', terminal: 'Terminal', serial: 'Serial log', console: 'Console' };
 
 /** One VM or capsule: state and actions, spec, live graphs, logs, and for VMs serial + console. */
 export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: string }) {
   const go = useNav((s) => s.go);
   const row = useResources((s) => s.items.find((r) => r.kind === kind && r.name === name));
-  const [inspect, setInspect] = useState<Record<string, unknown>>();
+  const [inspect, setInspect] = useState<Output<'vm.inspect'> | Output<'capsule.inspect'>>();
   const [error, setError] = useState<string>();
   const [tab, setTab] = useState<Tab>('overview');
   const back = kind === 'vm' ? 'vms' : 'capsules';
-  const state = row?.state ?? (typeof inspect?.state === 'string' ? inspect.state : 'unknown');
+  const state = row?.state ?? inspect?.state ?? 'unknown';
 
   const load = useCallback(() => {
-    const method = `${kind}.inspect`;
-    call<Record<string, unknown>>(method, { name }).then(
+    const method = instanceMethod(kind, 'inspect');
+    call(method, { name }).then(
       (v) => {
         setInspect(v);
         setError(undefined);
@@ -42,10 +44,10 @@ export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: strin
   // After a delete there is nothing left to show: back to the list once the engine agrees.
   const runAction = async (a: InstanceAction) => {
     await a.run(kind, name);
-    if (a.id === 'delete') await call(`${kind}.inspect`, { name }).catch((e) => errorCode(e) === 'NOT_FOUND' && !isMissingBackend(e) && go(back));
+    if (a.id === 'delete') await call(instanceMethod(kind, 'inspect'), { name }).catch((e) => errorCode(e) === 'NOT_FOUND' && !isMissingBackend(e) && go(back));
   };
-  const tabs: Tab[] = kind === 'vm' ? ['overview', 'metrics', 'serial', 'console'] : ['overview', 'metrics', 'logs'];
-  const vnc = inspect ? consoleUrl(inspect) : undefined;
+  const tabs: Tab[] = kind === 'vm' ? ['overview', 'metrics', 'serial', 'terminal', 'console'] : ['overview', 'metrics', 'logs', 'terminal'];
+  const vnc = inspect && 'console' in inspect ? inspect.console?.websocket : undefined;
   return (
     <>
       <ViewHeader title={name} subtitle={<StateBadge state={state} reason={row?.reason} />}>
@@ -62,7 +64,7 @@ export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: strin
       <div className="tabs" role="tablist">
         {tabs.map((t) => (
           <button key={t} type="button" role="tab" aria-selected={tab === t} data-testid={`tab-${t}`} className={tab === t ? 'active' : ''} onClick={() => setTab(t)}>
-            {TAB_LABEL[t]}
+            {kind === 'vm' && t === 'terminal' ? 'Serial console' : TAB_LABEL[t]}
           </button>
         ))}
       </div>
@@ -84,6 +86,12 @@ export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: strin
           ))}
         {tab === 'metrics' && <MetricsCharts kind={kind} name={name} />}
         {(tab === 'logs' || tab === 'serial') && <LogPane kind={kind} name={name} />}
+        {tab === 'terminal' &&
+          (state.toLowerCase() === 'running' ? (
+            <TerminalPane target={{ kind, name }} />
+          ) : (
+            <EmptyState title="No terminal" hint={kind === 'vm' ? 'Start the VM to type on its serial console.' : 'Start the capsule to open a shell in it.'} />
+          ))}
         {tab === 'console' &&
           (vnc && state.toLowerCase() === 'running' ? (
             <VncConsole url={vnc} />

@@ -4,19 +4,15 @@ import { WizardField } from '../components/WizardField';
 import { act } from '../lib/actions';
 import type { NetForm } from '../lib/network';
 import { emptyNetForm, netProblems, netSpec, suggestRange } from '../lib/network';
-import { asList, call } from '../lib/rpc';
+import { call } from '../lib/rpc';
 
-/** Host interfaces for the uplink picker, from whichever procedure this build offers. */
+/** Host interfaces for the uplink picker (none when the engine cannot list them). */
 async function hostInterfaces(): Promise<string[]> {
-  for (const m of ['network.interfaces', 'host.interfaces']) {
-    try {
-      const list = asList<string | { name?: string; ifname?: string }>(await call(m, {}), 'interfaces');
-      return list.map((i) => (typeof i === 'string' ? i : (i.name ?? i.ifname ?? ''))).filter(Boolean);
-    } catch {
-      /* try the next one */
-    }
+  try {
+    return (await call('network.interfaces', {})).items.map((i) => i.name);
+  } catch {
+    return [];
   }
-  return [];
 }
 
 export function NetworkCreateDialog({ open, onOpenChange }: { open: boolean; onOpenChange(o: boolean): void }) {

@@ -26,14 +26,14 @@ export function NetworkDetail({ name }: { name: string }) {
   const [leases, setLeases] = useState<Lease[]>([]);
   const [error, setError] = useState<string>();
   const load = useCallback(() => {
-    call<NetworkInfo>('network.inspect', { name }).then(
+    call('network.inspect', { name }).then(
       (v) => {
         setInfo(v);
         setError(undefined);
       },
       (e) => setError(isMissingBackend(e, 'network.inspect') ? missingText('network') : errorText(e)),
     );
-    call<{ items: Lease[] }>('network.leases', { name }).then((v) => setLeases(v.items), () => setLeases([]));
+    call('network.leases', { name }).then((v) => setLeases(v.items), () => setLeases([]));
   }, [name]);
   useEffect(load, [load, row?.state]);
 

@@ -20,7 +20,7 @@ const NODE_TYPES = { topo: TopologyNode };
 /** Every network's uplink and attachments in one `network.list` call; without it, no edges. */
 async function readLinks(): Promise<NetworkLinks[]> {
   try {
-    const out = await call<{ items: NetworkInfo[] }>('network.list', {});
+    const out = await call('network.list', {});
     return out.items.map((n) => ({
       name: n.name,
       type: n.spec.type,
@@ -64,11 +64,11 @@ export function TopologyView() {
     [reload],
   );
   const onBeforeDelete = useCallback(async ({ edges: gone }: { edges: Edge[] }) => {
-    const detachable = (gone as unknown as TopoEdge[]).filter((e) => e.data?.owner);
+    const detachable = (gone as unknown as TopoEdge[]).flatMap((e) => (e.data?.owner ? [{ network: e.data.network, owner: e.data.owner }] : []));
     if (detachable.length === 0) return false;
-    const list = detachable.map((e) => `${e.data.owner!.name} from ${e.data.network}`).join(', ');
+    const list = detachable.map((e) => `${e.owner.name} from ${e.network}`).join(', ');
     if (!(await confirm({ title: 'Detach?', body: `Detach ${list}. The instance keeps running without that link.`, confirmLabel: 'Detach', danger: true }))) return false;
-    for (const e of detachable) await act('network.detach', { network: e.data.network, owner: e.data.owner }, `${e.data.owner!.name} detached from ${e.data.network}`);
+    for (const e of detachable) await act('network.detach', e, `${e.owner.name} detached from ${e.network}`);
     reload();
     return false; // the refetched links redraw the graph
   }, [reload]);

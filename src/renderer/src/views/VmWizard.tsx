@@ -1,12 +1,13 @@
+import type { Output } from '../../../shared/contract.js';
 import { useEffect, useMemo, useState } from 'react';
 import { Modal } from '../components/Modal';
 import { PRESET_DEFAULTS as ENGINE_PRESETS } from '../../../shared/presets.js';
 import { act } from '../lib/actions';
 import type { Preset, WizardState } from '../lib/wizard';
 import { initialWizard, memoryGuidance, mergePresetSpec, presetRequest, PRESETS, wizardProblems, wizardSpec, wizardToml } from '../lib/wizard';
-import { asList, call, errorText } from '../lib/rpc';
+import { call, errorText } from '../lib/rpc';
 import type { GpuCardData } from '../lib/gpu';
-import { normalizeGpu } from '../lib/gpu';
+import { gpuCard } from '../lib/gpu';
 import { useHost } from '../stores/host';
 import { byKind, useResources } from '../stores/resources';
 import { WizardField } from '../components/WizardField';
@@ -29,13 +30,13 @@ export function VmWizard({ open, onOpenChange }: { open: boolean; onOpenChange(o
   const host = useHost((h) => h.info);
   const problems = wizardProblems(s);
   // win11 / gpu-labs: the engine renders the preset (as `nova vm wizard` does) with its guidance.
-  const [preset, setPreset] = useState<{ spec: Record<string, unknown>; guidance: string[] }>();
+  const [preset, setPreset] = useState<Output<'vm.wizard'>>();
   const request = useMemo(() => JSON.stringify(presetRequest(s) ?? null), [s]);
   useEffect(() => {
-    const req = JSON.parse(request) as Record<string, unknown> | null;
+    const req = JSON.parse(request) as ReturnType<typeof presetRequest> | null;
     setPreset(undefined);
     if (!req || STEPS[step] !== 'Review') return;
-    call<{ spec: Record<string, unknown>; guidance: string[] }>('vm.wizard', req).then(setPreset, () => setPreset(undefined));
+    call('vm.wizard', req).then(setPreset, () => setPreset(undefined));
   }, [request, step]);
   const spec = useMemo(() => (preset ? mergePresetSpec(preset.spec, s) : wizardSpec(s)), [preset, s]);
   const toml = useMemo(() => wizardToml(s, spec), [s, spec]);
@@ -46,13 +47,13 @@ export function VmWizard({ open, onOpenChange }: { open: boolean; onOpenChange(o
     if (!open) return;
     setStep(0);
     setS(initialWizard());
-    call('gpu.list', {}).then((v) => setGpus(asList<Record<string, unknown>>(v, 'gpus', 'devices').map((g) => normalizeGpu(g, 'local'))), () => setGpus([]));
+    call('gpu.list', {}).then((v) => setGpus(v.gpus.map((g) => gpuCard(g, 'local'))), () => setGpus([]));
   }, [open]);
 
   useEffect(() => {
     if (STEPS[step] !== 'Review') return;
     setValidation('checking…');
-    call<{ valid: boolean; errors: { path: string; message: string }[] }>('novafile.validate', { text: toml }).then(
+    call('novafile.validate', { text: toml }).then(
       (r) => setValidation(r.valid ? 'valid NovaFile entry' : r.errors.map((e) => `${e.path}: ${e.message}`).join('; ')),
       (e) => setValidation(errorText(e)),
     );

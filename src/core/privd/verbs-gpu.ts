@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import type { VerbGroup } from '../../shared/contract/privileged.js';
+import { pciAddress } from '../../shared/schemas/fields.js';
+
+// The device verbs of `nova privd`: VFIO moves of a GPU's unit (the GPU, its companion functions
+// and, when asked, its IOMMU group) for the caller, and /dev/vfio/N handed to them. A device is
+// named by its PCI address only (validated like the contract does): never a path from the caller.
+// The sysfs and /dev/vfio roots are fixed when the helper starts.
+
+const timeoutMs = z.number().int().min(100).max(120_000).optional();
+
+export const GPU_VERBS = {
+  'gpu.bind': { group: 'devices', input: z.object({ address: pciAddress, includeGroup: z.boolean().default(false), force: z.boolean().default(false), timeoutMs }).strict() },
+  'gpu.unbind': { group: 'devices', input: z.object({ address: pciAddress, timeoutMs }).strict() },
+  'gpu.reattach': { group: 'devices', input: z.object({ address: pciAddress, timeoutMs }).strict() },
+  'gpu.reset': { group: 'devices', input: z.object({ address: pciAddress, force: z.boolean().default(false) }).strict() },
+  /** The VM stopped, the devices stay on vfio-pci: /dev/vfio/N is root's again. */
+  'gpu.release': { group: 'devices', input: z.object({ address: pciAddress }).strict() },
+} satisfies Record<string, { group: VerbGroup | undefined; input: z.ZodType }>;
+
+export type GpuVerb = keyof typeof GPU_VERBS;

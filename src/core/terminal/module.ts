@@ -1,0 +1,31 @@
+import type { EngineModule } from '../engine.js';
+import { openCapsuleShell } from './capsule-pty.js';
+import { TerminalSessions } from './sessions.js';
+import { openVmSerial } from './vm-serial.js';
+
+// In-app terminals (xterm.js in the app and the browser): capsule shells and VM serial consoles.
+
+const registries = new WeakMap<object, TerminalSessions>();
+
+export const terminalModule: EngineModule = {
+  name: 'terminal',
+  install(engine) {
+    const sessions = new TerminalSessions(engine.bus);
+    registries.set(engine, sessions);
+    const d = engine.dispatcher;
+    d.handle('terminal.open', async ({ target, cols, rows }) => {
+      if (target.kind === 'vm') {
+        const id = await sessions.start(`vm:${target.name}`, true, (sink) => openVmSerial(engine, target.name, sink));
+        return { id, title: `${target.name} — serial console` };
+      }
+      const id = await sessions.start(`capsule:${target.name}`, false, (sink) => openCapsuleShell(engine, target, cols, rows, sink));
+      return { id, title: `${target.name} — ${target.command.join(' ')}` };
+    });
+    d.handle('terminal.input', ({ id, data }) => (sessions.write(id, data), { id }));
+    d.handle('terminal.resize', ({ id, cols, rows }) => ({ id, applied: sessions.resize(id, cols, rows) }));
+    d.handle('terminal.close', ({ id }) => ({ id, closed: sessions.close(id) }));
+  },
+  async close(engine) {
+    registries.get(engine)?.closeAll();
+  },
+};

@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { NovaError } from '../../shared/errors.js';
+import type { EventBus } from '../rpc/bus.js';
+
+/** One open terminal as the registry sees it: a pty'd command or a serial socket. */
+export interface TerminalBackend {
+  write(data: string): void;
+  /** False when the backend has no size (a serial line). */
+  resize(cols: number, rows: number): boolean;
+  /** Hangs up; the backend reports its end through the exit callback. */
+  close(): void;
+}
+
+/** What a backend reports back; the registry turns it into events. */
+export interface TerminalSink {
+  output(data: string): void;
+  exit(reason: string, exitCode?: number): void;
+}
+
+// Output is batched per tick: a burst (a `cat` of a big file) becomes a few events, not thousands.
+const FLUSH_MS = 8;
+const MAX_BATCH = 32_768;
+
+/** The open terminals of one engine, by session id; publishes terminal.output / terminal.exit. */
+export class TerminalSessions {
+  private open = new Map<string, { backend?: TerminalBackend; key: string }>();
+
+  constructor(private readonly bus: EventBus) {}
+
+  /**
+   * Starts a backend under a fresh id. `key` names what it holds (e.g. `vm:NAME`): a VM serial
+   * line has one client, so opening it again hangs up the terminal that had it.
+   */
+  async start(key: string, exclusive: boolean, make: (sink: TerminalSink) => Promise<TerminalBackend>): Promise<string> {
+    if (exclusive) for (const [id, s] of this.open) if (s.key === key) this.hangUp(id, 'opened in another terminal');
+    const id = randomBytes(12).toString('base64url');
+    const entry: { backend?: TerminalBackend; key: string } = { key };
+    this.open.set(id, entry);
+    let pending = '';
+    let timer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      timer = undefined;
+      if (pending) this.bus.emit('terminal.output', { id, data: pending });
+      pending = '';
+    };
+    const sink: TerminalSink = {
+      output: (data) => {
+        pending += data;
+        if (pending.length >= MAX_BATCH) flush();
+        else timer ??= setTimeout(flush, FLUSH_MS);
+      },
+      exit: (reason, exitCode) => {
+        if (timer) clearTimeout(timer);
+        flush();
+        if (!this.open.delete(id)) return;
+        this.bus.emit('terminal.exit', { id, reason, ...(exitCode !== undefined ? { exitCode } : {}) });
+      },
+    };
+    try {
+      entry.backend = await make(sink);
+    } catch (e) {
+      this.open.delete(id);
+      throw e;
+    }
+    return id;
+  }
+
+  write(id: string, data: string): void {
+    this.get(id).write(data);
+  }
+
+  resize(id: string, cols: number, rows: number): boolean {
+    return this.get(id).resize(cols, rows);
+  }
+
+  close(id: string): boolean {
+    if (!this.open.has(id)) return false;
+    this.hangUp(id, 'closed');
+    return true;
+  }
+
+  closeAll(): void {
+    for (const id of [...this.open.keys()]) this.hangUp(id, 'the engine is shutting down');
+  }
+
+  private hangUp(id: string, reason: string): void {
+    const s = this.open.get(id);
+    s?.backend?.close();
+    // The backend's own exit follows; announce the end now in case it never comes.
+    if (this.open.delete(id)) this.bus.emit('terminal.exit', { id, reason });
+  }
+
+  private get(id: string): TerminalBackend {
+    const b = this.open.get(id)?.backend;
+    if (!b) throw new NovaError('NOT_FOUND', `no open terminal ${id} (it ended or was closed)`, { id });
+    return b;
+  }
+}
