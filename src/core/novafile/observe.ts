@@ -42,14 +42,22 @@ async function presentImages(b: Backends, declared: Declared, wanted: boolean): 
  * for declared names the project does not own (absent → NOT_FOUND, or a conflict) and for
  * capsules whose listed env is redacted (the planner compares real values; it never prints them).
  */
-export async function observe(b: Backends, declared: Declared, opts: { images: boolean }): Promise<Observed> {
+export async function observe(b: Backends, declared: Declared, opts: { images: boolean; recorded?: readonly string[] }): Promise<Observed> {
   const items = new Map<string, ObservedItem>();
   const imagesPromise = presentImages(b, declared, opts.images);
   imagesPromise.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
   const kinds: WorkloadKind[] = ['network', 'vm', 'capsule'];
+  // An ordinary user lists switches through the privileged helper. A project that neither
+  // declares nor ever made a network (only capsules and VMs) must not need the helper for that.
+  const needsNetworks = declared.items.some((i) => i.kind === 'network') || (opts.recorded ?? []).some((id) => id.startsWith('network/'));
+  const list = (kind: WorkloadKind) =>
+    b.call(LIST[kind], { project: declared.project }).catch((e: unknown) => {
+      if (kind === 'network' && !needsNetworks && (e as NovaError).code === 'PERMISSION') return { items: [] };
+      throw e;
+    });
   await Promise.all(
     kinds.map(async (kind) => {
-      const out = (await b.call(LIST[kind], { project: declared.project })) as { items: (InspectOut & { name: string })[] };
+      const out = (await list(kind)) as { items: (InspectOut & { name: string })[] };
       for (const o of out.items) items.set(idOf(kind, o.name), toObserved(kind, o.name, o));
     }),
   );

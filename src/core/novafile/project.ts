@@ -52,10 +52,11 @@ export class ProjectService {
   ) {}
 
   private async planLoaded(l: Loaded, backends: Backends, only: readonly string[]): Promise<{ plan: ProjectPlan; observed: Observed }> {
+    const statePromise = readState(this.engine.paths, l.declared.project);
     const [observed, facts, state] = await Promise.all([
-      observe(backends, l.declared, { images: l.declared.images.length > 0 }),
+      statePromise.then((st) => observe(backends, l.declared, { images: l.declared.images.length > 0, recorded: Object.keys(st.items) })),
       gatherFacts(backends, l.declared, { baseDir: l.dir, runner: this.engine.runner, sysfsRoot: this.engine.sysfsRoot }),
-      readState(this.engine.paths, l.declared.project),
+      statePromise,
     ]);
     const interrupted = interruptedNote(state);
     const plan = planProject({ file: l.file, declared: l.declared, observed, facts, applied: state, only, locate: l.locate, ...(interrupted ? { interrupted } : {}) });
@@ -141,7 +142,8 @@ export class ProjectService {
       src.lockTimeoutMs,
       async () => {
         // Only what carries this project's label: never something of the same name made by hand.
-        const observed = await observe(backends, { project, items: [], images: [] }, { images: false });
+        const recorded = Object.keys((await readState(this.engine.paths, project)).items);
+        const observed = await observe(backends, { project, items: [], images: [] }, { images: false, recorded });
         const changes: PlanChange[] = [...observed.items.values()]
           .filter((o) => o.project === project)
           .map((o) => ({ kind: o.kind, name: o.name, action: 'delete' as const, fields: [], drift: false, needs: [], reasons: ['nova down'] }));

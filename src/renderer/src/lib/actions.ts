@@ -45,16 +45,6 @@ export async function act<M extends Method>(method: M, input: Input<M>, done: st
 const simple = (verb: InstanceVerb, past: string) => (kind: InstanceKind, name: string) =>
   act(instanceMethod(kind, verb), { name }, `${name}: ${past}`).then(() => undefined);
 
-/** Snapshot tags of an instance, newest last (empty when the backend has none or is missing). */
-async function snapshotTags(kind: InstanceKind, name: string): Promise<string[]> {
-  try {
-    if (kind === 'vm') return (await call('vm.snapshot.list', { name })).snapshots.sort((a, b) => a.date - b.date).map((s) => s.tag);
-    return (await call('capsule.snapshot.list', { name })).items.sort((a, b) => a.createdAt - b.createdAt).map((s) => s.tag);
-  } catch {
-    return [];
-  }
-}
-
 const TAG = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const validTag = (v: string) => (TAG.test(v) ? undefined : 'use letters, digits, ".", "-" or "_" (up to 64)');
 
@@ -85,22 +75,6 @@ export const INSTANCE_ACTIONS: InstanceAction[] = [
     run: async (kind, name) => {
       const tag = await prompt({ title: `Snapshot ${name}`, label: 'Snapshot name', initial: `snap-${new Date().toISOString().slice(0, 16).replace(/[-:T]/g, '')}`, validate: validTag, confirmLabel: 'Take snapshot' });
       if (tag) await act(instanceMethod(kind, 'snapshot.create'), { name, tag }, `${name}: snapshot ${tag} taken`);
-    },
-  },
-  {
-    id: 'restore',
-    label: 'Restore',
-    when: [...RUNNING, ...STOPPED, 'paused'],
-    run: async (kind, name) => {
-      const tags = await snapshotTags(kind, name);
-      if (tags.length === 0) {
-        toast('info', `${name} has no snapshots`, 'Take one with Snapshot first.');
-        return;
-      }
-      const tag = await prompt({ title: `Restore ${name}`, label: `Snapshot to restore (available: ${tags.join(', ')})`, initial: tags[tags.length - 1], validate: (v) => (tags.includes(v) ? undefined : `pick one of: ${tags.join(', ')}`), confirmLabel: 'Continue' });
-      if (!tag) return;
-      if (await confirm({ title: `Restore ${name} to ${tag}?`, body: 'Changes made after that snapshot are lost.', confirmLabel: 'Restore', danger: true }))
-        await act(instanceMethod(kind, 'snapshot.restore'), { name, tag }, `${name}: restored ${tag}`);
     },
   },
   {

@@ -4,6 +4,7 @@ import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { LogPane } from '../components/LogPane';
 import { MetricsCharts } from '../components/MetricsCharts';
+import { SnapshotManager } from '../components/SnapshotManager';
 import { StateBadge } from '../components/StateBadge';
 import { ViewHeader } from '../components/ViewHeader';
 import { TerminalPane } from '../components/TerminalPane';
@@ -16,8 +17,8 @@ import { missingText } from '../stores/backends';
 import { useNav } from '../stores/nav';
 import { useResources } from '../stores/resources';
 
-type Tab = 'overview' | 'metrics' | 'logs' | 'terminal' | 'serial' | 'console';
-const TAB_LABEL: Record<Tab, string> = { overview: 'Overview', metrics: 'Metrics', logs: 'Logs', terminal: 'Terminal', serial: 'Serial log', console: 'Console' };
+type Tab = 'overview' | 'metrics' | 'logs' | 'terminal' | 'serial' | 'console' | 'snapshots';
+const TAB_LABEL: Record<Tab, string> = { overview: 'Overview', metrics: 'Metrics', logs: 'Logs', terminal: 'Terminal', serial: 'Serial log', console: 'Console', snapshots: 'Snapshots' };
 
 /** One VM or capsule: state and actions, spec, live graphs, logs, and for VMs serial + console. */
 export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: string }) {
@@ -46,8 +47,8 @@ export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: strin
     await a.run(kind, name);
     if (a.id === 'delete') await call(instanceMethod(kind, 'inspect'), { name }).catch((e) => errorCode(e) === 'NOT_FOUND' && !isMissingBackend(e) && go(back));
   };
-  const tabs: Tab[] = kind === 'vm' ? ['overview', 'metrics', 'serial', 'terminal', 'console'] : ['overview', 'metrics', 'logs', 'terminal'];
-  const vnc = inspect && 'console' in inspect ? inspect.console?.websocket : undefined;
+  const tabs: Tab[] = kind === 'vm' ? ['overview', 'metrics', 'serial', 'terminal', 'console', 'snapshots'] : ['overview', 'metrics', 'logs', 'terminal', 'snapshots'];
+  const hasConsole = Boolean(inspect && 'console' in inspect && inspect.console);
   return (
     <>
       <ViewHeader title={name} subtitle={<StateBadge state={state} reason={row?.reason} />}>
@@ -92,11 +93,12 @@ export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: strin
           ) : (
             <EmptyState title="No terminal" hint={kind === 'vm' ? 'Start the VM to type on its serial console.' : 'Start the capsule to open a shell in it.'} />
           ))}
+        {tab === 'snapshots' && <SnapshotManager kind={kind} name={name} state={state.toLowerCase()} />}
         {tab === 'console' &&
-          (vnc && state.toLowerCase() === 'running' ? (
-            <VncConsole url={vnc} />
+          (hasConsole && state.toLowerCase() === 'running' ? (
+            <VncConsole vm={name} />
           ) : (
-            <EmptyState title="No console" hint={state.toLowerCase() === 'running' ? 'This VM exposes no VNC WebSocket (check its display settings).' : 'Start the VM to see its screen.'} />
+            <EmptyState title="No console" hint={state.toLowerCase() === 'running' ? 'This VM exposes no VNC display (check its display settings).' : 'Start the VM to see its screen.'} />
           ))}
       </section>
     </>
