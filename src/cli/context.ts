@@ -3,6 +3,7 @@ import { createEngine } from '../core/engine.js';
 import type { Engine } from '../core/engine.js';
 import type { Input, Method, Output } from '../shared/contract.js';
 import { printJson } from './output.js';
+import { writeOut } from './terminal.js';
 
 export interface GlobalOptions {
   json?: boolean;
@@ -37,7 +38,7 @@ export class CliContext {
     if (this.opts.json) printJson(value);
     else {
       const text = human(value);
-      if (text) process.stdout.write(`${text}\n`);
+      if (text) writeOut(`${text}\n`);
     }
   }
 

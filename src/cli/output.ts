@@ -1,6 +1,7 @@
 import { NovaError, toNovaError } from '../shared/errors.js';
 import type { NovafileIssue } from '../shared/contract/novafile.js';
 import { redact } from '../shared/redact.js';
+import { writeErr } from './terminal.js';
 
 export interface Column<T> {
   header: string;
@@ -40,8 +41,8 @@ export function printError(e: unknown, json: boolean): void {
   }
   const issues = (err.details as { errors?: NovafileIssue[] } | undefined)?.errors;
   const fix = (err.details as { fix?: string } | undefined)?.fix;
-  process.stderr.write(`nova: ${err.code}: ${err.message}\n${fix ? `  fix: ${fix}\n` : ''}`);
-  if (issues && !err.message.includes('\n')) for (const i of issues) process.stderr.write(`  ${i.file}:${i.line}:${i.column}: ${i.message}\n`);
+  writeErr(`nova: ${err.code}: ${err.message}\n${fix ? `  fix: ${fix}\n` : ''}`);
+  if (issues && !err.message.includes('\n')) for (const i of issues) writeErr(`  ${i.file}:${i.line}:${i.column}: ${i.message}\n`);
 }
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;

@@ -7,6 +7,7 @@ import { NOVA_VERSION } from '../core/host/probe.js';
 import { jsonFilePrefs } from '../core/prefs/store.js';
 import type { PrefsBackend } from '../core/prefs/store.js';
 import { dirs, resolvePaths } from '../core/sys/paths.js';
+import { startConsoleProxy } from './console.js';
 import { bindIpc } from './ipc.js';
 import { appMenuTemplate } from './menu.js';
 import type { MenuActions, MenuState } from './menu.js';
@@ -71,7 +72,8 @@ async function start(): Promise<void> {
   if (!devUrl) protocol.handle(APP_SCHEME, appProtocolHandler(join(outDir, 'renderer'), contentSecurityPolicy()));
   engine = createEngine({ env: process.env, paths, prefsBackend: await prefsBackend() });
   const eng = engine;
-  bindIpc(eng, () => win, appUrl);
+  const consoles = await startConsoleProxy(eng, appUrl);
+  bindIpc(eng, () => win, appUrl, (vm) => consoles.endpoint(vm));
   const prefs = await eng.prefs.get().catch(() => undefined);
 
   const state = (): MenuState => ({ dev: Boolean(devUrl), notificationsMuted: prefs ? !prefs.notifications : false });

@@ -3,18 +3,23 @@ import type { BrowserWindow, IpcMainInvokeEvent } from 'electron';
 import type { Engine } from '../core/engine.js';
 import { NovaError } from '../shared/errors.js';
 import type { Result } from '../shared/errors.js';
+import type { ConsoleEndpoint } from '../shared/bridge.js';
 import { isAppUrl } from './security.js';
 
 export const CHANNEL_CALL = 'nova:call';
 export const CHANNEL_EVENT = 'nova:event';
 export const CHANNEL_READY = 'nova:ready';
+export const CHANNEL_CONSOLE = 'nova:console';
 
 /**
  * Binds the engine's dispatcher to Electron IPC. Every call is checked to come from our own
  * window's main frame (no iframes, no other windows) showing our own page (`appUrl`); events are
  * queued until the renderer says it is ready, so nothing published during start-up is lost.
  */
-export function bindIpc(engine: Engine, getWindow: () => BrowserWindow | undefined, appUrl?: string): () => void {
+/** Where the console relay is and its secret: told only to our own window's main frame. */
+export type ConsoleEndpoints = (vm: string) => ConsoleEndpoint;
+
+export function bindIpc(engine: Engine, getWindow: () => BrowserWindow | undefined, appUrl?: string, consoles?: ConsoleEndpoints): () => void {
   let ready = false;
   const queue: [string, unknown][] = [];
 
@@ -29,6 +34,13 @@ export function bindIpc(engine: Engine, getWindow: () => BrowserWindow | undefin
     if (!trusted(e)) return { ok: false, error: new NovaError('PERMISSION', 'IPC call from an untrusted frame refused').toJSON() };
     if (typeof method !== 'string') return { ok: false, error: new NovaError('INVALID_INPUT', 'method must be a string').toJSON() };
     return engine.dispatcher.call(method, input, { transport: 'ipc' });
+  });
+
+  ipcMain.handle(CHANNEL_CONSOLE, (e: IpcMainInvokeEvent, vm: unknown): Result<ConsoleEndpoint> => {
+    if (!trusted(e)) return { ok: false, error: new NovaError('PERMISSION', 'IPC call from an untrusted frame refused').toJSON() };
+    if (typeof vm !== 'string') return { ok: false, error: new NovaError('INVALID_INPUT', 'vm must be a string').toJSON() };
+    if (!consoles) return { ok: false, error: new NovaError('HOST_UNSUPPORTED', 'no console relay in this window').toJSON() };
+    return { ok: true, value: consoles(vm) };
   });
 
   const send = (event: string, payload: unknown) => {
@@ -51,6 +63,7 @@ export function bindIpc(engine: Engine, getWindow: () => BrowserWindow | undefin
   return () => {
     off();
     ipcMain.removeHandler(CHANNEL_CALL);
+    ipcMain.removeHandler(CHANNEL_CONSOLE);
     ipcMain.removeListener(CHANNEL_READY, onReady);
   };
 }

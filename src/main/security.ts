@@ -2,7 +2,7 @@ import type { PermissionCheckHandlerHandlerDetails, Session, WebContents } from 
 
 /**
  * The renderer's Content-Security-Policy. Production (nova://app) allows only our own files; the
- * in-app VNC console may open WebSockets to loopback (QEMU's websocket listens on 127.0.0.1).
+ * in-app VNC console may open WebSockets to loopback (the main process's console relay, see console.ts).
  * The dev server needs inline scripts (React refresh preamble) and its HMR socket.
  */
 export function contentSecurityPolicy(devUrl?: string): string {

@@ -1,6 +1,7 @@
 import { contextBridge, ipcRenderer } from 'electron';
 
-// The only door between the page and the engine: call(method, input) and on(event, fn).
+// The only door between the page and the engine: call(method, input), on(event, fn) and the
+// console relay's address (consoleEndpoint).
 // The page never gets ipcRenderer itself, only these two functions with fixed channels.
 let readySent = false;
 const announceReady = () => {
@@ -13,6 +14,8 @@ const announceReady = () => {
 
 contextBridge.exposeInMainWorld('nova', {
   call: (method: string, input: unknown) => ipcRenderer.invoke('nova:call', String(method), input),
+  // Where the main process relays a VM console, with the secret that signs the WebSocket in.
+  consoleEndpoint: (vm: string) => ipcRenderer.invoke('nova:console', String(vm)),
   on: (event: string, fn: (payload: unknown) => void) => {
     const listener = (_e: unknown, name: string, payload: unknown) => {
       if (name === event) fn(payload);

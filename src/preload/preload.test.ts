@@ -28,7 +28,7 @@ describe('preload bridge', () => {
 
   it('exposes only call and on, as window.nova', () => {
     expect(Object.keys(h.exposed)).toEqual(['nova']);
-    expect(Object.keys(api).sort()).toEqual(['call', 'on']);
+    expect(Object.keys(api).sort()).toEqual(['call', 'consoleEndpoint', 'on']);
   });
 
   it('call goes over nova:call with the method as a string', async () => {

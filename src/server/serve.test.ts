@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempHome } from '../test/host.js';
@@ -62,8 +63,20 @@ describe('nova serve', () => {
   it('uses --token-file and never prints the token', async () => {
     const file = join(home.dir, 'token');
     await writeFile(file, 'file-token-0123456789\n');
-    const { url, out } = await serve(['--token-file', file]);
+    const { url, out } = await serve(['--token-file', file, '--allow-host', 'nova.lan', '--allow-host', 'box.example:7878']);
     expect(out).not.toContain('file-token-0123456789');
+    // --allow-host adds names to the Host allow-list (DNS rebinding guard); others still get 421.
+    const port = new URL(url).port;
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/rpc', method: 'POST', headers: { host, authorization: 'Bearer file-token-0123456789', 'content-type': 'application/json' } }, (res) => (res.resume(), resolve(res.statusCode ?? 0)));
+        req.on('error', reject);
+        req.end(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'prefs.get', params: {} }));
+      });
+    expect(await status(`nova.lan:${port}`)).toBe(200);
+    expect(await status('box.example')).toBe(200);
+    expect(await status(`127.0.0.1:${port}`)).toBe(200);
+    expect(await status(`evil.example:${port}`)).toBe(421);
     const client = await connectNode(url, 'file-token-0123456789');
     expect(await client.call('prefs.get', {})).toMatchObject({ theme: 'tokyo-night-storm' });
     client.close();

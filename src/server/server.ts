@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { Engine } from '../core/engine.js';
+import { consoleAcceptor, consoleTarget } from '../core/vm/console-relay.js';
 import { NovaError } from '../shared/errors.js';
 import { cookieFrom, hostAllowed, newToken, originAllowed, tokenFrom, tokenMatches } from './auth.js';
 import { errorReply, eventNotification, handleMessage } from './jsonrpc.js';
@@ -50,6 +51,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const httpRate = new PerAddress();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, handleProtocols: (p) => (p.has('nova.rpc') ? 'nova.rpc' : false) });
   const sockets = new Set<WebSocket>();
+  const consoles = consoleAcceptor(engine.dispatcher);
 
   const misdirected = (req: IncomingMessage): Refusal | undefined =>
     hostAllowed(req, host, opts.allowedHosts) ? undefined : { status: 421, why: `Host "${String(req.headers.host ?? '')}" is not one of this server's names (add it with --allow-host)` };
@@ -120,11 +122,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const path = (req.url ?? '/').split('?')[0];
-    const no = path === '/rpc' ? refuse(req) : { status: 404, why: 'not found' };
+    // A VM console (/console/NAME) passes the same checks as the API: Host, Origin, token or cookie.
+    const vm = consoleTarget(req.url);
+    const no = path === '/rpc' || vm ? refuse(req) : { status: 404, why: 'not found' };
     if (no) {
       socket.end(`HTTP/1.1 ${no.status} Refused\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       return;
     }
+    if (vm) return void consoles.accept(req, socket, head, vm).catch(() => socket.destroy());
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws));
   });
 
@@ -169,6 +174,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     close: async () => {
       for (const ws of sockets) ws.terminate();
       wss.close();
+      consoles.close();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },

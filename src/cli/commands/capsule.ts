@@ -6,6 +6,7 @@ import { NovaError } from '../../shared/errors.js';
 import { formatBytes } from '../../shared/sizes.js';
 import type { CliContext } from '../context.js';
 import { details, table, UsageError } from '../output.js';
+import { writeErr, writeOut } from '../terminal.js';
 import { runAttached } from '../attach.js';
 
 // `nova capsule …` (alias `container`), `nova image …`, and the shared verb-first forms
@@ -188,7 +189,7 @@ export function registerCapsuleCommands(ctx: CliContext): void {
         let r = await ctx.call('capsule.logs', { name, ...(since !== undefined ? { since } : {}), ...(o.tail ? { tail: o.tail } : {}) });
         const emit = (lines: typeof r.lines) => {
           if (ctx.opts.json) for (const l of lines) process.stdout.write(`${JSON.stringify(l)}\n`);
-          else for (const l of lines) (l.stream === 'stderr' ? process.stderr : process.stdout).write(`${o.timestamps ? `${new Date(l.at).toISOString()} ` : ''}${l.line}\n`);
+          else for (const l of lines) (l.stream === 'stderr' ? writeErr : writeOut)(`${o.timestamps ? `${new Date(l.at).toISOString()} ` : ''}${l.line}\n`);
         };
         emit(r.lines);
         while (o.follow && r.running) {
@@ -229,6 +230,7 @@ export function registerCapsuleCommands(ctx: CliContext): void {
         const r = await ctx.call('capsule.exec', { ...target, ...(stdin !== undefined ? { stdin } : {}) });
         if (ctx.opts.json) ctx.print(r, () => '');
         else {
+          // The command's own output, byte for byte (like ssh): it may be data piped elsewhere.
           process.stdout.write(r.stdout ? `${r.stdout}\n` : '');
           process.stderr.write(r.stderr ? `${r.stderr}\n` : '');
         }
@@ -277,7 +279,7 @@ export function registerCapsuleCommands(ctx: CliContext): void {
     .description('Pull an image (default registry: NOVA_REGISTRY or docker.io)')
     .option('--insecure', 'plain HTTP / no TLS verification for this registry')
     .action(async (ref: string, o: { insecure?: boolean }) => {
-      const off = ctx.opts.json ? undefined : ctx.engine.bus.on('task.progress', (t) => t.message && process.stderr.write(`${t.message}\n`));
+      const off = ctx.opts.json ? undefined : ctx.engine.bus.on('task.progress', (t) => t.message && writeErr(`${t.message}\n`));
       try {
         ctx.print(await ctx.call('image.pull', { ref, ...(o.insecure ? { insecure: true } : {}) }), (i) => `pulled ${i.ref} ${i.digest.slice(0, 19)} (${formatBytes(i.sizeBytes)})`);
       } finally {

@@ -3,6 +3,7 @@ import { formatBytes } from '../../shared/sizes.js';
 import { formatIssue } from '../../core/novafile/validate.js';
 import type { CliContext } from '../context.js';
 import { details, table } from '../output.js';
+import { writeErr } from '../terminal.js';
 
 export function registerCoreCommands(ctx: CliContext): void {
   const { program } = ctx;
@@ -18,7 +19,7 @@ export function registerCoreCommands(ctx: CliContext): void {
           : '',
       );
       if (!r.valid) {
-        if (!ctx.opts.json) for (const e of r.errors) process.stderr.write(`${formatIssue(e)}\n`);
+        if (!ctx.opts.json) for (const e of r.errors) writeErr(`${formatIssue(e)}\n`);
         process.exitCode = 1;
       }
     });

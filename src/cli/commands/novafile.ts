@@ -1,6 +1,7 @@
 import type { ApplyOutcome, PlanChange, ProjectPlan, UpResult } from '../../shared/contract/novafile-apply.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../output.js';
+import { writeErr } from '../terminal.js';
 
 // `nova plan`, `nova up`, `nova down`, `nova run vm|container NAME`: the NovaFile face.
 
@@ -78,9 +79,9 @@ export function registerNovafileCommands(ctx: CliContext): void {
     const offTask = ctx.engine.bus.on('task.progress', (t) => {
       if (!t.title.includes(': ') || t.state === 'running') return;
       const took = t.endedAt ? ` (${secs(t.endedAt - t.startedAt)})` : '';
-      process.stderr.write(`${t.state === 'done' ? '✓' : '✗'} ${t.title.split(': ').slice(1).join(': ')}${t.state === 'done' ? took : `: ${t.error?.message ?? t.state}`}\n`);
+      writeErr(`${t.state === 'done' ? '✓' : '✗'} ${t.title.split(': ').slice(1).join(': ')}${t.state === 'done' ? took : `: ${t.error?.message ?? t.state}`}\n`);
     });
-    const offNote = ctx.engine.bus.on('notification', (n) => process.stderr.write(`… ${n.body}\n`));
+    const offNote = ctx.engine.bus.on('notification', (n) => writeErr(`… ${n.body}\n`));
     return () => {
       offTask();
       offNote();

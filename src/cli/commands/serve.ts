@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { findBuildOutput } from '../../core/sys/assets.js';
 import { startServer } from '../../server/server.js';
 import type { CliContext } from '../context.js';
+import { writeErr, writeOut } from '../terminal.js';
 
 /** out/renderer next to the bundle (out/cli) or to the sources (src/cli/commands). */
 export function rendererDir(): string | undefined {
@@ -17,19 +18,20 @@ export function registerServeCommand(ctx: CliContext): void {
     .option('--host <addr>', 'address to bind (keep it on loopback unless you know why)', '127.0.0.1')
     .option('--port <n>', 'port (0 = any free port)', '7878')
     .option('--token-file <path>', 'read the access token from this file instead of a random one')
-    .action(async (o: { host: string; port: string; tokenFile?: string }) => {
+    .option('--allow-host <name>', 'also answer requests for this Host name (repeatable; loopback names and the bound address always)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .action(async (o: { host: string; port: string; tokenFile?: string; allowHost: string[] }) => {
       const token = o.tokenFile ? (await readFile(o.tokenFile, 'utf8')).trim() : undefined;
       if (o.tokenFile && !token) throw new Error(`${o.tokenFile} is empty`);
       const engine = ctx.engine;
       // Listen first, reconcile after (hydrate, restart policies): the UI opens at once and shows
       // the host converging instead of a long blank start.
-      const server = await startServer({ engine, host: o.host, port: Number(o.port), token, staticDir: rendererDir() });
+      const server = await startServer({ engine, host: o.host, port: Number(o.port), token, staticDir: rendererDir(), allowedHosts: o.allowHost });
       const started = engine.start().catch((e: unknown) => {
-        process.stderr.write(`nova serve: starting the engine's services failed: ${(e as Error).message}\n`);
+        writeErr(`nova serve: starting the engine's services failed: ${(e as Error).message}\n`);
         engine.bus.emit('notification', { level: 'error', title: 'Nova could not start every service', body: (e as Error).message });
       });
       const loopback = /^(127\.|::1$|localhost$)/.test(o.host);
-      process.stdout.write(
+      writeOut(
         `Nova is serving on ${server.url}\n` +
           // Our own terminal only; a browser started with it as an argument would show it in /proc.
           (token ? '' : `Open (paste into a browser's address bar, never as a command-line argument): ${server.url}/#token=${server.token}\n`) +

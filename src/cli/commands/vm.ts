@@ -10,6 +10,7 @@ import { formatBytes } from '../../shared/sizes.js';
 import { findNovafile, loadNovafile, readNovafileText } from '../../core/novafile/load.js';
 import type { CliContext } from '../context.js';
 import { details, table } from '../output.js';
+import { writeOut } from '../terminal.js';
 
 const when = (s: number) => new Date(s * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
 
@@ -25,7 +26,7 @@ export function formatVm(v: VmInfo): string {
     ['Disks', v.disks.map((d) => `${d.node}: ${d.path} (${d.format})`).join('\n              ') || 'none'],
     ['Network', v.nic.kind === 'tap' ? `${v.nic.network} (${v.nic.ifname ?? 'tap'})` : v.nic.kind === 'user' ? `user-mode NAT${v.spec.ports.length ? `, ports ${v.spec.ports.join(' ')}` : ''}` : 'none'],
     ['MAC', v.mac],
-    ['Console', v.console?.websocket],
+    ['Console', v.console ? `VNC socket ${v.console.vncSocket} (WebSocket ${v.console.path} on \`nova serve\`)` : undefined],
     ['Serial log', v.serialLog],
     ['UUID', v.uuid],
   ];
@@ -57,7 +58,8 @@ async function followLog(path: string, from: number): Promise<void> {
       const buf = Buffer.alloc(size - offset);
       await fh.read(buf, 0, buf.length, offset);
       await fh.close();
-      process.stdout.write(buf.toString('utf8').replace(/\r/g, ''));
+      // Guest output: \r dropped as in `vm.logs`, every other control character made visible.
+      writeOut(buf.toString('utf8').replace(/\r/g, ''));
       offset = size;
     } else if (size < offset) offset = 0;
     await Promise.race([stop, new Promise((r) => setTimeout(r, 250))]);
@@ -129,7 +131,9 @@ export function registerVmCommands(ctx: CliContext): void {
   }
   const consoleCmd = async (name: string) => {
     const r = await ctx.call('vm.console', { name });
-    ctx.print(r, (x) => `${x.websocket}\n(VNC over WebSocket on loopback; VNC socket ${x.vncSocket}; serial log ${x.serialLog})`);
+    // No TCP port: the socket is in the VM's owner-only runtime folder (`remote-viewer vnc+unix://PATH`);
+    // browsers reach it through `nova serve` at the path below, signed in like the API.
+    ctx.print(r, (x) => `${x.vncSocket}\n(VNC unix socket, owner only: remote-viewer vnc+unix://${x.vncSocket}; in a browser: the Console tab of \`nova serve\`, WebSocket ${x.path}; serial log ${x.serialLog})`);
   };
   vm.command('balloon <name> [target]').description('Show or set the balloon target (e.g. 2Gi) of a running VM')
     .action(async (name: string, target?: string) => {
@@ -146,8 +150,8 @@ export function registerVmCommands(ctx: CliContext): void {
     const r = await ctx.call('vm.screenshot', { name, ...(path ? { path } : {}) });
     ctx.print(r, (x) => `${x.path} (${formatBytes(x.bytes)})`);
   });
-  vm.command('console <name>').description('Print the console WebSocket URL').action(consoleCmd);
-  ctx.group(ctx.verb('console', 'Console of a VM'), 'vm', 'Print the console WebSocket URL').argument('<name>').action(consoleCmd);
+  vm.command('console <name>').description('Print where the console is (VNC unix socket, WebSocket path on nova serve)').action(consoleCmd);
+  ctx.group(ctx.verb('console', 'Console of a VM'), 'vm', 'Print where the console is (VNC unix socket, WebSocket path on nova serve)').argument('<name>').action(consoleCmd);
 
   // Snapshots: `nova snapshot vm X [--tag T]`, `nova snapshot ls|restore|rm vm X …`.
   const snap = ctx.verb('snapshot', 'Snapshots of VMs and containers');

@@ -1,4 +1,5 @@
 // Builds the VmInfo every procedure returns: record + derived state + runtime facts.
+import { consolePath } from '../../shared/bridge.js';
 import type { VmInfo } from '../../shared/contract/vm.js';
 import type { VmContext } from './context.js';
 import { vmFeatures } from './config/features.js';
@@ -28,7 +29,7 @@ export async function vmInfoOf(ctx: VmContext, rec: VmRecord, opts: { cheap?: bo
     ...(st.pid ? { pid: st.pid } : {}),
     accelerator: accel,
     mac: rec.mac,
-    ...(rt && live ? { console: { websocket: `ws://127.0.0.1:${rt.vncPort}`, vncSocket: layout.vncSocket } } : {}),
+    ...(rt && live ? { console: { path: consolePath(rec.name), vncSocket: layout.vncSocket } } : {}),
     serialLog: layout.serialLog,
     disks: resolveDisks(rec).map((d) => ({ path: d.path, format: d.format, node: d.node })),
     nic: rt?.nic ?? (network === 'none' ? { kind: 'none' } : network === undefined || network === 'user' ? { kind: 'user' } : { kind: 'tap', network }),

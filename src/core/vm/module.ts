@@ -21,6 +21,7 @@ import { vmInfoOf } from './info.js';
 import { balloon, screenshot } from './extras.js';
 import { StatsSampler } from './stats.js';
 import { NovaError } from '../../shared/errors.js';
+import { consolePath } from '../../shared/bridge.js';
 import { processState } from './state.js';
 
 export function vmContext(engine: Engine): VmContext {
@@ -84,7 +85,7 @@ export const vmModule: EngineModule = {
       const rt = await readRuntime(ctx.paths, i.name);
       if (st.state === 'stopped' || st.state === 'crashed' || !rt) throw new NovaError('CONFLICT', `VM ${i.name} is ${st.state}; the console exists while it runs`);
       const l = layoutOf(ctx.paths, i.name);
-      return { name: i.name, websocket: `ws://127.0.0.1:${rt.vncPort}`, vncSocket: l.vncSocket, serialLog: l.serialLog };
+      return { name: i.name, path: consolePath(i.name), vncSocket: l.vncSocket, serialLog: l.serialLog };
     });
     const sampler = new StatsSampler();
     d.handle('vm.stats', (i) => sampler.sample(ctx, i.name));

@@ -1,6 +1,6 @@
 // Start, stop, pause, resume, reset: each under the VM's lock so the GUI, the CLI and the
 // server never interleave operations on one VM. State is re-derived after every step.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { NovaError } from '../../shared/errors.js';
 import { parsePortForward } from '../../shared/schemas/fields.js';
@@ -15,7 +15,7 @@ import type { VmContext } from './context.js';
 import { checkFiles, checkHugepages } from './files.js';
 import { cont, queryStatus, quit, stop as qmpStop, systemPowerdown, systemReset } from './qmp/commands.js';
 import { withQmp } from './qmp/protocol.js';
-import { ensureVarsFile, freeLoopbackPort, killVerified, launchQemu, startSwtpm, stopSwtpm, waitForExit } from './process.js';
+import { ensureVarsFile, killVerified, launchQemu, startSwtpm, stopSwtpm, waitForExit } from './process.js';
 import { deriveState, livePid, markerPath, processState } from './state.js';
 import type { DerivedState } from './state.js';
 import type { Marker } from './state.js';
@@ -102,6 +102,8 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
     const [, accel] = await Promise.all([checkFiles(rec), accelerator, rec.spec.hugepages ? checkHugepages(rec.spec.memory) : undefined]);
     if (accel.kind === 'none') throw new NovaError('HOST_UNSUPPORTED', `cannot run VMs here: ${accel.reason}`);
     await mkdir(runtimeDir(ctx.paths, name), { recursive: true, mode: 0o700 });
+    // Only the owner may reach its sockets (QMP, VNC): mkdir keeps an existing folder's mode.
+    await chmod(runtimeDir(ctx.paths, name), 0o700);
     await clearRuntime(ctx, rec);
     const layout = layoutOf(ctx.paths, name);
     if (Buffer.byteLength(layout.qmpEvents) > 107) {
@@ -121,21 +123,20 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
         }
         const nic = await resolveNic(ctx, rec);
         const vfio = await resolveVfio(ctx, rec);
-        const vncPort = await freeLoopbackPort();
         const config = buildVmConfig(
           {
             name, uuid: rec.uuid, spec: rec.spec, disks: resolveDisks(rec), isos: resolveIsos(rec),
             ...(rec.spec.kernel ? { kernel: absolutize(rec.baseDir, rec.spec.kernel) } : {}),
             ...(rec.spec.initrd ? { initrd: absolutize(rec.baseDir, rec.spec.initrd) } : {}),
             nic, vfio: vfio.devices, ...(vfio.pciMmio64Mb ? { pciMmio64Mb: vfio.pciMmio64Mb } : {}),
-            vncWebsocketPort: vncPort, layout, incoming: Boolean(opts.incoming),
+            layout, incoming: Boolean(opts.incoming),
           },
           { accel: accel.kind as 'kvm' | 'tcg', ovmf },
         );
         // A TAP lives in the networks backend's netns (NOVA_NETNS): QEMU must open it from there.
         const argv = nic.kind === 'tap' && ctx.netns ? ['ip', 'netns', 'exec', ctx.netns, ...renderArgv(config)] : renderArgv(config);
         const info: RuntimeInfo = {
-          accel: accel.kind as 'kvm' | 'tcg', accelReason: accel.reason, vncPort, argv, startedAt: Date.now(),
+          accel: accel.kind as 'kvm' | 'tcg', accelReason: accel.reason, argv, startedAt: Date.now(),
           nic: nic.kind === 'tap' ? { kind: 'tap', network: nic.network, ifname: nic.ifname } : { kind: nic.kind },
           ...(opts.incoming ? { incoming: opts.incoming } : {}),
         };

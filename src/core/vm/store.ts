@@ -28,7 +28,6 @@ export interface RuntimeInfo {
   pid?: number;
   accel: 'kvm' | 'tcg';
   accelReason: string;
-  vncPort: number;
   nic: { kind: 'user' | 'tap' | 'none'; network?: string; ifname?: string };
   argv: string[];
   startedAt: number;

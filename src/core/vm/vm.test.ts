@@ -1,9 +1,9 @@
 // Real TCG guests (the shared test guest: Debian cloud kernel + busybox initramfs). One booted
 // guest is shared by the lifecycle cases; each case leaves it in the state the next expects.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Engine } from '../engine.js';
 import type { VmInfo } from '../../shared/contract/vm.js';
@@ -80,20 +80,22 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     await waitFor('virtio disk seen by guest', () => serial(v).includes('nova-disk: vda'), 10_000);
   }, 120_000);
 
-  it('serves the console as a VNC WebSocket on 127.0.0.1 (HTTP 101)', async () => {
-    const c = await call<{ websocket: string }>(a, 'vm.console', { name: 'g' });
-    const url = new URL(c.websocket);
-    expect(url.hostname).toBe('127.0.0.1');
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: Number(url.port), path: '/', headers: {
-        Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol': 'binary',
-      } });
-      req.on('upgrade', (res, socket) => (socket.destroy(), resolve(res.statusCode ?? 0)));
-      req.on('response', (res) => resolve(res.statusCode ?? 0));
-      req.on('error', reject);
-      req.end();
+  it('serves VNC on a unix socket in an owner-only folder, never on a TCP port; it greets with RFB', async () => {
+    const c = await call<{ path: string; vncSocket: string }>(a, 'vm.console', { name: 'g' });
+    expect(c.path).toBe('/console/g');
+    expect(statSync(dirname(c.vncSocket)).mode & 0o777).toBe(0o700);
+    const pid = (await call(a, 'vm.inspect', { name: 'g' })).pid!;
+    // Every socket QEMU holds: none of them is a listening TCP socket (v4 or v6).
+    const inodes = new Set(readdirSync(`/proc/${pid}/fd`).map((fd) => /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1]).filter(Boolean));
+    const listening = ['tcp', 'tcp6'].flatMap((f) => readFileSync(`/proc/net/${f}`, 'utf8').split('\n').slice(1).map((l) => l.trim().split(/\s+/)).filter((x) => x[3] === '0A').map((x) => x[9]));
+    expect(inodes.size).toBeGreaterThan(0);
+    expect(listening.filter((i) => inodes.has(i))).toEqual([]);
+    const greeting = await new Promise<string>((resolve, reject) => {
+      const sock = connect(c.vncSocket);
+      sock.once('data', (d) => (sock.destroy(), resolve(d.toString())));
+      sock.once('error', reject);
     });
-    expect(status).toBe(101);
+    expect(greeting).toMatch(/^RFB 003\.00\d\n/);
   }, 120_000);
 
   it('a second engine and a separate CLI process see it running; concurrent commands never hang', async () => {

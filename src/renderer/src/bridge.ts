@@ -1,10 +1,13 @@
-import type { NovaBridge } from '../../shared/bridge.js';
+import { consolePath } from '../../shared/bridge.js';
+import type { ConsoleEndpoint, NovaBridge } from '../../shared/bridge.js';
 import { NovaError } from '../../shared/errors.js';
 import type { ErrorCode, Result } from '../../shared/errors.js';
 
 interface PreloadApi {
   call(method: string, input: unknown): Promise<Result<unknown>>;
   on(event: string, fn: (payload: unknown) => void): () => void;
+  /** The main process's console relay for a VM (loopback, a per-run secret subprotocol). */
+  consoleEndpoint(vm: string): Promise<Result<ConsoleEndpoint>>;
 }
 
 declare global {
@@ -22,6 +25,11 @@ function ipcBridge(api: PreloadApi): NovaBridge {
       return r.value as never;
     },
     on: (event, fn) => api.on(event, fn as (p: unknown) => void),
+    consoleEndpoint: async (vm) => {
+      const r = await api.consoleEndpoint(vm);
+      if (!r.ok) throw NovaError.from(r.error);
+      return r.value;
+    },
   };
 }
 
@@ -98,6 +106,12 @@ export function wsBridge(onState: (s: ConnectionState) => void = () => {}): Nova
       void connect().catch(() => undefined);
       return () => set!.delete(fn as (p: unknown) => void);
     },
+    // The console relay of the same server, signed in the same way (cookie, or the token).
+    consoleEndpoint: (vm) =>
+      Promise.resolve({
+        url: `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${consolePath(vm)}`,
+        protocols: token ? ['binary', `nova.token.${token}`] : ['binary'],
+      }),
   };
 }
 

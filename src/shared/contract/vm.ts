@@ -45,8 +45,9 @@ export const vmInfo = z.object({
   pid: z.number().optional(),
   accelerator: z.object({ kind: z.enum(['kvm', 'tcg', 'none']), reason: z.string() }),
   mac: z.string(),
-  /** Where the in-app console connects (noVNC over WebSocket), while running. */
-  console: z.object({ websocket: z.string(), vncSocket: z.string() }).optional(),
+  /** The console while running: the VNC unix socket (owner only) and the WebSocket path on Nova's
+   * own server (`nova serve`, or the app's console proxy) that relays it after its sign-in checks. */
+  console: z.object({ path: z.string(), vncSocket: z.string() }).optional(),
   serialLog: z.string(),
   disks: z.array(z.object({ path: z.string(), format: z.string(), node: z.string() })),
   nic: z.object({ kind: z.enum(['user', 'tap', 'none']), network: z.string().optional(), ifname: z.string().optional() }),
@@ -98,9 +99,9 @@ export const vmProcedures = {
     output: z.object({ name: z.string(), path: z.string(), lines: z.array(z.string()) }),
   }),
   'vm.console': procedure({
-    summary: 'Where to reach the VM console: VNC WebSocket on 127.0.0.1 and the VNC unix socket',
+    summary: 'Where to reach the VM console: its VNC unix socket (owner only) and the WebSocket path Nova relays it on',
     input: byName,
-    output: z.object({ name: z.string(), websocket: z.string(), vncSocket: z.string(), serialLog: z.string() }),
+    output: z.object({ name: z.string(), path: z.string(), vncSocket: z.string(), serialLog: z.string() }),
   }),
   'vm.balloon': procedure({
     summary: 'Read or set the balloon target of a running VM (needs the guest\'s virtio balloon driver)',

@@ -41,7 +41,6 @@ function input(name: string, spec: z.input<typeof vmSpec>, extra: Partial<VmBuil
     isos: [],
     nic: { kind: 'none' },
     vfio: [],
-    vncWebsocketPort: 41234,
     layout: l,
     ...extra,
   };

@@ -53,7 +53,9 @@ export function buildVmConfig(vm: VmBuildInput, host: HostFacts): VmConfig {
   }
   // A socket for the in-app terminal; the logfile keeps every byte the guest writes, client or not.
   add('serial', '-chardev', `socket,id=serial0,path=${kv(vm.layout.serialSocket)},server=on,wait=off,logfile=${kv(vm.layout.serialLog)},logappend=on`, '-serial', 'chardev:serial0');
-  add('console', '-device', 'VGA,id=video0', '-vnc', `unix:${kv(vm.layout.vncSocket)},websocket=127.0.0.1:${vm.vncWebsocketPort}`);
+  // VNC on a unix socket in the VM's 0700 runtime folder only: no TCP port any local user (or a
+  // web page, QEMU checks no Origin) could reach. Nova's server proxies it for the in-app console.
+  add('console', '-device', 'VGA,id=video0', '-vnc', `unix:${kv(vm.layout.vncSocket)}`);
   if (!vm.kernel) add('input', '-device', 'qemu-xhci,id=xhci0', '-device', 'usb-tablet,id=tablet0,bus=xhci0.0');
 
   add('disks', ...vm.disks.flatMap((d, i) => diskArgs(d, i, vm.disks.slice(0, i).filter((x) => x.bus === 'sata').length)));

@@ -51,8 +51,6 @@ export interface VmBuildInput {
   vfio: string[];
   /** 64-bit MMIO window for OVMF (large/resizable GPU BARs), from the GPU backend. */
   pciMmio64Mb?: number;
-  /** 127.0.0.1 port of the VNC WebSocket for the in-app console. */
-  vncWebsocketPort: number;
   layout: RuntimeLayout;
   /** Start as a live-migration destination (`-incoming defer`). */
   incoming?: boolean;

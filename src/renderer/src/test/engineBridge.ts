@@ -23,6 +23,7 @@ export async function engineBridge(): Promise<TestEngine> {
       return r.value as never;
     },
     on: (event, fn) => engine.bus.on(event, fn),
+    consoleEndpoint: () => Promise.reject(new NovaError('HOST_UNSUPPORTED', 'no console relay in unit tests')),
   };
   setBridge(bridge);
   return { home, engine, bridge };
