@@ -63,19 +63,6 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     if (!url) throw new Error(`nova serve exited: ${out}`);
     await waitFor('/healthz', async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok === true);
 
-    // Which backends this build has, so their specs run (or skip with the reason).
-    const has = async (method: string, params: unknown) => {
-      const r = await fetch(`${url}/rpc`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
-      const body = (await r.json()) as { error?: { message: string } };
-      return !/unknown method|has no backend/.test(body.error?.message ?? '');
-    };
-    const flags = {
-      NOVA_E2E_HAS_VM: await has('vm.list', {}),
-      NOVA_E2E_HAS_GPU: await has('gpu.list', {}),
-      NOVA_E2E_HAS_CAPSULE: await has('capsule.list', {}),
-    };
-    for (const [k, v] of Object.entries(flags)) if (v) process.env[k] = '1';
-
     Object.assign(process.env, {
       NOVA_E2E_URL: url,
       NOVA_E2E_TOKEN: token,

@@ -12,7 +12,6 @@ interface Gpu {
 }
 
 test.describe('GPU board (fixture sysfs)', () => {
-  test.skip(!process.env.NOVA_E2E_HAS_GPU, 'the GPU backend is not in this build');
 
   test.afterEach(async () => {
     await rpc('prefs.set', { key: 'gpuFilters', value: { vendor: [], generation: [], host: [] } });

@@ -16,7 +16,7 @@ const counters = (text: string) => [...text.matchAll(/nova-counter (\d+)/g)].map
 let dir = '';
 
 test.describe('snapshot manager (real TCG VM)', () => {
-  test.skip(!process.env.NOVA_E2E_HAS_VM || process.getuid?.() !== 0, 'needs root and the VM backend');
+  test.skip(process.getuid?.() !== 0, 'needs root');
 
   test.beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'nova-e2e-snap-'));

@@ -15,7 +15,6 @@ const pool = `e2e-pool-${tag}`;
 let folder = '';
 
 test.describe('storage pools', () => {
-  test.skip(!process.env.NOVA_E2E_HAS_VM, 'the VM backend is not in this build');
   test.beforeAll(() => {
     folder = mkdtempSync(join(tmpdir(), 'nova-e2e-pool-'));
   });

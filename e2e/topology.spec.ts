@@ -11,7 +11,7 @@ const vm = `topo-vm-${tag}`;
 const octet = 100 + Math.floor(Math.random() * 100);
 
 test.describe('topology (real backends)', () => {
-  test.skip(!process.env.NOVA_E2E_NETNS || !process.env.NOVA_E2E_HAS_VM, 'needs root (namespace-isolated engine) and the VM backend');
+  test.skip(!process.env.NOVA_E2E_NETNS, 'needs root (namespace-isolated engine)');
 
   test.beforeAll(async () => {
     const guest = await ensureTestGuest();

@@ -8,7 +8,6 @@ import { expect, openView, rpc, shot, test } from './fixtures';
 const name = `e2e-vm-${randomBytes(2).toString('hex')}`;
 
 test.describe('VMs (real backend)', () => {
-  test.skip(!process.env.NOVA_E2E_HAS_VM, 'the VM backend is not in this build');
 
   test.afterAll(async () => {
     await rpc('vm.delete', { name, disks: true }).catch(() => undefined);

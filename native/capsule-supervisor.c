@@ -8,10 +8,12 @@
 //   - reaps the capsule's first process as child subreaper: exit code, signal, OOM kills go to
 //     exit.json; then `runtime delete -f`, and the restart policy (re-read from restart-policy).
 //   - for an ordinary user, does all of this inside a user namespace it enters first (userns.h):
-//     root there is the user, uids 1… their subordinate ids.
+//     root there is the user, uids 1… their subordinate ids; with --netns also a network
+//     namespace it holds for the capsule, connected by pasta or a veth (capsule-net.h).
 // C, not Node: it starts on every `nova run container`, and a Node process cost ~60 ms there.
 #define _GNU_SOURCE
 #include "userns.h"
+#include "capsule-net.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -40,6 +42,7 @@ struct options {
   long log_max;
   int hide_unified;
   struct userns_map userns; // set (uid_map) for an ordinary user's capsule
+  struct capsule_net net;   // --netns [--pasta ARG…]: the capsule's network namespace is ours
   char **runtime; // argv prefix: path --root ROOT
   int runtime_len;
 };
@@ -344,7 +347,7 @@ static void sleep_ms(long ms) {
 static int setup_mounts(void) {
   char err[512];
   if (opt.userns.uid_map) {
-    if (userns_enter(&opt.userns, CLONE_NEWNS, err, sizeof err) < 0) {
+    if (userns_enter(&opt.userns, CLONE_NEWNS | (opt.net.enabled ? CLONE_NEWNET : 0), err, sizeof err) < 0) {
       log_note("nova: %s", err);
       return -1;
     }
@@ -384,7 +387,8 @@ static int parse_args(int argc, char **argv) {
   static struct option longs[] = {
       {"dir", 1, 0, 'd'}, {"id", 1, 0, 'i'}, {"bundle", 1, 0, 'b'}, {"lower", 1, 0, 'l'}, {"upper", 1, 0, 'u'},
       {"work", 1, 0, 'w'}, {"cgroup", 1, 0, 'c'}, {"log-max", 1, 0, 'm'}, {"hide-unified", 0, 0, 'h'},
-      {"newuidmap", 1, 0, 'N'}, {"newgidmap", 1, 0, 'M'}, {"uid-map", 1, 0, 'U'}, {"gid-map", 1, 0, 'G'}, {0, 0, 0, 0}};
+      {"newuidmap", 1, 0, 'N'}, {"newgidmap", 1, 0, 'M'}, {"uid-map", 1, 0, 'U'}, {"gid-map", 1, 0, 'G'},
+      {"netns", 0, 0, 'n'}, {"pasta", 1, 0, 'p'}, {0, 0, 0, 0}};
   int c;
   while ((c = getopt_long(argc, argv, "+", longs, NULL)) != -1) {
     switch (c) {
@@ -401,6 +405,11 @@ static int parse_args(int argc, char **argv) {
       case 'M': opt.userns.newgidmap = optarg; break;
       case 'U': opt.userns.uid_map = optarg; break;
       case 'G': opt.userns.gid_map = optarg; break;
+      case 'n': opt.net.enabled = 1; break;
+      case 'p':
+        if (opt.net.pasta_len >= PASTA_MAX_ARGS) return -1;
+        opt.net.pasta[opt.net.pasta_len++] = optarg;
+        break;
       default: return -1;
     }
   }
@@ -409,6 +418,7 @@ static int parse_args(int argc, char **argv) {
   if (!opt.dir || !opt.id || !opt.bundle || opt.runtime_len < 1) return -1;
   if (opt.userns.uid_map && (!opt.userns.gid_map || !opt.userns.newuidmap || !opt.userns.newgidmap)) return -1;
   if (opt.lower && (!opt.upper || !opt.work)) return -1;
+  if ((opt.net.enabled && !opt.userns.uid_map) || (opt.net.pasta_len && !opt.net.enabled)) return -1; // root: a named netns
   return 0;
 }
 
@@ -416,7 +426,7 @@ int main(int argc, char **argv) {
   if (parse_args(argc, argv) < 0) {
     fprintf(stderr,
             "usage: %s --dir D --id ID --bundle B [--cgroup PATH] [--lower L --upper U --work W] [--log-max N] [--hide-unified]"
-            " [--newuidmap P --newgidmap P --uid-map MAP --gid-map MAP] -- RUNTIME [ARGS]\n",
+            " [--newuidmap P --newgidmap P --uid-map MAP --gid-map MAP [--netns [--pasta ARG]...]] -- RUNTIME [ARGS]\n",
             argv[0]);
     return 2;
   }
@@ -442,7 +452,10 @@ int main(int argc, char **argv) {
   char pid_text[32];
   snprintf(pid_text, sizeof pid_text, "%d\n", (int)getpid());
   write_atomic("supervisor.pid", pid_text);
-  if (setup_mounts() < 0) {
+  char net_err[512] = "";
+  if (net_prepare(&opt.net, net_err, sizeof net_err) < 0 || setup_mounts() < 0 || net_ready(&opt.net, net_err, sizeof net_err) < 0) {
+    if (net_err[0]) log_note("nova: %s", net_err);
+    net_stop(&opt.net);
     report("failed %ld\n", 125);
     return 1;
   }
@@ -465,6 +478,7 @@ int main(int argc, char **argv) {
     if (stop_requested()) break;
     log_note("nova: restarting (policy %s, restart %d)", policy, restarts + 1);
   }
+  net_stop(&opt.net);
   if (log_fd >= 0) close(log_fd);
   char pid_path[PATH_MAX];
   path_in_dir(pid_path, "supervisor.pid");

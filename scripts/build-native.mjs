@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const targets = [
-  { src: 'native/capsule-supervisor.c', out: 'out/native/nova-capsule-supervisor', deps: ['native/userns.h'] },
+  { src: 'native/capsule-supervisor.c', out: 'out/native/nova-capsule-supervisor', deps: ['native/userns.h', 'native/capsule-net.h'] },
   { src: 'native/lock-helper.c', out: 'out/native/nova-lock-helper' },
   { src: 'native/peercred.c', out: 'out/native/nova-peercred' },
   { src: 'native/userns-exec.c', out: 'out/native/nova-userns-exec', deps: ['native/userns.h'] },

@@ -15,7 +15,7 @@ import type { ImageStore } from './images/store.js';
 import { capsuleInfo, publishState } from './info.js';
 import { capsuleLayout } from './layout.js';
 import type { CapsuleLayout } from './layout.js';
-import { attachNetwork, releaseNetwork, wantsNetwork } from './network.js';
+import { attachNetwork, planUserNetwork, releaseNetwork, wantsNetwork } from './network.js';
 import { checkLimits, deviceOf, resolveUser, resolveVolumes } from './prepare.js';
 import { getRecord, readRecord, writeRecord } from './records.js';
 import type { CapsuleRecord } from './records.js';
@@ -97,7 +97,7 @@ export async function createCapsule(engine: Engine, store: ImageStore, input: Cr
 async function writeEtc(layout: CapsuleLayout, rec: CapsuleRecord): Promise<{ hosts: string; hostname: string; resolv?: string }> {
   const hostname = rec.spec.hostname ?? rec.name;
   const files = { hosts: join(layout.etc, 'hosts'), hostname: join(layout.etc, 'hostname') } as { hosts: string; hostname: string; resolv?: string };
-  if (rec.network?.dns?.length) files.resolv = join(layout.etc, 'resolv.conf');
+  if (rec.network?.dns) files.resolv = join(layout.etc, 'resolv.conf');
   await Promise.all([
     writeQuickIfChanged(files.hosts, hostsFile(hostname, rec.network?.ip)),
     writeQuickIfChanged(files.hostname, `${hostname}\n`),
@@ -129,7 +129,14 @@ export async function startCapsule(engine: Engine, name: string): Promise<Capsul
     await withReverter(async (r) => {
       await prepareOverlayDirs(layout);
       const network = wantsNetwork(rec);
-      if (network) {
+      const userNet = iso.rootless
+        ? await planUserNetwork(engine, rec, layout, (fn) => r.add(fn, 'network'), async () => {
+            await writeRecord(engine.paths, rec);
+            await writeEtc(layout, rec);
+          })
+        : undefined;
+      if (userNet) await writeRecord(engine.paths, rec);
+      else if (network) {
         rec.network = await attachNetwork(engine, rec, network, (fn) => r.add(fn, 'network'));
         await writeRecord(engine.paths, rec);
       }
@@ -142,7 +149,8 @@ export async function startCapsule(engine: Engine, name: string): Promise<Capsul
         image: rec.image.config,
         volumes,
         user,
-        ...(rec.network ? { netnsPath: rec.network.netns } : {}),
+        ...(rec.network && !userNet ? { netnsPath: rec.network.netns } : {}),
+        ...(userNet?.supervised ? { inheritNetns: true } : {}),
         etc,
         ...(rec.spec.limits.io ? { ioDevice: await deviceOf(layout.dir) } : {}),
         ...(cgroupsPath ? { cgroupsPath } : {}),
@@ -158,6 +166,7 @@ export async function startCapsule(engine: Engine, name: string): Promise<Capsul
         lower: rec.image.rootfs,
         ...(cgroupsPath ? { cgroupsPath } : {}),
         ...(iso.rootless ? { rootless: iso.rootless } : {}),
+        ...(userNet?.supervised ? { network: userNet.supervised } : {}),
       }).catch((e) => withLogTail(layout, e));
       pid = started.pid;
       r.add(() => stopLocked(engine, rec, 0), 'capsule process');

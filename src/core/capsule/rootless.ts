@@ -1,3 +1,4 @@
+import { readlinkSync } from 'node:fs';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -139,4 +140,13 @@ export async function removeTree(engine: Engine, path: string): Promise<void> {
  * argv that runs a runtime verb inside the running supervisor's user namespace (as its root),
  * where the runtime created the capsule: runc exec must be there to hand the capsule its stdio.
  */
-export const inSupervisorNamespace = (supervisor: number, argv: string[]) => ['nsenter', `--target=${supervisor}`, '--user', '--', ...argv];
+export const inSupervisorNamespace = (supervisor: number, argv: string[]) => ['nsenter', `--target=${supervisor}`, '--user', ...(ownNetns(supervisor) ? ['--net'] : []), '--', ...argv];
+
+/** The supervisor holds the capsule's netns (pasta, a switch): exec must enter it too (after the user namespace). */
+function ownNetns(pid: number): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/net`) !== readlinkSync('/proc/self/ns/net');
+  } catch {
+    return false;
+  }
+}

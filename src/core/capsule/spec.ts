@@ -24,6 +24,8 @@ export interface SpecContext {
   user: { uid: number; gid: number; additionalGids?: number[] };
   /** Network namespace to join (a capsule on a network); undefined → a fresh one with loopback. */
   netnsPath?: string;
+  /** A user's capsule whose supervisor holds its netns (pasta or a privd veth): the capsule joins it. */
+  inheritNetns?: boolean;
   /** Host files bind-mounted over /etc/hosts, /etc/hostname and (with a network) /etc/resolv.conf. */
   etc: { hosts: string; hostname: string; resolv?: string };
   /** Device (major:minor) holding the capsule's files, for io read_bps/write_bps. */
@@ -90,7 +92,10 @@ export function buildOciSpec(ctx: SpecContext): Record<string, unknown> {
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+    // sysfs can only be mounted by the owner of the netns: a capsule in its supervisor's gets the host's, read-only (as Podman does).
+    ctx.inheritNetns
+      ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
+      : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
     { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
     { destination: '/etc/hosts', type: 'bind', source: ctx.etc.hosts, options: ['bind', 'ro', 'nosuid', 'nodev'] },
     { destination: '/etc/hostname', type: 'bind', source: ctx.etc.hostname, options: ['bind', 'ro', 'nosuid', 'nodev'] },
@@ -136,7 +141,8 @@ export function buildOciSpec(ctx: SpecContext): Record<string, unknown> {
       namespaces: [
         ...(ctx.userns ? [{ type: 'user' }] : []),
         { type: 'pid' },
-        ctx.netnsPath ? { type: 'network', path: ctx.netnsPath } : { type: 'network' },
+        // Left out: the capsule stays in the netns its runtime runs in, the supervisor's.
+        ...(ctx.inheritNetns ? [] : [ctx.netnsPath ? { type: 'network', path: ctx.netnsPath } : { type: 'network' }]),
         { type: 'ipc' },
         { type: 'uts' },
         { type: 'mount' },

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import { findBuildOutput } from '../sys/assets.js';
@@ -34,7 +35,18 @@ export interface SuperviseOptions {
   cgroupsPath?: string;
   /** An ordinary user's capsule: the supervisor enters a user namespace with this mapping. */
   rootless?: RootlessIds;
+  /** A user's capsule with a network: the supervisor holds its netns (see native/capsule-net.h). */
+  network?: SupervisedNetwork;
 }
+
+/**
+ * pasta: its argv (without the target pid) connects the netns before the capsule starts.
+ * attach: called with a pid inside the new netns (the supervisor's) before the capsule starts,
+ * e.g. to have nova privd plug a veth in; the capsule starts once it resolved.
+ */
+export type SupervisedNetwork = { pasta: string[] } | { attach: (netnsPid: number) => Promise<void> };
+
+const networkArgs = (n: SupervisedNetwork | undefined) => (!n ? [] : ['--netns', ...('pasta' in n ? n.pasta.flatMap((a) => ['--pasta', a]) : [])]);
 
 // overlayfs mount options are comma separated, and ':' separates lower layers.
 const overlaySafe = (p: string, what: string) => {
@@ -61,26 +73,63 @@ export async function startSupervised(o: SuperviseOptions): Promise<{ supervisor
     '--log-max', String(LOG_MAX_BYTES),
     ...(runtime.hideUnified ? ['--hide-unified'] : []),
     ...(o.rootless ? mapOptions(o.rootless) : []),
+    ...networkArgs(o.network),
     '--',
     ...runtimeArgv(runtime),
   ];
-  const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', 'pipe', 'ignore'], cwd: layout.dir });
-  const answer = await new Promise<string>((resolve) => {
-    let text = '';
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (d: string) => {
-      text += d;
-      if (text.includes('\n')) resolve(text);
+  const attach = o.network && 'attach' in o.network ? o.network.attach : undefined;
+  const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: [attach ? 'pipe' : 'ignore', 'pipe', 'ignore'], cwd: layout.dir });
+  const lines = answerLines(child);
+  let answer = await lines.next();
+  if (attach && answer.startsWith('netns ')) {
+    // Closing its stdin without "go" makes the supervisor give up and exit.
+    await attach(Number(answer.split(' ')[1])).catch((e: unknown) => {
+      child.stdin!.end();
+      throw e;
     });
-    child.stdout!.on('close', () => resolve(text));
-    child.on('error', (e) => resolve(`error ${e.message}`));
-  });
+    child.stdin!.end('go\n');
+    answer = await lines.next();
+  }
   child.stdout!.destroy();
   child.unref();
   const [word, ...rest] = answer.trim().split(' ');
   if (word === 'ready' && child.pid) return { supervisor: child.pid, pid: Number(rest[0]) };
   if (word === 'error') throw new NovaError('INTERNAL', `cannot run ${argv[0]}: ${rest.join(' ')}`);
   throw new NovaError('INTERNAL', `capsule did not start${word === 'failed' ? ` (exit ${rest[0]})` : ''}`);
+}
+
+/** The supervisor's answer, one line at a time ("error …" when it could not be run). */
+function answerLines(child: ChildProcess): { next(): Promise<string> } {
+  let text = '';
+  let closed = false;
+  let wake: (() => void) | undefined;
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (d: string) => {
+    text += d;
+    wake?.();
+  });
+  child.stdout!.on('close', () => {
+    closed = true;
+    wake?.();
+  });
+  child.on('error', (e) => {
+    text += `error ${e.message}\n`;
+    wake?.();
+  });
+  return {
+    async next() {
+      for (;;) {
+        const nl = text.indexOf('\n');
+        if (nl >= 0) {
+          const line = text.slice(0, nl);
+          text = text.slice(nl + 1);
+          return line;
+        }
+        if (closed) return text;
+        await new Promise<void>((r) => (wake = r));
+      }
+    },
+  };
 }
 
 /** The live supervisor's pid, verified against /proc/<pid>/cmdline (pids get reused). */

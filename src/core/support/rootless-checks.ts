@@ -6,6 +6,7 @@ import type { CgroupInfo } from '../host/cgroups.js';
 import { cgroupDelegation } from '../capsule/delegation.js';
 import { parseSubIds, setuidRoot, SUBORDINATE_IDS } from '../capsule/rootless.js';
 import { findBinary } from '../sys/which.js';
+import { pastaCheck } from './pasta-check.js';
 
 // Preflight's "rootless capsules" section: what an ordinary user's capsules need from the host
 // (subordinate ids, setuid newuidmap/newgidmap, user namespaces, cgroup v2 delegation). The
@@ -121,5 +122,5 @@ export async function delegationCheck(p: RootlessProbe): Promise<PreflightCheck>
 
 /** The section, in the order a user fixes things. */
 export function rootlessChecks(p: RootlessProbe): Promise<PreflightCheck[]> {
-  return Promise.all([subIdsCheck(p), uidmapCheck(p), usernsCheck(p), delegationCheck(p)]);
+  return Promise.all([subIdsCheck(p), uidmapCheck(p), usernsCheck(p), delegationCheck(p), pastaCheck(p)]);
 }

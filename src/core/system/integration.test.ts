@@ -81,7 +81,7 @@ describeHost('nova CLI as an unprivileged user', { root: true, tools: ['setpriv'
       const r = await asNobody(dir, ['net', 'create', name, '--json']);
       expect(r.code).toBe(1);
       const err = (JSON.parse(r.stderr) as { error: { code: string; message: string; details: { fix: string } } }).error;
-      expect(err).toMatchObject({ code: 'PERMISSION', message: expect.stringContaining(`Creating network ${name} needs CAP_NET_ADMIN, which Nova does as your user through its privileged helper, and the helper is not running (no ${join(dir, 'privd.sock')}). Nothing was changed.`) });
+      expect(err).toMatchObject({ code: 'PERMISSION', message: expect.stringContaining(`Creating network ${name} needs CAP_NET_ADMIN, which Nova does as your user through its privileged helper when polkit allows org.nova.manage-networks, and the helper is not running (no ${join(dir, 'privd.sock')}). Nothing was changed.`) });
       expect(err.details.fix).toBe(`start Nova's privileged helper on ${join(dir, 'privd.sock')}: \`nova privd --socket ${join(dir, 'privd.sock')}\` in a root shell`);
       expect(r.stderr).not.toContain('sudo');
       await expect(run('ip', ['link', 'show', name])).rejects.toThrow();

@@ -2,7 +2,6 @@ import { useEffect } from 'react';
 import { clock } from '../lib/format';
 import { CaptureStart } from './CaptureStart';
 import { CaptureTable } from './CaptureTable';
-import { missingText } from '../stores/backends';
 import { useCaptures } from '../stores/captures';
 import { useHost } from '../stores/host';
 import { usePrefs } from '../stores/prefs';
@@ -38,10 +37,8 @@ export function CapturesPanel() {
       <p className="muted" data-testid="capture-last-scan">
         {cap.scannedAt ? `Last scan ${clock(cap.scannedAt)}${cap.dir ? ` of ${cap.dir}` : ''}; next in about ${seconds ?? 30} s.` : 'Not scanned yet.'}
       </p>
-      {!cap.missing && <CaptureStart />}
-      {cap.missing ? (
-        <EmptyState testId="backend-missing" title={missingText('capture')} hint="Packet captures need the network backend's capture support (tcpdump)." />
-      ) : cap.error ? (
+      <CaptureStart />
+      {cap.error ? (
         <ErrorNotice message={cap.error} onRetry={() => void cap.scan({ manual: true })} />
       ) : cap.files.length === 0 ? (
         <EmptyState title="No captures yet" hint="Start one above or with `nova net capture start NETWORK`; files land in the captures folder and show up here." />

@@ -6,17 +6,17 @@ import { render, waitFor } from '../test/render';
 import { useResources } from '../stores/resources';
 import { InstanceList } from './InstanceList';
 
-describe('InstanceList on a real engine without the VM backend', () => {
+describe('InstanceList on a real engine', () => {
   let t: TestEngine;
   beforeAll(async () => {
-    t = await engineBridge(); // core modules only: vm.* methods are unknown to this engine
+    t = await engineBridge();
   });
   afterAll(async () => t.home.cleanup());
 
-  it('says the backend is missing instead of showing an empty list', async () => {
+  it('an empty list says how to create one', async () => {
     await useResources.getState().fetch();
     const { container, unmount } = await render(<InstanceList kind="vm" emptyHint="Create one" />);
-    await waitFor(() => expect(container.querySelector('[data-testid="backend-missing"]')?.textContent).toContain('VM backend not available in this build'));
+    await waitFor(() => expect(container.querySelector('[data-testid="empty-state"]')?.textContent).toContain('Create one'));
     await unmount();
   });
 

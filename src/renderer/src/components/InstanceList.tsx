@@ -1,7 +1,5 @@
-import { useEffect } from 'react';
 import type { InstanceKind } from '../lib/actions';
 import { actionsFor } from '../lib/actions';
-import { missingText, useBackends } from '../stores/backends';
 import { useNav } from '../stores/nav';
 import { byKind, useResources } from '../stores/resources';
 import { EmptyState } from './EmptyState';
@@ -12,18 +10,11 @@ import { RESOURCE_COLUMNS, TableHead } from './TableHead';
 /** VMs or capsules with live state (events patch rows, refetch is debounced) and their actions. */
 export function InstanceList({ kind, emptyHint }: { kind: InstanceKind; emptyHint: string }) {
   const res = useResources();
-  const availability = useBackends((s) => s.areas[kind]);
-  const probe = useBackends((s) => s.probe);
   const go = useNav((s) => s.go);
-  useEffect(() => {
-    if (availability !== 'present') void probe(kind);
-  }, [kind, availability, probe]);
   const rows = byKind(res.items, kind);
 
   if (res.error) return <ErrorNotice message={`Could not list ${kind}s: ${res.error}`} onRetry={() => void res.fetch()} />;
   if (rows.length === 0) {
-    if (availability === 'missing')
-      return <EmptyState testId="backend-missing" title={missingText(kind)} hint="This engine was built without it. Update Nova or run a build that includes it; nothing here is simulated." />;
     if (res.status !== 'ready') return <p className="muted">Loading…</p>;
     return <EmptyState title={`No ${kind === 'vm' ? 'VMs' : 'capsules'} yet`} hint={emptyHint} />;
   }

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { clock } from '../lib/format';
-import { call, errorText, isMissingBackend } from '../lib/rpc';
+import { call, errorText } from '../lib/rpc';
 import type { LogLine } from '../stores/logs';
 import { logKey, useLogs } from '../stores/logs';
 
@@ -30,7 +30,7 @@ export function LogPane({ kind, name }: { kind: 'vm' | 'capsule'; name: string }
     const read = () =>
       call('vm.logs', { name, tail: 1000 }).then(
         (out) => !stop && (setSerial(out.lines), setNote(undefined)),
-        (e) => !stop && setNote(isMissingBackend(e, 'vm.logs') ? 'The serial log is not available in this build.' : errorText(e)),
+        (e) => !stop && setNote(errorText(e)),
       );
     void read();
     const t = setInterval(() => void read(), SERIAL_POLL_MS);
@@ -44,7 +44,7 @@ export function LogPane({ kind, name }: { kind: 'vm' | 'capsule'; name: string }
     if (kind !== 'capsule') return;
     call('capsule.logs', { name, tail: 500 }).then(
       (out) => useLogs.getState().replace(key, out.lines.map((l) => ({ kind, name, ...l }))),
-      (e) => setNote(isMissingBackend(e, 'capsule.logs') ? 'Log history is not available in this build; new lines still stream live.' : errorText(e)),
+      (e) => setNote(errorText(e)),
     );
   }, [kind, name, key]);
 

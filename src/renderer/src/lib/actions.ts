@@ -3,7 +3,7 @@ import { prompt, validName } from '../stores/prompt';
 import { useResources } from '../stores/resources';
 import { toast } from '../stores/toasts';
 import type { Input, Method } from '../../../shared/contract.js';
-import { call, errorText, isMissingBackend } from './rpc';
+import { call, errorText } from './rpc';
 
 export type InstanceKind = 'vm' | 'capsule';
 /** Verbs both VMs and capsules have under the same name. */
@@ -28,7 +28,7 @@ export interface InstanceAction {
 
 const label = { vm: 'VM', capsule: 'capsule' } as const;
 
-/** Runs one method with a toast for the outcome; a method missing from this build says so. */
+/** Runs one method with a toast for the outcome. */
 export async function act<M extends Method>(method: M, input: Input<M>, done: string): Promise<boolean> {
   try {
     await call(method, input);
@@ -36,8 +36,7 @@ export async function act<M extends Method>(method: M, input: Input<M>, done: st
     useResources.getState().refetch();
     return true;
   } catch (e) {
-    if (isMissingBackend(e, method)) toast('warning', `${method} is not available in this build`, 'The backend for this action has not landed yet.');
-    else toast('error', `${method} failed`, errorText(e));
+    toast('error', `${method} failed`, errorText(e));
     return false;
   }
 }

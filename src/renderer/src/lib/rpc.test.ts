@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NovaError } from '../../../shared/errors.js';
-import { errorText, isMissingBackend } from './rpc';
-
-describe('isMissingBackend', () => {
-  it('is true only for the dispatcher answers about the method itself', () => {
-    expect(isMissingBackend(new NovaError('NOT_FOUND', 'unknown method "vm.list"', { method: 'vm.list' }), 'vm.list')).toBe(true);
-    expect(isMissingBackend(new NovaError('HOST_UNSUPPORTED', 'no backend', { method: 'vm.list' }), 'vm.list')).toBe(true);
-    // A backend saying "no such VM" is present.
-    expect(isMissingBackend(new NovaError('NOT_FOUND', 'VM x not found', { name: 'x' }), 'vm.inspect')).toBe(false);
-    // A missing tool (qemu) is a host problem, not a missing backend.
-    expect(isMissingBackend(new NovaError('HOST_UNSUPPORTED', 'install qemu-system-x86'), 'vm.start')).toBe(false);
-    expect(isMissingBackend(new NovaError('NOT_FOUND', 'unknown method', { method: 'gpu.list' }), 'vm.list')).toBe(false);
-    expect(isMissingBackend('boom')).toBe(false);
-  });
-});
+import { errorText } from './rpc';
 
 describe('errorText', () => {
   it('shows the engine\'s message and its fix, never advice of its own', () => {

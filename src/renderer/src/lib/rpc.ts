@@ -33,19 +33,6 @@ interface ErrorLike {
 
 export const errorCode = (e: unknown): ErrorCode | undefined => (e && typeof e === 'object' ? (e as ErrorLike).code : undefined);
 
-/**
- * True when the engine has no backend for `method` in this build: the dispatcher answers
- * NOT_FOUND "unknown method" or HOST_UNSUPPORTED "no backend", both with details.method.
- */
-export function isMissingBackend(e: unknown, method?: string): boolean {
-  if (!e || typeof e !== 'object') return false;
-  const { code, details } = e as ErrorLike;
-  if (code !== 'NOT_FOUND' && code !== 'HOST_UNSUPPORTED') return false;
-  const m = details && typeof details === 'object' ? (details as { method?: unknown }).method : undefined;
-  if (typeof m !== 'string') return false;
-  return method === undefined || m === method;
-}
-
 /** The fix the engine attached to an error (`details.fix`), if any. */
 export function errorFix(e: unknown): string | undefined {
   const details = e && typeof e === 'object' ? (e as ErrorLike).details : undefined;

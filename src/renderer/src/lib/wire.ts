@@ -1,4 +1,3 @@
-import { useBackends } from '../stores/backends';
 import { useConnection } from '../stores/connection';
 import { useHost } from '../stores/host';
 import { useLogs } from '../stores/logs';
@@ -59,8 +58,6 @@ export function wireEvents(): () => void {
     void useResources.getState().fetch();
     void useTasks.getState().load();
     void usePrefs.getState().load();
-    const b = useBackends.getState();
-    for (const area of Object.keys(b.areas) as (keyof typeof b.areas)[]) if (b.areas[area] !== 'present') void b.probe(area);
   };
   refreshAll();
   let gen = useConnection.getState().generation;

@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import { clock } from '../lib/format';
-import { call, errorText, isMissingBackend } from '../lib/rpc';
+import { call, errorText } from '../lib/rpc';
 import { toast } from './toasts';
 
 /** A capture as `network.capture.list` returns it. */
@@ -22,7 +22,6 @@ interface CaptureStore {
   dir?: string;
   scannedAt?: number;
   scanning: boolean;
-  missing: boolean;
   error?: string;
   /**
    * Scans the captures folder. Automatic scans are debounced (none while one runs or within
@@ -36,7 +35,6 @@ export const MIN_GAP_MS = 2_000;
 export const useCaptures = create<CaptureStore>((set, get) => ({
   files: [],
   scanning: false,
-  missing: false,
   scan: async ({ host, manual } = {}) => {
     const s = get();
     if (s.scanning || (!manual && s.scannedAt && Date.now() - s.scannedAt < MIN_GAP_MS)) return;
@@ -45,12 +43,11 @@ export const useCaptures = create<CaptureStore>((set, get) => ({
     try {
       const out = await call(CAPTURE_LIST, {});
       const at = Date.now();
-      set({ files: out.items, dir: out.dir, scannedAt: at, missing: false, error: undefined });
+      set({ files: out.items, dir: out.dir, scannedAt: at, error: undefined });
       if (manual) toast('info', `Scanned captures on ${where}`, `${out.dir}: ${out.items.length} capture file${out.items.length === 1 ? '' : 's'} at ${clock(at)}`);
     } catch (e) {
-      const missing = isMissingBackend(e, CAPTURE_LIST);
-      set({ missing, error: missing ? undefined : errorText(e), scannedAt: Date.now() });
-      if (manual) toast(missing ? 'warning' : 'error', `Could not scan captures on ${where}`, missing ? 'Capture backend not available in this build' : errorText(e));
+      set({ error: errorText(e), scannedAt: Date.now() });
+      if (manual) toast('error', `Could not scan captures on ${where}`, errorText(e));
     } finally {
       set({ scanning: false });
     }

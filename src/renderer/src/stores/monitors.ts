@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { Prefs } from '../../../shared/contract/prefs.js';
 import { debounce } from '../lib/debounce';
-import { call, errorText, isMissingBackend } from '../lib/rpc';
+import { call, errorText } from '../lib/rpc';
 import { usePrefs } from './prefs';
 import { toast } from './toasts';
 
@@ -20,7 +20,6 @@ export interface InterfaceStatus {
 
 interface MonitorStore {
   items: InterfaceStatus[];
-  missing: boolean;
   error?: string;
   fetch(): Promise<void>;
   refetch(): void;
@@ -36,9 +35,9 @@ export const useMonitors = create<MonitorStore>((set, get) => {
   const fetch = async () => {
     try {
       const out = await call(LIST, {});
-      set({ items: out.items, missing: false, error: undefined });
+      set({ items: out.items, error: undefined });
     } catch (e) {
-      set({ missing: isMissingBackend(e, LIST), error: isMissingBackend(e, LIST) ? undefined : errorText(e) });
+      set({ error: errorText(e) });
     }
   };
   const savePrefs = async (iface: string, settings: MonitorSettings | undefined) => {
@@ -49,25 +48,21 @@ export const useMonitors = create<MonitorStore>((set, get) => {
   };
   return {
     items: [],
-    missing: false,
     fetch,
     refetch: debounce(() => void fetch(), 300),
     save: async (iface, settings) => {
       // Optimistic: the pane shows the new settings now; the refetch confirms them.
       set({ items: get().items.map((i) => (i.interface === iface ? { ...i, settings } : i)) });
       await savePrefs(iface, settings);
-      if (get().missing) return;
       try {
         await call(SET, { interface: iface, ...settings });
         get().refetch();
       } catch (e) {
-        if (isMissingBackend(e, SET)) set({ missing: true });
-        else toast('error', `Could not apply monitoring for ${iface}`, errorText(e));
+        toast('error', `Could not apply monitoring for ${iface}`, errorText(e));
       }
     },
     remove: async (iface) => {
       await savePrefs(iface, undefined);
-      if (get().missing) return;
       await call(SET, { interface: iface, remove: true }).catch((e) => toast('error', `Could not stop monitoring ${iface}`, errorText(e)));
       get().refetch();
     },

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineBridge } from '../test/engineBridge';
 import type { TestEngine } from '../test/engineBridge';
 import { wireEvents } from '../lib/wire';
-import { useBackends } from './backends';
 import { useConnection, isStale } from './connection';
 import { usePrefs } from './prefs';
 import { REFETCH_MS, useResources } from './resources';
@@ -72,11 +71,6 @@ describe('stores fed by a real engine', () => {
     finish();
     await run;
     await until(() => Object.values(useTasks.getState().tasks).every((x) => x.state === 'done'));
-  });
-
-  it('probing marks backends this build lacks as missing', async () => {
-    expect(await useBackends.getState().probe('vm')).toBe('missing');
-    expect(await useBackends.getState().probe('gpu')).toBe('missing');
   });
 
   it('stale only after the stream was open and dropped; reopening refetches', async () => {

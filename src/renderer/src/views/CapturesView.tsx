@@ -48,7 +48,6 @@ export function CapturesView() {
             </button>
           </form>
         </header>
-        {mon.missing && <p className="hint">Interface monitoring is not available in this build: settings are kept in your preferences only.</p>}
         {mon.error && <p className="field-error">{mon.error}</p>}
         {ifaces.length === 0 ? (
           <EmptyState title="No interfaces monitored" hint="Add one above. Bandwidth appears as the engine polls it." />

@@ -6,8 +6,7 @@ import { GpuCard } from '../components/GpuCard';
 import { ViewHeader } from '../components/ViewHeader';
 import type { GpuCardData, GpuFilters } from '../lib/gpu';
 import { badgeSummary, facetValues, gpuCard, matchesFilters } from '../lib/gpu';
-import { call, errorText, isMissingBackend } from '../lib/rpc';
-import { missingText } from '../stores/backends';
+import { call, errorText } from '../lib/rpc';
 import { useHost } from '../stores/host';
 import { usePrefs } from '../stores/prefs';
 import { toast } from '../stores/toasts';
@@ -38,7 +37,7 @@ export function GpuBoard() {
         setGpus(v.gpus.map((g) => gpuCard(g, hostname)));
         setError(undefined);
       },
-      (e) => setError(isMissingBackend(e, 'gpu.list') ? missingText('gpu') : errorText(e)),
+      (e) => setError(errorText(e)),
     );
   }, [hostname]);
   useEffect(load, [load]);
@@ -60,7 +59,7 @@ export function GpuBoard() {
         if (r.ok) toast('success', `${r.address} ${past}`, r.message);
         else toast('error', `${r.address}: ${method} failed`, [r.error?.message ?? r.message, r.error?.fix].filter(Boolean).join(' — '));
     } catch (e) {
-      const why = isMissingBackend(e, method) ? `${method} is not available in this build` : errorText(e);
+      const why = errorText(e);
       for (const address of addresses) toast('error', `${address}: ${method} failed`, why);
     }
     setBusy(false);
@@ -84,7 +83,7 @@ export function GpuBoard() {
         </button>
       </ViewHeader>
       {error ? (
-        error === missingText('gpu') ? <EmptyState testId="backend-missing" title={error} hint="This engine was built without the GPU backend; nothing here is simulated." /> : <ErrorNotice message={error} onRetry={load} />
+        <ErrorNotice message={error} onRetry={load} />
       ) : !gpus ? (
         <p className="muted">Scanning PCI devices…</p>
       ) : gpus.length === 0 ? (

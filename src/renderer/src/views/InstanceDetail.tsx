@@ -11,9 +11,8 @@ import { TerminalPane } from '../components/TerminalPane';
 import { VncConsole } from '../components/VncConsole';
 import type { InstanceAction, InstanceKind } from '../lib/actions';
 import { actionsFor, instanceMethod } from '../lib/actions';
-import { call, errorCode, errorText, isMissingBackend } from '../lib/rpc';
+import { call, errorCode, errorText } from '../lib/rpc';
 import { specFacts } from '../lib/inspect';
-import { missingText } from '../stores/backends';
 import { useNav } from '../stores/nav';
 import { useResources } from '../stores/resources';
 
@@ -37,7 +36,7 @@ export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: strin
         setInspect(v);
         setError(undefined);
       },
-      (e) => setError(isMissingBackend(e, method) ? missingText(kind) : errorText(e)),
+      (e) => setError(errorText(e)),
     );
   }, [kind, name]);
   useEffect(load, [load, row?.state]);
@@ -45,7 +44,7 @@ export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: strin
   // After a delete there is nothing left to show: back to the list once the engine agrees.
   const runAction = async (a: InstanceAction) => {
     await a.run(kind, name);
-    if (a.id === 'delete') await call(instanceMethod(kind, 'inspect'), { name }).catch((e) => errorCode(e) === 'NOT_FOUND' && !isMissingBackend(e) && go(back));
+    if (a.id === 'delete') await call(instanceMethod(kind, 'inspect'), { name }).catch((e) => errorCode(e) === 'NOT_FOUND' && go(back));
   };
   const tabs: Tab[] = kind === 'vm' ? ['overview', 'metrics', 'serial', 'terminal', 'console', 'snapshots'] : ['overview', 'metrics', 'logs', 'terminal', 'snapshots'];
   const hasConsole = Boolean(inspect && 'console' in inspect && inspect.console);

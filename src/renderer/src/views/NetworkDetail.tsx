@@ -5,8 +5,7 @@ import { ForwardForm } from '../components/ForwardForm';
 import { StateBadge } from '../components/StateBadge';
 import { ViewHeader } from '../components/ViewHeader';
 import { act } from '../lib/actions';
-import { call, errorText, isMissingBackend } from '../lib/rpc';
-import { missingText } from '../stores/backends';
+import { call, errorText } from '../lib/rpc';
 import { confirm } from '../stores/confirm';
 import { useNav } from '../stores/nav';
 import { useResources } from '../stores/resources';
@@ -31,7 +30,7 @@ export function NetworkDetail({ name }: { name: string }) {
         setInfo(v);
         setError(undefined);
       },
-      (e) => setError(isMissingBackend(e, 'network.inspect') ? missingText('network') : errorText(e)),
+      (e) => setError(errorText(e)),
     );
     call('network.leases', { name }).then((v) => setLeases(v.items), () => setLeases([]));
   }, [name]);

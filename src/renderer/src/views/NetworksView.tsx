@@ -4,7 +4,6 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { StateBadge } from '../components/StateBadge';
 import { ViewHeader } from '../components/ViewHeader';
 import { act } from '../lib/actions';
-import { missingText, useBackends } from '../stores/backends';
 import { confirm } from '../stores/confirm';
 import { useNav } from '../stores/nav';
 import { byKind, useResources } from '../stores/resources';
@@ -17,12 +16,7 @@ export function NetworksView() {
   const res = useResources();
   const detail = useNav((s) => s.detail);
   const go = useNav((s) => s.go);
-  const availability = useBackends((s) => s.areas.network);
-  const probe = useBackends((s) => s.probe);
   const [creating, setCreating] = useState(false);
-  useEffect(() => {
-    if (availability !== 'present') void probe('network');
-  }, [availability, probe]);
   if (detail?.kind === 'network') return <NetworkDetail name={detail.name} />;
   const rows = byKind(res.items, 'network');
   const remove = async (name: string) => {
@@ -33,9 +27,7 @@ export function NetworksView() {
   if (res.error) content = <ErrorNotice message={`Could not list networks: ${res.error}`} onRetry={() => void res.fetch()} />;
   else if (rows.length === 0)
     content =
-      availability === 'missing' ? (
-        <EmptyState testId="backend-missing" title={missingText('network')} hint="This engine was built without the network backend; nothing here is simulated." />
-      ) : res.status !== 'ready' ? (
+      res.status !== 'ready' ? (
         <p className="muted">Loading…</p>
       ) : (
         <EmptyState title="No networks yet" hint="Create a NAT network for your VMs and capsules, or declare [network.NAME] in a NovaFile." action={<button type="button" className="primary" onClick={() => setCreating(true)}>New network…</button>} />
@@ -71,7 +63,7 @@ export function NetworksView() {
   return (
     <>
       <ViewHeader title="Networks" subtitle="Bridges and overlays with NAT, DHCP and DNS">
-        <button type="button" className="primary" onClick={() => setCreating(true)} disabled={availability === 'missing'} data-testid="new-network">
+        <button type="button" className="primary" onClick={() => setCreating(true)} data-testid="new-network">
           New network…
         </button>
       </ViewHeader>

@@ -1,0 +1,164 @@
+// Networking of an ordinary user's capsules, for real: a user created here runs a Nova engine
+// under setpriv. Without a switch, pasta connects the capsule (its supervisor holds the netns):
+// a published port answers on the host's loopback, outbound reaches a target this test made.
+// pasta lives and dies with the capsule, and it runs as the user, never root.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { CapsuleInfo } from '../../shared/contract/capsule.js';
+import { busyboxRootfs, freePort } from '../../test/capsule-fixtures.js';
+import { describeHost } from '../../test/host.js';
+import { freeOctets, NetnsLab, sh, suffix } from '../../test/netns.js';
+import { processes } from '../../test/privd.js';
+import { createTestUser } from '../../test/users.js';
+import type { HomeUser } from '../../test/users.js';
+import { startUserEngine } from '../../test/user-engine.js';
+import type { UserEngine } from '../../test/user-engine.js';
+import { waitFor } from '../../test/wait.js';
+
+const curl = (url: string) => sh(['curl', '-s', '--max-time', '5', url], { allowFailure: true });
+const uidOf = (pid: number) => Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+const pidAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describeHost(
+  'networking of an ordinary user\'s capsules: pasta by default',
+  { root: true, tools: ['pasta', 'crun', 'runc', 'newuidmap', 'newgidmap', 'nsenter', 'curl', 'setpriv', 'useradd'] },
+  () => {
+    const sfx = suffix();
+    const lab = new NetnsLab();
+    const ns = `nrn-${sfx}`;
+    const [octet] = freeOctets(1);
+    const target = `10.213.${octet}.2`;
+    const serverPort = 17000 + Math.floor(Math.random() * 2000);
+    let user: HomeUser;
+    let home: string;
+    let work: string;
+    let engine: UserEngine;
+    let webPort = 0;
+    const call = <T = CapsuleInfo>(m: string, input: unknown) => engine.invoke<T>(m, input);
+    const exec = (name: string, script: string) => call<{ exitCode: number; stdout: string; stderr: string }>('capsule.exec', { name, command: ['sh', '-c', script] });
+    const startEngine = async () => (engine = await startUserEngine(user, { NOVA_HOME: home }));
+    /** pasta processes of this test's capsules (their --log-file is in the user's capsule folder). */
+    const pastas = () => processes(join(home, 'data', 'capsules')).filter((p) => /^\/usr\/bin\/pasta|^pasta|passt/.test(p.cmd));
+
+    beforeAll(async () => {
+      user = createTestUser('nrn');
+      home = mkdtempSync('/tmp/nova-rn-');
+      work = join(home, 'work');
+      mkdirSync(work, { recursive: true });
+      busyboxRootfs(work);
+      execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, home]);
+      // The outbound target: a server in a namespace this test made, behind a veth from the host.
+      lab.add(ns);
+      sh(['ip', 'link', 'add', `nrh${sfx}`, 'type', 'veth', 'peer', 'name', `nrp${sfx}`, 'netns', ns]);
+      sh(['ip', 'addr', 'add', `10.213.${octet}.1/30`, 'dev', `nrh${sfx}`]);
+      sh(['ip', '-n', ns, 'addr', 'add', `${target}/30`, 'dev', `nrp${sfx}`]);
+      sh(['ip', 'link', 'set', `nrh${sfx}`, 'up']);
+      sh(['ip', '-n', ns, 'link', 'set', `nrp${sfx}`, 'up']);
+      const js = `require('net').createServer((s) => s.end('hello from ${target}\\n')).listen(${serverPort}, '${target}')`;
+      lab.spawn(ns, [process.execPath, '-e', js]);
+      await waitFor('the target server', () => !sh(['ip', 'netns', 'exec', ns, 'ss', '-Hltn', `sport = :${serverPort}`]).trim() ? undefined : true, 10_000);
+      await startEngine();
+    }, 60_000);
+
+    afterAll(async () => {
+      if (engine) {
+        const { items } = await call<{ items: CapsuleInfo[] }>('capsule.list', {}).catch(() => ({ items: [] as CapsuleInfo[] }));
+        for (const c of items) await engine.invoke('capsule.rm', { name: c.name, force: true }).catch(() => undefined);
+        await engine.close();
+      }
+      sh(['ip', 'link', 'del', `nrh${sfx}`], { allowFailure: true });
+      lab.cleanup();
+      user?.remove();
+      if (home) execFileSync('rm', ['-rf', home]);
+    });
+
+    it('publishes a declared port on the host loopback only, reaches out, and names pasta\'s DNS', async () => {
+      const port = (webPort = await freePort());
+      const c = await call('capsule.create', {
+        name: 'web',
+        baseDir: work,
+        start: true,
+        spec: {
+          capsule: './rootfs',
+          runtime: 'crun',
+          ports: [`${port}:80`],
+          // Port 80 in the capsule: its root is a nested user namespace's, allowed to bind it.
+          command: 'mkdir -p /www && echo hello-nova > /www/index.html && exec httpd -f -p 80 -h /www',
+        },
+      });
+      expect(c).toMatchObject({ state: 'running', rootless: true });
+      expect(await waitFor('the published port', () => curl(`http://127.0.0.1:${port}/`).trim() === 'hello-nova' || undefined, 15_000)).toBe(true);
+      // Declared without an address: not on the host's other addresses.
+      const hostAddr = sh(['ip', '-4', '-j', 'addr', 'show', 'scope', 'global']);
+      const other = (JSON.parse(hostAddr) as { addr_info: { local: string }[] }[]).flatMap((l) => l.addr_info.map((a) => a.local)).find((a) => a !== target);
+      if (other) expect(curl(`http://${other}:${port}/`)).toMatch(/^__FAILED__/);
+
+      // pasta 2023-03 (bookworm) mishandles a server that answers and closes at once: the
+      // client may never see the FIN and gets the answer repeated. The first line is what counts.
+      const out = await exec('web', `echo hi | timeout 5 nc ${target} ${serverPort}`);
+      expect(out.stdout.split('\n')[0]).toBe(`hello from ${target}`);
+      expect((await exec('web', 'cat /etc/resolv.conf')).stdout).toBe('nameserver 169.254.1.1');
+
+      // pasta and the capsule run as the user or its subordinate ids, never root.
+      const mine = pastas();
+      expect(mine).toHaveLength(1);
+      expect(mine[0]!.uid).toBe(user.uid);
+      const ns = readlinkSync(`/proc/${c.pid}/ns/pid`);
+      const inCapsule = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && (() => { try { return readlinkSync(`/proc/${p}/ns/pid`) === ns; } catch { return false; } })());
+      expect(inCapsule.length).toBeGreaterThan(0);
+      for (const p of inCapsule) {
+        const u = uidOf(Number(p));
+        expect(u === user.uid || (u >= user.subuid.start && u < user.subuid.start + user.subuid.count)).toBe(true);
+      }
+    }, 60_000);
+
+    it('on runc too, publishing on every address when declared 0.0.0.0', async () => {
+      const port = await freePort();
+      await call('capsule.create', {
+        name: 'any',
+        baseDir: work,
+        start: true,
+        spec: { capsule: './rootfs', runtime: 'runc', ports: [`0.0.0.0:${port}:8080`], command: 'mkdir -p /www && echo everywhere > /www/index.html && exec httpd -f -p 8080 -h /www' },
+      });
+      expect(await waitFor('the published port', () => curl(`http://127.0.0.1:${port}/`).trim() === 'everywhere' || undefined, 15_000)).toBe(true);
+      expect(sh(['ss', '-Hltn', `sport = :${port}`])).toMatch(/\*:\d+|0\.0\.0\.0:\d+/);
+      await call('capsule.rm', { name: 'any', force: true });
+    }, 60_000);
+
+    it('pasta ends with the capsule: stop, kill -9 of the supervisor, rm; kill -9 of the engine changes nothing', async () => {
+      await call('capsule.stop', { name: 'web', timeout: 0 });
+      expect(pastas()).toEqual([]);
+      const again = await call('capsule.start', { name: 'web' });
+      expect(again.state).toBe('running');
+      const [p1] = pastas();
+      expect(p1).toBeDefined();
+
+      // The engine dies hard: the capsule and its network stay; a new engine finds them.
+      engine.proc.kill('SIGKILL');
+      await new Promise((r) => engine.proc.once('exit', r));
+      await startEngine();
+      const seen = await call('capsule.inspect', { name: 'web' });
+      expect(seen.state).toBe('running');
+      expect(pidAlive(p1!.pid)).toBe(true);
+      expect(await waitFor('port after engine restart', () => curl(`http://127.0.0.1:${webPort}/`).trim() === 'hello-nova' || undefined, 10_000)).toBe(true);
+
+      // The supervisor dies hard: pasta goes with it (parent-death signal), nothing is left.
+      const sup = Number(readFileSync(join(home, 'data', 'capsules', 'web', 'supervisor.pid'), 'utf8'));
+      process.kill(sup, 'SIGKILL');
+      await waitFor('pasta gone after its supervisor', () => !pidAlive(p1!.pid) || undefined, 10_000);
+      await call('capsule.rm', { name: 'web', force: true });
+      expect(pastas()).toEqual([]);
+      const left = () => user.processes().filter((p) => p.pid !== engine.proc.pid && !/esbuild|nova-lock-helper|user-engine-server/.test(p.cmd));
+      await waitFor('no process of the capsule left', () => !left().length || undefined, 10_000).catch(() => expect(left()).toEqual([]));
+    }, 90_000);
+  },
+);
