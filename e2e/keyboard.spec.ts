@@ -16,6 +16,8 @@ test('the sidebar works from the keyboard: arrows move, Enter opens, Alt+digit j
   await expect(app.getByTestId('view-networks')).toBeVisible();
   await expect(app.getByRole('heading', { level: 1, name: 'Networks' })).toBeFocused();
   await app.keyboard.press('Alt+9');
+  await expect(app.getByTestId('view-projects')).toBeVisible();
+  await app.keyboard.press('Alt+0');
   await expect(app.getByTestId('view-settings')).toBeVisible();
 
   // Tab continues from the focused heading into the view.

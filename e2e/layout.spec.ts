@@ -5,7 +5,7 @@ import { expect, openView, rpc, shot, test } from './fixtures';
 // past the viewport (nothing clipped, no horizontal scrolling), and a screenshot of each view in
 // each theme lands in the test's artifacts.
 
-const VIEWS = ['dashboard', 'vms', 'capsules', 'networks', 'topology', 'gpus', 'captures', 'storage', 'settings'];
+const VIEWS = ['dashboard', 'vms', 'capsules', 'networks', 'topology', 'gpus', 'captures', 'storage', 'projects', 'settings'];
 const DIALOGS: { view: string; open: string; name: string }[] = [
   { view: 'vms', open: 'new-vm', name: 'New virtual machine' },
   { view: 'capsules', open: 'new-capsule', name: 'New capsule' },

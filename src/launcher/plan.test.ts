@@ -26,6 +26,12 @@ describe('npm start: which UI to open', () => {
     expect(planLaunch({ ...base, installer: 'failed', wayland: false, x11: false })).toMatchObject({ kind: 'print-url', say: expect.stringContaining('no Wayland or X11 display') });
     expect(planLaunch({ ...base, installer: 'failed', browser: undefined })).toMatchObject({ kind: 'print-url', say: expect.stringContaining('install chromium') });
   });
+  it('after a remembered installer failure: straight to the browser, saying when it failed and how to retry', () => {
+    const p = planLaunch({ ...base, installer: 'failed', failedBefore: { at: '2026-12-02T11:20:33.000Z', reason: 'Error: connect ECONNREFUSED' } });
+    expect(p).toMatchObject({ kind: 'browser', platform: 'wayland' });
+    expect(p.say).toContain("Electron's download failed on 2026-12-02 11:20 UTC (Error: connect ECONNREFUSED), so it is not tried again");
+    expect(p.say).toContain('npm start -- --retry-electron');
+  });
   it('--browser skips Electron even when it is installed', () => {
     expect(planLaunch({ ...base, electronBinary: '/x/electron', preferBrowser: true })).toMatchObject({ kind: 'browser', say: expect.stringContaining('Browser mode was asked for') });
   });

@@ -6,6 +6,8 @@ export interface LaunchFacts {
   electronBinary?: string;
   /** electron's own installer: not tried yet, worked, or failed (no network, as on CI machines). */
   installer: 'untried' | 'ok' | 'failed';
+  /** An earlier `npm start` saw the installer fail: not tried again until --retry-electron. */
+  failedBefore?: { at: string; reason: string };
   /** The user asked for the browser UI (`npm start -- --browser`) or forbade downloads. */
   preferBrowser?: boolean;
   /** WAYLAND_DISPLAY names a socket that exists. */
@@ -31,7 +33,9 @@ export function planLaunch(f: LaunchFacts): LaunchPlan {
   }
   const why = f.preferBrowser
     ? 'Browser mode was asked for'
-    : 'Electron is not available (its binary could not be downloaded here)';
+    : f.failedBefore
+      ? `Electron's download failed on ${f.failedBefore.at.slice(0, 16).replace('T', ' ')} UTC (${f.failedBefore.reason}), so it is not tried again (\`npm start -- --retry-electron\` retries)`
+      : 'Electron is not available (its binary could not be downloaded here)';
   if (f.browser && f.wayland) {
     return { kind: 'browser', browser: f.browser, platform: 'wayland', say: `${why}: serving the UI with \`nova serve\` and opening it in ${f.browser} as a Wayland app window.` };
   }

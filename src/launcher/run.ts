@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildNeeded, electronBinary, findBrowser, waylandAvailable } from './detect.js';
 import { clearInstance, instanceFile, recordInstance, runningInstance } from './instance.js';
+import { electronMemoFile, forgetFailure, rememberedFailure, rememberFailure } from './electron-memo.js';
 import { browserArgs, electronArgs, planLaunch } from './plan.js';
 import { requestSignInCode, writeSignInPage } from './signin.js';
 import type { LaunchFacts, LaunchPlan } from './plan.js';
@@ -21,16 +22,18 @@ const say = (msg: string) => process.stdout.write(`nova start: ${msg}\n`);
 interface Options {
   browser: boolean;
   build: boolean;
+  retryElectron: boolean;
   port: string;
   rest: string[];
 }
 
 function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Options {
-  const o: Options = { browser: env.NOVA_START_BROWSER === '1', build: env.NOVA_START_NO_BUILD !== '1', port: env.NOVA_PORT ?? '0', rest: [] };
+  const o: Options = { browser: env.NOVA_START_BROWSER === '1', build: env.NOVA_START_NO_BUILD !== '1', retryElectron: false, port: env.NOVA_PORT ?? '0', rest: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--browser') o.browser = true;
     else if (a === '--no-build') o.build = false;
+    else if (a === '--retry-electron') o.retryElectron = true;
     else if (a === '--port') o.port = argv[++i] ?? '0';
     else o.rest.push(a);
   }
@@ -50,17 +53,17 @@ async function build(why: string): Promise<boolean> {
 }
 
 /** electron's own installer, bounded: on machines without network it fails within seconds. */
-async function tryInstaller(env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<'ok' | 'failed'> {
+async function tryInstaller(env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<{ result: 'ok' } | { result: 'failed'; reason: string }> {
   const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'electron', 'install.js')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env });
   let err = '';
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
   const code = await exited(child);
   clearTimeout(timer);
-  if (code === 0) return 'ok';
+  if (code === 0) return { result: 'ok' };
   const reason = /(?:Error|error)[^\n]*/.exec(err)?.[0]?.slice(0, 200) ?? `exit ${code}`;
-  say(`the Electron installer failed (${reason}).`);
-  return 'failed';
+  say(`the Electron installer failed (${reason}); the next \`npm start\` goes straight to the browser UI.`);
+  return { result: 'failed', reason };
 }
 
 /** Starts `nova serve` on loopback with a token file only we can read (in our 0700 folder); resolves with its URL. */
@@ -116,9 +119,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
   }
 
+  const memo = electronMemoFile(env);
+  if (opts.retryElectron) await forgetFailure(memo);
+  const failedBefore = await rememberedFailure(memo);
   const facts: LaunchFacts = {
     electronBinary: electronBinary(ROOT, env),
-    installer: env.NOVA_NO_DOWNLOAD === '1' ? 'failed' : 'untried',
+    installer: env.NOVA_NO_DOWNLOAD === '1' || failedBefore ? 'failed' : 'untried',
+    ...(failedBefore ? { failedBefore } : {}),
     preferBrowser: opts.browser,
     wayland: waylandAvailable(env),
     x11: Boolean(env.DISPLAY),
@@ -144,9 +151,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     // One of the two is needed anyway: start the fallback server while the installer runs.
     served = startServe(opts.port, dir!, env);
     served.catch(() => undefined);
-    facts.installer = await tryInstaller(env);
+    const tried = await tryInstaller(env);
     facts.electronBinary = electronBinary(ROOT, env);
-    if (!facts.electronBinary) facts.installer = 'failed';
+    facts.installer = facts.electronBinary ? 'ok' : 'failed';
+    if (facts.electronBinary) await forgetFailure(memo);
+    else await rememberFailure(memo, tried.result === 'failed' ? tried.reason : 'the installer left no binary').catch(() => undefined);
     plan = planLaunch(facts);
   }
   say(plan.say);

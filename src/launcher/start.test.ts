@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeHost } from '../test/host.js';
+import { electronMemoFile } from './electron-memo.js';
 import { asUser, TestUsers } from '../test/users.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -126,6 +127,8 @@ describeHost('npm start without Electron opens Chromium on Wayland', { root: tru
     pid = Number(await until('the browser to start', () => /browser pid (\d+)/.exec(out)?.[1], 60_000));
     launcherDir = /--user-data-dir=(\S+)\/profile/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' '))![1]!;
     expect(out).toContain('the Electron installer failed');
+    // Remembered: the next start does not wait for the same failure (`--retry-electron` forgets it).
+    expect(JSON.parse(readFileSync(electronMemoFile(env), 'utf8'))).toMatchObject({ reason: expect.stringMatching(/\S/) });
     expect(out).toMatch(/Electron is not available .*: serving the UI with `nova serve` and opening it in \S*chromium as a Wayland app window/);
     server = /server (http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
 

@@ -18,6 +18,7 @@ const TopologyView = lazy(() => import('./views/TopologyView').then((m) => ({ de
 const GpuBoard = lazy(() => import('./views/GpuBoard').then((m) => ({ default: m.GpuBoard })));
 const CapturesView = lazy(() => import('./views/CapturesView').then((m) => ({ default: m.CapturesView })));
 const StorageView = lazy(() => import('./views/StorageView').then((m) => ({ default: m.StorageView })));
+const ProjectsView = lazy(() => import('./views/ProjectsView').then((m) => ({ default: m.ProjectsView })));
 const SettingsView = lazy(() => import('./views/SettingsView').then((m) => ({ default: m.SettingsView })));
 
 const VIEW_COMPONENTS = {
@@ -29,6 +30,7 @@ const VIEW_COMPONENTS = {
   gpus: GpuBoard,
   captures: CapturesView,
   storage: StorageView,
+  projects: ProjectsView,
   settings: SettingsView,
 } as const;
 

@@ -4,7 +4,7 @@ import { useNav, VIEWS } from '../stores/nav';
 
 /**
  * Main navigation. Arrow keys move between entries (roving focus), Enter/Space opens,
- * Home/End jump; Alt+1…9 work from anywhere (see useShortcuts).
+ * Home/End jump; Alt+1…9, 0 work from anywhere (see useShortcuts).
  */
 export function Sidebar() {
   const { view, go } = useNav();
@@ -42,7 +42,7 @@ export function Sidebar() {
                 {v.icon}
               </span>
               <span className="nav-label">{v.label}</span>
-              <kbd aria-hidden>Alt+{i + 1}</kbd>
+              <kbd aria-hidden>Alt+{(i + 1) % 10}</kbd>
             </button>
           </li>
         ))}

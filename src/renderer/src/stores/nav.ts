@@ -9,6 +9,7 @@ export const VIEWS = [
   { id: 'gpus', label: 'GPUs', icon: '▦' },
   { id: 'captures', label: 'Captures & Monitoring', icon: '◉' },
   { id: 'storage', label: 'Storage', icon: '⛁' },
+  { id: 'projects', label: 'Projects', icon: '❖' },
   { id: 'settings', label: 'Settings', icon: '⚙' },
 ] as const;
 export type ViewId = (typeof VIEWS)[number]['id'];
