@@ -193,6 +193,10 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     expect(updated.dhcpRange).toBe(`10.213.${o2}.200-10.213.${o2}.210`);
     const dnsmasqArgs = sh(['ps', '-eo', 'args']).split('\n').find((l) => l.includes(`--interface=${iso} `))!;
     expect(dnsmasqArgs).toContain(`--dhcp-range=10.213.${o2}.200,10.213.${o2}.210,`);
+    // This engine is root, its dnsmasq is not (it drops to dnsmasq/nobody before reading anything).
+    const dnsmasqUsers = sh(['ps', '-eo', 'user:32=,args=']).split('\n').filter((l) => l.includes(`--interface=${iso} `)).map((l) => l.trim().split(/\s+/)[0]);
+    expect(dnsmasqUsers).toHaveLength(1);
+    expect(dnsmasqUsers[0]).not.toBe('root');
     expect(await codeOf(call(engine, 'network.update', { name: iso, spec: { profile: 'isolated', subnet: `10.213.${o5}.1/24` } }))).toMatch(/^INVALID_INPUT: subnet cannot change in place/);
     const info = await call(engine, 'network.inspect', { name: iso });
     expect(info.state).toBe('Active');

@@ -7,6 +7,7 @@ import type { TaskRegistry } from '../rpc/tasks.js';
 import type { NovaPaths } from '../sys/paths.js';
 import type { Runner } from '../sys/runner.js';
 import type { HostFacts } from './config/types.js';
+import type { RunAs } from './confine.js';
 
 export interface AccelFacts {
   kind: 'kvm' | 'tcg' | 'none';
@@ -23,6 +24,8 @@ export interface VmContext {
   call<M extends Method>(method: M, input: Input<M>): Promise<Output<M>>;
   /** NOVA_NETNS: the networks backend runs in this netns, so TAP-attached QEMUs must too. */
   netns?: string;
+  /** The unprivileged user a root engine's QEMU drops to; undefined for a user's engine. */
+  runAs?: () => RunAs | undefined;
 }
 
 const OVMF_DIRS = ['/usr/share/OVMF', '/usr/share/edk2/x64', '/usr/share/edk2-ovmf/x64'];

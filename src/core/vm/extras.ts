@@ -1,12 +1,13 @@
 // Live extras on a running VM: the memory balloon and display screenshots.
-import { stat } from 'node:fs/promises';
+import { copyFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import type { VmContext } from './context.js';
 import { queryBalloon, screendump, setBalloon } from './qmp/commands.js';
 import { withQmp } from './qmp/protocol.js';
 import { processState } from './state.js';
-import { absolutize, layoutOf, loadRecord, vmDir } from './store.js';
+import { scratchDir } from './confine.js';
+import { absolutize, layoutOf, loadRecord, readRuntime, vmDir } from './store.js';
 import type { VmRecord } from './store.js';
 
 const MIN_BALLOON = 64 * 1024 * 1024;
@@ -34,6 +35,17 @@ export async function balloon(ctx: VmContext, name: string, target?: number): Pr
 export async function screenshot(ctx: VmContext, name: string, path?: string): Promise<{ name: string; path: string; bytes: number }> {
   await running(ctx, name);
   const file = path ? absolutize(process.cwd(), path) : join(vmDir(ctx.paths, name), 'screenshot.png');
-  await withQmp(layoutOf(ctx.paths, name).qmp, (q) => screendump(q, file));
+  if ((await readRuntime(ctx.paths, name))?.runAs) {
+    // A root-started QEMU writes as its run-as user: into its scratch folder, then Nova copies.
+    const dump = join(scratchDir(ctx.paths, name), `screendump-${process.pid}.png`);
+    try {
+      await withQmp(layoutOf(ctx.paths, name).qmp, (q) => screendump(q, dump));
+      await copyFile(dump, file);
+    } finally {
+      await rm(dump, { force: true });
+    }
+  } else {
+    await withQmp(layoutOf(ctx.paths, name).qmp, (q) => screendump(q, file));
+  }
   return { name, path: file, bytes: (await stat(file)).size };
 }

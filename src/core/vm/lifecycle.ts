@@ -8,6 +8,7 @@ import type { VmSpec } from '../../shared/schemas/novafile.js';
 import { dirs } from '../sys/paths.js';
 import { withReverter } from '../sys/reverter.js';
 import type { VmContext } from './context.js';
+import { giveBackAll, handoverFile } from './confine.js';
 import { createDisk, imageInfo } from './disks.js';
 import { checkFiles } from './files.js';
 import { vmInfoOf } from './info.js';
@@ -152,6 +153,8 @@ export async function deleteVm(ctx: VmContext, name: string, withDisks: boolean)
     if (net && net !== 'user' && net !== 'none') {
       await ctx.call('network.detach', { network: net, owner: { kind: 'vm', name } }).catch(() => undefined);
     }
+    // A root-started QEMU's files go back to whoever owned them before (kept disks stay theirs).
+    await giveBackAll(handoverFile(vmDir(ctx.paths, name)));
     const removed: string[] = [];
     if (withDisks) {
       for (const d of resolveDisks(rec)) {

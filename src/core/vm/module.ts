@@ -5,6 +5,8 @@ import { EventBus } from '../rpc/bus.js';
 import { resolvePaths } from '../sys/paths.js';
 import { formatBytes } from '../../shared/sizes.js';
 import type { AccelFacts, VmContext } from './context.js';
+import { runAsUser } from './confine.js';
+import type { RunAs } from './confine.js';
 import { QEMU_BINARY } from './config/build.js';
 import { probeAccelerator } from '../host/accelerator.js';
 import { parseVersion } from '../host/tools.js';
@@ -38,6 +40,7 @@ export function vmContext(engine: Engine): VmContext {
     accel.catch(() => (accel = undefined));
     return accel;
   };
+  let runAs: RunAs | undefined;
   return {
     paths: engine.paths,
     runner: engine.runner,
@@ -45,6 +48,7 @@ export function vmContext(engine: Engine): VmContext {
     tasks: engine.tasks,
     accelerator,
     call: (method, input) => engine.dispatcher.invoke(method, input),
+    runAs: () => (runAs ??= runAsUser(engine.env)),
     ...(engine.env.NOVA_NETNS ? { netns: engine.env.NOVA_NETNS } : {}),
   };
 }

@@ -15,7 +15,8 @@ import type { VmContext } from './context.js';
 import { checkFiles, checkHugepages } from './files.js';
 import { cont, queryStatus, quit, stop as qmpStop, systemPowerdown, systemReset } from './qmp/commands.js';
 import { withQmp } from './qmp/protocol.js';
-import { ensureVarsFile, killVerified, launchQemu, startSwtpm, stopSwtpm, waitForExit } from './process.js';
+import { prepareConfined } from './confine.js';
+import { ensureVarsFile, killVerified, launchQemu, launchQemuDetached, startSwtpm, stopSwtpm, waitForExit } from './process.js';
 import { deriveState, livePid, markerPath, processState } from './state.js';
 import type { DerivedState } from './state.js';
 import type { Marker } from './state.js';
@@ -38,7 +39,7 @@ export function publish(ctx: VmContext, name: string, state: string, reason?: st
 
 export function swtpmPaths(ctx: VmContext, name: string) {
   const l = layoutOf(ctx.paths, name);
-  return { stateDir: l.tpmState, socket: l.tpmSocket, pidfile: l.swtpmPid, log: `${runtimeDir(ctx.paths, name)}/swtpm.log` };
+  return { stateDir: l.tpmState, socket: l.tpmSocket, pidfile: l.swtpmPid, log: l.swtpmLog };
 }
 
 /** Removes what a dead QEMU left behind (stale pidfile, sockets, swtpm). */
@@ -117,8 +118,10 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
         const f = vmFeatures(rec.spec);
         const ovmf = ovmfFiles();
         if (f.uefi) await ensureVarsFile(layout.varsFile, f.secureBoot ? ovmf.msVars : ovmf.vars);
+        const runAs = ctx.runAs?.();
+        if (runAs) await prepareConfined(ctx.paths, rec, runAs, r, { tpm: f.tpm });
         if (f.tpm) {
-          await startSwtpm(ctx.runner, swtpmPaths(ctx, name));
+          await startSwtpm(ctx.runner, { ...swtpmPaths(ctx, name), ...(runAs ? { runAs: runAs.user } : {}) });
           r.add(() => stopSwtpm(swtpmPaths(ctx, name)), 'stop swtpm');
         }
         const nic = await resolveNic(ctx, rec);
@@ -131,7 +134,7 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
             nic, vfio: vfio.devices, ...(vfio.pciMmio64Mb ? { pciMmio64Mb: vfio.pciMmio64Mb } : {}),
             layout, incoming: Boolean(opts.incoming),
           },
-          { accel: accel.kind as 'kvm' | 'tcg', ovmf },
+          { accel: accel.kind as 'kvm' | 'tcg', ovmf, ...(runAs ? { runAs: runAs.user } : {}) },
         );
         // A TAP lives in the networks backend's netns (NOVA_NETNS): QEMU must open it from there.
         const argv = nic.kind === 'tap' && ctx.netns ? ['ip', 'netns', 'exec', ctx.netns, ...renderArgv(config)] : renderArgv(config);
@@ -139,8 +142,11 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
           accel: accel.kind as 'kvm' | 'tcg', accelReason: accel.reason, argv, startedAt: Date.now(),
           nic: nic.kind === 'tap' ? { kind: 'tap', network: nic.network, ifname: nic.ifname } : { kind: nic.kind },
           ...(opts.incoming ? { incoming: opts.incoming } : {}),
+          ...(runAs ? { runAs: runAs.user } : {}),
         };
-        const pid = await launchQemu(ctx.runner, argv, layout.pidfile);
+        const pid = runAs
+          ? await launchQemuDetached(argv, { pidfile: layout.pidfile, qmp: layout.qmp, log: `${runtimeDir(ctx.paths, name)}/qemu.log` })
+          : await launchQemu(ctx.runner, argv, layout.pidfile);
         r.add(async () => {
           await killVerified(pid, ['qemu-system', rec.uuid]);
           await waitForExit(pid, 5000);

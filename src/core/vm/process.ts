@@ -1,8 +1,10 @@
 // Host processes of a VM: QEMU daemonized with a pidfile, swtpm before it, free loopback ports,
 // waiting for exit, and the last-resort kill. Everything by pid, never by name.
-import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { copyFile, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { dirname } from 'node:path';
+import { createConnection, createServer } from 'node:net';
 import { NovaError } from '../../shared/errors.js';
 import { pidAlive, processMatches, readPidFile } from '../sys/proc.js';
 import type { Runner } from '../sys/runner.js';
@@ -30,6 +32,49 @@ export async function launchQemu(runner: Runner, argv: string[], pidfile: string
   const pid = await readPidFile(pidfile);
   if (!pid) throw new NovaError('INTERNAL', `QEMU started but wrote no pidfile at ${pidfile}`);
   return pid;
+}
+
+/**
+ * Starts a QEMU that does not daemonize itself (a confined one may not fork): detached in its
+ * own session, output to `log`. Ready when it wrote its pidfile and its QMP socket accepts a
+ * connection (the file appears at bind(), a moment before listen()); an early exit is reported
+ * with what it printed.
+ */
+export async function launchQemuDetached(argv: string[], paths: { pidfile: string; qmp: string; log: string }): Promise<number> {
+  const out = await open(paths.log, 'w', 0o600);
+  const st: { exited?: number } = {};
+  try {
+    const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', out.fd, out.fd] });
+    child.on('exit', (code, signal) => (st.exited = code ?? (signal ? 128 : 1)));
+    child.on('error', () => (st.exited = 127));
+    child.unref();
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const pid = st.exited === undefined ? await readPidFile(paths.pidfile) : undefined;
+      if (pid && (await accepts(paths.qmp))) return pid;
+      if (st.exited !== undefined || Date.now() > deadline) {
+        if (st.exited === undefined) child.kill('SIGKILL');
+        const msg = (await readFile(paths.log, 'utf8').catch(() => '')).split('\n').map((l) => l.replace(/^[\d\-T:.]+ /, '')).filter(Boolean).join('; ');
+        throw new NovaError('INTERNAL', `QEMU refused to start: ${msg || (st.exited === undefined ? 'no pidfile and QMP socket after 60 s' : `exit ${st.exited}`)}`, { argv, stderr: msg });
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    await out.close();
+  }
+}
+
+/** True when something listens on the unix socket (the probe closes right away). */
+function accepts(path: string): Promise<boolean> {
+  if (!existsSync(path)) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const sock = createConnection(path);
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
 }
 
 export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
@@ -63,6 +108,8 @@ export interface SwtpmPaths {
   socket: string;
   pidfile: string;
   log: string;
+  /** swtpm drops to this user after making its socket (the TPM state must be theirs). */
+  runAs?: string;
 }
 
 /**
@@ -71,10 +118,11 @@ export interface SwtpmPaths {
  */
 export async function startSwtpm(runner: Runner, p: SwtpmPaths): Promise<number> {
   await mkdir(p.stateDir, { recursive: true, mode: 0o700 });
+  await mkdir(dirname(p.socket), { recursive: true, mode: 0o700 });
   await rm(p.socket, { force: true });
   await runner.run(
     ['swtpm', 'socket', '--tpm2', '--tpmstate', `dir=${p.stateDir},mode=0600`, '--ctrl', `type=unixio,path=${p.socket}`,
-      '--pid', `file=${p.pidfile}`, '--log', `file=${p.log},level=1`, '--terminate', '--daemon'],
+      '--pid', `file=${p.pidfile}`, '--log', `file=${p.log},level=1`, '--terminate', '--daemon', ...(p.runAs ? ['--runas', p.runAs] : [])],
     { timeoutMs: 15_000 },
   );
   const deadline = Date.now() + 5000;

@@ -1,6 +1,7 @@
 // Snapshots. Running VM: live internal snapshots through the snapshot-save/load/delete jobs
 // (RAM + every writable qcow2 disk, pflash vars excluded). Stopped VM: disk-only through
 // qemu-img. External: a new qcow2 overlay per disk via blockdev-snapshot-sync.
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import type { VmContext } from './context.js';
@@ -11,7 +12,11 @@ import type { QmpSnapshot } from './qmp/commands.js';
 import { withQmp } from './qmp/protocol.js';
 import type { QmpProtocol } from './qmp/protocol.js';
 import { processState } from './state.js';
-import { layoutOf, loadRecord, resolveDisks, saveRecord, vmDir } from './store.js';
+import { withReverter } from '../sys/reverter.js';
+import { handOver, handoverFile } from './confine.js';
+import type { RunAs } from './confine.js';
+import type { ResolvedDisk } from './config/types.js';
+import { layoutOf, loadRecord, readRuntime, resolveDisks, saveRecord, vmDir } from './store.js';
 import type { VmRecord } from './store.js';
 
 function snapshotDisks(rec: VmRecord) {
@@ -102,7 +107,10 @@ async function externalSnapshot(ctx: VmContext, rec: VmRecord, tag: string): Pro
   const made: string[] = [];
   for (const d of disks) {
     const file = join(vmDir(ctx.paths, rec.name), `${d.node}-${tag}.qcow2`);
-    if (running) {
+    const runAs = running && (await readRuntime(ctx.paths, rec.name))?.runAs ? ctx.runAs?.() : undefined;
+    if (runAs) {
+      await confinedOverlay(ctx, rec, d, file, tag, runAs);
+    } else if (running) {
       await withQmp(layoutOf(ctx.paths, rec.name).qmp, (q) => blockdevSnapshotSync(q, d.node, file, `${d.node}-${tag}`));
     } else {
       await ctx.runner.run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-b', d.path, '-F', d.format, file]);
@@ -113,6 +121,21 @@ async function externalSnapshot(ctx: VmContext, rec: VmRecord, tag: string): Pro
   // Next starts boot from the overlays (their backing chain leads to the original disks).
   await saveRecord(ctx.paths, { ...rec, overlays });
   return made;
+}
+
+/**
+ * A root-started QEMU runs as its run-as user and may not create files in the VM's folder: Nova
+ * makes the overlay (without opening the disk QEMU holds: -u and the size), hands it over, and
+ * QEMU opens it (mode existing).
+ */
+async function confinedOverlay(ctx: VmContext, rec: VmRecord, d: ResolvedDisk, file: string, tag: string, runAs: RunAs): Promise<void> {
+  const size = (await imageInfo(ctx.runner, d.path))['virtual-size'];
+  await withReverter(async (r) => {
+    r.add(() => rm(file, { force: true }), 'remove the overlay');
+    await ctx.runner.run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-u', '-b', d.path, '-F', d.format, file, String(size)]);
+    await handOver(handoverFile(vmDir(ctx.paths, rec.name)), runAs, [file], r);
+    await withQmp(layoutOf(ctx.paths, rec.name).qmp, (q) => blockdevSnapshotSync(q, d.node, file, `${d.node}-${tag}`, 'existing'));
+  });
 }
 
 const requireTag = async (ctx: VmContext, name: string, tag: string) => findTag(await listSnapshots(ctx, name), name, tag);

@@ -32,22 +32,29 @@ export interface RuntimeInfo {
   argv: string[];
   startedAt: number;
   incoming?: string;
+  /** Root started it: QEMU dropped to this user inside a seccomp sandbox. */
+  runAs?: string;
 }
 
 export const vmDir = (paths: NovaPaths, name: string) => join(dirs.vms(paths), name);
 export const recordPath = (paths: NovaPaths, name: string) => join(vmDir(paths, name), 'vm.json');
 export const runtimeDir = (paths: NovaPaths, name: string) => join(paths.runtime, 'vms', name);
 
-export function layoutOf(paths: NovaPaths, name: string): RuntimeLayout & { runtimeInfo: string; swtpmPid: string; tpmState: string; markers: string } {
+export function layoutOf(paths: NovaPaths, name: string): RuntimeLayout & { runtimeInfo: string; swtpmPid: string; swtpmLog: string; tpmState: string; markers: string; scratch: string } {
   const run = runtimeDir(paths, name);
   const data = vmDir(paths, name);
+  // What QEMU's side creates while it runs (swtpm's socket, screendumps): a root-started QEMU
+  // and its swtpm have dropped to their run-as user by then, and this folder is theirs.
+  const scratch = join(run, 'qemu');
   return {
     pidfile: join(run, 'qemu.pid'),
     qmp: join(run, 'qmp.sock'),
     qmpEvents: join(run, 'qmpe.sock'),
     vncSocket: join(run, 'vnc.sock'),
-    tpmSocket: join(run, 'tpm.sock'),
-    swtpmPid: join(run, 'swtpm.pid'),
+    scratch,
+    tpmSocket: join(scratch, 'tpm.sock'),
+    swtpmPid: join(scratch, 'swtpm.pid'),
+    swtpmLog: join(scratch, 'swtpm.log'),
     runtimeInfo: join(run, 'runtime.json'),
     markers: run,
     serialLog: join(data, 'serial.log'),

@@ -251,8 +251,11 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     expect(src.state).toBe('stopped');
     expect(src.reason).toMatch(/migrated/);
     const dEngine = home2.engine();
-    const dst = track(await call(dEngine, 'vm.inspect', { name: 'g' }));
-    expect(dst.state).toBe('running');
+    // The source reports "completed" a moment before the destination resumes the guest.
+    const dst = track(await waitFor('destination running', async () => {
+      const d = await call(dEngine, 'vm.inspect', { name: 'g' });
+      return d.state === 'running' ? d : undefined;
+    }, 10_000));
     const last = Math.max(...fresh());
     expect(last).toBeGreaterThanOrEqual(2);
     const dstCounters = await waitFor('counter on destination', () => {

@@ -82,6 +82,11 @@ const CASES: Record<string, [VmBuildInput, HostFacts]> = {
     }),
     host('kvm'),
   ],
+  // Root starts it: no -daemonize (the sandbox forbids fork), seccomp sandbox, drop to nova-qemu.
+  'root-confined-tpm': [
+    input('srv', { preset: 'win11', memory: '2Gi', cpu: 2, disks: ['srv.qcow2'] }, { disks: [disk('/var/lib/nova/storage/srv.qcow2', 0)], nic: { kind: 'user', mac: '52:54:00:0a:0b:0c', ports: [] } }),
+    { ...host('tcg'), runAs: 'nova-qemu' },
+  ],
 };
 
 describe('QEMU config builder (golden)', () => {
@@ -138,6 +143,16 @@ describe('QEMU config builder (golden)', () => {
       'vfio-pci,host=0000:02:00.0,id=hostdev1-0,bus=vfio-rp1,addr=0x0.0',
     ]);
     expect(argv.join(' ')).toContain('memory-backend-file,id=mem0,size=16384M,mem-path=/dev/hugepages');
+  });
+
+  it('root-started QEMU is confined (sandbox + run-as, detached by Nova); a user\'s QEMU gets neither', () => {
+    const confined = renderArgv(buildVmConfig(...CASES['root-confined-tpm']!));
+    expect(confined.join(' ')).toContain('-sandbox on,obsolete=deny,spawn=deny,resourcecontrol=deny -runas nova-qemu');
+    expect(confined).not.toContain('-daemonize');
+    for (const [name, [vm, h]] of Object.entries(CASES).filter(([n]) => n !== 'root-confined-tpm')) {
+      const argv = renderArgv(buildVmConfig(vm, h));
+      expect([name, argv.includes('-sandbox'), argv.includes('-runas'), argv.includes('-daemonize')]).toEqual([name, false, false, true]);
+    }
   });
 
   it('escapes commas in paths for QEMU keyval options', () => {

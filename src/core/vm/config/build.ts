@@ -1,6 +1,7 @@
 // The pure QEMU config builder: resolved VM + host facts → labelled argv sections. No I/O, no
 // clocks, no randomness: identical input renders identical argv (golden-tested).
 import { GPU_LAB_CPU_FLAGS, HYPERV_FLAGS, vmFeatures } from './features.js';
+import { SANDBOX } from '../confine.js';
 import type { ConfigSection, HostFacts, ResolvedDisk, ResolvedNic, VmBuildInput, VmConfig } from './types.js';
 
 export const QEMU_BINARY = 'qemu-system-x86_64';
@@ -17,7 +18,9 @@ export function buildVmConfig(vm: VmBuildInput, host: HostFacts): VmConfig {
   };
 
   add('identity', '-name', `${kv(vm.name)},debug-threads=on`, '-uuid', vm.uuid, '-nodefaults', '-no-user-config', '-msg', 'timestamp=on');
-  add('process', '-daemonize', '-pidfile', vm.layout.pidfile, '-display', 'none');
+  // A confined QEMU may not fork (spawn=deny), so Nova detaches it instead of -daemonize.
+  add('process', ...(host.runAs ? [] : ['-daemonize']), '-pidfile', vm.layout.pidfile, '-display', 'none');
+  if (host.runAs) add('confinement', '-sandbox', SANDBOX, '-runas', host.runAs);
   add('qmp', '-qmp', `unix:${kv(vm.layout.qmp)},server=on,wait=off`, '-qmp', `unix:${kv(vm.layout.qmpEvents)},server=on,wait=off`);
 
   const machine = ['q35', `smm=${f.secureBoot ? 'on' : 'off'}`, 'vmport=off'];

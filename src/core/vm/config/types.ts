@@ -7,6 +7,8 @@ export interface HostFacts {
   accel: 'kvm' | 'tcg';
   /** OVMF firmware files (Debian ovmf package paths by default). */
   ovmf: { code: string; secbootCode: string; vars: string; msVars: string };
+  /** Root starts this QEMU: it drops to this user inside a seccomp sandbox (see ../confine.ts). */
+  runAs?: string;
 }
 
 export interface ResolvedDisk {

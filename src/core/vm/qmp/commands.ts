@@ -71,8 +71,9 @@ export async function snapshotDelete(q: QmpProtocol, tag: string, devices: strin
   await awaitJob(q, id, timeoutMs);
 }
 
-export const blockdevSnapshotSync = (q: QmpProtocol, node: string, file: string, overlayNode: string) =>
-  q.execute('blockdev-snapshot-sync', { 'node-name': node, 'snapshot-file': file, 'snapshot-node-name': overlayNode, format: 'qcow2' });
+/** `existing`: QEMU opens an overlay Nova made (a confined QEMU may not create files there). */
+export const blockdevSnapshotSync = (q: QmpProtocol, node: string, file: string, overlayNode: string, mode?: 'existing') =>
+  q.execute('blockdev-snapshot-sync', { 'node-name': node, 'snapshot-file': file, 'snapshot-node-name': overlayNode, format: 'qcow2', ...(mode ? { mode } : {}) });
 
 export interface MigrationInfo {
   status?: 'none' | 'setup' | 'cancelling' | 'cancelled' | 'active' | 'postcopy-active' | 'completed' | 'failed' | 'device' | 'wait-unplug' | 'pre-switchover';
