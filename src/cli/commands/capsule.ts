@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { text } from 'node:stream/consumers';
 import { isatty } from 'node:tty';
+import { resolve } from 'node:path';
 import type { CapsuleInfo, ImageInfo } from '../../shared/contract/capsule.js';
 import { NovaError } from '../../shared/errors.js';
 import { formatBytes } from '../../shared/sizes.js';
@@ -293,7 +294,7 @@ export function registerCapsuleCommands(ctx: CliContext): void {
     .option('--cmd <arg>', 'default command (repeatable, one argument each)', collect)
     .description('Import a root filesystem as an image')
     .action(async (source: string, o: { name: string; cmd?: string[] }) =>
-      ctx.print(await ctx.call('image.import', { source, name: o.name, baseDir: process.cwd(), ...(o.cmd ? { cmd: o.cmd } : {}) }), (i) => `imported ${i.ref} ${i.digest.slice(0, 19)}`),
+      ctx.print(await ctx.call('image.import', { source: resolve(source), name: o.name, baseDir: process.cwd(), ...(o.cmd ? { cmd: o.cmd } : {}) }), (i) => `imported ${i.ref} ${i.digest.slice(0, 19)}`),
     );
   image.command('inspect').argument('<ref>').description('One image').action(async (ref: string) => ctx.print(await ctx.call('image.inspect', { ref }), (i) => imageTable([i])));
   image
