@@ -4,12 +4,14 @@
 #   vmlinuz, initrd.gz, VERSION. Prints the directory on stdout. Idempotent; fast when cached.
 #
 # The guest's /init: mounts proc/sys/dev, insmods the virtio modules (+ button/evdev), runs acpid
-# so QMP system_powerdown powers it off, configures eth0 with udhcpc (our own script, inside the
-# guest only) and writes "nova-counter N" to the serial console every second.
+# so QMP system_powerdown powers it off, starts the QEMU guest agent (Debian qemu-guest-agent with
+# its libraries, copied from this host; `nova.noqga` on the kernel command line leaves it out),
+# configures eth0 with udhcpc (our own script, inside the guest only), gives ttyS0 an interactive
+# shell and writes "nova-counter N" to the serial console every second.
 set -euo pipefail
 
 OUT="${NOVA_TEST_GUEST_DIR:-/var/cache/nova-test/guest}"
-RECIPE=4   # bump when the initramfs layout below changes
+RECIPE=6   # bump when the initramfs layout below changes
 mkdir -p "$OUT"
 exec 9>"$OUT/.lock"
 flock 9
@@ -18,9 +20,11 @@ if [ -s "$OUT/vmlinuz" ] && [ -s "$OUT/initrd.gz" ] && [ "$(cat "$OUT/RECIPE" 2>
   echo "$OUT"; exit 0
 fi
 
-for t in apt-get apt-cache dpkg-deb cpio gzip busybox; do
+for t in apt-get apt-cache dpkg-deb cpio gzip busybox ldd; do
   command -v "$t" >/dev/null || { echo "test-guest: missing $t (apt-get install busybox-static cpio)" >&2; exit 1; }
 done
+QGA=/usr/sbin/qemu-ga
+[ -x "$QGA" ] || { echo "test-guest: missing $QGA (apt-get install qemu-guest-agent)" >&2; exit 1; }
 BUSYBOX="$(command -v busybox)"
 file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' || BUSYBOX=/bin/busybox
 
@@ -38,10 +42,16 @@ dpkg-deb -x ./*.deb kpkg
 KVER="${KPKG#linux-image-}"
 MODDIR="kpkg/lib/modules/$KVER/kernel"
 
-mkdir -p root/{bin,sbin,etc/acpi/PWRF,proc,sys,dev,tmp,lib/modules,usr/bin,usr/sbin,run}
+mkdir -p root/{bin,sbin,etc/acpi/PWRF,etc/qemu,proc,sys,dev,tmp,lib/modules,usr/bin,usr/sbin,run}
 cp "$BUSYBOX" root/bin/busybox
+# qemu-ga and the shared libraries it links (the guest is the same Debian release as this host).
+cp "$QGA" root/usr/sbin/qemu-ga
+for lib in $(ldd "$QGA" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
+  mkdir -p "root$(dirname "$lib")"
+  cp -L "$lib" "root$lib"
+done
 for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk \
-         failover net_failover virtio_net virtio_balloon button evdev; do
+         failover net_failover virtio_net virtio_balloon virtio_console fuse virtiofs button evdev; do
   f="$(find "$MODDIR" -name "$m.ko*" | head -n1)"
   [ -n "$f" ] || { echo "test-guest: module $m not in $KPKG" >&2; exit 1; }
   cp "$f" root/lib/modules/
@@ -58,13 +68,29 @@ mount -t devtmpfs dev /dev
 mount -t tmpfs tmp /tmp
 exec >/dev/ttyS0 2>&1
 for m in $(cat /lib/modules/order); do insmod /lib/modules/$m.ko* 2>/dev/null; done
+hostname nova-guest
 echo "nova-guest: init ready"
 acpid -c /etc/acpi -l /tmp/acpid.log
+# nova.datafs=vdX: a fresh ext2 on that disk at /data (something real for guest-fsfreeze to freeze).
+for a in $(cat /proc/cmdline); do
+  case "$a" in nova.datafs=*) d="${a#nova.datafs=}"; mkdir -p /data; mke2fs -q "/dev/$d" && mount -t ext4 "/dev/$d" /data && echo "nova-guest: /data on $d";; esac
+done
+# The guest agent on its virtio-serial port (no udev here: find the port by its name).
+if ! grep -q nova.noqga /proc/cmdline; then
+  for p in /sys/class/virtio-ports/*; do
+    [ "$(cat "$p/name" 2>/dev/null)" = org.qemu.guest_agent.0 ] || continue
+    mkdir -p /run/qga
+    qemu-ga -m virtio-serial -p "/dev/${p##*/}" -t /run/qga --fsfreeze-hook=/etc/qemu/fsfreeze-hook -l /tmp/qga.log &
+    echo "nova-guest: qemu-ga on /dev/${p##*/}"
+  done
+fi
 if [ -e /sys/class/net/eth0 ]; then
   ip link set eth0 up
   udhcpc -i eth0 -s /etc/udhcpc.sh -t 5 -T 1 -n -q >/dev/null 2>&1 &
 fi
 for d in /sys/block/vd*; do [ -e "$d" ] && echo "nova-disk: ${d##*/}"; done
+# An interactive shell on the serial console (nova console vm NAME --serial, the app's terminal).
+setsid cttyhack sh -i </dev/ttyS0 >/dev/ttyS0 2>&1 &
 i=0
 while true; do
   echo "nova-counter $i"
@@ -82,6 +108,26 @@ sync
 poweroff -f
 PWR
 chmod +x root/etc/acpi/PWRF/00000080
+
+# qemu-ga's guest-shutdown runs /sbin/shutdown -P +0 MSG: power off a moment later so the agent
+# can finish first.
+cat > root/sbin/shutdown <<'SHUT'
+#!/bin/sh
+echo "nova-guest: shutdown $* (guest agent)" > /dev/ttyS0
+(sleep 1; sync; poweroff -f) >/dev/null 2>&1 &
+exit 0
+SHUT
+chmod +x root/sbin/shutdown
+
+# qemu-ga runs this around guest-fsfreeze-freeze/thaw: the serial log shows that it happened.
+cat > root/etc/qemu/fsfreeze-hook <<'HOOK'
+#!/bin/sh
+echo "nova-guest: fsfreeze $1" > /dev/ttyS0
+exit 0
+HOOK
+chmod +x root/etc/qemu/fsfreeze-hook
+
+printf 'PRETTY_NAME="Nova test guest (Debian 12 kernel, busybox)"\nNAME="Nova test guest"\nID=nova-test\nVERSION_ID=5\n' > root/etc/os-release
 
 # Lease handler: configures eth0 only; DNS goes to /tmp (never any resolv.conf).
 cat > root/etc/udhcpc.sh <<'DHCP'

@@ -20,3 +20,10 @@ export function neutralize(text: string): string {
 /** Human output: the only way the CLI writes text to stdout/stderr (raw exec streams aside). */
 export const writeOut = (text: string): void => void process.stdout.write(neutralize(text));
 export const writeErr = (text: string): void => void process.stderr.write(neutralize(text));
+
+/**
+ * Streams the user asked for byte for byte (`nova vm exec` output, an attached serial console):
+ * like ssh, they go to the terminal unchanged.
+ */
+export const writeRawOut = (data: string): void => void process.stdout.write(data);
+export const writeRawErr = (data: string): void => void process.stderr.write(data);

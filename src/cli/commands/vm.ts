@@ -10,7 +10,8 @@ import { formatBytes } from '../../shared/sizes.js';
 import { findNovafile, loadNovafile, readNovafileText } from '../../core/novafile/load.js';
 import type { CliContext } from '../context.js';
 import { details, table } from '../output.js';
-import { writeOut } from '../terminal.js';
+import { writeOut, writeRawErr, writeRawOut } from '../terminal.js';
+import { attachSerial } from '../serial-console.js';
 
 const when = (s: number) => new Date(s * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
 
@@ -28,10 +29,30 @@ export function formatVm(v: VmInfo): string {
     ['MAC', v.mac],
     ['Console', v.console ? `VNC socket ${v.console.vncSocket} (WebSocket ${v.console.path} on \`nova serve\`)` : undefined],
     ['Serial log', v.serialLog],
+    ...guestRows(v),
     ['UUID', v.uuid],
   ];
   return details(rows);
 }
+
+/** What the guest agent says (inspect of a running VM), or why there is none. */
+function guestRows(v: VmInfo): [string, string | undefined][] {
+  const g = v.guest;
+  if (!g) return [];
+  if (!g.agent) return [['Guest agent', g.reason]];
+  const nics = (g.interfaces ?? []).map((n) => `${n.name}${n.mac ? ` (${n.mac})` : ''}: ${n.addresses.join(', ') || 'no address'}`);
+  return [
+    ['Guest agent', 'answers (qemu-guest-agent)'],
+    ['Guest OS', g.os ? `${g.os}${g.kernel ? `, kernel ${g.kernel}` : ''}` : undefined],
+    ['Hostname', g.hostname],
+    ['Guest NICs', nics.join('\n              ') || undefined],
+  ];
+}
+
+const STOPPED_BY: Record<string, string> = {
+  'guest-agent': 'shut down by its guest agent', acpi: 'powered off after the ACPI power button', quit: 'QEMU quit (the guest did not power off in time)',
+  kill: 'QEMU killed', 'not-running': 'was not running',
+};
 
 const vmTable = (items: VmInfo[]) =>
   items.length === 0
@@ -110,10 +131,12 @@ export function registerVmCommands(ctx: CliContext): void {
   power('pause', 'Freeze the vCPUs', 'vm.pause');
   power('resume', 'Continue a paused VM', 'vm.resume');
   power('destroy', 'Force stop and clear runtime state', 'vm.destroy');
-  const stopAction = async (name: string, o: { force?: boolean; timeout?: string }) =>
-    state(await ctx.call('vm.stop', { name, force: Boolean(o.force), ...(o.timeout ? { timeoutMs: Number(o.timeout) * 1000 } : {}) }));
+  const stopAction = async (name: string, o: { force?: boolean; timeout?: string }) => {
+    const r = await ctx.call('vm.stop', { name, force: Boolean(o.force), ...(o.timeout ? { timeoutMs: Number(o.timeout) * 1000 } : {}) });
+    ctx.print(r, (x) => `${x.name}: ${x.state}${x.stoppedBy ? ` — ${STOPPED_BY[x.stoppedBy] ?? x.stoppedBy}` : ''}`);
+  };
   for (const c of [vm.command('stop <name>'), ctx.group(ctx.verb('stop', 'Stop a VM or container'), 'vm', 'Stop a VM').argument('<name>')]) {
-    c.description('ACPI power-down, quit after the timeout').option('--force', 'quit at once').option('--timeout <s>', 'seconds to wait for the guest (default 60)').action(stopAction);
+    c.description('Guest agent shutdown (ACPI power-down without an agent), quit after the timeout').option('--force', 'quit at once').option('--timeout <s>', 'seconds to wait for the guest (default 60)').action(stopAction);
   }
   vm.command('rm <name>').alias('delete').description('Stop and remove a VM (disks only with --disks)').option('--disks', 'also delete its disk images')
     .action(async (name: string, o: { disks?: boolean }) => {
@@ -129,12 +152,30 @@ export function registerVmCommands(ctx: CliContext): void {
   for (const c of [vm.command('logs <name>'), ctx.group(ctx.verb('logs', 'Logs of a VM (serial console) or container'), 'vm', 'Serial console of a VM').argument('<name>')]) {
     c.description('Serial console output').option('--tail <n>', 'lines (default 200)').option('--follow', 'keep printing new output').action(logs);
   }
-  const consoleCmd = async (name: string) => {
+  const consoleCmd = async (name: string, o: { serial?: boolean }) => {
+    if (o.serial) {
+      process.exitCode = await attachSerial(ctx, name);
+      return;
+    }
     const r = await ctx.call('vm.console', { name });
     // No TCP port: the socket is in the VM's owner-only runtime folder (`remote-viewer vnc+unix://PATH`);
     // browsers reach it through `nova serve` at the path below, signed in like the API.
     ctx.print(r, (x) => `${x.vncSocket}\n(VNC unix socket, owner only: remote-viewer vnc+unix://${x.vncSocket}; in a browser: the Console tab of \`nova serve\`, WebSocket ${x.path}; serial log ${x.serialLog})`);
   };
+  // `nova vm exec NAME -- CMD…` / `nova exec vm NAME -- CMD…`: through the guest agent (guest-exec).
+  const execInGuest = async (name: string, command: string[], o: { timeout?: string }) => {
+    const r = await ctx.call('vm.exec', { name, command, ...(o.timeout ? { timeoutMs: Number(o.timeout) * 1000 } : {}) });
+    if (ctx.opts.json) ctx.print(r, () => '');
+    else {
+      writeRawOut(r.stdout);
+      writeRawErr(r.stderr);
+    }
+    process.exitCode = r.exitCode;
+  };
+  for (const c of [vm.command('exec'), ctx.group(ctx.verb('exec', 'Run a command in a container'), 'vm', 'Run a command in a VM through its guest agent')]) {
+    c.argument('<name>').argument('<command...>', 'command and arguments (after --)').option('--timeout <s>', 'seconds to wait for it (default 60)')
+      .description('Run a command in a running VM through its guest agent (stdout, stderr, exit code)').action(execInGuest);
+  }
   vm.command('balloon <name> [target]').description('Show or set the balloon target (e.g. 2Gi) of a running VM')
     .action(async (name: string, target?: string) => {
       const r = await ctx.call('vm.balloon', { name, ...(target ? { target } : {}) });
@@ -150,15 +191,18 @@ export function registerVmCommands(ctx: CliContext): void {
     const r = await ctx.call('vm.screenshot', { name, ...(path ? { path } : {}) });
     ctx.print(r, (x) => `${x.path} (${formatBytes(x.bytes)})`);
   });
-  vm.command('console <name>').description('Print where the console is (VNC unix socket, WebSocket path on nova serve)').action(consoleCmd);
-  ctx.group(ctx.verb('console', 'Console of a VM'), 'vm', 'Print where the console is (VNC unix socket, WebSocket path on nova serve)').argument('<name>').action(consoleCmd);
+  for (const c of [vm.command('console <name>'), ctx.group(ctx.verb('console', 'Console of a VM'), 'vm', 'Print where the console is (VNC unix socket, WebSocket path on nova serve)').argument('<name>')]) {
+    c.description('Print where the console is (VNC unix socket, WebSocket path on nova serve); --serial attaches the serial console here')
+      .option('--serial', 'type into the serial console on this terminal (Ctrl-] leaves)').action(consoleCmd);
+  }
 
   // Snapshots: `nova snapshot vm X [--tag T]`, `nova snapshot ls|restore|rm vm X …`.
   const snap = ctx.verb('snapshot', 'Snapshots of VMs and containers');
   ctx.group(snap, 'vm', 'Snapshot a VM (live: RAM + disks)').argument('<name>').option('--tag <tag>').option('--external', 'new qcow2 overlay instead of an internal snapshot')
     .action(async (name: string, o: { tag?: string; external?: boolean }) => {
       const r = await ctx.call('vm.snapshot.create', { name, ...(o.tag ? { tag: o.tag } : {}), external: Boolean(o.external) });
-      ctx.print(r, (x) => `snapshot ${x.tag} of ${x.name} taken in ${Math.round(x.durationMs)} ms${x.overlays ? ` (overlays: ${x.overlays.join(', ')})` : ''}`);
+      const how = (x: typeof r) => (x.consistency === 'filesystem' ? '; filesystem-consistent (guest filesystems frozen by its agent)' : x.consistency === 'crash' ? `; crash-consistent only (${x.fsFreeze?.reason ?? 'not frozen'})` : '');
+      ctx.print(r, (x) => `snapshot ${x.tag} of ${x.name} taken in ${Math.round(x.durationMs)} ms${x.overlays ? ` (overlays: ${x.overlays.join(', ')})` : ''}${how(x)}`);
     });
   ctx.group(ctx.group(snap, 'ls', 'List snapshots'), 'vm', 'List VM snapshots').argument('<name>').action(async (name: string) => {
     const r = await ctx.call('vm.snapshot.list', { name });

@@ -20,6 +20,7 @@ import { createSnapshot, deleteSnapshot, listSnapshots, restoreSnapshot } from '
 import { absolutize, layoutOf, loadRecord, readRuntime } from './store.js';
 import { VmWatcher } from './watcher.js';
 import { vmInfoOf } from './info.js';
+import { guestExec, guestInfo } from './guest.js';
 import { balloon, screenshot } from './extras.js';
 import { StatsSampler } from './stats.js';
 import { NovaError } from '../../shared/errors.js';
@@ -70,12 +71,19 @@ export const vmModule: EngineModule = {
     d.handle('vm.list', async (i) => ({ items: await listVms(ctx, i.project) }));
     d.handle('vm.create', (i) => createVm(ctx, { name: i.name, spec: i.spec, ...(i.project ? { project: i.project } : {}), ...(i.baseDir ? { baseDir: i.baseDir } : {}) }));
     d.handle('vm.update', (i) => updateVm(ctx, { name: i.name, spec: i.spec, ...(i.project ? { project: i.project } : {}), ...(i.baseDir ? { baseDir: i.baseDir } : {}) }));
-    d.handle('vm.inspect', (i) => info(i.name));
+    d.handle('vm.inspect', async (i) => {
+      const v = await info(i.name);
+      return v.state === 'running' ? { ...v, guest: await guestInfo(ctx, i.name) } : v;
+    });
     d.handle('vm.start', async (i) => {
       const state = await startVm(ctx, i.name);
       return vmInfoOf(ctx, await loadRecord(ctx.paths, i.name), { state });
     });
-    d.handle('vm.stop', async (i) => (await stopVm(ctx, i.name, { force: i.force ?? false, ...(i.timeoutMs !== undefined ? { timeoutMs: i.timeoutMs } : {}) }), info(i.name)));
+    d.handle('vm.stop', async (i) => {
+      const stoppedBy = await stopVm(ctx, i.name, { force: i.force ?? false, ...(i.timeoutMs !== undefined ? { timeoutMs: i.timeoutMs } : {}) });
+      return { ...(await info(i.name)), stoppedBy };
+    });
+    d.handle('vm.exec', (i) => guestExec(ctx, i.name, i.command, { ...(i.input !== undefined ? { input: i.input } : {}), ...(i.timeoutMs !== undefined ? { timeoutMs: i.timeoutMs } : {}) }));
     d.handle('vm.restart', async (i) => (await restartVm(ctx, i.name), info(i.name)));
     d.handle('vm.reset', async (i) => (await resetVm(ctx, i.name), info(i.name)));
     d.handle('vm.pause', async (i) => (await pauseVm(ctx, i.name), info(i.name)));

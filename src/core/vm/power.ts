@@ -17,6 +17,7 @@ import { cont, queryStatus, quit, stop as qmpStop, systemPowerdown, systemReset 
 import { withQmp } from './qmp/protocol.js';
 import { prepareConfined } from './confine.js';
 import { ensureVarsFile, killVerified, launchQemu, launchQemuDetached, startSwtpm, stopSwtpm, waitForExit } from './process.js';
+import { agentShutdown } from './guest.js';
 import { deriveState, livePid, markerPath, processState } from './state.js';
 import type { DerivedState } from './state.js';
 import type { Marker } from './state.js';
@@ -47,7 +48,7 @@ export async function clearRuntime(ctx: VmContext, rec: VmRecord): Promise<void>
   const l = layoutOf(ctx.paths, rec.name);
   await Promise.all([
     stopSwtpm(swtpmPaths(ctx, rec.name)),
-    ...[l.pidfile, l.qmp, l.qmpEvents, l.vncSocket, l.runtimeInfo].map((f) => rm(f, { force: true })),
+    ...[l.pidfile, l.qmp, l.qmpEvents, l.vncSocket, l.qgaSocket, l.runtimeInfo].map((f) => rm(f, { force: true })),
     clearMarker(ctx, rec.name, 'stopping'),
     releaseGpus(ctx, rec),
   ]);
@@ -174,12 +175,14 @@ export interface StopOptions {
   byUser?: boolean;
 }
 
-export async function stopVm(ctx: VmContext, name: string, opts: StopOptions = {}): Promise<void> {
-  await vmLock(ctx, name, () => stopLocked(ctx, name, opts), 'stop');
+export async function stopVm(ctx: VmContext, name: string, opts: StopOptions = {}): Promise<StopMethod> {
+  return vmLock(ctx, name, () => stopLocked(ctx, name, opts), 'stop');
 }
 
-/** Stop with the VM lock already held (delete, destroy and restart reuse it). */
-export async function stopLocked(ctx: VmContext, name: string, opts: StopOptions = {}): Promise<void> {
+export type StopMethod = 'guest-agent' | 'acpi' | 'quit' | 'kill' | 'not-running';
+
+/** Stop with the VM lock already held (delete, destroy and restart reuse it); says how it went. */
+export async function stopLocked(ctx: VmContext, name: string, opts: StopOptions = {}): Promise<StopMethod> {
   const rec = await loadRecord(ctx.paths, name);
   const layout = layoutOf(ctx.paths, name);
   const pid = await livePid(ctx.paths, rec);
@@ -187,35 +190,49 @@ export async function stopLocked(ctx: VmContext, name: string, opts: StopOptions
     await clearRuntime(ctx, rec);
     if (opts.byUser !== false) await setMarker(ctx, name, 'user-stop', new Date().toISOString());
     publish(ctx, name, 'stopped');
-    return;
+    return 'not-running';
   }
   if (opts.byUser !== false) await setMarker(ctx, name, 'user-stop', new Date().toISOString());
-  let gone = false;
+  let how: StopMethod | undefined;
   if (!opts.force) {
     await setMarker(ctx, name, 'stopping', String(Date.now()));
-    publish(ctx, name, 'shutting-down', 'ACPI power-down sent');
-    try {
-      await withQmp(layout.qmp, async (q) => {
-        const st = await queryStatus(q);
-        if (st.status === 'paused') await cont(q); // a frozen guest cannot hear the power button
-        await systemPowerdown(q);
-      });
-      gone = await waitForExit(pid, opts.timeoutMs ?? 60_000);
-    } catch {
-      /* QMP unusable: fall through to quit/kill */
-    }
+    how = await gracefulStop(ctx, name, layout.qmp, pid, opts.timeoutMs ?? 60_000);
   }
-  if (!gone) {
+  if (!how) {
     await withQmp(layout.qmp, quit, { greetingTimeoutMs: 3000 }).catch(() => undefined);
-    gone = await waitForExit(pid, 5000);
+    if (await waitForExit(pid, 5000)) how = 'quit';
   }
-  if (!gone) {
+  if (!how) {
     await killVerified(pid, ['qemu-system', rec.uuid]);
-    gone = await waitForExit(pid, 5000);
-    if (!gone) throw new NovaError('INTERNAL', `QEMU pid ${pid} of VM ${name} survived SIGKILL`);
+    if (!(await waitForExit(pid, 5000))) throw new NovaError('INTERNAL', `QEMU pid ${pid} of VM ${name} survived SIGKILL`);
+    how = 'kill';
   }
   await clearRuntime(ctx, rec);
-  publish(ctx, name, 'stopped', opts.force ? 'forced stop' : undefined);
+  publish(ctx, name, 'stopped', opts.force ? 'forced stop' : how === 'guest-agent' ? 'shut down by the guest agent' : undefined);
+  return how;
+}
+
+/**
+ * The guest shuts itself down: through its agent (guest-shutdown) when one answers, else the ACPI
+ * power button. An agent that accepted but did not finish within half the time gets the button too.
+ */
+async function gracefulStop(ctx: VmContext, name: string, qmpPath: string, pid: number, timeoutMs: number): Promise<StopMethod | undefined> {
+  try {
+    const st = await withQmp(qmpPath, queryStatus);
+    if (st.status === 'paused') await withQmp(qmpPath, cont); // a frozen guest can neither hear the button nor run its agent
+    else if (st.status === 'running') {
+      const agent = await agentShutdown(ctx, name);
+      if (agent.sent) {
+        publish(ctx, name, 'shutting-down', 'guest-shutdown sent to the guest agent');
+        if (await waitForExit(pid, Math.floor(timeoutMs / 2))) return 'guest-agent';
+      }
+    }
+    publish(ctx, name, 'shutting-down', 'ACPI power-down sent');
+    await withQmp(qmpPath, systemPowerdown);
+    return (await waitForExit(pid, timeoutMs)) ? 'acpi' : undefined;
+  } catch {
+    return undefined; // QMP unusable: quit/kill follow
+  }
 }
 
 async function withRunning<T>(ctx: VmContext, name: string, fn: (qmpPath: string, rec: VmRecord) => Promise<T>): Promise<T> {

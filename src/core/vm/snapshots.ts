@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import type { VmContext } from './context.js';
 import { imageInfo } from './disks.js';
+import { thawIfFrozen, withFrozenGuest } from './guest.js';
+import type { FreezeOutcome } from './guest.js';
 import { vmLock } from './power.js';
 import { blockdevSnapshotSync, nodeSnapshots, snapshotDelete, snapshotLoad, snapshotSave } from './qmp/commands.js';
 import type { QmpSnapshot } from './qmp/commands.js';
@@ -85,13 +87,19 @@ export async function createSnapshot(ctx: VmContext, name: string, tag = default
     const rec = await loadRecord(ctx.paths, name);
     const disks = snapshotDisks(rec);
     const t0 = performance.now();
+    const consistency = (f: FreezeOutcome) => ({ fsFreeze: f, consistency: f.frozen ? 'filesystem' as const : 'crash' as const });
+    if (external && (await live(ctx, rec))) {
+      const { result, freeze } = await withFrozenGuest(ctx, name, () => externalSnapshot(ctx, rec, tag));
+      return { name, tag, external: true, overlays: result, durationMs: performance.now() - t0, ...consistency(freeze) };
+    }
     if (external) return { name, tag, external: true, overlays: await externalSnapshot(ctx, rec, tag), durationMs: performance.now() - t0 };
     const dup = () => new NovaError('CONFLICT', `VM ${name} already has a snapshot "${tag}"`);
     if (await live(ctx, rec)) {
-      await withQmp(layoutOf(ctx.paths, name).qmp, async (q) => {
-        if (rowsFrom(await nodeSnapshots(q), qcow2Nodes(rec)).some((s) => s.tag === tag)) throw dup();
-        await snapshotSave(q, tag, disks[0]!.node, disks.map((d) => d.node));
-      });
+      const qmpPath = layoutOf(ctx.paths, name).qmp;
+      if (rowsFrom(await withQmp(qmpPath, nodeSnapshots), qcow2Nodes(rec)).some((s) => s.tag === tag)) throw dup();
+      // The agent flushes and freezes the guest's filesystems, so the disks hold no half-written state.
+      const { freeze } = await withFrozenGuest(ctx, name, () => withQmp(qmpPath, (q) => snapshotSave(q, tag, disks[0]!.node, disks.map((d) => d.node))));
+      return { name, tag, external: false, durationMs: performance.now() - t0, ...consistency(freeze) };
     } else {
       if ((await listSnapshots(ctx, name)).some((s) => s.tag === tag)) throw dup();
       for (const d of disks) await ctx.runner.run(['qemu-img', 'snapshot', '-c', tag, d.path], { timeoutMs: 120_000 });
@@ -172,11 +180,14 @@ async function tagOp(ctx: VmContext, name: string, tag: string, what: string, on
 }
 
 export async function restoreSnapshot(ctx: VmContext, name: string, tag: string) {
-  return tagOp(ctx, name, tag, 'snapshot restore', async (q, snap, rec) => {
+  const r = await tagOp(ctx, name, tag, 'snapshot restore', async (q, snap, rec) => {
     if (snap.vmStateSize === 0) throw new NovaError('CONFLICT', `snapshot "${tag}" holds no RAM state (taken while stopped); stop VM ${name} to restore it`);
     const disks = snapshotDisks(rec).filter((d) => snap.disks.includes(d.node));
     await snapshotLoad(q, tag, disks[0]!.node, disks.map((d) => d.node));
   }, '-a');
+  // A snapshot taken with the guest frozen comes back frozen (its RAM says so): thaw it.
+  await thawIfFrozen(ctx, name);
+  return r;
 }
 
 export async function deleteSnapshot(ctx: VmContext, name: string, tag: string) {

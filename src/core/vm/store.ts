@@ -59,6 +59,7 @@ export function layoutOf(paths: NovaPaths, name: string): RuntimeLayout & { runt
     markers: run,
     serialLog: join(data, 'serial.log'),
     serialSocket: join(run, 'serial.sock'),
+    qgaSocket: join(run, 'qga.sock'),
     varsFile: join(data, 'OVMF_VARS.fd'),
     tpmState: join(data, 'tpm'),
   };

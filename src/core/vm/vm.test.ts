@@ -169,10 +169,10 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     expect((await call<{ snapshots: unknown[] }>(a, 'vm.snapshot.list', { name: 'g' })).snapshots).toEqual([]);
   }, 120_000);
 
-  it('a second engine stops it through ACPI (guest powers itself off)', async () => {
-    const v = await call(b, 'vm.stop', { name: 'g', timeoutMs: 30_000 });
-    expect(v.state).toBe('stopped');
-    expect(serial(v)).toContain('nova-guest: acpi power button');
+  it('a second engine stops it through the guest agent (guest powers itself off)', async () => {
+    const v = await call<VmInfo & { stoppedBy?: string }>(b, 'vm.stop', { name: 'g', timeoutMs: 30_000 });
+    expect(v).toMatchObject({ state: 'stopped', stoppedBy: 'guest-agent' });
+    expect(serial(v)).toContain('(guest agent)');
     expect(serial(v)).toContain('reboot: Power down');
     expect((await call(a, 'vm.inspect', { name: 'g' })).state).toBe('stopped');
   }, 120_000);

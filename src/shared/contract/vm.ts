@@ -34,6 +34,21 @@ export const vmDiskInfo = z.object({
   snapshots: z.number(),
 });
 
+/** What the guest agent (qemu-guest-agent) tells about a running guest; agent false says why not. */
+export const vmGuestInfo = z.union([
+  z.object({
+    agent: z.literal(true),
+    os: z.string().optional(),
+    kernel: z.string().optional(),
+    hostname: z.string().optional(),
+    interfaces: z.array(z.object({ name: z.string(), mac: z.string().optional(), addresses: z.array(z.string()) })).optional(),
+  }),
+  z.object({ agent: z.literal(false), reason: z.string() }),
+]);
+export type VmGuestInfo = z.infer<typeof vmGuestInfo>;
+
+export const vmStopMethod = z.enum(['guest-agent', 'acpi', 'quit', 'kill', 'not-running']);
+
 export const vmInfo = z.object({
   name: z.string(),
   uuid: z.string(),
@@ -55,6 +70,8 @@ export const vmInfo = z.object({
   uefi: z.boolean(),
   secureBoot: z.boolean(),
   createdAt: z.number(),
+  /** Only from vm.inspect of a running VM: what its guest agent reports, or why there is none. */
+  guest: vmGuestInfo.optional(),
 });
 export type VmInfo = z.infer<typeof vmInfo>;
 
@@ -79,9 +96,14 @@ export const vmProcedures = {
   'vm.inspect': procedure({ summary: 'One VM: spec, derived state and why, console, disks', input: byName, output: vmInfo }),
   'vm.start': procedure({ summary: 'Start a VM (returns once QMP reports running)', input: byName, output: vmInfo }),
   'vm.stop': procedure({
-    summary: 'ACPI power-down, then quit after the timeout; force quits at once',
+    summary: 'Shut down through the guest agent when it answers, ACPI power-down otherwise, then quit after the timeout; force quits at once',
     input: z.object({ name, force: z.boolean().optional(), timeoutMs: z.number().int().min(0).max(600_000).optional() }).strict(),
-    output: vmInfo,
+    output: vmInfo.extend({ stoppedBy: vmStopMethod.optional() }),
+  }),
+  'vm.exec': procedure({
+    summary: 'Run a command in a running guest through its guest agent (guest-exec): stdout, stderr, exit code',
+    input: z.object({ name, command: z.array(z.string()).min(1), input: z.string().max(1_000_000).optional(), timeoutMs: z.number().int().min(100).max(3_600_000).optional() }).strict(),
+    output: z.object({ name: z.string(), exitCode: z.number(), signal: z.number().optional(), stdout: z.string(), stderr: z.string(), truncated: z.boolean() }),
   }),
   'vm.restart': procedure({ summary: 'Stop (ACPI, then quit) and start again', input: byName, output: vmInfo }),
   'vm.reset': procedure({ summary: 'Hard reset (like the reset button)', input: byName, output: vmInfo }),
@@ -121,7 +143,13 @@ export const vmProcedures = {
   'vm.snapshot.create': procedure({
     summary: 'Live internal snapshot (RAM + disks) of a running VM, disk-only when stopped; external: new overlay via blockdev-snapshot-sync',
     input: z.object({ name, tag: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'use letters, digits, ".", "-" or "_"').optional(), external: z.boolean().optional() }).strict(),
-    output: z.object({ name: z.string(), tag: z.string(), external: z.boolean(), durationMs: z.number(), overlays: z.array(z.string()).optional() }),
+    output: z.object({
+      name: z.string(), tag: z.string(), external: z.boolean(), durationMs: z.number(), overlays: z.array(z.string()).optional(),
+      /** Live snapshots: were the guest's filesystems frozen by its agent while the snapshot was taken (and if not, why). */
+      fsFreeze: z.object({ frozen: z.boolean(), filesystems: z.number().optional(), reason: z.string().optional() }).optional(),
+      /** "filesystem": taken with the guest frozen; "crash": as if the power had been cut. */
+      consistency: z.enum(['filesystem', 'crash']).optional(),
+    }),
   }),
   'vm.snapshot.list': procedure({ summary: 'Internal snapshots with size and date', input: byName, output: z.object({ name: z.string(), snapshots: z.array(vmSnapshotInfo) }) }),
   'vm.snapshot.restore': procedure({

@@ -28,6 +28,7 @@ const layout = {
   tpmSocket: '/run/nova/vms/NAME/tpm.sock',
   serialLog: '/var/lib/nova/vms/NAME/serial.log',
   serialSocket: '/run/nova/vms/NAME/serial.sock',
+  qgaSocket: '/run/nova/vms/NAME/qga.sock',
   varsFile: '/var/lib/nova/vms/NAME/OVMF_VARS.fd',
 };
 

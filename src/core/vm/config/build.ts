@@ -56,6 +56,9 @@ export function buildVmConfig(vm: VmBuildInput, host: HostFacts): VmConfig {
   }
   // A socket for the in-app terminal; the logfile keeps every byte the guest writes, client or not.
   add('serial', '-chardev', `socket,id=serial0,path=${kv(vm.layout.serialSocket)},server=on,wait=off,logfile=${kv(vm.layout.serialLog)},logappend=on`, '-serial', 'chardev:serial0');
+  // The guest agent channel on every VM: a guest that runs qemu-ga opens it, others ignore it.
+  add('guest-agent', '-chardev', `socket,id=qga0,path=${kv(vm.layout.qgaSocket)},server=on,wait=off`,
+    '-device', 'virtio-serial-pci,id=vserial0', '-device', 'virtserialport,bus=vserial0.0,chardev=qga0,name=org.qemu.guest_agent.0');
   // VNC on a unix socket in the VM's 0700 runtime folder only: no TCP port any local user (or a
   // web page, QEMU checks no Origin) could reach. Nova's server proxies it for the in-app console.
   add('console', '-device', 'VGA,id=video0', '-vnc', `unix:${kv(vm.layout.vncSocket)}`);

@@ -34,6 +34,8 @@ export interface RuntimeLayout {
   serialLog: string;
   /** The serial console as a unix socket (in-app terminal); QEMU also logs it to serialLog. */
   serialSocket: string;
+  /** The guest agent's virtio-serial channel (org.qemu.guest_agent.0) as a unix socket. */
+  qgaSocket: string;
   /** swtpm control socket (TPM VMs). */
   tpmSocket: string;
   /** Per-VM copy of the UEFI variable store. */
