@@ -2,7 +2,7 @@ import type { IntegrationStatus } from '../../shared/contract/system.js';
 import type { CliContext } from '../context.js';
 import { table } from '../output.js';
 
-const LABEL = { cli: '`nova` on PATH', 'hydrate-unit': 'boot-time network hydrate', 'polkit-policy': 'polkit policy' } as const;
+const LABEL = { cli: '`nova` on PATH', 'hydrate-unit': 'boot-time network hydrate', 'privd-socket': 'privileged helper socket', 'privd-service': 'privileged helper service', 'polkit-policy': 'polkit policy' } as const;
 
 function formatStatus(s: IntegrationStatus): string {
   const rows = table(s.items, [

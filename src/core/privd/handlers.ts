@@ -10,6 +10,7 @@ import { attachmentKey } from './owners.js';
 import type { Peer } from './peer.js';
 import { processUid } from './peer.js';
 import type { Changed, ParsedVerbInput, Verb } from './verbs.js';
+import type { SystemVerb } from './system-verbs.js';
 import type { GpuVerb } from './verbs-gpu.js';
 
 // What each verb does for its caller: ownership first (recorded before the host changes, checked
@@ -17,7 +18,7 @@ import type { GpuVerb } from './verbs-gpu.js';
 
 export type VerbHandlers = { [V in Verb]: (input: ParsedVerbInput<V>, peer: Peer) => Promise<unknown> };
 
-export function verbHandlers(ops: NetworkOps, ctx: NetCtx, owners: Owners): Omit<VerbHandlers, GpuVerb> {
+export function verbHandlers(ops: NetworkOps, ctx: NetCtx, owners: Owners): Omit<VerbHandlers, GpuVerb | SystemVerb> {
   /** The switch's state for its maker's own copy (their definition lives in their XDG data). */
   const changed = async <T>(value: T, network: string, peer: Peer): Promise<Changed<T>> => {
     const mine = ((await owners.owner('switch', network)) ?? 0) === peer.uid;

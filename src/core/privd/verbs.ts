@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { networkProcedures, owner } from '../../shared/contract/network.js';
 import type { VerbGroup } from '../../shared/contract/privileged.js';
 import { ifaceName } from '../../shared/schemas/fields.js';
+import { SYSTEM_VERBS } from './system-verbs.js';
 import { GPU_VERBS } from './verbs-gpu.js';
 
 // The fixed verb set of `nova privd`: each verb has a zod input (the same schemas the engine's
@@ -57,6 +58,7 @@ export const VERBS = {
   'forward.add': { group: 'attach', input: P['network.forward.add'].input },
   'forward.rm': { group: 'attach', input: P['network.forward.rm'].input },
   ...GPU_VERBS,
+  ...SYSTEM_VERBS,
 } satisfies Record<string, { group: VerbGroup | undefined; input: z.ZodType }>;
 
 export type Verb = keyof typeof VERBS;

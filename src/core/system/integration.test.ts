@@ -31,7 +31,8 @@ describe('nova system install --destdir (staging root)', () => {
     const e = home.engine();
     const r = await e.dispatcher.invoke('system.install', { destdir: stage });
     expect(r.items.every((i) => i.installed)).toBe(true);
-    expect(r.changed).toHaveLength(3);
+    expect(r.changed).toHaveLength(5);
+    expect(await readFile(join(stage, TARGETS['privd-service']), 'utf8')).toMatch(/^ExecStart=\/usr\/local\/bin\/nova privd$/m);
     expect(await readlink(join(stage, TARGETS.cli))).toBe(join(ROOT, 'bin', 'nova.mjs'));
     expect(await readFile(join(stage, TARGETS['hydrate-unit']), 'utf8')).toMatch(/^ExecStart=\/usr\/local\/bin\/nova net hydrate$/m);
     expect(await readFile(join(stage, TARGETS['polkit-policy']), 'utf8')).toContain('<action id="org.nova.attach">');
