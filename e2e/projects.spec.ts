@@ -24,7 +24,7 @@ limits.${memoryKey} = "${memory}"
 `;
 
 test.describe('projects (real NovaFile apply)', () => {
-  test.skip(!process.env.NOVA_E2E_HAS_CAPSULE || process.getuid?.() !== 0, 'needs root and the capsule backend');
+  test.skip(process.getuid?.() !== 0, 'needs root');
 
   test.beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'nova-e2e-proj-'));

@@ -95,4 +95,11 @@ describe('nova CLI', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^nova: NOT_FOUND: NovaFile .*nope\.toml does not exist/);
   });
+
+  it('capsule -p reaches the capsule spec: a bad port is named by its position and nothing is created', async () => {
+    const r = await nova(['capsule', 'create', 'web', '--image', 'none.invalid/x:1', '-p', '8080:80', '-p', '99999:80']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('invalid spec.ports.1: write a port forward like "8080:80"');
+    expect((await nova(['ls', '--json'])).stdout).not.toContain('"web"');
+  });
 });

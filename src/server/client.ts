@@ -28,6 +28,9 @@ export async function connectNode(url: string, token: string, origin?: string): 
     if (msg.error) p.reject(new NovaError(msg.error.data?.code ?? 'INTERNAL', msg.error.message, msg.error.data?.details));
     else p.resolve(msg.result);
   });
+  // After the handshake a reset (server restart, a cut-off) must fail the pending calls through
+  // 'close', not crash the process with an unhandled 'error' event.
+  ws.on('error', () => undefined);
   ws.on('close', () => {
     for (const p of pending.values()) p.reject(new NovaError('INTERNAL', 'connection closed'));
     pending.clear();

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { text } from 'node:stream/consumers';
 import { isatty } from 'node:tty';
+import { resolve } from 'node:path';
 import type { CapsuleInfo, ImageInfo } from '../../shared/contract/capsule.js';
 import { NovaError } from '../../shared/errors.js';
 import { formatBytes } from '../../shared/sizes.js';
@@ -48,7 +49,7 @@ function capsuleDetail(c: CapsuleInfo): string {
     ['Env', Object.keys(c.spec.env).join(', ') || undefined],
     ['Volumes', c.spec.volumes.join(', ') || undefined],
     ['Limits', Object.entries(c.spec.limits).map(([k, v]) => `${k}=${k === 'memory' ? formatBytes(v as number) : JSON.stringify(v)}`).join(' ') || undefined],
-    ['Network', c.network ? `${c.network.name} ${c.network.ip ?? ''}` : (c.spec.network ?? 'none (loopback only)')],
+    ['Network', c.network ? `${c.network.name} ${c.network.ip ?? ''}` : (c.spec.network ?? 'default (pasta for a user\'s capsule, loopback only for root\'s)')],
     ['Restart', `${c.spec.restart}${c.restarts ? ` (${c.restarts} restarts)` : ''}`],
     ['Project', c.project],
   ];
@@ -100,7 +101,8 @@ export function registerCapsuleCommands(ctx: CliContext): void {
       .requiredOption('-i, --image <ref>', 'image ("busybox", "ubuntu:22.04") or a rootfs folder ("./rootfs")')
       .option('-e, --env <KEY=VALUE>', 'environment variable (repeatable; values are secrets)', collect)
       .option('-v, --volume <src:dst[:ro]>', 'bind mount, relative to the current folder (repeatable)', collect)
-      .option('--network <name>', 'attach to a Nova network (default: none, loopback only)')
+      .option('--network <name>', 'attach to a Nova network; `none` for loopback only (default: pasta for a user\'s capsule, outbound and -p ports; loopback only for root\'s)')
+      .option('-p, --publish <[addr:]host:port>', 'publish a capsule port on the host, e.g. 8080:80 (loopback) or 0.0.0.0:8080:80 (repeatable)', collect)
       .option('--hostname <name>', 'hostname (default: the capsule name)')
       .option('--workdir <dir>', 'working directory')
       .option('--user <uid[:gid]>', 'user to run as')
@@ -113,7 +115,7 @@ export function registerCapsuleCommands(ctx: CliContext): void {
       .argument('<name>')
       .argument('[command...]', 'command (after --); default: the image\'s');
 
-  type CreateOpts = { image: string; env?: string[]; volume?: string[]; network?: string; hostname?: string; workdir?: string; user?: string; memory?: string; cpu?: number; pids?: number; readOnly?: boolean; restart: string; runtime: string };
+  type CreateOpts = { image: string; env?: string[]; volume?: string[]; publish?: string[]; network?: string; hostname?: string; workdir?: string; user?: string; memory?: string; cpu?: number; pids?: number; readOnly?: boolean; restart: string; runtime: string };
   const createInput = (name: string, command: string[], o: CreateOpts, start: boolean) => ({
     name,
     start,
@@ -123,6 +125,7 @@ export function registerCapsuleCommands(ctx: CliContext): void {
       ...(command.length ? { command } : {}),
       env: parseEnv(o.env),
       volumes: o.volume ?? [],
+      ports: o.publish ?? [],
       ...(o.network ? { network: o.network } : {}),
       ...(o.hostname ? { hostname: o.hostname } : {}),
       ...(o.workdir ? { workdir: o.workdir } : {}),
@@ -293,7 +296,7 @@ export function registerCapsuleCommands(ctx: CliContext): void {
     .option('--cmd <arg>', 'default command (repeatable, one argument each)', collect)
     .description('Import a root filesystem as an image')
     .action(async (source: string, o: { name: string; cmd?: string[] }) =>
-      ctx.print(await ctx.call('image.import', { source, name: o.name, baseDir: process.cwd(), ...(o.cmd ? { cmd: o.cmd } : {}) }), (i) => `imported ${i.ref} ${i.digest.slice(0, 19)}`),
+      ctx.print(await ctx.call('image.import', { source: resolve(source), name: o.name, baseDir: process.cwd(), ...(o.cmd ? { cmd: o.cmd } : {}) }), (i) => `imported ${i.ref} ${i.digest.slice(0, 19)}`),
     );
   image.command('inspect').argument('<ref>').description('One image').action(async (ref: string) => ctx.print(await ctx.call('image.inspect', { ref }), (i) => imageTable([i])));
   image

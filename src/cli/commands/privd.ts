@@ -9,7 +9,7 @@ import type { CliContext } from '../context.js';
 export function registerPrivdCommand(ctx: CliContext): void {
   ctx.program
     .command('privd')
-    .description("Run Nova's privileged helper (as root): switches, TAPs and veths for desktop users, authorized by polkit")
+    .description("Run Nova's privileged helper (as root): switches, TAPs, veths, captures and VFIO devices for desktop users, authorized by polkit")
     .option('--socket <path>', 'unix socket to listen on (default /run/nova/privd.sock, or NOVA_PRIVD_SOCKET)')
     .option('--group <name>', 'where polkit is not running, allow the members of this group')
     .action(async (o: { socket?: string; group?: string }) => {

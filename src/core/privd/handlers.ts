@@ -9,6 +9,7 @@ import type { Owners } from './owners.js';
 import { attachmentKey } from './owners.js';
 import type { Peer } from './peer.js';
 import { processUid } from './peer.js';
+import { checkCallerUplinks } from './uplinks.js';
 import type { Changed, ParsedVerbInput, Verb } from './verbs.js';
 import type { SystemVerb } from './system-verbs.js';
 import type { GpuVerb } from './verbs-gpu.js';
@@ -47,6 +48,7 @@ export function verbHandlers(ops: NetworkOps, ctx: NetCtx, owners: Owners): Omit
     'switch.leases': async (i) => ({ items: await ops.leases(i.name) }),
     'switch.create': async (i, peer) => {
       if (await loadNetwork(ctx, i.name)) throw new NovaError('CONFLICT', `network "${i.name}" already exists: pick another name`, { field: 'name' });
+      await checkCallerUplinks(ctx, i.spec, peer);
       await owners.set('switch', i.name, peer.uid);
       try {
         return await changed(await ops.create(i.name, i.spec, i.project), i.name, peer);

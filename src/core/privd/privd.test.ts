@@ -42,6 +42,13 @@ describeHost('nova privd: switches and TAPs for ordinary users', { root: true, t
     sh(['ip', '-n', ns, 'link', 'add', `dum${sfx}`, 'type', 'veth', 'peer', 'name', `dup${sfx}`]);
     sh(['ip', '-n', ns, 'addr', 'add', `10.213.${o2}.1/24`, 'dev', `dum${sfx}`]);
     sh(['ip', '-n', ns, 'link', 'set', `dum${sfx}`, 'up']);
+    // Links a user's switch must not take as uplink: a port of another bridge; and a free one it may.
+    // (macvlans on a veth stand in for host NICs: no dummy module can be loaded here.)
+    sh(['ip', '-n', ns, 'link', 'add', `vq${sfx}`, 'type', 'veth', 'peer', 'name', `vr${sfx}`]);
+    sh(['ip', '-n', ns, 'link', 'add', `bq${sfx}`, 'type', 'bridge']);
+    sh(['ip', '-n', ns, 'link', 'add', `dy${sfx}`, 'link', `vq${sfx}`, 'type', 'macvlan']);
+    sh(['ip', '-n', ns, 'link', 'set', `dy${sfx}`, 'master', `bq${sfx}`]);
+    sh(['ip', '-n', ns, 'link', 'add', `dz${sfx}`, 'link', `vq${sfx}`, 'type', 'macvlan']);
     await startHelper();
   }, 120_000);
 
@@ -115,6 +122,9 @@ describeHost('nova privd: switches and TAPs for ordinary users', { root: true, t
       [{ verb: 'switch.create', input: { name: '../etc', spec: spec(`10.213.${o3}.1/24`) } }, 'INVALID_INPUT', /invalid name/],
       [{ verb: 'switch.create', input: { name: 'abcdefghijklmnop', spec: spec(`10.213.${o3}.1/24`) } }, 'INVALID_INPUT', /invalid name/],
       [{ verb: 'switch.create', input: { name: `r${sfx}`, spec: spec(`10.213.${o2}.1/24`) } }, 'INVALID_INPUT', /overlaps the host route/],
+      [{ verb: 'switch.create', input: { name: `u${sfx}`, spec: { profile: 'external', uplink: net } } }, 'PERMISSION', /uplink "p\w+" is a bridge/],
+      [{ verb: 'switch.create', input: { name: `u${sfx}`, spec: { profile: 'isolated', interfaces: [`dup${sfx}`] } } }, 'PERMISSION', /interfaces "dup\w+" is a veth/],
+      [{ verb: 'switch.create', input: { name: `u${sfx}`, spec: { profile: 'external', uplink: `dy${sfx}` } } }, 'PERMISSION', /already a port of "bq\w+"/],
       [{ verb: 'attach.tap', input: { network: net, owner: { kind: 'vm', name: 'tg' } } }, 'PERMISSION', /another user's attachment/],
       [{ verb: 'detach', input: { network: net, owner: { kind: 'vm', name: 'tg' } } }, 'PERMISSION', /belongs to uid/],
       [{ verb: 'attach.veth', input: { network: net, owner: { kind: 'capsule', name: 'x' }, pid: p.helper!.pid } }, 'PERMISSION', /not yours/],
@@ -129,6 +139,11 @@ describeHost('nova privd: switches and TAPs for ordinary users', { root: true, t
       expect(r.error, JSON.stringify(req)).toMatchObject({ code, message: expect.stringMatching(msg) });
     }
     expect(links()).toBe(before);
+    // A free host interface is the user's to enslave (polkit's manage-networks allowed it).
+    const free = await raw(b, { verb: 'switch.create', input: { name: `u${sfx}`, spec: { profile: 'external', uplink: `dz${sfx}` } } });
+    expect(free, JSON.stringify(free)).toMatchObject({ ok: true });
+    expect(sh(['ip', '-n', ns, '-j', 'link', 'show', `dz${sfx}`])).toContain(`"master":"u${sfx}"`);
+    expect(await raw(b, { verb: 'switch.delete', input: { name: `u${sfx}` } })).toMatchObject({ ok: true });
   }, 120_000);
 
   it('kill -9 of the helper during a switch create, then a restart, leaves nothing half-made', async () => {

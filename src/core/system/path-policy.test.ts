@@ -90,6 +90,10 @@ describe('allowed roots for host paths', () => {
       /^INVALID_INPUT: spec\.volumes\[0\]: "\.\/data" is relative, and an API call has no working directory: give an absolute path, or baseDir/,
     );
     expect(await call('vm.disk.create', { path: 'x.qcow2', size: '1Mi' }, REMOTE)).toMatch(/^INVALID_INPUT: path: "x\.qcow2" is relative/);
+    expect(await call('vm.disk.import', { source: './in.img', path: '/x.qcow2' }, REMOTE)).toMatch(/^INVALID_INPUT: source: "\.\/in\.img" is relative/);
+    expect(await call('vm.disk.resize', { path: 'x.qcow2', size: '2Mi' }, REMOTE)).toMatch(/^INVALID_INPUT: path: "x\.qcow2" is relative/);
+    expect(await call('vm.disk.info', { path: 'x.qcow2' }, REMOTE)).toMatch(/^INVALID_INPUT: path: "x\.qcow2" is relative/);
+    expect(await call('image.import', { source: 'rootfs', name: 'localhost/x:1' }, REMOTE)).toMatch(/^INVALID_INPUT: source: "rootfs" is relative/);
     // Naming "/tmp/..." as its project folder gives an API caller nothing.
     expect(await call('capsule.create', { name: 'c', spec: { capsule: 'busybox', volumes: ['./x:/data'] }, baseDir: '/srv/anything' }, REMOTE)).toMatch(/^PERMISSION: spec\.volumes\[0\]/);
     expect(await call('novafile.up', { text: '' }, REMOTE)).toMatch(/^INVALID_INPUT: cwd: an API call has no working directory/);

@@ -192,6 +192,11 @@ export async function prepareConfined(paths: NovaPaths, rec: VmRecord, runAs: Ru
   r.add(() => rm(scratch, { recursive: true, force: true }), 'remove the QEMU scratch folder');
   await mkdir(scratch, { mode: 0o700 });
   await chown(scratch, runAs.uid, runAs.gid);
-  await allowSearch([...new Set(dirsOnTheWay)]);
+  // The runtime folder holds the QMP and VNC sockets: only the run-as group may pass (0710), never
+  // other users; the shared folders above it get the search bit.
+  const run = dirname(scratch);
+  await chown(run, -1, runAs.gid);
+  await chmod(run, 0o710);
+  await allowSearch([...new Set(dirsOnTheWay)].filter((d) => d !== run));
   await handOver(handoverFile(vmDir(paths, rec.name)), runAs, owned, r);
 }

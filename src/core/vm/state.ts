@@ -45,7 +45,9 @@ export async function processState(paths: NovaPaths, rec: VmRecord): Promise<Der
     return { state: 'running', pid };
   }
   if (startInProgress) return { state: 'starting', reason: 'QEMU is being started' };
-  if (existsSync(layoutOf(paths, rec.name).pidfile)) {
+  // A QEMU confined by a root engine cannot unlink its pidfile in root's runtime folder: after a
+  // stop someone asked for (the marker is written before the stop), a leftover one is not a crash.
+  if (existsSync(layoutOf(paths, rec.name).pidfile) && !(await readMarker(paths, rec.name, 'user-stop'))) {
     // QEMU removes its pidfile on every clean exit: a leftover one means it was killed or crashed.
     return { state: 'crashed', reason: 'QEMU exited without a clean shutdown (killed or crashed); see `nova logs vm ' + rec.name + '`' };
   }
