@@ -68,10 +68,6 @@ export function verbHandlers(ops: NetworkOps, ctx: NetCtx, owners: Owners): Omit
       await owners.drop('attachment', (k) => k.startsWith(`${i.name}/`));
       return { value: { ok: true }, removed: i.name } satisfies Changed<unknown>;
     },
-    'switch.hydrate': async (_i, peer) => {
-      if (peer.uid !== 0) throw new NovaError('PERMISSION', 'hydrate converges every user\'s switches: nova privd does it at its own start; only root may ask again', {});
-      return ops.hydrate();
-    },
     'dns.add': async (i, peer) => {
       await requireSwitch(i.network, peer);
       await ops.addRecord(i.network, i.record);

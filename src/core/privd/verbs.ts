@@ -27,7 +27,6 @@ export const VERBS = {
   'switch.create': { group: 'networks', input: P['network.create'].input },
   'switch.update': { group: 'networks', input: P['network.update'].input },
   'switch.delete': { group: 'networks', input: P['network.rm'].input },
-  'switch.hydrate': { group: 'networks', input: P['network.hydrate'].input },
   'dns.add': { group: 'networks', input: P['network.dns.add'].input },
   'dns.rm': { group: 'networks', input: P['network.dns.rm'].input },
   'attach.tap': {
