@@ -2,8 +2,8 @@
 // Debian's qemu-ga on org.qemu.guest_agent.0. Inspect shows its OS, hostname and addresses;
 // vm.exec returns output and exit code; a live snapshot freezes the guest's filesystems (the
 // guest's fsfreeze hook writes to its serial log) and says so; stop goes through guest-shutdown.
-// A guest without the agent (nova.noqga) degrades: "no guest agent", exec CONFLICT, ACPI stop.
-import { execFileSync } from 'node:child_process';
+// `nova console vm --serial` types into the guest's shell. A guest without the agent (nova.noqga) degrades: "no guest agent", exec CONFLICT, ACPI stop.
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import { createTestUser } from '../../test/users.js';
 import type { HomeUser } from '../../test/users.js';
 import { waitFor } from '../../test/wait.js';
 
+const NOVA_BIN = join(import.meta.dirname, '../../../bin/nova.mjs');
 type Stopped = VmInfo & { stoppedBy?: string };
 type Snap = { consistency?: string; fsFreeze?: { frozen: boolean; filesystems?: number; reason?: string } };
 
@@ -74,6 +75,22 @@ describeHost('guest agent on a real TCG guest, as an ordinary user', { root: tru
     await call('vm.snapshot.restore', { name: 'ga', tag: 'frozen' });
     const after = await call<{ exitCode: number; stdout: string }>('vm.exec', { name: 'ga', command: ['sh', '-c', 'echo again > /data/g && cat /data/g'], timeoutMs: 20_000 });
     expect(after).toMatchObject({ exitCode: 0, stdout: 'again\n' });
+
+    // `nova console vm ga --serial` as the user: a typed command runs in the guest's shell.
+    const cli = spawn(user.as[0]!, [...user.as.slice(1), process.execPath, NOVA_BIN, 'console', 'vm', 'ga', '--serial'], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: user.home, NOVA_HOME: home, NOVA_FROM_SOURCE: '1' }, stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    cli.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    cli.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const exited = new Promise<number | null>((resolve) => cli.on('exit', resolve));
+    await waitFor('the console attached', () => err.includes('Connected to the serial console of ga'), 60_000, 100);
+    cli.stdin.write('echo $((6*7))-from-the-console\n');
+    await waitFor('the shell\'s answer', () => out.includes('42-from-the-console'), 30_000, 100);
+    cli.stdin.write('\x1d');
+    expect(await exited).toBe(0);
+    expect(err).toContain('Left the serial console of ga (the VM keeps running)');
 
     const stopped = await call<Stopped>('vm.stop', { name: 'ga' });
     expect(stopped).toMatchObject({ state: 'stopped', stoppedBy: 'guest-agent' });
