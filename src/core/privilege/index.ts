@@ -1,8 +1,7 @@
 import { DEVICE_CAPS } from '../../shared/contract/privileged.js';
 import type { CapName } from '../../shared/contract/privileged.js';
-import type { Engine } from '../engine.js';
+import type { EngineContext, Privileged } from '../context.js';
 import { directDeviceOps } from '../gpu/device-ops.js';
-import type { DeviceOps } from '../gpu/device-ops.js';
 import { netCtx } from '../network/context.js';
 import { directNetworkOps } from '../network/direct.js';
 import type { NetworkOps } from '../network/ops.js';
@@ -16,26 +15,16 @@ import { helperNetworkOps } from './helper-network.js';
 // `nova privd` for the desktop user. Decided once per engine: a process's capabilities don't
 // change while it runs.
 
-export interface Privileged {
-  readonly network: NetworkOps;
-  /** VFIO moves of GPUs and the owner of /dev/vfio/N. */
-  readonly devices: DeviceOps;
-}
+export type { Privileged } from '../context.js';
 
 /** True when this process may do the step itself: it holds every capability it needs. */
 export const holdsCaps = (caps: CapName[], id: Identity = currentIdentity()) => caps.every((c) => hasCap(id, c));
 
-const chosen = new WeakMap<Engine, Privileged>();
-
-export function privileged(engine: Engine): Privileged {
-  let p = chosen.get(engine);
-  if (!p) {
-    const ctx = netCtx(engine);
-    p = {
-      network: holdsCaps(['CAP_NET_ADMIN']) ? directNetworkOps(ctx) : helperNetworkOps(ctx, engine.env),
-      devices: holdsCaps(DEVICE_CAPS) ? directDeviceOps({ root: engine.sysfsRoot, paths: engine.paths }) : helperDeviceOps(engine.env),
-    };
-    chosen.set(engine, p);
-  }
-  return p;
+/** Picks direct or helper ops for an engine; the engine calls it once and keeps the answer (ctx.privileged). */
+export function choosePrivileged(engine: Pick<EngineContext, 'runner' | 'env' | 'paths' | 'bus' | 'clock' | 'sysfsRoot'>): Privileged {
+  const ctx = netCtx(engine);
+  return {
+    network: holdsCaps(['CAP_NET_ADMIN']) ? directNetworkOps(ctx) : helperNetworkOps(ctx, engine.env),
+    devices: holdsCaps(DEVICE_CAPS) ? directDeviceOps({ root: engine.sysfsRoot, paths: engine.paths }) : helperDeviceOps(engine.env),
+  };
 }

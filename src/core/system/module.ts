@@ -1,4 +1,4 @@
-import type { EngineModule } from '../engine.js';
+import type { EngineContext, EngineModule } from '../context.js';
 import { sweepStaleTemps } from '../sys/atomic.js';
 import { join } from 'node:path';
 import { dirs } from '../sys/paths.js';
@@ -18,12 +18,16 @@ export const systemModule: EngineModule = {
     d.handle('system.status', (input) => integrationStatus(engine.runner, input.destdir));
     d.handle('system.install', (input) => installIntegration(engine.runner, input.destdir));
     d.handle('system.uninstall', (input) => uninstallIntegration(engine.runner, input.destdir));
+    return { start: () => sweepStateTemps(engine) };
   },
-  async start(engine) {
+};
+
+async function sweepStateTemps(engine: EngineContext): Promise<void> {
+  {
     // Temp files of atomic writes a kill -9 cut short: the state folders of VMs, capsules and
     // networks and the prefs — never inside images or a capsule's own files.
     for (const d of [dirs.vms, dirs.capsules, dirs.networks]) await sweepStaleTemps(d(engine.paths), 1);
     for (const d of [engine.paths.data, dirs.images(engine.paths), join(engine.paths.data, 'projects')]) await sweepStaleTemps(d);
     await sweepStaleTemps(engine.paths.config);
-  },
-};
+  }
+}

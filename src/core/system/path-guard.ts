@@ -2,7 +2,7 @@ import { dirname, isAbsolute } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import { VOLUME } from '../../shared/schemas/novafile.js';
 import type { ContainerSpec, VmSpec } from '../../shared/schemas/novafile.js';
-import type { Engine } from '../engine.js';
+import type { EngineContext } from '../context.js';
 import type { Guard } from '../rpc/dispatcher.js';
 import { allowedPath, pathScope } from '../sys/path-policy.js';
 
@@ -66,7 +66,7 @@ const RULES: Record<string, (i: In) => Paths> = {
   'novafile.down': novafile,
 };
 
-export function pathGuard(engine: Engine): Guard {
+export function pathGuard(engine: EngineContext): Guard {
   return async (method, input, ctx) => {
     const remote = Boolean(ctx.remote);
     if (remote && method === 'prefs.set' && (input as { key?: string }).key === 'allowedRoots') {
@@ -93,7 +93,7 @@ export function pathGuard(engine: Engine): Guard {
 }
 
 /** Roots the host's user configured: `allowedRoots` and the folders added as storage pools. */
-async function configuredRoots(engine: Engine): Promise<string[]> {
+async function configuredRoots(engine: EngineContext): Promise<string[]> {
   const prefs = await engine.prefs.get();
   return [...prefs.allowedRoots, ...prefs.storagePools.map((p) => p.path)];
 }
