@@ -5,6 +5,7 @@ import type { Input, Method, Output } from '../shared/contract.js';
 import type { DeviceOps } from './gpu/device-ops.js';
 import type { HostProbe } from './host/probe.js';
 import type { NetworkOps } from './network/ops.js';
+import type { SystemOps } from './privilege/system-ops.js';
 import type { PrefsStore } from './prefs/store.js';
 import type { ResourceRegistry } from './resources/registry.js';
 import type { EventBus } from './rpc/bus.js';
@@ -25,6 +26,8 @@ export interface Privileged {
   readonly network: NetworkOps;
   /** VFIO moves of GPUs and the owner of /dev/vfio/N. */
   readonly devices: DeviceOps;
+  /** Nova's files on the host (`nova system install/uninstall` without --destdir). */
+  readonly system: SystemOps;
 }
 
 export interface CallOptions {
