@@ -44,7 +44,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     // a user would for a folder of their own (the path policy refuses folders outside allowed roots).
     mkdirSync(join(home, 'nova', 'config'), { recursive: true });
     writeFileSync(join(home, 'nova', 'config', 'prefs.json'), JSON.stringify({ allowedRoots: [tmpdir()] }), { mode: 0o600 });
-    serve = spawn(process.execPath, [join(ROOT, 'bin', 'nova.mjs'), 'serve', '--port', '0', '--token-file', tokenFile], {
+    // The test entry point: `nova` whose engine writes sysfs through the GPU fixture kernel.
+    serve = spawn(process.execPath, [join(ROOT, 'src', 'test', 'nova-gpu-fixture.mjs'), 'serve', '--port', '0', '--token-file', tokenFile], {
       env: {
         ...process.env,
         NOVA_HOME: join(home, 'nova'),
