@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { Engine } from '../core/engine.js';
+import { forClient } from '../core/rpc/bus.js';
 import { consoleAcceptor, consoleTarget } from '../core/vm/console-relay.js';
 import { NovaError } from '../shared/errors.js';
 import { cookieFrom, hostAllowed, newToken, originAllowed, tokenFrom, tokenMatches } from './auth.js';
@@ -141,14 +143,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       if (ws.bufferedAmount > MAX_UNSENT_BYTES) return void ws.terminate();
       ws.send(JSON.stringify(msg));
     };
-    const off = engine.bus.onAny((event, payload) => send(eventNotification(event, payload)));
+    // Events addressed to another connection (its terminal's output) never reach this one.
+    const client = `ws:${randomBytes(12).toString('base64url')}`;
+    const off = engine.bus.onAny((event, payload, to) => forClient(client, to) && send(eventNotification(event, payload)));
     const gate = flowGate(ws);
     // Bad frames (unmasked, reserved bits, bad UTF-8, over maxPayload) end up here: ws has
     // already answered with a close code; only this client goes.
     ws.on('error', () => ws.terminate());
     ws.on('message', (data) => {
       gate.admit(async () => {
-        const reply = await handleMessage(String(data), { dispatcher: engine.dispatcher, transport: 'ws', signal: abort.signal });
+        const reply = await handleMessage(String(data), { dispatcher: engine.dispatcher, transport: 'ws', client, signal: abort.signal });
         if (reply) send(reply);
       });
     });
