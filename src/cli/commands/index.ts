@@ -11,6 +11,7 @@ import { registerSystemCommands } from './system.js';
 import { registerPrivdCommand } from './privd.js';
 import { registerStorageCommands } from './storage.js';
 import { registerMcpCommand } from './mcp.js';
+import { registerCompletionCommands } from './completion.js';
 
 // Each area adds its commands here, one line each.
 export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [
@@ -26,4 +27,5 @@ export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [
   registerPrivdCommand,
   registerStorageCommands,
   registerMcpCommand,
+  registerCompletionCommands,
 ];
