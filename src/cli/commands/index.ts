@@ -10,6 +10,8 @@ import { registerNovafileCommands } from './novafile.js';
 import { registerSystemCommands } from './system.js';
 import { registerPrivdCommand } from './privd.js';
 import { registerStorageCommands } from './storage.js';
+import { registerConfigCommands } from './config.js';
+import { registerMcpCommand } from './mcp.js';
 
 // Each area adds its commands here, one line each.
 export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [
@@ -24,4 +26,6 @@ export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [
   registerSystemCommands,
   registerPrivdCommand,
   registerStorageCommands,
+  registerConfigCommands,
+  registerMcpCommand,
 ];

@@ -1,4 +1,4 @@
-import type { EngineModule } from '../engine.js';
+import type { EngineContext, EngineModule } from '../context.js';
 import { sweepStaleTemps } from '../sys/atomic.js';
 import { join } from 'node:path';
 import { dirs } from '../sys/paths.js';
@@ -16,14 +16,17 @@ export const systemModule: EngineModule = {
     // Host paths (bind mounts, disk images, ISOs, outputs) only under allowed roots (sys/path-policy.ts).
     d.guard(pathGuard(engine));
     d.handle('system.status', (input) => integrationStatus(engine.runner, input.destdir));
-    d.handle('system.install', (input) => installIntegration(engine.runner, input.destdir));
-    d.handle('system.uninstall', (input) => uninstallIntegration(engine.runner, input.destdir));
-  },
-  async start(engine) {
-    // Temp files of atomic writes a kill -9 cut short: the state folders of VMs, capsules and
-    // networks and the prefs — never inside images or a capsule's own files.
-    for (const d of [dirs.vms, dirs.capsules, dirs.networks]) await sweepStaleTemps(d(engine.paths), 1);
-    for (const d of [engine.paths.data, dirs.images(engine.paths), join(engine.paths.data, 'projects')]) await sweepStaleTemps(d);
-    await sweepStaleTemps(engine.paths.config);
+    // Staged under --destdir by this process; onto the host by root itself or through nova privd.
+    d.handle('system.install', (input) => (input.destdir ? installIntegration(engine.runner, input.destdir) : engine.privileged.system.install()));
+    d.handle('system.uninstall', (input) => (input.destdir ? uninstallIntegration(engine.runner, input.destdir) : engine.privileged.system.uninstall()));
+    return { start: () => sweepStateTemps(engine) };
   },
 };
+
+/** Temp files of atomic writes a kill -9 cut short: the state folders of VMs, capsules and
+ * networks and the prefs — never inside images or a capsule's own files. */
+async function sweepStateTemps(engine: EngineContext): Promise<void> {
+  for (const d of [dirs.vms, dirs.capsules, dirs.networks]) await sweepStaleTemps(d(engine.paths), 1);
+  for (const d of [engine.paths.data, dirs.images(engine.paths), join(engine.paths.data, 'projects')]) await sweepStaleTemps(d);
+  await sweepStaleTemps(engine.paths.config);
+}
