@@ -1,6 +1,7 @@
 import { ipcMain } from 'electron';
 import type { BrowserWindow, IpcMainInvokeEvent } from 'electron';
 import type { Engine } from '../core/engine.js';
+import { forClient } from '../core/rpc/bus.js';
 import { NovaError } from '../shared/errors.js';
 import type { Result } from '../shared/errors.js';
 import type { ConsoleEndpoint } from '../shared/bridge.js';
@@ -10,6 +11,8 @@ export const CHANNEL_CALL = 'nova:call';
 export const CHANNEL_EVENT = 'nova:event';
 export const CHANNEL_READY = 'nova:ready';
 export const CHANNEL_CONSOLE = 'nova:console';
+/** The app window as a client of the engine (events addressed to it, e.g. its terminals). */
+const IPC_CLIENT = 'ipc:window';
 
 /**
  * Binds the engine's dispatcher to Electron IPC. Every call is checked to come from our own
@@ -33,7 +36,7 @@ export function bindIpc(engine: Engine, getWindow: () => BrowserWindow | undefin
   ipcMain.handle(CHANNEL_CALL, async (e: IpcMainInvokeEvent, method: unknown, input: unknown): Promise<Result<unknown>> => {
     if (!trusted(e)) return { ok: false, error: new NovaError('PERMISSION', 'IPC call from an untrusted frame refused').toJSON() };
     if (typeof method !== 'string') return { ok: false, error: new NovaError('INVALID_INPUT', 'method must be a string').toJSON() };
-    return engine.dispatcher.call(method, input, { transport: 'ipc' });
+    return engine.dispatcher.call(method, input, { transport: 'ipc', client: IPC_CLIENT });
   });
 
   ipcMain.handle(CHANNEL_CONSOLE, (e: IpcMainInvokeEvent, vm: unknown): Result<ConsoleEndpoint> => {
@@ -55,7 +58,8 @@ export function bindIpc(engine: Engine, getWindow: () => BrowserWindow | undefin
     for (const [event, payload] of queue.splice(0)) send(event, payload);
   };
   ipcMain.on(CHANNEL_READY, onReady);
-  const off = engine.bus.onAny((event, payload) => {
+  const off = engine.bus.onAny((event, payload, to) => {
+    if (!forClient(IPC_CLIENT, to)) return;
     if (ready) send(event, payload);
     else if (queue.length < 1000) queue.push([event, payload]);
   });

@@ -38,6 +38,8 @@ export function errorReply(id: Id | undefined, err: NovaError): Reply {
 export interface MessageContext {
   dispatcher: Dispatcher;
   transport: Transport;
+  /** This connection's id (see CallContext.client). */
+  client?: string;
   signal?: AbortSignal;
 }
 
@@ -72,7 +74,7 @@ async function one(msg: unknown, ctx: MessageContext): Promise<Reply | undefined
   }
   let reply: Reply;
   try {
-    const result = await ctx.dispatcher.call(req.method, req.params, { transport: ctx.transport, remote: true, signal: ctx.signal });
+    const result = await ctx.dispatcher.call(req.method, req.params, { transport: ctx.transport, remote: true, signal: ctx.signal, ...(ctx.client ? { client: ctx.client } : {}) });
     reply = result.ok ? { jsonrpc: '2.0', id, result: result.value } : errorReply(id, toNovaError(result.error));
   } catch (e) {
     // Only a hostile input gets here (e.g. params nested so deep that copying them overflows).

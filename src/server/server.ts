@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { Engine } from '../core/engine.js';
+import { forClient } from '../core/rpc/bus.js';
 import { consoleAcceptor, consoleTarget } from '../core/vm/console-relay.js';
 import { NovaError } from '../shared/errors.js';
 import { cookieFrom, hostAllowed, newToken, originAllowed, tokenFrom, tokenMatches } from './auth.js';
@@ -11,6 +13,7 @@ import { errorReply, eventNotification, handleMessage } from './jsonrpc.js';
 import { MAX_IN_FLIGHT, MAX_MESSAGE_BYTES, PerAddress, RateLimiter } from './limits.js';
 import { SESSION_COOKIE, Sessions, sessionCookie } from './session.js';
 import { serveStatic } from './static.js';
+import { serveApi, serveMcp, serveOpenApi } from './faces/http.js';
 
 export interface ServeOptions {
   engine: Engine;
@@ -24,6 +27,10 @@ export interface ServeOptions {
   allowedOrigins?: string[];
   /** Host names answered besides loopback and the bound address (`--allow-host`). */
   allowedHosts?: string[];
+  /** MCP on /mcp offers the tools that change the host too (`--mcp-allow-write`). */
+  mcpAllowWrite?: boolean;
+  /** The current project's NovaFile, an MCP resource. */
+  novafile?: string;
 }
 
 export interface RunningServer {
@@ -88,7 +95,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const wrongHost = misdirected(req);
     if (wrongHost) return refuseHttp(res, wrongHost);
     if (path === '/session') return redeemSession(url, res);
-    if (path === '/session/code' || path === '/rpc') {
+    if (path === '/openapi.json' && (req.method === 'GET' || req.method === 'HEAD')) return serveOpenApi(res);
+    const api = path.startsWith('/api/') ? path.slice(5) : undefined;
+    if (path === '/session/code' || path === '/rpc' || path === '/mcp' || api !== undefined) {
       const no = refuse(req);
       if (no) return refuseHttp(res, no);
       if (req.method !== 'POST') return void res.writeHead(405, { allow: 'POST', connection: 'close' }).end();
@@ -101,6 +110,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       }
       const body = await readBody(req);
       if (body === undefined) return void res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' }).end(`request body over ${MAX_MESSAGE_BYTES} bytes\n`);
+      const faces = { dispatcher: engine.dispatcher, mcpAllowWrite: Boolean(opts.mcpAllowWrite), novafile: opts.novafile };
+      if (api !== undefined) return serveApi(api, body, res, faces);
+      if (path === '/mcp') return serveMcp(req, res, body, faces);
       const reply = await handleMessage(body, { dispatcher: engine.dispatcher, transport: 'http' });
       return void res.writeHead(reply ? 200 : 204, { 'content-type': 'application/json' }).end(reply ? JSON.stringify(reply) : undefined);
     }
@@ -141,14 +153,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       if (ws.bufferedAmount > MAX_UNSENT_BYTES) return void ws.terminate();
       ws.send(JSON.stringify(msg));
     };
-    const off = engine.bus.onAny((event, payload) => send(eventNotification(event, payload)));
+    // Events addressed to another connection (its terminal's output) never reach this one.
+    const client = `ws:${randomBytes(12).toString('base64url')}`;
+    const off = engine.bus.onAny((event, payload, to) => forClient(client, to) && send(eventNotification(event, payload)));
     const gate = flowGate(ws);
     // Bad frames (unmasked, reserved bits, bad UTF-8, over maxPayload) end up here: ws has
     // already answered with a close code; only this client goes.
     ws.on('error', () => ws.terminate());
     ws.on('message', (data) => {
       gate.admit(async () => {
-        const reply = await handleMessage(String(data), { dispatcher: engine.dispatcher, transport: 'ws', signal: abort.signal });
+        const reply = await handleMessage(String(data), { dispatcher: engine.dispatcher, transport: 'ws', client, signal: abort.signal });
         if (reply) send(reply);
       });
     });

@@ -4,6 +4,7 @@ import { findBuildOutput } from '../../core/sys/assets.js';
 import { startServer } from '../../server/server.js';
 import type { CliContext } from '../context.js';
 import { writeErr, writeOut } from '../terminal.js';
+import { projectNovafile } from './mcp.js';
 
 /** out/renderer next to the bundle (out/cli) or to the sources (src/cli/commands). */
 export function rendererDir(): string | undefined {
@@ -14,18 +15,20 @@ export function rendererDir(): string | undefined {
 export function registerServeCommand(ctx: CliContext): void {
   ctx.program
     .command('serve')
-    .description('Serve the UI and the API (JSON-RPC over WebSocket on /rpc) for headless hosts and browsers')
+    .description('Serve the UI and the API (JSON-RPC on /rpc, POST /api/<method> described by /openapi.json, MCP on /mcp) for headless hosts and browsers')
     .option('--host <addr>', 'address to bind (keep it on loopback unless you know why)', '127.0.0.1')
     .option('--port <n>', 'port (0 = any free port)', '7878')
     .option('--token-file <path>', 'read the access token from this file instead of a random one')
     .option('--allow-host <name>', 'also answer requests for this Host name (repeatable; loopback names and the bound address always)', (v: string, all: string[]) => [...all, v], [] as string[])
-    .action(async (o: { host: string; port: string; tokenFile?: string; allowHost: string[] }) => {
+    .option('--mcp-allow-write', 'MCP on /mcp also offers the tools that change the host (start, stop, delete, …)', false)
+    .action(async (o: { host: string; port: string; tokenFile?: string; allowHost: string[]; mcpAllowWrite: boolean }) => {
       const token = o.tokenFile ? (await readFile(o.tokenFile, 'utf8')).trim() : undefined;
       if (o.tokenFile && !token) throw new Error(`${o.tokenFile} is empty`);
       const engine = ctx.engine;
       // Listen first, reconcile after (hydrate, restart policies): the UI opens at once and shows
       // the host converging instead of a long blank start.
-      const server = await startServer({ engine, host: o.host, port: Number(o.port), token, staticDir: rendererDir(), allowedHosts: o.allowHost });
+      const server = await startServer({ engine, host: o.host, port: Number(o.port), token, staticDir: rendererDir(), allowedHosts: o.allowHost,
+        mcpAllowWrite: o.mcpAllowWrite, novafile: projectNovafile(ctx.opts.novafile) });
       const started = engine.start().catch((e: unknown) => {
         writeErr(`nova serve: starting the engine's services failed: ${(e as Error).message}\n`);
         engine.bus.emit('notification', { level: 'error', title: 'Nova could not start every service', body: (e as Error).message });

@@ -2,7 +2,7 @@ import type { IntegrationStatus } from '../../shared/contract/system.js';
 import type { CliContext } from '../context.js';
 import { table } from '../output.js';
 
-const LABEL = { cli: '`nova` on PATH', 'hydrate-unit': 'boot-time network hydrate', 'polkit-policy': 'polkit policy' } as const;
+const LABEL = { cli: '`nova` on PATH', 'hydrate-unit': 'boot-time network hydrate', 'privd-socket': 'privileged helper socket', 'privd-service': 'privileged helper service', 'polkit-policy': 'polkit policy' } as const;
 
 function formatStatus(s: IntegrationStatus): string {
   const rows = table(s.items, [
@@ -26,12 +26,12 @@ export function registerSystemCommands(ctx: CliContext): void {
     .action(async (o: { destdir?: string }) => ctx.print(await ctx.call('system.status', { destdir: o.destdir }), formatStatus));
   system
     .command('install')
-    .description('Link `nova` into /usr/local/bin, install and enable nova-hydrate.service, install the polkit policy (needs root)')
+    .description("Link `nova` into /usr/local/bin, install nova-hydrate.service and the helper's units (enabled) and the polkit policy (as root, or through nova privd when polkit allows org.nova.manage-system)")
     .option(...destdir)
     .action(async (o: { destdir?: string }) => ctx.print(await ctx.call('system.install', { destdir: o.destdir }), formatStatus));
   system
     .command('uninstall')
-    .description('Remove what `nova system install` added (VM, capsule and network state stays)')
+    .description('Remove what `nova system install` added (VM, capsule and network state stays; through nova privd like install)')
     .option(...destdir)
     .action(async (o: { destdir?: string }) => ctx.print(await ctx.call('system.uninstall', { destdir: o.destdir }), formatStatus));
 }

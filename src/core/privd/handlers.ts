@@ -11,6 +11,7 @@ import type { Peer } from './peer.js';
 import { processUid } from './peer.js';
 import { checkCallerUplinks } from './uplinks.js';
 import type { Changed, ParsedVerbInput, Verb } from './verbs.js';
+import type { SystemVerb } from './system-verbs.js';
 import type { GpuVerb } from './verbs-gpu.js';
 
 // What each verb does for its caller: ownership first (recorded before the host changes, checked
@@ -18,7 +19,7 @@ import type { GpuVerb } from './verbs-gpu.js';
 
 export type VerbHandlers = { [V in Verb]: (input: ParsedVerbInput<V>, peer: Peer) => Promise<unknown> };
 
-export function verbHandlers(ops: NetworkOps, ctx: NetCtx, owners: Owners): Omit<VerbHandlers, GpuVerb> {
+export function verbHandlers(ops: NetworkOps, ctx: NetCtx, owners: Owners): Omit<VerbHandlers, GpuVerb | SystemVerb> {
   /** The switch's state for its maker's own copy (their definition lives in their XDG data). */
   const changed = async <T>(value: T, network: string, peer: Peer): Promise<Changed<T>> => {
     const mine = ((await owners.owner('switch', network)) ?? 0) === peer.uid;
@@ -66,10 +67,6 @@ export function verbHandlers(ops: NetworkOps, ctx: NetCtx, owners: Owners): Omit
       await owners.drop('switch', (k) => k === i.name);
       await owners.drop('attachment', (k) => k.startsWith(`${i.name}/`));
       return { value: { ok: true }, removed: i.name } satisfies Changed<unknown>;
-    },
-    'switch.hydrate': async (_i, peer) => {
-      if (peer.uid !== 0) throw new NovaError('PERMISSION', 'hydrate converges every user\'s switches: nova privd does it at its own start; only root may ask again', {});
-      return ops.hydrate();
     },
     'dns.add': async (i, peer) => {
       await requireSwitch(i.network, peer);

@@ -3,7 +3,7 @@
 // `nova privd` (no --group fallback) asking pkcheck about each caller.
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeHost } from '../../test/host.js';
@@ -77,7 +77,8 @@ describeHost('nova privd asks polkit (private system bus)', { root: true, tools:
         return false;
       }
     }, 'polkitd on the private bus');
-    await p.start([], env);
+    // system.install writes under this staging root (the helper's own environment, never a caller's input).
+    await p.start([], { ...env, NOVA_SYSTEM_DESTDIR: join(p.dir, 'stage') });
   }, 120_000);
 
   afterAll(() => {
@@ -126,4 +127,29 @@ describeHost('nova privd asks polkit (private system bus)', { root: true, tools:
     expect(gone.stderr).toBe('');
     expect(links()).toBe(before);
   }, 240_000);
+
+  it('`nova system install` and `nova net hydrate` go through the helper: denied → PERMISSION naming org.nova.manage-system, nothing written; allowed → done', async () => {
+    const stage = join(p.dir, 'stage');
+    for (const args of [['system', 'install'], ['system', 'uninstall'], ['net', 'hydrate']]) {
+      const no = await p.nova(denied, args);
+      expect(errorOf(no), args.join(' ')).toMatchObject({
+        code: 'PERMISSION',
+        message: expect.stringContaining('polkit does not allow org.nova.manage-system for this user. Nothing was changed.'),
+        details: { action: 'org.nova.manage-system' },
+      });
+      expect(existsSync(stage)).toBe(false);
+    }
+    const yes = await p.nova(allowed, ['system', 'install']);
+    expect(yes.stderr).toBe('');
+    const r = JSON.parse(yes.stdout) as { items: { name: string; path: string; installed: boolean }[] };
+    expect(r.items.map((i) => [i.name, i.installed])).toEqual([['cli', true], ['hydrate-unit', true], ['privd-socket', true], ['privd-service', true], ['polkit-policy', true]]);
+    expect(readFileSync(join(stage, 'etc/systemd/system/nova-privd.service'), 'utf8')).toMatch(/^ExecStart=\/usr\/local\/bin\/nova privd$/m);
+    expect(statSync(join(stage, 'usr/share/polkit-1/actions/org.nova.policy')).uid).toBe(0);
+    expect(p.log).toMatch(new RegExp(`uid=${allowed.uid} pid=\\d+ system.install .* → ok`));
+    const hydrated = await p.nova(allowed, ['net', 'hydrate']);
+    expect(hydrated.stderr).toBe('');
+    const gone = await p.nova(allowed, ['system', 'uninstall']);
+    expect(gone.stderr).toBe('');
+    expect(existsSync(join(stage, 'etc/systemd/system/nova-privd.service'))).toBe(false);
+  }, 120_000);
 });

@@ -13,6 +13,7 @@ import { resolvePaths } from '../sys/paths.js';
 import { authorize } from './authz.js';
 import type { AuthzOptions } from './authz.js';
 import { pruneOwners, verbHandlers } from './handlers.js';
+import { systemHandlers } from './system-verbs.js';
 import { gpuVerbHandlers, privdDevices, pruneDeviceOwners } from './handlers-gpu.js';
 import type { VerbHandlers } from './handlers.js';
 import { Owners } from './owners.js';
@@ -53,7 +54,7 @@ export async function startPrivd(opts: PrivdOptions): Promise<Privd> {
   const ops = directNetworkOps(ctx);
   const owners = Owners.in(engine.paths.data);
   const devices = privdDevices(engine, env);
-  const handlers: VerbHandlers = { ...verbHandlers(ops, ctx, owners), ...gpuVerbHandlers(devices, owners) };
+  const handlers: VerbHandlers = { ...verbHandlers(ops, ctx, owners), ...gpuVerbHandlers(devices, owners), ...systemHandlers(engine.runner, ops, ctx, owners, env) };
   const authz: AuthzOptions = { ...(opts.group ? { group: opts.group } : {}), env };
 
   // Converge first: what a crash (kill -9 mid-create) left half-made is removed or completed.

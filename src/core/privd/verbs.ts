@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { networkProcedures, owner } from '../../shared/contract/network.js';
 import type { VerbGroup } from '../../shared/contract/privileged.js';
 import { ifaceName } from '../../shared/schemas/fields.js';
+import { SYSTEM_VERBS } from './system-verbs.js';
 import { GPU_VERBS } from './verbs-gpu.js';
 
 // The fixed verb set of `nova privd`: each verb has a zod input (the same schemas the engine's
@@ -26,7 +27,6 @@ export const VERBS = {
   'switch.create': { group: 'networks', input: P['network.create'].input },
   'switch.update': { group: 'networks', input: P['network.update'].input },
   'switch.delete': { group: 'networks', input: P['network.rm'].input },
-  'switch.hydrate': { group: 'networks', input: P['network.hydrate'].input },
   'dns.add': { group: 'networks', input: P['network.dns.add'].input },
   'dns.rm': { group: 'networks', input: P['network.dns.rm'].input },
   'attach.tap': {
@@ -57,6 +57,7 @@ export const VERBS = {
   'forward.add': { group: 'attach', input: P['network.forward.add'].input },
   'forward.rm': { group: 'attach', input: P['network.forward.rm'].input },
   ...GPU_VERBS,
+  ...SYSTEM_VERBS,
 } satisfies Record<string, { group: VerbGroup | undefined; input: z.ZodType }>;
 
 export type Verb = keyof typeof VERBS;

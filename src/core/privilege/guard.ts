@@ -5,7 +5,7 @@ import type { Guard } from '../rpc/dispatcher.js';
 import { privdPresent, privdSocket, startHelperFix } from './client.js';
 import { currentIdentity } from '../sys/privilege.js';
 import type { Identity } from '../sys/privilege.js';
-import { holdsCaps } from './index.js';
+import { mayDoDirectly } from './index.js';
 
 // The one privilege guard, run by the dispatcher before a handler: a step declared privileged
 // (src/shared/contract/privileged.ts) goes ahead when this process holds its capabilities or
@@ -15,10 +15,11 @@ import { holdsCaps } from './index.js';
 export function privilegeGuard(env: NodeJS.ProcessEnv = process.env, identity: () => Identity = currentIdentity): Guard {
   return (method: Method, input: unknown) => {
     const step = PRIVILEGED_STEPS[method];
-    if (!step || holdsCaps(step.caps, identity()) || privdPresent(env)) return;
-    const action = step.action((input ?? {}) as Record<string, unknown>);
+    const i = (input ?? {}) as Record<string, unknown>;
+    if (!step || step.when?.(i) === false || mayDoDirectly(step, identity()) || privdPresent(env)) return;
+    const action = step.action(i);
     const fix = startHelperFix(env);
-    throw new NovaError('PERMISSION', `${action} needs ${step.caps.join(' and ')}, which Nova does as your user through its privileged helper when polkit allows ${POLKIT_ACTIONS[step.group]}, and the helper is not running (no ${privdSocket(env)}). Nothing was changed. To fix: ${fix}.`, {
+    throw new NovaError('PERMISSION', `${action} needs ${step.root ? 'root' : step.caps.join(' and ')}, which Nova does as your user through its privileged helper when polkit allows ${POLKIT_ACTIONS[step.group]}, and the helper is not running (no ${privdSocket(env)}). Nothing was changed. To fix: ${fix}.`, {
       action: POLKIT_ACTIONS[step.group],
       missingCaps: step.caps,
       fix,

@@ -29,7 +29,8 @@ export function helperNetworkOps(ctx: NetCtx, env: NodeJS.ProcessEnv): NetworkOp
     create: (name, spec, project) => change<NetworkInfo>('switch.create', { name, spec, ...(project !== undefined ? { project } : {}) }),
     update: (name, spec, project) => change<NetworkInfo>('switch.update', { name, spec, ...(project !== undefined ? { project } : {}) }),
     remove: (name, force) => change<void>('switch.delete', { name, force }),
-    hydrate: () => call('switch.hydrate', {}) as Promise<HydrateReport>,
+    // Converges every user's switches: a system verb of the helper (org.nova.manage-system).
+    hydrate: () => call('system.hydrate', {}) as Promise<HydrateReport>,
     async attach(i) {
       const common = { network: i.network, ports: i.ports, ...(i.mac ? { mac: i.mac } : {}) };
       if (i.owner.kind === 'vm') return change<AttachResult>('attach.tap', { ...common, owner: i.owner });

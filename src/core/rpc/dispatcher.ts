@@ -12,6 +12,11 @@ export interface CallContext {
    * working directory of ours, so relative paths and similar local assumptions must be refused.
    */
   remote?: boolean;
+  /**
+   * The connection that called (one WebSocket, the app window): events only this caller may see
+   * (its terminal's output) are addressed to it. Undefined for in-process callers.
+   */
+  client?: string;
   /** Aborted when the caller goes away or cancels. */
   signal?: AbortSignal;
 }

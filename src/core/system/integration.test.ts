@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, lstat, mkdir, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeHost, tempHome } from '../../test/host.js';
@@ -31,7 +31,8 @@ describe('nova system install --destdir (staging root)', () => {
     const e = home.engine();
     const r = await e.dispatcher.invoke('system.install', { destdir: stage });
     expect(r.items.every((i) => i.installed)).toBe(true);
-    expect(r.changed).toHaveLength(3);
+    expect(r.changed).toHaveLength(5);
+    expect(await readFile(join(stage, TARGETS['privd-service']), 'utf8')).toMatch(/^ExecStart=\/usr\/local\/bin\/nova privd$/m);
     expect(await readlink(join(stage, TARGETS.cli))).toBe(join(ROOT, 'bin', 'nova.mjs'));
     expect(await readFile(join(stage, TARGETS['hydrate-unit']), 'utf8')).toMatch(/^ExecStart=\/usr\/local\/bin\/nova net hydrate$/m);
     expect(await readFile(join(stage, TARGETS['polkit-policy']), 'utf8')).toContain('<action id="org.nova.attach">');
@@ -40,7 +41,7 @@ describe('nova system install --destdir (staging root)', () => {
     // A file that is not ours is left alone by uninstall.
     await writeFile(join(stage, TARGETS['polkit-policy']), '<policyconfig/>');
     const u = await e.dispatcher.invoke('system.uninstall', { destdir: stage });
-    expect(u.changed).toEqual(['removed /usr/local/bin/nova', 'removed /etc/systemd/system/nova-hydrate.service']);
+    expect(u.changed).toEqual(['removed /usr/local/bin/nova', 'removed /etc/systemd/system/nova-hydrate.service', 'removed /etc/systemd/system/nova-privd.socket', 'removed /etc/systemd/system/nova-privd.service']);
     expect(existsSync(join(stage, TARGETS['polkit-policy']))).toBe(true);
   });
 
@@ -56,6 +57,14 @@ describe('nova system install --destdir (staging root)', () => {
     expect(existsSync(join(stage, TARGETS.cli))).toBe(false);
     expect(await readFile(join(stage, TARGETS['hydrate-unit']), 'utf8')).toBe('[Service]\nExecStart=/bin/true\n');
     expect(existsSync(`${join(stage, TARGETS['hydrate-unit'])}.nova-backup`)).toBe(false);
+  });
+
+  it("the helper's unit may write where system install puts files (ProtectSystem=strict), and nowhere else outside its state", async () => {
+    const unit = await readFile(join(ROOT, 'resources/systemd/nova-privd.service'), 'utf8');
+    expect(unit).toMatch(/^ProtectSystem=strict$/m);
+    const writable = (/^ReadWritePaths=(.*)$/m.exec(unit)?.[1] ?? '').split(/\s+/).map((p) => p.replace(/^-/, ''));
+    const needed = [...new Set(Object.values(TARGETS).map((t) => dirname(t)))];
+    expect(writable.sort()).toEqual(['/var/lib/nova', '/run/nova', ...needed].sort());
   });
 
   it('rejects a relative destdir naming the field', async () => {
@@ -92,7 +101,7 @@ describeHost('nova CLI as an unprivileged user', { root: true, tools: ['setpriv'
     }
   });
 
-  it('`nova system install` fails with PERMISSION, says exactly what to run, and changes nothing', async () => {
+  it('`nova system install` without the helper fails with PERMISSION naming the action and how to start it, and changes nothing', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'nova-nobody-'));
     await chmod(dir, 0o777);
     const before = await Promise.all(Object.values(TARGETS).map((p) => lstat(p).then((s) => s.mtimeMs, () => 'absent')));
@@ -101,8 +110,9 @@ describeHost('nova CLI as an unprivileged user', { root: true, tools: ['setpriv'
       expect(r.code).toBe(1);
       const err = (JSON.parse(r.stderr) as { error: { code: string; message: string; details: { fix: string } } }).error;
       expect(err.code).toBe('PERMISSION');
-      expect(err.message).toContain('needs root privileges. Nothing was changed.');
-      expect(err.details.fix).toContain('the nova package installs it');
+      expect(err.message).toContain("Installing Nova's system integration needs root, which Nova does as your user through its privileged helper when polkit allows org.nova.manage-system");
+      expect(err.message).toContain('Nothing was changed.');
+      expect(err.details.fix).toContain(`nova privd --socket ${join(dir, 'privd.sock')}`);
       expect(r.stderr).not.toContain('sudo');
       const after = await Promise.all(Object.values(TARGETS).map((p) => lstat(p).then((s) => s.mtimeMs, () => 'absent')));
       expect(after).toEqual(before);

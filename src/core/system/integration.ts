@@ -1,5 +1,6 @@
-// `nova system install|uninstall|status`: the CLI on PATH, the boot-time hydrate unit and the
-// polkit policy for source installs (packages ship the same files). All or nothing.
+// `nova system install|uninstall|status`: the CLI on PATH, the boot-time hydrate unit, the
+// privileged helper's socket + service and the polkit policy for source installs (packages ship
+// the same files as package files). All or nothing.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readlink, rm, symlink, lstat, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -15,10 +16,15 @@ import type { Runner } from '../sys/runner.js';
 export const TARGETS = {
   cli: '/usr/local/bin/nova',
   'hydrate-unit': '/etc/systemd/system/nova-hydrate.service',
+  'privd-socket': '/etc/systemd/system/nova-privd.socket',
+  'privd-service': '/etc/systemd/system/nova-privd.service',
   'polkit-policy': '/usr/share/polkit-1/actions/org.nova.policy',
 } as const;
 type ItemName = keyof typeof TARGETS;
 const UNIT = 'nova-hydrate.service';
+/** Unit files and the units enabled for them (the helper starts on first use of its socket). */
+const UNIT_FILES = { 'hydrate-unit': UNIT, 'privd-socket': 'nova-privd.socket', 'privd-service': 'nova-privd.service' } as const;
+const ENABLED = [UNIT, 'nova-privd.socket'];
 
 export interface Sources {
   /** The folder holding systemd/ and polkit/ (resources/ in a checkout, the package's resources). */
@@ -41,8 +47,8 @@ export function locateSources(from = dirname(fileURLToPath(import.meta.url))): S
 const under = (destdir: string | undefined, p: string) => (destdir ? join(destdir, p) : p);
 
 async function desiredContent(name: Exclude<ItemName, 'cli'>, src: Sources): Promise<string> {
-  if (name === 'hydrate-unit') {
-    const unit = await readFile(join(src.resources, 'systemd', UNIT), 'utf8');
+  if (name !== 'polkit-policy') {
+    const unit = await readFile(join(src.resources, 'systemd', UNIT_FILES[name]), 'utf8');
     return unit.replace(/^ExecStart=\/usr\/bin\/nova /m, `ExecStart=${TARGETS.cli} `);
   }
   return readFile(join(src.resources, 'polkit', 'org.nova.policy'), 'utf8');
@@ -98,7 +104,7 @@ export async function installIntegration(runner: Runner, destdir?: string, src =
       await replaceFile(r, cli, () => symlink(src.cli, cli), backups);
       changed.push(`linked ${TARGETS.cli} → ${src.cli}`);
     }
-    for (const name of ['hydrate-unit', 'polkit-policy'] as const) {
+    for (const name of ['hydrate-unit', 'privd-socket', 'privd-service', 'polkit-policy'] as const) {
       const path = under(destdir, TARGETS[name]);
       const want = await desiredContent(name, src);
       if ((await readFile(path, 'utf8').catch(() => undefined)) === want) continue;
@@ -107,11 +113,12 @@ export async function installIntegration(runner: Runner, destdir?: string, src =
     }
     if (systemdRunning(destdir)) {
       await runner.run(['systemctl', 'daemon-reload'], { timeoutMs: 30_000 });
-      const enabled = await runner.run(['systemctl', 'is-enabled', UNIT], { allowFailure: true, timeoutMs: 10_000 });
-      if (enabled.stdout.trim() !== 'enabled') {
-        await runner.run(['systemctl', 'enable', UNIT], { timeoutMs: 30_000 });
-        r.add(() => runner.run(['systemctl', 'disable', UNIT], { allowFailure: true }).then(() => undefined), 'disable unit');
-        changed.push(`enabled ${UNIT} (runs at the next boot)`);
+      for (const unit of ENABLED) {
+        const enabled = await runner.run(['systemctl', 'is-enabled', unit], { allowFailure: true, timeoutMs: 10_000 });
+        if (enabled.stdout.trim() === 'enabled') continue;
+        r.add(() => runner.run(['systemctl', 'disable', unit], { allowFailure: true }).then(() => undefined), `disable ${unit}`);
+        await runner.run(['systemctl', 'enable', unit], { timeoutMs: 30_000 });
+        changed.push(`enabled ${unit}`);
       }
     }
   });
@@ -123,8 +130,10 @@ export async function uninstallIntegration(runner: Runner, destdir?: string, src
   if (!destdir) requireRoot("Removing Nova's system integration", { fix: 'removing the nova package removes it; from a checkout, run `nova system uninstall` in a root shell' });
   const changed: string[] = [];
   if (systemdRunning(destdir)) {
-    const r = await runner.run(['systemctl', 'disable', UNIT], { allowFailure: true, timeoutMs: 30_000 });
-    if (r.exitCode === 0) changed.push(`disabled ${UNIT}`);
+    for (const unit of ENABLED) {
+      const r = await runner.run(['systemctl', 'disable', unit], { allowFailure: true, timeoutMs: 30_000 });
+      if (r.exitCode === 0) changed.push(`disabled ${unit}`);
+    }
   }
   // Only what is ours: a link to this Nova, files with our exact content.
   for (const item of (await integrationStatus(runner, destdir, src)).items) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { dirs } from '../sys/paths.js';
 import { installIntegration, integrationStatus, uninstallIntegration } from './integration.js';
 import { privilegeGuard } from '../privilege/guard.js';
+import { privileged } from '../privilege/index.js';
 import { pathGuard } from './path-guard.js';
 
 /** `system.*`: Nova's own files on the host (CLI on PATH, hydrate unit, polkit policy). */
@@ -16,8 +17,9 @@ export const systemModule: EngineModule = {
     // Host paths (bind mounts, disk images, ISOs, outputs) only under allowed roots (sys/path-policy.ts).
     d.guard(pathGuard(engine));
     d.handle('system.status', (input) => integrationStatus(engine.runner, input.destdir));
-    d.handle('system.install', (input) => installIntegration(engine.runner, input.destdir));
-    d.handle('system.uninstall', (input) => uninstallIntegration(engine.runner, input.destdir));
+    // Staged under --destdir by this process; onto the host by root itself or through nova privd.
+    d.handle('system.install', (input) => (input.destdir ? installIntegration(engine.runner, input.destdir) : privileged(engine).system.install()));
+    d.handle('system.uninstall', (input) => (input.destdir ? uninstallIntegration(engine.runner, input.destdir) : privileged(engine).system.uninstall()));
   },
   async start(engine) {
     // Temp files of atomic writes a kill -9 cut short: the state folders of VMs, capsules and

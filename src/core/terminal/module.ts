@@ -13,17 +13,17 @@ export const terminalModule: EngineModule = {
     const sessions = new TerminalSessions(engine.bus);
     registries.set(engine, sessions);
     const d = engine.dispatcher;
-    d.handle('terminal.open', async ({ target, cols, rows }) => {
+    d.handle('terminal.open', async ({ target, cols, rows }, c) => {
       if (target.kind === 'vm') {
-        const id = await sessions.start(`vm:${target.name}`, true, (sink) => openVmSerial(engine, target.name, sink));
+        const id = await sessions.start(`vm:${target.name}`, true, c.client, (sink) => openVmSerial(engine, target.name, sink));
         return { id, title: `${target.name} — serial console` };
       }
-      const id = await sessions.start(`capsule:${target.name}`, false, (sink) => openCapsuleShell(engine, target, cols, rows, sink));
+      const id = await sessions.start(`capsule:${target.name}`, false, c.client, (sink) => openCapsuleShell(engine, target, cols, rows, sink));
       return { id, title: `${target.name} — ${target.command.join(' ')}` };
     });
-    d.handle('terminal.input', ({ id, data }) => (sessions.write(id, data), { id }));
-    d.handle('terminal.resize', ({ id, cols, rows }) => ({ id, applied: sessions.resize(id, cols, rows) }));
-    d.handle('terminal.close', ({ id }) => ({ id, closed: sessions.close(id) }));
+    d.handle('terminal.input', ({ id, data }, c) => (sessions.write(id, c.client, data), { id }));
+    d.handle('terminal.resize', ({ id, cols, rows }, c) => ({ id, applied: sessions.resize(id, c.client, cols, rows) }));
+    d.handle('terminal.close', ({ id }, c) => ({ id, closed: sessions.close(id, c.client) }));
   },
   async close(engine) {
     registries.get(engine)?.closeAll();

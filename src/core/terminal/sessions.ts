@@ -21,9 +21,22 @@ export interface TerminalSink {
 const FLUSH_MS = 8;
 const MAX_BATCH = 32_768;
 
-/** The open terminals of one engine, by session id; publishes terminal.output / terminal.exit. */
+/** Who may see and drive a session: the client that opened it (undefined: in-process callers). */
+export const IN_PROCESS = 'inproc';
+
+interface Entry {
+  backend?: TerminalBackend;
+  key: string;
+  client: string;
+}
+
+/**
+ * The open terminals of one engine, by session id. terminal.output / terminal.exit are addressed
+ * to the client that opened the session (another window must never read someone's shell), and
+ * only that client may type into, resize or close it.
+ */
 export class TerminalSessions {
-  private open = new Map<string, { backend?: TerminalBackend; key: string }>();
+  private open = new Map<string, Entry>();
 
   constructor(private readonly bus: EventBus) {}
 
@@ -31,16 +44,16 @@ export class TerminalSessions {
    * Starts a backend under a fresh id. `key` names what it holds (e.g. `vm:NAME`): a VM serial
    * line has one client, so opening it again hangs up the terminal that had it.
    */
-  async start(key: string, exclusive: boolean, make: (sink: TerminalSink) => Promise<TerminalBackend>): Promise<string> {
+  async start(key: string, exclusive: boolean, client: string | undefined, make: (sink: TerminalSink) => Promise<TerminalBackend>): Promise<string> {
     if (exclusive) for (const [id, s] of this.open) if (s.key === key) this.hangUp(id, 'opened in another terminal');
     const id = randomBytes(12).toString('base64url');
-    const entry: { backend?: TerminalBackend; key: string } = { key };
+    const entry: Entry = { key, client: client ?? IN_PROCESS };
     this.open.set(id, entry);
     let pending = '';
     let timer: NodeJS.Timeout | undefined;
     const flush = () => {
       timer = undefined;
-      if (pending) this.bus.emit('terminal.output', { id, data: pending });
+      if (pending) this.bus.emit('terminal.output', { id, data: pending }, entry.client);
       pending = '';
     };
     const sink: TerminalSink = {
@@ -53,7 +66,7 @@ export class TerminalSessions {
         if (timer) clearTimeout(timer);
         flush();
         if (!this.open.delete(id)) return;
-        this.bus.emit('terminal.exit', { id, reason, ...(exitCode !== undefined ? { exitCode } : {}) });
+        this.bus.emit('terminal.exit', { id, reason, ...(exitCode !== undefined ? { exitCode } : {}) }, entry.client);
       },
     };
     try {
@@ -65,16 +78,16 @@ export class TerminalSessions {
     return id;
   }
 
-  write(id: string, data: string): void {
-    this.get(id).write(data);
+  write(id: string, client: string | undefined, data: string): void {
+    this.get(id, client).write(data);
   }
 
-  resize(id: string, cols: number, rows: number): boolean {
-    return this.get(id).resize(cols, rows);
+  resize(id: string, client: string | undefined, cols: number, rows: number): boolean {
+    return this.get(id, client).resize(cols, rows);
   }
 
-  close(id: string): boolean {
-    if (!this.open.has(id)) return false;
+  close(id: string, client: string | undefined): boolean {
+    if (this.open.get(id)?.client !== (client ?? IN_PROCESS)) return false;
     this.hangUp(id, 'closed');
     return true;
   }
@@ -87,11 +100,13 @@ export class TerminalSessions {
     const s = this.open.get(id);
     s?.backend?.close();
     // The backend's own exit follows; announce the end now in case it never comes.
-    if (this.open.delete(id)) this.bus.emit('terminal.exit', { id, reason });
+    if (s && this.open.delete(id)) this.bus.emit('terminal.exit', { id, reason }, s.client);
   }
 
-  private get(id: string): TerminalBackend {
-    const b = this.open.get(id)?.backend;
+  /** Another client's session is answered like a missing one: its existence is not revealed. */
+  private get(id: string, client: string | undefined): TerminalBackend {
+    const s = this.open.get(id);
+    const b = s?.client === (client ?? IN_PROCESS) ? s.backend : undefined;
     if (!b) throw new NovaError('NOT_FOUND', `no open terminal ${id} (it ended or was closed)`, { id });
     return b;
   }

@@ -23,6 +23,10 @@ export const DEVICE_CAPS: CapName[] = ['CAP_DAC_OVERRIDE'];
 export interface PrivilegedStep {
   group: VerbGroup;
   caps: CapName[];
+  /** Only root itself does it directly (files under /etc and /usr, systemctl): capabilities are not enough. */
+  root?: true;
+  /** False when this input needs no privilege (a staging --destdir). */
+  when?(input: Record<string, unknown>): boolean;
   /** Reads as the subject of a sentence: "Creating network lab". */
   action(input: Record<string, unknown>): string;
 }
@@ -30,13 +34,16 @@ export interface PrivilegedStep {
 const named = (verb: string) => (i: Record<string, unknown>) => `${verb}${typeof i.name === 'string' ? ` ${i.name}` : ''}`;
 const onNet = (verb: string) => (i: Record<string, unknown>) => `${verb}${typeof i.network === 'string' ? ` ${i.network}` : ''}`;
 const net: CapName[] = ['CAP_NET_ADMIN'];
+/** `nova system install --destdir DIR` stages files under DIR: no privilege needed. */
+const onHost = (i: Record<string, unknown>) => !i.destdir;
 const gpus = (verb: string) => (i: Record<string, unknown>) => `${verb} ${Array.isArray(i.addresses) ? i.addresses.join(', ') : 'GPUs'}`;
 
 export const PRIVILEGED_STEPS: Partial<Record<Method, PrivilegedStep>> = {
   'network.create': { group: 'networks', caps: net, action: named('Creating network') },
   'network.update': { group: 'networks', caps: net, action: named('Changing network') },
   'network.rm': { group: 'networks', caps: net, action: named('Removing network') },
-  'network.hydrate': { group: 'networks', caps: net, action: () => 'Recreating the declared networks (hydrate)' },
+  // It converges every user's switches, so through the helper it is a system verb (org.nova.manage-system).
+  'network.hydrate': { group: 'system', caps: net, action: () => 'Recreating the declared networks (hydrate)' },
   'network.dns.add': { group: 'networks', caps: net, action: onNet('Adding a DNS record on') },
   'network.dns.rm': { group: 'networks', caps: net, action: onNet('Removing a DNS record on') },
   'network.attach': { group: 'attach', caps: net, action: onNet('Attaching to network') },
@@ -49,4 +56,6 @@ export const PRIVILEGED_STEPS: Partial<Record<Method, PrivilegedStep>> = {
   'gpu.unbind': { group: 'devices', caps: DEVICE_CAPS, action: gpus('Unbinding') },
   'gpu.reattach': { group: 'devices', caps: DEVICE_CAPS, action: gpus('Reattaching') },
   'gpu.reset': { group: 'devices', caps: DEVICE_CAPS, action: gpus('Resetting') },
+  'system.install': { group: 'system', caps: [], root: true, when: onHost, action: () => "Installing Nova's system integration" },
+  'system.uninstall': { group: 'system', caps: [], root: true, when: onHost, action: () => "Removing Nova's system integration" },
 };

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { procedure } from './define.js';
 
-// Nova's own footprint on the host (for source installs; packages do the same at install time):
-// `nova` on PATH, the boot-time network hydrate unit, and the polkit policy.
+// Nova's own footprint on the host (for source installs; packages ship the same files):
+// `nova` on PATH, the boot-time network hydrate unit, the privileged helper's units, the polkit policy.
 export const integrationItem = z.object({
-  name: z.enum(['cli', 'hydrate-unit', 'polkit-policy']),
+  name: z.enum(['cli', 'hydrate-unit', 'privd-socket', 'privd-service', 'polkit-policy']),
   path: z.string(),
   installed: z.boolean(),
   /** Where it points / what it runs, or why it is not ours. */
@@ -31,7 +31,7 @@ const input = z.object({ destdir }).strict().default({});
 export const systemProcedures = {
   'system.status': procedure({ summary: "Nova's system integration: CLI on PATH, boot-time network hydrate unit, polkit policy", input, output: integrationStatus }),
   'system.install': procedure({
-    summary: 'Install `nova` on PATH, the boot-time network hydrate unit (enabled) and the polkit policy; needs root',
+    summary: 'Install `nova` on PATH, the boot-time network hydrate unit, the privileged helper\'s socket (both enabled) and the polkit policy; through nova privd (org.nova.manage-system) or as root',
     input,
     output: integrationStatus,
   }),

@@ -4,7 +4,8 @@ import { procedure } from './define.js';
 
 // Interactive terminals for the app and the browser (xterm.js): a shell in a running capsule
 // (`exec -it`) or a VM's serial console. Output and the end come back as `terminal.output` and
-// `terminal.exit` events carrying the session id; input and resizes are calls.
+// `terminal.exit` events carrying the session id, sent only to the client (connection) that opened
+// it; input, resizes and closing are calls that only that client may make.
 
 const size = { cols: z.number().int().min(1).max(1000), rows: z.number().int().min(1).max(1000) };
 const sessionId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
