@@ -7,7 +7,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createEngine } from '../src/core/engine.js';
 import { resolvePaths } from '../src/core/sys/paths.js';
 import { pidAlive, readPidFile } from '../src/core/sys/proc.js';
@@ -52,6 +52,8 @@ export async function run(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   const rawDir = join(home, 'raw');
   try {
+    // The guest's cache folder is outside Nova's roots: allow it as a user would.
+    await inv('prefs.set', { key: 'allowedRoots', value: [dirname(guest.kernel)] });
     await inv('vm.create', { name: 'b', spec: { kernel: guest.kernel, initrd: guest.initrd, cmdline: TEST_GUEST_CMDLINE, memory: '128Mi', cpu: 1, network: 'none', disks: [{ path: join(home, 'b.qcow2'), size: '64Mi' }] } });
     await inv('vm.list', {}); // warm up: the accelerator probe is per boot, not per start
     const nova: number[] = [];

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NetnsLab, suffix } from '../src/test/netns';
+import { TEST_GUEST_DIR } from '../src/test/guest';
 import { buildGpuFixture } from './gpu-fixture';
 import { startWeston, stopProcess, waitFor } from './weston';
 import type { Weston } from './weston';
@@ -40,10 +41,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     const tokenFile = join(home, 'token');
     writeFileSync(tokenFile, token, { mode: 0o600 });
     const sysfs = await buildGpuFixture(join(home, 'sysfs'));
-    // The specs make their rootfs folders, pools and disks in the temp dir: allow it on this host, as
-    // a user would for a folder of their own (the path policy refuses folders outside allowed roots).
+    // The specs make their rootfs folders, pools and disks in the temp dir and boot the shared test
+    // guest from its cache: allow both on this host, as a user would for folders of their own (the
+    // path policy refuses folders outside allowed roots; `nova config allow-root` writes the same).
     mkdirSync(join(home, 'nova', 'config'), { recursive: true });
-    writeFileSync(join(home, 'nova', 'config', 'prefs.json'), JSON.stringify({ allowedRoots: [tmpdir()] }), { mode: 0o600 });
+    writeFileSync(join(home, 'nova', 'config', 'prefs.json'), JSON.stringify({ allowedRoots: [tmpdir(), TEST_GUEST_DIR] }), { mode: 0o600 });
     serve = spawn(process.execPath, [join(ROOT, 'bin', 'nova.mjs'), 'serve', '--port', '0', '--token-file', tokenFile], {
       env: {
         ...process.env,

@@ -16,13 +16,13 @@ import { gpuModule } from './gpu/module.js';
 import { supportModule } from './support/module.js';
 import { systemModule } from './system/module.js';
 import type { Runner } from './sys/runner.js';
+import type { Clock, EngineModule, InstallContext, ModuleLifecycle, Privileged } from './context.js';
+import { choosePrivileged } from './privilege/index.js';
 import { vmModule } from './vm/module.js';
 import { storageModule } from './storage/module.js';
 import { terminalModule } from './terminal/module.js';
 
-export interface Clock {
-  now(): number;
-}
+export type { Clock, EngineContext, EngineModule, InstallContext, ModuleLifecycle } from './context.js';
 
 export interface EngineOptions {
   paths?: NovaPaths;
@@ -34,29 +34,9 @@ export interface EngineOptions {
   prefsBackend?: PrefsBackend;
 }
 
-/**
- * A backend area (VMs, capsules, networks, GPUs, …): registers its handlers and resource rows at
- * install, may reconcile host state at start (hydrate, reattach) and release things at close.
- */
-export interface EngineModule {
-  name: string;
-  install(engine: Engine): void;
-  start?(engine: Engine): Promise<void>;
-  close?(engine: Engine): Promise<void>;
-}
-
-export interface Engine {
-  readonly paths: NovaPaths;
-  readonly runner: Runner;
-  readonly sysfsRoot: string;
-  readonly clock: Clock;
-  readonly env: NodeJS.ProcessEnv;
-  readonly bus: EventBus;
+/** The engine a face holds: the context every area gets, the whole dispatcher, and its lifecycle. */
+export interface Engine extends InstallContext {
   readonly dispatcher: Dispatcher;
-  readonly tasks: TaskRegistry;
-  readonly resources: ResourceRegistry;
-  readonly prefs: PrefsStore;
-  readonly host: HostProbe;
   /** Runs each module's start() (hydrate networks, reattach VMs). Idempotent. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -82,7 +62,10 @@ export function createEngine(opts: EngineOptions = {}, modules: EngineModule[] =
   const runner = opts.runner ?? createRunner();
   const clock = opts.clock ?? { now: () => Date.now() };
   const bus = new EventBus();
+  const dispatcher = new Dispatcher();
   let started: Promise<void> | undefined;
+  let chosen: Privileged | undefined;
+  const lifecycles: ModuleLifecycle[] = [];
   const engine: Engine = {
     paths,
     runner,
@@ -90,22 +73,27 @@ export function createEngine(opts: EngineOptions = {}, modules: EngineModule[] =
     clock,
     env,
     bus,
-    dispatcher: new Dispatcher(),
+    dispatcher,
+    // Decided once, on first use: a process's capabilities don't change while it runs.
+    get privileged() {
+      return (chosen ??= choosePrivileged(engine));
+    },
+    call: (method, input, o) => dispatcher.invoke(method, input, { transport: 'inproc', ...(o?.signal ? { signal: o.signal } : {}) }),
     tasks: new TaskRegistry(bus, () => clock.now()),
     resources: new ResourceRegistry(),
     prefs: new PrefsStore(opts.prefsBackend ?? jsonFilePrefs(dirs.prefsFile(paths))),
     host: new HostProbe(runner, paths, env),
     start() {
       started ??= (async () => {
-        for (const m of modules) await m.start?.(engine);
+        for (const l of lifecycles) await l.start?.();
       })();
       return started;
     },
     async close() {
-      for (const m of [...modules].reverse()) await m.close?.(engine).catch(() => undefined);
+      for (const l of [...lifecycles].reverse()) await l.close?.().catch(() => undefined);
     },
   };
   installCoreHandlers(engine);
-  for (const m of modules) m.install(engine);
+  for (const m of modules) lifecycles.push(m.install(engine) ?? {});
   return engine;
 }

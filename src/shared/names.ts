@@ -14,3 +14,6 @@ export const networkName = z
 
 export const RESOURCE_KINDS = ['vm', 'capsule', 'network'] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
+
+/** The file names `nova` looks for in a project folder, in this order. */
+export const NOVAFILE_NAMES = ['NovaFile', 'Novafile', 'novafile.toml', 'NovaFile.toml'];

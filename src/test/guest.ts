@@ -13,6 +13,13 @@ export interface TestGuest {
   initrd: string;
 }
 
+/**
+ * Where the guest is cached: outside every folder Nova allows by default, like kernels a user keeps
+ * in a shared folder. Test homes allow it the way a user would (`allowedRoots` in prefs.json, what
+ * `nova config allow-root` writes): see tempHome() in host.ts.
+ */
+export const TEST_GUEST_DIR = process.env.NOVA_TEST_GUEST_DIR || '/var/cache/nova-test/guest';
+
 const SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '../../scripts/test-guest.sh');
 let pending: Promise<TestGuest> | undefined;
 

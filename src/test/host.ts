@@ -1,12 +1,13 @@
 // Test helpers shared by every backend: skip reasons for host-level tests, temp NOVA_HOMEs.
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe } from 'vitest';
 import { createEngine } from '../core/engine.js';
 import type { Engine, EngineModule, EngineOptions } from '../core/engine.js';
 import { resolvePaths } from '../core/sys/paths.js';
+import { TEST_GUEST_DIR } from './guest.js';
 
 export interface HostNeeds {
   root?: boolean;
@@ -46,6 +47,9 @@ export interface TempHome {
 export async function tempHome(prefix = 'nova-'): Promise<TempHome> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   const env = { ...process.env, NOVA_HOME: dir };
+  // The shared test guest's folder is allowed here as a user allows theirs (nova config allow-root).
+  await mkdir(join(dir, 'config'));
+  await writeFile(join(dir, 'config', 'prefs.json'), JSON.stringify({ allowedRoots: [TEST_GUEST_DIR] }), { mode: 0o600 });
   const engines: Engine[] = [];
   return {
     dir,

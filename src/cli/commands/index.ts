@@ -10,6 +10,7 @@ import { registerNovafileCommands } from './novafile.js';
 import { registerSystemCommands } from './system.js';
 import { registerPrivdCommand } from './privd.js';
 import { registerStorageCommands } from './storage.js';
+import { registerConfigCommands } from './config.js';
 import { registerMcpCommand } from './mcp.js';
 
 // Each area adds its commands here, one line each.
@@ -25,5 +26,6 @@ export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [
   registerSystemCommands,
   registerPrivdCommand,
   registerStorageCommands,
+  registerConfigCommands,
   registerMcpCommand,
 ];

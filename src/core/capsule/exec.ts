@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import { redactText } from '../../shared/redact.js';
 import { readJson } from '../sys/atomic.js';
-import type { Engine } from '../engine.js';
+import type { EngineContext } from '../context.js';
 import { capsuleLayout } from './layout.js';
 import { getRecord, secretsOf } from './records.js';
 import { runtimeArgv } from './runtime.js';
@@ -45,8 +45,8 @@ export interface PreparedExec {
   processFile: string;
 }
 
-// Process files an interactive caller has yet to run, removed when the engine closes.
-const pending = new WeakMap<Engine, Set<string>>();
+/** Process files an interactive caller has yet to run (one set per engine), removed when it closes. */
+export type PendingExecFiles = Set<string>;
 const STALE_MS = 60_000;
 
 /**
@@ -58,7 +58,7 @@ const STALE_MS = 60_000;
  * passing the full env as flags would put the capsule's secrets in /proc/PID/cmdline. The file
  * starts from the capsule's own process (user, capabilities, env), as the runtimes do for exec.
  */
-export async function prepareExec(engine: Engine, input: ExecTarget): Promise<PreparedExec> {
+export async function prepareExec(engine: EngineContext, input: ExecTarget, pending?: PendingExecFiles): Promise<PreparedExec> {
   const rec = await getRecord(engine.paths, input.name);
   const st = await deriveStatus(engine, rec);
   if (st.state !== 'running') throw new NovaError('CONFLICT', `capsule ${input.name} is ${st.state}; exec needs it running (\`nova run container ${input.name}\`)`, { state: st.state });
@@ -84,7 +84,7 @@ export async function prepareExec(engine: Engine, input: ExecTarget): Promise<Pr
 
   const dir = join(layout.dir, 'exec');
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  await sweep(dir, pending.get(engine));
+  await sweep(dir, pending);
   const processFile = join(dir, `${randomBytes(6).toString('hex')}.json`);
   // Not state, a hand-over read once: no fsync; 'wx' because the name is fresh.
   await writeFile(processFile, JSON.stringify(proc), { mode: 0o600, flag: 'wx' });
@@ -95,22 +95,21 @@ export async function prepareExec(engine: Engine, input: ExecTarget): Promise<Pr
 }
 
 /** For a caller that runs the argv itself: the file stays until the engine closes (or a minute). */
-export async function execArgv(engine: Engine, input: ExecTarget): Promise<{ argv: string[]; runtime: RuntimeName }> {
-  const { argv, runtime, processFile } = await prepareExec(engine, input);
-  const files = pending.get(engine) ?? new Set<string>();
-  pending.set(engine, files.add(processFile));
+export async function execArgv(engine: EngineContext, input: ExecTarget, pending: PendingExecFiles): Promise<{ argv: string[]; runtime: RuntimeName }> {
+  const { argv, runtime, processFile } = await prepareExec(engine, input, pending);
+  pending.add(processFile);
   return { argv, runtime };
 }
 
 /** Removes the process files handed out by execArgv (engine close). */
-export async function dropExecFiles(engine: Engine): Promise<void> {
-  const files = pending.get(engine);
-  pending.delete(engine);
-  await Promise.all([...(files ?? [])].map((f) => rm(f, { force: true })));
+export async function dropExecFiles(pending: PendingExecFiles): Promise<void> {
+  const files = [...pending];
+  pending.clear();
+  await Promise.all(files.map((f) => rm(f, { force: true })));
 }
 
 /** `crun|runc exec` inside the running capsule; output and exit code come back (redacted). */
-export async function execInCapsule(engine: Engine, input: ExecInput): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+export async function execInCapsule(engine: EngineContext, input: ExecInput): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   // Captured output has no terminal: a tty here would make the runtime fail on tcgetattr.
   const { argv, secrets, processFile } = await prepareExec(engine, { ...input, tty: false });
   try {

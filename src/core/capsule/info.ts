@@ -1,6 +1,6 @@
 import type { CapsuleInfo } from '../../shared/contract/capsule.js';
 import { redact } from '../../shared/redact.js';
-import type { Engine } from '../engine.js';
+import type { EngineContext } from '../context.js';
 import type { CapsuleRecord } from './records.js';
 import { deriveStatus } from './status.js';
 import { cgroupDelegation } from './delegation.js';
@@ -16,7 +16,7 @@ async function limitsNote(): Promise<string | undefined> {
 import type { CapsuleStatus } from './status.js';
 
 /** The contract's view of a capsule: record + derived status; env values redacted unless asked. */
-export async function capsuleInfo(engine: Engine, rec: CapsuleRecord, secrets = false, known?: CapsuleStatus): Promise<CapsuleInfo> {
+export async function capsuleInfo(engine: EngineContext, rec: CapsuleRecord, secrets = false, known?: CapsuleStatus): Promise<CapsuleInfo> {
   const [st, note] = await Promise.all([known ?? deriveStatus(engine, rec), limitsNote()]);
   const spec = secrets ? rec.spec : { ...rec.spec, env: redact(rec.spec.env, true) };
   return {
@@ -40,7 +40,7 @@ export async function capsuleInfo(engine: Engine, rec: CapsuleRecord, secrets = 
   };
 }
 
-export function publishState(engine: Engine, info: CapsuleInfo): void {
+export function publishState(engine: EngineContext, info: CapsuleInfo): void {
   engine.bus.emit('capsule.state', { name: info.name, state: info.state, ...(info.reason ? { reason: info.reason } : {}), ...(info.exit ? { exitCode: info.exit.code } : {}) });
   engine.bus.emit('resource.changed', { kind: 'capsule', name: info.name, state: info.state, ...(info.reason ? { reason: info.reason } : {}) });
 }

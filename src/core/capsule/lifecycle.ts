@@ -10,7 +10,7 @@ import { withLock } from '../sys/lock.js';
 import { lockPath } from '../sys/paths.js';
 import { pidAlive } from '../sys/proc.js';
 import { withReverter } from '../sys/reverter.js';
-import type { Engine } from '../engine.js';
+import type { EngineContext } from '../context.js';
 import type { ImageStore } from './images/store.js';
 import { capsuleInfo, publishState } from './info.js';
 import { capsuleLayout } from './layout.js';
@@ -30,7 +30,7 @@ import { deriveStatus, runtimeOf } from './status.js';
 import { startSupervised, supervisorPid } from './supervisor.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-export const withCapsuleLock = <T>(engine: Engine, name: string, fn: () => Promise<T>) =>
+export const withCapsuleLock = <T>(engine: EngineContext, name: string, fn: () => Promise<T>) =>
   withLock(lockPath(engine.paths, 'capsule', name), fn, { holder: `capsule ${name}`, timeoutMs: 120_000 });
 
 const isPath = (s: string) => s.startsWith('/') || s.startsWith('./') || s.startsWith('../');
@@ -43,7 +43,7 @@ export interface CreateInput {
 }
 
 /** Creates the capsule's record after every check passed (image pulled if missing). Nothing on failure. */
-export async function createCapsule(engine: Engine, store: ImageStore, input: CreateInput): Promise<CapsuleRecord> {
+export async function createCapsule(engine: EngineContext, store: ImageStore, input: CreateInput): Promise<CapsuleRecord> {
   const spec = containerSpec.parse(input.spec);
   const baseDir = resolve(input.baseDir ?? process.cwd());
   checkLimits(spec);
@@ -113,7 +113,7 @@ async function withLogTail(layout: CapsuleLayout, e: unknown): Promise<never> {
   throw e;
 }
 
-export async function startCapsule(engine: Engine, name: string): Promise<CapsuleInfo> {
+export async function startCapsule(engine: EngineContext, name: string): Promise<CapsuleInfo> {
   return withCapsuleLock(engine, name, async () => {
     const rec = await getRecord(engine.paths, name);
     const st = await deriveStatus(engine, rec);
@@ -185,7 +185,7 @@ export async function startCapsule(engine: Engine, name: string): Promise<Capsul
 }
 
 /** Polls until the supervisor has exited (the capsule's process is gone and its exit recorded). */
-async function waitStopped(engine: Engine, rec: CapsuleRecord, layout: CapsuleLayout, ms: number): Promise<boolean> {
+async function waitStopped(engine: EngineContext, rec: CapsuleRecord, layout: CapsuleLayout, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   for (;;) {
     const sup = await supervisorPid(layout);
@@ -199,7 +199,7 @@ async function waitStopped(engine: Engine, rec: CapsuleRecord, layout: CapsuleLa
 }
 
 /** SIGTERM, then SIGKILL after `timeoutS`; the restart policy does not bring it back. */
-export async function stopLocked(engine: Engine, rec: CapsuleRecord, timeoutS: number): Promise<void> {
+export async function stopLocked(engine: EngineContext, rec: CapsuleRecord, timeoutS: number): Promise<void> {
   const layout = capsuleLayout(engine.paths, rec.name);
   const rt = await runtimeOf(engine, rec);
   const st = await deriveStatus(engine, rec);
@@ -223,12 +223,12 @@ export async function stopLocked(engine: Engine, rec: CapsuleRecord, timeoutS: n
 }
 
 /** The supervisor deletes the container after the exit; this covers one that was killed. */
-async function finishStop(engine: Engine, rec: CapsuleRecord): Promise<void> {
+async function finishStop(engine: EngineContext, rec: CapsuleRecord): Promise<void> {
   const rt = await runtimeOf(engine, rec);
   await engine.runner.run(runtimeArgv(rt, 'delete', '-f', rec.id), { allowFailure: true });
 }
 
-export async function stopCapsule(engine: Engine, name: string, timeoutS: number): Promise<CapsuleInfo> {
+export async function stopCapsule(engine: EngineContext, name: string, timeoutS: number): Promise<CapsuleInfo> {
   return withCapsuleLock(engine, name, async () => {
     const rec = await getRecord(engine.paths, name);
     await stopLocked(engine, rec, timeoutS);
@@ -238,7 +238,7 @@ export async function stopCapsule(engine: Engine, name: string, timeoutS: number
   });
 }
 
-export async function signalCapsule(engine: Engine, name: string, verb: 'pause' | 'resume' | 'kill', signal?: string): Promise<CapsuleInfo> {
+export async function signalCapsule(engine: EngineContext, name: string, verb: 'pause' | 'resume' | 'kill', signal?: string): Promise<CapsuleInfo> {
   return withCapsuleLock(engine, name, async () => {
     const rec = await getRecord(engine.paths, name);
     const st = await deriveStatus(engine, rec);
@@ -255,7 +255,7 @@ export async function signalCapsule(engine: Engine, name: string, verb: 'pause' 
 }
 
 /** Removes everything of a capsule: process, runtime state, overlay, netns, cgroups, files. */
-export async function removeCapsule(engine: Engine, name: string, force: boolean): Promise<void> {
+export async function removeCapsule(engine: EngineContext, name: string, force: boolean): Promise<void> {
   await withCapsuleLock(engine, name, async () => {
     const rec = await getRecord(engine.paths, name);
     const st = await deriveStatus(engine, rec);

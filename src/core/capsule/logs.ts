@@ -1,6 +1,6 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { redactText } from '../../shared/redact.js';
-import type { Engine } from '../engine.js';
+import type { EngineContext } from '../context.js';
 import { capsuleLayout } from './layout.js';
 import { getRecord, secretsOf } from './records.js';
 import { deriveStatus } from './status.js';
@@ -39,7 +39,7 @@ export interface LogsQuery {
   cursor?: number;
 }
 
-export async function readLogs(engine: Engine, q: LogsQuery): Promise<{ lines: LogLine[]; cursor: number; running: boolean }> {
+export async function readLogs(engine: EngineContext, q: LogsQuery): Promise<{ lines: LogLine[]; cursor: number; running: boolean }> {
   const rec = await getRecord(engine.paths, q.name);
   const layout = capsuleLayout(engine.paths, q.name);
   const size = (await stat(layout.logFile).catch(() => undefined))?.size ?? 0;

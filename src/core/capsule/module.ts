@@ -1,9 +1,10 @@
 import { formatBytes } from '../../shared/sizes.js';
-import type { Engine, EngineModule } from '../engine.js';
+import type { EngineContext, EngineModule } from '../context.js';
 import { capsuleInfo, publishState } from './info.js';
 import { ImageStore } from './images/store.js';
 import type { StoredImage } from './images/store.js';
 import { dropExecFiles, execArgv, execInCapsule } from './exec.js';
+import type { PendingExecFiles } from './exec.js';
 import { createCapsule, removeCapsule, signalCapsule, startCapsule, stopCapsule } from './lifecycle.js';
 import { readLogs } from './logs.js';
 import { getRecord, listRecords } from './records.js';
@@ -16,15 +17,13 @@ import { monitorCapsules } from './monitor.js';
 import { deriveStatuses } from './status.js';
 import { updateCapsule } from './update.js';
 
-const monitors = new WeakMap<Engine, () => void>();
-
-async function imageRow(engine: Engine, store: ImageStore, img: StoredImage) {
+async function imageRow(engine: EngineContext, store: ImageStore, img: StoredImage) {
   const usedBy = (await listRecords(engine.paths)).filter((r) => r.image.digest === img.digest).map((r) => r.name);
   const { tag: _tag, ...rest } = img;
   return { ...rest, usedBy };
 }
 
-function announceImage<T extends { ref: string }>(engine: Engine, action: 'pull' | 'import', row: T): T {
+function announceImage<T extends { ref: string }>(engine: EngineContext, action: 'pull' | 'import', row: T): T {
   engine.bus.emit('image.changed', { ref: row.ref, action });
   return row;
 }
@@ -64,7 +63,8 @@ export const capsuleModule: EngineModule = {
     });
     d.handle('capsule.logs', (input) => readLogs(engine, input));
     d.handle('capsule.exec', (input) => execInCapsule(engine, input));
-    d.handle('capsule.execArgv', (input) => execArgv(engine, input));
+    const execFiles: PendingExecFiles = new Set();
+    d.handle('capsule.execArgv', (input) => execArgv(engine, input, execFiles));
     d.handle('capsule.stats', (input) => capsuleStats(engine, input.name));
     d.handle('capsule.snapshot.create', (input) => createSnapshot(engine, input.name, input.tag));
     d.handle('capsule.snapshot.list', async (input) => ({ items: await listSnapshots(engine, input.name) }));
@@ -109,29 +109,34 @@ export const capsuleModule: EngineModule = {
         }),
       );
     });
-  },
-
-  /** Restart policy across engine restarts and host boots, then watch states, logs and metrics. */
-  async start(engine) {
-    for (const rec of await listRecords(engine.paths)) {
-      if (rec.spec.restart === 'no') continue;
-      const layout = capsuleLayout(engine.paths, rec.name);
-      const info = await capsuleInfo(engine, rec).catch(() => undefined);
-      // A stop by the user is remembered by the stop marker; only unexpected ends restart.
-      if (!info || existsSync(layout.stopMarker) || !rec.startedAt) continue;
-      const failed = info.state === 'crashed' || (info.state === 'exited' ? (info.exit?.code ?? 1) !== 0 : info.state === 'created');
-      if (info.state === 'created' || ((info.state === 'exited' || info.state === 'crashed') && (rec.spec.restart === 'always' || failed))) {
-        await startCapsule(engine, rec.name).catch((e: Error) =>
-          engine.bus.emit('notification', { level: 'error', title: `capsule ${rec.name} did not restart`, body: e.message, subject: rec.name }),
-        );
-      }
-    }
-    monitors.set(engine, monitorCapsules(engine));
-  },
-
-  async close(engine) {
-    monitors.get(engine)?.();
-    monitors.delete(engine);
-    await dropExecFiles(engine);
+    let stopMonitor: (() => void) | undefined;
+    return {
+      start: async () => {
+        await restartByPolicy(engine);
+        stopMonitor = monitorCapsules(engine);
+      },
+      close: async () => {
+        stopMonitor?.();
+        await dropExecFiles(execFiles);
+      },
+    };
   },
 };
+
+
+/** Restart policy across engine restarts and host boots. */
+async function restartByPolicy(engine: EngineContext): Promise<void> {
+  for (const rec of await listRecords(engine.paths)) {
+    if (rec.spec.restart === 'no') continue;
+    const layout = capsuleLayout(engine.paths, rec.name);
+    const info = await capsuleInfo(engine, rec).catch(() => undefined);
+    // A stop by the user is remembered by the stop marker; only unexpected ends restart.
+    if (!info || existsSync(layout.stopMarker) || !rec.startedAt) continue;
+    const failed = info.state === 'crashed' || (info.state === 'exited' ? (info.exit?.code ?? 1) !== 0 : info.state === 'created');
+    if (info.state === 'created' || ((info.state === 'exited' || info.state === 'crashed') && (rec.spec.restart === 'always' || failed))) {
+      await startCapsule(engine, rec.name).catch((e: Error) =>
+        engine.bus.emit('notification', { level: 'error', title: `capsule ${rec.name} did not restart`, body: e.message, subject: rec.name }),
+      );
+    }
+  }
+}

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import type { Engine } from '../engine.js';
+import type { EngineContext } from '../context.js';
 import { pidAlive, readPidFile } from '../sys/proc.js';
 import { capsuleInfo, publishState } from './info.js';
 import { capsuleFrozen } from './freezer.js';
@@ -21,7 +21,7 @@ const FAST_MS = 500;
 const METRICS_MS = 5000;
 
 /** What changes whenever a capsule's state can have changed. */
-async function fingerprint(engine: Engine, rec: CapsuleRecord): Promise<string> {
+async function fingerprint(engine: EngineContext, rec: CapsuleRecord): Promise<string> {
   const l = capsuleLayout(engine.paths, rec.name);
   const mtime = (p: string) => stat(p).then((s) => `${s.mtimeMs}`, () => '-');
   const live = async (p: string) => {
@@ -33,7 +33,7 @@ async function fingerprint(engine: Engine, rec: CapsuleRecord): Promise<string> 
   return [...parts, String(capsuleFrozen(l, capsuleCgroup(rec.id)))].join('|');
 }
 
-export function monitorCapsules(engine: Engine, everyMs = FAST_MS): () => void {
+export function monitorCapsules(engine: EngineContext, everyMs = FAST_MS): () => void {
   const prints = new Map<string, string>();
   const states = new Map<string, string>();
   const logSizes = new Map<string, number>();

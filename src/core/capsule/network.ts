@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Engine } from '../engine.js';
+import type { EngineContext } from '../context.js';
+import { NovaError } from '../../shared/errors.js';
 import { crashPoint } from '../sys/crash-point.js';
 import type { CapsuleLayout } from './layout.js';
 import { pastaArgs, pastaBinary, PASTA_DNS } from './pasta.js';
@@ -32,7 +33,7 @@ export interface Attachment {
 }
 
 /** Creates the capsule's netns (kept across restarts so its lease stays) and attaches it. */
-export async function attachNetwork(engine: Engine, rec: CapsuleRecord, network: string, onUndo: (fn: () => Promise<void>) => void): Promise<Attachment> {
+export async function attachNetwork(engine: EngineContext, rec: CapsuleRecord, network: string, onUndo: (fn: () => Promise<void>) => void): Promise<Attachment> {
   const path = netnsPath(rec.id);
   if (!existsSync(path)) {
     await engine.runner.run(['ip', 'netns', 'add', netnsName(rec.id)]);
@@ -41,8 +42,8 @@ export async function attachNetwork(engine: Engine, rec: CapsuleRecord, network:
     await engine.runner.run(['ip', '-n', netnsName(rec.id), 'link', 'set', 'lo', 'up']);
   }
   const owner = { kind: 'capsule' as const, name: rec.name };
-  const r = await engine.dispatcher.invoke('network.attach', { network, owner, netns: path, ports: rec.spec.ports });
-  onUndo(async () => void (await engine.dispatcher.call('network.detach', { network, owner })));
+  const r = await engine.call('network.attach', { network, owner, netns: path, ports: rec.spec.ports });
+  onUndo(async () => void (await engine.call('network.detach', { network, owner })));
   return {
     name: network,
     netns: path,
@@ -56,10 +57,15 @@ export async function attachNetwork(engine: Engine, rec: CapsuleRecord, network:
 }
 
 /** Detaches and deletes the capsule's netns (on rm). Quiet when already gone. */
-export async function releaseNetwork(engine: Engine, rec: CapsuleRecord): Promise<void> {
+export async function releaseNetwork(engine: EngineContext, rec: CapsuleRecord): Promise<void> {
   const network = wantsNetwork(rec);
   if (network) {
-    await engine.dispatcher.call('network.detach', { network, owner: { kind: 'capsule', name: rec.name } });
+    // rm goes on when the detach fails (the capsule must be removable), but says so unless the
+    // switch or the attachment is simply gone already: a veth or lease may be left on the host.
+    await engine.call('network.detach', { network, owner: { kind: 'capsule', name: rec.name } }).catch((e: unknown) => {
+      if (e instanceof NovaError && e.code === 'NOT_FOUND') return;
+      engine.bus.emit('notification', { level: 'warning', title: `capsule ${rec.name}: detaching from ${network} failed`, body: e instanceof Error ? e.message : String(e), subject: rec.name });
+    });
   }
   if (existsSync(netnsPath(rec.id))) await engine.runner.run(['ip', 'netns', 'del', netnsName(rec.id)], { allowFailure: true });
 }
@@ -79,7 +85,7 @@ export interface UserNetworkPlan {
  * address); the capsule starts only after that. `onUndo` takes the detach.
  */
 export async function planUserNetwork(
-  engine: Engine,
+  engine: EngineContext,
   rec: CapsuleRecord,
   layout: CapsuleLayout,
   onUndo: (fn: () => Promise<void>) => void,
@@ -103,8 +109,8 @@ export async function planUserNetwork(
     supervised: {
       attach: async (pid) => {
         const netns = `/proc/${pid}/ns/net`;
-        const r = await engine.dispatcher.invoke('network.attach', { network, owner, netns, ports: rec.spec.ports });
-        onUndo(async () => void (await engine.dispatcher.call('network.detach', { network, owner })));
+        const r = await engine.call('network.attach', { network, owner, netns, ports: rec.spec.ports });
+        onUndo(async () => void (await engine.call('network.detach', { network, owner })));
         rec.network = {
           name: network,
           netns,

@@ -3,7 +3,7 @@ import { readFile, rm, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
-import type { Engine } from '../engine.js';
+import type { EngineContext } from '../context.js';
 import { findBuildOutput } from '../sys/assets.js';
 import { findBinary } from '../sys/which.js';
 
@@ -131,7 +131,7 @@ export async function asNamespaceRoot(argv: string[]): Promise<string[]> {
 }
 
 /** `rm -rf` that also removes what a capsule's subordinate ids own (root: in-process, as before). */
-export async function removeTree(engine: Engine, path: string): Promise<void> {
+export async function removeTree(engine: EngineContext, path: string): Promise<void> {
   if (!isRootless()) return rm(path, { recursive: true, force: true });
   await engine.runner.run(await asNamespaceRoot(['rm', '-rf', '--', path]), { timeoutMs: 300_000 });
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import type { CapsuleInfo } from '../../shared/contract/capsule.js';
 import { readJson } from '../sys/atomic.js';
-import type { Engine } from '../engine.js';
+import type { EngineContext } from '../context.js';
 import { freezeCapsule } from './freezer.js';
 import { capsuleInfo, publishState } from './info.js';
 import { capsuleCgroup, capsuleLayout } from './layout.js';
@@ -35,7 +35,7 @@ function defaultTag(now: number): string {
   return new Date(now).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
-export async function createSnapshot(engine: Engine, name: string, tag?: string): Promise<SnapshotInfo> {
+export async function createSnapshot(engine: EngineContext, name: string, tag?: string): Promise<SnapshotInfo> {
   return withCapsuleLock(engine, name, async () => {
     const rec = await getRecord(engine.paths, name);
     const layout = capsuleLayout(engine.paths, name);
@@ -68,7 +68,7 @@ export async function createSnapshot(engine: Engine, name: string, tag?: string)
   });
 }
 
-export async function listSnapshots(engine: Engine, name: string): Promise<SnapshotInfo[]> {
+export async function listSnapshots(engine: EngineContext, name: string): Promise<SnapshotInfo[]> {
   await getRecord(engine.paths, name);
   const dir = capsuleLayout(engine.paths, name).snapshots;
   const metas = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json'));
@@ -82,14 +82,14 @@ export async function listSnapshots(engine: Engine, name: string): Promise<Snaps
   return items.filter((i): i is SnapshotInfo => Boolean(i)).sort((a, b) => a.createdAt - b.createdAt);
 }
 
-async function getSnapshot(engine: Engine, name: string, tag: string): Promise<SnapshotInfo> {
+async function getSnapshot(engine: EngineContext, name: string, tag: string): Promise<SnapshotInfo> {
   const hit = (await listSnapshots(engine, name)).find((s) => s.tag === tag);
   if (!hit) throw new NovaError('NOT_FOUND', `capsule ${name} has no snapshot "${tag}" (see \`nova snapshot ls container ${name}\`)`, { tag });
   return hit;
 }
 
 /** Rolls the writable layer back in place; a running capsule is stopped first and started again. */
-export async function restoreSnapshot(engine: Engine, name: string, tag: string, graceS = 10): Promise<CapsuleInfo> {
+export async function restoreSnapshot(engine: EngineContext, name: string, tag: string, graceS = 10): Promise<CapsuleInfo> {
   const wasRunning = await withCapsuleLock(engine, name, async () => {
     const rec = await getRecord(engine.paths, name);
     const snap = await getSnapshot(engine, name, tag);
@@ -119,7 +119,7 @@ export async function restoreSnapshot(engine: Engine, name: string, tag: string,
   return info;
 }
 
-export async function removeSnapshot(engine: Engine, name: string, tag: string): Promise<void> {
+export async function removeSnapshot(engine: EngineContext, name: string, tag: string): Promise<void> {
   await withCapsuleLock(engine, name, async () => {
     const snap = await getSnapshot(engine, name, tag);
     const f = files(capsuleLayout(engine.paths, name).snapshots, snap.tag);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { NovaError } from '../../shared/errors.js';
 import type { CapsuleStats } from '../../shared/contract/capsule.js';
-import type { Engine } from '../engine.js';
+import type { EngineContext } from '../context.js';
 import { getRecord } from './records.js';
 import { deriveStatus } from './status.js';
 
@@ -95,7 +95,7 @@ export async function readCgroupStats(pid: number): Promise<Omit<CapsuleStats, '
 /** Samples per engine, for cpuPercent between two calls. */
 const previous = new Map<string, { at: number; cpu: number }>();
 
-export async function capsuleStats(engine: Engine, name: string): Promise<CapsuleStats> {
+export async function capsuleStats(engine: EngineContext, name: string): Promise<CapsuleStats> {
   const rec = await getRecord(engine.paths, name);
   const st = await deriveStatus(engine, rec);
   if (!st.pid || (st.state !== 'running' && st.state !== 'paused')) {

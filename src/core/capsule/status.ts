@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { readJson } from '../sys/atomic.js';
-import type { Engine } from '../engine.js';
+import type { EngineContext } from '../context.js';
 import { capsuleLayout } from './layout.js';
 import type { CapsuleRecord } from './records.js';
 import { resolveRuntime, runtimeState, runtimeStates } from './runtime.js';
@@ -30,12 +30,12 @@ export interface CapsuleStatus {
   startedAt?: number;
 }
 
-export async function runtimeOf(engine: Engine, rec: CapsuleRecord): Promise<Runtime> {
+export async function runtimeOf(engine: EngineContext, rec: CapsuleRecord): Promise<Runtime> {
   return resolveRuntime(engine, rec.runtime);
 }
 
 /** State derived from the host every time: the supervisor's pid (checked in /proc), the runtime's state, the exit file. */
-export async function deriveStatus(engine: Engine, rec: CapsuleRecord, listed?: Map<string, RuntimeState>): Promise<CapsuleStatus> {
+export async function deriveStatus(engine: EngineContext, rec: CapsuleRecord, listed?: Map<string, RuntimeState>): Promise<CapsuleStatus> {
   const st = await deriveState(engine, rec, listed);
   if (st.state !== 'running' && st.state !== 'paused') return st;
   // The runtime writes container.pid as it starts the capsule's first process.
@@ -43,7 +43,7 @@ export async function deriveStatus(engine: Engine, rec: CapsuleRecord, listed?: 
   return started ? { ...st, startedAt: started } : st;
 }
 
-async function deriveState(engine: Engine, rec: CapsuleRecord, listed?: Map<string, RuntimeState>): Promise<CapsuleStatus> {
+async function deriveState(engine: EngineContext, rec: CapsuleRecord, listed?: Map<string, RuntimeState>): Promise<CapsuleStatus> {
   const layout = capsuleLayout(engine.paths, rec.name);
   const [sup, exit] = await Promise.all([supervisorPid(layout), readJson<ExitRecord | undefined>(layout.exitFile, undefined)]);
   let rt: Runtime;
@@ -78,7 +78,7 @@ async function deriveState(engine: Engine, rec: CapsuleRecord, listed?: Map<stri
 }
 
 /** Status of many capsules with one runtime `list` per runtime instead of one `state` each. */
-export async function deriveStatuses(engine: Engine, recs: CapsuleRecord[]): Promise<CapsuleStatus[]> {
+export async function deriveStatuses(engine: EngineContext, recs: CapsuleRecord[]): Promise<CapsuleStatus[]> {
   const lists = new Map<string, Promise<Map<string, RuntimeState> | undefined>>();
   return Promise.all(
     recs.map(async (rec) => {

@@ -3,7 +3,7 @@ import { NovaError } from '../../shared/errors.js';
 import { containerSpec } from '../../shared/schemas/novafile.js';
 import type { ContainerSpec } from '../../shared/schemas/novafile.js';
 import type { CapsuleInfo } from '../../shared/contract/capsule.js';
-import type { Engine } from '../engine.js';
+import type { EngineContext } from '../context.js';
 import { capsuleInfo, publishState } from './info.js';
 import { capsuleLayout } from './layout.js';
 import { withCapsuleLock } from './lifecycle.js';
@@ -20,7 +20,7 @@ import { deriveStatus, runtimeOf } from './status.js';
 
 const LIVE_FIELDS = ['restart', 'limits'] as const;
 
-export async function updateCapsule(engine: Engine, name: string, specIn: ContainerSpec, project?: string): Promise<CapsuleInfo> {
+export async function updateCapsule(engine: EngineContext, name: string, specIn: ContainerSpec, project?: string): Promise<CapsuleInfo> {
   const spec = containerSpec.parse(specIn);
   checkLimits(spec);
   return withCapsuleLock(engine, name, async () => {

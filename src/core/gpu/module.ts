@@ -1,17 +1,7 @@
-import type { Engine, EngineModule } from '../engine.js';
-import { privileged } from '../privilege/index.js';
+import type { EngineModule } from '../context.js';
 import { releaseForVm, resolveForVm } from './resolve.js';
 import { GpuService } from './service.js';
 import type { GpuServiceOptions } from './service.js';
-
-const services = new WeakMap<Engine, GpuService>();
-
-/** The engine's GPU service (for other backends, e.g. the VM start path). */
-export function gpuService(engine: Engine): GpuService {
-  const s = services.get(engine);
-  if (!s) throw new Error('the GPU module is not installed in this engine');
-  return s;
-}
 
 /**
  * The GPU area. Its privileged steps go through the engine's Privileged interface (this process
@@ -21,9 +11,8 @@ export function createGpuModule(opts: Partial<Omit<GpuServiceOptions, 'root' | '
   return {
     name: 'gpu',
     install(engine) {
-      const devices = opts.writer || opts.devices ? {} : { devices: () => privileged(engine).devices };
+      const devices = opts.writer || opts.devices ? {} : { devices: () => engine.privileged.devices };
       const svc = new GpuService({ ...opts, ...devices, root: engine.sysfsRoot, paths: engine.paths, bus: engine.bus });
-      services.set(engine, svc);
       const d = engine.dispatcher;
       d.handle('gpu.list', (i) => svc.list(i));
       d.handle('gpu.info', ({ id, ...ctx }) => svc.find(id, ctx));

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import type { Engine } from '../engine.js';
 import { netnsArgv } from '../sys/netns.js';
 import { dirs } from '../sys/paths.js';
 import type { NovaPaths } from '../sys/paths.js';
-import type { RunOptions, RunResult } from '../sys/runner.js';
+import type { RunOptions, RunResult, Runner } from '../sys/runner.js';
 import type { EventBus } from '../rpc/bus.js';
 
 /**
@@ -27,7 +26,16 @@ export interface NetCtx {
 
 const TABLE = /^[a-z][a-z0-9_]{0,30}$/;
 
-export function netCtx(engine: Engine): NetCtx {
+/** The parts of the engine the network helpers use (structural: this file sits below the engine context). */
+export interface NetSource {
+  runner: Runner;
+  env: NodeJS.ProcessEnv;
+  paths: NovaPaths;
+  bus: EventBus;
+  clock: { now(): number };
+}
+
+export function netCtx(engine: NetSource): NetCtx {
   // A runner from netnsRunner() already runs inside its namespace: don't wrap twice, but spawned
   // children (tcpdump) and sysfs reads still need to know where the links live.
   const runnerNs = (engine.runner as { netns?: string }).netns;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { chmod, mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeRuntimeFile } from './runtime-file.js';
 import { pidAlive, processMatches, readCmdline, readPidFile } from '../sys/proc.js';
@@ -109,7 +109,16 @@ export async function startDnsmasq(ctx: NetCtx, n: NetworkState): Promise<number
 export async function stopDnsmasq(ctx: NetCtx, name: string): Promise<void> {
   const pid = await dnsmasqPid(ctx, name);
   if (pid) await killAndWait(pid);
+  await removeDnsmasqDir(ctx, name);
+}
+
+/** The switch's folder, and root's per-engine folder above it once no switch of it is left. */
+export async function removeDnsmasqDir(ctx: NetCtx, name: string): Promise<void> {
   await rm(dnsmasqDir(ctx, name), { recursive: true, force: true });
+  if (!isRoot()) return; // a user's folder is their network runtime folder itself
+  await rmdir(dnsmasqBase(ctx)).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST' && e.code !== 'ENOENT') throw e;
+  });
 }
 
 /** Re-reads hosts files (HUP); restarts when the argv changed (SRV records) or it is dead. */

@@ -1,7 +1,7 @@
 import { access, rm } from 'node:fs/promises';
 import type { NetCtx } from './context.js';
 import { rollBackInterrupted } from './intents.js';
-import { killAndWait, needsDnsmasq, ourDnsmasqs, dnsmasqPid, startDnsmasq, writeHostFiles, dnsmasqDir } from './dnsmasq.js';
+import { killAndWait, needsDnsmasq, ourDnsmasqs, dnsmasqPid, startDnsmasq, writeHostFiles, removeDnsmasqDir } from './dnsmasq.js';
 import { ownerKey, parseSubnet } from './ipam.js';
 import { addAddress, createTap, deleteLink, listLinks, setMaster, setUp } from './links.js';
 import type { Link } from './links.js';
@@ -108,7 +108,7 @@ async function removeOrphanDnsmasqs(ctx: NetCtx, declared: Map<string, NetworkSt
     if (!n || !needsDnsmasq(n) || (await dnsmasqPid(ctx, p.network)) !== p.pid) {
       await killAndWait(p.pid);
       report.removed.push(`dnsmasq ${p.pid} (${p.network})`);
-      if (!n) await rm(dnsmasqDir(ctx, p.network), { recursive: true, force: true });
+      if (!n) await removeDnsmasqDir(ctx, p.network);
     }
   }
 }

@@ -1,5 +1,4 @@
-import type { Engine, EngineModule } from '../engine.js';
-import { privileged } from '../privilege/index.js';
+import type { EngineContext, EngineModule } from '../context.js';
 import { listCaptures, removeCapture } from './capture.js';
 import { netCtx } from './context.js';
 import { listLinks } from './links.js';
@@ -11,8 +10,6 @@ import type { NetworkInfo } from '../../shared/contract/network.js';
 // The network area: handlers for the contract, rows for `nova ls`, hydrate + monitoring at
 // engine start.
 
-const monitors = new WeakMap<Engine, InterfaceMonitor>();
-
 export const networkModule: EngineModule = {
   name: 'network',
   install(engine) {
@@ -20,7 +17,7 @@ export const networkModule: EngineModule = {
     const d = engine.dispatcher;
     // Host changes go through the Privileged interface: this process itself when it holds
     // CAP_NET_ADMIN, `nova privd` otherwise (the guard has checked one of them is there).
-    const ops = () => privileged(engine).network;
+    const ops = () => engine.privileged.network;
     const publish = (info: NetworkInfo) => {
       const st = { name: info.name, state: info.state, ...(info.reason ? { reason: info.reason } : {}) };
       engine.bus.emit('network.state', st);
@@ -41,7 +38,6 @@ export const networkModule: EngineModule = {
     };
     const monitor = new InterfaceMonitor(ctx, { get: () => engine.prefs.get(), set: (k, v) => engine.prefs.set(k, v) }, async () => (await loadAll(ctx)).map((n) => n.name));
     const listInfos = (project?: string) => ops().list(project);
-    monitors.set(engine, monitor);
 
     d.handle('network.create', async (i) => publish(await ops().create(i.name, i.spec, i.project)));
     d.handle('network.update', async (i) => publish(await ops().update(i.name, i.spec, i.project)));
@@ -124,33 +120,34 @@ export const networkModule: EngineModule = {
         detail: [n.spec.type, n.spec.profile ?? (n.spec.type === 'overlay' ? 'overlay' : 'nat'), n.subnet, `${n.attached} attached`].filter(Boolean).join(' · '),
       })),
     );
-  },
-  async start(engine) {
-    const ctx = netCtx(engine);
-    // Through the helper, `nova privd` hydrates at its own start (boot), for every user.
-    const ops = privileged(engine).network;
-    if (ops.via === 'direct') {
-      const r = await ops.hydrate();
-      for (const name of r.recreated) engine.bus.emit('notification', { level: 'info', title: `Network ${name} recreated`, body: `The bridge ${name} was missing and has been recreated.`, subject: name });
-      for (const f of r.failed) engine.bus.emit('notification', { level: 'warning', title: `Network ${f.name} could not be repaired`, body: f.reason, subject: f.name });
-    }
-    const monitor = monitors.get(engine);
-    await monitor?.start();
-    // The app may change monitoring prefs directly (prefs.set): follow them at once.
-    engine.bus.on('prefs.changed', () => void monitor?.reconcile().catch(() => undefined));
-    watchers.set(engine, watchStates(engine, () => ops.list()));
-  },
-  async close(engine) {
-    monitors.get(engine)?.stop();
-    const w = watchers.get(engine);
-    if (w) clearInterval(w);
+    let watcher: NodeJS.Timeout | undefined;
+    let stopReconcile: (() => void) | undefined;
+    return {
+      start: async () => {
+        // Through the helper, `nova privd` hydrates at its own start (boot), for every user.
+        const direct = ops();
+        if (direct.via === 'direct') {
+          const r = await direct.hydrate();
+          for (const name of r.recreated) engine.bus.emit('notification', { level: 'info', title: `Network ${name} recreated`, body: `The bridge ${name} was missing and has been recreated.`, subject: name });
+          for (const f of r.failed) engine.bus.emit('notification', { level: 'warning', title: `Network ${f.name} could not be repaired`, body: f.reason, subject: f.name });
+        }
+        await monitor.start();
+        // The app may change monitoring prefs directly (prefs.set): follow them at once.
+        stopReconcile = engine.bus.on('prefs.changed', () => void monitor.reconcile().catch(() => undefined));
+        watcher = watchStates(engine, () => ops().list());
+      },
+      close: async () => {
+        monitor.stop();
+        stopReconcile?.();
+        if (watcher) clearInterval(watcher);
+      },
+    };
   },
 };
 
-const watchers = new WeakMap<Engine, NodeJS.Timeout>();
 
 /** While the engine runs (app, `nova serve`): publish state changes that happen behind Nova's back. */
-function watchStates(engine: Engine, listInfos: () => Promise<NetworkInfo[]>): NodeJS.Timeout {
+function watchStates(engine: EngineContext, listInfos: () => Promise<NetworkInfo[]>): NodeJS.Timeout {
   const last = new Map<string, string>();
   const tick = async () => {
     for (const info of await listInfos()) {

@@ -1,8 +1,8 @@
 // Hostile values never reach dnsmasq, nft or ip; a change the host refuses is not saved; hydrate
 // repairs every switch it can and reports the rest. Real bridges and dnsmasq inside a namespace
 // this file creates (the engine runs with NOVA_NETNS).
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../engine.js';
 import { netCtx } from './context.js';
@@ -118,5 +118,14 @@ describeHost('switches survive hostile DNS records', { root: true, tools: ['ip',
     const again = await call('network.hydrate', {});
     expect(again.failed).toEqual([]);
     expect((await call('network.inspect', { name: a })).state).toBe('Active');
+  });
+
+  it("removing the last switch leaves no dnsmasq folder behind, not even the engine's own", async () => {
+    const instance = dirname(dnsmasqDir(netCtx(engine), a));
+    expect(instance.startsWith('/run/nova/dnsmasq/')).toBe(true);
+    await call('network.rm', { name: a });
+    expect(existsSync(instance)).toBe(true); // b still uses it
+    await call('network.rm', { name: b });
+    expect(existsSync(instance)).toBe(false);
   });
 });

@@ -5,6 +5,7 @@ import type { ApplyOutcome, PlanAction, PlanChange, PlanKind } from '../../share
 import { NovaError, toNovaError } from '../../shared/errors.js';
 import { withReverter } from '../sys/reverter.js';
 import type { TaskHandle } from '../rpc/tasks.js';
+import type { Method } from '../../shared/contract.js';
 import type { Backends } from './backend.js';
 import { PROC } from './backend.js';
 import { idOf } from './model.js';
@@ -59,7 +60,9 @@ export async function applyChanges(changes: readonly PlanChange[], o: ApplyOptio
   const specOf = (kind: PlanKind, name: string) => o.declared.items.find((i) => i.kind === kind && i.name === name)?.spec;
   const started = new Map<string, number>();
   const ended = new Map<string, number>();
-  const call = (m: string, input: unknown) => o.backends.call(m, input, o.signal);
+  // The executor's steps are generic over the kind (PROC, `${kind}.resume`): the method and input
+  // are built per kind here and checked against the contract by the dispatcher.
+  const call = (m: string, input: unknown): Promise<unknown> => o.backends.call(m as Method, input as never, o.signal);
 
   const down = async (c: PlanChange, t: TaskHandle) => {
     const kind = c.kind as WorkloadKind;

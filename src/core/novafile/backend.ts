@@ -1,22 +1,18 @@
 // The planner drives the VM, capsule and network backends only through dispatcher procedures
 // (the cross-area contract), so a test can stand in an in-memory host (testing/memory-host.ts).
-import type { Dispatcher } from '../rpc/dispatcher.js';
+import type { EngineContext } from '../context.js';
+import type { Input, Method, Output } from '../../shared/contract.js';
 import { NovaError } from '../../shared/errors.js';
 
-export type Call = (method: string, input: unknown, signal?: AbortSignal) => Promise<unknown>;
+/** Another area's procedure, typed by the contract (EngineContext.call, or an in-memory host in tests). */
+export type Call = <M extends Method>(method: M, input: Input<M>, signal?: AbortSignal) => Promise<Output<M>>;
 
 export interface Backends {
   call: Call;
 }
 
-export function dispatcherBackends(d: Dispatcher): Backends {
-  return {
-    call: async (method, input, signal) => {
-      const r = await d.call(method, input, { transport: 'inproc', ...(signal ? { signal } : {}) });
-      if (!r.ok) throw NovaError.from(r.error);
-      return r.value;
-    },
-  };
+export function dispatcherBackends(ctx: Pick<EngineContext, 'call'>): Backends {
+  return { call: (method, input, signal) => ctx.call(method, input, signal ? { signal } : {}) };
 }
 
 export const isNotFound = (e: unknown): boolean => e instanceof NovaError && e.code === 'NOT_FOUND';

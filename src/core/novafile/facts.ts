@@ -16,11 +16,11 @@ export interface FactsOptions {
 
 async function gpuVerdict(b: Backends, vm: VmSpec): Promise<Verdict> {
   try {
-    const out = (await b.call('gpu.resolveForVm', {
+    const out = await b.call('gpu.resolveForVm', {
       gpu_passthrough: vm.gpu_passthrough, ...(vm.gpu ? { gpu: vm.gpu } : {}), memoryBytes: vm.memory, ...(vm.hugepages ? { hugepages: true } : {}), bind: false,
-    })) as { chosen: string | null; why: string; blocked: boolean; reason?: string; checks: { status: string; fix?: string; title?: string }[] };
+    });
     if (out.chosen && !out.blocked) return { ok: true, reason: out.why };
-    const fix = out.checks.find((c) => c.fix && c.status !== 'ok' && c.status !== 'OK')?.fix;
+    const fix = out.checks.find((c) => c.fix && c.status !== 'ok')?.fix;
     return { ok: false, reason: out.reason ?? out.why, ...(fix ? { fix } : {}) };
   } catch (e) {
     const fix = (e as { details?: { fix?: unknown } }).details?.fix;

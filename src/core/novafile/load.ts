@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
+import { NOVAFILE_NAMES } from '../../shared/names.js';
 import type { NovaFile } from '../../shared/schemas/novafile.js';
 import { checkNovafileSize, validateOffThread } from './offthread.js';
 import { formatIssue } from './validate.js';
 
-export const NOVAFILE_NAMES = ['NovaFile', 'Novafile', 'novafile.toml', 'NovaFile.toml'];
+export { NOVAFILE_NAMES };
 
 export interface LoadedNovafile {
   /** Absolute path of the file. */

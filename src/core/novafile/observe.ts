@@ -15,7 +15,7 @@ interface InspectOut {
   reason?: string;
 }
 
-const LIST: Record<WorkloadKind, string> = { vm: 'vm.list', capsule: 'capsule.list', network: 'network.list' };
+const LIST = { vm: 'vm.list', capsule: 'capsule.list', network: 'network.list' } as const satisfies Record<WorkloadKind, string>;
 
 const toObserved = (kind: WorkloadKind, name: string, o: InspectOut, fallbackState?: string): ObservedItem => ({
   kind,

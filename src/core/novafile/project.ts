@@ -3,7 +3,7 @@
 // did) and apply.
 import { NovaError } from '../../shared/errors.js';
 import type { ApplyOutcome, PlanChange, ProjectPlan, UpResult } from '../../shared/contract/novafile-apply.js';
-import type { Engine } from '../engine.js';
+import type { EngineContext } from '../context.js';
 import { acquireLock } from '../sys/lock.js';
 import { lockPath } from '../sys/paths.js';
 import { applyChanges } from './apply.js';
@@ -47,8 +47,8 @@ async function load(src: Source): Promise<Loaded> {
 
 export class ProjectService {
   constructor(
-    private engine: Engine,
-    private backendsOf: () => Backends = () => dispatcherBackends(engine.dispatcher),
+    private engine: EngineContext,
+    private backendsOf: () => Backends = () => dispatcherBackends(engine),
   ) {}
 
   private async planLoaded(l: Loaded, backends: Backends, only: readonly string[]): Promise<{ plan: ProjectPlan; observed: Observed }> {

@@ -1,5 +1,5 @@
 import { NovaError } from '../../shared/errors.js';
-import type { Engine } from '../engine.js';
+import type { EngineContext } from '../context.js';
 import { planUnit } from '../gpu/actions.js';
 import type { Action, PlanOptions } from '../gpu/actions.js';
 import { GpuClaims } from '../gpu/claims.js';
@@ -31,7 +31,7 @@ export interface PrivdDevices {
  * Fixed when the helper starts, never from a caller: sysfs is the engine's (NOVA_SYSFS_ROOT, a
  * fixture tree in tests, else /sys), the group nodes are under NOVA_VFIO_DIR (tests) or /dev/vfio.
  */
-export function privdDevices(engine: Engine, env: NodeJS.ProcessEnv): PrivdDevices {
+export function privdDevices(engine: EngineContext, env: NodeJS.ProcessEnv): PrivdDevices {
   const vfioDir = env.NOVA_VFIO_DIR || VFIO_DIR;
   return { root: engine.sysfsRoot, vfioDir, ops: directDeviceOps({ root: engine.sysfsRoot, paths: engine.paths, vfioDir }), rootClaims: GpuClaims.in(engine.paths.data) };
 }

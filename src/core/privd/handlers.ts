@@ -4,7 +4,7 @@ import { capturePidOf, startCapture, stopCapture } from '../network/capture.js';
 import type { NetCtx } from '../network/context.js';
 import { ownerKey } from '../network/ipam.js';
 import type { NetworkOps } from '../network/ops.js';
-import { loadAll, loadNetwork } from '../network/store.js';
+import { loadNetwork } from '../network/store.js';
 import type { Owners } from './owners.js';
 import { attachmentKey } from './owners.js';
 import type { Peer } from './peer.js';
@@ -135,13 +135,4 @@ async function userName(uid: number): Promise<string> {
   const line = (await readFile('/etc/passwd', 'utf8')).split('\n').find((l) => l.split(':')[2] === String(uid));
   if (!line) throw new NovaError('PERMISSION', `uid ${uid} has no entry in /etc/passwd: tcpdump cannot drop to it`);
   return line.split(':')[0]!;
-}
-
-/** At start: records of switches and attachments that no longer exist are dropped. */
-export async function pruneOwners(ctx: NetCtx, owners: Owners): Promise<void> {
-  const nets = await loadAll(ctx);
-  const names = new Set(nets.map((n) => n.name));
-  const keys = new Set(nets.flatMap((n) => n.reservations.map((r) => attachmentKey(n.name, r.key))));
-  await owners.drop('switch', (k) => !names.has(k));
-  await owners.drop('attachment', (k) => !keys.has(k));
 }

@@ -4,7 +4,7 @@
 // decides who may do what.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureTestGuest, TEST_GUEST_CMDLINE } from '../../test/guest.js';
 import { describeHost } from '../../test/host.js';
@@ -71,6 +71,8 @@ describeHost('nova privd: switches and TAPs for ordinary users', { root: true, t
     expect(dns[0]!.uid).not.toBe(0);
 
     const guest = await ensureTestGuest();
+    // The guest's cache folder is outside the user's home: they allow it as any user would.
+    expect((await nova(a, ['config', 'allow-root', dirname(guest.kernel)])).stderr).toBe('');
     const created = await nova(a, ['vm', 'create', 'tg', '--kernel', guest.kernel, '--initrd', guest.initrd, '--cmdline', TEST_GUEST_CMDLINE, '--memory', '128Mi', '--cpu', '1', '--network', net]);
     expect(created.stderr).toBe('');
     const started = await nova(a, ['vm', 'start', 'tg']);

@@ -4,7 +4,7 @@ import { installIntegration, uninstallIntegration } from '../system/integration.
 import type { NetCtx } from '../network/context.js';
 import type { NetworkOps } from '../network/ops.js';
 import type { Runner } from '../sys/runner.js';
-import { pruneOwners } from './handlers.js';
+import { pruneOwners } from './prune-owners.js';
 import type { Owners } from './owners.js';
 import type { Peer } from './peer.js';
 

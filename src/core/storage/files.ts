@@ -1,9 +1,8 @@
 import { open, readdir, rm, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import type { StorageFile } from '../../shared/contract/storage.js';
-import type { Engine } from '../engine.js';
-import { listRecords, resolveDisks, resolveIsos } from '../vm/store.js';
+import type { EngineContext } from '../context.js';
 import type { PoolRef } from './pools.js';
 
 const DISK = /\.(qcow2|img|raw)$/i;
@@ -25,11 +24,14 @@ async function readFormat(path: string, size: number): Promise<{ format: Storage
 }
 
 /** Absolute path → VMs naming it (as a disk, the boot image or an ISO). */
-export async function fileUsers(engine: Engine): Promise<Map<string, string[]>> {
+export async function fileUsers(engine: EngineContext): Promise<Map<string, string[]>> {
   const users = new Map<string, string[]>();
-  for (const rec of await listRecords(engine.paths).catch(() => [])) {
-    const paths = new Set([...resolveDisks(rec).map((d) => d.path), ...resolveIsos(rec)]);
-    for (const p of paths) users.set(p, [...(users.get(p) ?? []), rec.name]);
+  // The VM area's own answer (vm.list), not its files: disks come resolved, ISOs relative to baseDir.
+  const { items } = await engine.call('vm.list', {}).catch(() => ({ items: [] }));
+  for (const vm of items) {
+    const iso = vm.spec.iso === undefined ? [] : Array.isArray(vm.spec.iso) ? vm.spec.iso : [vm.spec.iso];
+    const paths = new Set([...vm.disks.map((d) => d.path), ...iso.map((p) => resolve(vm.baseDir, p))]);
+    for (const p of paths) users.set(p, [...(users.get(p) ?? []), vm.name]);
   }
   return users;
 }
@@ -55,7 +57,7 @@ export async function poolFiles(pool: PoolRef, users: Map<string, string[]>): Pr
 }
 
 /** Deletes one file of a pool; refused while a VM's definition names it. */
-export async function removePoolFile(engine: Engine, pool: PoolRef, name: string): Promise<string> {
+export async function removePoolFile(engine: EngineContext, pool: PoolRef, name: string): Promise<string> {
   if (name !== basename(name) || name.startsWith('.')) throw new NovaError('INVALID_INPUT', `name: "${name}" is not a file name in the pool (no folders)`, { field: 'name' });
   const path = join(pool.path, name);
   if (!(await stat(path).catch(() => undefined))?.isFile()) throw new NovaError('NOT_FOUND', `no file ${name} in pool ${pool.name}`, { field: 'name' });

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import type { Engine, EngineModule } from '../engine.js';
+import type { EngineContext, EngineModule } from '../context.js';
 import { dirs } from '../sys/paths.js';
 import { fileUsers, poolFiles, removePoolFile } from './files.js';
 import { addPool, filesystemOf, poolRef, poolRefs, removePool } from './pools.js';
@@ -7,7 +7,7 @@ import type { PoolRef } from './pools.js';
 
 // Storage pools: where VM disks and ISOs live, with sizes and which VM uses what.
 
-async function describePool(engine: Engine, pool: PoolRef) {
+async function describePool(engine: EngineContext, pool: PoolRef) {
   const [fs, files] = await Promise.all([filesystemOf(pool.path), poolFiles(pool, new Map())]);
   return {
     ...pool,
@@ -18,7 +18,7 @@ async function describePool(engine: Engine, pool: PoolRef) {
   };
 }
 
-async function announce(engine: Engine, pool: string): Promise<void> {
+async function announce(engine: EngineContext, pool: string): Promise<void> {
   engine.bus.emit('prefs.changed', await engine.prefs.get());
   engine.bus.emit('storage.changed', { pool });
 }

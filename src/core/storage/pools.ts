@@ -2,7 +2,7 @@ import { statfs, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import { DEFAULT_POOL } from '../../shared/contract/storage.js';
-import type { Engine } from '../engine.js';
+import type { EngineContext } from '../context.js';
 import { dirs } from '../sys/paths.js';
 
 export interface PoolRef {
@@ -12,12 +12,12 @@ export interface PoolRef {
 }
 
 /** The default pool first, then the folders the user added (the `storagePools` preference). */
-export async function poolRefs(engine: Engine): Promise<PoolRef[]> {
+export async function poolRefs(engine: EngineContext): Promise<PoolRef[]> {
   const added = (await engine.prefs.get()).storagePools;
   return [{ name: DEFAULT_POOL, path: dirs.storage(engine.paths), builtin: true }, ...added.map((p) => ({ ...p, builtin: false }))];
 }
 
-export async function poolRef(engine: Engine, name: string): Promise<PoolRef> {
+export async function poolRef(engine: EngineContext, name: string): Promise<PoolRef> {
   const p = (await poolRefs(engine)).find((x) => x.name === name);
   if (!p) throw new NovaError('NOT_FOUND', `no storage pool named "${name}"; see \`nova storage pools\``, { field: 'pool' });
   return p;
@@ -34,7 +34,7 @@ export async function filesystemOf(path: string): Promise<{ totalBytes: number; 
 }
 
 /** Adds an existing folder as a pool; the name and the folder must both be new. */
-export async function addPool(engine: Engine, name: string, path: string): Promise<PoolRef> {
+export async function addPool(engine: EngineContext, name: string, path: string): Promise<PoolRef> {
   if (!isAbsolute(path)) throw new NovaError('INVALID_INPUT', `path: "${path}" is relative; give the folder's full path, e.g. /srv/vm-disks`, { field: 'path' });
   const folder = resolve(path);
   const st = await stat(folder).catch(() => undefined);
@@ -48,7 +48,7 @@ export async function addPool(engine: Engine, name: string, path: string): Promi
   return { name, path: folder, builtin: false };
 }
 
-export async function removePool(engine: Engine, name: string): Promise<void> {
+export async function removePool(engine: EngineContext, name: string): Promise<void> {
   if (name === DEFAULT_POOL) throw new NovaError('INVALID_INPUT', 'name: the default pool cannot be removed', { field: 'name' });
   const pools = await poolRefs(engine);
   if (!pools.some((p) => p.name === name)) throw new NovaError('NOT_FOUND', `no storage pool named "${name}"`, { field: 'name' });

@@ -4,8 +4,8 @@ import os from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Output, ParsedInput } from '../../shared/contract.js';
 import { NovaError } from '../../shared/errors.js';
-import type { Engine } from '../engine.js';
-import { NOVAFILE_NAMES } from '../novafile/load.js';
+import type { EngineContext } from '../context.js';
+import { NOVAFILE_NAMES } from '../../shared/names.js';
 import { collectSecrets, scrubJson, scrubText, secretsFromEnv, secretsFromToml } from './scrub.js';
 import type { Scrubber } from './scrub.js';
 
@@ -47,7 +47,7 @@ async function hostMetrics(): Promise<Record<string, unknown>> {
   return { at: new Date().toISOString(), loadavg: os.loadavg(), uptimeSeconds: os.uptime(), memoryKiB: mem, cpus: os.cpus().length };
 }
 
-export async function buildBundle(engine: Engine, input: BundleInput, metrics: unknown[] = []): Promise<BundleOutput> {
+export async function buildBundle(engine: EngineContext, input: BundleInput, metrics: unknown[] = []): Promise<BundleOutput> {
   const cwd = input.cwd ?? process.cwd();
   const stamp = new Date(engine.clock.now()).toISOString().replace(/[:.]/g, '-');
   const name = `nova-support-${stamp}`;
@@ -90,7 +90,6 @@ export async function buildBundle(engine: Engine, input: BundleInput, metrics: u
     fn().catch((e: Error) => ({ error: `${what} failed: ${e.message}` }));
 
   try {
-    const call = <M extends Parameters<typeof engine.dispatcher.invoke>[0]>(m: M, i: unknown) => engine.dispatcher.invoke(m, i);
     await putJson('host/info.json', await attempt('host.info', () => engine.host.info()));
     await putJson('host/metrics.json', await hostMetrics());
     if (metrics.length) await putJson('metrics/samples.json', metrics);
@@ -101,16 +100,16 @@ export async function buildBundle(engine: Engine, input: BundleInput, metrics: u
       const relevant = dmesg.stdout.split('\n').filter((l) => /vfio|iommu|dmar|amd-vi|nvidia|nvrm|amdgpu|i915|pci .*reset|kvm/i.test(l)).slice(-400);
       await put('host/dmesg-gpu.txt', scrubText(`${relevant.join('\n')}\n`, scrub));
     }
-    await putJson('preflight.json', await attempt('support.preflight', () => call('support.preflight', {})));
-    await putJson('gpu/inventory.json', await attempt('gpu.list', () => call('gpu.list', {})));
+    await putJson('preflight.json', await attempt('support.preflight', () => engine.call('support.preflight', {})));
+    await putJson('gpu/inventory.json', await attempt('gpu.list', () => engine.call('gpu.list', {})));
     const lspciPath = engine.sysfsRoot === '/sys' ? [] : ['-A', 'linux-sysfs', '-O', `sysfs.path=${join(engine.sysfsRoot, 'bus', 'pci')}`];
     const lspci = await engine.runner.run(['lspci', '-nnk', ...lspciPath], { allowFailure: true, timeoutMs: 10_000 }).catch(() => undefined);
     if (lspci) await put('gpu/lspci-nnk.txt', scrubText(lspci.stdout || lspci.stderr, scrub));
-    await putJson('resources.json', await attempt('resource.list', () => call('resource.list', {})));
+    await putJson('resources.json', await attempt('resource.list', () => engine.call('resource.list', {})));
     if (novafileText !== undefined && novafilePath) {
       // Raw text keeps comments and line numbers; every secret value found by parsing is replaced.
       await put(`novafile/${basename(novafilePath)}`, novafileParsed ? scrubText(novafileText, scrub) : '# not included: the file is not valid TOML, so its secrets cannot be located\n');
-      await putJson('novafile/validate.json', await attempt('novafile.validate', () => call('novafile.validate', { path: novafilePath })));
+      await putJson('novafile/validate.json', await attempt('novafile.validate', () => engine.call('novafile.validate', { path: novafilePath })));
     }
     for (const [f, text] of stateTexts) {
       const root = [engine.paths.config, engine.paths.data, engine.paths.runtime].find((r) => f.startsWith(`${r}/`))!;

@@ -1,6 +1,5 @@
 import type { PreflightCheck } from '../../shared/contract/support.js';
 import { findBinary } from '../sys/which.js';
-import type { RootlessProbe } from './rootless-checks.js';
 
 // Preflight's pasta line: an ordinary user's capsule without a switch is connected by pasta
 // (src/core/capsule/pasta.ts). Root's capsules don't use it, so for root a missing pasta is a
@@ -8,7 +7,8 @@ import type { RootlessProbe } from './rootless-checks.js';
 
 const title = 'Rootless capsules: pasta (networking)';
 
-export async function pastaCheck(p: RootlessProbe): Promise<PreflightCheck> {
+/** `p` is the rootless probe (rootless-checks.ts), narrowed to what this line reads. */
+export async function pastaCheck(p: { env: NodeJS.ProcessEnv; uid: number }): Promise<PreflightCheck> {
   const id = 'rootless-pasta';
   const bin = await findBinary('pasta', p.env);
   if (bin) return { id, title, status: 'ok', detail: `${bin}: a user's capsule without a switch gets outbound traffic, DNS and its published ports` };

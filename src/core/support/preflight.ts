@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { PreflightCheck, PreflightReport } from '../../shared/contract/support.js';
 import type { HostInfo } from '../../shared/contract/host.js';
-import type { Engine } from '../engine.js';
+import type { EngineContext } from '../context.js';
 import { scanPci } from '../gpu/scanner.js';
 import { helperCheck, kvmAccessCheck, polkitCheck } from './privilege-checks.js';
 import { defaultProbe, rootlessChecks } from './rootless-checks.js';
@@ -110,7 +110,7 @@ function runtimeChecks(host: HostInfo): PreflightCheck[] {
   return [runtime, cg];
 }
 
-export async function runPreflight(engine: Engine, deps: PreflightDeps = {}): Promise<PreflightReport> {
+export async function runPreflight(engine: EngineContext, deps: PreflightDeps = {}): Promise<PreflightReport> {
   const [host, facts] = await Promise.all([engine.host.info(), scanPci(engine.sysfsRoot).then((s) => s.host, () => undefined)]);
   const checks: PreflightCheck[] = [
     kvmCheck(host),

@@ -54,7 +54,9 @@ export interface ScopeInput {
 export function pathScope(i: ScopeInput): PathScope {
   const own = i.paths.source === 'NOVA_HOME' ? dirname(i.paths.data) : i.paths.data;
   const roots = [own, ...i.configured.filter(isAbsolute)];
-  if (i.uid !== 0) roots.push(i.env.HOME || homedir());
+  // A user engine's own home; never "/" (the home of some system users), which would allow all.
+  const home = i.env.HOME || homedir();
+  if (i.uid !== 0 && isAbsolute(home) && real(home) !== '/') roots.push(home);
   const realRoots = roots.map(real);
   let base: string | undefined;
   if (i.project !== undefined) {
@@ -80,7 +82,7 @@ export function allowedPath(scope: PathScope, field: string, p: string, what: st
   throw new NovaError(
     'PERMISSION',
     `${field}: ${what} ${shown} is outside the folders Nova may use (${scope.roots.join(', ')}): move it under one of them, ` +
-      `or allow its folder on this host: add "${dirname(where)}" to "allowedRoots" in ${scope.prefsFile}`,
+      `or allow its folder on this host: nova config allow-root ${dirname(where)} (adds it to "allowedRoots" in ${scope.prefsFile})`,
     { field, path: abs, roots: scope.roots },
   );
 }

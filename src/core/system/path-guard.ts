@@ -2,7 +2,7 @@ import { dirname, isAbsolute } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import { VOLUME } from '../../shared/schemas/novafile.js';
 import type { ContainerSpec, VmSpec } from '../../shared/schemas/novafile.js';
-import type { Engine } from '../engine.js';
+import type { EngineContext } from '../context.js';
 import type { Guard } from '../rpc/dispatcher.js';
 import { allowedPath, pathScope } from '../sys/path-policy.js';
 
@@ -33,6 +33,9 @@ const vmFiles = (spec: VmSpec): Check[] => [
   ...c('spec.image', spec.image, 'disk image'),
   ...spec.disks.flatMap((d, i) => c(`spec.disks[${i}]`, typeof d === 'string' ? d : d.path, 'disk image')),
   ...(spec.iso === undefined ? [] : Array.isArray(spec.iso) ? spec.iso : [spec.iso]).flatMap((p, i) => c(`spec.iso${Array.isArray(spec.iso) ? `[${i}]` : ''}`, p, 'ISO')),
+  // Direct boot: QEMU reads these as the engine's user, like a disk.
+  ...c('spec.kernel', spec.kernel, 'kernel'),
+  ...c('spec.initrd', spec.initrd, 'initrd'),
 ];
 
 /** A NovaFile read by path: its folder is the project; over the API a folder must be named. */
@@ -55,6 +58,8 @@ const RULES: Record<string, (i: In) => Paths> = {
   'vm.disk.resize': (i) => ({ checks: c('path', str(i.path), 'disk image') }),
   'vm.disk.info': (i) => ({ checks: c('path', str(i.path), 'disk image') }),
   'vm.screenshot': (i) => ({ checks: c('path', str(i.path), 'output') }),
+  // Another Nova home receives the VM's definition (and runs it): an output like any other.
+  'vm.migrate': (i) => ({ checks: str(i.to)?.startsWith('home:') ? c('to', str(i.to)!.slice('home:'.length), 'destination Nova home') : [] }),
   'image.import': (i) => ({ project: str(i.baseDir), checks: c('source', str(i.source), 'root filesystem') }),
   'support.bundle': (i) => ({ project: str(i.cwd), checks: [...c('output', str(i.output), 'output'), ...c('novafile', str(i.novafile), 'NovaFile')] }),
   // A storage pool becomes a root (below): over the API it may only be a folder under one already.
@@ -66,7 +71,7 @@ const RULES: Record<string, (i: In) => Paths> = {
   'novafile.down': novafile,
 };
 
-export function pathGuard(engine: Engine): Guard {
+export function pathGuard(engine: EngineContext): Guard {
   return async (method, input, ctx) => {
     const remote = Boolean(ctx.remote);
     if (remote && method === 'prefs.set' && (input as { key?: string }).key === 'allowedRoots') {
@@ -93,7 +98,7 @@ export function pathGuard(engine: Engine): Guard {
 }
 
 /** Roots the host's user configured: `allowedRoots` and the folders added as storage pools. */
-async function configuredRoots(engine: Engine): Promise<string[]> {
+async function configuredRoots(engine: EngineContext): Promise<string[]> {
   const prefs = await engine.prefs.get();
   return [...prefs.allowedRoots, ...prefs.storagePools.map((p) => p.path)];
 }

@@ -4,7 +4,8 @@
 // asks for a capsule that bind-mounts a folder of root's choosing — refused, nothing started.
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../engine.js';
@@ -13,8 +14,10 @@ import { busyboxRootfs } from '../../test/capsule-fixtures.js';
 import { describeHost, tempHome } from '../../test/host.js';
 import type { TempHome } from '../../test/host.js';
 import { suffix } from '../../test/netns.js';
-import { TestUsers } from '../../test/users.js';
-import type { TestUser } from '../../test/users.js';
+import { startUserEngine } from '../../test/user-engine.js';
+import type { UserEngine } from '../../test/user-engine.js';
+import { createTestUser, TestUsers } from '../../test/users.js';
+import type { HomeUser, TestUser } from '../../test/users.js';
 
 const outcome = (p: Promise<unknown>) => p.then(() => 'OK', (e: { code?: string; message?: string }) => `${e.code}: ${e.message}`);
 const REMOTE: CallContext = { transport: 'ws', remote: true };
@@ -35,7 +38,7 @@ describe('allowed roots for host paths', () => {
   afterAll(async () => home?.cleanup());
 
   it('refuses host paths outside the roots, naming the field and the fix', async () => {
-    const outside = /^PERMISSION: .* is outside the folders Nova may use \(.*\): move it under one of them, or allow its folder on this host: add ".*" to "allowedRoots" in .*prefs\.json/;
+    const outside = /^PERMISSION: .* is outside the folders Nova may use \(.*\): move it under one of them, or allow its folder on this host: nova config allow-root \/\S* \(adds it to "allowedRoots" in .*prefs\.json\)/;
     const cases: [string, unknown, RegExp][] = [
       ['capsule.create', { name: 'c', spec: { capsule: 'busybox', volumes: ['/:/host'] }, baseDir: project }, /spec\.volumes\[0\]: bind mount source \/ is outside/],
       ['capsule.create', { name: 'c', spec: { capsule: '/', volumes: [] }, baseDir: project }, /spec\.capsule: root filesystem \/ is outside/],
@@ -43,6 +46,9 @@ describe('allowed roots for host paths', () => {
       ['vm.create', { name: 'v', spec: { image: '/etc/shadow' }, baseDir: project }, /spec\.image: disk image \/etc\/shadow is outside/],
       ['vm.create', { name: 'v', spec: { iso: ['./ok.iso', '/root/x.iso'] }, baseDir: project }, /spec\.iso\[1\]: ISO \/root\/x\.iso is outside/],
       ['vm.create', { name: 'v', spec: { disks: [{ path: '../../../etc/d.qcow2' }] }, baseDir: project }, /spec\.disks\[0\]: disk image .* is outside/],
+      ['vm.create', { name: 'v', spec: { kernel: '/etc/shadow' }, baseDir: project }, /spec\.kernel: kernel \/etc\/shadow is outside/],
+      ['vm.update', { name: 'v', spec: { kernel: './vmlinuz', initrd: '/etc/shadow' }, baseDir: project }, /spec\.initrd: initrd \/etc\/shadow is outside/],
+      ['vm.migrate', { name: 'v', to: 'home:/etc' }, /to: destination Nova home \/etc is outside/],
       ['vm.disk.create', { path: '/etc/evil.qcow2', size: '1Mi' }, /path: disk image \/etc\/evil\.qcow2 is outside/],
       ['support.bundle', { output: '/etc/bundle.tar.gz' }, /output: output \/etc\/bundle\.tar\.gz is outside/],
       ['image.import', { source: '/etc', name: 'x:1' }, /source: root filesystem \/etc is outside/],
@@ -171,5 +177,58 @@ describeHost('the takeover from issue #15, as an unprivileged user', { root: tru
     const listed = asUser('capsule.list', {});
     expect((listed.result as { items: { name: string }[] }).items.map((c) => c.name)).not.toContain('takeover');
     expect(existsSync(join(home.dir, 'data', 'capsules', 'takeover'))).toBe(false);
+  });
+});
+
+describeHost("a user's engine: its home and configured roots, nothing else", { root: true, tools: ['useradd', 'userdel', 'setpriv', 'qemu-img'] }, () => {
+  let user: HomeUser;
+  let engine: UserEngine;
+  let shared = ''; // a folder root made for everyone to read, outside the user's roots
+  const call = (m: string, input: unknown) => outcome(engine.invoke(m, input));
+  const novaCli = (args: string[]) =>
+    execFileSync(user.as[0]!, [...user.as.slice(1), process.execPath, 'bin/nova.mjs', ...args, '--json'], {
+      env: { PATH: process.env.PATH, HOME: user.home, NOVA_HOME: join(user.home, 'nova'), NOVA_FROM_SOURCE: '1' },
+      encoding: 'utf8',
+    });
+
+  beforeAll(async () => {
+    user = createTestUser('nvpu');
+    shared = mkdtempSync(join(tmpdir(), 'nvpol-kernels-'));
+    chmodSync(shared, 0o755);
+    for (const f of ['vmlinuz', 'initrd.gz']) writeFileSync(join(shared, f), 'not really a kernel', { mode: 0o644 });
+    mkdirSync(join(user.home, 'kernels'));
+    writeFileSync(join(user.home, 'kernels', 'vmlinuz'), 'mine');
+    execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, join(user.home, 'kernels')]);
+    engine = await startUserEngine(user, { NOVA_HOME: join(user.home, 'nova') });
+  }, 60_000);
+  afterAll(async () => {
+    await engine?.close();
+    user?.remove();
+    if (shared) rmSync(shared, { recursive: true, force: true });
+  });
+
+  it('refuses /etc/shadow as kernel naming the fix; a kernel in its home is fine', async () => {
+    const refused = await call('vm.create', { name: 'k', spec: { kernel: '/etc/shadow', memory: '64Mi' } });
+    expect(refused).toMatch(/^PERMISSION: spec\.kernel: kernel \/etc\/shadow is outside the folders Nova may use \(.*\): .*nova config allow-root \/etc /);
+    expect(refused).toContain(user.home); // its home is one of the roots shown
+    expect(await call('vm.create', { name: 'k', spec: { kernel: join(shared, 'vmlinuz'), memory: '64Mi' } })).toMatch(/^PERMISSION: spec\.kernel: kernel .*nvpol-kernels-.* is outside/);
+    expect(await call('vm.create', { name: 'k', spec: { kernel: join(user.home, 'kernels', 'vmlinuz'), memory: '64Mi' } })).toBe('OK');
+  });
+
+  it('disks, ISOs and outputs: its home yes, another folder no', async () => {
+    expect(await call('vm.disk.create', { path: join(user.home, 'd.qcow2'), size: '1Mi' })).toBe('OK');
+    expect(await call('vm.disk.create', { path: join(shared, 'd.qcow2'), size: '1Mi' })).toMatch(/^PERMISSION: path: disk image/);
+    expect(await call('vm.create', { name: 'i', spec: { iso: join(shared, 'x.iso'), memory: '64Mi' } })).toMatch(/^PERMISSION: spec\.iso: ISO/);
+    expect(await call('support.bundle', { output: join(shared, 'b.tar.gz') })).toMatch(/^PERMISSION: output: output/);
+  });
+
+  it('`nova config allow-root` (as the user, on the host) makes a folder usable: the direct-boot guest case', async () => {
+    const out = JSON.parse(novaCli(['config', 'allow-root', shared])) as { allowedRoots: string[] };
+    expect(out.allowedRoots).toEqual([shared]);
+    expect(JSON.parse(novaCli(['config', 'get', 'allowedRoots']))).toEqual([shared]);
+    const spec = { kernel: join(shared, 'vmlinuz'), initrd: join(shared, 'initrd.gz'), memory: '64Mi' };
+    expect(await call('vm.create', { name: 'g', spec })).toBe('OK');
+    novaCli(['config', 'remove-root', shared]);
+    expect(await call('vm.update', { name: 'g', spec })).toMatch(/^PERMISSION: spec\.kernel/);
   });
 });

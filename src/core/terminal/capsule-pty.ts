@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { Writable } from 'node:stream';
 import { NovaError } from '../../shared/errors.js';
-import type { Engine } from '../engine.js';
+import type { EngineContext } from '../context.js';
 import { prepareExec } from '../capsule/exec.js';
 import { findBuildOutput } from '../sys/assets.js';
 import type { TerminalBackend, TerminalSink } from './sessions.js';
@@ -23,7 +23,7 @@ const KILL_AFTER_MS = 3000;
  * `crun|runc exec` with a terminal, on a pty of native/pty-helper.c (Node has no pty of its own):
  * the same argv `nova exec -it` runs on the user's terminal, with the same process file.
  */
-export async function openCapsuleShell(engine: Engine, shell: CapsuleShell, cols: number, rows: number, sink: TerminalSink): Promise<TerminalBackend> {
+export async function openCapsuleShell(engine: EngineContext, shell: CapsuleShell, cols: number, rows: number, sink: TerminalSink): Promise<TerminalBackend> {
   const helper = findBuildOutput(join('native', 'nova-pty'));
   if (!helper) throw new NovaError('HOST_UNSUPPORTED', 'the terminal helper nova-pty is not built: run `npm run build:native` (needs gcc)');
   const prep = await prepareExec(engine, { name: shell.name, command: shell.command, env: {}, tty: true, ...(shell.user ? { user: shell.user } : {}), ...(shell.workdir ? { workdir: shell.workdir } : {}) });

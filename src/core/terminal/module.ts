@@ -1,17 +1,14 @@
-import type { EngineModule } from '../engine.js';
+import type { EngineModule } from '../context.js';
 import { openCapsuleShell } from './capsule-pty.js';
 import { TerminalSessions } from './sessions.js';
 import { openVmSerial } from './vm-serial.js';
 
 // In-app terminals (xterm.js in the app and the browser): capsule shells and VM serial consoles.
 
-const registries = new WeakMap<object, TerminalSessions>();
-
 export const terminalModule: EngineModule = {
   name: 'terminal',
   install(engine) {
     const sessions = new TerminalSessions(engine.bus);
-    registries.set(engine, sessions);
     const d = engine.dispatcher;
     d.handle('terminal.open', async ({ target, cols, rows }, c) => {
       if (target.kind === 'vm') {
@@ -24,8 +21,6 @@ export const terminalModule: EngineModule = {
     d.handle('terminal.input', ({ id, data }, c) => (sessions.write(id, c.client, data), { id }));
     d.handle('terminal.resize', ({ id, cols, rows }, c) => ({ id, applied: sessions.resize(id, c.client, cols, rows) }));
     d.handle('terminal.close', ({ id }, c) => ({ id, closed: sessions.close(id, c.client) }));
-  },
-  async close(engine) {
-    registries.get(engine)?.closeAll();
+    return { close: async () => sessions.closeAll() };
   },
 };

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { NovaError } from '../../shared/errors.js';
-import type { Engine } from '../engine.js';
+import type { EngineContext } from '../context.js';
 import { processState } from '../vm/state.js';
 import { layoutOf, loadRecord } from '../vm/store.js';
 import type { TerminalBackend, TerminalSink } from './sessions.js';
@@ -11,7 +11,7 @@ import type { TerminalBackend, TerminalSink } from './sessions.js';
  * A VM's serial console: the socket QEMU serves next to its serial log. QEMU takes one client
  * per socket, so the registry gives the line to the newest terminal.
  */
-export async function openVmSerial(engine: Engine, name: string, sink: TerminalSink): Promise<TerminalBackend> {
+export async function openVmSerial(engine: EngineContext, name: string, sink: TerminalSink): Promise<TerminalBackend> {
   const rec = await loadRecord(engine.paths, name);
   const st = await processState(engine.paths, rec);
   if (st.state === 'stopped' || st.state === 'crashed') throw new NovaError('CONFLICT', `VM ${name} is ${st.state}; its serial console exists while it runs`, { state: st.state });

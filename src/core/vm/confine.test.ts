@@ -16,6 +16,7 @@ import type { Engine } from '../engine.js';
 import { pidAlive } from '../sys/proc.js';
 import { Reverter } from '../sys/reverter.js';
 import { giveBackAll, handOver, runAsUser } from './confine.js';
+import { withQmp } from './qmp/protocol.js';
 import { layoutOf } from './store.js';
 
 const status = (pid: number) => readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -125,6 +126,17 @@ describeHost('a root-started QEMU runs confined (real TCG guest)', { root: true,
     expect(owner(shot.path)).toEqual([0, 0]);
     expect((await call('vm.inspect', { name: 'c' })).state).toBe('running');
   }, 120_000);
+
+  it('a guest that powers itself off reads as stopped, not crashed (the dropped QEMU can remove its own pidfile)', async () => {
+    await waitFor('guest counter on serial', () => readFileSync(vm.serialLog, 'utf8').includes('nova-counter'), 60_000, 200);
+    // Behind Nova's back (no stop marker): the guest's own clean shutdown.
+    await withQmp(layoutOf(e.paths, 'c').qmp, (q) => q.execute('system_powerdown'));
+    await waitFor('QEMU gone', () => !pidAlive(vm.pid!), 60_000, 200);
+    expect(readFileSync(vm.serialLog, 'utf8')).toContain('reboot: Power down');
+    expect(await call('vm.inspect', { name: 'c' })).toMatchObject({ state: 'stopped' });
+    vm = await call('vm.start', { name: 'c' });
+    expect(vm.state).toBe('running');
+  }, 180_000);
 
   it('stop works; delete (keeping disks) gives the disk back to its owner', async () => {
     await call('vm.stop', { name: 'c', timeoutMs: 5000 });

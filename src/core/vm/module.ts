@@ -1,6 +1,6 @@
 // The VM area as an EngineModule: procedures, `nova ls` rows, and (in long-running engines)
 // the watcher that turns QMP events into vm.state and applies restart policies.
-import type { Engine, EngineModule } from '../engine.js';
+import type { EngineContext, EngineModule } from '../context.js';
 import { EventBus } from '../rpc/bus.js';
 import { resolvePaths } from '../sys/paths.js';
 import { formatBytes } from '../../shared/sizes.js';
@@ -26,7 +26,7 @@ import { NovaError } from '../../shared/errors.js';
 import { consolePath } from '../../shared/bridge.js';
 import { processState } from './state.js';
 
-export function vmContext(engine: Engine): VmContext {
+export function vmContext(engine: EngineContext): VmContext {
   // The same answer as host.info's accelerator (same per-boot cache file) without probing every
   // other host tool: a one-shot `nova vm start` stays fast.
   let accel: Promise<AccelFacts> | undefined;
@@ -47,7 +47,7 @@ export function vmContext(engine: Engine): VmContext {
     bus: engine.bus,
     tasks: engine.tasks,
     accelerator,
-    call: (method, input) => engine.dispatcher.invoke(method, input),
+    call: (method, input) => engine.call(method, input),
     runAs: () => (runAs ??= runAsUser(engine.env)),
     ...(engine.env.NOVA_NETNS ? { netns: engine.env.NOVA_NETNS } : {}),
   };
@@ -57,8 +57,6 @@ export function vmContext(engine: Engine): VmContext {
 function contextForHome(ctx: VmContext, home: string): VmContext {
   return { ...ctx, paths: resolvePaths({ NOVA_HOME: home }), bus: new EventBus(), call: () => Promise.reject(new NovaError('HOST_UNSUPPORTED', 'other Nova homes only support user-mode networking here')) };
 }
-
-const watchers = new WeakMap<Engine, VmWatcher>();
 
 export const vmModule: EngineModule = {
   name: 'vm',
@@ -125,14 +123,17 @@ export const vmModule: EngineModule = {
         detail: `${v.spec.cpu} vCPU · ${formatBytes(v.spec.memory)}${v.accelerator.kind === 'tcg' && v.state === 'running' ? ' · TCG' : ''}`,
       }));
     });
-  },
-  async start(engine) {
-    const w = new VmWatcher(vmContext(engine));
-    watchers.set(engine, w);
-    w.start();
-  },
-  async close(engine) {
-    watchers.get(engine)?.stop();
-    watchers.delete(engine);
+    // Long-running engines only (the app, `nova serve`): QMP events → vm.state, restart policies.
+    let watcher: VmWatcher | undefined;
+    return {
+      start: async () => {
+        watcher = new VmWatcher(ctx);
+        watcher.start();
+      },
+      close: async () => {
+        watcher?.stop();
+        watcher = undefined;
+      },
+    };
   },
 };

@@ -2,6 +2,7 @@
 // server never interleave operations on one VM. State is re-derived after every step.
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import { parsePortForward } from '../../shared/schemas/fields.js';
 import { withLock } from '../sys/lock.js';
@@ -47,7 +48,7 @@ export async function clearRuntime(ctx: VmContext, rec: VmRecord): Promise<void>
   const l = layoutOf(ctx.paths, rec.name);
   await Promise.all([
     stopSwtpm(swtpmPaths(ctx, rec.name)),
-    ...[l.pidfile, l.qmp, l.qmpEvents, l.vncSocket, l.runtimeInfo].map((f) => rm(f, { force: true })),
+    ...[l.pidfile, join(l.markers, 'qemu.pid'), l.qmp, l.qmpEvents, l.vncSocket, l.runtimeInfo].map((f) => rm(f, { force: true })),
     clearMarker(ctx, rec.name, 'stopping'),
     releaseGpus(ctx, rec),
   ]);
@@ -119,7 +120,9 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
         const ovmf = ovmfFiles();
         if (f.uefi) await ensureVarsFile(layout.varsFile, f.secureBoot ? ovmf.msVars : ovmf.vars);
         const runAs = ctx.runAs?.();
+        // The scratch folder holds QEMU's pidfile: the run-as user's for a confined QEMU, else ours.
         if (runAs) await prepareConfined(ctx.paths, rec, runAs, r, { tpm: f.tpm });
+        else await mkdir(layout.scratch, { recursive: true, mode: 0o700 });
         if (f.tpm) {
           await startSwtpm(ctx.runner, { ...swtpmPaths(ctx, name), ...(runAs ? { runAs: runAs.user } : {}) });
           r.add(() => stopSwtpm(swtpmPaths(ctx, name)), 'stop swtpm');

@@ -27,7 +27,9 @@ export const readMarker = (paths: NovaPaths, name: string, m: Marker) => readFil
 
 /** The QEMU pid when the pidfile points at this VM's QEMU (stale pidfiles never adopt strangers). */
 export async function livePid(paths: NovaPaths, rec: VmRecord): Promise<number | undefined> {
-  const pid = await readPidFile(layoutOf(paths, rec.name).pidfile);
+  // A QEMU started before the pidfile moved into the scratch folder wrote it one level up.
+  const l = layoutOf(paths, rec.name);
+  const pid = (await readPidFile(l.pidfile)) ?? (await readPidFile(join(l.markers, 'qemu.pid')));
   if (pid === undefined) return undefined;
   return (await processMatches(pid, ['qemu-system', rec.uuid])) ? pid : undefined;
 }
@@ -45,8 +47,8 @@ export async function processState(paths: NovaPaths, rec: VmRecord): Promise<Der
     return { state: 'running', pid };
   }
   if (startInProgress) return { state: 'starting', reason: 'QEMU is being started' };
-  // A QEMU confined by a root engine cannot unlink its pidfile in root's runtime folder: after a
-  // stop someone asked for (the marker is written before the stop), a leftover one is not a crash.
+  // After a stop someone asked for (the marker is written before the stop), a leftover pidfile
+  // is not a crash either.
   if (existsSync(layoutOf(paths, rec.name).pidfile) && !(await readMarker(paths, rec.name, 'user-stop'))) {
     // QEMU removes its pidfile on every clean exit: a leftover one means it was killed or crashed.
     return { state: 'crashed', reason: 'QEMU exited without a clean shutdown (killed or crashed); see `nova logs vm ' + rec.name + '`' };

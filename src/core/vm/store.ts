@@ -47,7 +47,9 @@ export function layoutOf(paths: NovaPaths, name: string): RuntimeLayout & { runt
   // and its swtpm have dropped to their run-as user by then, and this folder is theirs.
   const scratch = join(run, 'qemu');
   return {
-    pidfile: join(run, 'qemu.pid'),
+    // In the scratch folder: QEMU unlinks its pidfile at a clean exit, after a root-started one
+    // dropped to its run-as user, so the folder must be that user's (a leftover pidfile = a crash).
+    pidfile: join(scratch, 'qemu.pid'),
     qmp: join(run, 'qmp.sock'),
     qmpEvents: join(run, 'qmpe.sock'),
     vncSocket: join(run, 'vnc.sock'),

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Engine } from '../engine.js';
 import type { VmInfo } from '../../shared/contract/vm.js';
-import { ensureTestGuest, TEST_GUEST_CMDLINE } from '../../test/guest.js';
+import { ensureTestGuest, TEST_GUEST_CMDLINE, TEST_GUEST_DIR } from '../../test/guest.js';
 import type { TestGuest } from '../../test/guest.js';
 import { describeHost, tempHome } from '../../test/host.js';
 import type { TempHome } from '../../test/host.js';
@@ -245,6 +245,8 @@ describeHost('VM lifecycle on a real TCG guest', { root: true, tools: ['qemu-sys
     await waitFor('counter on source', () => fresh().length >= 3, 30_000);
     const tasks: { title: string; state: string }[] = [];
     const off = a.bus.on('task.progress', (t) => tasks.push({ title: t.title, state: t.state }));
+    // The other home is outside this one's roots: the host's user allows it first (path policy).
+    await call(a, 'prefs.set', { key: 'allowedRoots', value: [TEST_GUEST_DIR, home2.dir] });
     const r = await call<{ totalMs: number }>(a, 'vm.migrate', { name: 'g', to: `home:${home2.dir}` });
     off();
     expect(r.totalMs).toBeGreaterThan(0);

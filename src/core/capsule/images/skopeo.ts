@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { NovaError } from '../../../shared/errors.js';
-import type { Engine } from '../../engine.js';
+import type { EngineContext } from '../../context.js';
 import type { TaskHandle } from '../../rpc/tasks.js';
 
 export interface CopyOptions {
@@ -15,7 +15,7 @@ export interface CopyOptions {
  * `skopeo copy` with its output streamed into task.progress (argv only). The manifest is
  * inspected first so an unknown image fails fast with NOT_FOUND and progress knows the layer count.
  */
-export async function skopeoCopy(engine: Engine, o: CopyOptions): Promise<void> {
+export async function skopeoCopy(engine: EngineContext, o: CopyOptions): Promise<void> {
   const tls = o.insecure ? ['--tls-verify=false'] : [];
   o.task.progress(0, `resolving ${o.ref}`);
   const inspect = await engine.runner.run(['skopeo', 'inspect', '--raw', ...tls, o.src], { allowFailure: true, timeoutMs: 120_000, signal: o.task.signal });

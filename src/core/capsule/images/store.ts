@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { NovaError } from '../../../shared/errors.js';
 import type { ImageInfo } from '../../../shared/contract/capsule.js';
-import type { Engine } from '../../engine.js';
+import type { EngineContext } from '../../context.js';
 import { readJson, writeJsonAtomic } from '../../sys/atomic.js';
 import { withLock } from '../../sys/lock.js';
 import { dirs, lockPath } from '../../sys/paths.js';
@@ -31,7 +31,7 @@ export class ImageStore {
   readonly layout: string;
   private indexFile: string;
 
-  constructor(private engine: Engine) {
+  constructor(private engine: EngineContext) {
     this.root = dirs.images(engine.paths);
     this.layout = join(this.root, 'oci');
     this.indexFile = join(this.root, 'index.json');

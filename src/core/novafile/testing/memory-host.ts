@@ -3,7 +3,7 @@
 // in milliseconds; the integration test drives the real backends.
 import { NovaError } from '../../../shared/errors.js';
 import { redact } from '../../../shared/redact.js';
-import type { Backends } from '../backend.js';
+import type { Backends, Call } from '../backend.js';
 
 export interface MemResource {
   kind: 'vm' | 'capsule' | 'network';
@@ -40,7 +40,8 @@ export function memoryHost(opts: { delayMs?: number; images?: string[] } = {}): 
     failOn: new Map(),
     delayMs: opts.delayMs ?? 0,
     maxConcurrent: 0,
-    async call(method, input) {
+    // A stand-in answers the subset of the contract the planner uses, loosely typed on purpose.
+    call: (async (method: string, input: unknown): Promise<unknown> => {
       const i = (input ?? {}) as { name?: string; spec?: unknown; project?: string; ref?: string };
       host.calls.push(`${method} ${i.name ?? i.ref ?? ''}`.trim());
       running++;
@@ -105,7 +106,7 @@ export function memoryHost(opts: { delayMs?: number; images?: string[] } = {}): 
       } finally {
         running--;
       }
-    },
+    }) as Call,
   };
   return host;
 }

@@ -1,19 +1,12 @@
-import type { Engine } from '../../engine.js';
-import { validationSummaryOffThread } from '../../novafile/offthread.js';
-import { findNovafile, readNovafileText } from '../../novafile/load.js';
+import type { InstallContext } from '../../context.js';
 
-/** The spine's own procedures: host, resources, NovaFile validation, tasks, preferences. */
-export function installCoreHandlers(engine: Engine): void {
+/** The spine's own procedures: host, resources, tasks, preferences. */
+export function installCoreHandlers(engine: InstallContext): void {
   const d = engine.dispatcher;
 
   d.handle('host.info', (input) => engine.host.info(input.refresh));
 
   d.handle('resource.list', async (input) => ({ items: await engine.resources.list(input) }));
-
-  d.handle('novafile.validate', async (input) => {
-    const file = input.text !== undefined ? (input.path ?? 'NovaFile') : findNovafile(input.path, input.cwd);
-    return validationSummaryOffThread(input.text ?? (await readNovafileText(file)), file);
-  });
 
   d.handle('task.list', () => ({ tasks: engine.tasks.list() }));
   d.handle('task.cancel', (input) => {
