@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildLargeHost } from '../src/core/gpu/fixtures/hosts.js';
+import { buildLargeHost } from '../src/core/gpu/testing/hosts.js';
 import { readHexId, list, sysPaths } from '../src/core/gpu/sysfs.js';
 import { GpuService } from '../src/core/gpu/service.js';
 import { resolvePaths } from '../src/core/sys/paths.js';

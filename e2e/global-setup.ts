@@ -46,7 +46,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     // path policy refuses folders outside allowed roots; `nova config allow-root` writes the same).
     mkdirSync(join(home, 'nova', 'config'), { recursive: true });
     writeFileSync(join(home, 'nova', 'config', 'prefs.json'), JSON.stringify({ allowedRoots: [tmpdir(), TEST_GUEST_DIR] }), { mode: 0o600 });
-    serve = spawn(process.execPath, [join(ROOT, 'bin', 'nova.mjs'), 'serve', '--port', '0', '--token-file', tokenFile], {
+    // The test entry point: `nova` whose engine writes sysfs through the GPU fixture kernel.
+    serve = spawn(process.execPath, [join(ROOT, 'src', 'test', 'nova-gpu-fixture.mjs'), 'serve', '--port', '0', '--token-file', tokenFile], {
       env: {
         ...process.env,
         NOVA_HOME: join(home, 'nova'),

@@ -31,9 +31,9 @@ describe('nova CLI', () => {
     expect(r).toMatchObject({ code: 0, stdout: '0.1.0\n' });
   });
 
-  it('runs the built bundle through a compiled-code cache kept beside it', async () => {
+  // Not built: bin/nova.mjs runs the sources instead, and there is no cache to check (skipped, not passed).
+  it.skipIf(!existsSync(join(root, 'out', 'cli', 'nova.cjs')))('runs the built bundle through a compiled-code cache kept beside it', async () => {
     const outDir = join(root, 'out', 'cli');
-    if (!existsSync(join(outDir, 'nova.cjs'))) return; // not built: bin/nova.mjs runs the sources instead
     await nova(['--version']);
     const caches = readdirSync(outDir).filter((f) => f.startsWith('nova.cjs.') && f.endsWith('.cache'));
     expect(caches).toEqual([`nova.cjs.${process.version}.${process.arch}.cache`]);
@@ -86,7 +86,8 @@ describe('nova CLI', () => {
   it('lists resources as a table (empty state says what to do)', async () => {
     const r = await nova(['ls']);
     expect(r.code).toBe(0);
-    expect(r.stdout.length).toBeGreaterThan(0);
+    expect(r.stdout).toContain('No resources yet');
+    expect(r.stdout).toContain('nova up');
   });
 
   it('exits 2 on usage errors and 1 on failures, with the error code on stderr', async () => {

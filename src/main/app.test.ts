@@ -5,11 +5,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { FakeElectron } from './fake-electron.js';
+import type { FakeElectron } from './testing/fake-electron.js';
 
 const holder = vi.hoisted(() => ({ current: undefined as unknown as FakeElectron }));
 vi.mock('electron', async () => {
-  const { electronModule, fakeElectron } = await import('./fake-electron.js');
+  const { electronModule, fakeElectron } = await import('./testing/fake-electron.js');
   holder.current = fakeElectron();
   return electronModule(holder);
 });
@@ -28,7 +28,7 @@ describe('main process start-up', () => {
 
   beforeEach(async () => {
     vi.resetModules();
-    const { fakeElectron } = await import('./fake-electron.js');
+    const { fakeElectron } = await import('./testing/fake-electron.js');
     holder.current = fakeElectron();
     home = await mkdtemp(join(tmpdir(), 'nova-app-'));
     process.env.NOVA_HOME = home;
@@ -94,7 +94,7 @@ describe('main process start-up', () => {
 
   it('locks every web contents the app creates: no new windows, no navigation away, no webview', async () => {
     const e = await boot();
-    const { FakeWebContents } = await import('./fake-electron.js');
+    const { FakeWebContents } = await import('./testing/fake-electron.js');
     const contents = new FakeWebContents('nova://app/index.html');
     e.app.emit('web-contents-created', {}, contents);
     expect(contents.windowOpenHandler!({ url: 'https://example.org/' })).toEqual({ action: 'deny' });
@@ -122,7 +122,7 @@ describe('main process start-up', () => {
 
     // Next start opens at the same place and size.
     vi.resetModules();
-    holder.current = (await import('./fake-electron.js')).fakeElectron();
+    holder.current = (await import('./testing/fake-electron.js')).fakeElectron();
     const e2 = await boot();
     e2.app.fireReady();
     await until(() => e2.BrowserWindow.instances.length === 1);
@@ -145,7 +145,7 @@ describe('main process start-up', () => {
     expect(e.BrowserWindow.instances[0]!.loaded).toEqual({ kind: 'url', target: 'nova://app/index.html' });
 
     vi.resetModules();
-    holder.current = (await import('./fake-electron.js')).fakeElectron();
+    holder.current = (await import('./testing/fake-electron.js')).fakeElectron();
     process.env.ELECTRON_RENDERER_URL = 'http://localhost:5173/';
     const dev = await boot();
     dev.app.fireReady();

@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as electron from 'electron';
-import type { FakeElectron } from './fake-electron.js';
-import { FakeBrowserWindow, FakeFrame, FakeWebContents } from './fake-electron.js';
+import type { FakeElectron } from './testing/fake-electron.js';
+import { FakeBrowserWindow, FakeFrame, FakeWebContents } from './testing/fake-electron.js';
 import { tempHome } from '../test/host.js';
 import type { TempHome } from '../test/host.js';
 import { bindIpc, CHANNEL_CALL, CHANNEL_EVENT, CHANNEL_READY } from './ipc.js';
 
 vi.mock('electron', async () => {
-  const { fakeElectron } = await import('./fake-electron.js');
+  const { fakeElectron } = await import('./testing/fake-electron.js');
   const e = fakeElectron();
   return { ...e, default: e };
 });

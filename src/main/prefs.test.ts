@@ -9,7 +9,7 @@ import type { StoreLike } from './prefs.js';
 import { electronStorePrefs, openPrefsStore } from './prefs.js';
 
 vi.mock('electron', async () => {
-  const { fakeElectron } = await import('./fake-electron.js');
+  const { fakeElectron } = await import('./testing/fake-electron.js');
   const e = fakeElectron();
   return { ...e, default: e };
 });

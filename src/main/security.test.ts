@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { FakeWebContents, fakeElectron } from './fake-electron.js';
+import { FakeWebContents, fakeElectron } from './testing/fake-electron.js';
 import { contentSecurityPolicy, externalLinkAllowed, isAppUrl, secureContents, secureSession } from './security.js';
 
 const APP = 'nova://app/index.html';

@@ -6,7 +6,7 @@ import { traySupported } from './tray.js';
 import { MIN_SIZE, restoreBounds, windowOptions } from './window.js';
 
 vi.mock('electron', async () => {
-  const { fakeElectron } = await import('./fake-electron.js');
+  const { fakeElectron } = await import('./testing/fake-electron.js');
   const e = fakeElectron();
   return { ...e, default: e };
 });

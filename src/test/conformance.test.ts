@@ -50,6 +50,8 @@ const unwrap = (r: Result<unknown>) => {
 beforeAll(async () => {
   home = await tempHome();
   engine = home.engine();
+  // A known row, so resource.list is checked for what it carries and how it filters.
+  engine.resources.provide('vm', async () => [{ kind: 'vm', name: 'conformance-row', state: 'stopped', project: 'conf', detail: '1 vCPU' }]);
 
   const inprocEvents: Client['events'] = [];
   closers.push(engine.bus.onAny((event, payload) => inprocEvents.push({ event, payload })));
@@ -90,9 +92,12 @@ describe.each(['inproc', 'ipc', 'ws'])('contract over %s', (name) => {
     expect(info.cpus).toBeGreaterThan(0);
   });
 
-  it('resource.list answers with a list (empty until backends add rows)', async () => {
-    const r = (await client().call('resource.list', {})) as { items: unknown[] };
-    expect(Array.isArray(r.items)).toBe(true);
+  it('resource.list carries the backends\' rows and filters them by kind and project', async () => {
+    const row = { kind: 'vm', name: 'conformance-row', state: 'stopped', project: 'conf', detail: '1 vCPU' };
+    expect(((await client().call('resource.list', {})) as { items: unknown[] }).items).toContainEqual(row);
+    expect(await client().call('resource.list', { kind: 'vm', project: 'conf' })).toEqual({ items: [row] });
+    expect(((await client().call('resource.list', { kind: 'network' })) as { items: unknown[] }).items).not.toContainEqual(row);
+    expect(await client().call('resource.list', { project: 'elsewhere' })).toEqual({ items: [] });
   });
 
   it('an unknown method is NOT_FOUND', async () => {

@@ -10,6 +10,8 @@ import type { TestUser } from './users.js';
 import { waitFor } from './wait.js';
 
 const NOVA = resolve(import.meta.dirname, '../../bin/nova.mjs');
+/** `nova` with GPU writes going to the fixture kernel of NOVA_SYSFS_ROOT (a test entry point). */
+export const NOVA_GPU_FIXTURE = resolve(import.meta.dirname, 'nova-gpu-fixture.mjs');
 export type Run = { code: number; stdout: string; stderr: string };
 export type RawAnswer = { ok: boolean; value?: unknown; error?: { code: string; message: string; details?: { action?: string } } };
 
@@ -58,9 +60,10 @@ export class PrivdLab {
     return home;
   }
 
-  async start(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<void> {
+  /** `entry`: bin/nova.mjs, or a test entry point such as NOVA_GPU_FIXTURE. */
+  async start(args: string[] = [], env: NodeJS.ProcessEnv = {}, entry = NOVA): Promise<void> {
     this.log = '';
-    const child = spawn('ip', ['netns', 'exec', this.ns, process.execPath, NOVA, 'privd', '--socket', this.sock, ...args], {
+    const child = spawn('ip', ['netns', 'exec', this.ns, process.execPath, entry, 'privd', '--socket', this.sock, ...args], {
       env: { ...process.env, NOVA_HOME: join(this.dir, 'root'), NOVA_FROM_SOURCE: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

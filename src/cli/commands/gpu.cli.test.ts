@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildScenario } from '../../core/gpu/fixtures/hosts.js';
+import { buildScenario } from '../../core/gpu/testing/hosts.js';
 
-// The real `nova` binary, spawned against fixture sysfs trees through NOVA_SYSFS_ROOT (the fixture
-// marker makes the engine use the fixture kernel, so bind/reattach really change the tree).
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'nova.mjs');
+// The real `nova` from its sources, spawned against fixture sysfs trees (NOVA_SYSFS_ROOT) through
+// the test entry point that gives its engine the fixture kernel, so bind/reattach really change the tree.
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'nova-gpu-fixture.mjs');
 let base: string;
 const roots: Record<string, string> = {};
 

@@ -5,11 +5,10 @@ import type { NovaPaths } from '../sys/paths.js';
 import { withReverter } from '../sys/reverter.js';
 import { bindUnit, OriginalDrivers, planUnit, reattachUnit, resetUnit, unbindUnit } from './actions.js';
 import type { Action, PlanOptions } from './actions.js';
-import { FixtureKernel } from './fixtures/fake-kernel.js';
 import { scanPci } from './scanner.js';
 import { vfioHandover } from './vfio-nodes.js';
 import type { StepContext } from './vfio-steps.js';
-import { realSysfsWriter } from './writer.js';
+import { sysfsWriterFor } from './writer.js';
 import type { SysfsWriter } from './writer.js';
 
 // The privileged steps of the GPU area (writes to /sys/bus/pci, the owner of /dev/vfio/N) behind
@@ -36,7 +35,7 @@ export interface DirectDeviceOptions {
   /** `/sys`, or a fixture tree (tests; for `nova privd` fixed at its start, never from a caller). */
   root: string;
   paths: NovaPaths;
-  /** Default: the fixture kernel when `root` is a fixture tree, else real sysfs writes. */
+  /** Default: real sysfs writes (or what a test entry point injected, writer.ts). */
   writer?: SysfsWriter;
   writeTimeoutMs?: number;
   linkTimeoutMs?: number;
@@ -44,10 +43,8 @@ export interface DirectDeviceOptions {
   vfioDir?: string;
 }
 
-export const defaultWriter = (root: string): SysfsWriter => (FixtureKernel.marker(root) ? new FixtureKernel(root) : realSysfsWriter());
-
 export function directDeviceOps(o: DirectDeviceOptions): DeviceOps {
-  const writer = o.writer ?? defaultWriter(o.root);
+  const writer = o.writer ?? sysfsWriterFor(o.root);
   const memo = OriginalDrivers.in(o.paths.data);
   const context = (action: Action | 'release', address: string, opts: DeviceActOptions): StepContext => {
     const linkTimeoutMs = opts.timeoutMs ?? o.linkTimeoutMs ?? 10_000;

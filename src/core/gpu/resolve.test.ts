@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempHome } from '../../test/host.js';
 import type { TempHome } from '../../test/host.js';
-import { FixtureKernel } from './fixtures/fake-kernel.js';
-import { buildScenario } from './fixtures/hosts.js';
-import type { ScenarioName } from './fixtures/hosts.js';
+import { FixtureKernel } from './testing/fake-kernel.js';
+import { buildScenario } from './testing/hosts.js';
+import type { ScenarioName } from './testing/hosts.js';
 import { createGpuModule } from './module.js';
 import { qemuVfioArgs } from './resolve.js';
 

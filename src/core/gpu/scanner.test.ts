@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing } from '../../test/host.js';
 import { resolvePaths } from '../sys/paths.js';
-import { buildScenario, SCENARIOS } from './fixtures/hosts.js';
-import type { ScenarioName } from './fixtures/hosts.js';
+import { buildScenario, SCENARIOS } from './testing/hosts.js';
+import type { ScenarioName } from './testing/hosts.js';
 import { GpuService } from './service.js';
 import type { GpuWithDiagnostics } from './service.js';
 
@@ -158,7 +158,7 @@ describe('GPU diagnostics', () => {
   });
 
   it('D3cold: a powered-off card is Degraded with the d3cold_allowed fix', async () => {
-    const { SysfsFixture } = await import('./fixtures/builder.js');
+    const { SysfsFixture } = await import('./testing/builder.js');
     const root = await new SysfsFixture(join(base, 'd3'))
       .vfio()
       .add({ address: '0000:01:00.0', class: '030000', vendor: '10de', device: '2684', driver: 'nvidia', group: 1, resetMethod: 'flr', power: 'D3cold' })

@@ -8,8 +8,8 @@ import { describeHost, tempHome } from '../../test/host.js';
 import type { TempHome } from '../../test/host.js';
 import { resolvePaths } from '../sys/paths.js';
 import { directDeviceOps } from './device-ops.js';
-import { FixtureKernel } from './fixtures/fake-kernel.js';
-import { buildScenario } from './fixtures/hosts.js';
+import { FixtureKernel } from './testing/fake-kernel.js';
+import { buildScenario } from './testing/hosts.js';
 
 const GPU = '0000:01:00.0';
 const CALLER = { uid: 4242, gid: 4343 };

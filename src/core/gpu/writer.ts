@@ -3,13 +3,11 @@ import { open } from 'node:fs/promises';
 
 /**
  * Every sysfs write the VFIO actions make goes through here: the real one writes to /sys and the
- * kernel reacts; the fixture kernel (fixtures/fake-kernel.ts) applies the same transitions to a
+ * kernel reacts; the fixture kernel (testing/fake-kernel.ts) applies the same transitions to a
  * fixture tree, so the exact write sequence and its rollback are tested without hardware.
  */
 export interface SysfsWriter {
   write(path: string, value: string): Promise<void>;
-  /** True for the fixture kernel: no root needed, no modprobe. */
-  readonly simulated: boolean;
 }
 
 /**
@@ -19,7 +17,6 @@ export interface SysfsWriter {
  */
 export function realSysfsWriter(): SysfsWriter {
   return {
-    simulated: false,
     async write(path, value) {
       const fh = await open(path, constants.O_WRONLY);
       try {
@@ -30,3 +27,16 @@ export function realSysfsWriter(): SysfsWriter {
     },
   };
 }
+
+let injected: ((root: string) => SysfsWriter) | undefined;
+
+/**
+ * For test entry points only (src/test/nova-gpu-fixture.mjs): every engine of this process writes
+ * sysfs through `factory` (the fixture kernel). Production never calls it, so it writes to /sys.
+ */
+export function injectSysfsWriter(factory: (root: string) => SysfsWriter): void {
+  injected = factory;
+}
+
+/** The writer for an engine's sysfs root: the real one unless a test entry point injected another. */
+export const sysfsWriterFor = (root: string): SysfsWriter => injected?.(root) ?? realSysfsWriter();

@@ -5,10 +5,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildScenario } from '../gpu/fixtures/hosts.js';
+import { buildScenario } from '../gpu/testing/hosts.js';
 import { describeHost } from '../../test/host.js';
 import { NetnsLab, suffix } from '../../test/netns.js';
-import { errorOf, PrivdLab } from '../../test/privd.js';
+import { errorOf, NOVA_GPU_FIXTURE, PrivdLab } from '../../test/privd.js';
 import type { Run } from '../../test/privd.js';
 import { TestUsers } from '../../test/users.js';
 import type { TestUser } from '../../test/users.js';
@@ -62,7 +62,7 @@ describeHost('nova privd: VFIO for ordinary users (fixture sysfs)', { root: true
     a = users.add(`nvga${sfx}`, [group]);
     b = users.add(`nvgb${sfx}`, [group]);
     c = users.add(`nvgc${sfx}`);
-    await p.start(['--group', group], { NOVA_SYSFS_ROOT: sys, NOVA_VFIO_DIR: vfio });
+    await p.start(['--group', group], { NOVA_SYSFS_ROOT: sys, NOVA_VFIO_DIR: vfio }, NOVA_GPU_FIXTURE);
   }, 120_000);
 
   afterAll(() => {

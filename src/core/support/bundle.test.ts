@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempHome } from '../../test/host.js';
 import type { TempHome } from '../../test/host.js';
-import { buildScenario } from '../gpu/fixtures/hosts.js';
+import { buildScenario } from '../gpu/testing/hosts.js';
 import type { Engine } from '../engine.js';
 
 // A bundle never contains a planted secret, whatever file it was planted in; --redact also masks

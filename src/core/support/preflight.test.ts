@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempHome } from '../../test/host.js';
 import type { TempHome } from '../../test/host.js';
-import { buildScenario } from '../gpu/fixtures/hosts.js';
+import { buildScenario } from '../gpu/testing/hosts.js';
 import { runPreflight } from './preflight.js';
 
 // Preflight on this real host (real KVM probe, real tools) with the GPU side read from fixtures.

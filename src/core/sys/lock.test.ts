@@ -70,7 +70,7 @@ describe.each([
 
   it('is released by the kernel when the holder is killed with SIGKILL', async () => {
     const path = join(dir, 'vm-y.lock');
-    const fixture = join(import.meta.dirname, 'lock.fixture.ts');
+    const fixture = join(import.meta.dirname, 'testing', 'lock-holder.ts');
     const holder = spawn(process.execPath, ['--import', 'tsx', fixture, path], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
     await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
     await expect(acquireLock(path, { timeoutMs: 100 })).rejects.toMatchObject({ code: 'CONFLICT' });
