@@ -1,24 +1,33 @@
-// Capsule start against `podman run -d` of the same rootfs, when podman is installed (Debian has
-// it; it is not a Nova dependency). Podman 4.3's crun fails on hybrid cgroup hosts ("cgroups in
-// hybrid mode not supported"), which Nova works around; so both sides use runc here, with the
-// same overlay-on-rootfs, no network, and interleaved runs. Reported, no goal:
-// - capsule-vs-podman: engine call `capsule.start` vs `podman run -d` (podman's CLI is its API).
-// - capsule-cli-vs-podman: cold `nova capsule start` process vs `podman run -d`.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+// Capsule start against podman's, when podman is installed (Debian has it; it is not a Nova
+// dependency). Podman 4.3's crun fails on hybrid cgroup hosts ("cgroups in hybrid mode not
+// supported"), which Nova works around; so both sides use runc here, with the same
+// overlay-on-rootfs, no network, and interleaved runs (ABBA). Each figure compares the same kind
+// of process:
+// - capsule-cli-vs-podman (cold vs cold): a new `nova capsule start` process vs a new
+//   `podman run -d` process. Goal from the performance issue: <= 0.7x.
+// - capsule-api-vs-podman (warm vs warm): `capsule.start` of a created capsule sent to a running
+//   `nova serve` over its WebSocket vs `POST /libpod/containers/NAME/start` of a created container
+//   sent to a running `podman system service` over its socket. Goal: report.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine } from '../src/core/engine.js';
 import { resolvePaths } from '../src/core/sys/paths.js';
 import { findBinary } from '../src/core/sys/which.js';
+import { connectNode } from '../src/server/client.js';
+import { startServer } from '../src/server/server.js';
 import { busyboxRootfs } from '../src/test/capsule-fixtures.js';
+import { interleave, rawRun, runsOr, spreadFields, spreadOf, timed } from './sample.js';
 import { saveResult } from './types.js';
 import type { BenchResult } from './types.js';
 
-const RUNS = 8;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const RUNS = runsOr(15);
 const settle = () => new Promise((r) => setTimeout(r, 100));
+const GLOBAL = ['--runtime', 'runc', '--cgroup-manager', 'cgroupfs'];
 
 export async function run(): Promise<BenchResult[]> {
   if (!(await findBinary('podman'))) {
@@ -33,43 +42,83 @@ export async function run(): Promise<BenchResult[]> {
   const name = `nova-bench-${process.pid}`;
   // --ulimit: podman's default nofile/nproc exceed this machine's hard limits; --rootfs X:O is an
   // overlay over the folder, like a capsule's root.
-  const podman = ['--runtime', 'runc', '--cgroup-manager', 'cgroupfs', 'run', '-d', '--rm', '--name', name, '--network', 'none',
+  const podmanCreate = (verb: 'run' | 'create') => [...GLOBAL, verb, ...(verb === 'run' ? ['-d', '--rm'] : []), '--name', name, '--network', 'none',
     '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', '--rootfs', `${rootfs}:O`, 'sleep', '1000'];
-  const nova: number[] = [];
-  const cli: number[] = [];
-  const pod: number[] = [];
+  const podmanRm = () => spawnSync('podman', [...GLOBAL, 'rm', '-f', '-t', '0', name], { stdio: 'ignore' });
+  let service: ChildProcess | undefined;
   try {
     await call('capsule.create', { name: 'p', spec: { capsule: rootfs, command: ['sleep', '1000'], runtime: 'runc' } });
-    for (let i = 0; i < RUNS + 1; i++) {
-      let t = performance.now();
-      await call('capsule.start', { name: 'p' });
-      if (i > 0) nova.push(performance.now() - t);
-      await call('capsule.stop', { name: 'p', timeout: 0 });
-      await settle();
-      t = performance.now();
-      execFileSync(process.execPath, [join(import.meta.dirname, '..', 'bin', 'nova.mjs'), 'capsule', 'start', 'p'], { env, stdio: 'ignore' });
-      if (i > 0) cli.push(performance.now() - t);
-      await call('capsule.stop', { name: 'p', timeout: 0 });
-      await settle();
-      t = performance.now();
-      const r = spawnSync('podman', podman, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-      if (i > 0) pod.push(performance.now() - t);
-      if (r.status !== 0) throw new Error(`podman run failed: ${r.stderr.trim()}`);
-      spawnSync('podman', ['rm', '-f', '-t', '0', name], { stdio: 'ignore' });
-      await settle();
-    }
-    const p = median(pod);
-    const n = median(nova);
-    const c = median(cli);
     const version = execFileSync('podman', ['--version'], { encoding: 'utf8' }).trim();
-    return [
-      await saveResult({ name: 'capsule-vs-podman', metric: `capsule.start (runc) vs podman run -d (runc), median of ${RUNS}`, unit: 'ms', value: n, baseline: p, ratio: n / p, goal: 'report', notes: version }),
-      await saveResult({ name: 'capsule-cli-vs-podman', metric: `cold \`nova capsule start\` (runc) vs podman run -d (runc), median of ${RUNS}`, unit: 'ms', value: c, baseline: p, ratio: c / p, goal: 'report', notes: version }),
-    ];
+
+    // Cold vs cold.
+    const novaCli = async () => {
+      const ms = await timed(() => rawRun([process.execPath, join(import.meta.dirname, '..', 'bin', 'nova.mjs'), 'capsule', 'start', 'p'], { env, detaches: true }));
+      await call('capsule.stop', { name: 'p', timeout: 0 });
+      await settle();
+      return ms;
+    };
+    const podmanCli = async () => {
+      const ms = await timed(() => rawRun(['podman', ...podmanCreate('run')], { detaches: true }));
+      podmanRm();
+      await settle();
+      return ms;
+    };
+    const cold = await interleave(novaCli, podmanCli, RUNS);
+    const c = spreadOf(cold.a);
+    const p = spreadOf(cold.b);
+
+    // Warm vs warm: each tool's own long-running service, reached over its local socket.
+    const sock = join(home, 'podman.sock');
+    service = spawn('podman', [...GLOBAL, 'system', 'service', '--time=0', `unix://${sock}`], { stdio: 'ignore' });
+    for (let i = 0; !existsSync(sock); i++) {
+      if (i > 600) throw new Error('podman system service did not open its socket');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    rawRun(['podman', ...podmanCreate('create')]);
+    const server = await startServer({ engine });
+    const ws = await connectNode(server.url, server.token);
+    try {
+      const novaApi = async () => {
+        const ms = await timed(() => ws.call('capsule.start', { name: 'p' }));
+        await call('capsule.stop', { name: 'p', timeout: 0 });
+        await settle();
+        return ms;
+      };
+      const podmanApi = async () => {
+        const ms = await timed(() => libpod(sock, `/v4.0.0/libpod/containers/${name}/start`));
+        await libpod(sock, `/v4.0.0/libpod/containers/${name}/stop?timeout=0`);
+        await settle();
+        return ms;
+      };
+      const warm = await interleave(novaApi, podmanApi, RUNS);
+      const w = spreadOf(warm.a);
+      const wp = spreadOf(warm.b);
+      return [
+        await saveResult({ name: 'capsule-cli-vs-podman', metric: `cold \`nova capsule start\` (runc) vs cold \`podman run -d\` (runc), median of ${RUNS}, interleaved`, unit: 'ms', value: c.median, baseline: p.median, ratio: c.median / p.median, goal: '<= 0.7x', met: c.median / p.median <= 0.7, ...spreadFields(c, p), notes: version }),
+        await saveResult({ name: 'capsule-api-vs-podman', metric: `capsule.start over nova serve's WebSocket vs libpod containers/start over podman system service's socket (runc), median of ${RUNS}, interleaved`, unit: 'ms', value: w.median, baseline: wp.median, ratio: w.median / wp.median, goal: 'report', ...spreadFields(w, wp), notes: version }),
+      ];
+    } finally {
+      ws.close();
+      await server.close();
+    }
   } finally {
-    spawnSync('podman', ['rm', '-f', '-t', '0', name], { stdio: 'ignore' });
+    podmanRm();
+    service?.kill('SIGTERM');
     await engine.dispatcher.call('capsule.rm', { name: 'p', force: true });
     await engine.close();
     rmSync(home, { recursive: true, force: true });
   }
+}
+
+/** One POST to the libpod REST API over its unix socket; a non-2xx answer throws. */
+function libpod(socketPath: string, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path, method: 'POST' }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => ((res.statusCode ?? 500) < 300 ? resolve() : reject(new Error(`libpod ${path}: ${res.statusCode} ${body}`))));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

@@ -1,6 +1,6 @@
 // Shared by the network benches: a throwaway namespace + NOVA_HOME, an engine that runs every
 // host command inside it (recorded, so the raw commands can be replayed as the baseline).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { createEngine } from '../src/core/engine.js';
 import type { Engine } from '../src/core/engine.js';
 import { createRunner } from '../src/core/sys/runner.js';
 import { resolvePaths } from '../src/core/sys/paths.js';
+import { rawRun } from './sample.js';
 
 /** A recorded command with its stdin (ip -batch reads its commands there). */
 export interface Call {
@@ -78,9 +79,15 @@ export function mutating(calls: Call[]): Call[] {
   });
 }
 
-/** Replays recorded calls (with their stdin) through a plain runner. */
-export async function replay(raw: ReturnType<typeof createRunner>, calls: Call[], allowFailure = false): Promise<void> {
-  for (const c of calls) await raw.run(c.argv, { ...(c.input !== undefined ? { input: c.input } : {}), allowFailure });
+/**
+ * Replays recorded calls (with their stdin) as the raw tools, spawned directly — not through
+ * Nova's runner — one after another as a script would; any failing command fails the bench.
+ */
+export function replay(calls: Call[]): void {
+  for (const c of calls) rawRun(c.argv, { ...(c.input !== undefined ? { input: c.input } : {}), detaches: c.argv.includes('dnsmasq') });
 }
 
-export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** Runs a command for setup or teardown, where failure is expected and harmless. */
+export function quietly(argv: string[]): void {
+  spawnSync(argv[0]!, argv.slice(1), { stdio: 'ignore' });
+}

@@ -26,10 +26,22 @@ for (const f of files) {
 }
 
 const fmt = (n: number | null) => (n === null ? '-' : n >= 100 ? n.toFixed(0) : n >= 1 ? n.toFixed(2) : n.toFixed(3));
-const cols = ['NAME', 'METRIC', 'VALUE', 'BASELINE', 'RATIO', 'GOAL', 'MET'];
-const table = rows.map((r) => [r.name, r.metric, `${fmt(r.value)} ${r.unit}`, r.baseline === null ? '-' : `${fmt(r.baseline)} ${r.unit}`, r.ratio === null ? '-' : `${fmt(r.ratio)}x`, r.goal, r.met === undefined ? '-' : r.met ? 'yes' : 'NO']);
+const cols = ['NAME', 'VALUE', 'P10-P90', 'BASELINE', 'P10-P90', 'RUNS', 'RATIO', 'GOAL', 'MET'];
+const range = (s?: [number, number]) => (s ? `${fmt(s[0])}-${fmt(s[1])}` : '-');
+const table = rows.map((r) => [
+  r.name,
+  `${fmt(r.value)} ${r.unit}`,
+  range(r.spread?.value),
+  r.baseline === null ? '-' : `${fmt(r.baseline)} ${r.unit}`,
+  range(r.spread?.baseline),
+  r.spread ? String(r.spread.runs) : '-',
+  r.ratio === null ? '-' : `${fmt(r.ratio)}x`,
+  r.goal,
+  r.met === undefined ? '-' : r.met ? 'MET' : 'MISSED',
+]);
 const widths = cols.map((c, i) => Math.max(c.length, ...table.map((row) => row[i]!.length)));
 const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
 console.log([line(cols), ...table.map(line)].join('\n'));
+console.log(`\n${rows.map((r) => `${r.name}: ${r.metric}${r.notes ? ` (${r.notes})` : ''}`).join('\n')}`);
 console.log(`\n${rows.length} results in bench/results/${failed ? `, ${failed} bench file(s) failed` : ''}`);
 process.exit(failed ? 1 : 0);

@@ -15,6 +15,8 @@ export interface BenchResult {
   goal: string;
   /** Did this run meet the goal? */
   met?: boolean;
+  /** p10–p90 of each side and the run count, for interleaved samples (see bench/sample.ts). */
+  spread?: { value: [number, number]; baseline?: [number, number]; runs: number };
   notes?: string;
 }
 

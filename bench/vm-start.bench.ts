@@ -1,9 +1,11 @@
 // VM benches on the shared TCG test guest, each against the raw tool in the same run:
 // - vm-start: Nova's vm.start (command → QMP "running") vs raw qemu with the identical argv
-//   (spawn → QMP "running"), 10 runs each, ratio of medians (goal ≤ 1.05);
-// - vm-snapshot-save / vm-snapshot-load: vm.snapshot.* vs the raw QMP jobs;
-// - vm-ls-cold: wall time of a cold `nova ls` process with a running VM (goal < 150 ms).
-import { execFile, spawnSync } from 'node:child_process';
+//   (spawn → QMP "running"), interleaved (ABBA), ratio of medians (goal ≤ 1.05);
+// - vm-snapshot-save / vm-snapshot-load: vm.snapshot.* vs the same QMP jobs sent raw, on the same
+//   running guest, interleaved (which side saves first alternates every pair);
+// - vm-ls-cold: a cold `nova ls` process with a running VM vs a bare `node -e 0`, interleaved
+//   (goal from the performance issue: ≤ 1.5x).
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,23 +19,40 @@ import { waitForExit } from '../src/core/vm/process.js';
 import { layoutOf } from '../src/core/vm/store.js';
 import type { RuntimeInfo } from '../src/core/vm/store.js';
 import { ensureTestGuest, TEST_GUEST_CMDLINE } from '../src/test/guest.js';
-import { percentile, saveResult } from './types.js';
+import { interleave, runsOr, spreadFields, spreadOf, timed } from './sample.js';
+import { saveResult } from './types.js';
 import type { BenchResult } from './types.js';
 
-const RUNS = 10;
-const median = (xs: number[]) => percentile(xs, 50);
+const RUNS = runsOr(11);
+const SNAPSHOT_RUNS = runsOr(7);
+const LS_RUNS = runsOr(15);
 const root = join(import.meta.dirname, '..');
 
 function runQemu(argv: string[]): Promise<void> {
   return new Promise((resolve, reject) => execFile(argv[0]!, argv.slice(1), (err, _o, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve())));
 }
 
+/**
+ * The raw start of the identical argv, the way QEMU is meant to be run with it: a daemonizing
+ * argv returns when the parent exits; a confined one (no `-daemonize`: it may not fork) is spawned
+ * detached, as a user would with `setsid`. Either way, timed until QMP answers "running".
+ */
 async function rawStart(argv: string[], pidfile: string, qmp: string): Promise<number> {
   const t = performance.now();
-  await runQemu(argv);
-  const st = await withQmp(qmp, queryStatus);
-  if (st.status !== 'running') throw new Error(`raw qemu reports ${st.status}`);
-  return performance.now() - t;
+  let exited: number | null | undefined;
+  if (argv.includes('-daemonize')) await runQemu(argv);
+  else {
+    const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: 'ignore' });
+    child.once('exit', (code) => (exited = code));
+    child.unref();
+  }
+  for (;;) {
+    const st = await withQmp(qmp, queryStatus).catch(() => undefined);
+    if (st?.status === 'running') return performance.now() - t;
+    if (st) throw new Error(`raw qemu reports ${st.status}`);
+    if (exited !== undefined) throw new Error(`raw qemu exited (${exited}) before QMP answered; pidfile ${pidfile}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 async function rawStop(pidfile: string, qmp: string): Promise<void> {
@@ -56,80 +75,75 @@ export async function run(): Promise<BenchResult[]> {
     await inv('prefs.set', { key: 'allowedRoots', value: [dirname(guest.kernel)] });
     await inv('vm.create', { name: 'b', spec: { kernel: guest.kernel, initrd: guest.initrd, cmdline: TEST_GUEST_CMDLINE, memory: '128Mi', cpu: 1, network: 'none', disks: [{ path: join(home, 'b.qcow2'), size: '64Mi' }] } });
     await inv('vm.list', {}); // warm up: the accelerator probe is per boot, not per start
-    const nova: number[] = [];
-    const raw: number[] = [];
     let argv: string[] = [];
     const l = layoutOf(engine.paths, 'b');
     const swap = (a: string) => a.replaceAll(join(home, 'run', 'vms', 'b'), rawDir);
     await mkdir(rawDir, { recursive: true });
     const novaRun = async () => {
-      const t = performance.now();
-      await inv('vm.start', { name: 'b' });
-      nova.push(performance.now() - t);
+      const ms = await timed(() => inv('vm.start', { name: 'b' }));
       argv = (JSON.parse(await readFile(l.runtimeInfo, 'utf8')) as RuntimeInfo).argv;
       await inv('vm.stop', { name: 'b', force: true });
+      return ms;
     };
     // The raw run: identical argv, its own pidfile/sockets so nothing is shared with Nova's run.
     const rawRun = async () => {
-      raw.push(await rawStart(argv.map(swap), swap(l.pidfile), swap(l.qmp)));
+      const ms = await rawStart(argv.map(swap), swap(l.pidfile), swap(l.qmp));
       await rawStop(swap(l.pidfile), swap(l.qmp));
+      return ms;
     };
-    await novaRun(); // warm-up (page cache, JIT), and it records the argv the raw runs reuse
-    nova.length = 0;
-    for (let i = 0; i < RUNS; i++) {
-      // Alternate the order so neither side always runs right after a QEMU teardown.
-      if (i % 2) {
-        await rawRun();
-        await novaRun();
-      } else {
-        await novaRun();
-        await rawRun();
-      }
-    }
-    const r = median(nova) / median(raw);
-    results.push(await saveResult({ name: 'vm-start', metric: 'VM start to QMP running (median of 10): Nova vs raw qemu, same argv', unit: 'ms', value: median(nova), baseline: median(raw), ratio: r, goal: '<= 1.05x', met: r <= 1.05 }));
+    // The first pair (Nova first) warms up (page cache, JIT) and records the argv the raw side reuses.
+    const starts = await interleave(novaRun, rawRun, RUNS);
+    const n = spreadOf(starts.a);
+    const rw = spreadOf(starts.b);
+    const r = n.median / rw.median;
+    results.push(await saveResult({ name: 'vm-start', metric: `VM start to QMP running: Nova vs raw qemu, same argv (median of ${RUNS}, interleaved)`, unit: 'ms', value: n.median, baseline: rw.median, ratio: r, goal: '<= 1.05x', met: r <= 1.05, ...spreadFields(n, rw) }));
 
-    // Snapshots on a running guest: Nova's procedures vs the raw QMP jobs on the same VM.
+    // Snapshots on a running guest: Nova's procedures vs the raw QMP jobs on the same VM; each
+    // side saves then loads its own tag, and which side goes first alternates.
     await inv('vm.start', { name: 'b' });
     await new Promise((res) => setTimeout(res, 3000));
-    const save: number[] = [], load: number[] = [], rawSave: number[] = [], rawLoad: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      let t = performance.now();
-      await inv('vm.snapshot.create', { name: 'b', tag: `n${i}` });
-      save.push(performance.now() - t);
-      t = performance.now();
-      await inv('vm.snapshot.restore', { name: 'b', tag: `n${i}` });
-      load.push(performance.now() - t);
-      await inv('vm.snapshot.delete', { name: 'b', tag: `n${i}` });
-      t = performance.now();
-      await withQmp(l.qmp, (q) => snapshotSave(q, `r${i}`, 'disk0', ['disk0']));
-      rawSave.push(performance.now() - t);
-      t = performance.now();
-      await withQmp(l.qmp, (q) => snapshotLoad(q, `r${i}`, 'disk0', ['disk0']));
-      rawLoad.push(performance.now() - t);
-      await withQmp(l.qmp, (q) => snapshotDelete(q, `r${i}`, ['disk0']));
-    }
-    for (const [name, a, b] of [['vm-snapshot-save', save, rawSave], ['vm-snapshot-load', load, rawLoad]] as const) {
-      const ratio = median([...a]) / median([...b]);
-      results.push(await saveResult({ name, metric: `${name.slice(3)} on a running 128 MiB guest (median of 3): Nova vs raw QMP job`, unit: 'ms', value: median([...a]), baseline: median([...b]), ratio, goal: 'report (<= 1.5x)', met: ratio <= 1.5 }));
+    const load: number[] = [], rawLoad: number[] = [];
+    let k = 0;
+    const novaSnap = async () => {
+      const tag = `n${k++}`;
+      const ms = await timed(() => inv('vm.snapshot.create', { name: 'b', tag }));
+      load.push(await timed(() => inv('vm.snapshot.restore', { name: 'b', tag })));
+      await inv('vm.snapshot.delete', { name: 'b', tag });
+      return ms;
+    };
+    const rawSnap = async () => {
+      const tag = `r${k++}`;
+      const ms = await timed(() => withQmp(l.qmp, (q) => snapshotSave(q, tag, 'disk0', ['disk0'])));
+      rawLoad.push(await timed(() => withQmp(l.qmp, (q) => snapshotLoad(q, tag, 'disk0', ['disk0']))));
+      await withQmp(l.qmp, (q) => snapshotDelete(q, tag, ['disk0']));
+      return ms;
+    };
+    const saves = await interleave(novaSnap, rawSnap, SNAPSHOT_RUNS);
+    // Drop the warm-up pair's loads too, so both series cover the same runs as the saves.
+    load.shift();
+    rawLoad.shift();
+    for (const [name, a, b] of [['vm-snapshot-save', saves.a, saves.b], ['vm-snapshot-load', load, rawLoad]] as const) {
+      const x = spreadOf(a);
+      const y = spreadOf(b);
+      const ratio = x.median / y.median;
+      results.push(await saveResult({ name, metric: `${name.slice(3)} on a running 128 MiB guest: Nova vs the raw QMP job (median of ${SNAPSHOT_RUNS}, interleaved)`, unit: 'ms', value: x.median, baseline: y.median, ratio, goal: 'report (<= 1.5x)', met: ratio <= 1.5, ...spreadFields(x, y) }));
     }
 
     // Cold `nova ls`: a fresh process (bundled CLI) listing one running VM.
     const bundle = join(root, 'out', 'cli', 'nova.cjs');
     if (!existsSync(bundle)) spawnSync(process.execPath, [join(root, 'scripts', 'build-node.mjs')], { cwd: root });
-    const ls: number[] = [];
-    const bare: number[] = [];
-    for (let i = 0; i < 7; i++) {
-      let t = performance.now();
-      const r = spawnSync(process.execPath, [join(root, 'bin', 'nova.mjs'), 'ls'], { env, encoding: 'utf8' });
-      ls.push(performance.now() - t);
+    const nova = [process.execPath, join(root, 'bin', 'nova.mjs'), 'ls'];
+    const lsRun = () => {
+      const t = performance.now();
+      const r = spawnSync(nova[0]!, nova.slice(1), { env, encoding: 'utf8' });
+      const ms = performance.now() - t;
       if (!/b\s+vm\s+running/.test(r.stdout)) throw new Error(`nova ls did not list the VM: ${r.stdout}${r.stderr}`);
-      t = performance.now();
-      spawnSync(process.execPath, ['-e', '0']);
-      bare.push(performance.now() - t);
-    }
-    const v = median(ls);
-    results.push(await saveResult({ name: 'vm-ls-cold', metric: 'cold `nova ls` wall time with a running VM (median of 7); baseline: bare `node -e 0`', unit: 'ms', value: v, baseline: median(bare), ratio: v / median(bare), goal: '< 150 ms', met: v < 150 }));
+      return ms;
+    };
+    const cold = await interleave(lsRun, () => timed(() => spawnSync(process.execPath, ['-e', '0'])), LS_RUNS);
+    const v = spreadOf(cold.a);
+    const bare = spreadOf(cold.b);
+    results.push(await saveResult({ name: 'vm-ls-cold', metric: `cold \`nova ls\` with a running VM vs bare \`node -e 0\` (median of ${LS_RUNS}, interleaved)`, unit: 'ms', value: v.median, baseline: bare.median, ratio: v.median / bare.median, goal: '<= 1.5x', met: v.median / bare.median <= 1.5, ...spreadFields(v, bare) }));
   } finally {
     await inv('vm.destroy', { name: 'b' }).catch(() => undefined);
     const rawPid = await readPidFile(join(rawDir, 'qemu.pid'));

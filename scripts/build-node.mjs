@@ -1,5 +1,6 @@
 // Bundles the CLI/server (plain Node, no Electron) into out/cli/nova.cjs, which bin/nova.mjs runs.
-import { readFile, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bundleCli } from './packaging/bundle-cli.mjs';
 
@@ -17,4 +18,8 @@ if (dynamic) {
   console.error(`build-node: the CLI bundle contains a dynamic import (${dynamic[0]}…); use a static import`);
   process.exit(1);
 }
-console.log(`built ${outfile}`);
+// nova(1) from the CLI itself, for the packages (`nova man` prints the same).
+await mkdir(join(root, 'out', 'man'), { recursive: true });
+await writeFile(join(root, 'out', 'man', 'nova.1'), execFileSync(process.execPath, [outfile, 'man'], { env: { ...process.env, NOVA_HOME: join(root, 'out', 'man', '.home') } }));
+await rm(join(root, 'out', 'man', '.home'), { recursive: true, force: true });
+console.log(`built ${outfile} and out/man/nova.1`);

@@ -33,6 +33,11 @@ export class CliContext {
     return this.engine.dispatcher.invoke<M>(method, input ?? {}, { transport: 'inproc' });
   }
 
+  /** Where the NovaFile is: `-f PATH` (global) or the one in the folder the command was typed in. */
+  novafileSource(): { path?: string; cwd: string } {
+    return { ...(this.opts.novafile ? { path: this.opts.novafile } : {}), cwd: process.cwd() };
+  }
+
   /** Prints `--json` output, or the human form. */
   print<T>(value: T, human: (v: T) => string): void {
     if (this.opts.json) printJson(value);

@@ -52,3 +52,6 @@ export class UsageError extends NovaError {
     super('INVALID_INPUT', message);
   }
 }
+
+/** Commander option parser for a repeatable option: `-e A -e B` → ['A', 'B']. */
+export const collect = (v: string, prev: string[] = []): string[] => [...prev, v];

@@ -39,7 +39,7 @@ describe('every CLI printer goes through the helper', () => {
         .filter((l) => /process\.(stdout|stderr)\.write\(|console\.(log|error|warn)\(/.test(l))
         .map((l) => `${f.slice(root.length + 1)}: ${l.trim()}`),
     );
-    const allowed = [/^src\/cli\/terminal\.ts: /, /JSON\.stringify/, /^src\/cli\/commands\/capsule\.ts: process\.std(out|err)\.write\(r\.std(out|err) \?/];
+    const allowed = [/^src\/cli\/terminal\.ts: /, /JSON\.stringify/, /^src\/cli\/commands\/capsule-exec\.ts: process\.std(out|err)\.write\(r\.std(out|err) \?/];
     expect(direct.filter((d) => !allowed.some((a) => a.test(d)))).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../core/sys/atomic.js';
 import { resolvePaths } from '../core/sys/paths.js';
+import { pidAlive } from '../core/sys/proc.js';
 
 export interface LauncherInstance {
   pid: number;
@@ -16,15 +17,6 @@ export interface LauncherInstance {
 
 export const instanceFile = (env: NodeJS.ProcessEnv = process.env) => join(resolvePaths(env).runtime, 'launcher.json');
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 /** The running launcher, if its process lives and its server answers; stale records are removed. */
 export async function runningInstance(file: string): Promise<LauncherInstance | undefined> {
   let rec: LauncherInstance;
@@ -34,7 +26,7 @@ export async function runningInstance(file: string): Promise<LauncherInstance | 
     return undefined;
   }
   const healthy =
-    alive(rec.pid) &&
+    pidAlive(rec.pid) &&
     (await fetch(`${rec.server}/healthz`, { signal: AbortSignal.timeout(2000) }).then(
       (r) => r.ok,
       () => false,

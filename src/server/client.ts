@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { NovaError } from '../shared/errors.js';
-import type { ErrorCode } from '../shared/errors.js';
 import type { RawBridge } from '../shared/bridge.js';
+import { rpcPeer } from '../shared/rpc-peer.js';
 
 /** A Node WebSocket client for `nova serve` (tests, benches, scripts). */
 export async function connectNode(url: string, token: string, origin?: string): Promise<RawBridge & { close(): void }> {
@@ -13,42 +13,15 @@ export async function connectNode(url: string, token: string, origin?: string): 
     ws.once('error', reject);
     ws.once('unexpected-response', (_req, res) => reject(new NovaError('PERMISSION', `server refused: HTTP ${res.statusCode}`)));
   });
-  let nextId = 1;
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
-  const listeners = new Map<string, Set<(p: unknown) => void>>();
-  ws.on('message', (data) => {
-    const msg = JSON.parse(String(data)) as { id?: number; result?: unknown; error?: { message: string; data?: { code: ErrorCode; details?: unknown } }; method?: string; params?: { event: string; payload: unknown } };
-    if (msg.method === 'event' && msg.params) {
-      for (const fn of listeners.get(msg.params.event) ?? []) fn(msg.params.payload);
-      return;
-    }
-    const p = msg.id !== undefined ? pending.get(msg.id) : undefined;
-    if (!p) return;
-    pending.delete(msg.id!);
-    if (msg.error) p.reject(new NovaError(msg.error.data?.code ?? 'INTERNAL', msg.error.message, msg.error.data?.details));
-    else p.resolve(msg.result);
-  });
+  const peer = rpcPeer((text) => ws.send(text));
+  ws.on('message', (data) => peer.receive(String(data)));
   // After the handshake a reset (server restart, a cut-off) must fail the pending calls through
   // 'close', not crash the process with an unhandled 'error' event.
   ws.on('error', () => undefined);
-  ws.on('close', () => {
-    for (const p of pending.values()) p.reject(new NovaError('INTERNAL', 'connection closed'));
-    pending.clear();
-  });
+  ws.on('close', () => peer.failAll('connection closed'));
   return {
-    call(method, input) {
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params: input }));
-      });
-    },
-    on(event, fn) {
-      let set = listeners.get(event);
-      if (!set) listeners.set(event, (set = new Set()));
-      set.add(fn);
-      return () => set!.delete(fn);
-    },
+    call: (method, input) => peer.call(method, input),
+    on: (event, fn) => peer.on(event, fn),
     close: () => ws.close(),
   };
 }

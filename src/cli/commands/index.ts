@@ -12,6 +12,7 @@ import { registerPrivdCommand } from './privd.js';
 import { registerStorageCommands } from './storage.js';
 import { registerConfigCommands } from './config.js';
 import { registerMcpCommand } from './mcp.js';
+import { registerCompletionCommands } from './completion.js';
 
 // Each area adds its commands here, one line each.
 export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [
@@ -28,4 +29,5 @@ export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [
   registerStorageCommands,
   registerConfigCommands,
   registerMcpCommand,
+  registerCompletionCommands,
 ];

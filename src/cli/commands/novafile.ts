@@ -63,31 +63,32 @@ interface ApplyFlags {
   parallel?: string;
 }
 
+const parallelOf = (v?: string) => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 32) throw new UsageError(`--parallel ${v}: use a whole number from 1 to 32`);
+  return n;
+};
+
+/** Per-item progress on stderr while applying (human mode only; --json prints the result). Returns the unsubscribe. */
+function watchProgress(ctx: CliContext): () => void {
+  if (ctx.opts.json) return () => undefined;
+  const offTask = ctx.engine.bus.on('task.progress', (t) => {
+    if (!t.title.includes(': ') || t.state === 'running') return;
+    const took = t.endedAt ? ` (${secs(t.endedAt - t.startedAt)})` : '';
+    writeErr(`${t.state === 'done' ? '✓' : '✗'} ${t.title.split(': ').slice(1).join(': ')}${t.state === 'done' ? took : `: ${t.error?.message ?? t.state}`}\n`);
+  });
+  const offNote = ctx.engine.bus.on('notification', (n) => writeErr(`… ${n.body}\n`));
+  return () => {
+    offTask();
+    offNote();
+  };
+}
+
 export function registerNovafileCommands(ctx: CliContext): void {
   const { program } = ctx;
-  const source = () => ({ ...(ctx.opts.novafile ? { path: ctx.opts.novafile } : {}), cwd: process.cwd() });
-  const parallelOf = (v?: string) => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > 32) throw new UsageError(`--parallel ${v}: use a whole number from 1 to 32`);
-    return n;
-  };
-
-  // Per-item progress on stderr while applying (human mode only; --json prints the result).
-  const watch = () => {
-    if (ctx.opts.json) return () => undefined;
-    const offTask = ctx.engine.bus.on('task.progress', (t) => {
-      if (!t.title.includes(': ') || t.state === 'running') return;
-      const took = t.endedAt ? ` (${secs(t.endedAt - t.startedAt)})` : '';
-      writeErr(`${t.state === 'done' ? '✓' : '✗'} ${t.title.split(': ').slice(1).join(': ')}${t.state === 'done' ? took : `: ${t.error?.message ?? t.state}`}\n`);
-    });
-    const offNote = ctx.engine.bus.on('notification', (n) => writeErr(`… ${n.body}\n`));
-    return () => {
-      offTask();
-      offNote();
-    };
-  };
-
+  const source = () => ctx.novafileSource();
+  const watch = () => watchProgress(ctx);
   const finishUp = (r: UpResult) => {
     ctx.print(r, (v) => formatUp(v, { liveShown: true }));
     if (!r.ok) process.exitCode = 1;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { readJson, writeJsonAtomic } from '../sys/atomic.js';
 import type { NovaPaths } from '../sys/paths.js';
-import { processAlive } from './alive.js';
+import { pidAlive } from '../sys/proc.js';
 import type { AppliedState } from './model.js';
 
 export const projectsDir = (p: NovaPaths) => join(p.data, 'projects');
@@ -19,7 +19,7 @@ export async function readState(paths: NovaPaths, project: string): Promise<Appl
 /** "…was killed (pid 123, started 12:01:02)" when a previous `up` never finished. */
 export function interruptedNote(state: AppliedState): string | undefined {
   const r = state.running;
-  if (!r || r.pid === process.pid || processAlive(r.pid)) return undefined;
+  if (!r || r.pid === process.pid || pidAlive(r.pid)) return undefined;
   return `the previous \`nova up\` (pid ${r.pid}, started ${new Date(r.startedAt).toISOString()}) did not finish; this run converges what it left`;
 }
 

@@ -1,7 +1,8 @@
 import { consolePath } from '../../shared/bridge.js';
 import type { ConsoleEndpoint, NovaBridge } from '../../shared/bridge.js';
 import { NovaError } from '../../shared/errors.js';
-import type { ErrorCode, Result } from '../../shared/errors.js';
+import type { Result } from '../../shared/errors.js';
+import { rpcPeer } from '../../shared/rpc-peer.js';
 
 interface PreloadApi {
   call(method: string, input: unknown): Promise<Result<unknown>>;
@@ -49,10 +50,8 @@ export function wsBridge(onState: (s: ConnectionState) => void = () => {}): Nova
   }
   const token = sessionStorage.getItem('nova.token') ?? '';
   let ws: WebSocket | undefined;
-  let nextId = 1;
   let opened: Promise<WebSocket> | undefined;
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
-  const listeners = new Map<string, Set<(p: unknown) => void>>();
+  const peer = rpcPeer(async (text) => (ws ?? (await connect())).send(text));
 
   const connect = (): Promise<WebSocket> => {
     opened ??= new Promise((resolve, reject) => {
@@ -64,22 +63,10 @@ export function wsBridge(onState: (s: ConnectionState) => void = () => {}): Nova
         onState('open');
         resolve(sock);
       };
-      sock.onmessage = (m) => {
-        const msg = JSON.parse(String(m.data)) as { id?: number; result?: unknown; error?: { message: string; data?: { code: ErrorCode; details?: unknown } }; method?: string; params?: { event: string; payload: unknown } };
-        if (msg.method === 'event' && msg.params) {
-          for (const fn of listeners.get(msg.params.event) ?? []) fn(msg.params.payload);
-          return;
-        }
-        const p = msg.id !== undefined ? pending.get(msg.id) : undefined;
-        if (!p) return;
-        pending.delete(msg.id!);
-        if (msg.error) p.reject(new NovaError(msg.error.data?.code ?? 'INTERNAL', msg.error.message, msg.error.data?.details));
-        else p.resolve(msg.result);
-      };
+      sock.onmessage = (m) => peer.receive(String(m.data));
       sock.onclose = () => {
         onState('closed');
-        for (const p of pending.values()) p.reject(new NovaError('INTERNAL', 'connection to the engine was lost'));
-        pending.clear();
+        peer.failAll('connection to the engine was lost');
         opened = undefined;
         ws = undefined;
         reject(new NovaError('PERMISSION', token ? 'the engine refused the connection or is not running' : 'not signed in or the engine is not running: open the URL that `nova serve` printed, or run `npm start` again'));
@@ -91,20 +78,11 @@ export function wsBridge(onState: (s: ConnectionState) => void = () => {}): Nova
   };
 
   return {
-    call: async (method, input) => {
-      const sock = ws ?? (await connect());
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        sock.send(JSON.stringify({ jsonrpc: '2.0', id, method, params: input ?? {} }));
-      }) as never;
-    },
+    call: (method, input) => peer.call(method, input ?? {}) as never,
     on: (event, fn) => {
-      let set = listeners.get(event);
-      if (!set) listeners.set(event, (set = new Set()));
-      set.add(fn as (p: unknown) => void);
+      const off = peer.on(event, fn as (p: unknown) => void);
       void connect().catch(() => undefined);
-      return () => set!.delete(fn as (p: unknown) => void);
+      return off;
     },
     // The console relay of the same server, signed in the same way (cookie, or the token).
     consoleEndpoint: (vm) =>

@@ -1,6 +1,5 @@
 import type { GpuCardData } from '../lib/gpu';
-
-const TONE = { OK: 'ok', Degraded: 'warn', 'Action Needed': 'error' } as const;
+import { BADGE_TONE } from '../lib/gpu';
 
 /** One GPU: badge and reasons always visible; facts when expanded; a checkbox for bulk actions. */
 export function GpuCard({ gpu, expanded, selected, onToggleExpand, onToggleSelect }: {
@@ -23,7 +22,7 @@ export function GpuCard({ gpu, expanded, selected, onToggleExpand, onToggleSelec
             {gpu.iommuGroup !== undefined && ` · IOMMU group ${gpu.iommuGroup}`}
           </span>
         </div>
-        <span className={`badge badge-${TONE[gpu.badge]}`} data-testid="gpu-badge">
+        <span className={`badge badge-${BADGE_TONE[gpu.badge]}`} data-testid="gpu-badge">
           {gpu.badge}
         </span>
         <button type="button" className="icon-button" aria-expanded={expanded} aria-label={expanded ? 'Collapse' : 'Expand'} onClick={onToggleExpand} data-testid="gpu-expand">

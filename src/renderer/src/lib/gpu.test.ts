@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GpuInfo } from '../../../shared/contract/gpu.js';
-import { badgeSummary, facetValues, gpuCard, matchesFilters } from './gpu';
+import { BADGE_TONE, badgeSummary, facetValues, gpuCard, matchesFilters } from './gpu';
 
 // Full GpuInfo values, typed by the contract: a field the board reads that the contract drops fails to compile.
 const base: GpuInfo = {
@@ -33,7 +33,18 @@ describe('GPU board data', () => {
     const cards = [gpuCard(rtx, 'h'), gpuCard(igpu, 'h')];
     expect(cards.filter((c) => matchesFilters(c, { vendor: ['NVIDIA'], generation: [], host: [] })).map((c) => c.vendor)).toEqual(['NVIDIA']);
     expect(cards.filter((c) => matchesFilters(c, { vendor: [], generation: [], host: [] }))).toHaveLength(2);
-    expect(badgeSummary(cards)).toEqual({ OK: 0, Degraded: 1, 'Action Needed': 1 });
+    expect(badgeSummary(cards)).toEqual({ OK: 0, Degraded: 1, 'Action Needed': 1, Unknown: 0 });
     expect(facetValues(cards, 'vendor')).toEqual(['Intel', 'NVIDIA']);
+  });
+
+  it('shows a GPU without a known status as Unknown in a muted badge, never OK', () => {
+    for (const status of [undefined, null, '', 'ok', 'Ready']) {
+      const card = gpuCard({ ...rtx, status } as unknown as GpuInfo, 'h');
+      expect(card.badge).toBe('Unknown');
+      expect(BADGE_TONE[card.badge]).toBe('muted');
+    }
+    expect(badgeSummary([gpuCard({ ...igpu, status: undefined } as unknown as GpuInfo, 'h')])).toEqual({ OK: 0, Degraded: 0, 'Action Needed': 0, Unknown: 1 });
+    // A known status is passed through as is.
+    expect(gpuCard({ ...rtx, status: 'OK' }, 'h').badge).toBe('OK');
   });
 });

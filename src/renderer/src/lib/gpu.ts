@@ -1,8 +1,18 @@
+import { gpuStatus } from '../../../shared/contract/gpu.js';
 import type { GpuInfo, GpuStatus } from '../../../shared/contract/gpu.js';
 
 // GPU rows as the board shows them, read from `gpu.list` as the contract types it.
 
-export type Badge = GpuStatus;
+/** The engine's verdict, or Unknown when none came (an older engine, a card not diagnosed yet): never OK by default. */
+export type Badge = GpuStatus | 'Unknown';
+
+export const badgeOf = (status: unknown): Badge => {
+  const known = gpuStatus.safeParse(status);
+  return known.success ? known.data : 'Unknown';
+};
+
+/** The badge's colour class: Unknown is muted, never the OK green. */
+export const BADGE_TONE: Record<Badge, 'ok' | 'warn' | 'error' | 'muted'> = { OK: 'ok', Degraded: 'warn', 'Action Needed': 'error', Unknown: 'muted' };
 
 export interface GpuCardData {
   address: string;
@@ -49,7 +59,7 @@ export function gpuCard(g: GpuInfo, localHost: string): GpuCardData {
     host: localHost,
     driver: g.driver ?? 'none',
     ...(g.iommuGroup !== undefined ? { iommuGroup: g.iommuGroup } : {}),
-    badge: g.status,
+    badge: badgeOf(g.status),
     // Only problems are reasons; passing and informational checks stay in the CLI's detail view.
     reasons: g.checks.filter((c) => c.status === 'warn' || c.status === 'fail').map((c) => ({ text: `${c.title}: ${c.reason}`, ...(c.fix ? { fix: c.fix } : {}) })),
     facts: gpuFacts(g),
@@ -69,7 +79,7 @@ export const matchesFilters = (g: GpuCardData, f: GpuFilters): boolean =>
   (f.host.length === 0 || f.host.includes(g.host));
 
 export function badgeSummary(cards: GpuCardData[]): Record<Badge, number> {
-  const out: Record<Badge, number> = { OK: 0, Degraded: 0, 'Action Needed': 0 };
+  const out: Record<Badge, number> = { OK: 0, Degraded: 0, 'Action Needed': 0, Unknown: 0 };
   for (const c of cards) out[c.badge]++;
   return out;
 }

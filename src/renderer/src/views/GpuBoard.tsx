@@ -76,6 +76,7 @@ export function GpuBoard() {
             <span className="badge badge-ok">{summary.OK} OK</span>
             <span className="badge badge-warn">{summary.Degraded} Degraded</span>
             <span className="badge badge-error">{summary['Action Needed']} Action Needed</span>
+            {summary.Unknown > 0 && <span className="badge badge-muted">{summary.Unknown} Unknown</span>}
           </span>
         )}
         <button type="button" onClick={load} data-testid="gpu-refresh">

@@ -7,7 +7,7 @@ import type { Preset, WizardState } from '../lib/wizard';
 import { initialWizard, memoryGuidance, mergePresetSpec, presetRequest, PRESETS, wizardProblems, wizardSpec, wizardToml } from '../lib/wizard';
 import { call, errorText } from '../lib/rpc';
 import type { GpuCardData } from '../lib/gpu';
-import { gpuCard } from '../lib/gpu';
+import { BADGE_TONE, gpuCard } from '../lib/gpu';
 import { useHost } from '../stores/host';
 import { byKind, useResources } from '../stores/resources';
 import { WizardField } from '../components/WizardField';
@@ -116,7 +116,7 @@ export function VmWizard({ open, onOpenChange }: { open: boolean; onOpenChange(o
             <label className="check"><input type="radio" checked={!s.gpu} onChange={() => up({ gpu: '', balloon: s.preset !== 'gpu-labs' })} /> No GPU passthrough</label>
             {gpus === undefined ? <p className="muted">Reading the GPU board…</p> : gpus.length === 0 ? <p className="hint">No GPUs found (or the GPU backend is not in this build).</p> : gpus.map((g) => (
               <label key={g.address} className="check">
-                <input type="radio" checked={s.gpu === g.address} onChange={() => up({ gpu: g.address, balloon: false })} /> {g.name} <code>{g.address}</code> <span className={`badge badge-${g.badge === 'OK' ? 'ok' : g.badge === 'Degraded' ? 'warn' : 'error'}`}>{g.badge}</span>
+                <input type="radio" checked={s.gpu === g.address} onChange={() => up({ gpu: g.address, balloon: false })} /> {g.name} <code>{g.address}</code> <span className={`badge badge-${BADGE_TONE[g.badge]}`}>{g.badge}</span>
                 {g.reasons[0] && <span className="hint"> {g.reasons[0].text}</span>}
               </label>
             ))}

@@ -1,5 +1,7 @@
-// Contract round trip: the same calls in-process (the CLI's path) and over WebSocket (`nova
-// serve`), for host.info and a 1,000-item resource.list. p50 and p99 in milliseconds.
+// SYNTHETIC: the contract's transport alone. An engine without backends answers resource.list with
+// one constant 1,000-row array, so this measures serialisation and the WebSocket hop, not listing
+// (real listing with created capsules and VMs: list-real.bench.ts). The same calls in-process (the
+// CLI's path) and over WebSocket (`nova serve`), for host.info and the 1,000 rows; p50 and p99.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,11 +46,11 @@ export async function run(): Promise<BenchResult[]> {
         const goalWs = label === 'list-1000' && p === 99 ? 10 : undefined;
         const goalIn = label === 'list-1000' && p === 99 ? 2 : undefined;
         results.push(await saveResult({
-          name: `rpc-${label}-p${p}-inproc`, metric: `${method} p${p} in-process`, unit: 'ms', value: a, baseline: null, ratio: null,
+          name: `rpc-synthetic-${label}-p${p}-inproc`, metric: `${method} p${p} in-process (synthetic fixture rows)`, unit: 'ms', value: a, baseline: null, ratio: null,
           goal: goalIn ? `< ${goalIn} ms` : 'report', ...(goalIn ? { met: a < goalIn } : {}),
         }));
         results.push(await saveResult({
-          name: `rpc-${label}-p${p}-ws`, metric: `${method} p${p} WebSocket vs in-process`, unit: 'ms', value: b, baseline: a, ratio: b / a,
+          name: `rpc-synthetic-${label}-p${p}-ws`, metric: `${method} p${p} WebSocket vs in-process (synthetic fixture rows)`, unit: 'ms', value: b, baseline: a, ratio: b / a,
           goal: goalWs ? `< ${goalWs} ms` : 'report', ...(goalWs ? { met: b < goalWs } : {}),
         }));
       }

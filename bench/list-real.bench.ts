@@ -1,0 +1,74 @@
+// Listing with real items, not a fixture: 10, 50 and 200 created capsules (busybox rootfs, crun)
+// and as many created VMs (a qcow2 disk each), then
+// - list-real-N-p99: resource.list over `nova serve`'s WebSocket, p50 and p99 of 60 calls
+//   (goal from the performance issue: p99 < 50 ms at 200 items, linear in the count);
+// - list-cold-N: a cold `nova ls --json` process vs a bare `node -e 0`, interleaved (ABBA)
+//   (goal: <= 2x at 200 items).
+// Items are created, not started: the state of each is still derived from the host per call.
+import { rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEngine } from '../src/core/engine.js';
+import { dirs, resolvePaths } from '../src/core/sys/paths.js';
+import { connectNode } from '../src/server/client.js';
+import { startServer } from '../src/server/server.js';
+import { busyboxRootfs } from '../src/test/capsule-fixtures.js';
+import { interleave, rawRun, runsOr, spreadFields, spreadOf, timed } from './sample.js';
+import { percentile, saveResult } from './types.js';
+import type { BenchResult } from './types.js';
+
+const STEPS = (process.env.NOVA_BENCH_LIST_STEPS ?? '10,50,200').split(',').map(Number);
+const CALLS = runsOr(60);
+const COLD = runsOr(15);
+
+export async function run(): Promise<BenchResult[]> {
+  const home = await mkdtemp(join(tmpdir(), 'nova-bench-list-'));
+  const env = { ...process.env, NOVA_HOME: home };
+  const paths = resolvePaths(env);
+  const engine = createEngine({ env, paths });
+  const call = (m: string, i: unknown) => engine.dispatcher.invoke(m, i);
+  const server = await startServer({ engine });
+  const ws = await connectNode(server.url, server.token);
+  const rootfs = busyboxRootfs(join(home, 'work'));
+  const results: BenchResult[] = [];
+  let made = 0;
+  try {
+    for (const count of STEPS) {
+      for (; made < count / 2; made++) {
+        await call('capsule.create', { name: `c${made}`, spec: { capsule: rootfs, command: ['sleep', '1000'], runtime: 'crun' } });
+        await call('vm.create', { name: `v${made}`, spec: { memory: '128Mi', cpu: 1, network: 'none', disks: [{ path: join(dirs.vms(paths), `v${made}.qcow2`), size: '16Mi' }] } });
+      }
+      const items = ((await ws.call('resource.list', {})) as unknown[]).length;
+      if (items < count) throw new Error(`resource.list returned ${items} items, expected ${count}`);
+      for (let i = 0; i < 5; i++) await ws.call('resource.list', {}); // warm up
+      const samples: number[] = [];
+      for (let i = 0; i < CALLS; i++) samples.push(await timed(() => ws.call('resource.list', {})));
+      const p50 = percentile(samples, 50);
+      const p99 = percentile(samples, 99);
+      results.push(await saveResult({
+        name: `list-real-${count}-p99`, metric: `resource.list over WebSocket with ${count} real items (${count / 2} capsules + ${count / 2} VMs, created), p99 of ${CALLS}`, unit: 'ms',
+        value: p99, baseline: null, ratio: null, goal: count >= 200 ? '< 50 ms' : 'report (linear in the count)', ...(count >= 200 ? { met: p99 < 50 } : {}), notes: `p50 ${p50.toFixed(1)} ms`,
+      }));
+
+      const nova = [process.execPath, join(import.meta.dirname, '..', 'bin', 'nova.mjs'), 'ls', '--json'];
+      const cold = await interleave(() => timed(() => rawRun(nova, { env })), () => timed(() => rawRun([process.execPath, '-e', '0'])), COLD);
+      const a = spreadOf(cold.a);
+      const b = spreadOf(cold.b);
+      results.push(await saveResult({
+        name: `list-cold-${count}`, metric: `cold \`nova ls --json\` with ${count} real items vs bare \`node -e 0\` (median of ${COLD}, interleaved)`, unit: 'ms',
+        value: a.median, baseline: b.median, ratio: a.median / b.median, goal: count >= 200 ? '<= 2x' : 'report', ...(count >= 200 ? { met: a.median / b.median <= 2 } : {}), ...spreadFields(a, b),
+      }));
+    }
+  } finally {
+    ws.close();
+    await server.close();
+    for (let i = 0; i < made; i++) {
+      await engine.dispatcher.call('capsule.rm', { name: `c${i}`, force: true });
+      await engine.dispatcher.call('vm.destroy', { name: `v${i}` });
+    }
+    await engine.close();
+    await rm(home, { recursive: true, force: true });
+  }
+  return results;
+}

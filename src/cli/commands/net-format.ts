@@ -1,0 +1,44 @@
+// How `nova net …` prints a switch, and the --vm/--capsule owner flags its commands share.
+import type { NetworkInfo } from '../../shared/contract/network.js';
+import { UsageError, details, table } from '../output.js';
+
+export type Owner = { kind: 'vm' | 'capsule'; name: string };
+
+export function ownerOf(o: { vm?: string; capsule?: string }): Owner {
+  if (o.vm && o.capsule) throw new UsageError('give either --vm NAME or --capsule NAME, not both');
+  if (o.vm) return { kind: 'vm', name: o.vm };
+  if (o.capsule) return { kind: 'capsule', name: o.capsule };
+  throw new UsageError('say who: --vm NAME or --capsule NAME');
+}
+
+export const time = (ms?: number) => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : undefined);
+export const profileOf = (n: NetworkInfo) => n.spec.profile ?? (n.spec.type === 'overlay' ? 'isolated' : 'nat');
+export const stateText = (n: NetworkInfo) => (n.reason ? `${n.state} (${n.reason})` : n.state);
+
+export function formatNetwork(n: NetworkInfo): string {
+  const rows: [string, string | undefined][] = [
+    ['Name', n.name],
+    ['State', stateText(n)],
+    ['Type / profile', `${n.spec.type} / ${profileOf(n)}`],
+    ['Bridge', n.bridge],
+    ['Subnet', n.subnet],
+    ['DHCP range', n.dhcpRange],
+    ['Domain', n.spec.dns ? n.domain : 'DNS off'],
+    ['Uplink', n.spec.uplink],
+    ['Overlay', n.spec.type === 'overlay' ? `${n.spec.driver} vni ${n.spec.vni ?? 'auto'} peers ${n.spec.peers.join(', ')}` : undefined],
+    ['Project', n.project],
+  ];
+  const head = details(rows);
+  const att = n.attachments.length
+    ? `\n\n${table(n.attachments, [
+        { header: 'OWNER', get: (a) => `${a.owner.kind}/${a.owner.name}` },
+        { header: 'IFNAME', get: (a) => a.ifname },
+        { header: 'MAC', get: (a) => a.mac },
+        { header: 'IP', get: (a) => a.ip },
+        { header: 'LINK', get: (a) => (a.attached ? 'up' : 'missing') },
+      ])}`
+    : '';
+  const fw = n.forwards.length ? `\n\nForwards: ${n.forwards.map((f) => `${f.port} → ${f.owner.kind}/${f.owner.name}${f.target ? ` (${f.target})` : ''}`).join(', ')}` : '';
+  return head + att + fw;
+}
+
