@@ -17,8 +17,9 @@ export interface CopyOptions {
  */
 export async function skopeoCopy(engine: EngineContext, o: CopyOptions): Promise<void> {
   const tls = o.insecure ? ['--tls-verify=false'] : [];
+  const env = skopeoEnv(engine);
   o.task.progress(0, `resolving ${o.ref}`);
-  const inspect = await engine.runner.run(['skopeo', 'inspect', '--raw', ...tls, o.src], { allowFailure: true, timeoutMs: 120_000, signal: o.task.signal });
+  const inspect = await engine.runner.run(['skopeo', 'inspect', '--raw', ...tls, o.src], { allowFailure: true, timeoutMs: 120_000, signal: o.task.signal, env });
   if (inspect.exitCode !== 0) throw registryError(o.ref, inspect.stderr);
   let layers = 0;
   try {
@@ -29,6 +30,7 @@ export async function skopeoCopy(engine: EngineContext, o: CopyOptions): Promise
   const steps = Math.max(1, layers + 1);
   let done = 0;
   const child = execa('skopeo', ['copy', ...(o.insecure ? ['--src-tls-verify=false'] : []), o.src, o.dest], {
+    env,
     reject: false,
     cancelSignal: o.task.signal,
     timeout: 3_600_000,
@@ -44,6 +46,17 @@ export async function skopeoCopy(engine: EngineContext, o: CopyOptions): Promise
   const r = await child;
   if (r.isCanceled) throw new NovaError('CANCELLED', `pull ${o.ref} cancelled`);
   if (r.exitCode !== 0) throw registryError(o.ref, String(r.stderr ?? ''));
+}
+
+/**
+ * Without XDG_RUNTIME_DIR (an ssh or `setpriv` session) skopeo looks for credentials in
+ * /run/containers/UID/auth.json and fails hard when root's podman made /run/containers 0700
+ * ("permission denied", not "absent"). A user's engine points it at its own runtime folder, where
+ * an absent auth.json falls through to ~/.config/containers/auth.json as usual.
+ */
+function skopeoEnv(engine: EngineContext): Record<string, string> {
+  if (process.getuid?.() === 0 || engine.env.XDG_RUNTIME_DIR) return {};
+  return { XDG_RUNTIME_DIR: engine.paths.runtime };
 }
 
 function registryError(ref: string, stderr: string): NovaError {
