@@ -66,10 +66,12 @@ export function wsBridge(onState: (s: ConnectionState) => void = () => {}): Nova
       sock.onmessage = (m) => peer.receive(String(m.data));
       sock.onclose = () => {
         onState('closed');
-        peer.failAll('connection to the engine was lost');
+        const refused = token ? 'the engine refused the connection or is not running' : 'not signed in or the engine is not running: open the URL that `nova serve` printed, or run `npm start` again';
+        // Calls waiting on a socket that never opened were refused (bad token), not lost.
+        peer.failAll(ws === sock ? 'connection to the engine was lost' : refused);
         opened = undefined;
         ws = undefined;
-        reject(new NovaError('PERMISSION', token ? 'the engine refused the connection or is not running' : 'not signed in or the engine is not running: open the URL that `nova serve` printed, or run `npm start` again'));
+        reject(new NovaError('PERMISSION', refused));
         // Reconnect so a restarted server picks up where we left.
         setTimeout(() => void connect().catch(() => undefined), 2000);
       };
