@@ -71,6 +71,7 @@ const CASES: Record<string, [VmBuildInput, HostFacts]> = {
     input('lab', { preset: 'gpu-labs', memory: '16Gi', cpu: 8, hugepages: true, gpu_passthrough: true, network: 'lan', disks: ['lab.qcow2'] }, {
       disks: [disk('/vms/lab.qcow2', 0)],
       nic: { kind: 'tap', mac: '52:54:00:10:20:30', ifname: 'nv-lab0', network: 'lan' },
+      extraNics: [{ network: 'dmz', mac: '52:54:00:10:20:31', ifname: 'nv-dmz0' }],
       vfio: ['0000:02:00.0', '0000:01:00.1', '0000:01:00.0'],
       pciMmio64Mb: 65536,
     }),
@@ -156,6 +157,24 @@ describe('QEMU config builder (golden)', () => {
       const argv = renderArgv(buildVmConfig(vm, h));
       expect([name, argv.includes('-sandbox'), argv.includes('-runas'), argv.includes('-daemonize')]).toEqual([name, false, false, true]);
     }
+  });
+
+  it('hot-plug: spare PCIe root ports on every VM, one more per extra NIC, which sits behind its own port', () => {
+    const ports = (argv: string[]) => argv.filter((a) => a.startsWith('pcie-root-port,id=hp'));
+    for (const [name, [vm, h]] of Object.entries(CASES)) {
+      const argv = renderArgv(buildVmConfig(vm, h));
+      expect([name, ports(argv).length]).toEqual([name, 4 + (vm.extraNics?.length ?? 0)]);
+      // (chassis, slot) pairs are unique, also against the VFIO root ports.
+      const pairs = argv.filter((a) => a.startsWith('pcie-root-port')).map((a) => /chassis=\d+,slot=\d+/.exec(a)![0]);
+      expect(new Set(pairs).size).toBe(pairs.length);
+    }
+    const argv = renderArgv(buildVmConfig(...CASES['gpu-labs-vfio-tap']!));
+    expect(argv).toContain('tap,id=net-dmz,ifname=nv-dmz0,script=no,downscript=no,vhost=on');
+    expect(argv).toContain('e1000e,netdev=net-dmz,id=nic-dmz,mac=52:54:00:10:20:31,bus=hp0'); // the preset's Windows model
+    // The first NIC stays where it was (pcie.0, not unpluggable): a guest's eth0 keeps its name.
+    expect(argv).toContain('e1000e,netdev=net0,id=nic0,mac=52:54:00:10:20:30');
+    // Added last: every device that existed before keeps its PCI address.
+    expect(argv.indexOf('pcie-root-port,id=hp0,chassis=1,slot=1,bus=pcie.0')).toBeGreaterThan(argv.findLastIndex((a) => a.startsWith('vfio-pci')));
   });
 
   it('escapes commas in paths for QEMU keyval options', () => {

@@ -2,7 +2,8 @@
 // clocks, no randomness: identical input renders identical argv (golden-tested).
 import { GPU_LAB_CPU_FLAGS, HYPERV_FLAGS, vmFeatures } from './features.js';
 import { SANDBOX } from '../confine.js';
-import type { ConfigSection, HostFacts, ResolvedDisk, ResolvedNic, VmBuildInput, VmConfig } from './types.js';
+import { HOTPLUG_SPARE_PORTS, hotplugPortId, nicIds } from '../qmp/hotplug.js';
+import type { ConfigSection, ExtraNic, HostFacts, ResolvedDisk, ResolvedNic, VmBuildInput, VmConfig } from './types.js';
 
 export const QEMU_BINARY = 'qemu-system-x86_64';
 const MiB = 1024 * 1024;
@@ -77,6 +78,8 @@ export function buildVmConfig(vm: VmBuildInput, host: HostFacts): VmConfig {
   add('rng', '-object', 'rng-random,id=rng0,filename=/dev/urandom', '-device', 'virtio-rng-pci,rng=rng0,id=rng0-dev');
   add('vfio', ...vfioArgs(vm.vfio));
   if (vm.vfio.length && vm.pciMmio64Mb && f.uefi) add('vfio-mmio', '-fw_cfg', `name=opt/ovmf/X-PciMmio64Mb,string=${vm.pciMmio64Mb}`);
+  // Last, so that adding it moved no existing device's PCI address (guests keep their NIC names).
+  add('hotplug', ...hotplugArgs(vm.extraNics ?? [], f.windows, host));
   if (vm.incoming) add('incoming', '-incoming', 'defer');
   return { binary: QEMU_BINARY, sections };
 }
@@ -122,6 +125,23 @@ function nicArgs(nic: ResolvedNic, windows: boolean, host: HostFacts): string[] 
   }
   const fwd = nic.ports.map((p) => `,hostfwd=${p.protocol}:${p.hostIp ?? ''}:${p.hostPort}-:${p.guestPort}`).join('');
   return ['-netdev', `user,id=net0${fwd}`, ...device];
+}
+
+/**
+ * PCIe root ports for hot-plug (q35's pcie.0 takes no hot-plugged devices): one per extra NIC,
+ * which sits behind its own port so it can be unplugged live, plus spares for `vm.nic.attach`.
+ */
+function hotplugArgs(extras: ExtraNic[], windows: boolean, host: HostFacts): string[] {
+  const model = windows ? 'e1000e' : 'virtio-net-pci';
+  const vhost = host.accel === 'kvm' ? ',vhost=on' : '';
+  const args: string[] = [];
+  const ports = extras.length + HOTPLUG_SPARE_PORTS;
+  for (let i = 0; i < ports; i++) args.push('-device', `pcie-root-port,id=${hotplugPortId(i)},chassis=1,slot=${i + 1},bus=pcie.0`);
+  extras.forEach((n, i) => {
+    const ids = nicIds(n.network);
+    args.push('-netdev', `tap,id=${ids.netdev},ifname=${n.ifname},script=no,downscript=no${vhost}`, '-device', `${model},netdev=${ids.netdev},id=${ids.device},mac=${n.mac},bus=${hotplugPortId(i)}`);
+  });
+  return args;
 }
 
 /**

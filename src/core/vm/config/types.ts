@@ -25,6 +25,13 @@ export type ResolvedNic =
   | { kind: 'user'; mac: string; ports: PortForward[] }
   | { kind: 'tap'; mac: string; ifname: string; network: string };
 
+/** A NIC beyond the first: a TAP on another switch, cold-plugged on a hot-plug root port. */
+export interface ExtraNic {
+  network: string;
+  mac: string;
+  ifname: string;
+}
+
 /** Files and sockets of one VM, decided by the store (data dir) and the runtime dir. */
 export interface RuntimeLayout {
   pidfile: string;
@@ -51,6 +58,8 @@ export interface VmBuildInput {
   kernel?: string;
   initrd?: string;
   nic: ResolvedNic;
+  /** NICs attached to more switches (`vm.nic.attach`): on hot-plug ports, so they can be unplugged live. */
+  extraNics?: ExtraNic[];
   /** Host PCI addresses handed to vfio-pci (the GPU backend resolves them). */
   vfio: string[];
   /** 64-bit MMIO window for OVMF (large/resizable GPU BARs), from the GPU backend. */
