@@ -103,6 +103,9 @@ describe('electron-builder configuration', () => {
     expect(xml).not.toContain('policykit.exec.path'); // no pkexec: the helper asks polkit itself
     expect(xml.match(/<allow_\w+>yes<\/allow_\w+>/g)).toEqual(['<allow_active>yes</allow_active>']);
     expect(xml).toMatch(/<action id="org.nova.attach">[\s\S]*?<allow_active>yes<\/allow_active>[\s\S]*?<\/action>/);
+    // Taking a device the host is using asks for the admin password every time (never kept).
+    const force = /<action id="org.nova.manage-devices-force">([\s\S]*?)<\/action>/.exec(xml)?.[1] ?? '';
+    expect(force.match(/<allow_\w+>[^<]*<\/allow_\w+>/g)).toEqual(['<allow_any>auth_admin</allow_any>', '<allow_inactive>auth_admin</allow_inactive>', '<allow_active>auth_admin</allow_active>']);
   });
 });
 

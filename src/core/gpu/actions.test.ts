@@ -177,6 +177,12 @@ describe('bad input writes nothing', () => {
       message: expect.stringMatching(/^Binding 0000:01:00\.0 needs CAP_DAC_OVERRIDE.*org\.nova\.manage-devices.*nova privd/),
       details: { action: 'org.nova.manage-devices' },
     });
+    // --force takes a device the host is using: the stricter action is named as well.
+    await expect(engine.dispatcher.invoke('gpu.bind', { addresses: [GPU], force: true })).rejects.toMatchObject({
+      code: 'PERMISSION',
+      message: expect.stringContaining('polkit allows org.nova.manage-devices and org.nova.manage-devices-force'),
+      details: { action: 'org.nova.manage-devices-force' },
+    });
     // Past the guard (a stale socket file), the helper client says the same.
     const direct = home.engine({ sysfsRoot: root, env }, [createGpuModule({ devices: () => helperDeviceOps(env) })]);
     const r = await direct.dispatcher.invoke('gpu.reattach', { addresses: [GPU] });

@@ -1,14 +1,16 @@
 // polkit for real: a private system bus (dbus-daemon with its own config and socket), polkitd on
 // it with Nova's policy and a rules file that grants one test group and denies another, and
-// `nova privd` (no --group fallback) asking pkcheck about each caller.
+// `nova privd` (no --group fallback) asking pkcheck about each caller. The helper's devices are a
+// fixture sysfs tree (fixed at its start) for the forced bind of the boot display.
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeHost } from '../../test/host.js';
 import { NetnsLab, freeOctets, sh, suffix } from '../../test/netns.js';
-import { errorOf, PrivdLab } from '../../test/privd.js';
+import { buildScenario } from '../gpu/testing/hosts.js';
+import { errorOf, NOVA_GPU_FIXTURE, PrivdLab } from '../../test/privd.js';
 import { TestUsers } from '../../test/users.js';
 import type { TestUser } from '../../test/users.js';
 import { waitFor } from '../../test/wait.js';
@@ -18,6 +20,8 @@ const POLICY = resolve(import.meta.dirname, '../../../resources/polkit/org.nova.
 // polkitd reads actions and rules only from its compiled-in folders.
 const ACTIONS_DIR = '/usr/share/polkit-1/actions';
 const RULES_DIR = '/etc/polkit-1/rules.d';
+/** The fixture's boot display (i915, held by kwin_wayland): only `gpu.bind --force` takes it. */
+const IGPU = '0000:00:02.0';
 
 describeHost('nova privd asks polkit (private system bus)', { root: true, tools: ['dbus-daemon', 'dbus-send', 'pkcheck', POLKITD, 'setpriv', 'useradd', 'ip', 'nft', 'dnsmasq', 'cc'] }, () => {
   const sfx = suffix();
@@ -32,6 +36,9 @@ describeHost('nova privd asks polkit (private system bus)', { root: true, tools:
   let bus: NodeJS.ProcessEnv = {};
   let allowed: TestUser;
   let denied: TestUser;
+  let forcer: TestUser;
+  let sys: string;
+  let vfio: string;
 
   const daemon = (argv: string[], env: NodeJS.ProcessEnv, ready: (out: string) => boolean, what: string) => {
     const child = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -46,8 +53,10 @@ describeHost('nova privd asks polkit (private system bus)', { root: true, tools:
     p = new PrivdLab(ns);
     const yes = users.group(`nvky${sfx}`);
     const no = users.group(`nvkn${sfx}`);
+    const force = users.group(`nvkx${sfx}`);
     allowed = users.add(`nvka${sfx}`, [yes]);
     denied = users.add(`nvkd${sfx}`, [no]);
+    forcer = users.add(`nvkf${sfx}`, [force]);
     const busPath = join(p.dir, 'system_bus_socket');
     writeFileSync(
       join(p.dir, 'bus.conf'),
@@ -57,11 +66,15 @@ describeHost('nova privd asks polkit (private system bus)', { root: true, tools:
     );
     const env = { DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${busPath}` };
     bus = env;
-    if (!existsSync(join(ACTIONS_DIR, 'org.nova.policy'))) copyFileSync(POLICY, policy);
+    // Our policy as it is in this tree (an installed org.nova.policy may predate an action).
+    copyFileSync(POLICY, policy);
     writeFileSync(
       rules,
       `polkit.addRule(function (action, subject) {
   if (action.id.indexOf("org.nova.") !== 0) return undefined;
+  if (subject.isInGroup("${force}")) return polkit.Result.YES;
+  // The policy's own default (auth_admin, and no agent here) for the forced device bind.
+  if (action.id === "org.nova.manage-devices-force") return subject.isInGroup("${no}") ? polkit.Result.NO : undefined;
   if (subject.isInGroup("${yes}")) return polkit.Result.YES;
   if (subject.isInGroup("${no}")) return polkit.Result.NO;
   return undefined;
@@ -78,7 +91,11 @@ describeHost('nova privd asks polkit (private system bus)', { root: true, tools:
       }
     }, 'polkitd on the private bus');
     // system.install writes under this staging root (the helper's own environment, never a caller's input).
-    await p.start([], { ...env, NOVA_SYSTEM_DESTDIR: join(p.dir, 'stage') });
+    sys = await buildScenario('desktop-rtx5090', join(p.dir, 'host'));
+    vfio = join(p.dir, 'vfio');
+    mkdirSync(vfio, { mode: 0o755 });
+    for (const g of readdirSync(join(sys, 'kernel/iommu_groups'))) writeFileSync(join(vfio, g), '', { mode: 0o600 });
+    await p.start([], { ...env, NOVA_SYSTEM_DESTDIR: join(p.dir, 'stage'), NOVA_SYSFS_ROOT: sys, NOVA_VFIO_DIR: vfio }, NOVA_GPU_FIXTURE);
   }, 120_000);
 
   afterAll(() => {
@@ -151,5 +168,48 @@ describeHost('nova privd asks polkit (private system bus)', { root: true, tools:
     const gone = await p.nova(allowed, ['system', 'uninstall']);
     expect(gone.stderr).toBe('');
     expect(existsSync(join(stage, 'etc/systemd/system/nova-privd.service'))).toBe(false);
+  }, 120_000);
+  it('gpu.bind --force needs org.nova.manage-devices-force too: granted manage-devices only → PERMISSION naming it, nothing changed', async () => {
+    const driver = (a: string) => {
+      try {
+        return basename(readlinkSync(join(sys, 'bus/pci/devices', a, 'driver')));
+      } catch {
+        return undefined;
+      }
+    };
+    const owners = join(p.dir, 'root', 'data', 'privd', 'owners.json');
+    const snapshot = () =>
+      JSON.stringify([
+        readdirSync(join(sys, 'bus/pci/devices')).map((d) => [d, driver(d), readFileSync(join(sys, 'bus/pci/devices', d, 'driver_override'), 'utf8')]),
+        readdirSync(vfio).map((g) => [g, statSync(join(vfio, g)).uid, statSync(join(vfio, g)).mode]),
+        existsSync(owners) ? readFileSync(owners, 'utf8') : '',
+      ]);
+    const before = snapshot();
+    const forced = { verb: 'gpu.bind', input: { address: IGPU, force: true } };
+    // Granted org.nova.manage-devices: without --force the helper looks at the device (and refuses the boot display itself).
+    expect((await p.raw(allowed, { verb: 'gpu.bind', input: { address: IGPU } })).error).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('drives the host display') });
+    const no = await p.raw(allowed, forced);
+    expect(no.error).toMatchObject({
+      code: 'PERMISSION',
+      message: expect.stringContaining('gpu.bind with force needs the polkit action org.nova.manage-devices-force'),
+      details: { action: 'org.nova.manage-devices-force' },
+    });
+    expect(no.error!.message).toContain('Nothing was changed.');
+    // The same through the user's engine (`nova gpu bind --force`): the answer names the stricter action.
+    const cli = JSON.parse((await p.nova(allowed, ['gpu', 'bind', IGPU, '--force'], { NOVA_SYSFS_ROOT: sys })).stdout) as { results: { error?: { code: string; message: string } }[] };
+    expect(cli.results[0]!.error).toMatchObject({ code: 'PERMISSION', message: expect.stringContaining('org.nova.manage-devices-force') });
+    // Denied manage-devices: refused at the first action, before the stricter one.
+    expect((await p.raw(denied, forced)).error).toMatchObject({ code: 'PERMISSION', details: { action: 'org.nova.manage-devices' } });
+    expect(snapshot()).toBe(before);
+    expect(driver(IGPU)).toBe('i915');
+    expect(p.log).toMatch(new RegExp(`uid=${allowed.uid} pid=\\d+ gpu.bind → PERMISSION: gpu.bind with force needs the polkit action org.nova.manage-devices-force`));
+
+    // A user polkit grants the stricter action takes the boot display, and gives it back.
+    const yes = await p.raw(forcer, forced);
+    expect(yes, JSON.stringify(yes)).toMatchObject({ ok: true });
+    expect(driver(IGPU)).toBe('vfio-pci');
+    expect(statSync(join(vfio, '0')).uid).toBe(forcer.uid);
+    expect(await p.raw(forcer, { verb: 'gpu.reattach', input: { address: IGPU } })).toMatchObject({ ok: true });
+    expect([driver(IGPU), statSync(join(vfio, '0')).uid]).toEqual(['i915', 0]);
   }, 120_000);
 });

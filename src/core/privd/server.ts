@@ -4,6 +4,7 @@ import type { Server, Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { POLKIT_ACTIONS } from '../../shared/contract/privileged.js';
+import type { VerbGroup } from '../../shared/contract/privileged.js';
 import { NovaError, toNovaError } from '../../shared/errors.js';
 import type { Result } from '../../shared/errors.js';
 import { createEngine } from '../engine.js';
@@ -88,10 +89,12 @@ export async function startPrivd(opts: PrivdOptions): Promise<Privd> {
         const field = first.path.map(String).join('.') || '(input)';
         throw new NovaError('INVALID_INPUT', `${v}: invalid ${field}: ${first.message}`, { field });
       }
-      if (def.group) {
-        const action = POLKIT_ACTIONS[def.group];
+      // The verb group's action, then a stricter one some inputs need (gpu.bind --force).
+      const stricter = 'stricter' in def ? (def.stricter as (i: unknown) => VerbGroup | undefined)(parsed.data) : undefined;
+      for (const group of def.group ? [def.group, ...(stricter ? [stricter] : [])] : []) {
+        const action = POLKIT_ACTIONS[group];
         const d = await authorize(peer, action, authz);
-        if (!d.allowed) throw new NovaError('PERMISSION', `${v} needs the polkit action ${action}: ${d.why}. Nothing was changed. To get it: ${d.fix}.`, { action, fix: d.fix });
+        if (!d.allowed) throw new NovaError('PERMISSION', `${v}${stricter === group ? ' with force' : ''} needs the polkit action ${action}: ${d.why}. Nothing was changed. To get it: ${d.fix}.`, { action, fix: d.fix });
       }
       const handler = handlers[v] as (i: unknown, p: Peer) => Promise<unknown>;
       const value = def.group ? await serial(() => handler(parsed.data, peer)) : await handler(parsed.data, peer);

@@ -10,12 +10,17 @@ import { pciAddress } from '../../shared/schemas/fields.js';
 const timeoutMs = z.number().int().min(100).max(120_000).optional();
 
 export const GPU_VERBS = {
-  'gpu.bind': { group: 'devices', input: z.object({ address: pciAddress, includeGroup: z.boolean().default(false), force: z.boolean().default(false), timeoutMs }).strict() },
+  'gpu.bind': {
+    group: 'devices',
+    input: z.object({ address: pciAddress, includeGroup: z.boolean().default(false), force: z.boolean().default(false), timeoutMs }).strict(),
+    /** --force takes a device the host is using (the boot display): org.nova.manage-devices-force as well. */
+    stricter: (i: { force: boolean }): VerbGroup | undefined => (i.force ? 'devicesForce' : undefined),
+  },
   'gpu.unbind': { group: 'devices', input: z.object({ address: pciAddress, timeoutMs }).strict() },
   'gpu.reattach': { group: 'devices', input: z.object({ address: pciAddress, timeoutMs }).strict() },
   'gpu.reset': { group: 'devices', input: z.object({ address: pciAddress, force: z.boolean().default(false) }).strict() },
   /** The VM stopped, the devices stay on vfio-pci: /dev/vfio/N is root's again. */
   'gpu.release': { group: 'devices', input: z.object({ address: pciAddress }).strict() },
-} satisfies Record<string, { group: VerbGroup | undefined; input: z.ZodType }>;
+} satisfies Record<string, { group: VerbGroup | undefined; input: z.ZodType; stricter?: (i: never) => VerbGroup | undefined }>;
 
 export type GpuVerb = keyof typeof GPU_VERBS;

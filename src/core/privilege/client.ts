@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { POLKIT_ACTIONS } from '../../shared/contract/privileged.js';
+import type { VerbGroup } from '../../shared/contract/privileged.js';
 import { NovaError } from '../../shared/errors.js';
 import type { NovaErrorData } from '../../shared/errors.js';
 import { VERBS } from '../privd/verbs.js';
@@ -34,7 +35,9 @@ export function privdCall<V extends Verb>(verb: V, input: VerbInput<V>, env: Nod
     sock.on('data', (d: string) => (buf += d));
     sock.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') {
-        const group = VERBS[verb].group;
+        const def = VERBS[verb];
+        const stricter = 'stricter' in def ? (def.stricter as (i: unknown) => VerbGroup | undefined)(input) : undefined;
+        const group = stricter ?? def.group;
         const action = group ? POLKIT_ACTIONS[group] : undefined;
         const asks = action ? ` (it does ${verb} for you when polkit allows ${action})` : '';
         reject(new NovaError('PERMISSION', `Nova's privileged helper is not running (no ${socket})${asks}. Nothing was changed. To fix: ${startHelperFix(env)}.`, { fix: startHelperFix(env), socket, ...(action ? { action } : {}) }));

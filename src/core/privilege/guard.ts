@@ -19,8 +19,10 @@ export function privilegeGuard(env: NodeJS.ProcessEnv = process.env, identity: (
     if (!step || step.when?.(i) === false || mayDoDirectly(step, identity()) || privdPresent(env)) return;
     const action = step.action(i);
     const fix = startHelperFix(env);
-    throw new NovaError('PERMISSION', `${action} needs ${step.root ? 'root' : step.caps.join(' and ')}, which Nova does as your user through its privileged helper when polkit allows ${POLKIT_ACTIONS[step.group]}, and the helper is not running (no ${privdSocket(env)}). Nothing was changed. To fix: ${fix}.`, {
-      action: POLKIT_ACTIONS[step.group],
+    const stricter = step.stricter?.(i);
+    const polkit = stricter ? `${POLKIT_ACTIONS[step.group]} and ${POLKIT_ACTIONS[stricter]}` : POLKIT_ACTIONS[step.group];
+    throw new NovaError('PERMISSION', `${action} needs ${step.root ? 'root' : step.caps.join(' and ')}, which Nova does as your user through its privileged helper when polkit allows ${polkit}, and the helper is not running (no ${privdSocket(env)}). Nothing was changed. To fix: ${fix}.`, {
+      action: POLKIT_ACTIONS[stricter ?? step.group],
       missingCaps: step.caps,
       fix,
     });

@@ -12,6 +12,8 @@ export const POLKIT_ACTIONS = {
   capture: 'org.nova.capture',
   devices: 'org.nova.manage-devices',
   system: 'org.nova.manage-system',
+  /** `gpu.bind --force`: taking a device the host is using (the boot display). Always the admin password, never kept. */
+  devicesForce: 'org.nova.manage-devices-force',
 } as const;
 export type VerbGroup = keyof typeof POLKIT_ACTIONS;
 
@@ -27,6 +29,8 @@ export interface PrivilegedStep {
   root?: true;
   /** False when this input needs no privilege (a staging --destdir). */
   when?(input: Record<string, unknown>): boolean;
+  /** A stricter group for some inputs (`gpu.bind --force`): its action is needed as well. */
+  stricter?(input: Record<string, unknown>): VerbGroup | undefined;
   /** Reads as the subject of a sentence: "Creating network lab". */
   action(input: Record<string, unknown>): string;
 }
@@ -52,7 +56,7 @@ export const PRIVILEGED_STEPS: Partial<Record<Method, PrivilegedStep>> = {
   'network.forward.rm': { group: 'attach', caps: net, action: onNet('Removing a port forward on') },
   'network.capture.start': { group: 'capture', caps: ['CAP_NET_ADMIN', 'CAP_NET_RAW'], action: onNet('Capturing packets on') },
   'network.capture.stop': { group: 'capture', caps: ['CAP_NET_ADMIN', 'CAP_NET_RAW'], action: () => 'Stopping a packet capture' },
-  'gpu.bind': { group: 'devices', caps: DEVICE_CAPS, action: gpus('Binding') },
+  'gpu.bind': { group: 'devices', caps: DEVICE_CAPS, stricter: (i) => (i.force === true ? 'devicesForce' : undefined), action: gpus('Binding') },
   'gpu.unbind': { group: 'devices', caps: DEVICE_CAPS, action: gpus('Unbinding') },
   'gpu.reattach': { group: 'devices', caps: DEVICE_CAPS, action: gpus('Reattaching') },
   'gpu.reset': { group: 'devices', caps: DEVICE_CAPS, action: gpus('Resetting') },
