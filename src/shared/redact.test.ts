@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redact, redactText, REDACTED } from './redact.js';
+import { isSecretKey, redact, redactText, REDACTED } from './redact.js';
 
 describe('redaction', () => {
   it('hides every env value and secret-looking keys, deeply, without touching the input', () => {
@@ -15,6 +15,14 @@ describe('redaction', () => {
     const t = redactText('run -e API_KEY=hunter2 -e MODE=dev Authorization: Bearer abc.def ws://x/rpc?token=zzz pw s3cr3tvalue', ['s3cr3tvalue']);
     expect(t).not.toMatch(/hunter2|abc\.def|zzz|s3cr3tvalue/);
     expect(t).toContain('MODE=dev');
+  });
+});
+
+describe('secret-looking keys', () => {
+  it('"pass" as a word is a secret, as the start of another word it is not (gpu_passthrough stays)', () => {
+    for (const k of ['password', 'DB_PASS', 'pass', 'passwd', 'SSH_PASSPHRASE', 'smtpPassword', 'pass_file']) expect(isSecretKey(k), k).toBe(true);
+    for (const k of ['gpu_passthrough', 'passthrough', 'PassThrough']) expect(isSecretKey(k), k).toBe(false);
+    expect(redact({ vm: { spec: { gpu_passthrough: true, password: 'x' } } })).toEqual({ vm: { spec: { gpu_passthrough: true, password: REDACTED } } });
   });
 });
 

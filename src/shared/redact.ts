@@ -1,7 +1,9 @@
 // Secrets never leave Nova in clear text: every log line, bundle and --json output passes here.
 export const REDACTED = '«redacted»';
 
-const SECRET_KEY = /(pass(word)?|secret|token|api[_-]?key|private[_-]?key|credential|auth)/i;
+// "pass" as a word of the key (DB_PASS, password, passwd, passphrase), not a prefix of another
+// word: gpu_passthrough is a setting, not a secret.
+const SECRET_KEY = /(pass(word|wd|phrase)?(?![a-z])|secret|token|api[_-]?key|private[_-]?key|credential|auth)/i;
 
 /** True when a key name looks like it holds a secret. */
 export const isSecretKey = (key: string): boolean => SECRET_KEY.test(key);
