@@ -15,7 +15,7 @@ import { createDisk, diskInfo, importDisk, resizeDisk } from './disks.js';
 import { createVm, deleteVm, destroyVm, inspectVm, listVms, serialLines, updateVm } from './lifecycle.js';
 import { migrateVm, receiveVm } from './migrate.js';
 import { pauseVm, resetVm, restartVm, resumeVm, startVm, stopVm } from './power.js';
-import { PRESETS, renderPreset } from './presets.js';
+import { PRESETS, renderPreset } from '../../shared/presets.js';
 import { createSnapshot, deleteSnapshot, listSnapshots, restoreSnapshot } from './snapshots.js';
 import { absolutize, layoutOf, loadRecord, readRuntime } from './store.js';
 import { VmWatcher } from './watcher.js';

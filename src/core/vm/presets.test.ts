@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { validateNovafileText } from '../novafile/validate.js';
 import { vmFeatures } from './config/features.js';
 import { vmSpec } from '../../shared/schemas/novafile.js';
-import { renderPreset } from './presets.js';
+import { renderPreset } from '../../shared/presets.js';
 import { checkHugepages } from './files.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,7 +1,8 @@
 import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { novafileSchema, vmSpec } from '../../../shared/schemas/novafile.js';
-import { initialWizard, memoryGuidance, mergePresetSpec, presetRequest, wizardProblems, wizardSpec, wizardToml } from './wizard';
+import { renderPreset } from '../../../shared/presets.js';
+import { initialWizard, memoryGuidance, presetOptions, wizardProblems, wizardRender, wizardSpec, wizardToml } from './wizard';
 
 describe('VM wizard', () => {
   it('win11 writes UEFI + Secure Boot + TPM and the NovaFile schema accepts it', () => {
@@ -9,8 +10,8 @@ describe('VM wizard', () => {
     const toml = wizardToml(s);
     const parsed = novafileSchema.parse(parse(toml));
     const vm = parsed.vm.win11!;
-    expect(vm).toMatchObject({ cpu: 4, memory: 8 * 1024 ** 3, preset: 'win11', os: 'windows', firmware: 'uefi', secure_boot: true, tpm: true, iso: '/srv/iso/win11.iso' });
-    expect(vm.disks).toEqual([{ path: './win11.qcow2', size: 64 * 1024 ** 3 }]);
+    expect(vm).toMatchObject({ cpu: 4, memory: 8 * 1024 ** 3, preset: 'win11', os: 'windows', firmware: 'uefi', secure_boot: true, tpm: true, iso: ['/srv/iso/win11.iso'] });
+    expect(vm.disks).toEqual([{ path: 'win11.qcow2', size: 64 * 1024 ** 3, format: 'qcow2', bus: 'virtio' }]);
     expect(wizardProblems(s)).toEqual({});
   });
 
@@ -32,12 +33,17 @@ describe('VM wizard', () => {
     expect(wizardSpec({ ...initialWizard('blank'), name: 'x', memoryGiB: 0.5 }).memory).toBe('512Mi');
   });
 
-  it('presets go through the engine with the firmware and balloon choices on top', () => {
+  it('presets are the shared rendering (what `nova wizard vm` prints) with the firmware and balloon choices on top', () => {
     const s = { ...initialWizard('gpu-labs'), name: 'lab', gpu: '0000:01:00.0' };
-    expect(presetRequest(s)).toMatchObject({ name: 'lab', preset: 'gpu-labs', cpu: 8, memory: '16Gi', diskSize: '100Gi', gpu: '0000:01:00.0' });
-    expect(presetRequest(initialWizard('blank'))).toBeUndefined();
-    const merged = mergePresetSpec({ preset: 'gpu-labs', balloon: true, secure_boot: true, hugepages: true }, { ...s, firmware: 'bios', secureBoot: false });
-    expect(merged).toMatchObject({ preset: 'gpu-labs', balloon: false, firmware: 'bios', hugepages: true });
+    expect(presetOptions(s)).toMatchObject({ name: 'lab', preset: 'gpu-labs', cpu: 8, memory: 16 * 1024 ** 3, diskSize: 100 * 1024 ** 3, gpu: '0000:01:00.0' });
+    const merged = wizardSpec({ ...s, firmware: 'bios', secureBoot: false });
+    expect(merged).toMatchObject({ preset: 'gpu-labs', os: 'windows', balloon: false, firmware: 'bios', hugepages: true, gpu_passthrough: true });
     expect(merged).not.toHaveProperty('secure_boot');
+    expect(wizardRender(s).guidance).toEqual(renderPreset(presetOptions(s)!).guidance);
+  });
+
+  it('gpu-labs has the CLI preset values from the first step on, before any GPU is picked', () => {
+    const spec = wizardSpec({ ...initialWizard('gpu-labs'), name: 'lab' });
+    expect(spec).toMatchObject({ os: 'windows', gpu_passthrough: true, hugepages: true, secure_boot: true, tpm: true, balloon: false, cpu: 8, memory: '16Gi' });
   });
 });

@@ -1,6 +1,5 @@
-import { stringify } from 'smol-toml';
-import type { Input } from '../../../shared/contract.js';
-import { PRESET_DEFAULTS as ENGINE_PRESETS } from '../../../shared/presets.js';
+import { PRESET_DEFAULTS as ENGINE_PRESETS, renderPreset, sizeText, toToml } from '../../../shared/presets.js';
+import type { PresetOptions, RenderedPreset } from '../../../shared/presets.js';
 
 // The VM wizard's model: pure data → NovaFile [vm.NAME] entry and vm.create input.
 
@@ -55,7 +54,7 @@ export function wizardProblems(s: WizardState): Partial<Record<keyof WizardState
   if (!(s.memoryGiB >= 0.25)) p.memoryGiB = 'memory: at least 0.25 GiB';
   if (!(s.diskGiB >= 1)) p.diskGiB = 'disk: at least 1 GiB';
   if (s.secureBoot && s.firmware !== 'uefi') p.secureBoot = 'Secure Boot needs UEFI firmware';
-  if (s.preset === 'win11' && (!s.tpm || !s.secureBoot)) p.tpm = 'Windows 11 needs TPM 2.0 and Secure Boot';
+  if (s.preset !== 'blank' && (!s.tpm || !s.secureBoot)) p.tpm = 'Windows 11 needs TPM 2.0 and Secure Boot';
   return p;
 }
 
@@ -69,19 +68,35 @@ export function memoryGuidance(s: WizardState, hostBytes?: number): string {
   return `Without the balloon the guest keeps all ${s.memoryGiB} GiB while it runs.${host}`;
 }
 
-/** The new disk's file: in the chosen pool folder, never the engine's working directory. */
-export const diskPath = (s: WizardState): string => `${s.diskDir ? `${s.diskDir.replace(/\/+$/, '')}/` : './'}${s.name || 'vm'}.qcow2`;
+/** The new disk's file: in the chosen pool folder; without one, relative (the engine's default pool). */
+export const diskPath = (s: WizardState): string => `${s.diskDir ? `${s.diskDir.replace(/\/+$/, '')}/` : ''}${s.name || 'vm'}.qcow2`;
 
-const gib = (n: number): string => (Number.isInteger(n) ? `${n}Gi` : `${Math.round(n * 1024)}Mi`);
+const MiB = 1024 ** 2;
+const GiB = 1024 ** 3;
+/** GiB as typed in the wizard → bytes, to the MiB (0.5 → 512 MiB). */
+const bytesOf = (gib: number): number => Math.round(gib * 1024) * MiB;
 
-/** The NovaFile `vm` section (z.input of vmSpec) for this wizard state. */
-export function wizardSpec(s: WizardState): Record<string, unknown> {
+/** The preset's options for this state: the same input `nova wizard vm` hands the engine (none for blank). */
+export function presetOptions(s: WizardState): PresetOptions | undefined {
+  if (s.preset === 'blank') return undefined;
+  return {
+    name: s.name || 'vm',
+    preset: s.preset,
+    cpu: s.cpu,
+    memory: bytesOf(s.memoryGiB),
+    diskSize: bytesOf(s.diskGiB),
+    ...(s.iso ? { iso: s.iso } : {}),
+    ...(s.gpu ? { gpu: s.gpu } : {}),
+    ...(s.network ? { network: s.network } : {}),
+  };
+}
+
+function blankSpec(s: WizardState): Record<string, unknown> {
   const spec: Record<string, unknown> = {
     cpu: s.cpu,
-    memory: gib(s.memoryGiB),
-    ...(s.preset === 'blank' ? { os: 'linux' } : { preset: s.preset }),
-    ...(s.preset === 'win11' ? { os: 'windows' } : {}),
-    disks: [{ path: diskPath(s), size: gib(s.diskGiB) }],
+    memory: sizeText(bytesOf(s.memoryGiB)),
+    os: 'linux',
+    disks: [{ path: diskPath(s), size: sizeText(bytesOf(s.diskGiB)) }],
     firmware: s.firmware,
     balloon: s.balloon,
   };
@@ -96,31 +111,29 @@ export function wizardSpec(s: WizardState): Record<string, unknown> {
   return spec;
 }
 
-/** The `[vm.NAME]` TOML entry to paste into (or append to) a NovaFile. */
-export const wizardToml = (s: WizardState, spec: Record<string, unknown> = wizardSpec(s)): string => stringify({ vm: { [s.name || 'vm']: spec } });
-
-/** Input for the engine's `vm.wizard` (presets win11 / gpu-labs), so the UI and `nova vm wizard` agree. */
-export function presetRequest(s: WizardState): Input<'vm.wizard'> | undefined {
-  if (s.preset === 'blank' || !NAME.test(s.name)) return undefined;
-  return {
-    name: s.name,
-    preset: s.preset,
-    cpu: s.cpu,
-    memory: gib(s.memoryGiB),
-    diskSize: gib(s.diskGiB),
-    ...(s.iso ? { iso: s.iso } : {}),
-    ...(s.gpu ? { gpu: s.gpu } : {}),
-    ...(s.network ? { network: s.network } : {}),
-  };
-}
-
-/** The engine's preset rendering with the choices made in the firmware and memory steps on top. */
-export function mergePresetSpec(engineSpec: Record<string, unknown>, s: WizardState): Record<string, unknown> {
-  const spec: Record<string, unknown> = { ...engineSpec, firmware: s.firmware, tpm: s.tpm, balloon: s.balloon };
-  // The preset names the disk; the folder is the pool picked in the Disk step.
-  const disks = Array.isArray(engineSpec.disks) ? (engineSpec.disks as Record<string, unknown>[]) : [];
-  if (disks.length) spec.disks = [{ ...disks[0], path: diskPath(s) }, ...disks.slice(1)];
+/**
+ * The wizard's result: win11 / gpu-labs are the shared preset rendering (what `nova wizard vm`
+ * prints) with the firmware, TPM, balloon and disk-folder choices of the later steps on top;
+ * blank is the state as typed.
+ */
+export function wizardRender(s: WizardState): RenderedPreset {
+  const name = s.name || 'vm';
+  const options = presetOptions(s);
+  if (!options) {
+    const spec = blankSpec(s);
+    return { spec, toml: toToml(name, spec), guidance: [] };
+  }
+  const r = renderPreset(options);
+  const spec: Record<string, unknown> = { ...r.spec, firmware: s.firmware, tpm: s.tpm, balloon: s.balloon };
+  const disks = r.spec.disks as Record<string, unknown>[];
+  spec.disks = [{ ...disks[0], path: diskPath(s) }, ...disks.slice(1)];
   if (s.firmware === 'uefi') spec.secure_boot = s.secureBoot;
   else delete spec.secure_boot;
-  return spec;
+  return { spec, toml: toToml(name, spec), guidance: r.guidance };
 }
+
+/** The NovaFile `vm` section (z.input of vmSpec) for this wizard state. */
+export const wizardSpec = (s: WizardState): Record<string, unknown> => wizardRender(s).spec;
+
+/** The `[vm.NAME]` TOML entry to paste into (or append to) a NovaFile. */
+export const wizardToml = (s: WizardState): string => wizardRender(s).toml;

@@ -1,10 +1,9 @@
-import type { Output } from '../../../shared/contract.js';
 import { useEffect, useMemo, useState } from 'react';
 import { Modal } from '../components/Modal';
 import { PRESET_DEFAULTS as ENGINE_PRESETS } from '../../../shared/presets.js';
 import { act } from '../lib/actions';
 import type { Preset, WizardState } from '../lib/wizard';
-import { initialWizard, memoryGuidance, mergePresetSpec, presetRequest, PRESETS, wizardProblems, wizardSpec, wizardToml } from '../lib/wizard';
+import { initialWizard, memoryGuidance, PRESETS, wizardProblems, wizardRender } from '../lib/wizard';
 import { call, errorText } from '../lib/rpc';
 import type { GpuCardData } from '../lib/gpu';
 import { BADGE_TONE, gpuCard } from '../lib/gpu';
@@ -29,17 +28,8 @@ export function VmWizard({ open, onOpenChange }: { open: boolean; onOpenChange(o
   const networks = byKind(useResources((r) => r.items), 'network');
   const host = useHost((h) => h.info);
   const problems = wizardProblems(s);
-  // win11 / gpu-labs: the engine renders the preset (as `nova vm wizard` does) with its guidance.
-  const [preset, setPreset] = useState<Output<'vm.wizard'>>();
-  const request = useMemo(() => JSON.stringify(presetRequest(s) ?? null), [s]);
-  useEffect(() => {
-    const req = JSON.parse(request) as ReturnType<typeof presetRequest> | null;
-    setPreset(undefined);
-    if (!req || STEPS[step] !== 'Review') return;
-    call('vm.wizard', req).then(setPreset, () => setPreset(undefined));
-  }, [request, step]);
-  const spec = useMemo(() => (preset ? mergePresetSpec(preset.spec, s) : wizardSpec(s)), [preset, s]);
-  const toml = useMemo(() => wizardToml(s, spec), [s, spec]);
+  // win11 / gpu-labs: the shared preset rendering `nova wizard vm` prints, with this wizard's choices on top.
+  const { spec, toml, guidance } = useMemo(() => wizardRender(s), [s]);
   const up = (patch: Partial<WizardState>) => setS((x) => ({ ...x, ...patch }));
 
   // A fresh wizard each time it opens (and only then: late host facts must not reset it).
@@ -128,9 +118,9 @@ export function VmWizard({ open, onOpenChange }: { open: boolean; onOpenChange(o
             <p className="hint">Add this to your NovaFile and run <code>nova up</code>, or create the VM now.</p>
             <pre className="code" data-testid="wizard-toml">{toml}</pre>
             <p className={validation === 'valid NovaFile entry' ? 'ok-text' : 'hint'} data-testid="wizard-validation">{validation}</p>
-            {preset && preset.guidance.length > 0 && (
+            {guidance.length > 0 && (
               <ul className="guidance" data-testid="wizard-guidance">
-                {preset.guidance.map((g) => <li key={g}>{g}</li>)}
+                {guidance.map((g) => <li key={g}>{g}</li>)}
               </ul>
             )}
           </>
