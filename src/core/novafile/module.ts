@@ -1,5 +1,6 @@
 import type { EngineModule } from '../context.js';
-import { findNovafile, readNovafileText } from './load.js';
+import { addVm } from './add.js';
+import { readNovafileSource } from './load.js';
 import { validationSummaryOffThread } from './offthread.js';
 import { ProjectService } from './project.js';
 
@@ -10,12 +11,13 @@ export const novafileModule: EngineModule = {
     const svc = new ProjectService(engine);
     const d = engine.dispatcher;
     d.handle('novafile.validate', async (input) => {
-      const file = input.text !== undefined ? (input.path ?? 'NovaFile') : findNovafile(input.path, input.cwd);
-      return validationSummaryOffThread(input.text ?? (await readNovafileText(file)), file);
+      const { file, text } = await readNovafileSource(input);
+      return validationSummaryOffThread(text, file);
     });
     d.handle('novafile.plan', (input) => svc.plan(input));
     d.handle('novafile.up', (input, ctx) => svc.up(input, ctx.signal));
     d.handle('novafile.run', (input) => svc.run(input));
     d.handle('novafile.down', (input) => svc.down(input));
+    d.handle('novafile.addVm', (input) => addVm(input));
   },
 };

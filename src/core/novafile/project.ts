@@ -10,22 +10,17 @@ import { applyChanges } from './apply.js';
 import { dispatcherBackends } from './backend.js';
 import type { Backends } from './backend.js';
 import { gatherFacts } from './facts.js';
-import { findNovafile, readNovafileText } from './load.js';
+import { loadNovafile } from './load.js';
+import type { NovafileSource } from './load.js';
 import { locateKeys } from './locate.js';
 import { declare, idOf } from './model.js';
 import type { Declared, Observed, WorkloadKind } from './model.js';
 import { observe } from './observe.js';
 import { actionable, planProject } from './plan.js';
 import { interruptedNote, readState, removeState, StateWriter } from './state.js';
-import { formatIssue, validateNovafileText } from './validate.js';
 import { readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 
-export interface Source {
-  path?: string;
-  cwd?: string;
-  text?: string;
-}
+export type Source = NovafileSource;
 
 interface Loaded {
   file: string;
@@ -35,12 +30,7 @@ interface Loaded {
 }
 
 async function load(src: Source): Promise<Loaded> {
-  const cwd = src.cwd ?? process.cwd();
-  const file = src.text !== undefined ? (src.path ?? `${cwd}/NovaFile`) : findNovafile(src.path, cwd);
-  const text = src.text ?? (await readNovafileText(file));
-  const { novafile, errors } = validateNovafileText(text, file);
-  if (!novafile) throw new NovaError('INVALID_INPUT', `${errors.length} error(s) in ${file}:\n${errors.map(formatIssue).join('\n')}`, { errors });
-  const dir = dirname(file);
+  const { file, dir, text, novafile } = await loadNovafile(src);
   const places = locateKeys(text);
   return { file, dir, declared: declare(novafile, dir, { trackImages: true }), locate: (p) => places.get(p) };
 }

@@ -69,6 +69,8 @@ const RULES: Record<string, (i: In) => Paths> = {
   'novafile.up': novafile,
   'novafile.run': novafile,
   'novafile.down': novafile,
+  // Writes the NovaFile (or creates it in cwd): the same folder rules as reading it.
+  'novafile.addVm': novafile,
 };
 
 export function pathGuard(engine: EngineContext): Guard {

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import type { ReadResourceResult, Resource } from '@modelcontextprotocol/sdk/types.js';
 import { redact, redactText } from '../../shared/redact.js';
+import { readNovafileText } from '../../core/novafile/load.js';
 import { secretsFromToml } from '../../core/support/scrub.js';
 import type { Dispatcher, Transport } from '../../core/rpc/dispatcher.js';
 
@@ -36,7 +36,7 @@ async function callJson(opts: ResourceOptions, method: 'host.info' | 'resource.l
 
 /** The NovaFile with every secret value masked; unparsable TOML is not shown (its secrets cannot be found). */
 async function novafileText(path: string): Promise<string> {
-  const text = await readFile(path, 'utf8');
+  const text = await readNovafileText(path);
   const secrets = new Set<string>();
   const keys = new Set<string>();
   if (!secretsFromToml(text, secrets, keys)) return `# ${path} does not parse as TOML; run \`nova validate\` (the text is withheld: its secrets cannot be found)\n`;

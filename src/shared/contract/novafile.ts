@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { resourceName } from '../names.js';
 import { procedure } from './define.js';
 
 export const novafileIssue = z.object({
@@ -32,6 +33,26 @@ export const novafileProcedures = {
       errors: z.array(novafileIssue),
       /** The normalized NovaFile with secrets redacted (only when valid and under 1 MiB; at most 1000 errors are listed). */
       novafile: z.unknown().optional(),
+    }),
+  }),
+  'novafile.addVm': procedure({
+    summary: 'Append a [vm.NAME] entry to the NovaFile (created if missing); refuses a name it already has or an entry that does not validate',
+    input: z
+      .object({
+        name: resourceName,
+        /** The entry as a NovaFile writes it (z.input of the vm schema, e.g. memory = "8Gi"), as vm.wizard renders it. */
+        spec: z.record(z.string(), z.unknown()),
+        /** The NovaFile (`-f PATH`); default: the one in `cwd`, or a new `cwd/NovaFile`. */
+        path: z.string().optional(),
+        cwd: z.string().optional(),
+      })
+      .strict(),
+    output: z.object({
+      file: z.string(),
+      /** The file did not exist before. */
+      created: z.boolean(),
+      /** The entry as appended. */
+      toml: z.string(),
     }),
   }),
 };
