@@ -10,6 +10,7 @@ PKGS=(
   iproute2 nftables dnsmasq-base tcpdump procps            # networks (sysctl: per-bridge forwarding)
   weston chromium                                          # the UI as a Wayland client, e2e tests
   desktop-file-utils libxml2-utils                         # validate resources/nova.desktop and the polkit policy
+  appstream prometheus                                     # appstreamcli validates the metainfo; promtool and a real prometheus scrape /metrics
   uidmap passt                                             # rootless capsules: newuidmap/newgidmap, pasta networking
   polkitd dbus                                             # nova privd asks polkit (tests: a private system bus)
   util-linux kmod pciutils curl jq ca-certificates git     # flock, modprobe, lspci, checks

@@ -14,6 +14,7 @@ import { MAX_IN_FLIGHT, MAX_MESSAGE_BYTES, PerAddress, RateLimiter } from './lim
 import { SESSION_COOKIE, Sessions, sessionCookie } from './session.js';
 import { serveStatic } from './static.js';
 import { serveApi, serveMcp, serveOpenApi } from './faces/http.js';
+import { serveMetrics } from './metrics.js';
 
 export interface ServeOptions {
   engine: Engine;
@@ -96,6 +97,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (wrongHost) return refuseHttp(res, wrongHost);
     if (path === '/session') return redeemSession(url, res);
     if (path === '/openapi.json' && (req.method === 'GET' || req.method === 'HEAD')) return serveOpenApi(res);
+    if (path === '/metrics') return serveMetrics(engine, req, res, refuse(req));
     const api = path.startsWith('/api/') ? path.slice(5) : undefined;
     if (path === '/session/code' || path === '/rpc' || path === '/mcp' || api !== undefined) {
       const no = refuse(req);

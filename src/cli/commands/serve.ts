@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { findBuildOutput } from '../../core/sys/assets.js';
+import { metricsFor, startMetricsListener } from '../../server/metrics.js';
 import { startServer } from '../../server/server.js';
 import type { CliContext } from '../context.js';
 import { writeErr, writeOut } from '../terminal.js';
@@ -15,20 +16,23 @@ export function rendererDir(): string | undefined {
 export function registerServeCommand(ctx: CliContext): void {
   ctx.program
     .command('serve')
-    .description('Serve the UI and the API (JSON-RPC on /rpc, POST /api/<method> described by /openapi.json, MCP on /mcp) for headless hosts and browsers')
+    .description('Serve the UI and the API (JSON-RPC on /rpc, POST /api/<method> described by /openapi.json, MCP on /mcp, Prometheus /metrics) for headless hosts and browsers')
     .option('--host <addr>', 'address to bind (keep it on loopback unless you know why)', '127.0.0.1')
     .option('--port <n>', 'port (0 = any free port)', '7878')
     .option('--token-file <path>', 'read the access token from this file instead of a random one')
     .option('--allow-host <name>', 'also answer requests for this Host name (repeatable; loopback names and the bound address always)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--mcp-allow-write', 'MCP on /mcp also offers the tools that change the host (start, stop, delete, …)', false)
-    .action(async (o: { host: string; port: string; tokenFile?: string; allowHost: string[]; mcpAllowWrite: boolean }) => {
+    .option('--metrics-listen <[host:]port>', 'also serve Prometheus /metrics without a token on this address (loopback when no host is given)')
+    .action(async (o: { host: string; port: string; tokenFile?: string; allowHost: string[]; mcpAllowWrite: boolean; metricsListen?: string }) => {
       const token = o.tokenFile ? (await readFile(o.tokenFile, 'utf8')).trim() : undefined;
       if (o.tokenFile && !token) throw new Error(`${o.tokenFile} is empty`);
       const engine = ctx.engine;
+      metricsFor(engine); // RPC counts and latencies from the first call on
       // Listen first, reconcile after (hydrate, restart policies): the UI opens at once and shows
       // the host converging instead of a long blank start.
       const server = await startServer({ engine, host: o.host, port: Number(o.port), token, staticDir: rendererDir(), allowedHosts: o.allowHost,
         mcpAllowWrite: o.mcpAllowWrite, novafile: projectNovafile(ctx.opts.novafile) });
+      const metrics = o.metricsListen ? await startMetricsListener(engine, o.metricsListen, o.allowHost) : undefined;
       const started = engine.start().catch((e: unknown) => {
         writeErr(`nova serve: starting the engine's services failed: ${(e as Error).message}\n`);
         engine.bus.emit('notification', { level: 'error', title: 'Nova could not start every service', body: (e as Error).message });
@@ -36,9 +40,11 @@ export function registerServeCommand(ctx: CliContext): void {
       const loopback = /^(127\.|::1$|localhost$)/.test(o.host);
       writeOut(
         `Nova is serving on ${server.url}\n` +
+          (metrics ? `Prometheus metrics without a token on ${metrics.url}/metrics\n` : '') +
           // Our own terminal only; a browser started with it as an argument would show it in /proc.
           (token ? '' : `Open (paste into a browser's address bar, never as a command-line argument): ${server.url}/#token=${server.token}\n`) +
-          (loopback ? '' : 'warning: not bound to loopback — anyone who can reach this port and has the token controls this host\n'),
+          (loopback ? '' : 'warning: not bound to loopback — anyone who can reach this port and has the token controls this host\n') +
+          (metrics && !/^(127\.|::1$|localhost$)/.test(metrics.host) ? `warning: /metrics on ${metrics.url} is readable without a token by anyone who can reach it\n` : ''),
       );
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
@@ -46,6 +52,7 @@ export function registerServeCommand(ctx: CliContext): void {
         process.once('SIGTERM', stop);
       });
       await started;
+      await metrics?.close();
       await server.close();
     });
 }

@@ -30,9 +30,13 @@ export type Handler<M extends Method> = (input: ParsedInput<M>, ctx: CallContext
 /** Runs after input validation and before the handler; throws to refuse the call (e.g. PERMISSION). */
 export type Guard = (method: Method, input: unknown, ctx: CallContext) => void | Promise<void>;
 
+/** Told after every call: the method (a contract name, or undefined when unknown), how long it took, and its error code (undefined when it succeeded). */
+export type CallObserver = (method: Method | undefined, ms: number, code: string | undefined, ctx: CallContext) => void;
+
 export class Dispatcher {
   private handlers = new Map<Method, Handler<Method>>();
   private guards: Guard[] = [];
+  private observers = new Set<CallObserver>();
 
   guard(fn: Guard): void {
     this.guards.push(fn);
@@ -41,6 +45,12 @@ export class Dispatcher {
   handle<M extends Method>(method: M, handler: Handler<M>): void {
     if (this.handlers.has(method)) throw new Error(`handler for ${method} registered twice`);
     this.handlers.set(method, handler as unknown as Handler<Method>);
+  }
+
+  /** Watches every call (metrics); returns the function that stops watching. */
+  observe(fn: CallObserver): () => void {
+    this.observers.add(fn);
+    return () => void this.observers.delete(fn);
   }
 
   methods(): Method[] {
@@ -58,6 +68,27 @@ export class Dispatcher {
 
   /** Like call() but throws the NovaError; typed for in-process callers. */
   async invoke<M extends Method>(method: M | string, input: unknown, ctx: CallContext = { transport: 'inproc' }): Promise<Output<M>> {
+    if (this.observers.size === 0) return this.run(method, input, ctx);
+    const t = performance.now();
+    let code: string | undefined;
+    try {
+      return await this.run(method, input, ctx);
+    } catch (e) {
+      code = toNovaError(e).code;
+      throw e;
+    } finally {
+      const ms = performance.now() - t;
+      for (const o of this.observers) {
+        try {
+          o(isMethod(method) ? method : undefined, ms, code, ctx);
+        } catch {
+          // A watcher never changes a call's outcome.
+        }
+      }
+    }
+  }
+
+  private async run<M extends Method>(method: M | string, input: unknown, ctx: CallContext): Promise<Output<M>> {
     if (!isMethod(method)) throw new NovaError('NOT_FOUND', `unknown method "${method}"`, { method });
     const handler = this.handlers.get(method);
     if (!handler) throw new NovaError('HOST_UNSUPPORTED', `method "${method}" has no backend in this build`, { method });
