@@ -128,6 +128,7 @@ export async function run(): Promise<BenchResult[]> {
     const rs = spreadOf(starts.b);
     const n = ns.median;
     const b = rs.median;
+    results.push(await saveResult({ name: 'capsule-rootless-start', metric: `capsule.start in a user's engine vs raw rootless crun run -d of the same config.json as the same user (median of ${RUNS}, interleaved)`, unit: 'ms', value: n, baseline: b, ratio: n / b, goal: '<= 1.15x', met: n / b <= 1.15, ...spreadFields(ns, rs) }));
     if (await findBinary('podman')) {
       await call('capsule.create', { name: 'r', spec: { capsule: rootfs, command: ['sleep', '1000'], runtime: 'runc' } });
       // --ulimit: podman's default nofile/nproc exceed this machine's hard limits; --rootfs X:O is an

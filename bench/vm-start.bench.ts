@@ -40,9 +40,11 @@ function runQemu(argv: string[]): Promise<void> {
 async function rawStart(argv: string[], pidfile: string, qmp: string): Promise<number> {
   const t = performance.now();
   let exited: number | null | undefined;
+  let stderr = '';
   if (argv.includes('-daemonize')) await runQemu(argv);
   else {
-    const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: 'ignore' });
+    const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.once('exit', (code) => (exited = code));
     child.unref();
   }
@@ -50,7 +52,7 @@ async function rawStart(argv: string[], pidfile: string, qmp: string): Promise<n
     const st = await withQmp(qmp, queryStatus).catch(() => undefined);
     if (st?.status === 'running') return performance.now() - t;
     if (st) throw new Error(`raw qemu reports ${st.status}`);
-    if (exited !== undefined) throw new Error(`raw qemu exited (${exited}) before QMP answered; pidfile ${pidfile}`);
+    if (exited !== undefined) throw new Error(`raw qemu exited (${exited}) before QMP answered: ${stderr.trim() || 'no message'} (pidfile ${pidfile})`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -87,7 +89,11 @@ export async function run(): Promise<BenchResult[]> {
     };
     // The raw run: identical argv, its own pidfile/sockets so nothing is shared with Nova's run.
     const rawRun = async () => {
-      const ms = await rawStart(argv.map(swap), swap(l.pidfile), swap(l.qmp));
+      const rawArgv = argv.map(swap);
+      // The run folder's subfolders (qemu/, …) as Nova makes them before a start.
+      const under = new RegExp(`${rawDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^,]*`, 'g');
+      for (const p of rawArgv.flatMap((a) => a.match(under) ?? [])) await mkdir(dirname(p), { recursive: true });
+      const ms = await rawStart(rawArgv, swap(l.pidfile), swap(l.qmp));
       await rawStop(swap(l.pidfile), swap(l.qmp));
       return ms;
     };
