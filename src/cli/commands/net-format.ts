@@ -35,7 +35,8 @@ export function formatNetwork(n: NetworkInfo): string {
         { header: 'IFNAME', get: (a) => a.ifname },
         { header: 'MAC', get: (a) => a.mac },
         { header: 'IP', get: (a) => a.ip },
-        { header: 'LINK', get: (a) => (a.attached ? 'up' : 'missing') },
+        // From the kernel: a TAP nobody opened (QEMU not running, or never given it) has no carrier.
+        { header: 'LINK', get: (a) => (!a.attached ? 'missing' : a.carrier === false ? 'no carrier' : a.carrier ? 'carrier' : 'up') },
       ])}`
     : '';
   const fw = n.forwards.length ? `\n\nForwards: ${n.forwards.map((f) => `${f.port} → ${f.owner.kind}/${f.owner.name}${f.target ? ` (${f.target})` : ''}`).join(', ')}` : '';

@@ -12,6 +12,7 @@ import { registerVmMoveCommands } from './vm-move.js';
 import { registerVmDiskCommands } from './vm-disk.js';
 import { registerVmWizardCommand } from './vm-wizard.js';
 import { registerVmExec } from './vm-guest.js';
+import { registerVmNic } from './vm-nic.js';
 
 export { formatVm } from './vm-format.js';
 
@@ -52,6 +53,7 @@ export function registerVmCommands(ctx: CliContext): void {
   registerVmPower(ctx, vm);
   registerVmObserve(ctx, vm);
   registerVmExec(ctx, vm);
+  registerVmNic(ctx, vm);
   registerVmSnapshotCommands(ctx);
   registerVmMoveCommands(ctx, vm);
   registerVmDiskCommands(ctx, vm);

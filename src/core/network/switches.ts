@@ -176,7 +176,14 @@ export async function toInfo(ctx: NetCtx, n: NetworkState, view: HostView): Prom
   const st = await deriveState(ctx, n, view);
   const attachments = n.attachments.map((a) => {
     const res = n.reservations.find((r) => r.key === `${a.owner.kind}:${a.owner.name}`);
-    return { owner: a.owner, ifname: a.ifname, mac: res?.mac ?? '', ...(res?.ip ? { ip: res.ip } : {}), attached: view.links.has(a.ifname), ...(a.netns ? { netns: a.netns } : {}) };
+    const link = view.links.get(a.ifname);
+    // LOWER_UP (no NO-CARRIER): a TAP whose QEMU has it open, a veth whose peer is up.
+    const carrier = link ? link.flags.includes('LOWER_UP') && !link.flags.includes('NO-CARRIER') : undefined;
+    return {
+      owner: a.owner, ifname: a.ifname, mac: res?.mac ?? '', ...(res?.ip ? { ip: res.ip } : {}), attached: Boolean(link),
+      ...(link ? { carrier, operstate: link.operstate } : {}),
+      ...(a.netns ? { netns: a.netns } : {}),
+    };
   });
   return {
     name: n.name,

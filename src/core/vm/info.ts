@@ -5,6 +5,7 @@ import type { VmContext } from './context.js';
 import { vmFeatures } from './config/features.js';
 import { deriveState, processState } from './state.js';
 import type { DerivedState } from './state.js';
+import { nicInfos } from './nics.js';
 import { layoutOf, readRuntime, resolveDisks } from './store.js';
 import type { VmRecord } from './store.js';
 
@@ -33,6 +34,7 @@ export async function vmInfoOf(ctx: VmContext, rec: VmRecord, opts: { cheap?: bo
     serialLog: layout.serialLog,
     disks: resolveDisks(rec).map((d) => ({ path: d.path, format: d.format, node: d.node })),
     nic: rt?.nic ?? (network === 'none' ? { kind: 'none' } : network === undefined || network === 'user' ? { kind: 'user' } : { kind: 'tap', network }),
+    ...(rec.nics?.length ? { nics: nicInfos(rec, rt) } : {}),
     tpm: f.tpm,
     uefi: f.uefi,
     secureBoot: f.secureBoot,

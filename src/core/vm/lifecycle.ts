@@ -149,10 +149,7 @@ export async function deleteVm(ctx: VmContext, name: string, withDisks: boolean)
     if (withDisks) await refuseIfBacking(ctx, rec); // before stopping anything
     await stopLocked(ctx, name, { force: false, timeoutMs: 20_000 });
     await stopSwtpm(swtpmPaths(ctx, name));
-    const net = rec.spec.network;
-    if (net && net !== 'user' && net !== 'none') {
-      await ctx.call('network.detach', { network: net, owner: { kind: 'vm', name } }).catch(() => undefined);
-    }
+    await releaseAttachments(ctx, rec);
     // A root-started QEMU's files go back to whoever owned them before (kept disks stay theirs).
     await giveBackAll(handoverFile(vmDir(ctx.paths, name)));
     const removed: string[] = [];
@@ -168,6 +165,22 @@ export async function deleteVm(ctx: VmContext, name: string, withDisks: boolean)
     ctx.bus.emit('resource.changed', { kind: 'vm', name, state: 'deleted' });
     return { name, deleted: true, removedDisks: removed };
   }, 'delete');
+}
+
+/**
+ * A deleted VM lets go of every switch: its first NIC's, those of vm.nic.attach, and any other
+ * attachment a switch still holds for it (made with network.attach directly). Addresses are
+ * released too, so the switch can be removed without --force.
+ */
+async function releaseAttachments(ctx: VmContext, rec: VmRecord): Promise<void> {
+  const nets = new Set<string>((rec.nics ?? []).map((n) => n.network));
+  const first = rec.spec.network;
+  if (first && first !== 'user' && first !== 'none') nets.add(first);
+  const all = await ctx.call('network.list', {}).catch(() => ({ items: [] }));
+  for (const n of all.items) if (n.attachments.some((a) => a.owner.kind === 'vm' && a.owner.name === rec.name)) nets.add(n.name);
+  for (const network of nets) {
+    await ctx.call('network.detach', { network, owner: { kind: 'vm', name: rec.name }, release: true }).catch(() => undefined);
+  }
 }
 
 /** The last lines of the serial console log (read from the end, big logs stay cheap). */

@@ -14,6 +14,7 @@ import { cloneVm } from './clone.js';
 import { createDisk, diskInfo, importDisk, resizeDisk } from './disks.js';
 import { createVm, deleteVm, destroyVm, inspectVm, listVms, serialLines, updateVm } from './lifecycle.js';
 import { migrateVm, receiveVm } from './migrate.js';
+import { attachNic, detachNic } from './nics.js';
 import { pauseVm, resetVm, restartVm, resumeVm, startVm, stopVm } from './power.js';
 import { PRESETS, renderPreset } from '../../shared/presets.js';
 import { createSnapshot, deleteSnapshot, listSnapshots, restoreSnapshot } from './snapshots.js';
@@ -88,6 +89,8 @@ export const vmModule: EngineModule = {
     d.handle('vm.resume', async (i) => (await resumeVm(ctx, i.name), info(i.name)));
     d.handle('vm.destroy', (i) => destroyVm(ctx, i.name));
     d.handle('vm.delete', (i) => deleteVm(ctx, i.name, i.disks ?? false));
+    d.handle('vm.nic.attach', (i) => attachNic(ctx, i.name, i.network, i.ports));
+    d.handle('vm.nic.detach', (i) => detachNic(ctx, i.name, i.network));
     d.handle('vm.logs', (i) => serialLines(ctx, i.name, i.tail));
     d.handle('vm.console', async (i) => {
       const rec = await loadRecord(ctx.paths, i.name);

@@ -10,7 +10,7 @@ import { lockPath } from '../sys/paths.js';
 import { withReverter } from '../sys/reverter.js';
 import { buildVmConfig, renderArgv } from './config/build.js';
 import { vmFeatures } from './config/features.js';
-import type { ResolvedNic } from './config/types.js';
+import type { ExtraNic, ResolvedNic } from './config/types.js';
 import { ovmfFiles } from './context.js';
 import type { VmContext } from './context.js';
 import { checkFiles, checkHugepages } from './files.js';
@@ -67,6 +67,25 @@ async function resolveNic(ctx: VmContext, rec: VmRecord): Promise<ResolvedNic> {
   if (net === undefined || net === 'user') return { kind: 'user', mac: rec.mac, ports: rec.spec.ports.map(parsePortForward) };
   const att = await ctx.call('network.attach', { network: net, owner: { kind: 'vm', name: rec.name }, mac: rec.mac, ports: rec.spec.ports });
   return { kind: 'tap', ifname: att.ifname, mac: att.mac || rec.mac, network: net };
+}
+
+/**
+ * The NICs on more switches (vm.nic.attach): their TAPs made (again) by the networks backend. A
+ * switch that no longer exists is left out and said so (the rest of the VM still starts).
+ */
+async function resolveExtraNics(ctx: VmContext, rec: VmRecord): Promise<{ nics: ExtraNic[]; errors: Record<string, string> }> {
+  const nics: ExtraNic[] = [];
+  const errors: Record<string, string> = {};
+  for (const n of rec.nics ?? []) {
+    try {
+      const att = await ctx.call('network.attach', { network: n.network, owner: { kind: 'vm', name: rec.name }, mac: n.mac, ports: n.ports ?? [] });
+      nics.push({ network: n.network, mac: att.mac || n.mac, ifname: att.ifname });
+    } catch (e) {
+      if ((e as NovaError).code !== 'NOT_FOUND') throw e;
+      errors[n.network] = `network "${n.network}" does not exist (detach it: \`nova vm nic detach ${rec.name} ${n.network}\`)`;
+    }
+  }
+  return { nics, errors };
 }
 
 /** GPU passthrough through the GPU backend: which host functions, bound to vfio-pci now. */
@@ -129,24 +148,27 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
           r.add(() => stopSwtpm(swtpmPaths(ctx, name)), 'stop swtpm');
         }
         const nic = await resolveNic(ctx, rec);
+        const extra = await resolveExtraNics(ctx, rec);
         const vfio = await resolveVfio(ctx, rec);
         const config = buildVmConfig(
           {
             name, uuid: rec.uuid, spec: rec.spec, disks: resolveDisks(rec), isos: resolveIsos(rec),
             ...(rec.spec.kernel ? { kernel: absolutize(rec.baseDir, rec.spec.kernel) } : {}),
             ...(rec.spec.initrd ? { initrd: absolutize(rec.baseDir, rec.spec.initrd) } : {}),
-            nic, vfio: vfio.devices, ...(vfio.pciMmio64Mb ? { pciMmio64Mb: vfio.pciMmio64Mb } : {}),
+            nic, ...(extra.nics.length ? { extraNics: extra.nics } : {}), vfio: vfio.devices, ...(vfio.pciMmio64Mb ? { pciMmio64Mb: vfio.pciMmio64Mb } : {}),
             layout, incoming: Boolean(opts.incoming),
           },
           { accel: accel.kind as 'kvm' | 'tcg', ovmf, ...(runAs ? { runAs: runAs.user } : {}) },
         );
         // A TAP lives in the networks backend's netns (NOVA_NETNS): QEMU must open it from there.
-        const argv = nic.kind === 'tap' && ctx.netns ? ['ip', 'netns', 'exec', ctx.netns, ...renderArgv(config)] : renderArgv(config);
+        const argv = (nic.kind === 'tap' || extra.nics.length) && ctx.netns ? ['ip', 'netns', 'exec', ctx.netns, ...renderArgv(config)] : renderArgv(config);
         const info: RuntimeInfo = {
           accel: accel.kind as 'kvm' | 'tcg', accelReason: accel.reason, argv, startedAt: Date.now(),
           nic: nic.kind === 'tap' ? { kind: 'tap', network: nic.network, ifname: nic.ifname } : { kind: nic.kind },
           ...(opts.incoming ? { incoming: opts.incoming } : {}),
           ...(runAs ? { runAs: runAs.user } : {}),
+          ...(extra.nics.length ? { nics: extra.nics } : {}),
+          ...(Object.keys(extra.errors).length ? { nicErrors: extra.errors } : {}),
         };
         const pid = runAs
           ? await launchQemuDetached(argv, { pidfile: layout.pidfile, qmp: layout.qmp, log: `${runtimeDir(ctx.paths, name)}/qemu.log` })

@@ -21,6 +21,8 @@ export interface VmRecord {
   createdAt: number;
   /** External snapshots: disk node → the overlay that is now the disk's active layer. */
   overlays?: Record<string, string>;
+  /** NICs on more switches than spec.network (vm.nic.attach); QEMU gets them at start or by hot-plug. */
+  nics?: { network: string; mac: string; ports?: string[] }[];
 }
 
 /** What the running QEMU was started with (so any process can report it). */
@@ -34,6 +36,10 @@ export interface RuntimeInfo {
   incoming?: string;
   /** Root started it: QEMU dropped to this user inside a seccomp sandbox. */
   runAs?: string;
+  /** Extra NICs this QEMU has now (cold-plugged at start, hot-plugged or unplugged since). */
+  nics?: { network: string; ifname: string; mac: string }[];
+  /** Why an extra NIC could not be given to this QEMU (network → reason); it applies at the next start. */
+  nicErrors?: Record<string, string>;
 }
 
 export const vmDir = (paths: NovaPaths, name: string) => join(dirs.vms(paths), name);

@@ -24,6 +24,10 @@ export const attachmentInfo = z.object({
   mac: z.string(),
   ip: z.string().optional(),
   attached: z.boolean(),
+  /** From the kernel: something holds the other end (QEMU opened the TAP; the veth peer is up). */
+  carrier: z.boolean().optional(),
+  /** The kernel's operstate of the link (UP, DOWN, LOWERLAYERDOWN, …). */
+  operstate: z.string().optional(),
   /** Capsules: the netns path the peer lives in. */
   netns: z.string().optional(),
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { resourceName } from '../names.js';
+import { networkName, resourceName } from '../names.js';
 import { vmSpec } from '../schemas/novafile.js';
-import { macAddress, size } from '../schemas/fields.js';
+import { macAddress, portForward, size } from '../schemas/fields.js';
 import { procedure } from './define.js';
 
 // Virtual machines (QEMU, no libvirt). `spec` is a NovaFile [vm.NAME] section; inspect returns it
@@ -47,6 +47,21 @@ export const vmGuestInfo = z.union([
 ]);
 export type VmGuestInfo = z.infer<typeof vmGuestInfo>;
 
+/**
+ * A NIC on one more switch (`vm.nic.attach`), beyond the first NIC of `spec.network`. attached:
+ * plugged into the running QEMU (hot-plug, or at start); next-start: recorded, QEMU gets it when
+ * the VM starts next (stopped, or the hot-plug could not be done: `reason` says why).
+ */
+export const vmNicInfo = z.object({
+  network: z.string(),
+  mac: z.string(),
+  state: z.enum(['attached', 'next-start']),
+  /** The TAP on the switch's bridge. */
+  ifname: z.string().optional(),
+  reason: z.string().optional(),
+});
+export type VmNicInfo = z.infer<typeof vmNicInfo>;
+
 export const vmStopMethod = z.enum(['guest-agent', 'acpi', 'quit', 'kill', 'not-running']);
 
 export const vmInfo = z.object({
@@ -66,6 +81,8 @@ export const vmInfo = z.object({
   serialLog: z.string(),
   disks: z.array(z.object({ path: z.string(), format: z.string(), node: z.string() })),
   nic: z.object({ kind: z.enum(['user', 'tap', 'none']), network: z.string().optional(), ifname: z.string().optional() }),
+  /** NICs on more switches (vm.nic.attach), each attached live or waiting for the next start. */
+  nics: z.array(vmNicInfo).optional(),
   tpm: z.boolean(),
   uefi: z.boolean(),
   secureBoot: z.boolean(),
@@ -114,6 +131,16 @@ export const vmProcedures = {
     summary: 'Stop and remove a VM; its disks only with disks: true',
     input: z.object({ name, disks: z.boolean().optional() }).strict(),
     output: z.object({ name: z.string(), deleted: z.boolean(), removedDisks: z.array(z.string()) }),
+  }),
+  'vm.nic.attach': procedure({
+    summary: 'Attach a VM to one more switch: hot-plugged into a running VM (QMP netdev_add + device_add), else it applies at the next start',
+    input: z.object({ name, network: networkName, ports: z.array(portForward).default([]) }).strict(),
+    output: vmNicInfo.extend({ name: z.string(), ip: z.string().optional() }),
+  }),
+  'vm.nic.detach': procedure({
+    summary: 'Detach a VM from a switch: unplugged from a running VM (device_del, waiting until the guest lets go), its TAP removed',
+    input: z.object({ name, network: networkName }).strict(),
+    output: z.object({ name: z.string(), network: z.string(), unplugged: z.boolean() }),
   }),
   'vm.logs': procedure({
     summary: 'Serial console output (last lines)',
