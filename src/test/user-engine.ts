@@ -12,8 +12,8 @@ const REPO = join(import.meta.dirname, '..', '..');
 
 export interface UserEngine {
   proc: ChildProcess;
-  /** Like dispatcher.invoke: the value, or the NovaError thrown. */
-  invoke<T = unknown>(method: string, input?: unknown): Promise<T>;
+  /** Like dispatcher.invoke: the value, or the NovaError thrown. `remote`: as an API client over `nova serve`. */
+  invoke<T = unknown>(method: string, input?: unknown, opts?: { remote?: boolean }): Promise<T>;
   /** Ends the engine process (closing stdin closes the engine) and waits for it. */
   close(): Promise<void>;
 }
@@ -38,11 +38,11 @@ export async function startUserEngine(user: HomeUser, env: Record<string, string
   });
   return {
     proc,
-    invoke<T>(method: string, input: unknown = {}) {
+    invoke<T>(method: string, input: unknown = {}, opts: { remote?: boolean } = {}) {
       const id = next++;
       return new Promise<T>((resolve, reject) => {
         waiting.set(id, (r) => (r.ok ? resolve(r.value as T) : reject(new NovaError(r.error!.code, r.error!.message, r.error!.details))));
-        proc.stdin!.write(`${JSON.stringify({ id, method, input })}\n`);
+        proc.stdin!.write(`${JSON.stringify({ id, method, input, ...(opts.remote ? { remote: true } : {}) })}\n`);
       });
     },
     async close() {

@@ -9,6 +9,7 @@ import type { Owners } from './owners.js';
 import { attachmentKey } from './owners.js';
 import type { Peer } from './peer.js';
 import { processUid } from './peer.js';
+import { checkNetns } from '../sys/path-policy.js';
 import { checkCallerUplinks } from './uplinks.js';
 import type { Changed, ParsedVerbInput, Verb } from './verbs.js';
 import type { SystemVerb } from './system-verbs.js';
@@ -87,6 +88,8 @@ export function verbHandlers(ops: NetworkOps, ctx: NetCtx, owners: Owners): Omit
       const uid = await processUid(i.pid);
       if (uid === undefined) throw new NovaError('NOT_FOUND', `no process ${i.pid}: pass the pid of a process inside the capsule`, { field: 'pid' });
       if (peer.uid !== 0 && uid !== peer.uid) throw new NovaError('PERMISSION', `process ${i.pid} is not yours: the veth can only go into a network namespace of your own process`, { field: 'pid' });
+      // Not the host's own namespace either (a process of the caller's that never unshared one).
+      checkNetns(`/proc/${i.pid}/ns/net`, ctx.ns ? `/run/netns/${ctx.ns}` : undefined);
       await claimAttachment(i.network, i.owner, peer);
       const netns = `/proc/${i.pid}/ns/net`;
       const r = await ops.attach({ network: i.network, owner: i.owner, netns, ports: i.ports, ...(i.mac ? { mac: i.mac } : {}), ...(i.peer ? { peer: i.peer } : {}) });

@@ -118,6 +118,10 @@ describeHost('nova privd: switches and TAPs for ordinary users', { root: true, t
 
   it('refuses hostile inputs in the helper itself, changing nothing', async () => {
     const before = links();
+    // A process of b's own that never left the host's network namespace (the lab's stands in for
+    // it): the veth (and the address and default route set inside) would land on the host itself.
+    const hostSide = spawn('ip', ['netns', 'exec', ns, ...TestUsers.as(b), 'sleep', '60'], { stdio: 'ignore' });
+    await waitFor('b\'s sleep', () => processes('sleep 60').some((x) => x.pid === hostSide.pid && x.uid === b.uid), 5000);
     const spec = (s: string) => ({ profile: 'nat', subnet: s });
     const cases: [unknown, string, RegExp][] = [
       [{ verb: 'switch.create', input: { name: 'x;reboot', spec: spec(`10.213.${o3}.1/24`) } }, 'INVALID_INPUT', /invalid name/],
@@ -130,15 +134,20 @@ describeHost('nova privd: switches and TAPs for ordinary users', { root: true, t
       [{ verb: 'attach.tap', input: { network: net, owner: { kind: 'vm', name: 'tg' } } }, 'PERMISSION', /another user's attachment/],
       [{ verb: 'detach', input: { network: net, owner: { kind: 'vm', name: 'tg' } } }, 'PERMISSION', /belongs to uid/],
       [{ verb: 'attach.veth', input: { network: net, owner: { kind: 'capsule', name: 'x' }, pid: p.helper!.pid } }, 'PERMISSION', /not yours/],
+      [{ verb: 'attach.veth', input: { network: net, owner: { kind: 'capsule', name: 'x' }, pid: hostSide.pid } }, 'PERMISSION', /netns: \/proc\/\d+\/ns\/net is the host's own network namespace/],
       [{ verb: 'exec', input: { argv: ['sh', '-c', 'id'] } }, 'INVALID_INPUT', /unknown request/],
       [{ verb: 'capture.start', input: { network: net, dir: join(p.dir, a.name) } }, 'PERMISSION', /is not yours/],
       [{ verb: 'capture.start', input: { network: net, dir: `${p.dir}/../etc` } }, 'INVALID_INPUT', /invalid dir/],
       [{ verb: 'capture.start', input: { network: net, dir: '/tmp', filter: 'icmp', extra: '-w /etc/shadow' } }, 'INVALID_INPUT', /invalid/],
     ];
-    for (const [req, code, msg] of cases) {
-      const r = await raw(b, req);
-      expect(r.ok, JSON.stringify(req)).toBe(false);
-      expect(r.error, JSON.stringify(req)).toMatchObject({ code, message: expect.stringMatching(msg) });
+    try {
+      for (const [req, code, msg] of cases) {
+        const r = await raw(b, req);
+        expect(r.ok, JSON.stringify(req)).toBe(false);
+        expect(r.error, `${JSON.stringify(req)} → ${JSON.stringify(r.error)}`).toMatchObject({ code, message: expect.stringMatching(msg) });
+      }
+    } finally {
+      hostSide.kill('SIGKILL');
     }
     expect(links()).toBe(before);
     // A free host interface is the user's to enslave (polkit's manage-networks allowed it).

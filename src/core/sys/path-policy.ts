@@ -1,6 +1,6 @@
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import { dirs } from './paths.js';
 import type { NovaPaths } from './paths.js';
@@ -48,6 +48,8 @@ export interface ScopeInput {
   configured: string[];
   /** The caller's project folder (baseDir / cwd / the NovaFile's folder), if it named one. */
   project?: string;
+  /** The input field `project` came from (named when it is refused). */
+  projectField?: string;
   remote: boolean;
 }
 
@@ -60,7 +62,7 @@ export function pathScope(i: ScopeInput): PathScope {
   const realRoots = roots.map(real);
   let base: string | undefined;
   if (i.project !== undefined) {
-    if (!isAbsolute(i.project) && i.remote) throw refusedRelative('baseDir', i.project);
+    if (!isAbsolute(i.project) && i.remote) throw refusedRelative(i.projectField ?? 'baseDir', i.project);
     base = i.remote ? i.project : resolve(i.project);
   } else if (!i.remote) base = process.cwd();
   // The person at the keyboard chose their project folder; an API caller's folder is only as
@@ -86,3 +88,48 @@ export function allowedPath(scope: PathScope, field: string, p: string, what: st
     { field, path: abs, roots: scope.roots },
   );
 }
+
+const NETNS = /^\/(?:var\/)?run\/netns\/[^/]+$|^\/proc\/[1-9][0-9]*\/ns\/net$/;
+
+/**
+ * A netns given to network.attach: the veth's peer is moved there and addressed and routed from
+ * inside (`nsenter --net=`). Only a named namespace (/run/netns/NAME) or one of the engine's own
+ * user's processes (/proc/PID/ns/net), and never the namespace the engine's host side lives in —
+ * otherwise a caller could re-address and re-route the host, or another user's namespace.
+ */
+export function checkNetns(netns: string, hostNs?: string): void {
+  const refuse = (why: string): never => {
+    throw new NovaError(
+      'PERMISSION',
+      `netns: ${netns} ${why}: give the capsule's own network namespace, /run/netns/NAME (ip netns add NAME) or /proc/PID/ns/net of a process of yours inside it`,
+      { field: 'netns', path: netns },
+    );
+  };
+  if (normalize(netns) !== netns || !NETNS.test(netns)) refuse('is not a network namespace path');
+  const stat = (p: string) => {
+    try {
+      return statSync(p);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (p === netns) refuse('cannot be opened by this engine (a process of another user?)');
+      return undefined;
+    }
+  };
+  const st = stat(netns);
+  if (!st) return; // "does not exist" is the handler's answer (with how to create it)
+  const nsfs = statSync('/proc/self/ns/net');
+  if (st.dev !== nsfs.dev) refuse('is not a network namespace (not an nsfs file)');
+  const host = [nsfs, stat('/proc/1/ns/net'), hostNs ? stat(hostNs) : undefined];
+  if (host.some((h) => h && h.ino === st.ino)) refuse("is the host's own network namespace");
+  const pid = /^\/proc\/(\d+)\//.exec(netns)?.[1];
+  const uid = process.getuid?.() ?? 0;
+  if (pid && uid !== 0 && processUid(pid) !== uid) refuse('belongs to a process of another user');
+}
+
+const processUid = (pid: string): number | undefined => {
+  try {
+    return Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+  } catch {
+    return undefined;
+  }
+};

@@ -11,10 +11,11 @@ export const systemModule: EngineModule = {
   name: 'system',
   install(engine) {
     const d = engine.dispatcher;
+    // Host paths (bind mounts, disk images, ISOs, outputs) only under allowed roots (sys/path-policy.ts):
+    // first, so a refused path is named as such whether or not the call needs privileges.
+    d.guard(pathGuard(engine));
     // The one privilege guard for every area (steps declared in shared/contract/privileged.ts).
     d.guard(privilegeGuard(engine.env));
-    // Host paths (bind mounts, disk images, ISOs, outputs) only under allowed roots (sys/path-policy.ts).
-    d.guard(pathGuard(engine));
     d.handle('system.status', (input) => integrationStatus(engine.runner, input.destdir));
     // Staged under --destdir by this process; onto the host by root itself or through nova privd.
     d.handle('system.install', (input) => (input.destdir ? installIntegration(engine.runner, input.destdir) : engine.privileged.system.install()));

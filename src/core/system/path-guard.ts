@@ -4,7 +4,7 @@ import { VOLUME } from '../../shared/schemas/novafile.js';
 import type { ContainerSpec, VmSpec } from '../../shared/schemas/novafile.js';
 import type { EngineContext } from '../context.js';
 import type { Guard } from '../rpc/dispatcher.js';
-import { allowedPath, pathScope } from '../sys/path-policy.js';
+import { allowedPath, checkNetns, pathScope } from '../sys/path-policy.js';
 
 // The path policy (sys/path-policy.ts) applied to every procedure that hands a host path to a
 // tool: checked once, up front, before any handler runs — so a refused call starts nothing.
@@ -16,6 +16,8 @@ interface Check {
 }
 interface Paths {
   project?: string;
+  /** The field `project` came from, when not baseDir. */
+  projectField?: string;
   checks: Check[];
   /** Checked for API clients only (the person at the host may choose any folder). */
   remoteOnly?: boolean;
@@ -40,7 +42,7 @@ const vmFiles = (spec: VmSpec): Check[] => [
 
 /** A NovaFile read by path: its folder is the project; over the API a folder must be named. */
 const novafile = (i: { path?: string; cwd?: string }): Paths => ({
-  ...(i.cwd ? { project: i.cwd } : i.path && isAbsolute(i.path) ? { project: dirname(i.path) } : {}),
+  ...(i.cwd ? { project: i.cwd, projectField: 'cwd' } : i.path && isAbsolute(i.path) ? { project: dirname(i.path), projectField: 'path' } : {}),
   checks: [...c('cwd', i.cwd, 'project folder'), ...c('path', i.path, 'NovaFile')],
 });
 
@@ -61,9 +63,13 @@ const RULES: Record<string, (i: In) => Paths> = {
   // Another Nova home receives the VM's definition (and runs it): an output like any other.
   'vm.migrate': (i) => ({ checks: str(i.to)?.startsWith('home:') ? c('to', str(i.to)!.slice('home:'.length), 'destination Nova home') : [] }),
   'image.import': (i) => ({ project: str(i.baseDir), checks: c('source', str(i.source), 'root filesystem') }),
-  'support.bundle': (i) => ({ project: str(i.cwd), checks: [...c('output', str(i.output), 'output'), ...c('novafile', str(i.novafile), 'NovaFile')] }),
+  // cwd: the bundle reads the NovaFile found there (over the API, only under a root).
+  'support.bundle': (i) => ({ project: str(i.cwd), projectField: 'cwd', checks: [...c('output', str(i.output), 'output'), ...c('novafile', str(i.novafile), 'NovaFile'), ...c('cwd', str(i.cwd), 'project folder')] }),
   // A storage pool becomes a root (below): over the API it may only be a folder under one already.
   'storage.pool.add': (i) => ({ checks: c('path', str(i.path), 'storage pool folder'), remoteOnly: true }),
+  // Staged integration files (a symlink on PATH, units, the polkit policy): an output like a bundle.
+  'system.install': (i) => ({ checks: c('destdir', str(i.destdir), 'staging root') }),
+  'system.uninstall': (i) => ({ checks: c('destdir', str(i.destdir), 'staging root') }),
   'novafile.validate': novafile,
   'novafile.plan': novafile,
   'novafile.up': novafile,
@@ -73,15 +79,26 @@ const RULES: Record<string, (i: In) => Paths> = {
   'novafile.addVm': novafile,
 };
 
+/** Preferences whose folders become roots: only the person at the host may change them. */
+const WIDENING = new Set(['allowedRoots', 'storagePools']);
+
 export function pathGuard(engine: EngineContext): Guard {
   return async (method, input, ctx) => {
     const remote = Boolean(ctx.remote);
-    if (remote && method === 'prefs.set' && (input as { key?: string }).key === 'allowedRoots') {
-      throw new NovaError('PERMISSION', 'allowedRoots widens what Nova may touch on this host: set it on the host itself (the app or the prefs file), not over the API', { field: 'key' });
+    const key = (input as { key?: string }).key;
+    if (remote && method === 'prefs.set' && key && WIDENING.has(key)) {
+      throw new NovaError('PERMISSION', `${key} widens what Nova may touch on this host: set it on the host itself (the app, \`nova config\` or the prefs file), not over the API`, { field: 'key' });
+    }
+    if (method === 'network.attach') {
+      const netns = str((input as In).netns);
+      // Tests (and lab setups) put the engine's host side in a namespace of its own: that one too.
+      const hostNs = engine.env.NOVA_NETNS || (engine.runner as { netns?: string }).netns;
+      if (netns) checkNetns(netns, hostNs ? `/run/netns/${hostNs}` : undefined);
+      return;
     }
     const rule = RULES[method];
     if (!rule) return;
-    const { project, checks, remoteOnly } = rule(input as In);
+    const { project, projectField, checks, remoteOnly } = rule(input as In);
     if (remoteOnly && !remote) return;
     // Validating text touches no file; everything else would otherwise read the server's folder.
     if (remote && method.startsWith('novafile.') && method !== 'novafile.validate' && !project) {
@@ -92,7 +109,7 @@ export function pathGuard(engine: EngineContext): Guard {
       env: engine.env,
       uid: process.getuid?.() ?? 0,
       configured: await configuredRoots(engine),
-      ...(project ? { project } : {}),
+      ...(project ? { project, ...(projectField ? { projectField } : {}) } : {}),
       remote,
     });
     for (const ch of checks) allowedPath(scope, ch.field, ch.path, ch.what);
