@@ -3,7 +3,9 @@ import { ensureTestGuest, TEST_GUEST_CMDLINE } from '../src/test/guest';
 import { expect, openView, rpc, shot, test } from './fixtures';
 
 // Topology on the real engine: a network (inside the run's namespace) and a stopped VM; dragging
-// the VM onto the network attaches it (network.attach), deleting the link detaches it.
+// the VM onto the network attaches it through vm.nic.attach, which says the truth: a stopped VM
+// gets the NIC at its next start (toast, dashed link "applies at next start", vm.inspect's nics);
+// deleting the link detaches it (vm.nic.detach).
 
 const tag = randomBytes(2).toString('hex');
 const net = `topo${tag}`;
@@ -19,7 +21,7 @@ test.describe('topology (real backends)', () => {
     await rpc('vm.create', { name: vm, spec: { kernel: guest.kernel, initrd: guest.initrd, cmdline: TEST_GUEST_CMDLINE, memory: '128Mi', cpu: 1 } });
   });
   test.afterAll(async () => {
-    await rpc('network.detach', { network: net, owner: { kind: 'vm', name: vm } }).catch(() => undefined);
+    await rpc('vm.nic.detach', { name: vm, network: net }).catch(() => undefined);
     await rpc('vm.delete', { name: vm, disks: true }).catch(() => undefined);
     await rpc('network.rm', { name: net }).catch(() => undefined);
   });
@@ -38,11 +40,15 @@ test.describe('topology (real backends)', () => {
     await app.mouse.down();
     await app.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 12 });
     await app.mouse.up();
-    await expect(app.getByTestId('toast').filter({ hasText: `${vm} attached to ${net}` })).toBeVisible({ timeout: 20_000 });
-    const info = await rpc<{ attachments: { owner: { name: string } }[] }>('network.inspect', { name: net });
-    expect(info.attachments.map((x) => x.owner.name)).toContain(vm);
+    await expect(app.getByTestId('toast').filter({ hasText: `${vm} attached to ${net}: applies at next start` })).toBeVisible({ timeout: 20_000 });
+    const info = await rpc<{ attachments: { owner: { name: string }; carrier?: boolean }[] }>('network.inspect', { name: net });
+    expect(info.attachments).toEqual([expect.objectContaining({ owner: { kind: 'vm', name: vm }, carrier: false })]);
+    const v = await rpc<{ nics?: { network: string; state: string }[] }>('vm.inspect', { name: vm });
+    expect(v.nics).toEqual([expect.objectContaining({ network: net, state: 'next-start' })]);
     const edge = app.locator(`.react-flow__edge[data-id="att:vm:${vm}->${net}"]`);
     await expect(edge).toHaveCount(1);
+    await expect(edge).toHaveClass(/topo-edge-pending/);
+    await expect(app.locator('.react-flow__edge-text').filter({ hasText: 'applies at next start' })).toBeVisible();
     await shot(app, 'topology-attached', testInfo);
 
     // Select the link and press Delete: asks first, then detaches.
@@ -55,5 +61,6 @@ test.describe('topology (real backends)', () => {
     await expect(edge).toHaveCount(0);
     const after = await rpc<{ attachments: { owner: { name: string } }[] }>('network.inspect', { name: net });
     expect(after.attachments.map((x) => x.owner.name)).not.toContain(vm);
+    expect((await rpc<{ nics?: unknown[] }>('vm.inspect', { name: vm })).nics).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ResourceSummary } from '../../../shared/contract/resource.js';
-import { attachFromConnection, layoutTopology, MAX_ROWS } from './topology';
+import { attachFromConnection, layoutTopology, MAX_ROWS, planAttach } from './topology';
 
 const r = (kind: ResourceSummary['kind'], name: string, state = 'running'): ResourceSummary => ({ kind, name, state });
 
@@ -33,5 +33,26 @@ describe('topology layout', () => {
     expect(attachFromConnection('network:lab0', 'vm:web')).toBeUndefined();
     expect(attachFromConnection('uplink:eth0', 'network:lab0')).toBeUndefined();
     expect(attachFromConnection(null, 'network:lab0')).toBeUndefined();
+  });
+
+  it('a link without carrier is drawn dashed and says "applies at next start" for a VM', () => {
+    const { edges } = layoutTopology([r('network', 'lab0'), r('vm', 'web', 'stopped'), r('capsule', 'db')], [
+      { name: 'lab0', attachments: [{ kind: 'vm', name: 'web' }, { kind: 'capsule', name: 'db' }], noCarrier: ['vm:web'] },
+    ]);
+    expect(edges.find((e) => e.id === 'att:vm:web->lab0')).toMatchObject({ label: 'applies at next start', className: 'topo-edge-pending', data: { pending: true } });
+    expect(edges.find((e) => e.id === 'att:capsule:db->lab0')!.label).toBeUndefined();
+  });
+
+  it('plans a drag: a VM through vm.nic.attach; a running capsule into its own netns under a free ethN; a stopped one refused', () => {
+    const a = (kind: 'vm' | 'capsule') => ({ network: 'lab0', owner: { kind, name: 'x' } });
+    expect(planAttach(a('vm'))).toEqual({ method: 'vm.nic.attach', input: { name: 'x', network: 'lab0', ports: [] } });
+    // The bug this replaces: network.attach of a capsule without its netns always failed.
+    expect(planAttach(a('capsule'), { state: 'running', pid: 42 })).toEqual({
+      method: 'network.attach', input: { network: 'lab0', owner: { kind: 'capsule', name: 'x' }, netns: '/proc/42/ns/net', peer: 'eth0', ports: [] },
+    });
+    expect(planAttach(a('capsule'), { state: 'running', pid: 42, network: { name: 'other', netns: '/run/netns/abc' } }, 1)).toMatchObject({ input: { netns: '/run/netns/abc', peer: 'eth2' } });
+    expect(planAttach(a('capsule'), { state: 'running', pid: 42, network: { name: 'pasta', netns: '' } })).toMatchObject({ input: { netns: '/proc/42/ns/net', peer: 'eth1' } });
+    expect(planAttach(a('capsule'), { state: 'stopped' })).toEqual({ refuse: expect.stringContaining('not running') });
+    expect(planAttach(a('capsule'), { state: 'running', pid: 1, network: { name: 'lab0', netns: '/run/netns/n' } })).toEqual({ refuse: expect.stringContaining('already on lab0') });
   });
 });

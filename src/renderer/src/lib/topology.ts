@@ -23,13 +23,18 @@ export interface TopoEdge {
   target: string;
   targetHandle?: string;
   deletable: boolean;
-  data: { network: string; owner?: { kind: 'vm' | 'capsule'; name: string } };
+  data: { network: string; owner?: { kind: 'vm' | 'capsule'; name: string }; pending?: boolean };
+  /** "applies at next start": the kernel says nobody holds the TAP/veth (no carrier). */
+  label?: string;
+  className?: string;
 }
 export interface NetworkLinks {
   name: string;
   uplink?: string;
   type?: string;
   attachments: { kind: 'vm' | 'capsule'; name: string }[];
+  /** Owners (`kind:name`) whose link has no carrier: a stopped VM's TAP, a NIC for the next start. */
+  noCarrier?: string[];
 }
 
 export const nodeId = (kind: TopoKind, name: string): string => `${kind}:${name}`;
@@ -74,7 +79,11 @@ export function layoutTopology(resources: ResourceSummary[], links: NetworkLinks
     for (const a of l.attachments) {
       const src = nodeId(a.kind, a.name);
       if (!present.has(src) || !present.has(nodeId('network', l.name))) continue;
-      edges.push({ id: `att:${src}->${l.name}`, source: src, target: nodeId('network', l.name), targetHandle: 'attach', deletable: true, data: { network: l.name, owner: a } });
+      const pending = l.noCarrier?.includes(`${a.kind}:${a.name}`) ?? false;
+      edges.push({
+        id: `att:${src}->${l.name}`, source: src, target: nodeId('network', l.name), targetHandle: 'attach', deletable: true, data: { network: l.name, owner: a, ...(pending ? { pending } : {}) },
+        ...(pending ? { label: a.kind === 'vm' ? 'applies at next start' : 'no carrier', className: 'topo-edge-pending' } : {}),
+      });
     }
   return { nodes, edges };
 }
@@ -86,4 +95,31 @@ export function attachFromConnection(source: string | null, target: string | nul
   const t = parseNodeId(target);
   if ((s.kind === 'vm' || s.kind === 'capsule') && t.kind === 'network') return { network: t.name, owner: { kind: s.kind, name: s.name } };
   return undefined;
+}
+
+/** The procedure a drag onto a switch runs for an instance: what really connects it. */
+export type AttachPlan =
+  | { method: 'vm.nic.attach'; input: { name: string; network: string; ports: string[] } }
+  | { method: 'network.attach'; input: { network: string; owner: { kind: 'capsule'; name: string }; netns: string; peer: string; ports: string[] } }
+  | { refuse: string };
+
+/**
+ * A VM goes through vm.nic.attach (hot-plug when it runs, else the next start). A capsule is
+ * plugged into its own network namespace, the one its running process is in, under the next free
+ * ethN; a stopped capsule has no namespace to plug into.
+ */
+export function planAttach(
+  a: { network: string; owner: { kind: 'vm' | 'capsule'; name: string } },
+  capsule?: { state: string; pid?: number; network?: { name: string; netns: string } },
+  attachedElsewhere = 0,
+): AttachPlan {
+  if (a.owner.kind === 'vm') return { method: 'vm.nic.attach', input: { name: a.owner.name, network: a.network, ports: [] } };
+  if (!capsule || capsule.state !== 'running' || (!capsule.pid && !capsule.network?.netns)) {
+    return { refuse: `Capsule ${a.owner.name} is not running: it has no network namespace to plug into. Start it, or give it network = "${a.network}" in its definition.` };
+  }
+  if (capsule.network?.name === a.network) return { refuse: `Capsule ${a.owner.name} is already on ${a.network}.` };
+  const netns = capsule.network?.netns || `/proc/${capsule.pid}/ns/net`;
+  // eth0 is taken by the capsule's own network (a switch, or pasta's copy of the host NIC).
+  const peer = `eth${(capsule.network ? 1 : 0) + attachedElsewhere}`;
+  return { method: 'network.attach', input: { network: a.network, owner: { kind: 'capsule', name: a.owner.name }, netns, peer, ports: [] } };
 }

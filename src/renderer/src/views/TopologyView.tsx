@@ -8,8 +8,8 @@ import { TopologyNode } from '../components/TopologyNode';
 import { ViewHeader } from '../components/ViewHeader';
 import { act } from '../lib/actions';
 import type { NetworkLinks, TopoEdge } from '../lib/topology';
-import { attachFromConnection, layoutTopology } from '../lib/topology';
-import { call } from '../lib/rpc';
+import { attachFromConnection, layoutTopology, planAttach } from '../lib/topology';
+import { call, errorText } from '../lib/rpc';
 import type { NetworkInfo } from '../../../shared/contract/network.js';
 import { confirm } from '../stores/confirm';
 import { useResources } from '../stores/resources';
@@ -25,6 +25,7 @@ async function readLinks(): Promise<NetworkLinks[]> {
       name: n.name,
       type: n.spec.type,
       attachments: n.attachments.map((a) => a.owner),
+      noCarrier: n.attachments.filter((a) => a.carrier === false).map((a) => `${a.owner.kind}:${a.owner.name}`),
       ...(n.spec.uplink ? { uplink: n.spec.uplink } : {}),
     }));
   } catch {
@@ -59,16 +60,41 @@ export function TopologyView() {
         toast('warning', 'Not a valid link', 'Drag from a VM or capsule onto a network to attach it.');
         return;
       }
-      if (await act('network.attach', a, `${a.owner.name} attached to ${a.network}`)) reload();
+      try {
+        // What really connects it: a VM's NIC (hot-plugged when it runs), a capsule's own netns.
+        const capsule = a.owner.kind === 'capsule' ? await call('capsule.inspect', { name: a.owner.name, secrets: false }) : undefined;
+        const elsewhere = links.filter((l) => l.name !== a.network && l.name !== capsule?.network?.name && l.attachments.some((o) => o.kind === a.owner.kind && o.name === a.owner.name)).length;
+        const plan = planAttach(a, capsule, elsewhere);
+        if ('refuse' in plan) {
+          toast('warning', `${a.owner.name} not attached`, plan.refuse);
+          return;
+        }
+        if (plan.method === 'vm.nic.attach') {
+          const r = await call('vm.nic.attach', plan.input);
+          if (r.state === 'attached') toast('success', `${a.owner.name} attached to ${a.network}`, 'Hot-plugged into the running VM.');
+          else toast('info', `${a.owner.name} attached to ${a.network}: applies at next start`, r.reason ?? 'The VM gets this NIC when it starts next.');
+        } else {
+          await call('network.attach', plan.input);
+          toast('success', `${a.owner.name} attached to ${a.network}`, `Plugged into the capsule as ${plan.input.peer}.`);
+        }
+        useResources.getState().refetch();
+        reload();
+      } catch (e) {
+        toast('error', `Attaching ${a.owner.name} to ${a.network} failed`, errorText(e));
+      }
     },
-    [reload],
+    [reload, links],
   );
   const onBeforeDelete = useCallback(async ({ edges: gone }: { edges: Edge[] }) => {
     const detachable = (gone as unknown as TopoEdge[]).flatMap((e) => (e.data?.owner ? [{ network: e.data.network, owner: e.data.owner }] : []));
     if (detachable.length === 0) return false;
     const list = detachable.map((e) => `${e.owner.name} from ${e.network}`).join(', ');
     if (!(await confirm({ title: 'Detach?', body: `Detach ${list}. The instance keeps running without that link.`, confirmLabel: 'Detach', danger: true }))) return false;
-    for (const e of detachable) await act('network.detach', e, `${e.owner.name} detached from ${e.network}`);
+    for (const e of detachable) {
+      // A VM's NIC is unplugged from the running guest first (vm.nic.detach); its first NIC is its definition's.
+      if (e.owner.kind === 'vm') await act('vm.nic.detach', { name: e.owner.name, network: e.network }, `${e.owner.name} detached from ${e.network}`);
+      else await act('network.detach', e, `${e.owner.name} detached from ${e.network}`);
+    }
     reload();
     return false; // the refetched links redraw the graph
   }, [reload]);
