@@ -9,7 +9,7 @@ PKGS=(
   gcc libc6-dev                                            # builds native/capsule-supervisor.c
   iproute2 nftables dnsmasq-base tcpdump procps            # networks (sysctl: per-bridge forwarding)
   weston chromium                                          # the UI as a Wayland client, e2e tests
-  desktop-file-utils libxml2-utils                         # validate resources/nova.desktop and the polkit policy
+  desktop-file-utils libxml2-utils                         # validate resources/org.nova.Nova.desktop and the polkit policy
   appstream prometheus                                     # appstreamcli validates the metainfo; promtool and a real prometheus scrape /metrics
   uidmap passt                                             # rootless capsules: newuidmap/newgidmap, pasta networking
   polkitd dbus                                             # nova privd asks polkit (tests: a private system bus)

@@ -5,7 +5,7 @@
 root="$NOVA_PKG_ROOT"
 app="$root/opt/${sanitizedProductName}"
 
-mkdir -p "$root/usr/bin" "$root/usr/lib/systemd/system" "$root/usr/share/polkit-1/actions"
+mkdir -p "$root/usr/bin" "$root/usr/lib/systemd/system" "$root/usr/share/polkit-1/actions" "$root/usr/share/metainfo"
 
 # `nova` on PATH is the command line; the desktop app is `${executable}`.
 ln -sf "/opt/${sanitizedProductName}/resources/bin/nova" "$root/usr/bin/nova"
@@ -16,6 +16,8 @@ for unit in nova-hydrate.service nova-privd.socket nova-privd.service; do
   install -m 0644 "$app/resources/systemd/$unit" "$root/usr/lib/systemd/system/$unit"
 done
 install -m 0644 "$app/resources/polkit/org.nova.policy" "$root/usr/share/polkit-1/actions/org.nova.policy"
+# AppStream metadata: software centres list Nova under its app id (org.nova.Nova).
+install -m 0644 "$app/resources/metainfo/org.nova.Nova.metainfo.xml" "$root/usr/share/metainfo/org.nova.Nova.metainfo.xml"
 
 # Chromium's sandbox: user namespaces when the kernel allows them, the SUID helper otherwise.
 if [ -e "$app/chrome-sandbox" ]; then

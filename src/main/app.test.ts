@@ -49,14 +49,16 @@ describe('main process start-up', () => {
     return electron;
   };
 
-  it('asks Chromium for Wayland (Ozone hint auto) with Wayland window decorations, as app id nova', async () => {
+  it('asks Chromium for Wayland (Ozone hint auto) with Wayland window decorations, as app id org.nova.Nova', async () => {
     const e = await boot();
     const sw = e.app.commandLine.switches;
     expect(sw.get('ozone-platform-hint')).toBe('auto');
     expect(sw.get('enable-features')!.split(',')).toContain('WaylandWindowDecorations');
-    expect(sw.get('class')).toBe('nova');
-    expect(e.app.name).toBe('nova');
-    // Chromium's profile goes under Nova's config, not ~/.config/Nova.
+    expect(sw.get('class')).toBe('org.nova.Nova');
+    // Electron's Wayland app_id, WM_CLASS and notification desktop-entry come from the desktop name.
+    if (process.platform === 'linux') expect(e.app.desktopName).toBe('org.nova.Nova.desktop');
+    expect(e.app.name).toBe('Nova');
+    // Chromium's profile goes under Nova's config, not ~/.config/Nova or ~/.config/org.nova.Nova.
     expect(e.app.paths.userData).toBe(join(home, 'config', 'electron'));
   });
 

@@ -15,7 +15,7 @@ import { startNotifier } from './notifications.js';
 import { electronStorePrefs, openPrefsStore } from './prefs.js';
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, appProtocolHandler } from './protocol.js';
 import { contentSecurityPolicy, secureContents, secureSession } from './security.js';
-import { APP_ID, applySwitches } from './switches.js';
+import { APP_DIR, APP_NAME, applySwitches, DESKTOP_FILE } from './switches.js';
 import { createTray, traySupported } from './tray.js';
 import type { AppTray } from './tray.js';
 import { createMainWindow } from './window.js';
@@ -36,9 +36,12 @@ const paths = resolvePaths(process.env);
 applySwitches(app.commandLine);
 // Before `ready`: the renderer's own origin, nova://app (see protocol.ts).
 protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
-app.setName(APP_ID);
+app.setName(APP_NAME);
+// The Wayland app id, WM_CLASS and the notifications' desktop-entry hint (also when run from the
+// sources, where no package.json desktopName may reach Electron).
+if (process.platform === 'linux') app.setDesktopName(DESKTOP_FILE);
 // Chromium's profile lives beside Nova's config, not in a folder named after the product.
-app.setPath('userData', process.env.NOVA_HOME ? join(paths.config, 'electron') : join(app.getPath('appData'), APP_ID, 'electron'));
+app.setPath('userData', process.env.NOVA_HOME ? join(paths.config, 'electron') : join(app.getPath('appData'), APP_DIR, 'electron'));
 
 let win: BrowserWindow | undefined;
 let engine: Engine | undefined;

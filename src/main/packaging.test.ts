@@ -15,6 +15,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
 const config = JSON.parse(readFileSync(join(ROOT, 'electron-builder.json'), 'utf8')) as {
+  appId: string;
   linux: { target: string[]; executableName: string; syncDesktopName: boolean; icon: string; executableArgs: string[]; desktop: { entry: Record<string, string> } };
   extraResources: { from: string; to: string }[];
   files: string[];
@@ -23,7 +24,9 @@ const config = JSON.parse(readFileSync(join(ROOT, 'electron-builder.json'), 'utf
   deb: { afterInstall: string; afterRemove: string; depends: string[] };
   pacman: { afterInstall: string; afterRemove: string; depends: string[] };
 };
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { desktopName?: string; devDependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { desktopName?: string; version: string; devDependencies: Record<string, string> };
+const DESKTOP = join(ROOT, 'resources', 'org.nova.Nova.desktop');
+const METAINFO = join(ROOT, 'resources', 'metainfo', 'org.nova.Nova.metainfo.xml');
 
 function desktopEntry(text: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -56,11 +59,25 @@ describe('electron-builder configuration', () => {
     expect(config.linux.target).toEqual(['pacman', 'AppImage', 'deb']);
   });
 
-  it('app id, desktop file name and StartupWMClass all say nova', () => {
-    expect(pkg.desktopName).toBe('nova.desktop');
+  it('one app id everywhere: builder appId, desktopName, desktop file name, StartupWMClass, the main process, the metainfo', async () => {
+    const { APP_ID, DESKTOP_FILE } = await import('./switches.js');
+    expect(APP_ID).toBe('org.nova.Nova');
+    expect(config.appId).toBe(APP_ID);
+    expect(pkg.desktopName).toBe(`${APP_ID}.desktop`);
+    expect(DESKTOP_FILE).toBe(pkg.desktopName);
     expect(config.linux.syncDesktopName).toBe(true);
-    expect(config.linux.desktop.entry.StartupWMClass).toBe('nova');
-    const file = desktopEntry(readFileSync(join(ROOT, 'resources', 'nova.desktop'), 'utf8'));
+    expect(config.linux.desktop.entry.StartupWMClass).toBe(APP_ID);
+    expect(existsSync(join(ROOT, 'resources', DESKTOP_FILE))).toBe(true);
+    expect(readdirSync(join(ROOT, 'resources')).filter((f) => f.endsWith('.desktop'))).toEqual([DESKTOP_FILE]);
+    expect(config.extraResources).toEqual(expect.arrayContaining([{ from: `resources/${DESKTOP_FILE}`, to: DESKTOP_FILE }, { from: `resources/metainfo/${APP_ID}.metainfo.xml`, to: `metainfo/${APP_ID}.metainfo.xml` }]));
+    const xml = readFileSync(METAINFO, 'utf8');
+    expect(/<id>([^<]+)<\/id>/.exec(xml)?.[1]).toBe(APP_ID);
+    expect(/<launchable type="desktop-id">([^<]+)<\/launchable>/.exec(xml)?.[1]).toBe(pkg.desktopName);
+    // The binaries the packages put on PATH, and the newest release is this version.
+    expect([...xml.matchAll(/<binary>([^<]+)<\/binary>/g)].map((m) => m[1]).sort()).toEqual(['nova', config.linux.executableName].sort());
+    expect(/<release version="([^"]+)"/.exec(xml)?.[1]).toBe(pkg.version);
+    const file = desktopEntry(readFileSync(DESKTOP, 'utf8'));
+    expect(file.StartupWMClass).toBe(APP_ID);
     for (const key of ['Name', 'GenericName', 'Comment', 'Categories', 'Keywords', 'StartupWMClass', 'StartupNotify', 'Terminal']) {
       expect(config.linux.desktop.entry[key], key).toBe(file[key]);
     }
@@ -110,9 +127,38 @@ describe('electron-builder configuration', () => {
 });
 
 describeHost('desktop entry validates', { tools: ['desktop-file-validate'] }, () => {
-  it('desktop-file-validate accepts resources/nova.desktop', async () => {
-    const r = await run('desktop-file-validate', [join(ROOT, 'resources', 'nova.desktop')]);
+  it('desktop-file-validate accepts resources/org.nova.Nova.desktop', async () => {
+    const r = await run('desktop-file-validate', [DESKTOP]);
     expect(r.stdout + r.stderr).toBe('');
+  });
+});
+
+describeHost('AppStream metainfo validates', { tools: ['appstreamcli'] }, () => {
+  /** Exit status and the issue lines (E: errors, W: warnings, I: infos, P: pedantic). */
+  const validate = (file: string) =>
+    run('appstreamcli', ['validate', '--no-net', '--pedantic', '--no-color', file]).then(
+      (r) => ({ ok: true, out: r.stdout + r.stderr }),
+      (e: { stdout?: string; stderr?: string }) => ({ ok: false, out: `${e.stdout ?? ''}${e.stderr ?? ''}` }),
+    );
+
+  it('appstreamcli validate --no-net passes with no error, warning or info', async () => {
+    const r = await validate(METAINFO);
+    expect(r.ok, r.out).toBe(true);
+    // Pedantic notes aside (a reverse-DNS id with capitals, as org.nova.Nova is), nothing at all.
+    expect(r.out.split('\n').filter((l) => /^[EWI]: /.test(l)), r.out).toEqual([]);
+  });
+
+  it('and fails a metainfo that is broken (so the check above means something)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nova-metainfo-'));
+    try {
+      const bad = join(dir, 'org.nova.Nova.metainfo.xml');
+      await writeFile(bad, readFileSync(METAINFO, 'utf8').replace(/<summary>[^<]*<\/summary>/, '').replace(/<release version="[^"]+" date="[^"]+">/, '<release version="0.1.0" date="not-a-date">'));
+      const r = await validate(bad);
+      expect(r.ok).toBe(false);
+      expect(r.out).toMatch(/^E: .*summary/m);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -210,12 +256,14 @@ describe('electron-builder --dir on a stand-in Electron binary', () => {
     expect(await readlink(join(fakeRoot, 'usr', 'bin', 'nova-desktop'))).toBe('/opt/Nova/nova-desktop');
     expect(await readFile(join(fakeRoot, 'usr/lib/systemd/system/nova-hydrate.service'), 'utf8')).toContain('ExecStart=/usr/bin/nova net hydrate');
     await access(join(fakeRoot, 'usr/share/polkit-1/actions/org.nova.policy'));
+    expect(await readFile(join(fakeRoot, 'usr/share/metainfo/org.nova.Nova.metainfo.xml'), 'utf8')).toContain('<id>org.nova.Nova</id>');
     expect(await readFile(join(fakeRoot, 'usr/lib/systemd/system/nova-privd.service'), 'utf8')).toContain('ExecStart=/usr/bin/nova privd');
     expect(await readFile(join(fakeRoot, 'usr/lib/systemd/system/nova-privd.socket'), 'utf8')).toContain('ListenStream=/run/nova/privd.sock');
     await run(join(work, 'after-remove.sh'), [], { env });
     expect(existsSync(join(fakeRoot, 'usr/lib/systemd/system/nova-privd.socket'))).toBe(false);
     expect(existsSync(join(fakeRoot, 'usr/lib/systemd/system/nova-hydrate.service'))).toBe(false);
     expect(existsSync(join(fakeRoot, 'usr/share/polkit-1/actions/org.nova.policy'))).toBe(false);
+    expect(existsSync(join(fakeRoot, 'usr/share/metainfo/org.nova.Nova.metainfo.xml'))).toBe(false);
     await expect(readlink(join(fakeRoot, 'usr', 'bin', 'nova'))).rejects.toThrow();
   });
 });

@@ -112,6 +112,10 @@ export function fakeElectron() {
     setName(n: string) {
       app.name = n;
     },
+    desktopName: undefined as string | undefined,
+    setDesktopName(n: string) {
+      app.desktopName = n;
+    },
     getName: () => app.name,
     getVersion: () => '0.1.0',
     getPath: (k: string) => app.paths[k] ?? join(tmpdir(), 'fake-electron', k),
