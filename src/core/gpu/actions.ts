@@ -97,6 +97,13 @@ export class OriginalDrivers {
     for (const [a, s] of Object.entries(entries)) if (!cur[a] && s.driver !== 'vfio-pci') cur[a] = s;
     await writeJsonAtomic(this.file, cur);
   }
+  /** Puts entries back as they were (null: no entry), for `nova privd` converging after a crash. */
+  async restore(entries: Record<string, DeviceState | null>): Promise<void> {
+    const cur = await this.all();
+    for (const [a, s] of Object.entries(entries)) if (s) cur[a] = s;
+    else delete cur[a];
+    await writeJsonAtomic(this.file, cur);
+  }
   async forget(addrs: string[]): Promise<void> {
     const cur = await this.all();
     for (const a of addrs) delete cur[a];

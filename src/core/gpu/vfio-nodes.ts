@@ -2,6 +2,7 @@ import { chmod, chown, lstat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
+import { crashPoint } from '../sys/crash-point.js';
 import type { Reverter } from '../sys/reverter.js';
 
 // /dev/vfio/N is how a VM's QEMU reaches an IOMMU group bound to vfio-pci. Root's QEMU opens it
@@ -29,9 +30,11 @@ async function node(dir: string, group: number): Promise<{ path: string; st: Sta
   return { path, st };
 }
 
-async function setOwner(path: string, uid: number, gid: number, mode: number): Promise<void> {
+export async function setOwner(path: string, uid: number, gid: number, mode: number): Promise<void> {
   await chown(path, uid, gid);
+  crashPoint(`${path} owned by uid ${uid}`);
   await chmod(path, mode);
+  crashPoint(`${path} mode ${mode.toString(8)}`);
 }
 
 /** Hands group nodes under `dir` (/dev/vfio, or a test's folder set at privd start) to `to`. */

@@ -1,6 +1,7 @@
 import { readlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
+import { crashPoint } from '../sys/crash-point.js';
 import { readAttr, sysPaths } from './sysfs.js';
 import type { VfioHandover } from './vfio-nodes.js';
 import type { SysfsWriter } from './writer.js';
@@ -76,6 +77,7 @@ export async function sysWrite(ctx: StepContext, path: string, value: string, ad
   } finally {
     clearTimeout(timer);
   }
+  crashPoint(what);
 }
 
 /** Polls the device's driver link until it is `expected` (undefined = unbound). */

@@ -1,15 +1,20 @@
+import { join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import type { EngineContext } from '../context.js';
-import { planUnit } from '../gpu/actions.js';
-import type { Action, PlanOptions } from '../gpu/actions.js';
+import { OriginalDrivers, planUnit } from '../gpu/actions.js';
+import type { Action, PlanOptions, Unit } from '../gpu/actions.js';
 import { GpuClaims } from '../gpu/claims.js';
 import { directDeviceOps } from '../gpu/device-ops.js';
 import type { DeviceOps } from '../gpu/device-ops.js';
 import { scanPci } from '../gpu/scanner.js';
 import { VFIO_DIR } from '../gpu/vfio-nodes.js';
+import { sysfsWriterFor } from '../gpu/writer.js';
+import { sweepStaleTemps } from '../sys/atomic.js';
 import { withReverter } from '../sys/reverter.js';
 import type { Reverter } from '../sys/reverter.js';
 import type { VerbHandlers } from './handlers.js';
+import { convergeIntents, recordIntent, snapshotUnit } from './device-intents.js';
+import type { DeviceIntent, DeviceIntentDeps } from './device-intents.js';
 import type { Owners } from './owners.js';
 import type { Peer } from './peer.js';
 import type { GpuVerb } from './verbs-gpu.js';
@@ -25,6 +30,12 @@ export interface PrivdDevices {
   ops: DeviceOps;
   /** GPUs root's own engine bound for its VMs (same state folder): no user's to take. */
   rootClaims: GpuClaims;
+  /** The original-driver memo the device ops keep (same file). */
+  memo: OriginalDrivers;
+  /** The intent log of device verbs in progress (device-intents.ts). */
+  intentsDir: string;
+  /** The helper's state folder (records, memo, intents). */
+  data: string;
 }
 
 /**
@@ -33,7 +44,20 @@ export interface PrivdDevices {
  */
 export function privdDevices(engine: EngineContext, env: NodeJS.ProcessEnv): PrivdDevices {
   const vfioDir = env.NOVA_VFIO_DIR || VFIO_DIR;
-  return { root: engine.sysfsRoot, vfioDir, ops: directDeviceOps({ root: engine.sysfsRoot, paths: engine.paths, vfioDir }), rootClaims: GpuClaims.in(engine.paths.data) };
+  return {
+    root: engine.sysfsRoot,
+    vfioDir,
+    ops: directDeviceOps({ root: engine.sysfsRoot, paths: engine.paths, vfioDir }),
+    rootClaims: GpuClaims.in(engine.paths.data),
+    memo: OriginalDrivers.in(engine.paths.data),
+    intentsDir: join(engine.paths.data, 'privd', 'intents'),
+    data: engine.paths.data,
+  };
+}
+
+function intentDeps(dev: PrivdDevices, owners: Owners, command: string): DeviceIntentDeps {
+  const ctx = { root: dev.root, writer: sysfsWriterFor(dev.root), writeTimeoutMs: 10_000, linkTimeoutMs: 10_000, command };
+  return { dir: dev.intentsDir, owners, memo: dev.memo, ctx };
 }
 
 const HOST_FREE = new Set([undefined, 'vfio-pci', 'pci-stub']);
@@ -47,8 +71,35 @@ export function gpuVerbHandlers(dev: PrivdDevices, owners: Owners): Pick<VerbHan
     return { unit, group: [...new Set([...unit.devices, ...members])] };
   };
 
+  const deps = intentDeps(dev, owners, 'nova privd');
+  /**
+   * Before the first change, where the unit goes if the helper dies mid-verb: back to how it is
+   * now, or for reattach/release (they give things back) to the finished state.
+   */
+  const intend = async (verb: GpuVerb, unit: Unit, peer: Peer, forward?: 'reattach' | 'release') => {
+    const now = await snapshotUnit(deps, unit.devices, unit.group !== undefined ? join(dev.vfioDir, String(unit.group)) : undefined);
+    let target = now;
+    if (forward) {
+      const given = { ...(now.node ? { node: { ...now.node, uid: 0, gid: 0, mode: 0o600 } } : {}), owners: Object.fromEntries(unit.devices.map((a) => [a, null])) };
+      const memo = Object.entries(now.memo);
+      if (forward === 'release') target = { ...now, ...given };
+      // Reattach completes only where the original drivers are known; otherwise it rolls back.
+      else if (memo.every(([, m]) => m?.driver)) target = { ...given, devices: Object.fromEntries(memo.map(([a, m]) => [a, { driver: m!.driver!, ...(m!.override ? { override: m!.override } : {}) }])), memo: Object.fromEntries(memo.map(([a]) => [a, null])) };
+    }
+    const intent: DeviceIntent = { verb, address: unit.gpu, uid: peer.uid, ...target };
+    return recordIntent(deps, intent);
+  };
+  const logged = async <T>(done: Promise<() => Promise<void>>, fn: () => Promise<T>): Promise<T> => {
+    const clear = await done;
+    try {
+      return await fn();
+    } finally {
+      await clear();
+    }
+  };
+
   /** bind / unbind take a unit whose group nobody else holds; the records go first (undone on failure). */
-  const claim = async (r: Reverter, address: string, action: Action, opts: PlanOptions, peer: Peer) => {
+  const claim = async (address: string, action: Action, opts: PlanOptions, peer: Peer) => {
     const { unit, group } = await scope(address, action, opts);
     const book = (await owners.read()).device;
     const rootVms = await dev.rootClaims.byDevice().catch(() => new Map<string, string>());
@@ -61,12 +112,15 @@ export function gpuVerbHandlers(dev: PrivdDevices, owners: Owners): Pick<VerbHan
         throw new NovaError('PERMISSION', `PCI device ${a} is bound for root's VM ${rootVms.get(a)}. Nothing was changed.`, { address: a, owner: 0, fix: 'pick another GPU' });
       }
     }
+    return unit;
+  };
+  const own = async (r: Reverter, unit: Unit, peer: Peer) => {
+    const book = (await owners.read()).device;
     for (const a of unit.devices.filter((d) => book[d] !== peer.uid)) {
       const before = book[a];
       r.add(() => (before === undefined ? owners.drop('device', (k) => k === a) : owners.set('device', a, before)), `ownership of ${a}`);
       await owners.set('device', a, peer.uid);
     }
-    return unit;
   };
 
   /** reattach / reset / release: only for the caller's own devices (unrecorded ones are root's). */
@@ -79,22 +133,32 @@ export function gpuVerbHandlers(dev: PrivdDevices, owners: Owners): Pick<VerbHan
   const to = (peer: Peer) => ({ handTo: { uid: peer.uid, gid: peer.gid } });
 
   return {
-    'gpu.bind': (i, peer) =>
-      withReverter(async (r) => {
-        const opts = { includeGroup: i.includeGroup, force: i.force };
-        const unit = await claim(r, i.address, 'bind', opts, peer);
-        return { devices: await dev.ops.act('bind', i.address, { ...opts, ...timeout(i), ...to(peer) }), group: unit.group };
-      }),
-    'gpu.unbind': (i, peer) =>
-      withReverter(async (r) => {
-        const unit = await claim(r, i.address, 'unbind', {}, peer);
-        return { devices: await dev.ops.act('unbind', i.address, { ...timeout(i), ...to(peer) }), group: unit.group };
-      }),
+    'gpu.bind': async (i, peer) => {
+      const opts = { includeGroup: i.includeGroup, force: i.force };
+      const unit = await claim(i.address, 'bind', opts, peer);
+      return logged(intend('gpu.bind', unit, peer), () =>
+        withReverter(async (r) => {
+          await own(r, unit, peer);
+          return { devices: await dev.ops.act('bind', i.address, { ...opts, ...timeout(i), ...to(peer) }), group: unit.group };
+        }),
+      );
+    },
+    'gpu.unbind': async (i, peer) => {
+      const unit = await claim(i.address, 'unbind', {}, peer);
+      return logged(intend('gpu.unbind', unit, peer), () =>
+        withReverter(async (r) => {
+          await own(r, unit, peer);
+          return { devices: await dev.ops.act('unbind', i.address, { ...timeout(i), ...to(peer) }), group: unit.group };
+        }),
+      );
+    },
     'gpu.reattach': async (i, peer) => {
       const unit = await mine(i.address, 'reattach', peer);
-      const devices = await dev.ops.act('reattach', i.address, { ...timeout(i), ...to(peer) });
-      await owners.drop('device', (k) => unit.devices.includes(k));
-      return { devices, group: unit.group };
+      return logged(intend('gpu.reattach', unit, peer, 'reattach'), async () => {
+        const devices = await dev.ops.act('reattach', i.address, { ...timeout(i), ...to(peer) });
+        await owners.drop('device', (k) => unit.devices.includes(k));
+        return { devices, group: unit.group };
+      });
     },
     'gpu.reset': async (i, peer) => {
       const unit = await mine(i.address, 'reset', peer);
@@ -102,11 +166,20 @@ export function gpuVerbHandlers(dev: PrivdDevices, owners: Owners): Pick<VerbHan
     },
     'gpu.release': async (i, peer) => {
       const unit = await mine(i.address, 'unbind', peer);
-      await dev.ops.release(i.address);
-      await owners.drop('device', (k) => unit.devices.includes(k));
-      return { devices: [], group: unit.group };
+      return logged(intend('gpu.release', unit, peer, 'release'), async () => {
+        await dev.ops.release(i.address);
+        await owners.drop('device', (k) => unit.devices.includes(k));
+        return { devices: [], group: unit.group };
+      });
     },
   };
+}
+
+/** At start, before anything else about devices: what a killed helper left mid-verb is converged. */
+export async function convergeDeviceIntents(dev: PrivdDevices, owners: Owners, log: (line: string) => void): Promise<void> {
+  // Half-written state files (a kill between write and rename) of the intents, records and memo.
+  for (const dir of [dev.intentsDir, join(dev.data, 'privd'), join(dev.data, 'gpu')]) await sweepStaleTemps(dir);
+  await convergeIntents(intentDeps(dev, owners, 'nova privd (converging an interrupted device verb)'), log);
 }
 
 /** At start: records of devices that are gone or back on a host driver are dropped. */

@@ -10,13 +10,14 @@ import type { Result } from '../../shared/errors.js';
 import { createEngine } from '../engine.js';
 import { netCtx } from '../network/context.js';
 import { directNetworkOps } from '../network/direct.js';
+import { holdCrashPoints } from '../sys/crash-point.js';
 import { resolvePaths } from '../sys/paths.js';
 import { authorize } from './authz.js';
 import type { AuthzOptions } from './authz.js';
 import { verbHandlers } from './handlers.js';
 import { pruneOwners } from './prune-owners.js';
 import { systemHandlers } from './system-verbs.js';
-import { gpuVerbHandlers, privdDevices, pruneDeviceOwners } from './handlers-gpu.js';
+import { convergeDeviceIntents, gpuVerbHandlers, privdDevices, pruneDeviceOwners } from './handlers-gpu.js';
 import type { VerbHandlers } from './handlers.js';
 import { Owners } from './owners.js';
 import { peerOf } from './peer.js';
@@ -49,6 +50,10 @@ const request = z.object({ verb: z.string(), input: z.unknown().optional() }).st
 export async function startPrivd(opts: PrivdOptions): Promise<Privd> {
   const env = opts.env ?? process.env;
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  // NOVA_CRASH_AT (tests) counts the crash points of verbs (of NOVA_CRASH_VERB only, when set),
+  // not those of the start-up convergence.
+  const crashVerb = env.NOVA_CRASH_VERB;
+  holdCrashPoints();
   // Its own paths are root's (/var/lib/nova, /run/nova), or NOVA_HOME for tests: a root engine
   // on the same host shares them, so both see the same switches.
   const engine = createEngine({ env, paths: resolvePaths(env, 0) }, []);
@@ -62,6 +67,7 @@ export async function startPrivd(opts: PrivdOptions): Promise<Privd> {
   // Converge first: what a crash (kill -9 mid-create) left half-made is removed or completed.
   const report = await ops.hydrate();
   await pruneOwners(ctx, owners);
+  await convergeDeviceIntents(devices, owners, log);
   await pruneDeviceOwners(devices, owners);
   if (devices.root !== '/sys' || devices.vfioDir !== '/dev/vfio') log(`privd: devices from ${devices.root}, VFIO group nodes in ${devices.vfioDir} (set at start: a test's fixtures)`);
   if (report.recreated.length + report.repaired.length + report.removed.length) log(`privd: hydrate ${JSON.stringify(report)}`);
@@ -96,7 +102,15 @@ export async function startPrivd(opts: PrivdOptions): Promise<Privd> {
         const d = await authorize(peer, action, authz);
         if (!d.allowed) throw new NovaError('PERMISSION', `${v}${stricter === group ? ' with force' : ''} needs the polkit action ${action}: ${d.why}. Nothing was changed. To get it: ${d.fix}.`, { action, fix: d.fix });
       }
-      const handler = handlers[v] as (i: unknown, p: Peer) => Promise<unknown>;
+      const verbHandler = handlers[v] as (i: unknown, p: Peer) => Promise<unknown>;
+      const handler = crashVerb !== v ? verbHandler : async (i: unknown, p: Peer) => {
+        holdCrashPoints(false);
+        try {
+          return await verbHandler(i, p);
+        } finally {
+          holdCrashPoints(true);
+        }
+      };
       const value = def.group ? await serial(() => handler(parsed.data, peer)) : await handler(parsed.data, peer);
       log(`privd: uid=${peer.uid} pid=${peer.pid} ${v} ${summary(parsed.data)} → ok (${Date.now() - started} ms)`);
       return { ok: true, value };
@@ -108,6 +122,7 @@ export async function startPrivd(opts: PrivdOptions): Promise<Privd> {
   }
 
   await listen(server, opts.socket, env);
+  if (!crashVerb) holdCrashPoints(false);
   log(`privd: listening on ${opts.socket}${opts.group ? ` (fallback group ${opts.group.name})` : ''}`);
   return {
     socket: opts.socket,
