@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { busyboxRootfs } from '../src/test/capsule-fixtures';
-import { expect, openView, rpc, shot, test } from './fixtures';
+import { expect, rpc, shot, test } from './fixtures';
+import { CapsulesPage } from './pages/capsules';
 
 // A real capsule (crun/runc) from a busybox root filesystem imported as an image: started from
 // the UI, its stdout streams into the detail page, then it is stopped and deleted.
@@ -33,13 +34,13 @@ test.describe('capsules (real backend)', () => {
     await imported;
     const script = 'trap "exit 0" TERM; i=0; while true; do echo "tick $i"; i=$((i+1)); sleep 1; done';
     await rpc('capsule.create', { name, spec: { capsule: image, command: ['sh', '-c', script] } });
-    await openView(app, 'capsules');
-    const row = app.getByTestId(`row-${name}`);
-    await expect(row.locator('.badge')).toHaveText('created');
-    await row.getByRole('button', { name: 'Start', exact: true }).click();
-    await expect(row.locator('.badge')).toHaveText('running', { timeout: 30_000 });
+    const capsules = await new CapsulesPage(app).open();
+    await expect(capsules.badge(name)).toHaveText('created');
+    await capsules.button(name, 'Start').click();
+    await expect(capsules.badge(name)).toHaveText('running', { timeout: 30_000 });
 
-    await row.getByRole('button', { name }).click();
+    await capsules.openDetail(name);
+    await expect(capsules.detailState).toHaveText('running');
     await app.getByTestId('tab-logs').click();
     const log = app.getByTestId('capsule-log');
     await expect(log).toContainText('tick 1', { timeout: 30_000 });
@@ -54,12 +55,11 @@ test.describe('capsules (real backend)', () => {
     await expect(app.getByTestId('metrics-charts')).toContainText('Memory');
     await shot(app, 'capsule-metrics', testInfo);
 
-    await app.getByRole('button', { name: 'Stop', exact: true }).click();
-    await expect(app.locator('.view-header .badge')).toHaveText('exited', { timeout: 30_000 });
-    await app.getByRole('button', { name: 'Delete' }).click();
-    await expect(app.getByTestId('confirm-dialog')).toContainText(`Delete capsule ${name}?`);
-    await app.getByTestId('confirm-dialog').getByRole('button', { name: 'Delete' }).click();
-    await expect(app.getByTestId('toast').filter({ hasText: `${name} deleted` })).toBeVisible({ timeout: 30_000 });
+    await capsules.header.button('Stop').click();
+    await expect(capsules.detailState).toHaveText('exited', { timeout: 30_000 });
+    await expect(await capsules.askFromDetail('Delete')).toContainText(`Delete capsule ${name}?`);
+    await capsules.feedback.confirm('Delete');
+    await expect(capsules.feedback.toast(`${name} deleted`)).toBeVisible({ timeout: 30_000 });
     await expect(rpc('capsule.inspect', { name })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(app.getByRole('heading', { level: 1, name: 'Capsules' })).toBeVisible(); // back on the list
   });

@@ -61,9 +61,9 @@ test.describe('snapshot manager (real TCG VM)', () => {
     dialog = await snaps.confirmRow('before-change', 'Restore');
     const beforeRestore = counters(serial()).length;
     await dialog.getByRole('button', { name: 'Restore' }).click();
-    await expect(app.getByTestId('toast').filter({ hasText: `${name}: restored before-change` })).toBeVisible({ timeout: 60_000 });
+    await expect(vms.feedback.toast(`${name}: restored before-change`)).toBeVisible({ timeout: 60_000 });
     await expect.poll(() => counters(serial()).slice(beforeRestore).some((n) => n <= atSnap + 1), { timeout: 30_000 }).toBe(true);
-    await expect(app.locator('.view-header .badge')).toHaveText('running');
+    await expect(vms.detailState).toHaveText('running');
 
     dialog = await snaps.confirmRow('before-change', 'Delete');
     await expect(dialog).toContainText('Delete snapshot before-change?');

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ensureTestGuest, TEST_GUEST_CMDLINE } from '../src/test/guest';
-import { expect, openView, rpc, shot, test } from './fixtures';
+import { expect, rpc, shot, test } from './fixtures';
+import { InstancesPage } from './pages/instances';
 
 // A real QEMU guest (TCG: KVM is broken on this machine) started and stopped from the UI; its
 // serial console output arrives in the detail page.
@@ -18,14 +19,14 @@ test.describe('VMs (real backend)', () => {
     const guest = await ensureTestGuest();
     await rpc('vm.create', { name, spec: { kernel: guest.kernel, initrd: guest.initrd, cmdline: TEST_GUEST_CMDLINE, memory: '256Mi', cpu: 1 } });
 
-    await openView(app, 'vms');
-    const row = app.getByTestId(`row-${name}`);
-    await expect(row.locator('.badge')).toHaveText('stopped');
-    await row.getByRole('button', { name: 'Start', exact: true }).click();
-    await expect(row.locator('.badge')).toHaveText('running', { timeout: 90_000 });
-    await expect(app.getByTestId('toast').filter({ hasText: `${name}: started` })).toBeVisible();
+    const vms = await new InstancesPage(app, 'vm').open();
+    await expect(vms.badge(name)).toHaveText('stopped');
+    await vms.button(name, 'Start').click();
+    await expect(vms.badge(name)).toHaveText('running', { timeout: 90_000 });
+    await expect(vms.feedback.toast(`${name}: started`)).toBeVisible();
 
-    await row.getByRole('button', { name }).click();
+    await vms.openDetail(name);
+    await expect(vms.detailState).toHaveText('running');
     await app.getByTestId('tab-serial').click();
     const serial = app.getByTestId('serial-log');
     await expect(serial).toContainText('nova-guest: init ready', { timeout: 90_000 });
@@ -44,14 +45,13 @@ test.describe('VMs (real backend)', () => {
     await expect(app.getByTestId('inspect')).toContainText('tcg');
     await shot(app, 'vm-detail', testInfo);
 
-    await app.getByRole('button', { name: 'Force stop' }).click();
-    await app.getByTestId('confirm-dialog').getByRole('button', { name: 'Force stop' }).click();
-    await expect(app.locator('.view-header .badge')).toHaveText('stopped', { timeout: 60_000 });
+    await vms.askFromDetail('Force stop');
+    await vms.feedback.confirm('Force stop');
+    await expect(vms.detailState).toHaveText('stopped', { timeout: 60_000 });
 
-    await app.getByRole('button', { name: 'Delete' }).click();
-    await expect(app.getByTestId('confirm-dialog')).toContainText(`Delete VM ${name}?`);
-    await app.getByTestId('confirm-dialog').getByRole('button', { name: 'Delete' }).click();
-    await expect(app.getByTestId('toast').filter({ hasText: `${name} deleted` })).toBeVisible({ timeout: 30_000 });
+    await expect(await vms.askFromDetail('Delete')).toContainText(`Delete VM ${name}?`);
+    await vms.feedback.confirm('Delete');
+    await expect(vms.feedback.toast(`${name} deleted`)).toBeVisible({ timeout: 30_000 });
     await expect(rpc('vm.inspect', { name })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(app.getByRole('heading', { level: 1, name: 'Virtual machines' })).toBeVisible(); // back on the list
   });

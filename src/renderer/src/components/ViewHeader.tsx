@@ -12,7 +12,7 @@ export function ViewHeader({ title, subtitle, children }: { title: string; subti
     useNav.getState().focusTaken();
   }, [wantFocus]);
   return (
-    <header className="view-header">
+    <header className="view-header" data-testid="view-header">
       <div>
         <h1 tabIndex={-1} ref={h1}>
           {title}
