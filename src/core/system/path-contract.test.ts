@@ -55,10 +55,11 @@ const capsuleFields = (m: 'capsule.create' | 'capsule.update'): Record<string, F
   [`${m} spec.volumes[]`]: { kind: 'file', input: (p) => ({ name: 'hostile', spec: { capsule: ROOTFS(), volumes: [`${p}:/data`] } }) },
   [`${m} baseDir`]: { kind: 'base', input: (p) => ({ name: 'hostile', spec: { capsule: ROOTFS(), volumes: ['./x:/data'] }, baseDir: p }), names: ['spec.volumes[0]', 'baseDir'] },
 });
+const NOVAFILE_EXTRA: Record<string, Record<string, unknown>> = { 'novafile.run': { kind: 'vm', name: 'x' }, 'novafile.addVm': { name: 'x', spec: { image: 'x.qcow2' } } };
 const novafileFields = (m: string): Record<string, Field> => ({
   // A relative NovaFile path over the API: "give cwd" (validate: "give an absolute path").
-  [`${m} path`]: { kind: 'project', input: (p) => ({ path: p, ...(m === 'novafile.run' ? { kind: 'vm', name: 'x' } : {}) }), names: ['path', 'cwd'] },
-  [`${m} cwd`]: { kind: 'project', input: (p) => ({ cwd: p, ...(m === 'novafile.run' ? { kind: 'vm', name: 'x' } : {}) }) },
+  [`${m} path`]: { kind: 'project', input: (p) => ({ path: p, ...NOVAFILE_EXTRA[m] }), names: ['path', 'cwd'] },
+  [`${m} cwd`]: { kind: 'project', input: (p) => ({ cwd: p, ...NOVAFILE_EXTRA[m] }) },
 });
 
 const FIELDS: Record<string, Field> = {
@@ -89,6 +90,7 @@ const FIELDS: Record<string, Field> = {
   ...novafileFields('novafile.up'),
   ...novafileFields('novafile.run'),
   ...novafileFields('novafile.down'),
+  ...novafileFields('novafile.addVm'),
 };
 
 /** Fields whose name looks like a path but that never reach the host's filesystem as one. */
