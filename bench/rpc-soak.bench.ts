@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectNode } from '../src/server/client.js';
 import { RATE_PER_SECOND } from '../src/server/limits.js';
+import { interleave, runsOr } from './sample.js';
 import { percentile, saveResult } from './types.js';
 import type { BenchResult } from './types.js';
 
@@ -157,19 +158,31 @@ export async function run(): Promise<BenchResult[]> {
   let exited: string | undefined;
   child.once('exit', (code, signal) => (exited = `exit ${code ?? signal}`));
   try {
-    // Warm-up, then the idle baseline: the same probe the loaded phase runs, alone.
+    // Warm-up, then idle and loaded windows interleaved (ABBA, sample.ts): whatever else the
+    // machine is doing drifts over both alike, so the ratio is the load's, not the neighbours'.
     await probe(url, token, Date.now() + 2000, 5);
-    const idle = await probe(url, token, Date.now() + 5000, 10);
-    const rssBefore = rssMiB(child.pid!);
-
-    const until = Date.now() + SECONDS * 1000;
+    const rounds = runsOr(4);
+    const windowMs = (SECONDS * 1000) / rounds;
+    const idle: number[] = [];
+    const underLoad: number[] = [];
     const tally: Tally = { calls: 0, unexpected: new Map() };
     const outcomes = new Map<string, number>();
     const connectFailures: string[] = [];
-    const good = Array.from({ length: CLIENTS }, () => goodClient(url, token, until, tally).catch((e: Error) => void connectFailures.push(e.message)));
-    const bad = Array.from({ length: MALFORMED }, () => malformedClient(port, token, until, outcomes));
-    const loaded = probe(url, token, until, 10);
-    const [underLoad] = await Promise.all([loaded, ...good, ...bad]);
+    const rssBefore = rssMiB(child.pid!);
+    const idleWindow = async () => {
+      const xs = await probe(url, token, Date.now() + windowMs, 10);
+      idle.push(...xs);
+      return percentile(xs, 99);
+    };
+    const loadedWindow = async () => {
+      const until = Date.now() + windowMs;
+      const good = Array.from({ length: CLIENTS }, () => goodClient(url, token, until, tally).catch((e: Error) => void connectFailures.push(e.message)));
+      const bad = Array.from({ length: MALFORMED }, () => malformedClient(port, token, until, outcomes));
+      const [xs] = await Promise.all([probe(url, token, until, 10), ...good, ...bad]);
+      underLoad.push(...xs);
+      return percentile(xs, 99);
+    };
+    const windows = await interleave(idleWindow, loadedWindow, rounds, 0);
     const rssAfter = rssMiB(child.pid!);
 
     const healthy = !exited && (await fetch(`${url}/healthz`).then((r) => r.ok, () => false));
@@ -178,7 +191,8 @@ export async function run(): Promise<BenchResult[]> {
     const p99Load = percentile(underLoad, 99);
     const errors = [...tally.unexpected].map(([m, n]) => `${n}× ${m}`).concat(connectFailures.map((m) => `connect: ${m}`));
     const notes =
-      `${SECONDS}s, ${CLIENTS} clients at ${PER_CLIENT_RATE}/s each (${tally.calls} calls), ${MALFORMED} malformed clients ` +
+      `p99 per window idle ${windows.a.map((x) => x.toFixed(1)).join('/')} ms, loaded ${windows.b.map((x) => x.toFixed(1)).join('/')} ms (${rounds} interleaved pairs); ` +
+      `${SECONDS}s loaded, ${CLIENTS} clients at ${PER_CLIENT_RATE}/s each (${tally.calls} calls), ${MALFORMED} malformed clients ` +
       `(${[...outcomes].map(([k, n]) => `${n} ${k}`).join(', ')}); unexpected errors of well-behaved clients: ${errors.length ? errors.join('; ') : 'none'}; ` +
       `server ${exited ?? 'alive'}, answering afterwards: ${after}`;
     return [
