@@ -5,17 +5,18 @@
 root="$NOVA_PKG_ROOT"
 app="$root/opt/${sanitizedProductName}"
 
-mkdir -p "$root/usr/bin" "$root/usr/lib/systemd/system" "$root/usr/share/polkit-1/actions" "$root/usr/share/metainfo"
+mkdir -p "$root/usr/bin" "$root/usr/share/metainfo"
 
 # `nova` on PATH is the command line; the desktop app is `${executable}`.
 ln -sf "/opt/${sanitizedProductName}/resources/bin/nova" "$root/usr/bin/nova"
 ln -sf "/opt/${sanitizedProductName}/${executable}" "$root/usr/bin/${executable}"
 
-# Boot-time network hydrate, the privileged helper (socket-activated) and the polkit actions.
-for unit in nova-hydrate.service nova-privd.socket nova-privd.service; do
-  install -m 0644 "$app/resources/systemd/$unit" "$root/usr/lib/systemd/system/$unit"
-done
-install -m 0644 "$app/resources/polkit/org.nova.policy" "$root/usr/share/polkit-1/actions/org.nova.policy"
+# The units (boot-time hydrate, the socket-activated privileged helper), the polkit actions and
+# /usr/lib/sysusers.d/nova.conf are package files (electron-builder.json `fpm`), not copied here.
+# pacman's systemd hook creates the accounts; on Debian this does.
+if [ -z "$root" ] && command -v systemd-sysusers >/dev/null 2>&1; then
+  systemd-sysusers /usr/lib/sysusers.d/nova.conf || true
+fi
 # AppStream metadata: software centres list Nova under its app id (org.nova.Nova).
 install -m 0644 "$app/resources/metainfo/org.nova.Nova.metainfo.xml" "$root/usr/share/metainfo/org.nova.Nova.metainfo.xml"
 

@@ -12,8 +12,9 @@ for link in "$root/usr/bin/nova" "$root/usr/bin/${executable}"; do
     /opt/${sanitizedProductName}/*) rm -f "$link" ;;
   esac
 done
-rm -f "$root/usr/lib/systemd/system/nova-hydrate.service" "$root/usr/lib/systemd/system/nova-privd.socket" "$root/usr/lib/systemd/system/nova-privd.service" "$root/usr/share/polkit-1/actions/org.nova.policy" \
-  "$root/usr/share/metainfo/org.nova.Nova.metainfo.xml"
+# The units, the polkit policy and sysusers.d/nova.conf are package files: the package manager
+# removes them (deleting them here would also delete them on an upgrade).
+rm -f "$root/usr/share/metainfo/org.nova.Nova.metainfo.xml"
 if [ -z "$root" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
   systemctl daemon-reload || true
 fi

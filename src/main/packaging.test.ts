@@ -21,8 +21,8 @@ const config = JSON.parse(readFileSync(join(ROOT, 'electron-builder.json'), 'utf
   files: string[];
   beforePack: string;
   afterPack: string;
-  deb: { afterInstall: string; afterRemove: string; depends: string[] };
-  pacman: { afterInstall: string; afterRemove: string; depends: string[] };
+  deb: { afterInstall: string; afterRemove: string; depends: string[]; recommends?: string[]; fpm?: string[] };
+  pacman: { afterInstall: string; afterRemove: string; depends: string[]; fpm?: string[] };
 };
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { desktopName?: string; version: string; devDependencies: Record<string, string> };
 const DESKTOP = join(ROOT, 'resources', 'org.nova.Nova.desktop');
@@ -123,6 +123,35 @@ describe('electron-builder configuration', () => {
     // Taking a device the host is using asks for the admin password every time (never kept).
     const force = /<action id="org.nova.manage-devices-force">([\s\S]*?)<\/action>/.exec(xml)?.[1] ?? '';
     expect(force.match(/<allow_\w+>[^<]*<\/allow_\w+>/g)).toEqual(['<allow_any>auth_admin</allow_any>', '<allow_inactive>auth_admin</allow_inactive>', '<allow_active>auth_admin</allow_active>']);
+  });
+});
+
+describe('package files: the helper, its policy and its accounts', () => {
+  // What the packages install as their own files (electron-builder passes `fpm` SRC=DEST to fpm),
+  // so the package manager owns, upgrades and removes them; nothing is copied by a script.
+  const wanted = {
+    ...Object.fromEntries(readdirSync(join(ROOT, 'resources', 'systemd')).map((u) => [`resources/systemd/${u}`, `/usr/lib/systemd/system/${u}`])),
+    'resources/polkit/org.nova.policy': '/usr/share/polkit-1/actions/org.nova.policy',
+    'resources/sysusers.d/nova.conf': '/usr/lib/sysusers.d/nova.conf',
+  };
+  const mapped = (fpm: string[] | undefined) => Object.fromEntries((fpm ?? []).filter((a) => !a.startsWith('-')).map((a) => a.split('=') as [string, string]));
+
+  it.each(['deb', 'pacman'] as const)('%s: every unit, the polkit policy and sysusers.d/nova.conf are package files, and they exist', (target) => {
+    const files = mapped(config[target].fpm);
+    expect(Object.keys(wanted)).toEqual(expect.arrayContaining(['resources/systemd/nova-privd.service', 'resources/systemd/nova-privd.socket', 'resources/systemd/nova-hydrate.service']));
+    expect(files).toEqual(wanted);
+    for (const src of Object.keys(files)) expect(existsSync(join(ROOT, src)), src).toBe(true);
+    const script = readFileSync(join(ROOT, config[target].afterInstall), 'utf8') + readFileSync(join(ROOT, config[target].afterRemove), 'utf8');
+    expect(script).not.toMatch(/install [^\n]*(systemd|polkit|sysusers)|\/usr\/lib\/systemd\/system\/nova|org\.nova\.policy/);
+  });
+
+  it('depends on polkit (daemon) and recommends an agent; sysusers.d declares the nova group, nova-qemu and dnsmasq', () => {
+    expect(config.deb.depends).toContain('polkitd | policykit-1');
+    expect(config.pacman.depends).toContain('polkit');
+    expect(config.deb.recommends?.join(' ')).toMatch(/polkit-kde-agent-1 \| policykit-1-gnome/);
+    expect(config.pacman.fpm?.find((a) => a.startsWith('--pacman-optional-depends='))).toMatch(/polkit-kde-agent: /);
+    const lines = readFileSync(join(ROOT, 'resources/sysusers.d/nova.conf'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(/\s+/).slice(0, 2).join(' '));
+    expect(lines).toEqual(['g nova', 'u nova-qemu', 'u dnsmasq']);
   });
 });
 
@@ -240,7 +269,30 @@ describe('electron-builder --dir on a stand-in Electron binary', () => {
     expect(readdirSync(join(app, 'resources', 'renderer'))).toContain('index.html');
   });
 
-  it('the install scripts link `nova` onto PATH, install the unit and the policy, and remove them again', async () => {
+  it('electron-builder hands fpm the units, the policy and sysusers.d as package files, with the polkit dependency and agent recommendation', async () => {
+    // fpm itself is a download; electron-builder runs CUSTOM_FPM_PATH instead: a stand-in that records its argv.
+    // (deb needs a homepage and package.json has none yet: given here.)
+    const stub = join(work, 'fpm-stub');
+    const calls = join(work, 'fpm-calls.jsonl');
+    await writeFile(stub, `#!${process.execPath}\nconst fs = require('fs'); const a = process.argv.slice(2); fs.appendFileSync(${JSON.stringify(calls)}, JSON.stringify(a) + '\\n'); const i = a.indexOf('--package'); if (i >= 0) fs.writeFileSync(a[i + 1], '');\n`, { mode: 0o755 });
+    await run(join(ROOT, 'node_modules', '.bin', 'electron-builder'), ['--linux', 'deb', 'pacman', '--publish', 'never', '--prepackaged', app, `-c.directories.output=${join(work, 'pkg')}`, '-c.extraMetadata.homepage=https://nova.invalid'], { cwd: ROOT, env: { ...process.env, CUSTOM_FPM_PATH: stub }, timeout: 240_000 }).catch((e: { stdout: string; stderr: string }) => {
+      throw new Error(`electron-builder deb pacman: ${e.stdout}${e.stderr}`);
+    });
+    const argvs = readFileSync(calls, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]);
+    const byTarget = Object.fromEntries(argvs.map((a) => [a[a.indexOf('-t') + 1]!, a]));
+    expect(Object.keys(byTarget).sort()).toEqual(['deb', 'pacman']);
+    for (const [target, a] of Object.entries(byTarget)) {
+      const dests = new Map(a.filter((x) => /^[^-].*=\/usr\//.test(x)).map((x) => [x.split('=')[1]!, x.split('=')[0]!]));
+      for (const dest of ['/usr/lib/systemd/system/nova-privd.service', '/usr/lib/systemd/system/nova-privd.socket', '/usr/lib/systemd/system/nova-hydrate.service', '/usr/share/polkit-1/actions/org.nova.policy', '/usr/lib/sysusers.d/nova.conf']) {
+        expect(dests.has(dest), `${target}: ${dest}`).toBe(true);
+        expect(existsSync(join(ROOT, dests.get(dest)!)), `${target}: source of ${dest}`).toBe(true);
+      }
+    }
+    expect(byTarget.deb).toEqual(expect.arrayContaining(['-d', 'polkitd | policykit-1', '--deb-recommends', expect.stringContaining('polkit-kde-agent-1')]));
+    expect(byTarget.pacman).toEqual(expect.arrayContaining(['-d', 'polkit', expect.stringMatching(/^--pacman-optional-depends=polkit-kde-agent: /)]));
+  }, 300_000);
+
+  it('the install scripts link `nova` onto PATH and remove the links again; they copy no unit or policy', async () => {
     const fakeRoot = join(work, 'root');
     await mkdir(join(fakeRoot, 'opt'), { recursive: true });
     await run('cp', ['-a', app, join(fakeRoot, 'opt', 'Nova')]);
@@ -254,15 +306,12 @@ describe('electron-builder --dir on a stand-in Electron binary', () => {
     await run(join(work, 'after-install.sh'), [], { env });
     expect(await readlink(join(fakeRoot, 'usr', 'bin', 'nova'))).toBe('/opt/Nova/resources/bin/nova');
     expect(await readlink(join(fakeRoot, 'usr', 'bin', 'nova-desktop'))).toBe('/opt/Nova/nova-desktop');
-    expect(await readFile(join(fakeRoot, 'usr/lib/systemd/system/nova-hydrate.service'), 'utf8')).toContain('ExecStart=/usr/bin/nova net hydrate');
-    await access(join(fakeRoot, 'usr/share/polkit-1/actions/org.nova.policy'));
+    // Units, policy and sysusers.d are package files (see 'package files' above): the scripts never copy them.
+    for (const f of ['usr/lib/systemd/system/nova-hydrate.service', 'usr/lib/systemd/system/nova-privd.service', 'usr/lib/systemd/system/nova-privd.socket', 'usr/share/polkit-1/actions/org.nova.policy', 'usr/lib/sysusers.d/nova.conf']) {
+      expect(existsSync(join(fakeRoot, f)), f).toBe(false);
+    }
     expect(await readFile(join(fakeRoot, 'usr/share/metainfo/org.nova.Nova.metainfo.xml'), 'utf8')).toContain('<id>org.nova.Nova</id>');
-    expect(await readFile(join(fakeRoot, 'usr/lib/systemd/system/nova-privd.service'), 'utf8')).toContain('ExecStart=/usr/bin/nova privd');
-    expect(await readFile(join(fakeRoot, 'usr/lib/systemd/system/nova-privd.socket'), 'utf8')).toContain('ListenStream=/run/nova/privd.sock');
     await run(join(work, 'after-remove.sh'), [], { env });
-    expect(existsSync(join(fakeRoot, 'usr/lib/systemd/system/nova-privd.socket'))).toBe(false);
-    expect(existsSync(join(fakeRoot, 'usr/lib/systemd/system/nova-hydrate.service'))).toBe(false);
-    expect(existsSync(join(fakeRoot, 'usr/share/polkit-1/actions/org.nova.policy'))).toBe(false);
     expect(existsSync(join(fakeRoot, 'usr/share/metainfo/org.nova.Nova.metainfo.xml'))).toBe(false);
     await expect(readlink(join(fakeRoot, 'usr', 'bin', 'nova'))).rejects.toThrow();
   });
