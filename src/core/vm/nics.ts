@@ -18,7 +18,6 @@ const owner = (name: string) => ({ kind: 'vm' as const, name });
 
 /** Why this QEMU cannot take a hot-plugged TAP (undefined: it can). */
 function hotplugBlocker(ctx: VmContext, rt: RuntimeInfo): string | undefined {
-  if (rt.runAs) return `QEMU was started by root and runs as ${rt.runAs} in a sandbox: it cannot open a new TAP`;
   // The TAP lives in the networks backend's netns: QEMU opens it by name, so it must run there too.
   if (ctx.netns && !(rt.argv[0] === 'ip' && rt.argv[1] === 'netns' && rt.argv[3] === ctx.netns)) return `QEMU runs outside the network namespace ${ctx.netns} the switch is in`;
   if (rt.incoming) return 'the VM is waiting for an incoming migration';

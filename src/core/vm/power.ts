@@ -161,7 +161,8 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
           { accel: accel.kind as 'kvm' | 'tcg', ovmf, ...(runAs ? { runAs: runAs.user } : {}) },
         );
         // A TAP lives in the networks backend's netns (NOVA_NETNS): QEMU must open it from there.
-        const argv = (nic.kind === 'tap' || extra.nics.length) && ctx.netns ? ['ip', 'netns', 'exec', ctx.netns, ...renderArgv(config)] : renderArgv(config);
+        // A VM without user-mode networking runs there too, so a TAP can be hot-plugged later.
+        const argv = (nic.kind !== 'user' || extra.nics.length) && ctx.netns ? ['ip', 'netns', 'exec', ctx.netns, ...renderArgv(config)] : renderArgv(config);
         const info: RuntimeInfo = {
           accel: accel.kind as 'kvm' | 'tcg', accelReason: accel.reason, argv, startedAt: Date.now(),
           nic: nic.kind === 'tap' ? { kind: 'tap', network: nic.network, ifname: nic.ifname } : { kind: nic.kind },
