@@ -37,6 +37,10 @@ describe('authorize (nova privd → polkit)', () => {
   it('a dismissed prompt (pkcheck 3) and a plain no (1) are refused; root never asks', async () => {
     expect(await authorize(peer, 'org.nova.capture', { pkcheck: stub(3).bin })).toMatchObject({ allowed: false, why: expect.stringContaining('dismissed') });
     expect(await authorize(peer, 'org.nova.capture', { pkcheck: stub(1).bin })).toMatchObject({ allowed: false, why: expect.stringContaining('does not allow') });
+    // A dialog left open past the deadline is that, not "polkit is not running".
+    const slow = join(dir, 'pkcheck-slow');
+    writeFileSync(slow, '#!/bin/sh\nexec sleep 10\n', { mode: 0o755 });
+    expect(await authorize(peer, 'org.nova.capture', { pkcheck: slow, timeoutMs: 300 })).toMatchObject({ allowed: false, why: expect.stringContaining('was not answered in time') });
     expect(await authorize({ ...peer, uid: 0 }, 'org.nova.capture', { pkcheck: join(dir, 'absent') })).toEqual({ allowed: true, via: 'root' });
   });
 });

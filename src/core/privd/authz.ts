@@ -14,14 +14,19 @@ export interface AuthzOptions {
   /** Default: `pkcheck` on PATH. */
   pkcheck?: string;
   env?: NodeJS.ProcessEnv;
+  /** How long an agent's password dialog may take (default 120 s). */
+  timeoutMs?: number;
 }
+
+/** pkcheck killed at the deadline: the agent's dialog was left unanswered. */
+const UNANSWERED = -1;
 
 /** pkcheck(1): 0 authorized, 1 not authorized, 2 needs authentication, 3 dismissed; 126/127 polkit unreachable or absent. */
 function pkcheck(peer: Peer, action: string, opts: AuthzOptions): Promise<{ code: number; stderr: string }> {
   const argv = ['--action-id', action, '--process', `${peer.pid},${peer.start},${peer.uid}`, '--allow-user-interaction'];
   return new Promise((resolve) => {
-    execFile(opts.pkcheck ?? 'pkcheck', argv, { env: opts.env ?? process.env, timeout: 120_000 }, (err, _stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 127) : 0;
+    execFile(opts.pkcheck ?? 'pkcheck', argv, { env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 120_000 }, (err, _stdout, stderr) => {
+      const code = err ? ((err as { killed?: boolean }).killed ? UNANSWERED : typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 127) : 0;
       resolve({ code, stderr: String(stderr) });
     });
   });
@@ -34,6 +39,7 @@ export async function authorize(peer: Peer, action: string, opts: AuthzOptions =
   const grant = `ask an administrator to allow the polkit action ${action} for you (a rule in /etc/polkit-1/rules.d)`;
   if (r.code === 1) return { allowed: false, why: `polkit does not allow ${action} for this user`, fix: grant };
   if (r.code === 2) return { allowed: false, why: `polkit wants you to authenticate for ${action}, and no authentication agent answered`, fix: `run Nova from your desktop session (its polkit agent asks for the password), or ${grant}` };
+  if (r.code === UNANSWERED) return { allowed: false, why: `the authentication for ${action} was not answered in time`, fix: 'try again and answer the password dialog' };
   if (r.code === 3) return { allowed: false, why: `the authentication for ${action} was dismissed`, fix: 'try again and authenticate' };
   // polkit is not running (or not installed): the group fallback.
   if (opts.group && peer.groups.includes(opts.group.gid)) return { allowed: true, via: 'group' };
