@@ -142,6 +142,7 @@ function router(ctx: ServerCtx, auth: Auth) {
     if (wrongHost) return refuseHttp(res, wrongHost);
     if (path === '/session') return redeemSession(ctx.sessions, url, res);
     if (path === '/openapi.json' && (req.method === 'GET' || req.method === 'HEAD')) return serveOpenApi(res);
+    if (path === '/metrics') return serveMetrics(ctx.engine, req, res, auth.refuse(req));
     const api = path.startsWith('/api/') ? path.slice(5) : undefined;
     if (path === '/session/code' || path === '/rpc' || path === '/mcp' || api !== undefined) {
       const no = auth.refuse(req);
