@@ -39,7 +39,7 @@ describe('npm start: which UI to open', () => {
 
 describe('argv', () => {
   it('passes the Wayland switches to Electron', () => {
-    expect(electronArgs('/app', ['--trace-warnings'])).toEqual(['/app', '--ozone-platform-hint=auto', '--enable-features=WaylandWindowDecorations', '--class=nova', '--disable-background-networking', '--disable-component-update', '--trace-warnings']);
+    expect(electronArgs('/app', ['--trace-warnings'])).toEqual(['/app', '--ozone-platform-hint=auto', '--enable-features=WaylandWindowDecorations', '--class=org.nova.Nova', '--disable-background-networking', '--disable-component-update', '--trace-warnings']);
   });
   it('opens an app window on Wayland with the no-network switches and its own profile', () => {
     const a = browserArgs('wayland', 'http://127.0.0.1:5000/#token=t', '/tmp/p');

@@ -63,7 +63,7 @@ export function browserArgs(platform: 'wayland' | 'x11', url: string, profileDir
     '--ozone-platform-hint=auto',
     `--ozone-platform=${platform}`,
     ...(platform === 'wayland' ? ['--enable-features=WaylandWindowDecorations'] : []),
-    '--class=nova',
+    '--class=org.nova.Nova', // the desktop file's StartupWMClass
     '--window-size=1280,800',
     '--no-first-run',
     '--no-default-browser-check',

@@ -53,7 +53,7 @@ describe('npm start with an Electron binary present (ELECTRON_OVERRIDE_DIST_PATH
     expect(stdout).toContain(`Starting the Nova desktop app (Electron at ${join(dir, 'electron')})`);
     const argv = (await readFile(join(dir, 'argv'), 'utf8')).trim().split('\n');
     expect(argv[0]).toBe(ROOT);
-    expect(argv).toEqual(expect.arrayContaining(['--ozone-platform-hint=auto', '--enable-features=WaylandWindowDecorations', '--class=nova', '--trace-warnings']));
+    expect(argv).toEqual(expect.arrayContaining(['--ozone-platform-hint=auto', '--enable-features=WaylandWindowDecorations', '--class=org.nova.Nova', '--trace-warnings']));
   });
 });
 
