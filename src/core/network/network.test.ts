@@ -361,10 +361,10 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     lab.link(hA, 'ul0', `10.213.${o5}.1/24`, hB, 'ul0', `10.213.${o5}.2/24`);
     const homeA = await tempHome('nvneta-');
     const homeB = await tempHome('nvnetb-');
+    const eA = homeA.engine({ env: { ...homeA.env, NOVA_NETNS: hA } });
+    const eB = homeB.engine({ env: { ...homeB.env, NOVA_NETNS: hB } });
+    const ov = `o${sfx}`;
     try {
-      const eA = homeA.engine({ env: { ...homeA.env, NOVA_NETNS: hA } });
-      const eB = homeB.engine({ env: { ...homeB.env, NOVA_NETNS: hB } });
-      const ov = `o${sfx}`;
       const base = { type: 'overlay' as const, driver: 'vxlan' as const, vni: 4242, dns: false };
       await call(eA, 'network.create', { name: ov, spec: { ...base, subnet: `10.213.${o6}.1/24`, local: `10.213.${o5}.1`, peers: [`10.213.${o5}.2`] } });
       await call(eB, 'network.create', { name: ov, spec: { ...base, subnet: `10.213.${o6}.2/24`, local: `10.213.${o5}.2`, peers: [`10.213.${o5}.1`] } });
@@ -373,6 +373,8 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
       const vx = JSON.parse(sh(['ip', '-n', hA, '-d', '-j', 'link', 'show', 'master', ov])) as { linkinfo?: { info_kind?: string; info_data?: { id?: number } } }[];
       expect(vx.find((l) => l.linkinfo?.info_kind === 'vxlan')?.linkinfo?.info_data?.id).toBe(4242);
     } finally {
+      // Removed through the engines: root's dnsmasq folders under /run/nova go with the switch.
+      for (const e of [eA, eB]) await call(e, 'network.rm', { name: ov }).catch(() => undefined);
       lab.cleanup([homeA.dir, homeB.dir]);
       await homeA.cleanup();
       await homeB.cleanup();
