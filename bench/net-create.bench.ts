@@ -3,7 +3,7 @@
 // would), inside a bench namespace, interleaved (ABBA). Also the DHCP lease time a busybox client
 // sees with --no-ping.
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { killMatching, mutating, netBenchLab, quietly, replay } from './net-lab.js';
 import type { Call } from './net-lab.js';
@@ -37,6 +37,8 @@ export async function run(): Promise<BenchResult[]> {
       quietly(['ip', 'netns', 'exec', ns, 'ip', 'link', 'del', 'bench0']);
       quietly(['ip', 'netns', 'exec', ns, 'nft', 'delete', 'table', 'ip', 'nova']);
       await rm(runDir, { recursive: true, force: true });
+      // Root's per-engine folder above it, made by mkdir -p here, goes once empty (as Nova's rm does).
+      await rmdir(dirname(runDir)).catch(() => undefined);
       return ms;
     };
     // The first pair (Nova first) warms caches and records the commands the raw side replays.
@@ -80,6 +82,7 @@ export async function run(): Promise<BenchResult[]> {
     } finally {
       await sh(['ip', 'netns', 'del', client]).catch(() => undefined);
       await rm(`/etc/netns/${client}`, { recursive: true, force: true });
+      await engine.dispatcher.invoke('network.rm', { name: 'bench0' }); // its dnsmasq folder under /run/nova too
     }
     const lease = spreadOf(leases).median;
     const leaseResult: BenchResult = {
