@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { NetnsLab } from './netns.js';
 import { TestUsers } from './users.js';
 import type { TestUser } from './users.js';
 import { waitFor } from './wait.js';
@@ -40,6 +41,14 @@ export function processes(needle: string): { pid: number; uid: number; cmd: stri
     }
   }
   return out;
+}
+
+/** After a privd test: the helper stopped, the lab's namespaces and the helper's folder removed, the test users gone. */
+export function tearDownPrivdLab(p: PrivdLab | undefined, lab: NetnsLab, users: TestUsers): void {
+  p?.stop();
+  lab.cleanup(p ? [p.dir] : []);
+  users.cleanup();
+  p?.cleanup();
 }
 
 export class PrivdLab {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildScenario } from '../gpu/testing/hosts.js';
 import { describeHost } from '../../test/host.js';
 import { NetnsLab, suffix } from '../../test/netns.js';
-import { NOVA_GPU_FIXTURE, PrivdLab } from '../../test/privd.js';
+import { NOVA_GPU_FIXTURE, PrivdLab, tearDownPrivdLab } from '../../test/privd.js';
 import type { RawAnswer } from '../../test/privd.js';
 import { TestUsers } from '../../test/users.js';
 import type { TestUser } from '../../test/users.js';
@@ -112,12 +112,7 @@ describeHost('kill -9 of nova privd at every step of a VFIO move (fixture sysfs)
     await restart();
   }, 120_000);
 
-  afterAll(() => {
-    p?.stop();
-    lab.cleanup(p ? [p.dir] : []);
-    users.cleanup();
-    p?.cleanup();
-  });
+  afterAll(() => tearDownPrivdLab(p, lab, users));
 
   /**
    * Kills the helper at crash point 1, 2, … of `verb` (run from the state `from`), restarts it and

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildScenario } from '../gpu/testing/hosts.js';
 import { describeHost } from '../../test/host.js';
 import { NetnsLab, suffix } from '../../test/netns.js';
-import { errorOf, NOVA_GPU_FIXTURE, PrivdLab } from '../../test/privd.js';
+import { errorOf, NOVA_GPU_FIXTURE, PrivdLab, tearDownPrivdLab } from '../../test/privd.js';
 import type { Run } from '../../test/privd.js';
 import { TestUsers } from '../../test/users.js';
 import type { TestUser } from '../../test/users.js';
@@ -65,12 +65,7 @@ describeHost('nova privd: VFIO for ordinary users (fixture sysfs)', { root: true
     await p.start(['--group', group], { NOVA_SYSFS_ROOT: sys, NOVA_VFIO_DIR: vfio }, NOVA_GPU_FIXTURE);
   }, 120_000);
 
-  afterAll(() => {
-    p?.stop();
-    lab.cleanup(p ? [p.dir] : []);
-    users.cleanup();
-    p?.cleanup();
-  });
+  afterAll(() => tearDownPrivdLab(p, lab, users));
 
   it('an ordinary user binds the GPU: its group moves to vfio-pci and /dev/vfio/N is handed to them', async () => {
     expect(p.log).toContain(`privd: devices from ${sys}, VFIO group nodes in ${vfio}`);

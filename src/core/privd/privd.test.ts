@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureTestGuest, TEST_GUEST_CMDLINE } from '../../test/guest.js';
 import { describeHost } from '../../test/host.js';
 import { NetnsLab, freeOctets, sh, suffix } from '../../test/netns.js';
-import { errorOf, PrivdLab, processes } from '../../test/privd.js';
+import { errorOf, PrivdLab, processes, tearDownPrivdLab } from '../../test/privd.js';
 import { TestUsers } from '../../test/users.js';
 import type { TestUser } from '../../test/users.js';
 import { waitFor } from '../../test/wait.js';
@@ -52,12 +52,7 @@ describeHost('nova privd: switches and TAPs for ordinary users', { root: true, t
     await startHelper();
   }, 120_000);
 
-  afterAll(() => {
-    p?.stop();
-    lab.cleanup(p ? [p.dir] : []);
-    users.cleanup();
-    p?.cleanup();
-  });
+  afterAll(() => tearDownPrivdLab(p, lab, users));
 
   it('an ordinary user creates a NAT switch (dnsmasq not root, definition in their data folder); their own QEMU on it gets a DHCP lease', async () => {
     const made = await nova(a, ['net', 'create', net, '--profile', 'nat', '--subnet', `10.213.${o1}.1/24`]);

@@ -13,7 +13,7 @@ import type { VmInfo } from '../../shared/contract/vm.js';
 import { ensureTestGuest, TEST_GUEST_CMDLINE } from '../../test/guest.js';
 import { describeHost } from '../../test/host.js';
 import { NetnsLab, freeOctets, inNs, sh, suffix } from '../../test/netns.js';
-import { PrivdLab, run } from '../../test/privd.js';
+import { PrivdLab, run, tearDownPrivdLab } from '../../test/privd.js';
 import type { Run } from '../../test/privd.js';
 import { TestUsers } from '../../test/users.js';
 import type { TestUser } from '../../test/users.js';
@@ -62,12 +62,7 @@ describeHost('VM NIC hot-plug through nova privd, as an ordinary user', { root: 
     await p.start(['--group', `nvhg${sfx}`]);
   }, 120_000);
 
-  afterAll(() => {
-    p?.stop();
-    lab.cleanup(p ? [p.dir] : []);
-    users.cleanup();
-    p?.cleanup();
-  });
+  afterAll(() => tearDownPrivdLab(p, lab, users));
 
   it('a running VM attached to a NAT switch gets the NIC live, leases an address without a restart, and loses it on detach', async () => {
     const made = await ok<NetworkInfo>(['net', 'create', net, '--profile', 'nat', '--subnet', `10.213.${o}.1/24`]);
