@@ -10,7 +10,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine } from '../src/core/engine.js';
-import { dirs, resolvePaths } from '../src/core/sys/paths.js';
+import { resolvePaths } from '../src/core/sys/paths.js';
+import { growRealFleet } from './real-fleet.js';
 import { connectNode } from '../src/server/client.js';
 import { startServer } from '../src/server/server.js';
 import { busyboxRootfs } from '../src/test/capsule-fixtures.js';
@@ -35,10 +36,7 @@ export async function run(): Promise<BenchResult[]> {
   let made = 0;
   try {
     for (const count of STEPS) {
-      for (; made < count / 2; made++) {
-        await call('capsule.create', { name: `c${made}`, spec: { capsule: rootfs, command: ['sleep', '1000'], runtime: 'crun' } });
-        await call('vm.create', { name: `v${made}`, spec: { memory: '128Mi', cpu: 1, network: 'none', disks: [{ path: join(dirs.vms(paths), `v${made}.qcow2`), size: '16Mi' }] } });
-      }
+      made = await growRealFleet(call, paths, rootfs, made, count);
       const items = ((await ws.call('resource.list', {})) as unknown[]).length;
       if (items < count) throw new Error(`resource.list returned ${items} items, expected ${count}`);
       for (let i = 0; i < 5; i++) await ws.call('resource.list', {}); // warm up

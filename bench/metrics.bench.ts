@@ -11,7 +11,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine } from '../src/core/engine.js';
-import { dirs, resolvePaths } from '../src/core/sys/paths.js';
+import { resolvePaths } from '../src/core/sys/paths.js';
+import { growRealFleet } from './real-fleet.js';
 import { metricsFor } from '../src/server/metrics.js';
 import { startServer } from '../src/server/server.js';
 import { busyboxRootfs } from '../src/test/capsule-fixtures.js';
@@ -51,10 +52,7 @@ export async function run(): Promise<BenchResult[]> {
   let made = 0;
   try {
     for (const count of STEPS) {
-      for (; made < count / 2; made++) {
-        await call('capsule.create', { name: `c${made}`, spec: { capsule: rootfs, command: ['sleep', '1000'], runtime: 'crun' } });
-        await call('vm.create', { name: `v${made}`, spec: { memory: '128Mi', cpu: 1, network: 'none', disks: [{ path: join(dirs.vms(paths), `v${made}.qcow2`), size: '16Mi' }] } });
-      }
+      made = await growRealFleet(call, paths, rootfs, made, count);
       // The scrape must show every item, or it is not the same work.
       const text = await scrape();
       const vms = text.split('\n').filter((l) => l.startsWith('nova_vm_info{')).length;
