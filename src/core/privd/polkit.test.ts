@@ -198,6 +198,11 @@ describeHost('nova privd asks polkit (private system bus)', { root: true, tools:
     // The same through the user's engine (`nova gpu bind --force`): the answer names the stricter action.
     const cli = JSON.parse((await p.nova(allowed, ['gpu', 'bind', IGPU, '--force'], { NOVA_SYSFS_ROOT: sys })).stdout) as { results: { error?: { code: string; message: string } }[] };
     expect(cli.results[0]!.error).toMatchObject({ code: 'PERMISSION', message: expect.stringContaining('org.nova.manage-devices-force') });
+    // A forced reset is as strict as a forced bind.
+    expect((await p.raw(allowed, { verb: 'gpu.reset', input: { address: IGPU, force: true } })).error).toMatchObject({
+      code: 'PERMISSION',
+      message: expect.stringContaining('gpu.reset with force needs the polkit action org.nova.manage-devices-force'),
+    });
     // Denied manage-devices: refused at the first action, before the stricter one.
     expect((await p.raw(denied, forced)).error).toMatchObject({ code: 'PERMISSION', details: { action: 'org.nova.manage-devices' } });
     expect(snapshot()).toBe(before);

@@ -18,7 +18,12 @@ export const GPU_VERBS = {
   },
   'gpu.unbind': { group: 'devices', input: z.object({ address: pciAddress, timeoutMs }).strict() },
   'gpu.reattach': { group: 'devices', input: z.object({ address: pciAddress, timeoutMs }).strict() },
-  'gpu.reset': { group: 'devices', input: z.object({ address: pciAddress, force: z.boolean().default(false) }).strict() },
+  'gpu.reset': {
+    group: 'devices',
+    input: z.object({ address: pciAddress, force: z.boolean().default(false) }).strict(),
+    /** --force resets a device a host driver still holds: as strict as taking it with bind --force. */
+    stricter: (i: { force: boolean }): VerbGroup | undefined => (i.force ? 'devicesForce' : undefined),
+  },
   /** The VM stopped, the devices stay on vfio-pci: /dev/vfio/N is root's again. */
   'gpu.release': { group: 'devices', input: z.object({ address: pciAddress }).strict() },
 } satisfies Record<string, { group: VerbGroup | undefined; input: z.ZodType; stricter?: (i: never) => VerbGroup | undefined }>;
