@@ -9,9 +9,9 @@ export function crossCheck(nf: NovaFile): Located[] {
   const out: Located[] = [];
   const declared = Object.keys(nf.network);
   const list = declared.length ? declared.map((n) => `"${n}"`).join(', ') : 'none yet';
-  const checkNet = (kind: 'vm' | 'container', name: string, network: string | undefined) => {
+  const checkNet = (kind: 'vm' | 'container', name: string, network: string | undefined, at: (string | number)[] = ['network']) => {
     if (!network || declared.includes(network) || (kind === 'vm' && network === 'user')) return;
-    const path = [kind, name, 'network'];
+    const path = [kind, name, ...at];
     out.push({
       at: path,
       path: path.join('.'),
@@ -19,7 +19,10 @@ export function crossCheck(nf: NovaFile): Located[] {
       fix: `add a [network.${network}] section or use a declared network (${list})${kind === 'vm' ? ', or "user" for user-mode NAT' : ''}`,
     });
   };
-  for (const [name, vm] of Object.entries(nf.vm)) checkNet('vm', name, vm.network);
+  for (const [name, vm] of Object.entries(nf.vm)) {
+    checkNet('vm', name, vm.network);
+    (vm.nics ?? []).forEach((n, i) => checkNet('vm', name, n.network, ['nics', i, 'network']));
+  }
   for (const [name, c] of Object.entries(nf.container)) checkNet('container', name, c.network);
 
   // VMs and capsules share one DNS namespace on a network.
@@ -32,14 +35,20 @@ export function crossCheck(nf: NovaFile): Located[] {
   const hostPorts = new Map<string, string>();
   for (const kind of ['vm', 'container'] as const) {
     for (const [name, spec] of Object.entries(nf[kind])) {
-      (spec.ports as string[]).forEach((p, idx) => {
-        const f = parsePortForward(p);
-        const key = `${f.hostIp ?? '*'}:${f.hostPort}/${f.protocol}`;
-        const owner = hostPorts.get(key);
-        if (owner) {
-          out.push({ at: [kind, name, 'ports', idx], path: `${kind}.${name}.ports.${idx}`, message: `host port ${f.hostPort}/${f.protocol} is already forwarded by ${owner}`, fix: 'pick another host port' });
-        } else hostPorts.set(key, `${kind}.${name}`);
-      });
+      // A VM's NICs each forward their own ports (nics = [{ ports = [...] }]).
+      const lists: [(string | number)[], string[]][] = [[['ports'], spec.ports as string[]]];
+      if (kind === 'vm') (nf.vm[name]!.nics ?? []).forEach((n, i) => lists.push([['nics', i, 'ports'], n.ports]));
+      for (const [at, ports] of lists) {
+        ports.forEach((p, idx) => {
+          const f = parsePortForward(p);
+          const key = `${f.hostIp ?? '*'}:${f.hostPort}/${f.protocol}`;
+          const owner = hostPorts.get(key);
+          const where = [kind, name, ...at, idx];
+          if (owner) {
+            out.push({ at: where, path: where.join('.'), message: `host port ${f.hostPort}/${f.protocol} is already forwarded by ${owner}`, fix: 'pick another host port' });
+          } else hostPorts.set(key, `${kind}.${name}`);
+        });
+      }
     }
   }
 

@@ -77,7 +77,8 @@ export function declare(nf: NovaFile, fallbackProject: string, opts: { trackImag
   const images = new Set<string>();
   for (const [name, spec] of Object.entries(nf.network)) items.push({ kind: 'network', name, section: 'network', spec, needs: [] });
   for (const [name, spec] of Object.entries(nf.vm)) {
-    const needs = spec.network && spec.network !== 'user' && nf.network[spec.network] ? [idOf('network', spec.network)] : [];
+    const nets = spec.nics ? spec.nics.map((n) => n.network) : spec.network ? [spec.network] : [];
+    const needs = nets.filter((n) => n !== 'user' && nf.network[n]).map((n) => idOf('network', n));
     items.push({ kind: 'vm', name, section: 'vm', spec, needs });
   }
   for (const [name, spec] of Object.entries(nf.container)) {

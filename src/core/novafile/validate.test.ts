@@ -77,6 +77,34 @@ ports = ["8080:80"]
     ]);
   });
 
+  it('several NICs: each network declared, one NIC per switch, own MACs, not mixed with network/mac/ports, ports unique', () => {
+    const ok = check('[network.lab]\nsubnet = "10.120.9.1/24"\n\n[vm.a]\nkernel = "/k"\nnics = [{ network = "lab" }, { network = "user", model = "e1000e", ports = ["2222:22"] }]\n');
+    expect(ok.errors).toEqual([]);
+    expect(ok.novafile?.vm.a?.nics).toEqual([{ network: 'lab', ports: [] }, { network: 'user', model: 'e1000e', ports: ['2222:22'] }]);
+    const text = `
+[network.lab]
+subnet = "10.120.9.1/24"
+
+[vm.a]
+kernel = "/k"
+network = "lab"
+nics = [{ network = "lab" }, { network = "lab", mac = "52:54:00:00:00:01" }, { network = "wan", mac = "52:54:00:00:00:01" }]
+`;
+    expect(check(text.replace('"wan", mac', '"wan", model = "ne2k", mac')).errors.map((e) => `${e.path}: ${e.message}`)).toEqual([
+      'vm.a.nics.2.model: Invalid option: expected one of "virtio"|"e1000e"|"e1000"|"rtl8139"',
+    ]);
+    expect(check(text).errors.map((e) => `${e.path}: ${e.message}`)).toEqual([
+      'vm.a.network: network and nics together are ambiguous: move it into the first NIC (nics = [{ network = "..." }, ...])',
+      'vm.a.nics.1.network: network "lab" is on an earlier NIC already: one NIC per switch',
+      'vm.a.nics.2.mac: MAC 52:54:00:00:00:01 is on an earlier NIC already: each NIC needs its own',
+    ]);
+    const cross = check('[vm.a]\nkernel = "/k"\nnics = [{ network = "wan" }, { network = "user", ports = ["80:80"] }]\n\n[vm.b]\nkernel = "/k"\nports = ["80:80"]\n');
+    expect(cross.errors.map((e) => `${e.path}: ${e.message}`)).toEqual([
+      'vm.a.nics.0.network: network `wan` is not declared',
+      'vm.b.ports.0: host port 80/tcp is already forwarded by vm.a',
+    ]);
+  });
+
   it('demands something to boot, and a capsule image', () => {
     const { errors } = check('[vm.empty]\ncpu = 1\n\n[container.c]\nhostname = "c"\n');
     expect(errors.map((e) => `${e.path}@${e.line}`)).toEqual(['vm.empty@1', 'container.c.capsule@4']);

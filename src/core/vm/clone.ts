@@ -54,6 +54,8 @@ export async function cloneVm(ctx: VmContext, source: string, name: string, opts
         }).map((d) => (typeof d === 'string' ? d : Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined)) as typeof d));
         spec.ports = [];
         delete spec.mac;
+        // The clone's NICs get MACs of its own identity, and forward no host port the source holds.
+        if (spec.nics) spec.nics = spec.nics.map(({ mac: _mac, ...n }) => ({ ...n, ports: [] }));
         for (const k of ['kernel', 'initrd'] as const) if (spec[k]) spec[k] = absolutize(src.baseDir, spec[k]);
         if (spec.iso) spec.iso = Array.isArray(spec.iso) ? spec.iso.map((p) => absolutize(src.baseDir, p)) : absolutize(src.baseDir, spec.iso);
         const rec: VmRecord = {

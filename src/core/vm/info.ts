@@ -6,6 +6,7 @@ import { vmFeatures } from './config/features.js';
 import { deriveState, processState } from './state.js';
 import type { DerivedState } from './state.js';
 import { nicInfos } from './nics.js';
+import { declaredNics } from './nic-spec.js';
 import { layoutOf, readRuntime, resolveDisks } from './store.js';
 import type { VmRecord } from './store.js';
 
@@ -18,7 +19,8 @@ export async function vmInfoOf(ctx: VmContext, rec: VmRecord, opts: { cheap?: bo
   const f = vmFeatures(rec.spec);
   let reason = st.reason;
   if (!reason && live && accel.kind === 'tcg') reason = /TCG/.test(accel.reason) ? accel.reason : `TCG software emulation: ${accel.reason}`;
-  const network = rec.spec.network;
+  const first = declaredNics(rec, f.windows)[0];
+  const nics = nicInfos(rec, rt);
   return {
     name: rec.name,
     uuid: rec.uuid,
@@ -33,8 +35,8 @@ export async function vmInfoOf(ctx: VmContext, rec: VmRecord, opts: { cheap?: bo
     ...(rt && live ? { console: { path: consolePath(rec.name), vncSocket: layout.vncSocket } } : {}),
     serialLog: layout.serialLog,
     disks: resolveDisks(rec).map((d) => ({ path: d.path, format: d.format, node: d.node })),
-    nic: rt?.nic ?? (network === 'none' ? { kind: 'none' } : network === undefined || network === 'user' ? { kind: 'user' } : { kind: 'tap', network }),
-    ...(rec.nics?.length ? { nics: nicInfos(rec, rt) } : {}),
+    nic: rt?.nic ?? (!first ? { kind: 'none' } : first.network === 'user' ? { kind: 'user' } : { kind: 'tap', network: first.network }),
+    ...(nics.length ? { nics } : {}),
     tpm: f.tpm,
     uefi: f.uefi,
     secureBoot: f.secureBoot,

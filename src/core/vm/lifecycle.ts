@@ -12,6 +12,7 @@ import { giveBackAll, handoverFile } from './confine.js';
 import { createDisk, imageInfo } from './disks.js';
 import { checkFiles } from './files.js';
 import { vmInfoOf } from './info.js';
+import { declaredSwitches } from './nic-spec.js';
 import { clearRuntime, publish, stopLocked, swtpmPaths, vmLock } from './power.js';
 import { stopSwtpm } from './process.js';
 import { processState } from './state.js';
@@ -33,6 +34,11 @@ function checkSpec(spec: VmSpec): void {
   if (spec.memory < MIN_MEMORY) throw new NovaError('INVALID_INPUT', `memory: ${spec.memory} bytes is too little for any guest; write at least "64Mi"`, { field: 'memory' });
   if (spec.network !== undefined && spec.network !== 'user' && spec.network !== 'none' && !/^[a-z0-9][a-z0-9_-]{0,14}$/.test(spec.network)) {
     throw new NovaError('INVALID_INPUT', `network: "${spec.network}" is not a network name; use "user", "none" or a declared network`, { field: 'network' });
+  }
+  for (const [i, n] of (spec.nics ?? []).entries()) {
+    if (n.network !== 'user' && !/^[a-z0-9][a-z0-9_-]{0,14}$/.test(n.network)) {
+      throw new NovaError('INVALID_INPUT', `nics[${i}].network: "${n.network}" is not a network name; use "user" or a declared network`, { field: `nics.${i}.network` });
+    }
   }
   if (spec.ports.length && spec.network === 'none') {
     throw new NovaError('INVALID_INPUT', 'ports: a VM with network = "none" has nothing to forward to; use network = "user" or a network', { field: 'ports' });
@@ -64,7 +70,7 @@ export async function createVm(ctx: VmContext, input: DefineInput): Promise<VmIn
       // default storage pool, never in whatever folder the engine was started from.
       baseDir: input.baseDir ?? dirs.storage(ctx.paths),
       spec: input.spec,
-      mac: input.mac ?? input.spec.mac ?? id.mac,
+      mac: input.mac ?? input.spec.mac ?? input.spec.nics?.[0]?.mac ?? id.mac,
       createdAt: Date.now(),
     };
     await checkFiles(rec, { skipSizedDisks: true });
@@ -89,7 +95,7 @@ export async function updateVm(ctx: VmContext, input: DefineInput): Promise<VmIn
       spec: input.spec,
       ...(input.project !== undefined ? { project: input.project } : {}),
       baseDir: input.baseDir ?? old.baseDir,
-      mac: input.spec.mac ?? old.mac,
+      mac: input.spec.mac ?? input.spec.nics?.[0]?.mac ?? old.mac,
     };
     delete rec.overlays; // a changed disk list invalidates external-snapshot overlays
     if (JSON.stringify(old.spec.image) === JSON.stringify(rec.spec.image) && JSON.stringify(old.spec.disks) === JSON.stringify(rec.spec.disks) && old.overlays) rec.overlays = old.overlays;
@@ -173,9 +179,7 @@ export async function deleteVm(ctx: VmContext, name: string, withDisks: boolean)
  * released too, so the switch can be removed without --force.
  */
 async function releaseAttachments(ctx: VmContext, rec: VmRecord): Promise<void> {
-  const nets = new Set<string>((rec.nics ?? []).map((n) => n.network));
-  const first = rec.spec.network;
-  if (first && first !== 'user' && first !== 'none') nets.add(first);
+  const nets = new Set<string>([...(rec.nics ?? []).map((n) => n.network), ...declaredSwitches(rec.spec)]);
   const all = await ctx.call('network.list', {}).catch(() => ({ items: [] }));
   for (const n of all.items) if (n.attachments.some((a) => a.owner.kind === 'vm' && a.owner.name === rec.name)) nets.add(n.name);
   for (const network of nets) {

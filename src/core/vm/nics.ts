@@ -7,6 +7,7 @@ import { NovaError } from '../../shared/errors.js';
 import type { VmNicInfo } from '../../shared/contract/vm.js';
 import type { VmContext } from './context.js';
 import { vmFeatures } from './config/features.js';
+import { declaredNics, declaredSwitches, nicDevice } from './nic-spec.js';
 import { plugNic, unplugNic } from './qmp/hotplug.js';
 import { withQmp } from './qmp/protocol.js';
 import { publish, vmLock } from './power.js';
@@ -24,8 +25,20 @@ function hotplugBlocker(ctx: VmContext, rt: RuntimeInfo): string | undefined {
   return undefined;
 }
 
-/** The NICs of vm.inspect: attached when the running QEMU has them, else waiting for the next start. */
+/** The NICs of vm.inspect after the first: declared ones, then those of vm.nic.attach. */
 export function nicInfos(rec: VmRecord, rt: RuntimeInfo | undefined): VmNicInfo[] {
+  const declared = declaredNics(rec, vmFeatures(rec.spec).windows).slice(1).map((n, i): VmNicInfo => {
+    const live = rt?.declared?.[i];
+    return {
+      network: n.network, mac: live?.mac ?? n.mac, state: live ? 'attached' : 'next-start', declared: true, model: n.device,
+      ...(live?.ifname ? { ifname: live.ifname } : {}), ...(live ? {} : { reason: 'applies at the next start' }),
+    };
+  });
+  return [...declared, ...attachedInfos(rec, rt)];
+}
+
+/** attached when the running QEMU has them, else waiting for the next start. */
+function attachedInfos(rec: VmRecord, rt: RuntimeInfo | undefined): VmNicInfo[] {
   return (rec.nics ?? []).map((n) => {
     const live = rt?.nics?.find((x) => x.network === n.network);
     const reason = live ? undefined : rt ? (rt.nicErrors?.[n.network] ?? 'applies at the next start') : 'applies at the next start';
@@ -36,7 +49,7 @@ export function nicInfos(rec: VmRecord, rt: RuntimeInfo | undefined): VmNicInfo[
 export async function attachNic(ctx: VmContext, name: string, network: string, ports: string[]): Promise<VmNicInfo & { name: string; ip?: string }> {
   return vmLock(ctx, name, async () => {
     const rec = await loadRecord(ctx.paths, name);
-    if (rec.spec.network === network) throw new NovaError('CONFLICT', `VM ${name} is already on network "${network}" (its first NIC, spec.network)`, { field: 'network' });
+    if (declaredSwitches(rec.spec).includes(network)) throw new NovaError('CONFLICT', `VM ${name} is already on network "${network}" (a NIC of its definition: network or nics)`, { field: 'network' });
     // The TAP and the address reservation (idempotent: the same owner gets the same MAC and IP).
     const att = await ctx.call('network.attach', { network, owner: owner(name), ...(rec.nics?.find((n) => n.network === network)?.mac ? { mac: rec.nics.find((n) => n.network === network)!.mac } : {}), ports });
     rec.nics = [...(rec.nics ?? []).filter((n) => n.network !== network), { network, mac: att.mac, ...(ports.length ? { ports } : {}) }];
@@ -53,7 +66,7 @@ export async function attachNic(ctx: VmContext, name: string, network: string, p
     let reason = blocked;
     if (!blocked) {
       try {
-        const model = vmFeatures(rec.spec).windows ? 'e1000e' : 'virtio-net-pci';
+        const model = nicDevice(undefined, vmFeatures(rec.spec).windows);
         await withQmp(layoutOf(ctx.paths, name).qmp, (q) => plugNic(q, { network, ifname: att.ifname, mac: att.mac, model, vhost: rt.accel === 'kvm' }));
       } catch (e) {
         reason = `hot-plug failed: ${(e as Error).message}`;
@@ -72,8 +85,8 @@ export async function attachNic(ctx: VmContext, name: string, network: string, p
 export async function detachNic(ctx: VmContext, name: string, network: string, opts: { timeoutMs?: number } = {}): Promise<{ name: string; network: string; unplugged: boolean }> {
   return vmLock(ctx, name, async () => {
     const rec = await loadRecord(ctx.paths, name);
-    if (rec.spec.network === network) {
-      throw new NovaError('CONFLICT', `network "${network}" is VM ${name}'s first NIC (spec.network): change the VM's definition while it is stopped (\`nova vm update\`, or the NovaFile)`, { field: 'network' });
+    if (declaredSwitches(rec.spec).includes(network)) {
+      throw new NovaError('CONFLICT', `network "${network}" is a NIC of VM ${name}'s definition (network or nics): change the VM's definition while it is stopped (\`nova vm update\`, or the NovaFile)`, { field: 'network' });
     }
     const recorded = rec.nics?.some((n) => n.network === network) ?? false;
     const st = await deriveState(ctx.paths, rec);

@@ -4,7 +4,6 @@ import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
-import { parsePortForward } from '../../shared/schemas/fields.js';
 import { withLock } from '../sys/lock.js';
 import { lockPath } from '../sys/paths.js';
 import { withReverter } from '../sys/reverter.js';
@@ -12,6 +11,8 @@ import { buildVmConfig, renderArgv } from './config/build.js';
 import { vmFeatures } from './config/features.js';
 import type { ExtraNic, ResolvedNic } from './config/types.js';
 import { ovmfFiles } from './context.js';
+import { declaredNics, forwards } from './nic-spec.js';
+import type { DeclaredNic } from './nic-spec.js';
 import type { VmContext } from './context.js';
 import { checkFiles, checkHugepages } from './files.js';
 import { cont, queryStatus, quit, stop as qmpStop, systemPowerdown, systemReset } from './qmp/commands.js';
@@ -61,12 +62,13 @@ async function releaseGpus(ctx: VmContext, rec: VmRecord): Promise<void> {
   await ctx.call('gpu.releaseForVm', { vm: rec.name }).catch(() => undefined);
 }
 
-async function resolveNic(ctx: VmContext, rec: VmRecord): Promise<ResolvedNic> {
-  const net = rec.spec.network;
-  if (net === 'none') return { kind: 'none' };
-  if (net === undefined || net === 'user') return { kind: 'user', mac: rec.mac, ports: rec.spec.ports.map(parsePortForward) };
-  const att = await ctx.call('network.attach', { network: net, owner: { kind: 'vm', name: rec.name }, mac: rec.mac, ports: rec.spec.ports });
-  return { kind: 'tap', ifname: att.ifname, mac: att.mac || rec.mac, network: net };
+/** One declared NIC: user-mode NAT, or a TAP the networks backend makes on the switch. */
+async function resolveNic(ctx: VmContext, rec: VmRecord, n: DeclaredNic | undefined): Promise<ResolvedNic> {
+  if (!n) return { kind: 'none' };
+  const device = n.device === 'virtio-net-pci' ? {} : { device: n.device };
+  if (n.network === 'user') return { kind: 'user', mac: n.mac, ports: forwards(n), ...device };
+  const att = await ctx.call('network.attach', { network: n.network, owner: { kind: 'vm', name: rec.name }, mac: n.mac, ports: n.ports });
+  return { kind: 'tap', ifname: att.ifname, mac: att.mac || n.mac, network: n.network, ...device };
 }
 
 /**
@@ -87,6 +89,9 @@ async function resolveExtraNics(ctx: VmContext, rec: VmRecord): Promise<{ nics: 
   }
   return { nics, errors };
 }
+
+const runtimeNic = (n: ResolvedNic): { kind: 'user' | 'tap'; network: string; mac: string; ifname?: string } =>
+  n.kind === 'tap' ? { kind: 'tap', network: n.network, mac: n.mac, ifname: n.ifname } : { kind: 'user', network: 'user', mac: n.kind === 'user' ? n.mac : '' };
 
 /** GPU passthrough through the GPU backend: which host functions, bound to vfio-pci now. */
 async function resolveVfio(ctx: VmContext, rec: VmRecord): Promise<{ devices: string[]; pciMmio64Mb?: number }> {
@@ -147,7 +152,10 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
           await startSwtpm(ctx.runner, { ...swtpmPaths(ctx, name), ...(runAs ? { runAs: runAs.user } : {}) });
           r.add(() => stopSwtpm(swtpmPaths(ctx, name)), 'stop swtpm');
         }
-        const nic = await resolveNic(ctx, rec);
+        const declared = declaredNics(rec, f.windows);
+        const nic = await resolveNic(ctx, rec, declared[0]);
+        const more: ResolvedNic[] = [];
+        for (const n of declared.slice(1)) more.push(await resolveNic(ctx, rec, n));
         const extra = await resolveExtraNics(ctx, rec);
         const vfio = await resolveVfio(ctx, rec);
         const config = buildVmConfig(
@@ -155,17 +163,19 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
             name, uuid: rec.uuid, spec: rec.spec, disks: resolveDisks(rec), isos: resolveIsos(rec),
             ...(rec.spec.kernel ? { kernel: absolutize(rec.baseDir, rec.spec.kernel) } : {}),
             ...(rec.spec.initrd ? { initrd: absolutize(rec.baseDir, rec.spec.initrd) } : {}),
-            nic, ...(extra.nics.length ? { extraNics: extra.nics } : {}), vfio: vfio.devices, ...(vfio.pciMmio64Mb ? { pciMmio64Mb: vfio.pciMmio64Mb } : {}),
+            nic, ...(more.length ? { moreNics: more } : {}), ...(extra.nics.length ? { extraNics: extra.nics } : {}), vfio: vfio.devices, ...(vfio.pciMmio64Mb ? { pciMmio64Mb: vfio.pciMmio64Mb } : {}),
             layout, incoming: Boolean(opts.incoming),
           },
           { accel: accel.kind as 'kvm' | 'tcg', ovmf, ...(runAs ? { runAs: runAs.user } : {}) },
         );
         // A TAP lives in the networks backend's netns (NOVA_NETNS): QEMU must open it from there.
         // A VM without user-mode networking runs there too, so a TAP can be hot-plugged later.
-        const argv = (nic.kind !== 'user' || extra.nics.length) && ctx.netns ? ['ip', 'netns', 'exec', ctx.netns, ...renderArgv(config)] : renderArgv(config);
+        const anyTap = [nic, ...more].some((n) => n.kind === 'tap');
+        const argv = (nic.kind !== 'user' || anyTap || extra.nics.length) && ctx.netns ? ['ip', 'netns', 'exec', ctx.netns, ...renderArgv(config)] : renderArgv(config);
         const info: RuntimeInfo = {
           accel: accel.kind as 'kvm' | 'tcg', accelReason: accel.reason, argv, startedAt: Date.now(),
           nic: nic.kind === 'tap' ? { kind: 'tap', network: nic.network, ifname: nic.ifname } : { kind: nic.kind },
+          ...(more.length ? { declared: more.map(runtimeNic) } : {}),
           ...(opts.incoming ? { incoming: opts.incoming } : {}),
           ...(runAs ? { runAs: runAs.user } : {}),
           ...(extra.nics.length ? { nics: extra.nics } : {}),

@@ -36,6 +36,8 @@ export interface RuntimeInfo {
   incoming?: string;
   /** Root started it: QEMU dropped to this user inside a seccomp sandbox. */
   runAs?: string;
+  /** The declared NICs after the first (`nics = [...]`) this QEMU was started with. */
+  declared?: { kind: 'user' | 'tap'; network: string; mac: string; ifname?: string }[];
   /** Extra NICs this QEMU has now (cold-plugged at start, hot-plugged or unplugged since). */
   nics?: { network: string; ifname: string; mac: string }[];
   /** Why an extra NIC could not be given to this QEMU (network → reason); it applies at the next start. */

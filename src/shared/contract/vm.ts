@@ -59,6 +59,10 @@ export const vmNicInfo = z.object({
   /** The TAP on the switch's bridge. */
   ifname: z.string().optional(),
   reason: z.string().optional(),
+  /** Part of the VM's definition (`nics = [...]` after the first), not a vm.nic.attach. */
+  declared: z.boolean().optional(),
+  /** The QEMU device model of a declared NIC (virtio-net-pci, e1000e, …). */
+  model: z.string().optional(),
 });
 export type VmNicInfo = z.infer<typeof vmNicInfo>;
 

@@ -18,6 +18,17 @@ const diskEntry = z.union([
     .strict(),
 ]);
 
+/** One NIC of `nics = [...]`: a switch ("user" for user-mode NAT), its own MAC and device model. */
+export const NIC_MODELS = ['virtio', 'e1000e', 'e1000', 'rtl8139'] as const;
+export const vmNicEntry = z
+  .object({
+    network: z.string().min(1),
+    mac: macAddress.optional(),
+    model: z.enum(NIC_MODELS).optional(),
+    ports: z.array(portForward).default([]),
+  })
+  .strict();
+
 export const vmSpec = z
   .object({
     image: z.string().min(1).optional(),
@@ -39,11 +50,14 @@ export const vmSpec = z
     network: z.string().optional(),
     mac: macAddress.optional(),
     ports: z.array(portForward).default([]),
+    /** Several NICs, each its own MAC, model and TAP; the first is the VM's main NIC (network/mac/ports). */
+    nics: z.array(vmNicEntry).max(8).optional(),
     restart: restartPolicy.default('no'),
     hugepages: z.boolean().optional(),
   })
   .strict()
   .superRefine((vm, ctx) => {
+    if (vm.nics) checkNics(vm, ctx);
     if (!vm.image && !vm.kernel && !vm.iso && vm.disks.length === 0 && !vm.preset) {
       ctx.addIssue({ code: 'custom', message: 'nothing to boot: add image = "/path/disk.qcow2", iso = "...", disks = [...] or kernel = "..."', path: [] });
     }
@@ -54,6 +68,23 @@ export const vmSpec = z
       ctx.addIssue({ code: 'custom', path: [vm.initrd ? 'initrd' : 'cmdline'], message: 'initrd and cmdline need kernel = "/path/vmlinuz"' });
     }
   });
+
+function checkNics(vm: { nics?: { network: string; mac?: string }[]; network?: string; mac?: string; ports: string[] }, ctx: z.RefinementCtx): void {
+  const nics = vm.nics ?? [];
+  for (const key of ['network', 'mac'] as const) {
+    if (vm[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `${key} and nics together are ambiguous: move it into the first NIC (nics = [{ ${key} = "..." }, ...])` });
+  }
+  if (vm.ports.length) ctx.addIssue({ code: 'custom', path: ['ports'], message: 'ports and nics together are ambiguous: give the NIC that forwards them its ports (nics = [{ network = "user", ports = [...] }])' });
+  const seen = new Set<string>();
+  nics.forEach((n, i) => {
+    if (n.network === 'none') ctx.addIssue({ code: 'custom', path: ['nics', i, 'network'], message: 'a NIC cannot be on network "none": leave it out (nics = [] for a VM without network)' });
+    // One attachment per VM and switch: two NICs on one switch would share a TAP and an address.
+    else if (n.network !== 'user' && seen.has(n.network)) ctx.addIssue({ code: 'custom', path: ['nics', i, 'network'], message: `network "${n.network}" is on an earlier NIC already: one NIC per switch` });
+    seen.add(n.network);
+    const mac = n.mac?.toLowerCase();
+    if (mac && nics.some((o, j) => j < i && o.mac?.toLowerCase() === mac)) ctx.addIssue({ code: 'custom', path: ['nics', i, 'mac'], message: `MAC ${n.mac} is on an earlier NIC already: each NIC needs its own` });
+  });
+}
 
 export const VOLUME = /^([^:]+):(\/[^:]*)(?::(ro|rw))?$/;
 export const limitsSpec = z
@@ -138,5 +169,6 @@ export const SECTION_KEYS: Record<string, string[]> = {
   network: Object.keys(networkSpec.shape),
   limits: Object.keys(limitsSpec.shape),
   disk: ['path', 'size', 'format', 'bus', 'readonly'],
+  nics: Object.keys(vmNicEntry.shape),
   io: ['weight', 'read_bps', 'write_bps'],
 };

@@ -177,6 +177,23 @@ describe('QEMU config builder (golden)', () => {
     expect(argv.indexOf('pcie-root-port,id=hp0,chassis=1,slot=1,bus=pcie.0')).toBeGreaterThan(argv.findLastIndex((a) => a.startsWith('vfio-pci')));
   });
 
+  it('several declared NICs: net0/nic0 first as before, then net1/nic1, … on pcie.0, each its own MAC, model and backend', () => {
+    const [vm, h] = CASES['kernel-boot-user-net']!;
+    const argv = renderArgv(buildVmConfig({
+      ...vm,
+      moreNics: [
+        { kind: 'tap', mac: '52:54:00:aa:bb:01', ifname: 'nv-lab0', network: 'lab' },
+        { kind: 'user', mac: '52:54:00:aa:bb:02', ports: [{ hostPort: 2222, guestPort: 22, protocol: 'tcp' }], device: 'e1000e' },
+      ],
+    }, h));
+    const net = argv.slice(argv.indexOf('-netdev'), argv.indexOf('-device', argv.lastIndexOf('-netdev')) + 2);
+    expect(net).toEqual([
+      '-netdev', 'user,id=net0,hostfwd=tcp::8080-:80,hostfwd=tcp:127.0.0.1:2222-:22', '-device', 'virtio-net-pci,netdev=net0,id=nic0,mac=52:54:00:aa:bb:cc',
+      '-netdev', 'tap,id=net1,ifname=nv-lab0,script=no,downscript=no', '-device', 'virtio-net-pci,netdev=net1,id=nic1,mac=52:54:00:aa:bb:01',
+      '-netdev', 'user,id=net2,hostfwd=tcp::2222-:22', '-device', 'e1000e,netdev=net2,id=nic2,mac=52:54:00:aa:bb:02',
+    ]);
+  });
+
   it('escapes commas in paths for QEMU keyval options', () => {
     const [vm, h] = CASES['kernel-boot-user-net']!;
     expect(renderArgv(buildVmConfig(vm, h)).join(' ')).toContain('filename=/data/micro,,data.qcow2');

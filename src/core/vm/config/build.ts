@@ -73,7 +73,7 @@ export function buildVmConfig(vm: VmBuildInput, host: HostFacts): VmConfig {
     if (vm.spec.cmdline !== undefined) boot.push('-append', vm.spec.cmdline);
     add('direct-kernel-boot', ...boot);
   }
-  add('network', ...nicArgs(vm.nic, f.windows, host));
+  add('network', ...nicArgs(vm.nic, f.windows, host), ...(vm.moreNics ?? []).flatMap((n, i) => nicArgs(n, f.windows, host, i + 1)));
   if (vm.spec.balloon) add('balloon', '-device', 'virtio-balloon-pci,id=balloon0,deflate-on-oom=on,free-page-reporting=on');
   add('rng', '-object', 'rng-random,id=rng0,filename=/dev/urandom', '-device', 'virtio-rng-pci,rng=rng0,id=rng0-dev');
   add('vfio', ...vfioArgs(vm.vfio));
@@ -114,17 +114,17 @@ function cdromArgs(iso: string, i: number, disks: ResolvedDisk[]): string[] {
   ];
 }
 
-function nicArgs(nic: ResolvedNic, windows: boolean, host: HostFacts): string[] {
+function nicArgs(nic: ResolvedNic, windows: boolean, host: HostFacts, index = 0): string[] {
   if (nic.kind === 'none') return [];
   // Windows has no virtio-net driver until virtio-win is installed: e1000e works out of the box.
-  const model = windows ? 'e1000e' : 'virtio-net-pci';
-  const device = ['-device', `${model},netdev=net0,id=nic0,mac=${nic.mac}`];
+  const model = nic.device ?? (windows ? 'e1000e' : 'virtio-net-pci');
+  const device = ['-device', `${model},netdev=net${index},id=nic${index},mac=${nic.mac}`];
   if (nic.kind === 'tap') {
     const vhost = host.accel === 'kvm' ? ',vhost=on' : '';
-    return ['-netdev', `tap,id=net0,ifname=${nic.ifname},script=no,downscript=no${vhost}`, ...device];
+    return ['-netdev', `tap,id=net${index},ifname=${nic.ifname},script=no,downscript=no${vhost}`, ...device];
   }
   const fwd = nic.ports.map((p) => `,hostfwd=${p.protocol}:${p.hostIp ?? ''}:${p.hostPort}-:${p.guestPort}`).join('');
-  return ['-netdev', `user,id=net0${fwd}`, ...device];
+  return ['-netdev', `user,id=net${index}${fwd}`, ...device];
 }
 
 /**

@@ -20,10 +20,11 @@ export interface ResolvedDisk {
   node: string;
 }
 
+/** device: the QEMU NIC model (virtio-net-pci when absent; e1000e for Windows). */
 export type ResolvedNic =
   | { kind: 'none' }
-  | { kind: 'user'; mac: string; ports: PortForward[] }
-  | { kind: 'tap'; mac: string; ifname: string; network: string };
+  | { kind: 'user'; mac: string; ports: PortForward[]; device?: string }
+  | { kind: 'tap'; mac: string; ifname: string; network: string; device?: string };
 
 /** A NIC beyond the first: a TAP on another switch, cold-plugged on a hot-plug root port. */
 export interface ExtraNic {
@@ -58,6 +59,8 @@ export interface VmBuildInput {
   kernel?: string;
   initrd?: string;
   nic: ResolvedNic;
+  /** The declared NICs after the first (`nics = [...]`): net1/nic1, … on pcie.0, part of the definition. */
+  moreNics?: ResolvedNic[];
   /** NICs attached to more switches (`vm.nic.attach`): on hot-plug ports, so they can be unplugged live. */
   extraNics?: ExtraNic[];
   /** Host PCI addresses handed to vfio-pci (the GPU backend resolves them). */
