@@ -7,7 +7,7 @@ import { addAddress, createTap, deleteLink, listLinks, setMaster, setUp } from '
 import type { Link } from './links.js';
 import { aliasFor, parseAlias } from './owner.js';
 import { applyForwarding, applyNft, hostFacts, ownerMarker } from './apply.js';
-import { repairOverlay } from './overlay.js';
+import { overlayOwnsPart, repairOverlay } from './overlay.js';
 import { attachedUplinks, bringUpBridge } from './switches.js';
 import { declarationProblem, loadAll, saveNetwork } from './store.js';
 import { takeOverUplink } from './uplink.js';
@@ -93,7 +93,7 @@ async function removeOrphanLinks(ctx: NetCtx, declared: Map<string, NetworkState
     const n = declared.get(a.network);
     let wanted = false;
     if (n && !a.part) wanted = l.ifname === n.name;
-    else if (n && a.part === 'vxlan') wanted = n.spec.type === 'overlay';
+    else if (n && overlayOwnsPart(n, a.part)) wanted = true;
     else if (n) wanted = n.attachments.some((x) => ownerKey(x.owner) === a.part && x.ifname === l.ifname);
     if (!wanted) {
       await deleteLink(ctx, l.ifname);

@@ -81,7 +81,7 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
       [{ name: 'x2', spec: { profile: 'nat', subnet: `10.213.${o6}.1/24`, dhcp_range: `10.213.${o5}.10-10.213.${o5}.20` } }, /dhcp_range .* outside the subnet/],
       [{ name: 'averyveryverylongname', spec: {} }, /invalid name.*1-15/],
       [{ name: 'x3', spec: { profile: 'nat', uplink: 'enp6s0', subnet: `10.213.${o6}.1/24` } }, /uplink "enp6s0" does not exist/],
-      [{ name: 'x4', spec: { type: 'overlay', driver: 'quic', peers: ['192.0.2.1'] } }, /HOST_UNSUPPORTED: driver "quic".*refusing/],
+      [{ name: 'x4', spec: { type: 'overlay', driver: 'vxlan', peers: ['192.0.2.1:4789'] } }, /peers.0.*not an IPv4 address|IPv4/],
     ] as const;
     for (const [input, msg] of bad) {
       const got = await codeOf(call(engine, 'network.create', input as Input<'network.create'>));

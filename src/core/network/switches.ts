@@ -18,7 +18,7 @@ import { readRules } from './nft.js';
 import type { LiveRule } from './nft.js';
 import { aliasFor } from './owner.js';
 import { applyForwarding, applyNft, factsFrom, profileOf, rulesFor } from './apply.js';
-import { checkOverlayDriver, createOverlayLink, overlayProblems, removeOverlayLink } from './overlay.js';
+import { checkOverlayDriver, createOverlayLink, overlayMtu, overlayProblems, overlayStatus, removeOverlayLink } from './overlay.js';
 import type { NetworkState } from './store.js';
 import { declarationProblem, deleteNetworkFile, loadAll, loadNetwork, saveNetwork } from './store.js';
 
@@ -31,7 +31,7 @@ type HostRoute = { dst: string; dev?: string };
 
 export async function plan(ctx: NetCtx, name: string, specIn: z.input<typeof networkSpec>, links: Link[], hostRoutes: HostRoute[]): Promise<Pick<NetworkState, 'spec' | 'subnet' | 'dhcpRange' | 'domain'>> {
   const spec = networkSpec.parse(specIn);
-  if (spec.type === 'overlay') await checkOverlayDriver(ctx, spec);
+  if (spec.type === 'overlay') await checkOverlayDriver(ctx, name, spec);
   const profile = spec.profile ?? (spec.type === 'overlay' ? 'isolated' : 'nat');
   const names = links.map((l) => l.ifname);
   for (const [field, iface] of [['uplink', spec.uplink], ...spec.interfaces.map((i) => ['interfaces', i])] as [string, string | undefined][]) {
@@ -115,10 +115,10 @@ export async function bringUpBridge(ctx: NetCtx, n: NetworkState, undo: (fn: () 
   const s = n.subnet ? parseSubnet(n.subnet) : undefined;
   const mac = stableMac(n.name, `bridge:${n.subnet ?? ''}:${hostIdentity()}`);
   undo(() => deleteOwnLink(ctx, n.name, alias));
-  await ipBatch(ctx, bridgeLines(n.name, alias, mac, { mtu: n.spec.mtu ?? (n.spec.type === 'overlay' ? 1450 : undefined), ...(s ? { cidr: `${s.gateway}/${s.prefix}` } : {}) }));
+  await ipBatch(ctx, bridgeLines(n.name, alias, mac, { mtu: n.spec.type === 'overlay' ? overlayMtu(n.spec) : n.spec.mtu, ...(s ? { cidr: `${s.gateway}/${s.prefix}` } : {}) }));
   if (n.spec.type === 'overlay') {
-    await createOverlayLink(ctx, n);
     undo(() => removeOverlayLink(ctx, n));
+    await createOverlayLink(ctx, n, undo);
   }
   for (const iface of attachedUplinks(n)) undo(await takeOverUplink(ctx, n, iface, beforeUplinkMoves));
 }
@@ -173,7 +173,7 @@ export async function deriveState(ctx: NetCtx, n: NetworkState, view: HostView):
 }
 
 export async function toInfo(ctx: NetCtx, n: NetworkState, view: HostView): Promise<NetworkInfo> {
-  const st = await deriveState(ctx, n, view);
+  const [st, overlay] = await Promise.all([deriveState(ctx, n, view), n.spec.type === 'overlay' ? overlayStatus(ctx, n).catch(() => undefined) : undefined]);
   const attachments = n.attachments.map((a) => {
     const res = n.reservations.find((r) => r.key === `${a.owner.kind}:${a.owner.name}`);
     const link = view.links.get(a.ifname);
@@ -199,6 +199,7 @@ export async function toInfo(ctx: NetCtx, n: NetworkState, view: HostView): Prom
     forwards: n.forwards.map((f) => ({ ...f, ...(targetIp(n, f.owner) ? { target: targetIp(n, f.owner) } : {}) })),
     records: n.records,
     createdAt: n.createdAt,
+    ...(overlay ? { overlay } : {}),
   };
 }
 

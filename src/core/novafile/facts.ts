@@ -1,7 +1,7 @@
 // Gathers the host facts the planner needs, once per plan: can a GPU be passed through, which
 // overlay drivers run here, which declared files are missing.
 import { access } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { overlaySupport } from '../network/overlay/index.js';
 import { isAbsolute, resolve } from 'node:path';
 import type { Runner } from '../sys/runner.js';
 import type { VmSpec } from '../../shared/schemas/novafile.js';
@@ -28,34 +28,18 @@ async function gpuVerdict(b: Backends, vm: VmSpec): Promise<Verdict> {
   }
 }
 
-/** Nova has no WireGuard transport yet (the network backend refuses it); say whether the kernel could. */
-async function wireguardVerdict(runner: Runner, sysfsRoot: string): Promise<Verdict> {
-  let module = existsSync(`${sysfsRoot}/module/wireguard`);
-  if (!module) {
-    const r = await runner.run(['modinfo', '-n', 'wireguard'], { allowFailure: true, timeoutMs: 5000 }).catch(() => undefined);
-    module = r?.exitCode === 0;
-  }
-  return {
-    ok: false,
-    reason: `Nova has no WireGuard overlay transport in this build${module ? '' : ', and the wireguard kernel module is not available here'}`,
-    fix: 'use driver = "vxlan" on a trusted underlay, or run `nova up --partial` to apply everything else',
-  };
-}
-
 export async function gatherFacts(b: Backends, declared: Declared, opts: FactsOptions): Promise<HostFacts> {
   const gpu: Record<string, Verdict> = {};
-  const wantsWireguard = declared.items.some((i) => i.kind === 'network' && (i.spec as { driver?: string }).driver === 'wireguard');
+  const wantsOverlay = declared.items.some((i) => i.kind === 'network' && (i.spec as { type?: string }).type === 'overlay');
   await Promise.all(
     declared.items
       .filter((i) => i.kind === 'vm' && ((i.spec as VmSpec).gpu_passthrough || (i.spec as VmSpec).gpu))
       .map(async (i) => void (gpu[i.name] = await gpuVerdict(b, i.spec as VmSpec))),
   );
-  const overlay: HostFacts['overlay'] = {
-    vxlan: { ok: true, reason: 'VXLAN is in the kernel' },
-    // Nova has no QUIC transport (the network backend refuses driver = "quic").
-    quic: { ok: false, reason: 'Nova has no encrypted QUIC overlay transport on this host', fix: 'use driver = "vxlan" (unencrypted, for trusted links), or run `nova up --partial` to apply everything else' },
-    wireguard: wantsWireguard ? await wireguardVerdict(opts.runner, opts.sysfsRoot ?? '/sys') : { ok: false, reason: 'not checked' },
-  };
+  // Each driver says whether it runs here (overlay/*.ts support()); asked only when an overlay is declared.
+  const overlay: HostFacts['overlay'] = wantsOverlay
+    ? await overlaySupport((argv, o) => opts.runner.run(argv, o))
+    : { vxlan: { ok: true, reason: 'not checked' }, quic: { ok: false, reason: 'not checked' }, wireguard: { ok: false, reason: 'not checked' } };
   return { gpu, overlay, missingFiles: await missingFiles(declared, opts.baseDir) };
 }
 

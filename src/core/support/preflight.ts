@@ -6,6 +6,7 @@ import { scanPci } from '../gpu/scanner.js';
 import { helperCheck, kvmAccessCheck, polkitCheck } from './privilege-checks.js';
 import { defaultProbe, rootlessChecks } from './rootless-checks.js';
 import type { HostGpuFacts } from '../gpu/scanner.js';
+import { overlaySupport } from '../network/overlay/index.js';
 
 // `nova support preflight`: is this host ready for Nova? Each check is ok / warn / fail with what
 // to do on Debian and on Arch. fail = a core feature cannot work; warn = an optional one.
@@ -110,6 +111,16 @@ function runtimeChecks(host: HostInfo): PreflightCheck[] {
   return [runtime, cg];
 }
 
+/** One check per overlay driver: which way it runs here, or why not (never changes the host). */
+async function overlayChecks(engine: EngineContext): Promise<PreflightCheck[]> {
+  const all = await overlaySupport((argv, o) => engine.runner.run(argv, o));
+  return Object.entries(all).map(([name, s]) =>
+    s.ok
+      ? c(`overlay-${name}`, `Overlay driver ${name}`, 'ok', `${s.mode ? `${s.mode}: ` : ''}${s.reason}`)
+      : c(`overlay-${name}`, `Overlay driver ${name}`, 'warn', `${s.reason}${s.fix ? ` — ${s.fix}` : ''}`, s.remedy),
+  );
+}
+
 export async function runPreflight(engine: EngineContext, deps: PreflightDeps = {}): Promise<PreflightReport> {
   const [host, facts] = await Promise.all([engine.host.info(), scanPci(engine.sysfsRoot).then((s) => s.host, () => undefined)]);
   const checks: PreflightCheck[] = [
@@ -125,6 +136,7 @@ export async function runPreflight(engine: EngineContext, deps: PreflightDeps = 
     toolCheck(host, 'nft', false, 'nftables'),
     toolCheck(host, 'dnsmasq', false),
     toolCheck(host, 'tcpdump', false),
+    ...(await overlayChecks(engine)),
     toolCheck(host, 'virsh', false, 'virsh (libvirt import)'),
     toolCheck(host, 'nmcli', false, 'nmcli (NetworkManager)'),
     host.wayland.session

@@ -45,6 +45,27 @@ export const dnsRecord = z
   .strict()
   .refine((r) => r.ip || (r.service && r.port), 'a record needs ip = "10.0.0.5", or service + port (+ target) for SRV');
 
+/** An overlay's tunnel as its driver sees it on this host (src/core/network/overlay/driver.ts). */
+export const overlayInfo = z.object({
+  driver: z.enum(['vxlan', 'quic', 'wireguard']),
+  /** How it runs here: "kernel", "wireguard-go (userspace)" … */
+  mode: z.string().optional(),
+  /** What the other hosts list in their peers: this host's public key or certificate fingerprint. */
+  identity: z.string().optional(),
+  listenPort: z.number().int().optional(),
+  tunnelAddress: z.string().optional(),
+  mtu: z.number().int(),
+  peers: z.array(z.object({
+    peer: z.string(),
+    endpoint: z.string().optional(),
+    reachable: z.boolean(),
+    /** Epoch ms since when `reachable` holds (last handshake …), when known. */
+    since: z.number().optional(),
+    rxBytes: z.number().optional(),
+    txBytes: z.number().optional(),
+  })),
+});
+
 export const networkInfo = z.object({
   name: z.string(),
   project: z.string().optional(),
@@ -63,6 +84,8 @@ export const networkInfo = z.object({
   /** As saved (output only: a file from an older version may hold values refused today). */
   records: z.array(z.object({ name: z.string(), ip: z.string().optional(), service: z.string().optional(), port: z.number().optional(), target: z.string().optional() })),
   createdAt: z.number(),
+  /** Overlays: the tunnel and its peers on this host. */
+  overlay: overlayInfo.optional(),
 });
 export type NetworkInfo = z.infer<typeof networkInfo>;
 

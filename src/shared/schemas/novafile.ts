@@ -117,6 +117,16 @@ export const containerSpec = z
   })
   .strict();
 
+/** Syntax of an encrypted overlay's peer, "<identity>@<host>:<port>" (the driver checks the identity and resolves the host). */
+function encryptedPeerProblem(p: string, driver: 'wireguard' | 'quic'): string | undefined {
+  const example = `${driver === 'wireguard' ? 'PUBLICKEY' : 'FINGERPRINT'}@192.0.2.10:${driver === 'wireguard' ? 51820 : 4433}`;
+  const at = p.lastIndexOf('@');
+  if (/\s/.test(p)) return `"${p}" contains white space: write it as "${example}"`;
+  if (at <= 0) return `"${p}" has no ${driver === 'wireguard' ? 'public key' : 'certificate fingerprint'}: write it as "${example}"`;
+  if (!/:\d{1,5}$/.test(p.slice(at + 1))) return `"${p.slice(at + 1)}" has no port: write it as "${example}" (the peer's listen_port)`;
+  return undefined;
+}
+
 export const networkSpec = z
   .object({
     type: z.enum(['bridge', 'overlay']).default('bridge'),
@@ -130,15 +140,25 @@ export const networkSpec = z
     mtu: z.number().int().min(576).max(9000).optional(),
     driver: z.enum(['vxlan', 'quic', 'wireguard']).optional(),
     vni: z.number().int().min(1).max(16_777_215).optional(),
-    peers: z.array(ipv4).default([]),
+    /** vxlan: the other hosts' underlay IPv4 addresses; wireguard/quic: "<key or fingerprint>@<host>:<port>". */
+    peers: z.array(z.string().min(1)).default([]),
     local: ipv4.optional(),
+    /** wireguard/quic: this host's UDP listen port on the underlay. */
+    listen_port: z.number().int().min(1).max(65535).optional(),
   })
   .strict()
   .superRefine((n, ctx) => {
     if (n.type === 'overlay' && !n.driver) ctx.addIssue({ code: 'custom', path: ['driver'], message: 'an overlay needs driver = "vxlan" (or "quic"/"wireguard" where supported)' });
-    if (n.type === 'bridge' && (n.driver || n.vni || n.peers.length)) {
-      ctx.addIssue({ code: 'custom', path: [n.driver ? 'driver' : n.vni ? 'vni' : 'peers'], message: 'driver, vni and peers are for type = "overlay"' });
+    if (n.type === 'bridge' && (n.driver || n.vni || n.peers.length || n.listen_port)) {
+      ctx.addIssue({ code: 'custom', path: [n.driver ? 'driver' : n.vni ? 'vni' : n.peers.length ? 'peers' : 'listen_port'], message: 'driver, vni, peers and listen_port are for type = "overlay"' });
     }
+    n.peers.forEach((p, i) => {
+      if (n.driver === 'vxlan' && !ipv4.safeParse(p).success) ctx.addIssue({ code: 'custom', path: ['peers', i], message: 'a vxlan peer is the other host\'s underlay IPv4 address, e.g. "192.0.2.10"' });
+      if (n.driver === 'wireguard' || n.driver === 'quic') {
+        const problem = encryptedPeerProblem(p, n.driver);
+        if (problem) ctx.addIssue({ code: 'custom', path: ['peers', i], message: problem });
+      }
+    });
     if (n.profile === 'external' && !n.uplink && n.interfaces.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['uplink'], message: 'profile "external" needs uplink = "enp6s0" (the host interface to enslave)' });
     }
