@@ -117,7 +117,7 @@ async function overlayChecks(engine: EngineContext): Promise<PreflightCheck[]> {
   return Object.entries(all).map(([name, s]) =>
     s.ok
       ? c(`overlay-${name}`, `Overlay driver ${name}`, 'ok', `${s.mode ? `${s.mode}: ` : ''}${s.reason}`)
-      : c(`overlay-${name}`, `Overlay driver ${name}`, 'warn', `${s.reason}${s.fix ? ` — ${s.fix}` : ''}`, s.remedy),
+      : c(`overlay-${name}`, `Overlay driver ${name}`, 'warn', s.reason, s.remedy ?? { debian: s.fix ?? 'use another overlay driver', arch: s.fix ?? 'use another overlay driver' }),
   );
 }
 
