@@ -35,6 +35,16 @@ export class NetworksPage extends InstancesPage {
     return this.dialog.getByLabel('DHCP start');
   }
 
+  /** The removal dialog shown when the switch is still in use. */
+  get removeDialog(): Locator {
+    return this.page.getByTestId('network-remove-dialog');
+  }
+
+  /** One user of the switch in the removal dialog (`vm`/`capsule`, name). */
+  user(kind: 'vm' | 'capsule', name: string): Locator {
+    return this.removeDialog.getByTestId(`user-${kind}-${name}`);
+  }
+
   async back(): Promise<void> {
     await this.page.getByRole('button', { name: '← Back' }).click();
   }

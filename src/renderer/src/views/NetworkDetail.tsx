@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { NetworkInfo } from '../../../shared/contract/network.js';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { ForwardForm } from '../components/ForwardForm';
+import { useNetworkRemoval } from '../components/NetworkRemoveDialog';
 import { StateBadge } from '../components/StateBadge';
 import { ViewHeader } from '../components/ViewHeader';
 import { act } from '../lib/actions';
@@ -24,6 +25,7 @@ export function NetworkDetail({ name }: { name: string }) {
   const [info, setInfo] = useState<NetworkInfo>();
   const [leases, setLeases] = useState<Lease[]>([]);
   const [error, setError] = useState<string>();
+  const removal = useNetworkRemoval(() => go('networks'));
   const load = useCallback(() => {
     call('network.inspect', { name }).then(
       (v) => {
@@ -52,7 +54,11 @@ export function NetworkDetail({ name }: { name: string }) {
         <button type="button" onClick={() => go('networks')}>
           ← Back
         </button>
+        <button type="button" className="danger ghost" onClick={() => void removal.ask(name)}>
+          Remove network…
+        </button>
       </ViewHeader>
+      {removal.dialog}
       {reason && <div className="callout warn">{reason}</div>}
       {error && <ErrorNotice message={error} onRetry={load} />}
       {info && (

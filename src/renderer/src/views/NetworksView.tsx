@@ -1,10 +1,9 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { StateBadge } from '../components/StateBadge';
 import { ViewHeader } from '../components/ViewHeader';
-import { act } from '../lib/actions';
-import { confirm } from '../stores/confirm';
+import { useNetworkRemoval } from '../components/NetworkRemoveDialog';
 import { useNav } from '../stores/nav';
 import { byKind, useResources } from '../stores/resources';
 import { NetworkCreateDialog } from './NetworkCreateDialog';
@@ -17,12 +16,10 @@ export function NetworksView() {
   const detail = useNav((s) => s.detail);
   const go = useNav((s) => s.go);
   const [creating, setCreating] = useState(false);
+  const removal = useNetworkRemoval();
   if (detail?.kind === 'network') return <NetworkDetail name={detail.name} />;
   const rows = byKind(res.items, 'network');
-  const remove = async (name: string) => {
-    if (await confirm({ title: `Remove network ${name}?`, body: 'Its bridge, NAT rules and DHCP server go away; attached VMs and capsules lose this link.', confirmLabel: 'Remove', danger: true }))
-      await act('network.rm', { name }, `Network ${name} removed`);
-  };
+  const remove = removal.ask;
   let content;
   if (res.error) content = <ErrorNotice message={`Could not list networks: ${res.error}`} onRetry={() => void res.fetch()} />;
   else if (rows.length === 0)
@@ -69,6 +66,7 @@ export function NetworksView() {
       </ViewHeader>
       {content}
       <NetworkCreateDialog open={creating} onOpenChange={setCreating} />
+      {removal.dialog}
     </>
   );
 }
