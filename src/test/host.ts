@@ -1,5 +1,6 @@
 // Test helpers shared by every backend: skip reasons for host-level tests, temp NOVA_HOMEs.
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ import { TEST_GUEST_DIR } from './guest.js';
 export interface HostNeeds {
   root?: boolean;
   tools?: string[];
+  /** Files a test needs (firmware, …), by absolute path. */
+  files?: string[];
 }
 
 const hasTool = (t: string) => {
@@ -26,7 +29,7 @@ const hasTool = (t: string) => {
 /** The one-line reason a host test cannot run here, or undefined when it can. */
 export function missing(needs: HostNeeds): string | undefined {
   if (needs.root && process.getuid?.() !== 0) return 'needs root';
-  const absent = (needs.tools ?? []).filter((t) => !hasTool(t));
+  const absent = [...(needs.tools ?? []).filter((t) => !hasTool(t)), ...(needs.files ?? []).filter((f) => !existsSync(f))];
   return absent.length ? `needs ${absent.join(', ')} (see .ci/run for packages)` : undefined;
 }
 

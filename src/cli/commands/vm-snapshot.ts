@@ -11,7 +11,7 @@ export function registerVmSnapshotCommands(ctx: CliContext): void {
     .action(async (name: string, o: { tag?: string; external?: boolean }) => {
       const r = await ctx.call('vm.snapshot.create', { name, ...(o.tag ? { tag: o.tag } : {}), external: Boolean(o.external) });
       const how = (x: typeof r) => (x.consistency === 'filesystem' ? '; filesystem-consistent (guest filesystems frozen by its agent)' : x.consistency === 'crash' ? `; crash-consistent only (${x.fsFreeze?.reason ?? 'not frozen'})` : '');
-      ctx.print(r, (x) => `snapshot ${x.tag} of ${x.name} taken in ${Math.round(x.durationMs)} ms${x.overlays ? ` (overlays: ${x.overlays.join(', ')})` : ''}${how(x)}`);
+      ctx.print(r, (x) => `snapshot ${x.tag} of ${x.name} taken in ${Math.round(x.durationMs)} ms${x.overlays ? ` (overlays: ${x.overlays.join(', ')})` : ''}${how(x)}${x.uefiVars ? '; UEFI variables kept' : ''}`);
     });
   ctx.group(ctx.group(snap, 'ls', 'List snapshots'), 'vm', 'List VM snapshots').argument('<name>').action(async (name: string) => {
     const r = await ctx.call('vm.snapshot.list', { name });
@@ -20,11 +20,12 @@ export function registerVmSnapshotCommands(ctx: CliContext): void {
       { header: 'DATE', get: (s) => when(s.date) },
       { header: 'RAM STATE', get: (s) => (s.vmStateSize ? formatBytes(s.vmStateSize) : 'disk only') },
       { header: 'DISKS', get: (s) => s.disks.join(',') },
+      { header: 'UEFI VARS', get: (s) => (s.uefiVars ? 'kept' : '-') },
     ])));
   });
   ctx.group(ctx.group(snap, 'restore', 'Revert to a snapshot'), 'vm', 'Revert a VM to a snapshot').arguments('<name> <tag>').action(async (name: string, tag: string) => {
     const r = await ctx.call('vm.snapshot.restore', { name, tag });
-    ctx.print(r, (x) => `${x.name} reverted to ${x.tag} in ${Math.round(x.durationMs)} ms`);
+    ctx.print(r, (x) => `${x.name} reverted to ${x.tag} in ${Math.round(x.durationMs)} ms${x.uefiVars ? ' (UEFI variables too)' : ''}`);
   });
   ctx.group(ctx.group(snap, 'rm', 'Delete a snapshot'), 'vm', 'Delete a VM snapshot').arguments('<name> <tag>').action(async (name: string, tag: string) => {
     const r = await ctx.call('vm.snapshot.delete', { name, tag });

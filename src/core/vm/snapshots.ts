@@ -1,6 +1,7 @@
 // Snapshots. Running VM: live internal snapshots through the snapshot-save/load/delete jobs
 // (RAM + every writable qcow2 disk, pflash vars excluded). Stopped VM: disk-only through
-// qemu-img. External: a new qcow2 overlay per disk via blockdev-snapshot-sync.
+// qemu-img. External: a new qcow2 overlay per disk via blockdev-snapshot-sync. UEFI variables:
+// a copy per internal snapshot (./snapshot-vars.ts).
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
@@ -9,7 +10,9 @@ import { imageInfo } from './disks.js';
 import { thawIfFrozen, withFrozenGuest } from './guest.js';
 import type { FreezeOutcome } from './guest.js';
 import { vmLock } from './power.js';
-import { blockdevSnapshotSync, nodeSnapshots, snapshotDelete, snapshotLoad, snapshotSave } from './qmp/commands.js';
+import { vmFeatures } from './config/features.js';
+import { dropVarsCopy, hasVarsCopy, restoreVarsCopy, saveVarsCopy } from './snapshot-vars.js';
+import { blockdevSnapshotSync, cont, nodeSnapshots, queryStatus, stop as qmpStop, snapshotDelete, snapshotLoad, snapshotSave } from './qmp/commands.js';
 import type { QmpSnapshot } from './qmp/commands.js';
 import { withQmp } from './qmp/protocol.js';
 import type { QmpProtocol } from './qmp/protocol.js';
@@ -44,6 +47,8 @@ export interface SnapshotRow {
   date: number;
   vmClock: number;
   disks: string[];
+  /** Nova keeps the UEFI variable store as it was at this snapshot. */
+  uefiVars?: boolean;
 }
 
 /** Snapshot rows from a live QEMU (one QMP call). */
@@ -63,6 +68,11 @@ function rowsFrom(perNode: Map<string, QmpSnapshot[]>, nodes: string[]): Snapsho
 const qcow2Nodes = (rec: VmRecord) => resolveDisks(rec).filter((x) => x.format === 'qcow2').map((d) => d.node);
 
 export async function listSnapshots(ctx: VmContext, name: string): Promise<SnapshotRow[]> {
+  const rows = await snapshotRows(ctx, name);
+  return rows.map((r) => (hasVarsCopy(ctx.paths, name, r.tag) ? { ...r, uefiVars: true } : r));
+}
+
+async function snapshotRows(ctx: VmContext, name: string): Promise<SnapshotRow[]> {
   const rec = await loadRecord(ctx.paths, name);
   const st = await processState(ctx.paths, rec);
   if (st.state === 'running' || st.state === 'shutting-down') {
@@ -98,14 +108,38 @@ export async function createSnapshot(ctx: VmContext, name: string, tag = default
       const qmpPath = layoutOf(ctx.paths, name).qmp;
       if (rowsFrom(await withQmp(qmpPath, nodeSnapshots), qcow2Nodes(rec)).some((s) => s.tag === tag)) throw dup();
       // The agent flushes and freezes the guest's filesystems, so the disks hold no half-written state.
-      const { freeze } = await withFrozenGuest(ctx, name, () => withQmp(qmpPath, (q) => snapshotSave(q, tag, disks[0]!.node, disks.map((d) => d.node))));
-      return { name, tag, external: false, durationMs: performance.now() - t0, ...consistency(freeze) };
-    } else {
-      if ((await listSnapshots(ctx, name)).some((s) => s.tag === tag)) throw dup();
-      for (const d of disks) await ctx.runner.run(['qemu-img', 'snapshot', '-c', tag, d.path], { timeoutMs: 120_000 });
+      const { result: uefiVars, freeze } = await withFrozenGuest(ctx, name, () => withQmp(qmpPath, (q) => liveSave(ctx, rec, q, tag, disks)));
+      return { name, tag, external: false, durationMs: performance.now() - t0, ...(uefiVars ? { uefiVars } : {}), ...consistency(freeze) };
     }
-    return { name, tag, external: false, durationMs: performance.now() - t0 };
+    if ((await listSnapshots(ctx, name)).some((s) => s.tag === tag)) throw dup();
+    for (const d of disks) await ctx.runner.run(['qemu-img', 'snapshot', '-c', tag, d.path], { timeoutMs: 120_000 });
+    const uefiVars = vmFeatures(rec.spec).uefi && (await saveVarsCopy(ctx.paths, name, tag));
+    return { name, tag, external: false, durationMs: performance.now() - t0, ...(uefiVars ? { uefiVars } : {}) };
   }, 'snapshot');
+}
+
+/**
+ * snapshot-save, and for a UEFI VM a copy of its variable store taken with the vCPUs paused, so
+ * the copy and the saved RAM (which holds the flash contents) agree. Returns whether vars were kept.
+ */
+async function liveSave(ctx: VmContext, rec: VmRecord, q: QmpProtocol, tag: string, disks: ResolvedDisk[]): Promise<boolean> {
+  const save = () => snapshotSave(q, tag, disks[0]!.node, disks.map((d) => d.node));
+  if (!vmFeatures(rec.spec).uefi) {
+    await save();
+    return false;
+  }
+  const wasRunning = (await queryStatus(q)).running;
+  if (wasRunning) await qmpStop(q);
+  try {
+    const copied = await saveVarsCopy(ctx.paths, rec.name, tag);
+    await save().catch(async (e: unknown) => {
+      await dropVarsCopy(ctx.paths, rec.name, tag);
+      throw e;
+    });
+    return copied;
+  } finally {
+    if (wasRunning) await cont(q);
+  }
 }
 
 async function externalSnapshot(ctx: VmContext, rec: VmRecord, tag: string): Promise<string[]> {
@@ -166,7 +200,7 @@ async function offlineSnapshotOp(ctx: VmContext, rec: VmRecord, tag: string, op:
  * Restore and delete: on a running VM through QMP with the tag's row, on a stopped one with
  * qemu-img (`offline`), under the VM's lock; reports how long it took.
  */
-async function tagOp(ctx: VmContext, name: string, tag: string, what: string, online: (q: QmpProtocol, snap: SnapshotRow, rec: VmRecord) => Promise<void>, offline: '-a' | '-d') {
+async function tagOp(ctx: VmContext, name: string, tag: string, what: string, online: (q: QmpProtocol, snap: SnapshotRow, rec: VmRecord) => Promise<void>, offline: '-a' | '-d', afterOffline?: () => Promise<void>) {
   return vmLock(ctx, name, async () => {
     const rec = await loadRecord(ctx.paths, name);
     const t0 = performance.now();
@@ -174,6 +208,7 @@ async function tagOp(ctx: VmContext, name: string, tag: string, what: string, on
       await withQmp(layoutOf(ctx.paths, name).qmp, async (q) => online(q, findTag(rowsFrom(await nodeSnapshots(q), qcow2Nodes(rec)), name, tag), rec));
     } else {
       await offlineSnapshotOp(ctx, rec, tag, offline);
+      await afterOffline?.();
     }
     return { name, tag, durationMs: performance.now() - t0 };
   }, what);
@@ -184,12 +219,19 @@ export async function restoreSnapshot(ctx: VmContext, name: string, tag: string)
     if (snap.vmStateSize === 0) throw new NovaError('CONFLICT', `snapshot "${tag}" holds no RAM state (taken while stopped); stop VM ${name} to restore it`);
     const disks = snapshotDisks(rec).filter((d) => snap.disks.includes(d.node));
     await snapshotLoad(q, tag, disks[0]!.node, disks.map((d) => d.node));
-  }, '-a');
+  }, '-a', async () => {
+    // Stopped: the disks went back with qemu-img, the variable store goes back from its copy.
+    await restoreVarsCopy(ctx.paths, name, tag);
+  });
+  // Live: QEMU writes the flash contents of the restored RAM back to the variable store itself.
+  const uefiVars = hasVarsCopy(ctx.paths, name, tag);
   // A snapshot taken with the guest frozen comes back frozen (its RAM says so): thaw it.
   await thawIfFrozen(ctx, name);
-  return r;
+  return { ...r, ...(uefiVars ? { uefiVars } : {}) };
 }
 
 export async function deleteSnapshot(ctx: VmContext, name: string, tag: string) {
-  return tagOp(ctx, name, tag, 'snapshot delete', (q, snap) => snapshotDelete(q, tag, snap.disks), '-d');
+  const r = await tagOp(ctx, name, tag, 'snapshot delete', (q, snap) => snapshotDelete(q, tag, snap.disks), '-d');
+  await dropVarsCopy(ctx.paths, name, tag);
+  return r;
 }

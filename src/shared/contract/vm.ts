@@ -23,6 +23,8 @@ export const vmSnapshotInfo = z.object({
   /** Guest clock at the snapshot, seconds. */
   vmClock: z.number(),
   disks: z.array(z.string()),
+  /** Nova keeps the UEFI variable store as it was at this snapshot (restore brings it back). */
+  uefiVars: z.boolean().optional(),
 });
 
 export const vmDiskInfo = z.object({
@@ -180,13 +182,16 @@ export const vmProcedures = {
       fsFreeze: z.object({ frozen: z.boolean(), filesystems: z.number().optional(), reason: z.string().optional() }).optional(),
       /** "filesystem": taken with the guest frozen; "crash": as if the power had been cut. */
       consistency: z.enum(['filesystem', 'crash']).optional(),
+      /** A UEFI VM: its variable store was kept with the snapshot. */
+      uefiVars: z.boolean().optional(),
     }),
   }),
   'vm.snapshot.list': procedure({ summary: 'Internal snapshots with size and date', input: byName, output: z.object({ name: z.string(), snapshots: z.array(vmSnapshotInfo) }) }),
   'vm.snapshot.restore': procedure({
     summary: 'Revert to a snapshot (RAM + disks while running, disks when stopped)',
     input: z.object({ name, tag: z.string().min(1) }).strict(),
-    output: z.object({ name: z.string(), tag: z.string(), durationMs: z.number() }),
+    /** uefiVars: the UEFI variable store is back as it was at the snapshot. */
+    output: z.object({ name: z.string(), tag: z.string(), durationMs: z.number(), uefiVars: z.boolean().optional() }),
   }),
   'vm.snapshot.delete': procedure({
     summary: 'Delete a snapshot',
