@@ -19,6 +19,7 @@ import { networkState } from '../shared/contract/network.js';
 import { taskState } from '../shared/contract/task.js';
 import { VM_STATES } from '../shared/contract/vm.js';
 import { hostAllowed } from './auth.js';
+import { Family } from './exposition.js';
 
 /** Seconds: the contract's calls range from sub-millisecond reads to minutes-long starts. */
 const RPC_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -44,11 +45,12 @@ export class NovaMetrics {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly stopObserving: () => void;
 
-  private g<L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> {
-    return new Gauge({ name, help, labelNames: [...labelNames], registers: [this.registry] });
+  // The model's families are written as text (exposition.ts); prom-client keeps the rest.
+  private g<L extends string>(name: string, help: string, labelNames: readonly L[]): Family<L> {
+    return new Family(name, help, 'gauge', labelNames);
   }
-  private c<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
-    return new Counter({ name, help, labelNames: [...labelNames], registers: [this.registry] });
+  private c<L extends string>(name: string, help: string, labelNames: readonly L[]): Family<L> {
+    return new Family(name, help, 'counter', labelNames);
   }
 
   // Per scrape, reset and set again: a VM that is gone leaves no stale series.
@@ -102,7 +104,12 @@ export class NovaMetrics {
     tasks: this.g('nova_tasks', 'Long-running tasks known to this engine, by state', ['state']),
   };
 
-  private readonly rpcCalls = this.c('nova_rpc_requests_total', 'Calls through the dispatcher (every face), by method, transport and outcome (OK or the error code)', ['method', 'transport', 'code']);
+  private readonly rpcCalls = new Counter({
+    name: 'nova_rpc_requests_total',
+    help: 'Calls through the dispatcher (every face), by method, transport and outcome (OK or the error code)',
+    labelNames: ['method', 'transport', 'code'],
+    registers: [this.registry],
+  });
   private readonly rpcTime = new Histogram({
     name: 'nova_rpc_request_duration_seconds',
     help: 'Time a call took in the dispatcher (validation, handler, output check), by method and transport',
@@ -172,7 +179,7 @@ export class NovaMetrics {
     const networks = this.read('network.list', {}).catch(() => undefined);
     const attachmentsOf = async (kind: 'vm' | 'capsule', name: string) =>
       ((await networks)?.items ?? []).flatMap((n) => n.attachments.filter((a) => a.owner.kind === kind && a.owner.name === name).map((a) => ({ network: n.name, ifname: a.ifname })));
-    const guestNet = async (kind: 'vm' | 'capsule', name: string, rx: Counter<string>, tx: Counter<string>) => {
+    const guestNet = async (kind: 'vm' | 'capsule', name: string, rx: Family<string>, tx: Family<string>) => {
       for (const a of await attachmentsOf(kind, name)) {
         const s = await ifaceStats(sysfs, a.ifname);
         if (!s) continue;
@@ -275,7 +282,9 @@ export class NovaMetrics {
         for (const s of taskState.options) this.m.tasks.set({ state: s }, tasks.filter((t) => t.state === s).length);
       }),
     ]);
-    return this.registry.metrics();
+    let model = '';
+    for (const f of Object.values(this.m)) model += f.text();
+    return model + (await this.registry.metrics());
   }
 }
 

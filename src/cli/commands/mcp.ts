@@ -1,6 +1,4 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { findNovafile } from '../../core/novafile/load.js';
-import { createMcpServer } from '../../server/mcp/server.js';
 import type { CliContext } from '../context.js';
 
 /** The current project's NovaFile for the MCP resource, if there is one. */
@@ -18,6 +16,8 @@ export function registerMcpCommand(ctx: CliContext): void {
     .description('Serve the contract to AI assistants over MCP on stdin/stdout (read-only tools unless --allow-write; `nova serve` has it on /mcp)')
     .option('--allow-write', 'also offer the tools that change the host (start, stop, delete, bind, up, …)', false)
     .action(async (o: { allowWrite: boolean }) => {
+      // Loaded when run (the bundle inits it lazily): every other command starts without the MCP SDK.
+      const [{ StdioServerTransport }, { createMcpServer }] = await Promise.all([import('@modelcontextprotocol/sdk/server/stdio.js'), import('../../server/mcp/server.js')]);
       const server = createMcpServer({
         dispatcher: ctx.engine.dispatcher,
         allowWrite: o.allowWrite,

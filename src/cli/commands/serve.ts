@@ -1,8 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { findBuildOutput } from '../../core/sys/assets.js';
-import { metricsFor, startMetricsListener } from '../../server/metrics.js';
-import { startServer } from '../../server/server.js';
 import type { CliContext } from '../context.js';
 import { writeErr, writeOut } from '../terminal.js';
 import { projectNovafile } from './mcp.js';
@@ -26,6 +24,8 @@ export function registerServeCommand(ctx: CliContext): void {
     .action(async (o: { host: string; port: string; tokenFile?: string; allowHost: string[]; mcpAllowWrite: boolean; metricsListen?: string }) => {
       const token = o.tokenFile ? (await readFile(o.tokenFile, 'utf8')).trim() : undefined;
       if (o.tokenFile && !token) throw new Error(`${o.tokenFile} is empty`);
+      // The server, prom-client and ws load when serving (lazily initialised in the bundle), not for every command.
+      const [{ metricsFor, startMetricsListener }, { startServer }] = await Promise.all([import('../../server/metrics.js'), import('../../server/server.js')]);
       const engine = ctx.engine;
       metricsFor(engine); // RPC counts and latencies from the first call on
       // Listen first, reconcile after (hydrate, restart policies): the UI opens at once and shows

@@ -23,25 +23,26 @@ export interface CapsuleLayout {
 }
 
 export function capsuleLayout(paths: NovaPaths, name: string): CapsuleLayout {
-  const dir = join(dirs.capsules(paths), name);
-  const bundle = join(dir, 'bundle');
+  // Concatenation (folders normalized, names never hold '/'): built per item in every listing.
+  const dir = `${dirs.capsules(paths)}/${name}`;
+  const bundle = `${dir}/bundle`;
   return {
     dir,
-    record: join(dir, 'capsule.json'),
+    record: `${dir}/capsule.json`,
     bundle,
-    config: join(bundle, 'config.json'),
-    rootfs: join(bundle, 'rootfs'),
-    upper: join(dir, 'overlay', 'upper'),
-    work: join(dir, 'overlay', 'work'),
-    logs: join(dir, 'logs'),
-    logFile: join(dir, 'logs', 'console.log'),
-    exitFile: join(dir, 'exit.json'),
-    stopMarker: join(dir, 'stop-requested'),
-    supervisorPid: join(dir, 'supervisor.pid'),
-    containerPid: join(dir, 'container.pid'),
-    restartPolicy: join(dir, 'restart-policy'),
-    etc: join(dir, 'etc'),
-    snapshots: join(dir, 'snapshots'),
+    config: `${bundle}/config.json`,
+    rootfs: `${bundle}/rootfs`,
+    upper: `${dir}/overlay/upper`,
+    work: `${dir}/overlay/work`,
+    logs: `${dir}/logs`,
+    logFile: `${dir}/logs/console.log`,
+    exitFile: `${dir}/exit.json`,
+    stopMarker: `${dir}/stop-requested`,
+    supervisorPid: `${dir}/supervisor.pid`,
+    containerPid: `${dir}/container.pid`,
+    restartPolicy: `${dir}/restart-policy`,
+    etc: `${dir}/etc`,
+    snapshots: `${dir}/snapshots`,
   };
 }
 

@@ -1,7 +1,8 @@
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import { NovaError } from '../../shared/errors.js';
 import type { ContainerSpec } from '../../shared/schemas/novafile.js';
-import { readJson, writeJsonAtomic } from '../sys/atomic.js';
+import { writeJsonAtomic } from '../sys/atomic.js';
+import { readJsonKept } from '../sys/small-files.js';
 import { dirs } from '../sys/paths.js';
 import type { NovaPaths } from '../sys/paths.js';
 import { capsuleLayout } from './layout.js';
@@ -23,7 +24,7 @@ export interface CapsuleRecord {
 }
 
 export async function readRecord(paths: NovaPaths, name: string): Promise<CapsuleRecord | undefined> {
-  return readJson<CapsuleRecord | undefined>(capsuleLayout(paths, name).record, undefined);
+  return readJsonKept<CapsuleRecord | undefined>(`${dirs.capsules(paths)}/${name}/capsule.json`, undefined);
 }
 
 export async function getRecord(paths: NovaPaths, name: string): Promise<CapsuleRecord> {
@@ -37,7 +38,12 @@ export async function writeRecord(paths: NovaPaths, rec: CapsuleRecord): Promise
 }
 
 export async function listRecords(paths: NovaPaths): Promise<CapsuleRecord[]> {
-  const names = await readdir(dirs.capsules(paths)).catch(() => [] as string[]);
+  let names: string[] = [];
+  try {
+    names = readdirSync(dirs.capsules(paths));
+  } catch {
+    /* no capsule yet */
+  }
   const recs = await Promise.all(names.map((n) => readRecord(paths, n).catch(() => undefined)));
   return recs.filter((r): r is CapsuleRecord => Boolean(r)).sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { readJson } from '../sys/atomic.js';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { readJsonSmall } from '../sys/small-files.js';
 import type { EngineContext } from '../context.js';
 import { capsuleLayout } from './layout.js';
 import type { CapsuleRecord } from './records.js';
@@ -39,13 +39,15 @@ export async function deriveStatus(engine: EngineContext, rec: CapsuleRecord, li
   const st = await deriveState(engine, rec, listed);
   if (st.state !== 'running' && st.state !== 'paused') return st;
   // The runtime writes container.pid as it starts the capsule's first process.
-  const started = await stat(capsuleLayout(engine.paths, rec.name).containerPid).then((s) => Math.round(s.mtimeMs), () => undefined);
+  const s = statSync(capsuleLayout(engine.paths, rec.name).containerPid, { throwIfNoEntry: false });
+  const started = s ? Math.round(s.mtimeMs) : undefined;
   return started ? { ...st, startedAt: started } : st;
 }
 
 async function deriveState(engine: EngineContext, rec: CapsuleRecord, listed?: Map<string, RuntimeState>): Promise<CapsuleStatus> {
   const layout = capsuleLayout(engine.paths, rec.name);
-  const [sup, exit] = await Promise.all([supervisorPid(layout), readJson<ExitRecord | undefined>(layout.exitFile, undefined)]);
+  const sup = await supervisorPid(layout);
+  const exit = readJsonSmall<ExitRecord | undefined>(layout.exitFile, undefined);
   let rt: Runtime;
   try {
     rt = await runtimeOf(engine, rec);
@@ -77,13 +79,19 @@ async function deriveState(engine: EngineContext, rec: CapsuleRecord, listed?: M
   return { state: 'created', ...known };
 }
 
-/** Status of many capsules with one runtime `list` per runtime instead of one `state` each. */
+/**
+ * Status of many capsules with one runtime `list` per runtime instead of one `state` each, and
+ * none at all when no capsule of that runtime has a state folder (created or long-ended ones:
+ * the runtime knows nothing of them, as runtimeState already assumes).
+ */
 export async function deriveStatuses(engine: EngineContext, recs: CapsuleRecord[]): Promise<CapsuleStatus[]> {
   const lists = new Map<string, Promise<Map<string, RuntimeState> | undefined>>();
+  const none = new Map<string, RuntimeState>();
   return Promise.all(
     recs.map(async (rec) => {
       const rt = await runtimeOf(engine, rec).catch(() => undefined);
       if (!rt) return deriveStatus(engine, rec);
+      if (!existsSync(join(rt.root, rec.id))) return deriveStatus(engine, rec, none);
       const key = `${rt.path}|${rt.root}`;
       if (!lists.has(key)) lists.set(key, runtimeStates(engine, rt).catch(() => undefined));
       return deriveStatus(engine, rec, await lists.get(key));

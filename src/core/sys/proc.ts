@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readPidSmall, readSmall } from './small-files.js';
 
 /** True when a process with this pid exists (ours or not). */
 export function pidAlive(pid: number): boolean {
@@ -12,12 +12,9 @@ export function pidAlive(pid: number): boolean {
 }
 
 export async function readCmdline(pid: number, procRoot = '/proc'): Promise<string[] | undefined> {
-  try {
-    const raw = await readFile(`${procRoot}/${pid}/cmdline`, 'utf8');
-    return raw.split('\0').filter((s) => s.length > 0);
-  } catch {
-    return undefined;
-  }
+  // Synchronous: a /proc read never blocks, and the pool round trips cost more than the read.
+  const raw = readSmall(`${procRoot}/${pid}/cmdline`);
+  return raw === undefined ? undefined : raw.split('\0').filter((s) => s.length > 0);
 }
 
 /**
@@ -32,10 +29,5 @@ export async function processMatches(pid: number, needles: readonly string[], pr
 }
 
 export async function readPidFile(path: string): Promise<number | undefined> {
-  try {
-    const pid = Number.parseInt((await readFile(path, 'utf8')).trim(), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
+  return readPidSmall(path);
 }

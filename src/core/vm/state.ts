@@ -2,7 +2,6 @@
 // qemu-system and the VM's uuid → QMP query-status. Marker files left by Nova operations
 // (starting, stopping, user-stop, migrated) refine the answer; nothing is cached.
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VmState } from '../../shared/contract/vm.js';
 import { pidAlive, processMatches, readPidFile } from '../sys/proc.js';
@@ -10,7 +9,8 @@ import type { NovaPaths } from '../sys/paths.js';
 import { queryStatus } from './qmp/commands.js';
 import type { RunStatus } from './qmp/commands.js';
 import { withQmp } from './qmp/protocol.js';
-import { layoutOf } from './store.js';
+import { layoutOf, runtimeDir } from './store.js';
+import { readSmall } from '../sys/small-files.js';
 import type { VmRecord } from './store.js';
 
 export interface DerivedState {
@@ -23,7 +23,8 @@ export interface DerivedState {
 
 export type Marker = 'starting' | 'stopping' | 'user-stop' | 'migrated';
 export const markerPath = (paths: NovaPaths, name: string, m: Marker) => join(layoutOf(paths, name).markers, `${m}.marker`);
-export const readMarker = (paths: NovaPaths, name: string, m: Marker) => readFile(markerPath(paths, name, m), 'utf8').then((s) => s.trim(), () => undefined);
+// Synchronous (small files, see sys/small-files.ts); async for the callers.
+export const readMarker = async (paths: NovaPaths, name: string, m: Marker) => readSmall(`${runtimeDir(paths, name)}/${m}.marker`)?.trim();
 
 /** The QEMU pid when the pidfile points at this VM's QEMU (stale pidfiles never adopt strangers). */
 export async function livePid(paths: NovaPaths, rec: VmRecord): Promise<number | undefined> {
@@ -36,6 +37,9 @@ export async function livePid(paths: NovaPaths, rec: VmRecord): Promise<number |
 
 /** Cheap derivation without QMP (the watcher polls this): process and markers only. */
 export async function processState(paths: NovaPaths, rec: VmRecord): Promise<DerivedState> {
+  // No runtime folder: no pidfile and no marker either — a VM that never ran since boot (the
+  // common case in a long list) costs one existsSync.
+  if (!existsSync(runtimeDir(paths, rec.name))) return { state: 'stopped' };
   const pid = await livePid(paths, rec);
   const starting = await readMarker(paths, rec.name, 'starting');
   // The starter (this or another process: the CLI, another window) clears the marker once QMP

@@ -1,11 +1,13 @@
 // VM definitions on disk: <data>/vms/<name>/vm.json (written atomically), plus the per-VM
 // runtime folder (pidfile, QMP/VNC/TPM sockets, markers) under <runtime>/vms/<name>/.
 import { randomUUID, createHash } from 'node:crypto';
-import { readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import type { VmSpec } from '../../shared/schemas/novafile.js';
 import { readJson, writeJsonAtomic } from '../sys/atomic.js';
+import { readJsonKept } from '../sys/small-files.js';
 import { dirs } from '../sys/paths.js';
 import type { NovaPaths } from '../sys/paths.js';
 import type { RuntimeLayout, ResolvedDisk } from './config/types.js';
@@ -53,25 +55,27 @@ export function layoutOf(paths: NovaPaths, name: string): RuntimeLayout & { runt
   const data = vmDir(paths, name);
   // What QEMU's side creates while it runs (swtpm's socket, screendumps): a root-started QEMU
   // and its swtpm have dropped to their run-as user by then, and this folder is theirs.
-  const scratch = join(run, 'qemu');
+  // Plain concatenation: the folders are already normalized and names never hold '/' (a
+  // listing builds this per item, and path.join per field was a visible share of it).
+  const scratch = `${run}/qemu`;
   return {
     // In the scratch folder: QEMU unlinks its pidfile at a clean exit, after a root-started one
     // dropped to its run-as user, so the folder must be that user's (a leftover pidfile = a crash).
-    pidfile: join(scratch, 'qemu.pid'),
-    qmp: join(run, 'qmp.sock'),
-    qmpEvents: join(run, 'qmpe.sock'),
-    vncSocket: join(run, 'vnc.sock'),
+    pidfile: `${scratch}/qemu.pid`,
+    qmp: `${run}/qmp.sock`,
+    qmpEvents: `${run}/qmpe.sock`,
+    vncSocket: `${run}/vnc.sock`,
     scratch,
-    tpmSocket: join(scratch, 'tpm.sock'),
-    swtpmPid: join(scratch, 'swtpm.pid'),
-    swtpmLog: join(scratch, 'swtpm.log'),
-    runtimeInfo: join(run, 'runtime.json'),
+    tpmSocket: `${scratch}/tpm.sock`,
+    swtpmPid: `${scratch}/swtpm.pid`,
+    swtpmLog: `${scratch}/swtpm.log`,
+    runtimeInfo: `${run}/runtime.json`,
     markers: run,
-    serialLog: join(data, 'serial.log'),
-    serialSocket: join(run, 'serial.sock'),
-    qgaSocket: join(run, 'qga.sock'),
-    varsFile: join(data, 'OVMF_VARS.fd'),
-    tpmState: join(data, 'tpm'),
+    serialLog: `${data}/serial.log`,
+    serialSocket: `${run}/serial.sock`,
+    qgaSocket: `${run}/qga.sock`,
+    varsFile: `${data}/OVMF_VARS.fd`,
+    tpmState: `${data}/tpm`,
   };
 }
 
@@ -81,13 +85,19 @@ export async function loadRecord(paths: NovaPaths, name: string): Promise<VmReco
   return rec;
 }
 
-export const findRecord = (paths: NovaPaths, name: string) => readJson<VmRecord | undefined>(recordPath(paths, name), undefined);
+export const findRecord = async (paths: NovaPaths, name: string) => readJsonKept<VmRecord | undefined>(recordPath(paths, name), undefined);
 
 export const saveRecord = (paths: NovaPaths, rec: VmRecord) => writeJsonAtomic(recordPath(paths, rec.name), rec);
 
 export async function listRecords(paths: NovaPaths): Promise<VmRecord[]> {
-  const names = await readdir(dirs.vms(paths)).catch(() => [] as string[]);
-  const recs = await Promise.all(names.sort().map((n) => findRecord(paths, n).catch(() => undefined)));
+  let names: string[] = [];
+  try {
+    names = readdirSync(dirs.vms(paths));
+  } catch {
+    /* no VM yet */
+  }
+  // Disk images sit beside the VM folders: only names without a dot can be VMs (names are [a-z0-9-]).
+  const recs = await Promise.all(names.filter((n) => !n.includes('.')).sort().map((n) => findRecord(paths, n).catch(() => undefined)));
   return recs.filter((r): r is VmRecord => Boolean(r));
 }
 
