@@ -21,6 +21,7 @@ import { choosePrivileged } from './privilege/index.js';
 import { vmModule } from './vm/module.js';
 import { storageModule } from './storage/module.js';
 import { terminalModule } from './terminal/module.js';
+import { osImageModule } from './osimage/module.js';
 
 export type { Clock, EngineContext, EngineModule, InstallContext, ModuleLifecycle } from './context.js';
 
@@ -53,6 +54,7 @@ const MODULES: EngineModule[] = [
   novafileModule,
   storageModule,
   terminalModule,
+  osImageModule,
 ];
 
 /** The composition root: every face (app, CLI, server, tests) builds its engine here. */

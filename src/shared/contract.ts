@@ -16,6 +16,7 @@ import { supportProcedures } from './contract/support.js';
 import { systemProcedures } from './contract/system.js';
 import { storageProcedures } from './contract/storage.js';
 import { terminalProcedures } from './contract/terminal.js';
+import { osImageProcedures } from './contract/osimage.js';
 
 export const procedures = {
   ...hostProcedures,
@@ -32,6 +33,7 @@ export const procedures = {
   ...systemProcedures,
   ...storageProcedures,
   ...terminalProcedures,
+  ...osImageProcedures,
 };
 
 export type Procedures = typeof procedures;

@@ -5,6 +5,7 @@ import type { CliContext } from '../context.js';
 import { collect } from '../output.js';
 import { writeErr } from '../terminal.js';
 import { imageTable } from './capsule-format.js';
+import { registerImageVmCommands } from './image-vm.js';
 
 export function registerImageCommands(ctx: CliContext): void {
   const image = ctx.noun('image', 'Capsule images: pull, import, list, remove', ['images']);
@@ -38,4 +39,5 @@ export function registerImageCommands(ctx: CliContext): void {
     .option('--force', 'remove even when capsules use it')
     .description('Remove an image')
     .action(async (ref: string, o: { force?: boolean }) => ctx.print(await ctx.call('image.rm', { ref, force: Boolean(o.force) }), (r) => `removed ${r.ref}`));
+  registerImageVmCommands(ctx, image);
 }
