@@ -1,8 +1,10 @@
 // Builds the native helpers (native/*.c) into out/native: the capsule supervisor, the lock helper,
-// the peer-credentials reader of `nova privd` and the pty of in-app terminals.
+// the peer-credentials reader of `nova privd` and the pty of in-app terminals; and, when Debian's
+// cargo is installed, the QUIC overlay tunnel (native/quic-tunnel, Rust, offline from Debian's
+// librust-*-dev crates: see its .cargo/config.toml).
 // Skips when the binary is newer than its source, so test runs can call it cheaply.
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
@@ -22,7 +24,7 @@ const mtime = (p) => {
   }
 };
 
-export function buildNative({ quiet = false } = {}) {
+export function buildNative({ quiet = false, quic = true } = {}) {
   mkdirSync(join(root, 'out', 'native'), { recursive: true });
   for (const t of targets) {
     const src = join(root, t.src);
@@ -37,6 +39,45 @@ export function buildNative({ quiet = false } = {}) {
     }
     if (!quiet) console.log(`built ${t.out}`);
   }
+  if (quic) buildQuicTunnel({ quiet });
 }
 
-if (process.argv[1] === import.meta.filename) buildNative();
+// Debian's cargo and rustc (/usr/bin), not a rustup toolchain earlier on PATH: only they resolve
+// the crates from /usr/share/cargo/registry the same way. Without them the tunnel is not built
+// and the quic overlay driver reports it (HOST_UNSUPPORTED with the packages to install).
+const CARGO = process.env.NOVA_CARGO || '/usr/bin/cargo';
+const RUSTC = process.env.NOVA_RUSTC || '/usr/bin/rustc';
+const QUIC = 'native/quic-tunnel';
+export const QUIC_PACKAGES = 'cargo rustc librust-quinn-dev librust-rustls-pemfile-dev librust-serde-json-dev librust-serde-derive-dev librust-libc-dev librust-tokio-dev librust-bytes-dev librust-ring-dev';
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name === 'target') continue;
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestSource(p) : mtime(p));
+  }
+  return newest;
+}
+
+export function buildQuicTunnel({ quiet = false } = {}) {
+  const out = join(root, 'out', 'native', 'nova-quic-tunnel');
+  const dir = join(root, QUIC);
+  if (mtime(out) > newestSource(dir)) return;
+  if (!existsSync(CARGO) || !existsSync(RUSTC)) {
+    if (!quiet) console.log(`skipped ${QUIC}: ${CARGO} or ${RUSTC} missing (Debian: apt-get install ${QUIC_PACKAGES})`);
+    return;
+  }
+  try {
+    execFileSync(CARGO, ['build', '--release', '--offline', '--locked'], { cwd: dir, stdio: quiet ? 'ignore' : 'inherit', env: { ...process.env, RUSTC } });
+  } catch {
+    throw new Error(`build-native: cannot build ${QUIC} with ${CARGO} (are ${QUIC_PACKAGES} installed?)`);
+  }
+  // Beside, then renamed: a running tunnel keeps its old binary (copying over it is ETXTBSY).
+  copyFileSync(join(dir, 'target', 'release', 'nova-quic-tunnel'), `${out}.tmp`);
+  renameSync(`${out}.tmp`, out);
+  if (!quiet) console.log('built out/native/nova-quic-tunnel');
+}
+
+// --no-quic: the C helpers only (the test setup: a first Rust build takes minutes; the quic tests build it).
+if (process.argv[1] === import.meta.filename) buildNative({ quic: !process.argv.includes('--no-quic') });

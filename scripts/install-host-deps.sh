@@ -7,6 +7,9 @@ PKGS=(
   busybox-static cpio zstd gzip apt                         # test guests (scripts/test-guest.sh), capsule rootfs, snapshots
   crun runc skopeo umoci docker-registry                   # capsules, images, loopback registry
   gcc libc6-dev                                            # builds native/capsule-supervisor.c
+  cargo rustc librust-quinn-dev librust-rustls-pemfile-dev  # builds native/quic-tunnel offline (Debian crates)
+  librust-serde-json-dev librust-serde-derive-dev librust-libc-dev librust-tokio-dev librust-bytes-dev librust-ring-dev
+  openssl iperf3 iputils-ping                              # quic overlay certificates; bench/overlay iperf3; ping -M do -p
   iproute2 nftables dnsmasq-base tcpdump procps            # networks (sysctl: per-bridge forwarding)
   weston chromium                                          # the UI as a Wayland client, e2e tests
   desktop-file-utils libxml2-utils                         # validate resources/org.nova.Nova.desktop and the polkit policy
