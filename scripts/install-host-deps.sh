@@ -11,6 +11,7 @@ PKGS=(
   librust-serde-json-dev librust-serde-derive-dev librust-libc-dev librust-tokio-dev librust-bytes-dev librust-ring-dev
   openssl iperf3 iputils-ping                              # quic overlay certificates; bench/overlay iperf3; ping -M do -p
   iproute2 nftables dnsmasq-base tcpdump procps            # networks (sysctl: per-bridge forwarding)
+  wireguard-tools wireguard-go iperf3                      # wireguard overlays (wireguard-go where the kernel has no WireGuard), bench/overlay
   weston chromium                                          # the UI as a Wayland client, e2e tests
   desktop-file-utils libxml2-utils                         # validate resources/org.nova.Nova.desktop and the polkit policy
   appstream prometheus                                     # appstreamcli validates the metainfo; promtool and a real prometheus scrape /metrics

@@ -11,6 +11,7 @@ import { allocate, ownerKey, parseSubnet, stableMac } from './ipam.js';
 import { createTap, createVeth, deleteLink, getLink, setMaster, setUp } from './links.js';
 import { aliasFor, tapName, vethName, vethPeerTmp } from './owner.js';
 import { applyNft, profileOf } from './apply.js';
+import { overlayMtu } from './overlay.js';
 import { addForwards, checkForwards } from './forwards.js';
 import type { AttachmentState, NetworkState } from './store.js';
 import { loadAll, loadNetwork, saveNetwork } from './store.js';
@@ -65,7 +66,7 @@ export async function attach(ctx: NetCtx, input: AttachInput): Promise<AttachRes
     n.reservations.push(res);
   }
   if (input.mac) res.mac = input.mac.toLowerCase();
-  if (s && !res.ip) res.ip = allocate(s, n.dhcpRange, n.reservations, key);
+  if (s && !res.ip) res.ip = allocate(s, n.dhcpRange, n.reservations, key, [], n.spec.type === 'overlay');
   const result: AttachResult = {
     ifname: owner.kind === 'vm' ? tapName(n.name, key) : vethName(n.name, key),
     mac: res.mac,
@@ -87,10 +88,12 @@ export async function attach(ctx: NetCtx, input: AttachInput): Promise<AttachRes
   await withReverter(async (r) => {
     r.add(() => clearIntent(ctx, intent), 'intent');
     step('intent recorded');
+    // Overlays: the guest's NIC gets the segment's MTU (the tunnel's headers must fit the underlay).
+    const mtu = n.spec.type === 'overlay' ? overlayMtu(n.spec) : n.spec.mtu;
     if (owner.kind === 'vm') {
-      await createTap(ctx, result.ifname, aliasFor(ctx, n.name, key), res.mac, input.tapUser);
+      await createTap(ctx, result.ifname, aliasFor(ctx, n.name, key), res.mac, input.tapUser, mtu);
     } else {
-      await createVeth(ctx, result.ifname, vethPeerTmp(n.name, key), aliasFor(ctx, n.name, key), res.mac);
+      await createVeth(ctx, result.ifname, vethPeerTmp(n.name, key), aliasFor(ctx, n.name, key), res.mac, mtu);
     }
     r.add(() => deleteLink(ctx, result.ifname), 'link');
     step('link made');

@@ -69,7 +69,10 @@ export function dnsmasqArgv(ctx: NetCtx, n: NetworkState): string[] {
   if (!n.spec.dns) argv.push('--port=0');
   if (n.dhcpRange) {
     const [a, b] = parseRange(n.dhcpRange);
-    argv.push(`--dhcp-range=${a},${b},${prefixMask(s.prefix)},1h`, '--dhcp-authoritative', `--dhcp-leasefile=${leaseFile(ctx, n.name)}`, `--dhcp-hostsfile=${dhcpHostsFile(ctx, n.name)}`);
+    // An overlay's segment has a dnsmasq per host: each answers only its own guests' MACs
+    // (static mode), or they would race to lease each other's guests.
+    const range = n.spec.type === 'overlay' ? `${a},static` : `${a},${b}`;
+    argv.push(`--dhcp-range=${range},${prefixMask(s.prefix)},1h`, ...(n.spec.type === 'overlay' ? [] : ['--dhcp-authoritative']), `--dhcp-leasefile=${leaseFile(ctx, n.name)}`, `--dhcp-hostsfile=${dhcpHostsFile(ctx, n.name)}`);
     if (isolated) argv.push('--dhcp-option=3');
   }
   for (const r of n.records) if (r.service && r.port) argv.push(`--srv-host=${r.service}.${n.domain},${r.target ?? r.name},${r.port}`);

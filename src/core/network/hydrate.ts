@@ -7,7 +7,7 @@ import { addAddress, createTap, deleteLink, listLinks, setMaster, setUp } from '
 import type { Link } from './links.js';
 import { aliasFor, parseAlias } from './owner.js';
 import { applyForwarding, applyNft, hostFacts, ownerMarker } from './apply.js';
-import { overlayOwnsPart, repairOverlay } from './overlay.js';
+import { overlayMtu, overlayOwnsPart, repairOverlay } from './overlay.js';
 import { attachedUplinks, bringUpBridge } from './switches.js';
 import { declarationProblem, loadAll, saveNetwork } from './store.js';
 import { takeOverUplink } from './uplink.js';
@@ -152,7 +152,7 @@ async function repairAttachments(ctx: NetCtx, n: NetworkState, links: Map<string
     }
     if (!l) {
       const res = n.reservations.find((r) => r.key === ownerKey(a.owner));
-      await createTap(ctx, a.ifname, aliasFor(ctx, n.name, ownerKey(a.owner)), res?.mac, a.uid);
+      await createTap(ctx, a.ifname, aliasFor(ctx, n.name, ownerKey(a.owner)), res?.mac, a.uid, n.spec.type === 'overlay' ? overlayMtu(n.spec) : n.spec.mtu);
       changed = true;
     }
     if (!l || l.master !== n.name) {

@@ -53,6 +53,23 @@ export function defaultRange(s: Subnet): string {
   return `${intToIp(start)}-${intToIp(s.broadcast - 1)}`;
 }
 
+/**
+ * Overlays: the hosts of one overlay share an L2 segment and a subnet, each with its own gateway
+ * address. A host's guests get addresses from its own block so hosts never hand out the same
+ * one: the subnet is cut in 16 blocks, block k belongs to the host whose gateway is the k-th
+ * address (1-15); block 0 holds the gateways.
+ */
+export function overlayBlock(s: Subnet): string {
+  const size = s.broadcast - s.network + 1;
+  const k = ipToInt(s.gateway) - s.network;
+  if (size < 256 || k < 1 || k > 15) {
+    const hint = size < 256 ? 'use a /24 or larger' : `give each host of the overlay its own gateway among the first 15 addresses, e.g. "${intToIp(s.network + 1)}/${s.prefix}" on one host and "${intToIp(s.network + 2)}/${s.prefix}" on the next`;
+    throw new NovaError('INVALID_INPUT', `subnet ${s.gateway}/${s.prefix}: on an overlay ${hint} (each host's guests get the block of 1/16 of the subnet matching its gateway)`, { field: 'subnet' });
+  }
+  const b = size / 16;
+  return `${intToIp(s.network + k * b)}-${intToIp(s.network + (k + 1) * b - (k === 15 ? 2 : 1))}`;
+}
+
 export interface Reservation {
   key: string; // "vm:web"
   ip?: string;
@@ -75,13 +92,14 @@ export function stableMac(network: string, key: string): string {
  * The owner's reserved address, or a new one outside the DHCP range, the gateway and every
  * other reservation. When the subnet is full, the oldest detached reservation gives way.
  */
-export function allocate(s: Subnet, range: string | undefined, reservations: Reservation[], key: string, taken: string[] = []): string {
+export function allocate(s: Subnet, range: string | undefined, reservations: Reservation[], key: string, taken: string[] = [], inside = false): string {
   const mine = reservations.find((r) => r.key === key);
   if (mine?.ip) return mine.ip;
   const used = new Set([s.gateway, ...taken, ...reservations.map((r) => r.ip).filter(Boolean)] as string[]);
   const [ra, rb] = range ? parseRange(range).map(ipToInt) : [0, -1];
   for (let n = s.network + 1; n < s.broadcast; n++) {
-    if (n >= ra! && n <= rb!) continue;
+    // Overlays (inside): only this host's block; switches: outside the DHCP range.
+    if (inside ? n < ra! || n > rb! : n >= ra! && n <= rb!) continue;
     const ip = intToIp(n);
     if (!used.has(ip)) return ip;
   }

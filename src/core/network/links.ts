@@ -128,10 +128,10 @@ export async function setMaster(ctx: NetCtx, dev: string, master: string): Promi
 }
 
 /** `user`: the uid whose QEMU may open it (`ifname=`) without CAP_NET_ADMIN (via `nova privd`). */
-export async function createTap(ctx: NetCtx, name: string, alias: string, mac?: string, user?: number): Promise<void> {
+export async function createTap(ctx: NetCtx, name: string, alias: string, mac?: string, user?: number, mtu?: number): Promise<void> {
   await ctx.run(['ip', 'tuntap', 'add', 'dev', name, 'mode', 'tap', 'vnet_hdr', ...(user !== undefined ? ['user', String(user)] : [])]);
   crashPoint(`tap ${name} added`);
-  if (mac) await ctx.run(['ip', 'link', 'set', 'dev', name, 'address', tapHostMac(mac)]);
+  if (mac || mtu) await ctx.run(['ip', 'link', 'set', 'dev', name, ...(mac ? ['address', tapHostMac(mac)] : []), ...(mtu ? ['mtu', String(mtu)] : [])]);
   await setAlias(ctx, name, alias);
 }
 
@@ -140,8 +140,10 @@ export function tapHostMac(guestMac: string): string {
   return `fe${guestMac.slice(2)}`;
 }
 
-export async function createVeth(ctx: NetCtx, host: string, peer: string, alias: string, peerMac?: string): Promise<void> {
-  await ctx.run(['ip', 'link', 'add', 'name', host, 'type', 'veth', 'peer', 'name', peer, ...(peerMac ? ['address', peerMac] : [])]);
+/** `mtu`: both ends (an overlay's segment is narrower than the underlay). */
+export async function createVeth(ctx: NetCtx, host: string, peer: string, alias: string, peerMac?: string, mtu?: number): Promise<void> {
+  const m = mtu ? ['mtu', String(mtu)] : [];
+  await ctx.run(['ip', 'link', 'add', 'name', host, ...m, 'type', 'veth', 'peer', 'name', peer, ...m, ...(peerMac ? ['address', peerMac] : [])]);
   crashPoint(`veth ${host} added, no alias yet`);
   await setAlias(ctx, host, alias);
 }

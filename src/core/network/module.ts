@@ -5,6 +5,7 @@ import { listLinks } from './links.js';
 import { parseAlias } from './owner.js';
 import { InterfaceMonitor } from './monitor.js';
 import { loadAll } from './store.js';
+import { superviseOverlays } from './overlay/supervise.js';
 import type { NetworkInfo } from '../../shared/contract/network.js';
 
 // The network area: handlers for the contract, rows for `nova ls`, hydrate + monitoring at
@@ -122,6 +123,7 @@ export const networkModule: EngineModule = {
     );
     let watcher: NodeJS.Timeout | undefined;
     let stopReconcile: (() => void) | undefined;
+    let stopSupervisor: (() => void) | undefined;
     return {
       start: async () => {
         // Through the helper, `nova privd` hydrates at its own start (boot), for every user.
@@ -130,6 +132,11 @@ export const networkModule: EngineModule = {
           const r = await direct.hydrate();
           for (const name of r.recreated) engine.bus.emit('notification', { level: 'info', title: `Network ${name} recreated`, body: `The bridge ${name} was missing and has been recreated.`, subject: name });
           for (const f of r.failed) engine.bus.emit('notification', { level: 'warning', title: `Network ${f.name} could not be repaired`, body: f.reason, subject: f.name });
+          // Tunnels that die while the engine runs come back at once (privd supervises its own).
+          stopSupervisor = superviseOverlays(ctx, {
+            onRepaired: (name) => void changed(name).then(() => engine.bus.emit('notification', { level: 'info', title: `Overlay ${name} tunnel restarted`, body: 'The tunnel process had exited; it was restarted with its links.', subject: name })),
+            onFailed: (name, reason) => engine.bus.emit('notification', { level: 'warning', title: `Overlay ${name} tunnel could not be restarted`, body: reason, subject: name }),
+          });
         }
         await monitor.start();
         // The app may change monitoring prefs directly (prefs.set): follow them at once.
@@ -139,6 +146,7 @@ export const networkModule: EngineModule = {
       close: async () => {
         monitor.stop();
         stopReconcile?.();
+        stopSupervisor?.();
         if (watcher) clearInterval(watcher);
       },
     };

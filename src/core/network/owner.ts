@@ -20,3 +20,5 @@ export const tapName = (network: string, key: string) => `nvt${h(`${network}/${k
 export const vethName = (network: string, key: string) => `nvh${h(`${network}/${key}`)}`;
 export const vethPeerTmp = (network: string, key: string) => `nvp${h(`${network}/${key}`)}`;
 export const vxlanName = (network: string) => `nvx${h(network)}`;
+/** WireGuard devices: unique host-wide (wireguard-go's control sockets are shared by every netns), so the instance is in the hash. */
+export const wgName = (ctx: NetCtx, network: string) => `nvw${h(`${instanceId(ctx)}/${network}`)}`;

@@ -10,7 +10,7 @@ import { clearIntent, recordIntent, rollBackInterrupted } from './intents.js';
 import type { Intent } from './intents.js';
 import type { NetCtx } from './context.js';
 import { dnsmasqPid, needsDnsmasq, reloadDnsmasq, startDnsmasq, stopDnsmasq } from './dnsmasq.js';
-import { checkRange, defaultRange, intToIp, overlaps, parseSubnet, stableMac } from './ipam.js';
+import { checkRange, defaultRange, overlayBlock, intToIp, overlaps, parseSubnet, stableMac } from './ipam.js';
 import type { Link } from './links.js';
 import { bridgeLines, deleteLink, deleteOwnLink, ipBatch, listLinks, routes } from './links.js';
 import { releaseUplink, takeOverUplink } from './uplink.js';
@@ -18,6 +18,7 @@ import { readRules } from './nft.js';
 import type { LiveRule } from './nft.js';
 import { aliasFor } from './owner.js';
 import { applyForwarding, applyNft, factsFrom, profileOf, rulesFor } from './apply.js';
+import { overlayDriver } from './overlay/index.js';
 import { checkOverlayDriver, createOverlayLink, overlayMtu, overlayProblems, overlayStatus, removeOverlayLink } from './overlay.js';
 import type { NetworkState } from './store.js';
 import { declarationProblem, deleteNetworkFile, loadAll, loadNetwork, saveNetwork } from './store.js';
@@ -56,7 +57,8 @@ export async function plan(ctx: NetCtx, name: string, specIn: z.input<typeof net
       if (overlaps(parseSubnet(r.dst), s)) throw invalid('subnet', `subnet ${subnet} overlaps the host route ${r.dst} on ${r.dev}: pick a free range`);
     }
     if (spec.dhcp_range) checkRange(s, spec.dhcp_range);
-    dhcpRange = spec.dhcp_range ?? (profile === 'external' ? undefined : defaultRange(s));
+    const block = spec.type === 'overlay' ? overlayBlock(s) : undefined;
+    dhcpRange = spec.dhcp_range ?? block ?? (profile === 'external' ? undefined : defaultRange(s));
   } else if (spec.dhcp_range) {
     throw invalid('dhcp_range', 'dhcp_range needs subnet = "192.168.220.1/24" (the bridge address)');
   }
@@ -218,8 +220,8 @@ function hostIdentity(): string {
   return identity;
 }
 
-/** Fields `network.update` changes in place; any other difference needs a new switch. */
-export const UPDATABLE = ['dns', 'domain', 'dhcp_range'] as const;
+/** Fields `network.update` changes in place (peers: overlays); any other difference needs a new switch. */
+export const UPDATABLE = ['dns', 'domain', 'dhcp_range', 'peers'] as const;
 
 export async function updateSwitch(ctx: NetCtx, name: string, specIn: z.input<typeof networkSpec>, project?: string): Promise<NetworkState> {
   const n = await loadNetwork(ctx, name);
@@ -234,7 +236,15 @@ export async function updateSwitch(ctx: NetCtx, name: string, specIn: z.input<ty
     if (!n.subnet) throw invalid('dhcp_range', 'dhcp_range needs subnet = "192.168.220.1/24" (the bridge address)');
     checkRange(parseSubnet(n.subnet), spec.dhcp_range);
   }
+  const peersChanged = JSON.stringify(n.spec.peers) !== JSON.stringify(spec.peers);
+  if (peersChanged) await checkOverlayDriver(ctx, name, spec);
   const old = structuredClone(n);
+  // Peers first (checked above: nothing changes on a bad peer), then the declaration.
+  if (peersChanged) {
+    const d = overlayDriver(spec);
+    if (!d.setPeers) throw new NovaError('INVALID_INPUT', `driver "${d.name}" cannot change peers in place: remove and recreate network "${name}"`, { field: 'peers' });
+    await d.setPeers(ctx, old, spec);
+  }
   n.spec = spec;
   n.domain = spec.domain ?? `${name}.nova`;
   if (spec.dhcp_range) n.dhcpRange = spec.dhcp_range;

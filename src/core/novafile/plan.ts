@@ -30,7 +30,7 @@ export interface PlanInput {
 export const UPDATABLE: Record<string, { fields: '*' | readonly string[]; restart: boolean }> = {
   vm: { fields: '*', restart: true },
   capsule: { fields: ['restart', 'limits'], restart: false },
-  network: { fields: ['dns', 'domain', 'dhcp_range'], restart: false },
+  network: { fields: ['dns', 'domain', 'dhcp_range', 'peers'], restart: false },
 };
 
 // Observed states that count as "running as declared".

@@ -9,6 +9,7 @@ import { NovaError, toNovaError } from '../../shared/errors.js';
 import type { Result } from '../../shared/errors.js';
 import { createEngine } from '../engine.js';
 import { netCtx } from '../network/context.js';
+import { superviseOverlays } from '../network/overlay/supervise.js';
 import { directNetworkOps } from '../network/direct.js';
 import { holdCrashPoints } from '../sys/crash-point.js';
 import { resolvePaths } from '../sys/paths.js';
@@ -79,6 +80,8 @@ export async function startPrivd(opts: PrivdOptions): Promise<Privd> {
     return run;
   };
 
+  // Overlay tunnels (wireguard-go, the QUIC helper) that die are restarted (under the network lock).
+  const stopOverlays = superviseOverlays(ctx, { onRepaired: (name) => log(`privd: overlay ${name} tunnel restarted`), onFailed: (name, why) => log(`privd: overlay ${name} tunnel not restarted: ${why}`) });
   const server = createServer((sock) => serve(sock, (line, peer) => answer(line, peer)));
   async function answer(line: string, peer: Peer): Promise<Result<unknown>> {
     let verb = '?';
@@ -127,6 +130,7 @@ export async function startPrivd(opts: PrivdOptions): Promise<Privd> {
   return {
     socket: opts.socket,
     async close() {
+      stopOverlays();
       await new Promise<void>((r) => server.close(() => r()));
       await queue;
       await engine.close();

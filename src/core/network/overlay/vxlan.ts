@@ -64,6 +64,10 @@ export const vxlanDriver: OverlayDriver = {
     // VXLAN has no handshake: a peer is "reachable" when its forwarding entry is in place.
     return { driver: 'vxlan', mode: 'kernel', mtu: mtuOf(n.spec), peers: n.spec.peers.map((p) => ({ peer: p, endpoint: `${p}:4789`, reachable: live.includes(p) })) };
   },
+  async setPeers(ctx, n, spec) {
+    await vxlanDriver.remove(ctx, n);
+    await vxlanDriver.create(ctx, { ...n, spec }, () => undefined);
+  },
   async repair(ctx, n, links) {
     if (!(await vxlanDriver.problems(ctx, n, links)).length) return false;
     await vxlanDriver.remove(ctx, n);
