@@ -18,6 +18,7 @@ PKGS=(
   uidmap passt                                             # rootless capsules: newuidmap/newgidmap, pasta networking
   polkitd dbus                                             # nova privd asks polkit (tests: a private system bus)
   util-linux kmod pciutils curl jq ca-certificates git     # flock, modprobe, lspci, checks
+  xorriso gpgv gnupg                                       # cloud-init seed ISOs; OS image signatures (tests make a key with gpg)
 )
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done

@@ -31,6 +31,7 @@ function sectionAt(path: readonly PropertyKey[]): string {
   if (last === 'limits' || last === 'io') return last;
   if (path[2] === 'disks') return 'disk';
   if (path[2] === 'nics') return 'nics';
+  if (path[2] === 'cloud_init') return 'cloud_init';
   return '?';
 }
 

@@ -23,7 +23,8 @@ import { agentShutdown } from './guest.js';
 import { deriveState, livePid, markerPath, processState } from './state.js';
 import type { DerivedState } from './state.js';
 import type { Marker } from './state.js';
-import { layoutOf, loadRecord, resolveDisks, resolveIsos, runtimeDir, absolutize, writeRuntime } from './store.js';
+import { layoutOf, loadRecord, resolveDisks, resolveIsos, runtimeDir, absolutize, writeRuntime, saveRecord, vmDir } from './store.js';
+import { buildSeed } from './cloud-init.js';
 import type { RuntimeInfo, VmRecord } from './store.js';
 
 export const vmLock = <T>(ctx: VmContext, name: string, fn: () => Promise<T>, holder = 'vm operation') =>
@@ -158,9 +159,11 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
         for (const n of declared.slice(1)) more.push(await resolveNic(ctx, rec, n));
         const extra = await resolveExtraNics(ctx, rec);
         const vfio = await resolveVfio(ctx, rec);
+        // cloud-init's NoCloud seed rides along on the first boot only (firstBootAt records it).
+        const seed = rec.spec.cloud_init && !rec.firstBootAt && !opts.incoming ? await buildSeed(ctx.runner, vmDir(ctx.paths, name), rec, rec.spec.cloud_init) : undefined;
         const config = buildVmConfig(
           {
-            name, uuid: rec.uuid, spec: rec.spec, disks: resolveDisks(rec), isos: resolveIsos(rec),
+            name, uuid: rec.uuid, spec: rec.spec, disks: resolveDisks(rec), isos: [...resolveIsos(rec), ...(seed ? [seed] : [])],
             ...(rec.spec.kernel ? { kernel: absolutize(rec.baseDir, rec.spec.kernel) } : {}),
             ...(rec.spec.initrd ? { initrd: absolutize(rec.baseDir, rec.spec.initrd) } : {}),
             nic, ...(more.length ? { moreNics: more } : {}), ...(extra.nics.length ? { extraNics: extra.nics } : {}), vfio: vfio.devices, ...(vfio.pciMmio64Mb ? { pciMmio64Mb: vfio.pciMmio64Mb } : {}),
@@ -192,6 +195,7 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
         const [st] = await Promise.all([withQmp(layout.qmp, queryStatus), writeRuntime(ctx.paths, name, { ...info, pid })]);
         const expected = opts.incoming ? 'inmigrate' : 'running';
         if (st.status !== expected) throw new NovaError('INTERNAL', `QEMU started but reports "${st.status}" instead of "${expected}"`);
+        if (seed) await saveRecord(ctx.paths, { ...rec, firstBootAt: Date.now() });
         return opts.incoming
           ? { state: 'starting' as const, pid, qmpStatus: st.status, reason: 'waiting for an incoming live migration' }
           : { state: 'running' as const, pid, qmpStatus: st.status };

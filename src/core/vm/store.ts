@@ -25,6 +25,8 @@ export interface VmRecord {
   overlays?: Record<string, string>;
   /** NICs on more switches than spec.network (vm.nic.attach); QEMU gets them at start or by hot-plug. */
   nics?: { network: string; mac: string; ports?: string[] }[];
+  /** When the VM first booted with its first-boot media (cloud-init seed, install ISOs): later starts leave them out. */
+  firstBootAt?: number;
 }
 
 /** What the running QEMU was started with (so any process can report it). */

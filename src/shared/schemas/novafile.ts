@@ -29,6 +29,26 @@ export const vmNicEntry = z
   })
   .strict();
 
+/** `[vm.x.cloud_init]`: a NoCloud seed (a `cidata` ISO) attached at the VM's first boot. */
+export const cloudInitSpec = z
+  .object({
+    user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'write a Linux user name like "dev"').optional(),
+    ssh_authorized_keys: z.array(z.string().regex(/^(ssh-|ecdsa-|sk-)\S+ \S+/, 'write a public key line like "ssh-ed25519 AAAA… you@host"')).default([]),
+    packages: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.+:~_-]*$/, 'write a package name like "htop"')).default([]),
+    runcmd: z.array(z.union([z.string().min(1), z.array(z.string()).min(1)])).default([]),
+    /** Your own user-data file (#cloud-config or a script), instead of the keys above. */
+    user_data: z.string().min(1).optional(),
+    hostname: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, 'write a hostname like "web1"').optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const mixed = ['user', 'ssh_authorized_keys', 'packages', 'runcmd'].find((k) => {
+      const v = c[k as keyof typeof c];
+      return Array.isArray(v) ? v.length > 0 : v !== undefined;
+    });
+    if (c.user_data && mixed) ctx.addIssue({ code: 'custom', path: ['user_data'], message: `user_data replaces the generated #cloud-config: put ${mixed} into that file, or drop user_data` });
+  });
+
 export const vmSpec = z
   .object({
     image: z.string().min(1).optional(),
@@ -54,6 +74,7 @@ export const vmSpec = z
     nics: z.array(vmNicEntry).max(8).optional(),
     restart: restartPolicy.default('no'),
     hugepages: z.boolean().optional(),
+    cloud_init: cloudInitSpec.optional(),
   })
   .strict()
   .superRefine((vm, ctx) => {
@@ -178,6 +199,7 @@ export const novafileSchema = z
 
 export type NovaFile = z.infer<typeof novafileSchema>;
 export type VmSpec = z.infer<typeof vmSpec>;
+export type CloudInitSpec = z.infer<typeof cloudInitSpec>;
 export type ContainerSpec = z.infer<typeof containerSpec>;
 export type NetworkSpec = z.infer<typeof networkSpec>;
 
@@ -189,6 +211,7 @@ export const SECTION_KEYS: Record<string, string[]> = {
   network: Object.keys(networkSpec.shape),
   limits: Object.keys(limitsSpec.shape),
   disk: ['path', 'size', 'format', 'bus', 'readonly'],
+  cloud_init: Object.keys(cloudInitSpec.shape),
   nics: Object.keys(vmNicEntry.shape),
   io: ['weight', 'read_bps', 'write_bps'],
 };
