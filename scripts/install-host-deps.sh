@@ -17,6 +17,7 @@ PKGS=(
   appstream prometheus                                     # appstreamcli validates the metainfo; promtool and a real prometheus scrape /metrics
   uidmap passt                                             # rootless capsules: newuidmap/newgidmap, pasta networking
   polkitd dbus                                             # nova privd asks polkit (tests: a private system bus)
+  openssh-client openssh-server                            # remote Nova hosts over SSH (tests: an sshd per namespace)
   util-linux kmod pciutils curl jq ca-certificates git     # flock, modprobe, lspci, checks
   xorriso gpgv gnupg                                       # cloud-init seed ISOs; OS image signatures (tests make a key with gpg)
 )

@@ -5,6 +5,9 @@ import type { Input, Method, Output } from '../shared/contract.js';
 import { printJson } from './output.js';
 import { writeOut } from './terminal.js';
 
+/** Methods about this host's list of remote hosts: never sent to a remote host. */
+const LOCAL_ONLY = /^host\.(list|scan|add|remove|call)$/;
+
 export interface GlobalOptions {
   json?: boolean;
   novafile?: string;
@@ -29,7 +32,20 @@ export class CliContext {
     return this.engineInstance;
   }
 
+  /** `--host NAME` / NOVA_HOST: calls go to that remote Nova host's engine (over SSH). */
+  remoteHost?: string;
+
   call<M extends Method>(method: M, input?: Input<M>): Promise<Output<M>> {
+    if (this.remoteHost && !LOCAL_ONLY.test(method)) {
+      return this.engine.dispatcher
+        .invoke('host.call', { host: this.remoteHost, method, input: input ?? {} }, { transport: 'inproc' })
+        .then((r) => (r as { value: unknown }).value as Output<M>);
+    }
+    return this.callLocal(method, input);
+  }
+
+  /** This host's engine, whatever --host says (the list of hosts itself). */
+  callLocal<M extends Method>(method: M, input?: Input<M>): Promise<Output<M>> {
     return this.engine.dispatcher.invoke<M>(method, input ?? {}, { transport: 'inproc' });
   }
 

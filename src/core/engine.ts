@@ -22,6 +22,7 @@ import { vmModule } from './vm/module.js';
 import { storageModule } from './storage/module.js';
 import { terminalModule } from './terminal/module.js';
 import { osImageModule } from './osimage/module.js';
+import { hostsModule } from './hosts/module.js';
 
 export type { Clock, EngineContext, EngineModule, InstallContext, ModuleLifecycle } from './context.js';
 
@@ -55,6 +56,7 @@ const MODULES: EngineModule[] = [
   storageModule,
   terminalModule,
   osImageModule,
+  hostsModule,
 ];
 
 /** The composition root: every face (app, CLI, server, tests) builds its engine here. */

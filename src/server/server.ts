@@ -15,6 +15,8 @@ import { SESSION_COOKIE, Sessions, sessionCookie } from './session.js';
 import { serveStatic } from './static.js';
 import { serveApi, serveMcp, serveOpenApi } from './faces/http.js';
 import { serveMetrics } from './metrics.js';
+import { listenUnix } from './unix.js';
+import type { UnixListeners } from './unix.js';
 
 export interface ServeOptions {
   engine: Engine;
@@ -32,6 +34,10 @@ export interface ServeOptions {
   mcpAllowWrite?: boolean;
   /** The current project's NovaFile, an MCP resource. */
   novafile?: string;
+  /** Also (or only, with `tcp: false`) serve on this 0600 unix socket, for remote hosts over SSH. */
+  socket?: string;
+  /** Listen on TCP host:port (default true); false with `socket` opens no port at all. */
+  tcp?: boolean;
 }
 
 export interface RunningServer {
@@ -39,6 +45,8 @@ export interface RunningServer {
   port: number;
   host: string;
   token: string;
+  /** The unix socket, when served on one. */
+  socket?: string;
   close(): Promise<void>;
 }
 
@@ -74,24 +82,50 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const auth = authOf(ctx);
   const hub = clientHub(ctx.engine);
   const consoles = consoleAcceptor(ctx.engine.dispatcher);
-  const http = httpServer(router(ctx, auth));
-  http.on('upgrade', upgrader(auth, hub, consoles));
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(opts.port ?? 0, host, () => resolve());
-  });
-  const port = (http.address() as AddressInfo).port;
+  const route = router(ctx, auth);
+  const upgrade = upgrader(auth, hub, consoles);
+  const servers: Server[] = [];
+  let unix: UnixListeners | undefined;
+  const tcp = opts.tcp !== false || !opts.socket;
+  let port = 0;
+  try {
+    if (tcp) {
+      const http = httpServer(route);
+      http.on('upgrade', upgrade);
+      servers.push(http);
+      await new Promise<void>((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(opts.port ?? 0, host, () => resolve());
+      });
+      port = (http.address() as AddressInfo).port;
+    }
+    if (opts.socket) {
+      const http = httpServer(route);
+      http.on('upgrade', upgrade);
+      unix = await listenUnix(http, opts.socket, ctx.token);
+      servers.push(http);
+    }
+  } catch (e) {
+    hub.close();
+    consoles.close();
+    for (const http of servers) http.close();
+    throw e;
+  }
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${shownHost}:${port}`,
+    url: tcp ? `http://${shownHost}:${port}` : `unix:${opts.socket}`,
     port,
     host,
     token: ctx.token,
+    ...(opts.socket ? { socket: opts.socket } : {}),
     close: async () => {
       hub.close();
       consoles.close();
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await unix?.close();
+      for (const http of servers) {
+        http.closeAllConnections();
+        await new Promise<void>((resolve) => http.close(() => resolve()));
+      }
     },
   };
 }

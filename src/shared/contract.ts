@@ -17,6 +17,7 @@ import { systemProcedures } from './contract/system.js';
 import { storageProcedures } from './contract/storage.js';
 import { terminalProcedures } from './contract/terminal.js';
 import { osImageProcedures } from './contract/osimage.js';
+import { remoteHostProcedures } from './contract/hosts.js';
 
 export const procedures = {
   ...hostProcedures,
@@ -34,6 +35,7 @@ export const procedures = {
   ...storageProcedures,
   ...terminalProcedures,
   ...osImageProcedures,
+  ...remoteHostProcedures,
 };
 
 export type Procedures = typeof procedures;

@@ -13,6 +13,7 @@ import { registerStorageCommands } from './storage.js';
 import { registerConfigCommands } from './config.js';
 import { registerMcpCommand } from './mcp.js';
 import { registerCompletionCommands } from './completion.js';
+import { registerHostCommands } from './hosts.js';
 
 // Each area adds its commands here, one line each.
 export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [
@@ -30,4 +31,5 @@ export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [
   registerConfigCommands,
   registerMcpCommand,
   registerCompletionCommands,
+  registerHostCommands,
 ];

@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import type { Command } from 'commander';
 import { dirname, join } from 'node:path';
 import { findBuildOutput } from '../../core/sys/assets.js';
 import type { CliContext } from '../context.js';
@@ -20,29 +22,38 @@ export function registerServeCommand(ctx: CliContext): void {
     .option('--token-file <path>', 'read the access token from this file instead of a random one')
     .option('--allow-host <name>', 'also answer requests for this Host name (repeatable; loopback names and the bound address always)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--mcp-allow-write', 'MCP on /mcp also offers the tools that change the host (start, stop, delete, …)', false)
+    .option('--socket [path]', 'serve the API on a 0600 unix socket for other Nova hosts over SSH (default <runtime>/serve.sock; the token persists in <config>/serve.token); no TCP port unless --port is given')
     .option('--metrics-listen <[host:]port>', 'also serve Prometheus /metrics without a token on this address (loopback when no host is given)')
-    .action(async (o: { host: string; port: string; tokenFile?: string; allowHost: string[]; mcpAllowWrite: boolean; metricsListen?: string }) => {
-      const token = o.tokenFile ? (await readFile(o.tokenFile, 'utf8')).trim() : undefined;
-      if (o.tokenFile && !token) throw new Error(`${o.tokenFile} is empty`);
+    .action(async (o: { host: string; port: string; tokenFile?: string; allowHost: string[]; mcpAllowWrite: boolean; metricsListen?: string; socket?: string | boolean }, cmd: Command) => {
       // The server, prom-client and ws load when serving (lazily initialised in the bundle), not for every command.
-      const [{ metricsFor, startMetricsListener }, { startServer }] = await Promise.all([import('../../server/metrics.js'), import('../../server/server.js')]);
+      const [{ metricsFor, startMetricsListener }, { startServer }, { defaultSocketPath, persistentToken }] = await Promise.all([
+        import('../../server/metrics.js'),
+        import('../../server/server.js'),
+        import('../../server/unix.js'),
+      ]);
       const engine = ctx.engine;
+      const socket = o.socket === true ? defaultSocketPath(engine.paths) : o.socket || undefined;
+      // A socket server's token persists (remote hosts read it through <socket>.token).
+      const token = o.tokenFile ? (await readFile(o.tokenFile, 'utf8')).trim() : socket ? await persistentToken(engine.paths) : undefined;
+      if (o.tokenFile && !token) throw new Error(`${o.tokenFile} is empty`);
+      const tcp = !socket || cmd.getOptionValueSource('port') === 'cli';
       metricsFor(engine); // RPC counts and latencies from the first call on
       // Listen first, reconcile after (hydrate, restart policies): the UI opens at once and shows
       // the host converging instead of a long blank start.
       const server = await startServer({ engine, host: o.host, port: Number(o.port), token, staticDir: rendererDir(), allowedHosts: o.allowHost,
-        mcpAllowWrite: o.mcpAllowWrite, novafile: projectNovafile(ctx.opts.novafile) });
+        mcpAllowWrite: o.mcpAllowWrite, novafile: projectNovafile(ctx.opts.novafile), ...(socket ? { socket, tcp } : {}) });
       const metrics = o.metricsListen ? await startMetricsListener(engine, o.metricsListen, o.allowHost) : undefined;
       const started = engine.start().catch((e: unknown) => {
         writeErr(`nova serve: starting the engine's services failed: ${(e as Error).message}\n`);
         engine.bus.emit('notification', { level: 'error', title: 'Nova could not start every service', body: (e as Error).message });
       });
-      const loopback = /^(127\.|::1$|localhost$)/.test(o.host);
+      const loopback = !tcp || /^(127\.|::1$|localhost$)/.test(o.host);
       writeOut(
         `Nova is serving on ${server.url}\n` +
+          (socket ? `API on the unix socket ${socket} (0600); add this host elsewhere with: nova host add NAME ssh://${userInfo().username}@ADDRESS${socket}\n` : '') +
           (metrics ? `Prometheus metrics without a token on ${metrics.url}/metrics\n` : '') +
           // Our own terminal only; a browser started with it as an argument would show it in /proc.
-          (token ? '' : `Open (paste into a browser's address bar, never as a command-line argument): ${server.url}/#token=${server.token}\n`) +
+          (token || !tcp ? '' : `Open (paste into a browser's address bar, never as a command-line argument): ${server.url}/#token=${server.token}\n`) +
           (loopback ? '' : 'warning: not bound to loopback — anyone who can reach this port and has the token controls this host\n') +
           (metrics && !/^(127\.|::1$|localhost$)/.test(metrics.host) ? `warning: /metrics on ${metrics.url} is readable without a token by anyone who can reach it\n` : ''),
       );

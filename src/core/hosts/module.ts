@@ -1,0 +1,150 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import type { RemoteHost } from '../../shared/contract/hosts.js';
+import { NovaError } from '../../shared/errors.js';
+import type { EngineContext, EngineModule } from '../context.js';
+import { NOVA_VERSION } from '../host/probe.js';
+import { scanKeys } from './keys.js';
+import type { RemoteConnection } from './remote.js';
+import { getHost, hostsDir, knownHostsFile, listHosts, updateHosts } from './store.js';
+import type { StoredHost } from './store.js';
+import { parseSshUrl, sshUrlOf } from './url.js';
+
+// Remote Nova hosts: add (pin the confirmed key, then reach the API), list (each host probed in
+// parallel, an unreachable one answers with its reason within the deadline), remove, and calls
+// to a host's engine over one kept connection per host (reopened on the next call once it drops).
+
+const PROBE_DEADLINE_MS = 8_000;
+
+async function usage() {
+  const meminfo = await readFile('/proc/meminfo', 'utf8').catch(() => '');
+  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(meminfo)?.[1] ?? NaN) * 1024;
+  const cpus = os.cpus().length;
+  const load1 = os.loadavg()[0] ?? 0;
+  const available = kb('MemAvailable');
+  return {
+    version: NOVA_VERSION,
+    hostname: os.hostname(),
+    cpus,
+    load1,
+    cpuFree: Math.max(0, Math.round((cpus - load1) * 100) / 100),
+    memoryTotalBytes: os.totalmem(),
+    memoryAvailableBytes: Number.isFinite(available) ? available : os.freemem(),
+  };
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number, why: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new NovaError('TIMEOUT', why)), ms)))]).finally(() => clearTimeout(timer));
+}
+
+/** One connection per host, opened on first use; a dropped one is forgotten and reopened next time. */
+export class HostPool {
+  private conns = new Map<string, Promise<RemoteConnection>>();
+
+  constructor(private engine: EngineContext) {}
+
+  connection(host: StoredHost): Promise<RemoteConnection> {
+    const known = this.conns.get(host.name);
+    if (known) return known;
+    // ws loads only when a remote host is used, not for every command.
+    const opening = import('./remote.js').then(({ RemoteConnection }) =>
+      RemoteConnection.open(host.name, host, knownHostsFile(this.engine.paths), join(this.engine.paths.runtime, 'hosts')),
+    );
+    this.conns.set(host.name, opening);
+    opening.then(
+      (c) => void c.down.then(() => this.conns.get(host.name) === opening && this.conns.delete(host.name)),
+      () => this.conns.get(host.name) === opening && this.conns.delete(host.name),
+    );
+    return opening;
+  }
+
+  async call(name: string, method: string, input: unknown, timeoutMs?: number): Promise<unknown> {
+    const conn = await this.connection(await getHost(this.engine.paths, name));
+    return conn.call(method, input, timeoutMs);
+  }
+
+  async drop(name: string): Promise<void> {
+    const c = this.conns.get(name);
+    this.conns.delete(name);
+    await c?.then((x) => x.close()).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.conns.keys()].map((n) => this.drop(n)));
+  }
+
+  /** The host as stored, plus what it answers now (or why it does not). */
+  async describe(h: StoredHost): Promise<RemoteHost> {
+    const base = { name: h.name, url: sshUrlOf(h), user: h.user, address: h.address, port: h.port, socket: h.socket, keys: h.keys.map(({ type, fingerprint }) => ({ type, fingerprint })), addedAt: h.addedAt };
+    try {
+      return await withDeadline(
+        (async () => {
+          const conn = await this.connection(h);
+          const t = performance.now();
+          const u = (await conn.call('host.usage', {}, PROBE_DEADLINE_MS)) as Awaited<ReturnType<typeof usage>>;
+          const latencyMs = Math.round((performance.now() - t) * 100) / 100;
+          const info = (await conn.call('host.info', {}, PROBE_DEADLINE_MS)) as { accelerator: { kind: 'kvm' | 'tcg' | 'none' } };
+          return { ...base, reachable: true, version: u.version, hostname: u.hostname, accelerator: info.accelerator.kind, usage: u, latencyMs };
+        })(),
+        PROBE_DEADLINE_MS,
+        `host "${h.name}" did not answer within ${PROBE_DEADLINE_MS / 1000}s`,
+      );
+    } catch (e) {
+      return { ...base, reachable: false, error: (e as Error).message };
+    }
+  }
+}
+
+export const hostsModule: EngineModule = {
+  name: 'hosts',
+  install(engine) {
+    const d = engine.dispatcher;
+    const pool = new HostPool(engine);
+    d.handle('host.usage', () => usage());
+    d.handle('host.list', async (i) => {
+      const hosts = (await listHosts(engine.paths)).filter((h) => !i.name || h.name === i.name);
+      if (i.name && !hosts.length) await getHost(engine.paths, i.name); // NOT_FOUND with the fix
+      return { items: await Promise.all(hosts.map((h) => pool.describe(h))) };
+    });
+    d.handle('host.scan', async (i) => {
+      const t = parseSshUrl(i.url);
+      const keys = await scanKeys(engine.runner, t.address, t.port);
+      return { address: t.address, port: t.port, keys: keys.map(({ type, fingerprint }) => ({ type, fingerprint })) };
+    });
+    d.handle('host.add', async (i) => {
+      const target = parseSshUrl(i.url);
+      if ((await listHosts(engine.paths)).some((h) => h.name === i.name)) throw new NovaError('CONFLICT', `host "${i.name}" already exists: remove it first with \`nova host rm ${i.name}\``, { field: 'name' });
+      const keys = await scanKeys(engine.runner, target.address, target.port);
+      if (!keys.some((k) => k.fingerprint === i.fingerprint)) {
+        throw new NovaError('PERMISSION', `${target.address} offers ${keys.map((k) => `${k.type} ${k.fingerprint}`).join(', ')}, not the confirmed ${i.fingerprint}: nothing was pinned (check the fingerprint with the host's owner: \`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\` there)`, { field: 'fingerprint' });
+      }
+      const host: StoredHost = { name: i.name, ...target, keys, addedAt: engine.clock.now() };
+      await mkdir(hostsDir(engine.paths), { recursive: true, mode: 0o700 });
+      // Recorded first (the pinned key is what ssh checks); forgotten again if the host cannot be reached.
+      await updateHosts(engine.paths, (hosts) => [...hosts.filter((h) => h.name !== i.name), host]);
+      const described = await pool.describe(host);
+      if (!described.reachable) {
+        await pool.drop(i.name);
+        await updateHosts(engine.paths, (hosts) => hosts.filter((h) => h.name !== i.name));
+        throw new NovaError('HOST_UNSUPPORTED', `host "${i.name}" was not added: ${described.error ?? 'unreachable'}`, { field: 'url' });
+      }
+      engine.bus.emit('notification', { level: 'info', title: `Host ${i.name} added`, body: `${described.hostname ?? target.address}, Nova ${described.version ?? '?'}` });
+      return described;
+    });
+    d.handle('host.remove', async (i) => {
+      await getHost(engine.paths, i.name);
+      await pool.drop(i.name);
+      await updateHosts(engine.paths, (hosts) => hosts.filter((h) => h.name !== i.name));
+      return { name: i.name, removed: true };
+    });
+    d.handle('host.call', async (i) => {
+      if (i.method.startsWith('host.') && !['host.info', 'host.usage'].includes(i.method)) {
+        throw new NovaError('INVALID_INPUT', `method: ${i.method} manages this host's list of hosts; call it on this host, not through host.call`, { field: 'method' });
+      }
+      return { value: await pool.call(i.host, i.method, i.input ?? {}, i.timeoutMs) };
+    });
+    return { close: () => pool.close() };
+  },
+};

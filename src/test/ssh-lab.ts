@@ -1,0 +1,183 @@
+// A lab of Nova hosts for tests: each remote host is a network namespace the test creates, with
+// its own sshd (started here, stopped by pid), and its own `nova serve --socket` run as an
+// unprivileged user whose login shell is nologin (so every remote step must work without a shell).
+// The local side is another unprivileged user with an ed25519 key. Everything is named `nho-…`
+// and addressed in 10.123.0.0/16; cleanup() removes it all.
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTestUser } from './users.js';
+import type { HomeUser } from './users.js';
+import { NetnsLab, sh, suffix } from './netns.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+export const NOVA_BIN = join(ROOT, 'bin', 'nova.mjs');
+
+export interface LabHost {
+  name: string;
+  ns: string;
+  address: string;
+  /** The veth end in the root namespace (down = the host drops off the network). */
+  hostIf: string;
+  dir: string;
+  novaHome: string;
+  socket: string;
+  url: string;
+  sshdPid?: number;
+  servePid?: number;
+}
+
+const waitFor = async (what: string, ok: () => boolean, ms = 30_000) => {
+  const end = Date.now() + ms;
+  for (let d = 20; !ok(); d = Math.min(d * 2, 250)) {
+    if (Date.now() > end) throw new Error(`lab: ${what} did not happen within ${ms / 1000}s`);
+    await new Promise((r) => setTimeout(r, d));
+  }
+};
+
+const listening = (ns: string, addr: string) => () => inNsOk(ns, ['ss', '-ltnH', `src ${addr}:22`]).includes(':22');
+const inNsOk = (ns: string, argv: string[]) => {
+  try {
+    return execFileSync('ip', ['netns', 'exec', ns, ...argv], { encoding: 'utf8' });
+  } catch {
+    return '';
+  }
+};
+
+export class SshLab {
+  readonly id = suffix();
+  readonly dir = mkdtempSync('/tmp/nho-');
+  readonly net = new NetnsLab();
+  readonly hosts = new Map<string, LabHost>();
+  readonly children: ChildProcess[] = [];
+  local!: HomeUser;
+  remote!: HomeUser;
+  localHome!: string;
+  private octet = 1 + Math.floor(Math.random() * 200);
+
+  /** The two users and the local key; call once. */
+  setup(): void {
+    chmodSync(this.dir, 0o755);
+    this.local = createTestUser('nhol');
+    this.remote = createTestUser('nhor');
+    // nologin: nothing remote may need a shell. '*': no password, yet not "locked" (sshd without PAM refuses locked accounts).
+    execFileSync('usermod', ['-s', '/usr/sbin/nologin', '-p', '*', this.remote.name]);
+    const ssh = join(this.local.home, '.ssh');
+    mkdirSync(ssh, { recursive: true, mode: 0o700 });
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'nho-test', '-f', join(ssh, 'id_ed25519')]);
+    execFileSync('chown', ['-R', `${this.local.uid}:${this.local.gid}`, ssh]);
+    this.localHome = join(this.dir, 'local');
+    mkdirSync(this.localHome, { mode: 0o700 });
+    chownSync(this.localHome, this.local.uid, this.local.gid);
+    if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755 });
+  }
+
+  /** A remote host: namespace, veth to the root namespace, sshd, and nova serve --socket. */
+  async addHost(name: string): Promise<LabHost> {
+    const o = this.octet++;
+    const ns = this.net.add(`nho-${name}-${this.id}`);
+    const hostIf = `nho${name}${this.id}`.slice(0, 15);
+    sh(['ip', 'link', 'add', hostIf, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+    sh(['ip', 'addr', 'add', `10.123.${o}.1/30`, 'dev', hostIf]);
+    sh(['ip', 'link', 'set', hostIf, 'up']);
+    sh(['ip', '-n', ns, 'addr', 'add', `10.123.${o}.2/30`, 'dev', 'eth0']);
+    sh(['ip', '-n', ns, 'link', 'set', 'eth0', 'up']);
+    const dir = join(this.dir, name);
+    mkdirSync(dir, { mode: 0o755 });
+    const novaHome = join(dir, 'nova');
+    mkdirSync(novaHome, { mode: 0o700 });
+    chownSync(novaHome, this.remote.uid, this.remote.gid);
+    const socket = join(novaHome, 'run', 'serve.sock');
+    const address = `10.123.${o}.2`;
+    const h: LabHost = { name, ns, address, hostIf, dir, novaHome, socket, url: `ssh://${this.remote.name}@${address}${socket}` };
+    this.hosts.set(name, h);
+    this.newHostKey(h);
+    writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(this.local.home, '.ssh', 'id_ed25519.pub')));
+    writeFileSync(join(dir, 'sshd_config'), this.sshdConfig(h));
+    await this.startSshd(h);
+    await this.startServe(h);
+    return h;
+  }
+
+  private sshdConfig(h: LabHost): string {
+    return [
+      `ListenAddress ${h.address}`, 'Port 22', `HostKey ${join(h.dir, 'host_key')}`, `PidFile ${join(h.dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${join(h.dir, 'authorized_keys')}`, 'StrictModes no', 'UsePAM no', 'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no', `AllowUsers ${this.remote.name}`,
+      // sshd lets a streamlocal forward through only when TCP forwarding (local at least) is allowed too.
+      'AllowStreamLocalForwarding local', 'AllowTcpForwarding local',
+      'PermitTTY no', 'X11Forwarding no', 'LogLevel VERBOSE', '',
+    ].join('\n');
+  }
+
+  /** A fresh host key for `h` (the next sshd start offers it: the pinned key no longer matches). */
+  newHostKey(h: LabHost): void {
+    rmSync(join(h.dir, 'host_key'), { force: true });
+    rmSync(join(h.dir, 'host_key.pub'), { force: true });
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(h.dir, 'host_key')]);
+  }
+
+  fingerprint(h: LabHost): string {
+    return execFileSync('ssh-keygen', ['-lf', join(h.dir, 'host_key.pub')], { encoding: 'utf8' }).split(/\s+/)[1]!;
+  }
+
+  async startSshd(h: LabHost): Promise<void> {
+    const child = spawn('ip', ['netns', 'exec', h.ns, '/usr/sbin/sshd', '-D', '-e', '-f', join(h.dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr!.on('data', (d: Buffer) => writeFileSync(join(h.dir, 'sshd.log'), d, { flag: 'a' }));
+    this.children.push(child);
+    h.sshdPid = child.pid;
+    await waitFor(`sshd in ${h.ns}`, listening(h.ns, h.address));
+  }
+
+  async stopSshd(h: LabHost): Promise<void> {
+    const child = this.children.find((c) => c.pid === h.sshdPid);
+    if (!child || child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+
+  async startServe(h: LabHost): Promise<void> {
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.remote.home, NOVA_HOME: h.novaHome, NOVA_FROM_SOURCE: process.env.NOVA_FROM_SOURCE ?? '' };
+    const child = spawn('ip', ['netns', 'exec', h.ns, ...this.remote.as, process.execPath, NOVA_BIN, 'serve', '--socket', h.socket], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    this.children.push(child);
+    h.servePid = child.pid;
+    await waitFor(`nova serve on ${h.socket} (${out})`, () => out.includes('Nova is serving') || child.exitCode !== null, 60_000);
+    if (child.exitCode !== null) throw new Error(`nova serve for ${h.name} exited: ${out}`);
+  }
+
+  /** Runs `nova ARGS` as the local user with the lab's local NOVA_HOME; never throws. */
+  nova(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+    const e = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.local.home, NOVA_HOME: this.localHome, NOVA_FROM_SOURCE: process.env.NOVA_FROM_SOURCE ?? '', ...env };
+    return new Promise((resolve) => {
+      const child = spawn(this.local.as[0]!, [...this.local.as.slice(1), process.execPath, NOVA_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: e });
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+  }
+
+  setLink(h: LabHost, up: boolean): void {
+    sh(['ip', 'link', 'set', h.hostIf, up ? 'up' : 'down']);
+  }
+
+  cleanup(): void {
+    for (const c of this.children) if (c.exitCode === null && c.pid) {
+      try {
+        process.kill(c.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    for (const h of this.hosts.values()) sh(['ip', 'link', 'del', h.hostIf], { allowFailure: true });
+    this.net.cleanup([this.dir]);
+    this.local?.remove();
+    this.remote?.remove();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
