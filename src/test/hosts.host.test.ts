@@ -4,9 +4,11 @@
 import { chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeHost } from '../../test/host.js';
-import { SshLab } from '../../test/ssh-lab.js';
-import type { LabHost } from '../../test/ssh-lab.js';
+import { describeHost, tempHome } from './host.js';
+import { startServer } from '../server/server.js';
+import type { EngineModule } from '../core/engine.js';
+import { SshLab } from './ssh-lab.js';
+import type { LabHost } from './ssh-lab.js';
 
 interface Listed {
   items: { name: string; reachable: boolean; error?: string; version?: string; accelerator?: string; usage?: { cpus: number; memoryAvailableBytes: number }; latencyMs?: number }[];
@@ -68,6 +70,28 @@ describeHost('remote hosts over SSH (namespaces as hosts)', { root: true, tools:
     expect(there.stdout).toContain('"fast"');
     const here = await lab.nova(['storage', 'pools', '--json']);
     expect(here.stdout).not.toContain('"fast"');
+  }, 60_000);
+
+  it('refuses a host that runs another Nova version, naming both', async () => {
+    // A real server on a socket the remote user owns, whose engine answers as Nova 9.9.9.
+    const home = await tempHome('nho-skew-');
+    const skewed: EngineModule = {
+      name: 'skew',
+      install: (e) => e.dispatcher.handle('host.usage', () => ({ version: '9.9.9', hostname: 'old', cpus: 1, load1: 0, cpuFree: 1, memoryTotalBytes: 1, memoryAvailableBytes: 1 })),
+    };
+    const dir = join(b.dir, 'skew');
+    const socket = join(dir, 'serve.sock');
+    const server = await startServer({ engine: home.engine({}, [skewed]), socket, tcp: false });
+    try {
+      for (const p of [dir, socket, `${socket}.token`]) chownSync(p, lab.remote.uid, lab.remote.gid);
+      const r = await lab.nova(['host', 'add', 'old', `ssh://${lab.remote.name}@${b.address}${socket}`, '--fingerprint', lab.fingerprint(b)]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('runs Nova 9.9.9, this one 0.1.0');
+      expect((await ls()).items.map((h) => h.name)).toEqual(['b']);
+    } finally {
+      await server.close();
+      await home.cleanup();
+    }
   }, 60_000);
 
   it('shows a host that drops off the network as unreachable, and reachable again when it is back', async () => {
