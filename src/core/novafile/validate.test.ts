@@ -105,6 +105,17 @@ nics = [{ network = "lab" }, { network = "lab", mac = "52:54:00:00:00:01" }, { n
     ]);
   });
 
+  it('shares: a tag each, read-only shares are not virtiofs', () => {
+    const ok = check('[vm.a]\nkernel = "/k"\nshares = [{ host = "./src", tag = "src" }]\n');
+    expect(ok.novafile?.vm.a?.shares).toEqual([{ host: './src', tag: 'src', readonly: false, driver: 'auto' }]);
+    const bad = check('[vm.a]\nkernel = "/k"\nshares = [{ host = "./src", tag = "src" }, { host = "./b", tag = "src", readonly = true, driver = "virtiofs" }]\n');
+    expect(bad.errors.map((e) => `${e.path}: ${e.message}`)).toEqual([
+      'vm.a.shares.1.tag: tag "src" is on an earlier share already: each share needs its own',
+      'vm.a.shares.1.readonly: virtiofsd (QEMU 7.2) cannot enforce a read-only share: use driver = "9p" (or "auto") for readonly = true',
+    ]);
+    expect(check('[vm.a]\nkernel = "/k"\nshares = [{ host = "./src", tag = "my src" }]\n').errors[0]?.message).toMatch(/^a tag is 1-36 letters/);
+  });
+
   it('demands something to boot, and a capsule image', () => {
     const { errors } = check('[vm.empty]\ncpu = 1\n\n[container.c]\nhostname = "c"\n');
     expect(errors.map((e) => `${e.path}@${e.line}`)).toEqual(['vm.empty@1', 'container.c.capsule@4']);

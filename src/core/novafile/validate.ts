@@ -18,6 +18,7 @@ const EXAMPLES: Record<string, string> = {
   cpu: 'cpu = 4', memory: 'memory = "8Gi"', image: 'image = "/var/lib/nova/images/disk.qcow2"', network: 'network = "bridge0"',
   gpu_passthrough: 'gpu_passthrough = true', capsule: 'capsule = "ubuntu:22.04"', volumes: 'volumes = ["./api:/srv/api"]',
   nics: 'nics = [{ network = "lab" }, { network = "user", ports = ["2222:22"] }]', model: 'model = "virtio"',
+  shares: 'shares = [{ host = "./src", tag = "src" }]', tag: 'tag = "src"', host: 'host = "./src"',
   ports: 'ports = ["8080:80"]', type: 'type = "bridge"', interfaces: 'interfaces = ["enp6s0"]', dns: 'dns = true',
   subnet: 'subnet = "192.168.220.1/24"', restart: 'restart = "on-failure"', firmware: 'firmware = "uefi"', project: 'project = "dev-lab"',
   command: 'command = ["sh", "-c", "echo hi"]', profile: 'profile = "nat"', driver: 'driver = "vxlan"',
@@ -32,6 +33,7 @@ function sectionAt(path: readonly PropertyKey[]): string {
   if (path[2] === 'disks') return 'disk';
   if (path[2] === 'nics') return 'nics';
   if (path[2] === 'cloud_init') return 'cloud_init';
+  if (path[2] === 'shares') return 'shares';
   return '?';
 }
 

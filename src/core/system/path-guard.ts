@@ -38,6 +38,8 @@ const vmFiles = (spec: VmSpec): Check[] => [
   // Direct boot: QEMU reads these as the engine's user, like a disk.
   ...c('spec.kernel', spec.kernel, 'kernel'),
   ...c('spec.initrd', spec.initrd, 'initrd'),
+  // Shared folders: the guest reads and writes them through virtiofsd or QEMU.
+  ...(spec.shares ?? []).flatMap((s, i) => c(`spec.shares[${i}].host`, s.host, 'shared folder')),
 ];
 
 /** A NovaFile read by path: its folder is the project; over the API a folder must be named. */

@@ -7,6 +7,7 @@ import { deriveState, processState } from './state.js';
 import type { DerivedState } from './state.js';
 import { nicInfos } from './nics.js';
 import { declaredNics } from './nic-spec.js';
+import { shareInfos } from './shares.js';
 import { layoutOf, readRuntime, resolveDisks } from './store.js';
 import type { VmRecord } from './store.js';
 
@@ -37,6 +38,7 @@ export async function vmInfoOf(ctx: VmContext, rec: VmRecord, opts: { cheap?: bo
     disks: resolveDisks(rec).map((d) => ({ path: d.path, format: d.format, node: d.node })),
     nic: rt?.nic ?? (!first ? { kind: 'none' } : first.network === 'user' ? { kind: 'user' } : { kind: 'tap', network: first.network }),
     ...(nics.length ? { nics } : {}),
+    ...(rec.spec.shares?.length ? { shares: shareInfos(ctx.paths, rec, rt?.shares) } : {}),
     tpm: f.tpm,
     uefi: f.uefi,
     secureBoot: f.secureBoot,

@@ -23,8 +23,9 @@ import { agentShutdown } from './guest.js';
 import { deriveState, livePid, markerPath, processState } from './state.js';
 import type { DerivedState } from './state.js';
 import type { Marker } from './state.js';
-import { layoutOf, loadRecord, resolveDisks, resolveIsos, runtimeDir, absolutize, writeRuntime, saveRecord, vmDir } from './store.js';
+import { layoutOf, loadRecord, readRuntime, resolveDisks, resolveIsos, runtimeDir, absolutize, writeRuntime, saveRecord, vmDir } from './store.js';
 import { buildSeed } from './cloud-init.js';
+import { checkShareFolders, resolveShares, shareHost, startVirtiofsd, stopVirtiofsd } from './shares.js';
 import type { RuntimeInfo, VmRecord } from './store.js';
 
 export const vmLock = <T>(ctx: VmContext, name: string, fn: () => Promise<T>, holder = 'vm operation') =>
@@ -49,6 +50,8 @@ export function swtpmPaths(ctx: VmContext, name: string) {
 /** Removes what a dead QEMU left behind (stale pidfile, sockets, swtpm). */
 export async function clearRuntime(ctx: VmContext, rec: VmRecord): Promise<void> {
   const l = layoutOf(ctx.paths, rec.name);
+  const rt = await readRuntime(ctx.paths, rec.name);
+  await stopVirtiofsd(rt?.virtiofsd, rt?.shares ?? []);
   await Promise.all([
     stopSwtpm(swtpmPaths(ctx, rec.name)),
     ...[l.pidfile, join(l.markers, 'qemu.pid'), l.qmp, l.qmpEvents, l.vncSocket, l.qgaSocket, l.runtimeInfo].map((f) => rm(f, { force: true })),
@@ -127,6 +130,7 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
     if (cur.state === 'running' || cur.state === 'paused' || cur.state === 'starting' || cur.state === 'shutting-down') {
       throw new NovaError('CONFLICT', `VM ${name} is already ${cur.state}${cur.pid ? ` (pid ${cur.pid})` : ''}`);
     }
+    checkShareFolders(rec);
     const [, accel] = await Promise.all([checkFiles(rec), accelerator, rec.spec.hugepages ? checkHugepages(rec.spec.memory) : undefined]);
     if (accel.kind === 'none') throw new NovaError('HOST_UNSUPPORTED', `cannot run VMs here: ${accel.reason}`);
     await mkdir(runtimeDir(ctx.paths, name), { recursive: true, mode: 0o700 });
@@ -153,6 +157,9 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
           await startSwtpm(ctx.runner, { ...swtpmPaths(ctx, name), ...(runAs ? { runAs: runAs.user } : {}) });
           r.add(() => stopSwtpm(swtpmPaths(ctx, name)), 'stop swtpm');
         }
+        const shareHostFacts = shareHost();
+        const shares = resolveShares(ctx.paths, rec, shareHostFacts);
+        const virtiofsd = await startVirtiofsd(shareHostFacts, shares, runtimeDir(ctx.paths, name), r, runAs);
         const declared = declaredNics(rec, f.windows);
         const nic = await resolveNic(ctx, rec, declared[0]);
         const more: ResolvedNic[] = [];
@@ -166,7 +173,7 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
             name, uuid: rec.uuid, spec: rec.spec, disks: resolveDisks(rec), isos: [...resolveIsos(rec), ...(seed ? [seed] : [])],
             ...(rec.spec.kernel ? { kernel: absolutize(rec.baseDir, rec.spec.kernel) } : {}),
             ...(rec.spec.initrd ? { initrd: absolutize(rec.baseDir, rec.spec.initrd) } : {}),
-            nic, ...(more.length ? { moreNics: more } : {}), ...(extra.nics.length ? { extraNics: extra.nics } : {}), vfio: vfio.devices, ...(vfio.pciMmio64Mb ? { pciMmio64Mb: vfio.pciMmio64Mb } : {}),
+            nic, ...(more.length ? { moreNics: more } : {}), ...(shares.length ? { shares } : {}), ...(extra.nics.length ? { extraNics: extra.nics } : {}), vfio: vfio.devices, ...(vfio.pciMmio64Mb ? { pciMmio64Mb: vfio.pciMmio64Mb } : {}),
             layout, incoming: Boolean(opts.incoming),
           },
           { accel: accel.kind as 'kvm' | 'tcg', ovmf, ...(runAs ? { runAs: runAs.user } : {}) },
@@ -179,6 +186,7 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
           accel: accel.kind as 'kvm' | 'tcg', accelReason: accel.reason, argv, startedAt: Date.now(),
           nic: nic.kind === 'tap' ? { kind: 'tap', network: nic.network, ifname: nic.ifname } : { kind: nic.kind },
           ...(more.length ? { declared: more.map(runtimeNic) } : {}),
+          ...(shares.length ? { shares, virtiofsd } : {}),
           ...(opts.incoming ? { incoming: opts.incoming } : {}),
           ...(runAs ? { runAs: runAs.user } : {}),
           ...(extra.nics.length ? { nics: extra.nics } : {}),

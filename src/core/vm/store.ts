@@ -10,7 +10,7 @@ import { readJson, writeJsonAtomic } from '../sys/atomic.js';
 import { readJsonKept } from '../sys/small-files.js';
 import { dirs } from '../sys/paths.js';
 import type { NovaPaths } from '../sys/paths.js';
-import type { RuntimeLayout, ResolvedDisk } from './config/types.js';
+import type { RuntimeLayout, ResolvedDisk, ResolvedShare } from './config/types.js';
 
 export interface VmRecord {
   version: 1;
@@ -42,6 +42,9 @@ export interface RuntimeInfo {
   runAs?: string;
   /** The declared NICs after the first (`nics = [...]`) this QEMU was started with. */
   declared?: { kind: 'user' | 'tap'; network: string; mac: string; ifname?: string }[];
+  /** Shared folders as this QEMU got them, and the virtiofsd pids (tag → pid). */
+  shares?: ResolvedShare[];
+  virtiofsd?: Record<string, number>;
   /** Extra NICs this QEMU has now (cold-plugged at start, hot-plugged or unplugged since). */
   nics?: { network: string; ifname: string; mac: string }[];
   /** Why an extra NIC could not be given to this QEMU (network → reason); it applies at the next start. */

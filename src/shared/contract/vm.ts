@@ -68,6 +68,19 @@ export const vmNicInfo = z.object({
 });
 export type VmNicInfo = z.infer<typeof vmNicInfo>;
 
+/** A shared folder: the driver it gets (running: the one QEMU has) and how the guest mounts it. */
+export const vmShareInfo = z.object({
+  tag: z.string(),
+  host: z.string(),
+  readonly: z.boolean(),
+  driver: z.enum(['virtiofs', '9p']),
+  /** The command that mounts it in a Linux guest (at /mnt/TAG). */
+  mount: z.string(),
+  /** Why 9p and not virtiofs (or why the share cannot be set up). */
+  reason: z.string().optional(),
+});
+export type VmShareInfo = z.infer<typeof vmShareInfo>;
+
 export const vmStopMethod = z.enum(['guest-agent', 'acpi', 'quit', 'kill', 'not-running']);
 
 export const vmInfo = z.object({
@@ -89,6 +102,8 @@ export const vmInfo = z.object({
   nic: z.object({ kind: z.enum(['user', 'tap', 'none']), network: z.string().optional(), ifname: z.string().optional() }),
   /** NICs on more switches (vm.nic.attach), each attached live or waiting for the next start. */
   nics: z.array(vmNicInfo).optional(),
+  /** Shared folders (`shares`), with the guest's mount command. */
+  shares: z.array(vmShareInfo).optional(),
   tpm: z.boolean(),
   uefi: z.boolean(),
   secureBoot: z.boolean(),

@@ -48,6 +48,16 @@ export const cloudInitSpec = z
     });
     if (c.user_data && mixed) ctx.addIssue({ code: 'custom', path: ['user_data'], message: `user_data replaces the generated #cloud-config: put ${mixed} into that file, or drop user_data` });
   });
+/** A host folder the guest mounts by its tag: virtiofs (virtiofsd) or 9p (QEMU itself). */
+export const vmShareEntry = z
+  .object({
+    host: z.string().min(1),
+    tag: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,35}$/, 'a tag is 1-36 letters, digits, ".", "_" or "-" (the guest mounts the share by it)'),
+    readonly: z.boolean().default(false),
+    /** auto: virtiofs where virtiofsd can run, 9p otherwise (and for read-only shares, which 9p enforces). */
+    driver: z.enum(['auto', 'virtiofs', '9p']).default('auto'),
+  })
+  .strict();
 
 export const vmSpec = z
   .object({
@@ -72,6 +82,7 @@ export const vmSpec = z
     ports: z.array(portForward).default([]),
     /** Several NICs, each its own MAC, model and TAP; the first is the VM's main NIC (network/mac/ports). */
     nics: z.array(vmNicEntry).max(8).optional(),
+    shares: z.array(vmShareEntry).max(8).optional(),
     restart: restartPolicy.default('no'),
     hugepages: z.boolean().optional(),
     cloud_init: cloudInitSpec.optional(),
@@ -79,6 +90,10 @@ export const vmSpec = z
   .strict()
   .superRefine((vm, ctx) => {
     if (vm.nics) checkNics(vm, ctx);
+    vm.shares?.forEach((sh, i) => {
+      if (vm.shares!.findIndex((o) => o.tag === sh.tag) < i) ctx.addIssue({ code: 'custom', path: ['shares', i, 'tag'], message: `tag "${sh.tag}" is on an earlier share already: each share needs its own` });
+      if (sh.readonly && sh.driver === 'virtiofs') ctx.addIssue({ code: 'custom', path: ['shares', i, 'readonly'], message: 'virtiofsd (QEMU 7.2) cannot enforce a read-only share: use driver = "9p" (or "auto") for readonly = true' });
+    });
     if (!vm.image && !vm.kernel && !vm.iso && vm.disks.length === 0 && !vm.preset) {
       ctx.addIssue({ code: 'custom', message: 'nothing to boot: add image = "/path/disk.qcow2", iso = "...", disks = [...] or kernel = "..."', path: [] });
     }
@@ -213,5 +228,6 @@ export const SECTION_KEYS: Record<string, string[]> = {
   disk: ['path', 'size', 'format', 'bus', 'readonly'],
   cloud_init: Object.keys(cloudInitSpec.shape),
   nics: Object.keys(vmNicEntry.shape),
+  shares: Object.keys(vmShareEntry.shape),
   io: ['weight', 'read_bps', 'write_bps'],
 };

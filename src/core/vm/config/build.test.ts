@@ -194,6 +194,26 @@ describe('QEMU config builder (golden)', () => {
     ]);
   });
 
+  it('shares: virtiofs on a vhost-user socket with the guest RAM on a shared memfd; 9p served by QEMU (readonly enforced)', () => {
+    const [vm, h] = CASES['kernel-boot-user-net']!;
+    const argv = renderArgv(buildVmConfig({
+      ...vm,
+      shares: [
+        { tag: 'src', host: '/home/u/src', readonly: false, driver: 'virtiofs', socket: '/run/nova/vms/micro/qemu/fs0.sock' },
+        { tag: 'docs', host: '/home/u/my,docs', readonly: true, driver: '9p' },
+      ],
+    }, h));
+    expect(argv).toContain('q35,smm=off,vmport=off,memory-backend=mem0');
+    expect(argv).toContain('memory-backend-memfd,id=mem0,size=256M,share=on');
+    expect(argv).toContain('vhost-user-fs-pci,chardev=fs0,tag=src,queue-size=1024,id=fs0-dev');
+    expect(argv).toContain('socket,id=fs0,path=/run/nova/vms/micro/qemu/fs0.sock');
+    expect(argv).toContain('local,id=fsdev1,path=/home/u/my,,docs,security_model=none,readonly=on');
+    expect(argv).toContain('virtio-9p-pci,fsdev=fsdev1,mount_tag=docs,id=fs1-dev');
+    // Only 9p: no shared memory needed.
+    const only9p = renderArgv(buildVmConfig({ ...vm, shares: [{ tag: 'docs', host: '/d', readonly: false, driver: '9p' }] }, h));
+    expect(only9p.some((a) => a.includes('memory-backend'))).toBe(false);
+  });
+
   it('escapes commas in paths for QEMU keyval options', () => {
     const [vm, h] = CASES['kernel-boot-user-net']!;
     expect(renderArgv(buildVmConfig(vm, h)).join(' ')).toContain('filename=/data/micro,,data.qcow2');

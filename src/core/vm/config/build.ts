@@ -3,7 +3,7 @@
 import { GPU_LAB_CPU_FLAGS, HYPERV_FLAGS, vmFeatures } from './features.js';
 import { SANDBOX } from '../confine.js';
 import { HOTPLUG_SPARE_PORTS, hotplugPortId, nicIds } from '../qmp/hotplug.js';
-import type { ConfigSection, ExtraNic, HostFacts, ResolvedDisk, ResolvedNic, VmBuildInput, VmConfig } from './types.js';
+import type { ConfigSection, ExtraNic, HostFacts, ResolvedDisk, ResolvedNic, ResolvedShare, VmBuildInput, VmConfig } from './types.js';
 
 export const QEMU_BINARY = 'qemu-system-x86_64';
 const MiB = 1024 * 1024;
@@ -27,7 +27,9 @@ export function buildVmConfig(vm: VmBuildInput, host: HostFacts): VmConfig {
   const machine = ['q35', `smm=${f.secureBoot ? 'on' : 'off'}`, 'vmport=off'];
   if (f.windows) machine.push('hpet=off');
   if (f.uefi) machine.push('pflash0=fw-code', 'pflash1=fw-vars');
-  if (vm.spec.hugepages) machine.push('memory-backend=mem0');
+  // virtiofsd maps the guest's RAM: it must be shared memory (hugepages already are).
+  const sharedRam = (vm.shares ?? []).some((x) => x.driver === 'virtiofs');
+  if (vm.spec.hugepages || sharedRam) machine.push('memory-backend=mem0');
   add('machine', '-machine', machine.join(','), '-accel', host.accel);
   add('cpu', ...cpuArgs(vm, host, f.windows, f.gpuLab));
 
@@ -35,6 +37,8 @@ export function buildVmConfig(vm: VmBuildInput, host: HostFacts): VmConfig {
   const memory = ['-m', `${mib}M`];
   if (vm.spec.hugepages) {
     memory.push('-object', `memory-backend-file,id=mem0,size=${mib}M,mem-path=/dev/hugepages,share=on,prealloc=on`);
+  } else if (sharedRam) {
+    memory.push('-object', `memory-backend-memfd,id=mem0,size=${mib}M,share=on`);
   }
   add('memory', ...memory);
 
@@ -76,6 +80,7 @@ export function buildVmConfig(vm: VmBuildInput, host: HostFacts): VmConfig {
   add('network', ...nicArgs(vm.nic, f.windows, host), ...(vm.moreNics ?? []).flatMap((n, i) => nicArgs(n, f.windows, host, i + 1)));
   if (vm.spec.balloon) add('balloon', '-device', 'virtio-balloon-pci,id=balloon0,deflate-on-oom=on,free-page-reporting=on');
   add('rng', '-object', 'rng-random,id=rng0,filename=/dev/urandom', '-device', 'virtio-rng-pci,rng=rng0,id=rng0-dev');
+  add('shares', ...(vm.shares ?? []).flatMap(shareArgs));
   add('vfio', ...vfioArgs(vm.vfio));
   if (vm.vfio.length && vm.pciMmio64Mb && f.uefi) add('vfio-mmio', '-fw_cfg', `name=opt/ovmf/X-PciMmio64Mb,string=${vm.pciMmio64Mb}`);
   // Last, so that adding it moved no existing device's PCI address (guests keep their NIC names).
@@ -125,6 +130,14 @@ function nicArgs(nic: ResolvedNic, windows: boolean, host: HostFacts, index = 0)
   }
   const fwd = nic.ports.map((p) => `,hostfwd=${p.protocol}:${p.hostIp ?? ''}:${p.hostPort}-:${p.guestPort}`).join('');
   return ['-netdev', `user,id=net${index}${fwd}`, ...device];
+}
+
+function shareArgs(s: ResolvedShare, i: number): string[] {
+  if (s.driver === 'virtiofs') {
+    return ['-chardev', `socket,id=fs${i},path=${kv(s.socket!)}`, '-device', `vhost-user-fs-pci,chardev=fs${i},tag=${s.tag},queue-size=1024,id=fs${i}-dev`];
+  }
+  // security_model=none: files are created as QEMU's user (an ordinary user's own files), no xattrs needed.
+  return ['-fsdev', `local,id=fsdev${i},path=${kv(s.host)},security_model=none${s.readonly ? ',readonly=on' : ''}`, '-device', `virtio-9p-pci,fsdev=fsdev${i},mount_tag=${s.tag},id=fs${i}-dev`];
 }
 
 /**

@@ -33,6 +33,17 @@ export interface ExtraNic {
   ifname: string;
 }
 
+/** A shared folder as QEMU gets it: virtiofs (a virtiofsd on `socket`) or 9p (QEMU serves `host`). */
+export interface ResolvedShare {
+  tag: string;
+  host: string;
+  readonly: boolean;
+  driver: 'virtiofs' | '9p';
+  socket?: string;
+  /** Why 9p and not virtiofs. */
+  reason?: string;
+}
+
 /** Files and sockets of one VM, decided by the store (data dir) and the runtime dir. */
 export interface RuntimeLayout {
   pidfile: string;
@@ -63,6 +74,8 @@ export interface VmBuildInput {
   moreNics?: ResolvedNic[];
   /** NICs attached to more switches (`vm.nic.attach`): on hot-plug ports, so they can be unplugged live. */
   extraNics?: ExtraNic[];
+  /** Shared folders (`shares`); virtiofs ones need the guest RAM on a shared memory backend. */
+  shares?: ResolvedShare[];
   /** Host PCI addresses handed to vfio-pci (the GPU backend resolves them). */
   vfio: string[];
   /** 64-bit MMIO window for OVMF (large/resizable GPU BARs), from the GPU backend. */
