@@ -21,6 +21,7 @@ PKGS=(
   openssh-client openssh-server                            # remote Nova hosts over SSH (tests: an sshd per namespace)
   util-linux kmod pciutils curl jq ca-certificates git     # flock, modprobe, lspci, checks
   xorriso gpgv gnupg                                       # cloud-init seed ISOs; OS image signatures (tests make a key with gpg)
+  isolinux syslinux-common                                 # the ISO install test boots a CD it makes
 )
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done

@@ -107,6 +107,8 @@ export function renderPreset(o: PresetOptions): RenderedPreset {
     balloon,
     disks: [{ path: `${o.name}.qcow2`, size: sizeText(o.diskSize ?? d.diskGiB * GiB), format: 'qcow2', bus: 'virtio' }],
     ...(isos.length ? { iso: isos } : {}),
+    // An installer ISO with a new disk: CD first on the first boot, the disk alone afterwards.
+    ...(o.iso ? { install: true } : {}),
     network: o.network ?? 'user',
     ...(passthrough ? { gpu_passthrough: true } : {}),
     ...(gpuLab ? { hugepages: true } : {}),

@@ -18,10 +18,12 @@ export async function checkFiles(rec: VmRecord, opts: { skipSizedDisks?: boolean
   if (s.image) await must('image', absolutize(base, s.image), 'point image at an existing disk image (or import one with `nova vm disk import`)');
   for (const [i, d] of s.disks.entries()) {
     const entry = typeof d === 'string' ? { path: d } : d;
-    if (opts.skipSizedDisks && 'size' in entry && entry.size !== undefined) continue;
+    if ('backing' in entry && entry.backing) await must(`disks.${i}.backing`, absolutize(base, entry.backing), 'pull the base image first (`nova image vm pull NAME`) or fix the path');
+    if (opts.skipSizedDisks && (('size' in entry && entry.size !== undefined) || ('backing' in entry && entry.backing))) continue;
     await must(`disks.${i}`, absolutize(base, entry.path), 'create it (add size = "20Gi" to the disk entry, or `nova vm disk create`)');
   }
-  const isos = s.iso === undefined ? [] : Array.isArray(s.iso) ? s.iso : [s.iso];
+  // An installed VM (install = true, first boot done) no longer needs its installer ISOs.
+  const isos = s.iso === undefined || (s.install && rec.firstBootAt) ? [] : Array.isArray(s.iso) ? s.iso : [s.iso];
   for (const [i, iso] of isos.entries()) await must(Array.isArray(s.iso) ? `iso.${i}` : 'iso', absolutize(base, iso), 'download the ISO or fix the path');
   if (s.kernel) await must('kernel', absolutize(base, s.kernel), 'point kernel at a bzImage/vmlinuz file');
   if (s.initrd) await must('initrd', absolutize(base, s.initrd), 'point initrd at an initramfs file');

@@ -48,10 +48,12 @@ function checkSpec(spec: VmSpec): void {
 /** Creates the sized disks that do not exist yet; registers their removal on the reverter. */
 async function createMissingDisks(ctx: VmContext, rec: VmRecord, undo: (fn: () => Promise<void>) => void): Promise<void> {
   for (const d of rec.spec.disks) {
-    if (typeof d === 'string' || d.size === undefined) continue;
+    if (typeof d === 'string' || (d.size === undefined && !d.backing)) continue;
     const path = absolutize(rec.baseDir, d.path);
     if (existsSync(path)) continue;
-    await createDisk(ctx.runner, path, d.size, d.format ?? 'qcow2');
+    const backing = d.backing ? absolutize(rec.baseDir, d.backing) : undefined;
+    const base = backing ? { path: backing, format: (await imageInfo(ctx.runner, backing)).format } : undefined;
+    await createDisk(ctx.runner, path, d.size ?? 0, base ? 'qcow2' : (d.format ?? 'qcow2'), base);
     undo(() => rm(path, { force: true }));
   }
 }
@@ -98,6 +100,9 @@ export async function updateVm(ctx: VmContext, input: DefineInput): Promise<VmIn
       mac: input.spec.mac ?? input.spec.nics?.[0]?.mac ?? old.mac,
     };
     delete rec.overlays; // a changed disk list invalidates external-snapshot overlays
+    // New first-boot media (installer ISOs, cloud-init): the next start is a first boot again.
+    const media = (s: VmSpec) => JSON.stringify([s.iso, s.install, s.cloud_init]);
+    if (media(old.spec) !== media(rec.spec)) delete rec.firstBootAt;
     if (JSON.stringify(old.spec.image) === JSON.stringify(rec.spec.image) && JSON.stringify(old.spec.disks) === JSON.stringify(rec.spec.disks) && old.overlays) rec.overlays = old.overlays;
     await checkFiles(rec, { skipSizedDisks: true });
     await withReverter(async (r) => {

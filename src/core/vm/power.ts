@@ -167,10 +167,13 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
         const extra = await resolveExtraNics(ctx, rec);
         const vfio = await resolveVfio(ctx, rec);
         // cloud-init's NoCloud seed rides along on the first boot only (firstBootAt records it).
-        const seed = rec.spec.cloud_init && !rec.firstBootAt && !opts.incoming ? await buildSeed(ctx.runner, vmDir(ctx.paths, name), rec, rec.spec.cloud_init) : undefined;
+        const firstBoot = !rec.firstBootAt && !opts.incoming;
+        const seed = rec.spec.cloud_init && firstBoot ? await buildSeed(ctx.runner, vmDir(ctx.paths, name), rec, rec.spec.cloud_init) : undefined;
+        // install = true: the installer ISOs boot first on the first start, then the disks alone.
+        const isos = rec.spec.install && !firstBoot ? [] : resolveIsos(rec);
         const config = buildVmConfig(
           {
-            name, uuid: rec.uuid, spec: rec.spec, disks: resolveDisks(rec), isos: [...resolveIsos(rec), ...(seed ? [seed] : [])],
+            name, uuid: rec.uuid, spec: rec.spec, disks: resolveDisks(rec), isos: [...isos, ...(seed ? [seed] : [])], cdFirst: Boolean(rec.spec.install && firstBoot),
             ...(rec.spec.kernel ? { kernel: absolutize(rec.baseDir, rec.spec.kernel) } : {}),
             ...(rec.spec.initrd ? { initrd: absolutize(rec.baseDir, rec.spec.initrd) } : {}),
             nic, ...(more.length ? { moreNics: more } : {}), ...(shares.length ? { shares } : {}), ...(extra.nics.length ? { extraNics: extra.nics } : {}), vfio: vfio.devices, ...(vfio.pciMmio64Mb ? { pciMmio64Mb: vfio.pciMmio64Mb } : {}),
@@ -203,7 +206,7 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
         const [st] = await Promise.all([withQmp(layout.qmp, queryStatus), writeRuntime(ctx.paths, name, { ...info, pid })]);
         const expected = opts.incoming ? 'inmigrate' : 'running';
         if (st.status !== expected) throw new NovaError('INTERNAL', `QEMU started but reports "${st.status}" instead of "${expected}"`);
-        if (seed) await saveRecord(ctx.paths, { ...rec, firstBootAt: Date.now() });
+        if (seed || (rec.spec.install && firstBoot)) await saveRecord(ctx.paths, { ...rec, firstBootAt: Date.now() });
         return opts.incoming
           ? { state: 'starting' as const, pid, qmpStatus: st.status, reason: 'waiting for an incoming live migration' }
           : { state: 'running' as const, pid, qmpStatus: st.status };

@@ -14,6 +14,8 @@ const diskEntry = z.union([
       format: z.enum(['qcow2', 'raw']).optional(),
       bus: z.enum(['virtio', 'sata', 'nvme']).optional(),
       readonly: z.boolean().optional(),
+      /** A base image (e.g. one `nova image vm pull` stored): the disk is created as a qcow2 overlay on it. */
+      backing: z.string().min(1).optional(),
     })
     .strict(),
 ]);
@@ -68,6 +70,8 @@ export const vmSpec = z
     preset: z.enum(['win11', 'gpu-labs', 'linux']).optional(),
     disks: z.array(diskEntry).default([]),
     iso: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
+    /** The ISOs install an OS: the first start boots them before the disks; later starts leave them out. */
+    install: z.boolean().optional(),
     firmware: z.enum(['uefi', 'bios']).optional(),
     secure_boot: z.boolean().optional(),
     tpm: z.boolean().optional(),
@@ -86,6 +90,8 @@ export const vmSpec = z
     restart: restartPolicy.default('no'),
     hugepages: z.boolean().optional(),
     cloud_init: cloudInitSpec.optional(),
+    /** Started at host boot by nova-guests.service (after the networks), shut down cleanly at host shutdown. */
+    autostart: z.boolean().optional(),
   })
   .strict()
   .superRefine((vm, ctx) => {
@@ -97,6 +103,7 @@ export const vmSpec = z
     if (!vm.image && !vm.kernel && !vm.iso && vm.disks.length === 0 && !vm.preset) {
       ctx.addIssue({ code: 'custom', message: 'nothing to boot: add image = "/path/disk.qcow2", iso = "...", disks = [...] or kernel = "..."', path: [] });
     }
+    if (vm.install && !vm.iso) ctx.addIssue({ code: 'custom', path: ['install'], message: 'install = true boots the installer ISO first: add iso = "/path/installer.iso"' });
     if (vm.secure_boot && vm.firmware === 'bios') {
       ctx.addIssue({ code: 'custom', path: ['secure_boot'], message: 'secure_boot needs UEFI: set firmware = "uefi"' });
     }
@@ -150,6 +157,8 @@ export const containerSpec = z
     runtime: z.enum(['auto', 'crun', 'runc']).default('auto'),
     restart: restartPolicy.default('no'),
     limits: limitsSpec.default({}),
+    /** Started at host boot by nova-guests.service (after the networks), stopped at host shutdown. */
+    autostart: z.boolean().optional(),
   })
   .strict();
 
@@ -225,7 +234,7 @@ export const SECTION_KEYS: Record<string, string[]> = {
   container: Object.keys(containerSpec.shape),
   network: Object.keys(networkSpec.shape),
   limits: Object.keys(limitsSpec.shape),
-  disk: ['path', 'size', 'format', 'bus', 'readonly'],
+  disk: ['path', 'size', 'format', 'bus', 'readonly', 'backing'],
   cloud_init: Object.keys(cloudInitSpec.shape),
   nics: Object.keys(vmNicEntry.shape),
   shares: Object.keys(vmShareEntry.shape),

@@ -69,8 +69,9 @@ export function buildVmConfig(vm: VmBuildInput, host: HostFacts): VmConfig {
   add('console', '-device', 'VGA,id=video0', '-vnc', `unix:${kv(vm.layout.vncSocket)}`);
   if (!vm.kernel) add('input', '-device', 'qemu-xhci,id=xhci0', '-device', 'usb-tablet,id=tablet0,bus=xhci0.0');
 
-  add('disks', ...vm.disks.flatMap((d, i) => diskArgs(d, i, vm.disks.slice(0, i).filter((x) => x.bus === 'sata').length)));
-  add('cdroms', ...vm.isos.flatMap((iso, i) => cdromArgs(iso, i, vm.disks)));
+  const cdFirst = Boolean(vm.cdFirst && vm.isos.length);
+  add('disks', ...vm.disks.flatMap((d, i) => diskArgs(d, i, vm.disks.slice(0, i).filter((x) => x.bus === 'sata').length, cdFirst ? vm.isos.length : 0)));
+  add('cdroms', ...vm.isos.flatMap((iso, i) => cdromArgs(iso, i, vm.disks, cdFirst)));
   if (vm.kernel) {
     const boot = ['-kernel', vm.kernel];
     if (vm.initrd) boot.push('-initrd', vm.initrd);
@@ -96,26 +97,26 @@ function cpuArgs(vm: VmBuildInput, host: HostFacts, windows: boolean, gpuLab: bo
   return ['-cpu', model.join(','), '-smp', `${vm.spec.cpu},sockets=1,cores=${vm.spec.cpu},threads=1`];
 }
 
-function diskArgs(d: ResolvedDisk, i: number, sataIndex: number): string[] {
+function diskArgs(d: ResolvedDisk, i: number, sataIndex: number, bootAfter = 0): string[] {
   const ro = d.readonly ? ',read-only=on' : '';
   const args = [
     '-blockdev', `driver=file,filename=${kv(d.path)},node-name=${d.node}-file,discard=unmap${ro}`,
     '-blockdev', `driver=${d.format},file=${d.node}-file,node-name=${d.node},discard=unmap${ro}`,
   ];
-  const boot = `bootindex=${i + 1}`;
+  const boot = `bootindex=${bootAfter + i + 1}`;
   if (d.bus === 'virtio') args.push('-device', `virtio-blk-pci,drive=${d.node},id=${d.node}-dev,${boot}`);
   else if (d.bus === 'nvme') args.push('-device', `nvme,drive=${d.node},id=${d.node}-dev,serial=nova${i},${boot}`);
   else args.push('-device', `ide-hd,drive=${d.node},id=${d.node}-dev,bus=ide.${sataIndex},${boot}`);
   return args;
 }
 
-function cdromArgs(iso: string, i: number, disks: ResolvedDisk[]): string[] {
+function cdromArgs(iso: string, i: number, disks: ResolvedDisk[], first = false): string[] {
   // q35's AHCI has six ports (ide.0-5); SATA disks take the first ones.
   const sata = disks.filter((d) => d.bus === 'sata').length;
   return [
     '-blockdev', `driver=file,filename=${kv(iso)},node-name=cd${i}-file,read-only=on`,
     '-blockdev', `driver=raw,file=cd${i}-file,node-name=cd${i},read-only=on`,
-    '-device', `ide-cd,drive=cd${i},id=cd${i}-dev,bus=ide.${sata + i},bootindex=${disks.length + i + 1}`,
+    '-device', `ide-cd,drive=cd${i},id=cd${i}-dev,bus=ide.${sata + i},bootindex=${(first ? 0 : disks.length) + i + 1}`,
   ];
 }
 

@@ -67,6 +67,8 @@ export interface VmBuildInput {
   spec: VmSpec;
   disks: ResolvedDisk[];
   isos: string[];
+  /** Install media: the CDs boot before the disks (the first start of an `install = true` VM). */
+  cdFirst?: boolean;
   kernel?: string;
   initrd?: string;
   nic: ResolvedNic;
