@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NetnsLab, suffix } from '../src/test/netns';
@@ -19,6 +19,10 @@ const ROOT = resolve(import.meta.dirname, '..');
 export default async function globalSetup(): Promise<() => Promise<void>> {
   if (!existsSync(join(ROOT, 'out', 'renderer', 'index.html'))) throw new Error('the renderer is not built: run `npm run build` first');
   const home = mkdtempSync(join(tmpdir(), 'nova-e2e-home-'));
+  // A root engine's QEMU runs as nova-qemu and opens files by path after the start (an external
+  // snapshot's overlay): like /var/lib above a packaged install, the folders above NOVA_HOME must
+  // let it pass (search only; mkdtemp makes 0700). Nova opens up its own folders below.
+  chmodSync(home, 0o711);
   let weston: Weston | undefined;
   let serve: ChildProcess | undefined;
   // As root, the engine manages networks inside its own namespace with its own nft table

@@ -27,7 +27,7 @@ test.describe('snapshot manager (real TCG VM)', () => {
   });
 
   test('take, list, restore (the guest rewinds), delete — with confirmation', async ({ app }, testInfo) => {
-    test.setTimeout(180_000);
+    test.setTimeout(240_000);
     const guest = await ensureTestGuest();
     await rpc('vm.create', { name, spec: { kernel: guest.kernel, initrd: guest.initrd, cmdline: TEST_GUEST_CMDLINE, memory: '160Mi', cpu: 1, network: 'none', disks: [{ path: join(dir, 'snap.qcow2'), size: '64Mi' }] } });
     const { serialLog } = await rpc<{ serialLog: string }>('vm.start', { name });
@@ -71,5 +71,27 @@ test.describe('snapshot manager (real TCG VM)', () => {
     await expect(snaps.row('before-change')).toBeHidden({ timeout: 30_000 });
     await expect(app.getByText('No snapshots yet')).toBeVisible();
     expect((await rpc<{ snapshots: unknown[] }>('vm.snapshot.list', { name })).snapshots).toEqual([]);
+
+    // The disk chain: the base image alone and current, then an external snapshot of the running
+    // VM freezes it under a new overlay that becomes current.
+    await expect(snaps.chainLayer('disk0', 'base')).toContainText('current');
+    const linesBefore = counters(serial()).length;
+    await snaps.take('ext-1', { external: true });
+    const outcome = vms.feedback.toast(/external snapshot ext-1 taken|vm\.snapshot\.create failed/);
+    await expect(outcome).toBeVisible({ timeout: 60_000 });
+    await expect(outcome).toContainText(`${name}: external snapshot ext-1 taken`);
+    const top = snaps.chainLayer('disk0', 'ext-1');
+    await expect(top).toContainText('External snapshot ext-1');
+    await expect(top).toContainText('current');
+    await expect(top).toContainText('disk only');
+    await expect(top).toContainText(/\d+(\.\d+)? (KiB|MiB|GiB|B) on disk/);
+    await expect(snaps.chainLayer('disk0', 'base').locator('> .chain-line')).toContainText('frozen');
+    await expect(snaps.chainLayer('disk0', 'base').locator('> .chain-line')).toContainText('snap.qcow2');
+    await expect(app.getByText('No internal snapshots')).toBeVisible();
+    await shot(app, 'vm-snapshot-chain', testInfo);
+    const { chain } = await rpc<{ chain: { layers: { externalTag?: string; current: boolean }[] }[] }>('vm.snapshot.list', { name });
+    expect(chain[0]!.layers.map((l) => [l.externalTag, l.current])).toEqual([[undefined, false], ['ext-1', true]]);
+    await expect.poll(() => counters(serial()).length, { timeout: 30_000 }).toBeGreaterThan(linesBefore + 2); // the guest runs on, on the overlay
+    await expect(vms.detailState).toHaveText('running');
   });
 });

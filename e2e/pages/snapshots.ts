@@ -21,9 +21,20 @@ export class SnapshotsPanel {
     return this.page.getByTestId(`snapshot-${tag}`);
   }
 
-  async take(tag: string): Promise<void> {
+  /** The disk chain tree under the list (VMs). */
+  get chain(): Locator {
+    return this.page.getByTestId('snapshot-chain');
+  }
+
+  /** One layer of a disk's chain: `base`, or the tag of the external snapshot that made it. */
+  chainLayer(node: string, tag: string): Locator {
+    return this.page.getByTestId(`chain-${node}-${tag}`);
+  }
+
+  async take(tag: string, o: { external?: boolean } = {}): Promise<void> {
     const form = this.page.getByRole('form', { name: 'Take a snapshot' });
     await form.getByLabel('Snapshot name').fill(tag);
+    if (o.external !== undefined) await form.getByLabel('External (new overlay file)').setChecked(o.external);
     await form.getByRole('button', { name: 'Take snapshot' }).click();
   }
 

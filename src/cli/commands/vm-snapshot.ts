@@ -1,9 +1,25 @@
 // `nova snapshot vm X [--tag T]`, `nova snapshot ls|restore|rm vm X …`.
+import type { VmDiskChain } from '../../shared/contract/vm.js';
 import { formatBytes } from '../../shared/sizes.js';
 import type { CliContext } from '../context.js';
 import { table } from '../output.js';
 
 const when = (s: number) => new Date(s * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+
+/** External snapshots as a tree per disk (only when there is one): base first, `*` marks the layer QEMU writes to. */
+export function chainTree(chains: VmDiskChain[]): string {
+  const lines: string[] = [];
+  for (const c of chains.filter((x) => x.layers.length > 1)) {
+    lines.push('', `${c.node} chain:`);
+    c.layers.forEach((l, i) => {
+      const pad = '  '.repeat(i);
+      const what = l.externalTag ? `external ${l.externalTag}` : 'base';
+      lines.push(`${pad}${i ? '└ ' : ''}${l.current ? '* ' : ''}${what}  ${l.file}  ${formatBytes(l.sizeBytes)}${l.createdAt ? `  ${when(l.createdAt / 1000)}` : ''}${l.current ? '  (current)' : ''}`);
+      for (const s of l.snapshots) lines.push(`${pad}  · ${s.tag}  ${when(s.date)}  ${s.vmStateSize ? `RAM ${formatBytes(s.vmStateSize)}` : 'disk only'}`);
+    });
+  }
+  return lines.join('\n');
+}
 
 export function registerVmSnapshotCommands(ctx: CliContext): void {
   const snap = ctx.verb('snapshot', 'Snapshots of VMs and containers');
@@ -21,7 +37,7 @@ export function registerVmSnapshotCommands(ctx: CliContext): void {
       { header: 'RAM STATE', get: (s) => (s.vmStateSize ? formatBytes(s.vmStateSize) : 'disk only') },
       { header: 'DISKS', get: (s) => s.disks.join(',') },
       { header: 'UEFI VARS', get: (s) => (s.uefiVars ? 'kept' : '-') },
-    ])));
+    ])) + chainTree(x.chain ?? []));
   });
   ctx.group(ctx.group(snap, 'restore', 'Revert to a snapshot'), 'vm', 'Revert a VM to a snapshot').arguments('<name> <tag>').action(async (name: string, tag: string) => {
     const r = await ctx.call('vm.snapshot.restore', { name, tag });

@@ -18,7 +18,8 @@ import { attachNic, detachNic } from './nics.js';
 import { pauseVm, resetVm, restartVm, resumeVm, startVm, stopVm } from './power.js';
 import { PRESETS, renderPreset } from '../../shared/presets.js';
 import { createSnapshot, deleteSnapshot, listSnapshots, restoreSnapshot } from './snapshots.js';
-import { absolutize, layoutOf, loadRecord, readRuntime } from './store.js';
+import { snapshotChains } from './snapshot-chain.js';
+import { absolutize, layoutOf, loadRecord, readRuntime, vmDir } from './store.js';
 import { VmWatcher } from './watcher.js';
 import { vmInfoOf } from './info.js';
 import { guestExec, guestInfo } from './guest.js';
@@ -105,7 +106,7 @@ export const vmModule: EngineModule = {
     d.handle('vm.balloon', (i) => balloon(ctx, i.name, i.target));
     d.handle('vm.screenshot', (i) => screenshot(ctx, i.name, i.path));
     d.handle('vm.snapshot.create', (i) => createSnapshot(ctx, i.name, i.tag, i.external ?? false));
-    d.handle('vm.snapshot.list', async (i) => ({ name: i.name, snapshots: await listSnapshots(ctx, i.name) }));
+    d.handle('vm.snapshot.list', async (i) => ({ name: i.name, snapshots: await listSnapshots(ctx, i.name), chain: await snapshotChains(ctx.runner, await loadRecord(ctx.paths, i.name), vmDir(ctx.paths, i.name)) }));
     d.handle('vm.snapshot.restore', (i) => restoreSnapshot(ctx, i.name, i.tag));
     d.handle('vm.snapshot.delete', (i) => deleteSnapshot(ctx, i.name, i.tag));
     d.handle('vm.clone', (i) => cloneVm(ctx, i.source, i.name, { full: i.full ?? false, ...(i.project ? { project: i.project } : {}) }));

@@ -27,6 +27,29 @@ export const vmSnapshotInfo = z.object({
   uefiVars: z.boolean().optional(),
 });
 
+/**
+ * One disk's external-snapshot chain, base first: each external snapshot froze the layer below
+ * and started the overlay named after it; `current` is the one QEMU writes to. Each layer lists
+ * the internal snapshots it holds (vmStateSize 0: disk only).
+ */
+export const vmDiskChain = z.object({
+  node: z.string(),
+  layers: z.array(z.object({
+    file: z.string(),
+    format: z.string(),
+    /** Bytes the layer takes on the host (qemu-img actual-size). */
+    sizeBytes: z.number(),
+    virtualSize: z.number(),
+    /** The external snapshot that started this overlay (absent on the base image). */
+    externalTag: z.string().optional(),
+    /** Milliseconds since the epoch, when the filesystem records a file's birth. */
+    createdAt: z.number().optional(),
+    current: z.boolean(),
+    snapshots: z.array(z.object({ tag: z.string(), vmStateSize: z.number(), date: z.number() })),
+  })),
+});
+export type VmDiskChain = z.infer<typeof vmDiskChain>;
+
 export const vmDiskInfo = z.object({
   path: z.string(),
   format: z.string(),
@@ -201,7 +224,11 @@ export const vmProcedures = {
       uefiVars: z.boolean().optional(),
     }),
   }),
-  'vm.snapshot.list': procedure({ summary: 'Internal snapshots with size and date', input: byName, output: z.object({ name: z.string(), snapshots: z.array(vmSnapshotInfo) }) }),
+  'vm.snapshot.list': procedure({
+    summary: 'Internal snapshots with size and date, and each disk\'s external-snapshot chain',
+    input: byName,
+    output: z.object({ name: z.string(), snapshots: z.array(vmSnapshotInfo), chain: z.array(vmDiskChain).optional() }),
+  }),
   'vm.snapshot.restore': procedure({
     summary: 'Revert to a snapshot (RAM + disks while running, disks when stopped)',
     input: z.object({ name, tag: z.string().min(1) }).strict(),

@@ -6,7 +6,9 @@ import { errorText, on } from '../lib/rpc';
 import { defaultTag, deleteSnapshot, listSnapshots, nextSnapshotContents, restoreSnapshot, TAG_RULE, takeSnapshot } from '../lib/snapshots';
 import type { SnapshotRow } from '../lib/snapshots';
 import { confirm } from '../stores/confirm';
+import type { VmDiskChain } from '../../../shared/contract/vm.js';
 import { EmptyState } from './EmptyState';
+import { SnapshotChain } from './SnapshotChain';
 import { ErrorNotice } from './ErrorNotice';
 import { TableHead } from './TableHead';
 
@@ -29,13 +31,15 @@ function Elapsed({ since }: { since: number }) {
  */
 export function SnapshotManager({ kind, name, state }: { kind: InstanceKind; name: string; state: string }) {
   const [rows, setRows] = useState<SnapshotRow[]>();
+  const [chain, setChain] = useState<VmDiskChain[]>([]);
+  const [external, setExternal] = useState(false);
   const [error, setError] = useState<string>();
   const [tag, setTag] = useState(defaultTag);
   const [busy, setBusy] = useState<Busy>();
 
   const load = useCallback(() => {
     listSnapshots(kind, name).then(
-      (r) => (setRows(r), setError(undefined)),
+      (r) => (setRows(r.rows), setChain(r.chain), setError(undefined)),
       (e) => setError(errorText(e)),
     );
   }, [kind, name]);
@@ -56,7 +60,7 @@ export function SnapshotManager({ kind, name, state }: { kind: InstanceKind; nam
   };
   const take = async (e: FormEvent) => {
     e.preventDefault();
-    if (await run(`Taking snapshot ${tag}…`, () => takeSnapshot(kind, name, tag))) setTag(defaultTag());
+    if (await run(`Taking ${external ? 'external ' : ''}snapshot ${tag}…`, () => takeSnapshot(kind, name, tag, external))) setTag(defaultTag());
   };
   const restore = async (s: SnapshotRow) => {
     const body = `${name} goes back to ${new Date(s.takenAt).toLocaleString()} (${s.contents}). Everything changed since is lost.${kind === 'capsule' && state === 'running' ? ' The capsule restarts.' : ''}`;
@@ -74,11 +78,16 @@ export function SnapshotManager({ kind, name, state }: { kind: InstanceKind; nam
         <label className="grow">
           Snapshot name <input value={tag} onChange={(e) => setTag(e.target.value)} aria-invalid={Boolean(tagError)} />
         </label>
+        {kind === 'vm' && (
+          <label className="check">
+            <input type="checkbox" checked={external} onChange={(e) => setExternal(e.target.checked)} /> External (new overlay file)
+          </label>
+        )}
         <button type="submit" className="primary" disabled={Boolean(busy) || Boolean(tagError)}>
           Take snapshot
         </button>
       </form>
-      <p className="muted">{tagError ?? `Saves ${nextSnapshotContents(kind, state)}.`}</p>
+      <p className="muted">{tagError ?? (external ? 'Freezes every disk as it is and starts a new overlay file on top (disks only, no RAM); it shows in the disk chain below.' : `Saves ${nextSnapshotContents(kind, state)}.`)}</p>
       {busy && (
         <div className="callout" role="status" data-testid="snapshot-progress">
           {busy.what} <Elapsed since={busy.since} />
@@ -87,7 +96,7 @@ export function SnapshotManager({ kind, name, state }: { kind: InstanceKind; nam
       )}
       {error && <ErrorNotice message={`Could not list snapshots: ${error}`} onRetry={load} />}
       {rows && rows.length === 0 ? (
-        <EmptyState title="No snapshots yet" hint="Take one above before a risky change; restore it if the change goes wrong." />
+        <EmptyState title={chain.some((c) => c.layers.length > 1) ? 'No internal snapshots' : 'No snapshots yet'} hint="Take one above before a risky change; restore it if the change goes wrong." />
       ) : (
         <table className="table" data-testid="snapshot-table">
           <TableHead columns={['Name', 'Taken', 'Holds', 'Size']} />
@@ -107,6 +116,7 @@ export function SnapshotManager({ kind, name, state }: { kind: InstanceKind; nam
           </tbody>
         </table>
       )}
+      <SnapshotChain chains={chain} />
     </div>
   );
 }

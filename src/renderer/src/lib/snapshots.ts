@@ -1,3 +1,4 @@
+import type { VmDiskChain } from '../../../shared/contract/vm.js';
 import type { InstanceKind } from './actions';
 import { act } from './actions';
 import { call } from './rpc';
@@ -13,13 +14,15 @@ export interface SnapshotRow {
   contents: 'RAM + disks' | 'disks only' | 'writable layer';
 }
 
-/** Snapshots of a VM or capsule, newest first. */
-export async function listSnapshots(kind: InstanceKind, name: string): Promise<SnapshotRow[]> {
-  const rows: SnapshotRow[] =
-    kind === 'vm'
-      ? (await call('vm.snapshot.list', { name })).snapshots.map((s) => ({ tag: s.tag, takenAt: s.date * 1000, sizeBytes: s.vmStateSize, contents: s.vmStateSize > 0 ? 'RAM + disks' : 'disks only' }))
-      : (await call('capsule.snapshot.list', { name })).items.map((s) => ({ tag: s.tag, takenAt: s.createdAt, sizeBytes: s.sizeBytes, contents: 'writable layer' }));
-  return rows.sort((a, b) => b.takenAt - a.takenAt);
+/** Snapshots of a VM or capsule, newest first, and (VMs) each disk's external-snapshot chain. */
+export async function listSnapshots(kind: InstanceKind, name: string): Promise<{ rows: SnapshotRow[]; chain: VmDiskChain[] }> {
+  if (kind === 'vm') {
+    const r = await call('vm.snapshot.list', { name });
+    const rows: SnapshotRow[] = r.snapshots.map((s) => ({ tag: s.tag, takenAt: s.date * 1000, sizeBytes: s.vmStateSize, contents: s.vmStateSize > 0 ? 'RAM + disks' : 'disks only' }));
+    return { rows: rows.sort((a, b) => b.takenAt - a.takenAt), chain: r.chain ?? [] };
+  }
+  const rows: SnapshotRow[] = (await call('capsule.snapshot.list', { name })).items.map((s) => ({ tag: s.tag, takenAt: s.createdAt, sizeBytes: s.sizeBytes, contents: 'writable layer' }));
+  return { rows: rows.sort((a, b) => b.takenAt - a.takenAt), chain: [] };
 }
 
 /** What a snapshot taken now will hold, by the instance's state. */
@@ -28,8 +31,11 @@ export function nextSnapshotContents(kind: InstanceKind, state: string): string 
   return state === 'running' || state === 'paused' ? 'RAM and disks (the VM pauses while its memory is saved)' : 'disks only (the VM is stopped)';
 }
 
-export const takeSnapshot = (kind: InstanceKind, name: string, tag: string): Promise<boolean> =>
-  kind === 'vm' ? act('vm.snapshot.create', { name, tag }, `${name}: snapshot ${tag} taken`) : act('capsule.snapshot.create', { name, tag }, `${name}: snapshot ${tag} taken`);
+/** `external` (VMs): a new qcow2 overlay per disk instead of an internal snapshot; disks only. */
+export const takeSnapshot = (kind: InstanceKind, name: string, tag: string, external = false): Promise<boolean> =>
+  kind === 'vm'
+    ? act('vm.snapshot.create', { name, tag, ...(external ? { external } : {}) }, `${name}: ${external ? 'external ' : ''}snapshot ${tag} taken`)
+    : act('capsule.snapshot.create', { name, tag }, `${name}: snapshot ${tag} taken`);
 
 export const restoreSnapshot = (kind: InstanceKind, name: string, tag: string): Promise<boolean> =>
   kind === 'vm' ? act('vm.snapshot.restore', { name, tag }, `${name}: restored ${tag}`) : act('capsule.snapshot.restore', { name, tag }, `${name}: restored ${tag}`);
