@@ -7,7 +7,7 @@ import { NovaError } from '../../shared/errors.js';
 import type { VmNicInfo } from '../../shared/contract/vm.js';
 import type { VmContext } from './context.js';
 import { vmFeatures } from './config/features.js';
-import { declaredNics, declaredSwitches, nicDevice } from './nic-spec.js';
+import { declaredNics, declaredSwitches } from './nic-spec.js';
 import { plugNic, unplugNic } from './qmp/hotplug.js';
 import { withQmp } from './qmp/protocol.js';
 import { publish, vmLock } from './power.js';
@@ -66,7 +66,7 @@ export async function attachNic(ctx: VmContext, name: string, network: string, p
     let reason = blocked;
     if (!blocked) {
       try {
-        const model = nicDevice(undefined, vmFeatures(rec.spec).windows);
+        const model = vmFeatures(rec.spec).windows ? 'e1000e' as const : 'virtio-net-pci' as const;
         await withQmp(layoutOf(ctx.paths, name).qmp, (q) => plugNic(q, { network, ifname: att.ifname, mac: att.mac, model, vhost: rt.accel === 'kvm' }));
       } catch (e) {
         reason = `hot-plug failed: ${(e as Error).message}`;
