@@ -22,3 +22,4 @@ export const vethPeerTmp = (network: string, key: string) => `nvp${h(`${network}
 export const vxlanName = (network: string) => `nvx${h(network)}`;
 /** WireGuard devices: unique host-wide (wireguard-go's control sockets are shared by every netns), so the instance is in the hash. */
 export const wgName = (ctx: NetCtx, network: string) => `nvw${h(`${instanceId(ctx)}/${network}`)}`;
+export const quicTapName = (network: string) => `nvq${h(network)}`;

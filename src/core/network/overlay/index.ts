@@ -3,7 +3,7 @@ import type { NetworkSpec } from '../../../shared/schemas/novafile.js';
 import type { DriverSupport, OverlayDriver, OverlayDriverName, RunFn } from './driver.js';
 import { vxlanDriver } from './vxlan.js';
 import { wireguardDriver } from './wireguard.js';
-import { missingDriver } from './missing.js';
+import { quicDriver } from './quic/driver.js';
 
 // The overlay drivers by name. A driver that is not built into this Nova answers support() with
 // ok: false and is refused as HOST_UNSUPPORTED before anything is created; it never falls back to
@@ -12,7 +12,7 @@ import { missingDriver } from './missing.js';
 const drivers: Record<OverlayDriverName, OverlayDriver> = {
   vxlan: vxlanDriver,
   wireguard: wireguardDriver,
-  quic: missingDriver('quic', 'Nova has no QUIC overlay transport in this build (the nova-quic-tunnel helper is not built in)', 'use driver = "wireguard", or driver = "vxlan" on a trusted underlay'),
+  quic: quicDriver,
 };
 
 export const overlayDriverNames = Object.keys(drivers) as OverlayDriverName[];

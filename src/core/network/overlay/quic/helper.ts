@@ -13,6 +13,8 @@ import { findBuildOutput } from '../../../sys/assets.js';
 
 export const TUNNEL_MARK = 'nova-quic-tunnel';
 
+export const NOT_BUILT = `${TUNNEL_MARK} is not built: install Debian's cargo, rustc and librust-quinn-dev (scripts/install-host-deps.sh) and run \`npm run build\``;
+
 let binary: string | undefined;
 export function tunnelBinary(): string | undefined {
   binary ??= findBuildOutput(join('native', TUNNEL_MARK));
@@ -65,14 +67,14 @@ export interface Tunnel {
 }
 
 /**
- * Spawns the tunnel (`prefix` runs it elsewhere: `ip netns exec NS`, `setpriv …`) and waits for
+ * Spawns the tunnel (`wrap` runs it elsewhere: `ip netns exec NS`, `setpriv …`) and waits for
  * ready. An error event is thrown as INVALID_INPUT naming the field (config, files) or
  * HOST_UNSUPPORTED (TAP, listen address).
  */
-export async function startTunnel(cfg: TunnelConfig, prefix: string[] = [], timeoutMs = 15_000): Promise<Tunnel> {
+export async function startTunnel(cfg: TunnelConfig, wrap: string[] | ((bin: string) => string[]) = [], timeoutMs = 15_000): Promise<Tunnel> {
   const bin = tunnelBinary();
-  if (!bin) throw new NovaError('HOST_UNSUPPORTED', `${TUNNEL_MARK} is not built: install Debian's cargo and crates (scripts/install-host-deps.sh) and run \`npm run build\``);
-  const argv = [...prefix, bin];
+  if (!bin) throw new NovaError('HOST_UNSUPPORTED', NOT_BUILT);
+  const argv = typeof wrap === 'function' ? wrap(bin) : [...wrap, bin];
   const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['pipe', 'pipe', 'ignore'] });
   const events: TunnelEvent[] = [];
   const waiters = new Set<() => void>();
