@@ -10,7 +10,7 @@ PKGS=(
   gcc libc6-dev                                            # builds native/capsule-supervisor.c
   cargo rustc librust-quinn-dev librust-rustls-pemfile-dev  # builds native/quic-tunnel offline (Debian crates)
   librust-serde-json-dev librust-serde-derive-dev librust-libc-dev librust-tokio-dev librust-bytes-dev librust-ring-dev
-  openssl iperf3 iputils-ping                              # quic overlay certificates; bench/overlay iperf3; ping -M do -p
+  openssl iputils-ping                                     # quic overlay certificates; ping -M do / -p in its tests
   iproute2 nftables dnsmasq-base tcpdump procps            # networks (sysctl: per-bridge forwarding)
   wireguard-tools wireguard-go iperf3                      # wireguard overlays (wireguard-go where the kernel has no WireGuard), bench/overlay
   weston chromium                                          # the UI as a Wayland client, e2e tests
