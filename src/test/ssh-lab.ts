@@ -4,6 +4,7 @@
 // The local side is another unprivileged user with an ed25519 key. Everything is named `nho-…`
 // and addressed in 10.123.0.0/16; cleanup() removes it all.
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -160,6 +161,33 @@ export class SshLab {
       child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
       child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
     });
+  }
+
+  /**
+   * `nova serve` on loopback as the local user (the app's engine, which reaches the lab's hosts
+   * over SSH); resolves with its URL and token, and a call() over HTTP /rpc.
+   */
+  async serveLocal(): Promise<{ url: string; token: string; call<T = unknown>(method: string, params?: unknown): Promise<T> }> {
+    const tokenFile = join(this.localHome, 'e2e.token');
+    const token = randomBytes(24).toString('base64url');
+    writeFileSync(tokenFile, token, { mode: 0o600 });
+    chownSync(tokenFile, this.local.uid, this.local.gid);
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.local.home, NOVA_HOME: this.localHome, NOVA_FROM_SOURCE: process.env.NOVA_FROM_SOURCE ?? '' };
+    const child = spawn(this.local.as[0]!, [...this.local.as.slice(1), process.execPath, NOVA_BIN, 'serve', '--port', '0', '--token-file', tokenFile], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    this.children.push(child);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor(`local nova serve (${out})`, () => /serving on http/.test(out) || child.exitCode !== null, 60_000);
+    const url = /serving on (http:\/\/\S+)/.exec(out)?.[1];
+    if (!url) throw new Error(`local nova serve did not start: ${out}`);
+    const call = async <T,>(method: string, params: unknown = {}): Promise<T> => {
+      const res = await fetch(`${url}/rpc`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+      const body = (await res.json()) as { result?: T; error?: { message: string } };
+      if (body.error) throw new Error(`${method}: ${body.error.message}`);
+      return body.result as T;
+    };
+    return { url, token, call };
   }
 
   setLink(h: LabHost, up: boolean): void {

@@ -75,9 +75,14 @@ export class HostPool {
     await Promise.all([...this.conns.keys()].map((n) => this.drop(n)));
   }
 
+  /** The host as stored, not probed. */
+  stored(h: StoredHost): RemoteHost {
+    return { name: h.name, url: sshUrlOf(h), user: h.user, address: h.address, port: h.port, socket: h.socket, keys: h.keys.map(({ type, fingerprint }) => ({ type, fingerprint })), addedAt: h.addedAt, reachable: false };
+  }
+
   /** The host as stored, plus what it answers now (or why it does not). */
   async describe(h: StoredHost): Promise<RemoteHost> {
-    const base = { name: h.name, url: sshUrlOf(h), user: h.user, address: h.address, port: h.port, socket: h.socket, keys: h.keys.map(({ type, fingerprint }) => ({ type, fingerprint })), addedAt: h.addedAt };
+    const base = this.stored(h);
     try {
       return await withDeadline(
         (async () => {
@@ -106,7 +111,7 @@ export const hostsModule: EngineModule = {
     d.handle('host.list', async (i) => {
       const hosts = (await listHosts(engine.paths)).filter((h) => !i.name || h.name === i.name);
       if (i.name && !hosts.length) await getHost(engine.paths, i.name); // NOT_FOUND with the fix
-      return { items: await Promise.all(hosts.map((h) => pool.describe(h))) };
+      return { items: await Promise.all(hosts.map((h) => (i.probe === false ? pool.stored(h) : pool.describe(h)))) };
     });
     d.handle('host.scan', async (i) => {
       const t = parseSshUrl(i.url);

@@ -8,6 +8,7 @@ import { Toaster } from './components/Toaster';
 import { wireEvents } from './lib/wire';
 import { useShortcuts } from './lib/useShortcuts';
 import { useNav } from './stores/nav';
+import { LOCAL, useHosts } from './stores/hosts';
 import { DashboardView } from './views/DashboardView';
 
 // The dashboard paints first; other views (charts, topology, noVNC) load when opened.
@@ -19,6 +20,7 @@ const GpuBoard = lazy(() => import('./views/GpuBoard').then((m) => ({ default: m
 const CapturesView = lazy(() => import('./views/CapturesView').then((m) => ({ default: m.CapturesView })));
 const StorageView = lazy(() => import('./views/StorageView').then((m) => ({ default: m.StorageView })));
 const ProjectsView = lazy(() => import('./views/ProjectsView').then((m) => ({ default: m.ProjectsView })));
+const HostsView = lazy(() => import('./views/HostsView').then((m) => ({ default: m.HostsView })));
 const SettingsView = lazy(() => import('./views/SettingsView').then((m) => ({ default: m.SettingsView })));
 
 const VIEW_COMPONENTS = {
@@ -39,7 +41,9 @@ export function App() {
   const view = useNav((s) => s.view);
   useEffect(() => wireEvents(), []);
   useShortcuts();
-  const View = VIEW_COMPONENTS[view];
+  // Another host (or all of them) chosen in the switcher: the hosts view instead of this host's.
+  const scope = useHosts((s) => s.scope);
+  const View = scope === LOCAL ? VIEW_COMPONENTS[view] : HostsView;
   return (
     <div className="app">
       <Sidebar />

@@ -59,7 +59,8 @@ export const remoteHostProcedures = {
   }),
   'host.list': procedure({
     summary: 'Remote Nova hosts: reachable or why not, Nova version, KVM or TCG, free CPU and memory',
-    input: z.object({ name: remoteHostName.optional() }).strict().default({}),
+    /** `probe: false`: only what is stored, at once (reachable false, no error) — the app then probes each host on its own. */
+    input: z.object({ name: remoteHostName.optional(), probe: z.boolean().optional() }).strict().default({}),
     output: z.object({ items: z.array(remoteHost) }),
   }),
   'host.scan': procedure({

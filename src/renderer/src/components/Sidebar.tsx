@@ -1,6 +1,8 @@
 import { useRef } from 'react';
 import type { KeyboardEvent } from 'react';
 import { useNav, VIEWS } from '../stores/nav';
+import { LOCAL, useHosts } from '../stores/hosts';
+import { HostSwitcher } from './HostSwitcher';
 
 /**
  * Main navigation. Arrow keys move between entries (roving focus), Enter/Space opens,
@@ -23,6 +25,7 @@ export function Sidebar() {
       <div className="brand">
         <span className="brand-mark">◆</span> Nova
       </div>
+      <HostSwitcher />
       <ul role="list">
         {VIEWS.map((v, i) => (
           <li key={v.id}>
@@ -34,7 +37,10 @@ export function Sidebar() {
               className={`nav-item ${view === v.id ? 'active' : ''}`}
               aria-current={view === v.id ? 'page' : undefined}
               tabIndex={view === v.id ? 0 : -1}
-              onClick={() => go(v.id)}
+              onClick={() => {
+                useHosts.getState().setScope(LOCAL);
+                go(v.id);
+              }}
               onKeyDown={(e) => onKey(e, i)}
               data-testid={`nav-${v.id}`}
             >
