@@ -1,6 +1,8 @@
-// driver = "quic" through two engines, each in its own network namespace ("host") on a veth
+// driver = "quic" through three engines, each in its own network namespace ("host") on a bridged
 // underlay: bad peer specs create nothing; the overlays' bridges ping each other across the
-// tunnel; the identity `network.inspect` shows is what the other host pins; a tunnel killed with
+// tunnels (a full mesh: frames to the right peer by learned MAC, broadcasts to all); the identity
+// `network.inspect` shows is what the other hosts pin, and network.update changes the peers in
+// place; a tunnel killed with
 // -9 leaves the TAP on the bridge, the peer's overlay goes Degraded (unreachable since …), and
 // hydrate restarts it so traffic resumes.
 import { execFileSync } from 'node:child_process';
@@ -20,8 +22,11 @@ const root = join(import.meta.dirname, '..', '..', '..', '..', '..');
 const sfx = suffix();
 const nsA = `nqc-da-${sfx}`;
 const nsB = `nqc-db-${sfx}`;
+const nsC = `nqc-dc-${sfx}`;
+const nsU = `nqc-du-${sfx}`;
 const UA = '10.119.10.1';
 const UB = '10.119.10.2';
+const UC = '10.119.10.3';
 const ov = `q${sfx}`;
 const lab = new NetnsLab();
 const homes: TempHome[] = [];
@@ -30,24 +35,32 @@ const codeOf = (p: Promise<unknown>) => p.then(() => 'OK', (e: { code?: string; 
 const pings = (ns: string, ip: string) => !inNs(ns, ['ping', '-c', '1', '-W', '1', ip], { allowFailure: true }).startsWith('__FAILED__');
 const spec = (subnet: string, local: string, peers: string[]) => ({ type: 'overlay' as const, driver: 'quic' as const, dns: false, subnet, local, peers });
 
-describeHost('quic overlay driver between two engines on netns hosts', { root: true, tools: ['ip', 'openssl', 'ping', 'dnsmasq', 'nft', '/usr/bin/cargo'] }, () => {
+describeHost('quic overlay driver between three engines on netns hosts', { root: true, tools: ['ip', 'openssl', 'ping', 'dnsmasq', 'nft', '/usr/bin/cargo'] }, () => {
   let eA: Engine;
   let eB: Engine;
+  let eC: Engine;
 
   beforeAll(async () => {
     execFileSync(process.execPath, [join(root, 'scripts', 'build-native.mjs')], { stdio: 'ignore' });
-    lab.add(nsA);
-    lab.add(nsB);
-    lab.link(nsA, `nqcw${sfx}`, `${UA}/24`, nsB, `nqcx${sfx}`, `${UB}/24`);
-    const [hA, hB] = [await tempHome('nqca-'), await tempHome('nqcb-')];
-    homes.push(hA, hB);
+    // The underlay: a bridge in its own namespace, one veth to each host.
+    lab.add(nsU);
+    sh(['ip', '-n', nsU, 'link', 'add', 'ul', 'type', 'bridge']);
+    sh(['ip', '-n', nsU, 'link', 'set', 'ul', 'up']);
+    for (const [i, [ns, ip]] of ([[nsA, UA], [nsB, UB], [nsC, UC]] as const).entries()) {
+      lab.add(ns);
+      lab.link(nsU, `nqcu${i}${sfx}`, undefined, ns, `nqcw${sfx}`, `${ip}/24`);
+      sh(['ip', '-n', nsU, 'link', 'set', `nqcu${i}${sfx}`, 'master', 'ul']);
+    }
+    const [hA, hB, hC] = [await tempHome('nqca-'), await tempHome('nqcb-'), await tempHome('nqcc-')];
+    homes.push(hA, hB, hC);
     eA = hA.engine({ env: { ...hA.env, NOVA_NETNS: nsA } });
     eB = hB.engine({ env: { ...hB.env, NOVA_NETNS: nsB } });
+    eC = hC.engine({ env: { ...hC.env, NOVA_NETNS: nsC } });
   }, 20 * 60_000);
 
   afterAll(async () => {
-    for (const e of [eA, eB]) if (e) await call(e, 'network.rm', { name: ov, force: true }).catch(() => undefined);
-    lab.cleanup(['nova-quic-tunnel', nsA, nsB, ...homes.map((h) => h.dir)]);
+    for (const e of [eA, eB, eC]) if (e) await call(e, 'network.rm', { name: ov, force: true }).catch(() => undefined);
+    lab.cleanup(['nova-quic-tunnel', nsA, nsB, nsC, ...homes.map((h) => h.dir)]);
     for (const h of homes) await h.cleanup();
   });
 
@@ -60,24 +73,27 @@ describeHost('quic overlay driver between two engines on netns hosts', { root: t
     expect(inNs(nsA, ['ip', 'link', 'show', quicTapName(ov)], { allowFailure: true })).toMatch(/__FAILED__/);
   });
 
-  it('joins two hosts: pinned identities, ping across, Active with reachable peers', async () => {
-    // A first without peers (its identity exists from then on), B pins A, A is recreated pinning B.
+  it('joins three hosts: pinned identities, peers updated in place, ping across the mesh, Active', async () => {
+    // A first without peers (its identity exists from then on), B pins A, C pins both; then A and
+    // B are updated in place to pin the others.
     const a0 = await call(eA, 'network.create', { name: ov, spec: spec('10.119.11.1/24', UA, []) });
     const fpA = a0.overlay?.identity ?? '';
     expect(fpA).toMatch(/^[0-9a-f]{64}$/);
-    const b = await call(eB, 'network.create', { name: ov, spec: spec('10.119.11.2/24', UB, [`${fpA}@${UA}:4433`]) });
-    const fpB = b.overlay?.identity ?? '';
-    await call(eA, 'network.rm', { name: ov });
-    const a = await call(eA, 'network.create', { name: ov, spec: spec('10.119.11.1/24', UA, [`${fpB}@${UB}:4433`]) });
-    expect(a.overlay?.identity).toBe(fpA); // the key stayed across rm
+    const fpB = (await call(eB, 'network.create', { name: ov, spec: spec('10.119.11.2/24', UB, [`${fpA}@${UA}:4433`]) })).overlay?.identity ?? '';
+    const fpC = (await call(eC, 'network.create', { name: ov, spec: spec('10.119.11.3/24', UC, [`${fpA}@${UA}:4433`, `${fpB}@${UB}:4433`]) })).overlay?.identity ?? '';
+    const a = await call(eA, 'network.update', { name: ov, spec: spec('10.119.11.1/24', UA, [`${fpB}@${UB}:4433`, `${fpC}@${UC}:4433`]) });
+    await call(eB, 'network.update', { name: ov, spec: spec('10.119.11.2/24', UB, [`${fpA}@${UA}:4433`, `${fpC}@${UC}:4433`]) });
+    expect(a.overlay?.identity).toBe(fpA);
     expect(a.overlay?.mtu).toBe(1420);
     expect(sh(['ip', '-n', nsA, 'link', 'show', 'master', ov])).toContain(quicTapName(ov));
-    await waitFor('A pings B across the quic overlay', () => pings(nsA, '10.119.11.2'), 30_000);
-    const info = await waitFor('A Active with B reachable', async () => {
+    for (const [from, to] of [[nsA, '10.119.11.2'], [nsA, '10.119.11.3'], [nsB, '10.119.11.3'], [nsC, '10.119.11.1']] as const) {
+      await waitFor(`${from} pings ${to} across the quic overlay`, () => pings(from, to), 30_000);
+    }
+    const info = await waitFor('A Active with B and C reachable', async () => {
       const i = await call(eA, 'network.inspect', { name: ov });
-      return i.state === 'Active' && i.overlay?.peers[0]?.reachable ? i : undefined;
+      return i.state === 'Active' && i.overlay?.peers.every((p) => p.reachable) ? i : undefined;
     }, 15_000);
-    expect(info.overlay?.peers[0]?.since).toBeGreaterThan(0);
+    expect(info.overlay?.peers.map((p) => p.since ?? 0).every((t) => t > 0)).toBe(true);
   });
 
   it('a tunnel killed with -9: the peer goes Degraded, hydrate brings it back, traffic resumes', async () => {
