@@ -34,6 +34,9 @@ if [ -z "$root" ]; then
     systemctl daemon-reload || true
     # Enabled, not started: it runs at the next boot, and only if networks were declared.
     systemctl enable nova-hydrate.service || true
+    # Enabled, not started: at boot it starts the guests marked autostart (none unless set), at
+    # shutdown it stops running guests cleanly before the host goes down.
+    systemctl enable nova-guests.service || true
     # The desktop user's Nova reaches root-only steps through it (docs/privilege.md).
     systemctl enable --now nova-privd.socket || true
   fi

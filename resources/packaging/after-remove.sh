@@ -4,7 +4,7 @@
 root="$NOVA_PKG_ROOT"
 
 if [ -z "$root" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
-  systemctl disable nova-hydrate.service 2>/dev/null || true
+  systemctl disable nova-hydrate.service nova-guests.service 2>/dev/null || true
   systemctl disable --now nova-privd.socket nova-privd.service 2>/dev/null || true
 fi
 for link in "$root/usr/bin/nova" "$root/usr/bin/${executable}"; do

@@ -23,6 +23,7 @@ import { storageModule } from './storage/module.js';
 import { terminalModule } from './terminal/module.js';
 import { osImageModule } from './osimage/module.js';
 import { hostsModule } from './hosts/module.js';
+import { autostartModule } from './autostart/module.js';
 
 export type { Clock, EngineContext, EngineModule, InstallContext, ModuleLifecycle } from './context.js';
 
@@ -57,6 +58,7 @@ const MODULES: EngineModule[] = [
   terminalModule,
   osImageModule,
   hostsModule,
+  autostartModule,
 ];
 
 /** The composition root: every face (app, CLI, server, tests) builds its engine here. */

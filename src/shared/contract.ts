@@ -18,6 +18,7 @@ import { storageProcedures } from './contract/storage.js';
 import { terminalProcedures } from './contract/terminal.js';
 import { osImageProcedures } from './contract/osimage.js';
 import { remoteHostProcedures } from './contract/hosts.js';
+import { autostartProcedures } from './contract/autostart.js';
 
 export const procedures = {
   ...hostProcedures,
@@ -36,6 +37,7 @@ export const procedures = {
   ...terminalProcedures,
   ...osImageProcedures,
   ...remoteHostProcedures,
+  ...autostartProcedures,
 };
 
 export type Procedures = typeof procedures;

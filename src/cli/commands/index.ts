@@ -14,6 +14,7 @@ import { registerConfigCommands } from './config.js';
 import { registerMcpCommand } from './mcp.js';
 import { registerCompletionCommands } from './completion.js';
 import { registerHostCommands } from './hosts.js';
+import { registerAutostartCommands } from './autostart.js';
 
 // Each area adds its commands here, one line each.
 export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [
@@ -32,4 +33,5 @@ export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [
   registerMcpCommand,
   registerCompletionCommands,
   registerHostCommands,
+  registerAutostartCommands,
 ];

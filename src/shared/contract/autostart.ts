@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { procedure } from './define.js';
+
+// Guests that start with the host (`autostart = true`), like libvirt-guests: nova-guests.service
+// runs `nova autostart start` at boot (networks first) and `nova autostart stop` at shutdown.
+
+export const autostartGuest = z.object({
+  kind: z.enum(['vm', 'capsule']),
+  name: z.string(),
+  autostart: z.boolean(),
+  state: z.string(),
+});
+
+export const autostartOutcome = z.object({
+  kind: z.enum(['network', 'vm', 'capsule']),
+  name: z.string(),
+  /** started / already-running / stopped (how: guest-agent, acpi, quit, kill, term) / failed. */
+  result: z.enum(['started', 'already-running', 'stopped', 'not-running', 'failed']),
+  how: z.string().optional(),
+  reason: z.string().optional(),
+  ms: z.number(),
+});
+export type AutostartOutcome = z.infer<typeof autostartOutcome>;
+
+export const autostartProcedures = {
+  'autostart.list': procedure({
+    summary: 'VMs and capsules with whether they start at host boot',
+    input: z.object({}).strict().default({}),
+    output: z.object({ items: z.array(autostartGuest) }),
+  }),
+  'autostart.start': procedure({
+    summary: 'Host boot: bring the saved networks up, then start every VM and capsule marked autostart',
+    input: z.object({}).strict().default({}),
+    output: z.object({ items: z.array(autostartOutcome) }),
+  }),
+  'autostart.stop': procedure({
+    summary: 'Host shutdown: stop every running VM (guest agent or ACPI, then quit after the timeout) and capsule, all at once',
+    input: z
+      .object({
+        /** Per guest: how long a clean shutdown may take before it is forced. */
+        timeoutMs: z.number().int().min(0).max(3_600_000).default(120_000),
+        /** Only the guests marked autostart (default: every running guest, like libvirt-guests). */
+        onlyAutostart: z.boolean().default(false),
+      })
+      .strict(),
+    output: z.object({ items: z.array(autostartOutcome) }),
+  }),
+};
