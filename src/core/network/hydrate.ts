@@ -93,7 +93,7 @@ async function removeOrphanLinks(ctx: NetCtx, declared: Map<string, NetworkState
     const n = declared.get(a.network);
     let wanted = false;
     if (n && !a.part) wanted = l.ifname === n.name;
-    else if (n && overlayOwnsPart(n, a.part)) wanted = true;
+    else if (n && a.part && overlayOwnsPart(n, a.part)) wanted = true;
     else if (n) wanted = n.attachments.some((x) => ownerKey(x.owner) === a.part && x.ifname === l.ifname);
     if (!wanted) {
       await deleteLink(ctx, l.ifname);

@@ -25,7 +25,7 @@ describe('small state files', () => {
     const p = join(dir, 'rec.json');
     expect(readJsonKept(p, undefined)).toBeUndefined();
     await writeJsonAtomic(p, { v: 1 });
-    const a = readJsonKept<{ v: number }>(p, undefined)!;
+    const a = readJsonKept<{ v: number } | undefined>(p, undefined)!;
     expect(a).toEqual({ v: 1 });
     a.v = 99; // a caller changing its copy does not change the next reader's
     expect(readJsonKept(p, undefined)).toEqual({ v: 1 });

@@ -59,7 +59,8 @@ export interface HotplugNic {
   network: string;
   ifname: string;
   mac: string;
-  model: 'virtio-net-pci' | 'e1000e';
+  /** QEMU device (virtio-net-pci, e1000e, …). */
+  model: string;
   /** vhost-net (KVM only, as on the command line). */
   vhost?: boolean;
 }
