@@ -1,3 +1,8 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { expect, openView, shot, test } from './fixtures';
 import { VmWizardPage } from './pages/wizard';
 
@@ -54,4 +59,43 @@ test('gpu-labs has the values `nova wizard vm --preset gpu-labs` writes from its
     await expect(toml).toContainText(line);
   await expect(w.dialog.getByTestId('wizard-guidance')).toContainText('Hugepages: reserve 8192');
   await expect(w.dialog.getByTestId('wizard-validation')).toHaveText('valid NovaFile entry');
+});
+
+test('the wizard downloads a catalog OS image with its progress and writes the new disk on it', async ({ app }, testInfo) => {
+  // A loopback "mirror" with an image and its SHA256SUMS, listed in the user's os-images.json.
+  const image = randomBytes(2 * 1024 * 1024);
+  const files: Record<string, Buffer> = {
+    '/e2e/disk.qcow2': image,
+    '/e2e/SHA256SUMS': Buffer.from(`${createHash('sha256').update(image).digest('hex')}  disk.qcow2\n`),
+  };
+  const server = createServer((req, res) => {
+    const body = files[req.url ?? ''];
+    if (!body) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-length': body.length });
+    res.end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/e2e/`;
+  const catalog = join(process.env.NOVA_E2E_NOVA_HOME!, 'config', 'os-images.json');
+  writeFileSync(catalog, JSON.stringify({ images: [{ name: 'e2e-linux', title: 'E2E Linux', os: 'linux', kind: 'cloud', base, file: 'disk.qcow2', checksums: { algorithm: 'sha256', file: 'SHA256SUMS' } }] }));
+  try {
+    await openView(app, 'vms');
+    const w = await new VmWizardPage(app).open();
+    await w.next();
+    await w.dialog.getByLabel('Name').fill('from-catalog');
+    await w.goTo('Source');
+    await w.dialog.getByTestId('wizard-source-catalog').check();
+    await w.dialog.getByTestId('wizard-os-image').selectOption('e2e-linux');
+    await expect(w.dialog.getByRole('button', { name: 'Next' })).toBeEnabled();
+    await w.dialog.getByTestId('wizard-os-pull').click();
+    await expect(w.dialog.getByTestId('wizard-os-progress')).toContainText('downloaded: 2.0 MiB', { timeout: 30_000 });
+    await shot(app, 'vm-wizard-catalog', testInfo);
+    await w.goTo('Review');
+    const toml = w.dialog.getByTestId('wizard-toml');
+    await expect(toml).toContainText(`backing = "${process.env.NOVA_E2E_NOVA_HOME}/data/os-images/e2e-linux/disk.qcow2"`);
+    await expect(w.dialog.getByTestId('wizard-validation')).toHaveText('valid NovaFile entry');
+  } finally {
+    rmSync(catalog, { force: true });
+    await new Promise((r) => server.close(r));
+  }
 });

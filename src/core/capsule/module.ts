@@ -104,6 +104,7 @@ export const capsuleModule: EngineModule = {
             r.network?.ip ? `${r.network.name} ${r.network.ip}` : undefined,
             i.rootless ? 'rootless' : undefined,
             i.limitsNote ? 'limits not enforced' : undefined,
+            r.spec.autostart ? 'starts at boot' : undefined,
           ].filter(Boolean);
           return { kind: 'capsule' as const, name: r.name, state: i.state, ...(i.reason ? { reason: i.reason } : {}), ...(r.project ? { project: r.project } : {}), detail: detail.join(' · ') };
         }),

@@ -1,7 +1,7 @@
 // cloud-init NoCloud seeds: `[vm.x.cloud_init]` → meta-data, user-data and network-config on a
 // `cidata` ISO (xorriso, genisoimage or cloud-localds, whichever the host has), attached as a CD
 // at the VM's first boot. The YAML is written here with JSON-quoted scalars (valid YAML).
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import type { CloudInitSpec } from '../../shared/schemas/novafile.js';
@@ -66,12 +66,15 @@ export async function buildSeed(runner: Runner, dir: string, vm: { name: string;
   const out = join(dir, 'cloud-init');
   const staging = join(out, 'files');
   await rm(staging, { recursive: true, force: true });
-  await mkdir(staging, { recursive: true, mode: 0o700 });
+  await mkdir(out, { recursive: true, mode: 0o700 });
+  await mkdir(staging, { mode: 0o700 });
   for (const [name, text] of Object.entries(files)) await writeFile(join(staging, name), text, { mode: 0o600 });
   const iso = join(out, 'seed.iso');
   const tmp = `${iso}.tmp`;
   await rm(tmp, { force: true });
   await runner.run(await isoArgv(staging, tmp), { timeoutMs: 60_000 });
+  // user-data may hold secrets: the owner only (a root-started QEMU opens it before it drops privileges).
+  await chmod(tmp, 0o600);
   await rename(tmp, iso);
   await rm(staging, { recursive: true, force: true });
   return iso;

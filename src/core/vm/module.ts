@@ -132,7 +132,7 @@ export const vmModule: EngineModule = {
         state: v.state,
         ...(v.reason ? { reason: v.reason } : {}),
         ...(v.project ? { project: v.project } : {}),
-        detail: `${v.spec.cpu} vCPU · ${formatBytes(v.spec.memory)}${v.accelerator.kind === 'tcg' && v.state === 'running' ? ' · TCG' : ''}`,
+        detail: `${v.spec.cpu} vCPU · ${formatBytes(v.spec.memory)}${v.accelerator.kind === 'tcg' && v.state === 'running' ? ' · TCG' : ''}${v.spec.autostart ? ' · starts at boot' : ''}`,
       }));
     });
     // Long-running engines only (the app, `nova serve`): QMP events → vm.state, restart policies.

@@ -46,4 +46,35 @@ describe('VM wizard', () => {
     const spec = wizardSpec({ ...initialWizard('gpu-labs'), name: 'lab' });
     expect(spec).toMatchObject({ os: 'windows', gpu_passthrough: true, hugepages: true, secure_boot: true, tpm: true, balloon: false, cpu: 8, memory: '16Gi' });
   });
+
+  describe('boot sources', () => {
+    const base = { ...initialWizard('blank'), name: 'web', diskGiB: 20 };
+    const spec = (patch: Partial<ReturnType<typeof initialWizard>>) => vmSpec.parse(wizardSpec({ ...base, ...patch }));
+
+    it('an ISO installs onto the new disk (install = true), with virtio-win as a second CD', () => {
+      expect(spec({ iso: '/iso/debian.iso' })).toMatchObject({ iso: '/iso/debian.iso', install: true, disks: [{ path: 'web.qcow2', size: 20 * 1024 ** 3 }] });
+      expect(spec({ iso: '/iso/d.iso', virtioWin: '/iso/virtio-win.iso' }).iso).toEqual(['/iso/d.iso', '/iso/virtio-win.iso']);
+      const win = vmSpec.parse(wizardSpec({ ...initialWizard('win11'), iso: '/iso/win11.iso', virtioWin: '/iso/virtio-win.iso' }));
+      expect(win).toMatchObject({ iso: ['/iso/win11.iso', '/iso/virtio-win.iso'], install: true, tpm: true, secure_boot: true });
+    });
+
+    it('a catalog image is downloaded first, then backs the new disk', () => {
+      expect(wizardProblems({ ...base, source: 'catalog' }).source).toMatch(/pick a catalog image/);
+      expect(wizardProblems({ ...base, source: 'catalog', osImage: 'debian-12' }).source).toMatch(/download debian-12 first/);
+      const s = { ...base, source: 'catalog' as const, osImage: 'debian-12', osImagePath: '/data/os-images/debian-12/d.qcow2' };
+      expect(wizardProblems(s)).toEqual({});
+      expect(spec(s).disks).toEqual([{ path: 'web.qcow2', size: 20 * 1024 ** 3, backing: '/data/os-images/debian-12/d.qcow2' }]);
+      expect(spec(s).iso).toBeUndefined();
+    });
+
+    it('an existing disk or a kernel boots without a new disk', () => {
+      expect(wizardProblems({ ...base, source: 'disk' }).source).toMatch(/path of the disk image/);
+      const disk = spec({ source: 'disk', existingDisk: '/vms/old.qcow2' });
+      expect(disk).toMatchObject({ image: '/vms/old.qcow2', disks: [] });
+      const k = spec({ source: 'kernel', kernel: '/boot/vmlinuz', initrd: '/boot/initrd.img', cmdline: 'console=ttyS0' });
+      expect(k).toMatchObject({ kernel: '/boot/vmlinuz', initrd: '/boot/initrd.img', cmdline: 'console=ttyS0', disks: [] });
+      expect(wizardProblems({ ...initialWizard('win11'), source: 'kernel', kernel: '/k' }).source).toMatch(/Windows installs from its ISO/);
+      expect(vmSpec.parse(wizardSpec({ ...initialWizard('win11'), source: 'disk', existingDisk: '/vms/win.qcow2' }))).toMatchObject({ image: '/vms/win.qcow2', disks: [] });
+    });
+  });
 });

@@ -6,8 +6,23 @@ import type { PresetOptions, RenderedPreset } from '../../../shared/presets.js';
 export const PRESETS = ['blank', 'win11', 'gpu-labs'] as const;
 export type Preset = (typeof PRESETS)[number];
 
+/** What the VM boots: an installer ISO onto a new disk, a catalog cloud image (downloaded), an existing disk, or a kernel. */
+export const SOURCES = ['iso', 'catalog', 'disk', 'kernel'] as const;
+export type Source = (typeof SOURCES)[number];
+
 export interface WizardState {
   preset: Preset;
+  source: Source;
+  /** The virtio-win drivers ISO (Windows), the second CD. */
+  virtioWin: string;
+  /** A catalog image name and, once pulled, its stored file (the new disk's backing file). */
+  osImage: string;
+  osImagePath: string;
+  /** source = disk: the disk image to boot. */
+  existingDisk: string;
+  kernel: string;
+  initrd: string;
+  cmdline: string;
   name: string;
   cpu: number;
   memoryGiB: number;
@@ -23,13 +38,14 @@ export interface WizardState {
   gpu: string;
 }
 
-const fromPreset = (p: Exclude<Preset, 'blank'>): Omit<WizardState, 'name' | 'iso' | 'network' | 'gpu' | 'diskDir'> => {
+type Chosen = 'name' | 'iso' | 'network' | 'gpu' | 'diskDir' | 'source' | 'virtioWin' | 'osImage' | 'osImagePath' | 'existingDisk' | 'kernel' | 'initrd' | 'cmdline';
+const fromPreset = (p: Exclude<Preset, 'blank'>): Omit<WizardState, Chosen> => {
   const d = ENGINE_PRESETS[p];
   return { preset: p, cpu: d.cpu, memoryGiB: d.memoryGiB, balloon: d.balloon, diskGiB: d.diskGiB, firmware: 'uefi', secureBoot: d.secureBoot, tpm: d.tpm };
 };
 
 // win11 and gpu-labs come from the same table the engine (and so `nova vm wizard`) renders.
-export const PRESET_DEFAULTS: Record<Preset, Omit<WizardState, 'name' | 'iso' | 'network' | 'gpu' | 'diskDir'>> = {
+export const PRESET_DEFAULTS: Record<Preset, Omit<WizardState, Chosen>> = {
   blank: { preset: 'blank', cpu: 2, memoryGiB: 2, balloon: true, diskGiB: 20, firmware: 'uefi', secureBoot: false, tpm: false },
   win11: fromPreset('win11'),
   'gpu-labs': fromPreset('gpu-labs'),
@@ -42,6 +58,14 @@ export const initialWizard = (preset: Preset = 'blank'): WizardState => ({
   iso: '',
   network: '',
   gpu: '',
+  source: 'iso',
+  virtioWin: '',
+  osImage: '',
+  osImagePath: '',
+  existingDisk: '',
+  kernel: '',
+  initrd: '',
+  cmdline: '',
 });
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -55,6 +79,10 @@ export function wizardProblems(s: WizardState): Partial<Record<keyof WizardState
   if (!(s.diskGiB >= 1)) p.diskGiB = 'disk: at least 1 GiB';
   if (s.secureBoot && s.firmware !== 'uefi') p.secureBoot = 'Secure Boot needs UEFI firmware';
   if (s.preset !== 'blank' && (!s.tpm || !s.secureBoot)) p.tpm = 'Windows 11 needs TPM 2.0 and Secure Boot';
+  if (s.preset !== 'blank' && (s.source === 'catalog' || s.source === 'kernel')) p.source = 'Windows installs from its ISO (or boots an existing disk): pick ISO or existing disk';
+  else if (s.source === 'catalog' && !s.osImagePath) p.source = s.osImage ? `download ${s.osImage} first` : 'pick a catalog image and download it';
+  else if (s.source === 'disk' && !s.existingDisk.trim()) p.source = 'give the path of the disk image to boot';
+  else if (s.source === 'kernel' && !s.kernel.trim()) p.source = 'give the path of the kernel (vmlinuz) to boot';
   return p;
 }
 
@@ -85,10 +113,26 @@ export function presetOptions(s: WizardState): PresetOptions | undefined {
     cpu: s.cpu,
     memory: bytesOf(s.memoryGiB),
     diskSize: bytesOf(s.diskGiB),
-    ...(s.iso ? { iso: s.iso } : {}),
+    ...(s.source === 'iso' && s.iso ? { iso: s.iso } : {}),
+    ...(s.source === 'iso' && s.iso && s.virtioWin ? { virtioWin: s.virtioWin } : {}),
     ...(s.gpu ? { gpu: s.gpu } : {}),
     ...(s.network ? { network: s.network } : {}),
   };
+}
+
+/** The boot source's part of the spec (the disk entry itself comes from the Disk step). */
+function sourceSpec(s: WizardState): Record<string, unknown> {
+  switch (s.source) {
+    case 'iso':
+      // An installer onto the new disk: CD first on the first boot, then the disk alone.
+      return s.iso ? { iso: s.virtioWin ? [s.iso, s.virtioWin] : s.iso, install: true } : {};
+    case 'catalog':
+      return { disks: [{ path: diskPath(s), size: sizeText(bytesOf(s.diskGiB)), ...(s.osImagePath ? { backing: s.osImagePath } : {}) }] };
+    case 'disk':
+      return { image: s.existingDisk.trim() };
+    case 'kernel':
+      return { kernel: s.kernel.trim(), ...(s.initrd.trim() ? { initrd: s.initrd.trim() } : {}), ...(s.cmdline.trim() ? { cmdline: s.cmdline.trim() } : {}) };
+  }
 }
 
 function blankSpec(s: WizardState): Record<string, unknown> {
@@ -100,7 +144,8 @@ function blankSpec(s: WizardState): Record<string, unknown> {
     firmware: s.firmware,
     balloon: s.balloon,
   };
-  if (s.iso) spec.iso = s.iso;
+  Object.assign(spec, sourceSpec(s));
+  if (s.source !== 'iso' && s.source !== 'catalog') delete spec.disks;
   if (s.firmware === 'uefi') spec.secure_boot = s.secureBoot;
   if (s.tpm) spec.tpm = true;
   if (s.network) spec.network = s.network;
@@ -127,6 +172,10 @@ export function wizardRender(s: WizardState): RenderedPreset {
   const spec: Record<string, unknown> = { ...r.spec, firmware: s.firmware, tpm: s.tpm, balloon: s.balloon };
   const disks = r.spec.disks as Record<string, unknown>[];
   spec.disks = [{ ...disks[0], path: diskPath(s) }, ...disks.slice(1)];
+  if (s.source === 'disk') {
+    delete spec.disks;
+    spec.image = s.existingDisk.trim();
+  }
   if (s.firmware === 'uefi') spec.secure_boot = s.secureBoot;
   else delete spec.secure_boot;
   return { spec, toml: toToml(name, spec), guidance: r.guidance };

@@ -10,9 +10,10 @@ import { BADGE_TONE, gpuCard } from '../lib/gpu';
 import { useHost } from '../stores/host';
 import { byKind, useResources } from '../stores/resources';
 import { WizardField } from '../components/WizardField';
-import { DiskStep, IsoStep } from './WizardStorage';
+import { DiskStep } from './WizardStorage';
+import { SourceStep } from './WizardSource';
 
-const STEPS = ['Preset', 'Name', 'CPU & memory', 'Disk', 'ISO', 'Firmware', 'Network', 'GPU', 'Review'] as const;
+const STEPS = ['Preset', 'Name', 'CPU & memory', 'Disk', 'Source', 'Firmware', 'Network', 'GPU', 'Review'] as const;
 const PRESET_TEXT: Record<Preset, string> = {
   blank: 'A plain Linux-friendly VM; you pick everything.',
   win11: ENGINE_PRESETS.win11.description,
@@ -79,8 +80,8 @@ export function VmWizard({ open, onOpenChange }: { open: boolean; onOpenChange(o
         );
       case 'Disk':
         return <DiskStep s={s} up={up} error={problems.diskGiB} />;
-      case 'ISO':
-        return <IsoStep s={s} up={up} />;
+      case 'Source':
+        return <SourceStep s={s} up={up} error={problems.source} />;
       case 'Firmware':
         return (
           <>
