@@ -1,13 +1,23 @@
 #!/usr/bin/env node
 // `nova`: runs the bundled CLI (npm run build) with V8's code cache; from a fresh checkout (or with
-// NOVA_FROM_SOURCE=1), runs the sources via tsx.
+// NOVA_FROM_SOURCE=1), runs the sources via tsx. First, for the commands it knows (`nova ls`), the
+// small fast path (src/cli/fast.ts) asks a running `nova serve` of this user over its local
+// socket; without one it falls through to the full CLI.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = join(root, 'out', 'cli', 'nova.cjs');
+const argv = process.argv.slice(2);
+const fastCandidate = !process.env.NOVA_NO_SOCKET && argv.includes('ls');
+const fastBundle = join(root, 'out', 'cli', 'nova-fast.cjs');
 if (existsSync(bundle) && !process.env.NOVA_FROM_SOURCE) {
+  if (fastCandidate && existsSync(fastBundle)) {
+    const code = await createRequire(import.meta.url)(fastBundle).runFast(argv);
+    if (code !== undefined) process.exit(code);
+  }
   const { runCached } = await import('./run-cached.mjs');
   runCached(bundle);
 } else {
@@ -17,5 +27,10 @@ if (existsSync(bundle) && !process.env.NOVA_FROM_SOURCE) {
     process.exit(1);
   }
   tsx.register();
+  if (fastCandidate) {
+    const { runFast } = await import(pathToFileURL(join(root, 'src', 'cli', 'fast.ts')).href);
+    const code = await runFast(argv);
+    if (code !== undefined) process.exit(code);
+  }
   await import(pathToFileURL(join(root, 'src', 'cli', 'index.ts')).href);
 }

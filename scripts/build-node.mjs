@@ -9,6 +9,8 @@ const outfile = join(root, 'out', 'cli', 'nova.cjs');
 // A new bundle invalidates the compiled-code caches of the old one.
 await rm(join(root, 'out', 'cli'), { recursive: true, force: true });
 await bundleCli(root, outfile, 'cjs');
+// The local-socket fast path bin/nova.mjs tries before the full bundle (src/cli/fast.ts): a few KB.
+await bundleCli(root, join(root, 'out', 'cli', 'nova-fast.cjs'), 'cjs', join(root, 'src', 'cli', 'fast.ts'));
 // NovaFile validation runs in a worker thread (src/core/novafile/offthread.ts): its own entry.
 await bundleCli(root, join(root, 'out', 'cli', 'novafile-worker.cjs'), 'cjs', join(root, 'src', 'core', 'novafile', 'validate-worker.ts'));
 // bin/run-cached.mjs runs the bundle as a vm.Script, where Node 20 cannot resolve a dynamic

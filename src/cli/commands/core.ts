@@ -4,6 +4,7 @@ import { formatIssue } from '../../core/novafile/validate.js';
 import type { CliContext } from '../context.js';
 import { details, table } from '../output.js';
 import { writeErr } from '../terminal.js';
+import { formatResourceList } from './ls-format.js';
 
 export function registerCoreCommands(ctx: CliContext): void {
   const { program } = ctx;
@@ -31,17 +32,7 @@ export function registerCoreCommands(ctx: CliContext): void {
     .option('--project <name>', 'only resources of this NovaFile project')
     .action(async (o: { kind?: 'vm' | 'capsule' | 'network'; project?: string }) => {
       const r = await ctx.call('resource.list', { kind: o.kind, project: o.project });
-      ctx.print(r, (v) =>
-        v.items.length === 0
-          ? 'No resources yet. Declare some in a NovaFile and run `nova up`, or `nova net create`.'
-          : table(v.items, [
-              { header: 'NAME', get: (i) => i.name },
-              { header: 'KIND', get: (i) => i.kind },
-              { header: 'STATE', get: (i) => i.state },
-              { header: 'PROJECT', get: (i) => i.project },
-              { header: 'DETAIL', get: (i) => [i.detail, i.reason].filter(Boolean).join(' — ') || undefined },
-            ]),
-      );
+      ctx.print(r, formatResourceList);
     });
 
   const host = ctx.noun('host', 'This host: facts and readiness');

@@ -26,10 +26,11 @@ export function registerServeCommand(ctx: CliContext): void {
     .option('--metrics-listen <[host:]port>', 'also serve Prometheus /metrics without a token on this address (loopback when no host is given)')
     .action(async (o: { host: string; port: string; tokenFile?: string; allowHost: string[]; mcpAllowWrite: boolean; metricsListen?: string; socket?: string | boolean }, cmd: Command) => {
       // The server, prom-client and ws load when serving (lazily initialised in the bundle), not for every command.
-      const [{ metricsFor, startMetricsListener }, { startServer }, { defaultSocketPath, persistentToken }] = await Promise.all([
+      const [{ metricsFor, startMetricsListener }, { startServer }, { defaultSocketPath, persistentToken }, { startLocalSocket }] = await Promise.all([
         import('../../server/metrics.js'),
         import('../../server/server.js'),
         import('../../server/unix.js'),
+        import('../../server/local-socket.js'),
       ]);
       const engine = ctx.engine;
       const socket = o.socket === true ? defaultSocketPath(engine.paths) : o.socket || undefined;
@@ -43,6 +44,11 @@ export function registerServeCommand(ctx: CliContext): void {
       const server = await startServer({ engine, host: o.host, port: Number(o.port), token, staticDir: rendererDir(), allowedHosts: o.allowHost,
         mcpAllowWrite: o.mcpAllowWrite, novafile: projectNovafile(ctx.opts.novafile), ...(socket ? { socket, tcp } : {}) });
       const metrics = o.metricsListen ? await startMetricsListener(engine, o.metricsListen, o.allowHost) : undefined;
+      // New `nova` processes of this user ask this engine over its local socket instead of building their own.
+      const local = await startLocalSocket(engine.dispatcher, engine.paths).catch((e: unknown) => {
+        writeErr(`nova serve: no local socket for the CLI (${(e as Error).message}); \`nova\` commands build their own engine\n`);
+        return undefined;
+      });
       const started = engine.start().catch((e: unknown) => {
         writeErr(`nova serve: starting the engine's services failed: ${(e as Error).message}\n`);
         engine.bus.emit('notification', { level: 'error', title: 'Nova could not start every service', body: (e as Error).message });
@@ -63,6 +69,7 @@ export function registerServeCommand(ctx: CliContext): void {
         process.once('SIGTERM', stop);
       });
       await started;
+      await local?.close();
       await metrics?.close();
       await server.close();
     });

@@ -1,8 +1,11 @@
-import { readdir, readFile, readlink } from 'node:fs/promises';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 // Small readers over a sysfs root (`/sys` or a fixture tree). Attributes that do not exist read as
 // undefined: absence is information in sysfs (no `reset` file = no reset method).
+// Synchronous inside (sysfs attributes are kernel memory, they never wait on a disk): a scan reads
+// hundreds of them, and each pool round trip of the promise API costs a thread wake-up both ways,
+// which on a loaded host was most of a `gpu.list` (and of each /metrics scrape). Async outside.
 
 export const PCI_ADDRESS_RE = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/;
 
@@ -22,7 +25,7 @@ export const sysPaths = (root: string) => ({
 
 export async function readAttr(path: string): Promise<string | undefined> {
   try {
-    return (await readFile(path, 'utf8')).trim();
+    return readFileSync(path, 'utf8').trim();
   } catch {
     return undefined;
   }
@@ -43,7 +46,7 @@ export async function readInt(path: string): Promise<number | undefined> {
 /** The last path element a symlink points to (`driver` → `vfio-pci`), or undefined. */
 export async function linkName(path: string): Promise<string | undefined> {
   try {
-    return basename(await readlink(path));
+    return basename(readlinkSync(path));
   } catch {
     return undefined;
   }
@@ -51,7 +54,7 @@ export async function linkName(path: string): Promise<string | undefined> {
 
 export async function list(dir: string): Promise<string[]> {
   try {
-    return await readdir(dir);
+    return readdirSync(dir);
   } catch {
     return [];
   }
