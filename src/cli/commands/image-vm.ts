@@ -48,6 +48,11 @@ export function progressBar(isTty: boolean, write: (s: string) => void): (t: Tas
 export function registerImageVmCommands(ctx: CliContext, image: Command): void {
   const vm = image.command('vm').description('OS images for VMs: the catalog (Debian, Ubuntu, Fedora, Arch, Windows 11) and downloads');
   vm.command('ls').alias('list').description('The catalog and what is stored').action(async () => ctx.print(await ctx.call('image.vm.list', {}), (v) => osImageTable(v.items)));
+  vm.command('rm')
+    .argument('<name>')
+    .option('--force', 'delete even when VM disks are backed by it (they stop working)')
+    .description('Delete a stored OS image or a partial download')
+    .action(async (name: string, o: { force?: boolean }) => ctx.print(await ctx.call('image.vm.rm', { name, force: Boolean(o.force) }), (r) => `removed ${r.name} (${formatBytes(r.freedBytes)} freed)`));
   vm.command('pull')
     .argument('<name>', 'a catalog name, e.g. debian-12')
     .option('--mirror <url>', 'download from this mirror directory instead of the catalog URL')

@@ -1,7 +1,8 @@
 // OS image pulls against a loopback HTTP server started here: progress, resume after a cut
 // connection, checksum and signature checks (a key made by the test), 404, cache, and the same
 // pull by an ordinary user's engine.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -20,6 +21,8 @@ import { startUserEngine } from '../../test/user-engine.js';
 import { createTestUser } from '../../test/users.js';
 import type { HomeUser } from '../../test/users.js';
 import { clearsignedBody, findChecksum } from './verify.js';
+
+const NOVA_BIN = join(import.meta.dirname, '../../../bin/nova.mjs');
 
 describe('checksum lists', () => {
   it('reads GNU, binary-mode and BSD lines, and clearsigned bodies', () => {
@@ -127,7 +130,7 @@ describeHost('nova image vm pull', { tools: ['gpg', 'gpgv', 'qemu-img'] }, () =>
     await publish('badsig', line, other);
     await mkdir(join(files, 'gone'));
     web = await serve(files);
-    entries.push(entry('npv-good', 'good'), entry('npv-corrupt', 'corrupt'), entry('npv-badsig', 'badsig'), entry('npv-gone', 'gone', false), entry('npv-nosig', 'good', false));
+    entries.push(entry('npv-good', 'good'), entry('npv-corrupt', 'corrupt'), entry('npv-badsig', 'badsig'), entry('npv-gone', 'gone', false), entry('npv-nosig', 'good', false), entry('npv-cli', 'good'));
     home = await tempHome('npv-');
     await writeFile(join(home.dir, 'config', 'os-images.json'), JSON.stringify({ images: entries }));
   });
@@ -204,6 +207,22 @@ describeHost('nova image vm pull', { tools: ['gpg', 'gpgv', 'qemu-img'] }, () =>
     const viaMirror = await e.call('image.vm.pull', { name: 'npv-nosig', mirror: `${web.url}good` });
     expect(viaMirror.signature.checked).toBe(false);
     expect(viaMirror.signature.note).toMatch(/no signature/);
+  });
+
+  it('the CLI shows the progress and the result; rm refuses while a VM disk is backed by the image', async () => {
+    const r = await promisify(execFile)(process.execPath, [NOVA_BIN, 'image', 'vm', 'pull', 'npv-cli'], { env: { ...home.env, NOVA_FROM_SOURCE: '1' } });
+    expect(r.stderr).toMatch(/^100% npv-cli: 3\.\d+ MiB of 3\.\d+ MiB$/m);
+    expect(r.stdout).toMatch(/^pulled npv-cli: .*disk\.qcow2/m);
+    expect(r.stdout).toMatch(/^signature: checked — Good signature from "Nova Test Images/m);
+    const e = home.engine();
+    const path = join(home.dir, 'data', 'os-images', 'npv-cli', 'disk.qcow2');
+    const vm = await e.call('vm.create', { name: 'npvback', spec: { disks: [{ path: join(home.dir, 'npvback.qcow2'), backing: path }], network: 'none' } });
+    expect(vm.name).toBe('npvback');
+    await expect(e.call('image.vm.rm', { name: 'npv-cli' })).rejects.toThrow(/backing file of VM disk npvback/);
+    await e.call('vm.delete', { name: 'npvback', disks: true });
+    expect(await e.call('image.vm.rm', { name: 'npv-cli' })).toMatchObject({ removed: true, freedBytes: expect.any(Number) });
+    expect(existsSync(path)).toBe(false);
+    await expect(e.call('image.vm.rm', { name: 'npv-cli' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   describe.skipIf(missing({ root: true }) !== undefined)('as an ordinary user', () => {

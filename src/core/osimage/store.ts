@@ -1,6 +1,6 @@
 // The OS image store: <data>/os-images/NAME/FILE plus image.json once verified. One copy per
 // image, shared by every VM that uses it as a backing file. Pulls run as tasks under a lock per image.
-import { mkdir, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { NovaError } from '../../shared/errors.js';
@@ -150,5 +150,35 @@ export async function pullOsImage(engine: EngineContext, name: string, mirror: s
     const meta: Stored = { name, file, format: entry.format, source: url, sizeBytes: got.bytes, checksum: { algorithm, value: actual }, signature, pulledAt: engine.clock.now() };
     await writeJsonAtomic(join(dir, 'image.json'), meta);
     return { ...row(engine, entry, origin, meta), path: dest, sizeBytes: got.bytes, checksum: meta.checksum, signature, cached: false, resumedFrom: got.resumedFrom };
+  });
+}
+
+/** VM disks whose backing file is this image (the image must stay while they exist). */
+async function backedDisks(engine: EngineContext, path: string): Promise<string[]> {
+  const vms = await engine.call('vm.list', {}).catch(() => ({ items: [] }));
+  const users: string[] = [];
+  for (const vm of vms.items) {
+    for (const d of vm.disks) {
+      const info = await engine.call('vm.disk.info', { path: d.path }).catch(() => undefined);
+      if (info?.backingFile === path) users.push(`${vm.name} (${d.path})`);
+    }
+  }
+  return users;
+}
+
+export async function removeOsImage(engine: EngineContext, name: string, force: boolean): Promise<{ name: string; removed: boolean; freedBytes: number }> {
+  const dir = join(osImagesDir(engine), name);
+  return withLock(lockPath(engine.paths, 'osimage', name), async () => {
+    const meta = await stored(engine, name);
+    if (meta && !force) {
+      const users = await backedDisks(engine, join(dir, meta.file));
+      if (users.length) throw new NovaError('CONFLICT', `OS image ${name} is the backing file of VM disk ${users.join(', ')}; delete those VMs first (or --force, which breaks them)`, { name, users });
+    }
+    const files = await readdir(dir).catch(() => [] as string[]);
+    if (!files.length) throw new NovaError('NOT_FOUND', `OS image ${name} is not stored; \`nova image vm ls\` shows what is`, { name });
+    let freed = 0;
+    for (const f of files) freed += (await stat(join(dir, f)).catch(() => undefined))?.size ?? 0;
+    await rm(dir, { recursive: true, force: true });
+    return { name, removed: true, freedBytes: freed };
   });
 }

@@ -61,4 +61,9 @@ export const osImageProcedures = {
       .strict(),
     output: osImagePulled,
   }),
+  'image.vm.rm': procedure({
+    summary: 'Delete a stored OS image (and a partial download); refused while a VM disk is backed by it',
+    input: z.object({ name: osImageName, force: z.boolean().default(false) }).strict(),
+    output: z.object({ name: z.string(), removed: z.boolean(), freedBytes: z.number() }),
+  }),
 };
