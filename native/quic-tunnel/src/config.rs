@@ -36,6 +36,10 @@ pub struct Config {
     /// Keep running when stdin closes (the engine detached); otherwise stdin EOF stops the tunnel.
     #[serde(default)]
     pub detach: bool,
+    /// Started as root: once the TAP is attached, the socket bound and the key read, continue as
+    /// this uid/gid (the tunnel parses what arrives from the network; it needs no privilege then).
+    pub run_as_uid: Option<u32>,
+    pub run_as_gid: Option<u32>,
 }
 
 pub struct ConfigError {

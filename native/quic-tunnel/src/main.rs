@@ -8,6 +8,7 @@ mod config;
 mod control;
 mod links;
 mod mesh;
+mod privs;
 mod status;
 mod tap;
 mod tls;
@@ -38,7 +39,9 @@ async fn run() {
     let pins = tls::Pins::default();
     let ep = links::endpoint(&cfg, &id, &pins).unwrap_or_else(|e| fail("listen", e, 3));
     let tap = tap::Tap::open(&cfg.tap).unwrap_or_else(|e| fail("tap", e.to_string(), 3));
-    let st = status::Status { name: cfg.name.clone(), file: cfg.status_file.clone(), peers: Default::default(), counters: Default::default() };
+    let dir = cfg.status_file.as_deref().map(|f| status::StatusDir::open(f).unwrap_or_else(|e| fail("status_file", e, 2)));
+    privs::drop_to(cfg.run_as_uid, cfg.run_as_gid).unwrap_or_else(|e| fail("run_as_uid", e, 3));
+    let st = status::Status { name: cfg.name.clone(), dir, peers: Default::default(), counters: Default::default() };
     let mesh = mesh::Mesh::new(tap, st);
     let mut peers = links::PeerSet::new(&cfg.name, ep.clone(), mesh.clone(), pins.clone());
     peers.apply(&cfg.peers);

@@ -42,7 +42,7 @@ pub fn now() -> u64 {
 
 pub struct Status {
     pub name: String,
-    pub file: Option<String>,
+    pub dir: Option<StatusDir>,
     pub peers: Mutex<BTreeMap<String, PeerState>>,
     pub counters: Counters,
 }
@@ -81,15 +81,49 @@ impl Status {
                 "peers": peers, "counters": self.counters.json() })
     }
 
-    /// Atomic replace (write beside, rename), so a reader never sees half a file.
+    /// Atomic replace (write beside, rename), so a reader never sees half a file. Relative to the
+    /// folder opened at start: the tunnel may no longer be able to walk the path to it.
     fn write_file(&self) {
-        let path = match &self.file {
-            Some(p) => p,
+        let dir = match &self.dir {
+            Some(d) => d,
             None => return,
         };
-        let tmp = format!("{path}.tmp");
-        if std::fs::write(&tmp, format!("{}\n", self.snapshot())).is_ok() {
-            let _ = std::fs::rename(&tmp, path);
+        let text = format!("{}\n", self.snapshot());
+        let (tmp, name) = (cstr(&format!("{}.tmp", dir.name)), cstr(&dir.name));
+        unsafe {
+            let fd = libc::openat(dir.fd, tmp.as_ptr(), libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_CLOEXEC, 0o644);
+            if fd < 0 {
+                return;
+            }
+            let ok = libc::write(fd, text.as_ptr().cast(), text.len()) == text.len() as isize;
+            libc::close(fd);
+            if ok {
+                libc::renameat(dir.fd, tmp.as_ptr(), dir.fd, name.as_ptr());
+            }
         }
+    }
+}
+
+fn cstr(s: &str) -> std::ffi::CString {
+    std::ffi::CString::new(s).unwrap_or_default()
+}
+
+/// The status file's folder, held open, and the file's name in it.
+pub struct StatusDir {
+    fd: libc::c_int,
+    name: String,
+}
+
+impl StatusDir {
+    pub fn open(path: &str) -> Result<StatusDir, String> {
+        let p = std::path::Path::new(path);
+        let name = p.file_name().and_then(|n| n.to_str()).ok_or_else(|| format!("{path} has no file name"))?.to_string();
+        let parent = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or_else(|| std::path::Path::new("."));
+        let c = cstr(parent.to_str().unwrap_or("."));
+        let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) };
+        if fd < 0 {
+            return Err(format!("{}: {}", parent.display(), std::io::Error::last_os_error()));
+        }
+        Ok(StatusDir { fd, name })
     }
 }

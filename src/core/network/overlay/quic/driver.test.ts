@@ -6,6 +6,7 @@
 // -9 leaves the TAP on the bridge, the peer's overlay goes Degraded (unreachable since …), and
 // hydrate restarts it so traffic resumes.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Engine } from '../../../engine.js';
@@ -16,7 +17,7 @@ import { NetnsLab, inNs, sh, suffix } from '../../../../test/netns.js';
 import { waitFor } from '../../../../test/wait.js';
 import { netCtx } from '../../context.js';
 import { quicTapName } from '../../owner.js';
-import { tunnelPid } from './process.js';
+import { runAs, tunnelPid } from './process.js';
 
 const root = join(import.meta.dirname, '..', '..', '..', '..', '..');
 const sfx = suffix();
@@ -60,7 +61,8 @@ describeHost('quic overlay driver between three engines on netns hosts', { root:
 
   afterAll(async () => {
     for (const e of [eA, eB, eC]) if (e) await call(e, 'network.rm', { name: ov, force: true }).catch(() => undefined);
-    lab.cleanup(['nova-quic-tunnel', nsA, nsB, nsC, ...homes.map((h) => h.dir)]);
+    // This run's tunnels carry "--net <instance>/<ov>" (ov is unique to the run): never another test's.
+    lab.cleanup([`/${ov}`, nsA, nsB, nsC, ...homes.map((h) => h.dir)]);
     for (const h of homes) await h.cleanup();
   });
 
@@ -100,6 +102,8 @@ describeHost('quic overlay driver between three engines on netns hosts', { root:
     const ctxB = netCtx(eB);
     const pid = await tunnelPid(ctxB, ov);
     expect(pid).toBeGreaterThan(0);
+    // Started by a root engine, the tunnel runs as nobody once set up.
+    expect(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]).toBe(String(runAs()!.uid));
     process.kill(pid!, 'SIGKILL');
     const degraded = await waitFor('A Degraded with B unreachable', async () => {
       const i = await call(eA, 'network.inspect', { name: ov });

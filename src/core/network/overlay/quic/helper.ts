@@ -39,6 +39,9 @@ export interface TunnelConfig {
   peers: TunnelPeer[];
   status_file?: string;
   detach?: boolean;
+  /** Started as root: continue as this uid/gid once the TAP, socket and key are in hand. */
+  run_as_uid?: number;
+  run_as_gid?: number;
 }
 
 export interface TunnelEvent {

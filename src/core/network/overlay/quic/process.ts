@@ -1,4 +1,5 @@
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { chown, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NetCtx } from '../../context.js';
 import { instanceId, quicTapName } from '../../owner.js';
@@ -21,8 +22,20 @@ export const DEFAULT_L2_MTU = 1500 - UNDERLAY_OVERHEAD;
 
 const files = (ctx: NetCtx, name: string) => {
   const dir = join(ctx.runDir, 'quic');
-  return { dir, pid: join(dir, `${name}.pid`), status: join(dir, `${name}.status.json`) };
+  // The status file sits in a folder of its own: the tunnel, no longer root, replaces it there.
+  return { dir, pid: join(dir, `${name}.pid`), statusDir: join(dir, name), status: join(dir, name, 'status.json') };
 };
+
+/**
+ * Started by root (the engine as root, `nova privd` for a user), the tunnel continues as "nobody"
+ * once its TAP is attached, its socket bound and its key read: it parses what the network sends.
+ */
+export function runAs(passwd = '/etc/passwd'): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const line = readFileSync(passwd, 'utf8').split('\n').find((l) => l.startsWith('nobody:'));
+  const [, , uid, gid] = line?.split(':') ?? [];
+  return line ? { uid: Number(uid), gid: Number(gid) } : { uid: 65534, gid: 65534 };
+}
 
 /** The helper's name for a host: from its certificate fingerprint, so every host derives the same. */
 export const hostName = (fingerprint: string) => `p${fingerprint.slice(0, 16).toLowerCase()}`;
@@ -44,7 +57,9 @@ export async function tunnelPid(ctx: NetCtx, name: string): Promise<number | und
 
 export async function startOverlayTunnel(ctx: NetCtx, n: NetworkState, tls: OverlayTls, l2Mtu: number): Promise<number> {
   const f = files(ctx, n.name);
-  await mkdir(f.dir, { recursive: true, mode: 0o700 });
+  const as = runAs();
+  await mkdir(f.statusDir, { recursive: true, mode: 0o700 });
+  if (as) await chown(f.statusDir, as.uid, as.gid);
   const t = await startTunnel(
     {
       name: hostName(tls.fingerprint),
@@ -57,6 +72,7 @@ export async function startOverlayTunnel(ctx: NetCtx, n: NetworkState, tls: Over
       peers: tunnelPeers(n),
       status_file: f.status,
       detach: true,
+      ...(as ? { run_as_uid: as.uid, run_as_gid: as.gid } : {}),
     },
     (bin) => ctx.argv([bin, '--net', marker(ctx, n.name)]),
   );
@@ -74,7 +90,7 @@ export async function stopOverlayTunnel(ctx: NetCtx, name: string): Promise<void
   }
   const f = files(ctx, name);
   await rm(f.pid, { force: true });
-  await rm(f.status, { force: true });
+  await rm(f.statusDir, { recursive: true, force: true });
 }
 
 export interface TunnelStatusFile {

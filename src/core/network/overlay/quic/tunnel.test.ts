@@ -102,7 +102,7 @@ describeHost('nova-quic-tunnel: a TAP carried over QUIC datagrams between two ne
         /* gone */
       }
     }
-    lab.cleanup(['nova-quic-tunnel', nsA, nsB]);
+    lab.cleanup([nsA, nsB]); // the tunnels were killed by pid above
     users.cleanup();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
