@@ -40,12 +40,13 @@ const SAFE = () => safe;
 const ROOTFS = () => join(dirname(safe), 'rootfs');
 
 const vmSpec = (field: string, p: string): Record<string, unknown> =>
-  field === 'spec.disks[]' ? { disks: [p] } : field === 'spec.disks[].path' ? { disks: [{ path: p }] } : field === 'spec.iso[]' ? { iso: [p] } : field === 'spec.initrd' ? { kernel: SAFE(), initrd: p } : { [field.slice('spec.'.length)]: p };
+  field === 'spec.disks[]' ? { disks: [p] } : field === 'spec.disks[].path' ? { disks: [{ path: p }] } : field === 'spec.disks[].backing' ? { disks: [{ path: SAFE(), backing: p }] } : field === 'spec.shares[].host' ? { image: SAFE(), shares: [{ host: p, tag: 'hostile' }] } : field === 'spec.iso[]' ? { iso: [p] } : field === 'spec.initrd' ? { kernel: SAFE(), initrd: p } : { [field.slice('spec.'.length)]: p };
 const vmFields = (m: 'vm.create' | 'vm.update' | 'vm.receive'): Record<string, Field> => {
   const extra = m === 'vm.receive' ? { listen: 'tcp:127.0.0.1:1' } : {};
   const out: Record<string, Field> = {};
-  for (const f of ['spec.image', 'spec.disks[]', 'spec.disks[].path', 'spec.iso', 'spec.iso[]', 'spec.kernel', 'spec.initrd']) {
-    out[`${m} ${f}`] = { kind: 'file', input: (p) => ({ name: 'hostile', spec: vmSpec(f, p), ...extra }), names: f === 'spec.disks[].path' ? 'spec.disks[0]' : undefined };
+  const named: Record<string, string> = { 'spec.disks[].path': 'spec.disks[0]', 'spec.disks[].backing': 'spec.disks[0].backing', 'spec.shares[].host': 'spec.shares[0].host' };
+  for (const f of ['spec.image', 'spec.disks[]', 'spec.disks[].path', 'spec.disks[].backing', 'spec.iso', 'spec.iso[]', 'spec.kernel', 'spec.initrd', 'spec.shares[].host']) {
+    out[`${m} ${f}`] = { kind: 'file', input: (p) => ({ name: 'hostile', spec: vmSpec(f, p), ...extra }), names: named[f] };
   }
   out[`${m} baseDir`] = { kind: 'base', input: (p) => ({ name: 'hostile', spec: { image: 'd.qcow2' }, baseDir: p, ...extra }), names: ['spec.image', 'baseDir'] };
   return out;

@@ -34,6 +34,8 @@ const capsuleFiles = (spec: ContainerSpec): Check[] => [
 const vmFiles = (spec: VmSpec): Check[] => [
   ...c('spec.image', spec.image, 'disk image'),
   ...spec.disks.flatMap((d, i) => c(`spec.disks[${i}]`, typeof d === 'string' ? d : d.path, 'disk image')),
+  // The base image a new overlay disk is created on: QEMU reads it as the engine's user.
+  ...spec.disks.flatMap((d, i) => (typeof d === 'string' ? [] : c(`spec.disks[${i}].backing`, d.backing, 'backing image'))),
   ...(spec.iso === undefined ? [] : Array.isArray(spec.iso) ? spec.iso : [spec.iso]).flatMap((p, i) => c(`spec.iso${Array.isArray(spec.iso) ? `[${i}]` : ''}`, p, 'ISO')),
   // Direct boot: QEMU reads these as the engine's user, like a disk.
   ...c('spec.kernel', spec.kernel, 'kernel'),
