@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AutostartOutcome } from '../../shared/contract/autostart.js';
 import type { VmInfo } from '../../shared/contract/vm.js';
+import { busyboxRootfs } from '../../test/capsule-fixtures.js';
 import { ensureTestGuest, TEST_GUEST_CMDLINE } from '../../test/guest.js';
 import { describeHost, tempHome } from '../../test/host.js';
 import type { TempHome } from '../../test/host.js';
@@ -36,7 +37,7 @@ describeHost('nova-guests.service', { tools: ['systemd-analyze'] }, () => {
   });
 });
 
-describeHost('autostart start/stop on real TCG guests', { root: true, tools: ['qemu-system-x86_64', 'qemu-img', 'apt-get', 'cpio'] }, () => {
+describeHost('autostart start/stop on real TCG guests and a capsule', { root: true, tools: ['qemu-system-x86_64', 'qemu-img', 'apt-get', 'cpio', 'umoci', 'crun'] }, () => {
   let home: TempHome;
   const pids = new Set<number>();
   const NAMES = ['npva', 'npvb', 'npvc'];
@@ -46,6 +47,7 @@ describeHost('autostart start/stop on real TCG guests', { root: true, tools: ['q
   afterAll(async () => {
     const e = home.engine();
     for (const n of NAMES) await e.dispatcher.invoke('vm.destroy', { name: n }).catch(() => undefined);
+    await e.dispatcher.invoke('capsule.rm', { name: 'npvcap', force: true }).catch(() => undefined);
     for (const p of pids) if (pidAlive(p)) process.kill(p, 'SIGKILL');
     await home.cleanup();
   });
@@ -62,12 +64,16 @@ describeHost('autostart start/stop on real TCG guests', { root: true, tools: ['q
     await call('vm.create', { name: 'npvb', spec: spec(guest.kernel, false) });
     await call('vm.create', { name: 'npvc', spec: spec(gone, true) });
     await rm(gone);
+    // A capsule marked autostart: started after the VMs, stopped with SIGTERM (which it traps).
+    await call('image.import', { source: busyboxRootfs(home.dir), name: 'local/npv:1' });
+    await call('capsule.create', { name: 'npvcap', spec: { capsule: 'local/npv:1', command: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'], autostart: true } });
 
     const listed = await call<{ items: { kind: string; name: string; autostart: boolean }[] }>('autostart.list', {});
     expect(listed.items.filter((g) => g.kind === 'vm').map((g) => [g.name, g.autostart])).toEqual([['npva', true], ['npvb', false], ['npvc', true]]);
 
     const started = (await call<{ items: AutostartOutcome[] }>('autostart.start', {})).items;
-    expect(started.map((o) => [o.kind, o.name, o.result])).toEqual([['vm', 'npva', 'started'], ['vm', 'npvc', 'failed']]);
+    expect(started.map((o) => [o.kind, o.name, o.result])).toEqual([['vm', 'npva', 'started'], ['vm', 'npvc', 'failed'], ['capsule', 'npvcap', 'started']]);
+    expect((await call<{ state: string }>('capsule.inspect', { name: 'npvcap' })).state).toBe('running');
     expect(started[1]!.reason).toMatch(/kernel: .*vmlinuz-gone does not exist/);
     const a = await call<VmInfo>('vm.inspect', { name: 'npva' });
     if (a.pid) pids.add(a.pid);
@@ -80,8 +86,12 @@ describeHost('autostart start/stop on real TCG guests', { root: true, tools: ['q
     await waitFor('the guest booted', async () => /nova-counter 1/.test(await readFile(a.serialLog, 'utf8')), 120_000, 500);
     const timeoutMs = 60_000;
     const stopped = (await call<{ items: AutostartOutcome[] }>('autostart.stop', { timeoutMs })).items;
-    expect(stopped).toEqual([expect.objectContaining({ kind: 'vm', name: 'npva', result: 'stopped', how: 'acpi' })]);
-    expect(stopped[0]!.ms).toBeLessThan(timeoutMs);
+    expect(stopped).toEqual([
+      expect.objectContaining({ kind: 'vm', name: 'npva', result: 'stopped', how: 'acpi' }),
+      expect.objectContaining({ kind: 'capsule', name: 'npvcap', result: 'stopped', how: 'term' }),
+    ]);
+    for (const o of stopped) expect(o.ms).toBeLessThan(timeoutMs);
+    expect((await call<{ state: string }>('capsule.inspect', { name: 'npvcap' })).state).not.toBe('running');
     expect((await call<VmInfo>('vm.inspect', { name: 'npva' })).state).toBe('stopped');
   }, 400_000);
 });
