@@ -1,5 +1,5 @@
-import type { Page } from '@playwright/test';
 import { expect, openView, rpc, shot, test } from './fixtures';
+import { overflowing } from './pages/common';
 
 // Every view at the launcher's default 1280×800, in a dark and a light theme: no element reaches
 // past the viewport (nothing clipped, no horizontal scrolling), and a screenshot of each view in
@@ -12,28 +12,6 @@ const DIALOGS: { view: string; open: string; name: string }[] = [
   { view: 'networks', open: 'new-network', name: 'New network' },
 ];
 const THEMES = ['tokyo-night-storm', 'tokyo-night-day'];
-
-/** Elements whose box reaches outside the viewport (the topology canvas pans freely: skipped). */
-function overflowing(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const width = document.documentElement.clientWidth;
-    const out: string[] = [];
-    for (const el of Array.from(document.querySelectorAll('body *'))) {
-      if (el.closest('.react-flow')) continue;
-      const r = el.getBoundingClientRect();
-      if (r.width === 0 || r.height === 0) continue;
-      if (r.right > width + 1 || r.left < -1) {
-        const id = el.getAttribute('data-testid') ?? el.className.toString().slice(0, 40);
-        out.push(`<${el.tagName.toLowerCase()} ${id}> ${Math.round(r.left)}..${Math.round(r.right)} (viewport ${width}): "${(el.textContent ?? '').trim().slice(0, 40)}"`);
-      }
-    }
-    // A view that scrolls sideways hides its overflow from the check above.
-    for (const el of Array.from(document.querySelectorAll<HTMLElement>('.view, .modal'))) {
-      if (el.scrollWidth > el.clientWidth + 1) out.push(`${el.className} scrolls sideways: ${el.scrollWidth} > ${el.clientWidth}`);
-    }
-    return out.slice(0, 10);
-  });
-}
 
 test.describe('layout at 1280×800', () => {
   test.afterAll(async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ensureTestGuest, TEST_GUEST_CMDLINE } from '../src/test/guest';
 import { expect, openView, rpc, shot, test } from './fixtures';
+import { overflowing } from './pages/common';
 import { NetworksPage } from './pages/networks';
 
 // A real switch (bridge + nft + dnsmasq) created from the dialog, inside the namespace the
@@ -70,6 +71,12 @@ test.describe('networks (real backend)', () => {
     await expect(rpc('network.rm', { name: busy })).rejects.toMatchObject({ code: 'CONFLICT' });
 
     const nets = await new NetworksPage(app).open();
+    // Its page with an attachment (the forward form gets an owner picker) fits 1280 px: no sideways scroll.
+    await nets.openDetail(busy);
+    await expect(nets.detail).toContainText(vm);
+    expect(await overflowing(app)).toEqual([]);
+    await shot(app, 'network-detail-attached', testInfo);
+    await nets.back();
     await nets.button(busy, 'Remove').click();
     await expect(nets.removeDialog).toBeVisible();
     await expect(app.getByRole('dialog', { name: `Remove network ${busy}?` })).toContainText('in use by 1 instance');

@@ -43,3 +43,25 @@ export class Feedback {
     return this.page.getByTestId('toast').filter({ hasText: text });
   }
 }
+
+/** Elements whose box reaches outside the viewport (the topology canvas pans freely: skipped). */
+export function overflowing(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const out: string[] = [];
+    for (const el of Array.from(document.querySelectorAll('body *'))) {
+      if (el.closest('.react-flow')) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) continue;
+      if (r.right > width + 1 || r.left < -1) {
+        const id = el.getAttribute('data-testid') ?? el.className.toString().slice(0, 40);
+        out.push(`<${el.tagName.toLowerCase()} ${id}> ${Math.round(r.left)}..${Math.round(r.right)} (viewport ${width}): "${(el.textContent ?? '').trim().slice(0, 40)}"`);
+      }
+    }
+    // A view that scrolls sideways hides its overflow from the check above.
+    for (const el of Array.from(document.querySelectorAll<HTMLElement>('.view, .modal'))) {
+      if (el.scrollWidth > el.clientWidth + 1) out.push(`${el.className} scrolls sideways: ${el.scrollWidth} > ${el.clientWidth}`);
+    }
+    return out.slice(0, 10);
+  });
+}

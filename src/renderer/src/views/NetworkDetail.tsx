@@ -124,7 +124,7 @@ export function NetworkDetail({ name }: { name: string }) {
             {leases.length === 0 ? (
               <p className="muted">No leases yet.</p>
             ) : (
-              <ul className="plain">
+              <ul className="plain" data-testid="network-leases">
                 {leases.map((l) => (
                   <li key={l.mac}>
                     {l.ip} · {l.mac} {l.hostname && `· ${l.hostname}`} {l.static && <span className="badge badge-muted">static</span>}
