@@ -1,7 +1,7 @@
 // Remote Nova hosts for real: network namespaces as hosts, each with its own sshd and its own
 // `nova serve --socket` run by an unprivileged user whose shell is nologin; the `nova` CLI run as
 // another unprivileged user adds, lists, calls and removes them over OpenSSH.
-import { chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeHost, tempHome } from './host.js';
@@ -92,6 +92,23 @@ describeHost('remote hosts over SSH (namespaces as hosts)', { root: true, tools:
       await server.close();
       await home.cleanup();
     }
+  }, 60_000);
+
+  it('refuses a cross-host migration in preflight, naming each problem, before anything moves', async () => {
+    const kernel = join(lab.localHome, 'vmlinuz');
+    writeFileSync(kernel, '');
+    chownSync(kernel, lab.local.uid, lab.local.gid);
+    const create = await lab.nova(['vm', 'create', 'big', '--kernel', kernel, '--memory', '512Gi', '--network', 'none']);
+    expect(create.code, create.stderr).toBe(0);
+    const r = await lab.nova(['migrate', 'vm', 'big', '--to', 'b', '--check', '--json']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout, r.stderr.replace(/\s+/g, ' ')).toContain('"problems"');
+    const out = JSON.parse(r.stdout) as { ok: boolean; problems: string[] };
+    expect(out.ok).toBe(false);
+    expect(out.problems.join('\n')).toMatch(/only a running VM/);
+    expect(out.problems.join('\n')).toMatch(/host b has .* of memory available, the VM needs 512\.0 GiB/);
+    const there = await lab.nova(['--host', 'b', 'vm', 'ls', '--json']);
+    expect(there.stdout).not.toContain('"big"');
   }, 60_000);
 
   it('shows a host that drops off the network as unreachable, and reachable again when it is back', async () => {

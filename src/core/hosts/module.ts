@@ -5,7 +5,9 @@ import type { RemoteHost } from '../../shared/contract/hosts.js';
 import { NovaError } from '../../shared/errors.js';
 import type { EngineContext, EngineModule } from '../context.js';
 import { NOVA_VERSION } from '../host/probe.js';
+import { gatherPreflight } from './gather.js';
 import { scanKeys } from './keys.js';
+import { preflightProblems } from './preflight.js';
 import type { RemoteConnection } from './remote.js';
 import { getHost, hostsDir, knownHostsFile, listHosts, updateHosts } from './store.js';
 import type { StoredHost } from './store.js';
@@ -149,6 +151,11 @@ export const hostsModule: EngineModule = {
         throw new NovaError('INVALID_INPUT', `method: ${i.method} manages this host's list of hosts; call it on this host, not through host.call`, { field: 'method' });
       }
       return { value: await pool.call(i.host, i.method, i.input ?? {}, i.timeoutMs) };
+    });
+    d.handle('vm.migrate.preflight', async (i) => {
+      const facts = await gatherPreflight(engine, (method) => pool.call(i.to, method, {}, 15_000), i.name, i.to);
+      const problems = preflightProblems(facts);
+      return { name: i.name, to: i.to, ok: problems.length === 0, problems, memoryBytes: facts.vm.memoryBytes, diskBytes: facts.vm.diskBytes, networks: facts.vm.networks };
     });
     return { close: () => pool.close() };
   },

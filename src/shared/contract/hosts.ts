@@ -78,6 +78,20 @@ export const remoteHostProcedures = {
     input: z.object({ name: remoteHostName }).strict(),
     output: z.object({ name: z.string(), removed: z.boolean() }),
   }),
+  // Kept beside the hosts it needs (not in contract/vm.ts): the cross-host migration's first step.
+  'vm.migrate.preflight': procedure({
+    summary: 'Check that a running VM can live-migrate to a remote host (memory, disk, switches, QEMU, KVM, GPU), each problem with its fix',
+    input: z.object({ name: z.string().min(1), to: remoteHostName }).strict(),
+    output: z.object({
+      name: z.string(),
+      to: z.string(),
+      ok: z.boolean(),
+      problems: z.array(z.string()),
+      memoryBytes: z.number(),
+      diskBytes: z.number(),
+      networks: z.array(z.string()),
+    }),
+  }),
   'host.call': procedure({
     summary: 'Call a procedure of a remote host\'s engine (same contract, same version)',
     input: z.object({ host: remoteHostName, method: z.string().regex(/^[a-z][a-zA-Z0-9]*(\.[a-z][a-zA-Z0-9]*)+$/), input: z.unknown().optional(), timeoutMs: z.number().int().min(100).max(3_600_000).optional() }).strict(),

@@ -1,0 +1,52 @@
+// Before a VM moves to another host, everything that would make it fail half-way is checked
+// with both hosts' facts, and each problem names its fix. Pure: gathering the facts is separate.
+
+export interface PreflightFacts {
+  vm: {
+    name: string;
+    state: string;
+    memoryBytes: number;
+    accelerator: 'kvm' | 'tcg' | 'none';
+    gpuPassthrough: boolean;
+    /** Nova switches the VM's NICs are on. */
+    networks: string[];
+    /** Disk space the target needs (allocated bytes of every disk). */
+    diskBytes: number;
+    qemu?: string;
+  };
+  target: {
+    host: string;
+    qemu?: string;
+    kvm: boolean;
+    memoryAvailableBytes: number;
+    /** Free space in the target's default storage pool. */
+    freeDiskBytes?: number;
+    networks: string[];
+    vmNames: string[];
+  };
+}
+
+const GiB = 1024 ** 3;
+const gib = (n: number) => `${(n / GiB).toFixed(1)} GiB`;
+/** Memory kept free on the target besides the guest's (QEMU's own, the host's page cache). */
+export const MEMORY_HEADROOM = 256 * 1024 ** 2;
+
+/** "7.2.19" → [7, 2]. */
+const majorMinor = (v?: string) => (v ? (/(\d+)\.(\d+)/.exec(v)?.slice(1, 3).map(Number) as [number, number] | undefined) : undefined);
+
+export function preflightProblems(f: PreflightFacts): string[] {
+  const { vm, target: t } = f;
+  const out: string[] = [];
+  if (vm.state !== 'running' && vm.state !== 'paused') out.push(`VM ${vm.name} is ${vm.state}: only a running VM is live-migrated (start it, or copy a stopped one with its disks)`);
+  if (vm.gpuPassthrough) out.push(`VM ${vm.name} has a GPU passed through: a VFIO device cannot be migrated live (shut it down and move it stopped, or remove gpu_passthrough)`);
+  if (t.vmNames.includes(vm.name)) out.push(`host ${t.host} already has a VM named ${vm.name}: remove or rename it there first`);
+  const need = vm.memoryBytes + MEMORY_HEADROOM;
+  if (t.memoryAvailableBytes < need) out.push(`host ${t.host} has ${gib(t.memoryAvailableBytes)} of memory available, the VM needs ${gib(vm.memoryBytes)} plus ${gib(MEMORY_HEADROOM)} headroom: free memory there or lower the VM's memory`);
+  if (t.freeDiskBytes !== undefined && t.freeDiskBytes < vm.diskBytes) out.push(`host ${t.host}'s default storage pool has ${gib(t.freeDiskBytes)} free, the VM's disks take ${gib(vm.diskBytes)}: free space there`);
+  for (const n of vm.networks) if (!t.networks.includes(n)) out.push(`switch ${n} does not exist on host ${t.host}: create it there (\`nova --host ${t.host} net create ${n}\`, joined to this one by a VXLAN overlay for the same L2)`);
+  if (vm.accelerator === 'kvm' && !t.kvm) out.push(`VM ${vm.name} runs with KVM, host ${t.host} has no usable KVM: its CPU state cannot be resumed under TCG`);
+  const [sv, tv] = [majorMinor(vm.qemu), majorMinor(t.qemu)];
+  if (!tv) out.push(`host ${t.host} has no QEMU: install qemu-system-x86 there`);
+  else if (sv && (tv[0] < sv[0] || (tv[0] === sv[0] && tv[1] < sv[1]))) out.push(`host ${t.host} runs QEMU ${t.qemu}, older than this host's ${vm.qemu}: the machine type may not exist there — upgrade QEMU on ${t.host}`);
+  return out;
+}
