@@ -5,6 +5,7 @@ PKGS=(
   qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools        # VMs, UEFI Secure Boot, TPM 2.0
   qemu-guest-agent                                         # the test guest's agent (copied into its initramfs)
   qemu-system-common systemd util-linux                    # shared folders: virtiofsd, systemd-socket-activate, unshare
+  usb.ids                                                  # USB device names for nova usb ls
   busybox-static cpio zstd gzip apt                         # test guests (scripts/test-guest.sh), capsule rootfs, snapshots
   crun runc skopeo umoci docker-registry                   # capsules, images, loopback registry
   gcc libc6-dev                                            # builds native/capsule-supervisor.c

@@ -19,6 +19,7 @@ import { terminalProcedures } from './contract/terminal.js';
 import { osImageProcedures } from './contract/osimage.js';
 import { remoteHostProcedures } from './contract/hosts.js';
 import { autostartProcedures } from './contract/autostart.js';
+import { usbProcedures } from './contract/usb.js';
 
 export const procedures = {
   ...hostProcedures,
@@ -38,6 +39,7 @@ export const procedures = {
   ...osImageProcedures,
   ...remoteHostProcedures,
   ...autostartProcedures,
+  ...usbProcedures,
 };
 
 export type Procedures = typeof procedures;

@@ -15,6 +15,7 @@ import { registerMcpCommand } from './mcp.js';
 import { registerCompletionCommands } from './completion.js';
 import { registerHostCommands } from './hosts.js';
 import { registerAutostartCommands } from './autostart.js';
+import { registerUsbCommands } from './usb.js';
 
 // Each area adds its commands here, one line each.
 export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [
@@ -34,4 +35,5 @@ export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [
   registerCompletionCommands,
   registerHostCommands,
   registerAutostartCommands,
+  registerUsbCommands,
 ];

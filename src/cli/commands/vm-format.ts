@@ -17,6 +17,7 @@ export function formatVm(v: VmInfo): string {
     ['Network', v.nic.kind === 'tap' ? `${v.nic.network} (${v.nic.ifname ?? 'tap'})` : v.nic.kind === 'user' ? `user-mode NAT${v.spec.ports.length ? `, ports ${v.spec.ports.join(' ')}` : ''}` : 'none'],
     ['More NICs', (v.nics ?? []).map((n) => `${n.network}: ${n.mac}${n.model ? ` ${n.model}` : ''} ${n.state === 'attached' ? `attached${n.ifname ? ` (${n.ifname})` : n.network === 'user' ? ' (user-mode NAT)' : ''}` : `— ${n.reason ?? 'applies at the next start'}`}`).join('\n              ') || undefined],
     ['Shares', (v.shares ?? []).map((sh) => `${sh.tag}: ${sh.host} (${sh.driver}${sh.readonly ? ', read-only' : ''}${sh.reason ? ` — ${sh.reason}` : ''})\n                in the guest: ${sh.mount}`).join('\n              ') || undefined],
+    ['USB', (v.usb ?? []).map((u) => `${u.id} (port ${u.port})`).join('\n              ') || undefined],
     ['MAC', v.mac],
     ['Console', v.console ? `VNC socket ${v.console.vncSocket} (WebSocket ${v.console.path} on \`nova serve\`)` : undefined],
     ['Serial log', v.serialLog],

@@ -17,6 +17,7 @@ import { registerVmDiskCommands } from './vm-disk.js';
 import { registerVmWizardCommand } from './vm-wizard.js';
 import { registerVmExec } from './vm-guest.js';
 import { registerVmNic } from './vm-nic.js';
+import { registerVmUsb } from './usb.js';
 
 export { formatVm } from './vm-format.js';
 
@@ -91,6 +92,7 @@ export function registerVmCommands(ctx: CliContext): void {
   registerVmObserve(ctx, vm);
   registerVmExec(ctx, vm);
   registerVmNic(ctx, vm);
+  registerVmUsb(ctx, vm);
   registerVmSnapshotCommands(ctx);
   registerVmMoveCommands(ctx, vm);
   registerVmDiskCommands(ctx, vm);

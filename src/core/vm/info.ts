@@ -38,6 +38,7 @@ export async function vmInfoOf(ctx: VmContext, rec: VmRecord, opts: { cheap?: bo
     disks: resolveDisks(rec).map((d) => ({ path: d.path, format: d.format, node: d.node })),
     nic: rt?.nic ?? (!first ? { kind: 'none' } : first.network === 'user' ? { kind: 'user' } : { kind: 'tap', network: first.network }),
     ...(nics.length ? { nics } : {}),
+    ...(rt?.usb?.length ? { usb: rt.usb.map((u) => ({ id: u.id, bus: u.bus, address: u.address, port: u.port })) } : {}),
     ...(rec.spec.shares?.length ? { shares: shareInfos(ctx.paths, rec, rt?.shares) } : {}),
     tpm: f.tpm,
     uefi: f.uefi,

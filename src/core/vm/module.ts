@@ -15,6 +15,7 @@ import { createDisk, diskInfo, importDisk, resizeDisk } from './disks.js';
 import { createVm, deleteVm, destroyVm, inspectVm, listVms, serialLines, updateVm } from './lifecycle.js';
 import { migrateVm, receiveVm } from './migrate.js';
 import { attachNic, detachNic } from './nics.js';
+import { attachUsb, detachUsb, listHostUsb } from './usb-attach.js';
 import { pauseVm, resetVm, restartVm, resumeVm, startVm, stopVm } from './power.js';
 import { PRESETS, renderPreset } from '../../shared/presets.js';
 import { createSnapshot, deleteSnapshot, listSnapshots, restoreSnapshot } from './snapshots.js';
@@ -92,6 +93,9 @@ export const vmModule: EngineModule = {
     d.handle('vm.delete', (i) => deleteVm(ctx, i.name, i.disks ?? false));
     d.handle('vm.nic.attach', (i) => attachNic(ctx, i.name, i.network, i.ports));
     d.handle('vm.nic.detach', (i) => detachNic(ctx, i.name, i.network));
+    d.handle('usb.list', () => listHostUsb(ctx));
+    d.handle('vm.usb.attach', (i) => attachUsb(ctx, i.name, i.device));
+    d.handle('vm.usb.detach', (i) => detachUsb(ctx, i.name, i.device));
     d.handle('vm.logs', (i) => serialLines(ctx, i.name, i.tail));
     d.handle('vm.console', async (i) => {
       const rec = await loadRecord(ctx.paths, i.name);

@@ -25,6 +25,7 @@ import type { DerivedState } from './state.js';
 import type { Marker } from './state.js';
 import { layoutOf, loadRecord, readRuntime, resolveDisks, resolveIsos, runtimeDir, absolutize, writeRuntime, saveRecord, vmDir } from './store.js';
 import { buildSeed } from './cloud-init.js';
+import { resolveDeclaredUsb } from './usb.js';
 import { checkShareFolders, resolveShares, shareHost, startVirtiofsd, stopVirtiofsd } from './shares.js';
 import type { RuntimeInfo, VmRecord } from './store.js';
 
@@ -160,6 +161,7 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
         const shareHostFacts = shareHost();
         const shares = resolveShares(ctx.paths, rec, shareHostFacts);
         const virtiofsd = await startVirtiofsd(shareHostFacts, shares, runtimeDir(ctx.paths, name), r, runAs);
+        const usb = await resolveDeclaredUsb(ctx, name, rec.spec.usb ?? []);
         const declared = declaredNics(rec, f.windows);
         const nic = await resolveNic(ctx, rec, declared[0]);
         const more: ResolvedNic[] = [];
@@ -176,7 +178,7 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
             name, uuid: rec.uuid, spec: rec.spec, disks: resolveDisks(rec), isos: [...isos, ...(seed ? [seed] : [])], cdFirst: Boolean(rec.spec.install && firstBoot),
             ...(rec.spec.kernel ? { kernel: absolutize(rec.baseDir, rec.spec.kernel) } : {}),
             ...(rec.spec.initrd ? { initrd: absolutize(rec.baseDir, rec.spec.initrd) } : {}),
-            nic, ...(more.length ? { moreNics: more } : {}), ...(shares.length ? { shares } : {}), ...(extra.nics.length ? { extraNics: extra.nics } : {}), vfio: vfio.devices, ...(vfio.pciMmio64Mb ? { pciMmio64Mb: vfio.pciMmio64Mb } : {}),
+            nic, ...(more.length ? { moreNics: more } : {}), ...(shares.length ? { shares } : {}), ...(usb.length ? { usb } : {}), ...(extra.nics.length ? { extraNics: extra.nics } : {}), vfio: vfio.devices, ...(vfio.pciMmio64Mb ? { pciMmio64Mb: vfio.pciMmio64Mb } : {}),
             layout, incoming: Boolean(opts.incoming),
           },
           { accel: accel.kind as 'kvm' | 'tcg', ovmf, ...(runAs ? { runAs: runAs.user } : {}) },
@@ -190,6 +192,7 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
           nic: nic.kind === 'tap' ? { kind: 'tap', network: nic.network, ifname: nic.ifname } : { kind: nic.kind },
           ...(more.length ? { declared: more.map(runtimeNic) } : {}),
           ...(shares.length ? { shares, virtiofsd } : {}),
+          ...(usb.length ? { usb } : {}),
           ...(opts.incoming ? { incoming: opts.incoming } : {}),
           ...(runAs ? { runAs: runAs.user } : {}),
           ...(extra.nics.length ? { nics: extra.nics } : {}),

@@ -42,6 +42,8 @@ export interface RuntimeInfo {
   runAs?: string;
   /** The declared NICs after the first (`nics = [...]`) this QEMU was started with. */
   declared?: { kind: 'user' | 'tap'; network: string; mac: string; ifname?: string }[];
+  /** Host USB devices passed through (usb-host), at start (`usb = [...]`) or by vm.usb.attach. */
+  usb?: { id: string; bus: number; address: number; port: string; qdevId: string }[];
   /** Shared folders as this QEMU got them, and the virtiofsd pids (tag → pid). */
   shares?: ResolvedShare[];
   virtiofsd?: Record<string, number>;

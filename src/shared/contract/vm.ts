@@ -127,6 +127,8 @@ export const vmInfo = z.object({
   nics: z.array(vmNicInfo).optional(),
   /** Shared folders (`shares`), with the guest's mount command. */
   shares: z.array(vmShareInfo).optional(),
+  /** Host USB devices the running QEMU holds (usb-host). */
+  usb: z.array(z.object({ id: z.string(), bus: z.number(), address: z.number(), port: z.string() })).optional(),
   tpm: z.boolean(),
   uefi: z.boolean(),
   secureBoot: z.boolean(),

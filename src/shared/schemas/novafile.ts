@@ -87,6 +87,8 @@ export const vmSpec = z
     /** Several NICs, each its own MAC, model and TAP; the first is the VM's main NIC (network/mac/ports). */
     nics: z.array(vmNicEntry).max(8).optional(),
     shares: z.array(vmShareEntry).max(8).optional(),
+    /** Host USB devices (vendor:product) passed through at start. */
+    usb: z.array(z.string().regex(/^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}$/, 'write a USB device as vendor:product, like "046d:c52b" (see `nova usb ls`)')).max(16).optional(),
     restart: restartPolicy.default('no'),
     hugepages: z.boolean().optional(),
     cloud_init: cloudInitSpec.optional(),

@@ -68,6 +68,7 @@ export function buildVmConfig(vm: VmBuildInput, host: HostFacts): VmConfig {
   // web page, QEMU checks no Origin) could reach. Nova's server proxies it for the in-app console.
   add('console', '-device', 'VGA,id=video0', '-vnc', `unix:${kv(vm.layout.vncSocket)}`);
   if (!vm.kernel) add('input', '-device', 'qemu-xhci,id=xhci0', '-device', 'usb-tablet,id=tablet0,bus=xhci0.0');
+  else if (vm.usb?.length) add('usb-controller', '-device', 'qemu-xhci,id=xhci0');
 
   const cdFirst = Boolean(vm.cdFirst && vm.isos.length);
   add('disks', ...vm.disks.flatMap((d, i) => diskArgs(d, i, vm.disks.slice(0, i).filter((x) => x.bus === 'sata').length, cdFirst ? vm.isos.length : 0)));
@@ -82,6 +83,7 @@ export function buildVmConfig(vm: VmBuildInput, host: HostFacts): VmConfig {
   if (vm.spec.balloon) add('balloon', '-device', 'virtio-balloon-pci,id=balloon0,deflate-on-oom=on,free-page-reporting=on');
   add('rng', '-object', 'rng-random,id=rng0,filename=/dev/urandom', '-device', 'virtio-rng-pci,rng=rng0,id=rng0-dev');
   add('shares', ...(vm.shares ?? []).flatMap(shareArgs));
+  add('usb', ...(vm.usb ?? []).flatMap((u) => ['-device', `usb-host,id=${u.qdevId},bus=xhci0.0,hostbus=${u.bus},hostport=${u.port.slice(u.port.indexOf('-') + 1)}`]));
   add('vfio', ...vfioArgs(vm.vfio));
   if (vm.vfio.length && vm.pciMmio64Mb && f.uefi) add('vfio-mmio', '-fw_cfg', `name=opt/ovmf/X-PciMmio64Mb,string=${vm.pciMmio64Mb}`);
   // Last, so that adding it moved no existing device's PCI address (guests keep their NIC names).

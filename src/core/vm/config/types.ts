@@ -78,6 +78,8 @@ export interface VmBuildInput {
   extraNics?: ExtraNic[];
   /** Shared folders (`shares`); virtiofs ones need the guest RAM on a shared memory backend. */
   shares?: ResolvedShare[];
+  /** Host USB devices passed through (usb-host on xhci0). */
+  usb?: { bus: number; port: string; qdevId: string }[];
   /** Host PCI addresses handed to vfio-pci (the GPU backend resolves them). */
   vfio: string[];
   /** 64-bit MMIO window for OVMF (large/resizable GPU BARs), from the GPU backend. */
