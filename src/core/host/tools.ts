@@ -23,8 +23,6 @@ export const TOOLS: ToolSpec[] = [
   { name: 'nft', args: ['--version'], debian: 'nftables', arch: 'nftables', purpose: 'NAT and port forwards' },
   { name: 'dnsmasq', args: ['--version'], debian: 'dnsmasq-base', arch: 'dnsmasq', purpose: 'DHCP and DNS' },
   { name: 'tcpdump', args: ['--version'], debian: 'tcpdump', arch: 'tcpdump', purpose: 'packet capture' },
-  { name: 'virsh', args: ['--version'], debian: 'libvirt-clients', arch: 'libvirt', purpose: 'importing libvirt VMs (optional)' },
-  { name: 'nmcli', args: ['--version'], debian: 'network-manager', arch: 'networkmanager', purpose: 'uplink hints (optional)' },
 ];
 
 /** The first line that looks like a version: "QEMU emulator version 7.2.19" → "7.2.19". */

@@ -137,8 +137,6 @@ export async function runPreflight(engine: EngineContext, deps: PreflightDeps = 
     toolCheck(host, 'dnsmasq', false),
     toolCheck(host, 'tcpdump', false),
     ...(await overlayChecks(engine)),
-    toolCheck(host, 'virsh', false, 'virsh (libvirt import)'),
-    toolCheck(host, 'nmcli', false, 'nmcli (NetworkManager)'),
     host.wayland.session
       ? c('wayland', 'Wayland session', 'ok', host.wayland.detail)
       : c('wayland', 'Wayland session', 'warn', `${host.wayland.detail}: the app runs headless only (use \`nova serve\` and a browser)`, {
