@@ -25,7 +25,9 @@ export function formatNetwork(n: NetworkInfo): string {
     ['DHCP range', n.dhcpRange],
     ['Domain', n.spec.dns ? n.domain : 'DNS off'],
     ['Uplink', n.spec.uplink],
-    ['Overlay', n.spec.type === 'overlay' ? `${n.spec.driver} vni ${n.spec.vni ?? 'auto'} peers ${n.spec.peers.join(', ')}` : undefined],
+    ['Overlay', n.spec.type === 'overlay' ? `${n.spec.driver}${n.overlay?.mode ? ` (${n.overlay.mode})` : ''}, MTU ${n.overlay?.mtu ?? n.spec.mtu ?? '?'}${n.spec.driver === 'vxlan' ? `, vni ${n.spec.vni ?? 'auto'}` : ''}` : undefined],
+    ['This host', n.overlay?.identity ? `${n.overlay.identity}@<this host>:${n.overlay.listenPort ?? '?'} (what the other hosts list in peers)` : undefined],
+    ['Tunnel address', n.overlay?.tunnelAddress],
     ['Project', n.project],
   ];
   const head = details(rows);
@@ -39,7 +41,15 @@ export function formatNetwork(n: NetworkInfo): string {
         { header: 'LINK', get: (a) => (!a.attached ? 'missing' : a.carrier === false ? 'no carrier' : a.carrier ? 'carrier' : 'up') },
       ])}`
     : '';
+  const peers = n.spec.type === 'overlay' && n.spec.peers.length
+    ? `\n\n${table(n.overlay?.peers ?? n.spec.peers.map((peer) => ({ peer, reachable: false })), [
+        { header: 'PEER', get: (p) => p.peer },
+        { header: 'ENDPOINT', get: (p) => ('endpoint' in p ? p.endpoint : undefined) },
+        { header: 'STATE', get: (p) => (p.reachable ? 'reachable' : 'unreachable') },
+        { header: 'LAST CONTACT', get: (p) => ('since' in p ? time(p.since) : undefined) ?? 'never' },
+      ])}`
+    : '';
   const fw = n.forwards.length ? `\n\nForwards: ${n.forwards.map((f) => `${f.port} → ${f.owner.kind}/${f.owner.name}${f.target ? ` (${f.target})` : ''}`).join(', ')}` : '';
-  return head + att + fw;
+  return head + peers + att + fw;
 }
 

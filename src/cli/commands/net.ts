@@ -7,6 +7,29 @@ import { formatNetwork, profileOf, stateText } from './net-format.js';
 import { registerDns, registerForward, registerNetAttachments } from './net-attach.js';
 import { registerCapture, registerMonitor } from './net-observe.js';
 
+function registerUpdate(ctx: CliContext, net: Command): void {
+  net
+    .command('update <name>')
+    .description('Change a switch in place: overlay peers, DNS, domain, DHCP range (anything else: remove and recreate)')
+    .option('--peer <peer>', 'the overlay\'s peers, replacing the list (repeatable)', collect)
+    .option('--no-peers', 'remove every peer')
+    .option('--domain <domain>', 'DNS domain')
+    .option('--dns', 'serve DNS')
+    .option('--no-dns', 'no DNS server on this switch')
+    .option('--dhcp-range <a-b>', 'e.g. 192.168.220.50-192.168.220.150')
+    .action(async (name: string, o: { peer?: string[]; peers?: boolean; domain?: string; dns?: boolean; dhcpRange?: string }) => {
+      const cur = await ctx.call('network.inspect', { name });
+      const spec: Record<string, unknown> = { ...cur.spec };
+      if (o.peer) spec.peers = o.peer;
+      else if (o.peers === false) spec.peers = [];
+      if (o.domain !== undefined) spec.domain = o.domain;
+      if (o.dns !== undefined) spec.dns = o.dns;
+      if (o.dhcpRange !== undefined) spec.dhcp_range = o.dhcpRange;
+      const r = await ctx.call('network.update', { name, spec, ...(cur.project ? { project: cur.project } : {}) });
+      ctx.print(r, (n) => `Updated network ${n.name} — ${stateText(n)}`);
+    });
+}
+
 function registerSwitches(ctx: CliContext, net: Command): void {
   net
     .command('create <name>')
@@ -21,14 +44,15 @@ function registerSwitches(ctx: CliContext, net: Command): void {
     .option('--no-dns', 'no DNS server on this switch')
     .option('--domain <domain>', 'DNS domain (default <name>.nova)')
     .option('--mtu <n>', 'MTU', Number)
-    .option('--driver <driver>', 'overlay driver: vxlan (quic/wireguard: encrypted, where supported)')
+    .option('--driver <driver>', 'overlay driver: wireguard or quic (encrypted), vxlan (clear, trusted links only)')
     .option('--vni <n>', 'VXLAN network identifier', Number)
-    .option('--peer <ip>', 'overlay peer underlay address (repeatable)', collect)
+    .option('--peer <peer>', 'overlay peer (repeatable): vxlan "192.0.2.10"; wireguard "PUBLICKEY@host:port"', collect)
+    .option('--listen-port <n>', 'wireguard/quic: this host\'s UDP port (wireguard default 51820)', Number)
     .option('--local <ip>', 'this host\'s underlay address')
     .option('--project <name>', 'label as part of a NovaFile project')
     .action(async (name: string, o: Record<string, unknown>) => {
       const spec: Record<string, unknown> = { type: o.type };
-      const map: [string, string][] = [['profile', 'profile'], ['uplink', 'uplink'], ['subnet', 'subnet'], ['dhcpRange', 'dhcp_range'], ['domain', 'domain'], ['mtu', 'mtu'], ['driver', 'driver'], ['vni', 'vni'], ['local', 'local']];
+      const map: [string, string][] = [['profile', 'profile'], ['uplink', 'uplink'], ['subnet', 'subnet'], ['dhcpRange', 'dhcp_range'], ['domain', 'domain'], ['mtu', 'mtu'], ['driver', 'driver'], ['vni', 'vni'], ['local', 'local'], ['listenPort', 'listen_port']];
       for (const [from, to] of map) if (o[from] !== undefined) spec[to] = o[from];
       if (o.interface) spec.interfaces = o.interface;
       if (o.peer) spec.peers = o.peer;
@@ -86,6 +110,7 @@ function registerSwitches(ctx: CliContext, net: Command): void {
 export function registerNetCommands(ctx: CliContext): void {
   const net = ctx.noun('net', 'Networks: switches, NAT, DHCP/DNS, forwards, captures, monitoring', ['network']);
   registerSwitches(ctx, net);
+  registerUpdate(ctx, net);
   registerNetAttachments(ctx, net);
   registerForward(ctx, net.command('forward').description('Port forwards (DNAT with hairpin)'));
   registerDns(ctx, net.command('dns').description('DNS records served on a switch'));

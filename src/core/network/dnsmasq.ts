@@ -2,11 +2,15 @@ import { readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeRuntimeFile } from './runtime-file.js';
-import { pidAlive, processMatches, readCmdline, readPidFile } from '../sys/proc.js';
+import { killAndWait, pidAlive, processMatches, readCmdline, readPidFile } from '../sys/proc.js';
+
+export { killAndWait };
 import type { NetCtx } from './context.js';
 import { parseRange, parseSubnet } from './ipam.js';
 import { instanceId } from './owner.js';
 import { leaseFile } from './store.js';
+import { forwardArgs, overlayDns, stopResponder, syncResponder } from './overlay-dns.js';
+import type { OverlayDns } from './overlay-dns.js';
 import type { NetworkState } from './store.js';
 
 // One dnsmasq per switch, bound to its bridge only: DHCP (range + static reservations in a
@@ -55,11 +59,13 @@ const dhcpHostsFile = (ctx: NetCtx, name: string) => join(dnsmasqDir(ctx, name),
 
 export const needsDnsmasq = (n: NetworkState): boolean => Boolean(n.subnet) && (Boolean(n.dhcpRange) || n.spec.dns);
 
-export function dnsmasqArgv(ctx: NetCtx, n: NetworkState): string[] {
+/** `od`: an overlay whose other hosts' names come from their responders (overlay-dns.ts). */
+export function dnsmasqArgv(ctx: NetCtx, n: NetworkState, od?: OverlayDns): string[] {
   const s = parseSubnet(n.subnet!);
+  const across = od && od.peers.length ? forwardArgs(n.domain, od) : undefined;
   const argv = [
     'dnsmasq', '--conf-file=/dev/null', `--interface=${n.name}`, '--bind-interfaces', '--except-interface=lo',
-    '--no-hosts', ...dropTo(), `--domain=${n.domain}`, `--local=/${n.domain}/`, '--local=//', '--domain-needed', '--expand-hosts',
+    '--no-hosts', ...dropTo(), `--domain=${n.domain}`, ...(across ?? [`--local=/${n.domain}/`]), '--local=//', '--domain-needed', '--expand-hosts',
     `--pid-file=${pidFile(ctx, n.name)}`, `--addn-hosts=${hostsFile(ctx, n.name)}`, '--no-ping',
   ];
   // Unqualified and switch-domain names are answered here only; a nat/external switch forwards
@@ -103,15 +109,20 @@ export async function dnsmasqPid(ctx: NetCtx, name: string): Promise<number | un
 export async function startDnsmasq(ctx: NetCtx, n: NetworkState): Promise<number> {
   await writeHostFiles(ctx, n);
   await rm(pidFile(ctx, n.name), { force: true });
-  await ctx.run(dnsmasqArgv(ctx, n)); // daemonizes after binding: errors surface here
+  await ctx.run(dnsmasqArgv(ctx, n, await overlayDns(ctx, n))); // daemonizes after binding: errors surface here
   const pid = await readPidFile(pidFile(ctx, n.name));
   if (!pid) throw new Error(`dnsmasq for ${n.name} started but wrote no pid file`);
+  await syncResponder(ctx, n, hostsFile(ctx, n.name), dropTo(), killAndWait);
   return pid;
 }
+
+/** Hydrate: the overlay responder back when it died (hosts files already written). */
+export const ensureResponder = (ctx: NetCtx, n: NetworkState) => syncResponder(ctx, n, hostsFile(ctx, n.name), dropTo(), killAndWait);
 
 export async function stopDnsmasq(ctx: NetCtx, name: string): Promise<void> {
   const pid = await dnsmasqPid(ctx, name);
   if (pid) await killAndWait(pid);
+  await stopResponder(ctx, name, killAndWait);
   await removeDnsmasqDir(ctx, name);
 }
 
@@ -132,31 +143,14 @@ export async function reloadDnsmasq(ctx: NetCtx, n: NetworkState): Promise<void>
     return;
   }
   const current = (await readCmdline(pid)) ?? [];
-  if (current.slice(1).join('\0') !== dnsmasqArgv(ctx, n).slice(1).join('\0')) {
+  if (current.slice(1).join('\0') !== dnsmasqArgv(ctx, n, await overlayDns(ctx, n)).slice(1).join('\0')) {
     await killAndWait(pid);
     await startDnsmasq(ctx, n);
     return;
   }
   await writeHostFiles(ctx, n);
   process.kill(pid, 'SIGHUP');
-}
-
-export async function killAndWait(pid: number, ms = 3000): Promise<void> {
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  const until = Date.now() + ms;
-  while ((await running(pid)) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
-  if (await running(pid)) process.kill(pid, 'SIGKILL');
-}
-
-/** Alive and not a zombie (a daemon's parent is init, which may reap late in containers). */
-async function running(pid: number): Promise<boolean> {
-  if (!pidAlive(pid)) return false;
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  return stat !== '' && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  await syncResponder(ctx, n, hostsFile(ctx, n.name), dropTo(), killAndWait);
 }
 
 /** dnsmasq processes started from this engine's runtime dir, by network name (for orphan sweeps). */

@@ -1,7 +1,8 @@
 import { access, rm } from 'node:fs/promises';
 import type { NetCtx } from './context.js';
 import { rollBackInterrupted } from './intents.js';
-import { killAndWait, needsDnsmasq, ourDnsmasqs, dnsmasqPid, startDnsmasq, writeHostFiles, removeDnsmasqDir } from './dnsmasq.js';
+import { ensureResponder, killAndWait, needsDnsmasq, ourDnsmasqs, dnsmasqPid, startDnsmasq, writeHostFiles, removeDnsmasqDir } from './dnsmasq.js';
+import { orphanResponders, stopResponder } from './overlay-dns.js';
 import { ownerKey, parseSubnet } from './ipam.js';
 import { addAddress, createTap, deleteLink, listLinks, setMaster, setUp } from './links.js';
 import type { Link } from './links.js';
@@ -75,8 +76,10 @@ export async function hydrate(ctx: NetCtx): Promise<HydrateReport> {
   for (const n of all) {
     if (!needsDnsmasq(n)) continue;
     await each(n, async () => {
-      if (await dnsmasqPid(ctx, n.name)) await writeHostFiles(ctx, n);
-      else {
+      if (await dnsmasqPid(ctx, n.name)) {
+        await writeHostFiles(ctx, n);
+        await ensureResponder(ctx, n);
+      } else {
         await startDnsmasq(ctx, n);
         if (!report.recreated.includes(n.name)) report.repaired.push(`${n.name} dnsmasq`);
       }
@@ -103,6 +106,10 @@ async function removeOrphanLinks(ctx: NetCtx, declared: Map<string, NetworkState
 }
 
 async function removeOrphanDnsmasqs(ctx: NetCtx, declared: Map<string, NetworkState>, report: HydrateReport): Promise<void> {
+  for (const name of await orphanResponders(ctx, new Set([...declared.values()].filter(needsDnsmasq).map((n) => n.name)))) {
+    await stopResponder(ctx, name, killAndWait);
+    report.removed.push(`dns responder (${name})`);
+  }
   for (const p of await ourDnsmasqs(ctx)) {
     const n = declared.get(p.network);
     if (!n || !needsDnsmasq(n) || (await dnsmasqPid(ctx, p.network)) !== p.pid) {

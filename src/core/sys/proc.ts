@@ -31,3 +31,22 @@ export async function processMatches(pid: number, needles: readonly string[], pr
 export async function readPidFile(path: string): Promise<number | undefined> {
   return readPidSmall(path);
 }
+
+/** SIGTERM, up to `ms` for it to exit, then SIGKILL. */
+export async function killAndWait(pid: number, ms = 3000): Promise<void> {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const until = Date.now() + ms;
+  while ((await running(pid)) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+  if (await running(pid)) process.kill(pid, 'SIGKILL');
+}
+
+/** Alive and not a zombie (a daemon's parent is init, which may reap late in containers). */
+async function running(pid: number): Promise<boolean> {
+  if (!pidAlive(pid)) return false;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return stat !== '' && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+}

@@ -84,6 +84,12 @@ export interface OverlayDriver {
   repair(ctx: NetCtx, n: NetworkState, links: Map<string, Link>): Promise<boolean>;
   /** Cheap liveness check (a pid, a link), polled by the overlay supervisor; false → repair(). */
   alive?(ctx: NetCtx, n: NetworkState): Promise<boolean>;
+  /**
+   * Names across hosts (dns = true): the address inside the tunnel where this host answers its
+   * guests' names to the other hosts (UDP 5353), and the peers' such addresses. Without it, an
+   * overlay's names resolve on their own host only.
+   */
+  dnsAddresses?(ctx: NetCtx, n: NetworkState): Promise<{ self: string; peers: string[] } | undefined>;
   /** Changes peers in place (spec.peers differs from n.spec.peers, nothing else); `n` still has the old spec. */
   setPeers?(ctx: NetCtx, n: NetworkState, spec: NetworkSpec): Promise<void>;
 }

@@ -2,9 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NovaError } from '../../../shared/errors.js';
-import { pidAlive, processMatches, readPidFile } from '../../sys/proc.js';
+import { killAndWait, pidAlive, processMatches, readPidFile } from '../../sys/proc.js';
 import type { NetCtx } from '../context.js';
-import { killAndWait } from '../dnsmasq.js';
 import { deleteLink, getLink } from '../links.js';
 
 // The WireGuard device itself: the kernel's (`ip link add … type wireguard`) where the kernel

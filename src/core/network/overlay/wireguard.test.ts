@@ -127,6 +127,20 @@ describeHost('wireguard overlay between namespaces acting as hosts', { root: tru
     for (const [a, b] of [[0, 1], [0, 2], [1, 2], [2, 0]] as const) {
       await until(() => pings(hosts[a]!.guest, hosts[b]!.ip!), 20_000, `guest ${a + 1} → guest ${b + 1}`);
     }
+    // dns = true across hosts: each guest resolves the others' names (in the overlay's domain;
+    // a real guest's resolver adds it from its search list) through its own host's dnsmasq,
+    // which asks the other hosts inside the tunnel.
+    for (const [a, b] of [[0, 1], [0, 2], [1, 2], [2, 0]] as const) {
+      const gw = `10.118.${o}.${a + 1}`;
+      for (const name of [`g${b + 1}.${ov}.nova`]) {
+        const out = await until(() => {
+          const r = inNs(hosts[a]!.guest, ['busybox', 'nslookup', '-type=a', name, gw], { allowFailure: true });
+          return r.includes(hosts[b]!.ip!) ? r : undefined;
+        }, 10_000, `guest ${a + 1} resolves ${name}`);
+        expect(out).toContain(hosts[b]!.ip!);
+      }
+    }
+    expect(inNs(hosts[0]!.guest, ['busybox', 'nslookup', '-type=a', `nobody.${ov}.nova`, `10.118.${o}.1`], { allowFailure: true })).toMatch(/__FAILED__|can't find/);
     for (const h of hosts) {
       const info = await until(async () => {
         const i = await call(h.engine, 'network.inspect', { name: ov });
@@ -193,6 +207,9 @@ describeHost('wireguard overlay between namespaces acting as hosts', { root: tru
     }, 15_000, 'wireguard-go restarted');
     await until(() => pings(h1.guest, h2.ip!), 20_000, 'guest 1 → guest 2 after the restart');
     await until(() => pings(h2.guest, hosts[2]!.ip!), 20_000, 'guest 2 → guest 3 after the restart');
+    const resolves = (g: Host, name: string, gw: string, ip: string) => inNs(g.guest, ['busybox', 'nslookup', '-type=a', `${name}.${ov}.nova`, gw], { allowFailure: true }).includes(ip);
+    await until(() => resolves(h1, 'g2', `10.118.${o}.1`, h2.ip!), 10_000, 'guest 1 resolves g2 after the restart');
+    await until(() => resolves(h2, 'g1', `10.118.${o}.2`, h1.ip!), 10_000, 'guest 2 resolves g1 after the restart');
 
     // Without a running engine: kill it again, a new engine's start (hydrate) brings it back.
     await h2.engine.close();

@@ -209,6 +209,12 @@ export const wireguardDriver: OverlayDriver = {
   },
   repair,
   alive: (ctx, n) => wgDeviceAlive(ctx, wgName(ctx, n.name)),
+  async dnsAddresses(ctx, n) {
+    const pub = await hostPublicKey(ctx);
+    if (!pub) return undefined;
+    const peers = n.spec.peers.map((raw) => canon(tunnelAddress(vniOf(n), raw.slice(0, raw.lastIndexOf('@')))));
+    return { self: canon(tunnelAddress(vniOf(n), pub)), peers };
+  },
   async setPeers(ctx, n, spec) {
     const next = { ...n, spec };
     const peers = await peersOf(spec);
