@@ -41,12 +41,14 @@ export function formatNetwork(n: NetworkInfo): string {
         { header: 'LINK', get: (a) => (!a.attached ? 'missing' : a.carrier === false ? 'no carrier' : a.carrier ? 'carrier' : 'up') },
       ])}`
     : '';
+  type PeerRow = { peer: string; endpoint?: string; reachable: boolean; since?: number };
+  const peerRows: PeerRow[] = n.overlay?.peers ?? n.spec.peers.map((peer) => ({ peer, reachable: false }));
   const peers = n.spec.type === 'overlay' && n.spec.peers.length
-    ? `\n\n${table(n.overlay?.peers ?? n.spec.peers.map((peer) => ({ peer, reachable: false })), [
+    ? `\n\n${table(peerRows, [
         { header: 'PEER', get: (p) => p.peer },
-        { header: 'ENDPOINT', get: (p) => ('endpoint' in p ? p.endpoint : undefined) },
+        { header: 'ENDPOINT', get: (p) => p.endpoint },
         { header: 'STATE', get: (p) => (p.reachable ? 'reachable' : 'unreachable') },
-        { header: 'LAST CONTACT', get: (p) => ('since' in p ? time(p.since) : undefined) ?? 'never' },
+        { header: 'LAST CONTACT', get: (p) => time(p.since) ?? 'never' },
       ])}`
     : '';
   const fw = n.forwards.length ? `\n\nForwards: ${n.forwards.map((f) => `${f.port} → ${f.owner.kind}/${f.owner.name}${f.target ? ` (${f.target})` : ''}`).join(', ')}` : '';

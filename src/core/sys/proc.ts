@@ -47,6 +47,6 @@ export async function killAndWait(pid: number, ms = 3000): Promise<void> {
 /** Alive and not a zombie (a daemon's parent is init, which may reap late in containers). */
 async function running(pid: number): Promise<boolean> {
   if (!pidAlive(pid)) return false;
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const stat = readSmall(`/proc/${pid}/stat`) ?? '';
   return stat !== '' && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
 }
