@@ -8,7 +8,7 @@ export interface NetForm {
   dhcpStart: string;
   dhcpEnd: string;
   uplink: string;
-  driver: 'vxlan';
+  driver: 'vxlan' | 'wireguard';
   vni: string;
   peers: string;
 }

@@ -90,11 +90,17 @@ export function NetworkCreateDialog({ open, onOpenChange }: { open: boolean; onO
         )}
         {f.type === 'overlay' && (
           <>
+            <WizardField label="Driver">
+              <select value={f.driver} onChange={(e) => up({ driver: e.target.value as NetForm['driver'] })}>
+                <option value="wireguard">WireGuard (encrypted)</option>
+                <option value="vxlan">VXLAN (clear text, trusted links only)</option>
+              </select>
+            </WizardField>
             <WizardField label="VNI" error={problems.vni}>
               <input value={f.vni} onChange={(e) => up({ vni: e.target.value })} placeholder="4242" />
             </WizardField>
-            <WizardField label="Peers (IPv4, comma separated)">
-              <input value={f.peers} onChange={(e) => up({ peers: e.target.value })} placeholder="10.0.0.2, 10.0.0.3" />
+            <WizardField label={f.driver === 'wireguard' ? 'Peers (PUBLICKEY@host:port, comma separated; can be added later)' : 'Peers (IPv4, comma separated)'}>
+              <input value={f.peers} onChange={(e) => up({ peers: e.target.value })} placeholder={f.driver === 'wireguard' ? 'hIfW…pLUg=@192.0.2.11:51820' : '10.0.0.2, 10.0.0.3'} />
             </WizardField>
           </>
         )}

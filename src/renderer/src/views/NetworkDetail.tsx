@@ -74,7 +74,9 @@ export function NetworkDetail({ name }: { name: string }) {
                 ['DHCP', info.dhcpRange ?? 'off'],
                 ['DNS domain', info.domain],
                 ['Uplink', info.spec.uplink ?? '—'],
-                ...(info.spec.type === 'overlay' ? [['Overlay', `${info.spec.driver ?? ''} vni ${info.spec.vni ?? '—'} peers ${info.spec.peers.join(', ') || '—'}`]] : []),
+                ...(info.spec.type === 'overlay' ? [['Overlay', `${info.spec.driver ?? ''}${info.overlay?.mode ? ` (${info.overlay.mode})` : ''} · MTU ${info.overlay?.mtu ?? '—'} · vni ${info.spec.vni ?? 'auto'}`]] : []),
+                ...(info.overlay?.identity ? [['This host (for peers)', `${info.overlay.identity}@…:${info.overlay.listenPort ?? ''}`]] : []),
+                ...(info.spec.type === 'overlay' ? [['Peers', (info.overlay?.peers ?? info.spec.peers.map((peer) => ({ peer, reachable: false }))).map((p) => `${p.peer.slice(p.peer.lastIndexOf('@') + 1)} ${p.reachable ? 'reachable' : 'unreachable'}`).join(', ') || '—']] : []),
                 ['Project', info.project ?? '—'],
               ].map(([k, v]) => (
                 <div key={k} className="fact">
