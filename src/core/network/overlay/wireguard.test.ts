@@ -198,12 +198,22 @@ describeHost('wireguard overlay between namespaces acting as hosts', { root: tru
   it('wireguard-go killed with -9 comes back (supervisor) and traffic resumes; hydrate after engine restart too', async () => {
     const [h1, h2] = hosts as [Host, Host];
     await h2.engine.start(); // starts the overlay supervisor
-    const pidFile = () => readdirSync(join(h2.home.dir, 'run', 'networks', 'wireguard')).find((f) => f.endsWith('.pid'))!;
-    const pid = Number(readFileSync(join(h2.home.dir, 'run', 'networks', 'wireguard', pidFile()), 'utf8'));
+    // The pid file is rewritten by the repair (briefly absent or empty while it runs).
+    const wgDir = join(h2.home.dir, 'run', 'networks', 'wireguard');
+    const currentPid = (): number | undefined => {
+      try {
+        const f = readdirSync(wgDir).find((x) => x.endsWith('.pid'));
+        const pid = f ? Number(readFileSync(join(wgDir, f), 'utf8').trim()) : NaN;
+        return pid > 0 && existsSync(`/proc/${pid}`) ? pid : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    const pid = await until(currentPid, 5000, 'wireguard-go pid');
     process.kill(pid, 'SIGKILL');
     await until(() => {
-      const now = Number(readFileSync(join(h2.home.dir, 'run', 'networks', 'wireguard', pidFile()), 'utf8'));
-      return now !== pid && existsSync(`/proc/${now}`);
+      const now = currentPid();
+      return now !== undefined && now !== pid;
     }, 15_000, 'wireguard-go restarted');
     await until(() => pings(h1.guest, h2.ip!), 20_000, 'guest 1 → guest 2 after the restart');
     await until(() => pings(h2.guest, hosts[2]!.ip!), 20_000, 'guest 2 → guest 3 after the restart');
@@ -213,7 +223,7 @@ describeHost('wireguard overlay between namespaces acting as hosts', { root: tru
 
     // Without a running engine: kill it again, a new engine's start (hydrate) brings it back.
     await h2.engine.close();
-    const pid2 = Number(readFileSync(join(h2.home.dir, 'run', 'networks', 'wireguard', pidFile()), 'utf8'));
+    const pid2 = await until(currentPid, 5000, 'wireguard-go pid');
     process.kill(pid2, 'SIGKILL');
     await until(() => !existsSync(`/proc/${pid2}`) || readFileSync(`/proc/${pid2}/stat`, 'utf8').includes(') Z'), 5000, 'wireguard-go gone');
     const down = await call(h1.engine, 'network.inspect', { name: ov });
