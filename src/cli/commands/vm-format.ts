@@ -18,6 +18,7 @@ export function formatVm(v: VmInfo): string {
     ['More NICs', (v.nics ?? []).map((n) => `${n.network}: ${n.mac}${n.model ? ` ${n.model}` : ''} ${n.state === 'attached' ? `attached${n.ifname ? ` (${n.ifname})` : n.network === 'user' ? ' (user-mode NAT)' : ''}` : `— ${n.reason ?? 'applies at the next start'}`}`).join('\n              ') || undefined],
     ['Shares', (v.shares ?? []).map((sh) => `${sh.tag}: ${sh.host} (${sh.driver}${sh.readonly ? ', read-only' : ''}${sh.reason ? ` — ${sh.reason}` : ''})\n                in the guest: ${sh.mount}`).join('\n              ') || undefined],
     ['USB', (v.usb ?? []).map((u) => `${u.id} (port ${u.port})`).join('\n              ') || undefined],
+    ['Guest memory', v.guestMemory ? `${formatBytes(v.guestMemory.usedBytes)} used of ${formatBytes(v.guestMemory.totalBytes)} (${formatBytes(v.guestMemory.availableBytes)} available; from the ${v.guestMemory.source === 'balloon' ? 'balloon statistics' : 'guest agent'})` : undefined],
     ['MAC', v.mac],
     ['Console', v.console ? `VNC socket ${v.console.vncSocket} (WebSocket ${v.console.path} on \`nova serve\`)` : undefined],
     ['Serial log', v.serialLog],

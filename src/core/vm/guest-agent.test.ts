@@ -65,6 +65,12 @@ describeHost('guest agent on a real TCG guest, as an ordinary user', { root: tru
     expect(v.guest.os).toBe('Nova test guest (Debian 12 kernel, busybox)');
     expect(v.guest.hostname).toBe('nova-guest');
     expect(v.guest.interfaces).toContainEqual({ name: 'eth0', mac: v.mac, addresses: expect.arrayContaining(['10.0.2.15/24']) });
+    // The guest's own memory use: balloon statistics once polling runs (the first inspect started it).
+    const mem = await waitFor('balloon statistics', async () => (await call('vm.inspect', { name: 'ga' })).guestMemory, 30_000, 1000);
+    expect(mem).toMatchObject({ source: 'balloon', totalBytes: expect.any(Number) });
+    expect(mem.totalBytes).toBeGreaterThan(100 * 1024 ** 2);
+    expect(mem.totalBytes).toBeLessThanOrEqual(192 * 1024 ** 2);
+    expect(mem.usedBytes).toBeGreaterThan(0);
 
     const r = await call<{ exitCode: number; stdout: string; stderr: string }>('vm.exec', { name: 'ga', command: ['sh', '-c', 'cat /proc/sys/kernel/hostname; echo oops >&2; exit 3'] });
     expect(r).toMatchObject({ exitCode: 3, stdout: 'nova-guest\n', stderr: 'oops\n' });

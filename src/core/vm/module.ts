@@ -24,6 +24,7 @@ import { absolutize, layoutOf, loadRecord, readRuntime, vmDir } from './store.js
 import { VmWatcher } from './watcher.js';
 import { vmInfoOf } from './info.js';
 import { guestExec, guestInfo } from './guest.js';
+import { guestMemory } from './guest-memory.js';
 import { balloon, screenshot } from './extras.js';
 import { StatsSampler } from './stats.js';
 import { NovaError } from '../../shared/errors.js';
@@ -74,7 +75,10 @@ export const vmModule: EngineModule = {
     d.handle('vm.update', (i) => updateVm(ctx, { name: i.name, spec: i.spec, ...(i.project ? { project: i.project } : {}), ...(i.baseDir ? { baseDir: i.baseDir } : {}) }));
     d.handle('vm.inspect', async (i) => {
       const v = await info(i.name);
-      return v.state === 'running' ? { ...v, guest: await guestInfo(ctx, i.name) } : v;
+      if (v.state !== 'running') return v;
+      const guest = await guestInfo(ctx, i.name);
+      const memory = await guestMemory(ctx, i.name, guest.agent);
+      return { ...v, guest, ...(memory ? { guestMemory: memory } : {}) };
     });
     d.handle('vm.start', async (i) => {
       const state = await startVm(ctx, i.name);

@@ -135,6 +135,8 @@ export const vmInfo = z.object({
   createdAt: z.number(),
   /** Only from vm.inspect of a running VM: what its guest agent reports, or why there is none. */
   guest: vmGuestInfo.optional(),
+  /** Only from vm.inspect of a running VM: the guest's own memory use (balloon statistics, else the guest agent). */
+  guestMemory: z.object({ totalBytes: z.number(), availableBytes: z.number(), usedBytes: z.number(), source: z.enum(['balloon', 'guest-agent']) }).optional(),
 });
 export type VmInfo = z.infer<typeof vmInfo>;
 
