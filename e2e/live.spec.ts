@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { busyboxRootfs } from '../src/test/capsule-fixtures';
 import { ensureTestGuest, TEST_GUEST_CMDLINE } from '../src/test/guest';
 import { novaCli } from './cli';
-import { expect, rpc, test } from './fixtures';
+import { expect, openView, rpc, test } from './fixtures';
 import { InstancesPage } from './pages/instances';
 
 // One live truth: what another process does (the `nova` CLI in a terminal, kill -9 from a
@@ -53,6 +53,11 @@ test.describe('live state from other processes', () => {
       await expect(capsules.badge(name)).toHaveText('crashed', { timeout: LIVE_MS });
       await expect(capsules.row(name)).toContainText('killed by SIGKILL');
       await expect(capsules.button(name, 'Start')).toBeVisible();
+      // The dashboard's recent activity has the same story, newest first.
+      await openView(app, 'dashboard');
+      const activity = app.getByTestId('recent-activity').getByRole('listitem').filter({ hasText: name });
+      await expect(activity.first()).toContainText('crashed');
+      await expect(activity.nth(1)).toContainText('running');
     } finally {
       await rpc('capsule.rm', { name, force: true }).catch(() => undefined);
       await rpc('image.rm', { ref: image, force: true }).catch(() => undefined);

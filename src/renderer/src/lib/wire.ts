@@ -1,3 +1,4 @@
+import { useActivity } from '../stores/activity';
 import { useConnection } from '../stores/connection';
 import { useHost } from '../stores/host';
 import { useLogs } from '../stores/logs';
@@ -25,14 +26,17 @@ export function wireEvents(): () => void {
       if (e.kind === 'capsule' && useImages.getState().status !== 'idle') useImages.getState().refetch();
     }),
     on('vm.state', (e) => {
+      useActivity.getState().add({ at: Date.now(), kind: 'vm', name: e.name, state: e.state, ...(e.reason ? { reason: e.reason } : {}) });
       useResources.getState().patch('vm', e.name, e.state, e.reason);
       useResources.getState().refetch();
     }),
     on('capsule.state', (e) => {
+      useActivity.getState().add({ at: Date.now(), kind: 'capsule', name: e.name, state: e.state, ...(e.reason ? { reason: e.reason } : {}) });
       useResources.getState().patch('capsule', e.name, e.state, e.reason);
       useResources.getState().refetch();
     }),
     on('network.state', (e) => {
+      useActivity.getState().add({ at: Date.now(), kind: 'network', name: e.name, state: e.state, ...(e.reason ? { reason: e.reason } : {}) });
       useResources.getState().patch('network', e.name, e.state, e.reason);
       useResources.getState().refetch();
     }),

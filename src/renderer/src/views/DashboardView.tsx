@@ -2,7 +2,8 @@ import { ViewHeader } from '../components/ViewHeader';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { StateBadge } from '../components/StateBadge';
 import { ResourceCounts } from '../components/ResourceCounts';
-import { bytes } from '../lib/format';
+import { bytes, clock } from '../lib/format';
+import { useActivity } from '../stores/activity';
 import { useHost } from '../stores/host';
 import { useNav } from '../stores/nav';
 import { useResources } from '../stores/resources';
@@ -12,6 +13,7 @@ export function DashboardView() {
   const host = useHost();
   const res = useResources();
   const go = useNav((s) => s.go);
+  const activity = useActivity((s) => s.items);
   const info = host.info;
   const missingTools = info?.tools.filter((t) => !t.found) ?? [];
   return (
@@ -81,7 +83,23 @@ export function DashboardView() {
             </ul>
           )}
         </div>
+        <div className="card" data-testid="recent-activity">
+          <h2>Recent activity</h2>
+          {activity.length === 0 ? (
+            <p className="muted">No state changes since the app opened. Starts, stops and crashes show here, whoever caused them.</p>
+          ) : (
+            <ul className="plain">
+              {activity.map((a) => (
+                <li key={`${a.at}-${a.kind}-${a.name}`}>
+                  <span className="muted">{clock(a.at)}</span> {KIND[a.kind]} <strong>{a.name}</strong> <StateBadge state={a.state} reason={a.reason} />
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
       </section>
     </>
   );
 }
+
+const KIND = { vm: 'VM', capsule: 'Capsule', network: 'Network' } as const;
