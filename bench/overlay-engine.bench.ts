@@ -130,7 +130,16 @@ export async function run(): Promise<BenchResult[]> {
     }
     lab.link(sides[0]!.ns, 'ul0', `10.118.${u}.1/24`, sides[1]!.ns, 'ul0', `10.118.${u}.2/24`);
     const out: BenchResult[] = [];
-    for (const [k, d] of drivers.entries()) out.push(...(await benchDriver(d, lab, sides as [Side, Side], `b${sfx.slice(0, 4)}${k}`, u + 1 + k)));
+    for (const [k, d] of drivers.entries()) {
+      const ov = `b${sfx.slice(0, 4)}${k}`;
+      // One driver failing (a stale helper build) still leaves the other's figures.
+      try {
+        out.push(...(await benchDriver(d, lab, sides as [Side, Side], ov, u + 1 + k)));
+      } catch (e) {
+        process.stderr.write(`  overlay-engine ${d}: ${(e as Error).message}\n`);
+        for (const s of sides) await s.engine.dispatcher.invoke('network.rm', { name: ov, force: true }).catch(() => undefined);
+      }
+    }
     for (const r of out) await saveResult(r);
     return out;
   } finally {
