@@ -6,6 +6,7 @@ import { NovaError } from '../../shared/errors.js';
 import type { EngineContext } from '../context.js';
 import { findBuildOutput } from '../sys/assets.js';
 import { findBinary } from '../sys/which.js';
+import { parseSubIds } from '../host/subids.js';
 
 // Capsules of an ordinary user run in a user namespace, as Podman's do: inside, root is the user
 // and uids/gids 1…65536 are the user's subordinate ranges from /etc/subuid and /etc/subgid,
@@ -36,19 +37,6 @@ export interface RootlessIds {
 export const SUBORDINATE_IDS = 65536;
 
 export const isRootless = (): boolean => (process.geteuid?.() ?? 0) !== 0;
-
-/** Ranges of /etc/subuid or /etc/subgid lines for `name` or its numeric id, in file order. */
-export function parseSubIds(text: string, name: string, id: number): { start: number; count: number }[] {
-  const out: { start: number; count: number }[] = [];
-  for (const line of text.split('\n')) {
-    const [who, start, count] = line.trim().split(':');
-    if (!who || (who !== name && who !== String(id))) continue;
-    const s = Number(start);
-    const c = Number(count);
-    if (Number.isInteger(s) && Number.isInteger(c) && c > 0) out.push({ start: s, count: c });
-  }
-  return out;
-}
 
 /** 0 → the user's own id, then up to SUBORDINATE_IDS ids from the ranges. */
 export function buildIdMap(own: number, ranges: { start: number; count: number }[], want = SUBORDINATE_IDS): IdExtent[] {

@@ -6,6 +6,7 @@ import { parseAlias } from './owner.js';
 import { InterfaceMonitor } from './monitor.js';
 import { loadAll } from './store.js';
 import { superviseOverlays } from './overlay/supervise.js';
+import { overlaySupport } from './overlay/index.js';
 import type { NetworkInfo } from '../../shared/contract/network.js';
 
 // The network area: handlers for the contract, rows for `nova ls`, hydrate + monitoring at
@@ -44,6 +45,7 @@ export const networkModule: EngineModule = {
     d.handle('network.update', async (i) => publish(await ops().update(i.name, i.spec, i.project)));
     d.handle('network.inspect', async (i) => ops().inspect(i.name));
     d.handle('network.list', async (i) => ({ items: await listInfos(i.project) }));
+    d.handle('network.drivers', async () => ({ drivers: await overlaySupport((argv, o) => engine.runner.run(argv, o)) }));
     d.handle('network.rm', async (i) => {
       await ops().remove(i.name, i.force);
       await changed(i.name);

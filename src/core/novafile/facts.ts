@@ -1,7 +1,6 @@
 // Gathers the host facts the planner needs, once per plan: can a GPU be passed through, which
 // overlay drivers run here, which declared files are missing.
 import { access } from 'node:fs/promises';
-import { overlaySupport } from '../network/overlay/index.js';
 import { isAbsolute, resolve } from 'node:path';
 import type { Runner } from '../sys/runner.js';
 import type { VmSpec } from '../../shared/schemas/novafile.js';
@@ -38,7 +37,7 @@ export async function gatherFacts(b: Backends, declared: Declared, opts: FactsOp
   );
   // Each driver says whether it runs here (overlay/*.ts support()); asked only when an overlay is declared.
   const overlay: HostFacts['overlay'] = wantsOverlay
-    ? await overlaySupport((argv, o) => opts.runner.run(argv, o))
+    ? (await b.call('network.drivers', {})).drivers
     : { vxlan: { ok: true, reason: 'not checked' }, quic: { ok: false, reason: 'not checked' }, wireguard: { ok: false, reason: 'not checked' } };
   return { gpu, overlay, missingFiles: await missingFiles(declared, opts.baseDir) };
 }

@@ -6,7 +6,6 @@ import { scanPci } from '../gpu/scanner.js';
 import { helperCheck, kvmAccessCheck, polkitCheck } from './privilege-checks.js';
 import { defaultProbe, rootlessChecks } from './rootless-checks.js';
 import type { HostGpuFacts } from '../gpu/scanner.js';
-import { overlaySupport } from '../network/overlay/index.js';
 
 // `nova support preflight`: is this host ready for Nova? Each check is ok / warn / fail with what
 // to do on Debian and on Arch. fail = a core feature cannot work; warn = an optional one.
@@ -113,7 +112,7 @@ function runtimeChecks(host: HostInfo): PreflightCheck[] {
 
 /** One check per overlay driver: which way it runs here, or why not (never changes the host). */
 async function overlayChecks(engine: EngineContext): Promise<PreflightCheck[]> {
-  const all = await overlaySupport((argv, o) => engine.runner.run(argv, o));
+  const all = (await engine.call('network.drivers', {})).drivers;
   return Object.entries(all).map(([name, s]) =>
     s.ok
       ? c(`overlay-${name}`, `Overlay driver ${name}`, 'ok', `${s.mode ? `${s.mode}: ` : ''}${s.reason}`)

@@ -4,7 +4,8 @@ import { userInfo } from 'node:os';
 import type { PreflightCheck } from '../../shared/contract/support.js';
 import type { CgroupInfo } from '../host/cgroups.js';
 import { cgroupDelegation } from '../capsule/delegation.js';
-import { parseSubIds, setuidRoot, SUBORDINATE_IDS } from '../capsule/rootless.js';
+import { setuidRoot, SUBORDINATE_IDS } from '../capsule/rootless.js';
+import { parseSubIds } from '../host/subids.js';
 import { findBinary } from '../sys/which.js';
 import { pastaCheck } from './pasta-check.js';
 

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import type { VmShareInfo } from '../../shared/contract/vm.js';
 import type { Reverter } from '../sys/reverter.js';
-import { parseSubIds } from '../capsule/rootless.js';
+import { parseSubIds } from '../host/subids.js';
 import { killVerified, waitForExit } from './process.js';
 import { absolutize, layoutOf } from './store.js';
 import type { VmRecord } from './store.js';

@@ -45,6 +45,15 @@ export const dnsRecord = z
   .strict()
   .refine((r) => r.ip || (r.service && r.port), 'a record needs ip = "10.0.0.5", or service + port (+ target) for SRV');
 
+/** Whether this host can run an overlay driver, which way, and if not why and the fix (overlay/driver.ts DriverSupport). */
+export const overlayDriverSupport = z.object({
+  ok: z.boolean(),
+  mode: z.string().optional(),
+  reason: z.string(),
+  fix: z.string().optional(),
+  remedy: z.object({ debian: z.string(), arch: z.string() }).optional(),
+});
+
 /** An overlay's tunnel as its driver sees it on this host (src/core/network/overlay/driver.ts). */
 export const overlayInfo = z.object({
   driver: z.enum(['vxlan', 'quic', 'wireguard']),
@@ -146,6 +155,11 @@ export const networkProcedures = {
     summary: 'All switches with their state',
     input: z.object({ project: z.string().optional() }).strict().default({}),
     output: z.object({ items: z.array(networkInfo) }),
+  }),
+  'network.drivers': procedure({
+    summary: 'Which overlay drivers this host can run, which way, and if not why (probes only, changes nothing)',
+    input: z.object({}).strict().default({}),
+    output: z.object({ drivers: z.object({ vxlan: overlayDriverSupport, quic: overlayDriverSupport, wireguard: overlayDriverSupport }) }),
   }),
   'network.rm': procedure({
     summary: 'Delete a switch and everything Nova made for it (CONFLICT while VMs or capsules are attached, unless force)',

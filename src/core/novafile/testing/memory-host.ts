@@ -54,6 +54,11 @@ export function memoryHost(opts: { delayMs?: number; images?: string[] } = {}): 
           const p = (input as { project?: string }).project;
           return { items: [...resources.values()].filter((r) => !p || r.project === p).map((r) => ({ kind: r.kind, name: r.name, state: r.state, ...(r.project ? { project: r.project } : {}) })) };
         }
+        // The stand-in host runs plain VXLAN only, as a host without tunnel tools would.
+        if (method === 'network.drivers') {
+          const missing = { ok: false, reason: 'not on this in-memory host' };
+          return { drivers: { vxlan: { ok: true, mode: 'kernel', reason: 'in-memory host' }, quic: missing, wireguard: missing } };
+        }
         if (method === 'image.list') return { items: [...images].map((ref) => ({ ref })) };
         if (method === 'image.inspect') {
           if (!images.has(i.ref!)) throw new NovaError('NOT_FOUND', `image ${i.ref} is not in the store`);
