@@ -98,6 +98,7 @@ const FIELDS: Record<string, Field> = {
 const NOT_HOST_PATHS: Record<string, string> = {
   'vm.clone source': 'the name of the VM to clone',
   'vm.receive listen': 'a tcp:HOST:PORT address',
+  'vm.migrate.preflight to': 'the name of a host added with `nova host add`',
   'vm.wizard iso': 'only written into the NovaFile text returned; checked when that is applied (vm.create)',
   'vm.wizard virtioWin': 'as vm.wizard iso',
   'vm.wizard diskSize': 'a size',
