@@ -52,7 +52,11 @@ describeHost('nova privd: switches and TAPs for ordinary users', { root: true, t
     await startHelper();
   }, 120_000);
 
-  afterAll(() => tearDownPrivdLab(p, lab, users));
+  afterAll(async () => {
+    // Root's helper keeps the switch's dnsmasq folder under /run/nova: remove the switch through Nova first.
+    if (p?.helper && a) await nova(a, ['net', 'rm', net, '--force']).catch(() => undefined);
+    tearDownPrivdLab(p, lab, users);
+  });
 
   it('an ordinary user creates a NAT switch (dnsmasq not root, definition in their data folder); their own QEMU on it gets a DHCP lease', async () => {
     const made = await nova(a, ['net', 'create', net, '--profile', 'nat', '--subnet', `10.213.${o1}.1/24`]);
