@@ -23,8 +23,8 @@ import { interleave, runsOr, spreadFields, spreadOf, timed } from './sample.js';
 import { saveResult } from './types.js';
 import type { BenchResult } from './types.js';
 
-const RUNS = runsOr(11);
-const SNAPSHOT_RUNS = runsOr(7);
+const RUNS = runsOr(15);
+const SNAPSHOT_RUNS = runsOr(15);
 const LS_RUNS = runsOr(15);
 const root = join(import.meta.dirname, '..');
 
