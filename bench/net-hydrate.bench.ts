@@ -49,7 +49,7 @@ export async function run(): Promise<BenchResult[]> {
     };
     // The first pair (Nova first) warms up and records what the raw side replays.
     const rounds = await interleave(novaHydrate, rawHydrate, ROUNDS);
-    // Leave Nova's switches in place for lab.close() to remove with the namespace.
+    // Put the switches back: lab.close() removes them through Nova, dnsmasq folders included.
     await engine.dispatcher.invoke('network.hydrate', {});
     const nova = spreadOf(rounds.a);
     const raw = spreadOf(rounds.b);

@@ -50,6 +50,9 @@ export async function netBenchLab(): Promise<NetBenchLab> {
     calls,
     raw: createRunner(),
     async close() {
+      // Through Nova, so root's dnsmasq folders under /run/nova go with the switches.
+      const { items } = (await engine.dispatcher.invoke('network.list', {})) as { items: { name: string }[] };
+      for (const n of items) await engine.dispatcher.invoke('network.rm', { name: n.name, force: true }).catch(() => undefined);
       await engine.close();
       killMatching(home);
       execFileSync('ip', ['netns', 'del', ns]);
