@@ -9,18 +9,13 @@ import type { Input, Method, Output } from '../../../shared/contract.js';
 import { describeHost, tempHome } from '../../../test/host.js';
 import type { TempHome } from '../../../test/host.js';
 import { NetnsLab, inNs, sh, suffix } from '../../../test/netns.js';
+import { waitFor } from '../../../test/wait.js';
 
 const TOOLS = ['ip', 'wg', 'wireguard-go', 'tcpdump', 'busybox', 'dnsmasq', 'nft', 'nsenter', 'curl'];
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(fn: () => T | Promise<T>, ms: number, what: string): Promise<NonNullable<T>> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await wait(100);
-  }
-}
+/** The shared poller (src/test/wait.ts), in this file's argument order. */
+const until = <T>(fn: () => T | Promise<T>, ms: number, what: string): Promise<NonNullable<T>> =>
+  waitFor(what, fn as () => Promise<NonNullable<T> | undefined | false>, ms);
 const call = <M extends Method>(e: Engine, m: M, input: Input<M>): Promise<Output<M>> => e.dispatcher.invoke<M>(m, input);
 const codeOf = async (p: Promise<unknown>) => p.then(() => 'OK', (e: { code?: string; message?: string }) => `${e.code}: ${e.message}`);
 const pings = (ns: string, ip: string) => !inNs(ns, ['busybox', 'ping', '-c', '1', '-W', '1', ip], { allowFailure: true }).startsWith('__FAILED__');
