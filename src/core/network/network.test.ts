@@ -12,19 +12,14 @@ import { describeHost, missing, tempHome } from '../../test/host.js';
 import { ensureTestGuest, TEST_GUEST_CMDLINE } from '../../test/guest.js';
 import type { TempHome } from '../../test/host.js';
 import { NetnsLab, freeOctets, inNs, sh, suffix } from '../../test/netns.js';
+import { waitFor } from '../../test/wait.js';
 
 const TOOLS = ['ip', 'nft', 'dnsmasq', 'tcpdump', 'busybox', 'curl', 'nsenter'];
 const OK_PING = /[^0-9]0% packet loss/;
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(fn: () => T | Promise<T>, ms: number, what: string): Promise<NonNullable<T>> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await wait(100);
-  }
-}
+// The shared poller treats only undefined/false as "not yet"; these checks also use null, '' and 0.
+const until = <T>(fn: () => T | Promise<T>, ms: number, what: string): Promise<NonNullable<T>> =>
+  waitFor(what, async () => (await fn()) || undefined, Math.max(ms, 30_000)) as Promise<NonNullable<T>>;
 
 describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
   const sfx = suffix();
