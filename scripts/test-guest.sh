@@ -8,9 +8,19 @@
 # its libraries, copied from this host; `nova.noqga` on the kernel command line leaves it out),
 # configures eth0 with udhcpc (our own script, inside the guest only), gives ttyS0 an interactive
 # shell and writes "nova-counter N" to the serial console every second.
+#
+# NOVA_TEST_GUEST_KERNEL=generic builds the same guest on Debian's generic kernel
+# (linux-image-amd64) into $NOVA_TEST_GUEST_DIR/generic, with the 9p modules the cloud kernel
+# lacks (CONFIG_NET_9P is off there; the generic kernel's modules carry its own vermagic and
+# cannot be loaded into the cloud kernel): for the guest side of 9p shared folders.
 set -euo pipefail
 
-OUT="${NOVA_TEST_GUEST_DIR:-/var/cache/nova-test/guest}"
+BASE="${NOVA_TEST_GUEST_DIR:-/var/cache/nova-test/guest}"
+case "${NOVA_TEST_GUEST_KERNEL:-cloud}" in
+  cloud) OUT="$BASE"; META=linux-image-cloud-amd64; EXTRA_MODULES="" ;;
+  generic) OUT="$BASE/generic"; META=linux-image-amd64; EXTRA_MODULES="netfs fscache 9pnet 9pnet_virtio 9p" ;;
+  *) echo "test-guest: NOVA_TEST_GUEST_KERNEL is cloud or generic" >&2; exit 1 ;;
+esac
 RECIPE=6   # bump when the initramfs layout below changes
 mkdir -p "$OUT"
 exec 9>"$OUT/.lock"
@@ -32,10 +42,10 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/nova-guest.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
 
-# The kernel package linux-image-cloud-amd64 currently points at.
-KPKG="$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')"
+# The kernel package $META (linux-image-cloud-amd64 or linux-image-amd64) currently points at.
+KPKG="$(apt-cache depends "$META" 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')"
 if [ -z "$KPKG" ]; then
-  echo "test-guest: apt does not know linux-image-cloud-amd64 (run apt-get update)" >&2; exit 1
+  echo "test-guest: apt does not know $META (run apt-get update)" >&2; exit 1
 fi
 apt-get download -q "$KPKG" >/dev/null 2>&1 || { echo "test-guest: apt-get download $KPKG failed" >&2; exit 1; }
 dpkg-deb -x ./*.deb kpkg
@@ -51,7 +61,7 @@ for lib in $(ldd "$QGA" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {p
   cp -L "$lib" "root$lib"
 done
 for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk \
-         failover net_failover virtio_net virtio_balloon virtio_console fuse virtiofs button evdev; do
+         failover net_failover virtio_net virtio_balloon virtio_console fuse virtiofs button evdev $EXTRA_MODULES; do
   f="$(find "$MODDIR" -name "$m.ko*" | head -n1)"
   [ -n "$f" ] || { echo "test-guest: module $m not in $KPKG" >&2; exit 1; }
   cp "$f" root/lib/modules/

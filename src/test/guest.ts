@@ -21,28 +21,35 @@ export interface TestGuest {
 export const TEST_GUEST_DIR = process.env.NOVA_TEST_GUEST_DIR || '/var/cache/nova-test/guest';
 
 const SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '../../scripts/test-guest.sh');
-let pending: Promise<TestGuest> | undefined;
+const pending = new Map<string, Promise<TestGuest>>();
 
-/** Builds (first call, ~5 s) or reuses the cached guest. Safe across parallel workers (flock). */
-export function ensureTestGuest(): Promise<TestGuest> {
-  pending ??= new Promise<TestGuest>((done, fail) => {
-    execFile('bash', [SCRIPT], { env: process.env, timeout: 300_000 }, (err, stdout, stderr) => {
+/**
+ * Builds (first call, ~5 s) or reuses the cached guest. Safe across parallel workers (flock).
+ * `generic`: the same guest on Debian's generic kernel (TEST_GUEST_DIR/generic), which has the 9p
+ * modules the cloud kernel lacks.
+ */
+export function ensureTestGuest(kernel: 'cloud' | 'generic' = 'cloud'): Promise<TestGuest> {
+  const known = pending.get(kernel);
+  if (known) return known;
+  const p = new Promise<TestGuest>((done, fail) => {
+    execFile('bash', [SCRIPT], { env: { ...process.env, NOVA_TEST_GUEST_KERNEL: kernel }, timeout: 300_000 }, (err, stdout, stderr) => {
       if (err) {
-        pending = undefined;
+        pending.delete(kernel);
         fail(new Error(`test guest build failed: ${stderr.trim() || err.message}`));
         return;
       }
       const dir = stdout.trim().split('\n').pop() ?? '';
       const guest = { kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.gz') };
       if (!existsSync(guest.kernel) || !existsSync(guest.initrd)) {
-        pending = undefined;
+        pending.delete(kernel);
         fail(new Error(`test guest build produced no kernel/initrd in ${dir}`));
         return;
       }
       done(guest);
     });
   });
-  return pending;
+  pending.set(kernel, p);
+  return p;
 }
 
 /** Kernel command line the guest expects (serial console, no reboot loop on panic). */

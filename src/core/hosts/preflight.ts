@@ -8,6 +8,8 @@ export interface PreflightFacts {
     memoryBytes: number;
     accelerator: 'kvm' | 'tcg' | 'none';
     gpuPassthrough: boolean;
+    /** Tags of the VM's virtiofs shared folders (vhost-user-fs cannot be migrated). */
+    virtiofsShares?: string[];
     /** Nova switches the VM's NICs are on. */
     networks: string[];
     /** Disk space the target needs (allocated bytes of every disk). */
@@ -39,6 +41,8 @@ export function preflightProblems(f: PreflightFacts): string[] {
   const out: string[] = [];
   if (vm.state !== 'running' && vm.state !== 'paused') out.push(`VM ${vm.name} is ${vm.state}: only a running VM is live-migrated (start it, or copy a stopped one with its disks)`);
   if (vm.gpuPassthrough) out.push(`VM ${vm.name} has a GPU passed through: a VFIO device cannot be migrated live (shut it down and move it stopped, or remove gpu_passthrough)`);
+  const vfs = (vm.virtiofsShares ?? []).map((t) => `"${t}"`).join(', ');
+  if (vfs) out.push(`VM ${vm.name} has virtiofs shared folders ${vfs}: QEMU cannot live-migrate vhost-user-fs (shut it down and move it stopped, or set driver = "9p" on the share, restart it and unmount the share in the guest first)`);
   if (t.vmNames.includes(vm.name)) out.push(`host ${t.host} already has a VM named ${vm.name}: remove or rename it there first`);
   const need = vm.memoryBytes + MEMORY_HEADROOM;
   if (t.memoryAvailableBytes < need) out.push(`host ${t.host} has ${gib(t.memoryAvailableBytes)} of memory available, the VM needs ${gib(vm.memoryBytes)} plus ${gib(MEMORY_HEADROOM)} headroom: free memory there or lower the VM's memory`);

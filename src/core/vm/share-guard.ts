@@ -1,0 +1,31 @@
+// QEMU cannot save or migrate the state of a vhost-user-fs device (virtiofs): its queues live in
+// virtiofsd, and QEMU 7.2 marks the device unmigratable. A live snapshot with RAM
+// (snapshot-save) and a live migration of a VM with a virtiofs share would fail half-way with
+// "State blocked by non-migratable device" (after Nova started a destination, for a migration).
+// Nova refuses first, naming the share and what to do instead.
+import { NovaError } from '../../shared/errors.js';
+import type { ResolvedShare } from './config/types.js';
+
+export type LiveStateOp = 'snapshot' | 'migrate';
+
+const FIX: Record<LiveStateOp, string> = {
+  snapshot: 'take a disk-only snapshot instead (`nova snapshot vm NAME --external` while it runs, or stop the VM first), or set driver = "9p" on the share and restart the VM',
+  migrate: 'shut the VM down and move it stopped, or set driver = "9p" on the share, restart the VM and unmount the share in the guest before migrating',
+};
+
+/** The virtiofs shares of a running QEMU (from its runtime info: what it was started with). */
+export const virtiofsShares = (shares: ResolvedShare[] | undefined): ResolvedShare[] => (shares ?? []).filter((s) => s.driver === 'virtiofs');
+
+/** CONFLICT naming the VM's virtiofs share(s) and the fix, or undefined when there are none. */
+export function virtiofsBlocker(name: string, shares: ResolvedShare[] | undefined, op: LiveStateOp): NovaError | undefined {
+  const fs = virtiofsShares(shares);
+  if (!fs.length) return undefined;
+  const list = fs.map((s) => `"${s.tag}" (${s.host})`).join(', ');
+  const what = op === 'snapshot' ? 'save the RAM of' : 'live-migrate';
+  return new NovaError(
+    'CONFLICT',
+    `VM ${name} has virtiofs shared folder${fs.length > 1 ? 's' : ''} ${list}: QEMU cannot ${what} a VM using virtiofs (vhost-user-fs keeps its state in virtiofsd) — ${FIX[op].replace('NAME', name)}`,
+    { field: 'shares', shares: fs.map((s) => s.tag) },
+  );
+}
+
