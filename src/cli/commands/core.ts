@@ -1,4 +1,4 @@
-import type { HostInfo } from '../../shared/contract/host.js';
+import type { HostInfo, HostStats } from '../../shared/contract/host.js';
 import { formatBytes } from '../../shared/sizes.js';
 import { formatIssue } from '../../core/novafile/validate.js';
 import type { CliContext } from '../context.js';
@@ -44,6 +44,23 @@ export function registerCoreCommands(ctx: CliContext): void {
       const r = await ctx.call('host.info', { refresh: o.refresh });
       ctx.print(r, formatHostInfo);
     });
+  host
+    .command('stats')
+    .description('CPU % (all CPUs), memory and swap in use, load averages, now')
+    .action(async () => {
+      const r = await ctx.call('host.stats', {});
+      ctx.print(r, formatHostStats);
+    });
+}
+
+export function formatHostStats(s: HostStats): string {
+  const pct = (used: number, total: number) => (total > 0 ? ` (${Math.round((used / total) * 100)}%)` : '');
+  return details([
+    ['CPU', `${s.cpuPercent !== undefined ? `${s.cpuPercent.toFixed(1)}%` : '?'} of ${s.cpus} CPUs`],
+    ['Memory', `${formatBytes(s.memoryUsedBytes)} of ${formatBytes(s.memoryTotalBytes)} in use${pct(s.memoryUsedBytes, s.memoryTotalBytes)}, ${formatBytes(s.memoryAvailableBytes)} available`],
+    ['Swap', s.swapTotalBytes > 0 ? `${formatBytes(s.swapUsedBytes)} of ${formatBytes(s.swapTotalBytes)}${pct(s.swapUsedBytes, s.swapTotalBytes)}` : 'none'],
+    ['Load', s.load.map((l) => l.toFixed(2)).join(' · ')],
+  ]);
 }
 
 export function formatHostInfo(h: HostInfo): string {

@@ -5,6 +5,7 @@ import type { RemoteHost } from '../../shared/contract/hosts.js';
 import { NovaError } from '../../shared/errors.js';
 import type { EngineContext, EngineModule } from '../context.js';
 import { NOVA_VERSION } from '../host/probe.js';
+import { HostSampler, hostSampleValues } from '../host/stats.js';
 import { gatherPreflight } from './gather.js';
 import { scanKeys } from './keys.js';
 import { preflightProblems } from './preflight.js';
@@ -18,6 +19,7 @@ import { parseSshUrl, sshUrlOf } from './url.js';
 // to a host's engine over one kept connection per host (reopened on the next call once it drops).
 
 const PROBE_DEADLINE_MS = 8_000;
+const HOST_METRICS_EVERY_MS = 2_000;
 
 async function usage() {
   const meminfo = await readFile('/proc/meminfo', 'utf8').catch(() => '');
@@ -110,6 +112,9 @@ export const hostsModule: EngineModule = {
     const d = engine.dispatcher;
     const pool = new HostPool(engine);
     d.handle('host.usage', () => usage());
+    const sampler = new HostSampler();
+    d.handle('host.stats', () => sampler.sample());
+    let timer: NodeJS.Timeout | undefined;
     d.handle('host.list', async (i) => {
       const hosts = (await listHosts(engine.paths)).filter((h) => !i.name || h.name === i.name);
       if (i.name && !hosts.length) await getHost(engine.paths, i.name); // NOT_FOUND with the fix
@@ -157,6 +162,22 @@ export const hostsModule: EngineModule = {
       const problems = preflightProblems(facts);
       return { name: i.name, to: i.to, ok: problems.length === 0, problems, memoryBytes: facts.vm.memoryBytes, diskBytes: facts.vm.diskBytes, networks: facts.vm.networks };
     });
-    return { close: () => pool.close() };
+    return {
+      // Long-running engines (the app, `nova serve`): the host's CPU and memory as metrics.sample
+      // every few seconds, so the dashboard's graphs have history from the moment the app opens.
+      start: async () => {
+        if (timer) return;
+        const live = new HostSampler();
+        const tick = () => void live.sample().then((s) => engine.bus.emit('metrics.sample', { kind: 'host', name: 'local', at: s.at, values: hostSampleValues(s) }), () => undefined);
+        timer = setInterval(tick, HOST_METRICS_EVERY_MS);
+        timer.unref();
+        tick();
+      },
+      close: async () => {
+        clearInterval(timer);
+        timer = undefined;
+        await pool.close();
+      },
+    };
   },
 };

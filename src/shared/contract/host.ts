@@ -39,6 +39,23 @@ export const hostInfo = z.object({
   nova: z.object({ version: z.string(), paths: z.record(z.string(), z.string()) }),
 });
 export type HostInfo = z.infer<typeof hostInfo>;
+
+/** This host's CPU and memory use now (what the dashboard graphs). */
+export const hostStats = z.object({
+  at: z.number(),
+  cpus: z.number().int(),
+  /** Busy share of all CPUs since the previous reading, 0–100 (absent when no clock tick passed). */
+  cpuPercent: z.number().optional(),
+  memoryTotalBytes: z.number(),
+  /** MemAvailable: what can be given to new work without swapping. */
+  memoryAvailableBytes: z.number(),
+  memoryUsedBytes: z.number(),
+  swapTotalBytes: z.number(),
+  swapUsedBytes: z.number(),
+  /** 1, 5 and 15-minute load averages. */
+  load: z.tuple([z.number(), z.number(), z.number()]),
+});
+export type HostStats = z.infer<typeof hostStats>;
 export type ToolInfo = z.infer<typeof toolInfo>;
 
 export const hostProcedures = {
@@ -46,5 +63,10 @@ export const hostProcedures = {
     summary: 'Host facts: OS, kernel, CPUs, memory, accelerator (KVM or TCG and why), cgroups, Wayland, tools',
     input: z.object({ refresh: z.boolean().optional() }).strict().default({}),
     output: hostInfo,
+  }),
+  'host.stats': procedure({
+    summary: 'This host\'s CPU % (all CPUs), memory and swap in use, load averages, now (/proc/stat, /proc/meminfo)',
+    input: z.object({}).strict().default({}),
+    output: hostStats,
   }),
 };

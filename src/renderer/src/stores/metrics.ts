@@ -11,6 +11,8 @@ interface MetricsStore {
 }
 
 export const seriesKey = (kind: string, name: string): string => `${kind}/${name}`;
+/** This host's CPU and memory samples (the engine publishes them as kind "host", name "local"). */
+export const HOST_SERIES = seriesKey('host', 'local');
 
 export const useMetrics = create<MetricsStore>((set, get) => ({
   series: {},

@@ -2,6 +2,7 @@ import { ViewHeader } from '../components/ViewHeader';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { StateBadge } from '../components/StateBadge';
 import { ResourceCounts } from '../components/ResourceCounts';
+import { HostGraphs } from '../components/HostGraphs';
 import { bytes, clock } from '../lib/format';
 import { useActivity } from '../stores/activity';
 import { useHost } from '../stores/host';
@@ -57,6 +58,7 @@ export function DashboardView() {
             <p className="muted">{host.status === 'error' ? 'Unavailable' : 'Probing…'}</p>
           )}
         </div>
+        <HostGraphs />
         <div className="card">
           <h2>Resources</h2>
           {res.error ? (
