@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NetCtx } from './context.js';
 import type { Link } from './links.js';
-import { listLinks, routes } from './links.js';
+import { linksAndRoutes } from './links.js';
 import { applyRuleset, buildRules } from './nft.js';
 import type { NftRule } from './nft.js';
 import { ownerKey } from './ipam.js';
@@ -21,8 +21,8 @@ export interface HostFacts {
 }
 
 export async function hostFacts(ctx: NetCtx): Promise<HostFacts> {
-  const [links, rs] = await Promise.all([listLinks(ctx), routes(ctx)]);
-  return factsFrom(links, rs);
+  const { links, routes } = await linksAndRoutes(ctx);
+  return factsFrom(links, routes);
 }
 
 export const factsFrom = (links: Link[], rs: { dst: string; dev?: string }[]): HostFacts => {
@@ -39,14 +39,16 @@ export function rulesFor(nets: NetworkState[]): NftRule[] {
 export const ownerMarker = (ctx: NetCtx) => join(ctx.runDir, 'nft-owner');
 
 /** Rebuilds the whole table from the saved switches (one atomic transaction). */
-export async function applyNft(ctx: NetCtx, nets?: NetworkState[]): Promise<void> {
+export async function applyNft(ctx: NetCtx, nets?: NetworkState[]): Promise<NftRule[]> {
   // A switch whose saved values are invalid gets no rules rather than breaking the whole table.
   const all = (nets ?? (await loadAll(ctx))).filter((n) => !declarationProblem(n));
   if (all.length > 0) {
     await mkdir(ctx.runDir, { recursive: true });
     await writeFile(ownerMarker(ctx), `${ctx.table}\n`);
   }
-  await applyRuleset(ctx, rulesFor(all), all.length > 0);
+  const rules = rulesFor(all);
+  await applyRuleset(ctx, rules, all.length > 0);
+  return rules;
 }
 
 /** The sysctls a nat switch needs: forwarding on the bridge and where its traffic leaves (uplink, else the default route's device). */

@@ -21,8 +21,8 @@ export function directNetworkOps(ctx: NetCtx): NetworkOps {
   return {
     via: 'direct',
     async create(name, spec, project) {
-      const n = await locked(`network.create ${name}`, () => createSwitch(ctx, name, spec, project));
-      return toInfo(ctx, n, await hostView(ctx));
+      const { state, view } = await locked(`network.create ${name}`, () => createSwitch(ctx, name, spec, project));
+      return toInfo(ctx, state, view ?? (await hostView(ctx)));
     },
     async update(name, spec, project) {
       const n = await locked(`network.update ${name}`, () => updateSwitch(ctx, name, spec, project));

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { chmod, mkdir, readFile, readdir, rm, rmdir } from 'node:fs/promises';
+import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFile, readdir, rm, rmdir } from 'node:fs/promises';
+import { cmdlineMatches, readPidSmall } from '../sys/small-files.js';
 import { join } from 'node:path';
 import { writeRuntimeFile } from './runtime-file.js';
 import { killAndWait, pidAlive, processMatches, readCmdline, readPidFile } from '../sys/proc.js';
@@ -49,9 +50,9 @@ const readFileSafe = (file: string) => {
 };
 
 /** The folder chain dnsmasq's unprivileged user must be able to enter. */
-async function makeDir(ctx: NetCtx, dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  if (isRoot()) for (const d of [DNSMASQ_ROOT_BASE, dnsmasqBase(ctx), dir]) await chmod(d, 0o755);
+function makeDir(ctx: NetCtx, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  if (isRoot()) for (const d of [DNSMASQ_ROOT_BASE, dnsmasqBase(ctx), dir]) chmodSync(d, 0o755);
 }
 const pidFile = (ctx: NetCtx, name: string) => join(dnsmasqDir(ctx, name), 'dnsmasq.pid');
 const hostsFile = (ctx: NetCtx, name: string) => join(dnsmasqDir(ctx, name), 'hosts');
@@ -89,7 +90,7 @@ const prefixMask = (p: number) => [24, 16, 8, 0].map((sh) => Math.floor(((2 ** 3
 
 /** Writes the hosts files dnsmasq reads (addresses of owners and records). */
 export async function writeHostFiles(ctx: NetCtx, n: NetworkState): Promise<void> {
-  await makeDir(ctx, dnsmasqDir(ctx, n.name));
+  makeDir(ctx, dnsmasqDir(ctx, n.name));
   const hosts = [
     ...n.reservations.filter((r) => r.ip && r.attached).map((r) => `${r.ip} ${r.hostname}.${n.domain} ${r.hostname}`),
     ...n.records.filter((r) => r.ip).map((r) => `${r.ip} ${r.name}.${n.domain} ${r.name}`),
@@ -101,16 +102,16 @@ export async function writeHostFiles(ctx: NetCtx, n: NetworkState): Promise<void
 
 /** The running dnsmasq of a switch, trusted only when its cmdline names our pid file. */
 export async function dnsmasqPid(ctx: NetCtx, name: string): Promise<number | undefined> {
-  const pid = await readPidFile(pidFile(ctx, name));
+  const pid = readPidSmall(pidFile(ctx, name));
   if (!pid || !pidAlive(pid)) return undefined;
-  return (await processMatches(pid, ['dnsmasq', `--pid-file=${pidFile(ctx, name)}`])) ? pid : undefined;
+  return cmdlineMatches(pid, ['dnsmasq', `--pid-file=${pidFile(ctx, name)}`]) ? pid : undefined;
 }
 
 export async function startDnsmasq(ctx: NetCtx, n: NetworkState): Promise<number> {
   await writeHostFiles(ctx, n);
-  await rm(pidFile(ctx, n.name), { force: true });
+  rmSync(pidFile(ctx, n.name), { force: true });
   await ctx.run(dnsmasqArgv(ctx, n, await overlayDns(ctx, n))); // daemonizes after binding: errors surface here
-  const pid = await readPidFile(pidFile(ctx, n.name));
+  const pid = readPidSmall(pidFile(ctx, n.name));
   if (!pid) throw new Error(`dnsmasq for ${n.name} started but wrote no pid file`);
   await syncResponder(ctx, n, hostsFile(ctx, n.name), dropTo(), killAndWait);
   return pid;

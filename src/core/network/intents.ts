@@ -1,7 +1,8 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NetworkOwner } from '../../shared/contract/network.js';
-import { readJson, sweepStaleTemps, writeJsonAtomic } from '../sys/atomic.js';
+import { readJson, sweepStaleTemps } from '../sys/atomic.js';
+import { writeRuntimeFile } from './runtime-file.js';
 import { applyNft } from './apply.js';
 import type { NetCtx } from './context.js';
 import { stopDnsmasq } from './dnsmasq.js';
@@ -27,8 +28,14 @@ const dir = (ctx: NetCtx) => join(ctx.stateDir, 'intents');
 const fileOf = (ctx: NetCtx, i: Intent) =>
   join(dir(ctx), i.op === 'create' ? `create-${i.network.name}.json` : `attach-${i.network}-${ownerKey(i.owner).replace(':', '-')}.json`);
 
+/**
+ * Temp file + rename, no fsync: an intent describes kernel state (links, rules, dnsmasq) that a
+ * kill -9 leaves behind and the page cache keeps the intent through; a power cut wipes both, so
+ * there is nothing an intent lost to it could have rolled back (and one it left unreadable is
+ * dropped by loadIntents). Two fsyncs less in front of every create and attach.
+ */
 export async function recordIntent(ctx: NetCtx, i: Intent): Promise<void> {
-  await writeJsonAtomic(fileOf(ctx, i), i);
+  await writeRuntimeFile(fileOf(ctx, i), JSON.stringify(i));
 }
 
 export async function clearIntent(ctx: NetCtx, i: Intent): Promise<void> {
@@ -37,7 +44,20 @@ export async function clearIntent(ctx: NetCtx, i: Intent): Promise<void> {
 
 export async function loadIntents(ctx: NetCtx): Promise<Intent[]> {
   const names = (await readdir(dir(ctx)).catch(() => [] as string[])).filter((f) => f.endsWith('.json') && !f.startsWith('.'));
-  const all = await Promise.all(names.map((f) => readJson<Intent | undefined>(join(dir(ctx), f), undefined)));
+  const all = await Promise.all(
+    names.map(async (f) => {
+      const path = join(dir(ctx), f);
+      try {
+        return await readJson<Intent | undefined>(path, undefined);
+      } catch (e) {
+        // Unreadable only after a power cut (recordIntent does not fsync), which also wiped the
+        // host changes it described: nothing is left to roll back.
+        if ((e as { code?: string }).code !== 'INTERNAL') throw e;
+        await rm(path, { force: true });
+        return undefined;
+      }
+    }),
+  );
   return all.filter((i): i is Intent => Boolean(i));
 }
 

@@ -174,7 +174,24 @@ export async function vxlanPeers(ctx: NetCtx, dev: string): Promise<string[]> {
   return (JSON.parse(r.stdout) as { mac: string; dst?: string }[]).filter((e) => e.mac === '00:00:00:00:00:00' && e.dst).map((e) => e.dst!);
 }
 
-export async function routes(ctx: NetCtx): Promise<{ dst: string; dev?: string }[]> {
+export type Route = { dst: string; dev?: string };
+
+/**
+ * Links (with addresses) and routes read by one process: `ip -j -batch` prints one JSON document
+ * per command, a line each. Validation, forwarding and hydrate need both; falls back to the two
+ * separate reads when the batch fails.
+ */
+export async function linksAndRoutes(ctx: NetCtx): Promise<{ links: Link[]; routes: Route[] }> {
+  const r = await ctx.run(['ip', '-d', '-j', '-batch', '-'], { input: 'addr show\nroute show\n', allowFailure: true });
+  const docs = r.stdout.split('\n').filter((l) => l.trim());
+  if (r.exitCode !== 0 || docs.length !== 2) {
+    const [links, rs] = await Promise.all([listLinks(ctx), routes(ctx)]);
+    return { links, routes: rs };
+  }
+  return { links: parseLinks(docs[0]!), routes: JSON.parse(docs[1]!) as Route[] };
+}
+
+export async function routes(ctx: NetCtx): Promise<Route[]> {
   const r = await ctx.run(['ip', '-j', 'route', 'show'], { allowFailure: true });
   return r.stdout.trim() ? (JSON.parse(r.stdout) as { dst: string; dev?: string }[]) : [];
 }

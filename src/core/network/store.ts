@@ -1,4 +1,5 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NetworkSpec } from '../../shared/schemas/novafile.js';
 import type { NetworkOwner } from '../../shared/contract/network.js';
@@ -6,7 +7,9 @@ import { z } from 'zod';
 import { dnsRecord } from '../../shared/contract/network.js';
 import { networkSpec } from '../../shared/schemas/novafile.js';
 import { macAddress, portForward } from '../../shared/schemas/fields.js';
-import { readJson, writeJsonAtomic } from '../sys/atomic.js';
+import { stageFileAtomic, writeJsonAtomic } from '../sys/atomic.js';
+import { readJsonSmall } from '../sys/small-files.js';
+import type { StagedWrite } from '../sys/atomic.js';
 import type { NetCtx } from './context.js';
 import type { Reservation } from './ipam.js';
 
@@ -54,11 +57,17 @@ export interface NetworkState {
 const stateFile = (ctx: NetCtx, name: string) => join(ctx.stateDir, `${name}.json`);
 
 export async function loadNetwork(ctx: NetCtx, name: string): Promise<NetworkState | undefined> {
-  return readJson<NetworkState | undefined>(stateFile(ctx, name), undefined);
+  return readJsonSmall<NetworkState | undefined>(stateFile(ctx, name), undefined);
 }
 
 export async function saveNetwork(ctx: NetCtx, state: NetworkState): Promise<void> {
   await writeJsonAtomic(stateFile(ctx, state.name), state);
+}
+
+/** saveNetwork staged (stageFileAtomic): the temp file syncs while the host is being changed. */
+export function stageNetwork(ctx: NetCtx, state: NetworkState): StagedWrite & { json: string } {
+  const json = `${JSON.stringify(state, null, 2)}\n`;
+  return { ...stageFileAtomic(stateFile(ctx, state.name), json), json };
 }
 
 export async function deleteNetworkFile(ctx: NetCtx, name: string): Promise<void> {
@@ -69,7 +78,7 @@ export async function deleteNetworkFile(ctx: NetCtx, name: string): Promise<void
 export async function loadAll(ctx: NetCtx): Promise<NetworkState[]> {
   let files: string[];
   try {
-    files = await readdir(ctx.stateDir);
+    files = readdirSync(ctx.stateDir);
   } catch {
     return [];
   }

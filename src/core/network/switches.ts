@@ -12,16 +12,16 @@ import type { NetCtx } from './context.js';
 import { dnsmasqPid, needsDnsmasq, reloadDnsmasq, startDnsmasq, stopDnsmasq } from './dnsmasq.js';
 import { checkRange, defaultRange, overlayBlock, intToIp, overlaps, parseSubnet, stableMac } from './ipam.js';
 import type { Link } from './links.js';
-import { bridgeLines, deleteLink, deleteOwnLink, ipBatch, listLinks, routes } from './links.js';
+import { bridgeLines, deleteLink, deleteOwnLink, ipBatch, linksAndRoutes, listLinks } from './links.js';
 import { releaseUplink, takeOverUplink } from './uplink.js';
 import { readRules } from './nft.js';
-import type { LiveRule } from './nft.js';
+import type { LiveRule, NftRule } from './nft.js';
 import { aliasFor } from './owner.js';
 import { applyForwarding, applyNft, factsFrom, profileOf, rulesFor } from './apply.js';
 import { overlayDriver } from './overlay/index.js';
 import { checkOverlayDriver, createOverlayLink, overlayMtu, overlayProblems, overlayStatus, removeOverlayLink } from './overlay.js';
 import type { NetworkState } from './store.js';
-import { declarationProblem, deleteNetworkFile, loadAll, loadNetwork, saveNetwork } from './store.js';
+import { declarationProblem, deleteNetworkFile, loadAll, loadNetwork, saveNetwork, stageNetwork } from './store.js';
 
 // Switches: validate, create under a Reverter, remove, and derive their state from the host.
 
@@ -74,41 +74,81 @@ function freeSubnet(others: NetworkState[], hostRoutes: HostRoute[]): string {
   throw invalid('subnet', 'no free 192.168.x.0/24 left: give subnet = "10.x.y.1/24"');
 }
 
+/** A created switch, with the host view its own successful commands establish (none: read it). */
+export interface Created {
+  state: NetworkState;
+  view?: HostView;
+}
+
 /** Creates the bridge (or overlay), addresses, forwarding, rules and dnsmasq; all undone on failure. */
-export async function createSwitch(ctx: NetCtx, name: string, specIn: z.input<typeof networkSpec>, project?: string): Promise<NetworkState> {
+export async function createSwitch(ctx: NetCtx, name: string, specIn: z.input<typeof networkSpec>, project?: string): Promise<Created> {
   // A create of this name killed mid-way: undo it first, so the retry is not a false CONFLICT.
-  await rollBackInterrupted(ctx, (i) => i.op === 'create' && i.network.name === name);
+  // The host read runs while the files are checked; read again if a rollback changed the host.
+  const read = linksAndRoutes(ctx);
+  read.catch(() => undefined);
+  const undone = await rollBackInterrupted(ctx, (i) => i.op === 'create' && i.network.name === name);
   if (await loadNetwork(ctx, name)) throw new NovaError('CONFLICT', `network "${name}" already exists: \`nova net rm ${name}\` first or pick another name`);
-  const [links, hostRoutes] = await Promise.all([listLinks(ctx), routes(ctx)]);
+  const { links, routes: hostRoutes } = undone.some((u) => !u.startsWith('file ')) ? await linksAndRoutes(ctx) : await read;
   const planned = await plan(ctx, name, specIn, links, hostRoutes);
   const state: NetworkState = { version: 1, name, ...(project ? { project } : {}), createdAt: ctx.now(), ...planned, reservations: [], attachments: [], forwards: [], records: [] };
   const intent: Intent = { op: 'create', network: state };
+  // The declaration's temp file is written and fsynced while the bridge comes up; it is renamed
+  // into place at the same step as before and durable before create returns.
+  const staged = stageNetwork(ctx, state);
   await recordIntent(ctx, intent); // before anything exists on the host
   const step = (what: string) => crashPoint(`net create ${name}: ${what}`);
-  const created = await withReverter(async (r) => {
-    r.add(() => clearIntent(ctx, intent), 'intent');
-    step('intent recorded');
-    await bringUpBridge(ctx, state, (undo) => r.add(undo), () => recordIntent(ctx, intent).then(() => step('uplink recorded')));
-    step('bridge up');
-    await saveNetwork(ctx, state);
-    r.add(async () => {
-      await deleteNetworkFile(ctx, name);
-      await applyNft(ctx);
-    }, 'state');
-    step('state saved');
-    await applyForwarding(ctx, [state], factsFrom(links, hostRoutes));
-    step('forwarding on');
-    await applyNft(ctx);
-    step('rules applied');
-    if (needsDnsmasq(state)) {
-      await startDnsmasq(ctx, state);
-      r.add(() => stopDnsmasq(ctx, name), 'dnsmasq');
-      step('dnsmasq started');
-    }
-    return state;
-  });
+  let applied: NftRule[] = [];
+  try {
+    await withReverter(async (r) => {
+      r.add(() => clearIntent(ctx, intent), 'intent');
+      step('intent recorded');
+      await bringUpBridge(ctx, state, (undo) => r.add(undo), () => recordIntent(ctx, intent).then(() => step('uplink recorded')));
+      step('bridge up');
+      // Uplinks record what they carried into the state: then the staged copy is stale.
+      const fresh = `${JSON.stringify(state, null, 2)}\n` === staged.json;
+      if (fresh) await staged.commit();
+      else await saveNetwork(ctx, state);
+      r.add(async () => {
+        await deleteNetworkFile(ctx, name);
+        await applyNft(ctx);
+      }, 'state');
+      step('state saved');
+      await applyForwarding(ctx, [state], factsFrom(links, hostRoutes));
+      step('forwarding on');
+      applied = await applyNft(ctx);
+      step('rules applied');
+      if (needsDnsmasq(state)) {
+        await startDnsmasq(ctx, state);
+        r.add(() => stopDnsmasq(ctx, name), 'dnsmasq');
+        step('dnsmasq started');
+      }
+      if (fresh) await staged.synced();
+    });
+  } finally {
+    await staged.discard();
+  }
   await clearIntent(ctx, intent);
-  return created;
+  return { state, ...(plainBridge(state) ? { view: createdView(ctx, state, links, applied) } : {}) };
+}
+
+/** No overlay, uplink or enslaved interface: create's own commands say all there is to know. */
+const plainBridge = (n: NetworkState) => n.spec.type !== 'overlay' && attachedUplinks(n).length === 0;
+
+/**
+ * The host as create left it, from the commands that succeeded (ip -batch made the bridge with
+ * its alias, address and UP; nft -f applied `applied` atomically) and the links read before:
+ * no second read of what was just written. dnsmasq is still checked by its pid file.
+ */
+function createdView(ctx: NetCtx, n: NetworkState, before: Link[], applied: NftRule[]): HostView {
+  const s = n.subnet ? parseSubnet(n.subnet) : undefined;
+  const bridge: Link = {
+    ifname: n.name, ifindex: 0, flags: ['BROADCAST', 'MULTICAST', 'UP'], operstate: 'UNKNOWN', kind: 'bridge', ifalias: aliasFor(ctx, n.name),
+    addrs: s ? [{ local: s.gateway, prefixlen: s.prefix }] : [],
+  };
+  return {
+    links: new Map([...before.map((l) => [l.ifname, l] as const), [n.name, bridge]]),
+    rules: applied.map((r, handle) => ({ chain: r.chain, handle, comment: r.comment })),
+  };
 }
 
 /** Bridge + address + uplinks/overlay + up. `undo` receives the reversal of each step. */
