@@ -78,7 +78,7 @@ export function mutating(calls: Call[]): Call[] {
   return calls.filter(({ argv: a }) => {
     const c = a.slice(a[0] === 'ip' && a[1] === 'netns' ? 4 : 0);
     const s = c.join(' ');
-    return /^ip (-batch|link (add|set)|addr (add|replace)|tuntap add)/.test(s) || c[0] === 'sysctl' || (c[0] === 'nft' && c.includes('-f')) || c[0] === 'dnsmasq';
+    return /^ip ((-force )?-batch|link (add|set)|addr (add|replace)|tuntap add)/.test(s) || c[0] === 'sysctl' || (c[0] === 'nft' && c.includes('-f')) || c[0] === 'dnsmasq';
   });
 }
 

@@ -4,12 +4,12 @@ import { rollBackInterrupted } from './intents.js';
 import { ensureResponder, killAndWait, needsDnsmasq, ourDnsmasqs, dnsmasqPid, startDnsmasq, writeHostFiles, removeDnsmasqDir } from './dnsmasq.js';
 import { orphanResponders, stopResponder } from './overlay-dns.js';
 import { ownerKey, parseSubnet } from './ipam.js';
-import { addAddress, createTap, deleteLink, listLinks, setMaster, setUp } from './links.js';
+import { addAddress, createTap, deleteLink, deleteOwnLink, ipBatch, linksAndRoutes, setMaster, setUp } from './links.js';
 import type { Link } from './links.js';
 import { aliasFor, parseAlias } from './owner.js';
-import { applyForwarding, applyNft, hostFacts, ownerMarker } from './apply.js';
+import { applyForwarding, applyNft, factsFrom, hostFacts, ownerMarker } from './apply.js';
 import { overlayMtu, overlayOwnsPart, repairOverlay } from './overlay.js';
-import { attachedUplinks, bringUpBridge } from './switches.js';
+import { attachedUplinks, bridgeLinesFor, bringUpBridge, plainBridge } from './switches.js';
 import { declarationProblem, loadAll, saveNetwork } from './store.js';
 import { takeOverUplink } from './uplink.js';
 import type { NetworkState } from './store.js';
@@ -49,15 +49,20 @@ export async function hydrate(ctx: NetCtx): Promise<HydrateReport> {
     if (problem) await each(n, () => Promise.reject(new Error(problem)));
   }
 
-  // 1. Orphan links first, so recreated bridges never collide with leftovers.
-  await removeOrphanLinks(ctx, declared, report);
-  const byName = new Map((await listLinks(ctx)).map((l) => [l.ifname, l]));
+  // 1. Orphan links first, so recreated bridges never collide with leftovers. Links and routes
+  // are read once; again only when an orphan went (a deleted veth takes its peer along).
+  let host = await linksAndRoutes(ctx);
+  if (await removeOrphanLinks(ctx, host.links, declared, report)) host = await linksAndRoutes(ctx);
+  const byName = new Map(host.links.map((l) => [l.ifname, l]));
 
-  // 2. Bridges, addresses, uplinks, overlays, attachments.
+  // 2. Bridges, addresses, uplinks, overlays, attachments. Plain bridges that are missing come
+  // back in one `ip -batch` for all of them.
+  const batched = await recreatePlainBridges(ctx, all.filter((n) => !broken.has(n.name) && !byName.has(n.name) && plainBridge(n)));
   for (const n of all) {
     await each(n, async () => {
       const before = byName.get(n.name);
-      if (!before) {
+      if (batched.has(n.name)) report.recreated.push(n.name);
+      else if (!before) {
         await bringUpBridge(ctx, n, () => undefined);
         await saveNetwork(ctx, n);
         report.recreated.push(n.name);
@@ -65,32 +70,73 @@ export async function hydrate(ctx: NetCtx): Promise<HydrateReport> {
       if (await repairAttachments(ctx, n, byName)) report.repaired.push(`${n.name} attachments`);
     });
   }
-  if (healthy().length) await applyForwarding(ctx, healthy(), await hostFacts(ctx));
+  // Uplinks and overlays move addresses and routes (maybe the default one): read again after them.
+  const moved = all.some((n) => !plainBridge(n));
+  const facts = moved ? await hostFacts(ctx) : factsFrom([...byName.values()], host.routes);
+  for (const name of report.recreated) facts.links.add(name);
+  if (healthy().length) await applyForwarding(ctx, healthy(), facts);
 
   // 3. Rules: one rebuild from the declarations (drops undeclared rules, restores missing ones).
   if (all.length || (await exists(ownerMarker(ctx)))) await applyNft(ctx, all);
   if (!all.length) await rm(ownerMarker(ctx), { force: true });
 
-  // 4. dnsmasq: orphans killed, dead ones restarted.
+  // 4. dnsmasq: orphans killed, dead ones restarted side by side (each waits only for its own
+  // daemon to bind); the report keeps the declarations' order.
   await removeOrphanDnsmasqs(ctx, declared, report);
-  for (const n of all) {
-    if (!needsDnsmasq(n)) continue;
+  const restarted = await inParallel(all.filter(needsDnsmasq), DNSMASQ_STARTS, async (n) => {
+    let started = false;
     await each(n, async () => {
       if (await dnsmasqPid(ctx, n.name)) {
         await writeHostFiles(ctx, n);
         await ensureResponder(ctx, n);
       } else {
         await startDnsmasq(ctx, n);
-        if (!report.recreated.includes(n.name)) report.repaired.push(`${n.name} dnsmasq`);
+        started = true;
       }
     });
-  }
+    return started && !report.recreated.includes(n.name) ? n.name : undefined;
+  });
+  for (const name of restarted) if (name) report.repaired.push(`${name} dnsmasq`);
   return report;
 }
 
+/** dnsmasqs started at once by hydrate (each is a short fork + bind; two cores stay busy). */
+const DNSMASQ_STARTS = 8;
+
+/** Runs `fn` over `items`, at most `limit` at a time; results in the items' order. */
+async function inParallel<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/**
+ * Missing plain bridges (no overlay, uplink or enslaved interface) in one `ip -force -batch`.
+ * When it fails, what it made is taken down again and those switches are left to the one-by-one
+ * path, which attributes the error to its switch. Returns the switches recreated here.
+ */
+async function recreatePlainBridges(ctx: NetCtx, nets: NetworkState[]): Promise<Set<string>> {
+  if (nets.length < 2) return new Set();
+  try {
+    await ipBatch(ctx, nets.flatMap((n) => bridgeLinesFor(ctx, n)), { force: true });
+    return new Set(nets.map((n) => n.name));
+  } catch {
+    for (const n of nets) await deleteOwnLink(ctx, n.name, aliasFor(ctx, n.name));
+    return new Set();
+  }
+}
+
 /** Nova-aliased links nothing declares (what a kill -9 mid-create or mid-attach leaves behind). */
-async function removeOrphanLinks(ctx: NetCtx, declared: Map<string, NetworkState>, report: HydrateReport): Promise<void> {
-  for (const l of await listLinks(ctx)) {
+async function removeOrphanLinks(ctx: NetCtx, links: Link[], declared: Map<string, NetworkState>, report: HydrateReport): Promise<boolean> {
+  let removed = false;
+  for (const l of links) {
     const a = parseAlias(ctx, l.ifalias);
     if (!a) continue;
     const n = declared.get(a.network);
@@ -101,8 +147,10 @@ async function removeOrphanLinks(ctx: NetCtx, declared: Map<string, NetworkState
     if (!wanted) {
       await deleteLink(ctx, l.ifname);
       report.removed.push(`link ${l.ifname}`);
+      removed = true;
     }
   }
+  return removed;
 }
 
 async function removeOrphanDnsmasqs(ctx: NetCtx, declared: Map<string, NetworkState>, report: HydrateReport): Promise<void> {

@@ -88,9 +88,10 @@ export async function setAlias(ctx: NetCtx, name: string, alias: string): Promis
  * recreates many bridges at once. Each line is an argv of validated names, joined by spaces; ip
  * tokenizes it itself (no shell is involved).
  */
-export async function ipBatch(ctx: NetCtx, lines: string[][]): Promise<void> {
+export async function ipBatch(ctx: NetCtx, lines: string[][], opts: { force?: boolean } = {}): Promise<void> {
   for (const l of lines) if (l.some((w) => !w || /[\s"'\\#]/.test(w))) throw new NovaError('INTERNAL', `ip batch word not allowed in: ${l.join(' ')}`);
-  await ctx.run(['ip', '-batch', '-'], { input: `${lines.map((l) => l.join(' ')).join('\n')}\n` });
+  // -force: every line runs even after one failed (the exit status still says it failed).
+  await ctx.run(['ip', ...(opts.force ? ['-force'] : []), '-batch', '-'], { input: `${lines.map((l) => l.join(' ')).join('\n')}\n` });
 }
 
 /**

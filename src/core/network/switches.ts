@@ -132,7 +132,7 @@ export async function createSwitch(ctx: NetCtx, name: string, specIn: z.input<ty
 }
 
 /** No overlay, uplink or enslaved interface: create's own commands say all there is to know. */
-const plainBridge = (n: NetworkState) => n.spec.type !== 'overlay' && attachedUplinks(n).length === 0;
+export const plainBridge = (n: NetworkState) => n.spec.type !== 'overlay' && attachedUplinks(n).length === 0;
 
 /**
  * The host as create left it, from the commands that succeeded (ip -batch made the bridge with
@@ -153,16 +153,20 @@ function createdView(ctx: NetCtx, n: NetworkState, before: Link[], applied: NftR
 
 /** Bridge + address + uplinks/overlay + up. `undo` receives the reversal of each step. */
 export async function bringUpBridge(ctx: NetCtx, n: NetworkState, undo: (fn: () => Promise<void>) => void, beforeUplinkMoves?: () => Promise<void>): Promise<void> {
-  const alias = aliasFor(ctx, n.name);
-  const s = n.subnet ? parseSubnet(n.subnet) : undefined;
-  const mac = stableMac(n.name, `bridge:${n.subnet ?? ''}:${hostIdentity()}`);
-  undo(() => deleteOwnLink(ctx, n.name, alias));
-  await ipBatch(ctx, bridgeLines(n.name, alias, mac, { mtu: n.spec.type === 'overlay' ? overlayMtu(n.spec) : n.spec.mtu, ...(s ? { cidr: `${s.gateway}/${s.prefix}` } : {}) }));
+  undo(() => deleteOwnLink(ctx, n.name, aliasFor(ctx, n.name)));
+  await ipBatch(ctx, bridgeLinesFor(ctx, n));
   if (n.spec.type === 'overlay') {
     undo(() => removeOverlayLink(ctx, n));
     await createOverlayLink(ctx, n, undo);
   }
   for (const iface of attachedUplinks(n)) undo(await takeOverUplink(ctx, n, iface, beforeUplinkMoves));
+}
+
+/** The `ip -batch` lines of a switch's bridge: fixed MAC, alias, gateway address, up. */
+export function bridgeLinesFor(ctx: NetCtx, n: NetworkState): string[][] {
+  const s = n.subnet ? parseSubnet(n.subnet) : undefined;
+  const mac = stableMac(n.name, `bridge:${n.subnet ?? ''}:${hostIdentity()}`);
+  return bridgeLines(n.name, aliasFor(ctx, n.name), mac, { mtu: n.spec.type === 'overlay' ? overlayMtu(n.spec) : n.spec.mtu, ...(s ? { cidr: `${s.gateway}/${s.prefix}` } : {}) });
 }
 
 /** Host interfaces enslaved to the bridge: the uplink of an external switch plus `interfaces`. */
