@@ -22,6 +22,15 @@ describe('dispatcher', () => {
     expect(r).toMatchObject({ ok: false, error: { code: 'INTERNAL', message: expect.stringContaining('breaks the contract') } });
   });
 
+  it('skips the output check only for in-process callers that ask (the /metrics scrape)', async () => {
+    const d = new Dispatcher();
+    d.handle('resource.list', () => ({ items: [{ kind: 'teapot', name: 'x', state: 'hot' }] }) as never);
+    const unchecked = await d.call('resource.list', {}, { transport: 'inproc', uncheckedOutput: true });
+    expect(unchecked).toMatchObject({ ok: true, value: { items: [{ kind: 'teapot' }] } });
+    const remote = await d.call('resource.list', {}, { transport: 'ws', remote: true, uncheckedOutput: true });
+    expect(remote).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+  });
+
   it('says HOST_UNSUPPORTED for a contract method no backend serves', async () => {
     const r = await new Dispatcher().call('host.info', {});
     expect(r).toMatchObject({ ok: false, error: { code: 'HOST_UNSUPPORTED' } });

@@ -19,6 +19,12 @@ export interface CallContext {
   client?: string;
   /** Aborted when the caller goes away or cancels. */
   signal?: AbortSignal;
+  /**
+   * In-process readers that only pick fields out of the answer (the /metrics scrape) take the
+   * handler's value as it is: no contract check of the output (a zod parse of every item, ~5 %
+   * of a scrape). Honoured for transport 'inproc' only; no face sets it for a client.
+   */
+  uncheckedOutput?: boolean;
 }
 
 export type Handler<M extends Method> = (input: ParsedInput<M>, ctx: CallContext) => Promise<Output<M>> | Output<M>;
@@ -97,6 +103,7 @@ export class Dispatcher {
     if (!parsed.success) throw invalidInput(method, parsed.error);
     for (const g of this.guards) await g(method, parsed.data, ctx);
     const out = await handler(parsed.data as ParsedInput<Method>, ctx);
+    if (ctx.uncheckedOutput && ctx.transport === 'inproc') return out as Output<M>;
     const checked = def.output.safeParse(out);
     if (!checked.success) {
       throw new NovaError('INTERNAL', `${method} returned data that breaks the contract: ${z.prettifyError(checked.error)}`);

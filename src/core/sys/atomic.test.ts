@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { readJson, sweepStaleTemps, writeFileAtomic, writeJsonAtomic } from './atomic.js';
+import { readJson, stageFileAtomic, sweepStaleTemps, writeFileAtomic, writeJsonAtomic } from './atomic.js';
 
 let dir: string;
 beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'nova-atomic-'))));
@@ -16,6 +16,21 @@ describe('atomic state files', () => {
     await writeJsonAtomic(f, { a: 2, b: 'x' });
     expect(await readJson(f, {})).toEqual({ a: 2, b: 'x' });
     expect(await readdir(join(dir, 'sub'))).toEqual(['state.json']);
+  });
+
+  it('a staged write is invisible until commit, durable after synced, and leaves nothing when discarded', async () => {
+    const f = join(dir, 'staged', 'state.json');
+    const w = stageFileAtomic(f, '{"a":1}\n');
+    await expect(w.synced()).rejects.toThrow(/before commit/);
+    expect(await readJson(f, 'absent')).toBe('absent');
+    await w.commit();
+    await w.synced();
+    expect(await readJson(f, {})).toEqual({ a: 1 });
+    await w.discard(); // after commit: a no-op, the file stays
+    const dropped = stageFileAtomic(f, '{"a":2}\n');
+    await dropped.discard();
+    expect(await readJson(f, {})).toEqual({ a: 1 });
+    expect(await readdir(join(dir, 'staged'))).toEqual(['state.json']);
   });
 
   it('a writer killed with -9 before the rename leaves a temp file that the sweep removes', async () => {
