@@ -78,7 +78,11 @@ export class PrivdLab {
     });
     for (const s of [child.stdout!, child.stderr!]) s.on('data', (d: Buffer) => (this.log += d.toString()));
     this.helper = child;
-    await waitFor('nova privd listening', () => this.log.includes('privd: listening') || (child.exitCode !== null ? Promise.reject(new Error(this.log)) : false), 60_000);
+    const listening = () => this.log.includes('privd: listening');
+    const died = () => child.exitCode !== null || child.signalCode !== null;
+    await waitFor('nova privd listening', () => listening() || died(), 60_000);
+    // A helper killed (NOVA_CRASH_AT) or failed at start: say so now, not after the deadline.
+    if (!listening()) throw new Error(`nova privd exited (${child.signalCode ?? child.exitCode}) before listening:\n${this.log}`);
   }
 
   /** `nova ARGS --json` as user `u` inside the namespace. */

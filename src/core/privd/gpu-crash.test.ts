@@ -151,7 +151,34 @@ describeHost('kill -9 of nova privd at every step of a VFIO move (fixture sysfs)
     return steps;
   }
 
-  it('bind, unbind and reattach: after a kill at any step and a restart, the group is as before or as after, nothing left behind', async () => {
+  /**
+   * Kills `verb` at the crash points whose step matches one of `at`, then kills each restart at
+   * convergence point 1, 2, … until one gets through: the converged state is `from` or `done`.
+   */
+  async function killedRecoveries(verb: string, steps: string[], at: RegExp[], from: string, done: string, prepare: () => Promise<void>): Promise<number> {
+    let kills = 0;
+    for (const re of at) {
+      await clean();
+      if (state() !== from) await prepare();
+      const n = steps.findIndex((s) => re.test(s)) + 1;
+      expect(n, `${verb}: a crash point matching ${re}`).toBeGreaterThan(0);
+      await restart(n, verb);
+      expect(await call(verb), `${verb} killed at point ${n}`).toBeUndefined();
+      await exited();
+      for (let m = 1; ; m++) {
+        expect(m, `${verb} killed at point ${n}: the convergence never finished`).toBeLessThan(40);
+        if (await restart(m, 'startup').then(() => true, () => false)) break;
+        expect(await exited()).toBe('SIGKILL');
+        kills++;
+      }
+      const now = state();
+      expect([from, done].includes(now) ? '' : now, `${verb} killed at "${steps[n - 1]}", then its convergence killed: as before or as after`).toBe('');
+      expect(orphans(), `${verb} killed at "${steps[n - 1]}", then its convergence killed`).toEqual([]);
+    }
+    return kills;
+  }
+
+  it('bind, unbind and reattach: after a kill at any step and a restart (and at any step of that restart\'s convergence), the group is as before or as after, nothing left behind', async () => {
     // The reference states, from runs nobody kills.
     const original = state();
     await ok('gpu.bind');
@@ -168,6 +195,8 @@ describeHost('kill -9 of nova privd at every step of a VFIO move (fixture sysfs)
     const toOriginal = () => ok('gpu.reattach');
     const bind = await everyStep('gpu.bind', original, bound, toOriginal);
     expect(bind.join('\n')).toMatch(/write gpu-0000-01-00-0\.json[\s\S]*write owners\.json[\s\S]*setting the driver override of 0000:01:00\.0[\s\S]*unbinding 0000:01:00\.0 from nvidia[\s\S]*probing drivers for 0000:01:00\.1[\s\S]*owned by uid[\s\S]*intent not yet cleared/);
+    // A kill while the restart converges an interrupted bind: the next restart converges it.
+    expect(await killedRecoveries('gpu.bind', bind, [/unbinding 0000:01:00\.0 from nvidia/, /intent not yet cleared/], original, bound, toOriginal)).toBeGreaterThan(0);
     const unbind = await everyStep('gpu.unbind', original, unbound, toOriginal);
     expect(unbind.join('\n')).toMatch(/unbinding 0000:01:00\.0 from nvidia[\s\S]*unbinding 0000:01:00\.1 from snd_hda_intel/);
     const reattach = await everyStep('gpu.reattach', bound, original, () => ok('gpu.bind'));

@@ -52,9 +52,10 @@ export async function startPrivd(opts: PrivdOptions): Promise<Privd> {
   const env = opts.env ?? process.env;
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   // NOVA_CRASH_AT (tests) counts the crash points of verbs (of NOVA_CRASH_VERB only, when set),
-  // not those of the start-up convergence.
+  // not those of the start-up convergence; NOVA_CRASH_VERB=startup counts only the convergence's
+  // (a kill while the helper recovers from an earlier kill).
   const crashVerb = env.NOVA_CRASH_VERB;
-  holdCrashPoints();
+  holdCrashPoints(crashVerb !== 'startup');
   // Its own paths are root's (/var/lib/nova, /run/nova), or NOVA_HOME for tests: a root engine
   // on the same host shares them, so both see the same switches.
   const engine = createEngine({ env, paths: resolvePaths(env, 0) }, []);
@@ -70,6 +71,7 @@ export async function startPrivd(opts: PrivdOptions): Promise<Privd> {
   await pruneOwners(ctx, owners);
   await convergeDeviceIntents(devices, owners, log);
   await pruneDeviceOwners(devices, owners);
+  holdCrashPoints();
   if (devices.root !== '/sys' || devices.vfioDir !== '/dev/vfio') log(`privd: devices from ${devices.root}, VFIO group nodes in ${devices.vfioDir} (set at start: a test's fixtures)`);
   if (report.recreated.length + report.repaired.length + report.removed.length) log(`privd: hydrate ${JSON.stringify(report)}`);
 
