@@ -20,6 +20,7 @@ PKGS=(
   uidmap passt                                             # rootless capsules: newuidmap/newgidmap, pasta networking
   polkitd dbus                                             # nova privd asks polkit (tests: a private system bus)
   openssh-client openssh-server                            # remote Nova hosts over SSH (tests: an sshd per namespace)
+  etcd-server etcd-client                                  # cluster mode: an etcd member per host (nova cluster)
   util-linux kmod pciutils curl jq ca-certificates git     # flock, modprobe, lspci, checks
   xorriso gpgv gnupg                                       # cloud-init seed ISOs; OS image signatures (tests make a key with gpg)
   isolinux syslinux-common                                 # the ISO install test boots a CD it makes

@@ -24,6 +24,7 @@ import { terminalModule } from './terminal/module.js';
 import { osImageModule } from './osimage/module.js';
 import { hostsModule } from './hosts/module.js';
 import { autostartModule } from './autostart/module.js';
+import { clusterModule } from './cluster/module.js';
 
 export type { Clock, EngineContext, EngineModule, InstallContext, ModuleLifecycle } from './context.js';
 
@@ -59,6 +60,7 @@ const MODULES: EngineModule[] = [
   osImageModule,
   hostsModule,
   autostartModule,
+  clusterModule,
 ];
 
 /** The composition root: every face (app, CLI, server, tests) builds its engine here. */

@@ -20,6 +20,7 @@ import { osImageProcedures } from './contract/osimage.js';
 import { remoteHostProcedures } from './contract/hosts.js';
 import { autostartProcedures } from './contract/autostart.js';
 import { usbProcedures } from './contract/usb.js';
+import { clusterProcedures } from './contract/cluster.js';
 
 export const procedures = {
   ...hostProcedures,
@@ -40,6 +41,7 @@ export const procedures = {
   ...remoteHostProcedures,
   ...autostartProcedures,
   ...usbProcedures,
+  ...clusterProcedures,
 };
 
 export type Procedures = typeof procedures;

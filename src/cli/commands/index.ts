@@ -16,6 +16,7 @@ import { registerCompletionCommands } from './completion.js';
 import { registerHostCommands } from './hosts.js';
 import { registerAutostartCommands } from './autostart.js';
 import { registerUsbCommands } from './usb.js';
+import { registerClusterCommands } from './cluster.js';
 
 // Each area adds its commands here, one line each.
 export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [
@@ -36,4 +37,5 @@ export const COMMAND_MODULES: ((ctx: CliContext) => void)[] = [
   registerHostCommands,
   registerAutostartCommands,
   registerUsbCommands,
+  registerClusterCommands,
 ];

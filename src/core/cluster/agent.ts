@@ -1,0 +1,171 @@
+// What a long-running engine (the app, `nova serve`) does for the cluster, every 1.5 s:
+// - keeps this host's etcd member running (managed mode; restarted when it died),
+// - holds a lease (TTL 5 s) with this host's alive key and renews it; every call has a deadline,
+//   and when etcd does not answer the host keeps working and the status says degraded,
+// - publishes its capacity (every 15 s, and at once when the lease is new),
+// - moves HA capsules of hosts whose lease is gone (fenced by CAS, see placement.takeOver),
+// - runs the HA capsules this host owns and stops local copies of ones another host now owns
+//   (a host that comes back never runs an item twice); after losing its own lease for longer
+//   than the TTL it stops its HA capsules itself (they are being started elsewhere).
+import { statfs } from 'node:fs/promises';
+import type { EngineContext } from '../context.js';
+import { NOVA_VERSION } from '../host/probe.js';
+import type { ClusterConfig } from './config.js';
+import { keys } from './config.js';
+import type { EtcdClient } from './etcd.js';
+import { memberPid, peerUrl, startMember } from './member.js';
+import type { Capacity, HostInfo, ItemRecord } from './placement.js';
+import { readView, takeOver } from './placement.js';
+
+export const LEASE_TTL_S = 5;
+const TICK_MS = 1500;
+const CAPACITY_EVERY = 10;
+/** The project HA capsules are created in (so `nova ls` shows where they come from). */
+export const CLUSTER_PROJECT = 'cluster';
+
+export class ClusterAgent {
+  private timer: NodeJS.Timeout | undefined;
+  private lease: string | undefined;
+  private ticks = 0;
+  private lastOk = 0;
+  private busy = false;
+  lastError: string | undefined;
+  /** Items this host started or stopped, for status and tests. */
+  readonly log: string[] = [];
+
+  constructor(
+    private engine: EngineContext,
+    private config: ClusterConfig,
+    private client: EtcdClient,
+  ) {}
+
+  get holdsLease(): boolean {
+    return this.lease !== undefined && Date.now() - this.lastOk < LEASE_TTL_S * 1000;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.lastOk = Date.now();
+    const run = () => {
+      if (this.busy) return;
+      this.busy = true;
+      void this.tick().finally(() => (this.busy = false));
+    };
+    this.timer = setInterval(run, TICK_MS);
+    this.timer.unref?.();
+    run();
+  }
+
+  /** Stops renewing; `revoke` ends the lease now (leave, clean shutdown) instead of letting it expire. */
+  async stop(revoke: boolean): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    while (this.busy) await new Promise((r) => setTimeout(r, 20));
+    if (revoke && this.lease) await this.client.revoke(this.lease).catch(() => undefined);
+    this.lease = undefined;
+  }
+
+  private async tick(): Promise<void> {
+    this.ticks++;
+    try {
+      if (this.config.mode === 'managed' && !(await memberPid(this.engine.paths))) {
+        // The data dir exists after the first start: etcd ignores the initial-cluster flags then.
+        await startMember(this.engine.paths, this.config, `${this.config.name}=${peerUrl(this.config)}`, 'existing');
+        this.log.push(`restarted etcd member`);
+      }
+      await this.renew();
+      this.lastOk = Date.now();
+      this.lastError = undefined;
+      await this.reconcile();
+    } catch (e) {
+      this.lastError = (e as Error).message;
+      // Lease lost for longer than its TTL: others may have taken our HA items — stop them here.
+      if (Date.now() - this.lastOk > LEASE_TTL_S * 1000) {
+        this.lease = undefined;
+        await this.selfFence().catch(() => undefined);
+      }
+    }
+  }
+
+  private async renew(): Promise<void> {
+    const k = keys(this.config.cluster);
+    if (this.lease && (await this.client.keepAlive(this.lease, 1000)) > 0 && this.ticks % CAPACITY_EVERY !== 0) return;
+    if (!this.lease || !(await this.client.get(k.alive(this.config.name)))) {
+      const lease = await this.client.grant(LEASE_TTL_S);
+      await this.client.put(k.alive(this.config.name), JSON.stringify({ pid: process.pid, at: Date.now() }), lease);
+      this.lease = lease;
+    }
+    const info: HostInfo = { ...(this.config.address ? { address: this.config.address } : {}), version: NOVA_VERSION, labels: this.config.labels, member: this.config.mode === 'managed' };
+    await this.client.put(k.info(this.config.name), JSON.stringify(info));
+    await this.client.put(k.capacity(this.config.name), JSON.stringify(await capacity(this.engine, this.config)), this.lease);
+  }
+
+  private async reconcile(): Promise<void> {
+    const view = await readView(this.client, this.config.cluster);
+    const ha = [...view.items.entries()].filter(([, i]) => i.record.ha && i.record.kind === 'capsule' && i.record.spec);
+    if (!ha.length) return;
+    const me = this.config.name;
+    for (const [id, item] of ha) {
+      const owner = view.hosts.get(item.record.host);
+      if (item.record.host !== me && !owner?.alive) {
+        const moved = await takeOver(this.client, this.config.cluster, view, id, () => this.engine.clock.now());
+        if (moved) {
+          this.log.push(`moved ${id} from ${item.record.host} to ${moved.host}`);
+          item.record = moved;
+        }
+      }
+    }
+    const local = await this.engine.call('capsule.list', { project: CLUSTER_PROJECT });
+    for (const [, { record }] of ha) {
+      const here = local.items.find((c) => c.name === record.name);
+      if (record.host === me) await this.runHere(record, here?.state);
+      else if (here) {
+        // Another host owns it now: this copy must not run (a host that came back).
+        await this.engine.call('capsule.rm', { name: record.name, force: true });
+        this.log.push(`removed capsule/${record.name}: owned by ${record.host}`);
+      }
+    }
+  }
+
+  private async runHere(record: ItemRecord, state: string | undefined): Promise<void> {
+    if (state === 'running') return;
+    // The cluster restarts HA capsules, not the local supervisor: a host that returns must not
+    // start one by itself before it has asked etcd who owns it.
+    const spec = { ...record.spec!, restart: 'no' as const };
+    if (state === undefined) await this.engine.call('capsule.create', { name: record.name, spec, project: CLUSTER_PROJECT, start: true });
+    else await this.engine.call('capsule.start', { name: record.name });
+    this.log.push(`started capsule/${record.name}`);
+  }
+
+  /** Stops every local HA capsule of the cluster project (its lease is gone: it may run elsewhere). */
+  private async selfFence(): Promise<void> {
+    const local = await this.engine.call('capsule.list', { project: CLUSTER_PROJECT });
+    for (const c of local.items.filter((x) => x.state === 'running')) {
+      await this.engine.call('capsule.kill', { name: c.name, signal: 'SIGKILL' }).catch(() => undefined);
+      this.log.push(`fenced capsule/${c.name}: lease lost`);
+    }
+  }
+}
+
+/** This host's capacity as the cluster sees it (what placement books against). */
+export async function capacity(engine: EngineContext, c: ClusterConfig): Promise<Capacity> {
+  const [usage, info, nets, gpus, fs] = await Promise.all([
+    engine.call('host.usage', {}),
+    engine.call('host.info', {}).catch(() => undefined),
+    engine.call('network.list', {}).catch(() => ({ items: [] })),
+    engine.call('gpu.list', {}).catch(() => ({ gpus: [] })),
+    statfs(engine.paths.data).catch(() => undefined),
+  ]);
+  return {
+    cpus: usage.cpus,
+    memoryTotalBytes: usage.memoryTotalBytes,
+    memoryAvailableBytes: usage.memoryAvailableBytes,
+    allocatableMemoryBytes: c.allocatable?.memoryBytes ?? usage.memoryTotalBytes,
+    allocatableCpus: c.allocatable?.cpus ?? usage.cpus,
+    diskFreeBytes: fs ? fs.bavail * fs.bsize : 0,
+    gpus: gpus.gpus.length,
+    networks: nets.items.map((n) => n.name),
+    accelerator: info?.accelerator.kind ?? 'none',
+    at: Date.now(),
+  };
+}

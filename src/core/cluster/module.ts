@@ -1,0 +1,124 @@
+// cluster.*: init / token / join / leave / status, placement (place / release / items), and the
+// agent a long-running engine runs (lease, capacity, HA). Every etcd call has a deadline; when
+// etcd does not answer, cluster.* says so (degraded) and the rest of Nova is untouched.
+import type { ClusterStatus } from '../../shared/contract/cluster.js';
+import { NovaError } from '../../shared/errors.js';
+import type { EngineContext, EngineModule } from '../context.js';
+import { ClusterAgent } from './agent.js';
+import type { ClusterConfig } from './config.js';
+import { readConfig, requireConfig, tlsOf } from './config.js';
+import { EtcdClient } from './etcd.js';
+import { memberPid } from './member.js';
+import { initCluster, issueToken, joinCluster, leaveCluster } from './ops.js';
+import { booked, place, readView, release, strip } from './placement.js';
+
+interface Held {
+  config: ClusterConfig;
+  client: EtcdClient;
+}
+
+async function status(engine: EngineContext, held: Held | undefined, agent: ClusterAgent | undefined): Promise<ClusterStatus> {
+  if (!held) return { joined: false, state: 'none', endpoints: [], members: [], hosts: [] };
+  const { config, client } = held;
+  const base = { joined: true, cluster: config.cluster, name: config.name, mode: config.mode, endpoints: config.endpoints };
+  const pid = config.mode === 'managed' ? await memberPid(engine.paths) : undefined;
+  const problems: string[] = [];
+  if (config.mode === 'managed' && !pid) problems.push('this host\'s etcd member is not running (a running `nova serve` or app restarts it)');
+  let members: ClusterStatus['members'] = [];
+  let hosts: ClusterStatus['hosts'] = [];
+  let leader: string | undefined;
+  try {
+    const [view, list] = await Promise.all([readView(client, config.cluster), config.mode === 'managed' ? client.members() : Promise.resolve([])]);
+    members = list.map((m) => ({ ...m, started: m.name !== '' }));
+    if (config.mode === 'managed') {
+      const s = await client.status(config.endpoints[0]!, 1000).catch(() => undefined);
+      leader = list.find((m) => m.id === s?.leader)?.name;
+    }
+    hosts = [...view.hosts.values()].map((h) => {
+      const b = booked(h.alloc);
+      return { name: h.name, alive: h.alive, ...(h.info?.address ? { address: h.info.address } : {}), ...(h.info?.version ? { version: h.info.version } : {}), labels: h.info?.labels ?? {}, ...(h.capacity ? { capacity: h.capacity } : {}), bookedMemoryBytes: b.memoryBytes, bookedCpus: b.cpus, items: Object.keys(h.alloc.items).length, member: h.info?.member ?? false };
+    });
+    if (!view.hosts.get(config.name)?.alive) problems.push(agent ? `this host's lease is not held${agent.lastError ? ` (${agent.lastError})` : ' yet'}` : 'this host is not alive in the cluster: nothing renews its lease (run `nova serve` or the app)');
+  } catch (e) {
+    problems.push(`${(e as Error).message}`);
+  }
+  return { ...base, state: problems.length ? 'degraded' : 'healthy', ...(problems.length ? { reason: problems.join('; ') } : {}), ...(pid ? { memberPid: pid } : {}), ...(leader ? { leader } : {}), members, hosts };
+}
+
+export const clusterModule: EngineModule = {
+  name: 'cluster',
+  install(engine) {
+    const d = engine.dispatcher;
+    let held: Held | undefined;
+    let agent: ClusterAgent | undefined;
+    let longRunning = false;
+
+    const load = async (): Promise<Held | undefined> => {
+      if (held) return held;
+      const config = await readConfig(engine.paths);
+      if (!config) return undefined;
+      held = { config, client: new EtcdClient(config.endpoints, await tlsOf(engine.paths, config)) };
+      return held;
+    };
+    const need = async (): Promise<Held> => (await load()) ?? { config: await requireConfig(engine.paths), client: undefined as never };
+    const drop = async (revoke: boolean) => {
+      await agent?.stop(revoke);
+      agent = undefined;
+      held?.client.close();
+      held = undefined;
+    };
+    const startAgent = async () => {
+      const h = await load();
+      if (!h || agent || !longRunning) return;
+      agent = new ClusterAgent(engine, h.config, h.client);
+      agent.start();
+    };
+
+    d.handle('cluster.init', async (i) => {
+      await initCluster(engine, { ...i, ...(i.allocatable ? { allocatable: i.allocatable } : {}) });
+      await startAgent();
+      return status(engine, await load(), agent);
+    });
+    d.handle('cluster.join', async (i) => {
+      await joinCluster(engine, i.token, i.labels, i.allocatable);
+      await startAgent();
+      return status(engine, await load(), agent);
+    });
+    d.handle('cluster.token', async (i) => {
+      const h = await need();
+      const t = await issueToken(engine, h.config, h.client, i.name, i.address, i.ttlSeconds);
+      return { ...t, name: i.name, address: i.address };
+    });
+    d.handle('cluster.leave', async () => {
+      const h = await need();
+      await leaveCluster(engine, h.config, h.client);
+      await drop(true);
+      return { name: h.config.name, cluster: h.config.cluster, left: true };
+    });
+    d.handle('cluster.status', async () => status(engine, await load(), agent));
+    d.handle('cluster.place', async (i) => {
+      const h = await need();
+      if (i.ha && i.kind === 'capsule' && !i.spec) throw new NovaError('INVALID_INPUT', 'spec: an HA capsule needs its [container] spec (what another host creates when this one fails)', { field: 'spec' });
+      if (i.ha && i.kind === 'vm') throw new NovaError('HOST_UNSUPPORTED', 'ha: HA VMs need storage every host reaches; not supported yet — HA works for capsules', { field: 'ha' });
+      return place(h.client, h.config.cluster, { kind: i.kind, name: i.name, memoryBytes: i.memory, cpus: i.cpus, host: i.host, strategy: i.strategy, require: i.require, ha: i.ha, ...(i.spec ? { spec: i.spec } : {}) }, () => engine.clock.now(), i.dryRun);
+    });
+    d.handle('cluster.release', async (i) => {
+      const h = await need();
+      return { kind: i.kind, name: i.name, released: await release(h.client, h.config.cluster, i.kind, i.name) };
+    });
+    d.handle('cluster.items', async () => {
+      const h = await need();
+      const view = await readView(h.client, h.config.cluster);
+      return { items: [...view.items.values()].map((x) => strip(x.record)).sort((a, b) => a.host.localeCompare(b.host) || a.name.localeCompare(b.name)) };
+    });
+    return {
+      async start() {
+        longRunning = true;
+        await startAgent().catch(() => undefined);
+      },
+      // A clean stop lets the lease expire (TTL) rather than revoking it: a restart of `nova serve`
+      // within seconds must not look like a dead host to the others.
+      close: () => drop(false),
+    };
+  },
+};

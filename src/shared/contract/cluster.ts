@@ -1,0 +1,156 @@
+import { z } from 'zod';
+import { resourceName } from '../names.js';
+import { containerSpec } from '../schemas/novafile.js';
+import { size } from '../schemas/fields.js';
+import { procedure } from './define.js';
+
+// Cluster mode (issue #23): hosts share one etcd (a member per host that Nova runs, or one that
+// exists); each host holds a lease-bound alive key and publishes its capacity; items are placed
+// by compare-and-swap on per-host allocation keys; HA capsules move when their host's lease ends.
+
+const hostName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'host name: 1-32 lowercase letters, digits or "-", e.g. "node1"');
+const clusterName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'cluster name: 1-32 lowercase letters, digits or "-", e.g. "lab"');
+const etcdUrl = z.string().regex(/^https?:\/\/[^\s/]+(:\d+)?\/?$/, 'an etcd client URL like https://10.0.0.2:2379');
+const ipv4Address = z.string().regex(/^(\d{1,3})(\.\d{1,3}){3}$/, 'an IPv4 address of this host that the other hosts reach, e.g. 10.0.0.2');
+const labels = z.record(z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'label names: lowercase letters, digits, "_", "." or "-"'), z.string().max(128));
+const port = z.number().int().min(1024).max(65535);
+
+/** What this host lets placement book (default: its CPUs and its memory total). */
+const allocatable = z.object({ memory: size.optional(), cpus: z.number().int().min(1).max(4096).optional() }).strict();
+
+export const clusterCapacity = z.object({
+  cpus: z.number(),
+  memoryTotalBytes: z.number(),
+  memoryAvailableBytes: z.number(),
+  /** What placement may book here, and what is booked. */
+  allocatableMemoryBytes: z.number(),
+  allocatableCpus: z.number(),
+  diskFreeBytes: z.number(),
+  /** GPUs this host has (passthrough candidates). */
+  gpus: z.number(),
+  networks: z.array(z.string()),
+  accelerator: z.string(),
+  at: z.number(),
+});
+
+export const clusterHost = z.object({
+  name: z.string(),
+  /** Its alive key exists (its lease is being renewed). */
+  alive: z.boolean(),
+  address: z.string().optional(),
+  version: z.string().optional(),
+  labels: z.record(z.string(), z.string()),
+  capacity: clusterCapacity.optional(),
+  bookedMemoryBytes: z.number(),
+  bookedCpus: z.number(),
+  items: z.number(),
+  /** An etcd member of the cluster runs on it (managed mode). */
+  member: z.boolean(),
+});
+export type ClusterHost = z.infer<typeof clusterHost>;
+
+export const clusterStatus = z.object({
+  /** This host is in a cluster. */
+  joined: z.boolean(),
+  cluster: z.string().optional(),
+  name: z.string().optional(),
+  mode: z.enum(['managed', 'external']).optional(),
+  /** healthy: etcd answers and this host's lease is held; degraded: the reason is in `reason`. */
+  state: z.enum(['none', 'healthy', 'degraded']),
+  reason: z.string().optional(),
+  endpoints: z.array(z.string()),
+  /** This host's etcd member process (managed mode). */
+  memberPid: z.number().optional(),
+  leader: z.string().optional(),
+  members: z.array(z.object({ id: z.string(), name: z.string(), peerURLs: z.array(z.string()), clientURLs: z.array(z.string()), started: z.boolean() })),
+  hosts: z.array(clusterHost),
+});
+export type ClusterStatus = z.infer<typeof clusterStatus>;
+
+export const placementKind = z.enum(['capsule', 'vm']);
+export const placement = z.object({
+  kind: placementKind,
+  name: z.string(),
+  host: z.string(),
+  memoryBytes: z.number(),
+  cpus: z.number(),
+  ha: z.boolean(),
+  /** Why this host (the rule and the figures that decided). */
+  reason: z.string(),
+  placedAt: z.number(),
+  /** How many hosts have moved it (0: where it was placed). */
+  moves: z.number(),
+});
+export type Placement = z.infer<typeof placement>;
+
+export const clusterProcedures = {
+  'cluster.init': procedure({
+    summary: 'Start a cluster on this host (a cluster CA and this host\'s etcd member), or join this host to an etcd that exists (etcd: URLs)',
+    input: z
+      .object({
+        name: hostName,
+        cluster: clusterName.default('nova'),
+        address: ipv4Address.optional(),
+        clientPort: port.default(2379),
+        peerPort: port.default(2380),
+        /** An existing etcd's client URLs instead of a member run by Nova. */
+        etcd: z.array(etcdUrl).max(9).optional(),
+        /** PEM text (not paths) for an existing etcd that wants TLS client certificates. */
+        etcdTls: z.object({ ca: z.string().min(1), cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
+        labels: labels.default({}),
+        allocatable: allocatable.optional(),
+      })
+      .strict(),
+    output: clusterStatus,
+  }),
+  'cluster.token': procedure({
+    summary: 'A one-time token for a new host to join (its certificate, for the address it will listen on); expires unused',
+    input: z.object({ name: hostName, address: ipv4Address, ttlSeconds: z.number().int().min(30).max(86_400).default(900) }).strict(),
+    output: z.object({ token: z.string(), name: z.string(), address: z.string(), expiresAt: z.number() }),
+  }),
+  'cluster.join': procedure({
+    summary: 'Join this host to a cluster with a token from `nova cluster token` (starts its etcd member)',
+    input: z.object({ token: z.string().min(20).max(20_000), labels: labels.default({}), allocatable: allocatable.optional() }).strict(),
+    output: clusterStatus,
+  }),
+  'cluster.leave': procedure({
+    summary: 'Leave the cluster: release this host\'s lease, remove its etcd member, forget the cluster here',
+    input: z.object({}).strict().default({}),
+    output: z.object({ name: z.string(), cluster: z.string(), left: z.boolean() }),
+  }),
+  'cluster.status': procedure({
+    summary: 'The cluster as this host sees it: healthy or degraded and why, etcd members, hosts alive with capacity and bookings',
+    input: z.object({}).strict().default({}),
+    output: clusterStatus,
+  }),
+  'cluster.place': procedure({
+    summary: 'Place an item on a host by compare-and-swap on its allocation (never overbooks): a named host or "auto" (spread or pack, labels required)',
+    input: z
+      .object({
+        kind: placementKind,
+        name: resourceName,
+        memory: size,
+        cpus: z.number().int().min(0).max(4096).default(1),
+        host: z.union([hostName, z.literal('auto')]).default('auto'),
+        strategy: z.enum(['spread', 'pack']).default('spread'),
+        require: labels.default({}),
+        ha: z.boolean().default(false),
+        /** For HA capsules: what another host creates when this one's lease ends. */
+        spec: containerSpec.optional(),
+        /** Only say where it would go (plan), book nothing. */
+        dryRun: z.boolean().default(false),
+      })
+      .strict(),
+    output: placement,
+  }),
+  'cluster.release': procedure({
+    summary: 'Remove an item\'s placement and give its booking back to its host',
+    input: z.object({ kind: placementKind, name: resourceName }).strict(),
+    output: z.object({ kind: placementKind, name: z.string(), released: z.boolean() }),
+  }),
+  'cluster.items': procedure({
+    summary: 'Every placed item: its host, booking, HA and why it is there',
+    input: z.object({}).strict().default({}),
+    output: z.object({ items: z.array(placement) }),
+  }),
+};
