@@ -11,7 +11,7 @@ import { statfs } from 'node:fs/promises';
 import type { EngineContext } from '../context.js';
 import { NOVA_VERSION } from '../host/probe.js';
 import type { ClusterConfig } from './config.js';
-import { keys } from './config.js';
+import { keys, readConfig } from './config.js';
 import type { EtcdClient } from './etcd.js';
 import { memberPid, peerUrl, startMember } from './member.js';
 import type { Capacity, HostInfo, ItemRecord } from './placement.js';
@@ -24,13 +24,13 @@ const CAPACITY_EVERY = 10;
 export const CLUSTER_PROJECT = 'cluster';
 
 export class ClusterAgent {
-  private timer: NodeJS.Timeout | undefined;
+  private timers: NodeJS.Timeout[] = [];
   private lease: string | undefined;
   private ticks = 0;
   private lastOk = 0;
-  private busy = false;
+  private busy = { lease: false, work: false };
   lastError: string | undefined;
-  /** Items this host started or stopped, for status and tests. */
+  /** What this host's agent did lately (items started, moved, removed, fenced), newest last. */
   readonly log: string[] = [];
 
   constructor(
@@ -39,44 +39,48 @@ export class ClusterAgent {
     private client: EtcdClient,
   ) {}
 
+  private note(what: string): void {
+    this.log.push(`${new Date().toISOString()} ${what}`);
+    if (this.log.length > 20) this.log.shift();
+  }
+
   get holdsLease(): boolean {
     return this.lease !== undefined && Date.now() - this.lastOk < LEASE_TTL_S * 1000;
   }
 
+  /** Two loops: the lease's renewals are never held up by slow work (a capsule being created). */
   start(): void {
-    if (this.timer) return;
+    if (this.timers.length) return;
     this.lastOk = Date.now();
-    const run = () => {
-      if (this.busy) return;
-      this.busy = true;
-      void this.tick().finally(() => (this.busy = false));
+    const every = (which: 'lease' | 'work', fn: () => Promise<void>) => {
+      const run = () => {
+        if (this.busy[which]) return;
+        this.busy[which] = true;
+        void fn().finally(() => (this.busy[which] = false));
+      };
+      const t = setInterval(run, TICK_MS);
+      t.unref?.();
+      this.timers.push(t);
+      run();
     };
-    this.timer = setInterval(run, TICK_MS);
-    this.timer.unref?.();
-    run();
+    every('lease', () => this.leaseTick());
+    every('work', () => this.workTick());
   }
 
   /** Stops renewing; `revoke` ends the lease now (leave, clean shutdown) instead of letting it expire. */
   async stop(revoke: boolean): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    while (this.busy) await new Promise((r) => setTimeout(r, 20));
+    for (const t of this.timers.splice(0)) clearInterval(t);
+    while (this.busy.lease || this.busy.work) await new Promise((r) => setTimeout(r, 20));
     if (revoke && this.lease) await this.client.revoke(this.lease).catch(() => undefined);
     this.lease = undefined;
   }
 
-  private async tick(): Promise<void> {
+  private async leaseTick(): Promise<void> {
     this.ticks++;
     try {
-      if (this.config.mode === 'managed' && !(await memberPid(this.engine.paths))) {
-        // The data dir exists after the first start: etcd ignores the initial-cluster flags then.
-        await startMember(this.engine.paths, this.config, `${this.config.name}=${peerUrl(this.config)}`, 'existing');
-        this.log.push(`restarted etcd member`);
-      }
       await this.renew();
       this.lastOk = Date.now();
       this.lastError = undefined;
-      await this.reconcile();
     } catch (e) {
       this.lastError = (e as Error).message;
       // Lease lost for longer than its TTL: others may have taken our HA items — stop them here.
@@ -84,6 +88,22 @@ export class ClusterAgent {
         this.lease = undefined;
         await this.selfFence().catch(() => undefined);
       }
+    }
+  }
+
+  private async workTick(): Promise<void> {
+    try {
+      // Gone from the cluster behind this engine's back (leave from another process): stop here.
+      if (!(await readConfig(this.engine.paths))) return;
+      if (this.config.mode === 'managed' && !(await memberPid(this.engine.paths))) {
+        // The data dir exists after the first start: etcd ignores the initial-cluster flags then.
+        await startMember(this.engine.paths, this.config, `${this.config.name}=${peerUrl(this.config)}`, 'existing');
+        this.note(`restarted etcd member`);
+      }
+      if (this.holdsLease) await this.reconcile();
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (!this.log.at(-1)?.endsWith(msg)) this.note(`error: ${msg}`);
     }
   }
 
@@ -110,7 +130,7 @@ export class ClusterAgent {
       if (item.record.host !== me && !owner?.alive) {
         const moved = await takeOver(this.client, this.config.cluster, view, id, () => this.engine.clock.now());
         if (moved) {
-          this.log.push(`moved ${id} from ${item.record.host} to ${moved.host}`);
+          this.note(`moved ${id} from ${item.record.host} to ${moved.host}`);
           item.record = moved;
         }
       }
@@ -122,7 +142,7 @@ export class ClusterAgent {
       else if (here) {
         // Another host owns it now: this copy must not run (a host that came back).
         await this.engine.call('capsule.rm', { name: record.name, force: true });
-        this.log.push(`removed capsule/${record.name}: owned by ${record.host}`);
+        this.note(`removed capsule/${record.name}: owned by ${record.host}`);
       }
     }
   }
@@ -134,7 +154,7 @@ export class ClusterAgent {
     const spec = { ...record.spec!, restart: 'no' as const };
     if (state === undefined) await this.engine.call('capsule.create', { name: record.name, spec, project: CLUSTER_PROJECT, start: true });
     else await this.engine.call('capsule.start', { name: record.name });
-    this.log.push(`started capsule/${record.name}`);
+    this.note(`started capsule/${record.name}`);
   }
 
   /** Stops every local HA capsule of the cluster project (its lease is gone: it may run elsewhere). */
@@ -142,7 +162,7 @@ export class ClusterAgent {
     const local = await this.engine.call('capsule.list', { project: CLUSTER_PROJECT });
     for (const c of local.items.filter((x) => x.state === 'running')) {
       await this.engine.call('capsule.kill', { name: c.name, signal: 'SIGKILL' }).catch(() => undefined);
-      this.log.push(`fenced capsule/${c.name}: lease lost`);
+      this.note(`fenced capsule/${c.name}: lease lost`);
     }
   }
 }

@@ -45,7 +45,7 @@ export interface WatchEvent {
   kv: KeyValue;
 }
 
-export const DEFAULT_DEADLINE_MS = 2000;
+export const DEFAULT_DEADLINE_MS = 3000;
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 const unb64 = (s: string | undefined) => (s ? Buffer.from(s, 'base64').toString('utf8') : '');
@@ -143,11 +143,12 @@ export class EtcdClient {
     const end = Date.now() + deadlineMs;
     const errors: string[] = [];
     const n = this.endpoints.length;
-    for (let attempt = 0; attempt < n * 3 && Date.now() < end; attempt++) {
+    for (let attempt = 0; Date.now() < end; attempt++) {
       const i = (this.preferred + attempt) % n;
       const left = end - Date.now();
-      // A silent endpoint must leave time for the others: each try gets a share of what is left.
-      const share = Math.max(250, Math.floor(left / Math.max(1, n - (attempt % n))));
+      // The first endpoint tried (the one that answered last) gets most of the time — a loaded
+      // member is slow, not gone — but a silent one must leave time for the others.
+      const share = attempt === 0 && n > 1 ? Math.floor(left * 0.66) : Math.max(250, Math.floor(left / Math.max(1, n - (attempt % n))));
       try {
         const r = (await this.once(this.endpoints[i]!, path, body, Math.min(left, share))) as T;
         this.preferred = i;
@@ -155,7 +156,8 @@ export class EtcdClient {
       } catch (e) {
         if (e instanceof EtcdError) throw e;
         errors.push((e as Error).message);
-        if (attempt % n === n - 1) await new Promise((r) => setTimeout(r, Math.min(100, Math.max(0, end - Date.now()))));
+        // After a round of refusals (no leader yet, "unhealthy cluster" just after a membership change): back off.
+        if (attempt % n === n - 1) await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** Math.min(Math.floor(attempt / n), 3), Math.max(0, end - Date.now()))));
       }
     }
     throw new NovaError('TIMEOUT', `etcd did not answer within ${deadlineMs} ms (${[...new Set(errors)].slice(-3).join('; ') || 'no endpoint tried'}); the cluster is degraded, this host keeps working`, { endpoints: this.endpoints });
@@ -219,12 +221,15 @@ export class EtcdClient {
   }
 
   async memberAdd(peerURLs: string[]): Promise<{ id: string; members: Member[] }> {
-    const r = await this.post<{ member: { ID: string }; members?: { ID: string; name?: string; peerURLs?: string[]; clientURLs?: string[] }[] }>('/v3/cluster/member/add', { peerURLs }, 5000);
+    const r = await this.post<{ member: { ID: string }; members?: { ID: string; name?: string; peerURLs?: string[]; clientURLs?: string[] }[] }>('/v3/cluster/member/add', { peerURLs }, 20_000);
     return { id: r.member.ID, members: (r.members ?? []).map((m) => ({ id: m.ID, name: m.name ?? '', peerURLs: m.peerURLs ?? [], clientURLs: m.clientURLs ?? [] })) };
   }
 
+  /** Removes a member; one already gone counts as removed (a member removing itself may stop before it answers, and the retry finds it gone). */
   async memberRemove(id: string): Promise<void> {
-    await this.post('/v3/cluster/member/remove', { ID: id }, 5000);
+    await this.post('/v3/cluster/member/remove', { ID: id }, 20_000).catch((e: unknown) => {
+      if (!(e instanceof EtcdError && /member not found/.test(e.message))) throw e;
+    });
   }
 
   /** The answering member's status: its id, the leader's id, raft term. */

@@ -9,6 +9,8 @@ import type { ClusterConfig } from './config.js';
 import { readConfig, requireConfig, tlsOf } from './config.js';
 import { EtcdClient } from './etcd.js';
 import { memberPid } from './member.js';
+import { lockPath } from '../sys/paths.js';
+import { withLock } from '../sys/lock.js';
 import { initCluster, issueToken, joinCluster, leaveCluster } from './ops.js';
 import { booked, place, readView, release, strip } from './placement.js';
 
@@ -18,7 +20,7 @@ interface Held {
 }
 
 async function status(engine: EngineContext, held: Held | undefined, agent: ClusterAgent | undefined): Promise<ClusterStatus> {
-  if (!held) return { joined: false, state: 'none', endpoints: [], members: [], hosts: [] };
+  if (!held) return { joined: false, state: 'none', endpoints: [], members: [], hosts: [], events: [] };
   const { config, client } = held;
   const base = { joined: true, cluster: config.cluster, name: config.name, mode: config.mode, endpoints: config.endpoints };
   const pid = config.mode === 'managed' ? await memberPid(engine.paths) : undefined;
@@ -42,7 +44,7 @@ async function status(engine: EngineContext, held: Held | undefined, agent: Clus
   } catch (e) {
     problems.push(`${(e as Error).message}`);
   }
-  return { ...base, state: problems.length ? 'degraded' : 'healthy', ...(problems.length ? { reason: problems.join('; ') } : {}), ...(pid ? { memberPid: pid } : {}), ...(leader ? { leader } : {}), members, hosts };
+  return { ...base, state: problems.length ? 'degraded' : 'healthy', ...(problems.length ? { reason: problems.join('; ') } : {}), ...(pid ? { memberPid: pid } : {}), ...(leader ? { leader } : {}), members, hosts, events: agent ? [...agent.log] : [] };
 }
 
 export const clusterModule: EngineModule = {
@@ -74,13 +76,15 @@ export const clusterModule: EngineModule = {
       agent.start();
     };
 
+    // init / join / leave of one host never overlap (one lock file per NOVA_HOME).
+    const serial = <T>(fn: () => Promise<T>) => withLock(lockPath(engine.paths, 'cluster', 'membership'), fn, { timeoutMs: 60_000 });
     d.handle('cluster.init', async (i) => {
-      await initCluster(engine, { ...i, ...(i.allocatable ? { allocatable: i.allocatable } : {}) });
+      await serial(() => initCluster(engine, { ...i, ...(i.allocatable ? { allocatable: i.allocatable } : {}) }));
       await startAgent();
       return status(engine, await load(), agent);
     });
     d.handle('cluster.join', async (i) => {
-      await joinCluster(engine, i.token, i.labels, i.allocatable);
+      await serial(() => joinCluster(engine, i.token, i.labels, i.allocatable));
       await startAgent();
       return status(engine, await load(), agent);
     });
@@ -91,7 +95,15 @@ export const clusterModule: EngineModule = {
     });
     d.handle('cluster.leave', async () => {
       const h = await need();
-      await leaveCluster(engine, h.config, h.client);
+      // The lease first: a tick after the keys are deleted would put them back.
+      await agent?.stop(true);
+      agent = undefined;
+      try {
+        await serial(() => leaveCluster(engine, h.config, h.client));
+      } catch (e) {
+        await startAgent();
+        throw e;
+      }
       await drop(true);
       return { name: h.config.name, cluster: h.config.cluster, left: true };
     });

@@ -64,6 +64,8 @@ export const clusterStatus = z.object({
   leader: z.string().optional(),
   members: z.array(z.object({ id: z.string(), name: z.string(), peerURLs: z.array(z.string()), clientURLs: z.array(z.string()), started: z.boolean() })),
   hosts: z.array(clusterHost),
+  /** What this host's cluster agent did lately (started, moved, removed, fenced), newest last. */
+  events: z.array(z.string()).default([]),
 });
 export type ClusterStatus = z.infer<typeof clusterStatus>;
 
