@@ -1,0 +1,155 @@
+// Cluster mode on real components (issue #23): three hosts, each a network namespace with its
+// own NOVA_HOME, a real `nova serve` run as an ordinary user, and the etcd member that engine
+// starts (mTLS from the cluster CA init made). One lab for the whole file.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { ClusterStatus, Placement } from '../../shared/contract/cluster.js';
+import { busyboxRootfs } from '../../test/capsule-fixtures.js';
+import { ClusterLab, RpcError } from '../../test/cluster-lab.js';
+import { describeHost } from '../../test/host.js';
+import { waitFor } from '../../test/wait.js';
+
+const MiB = 1024 ** 2;
+const GiB = 1024 ** 3;
+
+describeHost('cluster mode: 3 hosts, etcd members, leases, CAS placement, HA failover', { root: true, tools: ['etcd', 'openssl', 'setpriv', 'crun', 'newuidmap'] }, () => {
+  let lab: ClusterLab;
+  const status = (h: string) => lab.call<ClusterStatus>(h, 'cluster.status');
+
+  beforeAll(async () => {
+    lab = new ClusterLab();
+    lab.addHost('h1', 1);
+    lab.addHost('h2', 2);
+    lab.addHost('h3', 3);
+    await Promise.all(['h1', 'h2', 'h3'].map((h) => lab.startServe(h)));
+  }, 180_000);
+  afterAll(() => lab?.cleanup());
+
+  it('init, tokens, join: three members, every host alive with its capacity; leave, and a token works once', async () => {
+    const s1 = await lab.call<ClusterStatus>('h1', 'cluster.init', { name: 'h1', cluster: 'lab', address: lab.host('h1').address, allocatable: { memory: '2Gi', cpus: 4 } });
+    expect(s1).toMatchObject({ joined: true, cluster: 'lab', name: 'h1', mode: 'managed' });
+    expect(s1.memberPid).toBeGreaterThan(0);
+    const tokens: Record<string, string> = {};
+    for (const [h, labels] of [['h2', {}], ['h3', { gpu: 'rtx-4090' }]] as const) {
+      tokens[h] = (await lab.call<{ token: string }>('h1', 'cluster.token', { name: h, address: lab.host(h).address })).token;
+      await lab.call(h, 'cluster.join', { token: tokens[h], labels, allocatable: { memory: '2Gi', cpus: 4 } });
+    }
+    const healthy = (on: string) =>
+      waitFor(`every host alive with capacity, as ${on} sees it`, async () => {
+        const x = await status(on);
+        return x.state === 'healthy' && x.hosts.filter((h) => h.alive && h.capacity).length === 3 && x.members.length === 3 ? x : undefined;
+      }, 30_000, 300);
+    const s = await healthy('h2');
+    expect(s.members.map((m) => [m.name, m.started]).sort()).toEqual([['h1', true], ['h2', true], ['h3', true]]);
+    expect(s.leader).toMatch(/^h[123]$/);
+    const h3 = s.hosts.find((h) => h.name === 'h3')!;
+    expect(h3).toMatchObject({ address: lab.host('h3').address, labels: { gpu: 'rtx-4090' }, member: true });
+    expect(h3.capacity).toMatchObject({ allocatableMemoryBytes: 2 * GiB, allocatableCpus: 4 });
+    expect(h3.capacity!.memoryTotalBytes).toBeGreaterThan(0);
+
+    // h3 leaves: its member and keys go at once (no TTL wait); its token does not let it back in.
+    expect(await lab.call('h3', 'cluster.leave')).toMatchObject({ name: 'h3', left: true });
+    const after = await status('h1');
+    expect(after.members.map((m) => m.name).sort()).toEqual(['h1', 'h2']);
+    expect(after.hosts.map((h) => h.name).sort()).toEqual(['h1', 'h2']);
+    expect((await status('h3')).joined).toBe(false);
+    const again = await lab.call('h3', 'cluster.join', { token: tokens.h3 }).catch((e: RpcError) => e);
+    expect(again).toBeInstanceOf(RpcError);
+    expect((again as RpcError).message).toMatch(/token: already used or expired/);
+    expect((await status('h3')).joined).toBe(false);
+    const fresh = (await lab.call<{ token: string }>('h1', 'cluster.token', { name: 'h3', address: lab.host('h3').address })).token;
+    await lab.call('h3', 'cluster.join', { token: fresh, labels: { gpu: 'rtx-4090' }, allocatable: { memory: '2Gi', cpus: 4 } });
+    await healthy('h3');
+  }, 120_000);
+
+  it('20 items of 512 MiB placed at once from three hosts onto 3 × 2 GiB: 12 placed, none overbooked, the rest refused with reasons', async () => {
+    const hosts = ['h1', 'h2', 'h3'];
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => lab.call<Placement>(hosts[i % 3]!, 'cluster.place', { kind: 'capsule', name: `c${i}`, memory: '512Mi', cpus: 1 })));
+    const placed = results.filter((r): r is PromiseFulfilledResult<Placement> => r.status === 'fulfilled').map((r) => r.value);
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => (r.reason as Error).message);
+    expect(placed).toHaveLength(12);
+    expect(refused).toHaveLength(8);
+    for (const m of refused) expect(m).toMatch(/no host can take capsule\/c\d+ \(512 MiB, 1 CPUs\): h1: 0 B and \d CPUs free of 2\.0 GiB\/4; h2: .*; h3: /);
+    const s = await status('h1');
+    for (const h of s.hosts) {
+      expect(h.bookedMemoryBytes).toBeLessThanOrEqual(2 * GiB);
+      expect(h.bookedCpus).toBeLessThanOrEqual(4);
+    }
+    const items = (await lab.call<{ items: Placement[] }>('h2', 'cluster.items')).items;
+    expect(items).toHaveLength(12);
+    for (const h of hosts) expect(items.filter((i) => i.host === h).reduce((a, i) => a + i.memoryBytes, 0)).toBe(4 * 512 * MiB);
+    expect(items[0]!.reason).toMatch(/^spread: the host with the most free memory \(.* free before; \d of 3 hosts fit\)$/);
+    // Labels and a pinned host: the plan says where and why.
+    for (const i of items) await lab.call('h1', 'cluster.release', { kind: i.kind, name: i.name });
+    const gpu = await lab.call<Placement>('h1', 'cluster.place', { kind: 'vm', name: 'g1', memory: '1Gi', require: { gpu: 'rtx-4090' }, dryRun: true });
+    expect(gpu).toMatchObject({ host: 'h3' });
+    expect(gpu.reason).toMatch(/has gpu=rtx-4090/);
+    const pinned = await lab.call<Placement>('h3', 'cluster.place', { kind: 'vm', name: 'p1', memory: '1Gi', host: 'h2', dryRun: true });
+    expect(pinned.reason).toMatch(/^pinned to h2/);
+    expect((await lab.call<{ items: Placement[] }>('h1', 'cluster.items')).items).toEqual([]);
+  }, 120_000);
+
+  it('an HA capsule: runs on its host; that host killed → its lease expires, it runs on another within 30 s; the host returns and does not start it again', async () => {
+    const img = join(lab.dir, 'img');
+    mkdirSync(img);
+    const rootfs = busyboxRootfs(img);
+    execFileSync('chown', ['-R', `${lab.user.uid}:${lab.user.gid}`, img]);
+    for (const h of ['h1', 'h2', 'h3']) await lab.call(h, 'image.import', { source: rootfs, name: 'local/ncl:1' }, 120_000);
+    const spec = { capsule: 'local/ncl:1', command: ['sh', '-c', 'while true; do sleep 1; done'], network: 'none' };
+    const p = await lab.call<Placement>('h2', 'cluster.place', { kind: 'capsule', name: 'web', memory: '256Mi', ha: true, spec });
+    const owner = p.host;
+    const running = async (h: string) => (await lab.call<{ items: { name: string; state: string }[] }>(h, 'capsule.list', { project: 'cluster' })).items.find((c) => c.name === 'web')?.state === 'running';
+    await waitFor(`web running on ${owner}`, () => running(owner), 60_000, 300);
+    const survivors = ['h1', 'h2', 'h3'].filter((h) => h !== owner);
+
+    const t0 = Date.now();
+    lab.kill(owner);
+    const where = await waitFor('web running on a survivor', async () => {
+      for (const h of survivors) if (await running(h).catch(() => false)) return h;
+      return undefined;
+    }, 45_000, 250);
+    const failoverMs = Date.now() - t0;
+    expect(failoverMs).toBeLessThan(30_000);
+    const s = await status(where);
+    expect(s.hosts.find((h) => h.name === owner)?.alive).toBe(false);
+    expect(s.state).toBe('healthy');
+    const moved = (await lab.call<{ items: Placement[] }>(where, 'cluster.items')).items.find((i) => i.name === 'web')!;
+    expect(moved).toMatchObject({ host: where, moves: 1 });
+    expect(moved.reason).toMatch(new RegExp(`^moved from ${owner} \\(its lease expired\\)`));
+    // Only one survivor runs it.
+    expect(await running(survivors.find((h) => h !== where)!)).toBe(false);
+
+    // The host comes back: its engine restarts its etcd member, sees web is owned elsewhere and removes its copy.
+    await lab.startServe(owner);
+    await waitFor(`${owner} alive again`, async () => (await status(where)).hosts.find((h) => h.name === owner)?.alive, 60_000, 500);
+    await waitFor(`${owner}'s stale copy of web removed`, async () => {
+      const copy = (await lab.call<{ items: { name: string; state: string }[] }>(owner, 'capsule.list', { project: 'cluster' })).items.find((c) => c.name === 'web');
+      expect(copy?.state).not.toBe('running');
+      return !copy;
+    }, 30_000, 200);
+    expect(await running(where)).toBe(true);
+    console.log(`failover: ${failoverMs} ms`);
+  }, 300_000);
+
+  it('etcd without quorum: the cluster says degraded within its deadlines and the host keeps working', async () => {
+    const [a, b] = ['h1', 'h2'];
+    lab.setLink(a, false);
+    lab.setLink(b, false);
+    try {
+      const t = Date.now();
+      const s = await lab.call<ClusterStatus>('h3', 'cluster.status');
+      expect(Date.now() - t).toBeLessThan(8000);
+      expect(s.state).toBe('degraded');
+      expect(s.reason).toMatch(/etcd did not answer within|lease is not held/);
+      const t2 = Date.now();
+      await lab.call('h3', 'capsule.list', {});
+      expect(Date.now() - t2).toBeLessThan(2000);
+    } finally {
+      lab.setLink(a, true);
+      lab.setLink(b, true);
+    }
+    await waitFor('healthy again', async () => (await status('h3')).state === 'healthy', 30_000, 500);
+  }, 90_000);
+});
