@@ -111,6 +111,8 @@ export const clusterModule: EngineModule = {
     d.handle('cluster.place', async (i) => {
       const h = await need();
       if (i.ha && i.kind === 'capsule' && !i.spec) throw new NovaError('INVALID_INPUT', 'spec: an HA capsule needs its [container] spec (what another host creates when this one fails)', { field: 'spec' });
+      const relative = i.spec && [['spec.capsule', i.spec.capsule], ...i.spec.volumes.map((v, n) => [`spec.volumes[${n}]`, v])].find(([, v]) => /^\.\.?\//.test(v!));
+      if (relative) throw new NovaError('INVALID_INPUT', `${relative[0]}: ${relative[1]} is relative, and another host has no such folder: use an image reference or an absolute path that exists on every host`, { field: relative[0] });
       if (i.ha && i.kind === 'vm') throw new NovaError('HOST_UNSUPPORTED', 'ha: HA VMs need storage every host reaches; not supported yet — HA works for capsules', { field: 'ha' });
       return place(h.client, h.config.cluster, { kind: i.kind, name: i.name, memoryBytes: i.memory, cpus: i.cpus, host: i.host, strategy: i.strategy, require: i.require, ha: i.ha, ...(i.spec ? { spec: i.spec } : {}) }, () => engine.clock.now(), i.dryRun);
     });

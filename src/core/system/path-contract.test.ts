@@ -108,6 +108,10 @@ const NOT_HOST_PATHS: Record<string, string> = {
   'capsule.execArgv workdir': 'inside the capsule',
   'terminal.open target.workdir': 'inside the capsule',
   'system.status destdir': "reads (lstat) only Nova's own target files under it; writes nothing",
+  // The HA spec is stored in etcd; the host that runs it creates it with capsule.create, whose guard checks it there.
+  'cluster.place spec.capsule': 'checked by capsule.create on the host that runs it (relative paths refused here: no folder travels)',
+  'cluster.place spec.volumes[]': 'as cluster.place spec.capsule',
+  'cluster.place spec.workdir': "a folder inside the capsule's own root filesystem",
 };
 
 /** A name that says "this may be a path": a new field named like this must be classified above. */
