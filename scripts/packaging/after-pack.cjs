@@ -3,6 +3,7 @@
 const path = require('node:path');
 const { flipFuses, getCurrentFuseWire, FuseV1Options } = require('@electron/fuses');
 const { NOVA_FUSES } = require('./fuses.cjs');
+const { checkNativeHelpers } = require('./native-check.cjs');
 
 const ENABLE = 49; // '1'
 const DISABLE = 48; // '0'
@@ -22,6 +23,8 @@ async function afterPack(context) {
       throw new Error(`fuse ${FuseV1Options[key]} is ${String.fromCharCode(got)} in ${exe}, expected ${want ? 1 : 0}`);
     }
   }
+  const resources = electronPlatformName === 'darwin' ? path.join(exe, 'Contents', 'Resources') : path.join(appOutDir, 'resources');
+  console.log(`  • native helpers shipped: ${checkNativeHelpers(resources)}`);
   console.log(`  • fuses set on ${path.basename(exe)}: RunAsNode off, NODE_OPTIONS off, cookie encryption on, ASAR integrity on, app only from asar, no extra file:// privileges`);
 }
 

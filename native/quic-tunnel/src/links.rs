@@ -43,10 +43,30 @@ pub fn endpoint(c: &Config, id: &Identity, pins: &Pins) -> Result<Endpoint, Stri
     let mut ec = EndpointConfig::new(reset_key(id));
     ec.max_udp_payload_size(c.max_udp_payload() as u64).map_err(|e| e.to_string())?;
     let socket = std::net::UdpSocket::bind(c.listen).map_err(|e| format!("cannot listen on {}: {e}", c.listen))?;
+    socket_buffers(&socket);
     let mut ep = Endpoint::new(ec, Some(server), socket, quinn::TokioRuntime).map_err(|e| e.to_string())?;
     ep.set_default_client_config(client);
     Ok(ep)
 }
+
+/// A 64 KiB super-frame leaves as a burst of ~46 packets: the default socket buffers (~200 KiB)
+/// overflow under load and lose whole frames. Root (before dropping to nobody) may exceed
+/// net.core.rmem_max/wmem_max (the FORCE options); otherwise the kernel caps at those.
+fn socket_buffers(socket: &std::net::UdpSocket) {
+    use std::os::unix::io::AsRawFd;
+    let size: libc::c_int = SOCKET_BUFFER;
+    for (force, plain) in [(libc::SO_RCVBUFFORCE, libc::SO_RCVBUF), (libc::SO_SNDBUFFORCE, libc::SO_SNDBUF)] {
+        for opt in [force, plain] {
+            let p = &size as *const libc::c_int as *const libc::c_void;
+            let len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+            if unsafe { libc::setsockopt(socket.as_raw_fd(), libc::SOL_SOCKET, opt, p, len) } == 0 {
+                break;
+            }
+        }
+    }
+}
+
+const SOCKET_BUFFER: libc::c_int = 8 << 20;
 
 /// Which peer a connection authenticated as (its certificate's pin).
 fn peer_of(conn: &quinn::Connection, pins: &Pins) -> Option<String> {

@@ -6,6 +6,7 @@
 //! stdin: the configuration (first line), then commands; stdout: events (see control.rs).
 mod config;
 mod control;
+mod frames;
 mod links;
 mod mesh;
 mod privs;
@@ -51,7 +52,7 @@ async fn run() {
     emit(json!({
         "event": "ready", "pid": std::process::id(), "name": cfg.name, "tap": cfg.tap,
         "listen": ep.local_addr().map(|a| a.to_string()).unwrap_or_default(),
-        "max_udp_payload": max_udp, "tap_mtu": max_udp - links::QUIC_OVERHEAD - 14,
+        "max_udp_payload": max_udp, "tap_mtu": max_udp - links::QUIC_OVERHEAD - 14 - frames::TAG,
         "fingerprint": tls::fingerprint(&id.certs[0].0),
     }));
     tokio::select! {
@@ -89,6 +90,7 @@ fn main() {
         println!("nova-quic-tunnel {}", env!("CARGO_PKG_VERSION"));
         return;
     }
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
+    // Two workers: the TAP reader and quinn's drivers on one, the peers' datagrams → TAP on the other.
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
     rt.block_on(run());
 }

@@ -12,7 +12,7 @@ use std::io::BufReader;
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
-pub const ALPN: &[u8] = b"nova-quic-tunnel/1";
+pub const ALPN: &[u8] = b"nova-quic-tunnel/2";
 /// The DNS name in every host certificate (hosts are told apart by their pins, not names).
 pub const CERT_NAME: &str = "nova-overlay";
 

@@ -86,7 +86,7 @@ describeHost('quic overlay driver between three engines on netns hosts', { root:
     const a = await call(eA, 'network.update', { name: ov, spec: spec('10.119.11.1/24', UA, [`${fpB}@${UB}:4433`, `${fpC}@${UC}:4433`]) });
     await call(eB, 'network.update', { name: ov, spec: spec('10.119.11.2/24', UB, [`${fpA}@${UA}:4433`, `${fpC}@${UC}:4433`]) });
     expect(a.overlay?.identity).toBe(fpA);
-    expect(a.overlay?.mtu).toBe(1420);
+    expect(a.overlay?.mtu).toBe(1419);
     expect(sh(['ip', '-n', nsA, 'link', 'show', 'master', ov])).toContain(quicTapName(ov));
     for (const [from, to] of [[nsA, '10.119.11.2'], [nsA, '10.119.11.3'], [nsB, '10.119.11.3'], [nsC, '10.119.11.1']] as const) {
       await waitFor(`${from} pings ${to} across the quic overlay`, () => pings(from, to), 30_000);

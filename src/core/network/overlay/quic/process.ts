@@ -16,8 +16,8 @@ import { parsePeer } from '../peers.js';
 // peers' states read from the status file it keeps. Runtime files live under <runDir>/quic.
 
 export const DEFAULT_PORT = 4433;
-/** IP + UDP (28) + QUIC short header, AEAD tag and DATAGRAM frame (38) + Ethernet header (14). */
-export const UNDERLAY_OVERHEAD = 80;
+/** IP + UDP (28) + QUIC short header, AEAD tag and DATAGRAM frame (38) + the tunnel's tag byte (1) + Ethernet header (14). */
+export const UNDERLAY_OVERHEAD = 81;
 export const DEFAULT_L2_MTU = 1500 - UNDERLAY_OVERHEAD;
 
 const files = (ctx: NetCtx, name: string) => {
