@@ -40,7 +40,12 @@ export interface AttachResult {
   dns?: string[];
   domain?: string;
   peer?: string;
+  /** The segment's MTU when set (overlays): the guest's NIC must use it. */
+  mtu?: number;
 }
+
+/** The MTU of a switch's L2 segment when it is set (overlays: the tunnel's headers must fit the underlay). */
+const segmentMtu = (n: NetworkState): number | undefined => (n.spec.type === 'overlay' ? overlayMtu(n.spec) : n.spec.mtu);
 
 export async function requireNetwork(ctx: NetCtx, name: string): Promise<NetworkState> {
   const n = await loadNetwork(ctx, name);
@@ -73,6 +78,7 @@ export async function attach(ctx: NetCtx, input: AttachInput): Promise<AttachRes
     ...(res.ip && s ? { ip: res.ip, prefix: s.prefix, gateway: s.gateway } : {}),
     ...(s && n.spec.dns ? { dns: [s.gateway], domain: n.domain } : {}),
     ...(owner.kind === 'capsule' ? { peer: input.peer ?? 'eth0' } : {}),
+    ...(segmentMtu(n) ? { mtu: segmentMtu(n)! } : {}),
   };
   const existing = n.attachments.find((a) => ownerKey(a.owner) === key);
   const live = await getLink(ctx, result.ifname);
@@ -89,7 +95,7 @@ export async function attach(ctx: NetCtx, input: AttachInput): Promise<AttachRes
     r.add(() => clearIntent(ctx, intent), 'intent');
     step('intent recorded');
     // Overlays: the guest's NIC gets the segment's MTU (the tunnel's headers must fit the underlay).
-    const mtu = n.spec.type === 'overlay' ? overlayMtu(n.spec) : n.spec.mtu;
+    const mtu = segmentMtu(n);
     if (owner.kind === 'vm') {
       await createTap(ctx, result.ifname, aliasFor(ctx, n.name, key), res.mac, input.tapUser, mtu);
     } else {

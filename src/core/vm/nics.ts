@@ -67,7 +67,7 @@ export async function attachNic(ctx: VmContext, name: string, network: string, p
     if (!blocked) {
       try {
         const model = vmFeatures(rec.spec).windows ? 'e1000e' as const : 'virtio-net-pci' as const;
-        await withQmp(layoutOf(ctx.paths, name).qmp, (q) => plugNic(q, { network, ifname: att.ifname, mac: att.mac, model, vhost: rt.accel === 'kvm' }));
+        await withQmp(layoutOf(ctx.paths, name).qmp, (q) => plugNic(q, { network, ifname: att.ifname, mac: att.mac, model, vhost: rt.accel === 'kvm', ...(att.mtu ? { mtu: att.mtu } : {}) }));
       } catch (e) {
         reason = `hot-plug failed: ${(e as Error).message}`;
       }

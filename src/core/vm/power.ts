@@ -73,7 +73,7 @@ async function resolveNic(ctx: VmContext, rec: VmRecord, n: DeclaredNic | undefi
   const device = n.device === 'virtio-net-pci' ? {} : { device: n.device };
   if (n.network === 'user') return { kind: 'user', mac: n.mac, ports: forwards(n), ...device };
   const att = await ctx.call('network.attach', { network: n.network, owner: { kind: 'vm', name: rec.name }, mac: n.mac, ports: n.ports });
-  return { kind: 'tap', ifname: att.ifname, mac: att.mac || n.mac, network: n.network, ...device };
+  return { kind: 'tap', ifname: att.ifname, mac: att.mac || n.mac, network: n.network, ...device, ...(att.mtu ? { mtu: att.mtu } : {}) };
 }
 
 /**
@@ -86,7 +86,7 @@ async function resolveExtraNics(ctx: VmContext, rec: VmRecord): Promise<{ nics: 
   for (const n of rec.nics ?? []) {
     try {
       const att = await ctx.call('network.attach', { network: n.network, owner: { kind: 'vm', name: rec.name }, mac: n.mac, ports: n.ports ?? [] });
-      nics.push({ network: n.network, mac: att.mac || n.mac, ifname: att.ifname });
+      nics.push({ network: n.network, mac: att.mac || n.mac, ifname: att.ifname, ...(att.mtu ? { mtu: att.mtu } : {}) });
     } catch (e) {
       if ((e as NovaError).code !== 'NOT_FOUND') throw e;
       errors[n.network] = `network "${n.network}" does not exist (detach it: \`nova vm nic detach ${rec.name} ${n.network}\`)`;

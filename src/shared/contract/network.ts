@@ -198,6 +198,8 @@ export const networkProcedures = {
       prefix: z.number().optional(),
       /** Nameservers for the guest's resolv.conf (the switch's dnsmasq). */
       dns: z.array(z.string()).optional(),
+      /** The segment's MTU when it is not 1500 (overlays): the guest NIC must use it (virtio-net host_mtu). */
+      mtu: z.number().int().positive().optional(),
       /** Search domain matching `dns`. */
       domain: z.string().optional(),
       peer: z.string().optional(),

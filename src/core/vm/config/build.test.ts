@@ -194,6 +194,25 @@ describe('QEMU config builder (golden)', () => {
     ]);
   });
 
+  it('a NIC on an overlay gets the segment MTU through virtio-net host_mtu (first, more and hot-plug-port NICs); other models and 1500 do not', () => {
+    const [vm, h] = CASES['kernel-boot-user-net']!;
+    const argv = renderArgv(buildVmConfig({
+      ...vm,
+      nic: { kind: 'tap', mac: '52:54:00:aa:bb:cc', ifname: 'nv-q0', network: 'mesh', mtu: 1419 },
+      moreNics: [
+        { kind: 'tap', mac: '52:54:00:aa:bb:01', ifname: 'nv-w0', network: 'wg', mtu: 1370 },
+        { kind: 'tap', mac: '52:54:00:aa:bb:02', ifname: 'nv-e0', network: 'wg2', mtu: 1370, device: 'e1000e' },
+        { kind: 'tap', mac: '52:54:00:aa:bb:03', ifname: 'nv-l0', network: 'lan', mtu: 1500 },
+      ],
+      extraNics: [{ network: 'mesh2', mac: '52:54:00:aa:bb:04', ifname: 'nv-m0', mtu: 1419 }],
+    }, h));
+    expect(argv).toContain('virtio-net-pci,netdev=net0,id=nic0,mac=52:54:00:aa:bb:cc,host_mtu=1419');
+    expect(argv).toContain('virtio-net-pci,netdev=net1,id=nic1,mac=52:54:00:aa:bb:01,host_mtu=1370');
+    expect(argv).toContain('e1000e,netdev=net2,id=nic2,mac=52:54:00:aa:bb:02');
+    expect(argv).toContain('virtio-net-pci,netdev=net3,id=nic3,mac=52:54:00:aa:bb:03');
+    expect(argv.find((a) => a.includes('mac=52:54:00:aa:bb:04'))).toMatch(/,host_mtu=1419,bus=hp0$/);
+  });
+
   it('shares: virtiofs on a vhost-user socket with the guest RAM on a shared memfd; 9p served by QEMU (readonly enforced)', () => {
     const [vm, h] = CASES['kernel-boot-user-net']!;
     const argv = renderArgv(buildVmConfig({

@@ -122,11 +122,20 @@ function cdromArgs(iso: string, i: number, disks: ResolvedDisk[], first = false)
   ];
 }
 
+/**
+ * A switch narrower than 1500 (an overlay: the tunnel's headers must fit the underlay) tells the
+ * guest through virtio-net's host_mtu (VIRTIO_NET_F_MTU: the guest driver sets the NIC's MTU);
+ * other models have no such feature and rely on DHCP's interface-mtu option.
+ */
+export function hostMtu(model: string, mtu: number | undefined): string {
+  return mtu && mtu !== 1500 && model === 'virtio-net-pci' ? `,host_mtu=${mtu}` : '';
+}
+
 function nicArgs(nic: ResolvedNic, windows: boolean, host: HostFacts, index = 0): string[] {
   if (nic.kind === 'none') return [];
   // Windows has no virtio-net driver until virtio-win is installed: e1000e works out of the box.
   const model = nic.device ?? (windows ? 'e1000e' : 'virtio-net-pci');
-  const device = ['-device', `${model},netdev=net${index},id=nic${index},mac=${nic.mac}`];
+  const device = ['-device', `${model},netdev=net${index},id=nic${index},mac=${nic.mac}${nic.kind === 'tap' ? hostMtu(model, nic.mtu) : ''}`];
   if (nic.kind === 'tap') {
     const vhost = host.accel === 'kvm' ? ',vhost=on' : '';
     return ['-netdev', `tap,id=net${index},ifname=${nic.ifname},script=no,downscript=no${vhost}`, ...device];
@@ -155,7 +164,7 @@ function hotplugArgs(extras: ExtraNic[], windows: boolean, host: HostFacts): str
   for (let i = 0; i < ports; i++) args.push('-device', `pcie-root-port,id=${hotplugPortId(i)},chassis=1,slot=${i + 1},bus=pcie.0`);
   extras.forEach((n, i) => {
     const ids = nicIds(n.network);
-    args.push('-netdev', `tap,id=${ids.netdev},ifname=${n.ifname},script=no,downscript=no${vhost}`, '-device', `${model},netdev=${ids.netdev},id=${ids.device},mac=${n.mac},bus=${hotplugPortId(i)}`);
+    args.push('-netdev', `tap,id=${ids.netdev},ifname=${n.ifname},script=no,downscript=no${vhost}`, '-device', `${model},netdev=${ids.netdev},id=${ids.device},mac=${n.mac}${hostMtu(model, n.mtu)},bus=${hotplugPortId(i)}`);
   });
   return args;
 }

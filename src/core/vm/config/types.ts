@@ -24,13 +24,15 @@ export interface ResolvedDisk {
 export type ResolvedNic =
   | { kind: 'none' }
   | { kind: 'user'; mac: string; ports: PortForward[]; device?: string }
-  | { kind: 'tap'; mac: string; ifname: string; network: string; device?: string };
+  | { kind: 'tap'; mac: string; ifname: string; network: string; device?: string; mtu?: number };
 
 /** A NIC beyond the first: a TAP on another switch, cold-plugged on a hot-plug root port. */
 export interface ExtraNic {
   network: string;
   mac: string;
   ifname: string;
+  /** The switch's MTU when not 1500 (overlays): given to virtio-net as host_mtu. */
+  mtu?: number;
 }
 
 /** A shared folder as QEMU gets it: virtiofs (a virtiofsd on `socket`) or 9p (QEMU serves `host`). */

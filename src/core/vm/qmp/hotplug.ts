@@ -63,6 +63,8 @@ export interface HotplugNic {
   model: string;
   /** vhost-net (KVM only, as on the command line). */
   vhost?: boolean;
+  /** The switch's MTU when not 1500 (overlays): virtio-net's host_mtu. */
+  mtu?: number;
 }
 
 export interface PluggedNic {
@@ -84,7 +86,8 @@ export async function plugNic(q: QmpProtocol, nic: HotplugNic): Promise<PluggedN
   if (!port) throw new NovaError('CONFLICT', 'no spare PCIe root port left for hot-plug: the NIC applies at the next start', { reason: 'no-slot' });
   await q.execute('netdev_add', { type: 'tap', id: ids.netdev, ifname: nic.ifname, script: 'no', downscript: 'no', ...(nic.vhost ? { vhost: true } : {}) });
   try {
-    await q.execute('device_add', { driver: nic.model, id: ids.device, netdev: ids.netdev, mac: nic.mac, bus: port });
+    const mtu = nic.mtu && nic.mtu !== 1500 && nic.model === 'virtio-net-pci' ? { host_mtu: nic.mtu } : {};
+    await q.execute('device_add', { driver: nic.model, id: ids.device, netdev: ids.netdev, mac: nic.mac, bus: port, ...mtu });
   } catch (e) {
     await q.execute('netdev_del', { id: ids.netdev }).catch(() => undefined);
     throw e;
