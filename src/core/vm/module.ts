@@ -24,6 +24,7 @@ import { absolutize, layoutOf, loadRecord, readRuntime, vmDir } from './store.js
 import { VmWatcher } from './watcher.js';
 import { vmInfoOf } from './info.js';
 import { guestExec, guestInfo } from './guest.js';
+import { vmAddresses } from './addresses.js';
 import { guestMemory } from './guest-memory.js';
 import { balloon, screenshot } from './extras.js';
 import { StatsSampler } from './stats.js';
@@ -80,6 +81,7 @@ export const vmModule: EngineModule = {
       const memory = await guestMemory(ctx, i.name, guest.agent);
       return { ...v, guest, ...(memory ? { guestMemory: memory } : {}) };
     });
+    d.handle('vm.addresses', (i) => vmAddresses(ctx, i.name));
     d.handle('vm.start', async (i) => {
       const state = await startVm(ctx, i.name);
       return vmInfoOf(ctx, await loadRecord(ctx.paths, i.name), { state });

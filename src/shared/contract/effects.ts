@@ -14,7 +14,7 @@ export interface Effect {
 
 const READ_VERBS = new Set([
   'info', 'list', 'inspect', 'get', 'logs', 'stats', 'console', 'screenshot', 'validate', 'plan', 'presets',
-  'diagnose', 'preflight', 'status', 'pools', 'files', 'interfaces', 'leases',
+  'diagnose', 'preflight', 'status', 'pools', 'files', 'interfaces', 'leases', 'addresses',
 ]);
 const DESTRUCTIVE_VERBS = new Set([
   'delete', 'rm', 'remove', 'destroy', 'down', 'kill', 'reset', 'restore', 'uninstall', 'unbind', 'stop',

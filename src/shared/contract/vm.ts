@@ -72,6 +72,16 @@ export const vmGuestInfo = z.union([
 ]);
 export type VmGuestInfo = z.infer<typeof vmGuestInfo>;
 
+/** One IP address of a running VM: leased by a switch's DHCP, or reported by its guest agent. */
+export const vmAddress = z.object({
+  ip: z.string(),
+  source: z.enum(['dhcp', 'guest-agent']),
+  network: z.string().optional(),
+  interface: z.string().optional(),
+  mac: z.string().optional(),
+});
+export type VmAddress = z.infer<typeof vmAddress>;
+
 /**
  * A NIC on one more switch (`vm.nic.attach`), beyond the first NIC of `spec.network`. attached:
  * plugged into the running QEMU (hot-plug, or at start); next-start: recorded, QEMU gets it when
@@ -157,6 +167,11 @@ export const vmProcedures = {
     summary: 'Replace a stopped VM\'s spec (the NovaFile changed)',
     input: z.object({ name, spec: vmSpec, project: z.string().optional(), baseDir: z.string().optional() }).strict(),
     output: vmInfo,
+  }),
+  'vm.addresses': procedure({
+    summary: 'A running VM\'s IP addresses: DHCP leases of its switches (by MAC) and what its guest agent reports',
+    input: byName,
+    output: z.object({ name: z.string(), addresses: z.array(vmAddress), reason: z.string().optional() }),
   }),
   'vm.inspect': procedure({ summary: 'One VM: spec, derived state and why, console, disks', input: byName, output: vmInfo }),
   'vm.start': procedure({ summary: 'Start a VM (returns once QMP reports running)', input: byName, output: vmInfo }),

@@ -6,6 +6,10 @@ import { EmptyState } from './EmptyState';
 import { ErrorNotice } from './ErrorNotice';
 import { StateBadge } from './StateBadge';
 import { RESOURCE_COLUMNS, TableHead } from './TableHead';
+import { VmCpuCell, VmIpCell } from './VmLiveCells';
+
+/** The VM list adds the guest's IP and its CPU use beside the state. */
+const VM_COLUMNS = ['Name', 'State', 'IP', 'CPU', 'Project', 'Details'];
 
 /** VMs or capsules with live state (events patch rows, refetch is debounced) and their actions. */
 export function InstanceList({ kind, emptyHint }: { kind: InstanceKind; emptyHint: string }) {
@@ -20,7 +24,7 @@ export function InstanceList({ kind, emptyHint }: { kind: InstanceKind; emptyHin
   }
   return (
     <table className="table" data-testid={`${kind}-table`}>
-      <TableHead columns={RESOURCE_COLUMNS} />
+      <TableHead columns={kind === 'vm' ? VM_COLUMNS : RESOURCE_COLUMNS} />
       <tbody>
         {rows.map((r) => (
           <tr key={r.name} data-testid={`row-${r.name}`}>
@@ -33,6 +37,8 @@ export function InstanceList({ kind, emptyHint }: { kind: InstanceKind; emptyHin
               <StateBadge state={r.state} reason={r.reason} />
               {r.reason && <div className="reason">{r.reason}</div>}
             </td>
+            {kind === 'vm' && <VmIpCell name={r.name} state={r.state} />}
+            {kind === 'vm' && <VmCpuCell name={r.name} state={r.state} />}
             <td>{r.project ?? <span className="muted">—</span>}</td>
             <td className="muted">{r.detail}</td>
             <td className="row-actions">
