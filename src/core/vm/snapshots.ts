@@ -19,6 +19,7 @@ import { withQmp } from './qmp/protocol.js';
 import type { QmpProtocol } from './qmp/protocol.js';
 import { processState } from './state.js';
 import { withReverter } from '../sys/reverter.js';
+import { deleteExternal, externalHits, restoreExternal } from './snapshot-external.js';
 import { handOver, handoverFile } from './confine.js';
 import type { RunAs } from './confine.js';
 import type { ResolvedDisk } from './config/types.js';
@@ -217,7 +218,14 @@ async function tagOp(ctx: VmContext, name: string, tag: string, what: string, on
   }, what);
 }
 
+/** A tag no internal snapshot has, but an external snapshot (an overlay in the chain) does. */
+async function isExternalOnly(ctx: VmContext, name: string, tag: string): Promise<boolean> {
+  if ((await listSnapshots(ctx, name)).some((s) => s.tag === tag)) return false;
+  return (await externalHits(ctx, await loadRecord(ctx.paths, name), tag)).length > 0;
+}
+
 export async function restoreSnapshot(ctx: VmContext, name: string, tag: string) {
+  if (await isExternalOnly(ctx, name, tag)) return restoreExternal(ctx, name, tag);
   const r = await tagOp(ctx, name, tag, 'snapshot restore', async (q, snap, rec) => {
     if (snap.vmStateSize === 0) throw new NovaError('CONFLICT', `snapshot "${tag}" holds no RAM state (taken while stopped); stop VM ${name} to restore it`);
     const disks = snapshotDisks(rec).filter((d) => snap.disks.includes(d.node));
@@ -234,6 +242,7 @@ export async function restoreSnapshot(ctx: VmContext, name: string, tag: string)
 }
 
 export async function deleteSnapshot(ctx: VmContext, name: string, tag: string) {
+  if (await isExternalOnly(ctx, name, tag)) return deleteExternal(ctx, name, tag);
   const r = await tagOp(ctx, name, tag, 'snapshot delete', (q, snap) => snapshotDelete(q, tag, snap.disks), '-d');
   await dropVarsCopy(ctx.paths, name, tag);
   return r;

@@ -71,6 +71,17 @@ export function SnapshotManager({ kind, name, state }: { kind: InstanceKind; nam
       await run(`Deleting ${s.tag}…`, () => deleteSnapshot(kind, name, s.tag));
   };
 
+  // External snapshots (the disk chain): restored or deleted with the VM stopped.
+  const restoreExternal = async (t: string) => {
+    const body = `${name}'s disks go back to how they were when ${t} was taken: every write since, and the external snapshots taken after it, are lost. RAM is not part of an external snapshot: ${name} boots from that disk.`;
+    if (await confirm({ title: `Restore ${name} to external snapshot ${t}?`, body, confirmLabel: 'Restore', danger: true })) await run(`Restoring ${t}…`, () => restoreSnapshot(kind, name, t));
+  };
+  const removeExternal = async (t: string) => {
+    const body = `The disks keep everything written since: the overlay of ${t} is merged into the layer below it. Only this point in time is gone.`;
+    if (await confirm({ title: `Delete external snapshot ${t}?`, body, confirmLabel: 'Delete', danger: true })) await run(`Deleting ${t} (merging its overlay)…`, () => deleteSnapshot(kind, name, t));
+  };
+  const chainOff = busy ? 'Another snapshot operation is running' : state !== 'stopped' && state !== 'crashed' ? `Stop ${name} to restore or delete an external snapshot` : undefined;
+
   const tagError = TAG_RULE.test(tag) ? undefined : 'use letters, digits, ".", "-" or "_" (up to 64)';
   return (
     <div className="snapshots" data-testid="snapshot-manager">
@@ -116,7 +127,7 @@ export function SnapshotManager({ kind, name, state }: { kind: InstanceKind; nam
           </tbody>
         </table>
       )}
-      <SnapshotChain chains={chain} />
+      <SnapshotChain chains={chain} actions={{ restore: (t) => void restoreExternal(t), remove: (t) => void removeExternal(t), ...(chainOff ? { disabled: chainOff } : {}) }} />
     </div>
   );
 }
