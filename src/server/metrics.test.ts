@@ -106,6 +106,22 @@ describe('/metrics: access, RPC counters, exposition', () => {
     expect((await fetch(`${server.url}/metrics`, { method: 'POST', headers: { authorization: `Bearer ${server.token}` } })).status).toBe(405);
   });
 
+  it('reuses the GPU inventory between scrapes until a GPU event drops it', async () => {
+    let scans = 0;
+    const off = engine.dispatcher.observe((method) => void (method === 'gpu.list' && scans++));
+    try {
+      await scrape();
+      const first = scans;
+      await scrape();
+      expect(scans).toBe(first); // the cached inventory, no second PCI scan
+      engine.bus.emit('gpu.changed', { address: '0000:00:02.0', action: 'bind', ok: true });
+      await scrape();
+      expect(scans).toBe(first + 1);
+    } finally {
+      off();
+    }
+  });
+
   it('counts every client call by method, transport and outcome, and not the scrape\'s own reads', async () => {
     for (let i = 0; i < 3; i++) expect((await rpc('vm.list', {})).status).toBe(200);
     await rpc('vm.inspect', { name: 'nope' }); // NOT_FOUND
