@@ -93,5 +93,35 @@ test.describe('snapshot manager (real TCG VM)', () => {
     expect(chain[0]!.layers.map((l) => [l.externalTag, l.current])).toEqual([[undefined, false], ['ext-1', true]]);
     await expect.poll(() => counters(serial()).length, { timeout: 30_000 }).toBeGreaterThan(linesBefore + 2); // the guest runs on, on the overlay
     await expect(vms.detailState).toHaveText('running');
+
+    // External snapshots are restored and deleted with the VM stopped (its QEMU holds the chain).
+    await expect(snaps.chainButton('disk0', 'ext-1', 'Restore')).toBeDisabled();
+    await expect(snaps.chain).toContainText(`Stop ${name} to restore or delete an external snapshot`);
+    await rpc('vm.stop', { name, force: true });
+    await expect(vms.detailState).toHaveText('stopped', { timeout: 10_000 });
+    await snaps.take('ext-2', { external: true });
+    await expect(vms.feedback.toast(`${name}: external snapshot ext-2 taken`)).toBeVisible({ timeout: 30_000 });
+    await expect(snaps.chainLayer('disk0', 'ext-2')).toContainText('current');
+    // Restore ext-1: the layer above it goes, ext-1 is current again.
+    dialog = await snaps.confirmChain('disk0', 'ext-1', 'Restore');
+    await expect(dialog).toContainText(`Restore ${name} to external snapshot ext-1?`);
+    await dialog.getByRole('button', { name: 'Restore' }).click();
+    await expect(vms.feedback.toast(`${name}: restored ext-1`)).toBeVisible({ timeout: 30_000 });
+    await expect(snaps.chainLayer('disk0', 'ext-2')).toHaveCount(0);
+    await expect(snaps.chainLayer('disk0', 'ext-1').locator('> .chain-line')).toContainText('current');
+    // Delete ext-1: its overlay merges into the base, which is current again.
+    dialog = await snaps.confirmChain('disk0', 'ext-1', 'Delete');
+    await expect(dialog).toContainText('Delete external snapshot ext-1?');
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await expect(vms.feedback.toast(`${name}: snapshot ext-1 deleted`)).toBeVisible({ timeout: 30_000 });
+    await expect(snaps.chainLayer('disk0', 'ext-1')).toHaveCount(0);
+    await expect(snaps.chainLayer('disk0', 'base').locator('> .chain-line')).toContainText('current');
+    await shot(app, 'vm-snapshot-chain-merged', testInfo);
+    const after = await rpc<{ chain: { layers: { externalTag?: string; current: boolean }[] }[] }>('vm.snapshot.list', { name });
+    expect(after.chain[0]!.layers.map((l) => [l.externalTag, l.current])).toEqual([[undefined, true]]);
+    // And the VM boots from the merged disk.
+    const restarted = counters(serial()).length;
+    await rpc('vm.start', { name });
+    await expect.poll(() => counters(serial()).length, { timeout: 90_000 }).toBeGreaterThan(restarted + 2);
   });
 });

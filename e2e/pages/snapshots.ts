@@ -31,6 +31,19 @@ export class SnapshotsPanel {
     return this.page.getByTestId(`chain-${node}-${tag}`);
   }
 
+  /** Restore or Delete on an external snapshot's own line of the chain (not a nested layer's). */
+  chainButton(node: string, tag: string, action: 'Restore' | 'Delete'): Locator {
+    return this.chainLayer(node, tag).locator('> .chain-line').getByRole('button', { name: action });
+  }
+
+  /** Presses an external snapshot's button in the chain, then the confirmation's button of the same name. */
+  async confirmChain(node: string, tag: string, action: 'Restore' | 'Delete'): Promise<Locator> {
+    await this.chainButton(node, tag, action).click();
+    const dialog = this.page.getByTestId('confirm-dialog');
+    await dialog.getByRole('button', { name: action }).waitFor();
+    return dialog;
+  }
+
   async take(tag: string, o: { external?: boolean } = {}): Promise<void> {
     const form = this.page.getByRole('form', { name: 'Take a snapshot' });
     await form.getByLabel('Snapshot name').fill(tag);
