@@ -21,6 +21,7 @@ import { remoteHostProcedures } from './contract/hosts.js';
 import { autostartProcedures } from './contract/autostart.js';
 import { usbProcedures } from './contract/usb.js';
 import { clusterProcedures } from './contract/cluster.js';
+import { xmigrateProcedures } from './contract/xmigrate.js';
 
 export const procedures = {
   ...hostProcedures,
@@ -42,6 +43,7 @@ export const procedures = {
   ...autostartProcedures,
   ...usbProcedures,
   ...clusterProcedures,
+  ...xmigrateProcedures,
 };
 
 export type Procedures = typeof procedures;

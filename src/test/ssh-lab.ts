@@ -2,7 +2,7 @@
 // its own sshd (started here, stopped by pid), and its own `nova serve --socket` run as an
 // unprivileged user whose login shell is nologin (so every remote step must work without a shell).
 // The local side is another unprivileged user with an ed25519 key. Everything is named `nho-…`
-// and addressed in 10.123.0.0/16; cleanup() removes it all.
+// (or the prefix given) and addressed in 10.123.0.0/16 (or 10.X); cleanup() removes it all.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
@@ -46,9 +46,18 @@ const inNsOk = (ns: string, argv: string[]) => {
   }
 };
 
+export interface SshLabOptions {
+  /** Prefix of every name the lab makes (netns, links, users, folders); 3 letters. */
+  prefix?: string;
+  /** Second octet of the lab's 10.X.0.0/16. */
+  net?: number;
+}
+
 export class SshLab {
   readonly id = suffix();
-  readonly dir = mkdtempSync('/tmp/nho-');
+  readonly prefix: string;
+  readonly subnet: number;
+  readonly dir: string;
   readonly net = new NetnsLab();
   readonly hosts = new Map<string, LabHost>();
   readonly children: ChildProcess[] = [];
@@ -57,11 +66,17 @@ export class SshLab {
   localHome!: string;
   private octet = 1 + Math.floor(Math.random() * 200);
 
+  constructor(opts: SshLabOptions = {}) {
+    this.prefix = opts.prefix ?? 'nho';
+    this.subnet = opts.net ?? 123;
+    this.dir = mkdtempSync(`/tmp/${this.prefix}-`);
+  }
+
   /** The two users and the local key; call once. */
   setup(): void {
     chmodSync(this.dir, 0o755);
-    this.local = createTestUser('nhol');
-    this.remote = createTestUser('nhor');
+    this.local = createTestUser(`${this.prefix}l`);
+    this.remote = createTestUser(`${this.prefix}r`);
     // nologin: nothing remote may need a shell. '*': no password, yet not "locked" (sshd without PAM refuses locked accounts).
     execFileSync('usermod', ['-s', '/usr/sbin/nologin', '-p', '*', this.remote.name]);
     const ssh = join(this.local.home, '.ssh');
@@ -77,12 +92,12 @@ export class SshLab {
   /** A remote host: namespace, veth to the root namespace, sshd, and nova serve --socket. */
   async addHost(name: string): Promise<LabHost> {
     const o = this.octet++;
-    const ns = this.net.add(`nho-${name}-${this.id}`);
-    const hostIf = `nho${name}${this.id}`.slice(0, 15);
+    const ns = this.net.add(`${this.prefix}-${name}-${this.id}`);
+    const hostIf = `${this.prefix}${name}${this.id}`.slice(0, 15);
     sh(['ip', 'link', 'add', hostIf, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
-    sh(['ip', 'addr', 'add', `10.123.${o}.1/30`, 'dev', hostIf]);
+    sh(['ip', 'addr', 'add', `10.${this.subnet}.${o}.1/30`, 'dev', hostIf]);
     sh(['ip', 'link', 'set', hostIf, 'up']);
-    sh(['ip', '-n', ns, 'addr', 'add', `10.123.${o}.2/30`, 'dev', 'eth0']);
+    sh(['ip', '-n', ns, 'addr', 'add', `10.${this.subnet}.${o}.2/30`, 'dev', 'eth0']);
     sh(['ip', '-n', ns, 'link', 'set', 'eth0', 'up']);
     const dir = join(this.dir, name);
     mkdirSync(dir, { mode: 0o755 });
@@ -90,7 +105,7 @@ export class SshLab {
     mkdirSync(novaHome, { mode: 0o700 });
     chownSync(novaHome, this.remote.uid, this.remote.gid);
     const socket = join(novaHome, 'run', 'serve.sock');
-    const address = `10.123.${o}.2`;
+    const address = `10.${this.subnet}.${o}.2`;
     const h: LabHost = { name, ns, address, hostIf, dir, novaHome, socket, url: `ssh://${this.remote.name}@${address}${socket}` };
     this.hosts.set(name, h);
     this.newHostKey(h);
@@ -152,15 +167,19 @@ export class SshLab {
 
   /** Runs `nova ARGS` as the local user with the lab's local NOVA_HOME; never throws. */
   nova(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+    return this.novaProcess(args, env).done;
+  }
+
+  /** `nova ARGS` as the local user, with its process (setpriv execs: the pid is nova's). */
+  novaProcess(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<{ code: number; stdout: string; stderr: string }> } {
     const e = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.local.home, NOVA_HOME: this.localHome, NOVA_FROM_SOURCE: process.env.NOVA_FROM_SOURCE ?? '', ...env };
-    return new Promise((resolve) => {
-      const child = spawn(this.local.as[0]!, [...this.local.as.slice(1), process.execPath, NOVA_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: e });
-      let stdout = '';
-      let stderr = '';
-      child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
+    const child = spawn(this.local.as[0]!, [...this.local.as.slice(1), process.execPath, NOVA_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: e });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const done = new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => child.on('exit', (code, sig) => resolve({ code: code ?? (sig ? 128 : -1), stdout, stderr })));
+    return { child, done };
   }
 
   /**

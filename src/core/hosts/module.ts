@@ -13,6 +13,10 @@ import type { RemoteConnection } from './remote.js';
 import { getHost, hostsDir, knownHostsFile, listHosts, updateHosts } from './store.js';
 import type { StoredHost } from './store.js';
 import { parseSshUrl, sshUrlOf } from './url.js';
+import { vmContext } from '../vm/module.js';
+import type { VmContext } from '../vm/context.js';
+import { commitIncoming, dropIncoming, incomingStatus, receiveIncoming } from '../vm/xmigrate/target.js';
+import { CrossHostMigrator } from './xmigrate.js';
 
 // Remote Nova hosts: add (pin the confirmed key, then reach the API), list (each host probed in
 // parallel, an unreachable one answers with its reason within the deadline), remove, and calls
@@ -162,6 +166,19 @@ export const hostsModule: EngineModule = {
       const problems = preflightProblems(facts);
       return { name: i.name, to: i.to, ok: problems.length === 0, problems, memoryBytes: facts.vm.memoryBytes, diskBytes: facts.vm.diskBytes, networks: facts.vm.networks };
     });
+    // Live migration to another host (#22): this engine as the source, and as the target.
+    let vmCtx: VmContext | undefined;
+    const vm = () => (vmCtx ??= vmContext(engine));
+    const migrator = new CrossHostMigrator(engine, pool, vm);
+    d.handle('vm.migrate.host', (i, c) => migrator.migrate({ name: i.name, to: i.to, transport: i.transport, ...(i.bandwidth ? { bandwidth: i.bandwidth } : {}), ...(i.downtimeMs ? { downtimeMs: i.downtimeMs } : {}) }, c.signal));
+    d.handle('vm.migrate.recover', (i) => migrator.recover(i.name));
+    d.handle('vm.xmigrate.receive', (i) => receiveIncoming(vm(), { ...i, spec: i.spec }));
+    d.handle('vm.xmigrate.commit', async (i) => {
+      await commitIncoming(vm(), i.name, i.id);
+      return { name: i.name, owned: true };
+    });
+    d.handle('vm.xmigrate.cancel', async (i) => ({ name: i.name, removed: await dropIncoming(vm(), i.name, i.id) }));
+    d.handle('vm.xmigrate.status', (i) => incomingStatus(vm(), i.name, i.id));
     return {
       // Long-running engines (the app, `nova serve`): the host's CPU and memory as metrics.sample
       // every few seconds, so the dashboard's graphs have history from the moment the app opens.

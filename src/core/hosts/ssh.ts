@@ -43,9 +43,13 @@ export function sshOptions(host: string, knownHosts: string): string[] {
   return Object.entries(o).flatMap(([k, v]) => ['-o', `${k}=${v}`]);
 }
 
-export function forwardArgv(host: string, t: SshTarget, knownHosts: string, local: ForwardPaths): string[] {
-  return ['ssh', '-N', '-T', ...sshOptions(host, knownHosts), '-L', `${local.api}:${t.socket}`, '-L', `${local.token}:${t.socket}.token`, '-p', String(t.port), '-l', t.user, '--', t.address];
+/** `ssh -N` (no remote command) forwarding each local unix socket to a remote one. */
+export function streamArgv(host: string, t: SshTarget, knownHosts: string, pairs: { local: string; remote: string }[]): string[] {
+  return ['ssh', '-N', '-T', ...sshOptions(host, knownHosts), ...pairs.flatMap((p) => ['-L', `${p.local}:${p.remote}`]), '-p', String(t.port), '-l', t.user, '--', t.address];
 }
+
+export const forwardArgv = (host: string, t: SshTarget, knownHosts: string, local: ForwardPaths): string[] =>
+  streamArgv(host, t, knownHosts, [{ local: local.api, remote: t.socket }, { local: local.token, remote: `${t.socket}.token` }]);
 
 /** What ssh's stderr says, as a reason a person can act on. */
 export function explainSshFailure(host: string, stderr: string, code: number | null): string {
@@ -77,7 +81,19 @@ export async function openForward(host: string, t: SshTarget, knownHosts: string
   await mkdir(runDir, { recursive: true, mode: 0o700 });
   const id = `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const paths = { api: join(runDir, `${id}.sock`), token: join(runDir, `${id}.token`) };
-  const argv = forwardArgv(host, t, knownHosts, paths);
+  const f = await openStreamForwards(host, t, knownHosts, [{ local: paths.api, remote: t.socket }, { local: paths.token, remote: `${t.socket}.token` }], timeoutMs);
+  return { ...f, paths };
+}
+
+export interface StreamForwards {
+  child: ChildProcess;
+  exited: Promise<string>;
+  close(): Promise<void>;
+}
+
+/** `ssh -N` with one `-L local.sock:remote.sock` per pair; resolves once every local end exists. */
+export async function openStreamForwards(host: string, t: SshTarget, knownHosts: string, pairs: { local: string; remote: string }[], timeoutMs = 10_000): Promise<StreamForwards> {
+  const argv = streamArgv(host, t, knownHosts, pairs);
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
@@ -90,21 +106,21 @@ export async function openForward(host: string, t: SshTarget, knownHosts: string
   const cleanup = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
-    await Promise.all([rm(paths.api, { force: true }), rm(paths.token, { force: true })]);
+    await Promise.all(pairs.map((p) => rm(p.local, { force: true })));
   };
   const deadline = Date.now() + timeoutMs;
-  // ssh creates both local sockets once authenticated (ExitOnForwardFailure makes it exit otherwise).
+  // ssh creates the local sockets once authenticated (ExitOnForwardFailure makes it exit otherwise).
   for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
     if (gone !== undefined) {
       await cleanup();
       throw new NovaError('HOST_UNSUPPORTED', `host "${host}": ${gone}`, { field: 'host', host });
     }
-    if ((await isSocket(paths.token)) && (await isSocket(paths.api))) break;
+    if ((await Promise.all(pairs.map((p) => isSocket(p.local)))).every(Boolean)) break;
     if (Date.now() > deadline) {
       await cleanup();
       throw new NovaError('TIMEOUT', `host "${host}": the SSH forward to ${t.address} did not come up within ${timeoutMs / 1000}s${stderr.trim() ? ` (${stderr.trim().split('\n').pop()})` : ''}`, { field: 'host', host });
     }
     await Promise.race([exited, new Promise((r) => setTimeout(r, wait))]);
   }
-  return { paths, child, exited, close: cleanup };
+  return { child, exited, close: cleanup };
 }

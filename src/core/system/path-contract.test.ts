@@ -99,6 +99,8 @@ const NOT_HOST_PATHS: Record<string, string> = {
   'vm.clone source': 'the name of the VM to clone',
   'vm.receive listen': 'a tcp:HOST:PORT address',
   'vm.migrate.preflight to': 'the name of a host added with `nova host add`',
+  'vm.migrate.host to': 'the name of a host added with `nova host add`',
+  'vm.xmigrate.receive media[].file': 'a file name (no folder), looked up in the default storage pool only',
   'vm.wizard iso': 'only written into the NovaFile text returned; checked when that is applied (vm.create)',
   'vm.wizard virtioWin': 'as vm.wizard iso',
   'vm.wizard diskSize': 'a size',

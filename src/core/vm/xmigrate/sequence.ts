@@ -14,9 +14,16 @@ export interface InetAddr {
   port: number;
 }
 
+/** A TCP address, or a unix socket (an SSH forward's end: nothing listens on the network). */
+export type SocketAddr = InetAddr | { path: string };
+
+const qmpAddr = (a: SocketAddr) => ('path' in a ? { type: 'unix', path: a.path } : { type: 'inet', host: a.host, port: String(a.port) });
+/** As a migration URI: unix:PATH or tcp:HOST:PORT. */
+export const migrationUri = (a: SocketAddr) => ('path' in a ? `unix:${a.path}` : `tcp:${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`);
+
 export interface TargetPlan {
   /** Where the target's NBD server listens. */
-  nbd: InetAddr;
+  nbd: SocketAddr;
   /** The target's block node of each disk and the export name it is offered under. */
   disks: { node: string; exportName: string }[];
   /** The RAM stream's URI on the target, e.g. tcp:127.0.0.1:4444. */
@@ -25,7 +32,7 @@ export interface TargetPlan {
 
 export interface SourcePlan {
   /** Where the source reaches the target's NBD server (an SSH forward's local end, or the target). */
-  nbd: InetAddr;
+  nbd: SocketAddr;
   /** The source's block node of each disk, the target export it goes to. */
   disks: { node: string; exportName: string }[];
   /** Where the source sends RAM. */
@@ -61,7 +68,8 @@ const mirrorNode = (i: number) => `nova-xmig-${i}`;
 
 /** Target: NBD exports of its disks (writable), then wait for the stream. */
 export async function prepareTarget(q: QmpProtocol, plan: TargetPlan): Promise<void> {
-  await q.execute('nbd-server-start', { addr: { type: 'inet', data: { host: plan.nbd.host, port: String(plan.nbd.port) } } });
+  const { type, ...data } = qmpAddr(plan.nbd);
+  await q.execute('nbd-server-start', { addr: { type, data } });
   for (const d of plan.disks) {
     await q.execute('block-export-add', { type: 'nbd', id: d.exportName, 'node-name': d.node, name: d.exportName, writable: true });
   }
@@ -138,11 +146,14 @@ export async function abortSource(q: QmpProtocol, diskCount: number): Promise<vo
   // A cancelled job lets go of its target node a moment later.
   for (let i = 0; i < diskCount; i++) {
     for (let t = 0; t < 50; t++) {
-      const ok = await q.execute('blockdev-del', { 'node-name': mirrorNode(i) }).then(() => true, (e: Error) => /not found|No node/i.test(e.message));
+      const ok = await q.execute('blockdev-del', { 'node-name': mirrorNode(i) }).then(() => true, (e: Error) => /not found|No node|find node/i.test(e.message));
       if (ok) break;
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+  // A completed migration has a running copy elsewhere: this one must never run again.
+  const m = await q.execute<MigrationInfo>('query-migrate').catch(() => undefined);
+  if (m?.status === 'completed') return;
   if ((await q.execute<{ status: string }>('query-status')).status !== 'running') await q.execute('cont').catch(() => undefined);
 }
 
@@ -157,8 +168,9 @@ export async function runSource(q: QmpProtocol, plan: SourcePlan): Promise<Migra
       ...(plan.downtimeLimitMs ? { 'downtime-limit': plan.downtimeLimitMs } : {}),
     });
     for (const [i, d] of plan.disks.entries()) {
-      await q.execute('blockdev-add', { driver: 'nbd', 'node-name': mirrorNode(i), server: { type: 'inet', host: plan.nbd.host, port: String(plan.nbd.port) }, export: d.exportName });
-      await q.execute('blockdev-mirror', { 'job-id': jobs[i], device: d.node, target: mirrorNode(i), sync: plan.sync ?? 'full', 'auto-dismiss': true });
+      await q.execute('blockdev-add', { driver: 'nbd', 'node-name': mirrorNode(i), server: qmpAddr(plan.nbd), export: d.exportName });
+      // The bandwidth cap holds for the disks too (the same link carries both).
+      await q.execute('blockdev-mirror', { 'job-id': jobs[i], device: d.node, target: mirrorNode(i), sync: plan.sync ?? 'full', 'auto-dismiss': true, ...(plan.bandwidthBytesPerSec ? { speed: plan.bandwidthBytesPerSec } : {}) });
     }
     const diskBytes = jobs.length ? await mirrorsReady(q, jobs, plan) : 0;
     const timeout = plan.phaseTimeoutMs ?? 600_000;

@@ -1,0 +1,96 @@
+// The sending side of a cross-host migration, run by the source host's engine: what the target
+// needs to define the VM (the spec without its files, disk sizes, boot files by name), the QMP
+// sequence under the VM's lock, and afterwards either the release (QEMU quits, the definition and
+// its disks go: the VM lives on the target now) or the undo (the VM keeps running here).
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { NovaError } from '../../../shared/errors.js';
+import type { VmContext } from '../context.js';
+import { vmFeatures } from '../config/features.js';
+import { imageInfo } from '../disks.js';
+import { deleteVm } from '../lifecycle.js';
+import { publish, vmLock } from '../power.js';
+import { waitForExit } from '../process.js';
+import { queryStatus, quit } from '../qmp/commands.js';
+import { withQmp } from '../qmp/protocol.js';
+import { livePid } from '../state.js';
+import { absolutize, layoutOf, loadRecord, resolveDisks, resolveIsos } from '../store.js';
+import type { IncomingInput } from './target.js';
+import { abortSource, migrationUri, runSource } from './sequence.js';
+import type { MigrateOutcome, MigrateProgress, SocketAddr } from './sequence.js';
+
+/** What the target needs to define the VM; refuses what cannot move live yet, naming why. */
+export async function outgoingDefinition(ctx: VmContext, name: string): Promise<Omit<IncomingInput, 'id' | 'from' | 'listen'>> {
+  const rec = await loadRecord(ctx.paths, name);
+  const s = rec.spec;
+  const f = vmFeatures(s);
+  if (f.tpm) throw new NovaError('HOST_UNSUPPORTED', `VM ${name} has a TPM: its swtpm state does not move live yet (shut it down and copy it, or remove tpm)`, { field: 'name' });
+  if (f.uefi) throw new NovaError('HOST_UNSUPPORTED', `VM ${name} boots with UEFI: its variable store does not move live yet (issue #22)`, { field: 'name' });
+  if (rec.nics?.length) throw new NovaError('HOST_UNSUPPORTED', `VM ${name} has NICs attached since it was defined (${rec.nics.map((n) => n.network).join(', ')}): detach them or declare them in its spec first`, { field: 'name' });
+  if (s.shares?.length) throw new NovaError('HOST_UNSUPPORTED', `VM ${name} has shared folders (virtiofs): they cannot follow it to another host; remove them first`, { field: 'name' });
+  const disks = resolveDisks(rec);
+  const ro = disks.find((d) => d.readonly);
+  if (ro) throw new NovaError('HOST_UNSUPPORTED', `VM ${name}'s disk ${ro.path} is read-only: put it in the target's storage pool and use it as an ISO, or make it writable`, { field: 'name' });
+  const sized = await Promise.all(disks.map(async (d) => ({ node: d.node, bytes: (await imageInfo(ctx.runner, d.path))['virtual-size'] })));
+  const media: IncomingInput['media'] = [];
+  const file = async (field: 'kernel' | 'initrd' | 'iso', p: string) => media.push({ field, file: basename(p), bytes: (await stat(p)).size });
+  if (s.kernel) await file('kernel', absolutize(rec.baseDir, s.kernel));
+  if (s.initrd) await file('initrd', absolutize(rec.baseDir, s.initrd));
+  for (const iso of resolveIsos(rec)) await file('iso', iso);
+  const { image: _i, iso: _c, kernel: _k, initrd: _r, disks: _d, shares: _s, ...rest } = structuredClone(s);
+  const spec: Record<string, unknown> = { ...rest, restart: 'no' };
+  return { name, spec, uuid: rec.uuid, mac: rec.mac, ...(rec.project ? { project: rec.project } : {}), disks: sized, media };
+}
+
+export interface SendInput {
+  nbd: SocketAddr;
+  ram: SocketAddr;
+  exports: { node: string; exportName: string }[];
+  bandwidthBytesPerSec?: number;
+  downtimeLimitMs?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: MigrateProgress) => void;
+}
+
+/** Mirrors the disks and RAM into the target; on success this QEMU is left in postmigrate. */
+export async function sendVm(ctx: VmContext, name: string, i: SendInput): Promise<MigrateOutcome> {
+  return vmLock(ctx, name, async () => {
+    const qmp = layoutOf(ctx.paths, name).qmp;
+    return withQmp(qmp, async (q) => {
+      const st = await queryStatus(q);
+      if (st.status !== 'running' && st.status !== 'paused') throw new NovaError('CONFLICT', `VM ${name} is ${st.status}: only a running VM is live-migrated`);
+      return runSource(q, {
+        nbd: i.nbd,
+        disks: i.exports,
+        uri: migrationUri(i.ram),
+        ...(i.bandwidthBytesPerSec ? { bandwidthBytesPerSec: i.bandwidthBytesPerSec } : {}),
+        ...(i.downtimeLimitMs ? { downtimeLimitMs: i.downtimeLimitMs } : {}),
+        ...(i.signal ? { signal: i.signal } : {}),
+        ...(i.onProgress ? { onProgress: i.onProgress } : {}),
+      });
+    });
+  }, 'migrate');
+}
+
+/** After the target took over: this QEMU quits, the definition and its disks go. */
+export async function releaseVm(ctx: VmContext, name: string, to: string): Promise<{ removedDisks: string[] }> {
+  const rec = await loadRecord(ctx.paths, name).catch(() => undefined);
+  if (!rec) return { removedDisks: [] }; // released already
+  const pid = await livePid(ctx.paths, rec);
+  if (pid) {
+    await withQmp(layoutOf(ctx.paths, name).qmp, async (q) => {
+      const st = await queryStatus(q);
+      if (st.status === 'running') throw new NovaError('CONFLICT', `VM ${name} is running here again: it is not released to ${to}`);
+      await quit(q);
+    });
+    await waitForExit(pid, 10_000);
+  }
+  publish(ctx, name, 'stopped', `migrated to host ${to}`);
+  const removed = await deleteVm(ctx, name, true).catch(async () => deleteVm(ctx, name, false));
+  return { removedDisks: removed.removedDisks };
+}
+
+/** The undo: mirrors and the migration cancelled, the guest running here. */
+export async function keepVm(ctx: VmContext, name: string, diskCount: number): Promise<void> {
+  await withQmp(layoutOf(ctx.paths, name).qmp, (q) => abortSource(q, diskCount)).catch(() => undefined);
+}

@@ -1,0 +1,168 @@
+// The receiving side of a cross-host migration, run by the target host's engine: the VM is
+// defined with empty disks of the source's sizes in its own folder, its QEMU waits with
+// `-incoming defer`, exports the disks over NBD and listens for RAM — on unix sockets in the VM's
+// 0700 runtime folder (reached through the source's SSH forward) or, when the user asked for
+// clear text, on a TCP port of the host's address. An `incoming` record beside the definition
+// says the VM is not this host's yet: commit removes it (the VM is ours), abort removes the VM.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { NovaError } from '../../../shared/errors.js';
+import { vmSpec } from '../../../shared/schemas/novafile.js';
+import type { VmSpec } from '../../../shared/schemas/novafile.js';
+import { dirs } from '../../sys/paths.js';
+import { writeJsonAtomic } from '../../sys/atomic.js';
+import type { VmContext } from '../context.js';
+import { createVm, deleteVm } from '../lifecycle.js';
+import { publish, startVm, stopVm } from '../power.js';
+import { freeLoopbackPort } from '../process.js';
+import { queryStatus } from '../qmp/commands.js';
+import { withQmp } from '../qmp/protocol.js';
+import { findRecord, layoutOf, runtimeDir, vmDir } from '../store.js';
+import { finishTarget, migrationUri, prepareTarget } from './sequence.js';
+import type { SocketAddr } from './sequence.js';
+
+export interface IncomingInput {
+  name: string;
+  /** One id per attempt: settle acts only on the attempt it names. */
+  id: string;
+  from: string;
+  /** The definition without its files (disks, kernel, initrd, ISOs come below); checked here once completed. */
+  spec: Record<string, unknown>;
+  uuid: string;
+  mac: string;
+  project?: string;
+  /** The source's block nodes in order (disk0…), with their virtual sizes. */
+  disks: { node: string; bytes: number }[];
+  /** Read-only boot files, found by file name in this host's default storage pool. */
+  media: { field: 'kernel' | 'initrd' | 'iso'; file: string; bytes: number }[];
+  /** unix: sockets in the VM's runtime folder (an SSH forward reaches them); tcp: on this address. */
+  listen: { kind: 'unix' } | { kind: 'tcp'; host: string };
+}
+
+export interface IncomingReady {
+  nbd: SocketAddr;
+  ram: SocketAddr;
+  exports: { node: string; exportName: string }[];
+}
+
+interface IncomingRecord {
+  id: string;
+  from: string;
+  at: number;
+}
+
+const incomingFile = (ctx: VmContext, name: string) => join(vmDir(ctx.paths, name), 'incoming.json');
+
+export async function readIncoming(ctx: VmContext, name: string): Promise<IncomingRecord | undefined> {
+  const text = await readFile(incomingFile(ctx, name), 'utf8').catch(() => undefined);
+  return text ? (JSON.parse(text) as IncomingRecord) : undefined;
+}
+
+/** A boot file by name in the default pool, of the same size as the source's. */
+async function findMedia(ctx: VmContext, m: IncomingInput['media'][number]): Promise<string> {
+  if (m.file !== basename(m.file) || m.file.startsWith('.')) throw new NovaError('INVALID_INPUT', `media: "${m.file}" is not a file name`, { field: 'media' });
+  const pool = dirs.storage(ctx.paths);
+  const path = join(pool, m.file);
+  const st = await stat(path).catch(() => undefined);
+  if (!st?.isFile() || st.size !== m.bytes) {
+    throw new NovaError('NOT_FOUND', `the VM's ${m.field} ${m.file} (${m.bytes} bytes) is not in this host's storage pool ${pool}${st ? ` (a file of ${st.size} bytes is)` : ''}: copy it there (same name), then migrate again`, { field: m.field });
+  }
+  return path;
+}
+
+/** The spec as this host runs it: its own disk files (sized as the source's), its own copies of boot files. */
+async function localSpec(ctx: VmContext, i: IncomingInput): Promise<VmSpec> {
+  const dir = vmDir(ctx.paths, i.name);
+  // Files named by the caller are never used: only this host's pool and the VM's own folder.
+  const { image: _i, iso: _c, kernel: _k, initrd: _r, disks: _d, shares: _s, ...rest } = structuredClone(i.spec);
+  const draft: Record<string, unknown> = { ...rest, disks: i.disks.map((d) => ({ path: join(dir, `${d.node}.qcow2`), size: d.bytes, format: 'qcow2' })) };
+  const isos: string[] = [];
+  for (const m of i.media) {
+    const path = await findMedia(ctx, m);
+    if (m.field === 'iso') isos.push(path);
+    else draft[m.field] = path;
+  }
+  if (isos.length) draft.iso = isos;
+  const parsed = vmSpec.safeParse(draft);
+  if (!parsed.success) throw new NovaError('INVALID_INPUT', `spec: the VM's definition does not hold here: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`, { field: 'spec' });
+  return parsed.data;
+}
+
+/** Defines the VM (marked incoming), starts QEMU waiting, exports the disks, listens for RAM. */
+export async function receiveIncoming(ctx: VmContext, i: IncomingInput): Promise<IncomingReady> {
+  if (await findRecord(ctx.paths, i.name)) throw new NovaError('CONFLICT', `this host already has a VM named ${i.name}: remove or rename it first`, { field: 'name' });
+  const spec = await localSpec(ctx, i);
+  // Recorded before anything is made: whatever exists of this VM here is the attempt's until commit.
+  await mkdir(vmDir(ctx.paths, i.name), { recursive: true, mode: 0o700 });
+  await writeJsonAtomic(incomingFile(ctx, i.name), { id: i.id, from: i.from, at: Date.now() } satisfies IncomingRecord);
+  try {
+    await createVm(ctx, { name: i.name, spec, uuid: i.uuid, mac: i.mac, ...(i.project ? { project: i.project } : {}) });
+    const run = runtimeDir(ctx.paths, i.name);
+    const tag = randomBytes(3).toString('hex');
+    const [nbd, ram]: SocketAddr[] =
+      i.listen.kind === 'unix'
+        ? [{ path: join(run, `xm-${tag}.nbd`) }, { path: join(run, `xm-${tag}.ram`) }]
+        : [{ host: i.listen.host, port: await freeLoopbackPort() }, { host: i.listen.host, port: await freeLoopbackPort() }];
+    await startVm(ctx, i.name, { incoming: migrationUri(ram!) });
+    const exports = i.disks.map((d) => ({ node: d.node, exportName: d.node }));
+    await withQmp(layoutOf(ctx.paths, i.name).qmp, (q) => prepareTarget(q, { nbd: nbd!, disks: exports, incoming: migrationUri(ram!) }));
+    publish(ctx, i.name, 'starting', `receiving a live migration from ${i.from}`);
+    return { nbd: nbd!, ram: ram!, exports };
+  } catch (e) {
+    await dropIncoming(ctx, i.name, i.id).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Removes the attempt `id` (its QEMU, definition and disks); a VM this host owns is never touched. */
+export async function dropIncoming(ctx: VmContext, name: string, id: string): Promise<boolean> {
+  const rec = await readIncoming(ctx, name);
+  if (!rec || rec.id !== id) return false;
+  if (await findRecord(ctx.paths, name)) {
+    await stopVm(ctx, name, { force: true, byUser: false }).catch(() => undefined);
+    await deleteVm(ctx, name, true);
+  }
+  await rm(vmDir(ctx.paths, name), { recursive: true, force: true });
+  await rm(runtimeDir(ctx.paths, name), { recursive: true, force: true });
+  return true;
+}
+
+/** Commit: once QEMU runs the guest, NBD goes and the VM is this host's (the incoming record goes last). */
+export async function commitIncoming(ctx: VmContext, name: string, id: string, timeoutMs = 30_000): Promise<void> {
+  const rec = await readIncoming(ctx, name);
+  if (!rec) {
+    if (await findRecord(ctx.paths, name)) return; // committed already (a retry after a lost answer)
+    throw new NovaError('NOT_FOUND', `no incoming migration of ${name} here`, { field: 'name' });
+  }
+  if (rec.id !== id) throw new NovaError('CONFLICT', `the incoming migration of ${name} here is another attempt (${rec.id})`, { field: 'id' });
+  const qmp = layoutOf(ctx.paths, name).qmp;
+  const end = Date.now() + timeoutMs;
+  for (let d = 10; ; d = Math.min(d * 2, 200)) {
+    const st = await withQmp(qmp, queryStatus, { greetingTimeoutMs: 3000 }).catch(() => undefined);
+    if (st?.status === 'running' || st?.status === 'paused') break;
+    if (!st && !existsSync(qmp)) throw new NovaError('INTERNAL', `the incoming QEMU of ${name} is gone: the VM stays with ${rec.from}`);
+    if (Date.now() > end) throw new NovaError('TIMEOUT', `the incoming QEMU of ${name} did not start running within ${timeoutMs / 1000}s (status ${st?.status ?? '?'})`);
+    await new Promise((r) => setTimeout(r, d));
+  }
+  await withQmp(qmp, finishTarget);
+  await rm(incomingFile(ctx, name), { force: true });
+  publish(ctx, name, 'running', `migrated here from ${rec.from}`);
+}
+
+export interface IncomingStatus {
+  /** A VM of that name is defined here. */
+  defined: boolean;
+  /** It is still attempt `id`'s (not committed). */
+  incoming: boolean;
+  /** QEMU's status, when one runs. */
+  qmpStatus?: string;
+}
+
+export async function incomingStatus(ctx: VmContext, name: string, id: string): Promise<IncomingStatus> {
+  const rec = await readIncoming(ctx, name);
+  const defined = Boolean(await findRecord(ctx.paths, name));
+  const st = defined ? await withQmp(layoutOf(ctx.paths, name).qmp, queryStatus, { greetingTimeoutMs: 3000 }).catch(() => undefined) : undefined;
+  return { defined, incoming: rec?.id === id, ...(st ? { qmpStatus: st.status } : {}) };
+}
