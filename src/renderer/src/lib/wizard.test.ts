@@ -78,3 +78,40 @@ describe('VM wizard', () => {
     });
   });
 });
+
+describe('VM wizard: more NICs and shared folders', () => {
+  const base = { ...initialWizard('blank'), name: 'dev', source: 'kernel' as const, kernel: '/k/vmlinuz' };
+
+  it('more NICs become nics = [...] with the first network first; shares become shares = [...]; the schema accepts both', () => {
+    const s = {
+      ...base, network: 'lab',
+      nics: [{ network: 'user', model: 'e1000e' as const }, { network: 'dmz', model: 'virtio' as const }],
+      shares: [{ host: '/home/me/src', tag: 'src', readonly: false, driver: 'auto' as const }, { host: '/srv/docs', tag: 'docs', readonly: true, driver: '9p' as const }],
+    };
+    expect(wizardProblems(s)).toEqual({});
+    const toml = wizardToml(s);
+    expect(toml).toContain('nics = [{ network = "lab" }, { network = "user", model = "e1000e" }, { network = "dmz" }]');
+    expect(toml).toContain('shares = [{ host = "/home/me/src", tag = "src" }, { host = "/srv/docs", tag = "docs", readonly = true, driver = "9p" }]');
+    expect(toml).not.toMatch(/^network = /m);
+    const vm = novafileSchema.parse(parse(toml)).vm.dev!;
+    expect(vm.nics?.map((n) => n.network)).toEqual(['lab', 'user', 'dmz']);
+    expect(vm.shares).toEqual([{ host: '/home/me/src', tag: 'src', readonly: false, driver: 'auto' }, { host: '/srv/docs', tag: 'docs', readonly: true, driver: '9p' }]);
+  });
+
+  it('names the problem: a switch twice, a NIC without a network, a bad or repeated tag, read-only virtiofs', () => {
+    expect(wizardProblems({ ...base, network: 'lab', nics: [{ network: 'lab', model: 'virtio' }] }).nics).toMatch(/"lab" is on an earlier NIC/);
+    expect(wizardProblems({ ...base, nics: [{ network: '', model: 'virtio' }] }).nics).toMatch(/pick a network/);
+    const sh = (tag: string, extra = {}) => ({ host: '/x', tag, readonly: false, driver: 'auto' as const, ...extra });
+    expect(wizardProblems({ ...base, shares: [sh('bad tag')] }).shares).toMatch(/folder 1: a tag is/);
+    expect(wizardProblems({ ...base, shares: [sh('a'), sh('a')] }).shares).toMatch(/folder 2: tag "a"/);
+    expect(wizardProblems({ ...base, shares: [sh('a', { readonly: true, driver: 'virtiofs' })] }).shares).toMatch(/read-only/);
+    expect(wizardProblems({ ...base, shares: [sh('a', { host: ' ' })] }).shares).toMatch(/give the host folder/);
+  });
+
+  it('win11 with a second NIC keeps the preset rendering', () => {
+    const s = { ...initialWizard('win11'), iso: '/i.iso', network: 'lab', nics: [{ network: 'user', model: 'e1000e' as const }] };
+    const vm = novafileSchema.parse(parse(wizardToml(s))).vm.win11!;
+    expect(vm).toMatchObject({ preset: 'win11', tpm: true });
+    expect(vm.nics?.map((n) => n.network)).toEqual(['lab', 'user']);
+  });
+});

@@ -1,5 +1,7 @@
 import { PRESET_DEFAULTS as ENGINE_PRESETS, renderPreset, sizeText, toToml } from '../../../shared/presets.js';
 import type { PresetOptions, RenderedPreset } from '../../../shared/presets.js';
+import { deviceProblems, withDevices } from './wizardDevices';
+import type { WizardNic, WizardShare } from './wizardDevices';
 
 // The VM wizard's model: pure data → NovaFile [vm.NAME] entry and vm.create input.
 
@@ -35,10 +37,13 @@ export interface WizardState {
   secureBoot: boolean;
   tpm: boolean;
   network: string;
+  /** NICs after the first (the first is `network`). */
+  nics: WizardNic[];
+  shares: WizardShare[];
   gpu: string;
 }
 
-type Chosen = 'name' | 'iso' | 'network' | 'gpu' | 'diskDir' | 'source' | 'virtioWin' | 'osImage' | 'osImagePath' | 'existingDisk' | 'kernel' | 'initrd' | 'cmdline';
+type Chosen = 'name' | 'iso' | 'network' | 'nics' | 'shares' | 'gpu' | 'diskDir' | 'source' | 'virtioWin' | 'osImage' | 'osImagePath' | 'existingDisk' | 'kernel' | 'initrd' | 'cmdline';
 const fromPreset = (p: Exclude<Preset, 'blank'>): Omit<WizardState, Chosen> => {
   const d = ENGINE_PRESETS[p];
   return { preset: p, cpu: d.cpu, memoryGiB: d.memoryGiB, balloon: d.balloon, diskGiB: d.diskGiB, firmware: 'uefi', secureBoot: d.secureBoot, tpm: d.tpm };
@@ -57,6 +62,8 @@ export const initialWizard = (preset: Preset = 'blank'): WizardState => ({
   diskDir: '',
   iso: '',
   network: '',
+  nics: [],
+  shares: [],
   gpu: '',
   source: 'iso',
   virtioWin: '',
@@ -83,6 +90,9 @@ export function wizardProblems(s: WizardState): Partial<Record<keyof WizardState
   else if (s.source === 'catalog' && !s.osImagePath) p.source = s.osImage ? `download ${s.osImage} first` : 'pick a catalog image and download it';
   else if (s.source === 'disk' && !s.existingDisk.trim()) p.source = 'give the path of the disk image to boot';
   else if (s.source === 'kernel' && !s.kernel.trim()) p.source = 'give the path of the kernel (vmlinuz) to boot';
+  const d = deviceProblems(s);
+  if (d.nics) p.nics = d.nics;
+  if (d.shares) p.shares = d.shares;
   return p;
 }
 
@@ -165,7 +175,7 @@ export function wizardRender(s: WizardState): RenderedPreset {
   const name = s.name || 'vm';
   const options = presetOptions(s);
   if (!options) {
-    const spec = blankSpec(s);
+    const spec = withDevices(blankSpec(s), s);
     return { spec, toml: toToml(name, spec), guidance: [] };
   }
   const r = renderPreset(options);
@@ -178,7 +188,8 @@ export function wizardRender(s: WizardState): RenderedPreset {
   }
   if (s.firmware === 'uefi') spec.secure_boot = s.secureBoot;
   else delete spec.secure_boot;
-  return { spec, toml: toToml(name, spec), guidance: r.guidance };
+  const full = withDevices(spec, s);
+  return { spec: full, toml: toToml(name, full), guidance: r.guidance };
 }
 
 /** The NovaFile `vm` section (z.input of vmSpec) for this wizard state. */

@@ -12,8 +12,9 @@ import { byKind, useResources } from '../stores/resources';
 import { WizardField } from '../components/WizardField';
 import { DiskStep } from './WizardStorage';
 import { SourceStep } from './WizardSource';
+import { MoreNics, SharesStep } from './WizardDevices';
 
-const STEPS = ['Preset', 'Name', 'CPU & memory', 'Disk', 'Source', 'Firmware', 'Network', 'GPU', 'Review'] as const;
+const STEPS = ['Preset', 'Name', 'CPU & memory', 'Disk', 'Source', 'Firmware', 'Network', 'Shared folders', 'GPU', 'Review'] as const;
 const PRESET_TEXT: Record<Preset, string> = {
   blank: 'A plain Linux-friendly VM; you pick everything.',
   win11: ENGINE_PRESETS.win11.description,
@@ -91,8 +92,11 @@ export function VmWizard({ open, onOpenChange }: { open: boolean; onOpenChange(o
             {(problems.tpm || problems.secureBoot) && <p className="field-error">{problems.tpm ?? problems.secureBoot}</p>}
           </>
         );
+      case 'Shared folders':
+        return <SharesStep s={s} up={up} error={problems.shares} />;
       case 'Network':
         return (
+          <>
           <WizardField label="Network">
             <select value={s.network} onChange={(e) => up({ network: e.target.value })}>
               <option value="">Default (user-mode NAT, no switch)</option>
@@ -100,6 +104,8 @@ export function VmWizard({ open, onOpenChange }: { open: boolean; onOpenChange(o
             </select>
             {networks.length === 0 && <span className="hint">No networks yet: create one under Networks, or leave none.</span>}
           </WizardField>
+          <MoreNics s={s} up={up} error={problems.nics} networks={networks.map((n) => n.name)} />
+          </>
         );
       case 'GPU':
         return (
@@ -130,7 +136,7 @@ export function VmWizard({ open, onOpenChange }: { open: boolean; onOpenChange(o
   };
 
   const last = step === STEPS.length - 1;
-  const blocked = (STEPS[step] === 'Name' && problems.name) || (last && Object.keys(problems).length > 0);
+  const blocked = (STEPS[step] === 'Name' && problems.name) || (STEPS[step] === 'Network' && problems.nics) || (STEPS[step] === 'Shared folders' && problems.shares) || (last && Object.keys(problems).length > 0);
   return (
     <Modal open={open} onOpenChange={onOpenChange} title="New virtual machine" description={`Step ${step + 1} of ${STEPS.length}: ${STEPS[step]}`} wide>
       <ol className="steps" aria-label="Steps">
