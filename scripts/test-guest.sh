@@ -6,7 +6,8 @@
 # The guest's /init: mounts proc/sys/dev, insmods the virtio modules (+ button/evdev), runs acpid
 # so QMP system_powerdown powers it off, starts the QEMU guest agent (Debian qemu-guest-agent with
 # its libraries, copied from this host; `nova.noqga` on the kernel command line leaves it out),
-# configures eth0 with udhcpc (our own script, inside the guest only), gives ttyS0 an interactive
+# runs nova-vdagent (the clipboard half of spice-vdagent, in sh) on com.redhat.spice.0 when the VM
+# has `clipboard = true`, configures eth0 with udhcpc (our own script, inside the guest only), gives ttyS0 an interactive
 # shell and writes "nova-counter N" to the serial console every second.
 #
 # NOVA_TEST_GUEST_KERNEL=generic builds the same guest on Debian's generic kernel
@@ -21,7 +22,7 @@ case "${NOVA_TEST_GUEST_KERNEL:-cloud}" in
   generic) OUT="$BASE/generic"; META=linux-image-amd64; EXTRA_MODULES="netfs fscache 9pnet 9pnet_virtio 9p" ;;
   *) echo "test-guest: NOVA_TEST_GUEST_KERNEL is cloud or generic" >&2; exit 1 ;;
 esac
-RECIPE=6   # bump when the initramfs layout below changes
+RECIPE=7   # bump when the initramfs layout below changes
 mkdir -p "$OUT"
 exec 9>"$OUT/.lock"
 flock 9
@@ -94,6 +95,18 @@ if ! grep -q nova.noqga /proc/cmdline; then
     echo "nova-guest: qemu-ga on /dev/${p##*/}"
   done
 fi
+# The clipboard agent on QEMU's vdagent port (clipboard = true). Ports appear asynchronously
+# after virtio_console loads: look for it for a few seconds, in the background.
+(
+  for i in $(seq 1 40); do
+    for p in /sys/class/virtio-ports/*; do
+      [ "$(cat "$p/name" 2>/dev/null)" = com.redhat.spice.0 ] || continue
+      echo "nova-guest: nova-vdagent on /dev/${p##*/}"
+      exec nova-vdagent "/dev/${p##*/}"
+    done
+    sleep 0.25
+  done
+) &
 if [ -e /sys/class/net/eth0 ]; then
   ip link set eth0 up
   udhcpc -i eth0 -s /etc/udhcpc.sh -t 5 -T 1 -n -q >/dev/null 2>&1 &
@@ -109,6 +122,56 @@ while true; do
 done
 INIT
 chmod +x root/init
+
+cat > root/usr/bin/nova-vdagent <<'AGENT'
+#!/bin/sh
+# nova-vdagent PORT: the clipboard half of spice-vdagent in busybox sh, for the test guest (no X
+# session here, so Debian's spice-vdagent cannot run). Speaks QEMU's qemu-vdagent chardev over
+# the virtio-serial port com.redhat.spice.0: VDIChunkHeader {port, size} + VDAgentMessage
+# {protocol=1, type, opaque, size} + data, little-endian; announces clipboard-by-demand only
+# (no selections, no grab serials); messages up to one chunk (1024 bytes).
+# Host → guest: GRAB → REQUEST(text) → CLIPBOARD data, kept in /tmp/clipboard.
+# Guest → host: write /tmp/clip-grab (the text) and the agent GRABs; the host's REQUEST gets it.
+exec 3<>"$1"
+le32() {
+  printf "\\$(printf %03o $(($1 & 255)))\\$(printf %03o $((($1 >> 8) & 255)))\\$(printf %03o $((($1 >> 16) & 255)))\\$(printf %03o $((($1 >> 24) & 255)))"
+}
+# send TYPE SIZE: the headers; the caller writes SIZE bytes of data after them.
+send() { { le32 1; le32 $((20 + $2)); le32 1; le32 "$1"; le32 0; le32 0; le32 "$2"; } >&3; }
+rd32() { dd bs=4 count=1 iflag=fullblock <&3 2>/dev/null | od -An -tu4 | tr -d ' \n'; }
+log() { echo "nova-vdagent: $*" > /dev/ttyS0; }
+# Guest → host: a copy in the guest is a GRAB of UTF-8 text.
+( while :; do
+    if [ -e /tmp/clip-grab ]; then
+      mv /tmp/clip-grab /tmp/guest-clipboard
+      { send 7 4; le32 1; } >&3
+      log "grabbed the clipboard"
+    fi
+    sleep 0.2
+  done ) &
+while :; do
+  port=$(rd32); csize=$(rd32)
+  if [ -z "$csize" ]; then sleep 0.5; continue; fi
+  rd32 >/dev/null; type=$(rd32); rd32 >/dev/null; rd32 >/dev/null; size=$(rd32)
+  rm -f /tmp/vda.msg
+  [ "$size" -gt 0 ] && dd bs="$size" count=1 iflag=fullblock of=/tmp/vda.msg <&3 2>/dev/null
+  case "$type" in
+    6) # capabilities: answer with ours (bit 5, clipboard by demand) when asked
+      [ "$(od -An -tu4 -N4 /tmp/vda.msg | tr -d ' ')" = 1 ] && { send 6 8; le32 0; le32 32; } >&3
+      log "capabilities exchanged";;
+    7) # the host grabbed the clipboard: ask for its text
+      { send 8 4; le32 1; } >&3;;
+    4) # clipboard data: type (4 bytes), then the text
+      dd if=/tmp/vda.msg bs=4 skip=1 of=/tmp/clipboard 2>/dev/null
+      log "clipboard from the host: $(cat /tmp/clipboard)";;
+    8) # the host asks for the guest's clipboard
+      n=$(wc -c < /tmp/guest-clipboard)
+      { send 4 $((4 + n)); le32 1; cat /tmp/guest-clipboard; } >&3
+      log "sent the clipboard to the host";;
+  esac
+done
+AGENT
+chmod +x root/usr/bin/nova-vdagent
 
 # busybox acpid runs ./PWRF/00000080 (relative to -c) for the power button.
 cat > root/etc/acpi/PWRF/00000080 <<'PWR'

@@ -32,6 +32,7 @@ export async function gatherPreflight(engine: EngineContext, remote: (method: st
       memoryBytes: Number(vm.spec.memory),
       accelerator: vm.accelerator.kind,
       gpuPassthrough: Boolean(vm.spec.gpu_passthrough),
+      clipboard: Boolean(vm.spec.clipboard),
       virtiofsShares: (vm.shares ?? []).filter((s) => s.driver === 'virtiofs').map((s) => s.tag),
       networks,
       diskBytes: (await Promise.all(vm.disks.map((d) => allocated(d.path)))).reduce((a, b) => a + b, 0),

@@ -18,6 +18,7 @@ describe('cross-host migration preflight', () => {
     ['too little disk on the target', (f) => void (f.target.freeDiskBytes = GiB), /free space there/],
     ['a switch missing on the target', (f) => void (f.target.networks = []), /switch lan does not exist on host b.*net create lan/],
     ['a VM with a virtiofs share', (f) => void (f.vm.virtiofsShares = ['src']), /virtiofs shared folders "src".*set driver = "9p"/],
+    ['a VM with clipboard = true', (f) => void (f.vm.clipboard = true), /clipboard = true.*set clipboard = false/],
     ['a KVM VM to a TCG-only host', (f) => void (f.vm.accelerator = 'kvm'), /no usable KVM/],
     ['an older QEMU on the target', (f) => void (f.target.qemu = '7.1.0'), /older than this host's/],
     ['no QEMU on the target', (f) => void delete f.target.qemu, /install qemu-system-x86/],

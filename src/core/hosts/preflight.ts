@@ -10,6 +10,8 @@ export interface PreflightFacts {
     gpuPassthrough: boolean;
     /** Tags of the VM's virtiofs shared folders (vhost-user-fs cannot be migrated). */
     virtiofsShares?: string[];
+    /** clipboard = true (QEMU 7.2's vdagent chardev cannot be migrated). */
+    clipboard?: boolean;
     /** Nova switches the VM's NICs are on. */
     networks: string[];
     /** Disk space the target needs (allocated bytes of every disk). */
@@ -43,6 +45,7 @@ export function preflightProblems(f: PreflightFacts): string[] {
   if (vm.gpuPassthrough) out.push(`VM ${vm.name} has a GPU passed through: a VFIO device cannot be migrated live (shut it down and move it stopped, or remove gpu_passthrough)`);
   const vfs = (vm.virtiofsShares ?? []).map((t) => `"${t}"`).join(', ');
   if (vfs) out.push(`VM ${vm.name} has virtiofs shared folders ${vfs}: QEMU cannot live-migrate vhost-user-fs (shut it down and move it stopped, or set driver = "9p" on the share, restart it and unmount the share in the guest first)`);
+  if (vm.clipboard) out.push(`VM ${vm.name} runs with clipboard = true: QEMU 7.2's vdagent chardev cannot be live-migrated (shut it down and move it stopped, or set clipboard = false and restart it first)`);
   if (t.vmNames.includes(vm.name)) out.push(`host ${t.host} already has a VM named ${vm.name}: remove or rename it there first`);
   const need = vm.memoryBytes + MEMORY_HEADROOM;
   if (t.memoryAvailableBytes < need) out.push(`host ${t.host} has ${gib(t.memoryAvailableBytes)} of memory available, the VM needs ${gib(vm.memoryBytes)} plus ${gib(MEMORY_HEADROOM)} headroom: free memory there or lower the VM's memory`);

@@ -15,7 +15,7 @@ import { migrate, migrateCancel, migrateIncoming, queryMigrate, queryStatus, qui
 import { withQmp } from './qmp/protocol.js';
 import { freeLoopbackPort, waitForExit } from './process.js';
 import { deriveState, livePid, markerPath } from './state.js';
-import { virtiofsBlocker } from './share-guard.js';
+import { liveStateBlocker } from './share-guard.js';
 import { absolutize, findRecord, layoutOf, loadRecord, readRuntime } from './store.js';
 import type { VmRecord } from './store.js';
 
@@ -74,7 +74,7 @@ export async function migrateVm(ctx: VmContext, name: string, to: string, otherH
   const st = await deriveState(ctx.paths, rec);
   if (st.state !== 'running' && st.state !== 'paused') throw new NovaError('CONFLICT', `VM ${name} is ${st.state}; only a running VM can be live-migrated`);
   // Before anything is made on the destination.
-  const blocked = virtiofsBlocker(name, (await readRuntime(ctx.paths, name))?.shares, 'migrate');
+  const blocked = liveStateBlocker(name, await readRuntime(ctx.paths, name), 'migrate');
   if (blocked) throw blocked;
   let uri = to;
   if (to.startsWith('home:')) {

@@ -2,9 +2,12 @@
 // virtiofsd, and QEMU 7.2 marks the device unmigratable. A live snapshot with RAM
 // (snapshot-save) and a live migration of a VM with a virtiofs share would fail half-way with
 // "State blocked by non-migratable device" (after Nova started a destination, for a migration).
-// Nova refuses first, naming the share and what to do instead.
+// Nova refuses first, naming the share and what to do instead. The same holds for the clipboard
+// (`clipboard = true`): QEMU 7.2's qemu-vdagent chardev blocks migration ("The vdagent chardev
+// doesn't yet support migration"), and snapshot-save with it.
 import { NovaError } from '../../shared/errors.js';
 import type { ResolvedShare } from './config/types.js';
+import type { RuntimeInfo } from './store.js';
 
 export type LiveStateOp = 'snapshot' | 'migrate';
 
@@ -29,3 +32,16 @@ export function virtiofsBlocker(name: string, shares: ResolvedShare[] | undefine
   );
 }
 
+
+/** CONFLICT when the running QEMU has the clipboard's qemu-vdagent chardev (from its argv). */
+export function clipboardBlocker(name: string, argv: string[] | undefined, op: LiveStateOp): NovaError | undefined {
+  if (!(argv ?? []).some((a) => a.startsWith('qemu-vdagent'))) return undefined;
+  const fix = op === 'snapshot'
+    ? `take a disk-only snapshot instead (\`nova snapshot vm ${name} --external\` while it runs, or stop the VM first), or set clipboard = false and restart the VM`
+    : 'shut the VM down and move it stopped, or set clipboard = false and restart the VM before migrating';
+  return new NovaError('CONFLICT', `VM ${name} runs with clipboard = true: QEMU 7.2's vdagent chardev cannot be ${op === 'snapshot' ? 'saved with the RAM' : 'live-migrated'} — ${fix}`, { field: 'clipboard' });
+}
+
+/** Why this running VM's RAM cannot be saved or migrated (virtiofs shares, the clipboard), or undefined. */
+export const liveStateBlocker = (name: string, rt: RuntimeInfo | undefined, op: LiveStateOp): NovaError | undefined =>
+  virtiofsBlocker(name, rt?.shares, op) ?? clipboardBlocker(name, rt?.argv, op);

@@ -12,7 +12,7 @@ import type { FreezeOutcome } from './guest.js';
 import { vmLock } from './power.js';
 import { vmFeatures } from './config/features.js';
 import { dropVarsCopy, hasVarsCopy, restoreVarsCopy, saveVarsCopy } from './snapshot-vars.js';
-import { virtiofsBlocker } from './share-guard.js';
+import { liveStateBlocker } from './share-guard.js';
 import { blockdevSnapshotSync, cont, nodeSnapshots, queryStatus, stop as qmpStop, snapshotDelete, snapshotLoad, snapshotSave } from './qmp/commands.js';
 import type { QmpSnapshot } from './qmp/commands.js';
 import { withQmp } from './qmp/protocol.js';
@@ -107,7 +107,7 @@ export async function createSnapshot(ctx: VmContext, name: string, tag = default
     if (external) return { name, tag, external: true, overlays: await externalSnapshot(ctx, rec, tag), durationMs: performance.now() - t0 };
     const dup = () => new NovaError('CONFLICT', `VM ${name} already has a snapshot "${tag}"`);
     if (await live(ctx, rec)) {
-      const blocked = virtiofsBlocker(name, (await readRuntime(ctx.paths, name))?.shares, 'snapshot');
+      const blocked = liveStateBlocker(name, await readRuntime(ctx.paths, name), 'snapshot');
       if (blocked) throw blocked;
       const qmpPath = layoutOf(ctx.paths, name).qmp;
       if (rowsFrom(await withQmp(qmpPath, nodeSnapshots), qcow2Nodes(rec)).some((s) => s.tag === tag)) throw dup();

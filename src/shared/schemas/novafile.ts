@@ -89,6 +89,12 @@ export const vmSpec = z
     shares: z.array(vmShareEntry).max(8).optional(),
     /** Host USB devices (vendor:product) passed through at start. */
     usb: z.array(z.string().regex(/^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}$/, 'write a USB device as vendor:product, like "046d:c52b" (see `nova usb ls`)')).max(16).optional(),
+    /**
+     * Clipboard between the VNC console and the guest (QEMU's qemu-vdagent chardev on the
+     * com.redhat.spice.0 port; the guest runs spice-vdagent). QEMU 7.2 cannot migrate it: such a VM
+     * takes disk-only snapshots and does not live-migrate.
+     */
+    clipboard: z.boolean().optional(),
     restart: restartPolicy.default('no'),
     hugepages: z.boolean().optional(),
     cloud_init: cloudInitSpec.optional(),

@@ -233,6 +233,15 @@ describe('QEMU config builder (golden)', () => {
     expect(only9p.some((a) => a.includes('memory-backend'))).toBe(false);
   });
 
+  it('clipboard = true: the qemu-vdagent chardev (clipboard on, pointer off) on the com.redhat.spice.0 port of the agent\'s virtio-serial bus; off by default', () => {
+    const [vm, h] = CASES['kernel-boot-user-net']!;
+    const argv = renderArgv(buildVmConfig({ ...vm, spec: { ...vm.spec, clipboard: true } }, h));
+    expect(argv).toContain('qemu-vdagent,id=vdagent0,name=vdagent,clipboard=on,mouse=off');
+    expect(argv).toContain('virtserialport,bus=vserial0.0,chardev=vdagent0,name=com.redhat.spice.0');
+    expect(argv.indexOf('virtio-serial-pci,id=vserial0')).toBeLessThan(argv.indexOf('virtserialport,bus=vserial0.0,chardev=vdagent0,name=com.redhat.spice.0'));
+    expect(renderArgv(buildVmConfig(vm, h)).some((a) => a.includes('vdagent'))).toBe(false);
+  });
+
   it('escapes commas in paths for QEMU keyval options', () => {
     const [vm, h] = CASES['kernel-boot-user-net']!;
     expect(renderArgv(buildVmConfig(vm, h)).join(' ')).toContain('filename=/data/micro,,data.qcow2');

@@ -64,6 +64,9 @@ export function buildVmConfig(vm: VmBuildInput, host: HostFacts): VmConfig {
   // The guest agent channel on every VM: a guest that runs qemu-ga opens it, others ignore it.
   add('guest-agent', '-chardev', `socket,id=qga0,path=${kv(vm.layout.qgaSocket)},server=on,wait=off`,
     '-device', 'virtio-serial-pci,id=vserial0', '-device', 'virtserialport,bus=vserial0.0,chardev=qga0,name=org.qemu.guest_agent.0');
+  // Clipboard over the VNC console: QEMU's own spice-vdagent peer on the port spice-vdagent opens
+  // (no pointer: usb-tablet already gives absolute coordinates).
+  if (vm.spec.clipboard) add('clipboard', '-chardev', 'qemu-vdagent,id=vdagent0,name=vdagent,clipboard=on,mouse=off', '-device', 'virtserialport,bus=vserial0.0,chardev=vdagent0,name=com.redhat.spice.0');
   // VNC on a unix socket in the VM's 0700 runtime folder only: no TCP port any local user (or a
   // web page, QEMU checks no Origin) could reach. Nova's server proxies it for the in-app console.
   add('console', '-device', 'VGA,id=video0', '-vnc', `unix:${kv(vm.layout.vncSocket)}`);

@@ -8,6 +8,7 @@ import { SnapshotManager } from '../components/SnapshotManager';
 import { StateBadge } from '../components/StateBadge';
 import { ViewHeader } from '../components/ViewHeader';
 import { TerminalPane } from '../components/TerminalPane';
+import { UsbPicker } from '../components/UsbPicker';
 import { VncConsole } from '../components/VncConsole';
 import type { InstanceAction, InstanceKind } from '../lib/actions';
 import { actionsFor, instanceMethod } from '../lib/actions';
@@ -16,8 +17,8 @@ import { specFacts } from '../lib/inspect';
 import { useNav } from '../stores/nav';
 import { useResources } from '../stores/resources';
 
-type Tab = 'overview' | 'metrics' | 'logs' | 'terminal' | 'serial' | 'console' | 'snapshots';
-const TAB_LABEL: Record<Tab, string> = { overview: 'Overview', metrics: 'Metrics', logs: 'Logs', terminal: 'Terminal', serial: 'Serial log', console: 'Console', snapshots: 'Snapshots' };
+type Tab = 'overview' | 'metrics' | 'logs' | 'terminal' | 'serial' | 'console' | 'snapshots' | 'usb';
+const TAB_LABEL: Record<Tab, string> = { overview: 'Overview', metrics: 'Metrics', logs: 'Logs', terminal: 'Terminal', serial: 'Serial log', console: 'Console', snapshots: 'Snapshots', usb: 'USB' };
 
 /** One VM or capsule: state and actions, spec, live graphs, logs, and for VMs serial + console. */
 export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: string }) {
@@ -46,7 +47,7 @@ export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: strin
     await a.run(kind, name);
     if (a.id === 'delete') await call(instanceMethod(kind, 'inspect'), { name }).catch((e) => errorCode(e) === 'NOT_FOUND' && go(back));
   };
-  const tabs: Tab[] = kind === 'vm' ? ['overview', 'metrics', 'serial', 'terminal', 'console', 'snapshots'] : ['overview', 'metrics', 'logs', 'terminal', 'snapshots'];
+  const tabs: Tab[] = kind === 'vm' ? ['overview', 'metrics', 'serial', 'terminal', 'console', 'snapshots', 'usb'] : ['overview', 'metrics', 'logs', 'terminal', 'snapshots'];
   const hasConsole = Boolean(inspect && 'console' in inspect && inspect.console);
   return (
     <>
@@ -92,6 +93,7 @@ export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: strin
           ) : (
             <EmptyState title="No terminal" hint={kind === 'vm' ? 'Start the VM to type on its serial console.' : 'Start the capsule to open a shell in it.'} />
           ))}
+        {tab === 'usb' && <UsbPicker vm={name} running={state.toLowerCase() === 'running'} />}
         {tab === 'snapshots' && <SnapshotManager kind={kind} name={name} state={state.toLowerCase()} />}
         {tab === 'console' &&
           (hasConsole && state.toLowerCase() === 'running' ? (
