@@ -22,7 +22,7 @@ case "${NOVA_TEST_GUEST_KERNEL:-cloud}" in
   generic) OUT="$BASE/generic"; META=linux-image-amd64; EXTRA_MODULES="netfs fscache 9pnet 9pnet_virtio 9p" ;;
   *) echo "test-guest: NOVA_TEST_GUEST_KERNEL is cloud or generic" >&2; exit 1 ;;
 esac
-RECIPE=7   # bump when the initramfs layout below changes
+RECIPE=9   # bump when the initramfs layout below changes
 mkdir -p "$OUT"
 exec 9>"$OUT/.lock"
 flock 9
@@ -98,14 +98,15 @@ fi
 # The clipboard agent on QEMU's vdagent port (clipboard = true). Ports appear asynchronously
 # after virtio_console loads: look for it for a few seconds, in the background.
 (
-  for i in $(seq 1 40); do
+  for i in $(seq 1 120); do
     for p in /sys/class/virtio-ports/*; do
       [ "$(cat "$p/name" 2>/dev/null)" = com.redhat.spice.0 ] || continue
       echo "nova-guest: nova-vdagent on /dev/${p##*/}"
       exec nova-vdagent "/dev/${p##*/}"
     done
-    sleep 0.25
+    sleep 0.5
   done
+  echo "nova-guest: no vdagent port ($(ls /sys/class/virtio-ports 2>&1 | tr '\n' ' '))"
 ) &
 if [ -e /sys/class/net/eth0 ]; then
   ip link set eth0 up
