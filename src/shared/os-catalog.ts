@@ -117,7 +117,8 @@ export const OS_CATALOG: OsImageEntryInput[] = [
     base: 'https://download.fedoraproject.org/pub/fedora/linux/releases/41/Cloud/x86_64/images/',
     file: 'Fedora-Cloud-Base-Generic-41-1.4.x86_64.qcow2',
     checksums: { algorithm: 'sha256', file: 'Fedora-Cloud-41-1.4-x86_64-CHECKSUM' },
-    signature: { file: 'Fedora-Cloud-41-1.4-x86_64-CHECKSUM', mode: 'clearsigned', keyring: 'fedora-41.gpg' },
+    // distribution-gpg-keys' Fedora key (ASCII-armored, read by Nova for gpgv); resources/keys/fedora/ first.
+    signature: { file: 'Fedora-Cloud-41-1.4-x86_64-CHECKSUM', mode: 'clearsigned', keyring: 'fedora/RPM-GPG-KEY-fedora-41-primary' },
     preset: 'linux',
   },
   {

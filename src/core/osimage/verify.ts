@@ -2,7 +2,7 @@
 // lines, optionally clearsigned), a streamed hash of the file, and gpgv against a shipped keyring.
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,18 +28,41 @@ export async function hashFile(path: string, algorithm: 'sha256' | 'sha512', sig
   return h.digest('hex');
 }
 
-/** Where a keyring named in the catalog is: an absolute path, Nova's resources/keys, or the system's keyrings. */
-export function keyringPath(name: string, here = dirname(fileURLToPath(import.meta.url))): string | undefined {
+/**
+ * Where the system's packages put distro keys: Debian/Ubuntu keyrings (debian-archive-keyring,
+ * ubuntu-keyring: binary) and distribution-gpg-keys (Fedora's and others' keys, ASCII-armored,
+ * one folder per distro: "fedora/RPM-GPG-KEY-fedora-41-primary").
+ */
+export const SYSTEM_KEY_DIRS = ['/usr/share/keyrings', '/usr/share/distribution-gpg-keys'];
+
+/** A catalog keyring name: a file name, or one folder and a file name ("fedora/KEY"); never "..". */
+const KEYRING_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/;
+
+/** Where a keyring named in the catalog is: an absolute path, Nova's resources/keys, or the system's key folders. */
+export function keyringPath(name: string, here = dirname(fileURLToPath(import.meta.url)), systemDirs = SYSTEM_KEY_DIRS): string | undefined {
   if (isAbsolute(name)) return existsSync(name) ? name : undefined;
-  if (name.includes('/')) return undefined;
+  if (!KEYRING_NAME.test(name) || name.includes('..')) return undefined;
   let dir = here;
   for (let i = 0; i < 6; i++) {
     // The source tree (resources/keys) or a package (<resources>/keys next to cli/).
     for (const p of [join(dir, 'resources', 'keys', name), join(dir, 'keys', name)]) if (existsSync(p)) return p;
     dir = dirname(dir);
   }
-  const system = join('/usr/share/keyrings', name);
-  return existsSync(system) ? system : undefined;
+  return systemDirs.map((d) => join(d, name)).find((p) => existsSync(p));
+}
+
+/**
+ * gpgv (GnuPG 2.2) reads binary keyrings only: an ASCII-armored key file (distribution-gpg-keys
+ * ships them so) is decoded to its binary packets. Undefined when the text is not armored.
+ */
+export function dearmor(text: string): Buffer | undefined {
+  const m = /-----BEGIN PGP PUBLIC KEY BLOCK-----\r?\n([\s\S]*?)-----END PGP PUBLIC KEY BLOCK-----/.exec(text);
+  if (!m) return undefined;
+  // Armor headers ("Version: …") end at the first empty line; the "=XXXX" line is the CRC-24.
+  const lines = m[1]!.split(/\r?\n/);
+  const blank = lines.findIndex((l) => l.trim() === '');
+  const body = (lines.slice(0, blank).some((l) => /^[A-Za-z-]+: /.test(l)) ? lines.slice(blank + 1) : lines).filter((l) => l.trim() && !l.startsWith('='));
+  return Buffer.from(body.join(''), 'base64');
 }
 
 /**
@@ -51,7 +74,10 @@ export async function gpgVerify(runner: Runner, keyring: string, data: Buffer, s
   try {
     const dataFile = dataPath ?? join(dir, 'data');
     if (!dataPath) await writeFile(dataFile, data);
-    const argv = ['gpgv', '--keyring', keyring];
+    const head = await readFile(keyring, { encoding: 'latin1' }).then((t) => t.slice(0, 100_000));
+    const binary = head.slice(0, 4096).includes('-----BEGIN PGP PUBLIC KEY BLOCK-----') ? dearmor(head) : undefined;
+    if (binary) await writeFile(join(dir, 'keyring.gpg'), binary);
+    const argv = ['gpgv', '--keyring', binary ? join(dir, 'keyring.gpg') : keyring];
     if (signature) {
       await writeFile(join(dir, 'sig'), signature);
       argv.push(join(dir, 'sig'), dataFile);

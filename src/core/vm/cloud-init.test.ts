@@ -1,5 +1,6 @@
 // cloud-init NoCloud seeds: the files, the NovaFile errors at their line:column, the ISO read back
-// with xorriso, and a real TCG guest that gets the seed as a CD on its first boot only.
+// with xorriso, and a real TCG guest (Debian's cloud kernel, as in genericcloud images: no AHCI,
+// so no q35 CD) that sees the seed as a read-only virtio disk on its first boot only.
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { createRunner } from '../sys/runner.js';
 import { pidAlive } from '../sys/proc.js';
 import { buildSeed, seedFiles } from './cloud-init.js';
 import { readRuntime } from './store.js';
+import { waitFor } from '../../test/wait.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHh0ZXN0a2V5 dev@laptop';
 const vm = { name: 'web', uuid: '11111111-2222-3333-4444-555555555555' };
@@ -30,6 +32,20 @@ describe('cloud-init seed files', () => {
     ]);
     expect(f['network-config']).toContain('dhcp4: true');
     expect(seedFiles(vm, cloudInitSpec.parse({ user_data: 'u.yaml' }), '#cloud-config\nfoo: 1\n')['user-data']).toBe('#cloud-config\nfoo: 1\n');
+  });
+
+  it('adds Nova\'s client key, the pinned host key and DHCP per NIC MAC', () => {
+    const nova = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINova nova';
+    const host = { private: '-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n', public: 'ssh-ed25519 AAAAHOST nova-vm-web' };
+    const f = seedFiles(vm, cloudInitSpec.parse({ user: 'dev', ssh_authorized_keys: [KEY] }), undefined, { novaKey: nova, hostKey: host, macs: ['52:54:00:AA:BB:01', '52:54:00:aa:bb:02'] });
+    const lines = f['user-data'].split('\n');
+    expect(lines.slice(lines.indexOf('    ssh_authorized_keys:'), lines.indexOf('    ssh_authorized_keys:') + 3)).toEqual(['    ssh_authorized_keys:', `      - "${KEY}"`, `      - "${nova}"`]);
+    expect(lines).toContain(`  ed25519_private: ${JSON.stringify(host.private)}`);
+    expect(lines).toContain(`  ed25519_public: "${host.public}"`);
+    // A MAC match resolves to the guest's own interface name with netplan, ENI and networkd alike.
+    expect(f['network-config']).toBe('version: 2\nethernets:\n  nic0:\n    match:\n      macaddress: "52:54:00:aa:bb:01"\n    dhcp4: true\n  nic1:\n    match:\n      macaddress: "52:54:00:aa:bb:02"\n    dhcp4: true\n');
+    // The user's own user_data is theirs: nothing is added to it.
+    expect(seedFiles(vm, cloudInitSpec.parse({ user_data: 'u.yaml' }), '#cloud-config\n', { novaKey: nova, hostKey: host })['user-data']).toBe('#cloud-config\n');
   });
 
   it('reports NovaFile mistakes at their line and column', () => {
@@ -92,7 +108,7 @@ describeHost('cloud-init seed on a real TCG guest', { root: true, tools: ['xorri
     await home.cleanup();
   });
 
-  it('attaches the seed as a CD at the first boot and not at the next', async () => {
+  it('attaches the seed as a virtio disk the cloud kernel sees at the first boot, and not at the next', async () => {
     const guest = await ensureTestGuest();
     const e = home.engine();
     const call = <T = VmInfo>(m: string, i: unknown) => e.dispatcher.invoke(m, i) as Promise<T>;
@@ -101,6 +117,9 @@ describeHost('cloud-init seed on a real TCG guest', { root: true, tools: ['xorri
     if (first.pid) pids.add(first.pid);
     const argv1 = (await readRuntime(e.paths, 'npvci'))!.argv.join(' ');
     expect(argv1).toMatch(/cloud-init\/seed\.iso/);
+    expect(argv1).toMatch(/virtio-blk-pci,drive=seed0,id=seed0-dev,serial=cidata/);
+    // The guest lists each virtio disk it sees: the seed is the only one.
+    await waitFor('the seed disk in the guest', async () => /nova-disk: vda/.test(await readFile(first.serialLog, 'utf8')), 120_000, 500);
     expect((await call('vm.stop', { name: 'npvci', force: true })).state).toBe('stopped');
     const second = await call('vm.start', { name: 'npvci' });
     if (second.pid) pids.add(second.pid);

@@ -23,6 +23,7 @@ import { snapshotChains } from './snapshot-chain.js';
 import { absolutize, layoutOf, loadRecord, readRuntime, vmDir } from './store.js';
 import { VmWatcher } from './watcher.js';
 import { vmInfoOf } from './info.js';
+import { sshTarget } from './ssh.js';
 import { guestExec, guestInfo } from './guest.js';
 import { vmAddresses } from './addresses.js';
 import { guestMemory } from './guest-memory.js';
@@ -91,6 +92,7 @@ export const vmModule: EngineModule = {
       return { ...(await info(i.name)), stoppedBy };
     });
     d.handle('vm.exec', (i) => guestExec(ctx, i.name, i.command, { ...(i.input !== undefined ? { input: i.input } : {}), ...(i.timeoutMs !== undefined ? { timeoutMs: i.timeoutMs } : {}) }));
+    d.handle('vm.ssh', (i) => sshTarget(ctx, i.name, { ...(i.user ? { user: i.user } : {}), ...(i.command ? { command: i.command } : {}) }));
     d.handle('vm.restart', async (i) => (await restartVm(ctx, i.name), info(i.name)));
     d.handle('vm.reset', async (i) => (await resetVm(ctx, i.name), info(i.name)));
     d.handle('vm.pause', async (i) => (await pauseVm(ctx, i.name), info(i.name)));

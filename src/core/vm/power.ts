@@ -25,6 +25,8 @@ import type { DerivedState } from './state.js';
 import type { Marker } from './state.js';
 import { layoutOf, loadRecord, readRuntime, resolveDisks, resolveIsos, runtimeDir, absolutize, writeRuntime, saveRecord, vmDir } from './store.js';
 import { buildSeed } from './cloud-init.js';
+import type { SeedExtras } from './cloud-init.js';
+import { ensureClientKey, ensureHostKey } from './ssh-keys.js';
 import { resolveDeclaredUsb } from './usb.js';
 import { checkShareFolders, resolveShares, shareHost, startVirtiofsd, stopVirtiofsd } from './shares.js';
 import type { RuntimeInfo, VmRecord } from './store.js';
@@ -93,6 +95,13 @@ async function resolveExtraNics(ctx: VmContext, rec: VmRecord): Promise<{ nics: 
     }
   }
   return { nics, errors };
+}
+
+/** Nova's client key and the VM's pinned host key for a generated #cloud-config (not for the user's own user_data). */
+async function seedExtras(ctx: VmContext, rec: VmRecord, macs: string[]): Promise<SeedExtras> {
+  if (rec.spec.cloud_init?.user_data) return { macs };
+  const [client, host] = await Promise.all([ensureClientKey(ctx.runner, ctx.paths), ensureHostKey(ctx.runner, vmDir(ctx.paths, rec.name), rec.name)]);
+  return { macs, novaKey: client.public, hostKey: { private: host.privateText, public: host.public } };
 }
 
 const runtimeNic = (n: ResolvedNic): { kind: 'user' | 'tap'; network: string; mac: string; ifname?: string } =>
@@ -170,12 +179,13 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
         const vfio = await resolveVfio(ctx, rec);
         // cloud-init's NoCloud seed rides along on the first boot only (firstBootAt records it).
         const firstBoot = !rec.firstBootAt && !opts.incoming;
-        const seed = rec.spec.cloud_init && firstBoot ? await buildSeed(ctx.runner, vmDir(ctx.paths, name), rec, rec.spec.cloud_init) : undefined;
+        const macs = [nic, ...more].flatMap((n) => (n.kind === 'none' || !n.mac ? [] : [n.mac])).concat(extra.nics.map((n) => n.mac));
+        const seed = rec.spec.cloud_init && firstBoot ? await buildSeed(ctx.runner, vmDir(ctx.paths, name), rec, rec.spec.cloud_init, await seedExtras(ctx, rec, macs)) : undefined;
         // install = true: the installer ISOs boot first on the first start, then the disks alone.
         const isos = rec.spec.install && !firstBoot ? [] : resolveIsos(rec);
         const config = buildVmConfig(
           {
-            name, uuid: rec.uuid, spec: rec.spec, disks: resolveDisks(rec), isos: [...isos, ...(seed ? [seed] : [])], cdFirst: Boolean(rec.spec.install && firstBoot),
+            name, uuid: rec.uuid, spec: rec.spec, disks: resolveDisks(rec), isos, ...(seed ? { seed } : {}), cdFirst: Boolean(rec.spec.install && firstBoot),
             ...(rec.spec.kernel ? { kernel: absolutize(rec.baseDir, rec.spec.kernel) } : {}),
             ...(rec.spec.initrd ? { initrd: absolutize(rec.baseDir, rec.spec.initrd) } : {}),
             nic, ...(more.length ? { moreNics: more } : {}), ...(shares.length ? { shares } : {}), ...(usb.length ? { usb } : {}), ...(extra.nics.length ? { extraNics: extra.nics } : {}), vfio: vfio.devices, ...(vfio.pciMmio64Mb ? { pciMmio64Mb: vfio.pciMmio64Mb } : {}),

@@ -14,8 +14,12 @@ export const autostartGuest = z.object({
 export const autostartOutcome = z.object({
   kind: z.enum(['network', 'vm', 'capsule']),
   name: z.string(),
-  /** started / already-running / stopped (how: guest-agent, acpi, quit, kill, term) / failed. */
-  result: z.enum(['started', 'already-running', 'stopped', 'not-running', 'failed']),
+  /**
+   * started / already-running / stopped (how: guest-agent, acpi, quit, kill, term) / failed;
+   * suspended: RAM and disks saved to the VM's disk (internal snapshot), QEMU quit; resumed: started
+   * at boot and brought back to that state.
+   */
+  result: z.enum(['started', 'already-running', 'stopped', 'not-running', 'failed', 'suspended', 'resumed']),
   how: z.string().optional(),
   reason: z.string().optional(),
   ms: z.number(),
@@ -29,7 +33,7 @@ export const autostartProcedures = {
     output: z.object({ items: z.array(autostartGuest) }),
   }),
   'autostart.start': procedure({
-    summary: 'Host boot: bring the saved networks up, then start every VM and capsule marked autostart',
+    summary: 'Host boot: bring the saved networks up, resume the VMs suspended at shutdown, then start every VM and capsule marked autostart',
     input: z.object({}).strict().default({}),
     output: z.object({ items: z.array(autostartOutcome) }),
   }),
@@ -41,6 +45,12 @@ export const autostartProcedures = {
         timeoutMs: z.number().int().min(0).max(3_600_000).default(120_000),
         /** Only the guests marked autostart (default: every running guest, like libvirt-guests). */
         onlyAutostart: z.boolean().default(false),
+        /**
+         * shutdown: guest agent or ACPI, forced after the timeout. suspend: suspend-to-disk (the VM's
+         * RAM and disks saved as the internal snapshot "nova-host-suspend", then QEMU quits), resumed
+         * by the next `autostart start`; a VM that cannot be saved (raw disks, passthrough) shuts down.
+         */
+        action: z.enum(['shutdown', 'suspend']).default('shutdown'),
       })
       .strict(),
     output: z.object({ items: z.array(autostartOutcome) }),

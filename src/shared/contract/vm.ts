@@ -185,6 +185,11 @@ export const vmProcedures = {
     input: z.object({ name, command: z.array(z.string()).min(1), input: z.string().max(1_000_000).optional(), timeoutMs: z.number().int().min(100).max(3_600_000).optional() }).strict(),
     output: z.object({ name: z.string(), exitCode: z.number(), signal: z.number().optional(), stdout: z.string(), stderr: z.string(), truncated: z.boolean() }),
   }),
+  'vm.ssh': procedure({
+    summary: 'Check a running guest\'s SSH target (address from its guest agent or DHCP lease, the key Nova\'s cloud-init seed injected, its pinned host key) and return the OpenSSH argv the caller runs with its own terminal',
+    input: z.object({ name, user: z.string().regex(/^[a-z_][a-z0-9_.-]{0,31}$/, 'write a Linux user name like "debian"').optional(), command: z.array(z.string()).optional() }).strict(),
+    output: z.object({ argv: z.array(z.string()).min(2), user: z.string(), address: z.string(), port: z.number().int(), via: z.enum(['guest-agent', 'dhcp-lease', 'reservation', 'port-forward']), pinned: z.boolean() }),
+  }),
   'vm.restart': procedure({ summary: 'Stop (ACPI, then quit) and start again', input: byName, output: vmInfo }),
   'vm.reset': procedure({ summary: 'Hard reset (like the reset button)', input: byName, output: vmInfo }),
   'vm.pause': procedure({ summary: 'Freeze the vCPUs', input: byName, output: vmInfo }),

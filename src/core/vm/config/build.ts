@@ -76,6 +76,7 @@ export function buildVmConfig(vm: VmBuildInput, host: HostFacts): VmConfig {
   const cdFirst = Boolean(vm.cdFirst && vm.isos.length);
   add('disks', ...vm.disks.flatMap((d, i) => diskArgs(d, i, vm.disks.slice(0, i).filter((x) => x.bus === 'sata').length, cdFirst ? vm.isos.length : 0)));
   add('cdroms', ...vm.isos.flatMap((iso, i) => cdromArgs(iso, i, vm.disks, cdFirst)));
+  if (vm.seed) add('cloud-init-seed', ...seedArgs(vm.seed, vm.isos.length, vm.disks, f.windows));
   if (vm.kernel) {
     const boot = ['-kernel', vm.kernel];
     if (vm.initrd) boot.push('-initrd', vm.initrd);
@@ -132,6 +133,16 @@ function cdromArgs(iso: string, i: number, disks: ResolvedDisk[], first = false)
  */
 export function hostMtu(model: string, mtu: number | undefined): string {
   return mtu && mtu !== 1500 && model === 'virtio-net-pci' ? `,host_mtu=${mtu}` : '';
+}
+
+/** The seed: a read-only virtio disk that never boots (Windows, without virtio drivers yet: a CD). */
+function seedArgs(iso: string, cds: number, disks: ResolvedDisk[], windows: boolean): string[] {
+  if (windows) return cdromArgs(iso, cds, disks).map((a) => a.replace(/,bootindex=\d+$/, '')).map((a) => a.replaceAll(`cd${cds}`, 'seed0'));
+  return [
+    '-blockdev', `driver=file,filename=${kv(iso)},node-name=seed0-file,read-only=on`,
+    '-blockdev', `driver=raw,file=seed0-file,node-name=seed0,read-only=on`,
+    '-device', 'virtio-blk-pci,drive=seed0,id=seed0-dev,serial=cidata',
+  ];
 }
 
 function nicArgs(nic: ResolvedNic, windows: boolean, host: HostFacts, index = 0): string[] {

@@ -71,6 +71,11 @@ export interface VmBuildInput {
   isos: string[];
   /** Install media: the CDs boot before the disks (the first start of an `install = true` VM). */
   cdFirst?: boolean;
+  /**
+   * The cloud-init NoCloud seed (a `cidata` ISO): a read-only virtio disk, not a CD — Debian's cloud
+   * kernel (genericcloud images) has no AHCI driver, so a q35 CD would be invisible to it.
+   */
+  seed?: string;
   kernel?: string;
   initrd?: string;
   nic: ResolvedNic;
