@@ -14,7 +14,7 @@ set -euo pipefail
 
 OUT="${NOVA_TEST_CLOUD_GUEST_DIR:-/var/cache/nova-test/cloud-debian12}"
 MIRROR="${NOVA_TEST_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-RECIPE=1   # bump when the package list or the layout below changes
+RECIPE=2   # bump when the package list or the layout below changes
 mkdir -p "$OUT"
 exec 9>"$OUT/.lock"
 flock 9
@@ -34,7 +34,7 @@ MODE=root; [ "$(id -u)" = 0 ] || MODE=unshare
 # A tarball is the output a user's unshare mode can write with the right owners inside it.
 mmdebstrap --mode="$MODE" --variant=apt --include="$PKGS" \
   --customize-hook='printf "/dev/vda / ext4 rw,errors=remount-ro 0 1\n" > "$1/etc/fstab"' \
-  --customize-hook='printf "datasource_list: [ NoCloud, None ]\n" > "$1/etc/cloud/cloud.cfg.d/90-nova-test.cfg"' \
+  --customize-hook='printf "datasource_list: [ NoCloud, None ]\nlocale: C.UTF-8\n" > "$1/etc/cloud/cloud.cfg.d/90-nova-test.cfg"' \
   --customize-hook='rm -f "$1/etc/ssh/ssh_host_"*; rm -f "$1/etc/machine-id"; touch "$1/etc/machine-id"' \
   --customize-hook='cp -L "$1/vmlinuz" "$1/initrd.img" "$1/tmp/"' \
   bookworm "$WORK/rootfs.tar" "$MIRROR" >"$WORK/mmdebstrap.log" 2>&1 || { tail -20 "$WORK/mmdebstrap.log" >&2; exit 1; }

@@ -67,6 +67,16 @@ describe('VM wizard', () => {
       expect(spec(s).iso).toBeUndefined();
     });
 
+    it('a catalog image gets the cloud-init user and keys typed (the NovaFile section, checked by the engine schema)', () => {
+      const s = { ...base, source: 'catalog' as const, osImage: 'debian-12', osImagePath: '/d.qcow2', ciUser: 'dev', ciKeys: 'ssh-ed25519 AAAAC3Nza me@laptop\n\n' };
+      expect(spec(s).cloud_init).toMatchObject({ user: 'dev', ssh_authorized_keys: ['ssh-ed25519 AAAAC3Nza me@laptop'] });
+      expect(wizardToml(s)).toContain('cloud_init = { user = "dev", ssh_authorized_keys = ["ssh-ed25519 AAAAC3Nza me@laptop"] }');
+      expect(spec({ ...s, ciUser: '', ciKeys: '' }).cloud_init).toBeUndefined();
+      expect(spec({ ...s, source: 'iso', iso: '/i.iso' }).cloud_init).toBeUndefined();
+      expect(wizardProblems({ ...s, ciUser: 'Bad User' }).ciUser).toMatch(/Linux user name/);
+      expect(wizardProblems({ ...s, ciKeys: 'not a key' }).ciKeys).toMatch(/not an SSH public key/);
+    });
+
     it('an existing disk or a kernel boots without a new disk', () => {
       expect(wizardProblems({ ...base, source: 'disk' }).source).toMatch(/path of the disk image/);
       const disk = spec({ source: 'disk', existingDisk: '/vms/old.qcow2' });

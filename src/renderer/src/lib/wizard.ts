@@ -41,9 +41,12 @@ export interface WizardState {
   nics: WizardNic[];
   shares: WizardShare[];
   gpu: string;
+  /** cloud-init (catalog images): the user to create and their SSH public keys, one per line. */
+  ciUser: string;
+  ciKeys: string;
 }
 
-type Chosen = 'name' | 'iso' | 'network' | 'nics' | 'shares' | 'gpu' | 'diskDir' | 'source' | 'virtioWin' | 'osImage' | 'osImagePath' | 'existingDisk' | 'kernel' | 'initrd' | 'cmdline';
+type Chosen = 'name' | 'iso' | 'network' | 'nics' | 'shares' | 'gpu' | 'diskDir' | 'source' | 'virtioWin' | 'osImage' | 'osImagePath' | 'existingDisk' | 'kernel' | 'initrd' | 'cmdline' | 'ciUser' | 'ciKeys';
 const fromPreset = (p: Exclude<Preset, 'blank'>): Omit<WizardState, Chosen> => {
   const d = ENGINE_PRESETS[p];
   return { preset: p, cpu: d.cpu, memoryGiB: d.memoryGiB, balloon: d.balloon, diskGiB: d.diskGiB, firmware: 'uefi', secureBoot: d.secureBoot, tpm: d.tpm };
@@ -73,7 +76,21 @@ export const initialWizard = (preset: Preset = 'blank'): WizardState => ({
   kernel: '',
   initrd: '',
   cmdline: '',
+  ciUser: '',
+  ciKeys: '',
 });
+
+const CI_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+const CI_KEY = /^(ssh-|ecdsa-|sk-)\S+ \S+/;
+const ciKeyLines = (s: WizardState) => s.ciKeys.split('\n').map((l) => l.trim()).filter(Boolean);
+
+/** `[vm.x.cloud_init]` for a catalog image: the user and keys typed (Nova adds its own key for `nova vm ssh`). */
+export function cloudInitOf(s: WizardState): Record<string, unknown> | undefined {
+  if (s.source !== 'catalog') return undefined;
+  const keys = ciKeyLines(s);
+  if (!s.ciUser.trim() && !keys.length) return undefined;
+  return { ...(s.ciUser.trim() ? { user: s.ciUser.trim() } : {}), ...(keys.length ? { ssh_authorized_keys: keys } : {}) };
+}
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
@@ -93,6 +110,9 @@ export function wizardProblems(s: WizardState): Partial<Record<keyof WizardState
   const d = deviceProblems(s);
   if (d.nics) p.nics = d.nics;
   if (d.shares) p.shares = d.shares;
+  if (s.source === 'catalog' && s.ciUser.trim() && !CI_USER.test(s.ciUser.trim())) p.ciUser = 'cloud-init user: a Linux user name like "dev"';
+  const badKey = s.source === 'catalog' ? ciKeyLines(s).find((k) => !CI_KEY.test(k)) : undefined;
+  if (badKey) p.ciKeys = `not an SSH public key: "${badKey.slice(0, 24)}…" — paste lines like "ssh-ed25519 AAAA… you@host"`;
   return p;
 }
 
@@ -163,6 +183,8 @@ function blankSpec(s: WizardState): Record<string, unknown> {
     spec.gpu_passthrough = true;
     spec.gpu = s.gpu;
   }
+  const ci = cloudInitOf(s);
+  if (ci) spec.cloud_init = ci;
   return spec;
 }
 

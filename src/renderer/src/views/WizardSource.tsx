@@ -6,6 +6,8 @@ import { call, errorText, on } from '../lib/rpc';
 import type { Source, WizardState } from '../lib/wizard';
 import { SOURCES } from '../lib/wizard';
 import { IsoStep } from './WizardStorage';
+import { CloudInitFields } from './WizardCloudInit';
+import { wizardProblems } from '../lib/wizard';
 
 // The wizard's boot source: an installer ISO onto the new disk (plus virtio-win for Windows), a
 // catalog cloud image downloaded with its progress (the new disk's backing file), an existing
@@ -43,7 +45,12 @@ export function SourceStep({ s, up, error }: StepProps) {
           <p className="hint">The first start boots the ISO before the new disk; later starts boot the disk alone.</p>
         </>
       )}
-      {s.source === 'catalog' && <CatalogPicker s={s} up={up} />}
+      {s.source === 'catalog' && (
+        <>
+          <CatalogPicker s={s} up={up} />
+          <CloudInitFields s={s} up={up} errors={wizardProblems(s)} />
+        </>
+      )}
       {s.source === 'disk' && (
         <WizardField label="Disk image">
           <input value={s.existingDisk} placeholder="/var/lib/images/web.qcow2" onChange={(e) => up({ existingDisk: e.target.value })} data-testid="wizard-existing-disk" />
