@@ -36,15 +36,13 @@ mmdebstrap --mode="$MODE" --variant=apt --include="$PKGS" \
   --customize-hook='printf "/dev/vda / ext4 rw,errors=remount-ro 0 1\n" > "$1/etc/fstab"' \
   --customize-hook='printf "datasource_list: [ NoCloud, None ]\nlocale: C.UTF-8\n" > "$1/etc/cloud/cloud.cfg.d/90-nova-test.cfg"' \
   --customize-hook='rm -f "$1/etc/ssh/ssh_host_"*; rm -f "$1/etc/machine-id"; touch "$1/etc/machine-id"' \
-  --customize-hook='cp -L "$1/vmlinuz" "$1/initrd.img" "$1/tmp/"' \
   bookworm "$WORK/rootfs.tar" "$MIRROR" >"$WORK/mmdebstrap.log" 2>&1 || { tail -20 "$WORK/mmdebstrap.log" >&2; exit 1; }
 
 mkdir "$WORK/root"
 if [ "$MODE" = root ]; then
   tar -C "$WORK/root" --numeric-owner -xpf "$WORK/rootfs.tar"
-  tar -C "$WORK" -xf "$WORK/rootfs.tar" ./tmp/vmlinuz ./tmp/initrd.img
-  mv "$WORK/tmp/vmlinuz" "$WORK/tmp/initrd.img" "$WORK/"
-  rm -f "$WORK/root/tmp/vmlinuz" "$WORK/root/tmp/initrd.img"
+  # /vmlinuz and /initrd.img are the kernel package's symlinks into /boot.
+  cp -L "$WORK/root/vmlinuz" "$WORK/root/initrd.img" "$WORK/"
   # 2 GiB: room for cloud-init's logs and a package or two; sparse until written.
   mkfs.ext4 -q -L nova-root -d "$WORK/root" "$WORK/disk.raw" 2G
 else

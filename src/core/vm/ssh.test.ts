@@ -64,7 +64,9 @@ describeHost('nova vm ssh as an ordinary user (TCG guest, user-mode NIC)', { roo
     // known_hosts pins the host key the seed carries, under the alias.
     const hostPub = readFileSync(join(home, 'data', 'vms', 's1', 'ssh', 'ssh_host_ed25519_key.pub'), 'utf8').split(' ');
     expect(readFileSync(kh, 'utf8')).toBe(`nova-vm-s1 ${hostPub[0]} ${hostPub[1]}\n`);
-    const seed = execFileSync('xorriso', ['-osirrox', 'on', '-indev', join(home, 'data', 'vms', 's1', 'cloud-init', 'seed.iso'), '-extract', '/user-data', '/dev/stdout'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = join(home, 'user-data.out');
+    execFileSync('xorriso', ['-osirrox', 'on', '-indev', join(home, 'data', 'vms', 's1', 'cloud-init', 'seed.iso'), '-extract', '/user-data', out], { stdio: 'ignore' });
+    const seed = readFileSync(out, 'utf8');
     expect(seed).toContain(readFileSync(`${key}.pub`, 'utf8').trim());
     expect(seed).toContain(`ed25519_public: "${hostPub[0]} ${hostPub[1]}`);
 
