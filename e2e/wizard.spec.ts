@@ -16,7 +16,7 @@ test('the win11 wizard produces the expected NovaFile entry, validated by the en
   await dialog.getByLabel('Name').fill('win11-e2e');
   await dialog.getByRole('button', { name: 'Next' }).click(); // → CPU & memory
   await expect(dialog.getByTestId('memory-guidance')).toContainText('balloon');
-  for (let i = 0; i < 6; i++) await dialog.getByRole('button', { name: 'Next' }).click(); // → Review
+  for (let i = 0; i < 7; i++) await dialog.getByRole('button', { name: 'Next' }).click(); // → Review
   const toml = dialog.getByTestId('wizard-toml');
   await expect(toml).toContainText('[vm.win11-e2e]');
   for (const line of ['cpu = 4', 'memory = "8Gi"', 'preset = "win11"', 'os = "windows"', 'firmware = "uefi"', 'secure_boot = true', 'tpm = true', 'size = "64Gi"'])

@@ -26,10 +26,14 @@ import { findRecord, layoutOf } from '../vm/store.js';
 import type { MigrateProgress, SocketAddr } from '../vm/xmigrate/sequence.js';
 import { keepVm, outgoingDefinition, releaseVm, sendVm } from '../vm/xmigrate/source.js';
 import { gatherPreflight } from './gather.js';
-import type { HostPool } from './module.js';
 import { preflightProblems } from './preflight.js';
 import { openStreamForwards } from './ssh.js';
 import type { StreamForwards } from './ssh.js';
+
+/** What the move needs of module.ts's HostPool (named here: importing it would close an import circle). */
+interface RemoteCaller {
+  call(name: string, method: string, input: unknown, timeoutMs?: number): Promise<unknown>;
+}
 import { getHost, knownHostsFile } from './store.js';
 
 interface Journal {
@@ -95,7 +99,7 @@ export function whoKeeps(phase: Journal['phase'], here: string, there: { defined
 export class CrossHostMigrator {
   constructor(
     private engine: EngineContext,
-    private pool: HostPool,
+    private pool: RemoteCaller,
     private vm: () => VmContext,
   ) {}
 
