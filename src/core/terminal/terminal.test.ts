@@ -41,14 +41,29 @@ describeHost('terminal sessions (capsule shell on a pty)', { root: true, tools: 
     return { seen, off: () => (offOut(), offExit()) };
   }
 
+  /**
+   * Types an idempotent command until its answer shows: keys typed while the shell is still setting
+   * up its tty can be flushed (a user types at the prompt), and a busy CI may be slow to get there.
+   */
+  async function typeUntil(id: string, seen: { out: string }, data: string, answer: string): Promise<void> {
+    let last = 0;
+    await waitFor(`"${answer}" after typing ${JSON.stringify(data)}`, async () => {
+      if (seen.out.includes(answer)) return true;
+      if (Date.now() - last > 3000) {
+        last = Date.now();
+        await call('terminal.input', { id, data });
+      }
+      return false;
+    }, 60_000, 50);
+  }
+
   it.each(names)('%s: a typed command runs in the capsule; the exit code comes back', async (name) => {
     let id = '';
     const { seen, off } = record(() => id);
     ({ id } = await call<{ id: string }>('terminal.open', { target: { kind: 'capsule', name }, cols: 80, rows: 24 }));
-    await call('terminal.input', { id, data: 'echo $((6*7)) $(hostname)\n' });
-    await waitFor('the answer', () => seen.out.includes(`42 ${name}`), 20_000, 50);
+    await typeUntil(id, seen, 'echo $((6*7)) $(hostname)\n', `42 ${name}`);
     await call('terminal.input', { id, data: 'exit 7\n' });
-    await waitFor('the end', () => seen.exit, 20_000, 50);
+    await waitFor('the end', () => seen.exit, 60_000, 50);
     expect(seen.exit).toMatchObject({ exitCode: 7 });
     off();
   });
@@ -57,11 +72,9 @@ describeHost('terminal sessions (capsule shell on a pty)', { root: true, tools: 
     let id = '';
     const { seen, off } = record(() => id);
     ({ id } = await call<{ id: string }>('terminal.open', { target: { kind: 'capsule', name: 'term-runc' }, cols: 80, rows: 24 }));
-    await call('terminal.input', { id, data: 'stty size\n' });
-    await waitFor('first size', () => seen.out.includes('24 80'), 20_000, 50);
+    await typeUntil(id, seen, 'stty size\n', '24 80');
     expect(await call('terminal.resize', { id, cols: 132, rows: 40 })).toEqual({ id, applied: true });
-    await call('terminal.input', { id, data: 'stty size\n' });
-    await waitFor('new size', () => seen.out.includes('40 132'), 20_000, 50);
+    await typeUntil(id, seen, 'stty size\n', '40 132');
     expect(await call('terminal.close', { id })).toEqual({ id, closed: true });
     expect(seen.exit).toMatchObject({ reason: 'closed' });
     await expect(call('terminal.input', { id, data: 'x' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
