@@ -112,9 +112,7 @@ describeHost('live migration between two Nova hosts over SSH (TCG guest, qcow2 d
     await aRunsOn();
   }, 180_000);
 
-  // Not yet passing (first run, 2026-12-03): after kill -9 + recover one thing of the attempt was
-  // left (an assertion of bHasNothing/aRunsOn saw one item); kept for the next session of #22.
-  it.skip('a move whose process is killed -9 mid-mirror converges with `nova migrate recover`: the guest stays on A, B has nothing', async () => {
+  it('a move whose process is killed -9 mid-mirror converges with `nova migrate recover`: the guest stays on A, B has nothing', async () => {
     const p = await startMove(['--bandwidth', '2M']);
     p.child.kill('SIGKILL');
     await p.done;
@@ -125,8 +123,7 @@ describeHost('live migration between two Nova hosts over SSH (TCG guest, qcow2 d
     await aRunsOn();
   }, 180_000);
 
-  // Not yet run to completion (the run above stopped at the first failure); kept for #22.
-  it.skip('moves the running guest with its disk to B: counter continues, data identical, downtime reported, A keeps nothing', async () => {
+  it('moves the running guest with its disk to B: counter continues, data identical, downtime reported, A keeps nothing', async () => {
     const p = lab.novaProcess(['migrate', 'vm', 'g', '--to', 'b', '--bandwidth', '64M', '--json']);
     let ended = false;
     void p.done.then(() => (ended = true));

@@ -76,11 +76,22 @@ export function progressLine(p: MigrateProgress): { fraction: number | null; mes
   return { fraction: 0.99, message: 'switching over' };
 }
 
-/** Kills the journal's ssh forward if it is still ours (checked against its command line). */
+/** The ssh forwards of this attempt: found by the attempt's socket names (a kill can come before the journal has the pid). */
+async function forwardPids(j: Journal): Promise<number[]> {
+  const pids = (await readdir('/proc').catch(() => [] as string[])).filter((d) => /^\d+$/.test(d)).map(Number);
+  const ours = await Promise.all(pids.map(async (pid) => {
+    const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    return cmd.startsWith('ssh\0') && cmd.includes(`/xm-${j.id}.`) ? pid : 0;
+  }));
+  return ours.filter((pid) => pid > 0);
+}
+
+/** Ends this attempt's ssh forwards and waits until they are gone. */
 async function killForward(j: Journal): Promise<void> {
-  if (!j.sshPid) return;
-  const cmd = await readFile(`/proc/${j.sshPid}/cmdline`, 'utf8').catch(() => '');
-  if (cmd.startsWith('ssh\0') && cmd.includes(`xm-${j.id}`)) process.kill(j.sshPid, 'SIGTERM');
+  for (const pid of await forwardPids(j)) process.kill(pid, 'SIGTERM');
+  // Gone before recover answers: the user, or the next move, must not meet a live forward.
+  for (let i = 0; i < 50 && (await forwardPids(j)).length; i++) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of await forwardPids(j)) process.kill(pid, 'SIGKILL');
 }
 
 /**
