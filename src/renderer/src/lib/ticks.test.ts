@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { axisBytes } from './format';
-import { byteTicks } from './ticks';
+import { axisTicks, byteTicks, niceTicks } from './ticks';
 
 const GiB = 1024 ** 3;
 
@@ -10,5 +10,20 @@ describe('byteTicks', () => {
     expect(byteTicks(16 * GiB).map(axisBytes)).toEqual(['0 B', '4 GiB', '8 GiB', '12 GiB', '16 GiB']);
     expect(byteTicks(192 * 1024 ** 2).map(axisBytes)).toEqual(['0 B', '64 MiB', '128 MiB', '192 MiB']);
     expect(byteTicks(0)).toEqual([0]);
+  });
+});
+
+describe('niceTicks and axisTicks', () => {
+  it('steps of 1, 2, 2.5 or 5 × 10ⁿ, ending at or above the maximum, at most 4 intervals', () => {
+    expect(niceTicks(36)).toEqual([0, 10, 20, 30, 40]);
+    expect(niceTicks(100)).toEqual([0, 25, 50, 75, 100]);
+    expect(niceTicks(7)).toEqual([0, 2, 4, 6, 8]);
+    expect(niceTicks(0.3)).toEqual([0, 0.1, 0.2, 0.3]);
+    expect(niceTicks(1)).toEqual([0, 0.25, 0.5, 0.75, 1]);
+  });
+  it('a flat zero series still gets an axis', () => {
+    expect(axisTicks(0, false)).toEqual([0, 1]);
+    expect(axisTicks(0, true)).toEqual([0, 1024]);
+    expect(axisTicks(3 * 1024 ** 2, true)).toEqual(byteTicks(3 * 1024 ** 2));
   });
 });
