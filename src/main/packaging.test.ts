@@ -130,7 +130,9 @@ describe('package files: the helper, its policy and its accounts', () => {
   // What the packages install as their own files (electron-builder passes `fpm` SRC=DEST to fpm),
   // so the package manager owns, upgrades and removes them; nothing is copied by a script.
   const wanted = {
-    ...Object.fromEntries(readdirSync(join(ROOT, 'resources', 'systemd')).map((u) => [`resources/systemd/${u}`, `/usr/lib/systemd/system/${u}`])),
+    // System units in resources/systemd, user units (systemctl --user) in resources/systemd/user.
+    ...Object.fromEntries(readdirSync(join(ROOT, 'resources', 'systemd')).filter((u) => u !== 'user').map((u) => [`resources/systemd/${u}`, `/usr/lib/systemd/system/${u}`])),
+    ...Object.fromEntries(readdirSync(join(ROOT, 'resources', 'systemd', 'user')).map((u) => [`resources/systemd/user/${u}`, `/usr/lib/systemd/user/${u}`])),
     'resources/polkit/org.nova.policy': '/usr/share/polkit-1/actions/org.nova.policy',
     'resources/sysusers.d/nova.conf': '/usr/lib/sysusers.d/nova.conf',
   };
