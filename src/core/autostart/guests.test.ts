@@ -22,7 +22,10 @@ describeHost('nova-guests.service', { tools: ['systemd-analyze'] }, () => {
   it('passes systemd-analyze verify and runs `nova autostart start|stop`', async () => {
     const text = await readFile(UNIT, 'utf8');
     expect(text).toMatch(/^ExecStart=\/usr\/bin\/nova autostart start$/m);
-    expect(text).toMatch(/^ExecStop=\/usr\/bin\/nova autostart stop --timeout 120$/m);
+    // Shutdown by default; /etc/nova/guests.env may say NOVA_ON_SHUTDOWN=suspend.
+    expect(text).toMatch(/^ExecStop=\/usr\/bin\/nova autostart stop --timeout 120 --action \$\{NOVA_ON_SHUTDOWN\}$/m);
+    expect(text).toMatch(/^Environment=NOVA_ON_SHUTDOWN=shutdown$/m);
+    expect(text).toMatch(/^EnvironmentFile=-\/etc\/nova\/guests\.env$/m);
     expect(text).toMatch(/^After=.*nova-hydrate\.service/m);
     const dir = await mkdtemp(join(tmpdir(), 'npv-unit-'));
     try {
