@@ -105,12 +105,18 @@ async function exchange(text: string): Promise<unknown> {
     let buf = Buffer.alloc(0);
     s.on('data', (d: Buffer) => {
       buf = Buffer.concat([buf, d]);
-      if (buf.length < 2) return;
-      let len = buf[1]! & 0x7f;
-      let off = 2;
-      if (len === 126) [len, off] = [buf.readUInt16BE(2), 4];
-      else if (len === 127) [len, off] = [Number(buf.readBigUInt64BE(2)), 10];
-      if (buf.length >= off + len) resolve(JSON.parse(buf.subarray(off, off + len).toString()));
+      // Frame by frame: event notifications (the engine's live samples) may come before the reply.
+      for (;;) {
+        if (buf.length < 2) return;
+        let len = buf[1]! & 0x7f;
+        let off = 2;
+        if (len === 126) [len, off] = [buf.readUInt16BE(2), 4];
+        else if (len === 127) [len, off] = [Number(buf.readBigUInt64BE(2)), 10];
+        if (buf.length < off + len) return;
+        const msg = JSON.parse(buf.subarray(off, off + len).toString()) as { method?: string; id?: unknown };
+        buf = buf.subarray(off + len);
+        if (!(msg.method === 'event' && msg.id === undefined)) return resolve(msg);
+      }
     });
   });
   s.write(frame(Buffer.from(text)));

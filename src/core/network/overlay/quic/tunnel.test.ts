@@ -127,7 +127,10 @@ describeHost('nova-quic-tunnel: a TAP carried over QUIC datagrams between two ne
     try {
       const sent = await waitFor('iperf3 to reach b', () => {
         const out = inNs(nsA, ['iperf3', '-J', '-c', B_TAP, '-n', '16M'], { allowFailure: true, timeout: 60_000 });
-        return out.startsWith('__FAILED__') ? undefined : (JSON.parse(out) as { end: { sum_sent: { bytes: number }; sum_received: { bytes: number } } });
+        if (out.startsWith('__FAILED__')) return undefined;
+        // iperf3 -J reports "unable to connect" (b's server not up yet) as JSON with an error and no sums.
+        const r = JSON.parse(out) as { error?: string; end?: { sum_sent?: { bytes: number }; sum_received?: { bytes: number } } };
+        return r.error || !r.end?.sum_sent || !r.end.sum_received ? undefined : (r as { end: { sum_sent: { bytes: number }; sum_received: { bytes: number } } });
       }, 30_000);
       expect(sent.end.sum_sent.bytes).toBeGreaterThanOrEqual(16 << 20);
       expect(sent.end.sum_received.bytes).toBeGreaterThan(0);
