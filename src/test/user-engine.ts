@@ -1,11 +1,13 @@
 // A Nova engine running as an ordinary user (a child process under setpriv), driven from a root
 // test through the same dispatcher calls the CLI, app and server make.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { NovaError } from '../shared/errors.js';
 import type { ErrorCode } from '../shared/errors.js';
+import { TEST_GUEST_DIR } from './guest.js';
 import type { HomeUser } from './users.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
@@ -16,6 +18,15 @@ export interface UserEngine {
   invoke<T = unknown>(method: string, input?: unknown, opts?: { remote?: boolean }): Promise<T>;
   /** Ends the engine process (closing stdin closes the engine) and waits for it. */
   close(): Promise<void>;
+}
+
+/** A NOVA_HOME under /tmp (short: sockets live in it) owned by `user`, the shared test guest's folder allowed as a user allows theirs. */
+export function userGuestHome(user: HomeUser, prefix: string): string {
+  const home = mkdtempSync(prefix);
+  mkdirSync(join(home, 'config'));
+  writeFileSync(join(home, 'config', 'prefs.json'), JSON.stringify({ allowedRoots: [TEST_GUEST_DIR] }), { mode: 0o600 });
+  execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, home]);
+  return home;
 }
 
 export async function startUserEngine(user: HomeUser, env: Record<string, string>): Promise<UserEngine> {

@@ -6,16 +6,15 @@
 // (read back through the guest agent); text the guest copies reaches the VNC client. A snapshot
 // with RAM and a live migration are refused naming clipboard = true (QEMU 7.2 blocks both).
 // Not proven here: Debian's spice-vdagent in a desktop guest (same protocol, X11/Wayland side).
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { VmInfo } from '../../shared/contract/vm.js';
-import { ensureTestGuest, TEST_GUEST_CMDLINE, TEST_GUEST_DIR } from '../../test/guest.js';
+import { ensureTestGuest, TEST_GUEST_CMDLINE } from '../../test/guest.js';
 import { describeHost } from '../../test/host.js';
 import { rfbConnect } from '../../test/rfb.js';
 import type { RfbClipboardClient } from '../../test/rfb.js';
-import { startUserEngine } from '../../test/user-engine.js';
+import { startUserEngine, userGuestHome } from '../../test/user-engine.js';
 import type { UserEngine } from '../../test/user-engine.js';
 import { createTestUser } from '../../test/users.js';
 import type { HomeUser } from '../../test/users.js';
@@ -34,10 +33,7 @@ describeHost('clipboard over VNC with a real TCG guest, as an ordinary user', { 
 
   beforeAll(async () => {
     user = createTestUser('ncb');
-    home = mkdtempSync('/tmp/nova-clip-');
-    mkdirSync(join(home, 'config'));
-    writeFileSync(join(home, 'config', 'prefs.json'), JSON.stringify({ allowedRoots: [TEST_GUEST_DIR] }), { mode: 0o600 });
-    execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, home]);
+    home = userGuestHome(user, '/tmp/nova-clip-');
     engine = await startUserEngine(user, { NOVA_HOME: home });
   }, 300_000);
 

@@ -3,15 +3,15 @@
 // vm.exec returns output and exit code; a live snapshot freezes the guest's filesystems (the
 // guest's fsfreeze hook writes to its serial log) and says so; stop goes through guest-shutdown.
 // `nova console vm --serial` types into the guest's shell. A guest without the agent (nova.noqga) degrades: "no guest agent", exec CONFLICT, ACPI stop.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { VmInfo } from '../../shared/contract/vm.js';
-import { ensureTestGuest, TEST_GUEST_CMDLINE, TEST_GUEST_DIR } from '../../test/guest.js';
+import { ensureTestGuest, TEST_GUEST_CMDLINE } from '../../test/guest.js';
 import type { TestGuest } from '../../test/guest.js';
 import { describeHost } from '../../test/host.js';
-import { startUserEngine } from '../../test/user-engine.js';
+import { startUserEngine, userGuestHome } from '../../test/user-engine.js';
 import type { UserEngine } from '../../test/user-engine.js';
 import { createTestUser } from '../../test/users.js';
 import type { HomeUser } from '../../test/users.js';
@@ -36,11 +36,7 @@ describeHost('guest agent on a real TCG guest, as an ordinary user', { root: tru
   beforeAll(async () => {
     guest = await ensureTestGuest();
     user = createTestUser('nga');
-    home = mkdtempSync('/tmp/nova-ga-');
-    // The shared test guest's folder, allowed the way a user allows theirs (nova config allow-root).
-    mkdirSync(join(home, 'config'));
-    writeFileSync(join(home, 'config', 'prefs.json'), JSON.stringify({ allowedRoots: [TEST_GUEST_DIR] }), { mode: 0o600 });
-    execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, home]);
+    home = userGuestHome(user, '/tmp/nova-ga-');
     engine = await startUserEngine(user, { NOVA_HOME: home });
   }, 300_000);
 

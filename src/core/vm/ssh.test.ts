@@ -4,13 +4,13 @@
 // mistakes name the field and the fix. (The login itself, on a real cloud-init guest, is
 // cloud-guest.test.ts.)
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { VmInfo } from '../../shared/contract/vm.js';
-import { ensureTestGuest, TEST_GUEST_CMDLINE, TEST_GUEST_DIR } from '../../test/guest.js';
+import { ensureTestGuest, TEST_GUEST_CMDLINE } from '../../test/guest.js';
 import { describeHost } from '../../test/host.js';
-import { startUserEngine } from '../../test/user-engine.js';
+import { startUserEngine, userGuestHome } from '../../test/user-engine.js';
 import type { UserEngine } from '../../test/user-engine.js';
 import { createTestUser } from '../../test/users.js';
 import type { HomeUser } from '../../test/users.js';
@@ -26,10 +26,7 @@ describeHost('nova vm ssh as an ordinary user (TCG guest, user-mode NIC)', { roo
   beforeAll(async () => {
     await ensureTestGuest();
     user = createTestUser('npv');
-    home = mkdtempSync('/tmp/npv-ssh-');
-    mkdirSync(join(home, 'config'), { recursive: true });
-    writeFileSync(join(home, 'config', 'prefs.json'), JSON.stringify({ allowedRoots: [TEST_GUEST_DIR] }));
-    execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, home]);
+    home = userGuestHome(user, '/tmp/npv-ssh-');
     engine = await startUserEngine(user, { NOVA_HOME: home });
   }, 120_000);
   afterAll(async () => {
