@@ -31,7 +31,7 @@ export function realSysfsWriter(): SysfsWriter {
 let injected: ((root: string) => SysfsWriter) | undefined;
 
 /**
- * For test entry points only (src/test/nova-gpu-fixture.mjs): every engine of this process writes
+ * For test entry points only (src/test/nova-gpu-fixture-entry.ts): every engine of this process writes
  * sysfs through `factory` (the fixture kernel). Production never calls it, so it writes to /sys.
  */
 export function injectSysfsWriter(factory: (root: string) => SysfsWriter): void {
