@@ -4,7 +4,6 @@
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -25,22 +24,13 @@ export interface Netns {
   cleanup(): Promise<void>;
 }
 
-/** Source mode unless the built CLI bundle is newer than every source file (CI builds first). */
-function bundleIsFresh(): boolean {
-  const bundle = join(root, 'out', 'cli', 'nova.cjs');
-  if (!existsSync(bundle)) return false;
-  const built = statSync(bundle).mtimeMs;
-  const newest = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), 0);
-  return newest(join(root, 'src')) < built;
-}
-
 export async function createNetns(env: NodeJS.ProcessEnv, prefix = 'nvnf'): Promise<Netns> {
   const name = `${prefix}${randomBytes(3).toString('hex')}`;
   await run('ip', ['netns', 'add', name]);
   await run('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
   const argv = (args: string[]) => [`--net=/run/netns/${name}`, process.execPath, join(root, 'bin', 'nova.mjs'), ...args];
-  const childEnv = { ...env, ...(bundleIsFresh() ? {} : { NOVA_FROM_SOURCE: '1' }) };
+  // bin/nova.mjs takes the bundle when it was built from these sources (CI builds first).
+  const childEnv = { ...env, NOVA_FROM_SOURCE: '1' };
   return {
     name,
     async nova(args, opts = {}) {
