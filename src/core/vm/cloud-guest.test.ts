@@ -32,8 +32,8 @@ const title = 'cloud image → cloud-init seed → name on the switch → nova v
 const body = () => {
   const sfx = suffix();
   const lab = new NetnsLab();
-  const ns = `npv-${sfx}`;
-  const net = `npv${sfx}`;
+  const ns = `nprv-${sfx}`;
+  const net = `nprv${sfx}`;
   let home: TempHome;
   let e: Engine;
   const call = <T = VmInfo>(m: string, i: unknown) => e.dispatcher.invoke(m, i) as Promise<T>;
@@ -44,7 +44,7 @@ const body = () => {
     home = await tempHome('npv-cloud-');
     await writeFile(join(home.dir, 'config', 'prefs.json'), JSON.stringify({ allowedRoots: [TEST_GUEST_DIR, DIR] }), { mode: 0o600 });
     lab.add(ns);
-    e = home.engine({ env: { ...home.env, NOVA_NETNS: ns, NOVA_NFT_TABLE: `npv_${sfx}` } });
+    e = home.engine({ env: { ...home.env, NOVA_NETNS: ns, NOVA_NFT_TABLE: `nprv_${sfx}` } });
   }, 1_600_000);
   afterAll(async () => {
     await call('vm.destroy', { name: 'web' }).catch(() => undefined);
@@ -54,7 +54,7 @@ const body = () => {
   });
 
   it('boots the image with Nova\'s seed: the user, the injected key and the pinned host key work over SSH, the name resolves', async () => {
-    await call('network.create', { name: net, spec: { profile: 'isolated', subnet: '10.115.20.1/24', dhcp_range: '10.115.20.50-10.115.20.99', domain: 'npv.test' } });
+    await call('network.create', { name: net, spec: { profile: 'isolated', subnet: '10.114.20.1/24', dhcp_range: '10.114.20.50-10.114.20.99', domain: 'npv.test' } });
     await call('vm.create', {
       name: 'web',
       spec: {
@@ -91,7 +91,7 @@ const body = () => {
     expect(out).toMatch(/DataSourceNoCloud/);
     // The guest's host key is the one Nova made (StrictHostKeyChecking=yes passed above); its name
     // is in the switch's DNS with the address SSH used.
-    const gwLookup = inNs(ns, ['busybox', 'nslookup', 'web.npv.test', '10.115.20.1']);
+    const gwLookup = inNs(ns, ['busybox', 'nslookup', 'web.npv.test', '10.114.20.1']);
     expect(gwLookup).toContain(target.address);
     // A key Nova did not inject is refused (the guest allows only the seed's keys).
     const other = join(home.dir, 'other');
