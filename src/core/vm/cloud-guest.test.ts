@@ -71,7 +71,7 @@ const body = () => {
     const bootMs = Date.now() - t0;
     const target = await waitFor('an SSH target', () => call<Ssh>('vm.ssh', { name: 'web', command: ['true'] }).catch(() => undefined), 120_000, 1000);
     expect(target).toMatchObject({ user: 'dev', pinned: true });
-    expect(target.address).toMatch(/^10\.115\.20\.\d+$/);
+    expect(target.address).toMatch(/^10\.114\.20\.\d+$/);
     const ssh = async (cmd: string[]) => {
       const t = await call<Ssh>('vm.ssh', { name: 'web', command: cmd });
       return (await run(t.argv[0]!, t.argv.slice(1), { timeout: 60_000 })).stdout;
