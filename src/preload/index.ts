@@ -1,7 +1,8 @@
-import { contextBridge, ipcRenderer } from 'electron';
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
 
 // The only door between the page and the engine: call(method, input), on(event, fn) and the
-// console relay's address (consoleEndpoint).
+// console relay's address (consoleEndpoint), and the host path of a file the user dropped or
+// picked (pathForFile: an ISO for the VM wizard; Electron no longer puts it on File objects).
 // The page never gets ipcRenderer itself, only these two functions with fixed channels.
 let readySent = false;
 const announceReady = () => {
@@ -16,6 +17,7 @@ contextBridge.exposeInMainWorld('nova', {
   call: (method: string, input: unknown) => ipcRenderer.invoke('nova:call', String(method), input),
   // Where the main process relays a VM console, with the secret that signs the WebSocket in.
   consoleEndpoint: (vm: string) => ipcRenderer.invoke('nova:console', String(vm)),
+  pathForFile: (file: File) => webUtils.getPathForFile(file),
   on: (event: string, fn: (payload: unknown) => void) => {
     const listener = (_e: unknown, name: string, payload: unknown) => {
       if (name === event) fn(payload);

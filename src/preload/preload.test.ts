@@ -7,6 +7,7 @@ const h = vi.hoisted(() => ({ exposed: {} as Record<string, unknown>, sent: [] a
 const renderer = new EventEmitter();
 vi.mock('electron', () => ({
   contextBridge: { exposeInMainWorld: (key: string, api: unknown) => void (h.exposed[key] = api) },
+  webUtils: { getPathForFile: (f: { path: string }) => f.path },
   ipcRenderer: {
     send: (...a: unknown[]) => void h.sent.push(a),
     invoke: async (...a: unknown[]) => (h.invoked.push(a), { ok: true, value: 1 }),
@@ -28,7 +29,12 @@ describe('preload bridge', () => {
 
   it('exposes only call and on, as window.nova', () => {
     expect(Object.keys(h.exposed)).toEqual(['nova']);
-    expect(Object.keys(api).sort()).toEqual(['call', 'consoleEndpoint', 'on']);
+    expect(Object.keys(api).sort()).toEqual(['call', 'consoleEndpoint', 'on', 'pathForFile']);
+  });
+
+  it('pathForFile answers the dropped file\'s path (Electron webUtils), nothing else', () => {
+    const api2 = api as Api & { pathForFile(f: unknown): string };
+    expect(api2.pathForFile({ path: '/home/u/Downloads/debian.iso' })).toBe('/home/u/Downloads/debian.iso');
   });
 
   it('call goes over nova:call with the method as a string', async () => {

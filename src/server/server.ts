@@ -16,6 +16,7 @@ import { serveStatic } from './static.js';
 import { serveApi, serveMcp, serveOpenApi } from './faces/http.js';
 import { serveMetrics } from './metrics.js';
 import { listenUnix } from './unix.js';
+import { serveIsoUpload, UPLOAD_ISO_PATH } from './upload.js';
 import type { UnixListeners } from './unix.js';
 
 export interface ServeOptions {
@@ -182,6 +183,12 @@ function router(ctx: ServerCtx, auth: Auth) {
       const no = auth.refuse(req);
       if (no) return refuseHttp(res, no);
       return servePost(ctx, req, res, path, api);
+    }
+    if (path.startsWith(UPLOAD_ISO_PATH)) {
+      const no = auth.refuse(req);
+      if (no) return refuseHttp(res, no);
+      if (ctx.httpRate.take(req.socket.remoteAddress ?? '') > 0) return void res.writeHead(429, { connection: 'close' }).end();
+      return serveIsoUpload(ctx.engine, req, res, path.slice(UPLOAD_ISO_PATH.length));
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { connection: 'close' }).end();
     if (!opts.staticDir) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('no UI in this server (API only)\n');

@@ -1,25 +1,22 @@
 // The ISO install flow on a real TCG guest: a bootable ISO made here (isolinux + the test guest's
 // kernel/initrd), a VM created by `nova vm create --iso --disk-size`, CD before disk on the first
 // boot (the guest's kernel shows the CD's command line), the disk alone on the next start.
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { VmInfo } from '../../shared/contract/vm.js';
 import { ensureTestGuest } from '../../test/guest.js';
 import { describeHost, tempHome } from '../../test/host.js';
+import { HAS_ISOLINUX, makeBootIso } from '../../test/iso.js';
 import type { TempHome } from '../../test/host.js';
 import { waitFor } from '../../test/wait.js';
 import { pidAlive } from '../sys/proc.js';
 import { readRuntime } from './store.js';
 
 const NOVA_BIN = join(import.meta.dirname, '../../../bin/nova.mjs');
-const ISOLINUX = '/usr/lib/ISOLINUX/isolinux.bin';
-const LDLINUX = '/usr/lib/syslinux/modules/bios/ldlinux.c32';
 const MARK = 'nova-install-cd';
-const HAS_ISOLINUX = existsSync(ISOLINUX) && existsSync(LDLINUX);
 
 describeHost('ISO install flow on a real TCG guest', { root: true, tools: ['xorriso', 'qemu-system-x86_64', 'qemu-img', 'apt-get', 'cpio'] }, () => {
   let home: TempHome;
@@ -35,15 +32,7 @@ describeHost('ISO install flow on a real TCG guest', { root: true, tools: ['xorr
 
   it.skipIf(!HAS_ISOLINUX)(`boots the installer CD first, then the disk alone${HAS_ISOLINUX ? '' : ' — skipped: needs isolinux, syslinux-common'}`, async () => {
     const guest = await ensureTestGuest();
-    const tree = join(home.dir, 'isotree');
-    await mkdir(join(tree, 'isolinux'), { recursive: true });
-    await copyFile(ISOLINUX, join(tree, 'isolinux', 'isolinux.bin'));
-    await copyFile(LDLINUX, join(tree, 'isolinux', 'ldlinux.c32'));
-    await copyFile(guest.kernel, join(tree, 'vmlinuz'));
-    await copyFile(guest.initrd, join(tree, 'initrd.gz'));
-    await writeFile(join(tree, 'isolinux', 'isolinux.cfg'), `SERIAL 0 115200\nDEFAULT nova\nPROMPT 0\nTIMEOUT 1\nLABEL nova\n  KERNEL /vmlinuz\n  APPEND initrd=/initrd.gz console=ttyS0 panic=-1 ${MARK}\n`);
-    const iso = join(home.dir, 'installer.iso');
-    execFileSync('xorriso', ['-as', 'mkisofs', '-quiet', '-o', iso, '-b', 'isolinux/isolinux.bin', '-c', 'isolinux/boot.cat', '-no-emul-boot', '-boot-load-size', '4', '-boot-info-table', '-R', '-J', tree], { stdio: 'pipe' });
+    const iso = await makeBootIso(home.dir, join(home.dir, 'installer.iso'), guest, MARK);
 
     // The CLI, as a user types it in their folder.
     const cli = await promisify(execFile)(process.execPath, [NOVA_BIN, '--json', 'vm', 'create', 'npvinst', '--iso', 'installer.iso', '--disk-size', '64Mi', '--memory', '160Mi', '--cpu', '1', '--network', 'none'], {

@@ -9,6 +9,8 @@ interface PreloadApi {
   on(event: string, fn: (payload: unknown) => void): () => void;
   /** The main process's console relay for a VM (loopback, a per-run secret subprotocol). */
   consoleEndpoint(vm: string): Promise<Result<ConsoleEndpoint>>;
+  /** The host path of a file the user dropped or picked (Electron's webUtils). */
+  pathForFile?(file: File): string;
 }
 
 declare global {

@@ -18,6 +18,8 @@ export type ViewId = (typeof VIEWS)[number]['id'];
 export interface Detail {
   kind: 'vm' | 'capsule' | 'network';
   name: string;
+  /** The detail page's tab to show first (e.g. a new VM's console). */
+  tab?: string;
 }
 
 interface NavStore {

@@ -21,12 +21,12 @@ type Tab = 'overview' | 'metrics' | 'logs' | 'terminal' | 'serial' | 'console' |
 const TAB_LABEL: Record<Tab, string> = { overview: 'Overview', metrics: 'Metrics', logs: 'Logs', terminal: 'Terminal', serial: 'Serial log', console: 'Console', snapshots: 'Snapshots', usb: 'USB' };
 
 /** One VM or capsule: state and actions, spec, live graphs, logs, and for VMs serial + console. */
-export function InstanceDetail({ kind, name }: { kind: InstanceKind; name: string }) {
+export function InstanceDetail({ kind, name, initialTab }: { kind: InstanceKind; name: string; initialTab?: string | undefined }) {
   const go = useNav((s) => s.go);
   const row = useResources((s) => s.items.find((r) => r.kind === kind && r.name === name));
   const [inspect, setInspect] = useState<Output<'vm.inspect'> | Output<'capsule.inspect'>>();
   const [error, setError] = useState<string>();
-  const [tab, setTab] = useState<Tab>('overview');
+  const [tab, setTab] = useState<Tab>(initialTab && initialTab in TAB_LABEL ? (initialTab as Tab) : 'overview');
   const back = kind === 'vm' ? 'vms' : 'capsules';
   const state = row?.state ?? inspect?.state ?? 'unknown';
 

@@ -8,6 +8,7 @@ import { call, errorText } from '../lib/rpc';
 import type { GpuCardData } from '../lib/gpu';
 import { BADGE_TONE, gpuCard } from '../lib/gpu';
 import { useHost } from '../stores/host';
+import { useNav } from '../stores/nav';
 import { byKind, useResources } from '../stores/resources';
 import { WizardField } from '../components/WizardField';
 import { DiskStep } from './WizardStorage';
@@ -29,6 +30,7 @@ export function VmWizard({ open, onOpenChange }: { open: boolean; onOpenChange(o
   const [validation, setValidation] = useState<string>();
   const networks = byKind(useResources((r) => r.items), 'network');
   const host = useHost((h) => h.info);
+  const go = useNav((n) => n.go);
   const problems = wizardProblems(s);
   // win11 / gpu-labs: the shared preset rendering `nova wizard vm` prints, with this wizard's choices on top.
   const { spec, toml, guidance } = useMemo(() => wizardRender(s), [s]);
@@ -39,6 +41,7 @@ export function VmWizard({ open, onOpenChange }: { open: boolean; onOpenChange(o
     if (!open) return;
     setStep(0);
     setS(initialWizard());
+    setStartNow(true);
     call('gpu.list', {}).then((v) => setGpus(v.gpus.map((g) => gpuCard(g, 'local'))), () => setGpus([]));
   }, [open]);
 
@@ -51,8 +54,13 @@ export function VmWizard({ open, onOpenChange }: { open: boolean; onOpenChange(o
     );
   }, [step, toml]);
 
+  // An install from an ISO is watched on the screen: start it and open its console in the app.
+  const [startNow, setStartNow] = useState(true);
   const create = async () => {
-    if (await act('vm.create', { name: s.name, spec }, `VM ${s.name} created`)) onOpenChange(false);
+    if (!(await act('vm.create', { name: s.name, spec }, `VM ${s.name} created`))) return;
+    onOpenChange(false);
+    if (!startNow) return;
+    if (await act('vm.start', { name: s.name }, `VM ${s.name} started`)) go('vms', { kind: 'vm', name: s.name, tab: 'console' });
   };
 
   const body = () => {
@@ -125,6 +133,7 @@ export function VmWizard({ open, onOpenChange }: { open: boolean; onOpenChange(o
             <p className="hint">Add this to your NovaFile and run <code>nova up</code>, or create the VM now.</p>
             <pre className="code" data-testid="wizard-toml">{toml}</pre>
             <p className={validation === 'valid NovaFile entry' ? 'ok-text' : 'hint'} data-testid="wizard-validation">{validation}</p>
+            <label className="check"><input type="checkbox" checked={startNow} onChange={(e) => setStartNow(e.target.checked)} data-testid="wizard-start-now" /> Start it after creating and open its console</label>
             {guidance.length > 0 && (
               <ul className="guidance" data-testid="wizard-guidance">
                 {guidance.map((g) => <li key={g}>{g}</li>)}

@@ -8,7 +8,7 @@ import { VmWizard } from './VmWizard';
 export function VmsView() {
   const detail = useNav((s) => s.detail);
   const [wizard, setWizard] = useState(false);
-  if (detail?.kind === 'vm') return <InstanceDetail kind="vm" name={detail.name} />;
+  if (detail?.kind === 'vm') return <InstanceDetail key={`${detail.name}:${detail.tab ?? ''}`} kind="vm" name={detail.name} initialTab={detail.tab} />;
   return (
     <>
       <ViewHeader title="Virtual machines" subtitle="QEMU guests on this host, live">

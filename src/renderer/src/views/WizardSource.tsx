@@ -5,7 +5,7 @@ import { bytes } from '../lib/format';
 import { call, errorText, on } from '../lib/rpc';
 import type { Source, WizardState } from '../lib/wizard';
 import { SOURCES } from '../lib/wizard';
-import { IsoStep } from './WizardStorage';
+import { IsoStep } from './WizardIso';
 import { CloudInitFields } from './WizardCloudInit';
 import { wizardProblems } from '../lib/wizard';
 
@@ -37,13 +37,7 @@ export function SourceStep({ s, up, error }: StepProps) {
         ))}
       </div>
       {s.source === 'iso' && (
-        <>
-          <IsoStep s={s} up={up} />
-          <WizardField label="virtio-win drivers ISO (Windows, optional)">
-            <input value={s.virtioWin} placeholder="/srv/iso/virtio-win.iso" onChange={(e) => up({ virtioWin: e.target.value })} data-testid="wizard-virtio-win" />
-          </WizardField>
-          <p className="hint">The first start boots the ISO before the new disk; later starts boot the disk alone.</p>
-        </>
+        <IsoStep s={s} up={up} />
       )}
       {s.source === 'catalog' && (
         <>

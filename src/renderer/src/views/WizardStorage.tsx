@@ -1,12 +1,12 @@
-import { useEffect, useMemo } from 'react';
+import { useEffect } from 'react';
 import { WizardField } from '../components/WizardField';
 import { bytes } from '../lib/format';
 import type { WizardState } from '../lib/wizard';
 import { diskPath } from '../lib/wizard';
 import { useStorage } from '../stores/storage';
 
-// The wizard's storage steps: which pool the new disk goes into (with its free space), and an
-// installer ISO picked from the pools or typed as a path.
+// The wizard's disk step: which pool the new disk goes into (with its free space). The ISO step
+// is WizardIso.tsx.
 
 interface StepProps {
   s: WizardState;
@@ -44,32 +44,6 @@ export function DiskStep({ s, up, error }: StepProps & { error?: string | undefi
         New disk: <code>{diskPath(s)}</code> (qcow2, grows as the guest writes; up to {s.diskGiB} GiB).
       </p>
       {tight && <p className="field-error">The pool has {bytes(pool?.freeBytes)} free: a full disk would not fit. Pick another pool or a smaller size.</p>}
-    </>
-  );
-}
-
-export function IsoStep({ s, up }: StepProps) {
-  const files = useStorage((x) => x.files);
-  const isos = useMemo(() => files.filter((f) => f.kind === 'iso'), [files]);
-  useEffect(() => {
-    if (useStorage.getState().status === 'idle') void useStorage.getState().fetch();
-  }, []);
-  return (
-    <>
-      <WizardField label="Installer ISO (optional)">
-        <select value={isos.some((f) => f.path === s.iso) ? s.iso : ''} onChange={(e) => up({ iso: e.target.value })} data-testid="wizard-iso">
-          <option value="">{isos.length ? 'None, or type a path below' : 'No ISOs in the pools'}</option>
-          {isos.map((f) => (
-            <option key={f.path} value={f.path}>
-              {f.name} ({bytes(f.virtualBytes)}, {f.pool})
-            </option>
-          ))}
-        </select>
-      </WizardField>
-      <WizardField label="…or a path on the host">
-        <input value={s.iso} placeholder="/srv/iso/Win11_24H2.iso" onChange={(e) => up({ iso: e.target.value })} />
-      </WizardField>
-      <p className="hint">Copy ISOs into a pool folder (see Storage) to pick them from the list.</p>
     </>
   );
 }
