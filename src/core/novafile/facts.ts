@@ -42,7 +42,7 @@ export async function gatherFacts(b: Backends, declared: Declared, opts: FactsOp
   return { gpu, overlay, missingFiles: await missingFiles(declared, opts.baseDir) };
 }
 
-/** Files a VM boots from must exist (disks with a size are created, so they may be absent). */
+/** Files a VM boots from must exist (disks with a size or a backing file are created, so they may be absent; the backing file may not). */
 async function missingFiles(declared: Declared, baseDir: string): Promise<HostFacts['missingFiles']> {
   const checks: { path: string; file: string }[] = [];
   for (const i of declared.items) {
@@ -54,6 +54,7 @@ async function missingFiles(declared: Declared, baseDir: string): Promise<HostFa
     isos.forEach((f, n) => checks.push({ path: Array.isArray(vm.iso) ? at(`iso.${n}`) : at('iso'), file: f }));
     vm.disks.forEach((d, n) => {
       if (typeof d === 'string') checks.push({ path: at(`disks.${n}`), file: d });
+      else if (d.backing) checks.push({ path: at(`disks.${n}.backing`), file: d.backing });
       else if (d.size === undefined) checks.push({ path: at(`disks.${n}.path`), file: d.path });
     });
   }

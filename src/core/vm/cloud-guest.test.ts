@@ -2,7 +2,7 @@
 // guest agent — built from Debian packages by scripts/test-cloud-guest.sh, since this machine
 // cannot download a cloud image): a qcow2 overlay on the image as the VM's disk, Nova's NoCloud
 // seed on the first boot, a Nova switch giving it an address by DHCP and its name in DNS, then
-// `nova vm ssh` logging in as the seed's user with the key Nova injected and the host key Nova
+// `nova run vm web` from a NovaFile, then `nova vm ssh` logging in as the seed's user with the key Nova injected and the host key Nova
 // pinned. Heavy, so opt-in: building the image takes ~9 min (mmdebstrap, then cached under
 // NOVA_TEST_CLOUD_GUEST_DIR, default /var/cache/nova-test/cloud-debian12) and a TCG boot to SSH
 // 5-8 min on this loaded 2-core host (cloud-init's Python under TCG): more than CI's budget. Run it
@@ -23,6 +23,7 @@ import { NetnsLab, inNs, suffix } from '../../test/netns.js';
 import { waitFor } from '../../test/wait.js';
 
 const run = promisify(execFile);
+const NOVA_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin/nova.mjs');
 const DIR = process.env.NOVA_TEST_CLOUD_GUEST_DIR || '/var/cache/nova-test/cloud-debian12';
 const cached = ['disk.qcow2', 'vmlinuz', 'initrd.img'].every((f) => existsSync(join(DIR, f)));
 const optIn = process.env.NOVA_TEST_CLOUD_GUEST === '1';
@@ -54,17 +55,19 @@ const body = () => {
   });
 
   it('boots the image with Nova\'s seed: the user, the injected key and the pinned host key work over SSH, the name resolves', async () => {
-    await call('network.create', { name: net, spec: { profile: 'isolated', subnet: '10.114.20.1/24', dhcp_range: '10.114.20.50-10.114.20.99', domain: 'npv.test' } });
-    await call('vm.create', {
-      name: 'web',
-      spec: {
-        kernel: join(DIR, 'vmlinuz'), initrd: join(DIR, 'initrd.img'), cmdline: 'root=/dev/vda rw console=ttyS0',
-        disks: [{ path: 'web.qcow2', backing: join(DIR, 'disk.qcow2') }], memory: '768Mi', cpu: 1, network: net,
-        cloud_init: { user: 'dev', runcmd: ['touch /run/nova-runcmd-ran'] },
-      },
-    });
+    // The user's way: a NovaFile with the switch and the VM, then `nova run vm web` (the switch first).
+    const novafile = join(home.dir, 'NovaFile');
+    await writeFile(novafile, [
+      `[network.${net}]`, 'profile = "isolated"', 'subnet = "10.114.20.1/24"', 'dhcp_range = "10.114.20.50-10.114.20.99"', 'domain = "npv.test"', '',
+      '[vm.web]', `kernel = "${join(DIR, 'vmlinuz')}"`, `initrd = "${join(DIR, 'initrd.img')}"`, 'cmdline = "root=/dev/vda rw console=ttyS0"',
+      `disks = [{ path = "web.qcow2", backing = "${join(DIR, 'disk.qcow2')}" }]`, 'memory = "768Mi"', 'cpu = 1', `network = "${net}"`, '',
+      '[vm.web.cloud_init]', 'user = "dev"', 'runcmd = ["touch /run/nova-runcmd-ran"]', '',
+    ].join('\n'));
     const t0 = Date.now();
-    const v = await call('vm.start', { name: 'web' });
+    const up = await run(process.execPath, [NOVA_BIN, '-f', novafile, 'run', 'vm', 'web'], { cwd: home.dir, env: { ...home.env, NOVA_NETNS: ns, NOVA_NFT_TABLE: `nprv_${sfx}`, NOVA_FROM_SOURCE: '1' }, timeout: 300_000 });
+    console.log(`[cloud-guest] nova run vm web:\n${up.stdout}${up.stderr}`);
+    const v = await call('vm.inspect', { name: 'web' });
+    expect(v.spec).toMatchObject({ disks: [{ path: join(home.dir, 'web.qcow2'), backing: join(DIR, 'disk.qcow2') }] });
     expect(v.state).toBe('running');
     // cloud-init's last stage prints this on the console: the seed was found and consumed.
     await waitFor('cloud-init final stage', () => /Cloud-init v\. .* finished at/.test(readFileSync(v.serialLog, 'utf8')), 600_000, 1000);
