@@ -1,8 +1,14 @@
 // @vitest-environment happy-dom
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineBridge } from '../test/engineBridge';
 import type { TestEngine } from '../test/engineBridge';
 import { render, waitFor } from '../test/render';
+import { NovaError } from '../../../shared/errors.js';
+import { tempHome } from '../../../test/host.js';
+import type { TempHome } from '../../../test/host.js';
+import { setBridge } from '../lib/rpc';
 import { useResources } from '../stores/resources';
 import { InstanceList } from './InstanceList';
 
@@ -35,6 +41,40 @@ describe('InstanceList on a real engine', () => {
     expect(labels('db')).toContain('Start');
     expect(labels('db')).not.toContain('Pause');
     expect(container.querySelector('[data-testid="row-db"]')!.textContent).toContain('exit code 1');
+    await unmount();
+  });
+});
+
+describe('InstanceList with the VM backend', () => {
+  let home: TempHome;
+  beforeAll(async () => {
+    home = await tempHome('nprv-ui-');
+    const engine = home.engine();
+    setBridge({
+      call: async (method, input) => {
+        const r = await engine.dispatcher.call(method, input ?? {}, { transport: 'ipc' });
+        if (!r.ok) throw NovaError.from(r.error);
+        return r.value as never;
+      },
+      on: (event, fn) => engine.bus.on(event, fn),
+      consoleEndpoint: () => Promise.reject(new NovaError('HOST_UNSUPPORTED', 'no console relay in unit tests')),
+    });
+    // A kernel file in the data dir (an allowed root): nothing boots here, only the definitions count.
+    mkdirSync(join(home.dir, 'data'), { recursive: true });
+    const kernel = join(home.dir, 'data', 'vmlinuz');
+    writeFileSync(kernel, '');
+    const base = { network: 'user', memory: '128Mi', kernel };
+    await engine.dispatcher.invoke('vm.create', { name: 'boots', spec: { ...base, autostart: true } });
+    await engine.dispatcher.invoke('vm.create', { name: 'stays', spec: base });
+  });
+  afterAll(async () => home.cleanup());
+
+  it('marks the guests that start at host boot (autostart = true)', async () => {
+    await useResources.getState().fetch();
+    const { container, unmount } = await render(<InstanceList kind="vm" emptyHint="Create one" />);
+    await waitFor(() => expect(container.querySelector('[data-testid="autostart-boots"]')?.textContent).toBe('starts at boot'));
+    expect(container.querySelector('[data-testid="row-stays"]')).not.toBeNull();
+    expect(container.querySelector('[data-testid="autostart-stays"]')).toBeNull();
     await unmount();
   });
 });

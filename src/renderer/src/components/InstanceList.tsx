@@ -2,6 +2,7 @@ import type { InstanceKind } from '../lib/actions';
 import { actionsFor } from '../lib/actions';
 import { useNav } from '../stores/nav';
 import { byKind, useResources } from '../stores/resources';
+import { AutostartBadge, useAutostart } from './AutostartBadge';
 import { EmptyState } from './EmptyState';
 import { ErrorNotice } from './ErrorNotice';
 import { StateBadge } from './StateBadge';
@@ -16,6 +17,7 @@ export function InstanceList({ kind, emptyHint }: { kind: InstanceKind; emptyHin
   const res = useResources();
   const go = useNav((s) => s.go);
   const rows = byKind(res.items, kind);
+  const atBoot = useAutostart(kind, rows.map((r) => `${r.name}:${r.state}`).join(','));
 
   if (res.error) return <ErrorNotice message={`Could not list ${kind}s: ${res.error}`} onRetry={() => void res.fetch()} />;
   if (rows.length === 0) {
@@ -32,6 +34,7 @@ export function InstanceList({ kind, emptyHint }: { kind: InstanceKind; emptyHin
               <button type="button" className="link" onClick={() => go(kind === 'vm' ? 'vms' : 'capsules', { kind, name: r.name })}>
                 {r.name}
               </button>
+              {atBoot.has(r.name) && <> <AutostartBadge name={r.name} /></>}
             </td>
             <td>
               <StateBadge state={r.state} reason={r.reason} />
