@@ -38,7 +38,7 @@ const counters = (log: string) => (existsSync(log) ? (readFileSync(log, 'utf8').
 
 export async function run(): Promise<BenchResult[]> {
   if (process.getuid?.() !== 0) throw new Error('migrate bench: needs root (network namespaces, sshd, test users)');
-  const lab = new SshLab({ prefix: 'nhm', net: 114 });
+  const lab = new SshLab({ prefix: 'nhst', net: 115 });
   try {
     lab.setup();
     const b: LabHost = await lab.addHost('b');
@@ -72,7 +72,12 @@ export async function run(): Promise<BenchResult[]> {
       await local.call('vm.start', { name });
       const serial = join(pathsA.data, 'vms', name, 'serial.log');
       await waitFor('guest up on A', () => counters(serial) >= 2);
-      argv = (JSON.parse(readFileSync(join(pathsA.runtime, 'vms', name, 'runtime.json'), 'utf8')) as { argv: string[] }).argv.map((a) => a.replaceAll(name, 'RAWNAME').replaceAll(disk, 'RAWDISK'));
+      // Exact paths first (a short VM name can occur inside other strings, such as the lab's folder).
+      const runDir = join(pathsA.runtime, 'vms', name);
+      const dataDir = join(pathsA.data, 'vms', name);
+      argv = (JSON.parse(readFileSync(join(runDir, 'runtime.json'), 'utf8')) as { argv: string[] }).argv.map((a) =>
+        a.replaceAll(disk, 'RAWDISK').replaceAll(runDir, 'RAWRUN').replaceAll(dataDir, 'RAWDATA').replace(new RegExp(`^${name},`), 'raw,'),
+      );
       const t = performance.now();
       const out = await local.call<{ downtimeMs?: number }>('vm.migrate.host', { name, to: 'b' });
       const ms = performance.now() - t;
@@ -82,8 +87,9 @@ export async function run(): Promise<BenchResult[]> {
     };
 
     /** Nova's argv for the same guest, its paths moved into `dir` (and onto `disk`). */
-    const rawArgv = (dir: string, disk: string) =>
-      argv.map((a) => a.replaceAll(join(pathsA.runtime, 'vms', 'RAWNAME'), join(dir, 'run')).replaceAll(join(pathsA.data, 'vms', 'RAWNAME'), join(dir, 'data')).replaceAll('RAWDISK', disk).replaceAll('RAWNAME', 'raw'));
+    /** `boot`: where that host's user finds the kernel and initrd (B: its pool; A's home is 0700). */
+    const rawArgv = (dir: string, disk: string, boot = bootA) =>
+      argv.map((a) => a.replaceAll('RAWRUN', join(dir, 'run')).replaceAll('RAWDATA', join(dir, 'data')).replaceAll('RAWDISK', disk).replaceAll(`${bootA}/`, `${boot}/`));
     const rawRun = async (): Promise<number> => {
       const id = n++;
       const dirA = join(rawA, String(id));
@@ -102,7 +108,7 @@ export async function run(): Promise<BenchResult[]> {
       const t = performance.now();
       // B: empty disk, QEMU waiting, exports and the RAM listener on unix sockets.
       execFileSync('ip', ['netns', 'exec', b.ns, ...lab.remote.as, 'qemu-img', 'create', '-q', '-f', 'qcow2', diskB, '64M']);
-      execFileSync('ip', ['netns', 'exec', b.ns, ...lab.remote.as, ...rawArgv(dirB, diskB), '-incoming', 'defer']);
+      execFileSync('ip', ['netns', 'exec', b.ns, ...lab.remote.as, ...rawArgv(dirB, diskB, poolB), '-incoming', 'defer']);
       const qb = await QmpProtocol.connect(join(dirB, 'run', 'qmp.sock'));
       const nbdB = join(dirB, 'run', 'nbd.sock');
       const ramB = join(dirB, 'run', 'ram.sock');

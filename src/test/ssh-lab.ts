@@ -51,6 +51,8 @@ export interface SshLabOptions {
   prefix?: string;
   /** Second octet of the lab's 10.X.0.0/16. */
   net?: number;
+  /** More environment for every remote `nova serve`. */
+  serveEnv?: Record<string, string>;
 }
 
 export class SshLab {
@@ -65,10 +67,12 @@ export class SshLab {
   remote!: HomeUser;
   localHome!: string;
   private octet = 1 + Math.floor(Math.random() * 200);
+  private serveEnv: Record<string, string>;
 
   constructor(opts: SshLabOptions = {}) {
     this.prefix = opts.prefix ?? 'nho';
     this.subnet = opts.net ?? 123;
+    this.serveEnv = opts.serveEnv ?? {};
     this.dir = mkdtempSync(`/tmp/${this.prefix}-`);
   }
 
@@ -154,7 +158,7 @@ export class SshLab {
   }
 
   async startServe(h: LabHost): Promise<void> {
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.remote.home, NOVA_HOME: h.novaHome, NOVA_FROM_SOURCE: process.env.NOVA_FROM_SOURCE ?? '' };
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.remote.home, NOVA_HOME: h.novaHome, NOVA_FROM_SOURCE: process.env.NOVA_FROM_SOURCE ?? '', ...this.serveEnv };
     const child = spawn('ip', ['netns', 'exec', h.ns, ...this.remote.as, process.execPath, NOVA_BIN, 'serve', '--socket', h.socket], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

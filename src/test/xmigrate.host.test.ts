@@ -16,6 +16,9 @@ import { describeHost } from './host.js';
 import { SshLab } from './ssh-lab.js';
 import type { LabHost } from './ssh-lab.js';
 
+/** B's lease on an incoming move (the shortest allowed: three renewals). */
+const LEASE_MS = 6000;
+
 const counters = (log: string) => (existsSync(log) ? [...readFileSync(log, 'utf8').matchAll(/nova-counter (\d+)/g)].map((m) => Number(m[1])) : []);
 
 const waitFor = async (what: string, ok: () => boolean | Promise<boolean>, ms = 60_000) => {
@@ -39,7 +42,7 @@ async function hmp(sock: string, line: string): Promise<string> {
 const forwards = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('ssh ') && l.includes('/xm-'));
 
 describeHost('live migration between two Nova hosts over SSH (TCG guest, qcow2 disk)', { root: true, tools: ['sshd', 'ssh', 'setpriv', 'ip', 'qemu-system-x86_64', 'qemu-img', 'qemu-io'] }, () => {
-  const lab = new SshLab({ prefix: 'nhm', net: 114 });
+  const lab = new SshLab({ prefix: 'nhst', net: 115, serveEnv: { NOVA_XMIGRATE_LEASE_MS: String(LEASE_MS) } });
   let b: LabHost;
   let disk = '';
   const runA = () => join(lab.localHome, 'run', 'vms', 'g');
@@ -112,10 +115,15 @@ describeHost('live migration between two Nova hosts over SSH (TCG guest, qcow2 d
     await aRunsOn();
   }, 180_000);
 
-  it('a move whose process is killed -9 mid-mirror converges with `nova migrate recover`: the guest stays on A, B has nothing', async () => {
+  it('a move whose process is killed -9 mid-mirror: B removes its attempt by itself once the lease runs out; `nova migrate recover` keeps the guest on A', async () => {
     const p = await startMove(['--bandwidth', '2M']);
     p.child.kill('SIGKILL');
     await p.done;
+    const killedAt = Date.now();
+    // No recover yet: B notices that nobody renews the attempt (the orphaned forward still carries the mirror).
+    await waitFor('B removes the abandoned attempt', async () => !existsSync(join(b.novaHome, 'data', 'vms', 'g')) && (await vmsOf(['--host', 'b'])).length === 0, LEASE_MS + 20_000);
+    console.log(`B removed the abandoned attempt ${Date.now() - killedAt} ms after the source was killed (lease ${LEASE_MS} ms)`);
+    await bHasNothing();
     const r = await lab.nova(['migrate', 'recover', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect((JSON.parse(r.stdout) as { items: { outcome: string }[] }).items.map((x) => x.outcome)).toEqual(['kept-here']);

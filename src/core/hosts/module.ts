@@ -15,7 +15,8 @@ import type { StoredHost } from './store.js';
 import { parseSshUrl, sshUrlOf } from './url.js';
 import { vmContext } from '../vm/module.js';
 import type { VmContext } from '../vm/context.js';
-import { commitIncoming, dropIncoming, incomingStatus, receiveIncoming } from '../vm/xmigrate/target.js';
+import { IncomingWatch } from '../vm/xmigrate/lease.js';
+import { commitIncoming, dropIncoming, incomingStatus, readIncoming, receiveIncoming } from '../vm/xmigrate/target.js';
 import { CrossHostMigrator } from './xmigrate.js';
 
 // Remote Nova hosts: add (pin the confirmed key, then reach the API), list (each host probed in
@@ -172,18 +173,42 @@ export const hostsModule: EngineModule = {
     const migrator = new CrossHostMigrator(engine, pool, vm);
     d.handle('vm.migrate.host', (i, c) => migrator.migrate({ name: i.name, to: i.to, transport: i.transport, ...(i.bandwidth ? { bandwidth: i.bandwidth } : {}), ...(i.downtimeMs ? { downtimeMs: i.downtimeMs } : {}) }, c.signal));
     d.handle('vm.migrate.recover', (i) => migrator.recover(i.name));
-    d.handle('vm.xmigrate.receive', (i) => receiveIncoming(vm(), { ...i, spec: i.spec }));
+    // The target settles an attempt by itself once its source stops renewing the lease.
+    const watch = new IncomingWatch(vm, undefined, (name, how) =>
+      engine.bus.emit('notification', { level: 'warning', title: `Incoming migration of ${name} abandoned`, body: how === 'committed' ? 'the guest already ran here: it stays on this host' : 'its source stopped answering: the attempt was removed here' }),
+    );
+    d.handle('vm.xmigrate.receive', async (i) => {
+      const ready = await receiveIncoming(vm(), { ...i, spec: i.spec });
+      watch.touch(i.name, i.id);
+      return ready;
+    });
     d.handle('vm.xmigrate.commit', async (i) => {
+      watch.touch(i.name, i.id);
       await commitIncoming(vm(), i.name, i.id);
+      watch.forget(i.name);
       return { name: i.name, owned: true };
     });
-    d.handle('vm.xmigrate.cancel', async (i) => ({ name: i.name, removed: await dropIncoming(vm(), i.name, i.id) }));
-    d.handle('vm.xmigrate.status', (i) => incomingStatus(vm(), i.name, i.id));
+    d.handle('vm.xmigrate.cancel', async (i) => {
+      const removed = await dropIncoming(vm(), i.name, i.id);
+      watch.forget(i.name);
+      return { name: i.name, removed };
+    });
+    d.handle('vm.xmigrate.alive', async (i) => {
+      const incoming = (await readIncoming(vm(), i.name))?.id === i.id;
+      if (incoming) watch.touch(i.name, i.id);
+      return { name: i.name, incoming };
+    });
+    d.handle('vm.xmigrate.status', async (i) => {
+      const st = await incomingStatus(vm(), i.name, i.id);
+      if (st.incoming) watch.touch(i.name, i.id);
+      return st;
+    });
     return {
       // Long-running engines (the app, `nova serve`): the host's CPU and memory as metrics.sample
       // every few seconds, so the dashboard's graphs have history from the moment the app opens.
       start: async () => {
         if (timer) return;
+        await watch.adoptLeftovers().catch(() => undefined);
         const live = new HostSampler();
         const tick = () => void live.sample().then((s) => engine.bus.emit('metrics.sample', { kind: 'host', name: 'local', at: s.at, values: hostSampleValues(s) }), () => undefined);
         timer = setInterval(tick, HOST_METRICS_EVERY_MS);
@@ -193,6 +218,7 @@ export const hostsModule: EngineModule = {
       close: async () => {
         clearInterval(timer);
         timer = undefined;
+        watch.stop();
         await pool.close();
       },
     };

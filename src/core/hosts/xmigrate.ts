@@ -24,6 +24,7 @@ import { queryStatus } from '../vm/qmp/commands.js';
 import { withQmp } from '../vm/qmp/protocol.js';
 import { findRecord, layoutOf } from '../vm/store.js';
 import type { MigrateProgress, SocketAddr } from '../vm/xmigrate/sequence.js';
+import { LEASE_RENEW_MS } from '../vm/xmigrate/lease.js';
 import { keepVm, outgoingDefinition, releaseVm, sendVm } from '../vm/xmigrate/source.js';
 import { gatherPreflight } from './gather.js';
 import { preflightProblems } from './preflight.js';
@@ -134,11 +135,14 @@ export class CrossHostMigrator {
     await writeJournal(e, j);
     return e.tasks.run(`migrate VM ${i.name} → host ${i.to}`, async (task) => {
       let fwd: StreamForwards | undefined;
+      let alive: NodeJS.Timeout | undefined;
       try {
         task.progress(null, `preparing ${i.to}`);
         const ready = await this.remote<{ nbd: SocketAddr; ram: SocketAddr; exports: { node: string; exportName: string }[] }>(i.to, 'vm.xmigrate.receive', {
           ...def, id: j.id, from: hostname(), listen: i.transport === 'ssh' ? { kind: 'unix' } : { kind: 'tcp', host: host.address },
         }, 180_000);
+        // The target settles the attempt by itself if these renewals stop (this process killed, this host gone).
+        alive = setInterval(() => void this.remote(i.to, 'vm.xmigrate.alive', { name: i.name, id: j.id }, LEASE_RENEW_MS * 2).catch(() => undefined), LEASE_RENEW_MS);
         let nbd = ready.nbd;
         let ram = ready.ram;
         if (i.transport === 'ssh') {
@@ -173,6 +177,8 @@ export class CrossHostMigrator {
         const settled = await this.settle({ ...j, ...(await readJournal(e, i.name)) }).catch((x: Error) => ({ outcome: 'pending', reason: x.message }));
         if (settled.outcome === 'moved') throw new NovaError('INTERNAL', `VM ${i.name} reached ${i.to} but the last step failed (${(err as Error).message}); it runs on ${i.to} now`);
         throw err;
+      } finally {
+        clearInterval(alive);
       }
     }, signal ? { signal } : {});
   }

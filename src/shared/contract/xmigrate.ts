@@ -76,6 +76,11 @@ export const xmigrateProcedures = {
     input: z.object({ name: resourceName, id: attempt }).strict(),
     output: z.object({ name: z.string(), removed: z.boolean() }),
   }),
+  'vm.xmigrate.alive': procedure({
+    summary: 'Target side: the source still drives attempt id (renewed every 2 s); without it the target settles the attempt by itself',
+    input: z.object({ name: resourceName, id: attempt }).strict(),
+    output: z.object({ name: z.string(), incoming: z.boolean() }),
+  }),
   'vm.xmigrate.status': procedure({
     summary: 'Target side: whether attempt id of an incoming migration is still pending, and its QEMU status',
     input: z.object({ name: resourceName, id: attempt }).strict(),
