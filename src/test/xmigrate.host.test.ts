@@ -170,4 +170,29 @@ describeHost('live migration between two Nova hosts over SSH (TCG guest, qcow2 d
     const stop = await lab.nova(['--host', 'b', 'vm', 'stop', 'g', '--force']);
     expect(stop.code, stop.stderr).toBe(0);
   }, 240_000);
+
+  it('moves a guest over --transport tcp (opt-in, clear text on B\'s address): it runs on B with its disk, no ssh forward', async () => {
+    const disk2 = join(lab.localHome, 'h.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', disk2, '16M']);
+    execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0x3c 0 4M', disk2], { stdio: 'ignore' });
+    chownSync(disk2, lab.local.uid, lab.local.gid);
+    const bootA = join(lab.localHome, 'boot');
+    const create = await lab.nova(['vm', 'create', 'h', '--image', disk2, '--kernel', join(bootA, 'vmlinuz'), '--initrd', join(bootA, 'initrd.gz'), '--cmdline', TEST_GUEST_CMDLINE, '--memory', '128Mi', '--network', 'none']);
+    expect(create.code, create.stderr).toBe(0);
+    expect((await lab.nova(['vm', 'start', 'h'])).code).toBe(0);
+    const serialH = (home: string) => join(home, 'data', 'vms', 'h', 'serial.log');
+    await waitFor('guest h counter on A', () => counters(serialH(lab.localHome)).length >= 1, 60_000);
+    const r = await lab.nova(['migrate', 'vm', 'h', '--to', 'b', '--transport', 'tcp', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { transport: string; downtimeMs: number; totalMs: number };
+    expect(out.transport).toBe('tcp');
+    console.log(`cross-host migration over tcp: total ${out.totalMs} ms, downtime ${out.downtimeMs} ms (128 MiB TCG guest, 16 MiB qcow2)`);
+    expect((await vmsOf(['--host', 'b'])).find((v) => v.name === 'h')?.state).toBe('running');
+    await waitFor('counter of h on B', () => counters(serialH(b.novaHome)).length >= 1, 30_000);
+    expect(await hmp(join(b.novaHome, 'run', 'vms', 'h', 'qmp.sock'), 'qemu-io disk0 "read -P 0x3c 0 4M"')).not.toMatch(/fail|error/i);
+    expect(existsSync(disk2)).toBe(false);
+    expect(forwards()).toEqual([]);
+    const stop = await lab.nova(['--host', 'b', 'vm', 'stop', 'h', '--force']);
+    expect(stop.code, stop.stderr).toBe(0);
+  }, 180_000);
 });

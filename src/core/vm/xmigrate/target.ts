@@ -146,7 +146,12 @@ export async function commitIncoming(ctx: VmContext, name: string, id: string, t
     if (Date.now() > end) throw new NovaError('TIMEOUT', `the incoming QEMU of ${name} did not start running within ${timeoutMs / 1000}s (status ${st?.status ?? '?'})`);
     await new Promise((r) => setTimeout(r, d));
   }
-  await withQmp(qmp, finishTarget);
+  await withQmp(qmp, async (q) => {
+    await finishTarget(q);
+    // QEMU announced the guest's MACs when it resumed (RARPs, and the guest's own gratuitous ARPs
+    // through virtio-net); once more now, so switches joined late (a VXLAN FDB) learn this port.
+    await q.execute('announce-self', { initial: 50, max: 550, rounds: 5, step: 100 }).catch(() => undefined);
+  });
   await rm(incomingFile(ctx, name), { force: true });
   publish(ctx, name, 'running', `migrated here from ${rec.from}`);
 }

@@ -4,6 +4,7 @@ import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { LogPane } from '../components/LogPane';
 import { MetricsCharts } from '../components/MetricsCharts';
+import { MigratePanel } from '../components/MigratePanel';
 import { SnapshotManager } from '../components/SnapshotManager';
 import { StateBadge } from '../components/StateBadge';
 import { ViewHeader } from '../components/ViewHeader';
@@ -62,6 +63,7 @@ export function InstanceDetail({ kind, name, initialTab }: { kind: InstanceKind;
         ))}
       </ViewHeader>
       {row?.reason && <div className="callout warn">{row.reason}</div>}
+      {kind === 'vm' && <MigratePanel vm={name} state={state} />}
       <div className="tabs" role="tablist">
         {tabs.map((t) => (
           <button key={t} type="button" role="tab" aria-selected={tab === t} data-testid={`tab-${t}`} className={tab === t ? 'active' : ''} onClick={() => setTab(t)}>
