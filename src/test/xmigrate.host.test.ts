@@ -7,7 +7,7 @@
 // a cancelled move and a move whose process was killed -9 (then `nova migrate recover`) leave the
 // guest running on A and nothing on B.
 import { execFileSync } from 'node:child_process';
-import { chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { QmpProtocol } from '../core/vm/qmp/protocol.js';
@@ -171,11 +171,22 @@ describeHost('live migration between two Nova hosts over SSH (TCG guest, qcow2 d
     expect(stop.code, stop.stderr).toBe(0);
   }, 240_000);
 
-  it('moves a guest over --transport tcp (opt-in, clear text on B\'s address): it runs on B with its disk, no ssh forward', async () => {
+  it('moves a guest over --transport tcp (opt-in, clear text on B\'s address), its disk an overlay on a store image B has too: only the top layer moves (sync: top)', async () => {
+    // The same OS image in both hosts' stores (<data>/os-images/NAME, image.json with its checksum).
+    const storeA = join(lab.localHome, 'data', 'os-images', 'tbase');
+    const storeB = join(b.novaHome, 'data', 'os-images', 'tbase');
+    for (const d of [storeA, storeB]) mkdirSync(d, { recursive: true });
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', join(storeA, 'base.qcow2'), '16M']);
+    execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0x3c 0 4M', join(storeA, 'base.qcow2')], { stdio: 'ignore' });
+    copyFileSync(join(storeA, 'base.qcow2'), join(storeB, 'base.qcow2'));
+    const sha = execFileSync('sha256sum', [join(storeA, 'base.qcow2')], { encoding: 'utf8' }).split(' ')[0]!;
+    const meta = { name: 'tbase', file: 'base.qcow2', format: 'qcow2', source: 'test', sizeBytes: statSync(join(storeA, 'base.qcow2')).size, checksum: { algorithm: 'sha256', value: sha }, signature: { checked: false, note: 'test' }, pulledAt: 0 };
+    for (const d of [storeA, storeB]) writeFileSync(join(d, 'image.json'), JSON.stringify(meta));
     const disk2 = join(lab.localHome, 'h.qcow2');
-    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', disk2, '16M']);
-    execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0x3c 0 4M', disk2], { stdio: 'ignore' });
-    chownSync(disk2, lab.local.uid, lab.local.gid);
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', join(storeA, 'base.qcow2'), '-F', 'qcow2', disk2, '16M']);
+    execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0x7e 8M 1M', disk2], { stdio: 'ignore' });
+    execFileSync('chown', ['-R', `${lab.local.uid}:${lab.local.gid}`, join(lab.localHome, 'data', 'os-images'), disk2]);
+    execFileSync('chown', ['-R', `${lab.remote.uid}:${lab.remote.gid}`, join(b.novaHome, 'data', 'os-images')]);
     const bootA = join(lab.localHome, 'boot');
     const create = await lab.nova(['vm', 'create', 'h', '--image', disk2, '--kernel', join(bootA, 'vmlinuz'), '--initrd', join(bootA, 'initrd.gz'), '--cmdline', TEST_GUEST_CMDLINE, '--memory', '128Mi', '--network', 'none']);
     expect(create.code, create.stderr).toBe(0);
@@ -184,12 +195,15 @@ describeHost('live migration between two Nova hosts over SSH (TCG guest, qcow2 d
     await waitFor('guest h counter on A', () => counters(serialH(lab.localHome)).length >= 1, 60_000);
     const r = await lab.nova(['migrate', 'vm', 'h', '--to', 'b', '--transport', 'tcp', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { transport: string; downtimeMs: number; totalMs: number };
+    const out = JSON.parse(r.stdout) as { transport: string; downtimeMs: number; totalMs: number; diskBytes: number };
     expect(out.transport).toBe('tcp');
-    console.log(`cross-host migration over tcp: total ${out.totalMs} ms, downtime ${out.downtimeMs} ms (128 MiB TCG guest, 16 MiB qcow2)`);
+    console.log(`cross-host migration over tcp, sync top: total ${out.totalMs} ms, downtime ${out.downtimeMs} ms, ${out.diskBytes} disk bytes (128 MiB TCG guest, 16 MiB overlay)`);
+    expect(out.diskBytes).toBeLessThan(4 * 1024 ** 2); // the 1 MiB top layer, not the 16 MiB disk
+    const diskB = join(b.novaHome, 'data', 'vms', 'h', 'disk0.qcow2');
+    expect((JSON.parse(execFileSync('qemu-img', ['info', '-U', '--output=json', diskB], { encoding: 'utf8' })) as { 'backing-filename'?: string })['backing-filename']).toBe(join(storeB, 'base.qcow2'));
     expect((await vmsOf(['--host', 'b'])).find((v) => v.name === 'h')?.state).toBe('running');
     await waitFor('counter of h on B', () => counters(serialH(b.novaHome)).length >= 1, 30_000);
-    expect(await hmp(join(b.novaHome, 'run', 'vms', 'h', 'qmp.sock'), 'qemu-io disk0 "read -P 0x3c 0 4M"')).not.toMatch(/fail|error/i);
+    for (const check of ['read -P 0x3c 0 4M', 'read -P 0x7e 8M 1M']) expect(await hmp(join(b.novaHome, 'run', 'vms', 'h', 'qmp.sock'), `qemu-io disk0 "${check}"`), check).not.toMatch(/fail|error/i);
     expect(existsSync(disk2)).toBe(false);
     expect(forwards()).toEqual([]);
     const stop = await lab.nova(['--host', 'b', 'vm', 'stop', 'h', '--force']);

@@ -138,7 +138,7 @@ export class CrossHostMigrator {
       let alive: NodeJS.Timeout | undefined;
       try {
         task.progress(null, `preparing ${i.to}`);
-        const ready = await this.remote<{ nbd: SocketAddr; ram: SocketAddr; exports: { node: string; exportName: string }[] }>(i.to, 'vm.xmigrate.receive', {
+        const ready = await this.remote<{ nbd: SocketAddr; ram: SocketAddr; exports: { node: string; exportName: string; sync?: 'full' | 'top' }[] }>(i.to, 'vm.xmigrate.receive', {
           ...def, id: j.id, from: hostname(), listen: i.transport === 'ssh' ? { kind: 'unix' } : { kind: 'tcp', host: host.address },
         }, 180_000);
         // The target settles the attempt by itself if these renewals stop (this process killed, this host gone).

@@ -10,7 +10,9 @@ import { remoteHostName } from './hosts.js';
 
 const socketAddr = z.union([z.object({ host: z.string(), port: z.number().int() }).strict(), z.object({ path: z.string() }).strict()]);
 const attempt = z.string().regex(/^[a-z0-9-]{8,64}$/, 'id: the attempt id vm.migrate.host chose');
-const exportList = z.array(z.object({ node: z.string().regex(/^disk\d+$/), exportName: z.string().regex(/^disk\d+$/) }));
+const exportList = z.array(z.object({ node: z.string().regex(/^disk\d+$/), exportName: z.string().regex(/^disk\d+$/), sync: z.enum(['full', 'top']).optional() }));
+/** The store image (#20) a disk is a qcow2 overlay on: the target with the same image gets only the top layer. */
+const diskBase = z.object({ image: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/i), file: z.string().regex(/^[^/\0]{1,255}$/), bytes: z.number().int().min(0), checksum: z.string().max(200) }).strict();
 
 export const migrateOutcome = z.object({
   name: z.string(),
@@ -59,7 +61,7 @@ export const xmigrateProcedures = {
         uuid: z.string().uuid(),
         mac: macAddress,
         project: z.string().optional(),
-        disks: z.array(z.object({ node: z.string().regex(/^disk\d+$/), bytes: z.number().int().positive() }).strict()).max(16),
+        disks: z.array(z.object({ node: z.string().regex(/^disk\d+$/), bytes: z.number().int().positive(), base: diskBase.optional() }).strict()).max(16),
         media: z.array(z.object({ field: z.enum(['kernel', 'initrd', 'iso']), file: z.string().regex(/^[^/\0]{1,255}$/, 'file: a file name, no folder'), bytes: z.number().int().min(0) }).strict()).max(8),
         listen: z.union([z.object({ kind: z.literal('unix') }).strict(), z.object({ kind: z.literal('tcp'), host: z.string().regex(/^[0-9a-fA-F.:]+$/, 'host: an IP address of this host') }).strict()]),
       })

@@ -33,8 +33,8 @@ export interface TargetPlan {
 export interface SourcePlan {
   /** Where the source reaches the target's NBD server (an SSH forward's local end, or the target). */
   nbd: SocketAddr;
-  /** The source's block node of each disk, the target export it goes to. */
-  disks: { node: string; exportName: string }[];
+  /** The source's block node of each disk, the target export it goes to ('top': the target has its backing image). */
+  disks: { node: string; exportName: string; sync?: 'full' | 'top' }[];
   /** Where the source sends RAM. */
   uri: string;
   /** 'top' when the target already has the backing image. */
@@ -170,7 +170,7 @@ export async function runSource(q: QmpProtocol, plan: SourcePlan): Promise<Migra
     for (const [i, d] of plan.disks.entries()) {
       await q.execute('blockdev-add', { driver: 'nbd', 'node-name': mirrorNode(i), server: qmpAddr(plan.nbd), export: d.exportName });
       // The bandwidth cap holds for the disks too (the same link carries both).
-      await q.execute('blockdev-mirror', { 'job-id': jobs[i], device: d.node, target: mirrorNode(i), sync: plan.sync ?? 'full', 'auto-dismiss': true, ...(plan.bandwidthBytesPerSec ? { speed: plan.bandwidthBytesPerSec } : {}) });
+      await q.execute('blockdev-mirror', { 'job-id': jobs[i], device: d.node, target: mirrorNode(i), sync: d.sync ?? plan.sync ?? 'full', 'auto-dismiss': true, ...(plan.bandwidthBytesPerSec ? { speed: plan.bandwidthBytesPerSec } : {}) });
     }
     const diskBytes = jobs.length ? await mirrorsReady(q, jobs, plan) : 0;
     const timeout = plan.phaseTimeoutMs ?? 600_000;

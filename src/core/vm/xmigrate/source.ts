@@ -15,6 +15,7 @@ import { queryStatus, quit } from '../qmp/commands.js';
 import { withQmp } from '../qmp/protocol.js';
 import { livePid } from '../state.js';
 import { absolutize, layoutOf, loadRecord, resolveDisks, resolveIsos } from '../store.js';
+import { baseOf } from './base.js';
 import type { IncomingInput } from './target.js';
 import { abortSource, migrationUri, runSource } from './sequence.js';
 import type { MigrateOutcome, MigrateProgress, SocketAddr } from './sequence.js';
@@ -31,7 +32,14 @@ export async function outgoingDefinition(ctx: VmContext, name: string): Promise<
   const disks = resolveDisks(rec);
   const ro = disks.find((d) => d.readonly);
   if (ro) throw new NovaError('HOST_UNSUPPORTED', `VM ${name}'s disk ${ro.path} is read-only: put it in the target's storage pool and use it as an ISO, or make it writable`, { field: 'name' });
-  const sized = await Promise.all(disks.map(async (d) => ({ node: d.node, bytes: (await imageInfo(ctx.runner, d.path))['virtual-size'] })));
+  const sized = await Promise.all(
+    disks.map(async (d) => {
+      const info = await imageInfo(ctx.runner, d.path);
+      // An overlay on an image of the store: only its top layer moves if the target has that image.
+      const base = info.format === 'qcow2' ? await baseOf(ctx.paths, info['full-backing-filename'] ?? info['backing-filename']) : undefined;
+      return { node: d.node, bytes: info['virtual-size'], ...(base ? { base } : {}) };
+    }),
+  );
   const media: IncomingInput['media'] = [];
   const file = async (field: 'kernel' | 'initrd' | 'iso', p: string) => media.push({ field, file: basename(p), bytes: (await stat(p)).size });
   if (s.kernel) await file('kernel', absolutize(rec.baseDir, s.kernel));
@@ -45,7 +53,7 @@ export async function outgoingDefinition(ctx: VmContext, name: string): Promise<
 export interface SendInput {
   nbd: SocketAddr;
   ram: SocketAddr;
-  exports: { node: string; exportName: string }[];
+  exports: { node: string; exportName: string; sync?: 'full' | 'top' }[];
   bandwidthBytesPerSec?: number;
   downtimeLimitMs?: number;
   signal?: AbortSignal;

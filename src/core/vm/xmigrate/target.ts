@@ -20,6 +20,8 @@ import { freeLoopbackPort } from '../process.js';
 import { queryStatus } from '../qmp/commands.js';
 import { withQmp } from '../qmp/protocol.js';
 import { findRecord, layoutOf, runtimeDir, vmDir } from '../store.js';
+import { localBase } from './base.js';
+import type { DiskBase } from './base.js';
 import { finishTarget, migrationUri, prepareTarget } from './sequence.js';
 import type { SocketAddr } from './sequence.js';
 
@@ -33,8 +35,8 @@ export interface IncomingInput {
   uuid: string;
   mac: string;
   project?: string;
-  /** The source's block nodes in order (disk0…), with their virtual sizes. */
-  disks: { node: string; bytes: number }[];
+  /** The source's block nodes in order (disk0…), with their virtual sizes (and the store image a disk is an overlay on). */
+  disks: { node: string; bytes: number; base?: DiskBase }[];
   /** Read-only boot files, found by file name in this host's default storage pool. */
   media: { field: 'kernel' | 'initrd' | 'iso'; file: string; bytes: number }[];
   /** unix: sockets in the VM's runtime folder (an SSH forward reaches them); tcp: on this address. */
@@ -44,7 +46,8 @@ export interface IncomingInput {
 export interface IncomingReady {
   nbd: SocketAddr;
   ram: SocketAddr;
-  exports: { node: string; exportName: string }[];
+  /** sync 'top': this disk is an overlay on this host's copy of its base image; only the top layer comes. */
+  exports: { node: string; exportName: string; sync: 'full' | 'top' }[];
 }
 
 interface IncomingRecord {
@@ -73,11 +76,18 @@ async function findMedia(ctx: VmContext, m: IncomingInput['media'][number]): Pro
 }
 
 /** The spec as this host runs it: its own disk files (sized as the source's), its own copies of boot files. */
-async function localSpec(ctx: VmContext, i: IncomingInput): Promise<VmSpec> {
+async function localSpec(ctx: VmContext, i: IncomingInput): Promise<{ spec: VmSpec; top: Set<string> }> {
   const dir = vmDir(ctx.paths, i.name);
-  // Files named by the caller are never used: only this host's pool and the VM's own folder.
+  // Files named by the caller are never used: only this host's pool, image store and the VM's own folder.
   const { image: _i, iso: _c, kernel: _k, initrd: _r, disks: _d, shares: _s, ...rest } = structuredClone(i.spec);
-  const draft: Record<string, unknown> = { ...rest, disks: i.disks.map((d) => ({ path: join(dir, `${d.node}.qcow2`), size: d.bytes, format: 'qcow2' })) };
+  const top = new Set<string>();
+  const disks = [];
+  for (const d of i.disks) {
+    const backing = d.base ? await localBase(ctx.paths, d.base) : undefined;
+    if (backing) top.add(d.node);
+    disks.push({ path: join(dir, `${d.node}.qcow2`), size: d.bytes, format: 'qcow2', ...(backing ? { backing } : {}) });
+  }
+  const draft: Record<string, unknown> = { ...rest, disks };
   const isos: string[] = [];
   for (const m of i.media) {
     const path = await findMedia(ctx, m);
@@ -87,13 +97,13 @@ async function localSpec(ctx: VmContext, i: IncomingInput): Promise<VmSpec> {
   if (isos.length) draft.iso = isos;
   const parsed = vmSpec.safeParse(draft);
   if (!parsed.success) throw new NovaError('INVALID_INPUT', `spec: the VM's definition does not hold here: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`, { field: 'spec' });
-  return parsed.data;
+  return { spec: parsed.data, top };
 }
 
 /** Defines the VM (marked incoming), starts QEMU waiting, exports the disks, listens for RAM. */
 export async function receiveIncoming(ctx: VmContext, i: IncomingInput): Promise<IncomingReady> {
   if (await findRecord(ctx.paths, i.name)) throw new NovaError('CONFLICT', `this host already has a VM named ${i.name}: remove or rename it first`, { field: 'name' });
-  const spec = await localSpec(ctx, i);
+  const { spec, top } = await localSpec(ctx, i);
   // Recorded before anything is made: whatever exists of this VM here is the attempt's until commit.
   await mkdir(vmDir(ctx.paths, i.name), { recursive: true, mode: 0o700 });
   await writeJsonAtomic(incomingFile(ctx, i.name), { id: i.id, from: i.from, at: Date.now() } satisfies IncomingRecord);
@@ -106,7 +116,7 @@ export async function receiveIncoming(ctx: VmContext, i: IncomingInput): Promise
         ? [{ path: join(run, `xm-${tag}.nbd`) }, { path: join(run, `xm-${tag}.ram`) }]
         : [{ host: i.listen.host, port: await freeLoopbackPort() }, { host: i.listen.host, port: await freeLoopbackPort() }];
     await startVm(ctx, i.name, { incoming: migrationUri(ram!) });
-    const exports = i.disks.map((d) => ({ node: d.node, exportName: d.node }));
+    const exports = i.disks.map((d) => ({ node: d.node, exportName: d.node, sync: top.has(d.node) ? ('top' as const) : ('full' as const) }));
     await withQmp(layoutOf(ctx.paths, i.name).qmp, (q) => prepareTarget(q, { nbd: nbd!, disks: exports, incoming: migrationUri(ram!) }));
     publish(ctx, i.name, 'starting', `receiving a live migration from ${i.from}`);
     return { nbd: nbd!, ram: ram!, exports };
