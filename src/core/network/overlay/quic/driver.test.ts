@@ -25,18 +25,21 @@ const nsA = `nqc-da-${sfx}`;
 const nsB = `nqc-db-${sfx}`;
 const nsC = `nqc-dc-${sfx}`;
 const nsU = `nqc-du-${sfx}`;
+/** A guest on each host's overlay switch (a capsule's netns). */
+const guests = [`nqc-ga-${sfx}`, `nqc-gb-${sfx}`, `nqc-gc-${sfx}`] as const;
 const UA = '10.119.10.1';
 const UB = '10.119.10.2';
 const UC = '10.119.10.3';
 const ov = `q${sfx}`;
 const lab = new NetnsLab();
+const ips: string[] = [];
 const homes: TempHome[] = [];
 const call = <M extends Method>(e: Engine, m: M, input: Input<M>): Promise<Output<M>> => e.dispatcher.invoke<M>(m, input);
 const codeOf = (p: Promise<unknown>) => p.then(() => 'OK', (e: { code?: string; message?: string }) => `${e.code}: ${e.message}`);
 const pings = (ns: string, ip: string) => !inNs(ns, ['ping', '-c', '1', '-W', '1', ip], { allowFailure: true }).startsWith('__FAILED__');
-const spec = (subnet: string, local: string, peers: string[]) => ({ type: 'overlay' as const, driver: 'quic' as const, dns: false, subnet, local, peers });
+const spec = (subnet: string, local: string, peers: string[]) => ({ type: 'overlay' as const, driver: 'quic' as const, dns: true, subnet, local, peers });
 
-describeHost('quic overlay driver between three engines on netns hosts', { root: true, tools: ['ip', 'openssl', 'ping', 'dnsmasq', 'nft', '/usr/bin/cargo'] }, () => {
+describeHost('quic overlay driver between three engines on netns hosts', { root: true, tools: ['ip', 'openssl', 'ping', 'busybox', 'dnsmasq', 'nft', '/usr/bin/cargo'] }, () => {
   let eA: Engine;
   let eB: Engine;
   let eC: Engine;
@@ -47,6 +50,7 @@ describeHost('quic overlay driver between three engines on netns hosts', { root:
     lab.add(nsU);
     sh(['ip', '-n', nsU, 'link', 'add', 'ul', 'type', 'bridge']);
     sh(['ip', '-n', nsU, 'link', 'set', 'ul', 'up']);
+    for (const g of guests) lab.add(g);
     for (const [i, [ns, ip]] of ([[nsA, UA], [nsB, UB], [nsC, UC]] as const).entries()) {
       lab.add(ns);
       lab.link(nsU, `nqcu${i}${sfx}`, undefined, ns, `nqcw${sfx}`, `${ip}/24`);
@@ -62,7 +66,7 @@ describeHost('quic overlay driver between three engines on netns hosts', { root:
   afterAll(async () => {
     for (const e of [eA, eB, eC]) if (e) await call(e, 'network.rm', { name: ov, force: true }).catch(() => undefined);
     // This run's tunnels carry "--net <instance>/<ov>" (ov is unique to the run): never another test's.
-    lab.cleanup([`/${ov}`, nsA, nsB, nsC, ...homes.map((h) => h.dir)]);
+    lab.cleanup([`/${ov}`, nsA, nsB, nsC, ...guests, ...homes.map((h) => h.dir)]);
     for (const h of homes) await h.cleanup();
   });
 
@@ -91,6 +95,16 @@ describeHost('quic overlay driver between three engines on netns hosts', { root:
     for (const [from, to] of [[nsA, '10.119.11.2'], [nsA, '10.119.11.3'], [nsB, '10.119.11.3'], [nsC, '10.119.11.1']] as const) {
       await waitFor(`${from} pings ${to} across the quic overlay`, () => pings(from, to), 30_000);
     }
+    // dns = true across hosts: a guest on each host; A's guest resolves B's and C's guests by name
+    // (its host's dnsmasq asks the peers' responders at their segment addresses, inside the
+    // tunnel) and pings them, and the other way round.
+    for (const [i, e] of [eA, eB, eC].entries()) ips.push((await call(e, 'network.attach', { network: ov, owner: { kind: 'capsule', name: `g${i}` }, netns: `/run/netns/${guests[i]}` })).ip!);
+    const resolves = (g: number, name: string, gw: string) => inNs(guests[g]!, ['busybox', 'nslookup', '-type=a', `${name}.${ov}.nova`, gw], { allowFailure: true });
+    for (const [from, to] of [[0, 1], [0, 2], [1, 0]] as const) {
+      await waitFor(`guest ${from} resolves g${to}`, () => resolves(from, `g${to}`, `10.119.11.${from + 1}`).includes(ips[to]!), 20_000);
+      await waitFor(`guest ${from} pings g${to}`, () => pings(guests[from]!, ips[to]!), 20_000);
+    }
+    expect(resolves(0, 'nobody', '10.119.11.1')).toMatch(/__FAILED__|can't find/);
     const info = await waitFor('A Active with B and C reachable', async () => {
       const i = await call(eA, 'network.inspect', { name: ov });
       return i.state === 'Active' && i.overlay?.peers.every((p) => p.reachable) ? i : undefined;
@@ -114,5 +128,6 @@ describeHost('quic overlay driver between three engines on netns hosts', { root:
     const h = await call(eB, 'network.hydrate', {});
     expect(h.repaired).toContain(ov);
     await waitFor('A pings B again', () => pings(nsA, '10.119.11.2'), 30_000);
+    await waitFor('guest A resolves g1 again', () => inNs(guests[0], ['busybox', 'nslookup', '-type=a', `g1.${ov}.nova`, '10.119.11.1'], { allowFailure: true }).includes(ips[1]!), 20_000);
   });
 });

@@ -11,6 +11,7 @@ import type { NetworkState } from '../../store.js';
 import type { OverlayDriver, PeerStatus } from '../driver.js';
 import { parsePeers } from '../peers.js';
 import { ensureOverlayTls, isFingerprint } from './certs.js';
+import { dnsAddresses, ensureSegmentAddress, segmentAddressProblem } from './names.js';
 import { NOT_BUILT, tunnelBinary } from './helper.js';
 import { DEFAULT_L2_MTU, DEFAULT_PORT, hostName, readTunnelStatus, startOverlayTunnel, stopOverlayTunnel, tunnelPeers, tunnelPid } from './process.js';
 
@@ -79,6 +80,7 @@ export const quicDriver: OverlayDriver = {
     const t = await tls(ctx, n.name);
     await createTapPort(ctx, n);
     undo(() => removeTapPort(ctx, n.name));
+    await ensureSegmentAddress(ctx, n, t.fingerprint);
     await startOverlayTunnel(ctx, n, t, l2Mtu(n.spec));
     undo(() => stopOverlayTunnel(ctx, n.name));
   },
@@ -91,6 +93,8 @@ export const quicDriver: OverlayDriver = {
     const out: string[] = [];
     if (!tap) out.push('quic TAP missing');
     else if (tap.master !== n.name) out.push('quic TAP not on the bridge');
+    const addr = tap ? await segmentAddressProblem(ctx, n) : undefined;
+    if (addr) out.push(addr);
     if (!(await tunnelPid(ctx, n.name))) out.push('quic tunnel not running');
     else for (const p of await peerStatus(ctx, n)) if (!p.reachable) out.push(`peer ${p.peer} unreachable${p.since ? ` since ${isoSince(p.since / 1000)}` : ''}`);
     return out;
@@ -110,6 +114,7 @@ export const quicDriver: OverlayDriver = {
       await setUp(ctx, quicTapName(n.name));
       changed = true;
     }
+    if (await ensureSegmentAddress(ctx, n, (await tls(ctx, n.name)).fingerprint)) changed = true;
     if (!(await tunnelPid(ctx, n.name))) {
       await startOverlayTunnel(ctx, n, await tls(ctx, n.name), l2Mtu(n.spec));
       changed = true;
@@ -117,6 +122,7 @@ export const quicDriver: OverlayDriver = {
     return changed;
   },
   alive: async (ctx, n) => (await tunnelPid(ctx, n.name)) !== undefined,
+  dnsAddresses,
   async setPeers(ctx, n, spec) {
     await stopOverlayTunnel(ctx, n.name);
     await startOverlayTunnel(ctx, { ...n, spec }, await tls(ctx, n.name), l2Mtu(spec));
