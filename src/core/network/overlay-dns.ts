@@ -38,9 +38,15 @@ export function forwardArgs(domain: string, od: OverlayDns): string[] {
 const dir = (ctx: NetCtx) => join(ctx.runDir, 'overlay-dns');
 const pidFile = (ctx: NetCtx, name: string) => join(dir(ctx), `${name}.pid`);
 
+/**
+ * --filter-AAAA: a name this host knows has only IPv4 records, and its AAAA query must be answered
+ * "no such record" (NODATA), not REFUSED like names it does not know: when every responder
+ * refused, the guests' dnsmasq refused the AAAA half of an ordinary lookup (busybox nslookup
+ * failed, glibc's getaddrinfo sees an error).
+ */
 export function responderArgv(ctx: NetCtx, n: NetworkState, od: OverlayDns, hostsFile: string, drop: string[]): string[] {
   return [
-    'dnsmasq', '--conf-file=/dev/null', `--port=${RESPONDER_PORT}`, `--listen-address=${od.self}`, '--bind-dynamic', '--no-hosts', ...drop,
+    'dnsmasq', '--conf-file=/dev/null', `--port=${RESPONDER_PORT}`, `--listen-address=${od.self}`, '--bind-dynamic', '--no-hosts', '--filter-AAAA', ...drop,
     `--domain=${n.domain}`, '--expand-hosts', `--addn-hosts=${hostsFile}`, '--no-resolv', `--pid-file=${pidFile(ctx, n.name)}`,
   ];
 }
