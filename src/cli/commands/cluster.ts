@@ -1,6 +1,6 @@
 // `nova cluster init|token|join|leave|status|place|release|items` (issue #23, docs/cluster.md).
 import { readFileSync } from 'node:fs';
-import type { ClusterStatus, Placement } from '../../shared/contract/cluster.js';
+import type { ClusterHostReport, ClusterPlanRow, ClusterStatus, ClusterUpResult, Placement } from '../../shared/contract/cluster.js';
 import { formatBytes } from '../../shared/sizes.js';
 import type { CliContext } from '../context.js';
 import { table } from '../output.js';
@@ -24,6 +24,36 @@ export function humanStatus(s: ClusterStatus): string {
       ])
     : 'No hosts are known yet.';
   return `${head}\n${hosts}`;
+}
+
+const SIGN: Record<ClusterPlanRow['action'], string> = { place: '+', keep: '=', move: '~', release: '-', refused: '!' };
+
+/** `nova plan --cluster`: each item, the host it goes to and why. */
+export function humanClusterRows(rows: readonly ClusterPlanRow[]): string {
+  const w = Math.max(0, ...rows.map((r) => `${r.kind} ${r.name}`.length));
+  const hw = Math.max(0, ...rows.map((r) => (r.host ?? '-').length));
+  return rows.map((r) => `  ${SIGN[r.action]} ${`${r.kind} ${r.name}`.padEnd(w)}  → ${(r.host ?? '-').padEnd(hw)}  ${r.action.padEnd(7)}  ${r.reason}${r.ha ? ' [HA]' : ''}`).join('\n');
+}
+
+/** One host's report: what changed there (drift marked) and what failed. */
+export function humanHostReport(h: ClusterHostReport): string {
+  const head = `  ${h.host}: ${h.state === 'done' ? (h.ok ? 'ok' : 'FAILED') : h.state.toUpperCase()} — ${h.message}`;
+  const changes = h.changes.map((c) => `      ${c.blocked ? '!' : c.drift ? 'drift' : c.action} ${c.kind} ${c.name}: ${c.blocked ?? c.reasons.join('; ')}`);
+  const failed = h.applied.filter((a) => a.status !== 'done').map((a) => `      ✗ ${a.action} ${a.kind} ${a.name}: ${a.message ?? a.status}`);
+  return [head, ...changes, ...failed].join('\n');
+}
+
+export const humanClusterPlan = (p: { project: string; file: string; rows: ClusterPlanRow[]; hosts: ClusterHostReport[] }) =>
+  [`Project ${p.project} on the cluster (${p.file})`, humanClusterRows(p.rows) || '  (nothing declared)', ...(p.hosts.length ? ['', 'Last report of each host:', ...p.hosts.map(humanHostReport)] : [])].join('\n');
+
+export const humanClusterUp = (r: ClusterUpResult, verb: 'up' | 'down') =>
+  [`Project ${r.project} (${verb} --cluster):`, ...(r.rows.length ? [humanClusterRows(r.rows)] : []), 'Hosts:', ...r.hosts.map(humanHostReport), `${r.ok ? 'Done' : 'Finished with errors'}: ${r.message} in ${(r.durationMs / 1000).toFixed(1)}s.`].join('\n');
+
+/** `nova up --cluster` / `nova down --cluster`. */
+export async function clusterApply(ctx: CliContext, verb: 'up' | 'down', src: { path?: string; cwd?: string; project?: string }): Promise<void> {
+  const r = verb === 'up' ? await ctx.call('cluster.up', src) : await ctx.call('cluster.down', src);
+  ctx.print(r, (v) => humanClusterUp(v, verb));
+  if (!r.ok) process.exitCode = 1;
 }
 
 const humanPlacement = (p: Placement, dry: boolean) => `${dry ? 'Would place' : 'Placed'} ${p.kind} ${p.name} on ${p.host}: ${p.reason}${p.ha ? ' [HA]' : ''}`;
