@@ -11,7 +11,8 @@ export function crossCheck(nf: NovaFile): Located[] {
   const declared = Object.keys(nf.network);
   const list = declared.length ? declared.map((n) => `"${n}"`).join(', ') : 'none yet';
   const checkNet = (kind: 'vm' | 'container', name: string, network: string | undefined, at: (string | number)[] = ['network']) => {
-    if (!network || declared.includes(network) || (kind === 'vm' && network === 'user')) return;
+    // "user": a VM's user-mode NAT; "none": a capsule with only loopback.
+    if (!network || declared.includes(network) || (kind === 'vm' && network === 'user') || (kind === 'container' && network === 'none')) return;
     const path = [kind, name, ...at];
     out.push({
       at: path,
