@@ -8,21 +8,24 @@ import { table } from '../output.js';
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 const labelsOf = (list: string[] = []) => Object.fromEntries(list.map((l) => [l.split('=')[0]!, l.split('=').slice(1).join('=')]));
 
+/** One row per cluster host: alive or down, address, bookings against what it may take, labels. */
+export function clusterHostsTable(s: ClusterStatus): string {
+  return table(s.hosts, [
+    { header: 'HOST', get: (h) => h.name },
+    { header: 'STATE', get: (h) => (h.alive ? 'alive' : 'down') },
+    { header: 'ADDRESS', get: (h) => h.address },
+    { header: 'CPUS', get: (h) => (h.capacity ? `${h.bookedCpus}/${h.capacity.allocatableCpus}` : undefined), align: 'right' },
+    { header: 'MEMORY BOOKED', get: (h) => (h.capacity ? `${formatBytes(h.bookedMemoryBytes)}/${formatBytes(h.capacity.allocatableMemoryBytes)}` : undefined), align: 'right' },
+    { header: 'MEM FREE', get: (h) => (h.capacity ? formatBytes(h.capacity.memoryAvailableBytes) : undefined), align: 'right' },
+    { header: 'ITEMS', get: (h) => String(h.items), align: 'right' },
+    { header: 'LABELS', get: (h) => Object.entries(h.labels).map(([k, v]) => `${k}=${v}`).join(',') || '-' },
+  ]);
+}
+
 export function humanStatus(s: ClusterStatus): string {
   if (!s.joined) return 'This host is in no cluster. Start one with `nova cluster init --name NAME`, or join one with `nova cluster join TOKEN`.';
   const head = `Cluster ${s.cluster}: ${s.state.toUpperCase()}${s.reason ? ` — ${s.reason}` : ''}\nThis host: ${s.name} (${s.mode === 'managed' ? `etcd member${s.memberPid ? ` pid ${s.memberPid}` : ' not running'}` : `external etcd ${s.endpoints.join(', ')}`})${s.leader ? `, etcd leader: ${s.leader}` : ''}`;
-  const hosts = s.hosts.length
-    ? table(s.hosts, [
-        { header: 'HOST', get: (h) => h.name },
-        { header: 'STATE', get: (h) => (h.alive ? 'alive' : 'down') },
-        { header: 'ADDRESS', get: (h) => h.address },
-        { header: 'CPUS', get: (h) => (h.capacity ? `${h.bookedCpus}/${h.capacity.allocatableCpus}` : undefined), align: 'right' },
-        { header: 'MEMORY BOOKED', get: (h) => (h.capacity ? `${formatBytes(h.bookedMemoryBytes)}/${formatBytes(h.capacity.allocatableMemoryBytes)}` : undefined), align: 'right' },
-        { header: 'MEM FREE', get: (h) => (h.capacity ? formatBytes(h.capacity.memoryAvailableBytes) : undefined), align: 'right' },
-        { header: 'ITEMS', get: (h) => String(h.items), align: 'right' },
-        { header: 'LABELS', get: (h) => Object.entries(h.labels).map(([k, v]) => `${k}=${v}`).join(',') || '-' },
-      ])
-    : 'No hosts are known yet.';
+  const hosts = s.hosts.length ? clusterHostsTable(s) : 'No hosts are known yet.';
   return `${head}\n${hosts}`;
 }
 
@@ -125,9 +128,9 @@ export function registerClusterCommands(ctx: CliContext): void {
     .action(async () => {
       const r = await ctx.call('cluster.items', {});
       ctx.print(r, (v) => (v.items.length ? table(v.items, [
-        { header: 'KIND', get: (p) => p.kind }, { header: 'NAME', get: (p) => p.name }, { header: 'HOST', get: (p) => p.host },
-        { header: 'MEMORY', get: (p) => formatBytes(p.memoryBytes), align: 'right' }, { header: 'CPUS', get: (p) => String(p.cpus), align: 'right' },
-        { header: 'HA', get: (p) => (p.ha ? 'yes' : '-') }, { header: 'WHY', get: (p) => p.reason },
+    { header: 'KIND', get: (p) => p.kind }, { header: 'NAME', get: (p) => p.name }, { header: 'HOST', get: (p) => p.host },
+    { header: 'MEMORY', get: (p) => formatBytes(p.memoryBytes), align: 'right' }, { header: 'CPUS', get: (p) => String(p.cpus), align: 'right' },
+    { header: 'HA', get: (p) => (p.ha ? 'yes' : '-') }, { header: 'WHY', get: (p) => p.reason },
       ]) : 'Nothing is placed.'));
     });
 }

@@ -114,7 +114,7 @@ export function registerNovafileCommands(ctx: CliContext): void {
     .argument('[names...]', 'only these items and what they need')
     .option('--partial', 'apply everything not blocked by a host limit or conflict')
     .option('--parallel <n>', 'independent items at once (default 4)')
-    .option('--cluster', 'deploy across the cluster: each item on the host it is placed on (host = "name" | "auto", [placement])')
+    .option('--cluster', 'deploy across the cluster: each item on the host it is placed on (host = "name" or "auto", [placement])')
     .action(async (names: string[], o: ApplyFlags & { cluster?: boolean }) => {
       if (o.cluster) {
         if (names.length) throw new UsageError('nova up --cluster applies the whole NovaFile: leave out item names');
