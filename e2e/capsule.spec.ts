@@ -5,9 +5,12 @@ import { join } from 'node:path';
 import { busyboxRootfs } from '../src/test/capsule-fixtures';
 import { expect, rpc, shot, test } from './fixtures';
 import { CapsulesPage } from './pages/capsules';
+import { roundAxisProblem, yTicks } from './pages/metrics';
+import { SnapshotsPanel } from './pages/snapshots';
 
 // A real capsule (crun/runc) from a busybox root filesystem imported as an image: started from
-// the UI, its stdout streams into the detail page, then it is stopped and deleted.
+// the UI, its stdout streams into the detail page, its graphs have round axes, its writable layer
+// is snapshotted, changed and restored from the snapshot manager, then it is stopped and deleted.
 
 const tag = randomBytes(2).toString('hex');
 const name = `e2e-cap-${tag}`;
@@ -27,7 +30,7 @@ test.describe('capsules (real backend)', () => {
   });
 
   test('start from the list, stdout streams into the detail page, stop and delete with confirmation', async ({ app }, testInfo) => {
-    test.setTimeout(90_000);
+    test.setTimeout(150_000);
     // Importing the image is a long-running task: the status bar shows it (task.progress events).
     const imported = rpc('image.import', { source: busyboxRootfs(dir), name: image });
     await expect(app.getByTestId('task').filter({ hasText: `import ${image}` })).toBeVisible({ timeout: 20_000 });
@@ -53,7 +56,38 @@ test.describe('capsules (real backend)', () => {
     await app.getByTestId('tab-metrics').click();
     await expect(app.getByTestId('metrics-charts')).toBeVisible({ timeout: 20_000 });
     await expect(app.getByTestId('metrics-charts')).toContainText('Memory');
+    // Round y ticks from 0: powers of two for bytes, whole steps for a process count (recharts'
+    // own ticks for 1–2 processes read 0/0.25/0.5… or 0/0.5/1/1.5, and decimal steps for bytes).
+    await expect.poll(async () => roundAxisProblem(await yTicks(app, 'Memory'), 'bytes'), { timeout: 20_000 }).toBe('');
+    await expect.poll(async () => roundAxisProblem(await yTicks(app, 'Processes'), 'count'), { timeout: 20_000 }).toBe('');
     await shot(app, 'capsule-metrics', testInfo);
+
+    // The snapshot manager on the capsule: its writable layer saved, changed, rolled back, deleted.
+    const sh = (script: string) => rpc<{ exitCode: number; stdout: string }>('capsule.exec', { name, command: ['sh', '-c', script] });
+    expect((await sh('echo v1 > /keep')).exitCode).toBe(0);
+    const snaps = await new SnapshotsPanel(app).open();
+    await expect(app.getByText('No snapshots yet')).toBeVisible();
+    await snaps.take('before-edit');
+    await expect(capsules.feedback.toast(`${name}: snapshot before-edit taken`)).toBeVisible({ timeout: 30_000 });
+    const row = snaps.row('before-edit');
+    await expect(row).toContainText('writable layer');
+    await expect(row).toContainText(/\d+(\.\d+)? (B|KiB|MiB)/);
+    await expect(row).toContainText(String(new Date().getFullYear()));
+    await shot(app, 'capsule-snapshots', testInfo);
+    expect((await sh('echo v2 > /keep; cat /keep')).stdout.trim()).toBe('v2');
+    let dialog = await snaps.confirmRow('before-edit', 'Restore');
+    await expect(dialog).toContainText(`Restore ${name} to before-edit?`);
+    await expect(dialog).toContainText('The capsule restarts.');
+    await dialog.getByRole('button', { name: 'Restore' }).click();
+    await expect(capsules.feedback.toast(`${name}: restored before-edit`)).toBeVisible({ timeout: 60_000 });
+    await expect(capsules.detailState).toHaveText('running', { timeout: 30_000 });
+    expect((await sh('cat /keep')).stdout.trim()).toBe('v1');
+    dialog = await snaps.confirmRow('before-edit', 'Delete');
+    await expect(dialog).toContainText('Delete snapshot before-edit?');
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await expect(snaps.row('before-edit')).toBeHidden({ timeout: 30_000 });
+    await expect(app.getByText('No snapshots yet')).toBeVisible();
+    expect((await rpc<{ items: unknown[] }>('capsule.snapshot.list', { name })).items).toEqual([]);
 
     await capsules.header.button('Stop').click();
     await expect(capsules.detailState).toHaveText('exited', { timeout: 30_000 });

@@ -3,11 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { busyboxRootfs } from '../src/test/capsule-fixtures';
+import { novaCli } from './cli';
 import { expect, rpc, shot, test } from './fixtures';
 import { ProjectsPage } from './pages/projects';
 
 // A NovaFile project driven from the Projects view against the real engine: an error shown at its
-// line:column, the plan as a diff, Apply with per-item outcome, an edit re-planned as an in-place
+// line:column, the plan as a diff, Apply with per-item outcome, drift (the capsule stopped from a
+// terminal) shown without a reload and repaired by Apply, an edit re-planned as an in-place
 // update with its old → new reason, Apply again, Destroy with confirmation.
 
 const tag = randomBytes(2).toString('hex');
@@ -36,8 +38,8 @@ test.describe('projects (real NovaFile apply)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('open a folder, fix an error at its line:column, apply, edit, see the diff, apply again, destroy', async ({ app }, testInfo) => {
-    test.setTimeout(120_000);
+  test('open a folder, fix an error at its line:column, apply, see drift and repair it, edit, see the diff, apply again, destroy', async ({ app }, testInfo) => {
+    test.setTimeout(150_000);
     writeFileSync(join(dir, 'NovaFile'), novafile('memroy', '64Mi'));
     const projects = await new ProjectsPage(app).open();
     await projects.openFolder(dir);
@@ -58,6 +60,21 @@ test.describe('projects (real NovaFile apply)', () => {
     await expect(projects.outcomes.locator('[data-state=done]')).toHaveCount(1);
     await expect(projects.summary).toHaveText('Nothing to do: the host matches the NovaFile.', { timeout: 30_000 });
     await expect(projects.change('capsule', cap)).toContainText('now running');
+
+    // Drift: the capsule stopped by the CLI in a terminal. The open plan follows the host (no
+    // Re-plan pressed): a start, marked drift, with the reason; Apply repairs it.
+    await novaCli('stop', 'container', cap);
+    await expect(projects.change('capsule', cap)).toHaveAttribute('data-action', 'start', { timeout: 10_000 });
+    await expect(projects.change('capsule', cap).locator('.badge-warn')).toHaveText('drift');
+    await expect(projects.change('capsule', cap)).toContainText('declared running (drift)');
+    await expect(projects.change('capsule', cap)).toContainText('now exited');
+    await expect(projects.summary).toHaveText('1 to start');
+    await shot(app, 'project-drift', testInfo);
+    await projects.button('Apply').click();
+    await expect(projects.outcomes).toContainText(`start capsule ${cap}`, { timeout: 60_000 });
+    await expect(projects.summary).toHaveText('Nothing to do: the host matches the NovaFile.', { timeout: 30_000 });
+    await expect(projects.change('capsule', cap)).toContainText('now running');
+    await expect(projects.change('capsule', cap).locator('.badge-warn')).toHaveCount(0);
 
     // An edit behind the app's back: Re-plan shows it as an in-place update with old → new.
     writeFileSync(join(dir, 'NovaFile'), novafile('memory', '96Mi'));

@@ -10,6 +10,8 @@ const LABELS: Record<string, string> = {
   pids: 'Processes', oomKills: 'OOM kills', rxRate: 'Network in', txRate: 'Network out', rxBytes: 'Received', txBytes: 'Sent',
 };
 const isBytes = (k: string) => /Bytes$|Rate$/.test(k);
+/** Whole-number series: their axis steps by 1, 2, 3… (never 0.5 processes). */
+const isCount = (k: string) => k === 'pids' || k === 'oomKills';
 const axisTick = (k: string) => (v: number) => (isBytes(k) ? axisBytes(v) + (k.endsWith('Rate') ? '/s' : '') : String(v));
 const tick = (k: string) => (v: number) => (isBytes(k) ? bytes(v) + (k.endsWith('Rate') ? '/s' : '') : String(Math.round(v * 100) / 100));
 
@@ -26,7 +28,7 @@ export function MetricsCharts({ kind, name }: { kind: string; name: string }) {
     <div className="charts" data-testid="metrics-charts">
       {keys.map((k, i) => {
         // Round ticks from 0 to the series' maximum (recharts' own pick reads 0/9/18/36).
-        const ticks = axisTicks(Math.max(0, ...data.map((d) => Number((d as Record<string, number>)[k]) || 0)), isBytes(k));
+        const ticks = axisTicks(Math.max(0, ...data.map((d) => Number((d as Record<string, number>)[k]) || 0)), isBytes(k), isCount(k));
         return (
         <figure key={k} className="chart">
           <figcaption>{LABELS[k] ?? k}</figcaption>

@@ -21,6 +21,14 @@ describe('niceTicks and axisTicks', () => {
     expect(niceTicks(0.3)).toEqual([0, 0.1, 0.2, 0.3]);
     expect(niceTicks(1)).toEqual([0, 0.25, 0.5, 0.75, 1]);
   });
+  it('counts step by whole numbers', () => {
+    expect(niceTicks(2, true)).toEqual([0, 1, 2]);
+    expect(niceTicks(1, true)).toEqual([0, 1]);
+    expect(niceTicks(3, true)).toEqual([0, 1, 2, 3]);
+    expect(niceTicks(9, true)).toEqual([0, 3, 6, 9]);
+    expect(niceTicks(36, true)).toEqual([0, 10, 20, 30, 40]);
+    expect(axisTicks(2, false, true)).toEqual([0, 1, 2]);
+  });
   it('a flat zero series still gets an axis', () => {
     expect(axisTicks(0, false)).toEqual([0, 1]);
     expect(axisTicks(0, true)).toEqual([0, 1024]);
