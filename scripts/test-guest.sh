@@ -22,7 +22,7 @@ case "${NOVA_TEST_GUEST_KERNEL:-cloud}" in
   generic) OUT="$BASE/generic"; META=linux-image-amd64; EXTRA_MODULES="netfs fscache 9pnet 9pnet_virtio 9p" ;;
   *) echo "test-guest: NOVA_TEST_GUEST_KERNEL is cloud or generic" >&2; exit 1 ;;
 esac
-RECIPE=9   # bump when the initramfs layout below changes
+RECIPE=10  # bump when the initramfs layout below changes
 mkdir -p "$OUT"
 exec 9>"$OUT/.lock"
 flock 9
@@ -137,15 +137,25 @@ exec 3<>"$1"
 le32() {
   printf "\\$(printf %03o $(($1 & 255)))\\$(printf %03o $((($1 >> 8) & 255)))\\$(printf %03o $((($1 >> 16) & 255)))\\$(printf %03o $((($1 >> 24) & 255)))"
 }
-# send TYPE SIZE: the headers; the caller writes SIZE bytes of data after them.
-send() { { le32 1; le32 $((20 + $2)); le32 1; le32 "$1"; le32 0; le32 0; le32 "$2"; } >&3; }
+# send TYPE FILE: one chunk, the headers and the data in FILE, in a single write (the grab loop
+# below writes too: two messages never interleave).
+send() {
+  n=$(wc -c < "$2")
+  { le32 1; le32 $((20 + n)); le32 1; le32 "$1"; le32 0; le32 0; le32 "$n"; cat "$2"; } > "$2.chunk"
+  cat "$2.chunk" >&3
+}
 rd32() { dd bs=4 count=1 iflag=fullblock <&3 2>/dev/null | od -An -tu4 | tr -d ' \n'; }
 log() { echo "nova-vdagent: $*" > /dev/ttyS0; }
+# Our capabilities (bit 5, clipboard by demand), asking for QEMU's: QEMU registers its clipboard
+# peer when it gets them, and answers with its own.
+{ le32 1; le32 32; } > /tmp/vda.caps
+send 6 /tmp/vda.caps
 # Guest → host: a copy in the guest is a GRAB of UTF-8 text.
-( while :; do
+( le32 1 > /tmp/vda.grab
+  while :; do
     if [ -e /tmp/clip-grab ]; then
       mv /tmp/clip-grab /tmp/guest-clipboard
-      { send 7 4; le32 1; } >&3
+      send 7 /tmp/vda.grab
       log "grabbed the clipboard"
     fi
     sleep 0.2
@@ -157,17 +167,21 @@ while :; do
   rm -f /tmp/vda.msg
   [ "$size" -gt 0 ] && dd bs="$size" count=1 iflag=fullblock of=/tmp/vda.msg <&3 2>/dev/null
   case "$type" in
-    6) # capabilities: answer with ours (bit 5, clipboard by demand) when asked
-      [ "$(od -An -tu4 -N4 /tmp/vda.msg | tr -d ' ')" = 1 ] && { send 6 8; le32 0; le32 32; } >&3
+    6) # capabilities: QEMU's answer, or its question (request = 1): then ours without one
+      if [ "$(od -An -tu4 -N4 /tmp/vda.msg | tr -d ' ')" = 1 ]; then
+        { le32 0; le32 32; } > /tmp/vda.caps
+        send 6 /tmp/vda.caps
+      fi
       log "capabilities exchanged";;
     7) # the host grabbed the clipboard: ask for its text
-      { send 8 4; le32 1; } >&3;;
+      le32 1 > /tmp/vda.req
+      send 8 /tmp/vda.req;;
     4) # clipboard data: type (4 bytes), then the text
       dd if=/tmp/vda.msg bs=4 skip=1 of=/tmp/clipboard 2>/dev/null
       log "clipboard from the host: $(cat /tmp/clipboard)";;
     8) # the host asks for the guest's clipboard
-      n=$(wc -c < /tmp/guest-clipboard)
-      { send 4 $((4 + n)); le32 1; cat /tmp/guest-clipboard; } >&3
+      { le32 1; cat /tmp/guest-clipboard; } > /tmp/vda.data
+      send 4 /tmp/vda.data
       log "sent the clipboard to the host";;
   esac
 done

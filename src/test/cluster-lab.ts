@@ -2,7 +2,7 @@
 // creates (its veth on one bridge inside a switch namespace, so nothing touches the root
 // namespace's network), with its own NOVA_HOME and a real `nova serve --socket` run as an
 // unprivileged user (whose etcd member the engine starts). Calls go to each host's engine over
-// its local API socket. Everything is named `ncl…`, addressed in 10.113.0.0/16, and removed by
+// its local API socket. Everything is named `nclu…`, addressed in 10.116.0.0/16, and removed by
 // cleanup(): processes by the namespaces' pids, namespaces, the user, the folders.
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -36,7 +36,7 @@ export class RpcError extends Error {
 
 export class ClusterLab {
   readonly id = suffix();
-  readonly dir = mkdtempSync('/tmp/ncl-');
+  readonly dir = mkdtempSync('/tmp/nclu-');
   readonly net = new NetnsLab();
   readonly hosts = new Map<string, ClusterLabHost>();
   readonly sw: string;
@@ -44,19 +44,19 @@ export class ClusterLab {
   user!: HomeUser;
 
   constructor() {
-    this.sw = this.net.add(`ncl-sw-${this.id}`);
+    this.sw = this.net.add(`nclu-sw-${this.id}`);
     sh(['ip', '-n', this.sw, 'link', 'add', 'br0', 'type', 'bridge']);
     sh(['ip', '-n', this.sw, 'link', 'set', 'br0', 'up']);
     execFileSync('chmod', ['755', this.dir]);
-    this.user = createTestUser('ncl');
+    this.user = createTestUser('nclu');
   }
 
   /** A host namespace on the lab's bridge, with its NOVA_HOME (the user's, allowed to read the lab dir). */
   addHost(name: string, n: number): ClusterLabHost {
-    const ns = this.net.add(`ncl-${name}-${this.id}`);
+    const ns = this.net.add(`nclu-${name}-${this.id}`);
     sh(['ip', '-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', `v${name}`, 'netns', this.sw]);
     sh(['ip', '-n', this.sw, 'link', 'set', `v${name}`, 'master', 'br0', 'up']);
-    const address = `10.113.${this.octet}.${n}`;
+    const address = `10.116.${this.octet}.${n}`;
     sh(['ip', '-n', ns, 'addr', 'add', `${address}/24`, 'dev', 'eth0']);
     sh(['ip', '-n', ns, 'link', 'set', 'eth0', 'up']);
     const home = join(this.dir, name);

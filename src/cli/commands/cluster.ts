@@ -1,6 +1,6 @@
 // `nova cluster init|token|join|leave|status|place|release|items` (issue #23, docs/cluster.md).
 import { readFileSync } from 'node:fs';
-import type { ClusterStatus, Placement } from '../../shared/contract/cluster.js';
+import type { ClusterHostReport, ClusterPlanRow, ClusterStatus, ClusterUpResult, Placement } from '../../shared/contract/cluster.js';
 import { formatBytes } from '../../shared/sizes.js';
 import type { CliContext } from '../context.js';
 import { table } from '../output.js';
@@ -8,22 +8,55 @@ import { table } from '../output.js';
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 const labelsOf = (list: string[] = []) => Object.fromEntries(list.map((l) => [l.split('=')[0]!, l.split('=').slice(1).join('=')]));
 
+/** One row per cluster host: alive or down, address, bookings against what it may take, labels. */
+export function clusterHostsTable(s: ClusterStatus): string {
+  return table(s.hosts, [
+    { header: 'HOST', get: (h) => h.name },
+    { header: 'STATE', get: (h) => (h.alive ? 'alive' : 'down') },
+    { header: 'ADDRESS', get: (h) => h.address },
+    { header: 'CPUS', get: (h) => (h.capacity ? `${h.bookedCpus}/${h.capacity.allocatableCpus}` : undefined), align: 'right' },
+    { header: 'MEMORY BOOKED', get: (h) => (h.capacity ? `${formatBytes(h.bookedMemoryBytes)}/${formatBytes(h.capacity.allocatableMemoryBytes)}` : undefined), align: 'right' },
+    { header: 'MEM FREE', get: (h) => (h.capacity ? formatBytes(h.capacity.memoryAvailableBytes) : undefined), align: 'right' },
+    { header: 'ITEMS', get: (h) => String(h.items), align: 'right' },
+    { header: 'LABELS', get: (h) => Object.entries(h.labels).map(([k, v]) => `${k}=${v}`).join(',') || '-' },
+  ]);
+}
+
 export function humanStatus(s: ClusterStatus): string {
   if (!s.joined) return 'This host is in no cluster. Start one with `nova cluster init --name NAME`, or join one with `nova cluster join TOKEN`.';
   const head = `Cluster ${s.cluster}: ${s.state.toUpperCase()}${s.reason ? ` — ${s.reason}` : ''}\nThis host: ${s.name} (${s.mode === 'managed' ? `etcd member${s.memberPid ? ` pid ${s.memberPid}` : ' not running'}` : `external etcd ${s.endpoints.join(', ')}`})${s.leader ? `, etcd leader: ${s.leader}` : ''}`;
-  const hosts = s.hosts.length
-    ? table(s.hosts, [
-        { header: 'HOST', get: (h) => h.name },
-        { header: 'STATE', get: (h) => (h.alive ? 'alive' : 'down') },
-        { header: 'ADDRESS', get: (h) => h.address },
-        { header: 'CPUS', get: (h) => (h.capacity ? `${h.bookedCpus}/${h.capacity.allocatableCpus}` : undefined), align: 'right' },
-        { header: 'MEMORY BOOKED', get: (h) => (h.capacity ? `${formatBytes(h.bookedMemoryBytes)}/${formatBytes(h.capacity.allocatableMemoryBytes)}` : undefined), align: 'right' },
-        { header: 'MEM FREE', get: (h) => (h.capacity ? formatBytes(h.capacity.memoryAvailableBytes) : undefined), align: 'right' },
-        { header: 'ITEMS', get: (h) => String(h.items), align: 'right' },
-        { header: 'LABELS', get: (h) => Object.entries(h.labels).map(([k, v]) => `${k}=${v}`).join(',') || '-' },
-      ])
-    : 'No hosts are known yet.';
+  const hosts = s.hosts.length ? clusterHostsTable(s) : 'No hosts are known yet.';
   return `${head}\n${hosts}`;
+}
+
+const SIGN: Record<ClusterPlanRow['action'], string> = { place: '+', keep: '=', move: '~', release: '-', refused: '!' };
+
+/** `nova plan --cluster`: each item, the host it goes to and why. */
+export function humanClusterRows(rows: readonly ClusterPlanRow[]): string {
+  const w = Math.max(0, ...rows.map((r) => `${r.kind} ${r.name}`.length));
+  const hw = Math.max(0, ...rows.map((r) => (r.host ?? '-').length));
+  return rows.map((r) => `  ${SIGN[r.action]} ${`${r.kind} ${r.name}`.padEnd(w)}  → ${(r.host ?? '-').padEnd(hw)}  ${r.action.padEnd(7)}  ${r.reason}${r.ha ? ' [HA]' : ''}`).join('\n');
+}
+
+/** One host's report: what changed there (drift marked) and what failed. */
+export function humanHostReport(h: ClusterHostReport): string {
+  const head = `  ${h.host}: ${h.state === 'done' ? (h.ok ? 'ok' : 'FAILED') : h.state.toUpperCase()} — ${h.message}`;
+  const changes = h.changes.map((c) => `      ${c.blocked ? '!' : c.drift ? 'drift' : c.action} ${c.kind} ${c.name}: ${c.blocked ?? c.reasons.join('; ')}`);
+  const failed = h.applied.filter((a) => a.status !== 'done').map((a) => `      ✗ ${a.action} ${a.kind} ${a.name}: ${a.message ?? a.status}`);
+  return [head, ...changes, ...failed].join('\n');
+}
+
+export const humanClusterPlan = (p: { project: string; file: string; rows: ClusterPlanRow[]; hosts: ClusterHostReport[] }) =>
+  [`Project ${p.project} on the cluster (${p.file})`, humanClusterRows(p.rows) || '  (nothing declared)', ...(p.hosts.length ? ['', 'Last report of each host:', ...p.hosts.map(humanHostReport)] : [])].join('\n');
+
+export const humanClusterUp = (r: ClusterUpResult, verb: 'up' | 'down') =>
+  [`Project ${r.project} (${verb} --cluster):`, ...(r.rows.length ? [humanClusterRows(r.rows)] : []), 'Hosts:', ...r.hosts.map(humanHostReport), `${r.ok ? 'Done' : 'Finished with errors'}: ${r.message} in ${(r.durationMs / 1000).toFixed(1)}s.`].join('\n');
+
+/** `nova up --cluster` / `nova down --cluster`. */
+export async function clusterApply(ctx: CliContext, verb: 'up' | 'down', src: { path?: string; cwd?: string; project?: string }): Promise<void> {
+  const r = verb === 'up' ? await ctx.call('cluster.up', src) : await ctx.call('cluster.down', src);
+  ctx.print(r, (v) => humanClusterUp(v, verb));
+  if (!r.ok) process.exitCode = 1;
 }
 
 const humanPlacement = (p: Placement, dry: boolean) => `${dry ? 'Would place' : 'Placed'} ${p.kind} ${p.name} on ${p.host}: ${p.reason}${p.ha ? ' [HA]' : ''}`;
@@ -95,9 +128,9 @@ export function registerClusterCommands(ctx: CliContext): void {
     .action(async () => {
       const r = await ctx.call('cluster.items', {});
       ctx.print(r, (v) => (v.items.length ? table(v.items, [
-        { header: 'KIND', get: (p) => p.kind }, { header: 'NAME', get: (p) => p.name }, { header: 'HOST', get: (p) => p.host },
-        { header: 'MEMORY', get: (p) => formatBytes(p.memoryBytes), align: 'right' }, { header: 'CPUS', get: (p) => String(p.cpus), align: 'right' },
-        { header: 'HA', get: (p) => (p.ha ? 'yes' : '-') }, { header: 'WHY', get: (p) => p.reason },
+    { header: 'KIND', get: (p) => p.kind }, { header: 'NAME', get: (p) => p.name }, { header: 'HOST', get: (p) => p.host },
+    { header: 'MEMORY', get: (p) => formatBytes(p.memoryBytes), align: 'right' }, { header: 'CPUS', get: (p) => String(p.cpus), align: 'right' },
+    { header: 'HA', get: (p) => (p.ha ? 'yes' : '-') }, { header: 'WHY', get: (p) => p.reason },
       ]) : 'Nothing is placed.'));
     });
 }

@@ -5,6 +5,7 @@ import { formatBytes } from '../../shared/sizes.js';
 import type { CliContext } from '../context.js';
 import { table } from '../output.js';
 import { writeErr } from '../terminal.js';
+import { clusterHostsTable } from './cluster.js';
 
 // `nova host add|ls|rm`: other Nova hosts reached over SSH. These always act on this host's
 // list, whatever --host says.
@@ -53,9 +54,12 @@ export function registerHostCommands(ctx: CliContext): void {
     .description('Remote Nova hosts: reachable, Nova version, KVM/TCG, free CPU and memory')
     .argument('[name]', 'only this host')
     .action(async (name?: string) => {
-      const r = await ctx.callLocal('host.list', name ? { name } : {});
+      // The cluster this host is in (when it is one): its hosts alive or down, capacity, labels.
+      const [list, cluster] = await Promise.all([ctx.callLocal('host.list', name ? { name } : {}), name ? undefined : ctx.callLocal('cluster.status', {}).catch(() => undefined)]);
+      const r = { ...list, ...(cluster?.joined ? { cluster } : {}) };
+      const clusterRows = cluster?.joined ? `\n\nCluster ${cluster.cluster} (${cluster.state}${cluster.reason ? `: ${cluster.reason}` : ''}):\n${clusterHostsTable(cluster)}` : '';
       ctx.print(r, (v) =>
-        v.items.length === 0
+        (v.items.length === 0 && cluster?.joined ? 'No remote hosts over SSH.' : v.items.length === 0
           ? 'No remote hosts. Add one with `nova host add NAME ssh://user@address/path/of/serve.sock`.'
           : table(v.items, [
               { header: 'NAME', get: (h) => h.name },
@@ -66,7 +70,7 @@ export function registerHostCommands(ctx: CliContext): void {
               { header: 'CPU FREE', get: (h) => (h.usage ? `${h.usage.cpuFree}/${h.usage.cpus}` : undefined), align: 'right' },
               { header: 'MEM FREE', get: (h) => (h.usage ? formatBytes(h.usage.memoryAvailableBytes) : undefined), align: 'right' },
               { header: 'NOTE', get: (h) => (h.reachable ? `${h.latencyMs ?? '?'} ms` : h.error) },
-            ]),
+            ])) + clusterRows,
       );
     });
   host

@@ -2,6 +2,7 @@ import type { ApplyOutcome, PlanChange, ProjectPlan, UpResult } from '../../shar
 import type { CliContext } from '../context.js';
 import { UsageError } from '../output.js';
 import { writeErr } from '../terminal.js';
+import { clusterApply, humanClusterPlan } from './cluster.js';
 
 // `nova plan`, `nova up`, `nova down`, `nova run vm|container NAME`: the NovaFile face.
 
@@ -99,7 +100,9 @@ export function registerNovafileCommands(ctx: CliContext): void {
     .description('Show what `nova up` would change: create / update / replace / start / delete, each with its reason')
     .argument('[names...]', 'only these items and what they need')
     .option('--all', 'also list unchanged items')
-    .action(async (names: string[], o: { all?: boolean }) => {
+    .option('--cluster', 'where each item goes in the cluster and why (host, [placement]), and each host\'s last report')
+    .action(async (names: string[], o: { all?: boolean; cluster?: boolean }) => {
+      if (o.cluster) return ctx.print(await ctx.call('cluster.plan', source()), humanClusterPlan);
       const r = await ctx.call('novafile.plan', { ...source(), only: names });
       ctx.print(r, (p) => formatPlan(p, { showNoop: o.all ?? false }));
       if (r.errors.length) process.exitCode = 1;
@@ -111,7 +114,12 @@ export function registerNovafileCommands(ctx: CliContext): void {
     .argument('[names...]', 'only these items and what they need')
     .option('--partial', 'apply everything not blocked by a host limit or conflict')
     .option('--parallel <n>', 'independent items at once (default 4)')
-    .action(async (names: string[], o: ApplyFlags) => {
+    .option('--cluster', 'deploy across the cluster: each item on the host it is placed on (host = "name" or "auto", [placement])')
+    .action(async (names: string[], o: ApplyFlags & { cluster?: boolean }) => {
+      if (o.cluster) {
+        if (names.length) throw new UsageError('nova up --cluster applies the whole NovaFile: leave out item names');
+        return clusterApply(ctx, 'up', source());
+      }
       const stop = watch();
       try {
         finishUp(await ctx.call('novafile.up', { ...source(), only: names, partial: o.partial ?? false, ...(o.parallel ? { parallel: parallelOf(o.parallel) } : {}) }));
@@ -126,7 +134,9 @@ export function registerNovafileCommands(ctx: CliContext): void {
     .option('--volumes', 'also delete VM disks and capsule volumes')
     .option('--project <name>', 'tear down this project without reading a NovaFile')
     .option('--parallel <n>', 'independent items at once (default 4)')
-    .action(async (o: { volumes?: boolean; project?: string; parallel?: string }) => {
+    .option('--cluster', 'remove the project from every host of the cluster and release its placements')
+    .action(async (o: { volumes?: boolean; project?: string; parallel?: string; cluster?: boolean }) => {
+      if (o.cluster) return clusterApply(ctx, 'down', o.project ? { project: o.project } : source());
       const stop = watch();
       try {
         const r = await ctx.call('novafile.down', { ...source(), volumes: o.volumes ?? false, ...(o.project ? { project: o.project } : {}), ...(o.parallel ? { parallel: parallelOf(o.parallel) } : {}) });

@@ -13,6 +13,7 @@ import { NOVA_VERSION } from '../host/probe.js';
 import type { ClusterConfig } from './config.js';
 import { keys, readConfig } from './config.js';
 import type { EtcdClient } from './etcd.js';
+import { DeployWorker } from './deploy-agent.js';
 import { memberPid, peerUrl, startMember } from './member.js';
 import type { Capacity, HostInfo, ItemRecord } from './placement.js';
 import { readView, takeOver } from './placement.js';
@@ -28,7 +29,9 @@ export class ClusterAgent {
   private lease: string | undefined;
   private ticks = 0;
   private lastOk = 0;
-  private busy = { lease: false, work: false };
+  private busy = { lease: false, work: false, deploy: false };
+  private deployer: DeployWorker;
+  private reconciling: Promise<void> = Promise.resolve();
   lastError: string | undefined;
   /** What this host's agent did lately (items started, moved, removed, fenced), newest last. */
   readonly log: string[] = [];
@@ -37,7 +40,9 @@ export class ClusterAgent {
     private engine: EngineContext,
     private config: ClusterConfig,
     private client: EtcdClient,
-  ) {}
+  ) {
+    this.deployer = new DeployWorker(engine, config, client, (w) => this.note(w));
+  }
 
   private note(what: string): void {
     this.log.push(`${new Date().toISOString()} ${what}`);
@@ -48,11 +53,11 @@ export class ClusterAgent {
     return this.lease !== undefined && Date.now() - this.lastOk < LEASE_TTL_S * 1000;
   }
 
-  /** Two loops: the lease's renewals are never held up by slow work (a capsule being created). */
+  /** Three loops: the lease's renewals are never held up by slow work (a capsule being created), nor HA takeovers by a deployment. */
   start(): void {
     if (this.timers.length) return;
     this.lastOk = Date.now();
-    const every = (which: 'lease' | 'work', fn: () => Promise<void>) => {
+    const every = (which: 'lease' | 'work' | 'deploy', fn: () => Promise<void>) => {
       const run = () => {
         if (this.busy[which]) return;
         this.busy[which] = true;
@@ -65,12 +70,13 @@ export class ClusterAgent {
     };
     every('lease', () => this.leaseTick());
     every('work', () => this.workTick());
+    every('deploy', () => this.deployTick());
   }
 
   /** Stops renewing; `revoke` ends the lease now (leave, clean shutdown) instead of letting it expire. */
   async stop(revoke: boolean): Promise<void> {
     for (const t of this.timers.splice(0)) clearInterval(t);
-    while (this.busy.lease || this.busy.work) await new Promise((r) => setTimeout(r, 20));
+    while (this.busy.lease || this.busy.work || this.busy.deploy) await new Promise((r) => setTimeout(r, 20));
     if (revoke && this.lease) await this.client.revoke(this.lease).catch(() => undefined);
     this.lease = undefined;
   }
@@ -107,6 +113,16 @@ export class ClusterAgent {
     }
   }
 
+  private async deployTick(): Promise<void> {
+    if (!this.holdsLease) return;
+    try {
+      await this.deployer.tick(() => this.reconcile(true));
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (!this.log.at(-1)?.endsWith(msg)) this.note(`error: ${msg}`);
+    }
+  }
+
   private async renew(): Promise<void> {
     const k = keys(this.config.cluster);
     if (this.lease && (await this.client.keepAlive(this.lease, 1000)) > 0 && this.ticks % CAPACITY_EVERY !== 0) return;
@@ -120,10 +136,18 @@ export class ClusterAgent {
     await this.client.put(k.capacity(this.config.name), JSON.stringify(await capacity(this.engine, this.config)), this.lease);
   }
 
-  private async reconcile(): Promise<void> {
+  /** `orphans`: also remove local HA copies whose item was released (`nova down --cluster`); every tick when HA items exist, else every 10th. */
+  private reconcile(orphans = false): Promise<void> {
+    // The work loop and the deploy loop both reconcile: one at a time.
+    const run = this.reconciling.then(() => this.reconcileNow(orphans));
+    this.reconciling = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reconcileNow(orphans: boolean): Promise<void> {
     const view = await readView(this.client, this.config.cluster);
     const ha = [...view.items.entries()].filter(([, i]) => i.record.ha && i.record.kind === 'capsule' && i.record.spec);
-    if (!ha.length) return;
+    if (!ha.length && !orphans && this.ticks % 10 !== 0) return;
     const me = this.config.name;
     for (const [id, item] of ha) {
       const owner = view.hosts.get(item.record.host);
@@ -144,6 +168,10 @@ export class ClusterAgent {
         await this.engine.call('capsule.rm', { name: record.name, force: true });
         this.note(`removed capsule/${record.name}: owned by ${record.host}`);
       }
+    }
+    for (const c of local.items.filter((x) => !ha.some(([, i]) => i.record.name === x.name))) {
+      await this.engine.call('capsule.rm', { name: c.name, force: true });
+      this.note(`removed capsule/${c.name}: released from the cluster`);
     }
   }
 

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { ClusterStatus, Placement } from '../../shared/contract/cluster.js';
+import type { ClusterStatus, ClusterUpResult, Placement } from '../../shared/contract/cluster.js';
 import { busyboxRootfs } from '../../test/capsule-fixtures.js';
 import { ClusterLab, RpcError } from '../../test/cluster-lab.js';
 import { describeHost } from '../../test/host.js';
@@ -17,6 +17,16 @@ const GiB = 1024 ** 3;
 describeHost('cluster mode: 3 hosts, etcd members, leases, CAS placement, HA failover', { root: true, tools: ['etcd', 'openssl', 'setpriv', 'crun', 'newuidmap'] }, () => {
   let lab: ClusterLab;
   const status = (h: string) => lab.call<ClusterStatus>(h, 'cluster.status');
+  // A busybox image on every host, imported once for the tests that run capsules.
+  let image: Promise<void> | undefined;
+  const imported = () =>
+    (image ??= (async () => {
+      const img = join(lab.dir, 'img');
+      mkdirSync(img);
+      const rootfs = busyboxRootfs(img);
+      execFileSync('chown', ['-R', `${lab.user.uid}:${lab.user.gid}`, img]);
+      for (const h of ['h1', 'h2', 'h3']) await lab.call(h, 'image.import', { source: rootfs, name: 'local/ncl:1' }, 120_000);
+    })());
 
   beforeAll(async () => {
     lab = new ClusterLab();
@@ -92,11 +102,7 @@ describeHost('cluster mode: 3 hosts, etcd members, leases, CAS placement, HA fai
   }, 120_000);
 
   it('an HA capsule: runs on its host; that host killed → its lease expires, it runs on another within 30 s; the host returns and does not start it again', async () => {
-    const img = join(lab.dir, 'img');
-    mkdirSync(img);
-    const rootfs = busyboxRootfs(img);
-    execFileSync('chown', ['-R', `${lab.user.uid}:${lab.user.gid}`, img]);
-    for (const h of ['h1', 'h2', 'h3']) await lab.call(h, 'image.import', { source: rootfs, name: 'local/ncl:1' }, 120_000);
+    await imported();
     const spec = { capsule: 'local/ncl:1', command: ['sh', '-c', 'while true; do sleep 1; done'], network: 'none' };
     const p = await lab.call<Placement>('h2', 'cluster.place', { kind: 'capsule', name: 'web', memory: '256Mi', ha: true, spec });
     const owner = p.host;
@@ -132,6 +138,57 @@ describeHost('cluster mode: 3 hosts, etcd members, leases, CAS placement, HA fai
     expect(await running(where)).toBe(true);
     console.log(`failover: ${failoverMs} ms`);
   }, 300_000);
+
+  it('nova up --cluster: the etcd leader killed during it → it completes or fails cleanly and a re-run converges; twice → no changes; drift on one host reported and fixed; down cleans every host', async () => {
+    const hosts = ['h1', 'h2', 'h3'];
+    await imported();
+    const box = (n: string, extra = '') => `[container.${n}]\ncapsule = "local/ncl:1"\ncommand = ["sh", "-c", "while true; do sleep 1; done"]\nnetwork = "none"\n${extra}`;
+    const text = `project = "shop"\n[placement]\nstrategy = "spread"\n${box('s0', 'host = "h1"\n')}${[1, 2, 3, 4, 5].map((i) => box(`s${i}`)).join('')}`;
+    const src = { text, cwd: lab.dir, path: join(lab.dir, 'NovaFile') };
+    const plan = await lab.call<{ rows: { name: string; host?: string; action: string; reason: string }[] }>('h2', 'cluster.plan', src);
+    expect(plan.rows.map((r) => r.action)).toEqual(Array(6).fill('place'));
+    expect(plan.rows[0]).toMatchObject({ name: 's0', host: 'h1', reason: expect.stringMatching(/^pinned to h1/) });
+    const shop = async (h: string) => (await lab.call<{ items: { name: string; state: string }[] }>(h, 'capsule.list', { project: 'shop' })).items;
+
+    const s = await status('h1');
+    const leaderPid = (await status(s.leader!)).memberPid!;
+    const first = lab.call<ClusterUpResult>('h1', 'cluster.up', src, 120_000).catch((e: Error) => e);
+    await waitFor('the first placement', async () => (await lab.call<{ items: Placement[] }>('h3', 'cluster.items')).items.some((i) => i.project === 'shop'), 30_000, 20);
+    process.kill(leaderPid, 'SIGKILL');
+    const r1 = await first;
+    if (r1 instanceof Error) expect(r1.message).toMatch(/etcd|did not report/);
+    else expect(r1.ok, JSON.stringify(r1.hosts)).toBe(true);
+    const r2 = await lab.call<ClusterUpResult>('h1', 'cluster.up', src, 120_000);
+    expect(r2.ok).toBe(true);
+    expect(r2.hosts.map((h) => h.host)).toEqual(hosts);
+    // Every item once, running, on the host its placement names; no host overbooked.
+    const items = (await lab.call<{ items: Placement[] }>('h2', 'cluster.items')).items.filter((i) => i.project === 'shop');
+    expect(items.map((i) => i.name).sort()).toEqual(['s0', 's1', 's2', 's3', 's4', 's5']);
+    const where = Object.fromEntries(await Promise.all(hosts.map(async (h) => [h, await shop(h)] as const)));
+    for (const i of items) {
+      expect(where[i.host]!.find((c) => c.name === i.name)?.state).toBe('running');
+      for (const h of hosts.filter((x) => x !== i.host)) expect(where[h]!.find((c) => c.name === i.name)).toBeUndefined();
+    }
+    for (const h of (await status('h3')).hosts) expect(h.bookedMemoryBytes).toBeLessThanOrEqual(2 * GiB);
+
+    const r3 = await lab.call<ClusterUpResult>('h2', 'cluster.up', src, 120_000);
+    expect(r3).toMatchObject({ ok: true, message: 'no changes on any host' });
+    expect(r3.rows.map((r) => r.action)).toEqual(Array(6).fill('keep'));
+    // Drift: a capsule stopped by hand on its host is reported for that host and started again.
+    const victim = items.find((i) => i.name === 's3')!;
+    await lab.call(victim.host, 'capsule.stop', { name: 's3' });
+    const r4 = await lab.call<ClusterUpResult>('h3', 'cluster.up', src, 120_000);
+    expect(r4.ok).toBe(true);
+    const report = r4.hosts.find((h) => h.host === victim.host)!;
+    expect(report.changes).toEqual([expect.objectContaining({ name: 's3', action: 'start', drift: true })]);
+    expect(r4.hosts.filter((h) => h.host !== victim.host).every((h) => h.changes.length === 0)).toBe(true);
+    expect((await shop(victim.host)).find((c) => c.name === 's3')?.state).toBe('running');
+
+    const down = await lab.call<ClusterUpResult>('h1', 'cluster.down', { project: 'shop' }, 120_000);
+    expect(down.ok).toBe(true);
+    for (const h of hosts) expect(await shop(h)).toEqual([]);
+    expect((await lab.call<{ items: Placement[] }>('h1', 'cluster.items')).items.filter((i) => i.project === 'shop')).toEqual([]);
+  }, 240_000);
 
   it('etcd without quorum: the cluster says degraded within its deadlines and the host keeps working', async () => {
     const [a, b] = ['h1', 'h2'];

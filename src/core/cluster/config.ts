@@ -82,5 +82,10 @@ export const keys = (cluster: string) => {
     allocs: `${root}alloc/`,
     items: `${root}items/`,
     item: (kind: string, name: string) => `${root}items/${kind}/${name}`,
+    /** `nova up|down --cluster` requests, one per project, and each host's report on them. */
+    deploys: `${root}deploy/`,
+    deploy: (project: string) => `${root}deploy/${project}`,
+    reports: (project: string) => `${root}reports/${project}/`,
+    report: (project: string, h: string) => `${root}reports/${project}/${h}`,
   };
 };

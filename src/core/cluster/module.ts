@@ -11,6 +11,7 @@ import { EtcdClient } from './etcd.js';
 import { memberPid } from './member.js';
 import { lockPath } from '../sys/paths.js';
 import { withLock } from '../sys/lock.js';
+import { downDeploy, planDeploy, upDeploy } from './deploy.js';
 import { initCluster, issueToken, joinCluster, leaveCluster } from './ops.js';
 import { booked, place, readView, release, strip } from './placement.js';
 
@@ -124,6 +125,18 @@ export const clusterModule: EngineModule = {
       const h = await need();
       const view = await readView(h.client, h.config.cluster);
       return { items: [...view.items.values()].map((x) => strip(x.record)).sort((a, b) => a.host.localeCompare(b.host) || a.name.localeCompare(b.name)) };
+    });
+    d.handle('cluster.plan', async (i) => {
+      const h = await need();
+      return planDeploy(h.client, h.config, i);
+    });
+    d.handle('cluster.up', async (i) => {
+      const h = await need();
+      return engine.tasks.run(`nova up --cluster`, () => upDeploy(engine, h.client, h.config, i));
+    });
+    d.handle('cluster.down', async (i) => {
+      const h = await need();
+      return engine.tasks.run(`nova down --cluster`, () => downDeploy(engine, h.client, h.config, i));
     });
     return {
       async start() {

@@ -104,6 +104,8 @@ export interface Request {
   require: Record<string, string>;
   ha: boolean;
   spec?: ContainerSpec;
+  /** The NovaFile project that declared it (`nova up --cluster`). */
+  project?: string;
 }
 
 /** The host for `req` and why, or every host's reason for refusing it. */
@@ -157,7 +159,7 @@ export async function place(client: EtcdClient, cluster: string, req: Request, n
     if ('refused' in picked) {
       throw new NovaError('CONFLICT', `no host can take ${id} (${formatBytes(req.memoryBytes)}, ${req.cpus} CPUs): ${picked.refused.join('; ') || 'no host is in the cluster'}`, { field: 'host', refused: picked.refused });
     }
-    const record: ItemRecord = { kind: req.kind, name: req.name, host: picked.host, memoryBytes: req.memoryBytes, cpus: req.cpus, ha: req.ha, reason: picked.reason, placedAt: now(), moves: 0, ...(req.spec ? { spec: req.spec } : {}) };
+    const record: ItemRecord = { kind: req.kind, name: req.name, host: picked.host, memoryBytes: req.memoryBytes, cpus: req.cpus, ha: req.ha, reason: picked.reason, placedAt: now(), moves: 0, ...(req.spec ? { spec: req.spec } : {}), ...(req.project ? { project: req.project } : {}) };
     if (dryRun) return strip(record);
     const h = view.hosts.get(picked.host)!;
     const alloc: Allocation = { items: { ...h.alloc.items, [id]: { memoryBytes: req.memoryBytes, cpus: req.cpus } } };
@@ -171,7 +173,7 @@ export async function place(client: EtcdClient, cluster: string, req: Request, n
   throw new NovaError('TIMEOUT', `placing ${id}: the allocations kept changing under 40 attempts; try again`, { field: 'name' });
 }
 
-export const strip = (r: ItemRecord): Placement => ({ kind: r.kind, name: r.name, host: r.host, memoryBytes: r.memoryBytes, cpus: r.cpus, ha: r.ha, reason: r.reason, placedAt: r.placedAt, moves: r.moves });
+export const strip = (r: ItemRecord): Placement => ({ kind: r.kind, name: r.name, host: r.host, memoryBytes: r.memoryBytes, cpus: r.cpus, ha: r.ha, reason: r.reason, placedAt: r.placedAt, moves: r.moves, ...(r.project ? { project: r.project } : {}) });
 
 /** Removes an item and its booking in one transaction. */
 export async function release(client: EtcdClient, cluster: string, kind: string, name: string): Promise<boolean> {

@@ -1,16 +1,18 @@
 import type { NovafileIssue } from '../../shared/contract/novafile.js';
 import { parsePortForward } from '../../shared/schemas/fields.js';
 import type { NovaFile } from '../../shared/schemas/novafile.js';
+import { clusterKeyIssues } from './cluster-keys.js';
 
 type Located = Omit<NovafileIssue, 'file' | 'line' | 'column'> & { at: (string | number)[] };
 
 /** Checks that need the whole file: references between sections, clashes, ranges. */
 export function crossCheck(nf: NovaFile): Located[] {
-  const out: Located[] = [];
+  const out: Located[] = clusterKeyIssues(nf);
   const declared = Object.keys(nf.network);
   const list = declared.length ? declared.map((n) => `"${n}"`).join(', ') : 'none yet';
   const checkNet = (kind: 'vm' | 'container', name: string, network: string | undefined, at: (string | number)[] = ['network']) => {
-    if (!network || declared.includes(network) || (kind === 'vm' && network === 'user')) return;
+    // "user": a VM's user-mode NAT; "none": a capsule with only loopback.
+    if (!network || declared.includes(network) || (kind === 'vm' && network === 'user') || (kind === 'container' && network === 'none')) return;
     const path = [kind, name, ...at];
     out.push({
       at: path,

@@ -1,6 +1,7 @@
 // The shapes the planner works on: what the NovaFile declares and what the host shows. Pure data,
 // so plan/order are plain functions that tests drive without a host.
 import type { PlanKind } from '../../shared/contract/novafile-apply.js';
+import { CLUSTER_ITEM_KEYS } from '../../shared/schemas/novafile.js';
 import type { ContainerSpec, NetworkSpec, NovaFile, VmSpec } from '../../shared/schemas/novafile.js';
 
 export type WorkloadKind = 'vm' | 'capsule' | 'network';
@@ -76,12 +77,14 @@ export function declare(nf: NovaFile, fallbackProject: string, opts: { trackImag
   const items: DeclaredItem[] = [];
   const images = new Set<string>();
   for (const [name, spec] of Object.entries(nf.network)) items.push({ kind: 'network', name, section: 'network', spec, needs: [] });
-  for (const [name, spec] of Object.entries(nf.vm)) {
+  for (const [name, full] of Object.entries(nf.vm)) {
+    const spec = withoutClusterKeys(full);
     const nets = spec.nics ? spec.nics.map((n) => n.network) : spec.network ? [spec.network] : [];
     const needs = nets.filter((n) => n !== 'user' && nf.network[n]).map((n) => idOf('network', n));
     items.push({ kind: 'vm', name, section: 'vm', spec, needs });
   }
-  for (const [name, spec] of Object.entries(nf.container)) {
+  for (const [name, full] of Object.entries(nf.container)) {
+    const spec = withoutClusterKeys(full);
     const needs = spec.network && nf.network[spec.network] ? [idOf('network', spec.network)] : [];
     if (opts.trackImages && isPullableRef(spec.capsule)) {
       images.add(spec.capsule);
@@ -90,6 +93,13 @@ export function declare(nf: NovaFile, fallbackProject: string, opts: { trackImag
     items.push({ kind: 'capsule', name, section: 'container', spec, needs });
   }
   return { project: nf.project ?? projectFromDir(fallbackProject), items, images: [...images] };
+}
+
+/** A spec without host / ha / placement: only `--cluster` reads them, backends never see them. */
+export function withoutClusterKeys<T extends object>(spec: T): T {
+  const out = { ...spec } as Record<string, unknown>;
+  for (const k of CLUSTER_ITEM_KEYS) delete out[k];
+  return out as T;
 }
 
 /** "My Lab!" → "my-lab": a folder name usable as a project label. */

@@ -21,7 +21,7 @@ const EXAMPLES: Record<string, string> = {
   shares: 'shares = [{ host = "./src", tag = "src" }]', tag: 'tag = "src"', host: 'host = "./src"',
   ports: 'ports = ["8080:80"]', type: 'type = "bridge"', interfaces: 'interfaces = ["enp6s0"]', dns: 'dns = true',
   subnet: 'subnet = "192.168.220.1/24"', restart: 'restart = "on-failure"', firmware: 'firmware = "uefi"', project: 'project = "dev-lab"',
-  command: 'command = ["sh", "-c", "echo hi"]', profile: 'profile = "nat"', driver: 'driver = "vxlan"',
+  command: 'command = ["sh", "-c", "echo hi"]', ha: 'ha = true', strategy: 'strategy = "spread"', require: 'require = { gpu = "rtx-4090" }', profile: 'profile = "nat"', driver: 'driver = "vxlan"',
 };
 
 /** Which key list applies at a path: ["vm","x"] → vm, ["container","x","limits"] → limits. */
@@ -29,7 +29,7 @@ function sectionAt(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '';
   if (path.length === 2) return String(path[0]);
   const last = String(path[path.length - 1]);
-  if (last === 'limits' || last === 'io') return last;
+  if (last === 'limits' || last === 'io' || last === 'placement') return last;
   if (path[2] === 'disks') return 'disk';
   if (path[2] === 'nics') return 'nics';
   if (path[2] === 'cloud_init') return 'cloud_init';

@@ -7,12 +7,15 @@
 //   committed into its backing (qemu-img commit), the layer above is re-pointed at that backing
 //   (rebase -u: same contents), T's file is removed.
 // A running VM refuses both (its QEMU holds the chain open); stop it first.
+// A UEFI VM's variable store copy taken with T (./snapshot-vars.ts) goes back into the store on
+// restore (the copies of the layers dropped above it go too); delete drops T's copy.
 import { rename, rm } from 'node:fs/promises';
 import { NovaError } from '../../shared/errors.js';
 import type { VmDiskChain } from '../../shared/contract/vm.js';
 import type { VmContext } from './context.js';
 import { vmLock } from './power.js';
 import { snapshotChains } from './snapshot-chain.js';
+import { dropVarsCopy, restoreVarsCopy } from './snapshot-vars.js';
 import { processState } from './state.js';
 import { loadRecord, saveRecord, vmDir } from './store.js';
 import type { VmRecord } from './store.js';
@@ -56,9 +59,13 @@ export async function restoreExternal(ctx: VmContext, name: string, tag: string)
       await rename(fresh, layer.file);
       pointAt(overlays, node, layer);
       await saveRecord(ctx.paths, { ...rec, overlays });
-      for (const above of layers.slice(i + 1)) await rm(above.file, { force: true });
+      for (const above of layers.slice(i + 1)) {
+        await rm(above.file, { force: true });
+        if (above.externalTag) await dropVarsCopy(ctx.paths, name, above.externalTag);
+      }
     }
-    return { name, tag, durationMs: performance.now() - t0 };
+    const uefiVars = await restoreVarsCopy(ctx.paths, name, tag);
+    return { name, tag, durationMs: performance.now() - t0, ...(uefiVars ? { uefiVars } : {}) };
   }, 'snapshot restore');
 }
 
@@ -77,6 +84,7 @@ export async function deleteExternal(ctx: VmContext, name: string, tag: string) 
       await saveRecord(ctx.paths, { ...rec, overlays });
       await rm(layer.file, { force: true });
     }
+    await dropVarsCopy(ctx.paths, name, tag);
     return { name, tag, durationMs: performance.now() - t0 };
   }, 'snapshot delete');
 }

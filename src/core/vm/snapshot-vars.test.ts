@@ -2,7 +2,8 @@
 // boots to its UEFI shell, which the test drives over the serial socket. `setvar` writes a
 // non-volatile variable (OVMF's flash writes reach OVMF_VARS.fd at once); a live snapshot keeps
 // the store; a variable set after it is gone once the snapshot is restored (live: QEMU writes the
-// restored flash back; stopped: Nova writes its copy back), and the store equals the copy.
+// restored flash back; stopped: Nova writes its copy back), and the store equals the copy. The
+// same for an external (overlay) snapshot: its copy goes back into the store when it is restored.
 import { createConnection } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -79,7 +80,7 @@ describeHost('snapshots keep UEFI variables (OVMF shell, TCG), as an ordinary us
     if (home) rmSync(home, { recursive: true, force: true });
   });
 
-  it('a live snapshot keeps the vars; a variable set after it is gone after a live restore and after a stopped restore', async () => {
+  it('a live snapshot keeps the vars; a variable set after it is gone after a live restore, a stopped restore and an external snapshot\'s restore', async () => {
     await boot();
     await setvar('NovaVarA');
     const snap = await call<{ uefiVars?: boolean }>('vm.snapshot.create', { name: 'uv', tag: 'a' });
@@ -100,8 +101,19 @@ describeHost('snapshots keep UEFI variables (OVMF shell, TCG), as an ordinary us
     expect(await call<{ uefiVars?: boolean }>('vm.snapshot.create', { name: 'uv', tag: 'b' })).toMatchObject({ uefiVars: true });
     await boot();
     await setvar('NovaVarC');
+    // External (overlay) snapshot of the running VM: the store is copied with it; a variable set
+    // after it is gone once it is restored (stopped), the one set before stays; delete drops the copy.
+    expect(await call<{ uefiVars?: boolean }>('vm.snapshot.create', { name: 'uv', tag: 'x', external: true })).toMatchObject({ external: true, uefiVars: true });
+    const copyX = readFileSync(varsCopyPath(resolvePaths({ NOVA_HOME: home }), 'uv', 'x'));
+    await setvar('NovaVarD');
     await call('vm.stop', { name: 'uv', force: true });
+    expect(has('NovaVarD')).toBe(true);
+    expect(await call<{ uefiVars?: boolean }>('vm.snapshot.restore', { name: 'uv', tag: 'x' })).toMatchObject({ uefiVars: true });
+    expect(has('NovaVarD')).toBe(false);
     expect(has('NovaVarC')).toBe(true);
+    expect(vars().equals(copyX)).toBe(true);
+    await call('vm.snapshot.delete', { name: 'uv', tag: 'x' });
+    expect(() => readFileSync(varsCopyPath(resolvePaths({ NOVA_HOME: home }), 'uv', 'x'))).toThrow(/ENOENT/);
     expect(await call<{ uefiVars?: boolean }>('vm.snapshot.restore', { name: 'uv', tag: 'b' })).toMatchObject({ uefiVars: true });
     expect(has('NovaVarC')).toBe(false);
     expect(vars().equals(copyA)).toBe(true);

@@ -1,7 +1,7 @@
 // Snapshots. Running VM: live internal snapshots through the snapshot-save/load/delete jobs
 // (RAM + every writable qcow2 disk, pflash vars excluded). Stopped VM: disk-only through
 // qemu-img. External: a new qcow2 overlay per disk via blockdev-snapshot-sync. UEFI variables:
-// a copy per internal snapshot (./snapshot-vars.ts).
+// a copy per snapshot, internal or external (./snapshot-vars.ts).
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
@@ -100,11 +100,16 @@ export async function createSnapshot(ctx: VmContext, name: string, tag = default
     const disks = snapshotDisks(rec);
     const t0 = performance.now();
     const consistency = (f: FreezeOutcome) => ({ fsFreeze: f, consistency: f.frozen ? 'filesystem' as const : 'crash' as const });
+    const varsFlag = (kept: boolean) => (kept ? { uefiVars: true } : {});
+    if (external && vmFeatures(rec.spec).uefi && hasVarsCopy(ctx.paths, name, tag)) throw new NovaError('CONFLICT', `VM ${name} already has a snapshot "${tag}" (its UEFI variables are kept under that tag): pick another --tag`, { tag });
     if (external && (await live(ctx, rec))) {
       const { result, freeze } = await withFrozenGuest(ctx, name, () => externalSnapshot(ctx, rec, tag));
-      return { name, tag, external: true, overlays: result, durationMs: performance.now() - t0, ...consistency(freeze) };
+      return { name, tag, external: true, overlays: result.overlays, durationMs: performance.now() - t0, ...varsFlag(result.uefiVars), ...consistency(freeze) };
     }
-    if (external) return { name, tag, external: true, overlays: await externalSnapshot(ctx, rec, tag), durationMs: performance.now() - t0 };
+    if (external) {
+      const result = await externalSnapshot(ctx, rec, tag);
+      return { name, tag, external: true, overlays: result.overlays, durationMs: performance.now() - t0, ...varsFlag(result.uefiVars) };
+    }
     const dup = () => new NovaError('CONFLICT', `VM ${name} already has a snapshot "${tag}"`);
     if (await live(ctx, rec)) {
       const blocked = liveStateBlocker(name, await readRuntime(ctx.paths, name), 'snapshot');
@@ -146,9 +151,29 @@ async function liveSave(ctx: VmContext, rec: VmRecord, q: QmpProtocol, tag: stri
   }
 }
 
-async function externalSnapshot(ctx: VmContext, rec: VmRecord, tag: string): Promise<string[]> {
+/**
+ * One overlay per disk; a UEFI VM's variable store is copied under the tag first, with the vCPUs
+ * paused until the overlays are in place (the copy and the new layers start at the same moment).
+ */
+async function externalSnapshot(ctx: VmContext, rec: VmRecord, tag: string): Promise<{ overlays: string[]; uefiVars: boolean }> {
   const disks = snapshotDisks(rec);
   const running = await live(ctx, rec);
+  const uefi = vmFeatures(rec.spec).uefi;
+  const qmpPath = layoutOf(ctx.paths, rec.name).qmp;
+  const paused = uefi && running ? await withQmp(qmpPath, async (q) => (await queryStatus(q)).running && (await qmpStop(q), true)) : false;
+  try {
+    const uefiVars = uefi && (await saveVarsCopy(ctx.paths, rec.name, tag));
+    const made = await overlaysFor(ctx, rec, disks, tag, running).catch(async (e: unknown) => {
+      if (uefiVars) await dropVarsCopy(ctx.paths, rec.name, tag);
+      throw e;
+    });
+    return { overlays: made, uefiVars };
+  } finally {
+    if (paused) await withQmp(qmpPath, cont);
+  }
+}
+
+async function overlaysFor(ctx: VmContext, rec: VmRecord, disks: ResolvedDisk[], tag: string, running: boolean): Promise<string[]> {
   const overlays: Record<string, string> = { ...(rec.overlays ?? {}) };
   const made: string[] = [];
   for (const d of disks) {

@@ -8,5 +8,7 @@ declare module '@novnc/novnc' {
     disconnect(): void;
     sendCtrlAltDel(): void;
     focus(): void;
+    /** Offers text to the server's clipboard (extended clipboard when the server has it). */
+    clipboardPasteFrom(text: string): void;
   }
 }

@@ -3,6 +3,7 @@ import { resourceName } from '../names.js';
 import { containerSpec } from '../schemas/novafile.js';
 import { size } from '../schemas/fields.js';
 import { procedure } from './define.js';
+import { applyOutcome, planChange } from './novafile-apply.js';
 
 // Cluster mode (issue #23): hosts share one etcd (a member per host that Nova runs, or one that
 // exists); each host holds a lease-bound alive key and publishes its capacity; items are placed
@@ -82,8 +83,50 @@ export const placement = z.object({
   placedAt: z.number(),
   /** How many hosts have moved it (0: where it was placed). */
   moves: z.number(),
+  /** The NovaFile project that placed it (`nova up --cluster`). */
+  project: z.string().optional(),
 });
 export type Placement = z.infer<typeof placement>;
+
+/** Where one NovaFile item goes in the cluster and why (`nova plan --cluster`). */
+export const clusterPlanRow = z.object({
+  kind: placementKind,
+  name: z.string(),
+  /** place: booked on a host now; keep: placed before, unchanged; move: re-placed (pinned elsewhere, resized); release: no longer declared; refused: no host can take it. */
+  action: z.enum(['place', 'keep', 'move', 'release', 'refused']),
+  host: z.string().optional(),
+  reason: z.string(),
+  ha: z.boolean(),
+  memoryBytes: z.number(),
+  cpus: z.number(),
+});
+export type ClusterPlanRow = z.infer<typeof clusterPlanRow>;
+
+/** One host's answer to a `nova up|down --cluster` (written by that host's agent). */
+export const clusterHostReport = z.object({
+  host: z.string(),
+  /** done: applied (ok or with errors: see ok); down: its lease is gone; timeout: alive but no answer in time. */
+  state: z.enum(['done', 'down', 'timeout']),
+  ok: z.boolean(),
+  message: z.string(),
+  /** What its plan changed, drift included (noop rows left out). */
+  changes: z.array(planChange).default([]),
+  applied: z.array(applyOutcome).default([]),
+  at: z.number().optional(),
+});
+export type ClusterHostReport = z.infer<typeof clusterHostReport>;
+
+const novafileSource = { path: z.string().optional(), cwd: z.string().optional(), text: z.string().optional() };
+
+export const clusterUpOutput = z.object({
+  project: z.string(),
+  ok: z.boolean(),
+  message: z.string(),
+  rows: z.array(clusterPlanRow),
+  hosts: z.array(clusterHostReport),
+  durationMs: z.number(),
+});
+export type ClusterUpResult = z.infer<typeof clusterUpOutput>;
 
 export const clusterProcedures = {
   'cluster.init': procedure({
@@ -154,5 +197,20 @@ export const clusterProcedures = {
     summary: 'Every placed item: its host, booking, HA and why it is there',
     input: z.object({}).strict().default({}),
     output: z.object({ items: z.array(placement) }),
+  }),
+  'cluster.plan': procedure({
+    summary: 'Where each item of a NovaFile would go in the cluster and why (host = "name" | "auto", [placement]); the hosts\' last reports with their drift',
+    input: z.object(novafileSource).strict().default({}),
+    output: z.object({ project: z.string(), file: z.string(), rows: z.array(clusterPlanRow), hosts: z.array(clusterHostReport) }),
+  }),
+  'cluster.up': procedure({
+    summary: 'Deploy a NovaFile across the cluster: place each item by CAS, then each host applies its part through its own engine and reports (drift included)',
+    input: z.object({ ...novafileSource, timeoutMs: z.number().int().min(1000).max(3_600_000).default(600_000) }).strict().default({ timeoutMs: 600_000 }),
+    output: clusterUpOutput,
+  }),
+  'cluster.down': procedure({
+    summary: 'Remove a project from every host of the cluster and release its placements',
+    input: z.object({ ...novafileSource, project: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/).optional(), timeoutMs: z.number().int().min(1000).max(3_600_000).default(600_000) }).strict().default({ timeoutMs: 600_000 }),
+    output: clusterUpOutput,
   }),
 };

@@ -217,20 +217,48 @@ export const networkSpec = z
     }
   });
 
+/**
+ * Cluster mode (issue #23, docs/cluster.md): where an item runs. `[placement]` at the top is the
+ * default for every item; an item's own `placement = { ... }` overrides it. Only `nova plan|up|down
+ * --cluster` reads these keys; without --cluster everything runs on this host.
+ */
+export const CLUSTER_HOST = /^[a-z0-9][a-z0-9-]{0,31}$/;
+export const placementSpec = z
+  .object({
+    /** spread: the host with the most free memory; pack: the fullest host the item still fits on. */
+    strategy: z.enum(['spread', 'pack']).optional(),
+    /** Labels the host must have (`nova cluster init|join --label gpu=rtx-4090`). */
+    require: z.record(z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'label names: lowercase letters, digits, "_", "." or "-"'), z.string().max(128)).optional(),
+  })
+  .strict();
+const clusterKeys = {
+  /** A cluster host by name, or "auto": placement picks one (never overbooking it). */
+  host: z.union([z.literal('auto'), z.string().regex(CLUSTER_HOST, 'write a cluster host name like "node2" (see `nova cluster status`), or "auto"')]).optional(),
+  /** Restarted on another host when this one's lease expires (capsules with restart = "always"). */
+  ha: z.boolean().optional(),
+  placement: placementSpec.optional(),
+};
+/** The keys only cluster mode reads: stripped before a spec reaches a backend. */
+export const CLUSTER_ITEM_KEYS = Object.keys(clusterKeys) as (keyof typeof clusterKeys)[];
+
 const named = <T extends z.ZodType>(pattern: RegExp, hint: string, spec: T) =>
   z.record(z.string().regex(pattern, hint), spec).default({});
 
 export const novafileSchema = z
   .object({
     project: z.string().regex(RESOURCE_NAME, 'use lowercase letters, digits, "-" or "_" (e.g. "dev-lab")').optional(),
-    vm: named(RESOURCE_NAME, 'VM names are 1-63 lowercase letters, digits, "-" or "_"', vmSpec),
-    container: named(RESOURCE_NAME, 'container names are 1-63 lowercase letters, digits, "-" or "_"', containerSpec),
+    vm: named(RESOURCE_NAME, 'VM names are 1-63 lowercase letters, digits, "-" or "_"', vmSpec.safeExtend(clusterKeys)),
+    container: named(RESOURCE_NAME, 'container names are 1-63 lowercase letters, digits, "-" or "_"', containerSpec.safeExtend(clusterKeys)),
     network: named(NETWORK_NAME, 'network names are 1-15 lowercase letters, digits, "-" or "_"', networkSpec),
+    placement: placementSpec.optional(),
   })
   .strict();
 
 export type NovaFile = z.infer<typeof novafileSchema>;
 export type VmSpec = z.infer<typeof vmSpec>;
+export type PlacementSpec = z.infer<typeof placementSpec>;
+/** A VM or container as the NovaFile declares it, cluster keys included. */
+export type ClusterItemKeys = { host?: string; ha?: boolean; placement?: PlacementSpec };
 export type CloudInitSpec = z.infer<typeof cloudInitSpec>;
 export type ContainerSpec = z.infer<typeof containerSpec>;
 export type NetworkSpec = z.infer<typeof networkSpec>;
@@ -238,8 +266,9 @@ export type NetworkSpec = z.infer<typeof networkSpec>;
 /** Allowed keys per section, for "did you mean" suggestions. */
 export const SECTION_KEYS: Record<string, string[]> = {
   '': Object.keys(novafileSchema.shape),
-  vm: Object.keys(vmSpec.shape),
-  container: Object.keys(containerSpec.shape),
+  vm: [...Object.keys(vmSpec.shape), ...CLUSTER_ITEM_KEYS],
+  container: [...Object.keys(containerSpec.shape), ...CLUSTER_ITEM_KEYS],
+  placement: Object.keys(placementSpec.shape),
   network: Object.keys(networkSpec.shape),
   limits: Object.keys(limitsSpec.shape),
   disk: ['path', 'size', 'format', 'bus', 'readonly', 'backing'],

@@ -2,7 +2,7 @@
 // dispatcher and bus the app and `nova serve` use), bridged exactly like Electron's preload.
 import type { NovaBridge } from '../../../shared/bridge.js';
 import { NovaError } from '../../../shared/errors.js';
-import type { Engine } from '../../../core/engine.js';
+import type { Engine, EngineModule } from '../../../core/engine.js';
 import { tempHome } from '../../../test/host.js';
 import type { TempHome } from '../../../test/host.js';
 import { setBridge } from '../lib/rpc';
@@ -13,9 +13,10 @@ export interface TestEngine {
   bridge: NovaBridge;
 }
 
-export async function engineBridge(): Promise<TestEngine> {
+/** modules: none by default (the engine's own methods); 'all' for the app's backends (VMs, …). */
+export async function engineBridge(modules: EngineModule[] | 'all' = []): Promise<TestEngine> {
   const home = await tempHome('nova-ui-');
-  const engine = home.engine({}, []);
+  const engine = home.engine({}, modules === 'all' ? undefined : modules);
   const bridge: NovaBridge = {
     call: async (method, input) => {
       const r = await engine.dispatcher.call(method, input ?? {}, { transport: 'ipc' });

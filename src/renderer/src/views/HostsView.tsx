@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { ClusterHosts } from '../components/ClusterHosts';
 import { StateBadge } from '../components/StateBadge';
 import { TableHead } from '../components/TableHead';
 import { ViewHeader } from '../components/ViewHeader';
@@ -67,6 +68,7 @@ export function HostsView() {
         </button>
       </ViewHeader>
       {error && <p className="warn">Could not list hosts: {error}</p>}
+      <ClusterHosts />
       {shown.map((n) => (
         <HostSection key={n} h={hosts[n] ?? { name: n, status: 'loading', items: [] }} />
       ))}
