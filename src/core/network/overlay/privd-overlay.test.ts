@@ -5,6 +5,7 @@
 // Then a real TCG VM on host A's quic overlay pings a capsule (a user network namespace the
 // user's helper attached) on host B and resolves its name (dns = true) across the hosts.
 import { execFileSync, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureTestGuest, TEST_GUEST_CMDLINE } from '../../../test/guest.js';
@@ -86,12 +87,14 @@ describeHost('encrypted overlays for an ordinary user through nova privd', { roo
     for (const p of labs) {
       if (!p.helper || !ok) continue;
       await p.nova(ok, ['vm', 'rm', 'tg']).catch(() => undefined);
-      for (const n of [wg, qc]) await p.nova(ok, ['net', 'rm', n, '--force']).catch(() => undefined);
+      // `no` too: with the authorization broken (the check this file makes), its create went through.
+      for (const u of [ok, no]) for (const n of [wg, qc]) await p.nova(u, ['net', 'rm', n, '--force']).catch(() => undefined);
     }
     // Tunnels a failed remove left: wireguard-go by its device (named from privd's instance), the quic tunnel by its --net marker.
     const devs = hostNs.flatMap((ns) => (JSON.parse(sh(['ip', '-n', ns, '-j', 'link', 'show'], { allowFailure: true }).replace(/^__FAILED__.*/s, '[]')) as { ifname: string }[]).map((l) => l.ifname).filter((n) => n.startsWith('nvw')));
     for (const p of labs) p.stop();
     lab.cleanup([...devs, `/${qc}`, ...labs.map((p) => p.dir)]);
+    for (const d of devs) rmSync(`/var/run/wireguard/${d}.sock`, { force: true }); // a killed wireguard-go leaves its socket
     users.cleanup();
     for (const p of labs) p.cleanup();
   });
