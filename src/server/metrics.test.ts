@@ -193,6 +193,7 @@ describeHost(
     let engine: Engine;
     let server: RunningServer;
     let prom: ChildProcess | undefined;
+    let rootfs: string;
     const call = <T>(m: string, i: unknown) => engine.dispatcher.invoke(m, i) as Promise<T>;
     const scrape = async () => {
       const r = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${server.token}` } });
@@ -209,7 +210,7 @@ describeHost(
       await call('vm.create', { name: 'mvm', spec: { kernel: guest.kernel, initrd: guest.initrd, cmdline: TEST_GUEST_CMDLINE, memory: '128Mi', cpu: 1, network: 'none' } });
       await call('vm.start', { name: 'mvm' });
       await call('vm.create', { name: 'midle', spec: { kernel: guest.kernel, initrd: guest.initrd, cmdline: TEST_GUEST_CMDLINE, memory: '128Mi', cpu: 2, network: 'none' } });
-      const rootfs = busyboxRootfs(join(home.dir, 'work'));
+      rootfs = busyboxRootfs(join(home.dir, 'work'));
       // Busy for a moment, then idle: CPU seconds well above zero, and a process still running.
       await call('capsule.create', { name: 'mcap', spec: { capsule: rootfs, command: ['sh', '-c', 'i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; exec sleep 1000'], runtime: 'crun' }, start: true });
       await call('capsule.create', { name: 'mstopped', spec: { capsule: rootfs, command: ['sleep', '1000'], runtime: 'crun' } });
@@ -276,6 +277,26 @@ describeHost(
       expect(one(s, 'nova_capsule_state', { capsule: 'mcap', state })).toBe(1);
       expect(one(s, 'nova_capsule_state', { capsule: 'mcap', state: 'running' })).toBe(0);
       expect(find(s, 'nova_capsule_cpu_seconds_total', { capsule: 'mcap' })).toHaveLength(0);
+    }, 60_000);
+
+    // The scrape keeps the lists between scrapes (model-cache.ts): changes that reach this engine
+    // by no event of its own must still show at the next scrape.
+    it('follows changes made behind this engine\'s back (another engine, kill -9) at the next scrape', async () => {
+      await scrape();
+      const other = home.engine(); // as the CLI's in-process engine would
+      const otherCall = <T>(m: string, i: unknown) => other.dispatcher.invoke(m, i) as Promise<T>;
+      await otherCall('capsule.create', { name: 'mother', spec: { capsule: rootfs, command: ['sleep', '1000'], runtime: 'crun' }, start: true });
+      expect(one(parse(await scrape()), 'nova_capsule_state', { capsule: 'mother', state: 'running' })).toBe(1);
+      const { pid } = await otherCall<{ pid: number }>('capsule.inspect', { name: 'mother' });
+      process.kill(pid, 'SIGKILL');
+      await waitFor('the supervisor to record the kill', async () => (await otherCall<{ state: string }>('capsule.inspect', { name: 'mother' })).state === 'crashed', 20_000);
+      expect(one(parse(await scrape()), 'nova_capsule_state', { capsule: 'mother', state: 'crashed' })).toBe(1);
+      await otherCall('capsule.rm', { name: 'mother', force: true });
+      expect(find(parse(await scrape()), 'nova_capsule_info', { capsule: 'mother' })).toHaveLength(0);
+      await otherCall('vm.create', { name: 'mother', spec: { memory: '128Mi', cpu: 3, network: 'none' } });
+      expect(one(parse(await scrape()), 'nova_vm_vcpus', { vm: 'mother' })).toBe(3);
+      await otherCall('vm.delete', { name: 'mother' });
+      expect(find(parse(await scrape()), 'nova_vm_info', { vm: 'mother' })).toHaveLength(0);
     }, 60_000);
 
     it('a real prometheus scrapes nova serve with its token and sees the VM\'s CPU series go up', async () => {

@@ -22,6 +22,7 @@ import { taskState } from '../shared/contract/task.js';
 import { VM_STATES } from '../shared/contract/vm.js';
 import { hostAllowed } from './auth.js';
 import { Family } from './exposition.js';
+import { ModelCache } from './model-cache.js';
 
 /** Seconds: the contract's calls range from sub-millisecond reads to minutes-long starts. */
 const RPC_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -140,6 +141,7 @@ export class NovaMetrics {
     new Gauge({ name: 'process_resident_memory_bytes', help: 'Resident memory of the Nova process', registers: [this.registry], collect() { this.set(process.memoryUsage.rss()); } });
     new Gauge({ name: 'process_start_time_seconds', help: 'Start of the Nova process, seconds since the epoch', registers: [this.registry], collect() { this.set(started); } });
     this.stopGpuWatch = this.watchGpus();
+    this.model = new ModelCache(engine, (method, input) => this.read(method, input));
     this.stopObserving = engine.dispatcher.observe((method, ms, code, ctx) => {
       if (ctx === this.own) return; // the scrape's own reads are not the clients' calls
       // Unknown names come from callers: one label value for all of them keeps the series bounded.
@@ -152,6 +154,7 @@ export class NovaMetrics {
   close(): void {
     this.stopObserving();
     this.stopGpuWatch();
+    this.model.close();
   }
 
   /**
@@ -197,8 +200,29 @@ export class NovaMetrics {
   /** The context of the scrape's own reads, known by identity. */
   private readonly own: CallContext = { transport: 'inproc', uncheckedOutput: true };
 
+  /** The VM and capsule lists between scrapes, read again when an event or the kernel says they changed. */
+  private readonly model: ModelCache;
+
   private async read<M extends Method>(method: M, input: unknown): Promise<Output<M>> {
     return this.engine.dispatcher.invoke(method, input, this.own);
+  }
+
+  /** Families whose series stay from the last scrape, and the list they were written from. */
+  private readonly kept = new Set<Family<string>>();
+  private readonly keptFrom = new Map<'vm' | 'capsule', readonly unknown[]>();
+
+  /**
+   * True when `items` is not the list these families were last written from: they are emptied
+   * to be written again. While the model cache hands out the same list, their series stay.
+   */
+  private listed(items: readonly unknown[], kind: 'vm' | 'capsule', families: Family<string>[]): boolean {
+    if (this.keptFrom.get(kind) === items) return false;
+    this.keptFrom.set(kind, items);
+    for (const f of families) {
+      f.reset();
+      this.kept.add(f);
+    }
+    return true;
   }
 
   /** Runs one collector, recording whether it worked and how long it took. */
@@ -215,7 +239,8 @@ export class NovaMetrics {
   }
 
   private async scrape(): Promise<string> {
-    for (const metric of Object.values(this.m)) metric.reset();
+    // Series of the VM and capsule lists are kept while the lists are the same (model-cache.ts).
+    for (const metric of Object.values(this.m)) if (!this.kept.has(metric)) metric.reset();
     const sysfs = this.engine.sysfsRoot;
     // Attachments by owner, filled by the network collector, read by the VM and capsule ones.
     const networks = this.read('network.list', {}).catch(() => undefined);
@@ -242,13 +267,20 @@ export class NovaMetrics {
         this.m.hostKvm.set(h.accelerator.kvmUsable ? 1 : 0);
       }),
       this.collect('vm', async () => {
-        const { items } = await this.read('vm.list', {});
+        const families = [this.m.vmInfo, this.m.vmState, this.m.vmVcpus];
+        const items = await this.model.vmList().catch((e: unknown) => {
+          this.listed([], 'vm', families); // a failed read shows none, as before
+          throw e;
+        });
+        const fresh = this.listed(items, 'vm', families);
         await Promise.all(
           items.map(async (vm) => {
             const l = { vm: vm.name };
-            this.m.vmInfo.set({ ...l, uuid: vm.uuid, project: vm.project ?? '', accelerator: vm.accelerator.kind }, 1);
-            for (const s of VM_STATES) this.m.vmState.set({ ...l, state: s }, vm.state === s ? 1 : 0);
-            this.m.vmVcpus.set(l, vm.spec.cpu);
+            if (fresh) {
+              this.m.vmInfo.set({ ...l, uuid: vm.uuid, project: vm.project ?? '', accelerator: vm.accelerator.kind }, 1);
+              for (const s of VM_STATES) this.m.vmState.set({ ...l, state: s }, vm.state === s ? 1 : 0);
+              this.m.vmVcpus.set(l, vm.spec.cpu);
+            }
             if (vm.pid === undefined) return;
             const st = await this.read('vm.stats', { name: vm.name }).catch(() => undefined);
             if (st) {
@@ -262,13 +294,20 @@ export class NovaMetrics {
         );
       }),
       this.collect('capsule', async () => {
-        const { items } = await this.read('capsule.list', {});
+        const families = [this.m.capInfo, this.m.capState, this.m.capRestarts];
+        const items = await this.model.capsuleList().catch((e: unknown) => {
+          this.listed([], 'capsule', families); // a failed read shows none, as before
+          throw e;
+        });
+        const fresh = this.listed(items, 'capsule', families);
         await Promise.all(
           items.map(async (c) => {
             const l = { capsule: c.name };
-            this.m.capInfo.set({ ...l, id: c.id, project: c.project ?? '', image: c.image.ref, runtime: c.runtime }, 1);
-            for (const s of CAPSULE_STATES) this.m.capState.set({ ...l, state: s }, c.state === s ? 1 : 0);
-            this.m.capRestarts.inc(l, c.restarts);
+            if (fresh) {
+              this.m.capInfo.set({ ...l, id: c.id, project: c.project ?? '', image: c.image.ref, runtime: c.runtime }, 1);
+              for (const s of CAPSULE_STATES) this.m.capState.set({ ...l, state: s }, c.state === s ? 1 : 0);
+              this.m.capRestarts.inc(l, c.restarts);
+            }
             if (c.state !== 'running' && c.state !== 'paused') return;
             const st = await this.read('capsule.stats', { name: c.name }).catch(() => undefined);
             if (st) {

@@ -1,0 +1,82 @@
+// A dirty flag raised by the kernel (inotify through fs.watch) when anything changes in a set of
+// folders: the /metrics model cache (model-cache.ts) reads the VM and capsule lists again only
+// after one of their folders changed, instead of deriving every item's state from its files at
+// every scrape. One inotify descriptor per process (libuv shares it); one watch per folder.
+import { existsSync, watch } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Says whether an event on `name` in `dir` cannot change what is cached (a log line, a disk write). */
+export type IgnoreEvent = (dir: string, name: string) => boolean;
+
+export class DirWatch {
+  /** True until the first read, and after any change since the last `clean()`. */
+  dirty = true;
+  private readonly watchers = new Map<string, FSWatcher>();
+
+  constructor(private readonly ignore: IgnoreEvent = () => false) {}
+
+  /** Call before reading what the folders hold: a change during the read raises the flag again. */
+  clean(): void {
+    this.dirty = false;
+  }
+
+  mark = (): void => {
+    this.dirty = true;
+  };
+
+  /**
+   * Watches exactly these folders from now on. A folder that does not exist (yet) is covered by
+   * its nearest existing parent, which sees it appear. Returns true when a folder was newly
+   * watched: what changed in it before the watch began was not seen, so the caller looks again.
+   */
+  sync(dirs: Iterable<string>): boolean {
+    const want = new Set<string>();
+    for (const d of dirs) want.add(nearestExisting(d));
+    for (const [d, w] of this.watchers) {
+      if (want.has(d)) continue;
+      w.close();
+      this.watchers.delete(d);
+    }
+    let added = false;
+    for (const d of want) if (!this.watchers.has(d) && this.add(d)) added = true;
+    return added;
+  }
+
+  private add(d: string): boolean {
+    try {
+      const w = watch(d, { persistent: false }, (_event, name) => {
+        // No name (the kernel's queue overflowed, or the folder itself changed): assume the worst.
+        if (typeof name !== 'string' || !this.ignore(d, name)) this.dirty = true;
+      });
+      w.on('error', () => {
+        this.dirty = true;
+        w.close();
+        if (this.watchers.get(d) === w) this.watchers.delete(d);
+      });
+      this.watchers.set(d, w);
+      return true;
+    } catch {
+      // Gone between the check and the watch: look again at the next read.
+      this.dirty = true;
+      return false;
+    }
+  }
+
+  get size(): number {
+    return this.watchers.size;
+  }
+
+  close(): void {
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
+    this.dirty = true;
+  }
+}
+
+/** The folder itself, or its nearest parent that exists (which sees it appear). */
+function nearestExisting(dir: string): string {
+  let d = dir;
+  while (!existsSync(d) && d !== dirname(d)) d = dirname(d);
+  return d;
+}
