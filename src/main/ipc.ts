@@ -58,6 +58,8 @@ export function bindIpc(engine: Engine, getWindow: () => BrowserWindow | undefin
     for (const [event, payload] of queue.splice(0)) send(event, payload);
   };
   ipcMain.on(CHANNEL_READY, onReady);
+  // The app's window shows the dashboard's graphs: samplers run while it is there.
+  engine.bus.viewer(1);
   const off = engine.bus.onAny((event, payload, to) => {
     if (!forClient(IPC_CLIENT, to)) return;
     if (ready) send(event, payload);
@@ -66,6 +68,7 @@ export function bindIpc(engine: Engine, getWindow: () => BrowserWindow | undefin
 
   return () => {
     off();
+    engine.bus.viewer(-1);
     ipcMain.removeHandler(CHANNEL_CALL);
     ipcMain.removeHandler(CHANNEL_CONSOLE);
     ipcMain.removeListener(CHANNEL_READY, onReady);

@@ -293,7 +293,8 @@ describeHost(
       expect(one(parse(await scrape()), 'nova_capsule_state', { capsule: 'mother', state: 'crashed' })).toBe(1);
       await otherCall('capsule.rm', { name: 'mother', force: true });
       expect(find(parse(await scrape()), 'nova_capsule_info', { capsule: 'mother' })).toHaveLength(0);
-      await otherCall('vm.create', { name: 'mother', spec: { memory: '128Mi', cpu: 3, network: 'none' } });
+      const guest = await ensureTestGuest();
+      await otherCall('vm.create', { name: 'mother', spec: { kernel: guest.kernel, initrd: guest.initrd, memory: '128Mi', cpu: 3, network: 'none' } });
       expect(one(parse(await scrape()), 'nova_vm_vcpus', { vm: 'mother' })).toBe(3);
       await otherCall('vm.delete', { name: 'mother' });
       expect(find(parse(await scrape()), 'nova_vm_info', { vm: 'mother' })).toHaveLength(0);

@@ -267,6 +267,7 @@ function clientHub(engine: Engine): ClientHub {
   const onConnection = (ws: WebSocket): void => {
     const client = `ws:${randomBytes(12).toString('base64url')}`;
     clients.set(ws, client);
+    engine.bus.viewer(1); // samplers run while someone can see them
     const abort = new AbortController();
     const gate = flowGate(ws);
     // Bad frames (unmasked, reserved bits, bad UTF-8, over maxPayload) end up here: ws has
@@ -281,7 +282,7 @@ function clientHub(engine: Engine): ClientHub {
     ws.on('close', () => {
       abort.abort();
       gate.stop();
-      clients.delete(ws);
+      if (clients.delete(ws)) engine.bus.viewer(-1);
     });
   };
   return {

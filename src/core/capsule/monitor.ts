@@ -78,7 +78,8 @@ export function monitorCapsules(engine: EngineContext, everyMs = FAST_MS): () =>
     busy = true;
     try {
       const recs = await listRecords(engine.paths);
-      const metrics = Date.now() - lastMetrics >= METRICS_MS;
+      // Samples only while someone can see them (EventBus.wanted): idle reads no cgroup stats.
+      const metrics = Date.now() - lastMetrics >= METRICS_MS && engine.bus.wanted('metrics.sample');
       if (metrics) lastMetrics = Date.now();
       for (const rec of recs) {
         try {

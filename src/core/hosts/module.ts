@@ -120,6 +120,7 @@ export const hostsModule: EngineModule = {
     const sampler = new HostSampler();
     d.handle('host.stats', () => sampler.sample());
     let timer: NodeJS.Timeout | undefined;
+    let offAudience: (() => void) | undefined;
     d.handle('host.list', async (i) => {
       const hosts = (await listHosts(engine.paths)).filter((h) => !i.name || h.name === i.name);
       if (i.name && !hosts.length) await getHost(engine.paths, i.name); // NOT_FOUND with the fix
@@ -205,17 +206,30 @@ export const hostsModule: EngineModule = {
     });
     return {
       // Long-running engines (the app, `nova serve`): the host's CPU and memory as metrics.sample
-      // every few seconds, so the dashboard's graphs have history from the moment the app opens.
+      // every few seconds while someone can see them (the app's window, a client of `nova
+      // serve`, an in-process listener): an unwatched engine samples nothing (#24, idle cost).
       start: async () => {
-        if (timer) return;
+        if (offAudience) return;
         await watch.adoptLeftovers().catch(() => undefined);
         const live = new HostSampler();
         const tick = () => void live.sample().then((s) => engine.bus.emit('metrics.sample', { kind: 'host', name: 'local', at: s.at, values: hostSampleValues(s) }), () => undefined);
-        timer = setInterval(tick, HOST_METRICS_EVERY_MS);
-        timer.unref();
-        tick();
+        const follow = () => {
+          const wanted = engine.bus.wanted('metrics.sample');
+          if (wanted && !timer) {
+            timer = setInterval(tick, HOST_METRICS_EVERY_MS);
+            timer.unref();
+            tick();
+          } else if (!wanted && timer) {
+            clearInterval(timer);
+            timer = undefined;
+          }
+        };
+        offAudience = engine.bus.onAudience(follow);
+        follow();
       },
       close: async () => {
+        offAudience?.();
+        offAudience = undefined;
         clearInterval(timer);
         timer = undefined;
         watch.stop();

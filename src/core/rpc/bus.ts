@@ -21,12 +21,56 @@ export class EventBus {
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));
     set.add(fn as Listener);
-    return () => set!.delete(fn as Listener);
+    this.audienceChanged();
+    return () => {
+      set!.delete(fn as Listener);
+      this.audienceChanged();
+    };
   }
 
   onAny(fn: AnyListener): () => void {
     this.anyListeners.add(fn);
     return () => this.anyListeners.delete(fn);
+  }
+
+  // Who looks at periodic samples (metrics.sample): clients a transport forwards events to, and
+  // in-process listeners of the event. Samplers run only while someone does (#24: idle costs
+  // nothing); a listener that only keeps what passes by (the support bundle's ring) is passive.
+  private viewers = 0;
+  private passive = new Set<Listener>();
+  private audienceFns = new Set<() => void>();
+
+  /** A transport's client that receives events came (+1) or went (-1). */
+  viewer(delta: 1 | -1): void {
+    this.viewers = Math.max(0, this.viewers + delta);
+    this.audienceChanged();
+  }
+
+  private audienceChanged(): void {
+    for (const fn of this.audienceFns ?? []) safely(fn);
+  }
+
+  /** Listens without asking for the event to be produced (see `wanted`). */
+  onPassive<E extends EventName>(event: E, fn: (payload: EventPayload<E>) => void): () => void {
+    this.passive.add(fn as Listener);
+    const off = this.on(event, fn);
+    return () => {
+      this.passive.delete(fn as Listener);
+      off();
+    };
+  }
+
+  /** Whether anyone would see `event` now: a client of a transport, or an in-process listener. */
+  wanted(event: EventName): boolean {
+    if (this.viewers > 0) return true;
+    for (const fn of this.listeners.get(event) ?? []) if (!this.passive.has(fn)) return true;
+    return false;
+  }
+
+  /** Called when a transport's client comes or goes (samplers start and stop with it). */
+  onAudience(fn: () => void): () => void {
+    this.audienceFns.add(fn);
+    return () => this.audienceFns.delete(fn);
   }
 }
 

@@ -11,7 +11,8 @@ export const supportModule: EngineModule = {
   install(engine) {
     // Recent metrics samples this engine saw (a long-running `nova serve` or the app), for bundles.
     const ring: EventPayload<'metrics.sample'>[] = [];
-    engine.bus.on('metrics.sample', (s) => {
+    // Passive: keeping what passes by does not ask samplers to run (EventBus.wanted).
+    engine.bus.onPassive('metrics.sample', (s) => {
       ring.push(s);
       if (ring.length > KEEP_SAMPLES) ring.splice(0, ring.length - KEEP_SAMPLES);
     });

@@ -52,7 +52,8 @@ export class VmWatcher {
       for (const rec of recs) await this.check(rec);
       this.forgetRemoved(recs);
       this.primed = true;
-      if (Date.now() - this.lastMetrics >= METRICS_EVERY_MS && !this.sampling) {
+      // Samples only while someone can see them (EventBus.wanted): idle costs no QMP round trips.
+      if (Date.now() - this.lastMetrics >= METRICS_EVERY_MS && !this.sampling && this.ctx.bus.wanted('metrics.sample')) {
         // Metrics run beside the state poll: a slow QMP answer (TCG under load) must not delay
         // the next state change past the poll interval.
         this.lastMetrics = Date.now();
