@@ -12,12 +12,12 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectNode } from '../src/server/client.js';
 import { busyboxRootfs, unmountUnder } from '../src/test/capsule-fixtures.js';
-import { ensureTestGuest, TEST_GUEST_CMDLINE } from '../src/test/guest.js';
+import { ensureTestGuest, TEST_GUEST_CMDLINE, TEST_GUEST_DIR } from '../src/test/guest.js';
 import { runsOr, spreadFields, spreadOf } from './sample.js';
 import { saveResult } from './types.js';
 import type { BenchResult } from './types.js';
@@ -63,6 +63,9 @@ export async function run(): Promise<BenchResult[]> {
   const fromSource = !existsSync(join(ROOT, 'out', 'cli', 'nova.cjs'));
   const guest = await ensureTestGuest();
   const home = await mkdtemp(join(tmpdir(), 'nova-idle-'));
+  // The shared test guest's folder is allowed, as a user allows theirs (nova config allow-root).
+  await mkdir(join(home, 'config'));
+  await writeFile(join(home, 'config', 'prefs.json'), JSON.stringify({ allowedRoots: [TEST_GUEST_DIR] }), { mode: 0o600 });
   const token = randomBytes(24).toString('base64url');
   const { child, url } = await startServe(home, token, fromSource);
   const pid = child.pid!;
