@@ -282,20 +282,33 @@ describeHost(
     // The scrape keeps the lists between scrapes (model-cache.ts): changes that reach this engine
     // by no event of its own must still show at the next scrape.
     it('follows changes made behind this engine\'s back (another engine, kill -9) at the next scrape', async () => {
-      await scrape();
+      // Two scrapes before each change: the first may look again because it began watching a new folder.
+      const settled = async () => {
+        await scrape();
+        await scrape();
+      };
       const other = home.engine(); // as the CLI's in-process engine would
       const otherCall = <T>(m: string, i: unknown) => other.dispatcher.invoke(m, i) as Promise<T>;
+      await settled();
       await otherCall('capsule.create', { name: 'mother', spec: { capsule: rootfs, command: ['sleep', '1000'], runtime: 'crun' }, start: true });
       expect(one(parse(await scrape()), 'nova_capsule_state', { capsule: 'mother', state: 'running' })).toBe(1);
+      await settled();
       const { pid } = await otherCall<{ pid: number }>('capsule.inspect', { name: 'mother' });
       process.kill(pid, 'SIGKILL');
       await waitFor('the supervisor to record the kill', async () => (await otherCall<{ state: string }>('capsule.inspect', { name: 'mother' })).state === 'crashed', 20_000);
       expect(one(parse(await scrape()), 'nova_capsule_state', { capsule: 'mother', state: 'crashed' })).toBe(1);
+      await settled();
       await otherCall('capsule.rm', { name: 'mother', force: true });
       expect(find(parse(await scrape()), 'nova_capsule_info', { capsule: 'mother' })).toHaveLength(0);
       const guest = await ensureTestGuest();
-      await otherCall('vm.create', { name: 'mother', spec: { kernel: guest.kernel, initrd: guest.initrd, memory: '128Mi', cpu: 3, network: 'none' } });
+      const spec = { kernel: guest.kernel, initrd: guest.initrd, memory: '128Mi', cpu: 3, network: 'none' };
+      await settled();
+      await otherCall('vm.create', { name: 'mother', spec });
       expect(one(parse(await scrape()), 'nova_vm_vcpus', { vm: 'mother' })).toBe(3);
+      await settled();
+      await otherCall('vm.update', { name: 'mother', spec: { ...spec, cpu: 2 } });
+      expect(one(parse(await scrape()), 'nova_vm_vcpus', { vm: 'mother' })).toBe(2);
+      await settled();
       await otherCall('vm.delete', { name: 'mother' });
       expect(find(parse(await scrape()), 'nova_vm_info', { vm: 'mother' })).toHaveLength(0);
     }, 60_000);
