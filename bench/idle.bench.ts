@@ -8,8 +8,6 @@
 // - idle-serve-rss: resident memory of the serve process at the end (goal < 150 MB).
 // The CLI bundle (out/cli, `npm run build:node`) runs when built, as installed; else the sources
 // via tsx (noted: tsx costs memory the product does not pay).
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -19,6 +17,7 @@ import { connectNode } from '../src/server/client.js';
 import { busyboxRootfs, unmountUnder } from '../src/test/capsule-fixtures.js';
 import { ensureTestGuest, TEST_GUEST_CMDLINE, TEST_GUEST_DIR } from '../src/test/guest.js';
 import { runsOr, spreadFields, spreadOf } from './sample.js';
+import { startServe } from './serve.js';
 import { saveResult } from './types.js';
 import type { BenchResult } from './types.js';
 
@@ -40,24 +39,6 @@ function cpuOf(pid: number): { own: number; children: number } {
 
 const rssMiB = (pid: number) => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
-async function startServe(home: string, token: string, fromSource: boolean): Promise<{ child: ChildProcess; url: string }> {
-  const tokenFile = join(home, 'token');
-  await writeFile(tokenFile, token, { mode: 0o600 });
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'nova.mjs'), 'serve', '--port', '0', '--token-file', tokenFile], {
-    env: { ...process.env, NOVA_HOME: home, ...(fromSource ? { NOVA_FROM_SOURCE: '1' } : {}) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /serving on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (c) => reject(new Error(`nova serve exited ${c} before it was ready`)));
-  });
-  return { child, url };
-}
 
 export async function run(): Promise<BenchResult[]> {
   const fromSource = !existsSync(join(ROOT, 'out', 'cli', 'nova.cjs'));

@@ -7,21 +7,19 @@
 // latency is the server's, not throttling we asked for; malformed clients are *expected* to be
 // cut off (that is the server defending itself) and are counted apart; a reset of a
 // well-behaved client is a failure and is reported with its cause.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectNode } from '../src/server/client.js';
 import { RATE_PER_SECOND } from '../src/server/limits.js';
 import { interleave, runsOr } from './sample.js';
+import { startServe } from './serve.js';
 import { percentile, saveResult } from './types.js';
 import type { BenchResult } from './types.js';
 
-const ROOT = join(import.meta.dirname, '..');
 const SECONDS = Number(process.env.NOVA_SOAK_SECONDS ?? 20);
 const CLIENTS = Number(process.env.NOVA_SOAK_CLIENTS ?? 50);
 const MALFORMED = Number(process.env.NOVA_SOAK_MALFORMED ?? 5);
@@ -31,25 +29,6 @@ const MIXED = ['resource.list', 'host.info', 'prefs.get', 'vm.list', 'no.such.me
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rssMiB = (pid: number) => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-
-async function startServe(home: string, token: string): Promise<{ child: ChildProcess; url: string }> {
-  const tokenFile = join(home, 'token');
-  await writeFile(tokenFile, token, { mode: 0o600 });
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'nova.mjs'), 'serve', '--port', '0', '--token-file', tokenFile], {
-    env: { ...process.env, NOVA_HOME: home, NOVA_FROM_SOURCE: '1' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /serving on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (c) => reject(new Error(`nova serve exited ${c} before it was ready`)));
-  });
-  return { child, url };
-}
 
 /** Sequential resource.list calls at a steady pace; latencies in ms. */
 async function probe(url: string, token: string, until: number, every: number): Promise<number[]> {

@@ -5,10 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineBridge } from '../test/engineBridge';
 import type { TestEngine } from '../test/engineBridge';
 import { render, waitFor } from '../test/render';
-import { NovaError } from '../../../shared/errors.js';
-import { tempHome } from '../../../test/host.js';
-import type { TempHome } from '../../../test/host.js';
-import { setBridge } from '../lib/rpc';
 import { useResources } from '../stores/resources';
 import { InstanceList } from './InstanceList';
 
@@ -46,19 +42,10 @@ describe('InstanceList on a real engine', () => {
 });
 
 describe('InstanceList with the VM backend', () => {
-  let home: TempHome;
+  let t: TestEngine;
   beforeAll(async () => {
-    home = await tempHome('nprv-ui-');
-    const engine = home.engine();
-    setBridge({
-      call: async (method, input) => {
-        const r = await engine.dispatcher.call(method, input ?? {}, { transport: 'ipc' });
-        if (!r.ok) throw NovaError.from(r.error);
-        return r.value as never;
-      },
-      on: (event, fn) => engine.bus.on(event, fn),
-      consoleEndpoint: () => Promise.reject(new NovaError('HOST_UNSUPPORTED', 'no console relay in unit tests')),
-    });
+    t = await engineBridge('all');
+    const { home, engine } = t;
     // A kernel file in the data dir (an allowed root): nothing boots here, only the definitions count.
     mkdirSync(join(home.dir, 'data'), { recursive: true });
     const kernel = join(home.dir, 'data', 'vmlinuz');
@@ -67,7 +54,7 @@ describe('InstanceList with the VM backend', () => {
     await engine.dispatcher.invoke('vm.create', { name: 'boots', spec: { ...base, autostart: true } });
     await engine.dispatcher.invoke('vm.create', { name: 'stays', spec: base });
   });
-  afterAll(async () => home.cleanup());
+  afterAll(async () => t.home.cleanup());
 
   it('marks the guests that start at host boot (autostart = true)', async () => {
     await useResources.getState().fetch();
