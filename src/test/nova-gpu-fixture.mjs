@@ -8,7 +8,8 @@ import { readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..');
-const bundle = join(root, 'out', 'test', 'nova-gpu-fixture.cjs');
+// Outside out/: nothing built from test doubles may sit among the build outputs (bundles.test).
+const bundle = join(root, '.nova-test', 'gpu-fixture', 'nova-gpu-fixture.cjs');
 
 /** The newest modification time of the TypeScript sources (tests excluded). */
 function newestSource(dir) {
@@ -31,7 +32,7 @@ const builtAt = (() => {
 if (builtAt < newestSource(join(root, 'src'))) {
   // Built under a private name, then renamed: test files building side by side never see half a file.
   const { bundleCli } = await import('../../scripts/packaging/bundle-cli.mjs');
-  const tmp = join(root, 'out', 'test', `.build-${process.pid}`);
+  const tmp = join(root, '.nova-test', 'gpu-fixture', `.build-${process.pid}`);
   await bundleCli(root, join(tmp, 'nova-gpu-fixture.cjs'), 'cjs', join(import.meta.dirname, 'nova-gpu-fixture-entry.ts'));
   renameSync(join(tmp, 'nova-gpu-fixture.cjs.map'), `${bundle}.map`);
   renameSync(join(tmp, 'nova-gpu-fixture.cjs'), bundle);

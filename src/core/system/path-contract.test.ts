@@ -92,6 +92,9 @@ const FIELDS: Record<string, Field> = {
   ...novafileFields('novafile.run'),
   ...novafileFields('novafile.down'),
   ...novafileFields('novafile.addVm'),
+  ...novafileFields('cluster.plan'),
+  ...novafileFields('cluster.up'),
+  ...novafileFields('cluster.down'),
 };
 
 /** Fields whose name looks like a path but that never reach the host's filesystem as one. */
@@ -100,6 +103,8 @@ const NOT_HOST_PATHS: Record<string, string> = {
   'vm.receive listen': 'a tcp:HOST:PORT address',
   'vm.migrate.preflight to': 'the name of a host added with `nova host add`',
   'vm.migrate.host to': 'the name of a host added with `nova host add`',
+  'vm.xmigrate.receive disks[].base.image': "the name of an OS image in the target's own store (a plain name, checked in xmigrate/base.ts)",
+  'vm.xmigrate.receive disks[].base.file': "compared with the target's own image.json; only the target's stored copy is opened",
   'vm.xmigrate.receive media[].file': 'a file name (no folder), looked up in the default storage pool only',
   'vm.wizard iso': 'only written into the NovaFile text returned; checked when that is applied (vm.create)',
   'vm.wizard virtioWin': 'as vm.wizard iso',

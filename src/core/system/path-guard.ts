@@ -81,7 +81,14 @@ const RULES: Record<string, (i: In) => Paths> = {
   'novafile.down': novafile,
   // Writes the NovaFile (or creates it in cwd): the same folder rules as reading it.
   'novafile.addVm': novafile,
+  // The cluster deploys a NovaFile read here (or given as text): the same folder rules.
+  'cluster.plan': novafile,
+  'cluster.up': novafile,
+  'cluster.down': novafile,
 };
+
+/** Cluster procedures that read a project's NovaFile unless it comes as text. */
+const CLUSTER_PROJECT = new Set(['cluster.plan', 'cluster.up', 'cluster.down']);
 
 /** Preferences whose folders become roots: only the person at the host may change them. */
 const WIDENING = new Set(['allowedRoots', 'storagePools']);
@@ -105,7 +112,8 @@ export function pathGuard(engine: EngineContext): Guard {
     const { project, projectField, checks, remoteOnly } = rule(input as In);
     if (remoteOnly && !remote) return;
     // Validating text touches no file; everything else would otherwise read the server's folder.
-    if (remote && method.startsWith('novafile.') && method !== 'novafile.validate' && !project) {
+    const readsProject = method.startsWith('novafile.') ? method !== 'novafile.validate' : CLUSTER_PROJECT.has(method) && str((input as In).text) === undefined;
+    if (remote && readsProject && !project) {
       throw new NovaError('INVALID_INPUT', 'cwd: an API call has no working directory: give cwd (the project folder) or an absolute path to the NovaFile', { field: 'cwd' });
     }
     const scope = pathScope({
