@@ -87,7 +87,7 @@ const RULES: Record<string, (i: In) => Paths> = {
   'cluster.down': novafile,
 };
 
-/** Cluster procedures that read a project's NovaFile unless it comes as text. */
+/** Cluster procedures that read a project's NovaFile unless it comes as text (or down names the project). */
 const CLUSTER_PROJECT = new Set(['cluster.plan', 'cluster.up', 'cluster.down']);
 
 /** Preferences whose folders become roots: only the person at the host may change them. */
@@ -112,7 +112,7 @@ export function pathGuard(engine: EngineContext): Guard {
     const { project, projectField, checks, remoteOnly } = rule(input as In);
     if (remoteOnly && !remote) return;
     // Validating text touches no file; everything else would otherwise read the server's folder.
-    const readsProject = method.startsWith('novafile.') ? method !== 'novafile.validate' : CLUSTER_PROJECT.has(method) && str((input as In).text) === undefined;
+    const readsProject = method.startsWith('novafile.') ? method !== 'novafile.validate' : CLUSTER_PROJECT.has(method) && str((input as In).text) === undefined && str((input as In).project) === undefined;
     if (remote && readsProject && !project) {
       throw new NovaError('INVALID_INPUT', 'cwd: an API call has no working directory: give cwd (the project folder) or an absolute path to the NovaFile', { field: 'cwd' });
     }
