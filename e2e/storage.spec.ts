@@ -42,7 +42,7 @@ test.describe('storage pools', () => {
     await wizard.dialog.getByTestId('wizard-pool').selectOption(folder); // options carry the pool's folder
     await expect(wizard.dialog.getByTestId('wizard-disk-path')).toContainText(join(folder, `${vm}.qcow2`));
     await wizard.next();
-    await wizard.dialog.getByTestId('wizard-iso').selectOption(join(folder, 'installer.iso'));
+    await wizard.dialog.getByTestId('wizard-iso-pick').selectOption(join(folder, 'installer.iso'));
     await wizard.goTo('Review');
     await expect(wizard.dialog.getByTestId('wizard-toml')).toContainText(`path = "${join(folder, `${vm}.qcow2`)}"`);
     await wizard.dialog.getByRole('button', { name: 'Create VM' }).click();
