@@ -3,10 +3,11 @@
 // NOVA_FROM_SOURCE=1 when a source is newer than the bundle), runs the sources via tsx. First, for the commands it knows (`nova ls`), the
 // small fast path (src/cli/fast.ts) asks a running `nova serve` of this user over its local
 // socket; without one it falls through to the full CLI.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
+import { sourcesNewerThan } from './sources.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = join(root, 'out', 'cli', 'nova.cjs');
@@ -14,19 +15,9 @@ const argv = process.argv.slice(2);
 const fastCandidate = !process.env.NOVA_NO_SOCKET && argv.includes('ls');
 const fastBundle = join(root, 'out', 'cli', 'nova-fast.cjs');
 
-/** No TypeScript source (tests aside) is newer than the bundle: it runs exactly the sources' code. */
-function builtFromTheseSources() {
-  const built = statSync(bundle).mtimeMs;
-  const newer = (dir) =>
-    readdirSync(dir, { withFileTypes: true }).some((e) =>
-      e.isDirectory() ? newer(join(dir, e.name)) : /\.tsx?$/.test(e.name) && !/\.test\.tsx?$/.test(e.name) && statSync(join(dir, e.name)).mtimeMs > built,
-    );
-  return !newer(join(root, 'src'));
-}
-
 // NOVA_FROM_SOURCE (tests, development) still takes the bundle when it is current: the same code,
 // started several times faster than through tsx.
-if (existsSync(bundle) && (!process.env.NOVA_FROM_SOURCE || builtFromTheseSources())) {
+if (existsSync(bundle) && (!process.env.NOVA_FROM_SOURCE || !sourcesNewerThan(join(root, 'src'), statSync(bundle).mtimeMs))) {
   if (fastCandidate && existsSync(fastBundle)) {
     const code = await createRequire(import.meta.url)(fastBundle).runFast(argv);
     if (code !== undefined) process.exit(code);

@@ -4,23 +4,13 @@
 // against a fixture tree run this file instead of bin/nova.mjs.
 // It runs a bundle of nova-gpu-fixture-entry.ts, rebuilt when any source is newer: a helper that
 // tests restart dozens of times starts several times faster than through tsx.
-import { readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { sourcesNewerThan } from '../../bin/sources.mjs';
 
 const root = join(import.meta.dirname, '..', '..');
 // Outside out/: nothing built from test doubles may sit among the build outputs (bundles.test).
 const bundle = join(root, '.nova-test', 'gpu-fixture', 'nova-gpu-fixture.cjs');
-
-/** The newest modification time of the TypeScript sources (tests excluded). */
-function newestSource(dir) {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (/\.tsx?$/.test(e.name) && !/\.test\.tsx?$/.test(e.name)) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
 
 const builtAt = (() => {
   try {
@@ -29,7 +19,7 @@ const builtAt = (() => {
     return 0;
   }
 })();
-if (builtAt < newestSource(join(root, 'src'))) {
+if (sourcesNewerThan(join(root, 'src'), builtAt)) {
   // Built under a private name, then renamed: test files building side by side never see half a file.
   const { bundleCli } = await import('../../scripts/packaging/bundle-cli.mjs');
   const tmp = join(root, '.nova-test', 'gpu-fixture', `.build-${process.pid}`);
