@@ -56,8 +56,13 @@ describeHost('clipboard over VNC with a real TCG guest, as an ordinary user', { 
     const v = await call('vm.start', { name: 'clip' });
     // The guest finds QEMU's port by its name and opens it (QEMU: the chardev's frontend is open).
     await waitFor('the guest\'s vdagent on com.redhat.spice.0', () => /nova-vdagent on \/dev\/vport\d+p\d+/.test(readFileSync(v.serialLog, 'utf8')), 180_000, 250);
-    const chardevs = await withQmp(layoutOf(resolvePaths({ NOVA_HOME: home }), 'clip').qmp, (q) => q.execute('query-chardev') as Promise<{ label: string; filename: string; 'frontend-open': boolean }[]>);
-    expect(chardevs.find((c) => c.label === 'vdagent0')).toMatchObject({ 'frontend-open': true });
+    // The log line comes just before the open() reaches QEMU: wait for the chardev to say so.
+    const qmpPath = layoutOf(resolvePaths({ NOVA_HOME: home }), 'clip').qmp;
+    const vdagentOpen = async () => {
+      const chardevs = await withQmp(qmpPath, (q) => q.execute('query-chardev') as Promise<{ label: string; 'frontend-open': boolean }[]>);
+      return chardevs.find((c) => c.label === 'vdagent0')?.['frontend-open'] === true ? true : undefined;
+    };
+    await waitFor('QEMU sees the vdagent port open', vdagentOpen, 30_000, 250);
 
     const refused = (m: string, input: unknown) => engine.invoke(m, input).then(() => undefined, (e: unknown) => e as { code?: string; message: string });
     const snap = await refused('vm.snapshot.create', { name: 'clip', tag: 'ram' });
