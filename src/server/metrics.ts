@@ -5,8 +5,6 @@
 //   app's session cookie): Prometheus sends the token as `authorization: Bearer …`;
 // - `nova serve --metrics-listen [HOST:]PORT`: a second listener that serves only /metrics without
 //   a token, on loopback unless an address is given (Host still checked, browsers refused).
-import { watch } from 'node:fs';
-import type { FSWatcher } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { readSmall } from '../core/sys/small-files.js';
@@ -22,13 +20,11 @@ import { taskState } from '../shared/contract/task.js';
 import { VM_STATES } from '../shared/contract/vm.js';
 import { hostAllowed } from './auth.js';
 import { Family } from './exposition.js';
+import { GpuInventoryCache } from './gpu-cache.js';
 import { ModelCache } from './model-cache.js';
 
 /** Seconds: the contract's calls range from sub-millisecond reads to minutes-long starts. */
 const RPC_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
-
-/** Longest a GPU inventory is reused by scrapes when no event said it changed. */
-const GPU_CACHE_MS = 30_000;
 
 const IFACE_STATS = ['rx_bytes', 'tx_bytes', 'rx_packets', 'tx_packets', 'rx_errors', 'tx_errors'] as const;
 type IfaceStats = Record<(typeof IFACE_STATS)[number], number> & { up: boolean };
@@ -52,6 +48,8 @@ export class NovaMetrics {
   readonly registry = new Registry();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly stopObserving: () => void;
+  /** The GPU inventory between scrapes (gpu-cache.ts). */
+  private readonly gpus: GpuInventoryCache;
 
   // The model's families are written as text (exposition.ts); prom-client keeps the rest.
   private g<L extends string>(name: string, help: string, labelNames: readonly L[]): Family<L> {
@@ -140,7 +138,7 @@ export class NovaMetrics {
     });
     new Gauge({ name: 'process_resident_memory_bytes', help: 'Resident memory of the Nova process', registers: [this.registry], collect() { this.set(process.memoryUsage.rss()); } });
     new Gauge({ name: 'process_start_time_seconds', help: 'Start of the Nova process, seconds since the epoch', registers: [this.registry], collect() { this.set(started); } });
-    this.stopGpuWatch = this.watchGpus();
+    this.gpus = new GpuInventoryCache(engine, () => this.read('gpu.list', {}));
     this.model = new ModelCache(engine, (method, input) => this.read(method, input));
     this.stopObserving = engine.dispatcher.observe((method, ms, code, ctx) => {
       if (ctx === this.own) return; // the scrape's own reads are not the clients' calls
@@ -153,41 +151,8 @@ export class NovaMetrics {
 
   close(): void {
     this.stopObserving();
-    this.stopGpuWatch();
+    this.gpus.close();
     this.model.close();
-  }
-
-  /**
-   * The GPU inventory between scrapes: a PCI scan plus pci.ids and diagnostics, the same answer
-   * until a driver changes. Dropped when Nova binds or unbinds (gpu.changed), when a VM changes
-   * (claims), when a vfio group node comes or goes (inotify on /dev/vfio: a bind to vfio-pci by
-   * any tool), and after GPU_CACHE_MS for driver changes by other tools that sysfs cannot signal.
-   */
-  private gpus?: { at: number; value: Promise<Output<'gpu.list'>> };
-  private readonly stopGpuWatch: () => void;
-  private watchGpus(): () => void {
-    const drop = () => (this.gpus = undefined);
-    const offs = [this.engine.bus.on('gpu.changed', drop), this.engine.bus.on('resource.changed', (e) => e.kind === 'vm' && drop())];
-    let watcher: FSWatcher | undefined;
-    try {
-      watcher = watch('/dev/vfio', drop);
-      watcher.on('error', drop);
-      watcher.unref();
-    } catch {
-      // No /dev/vfio (no vfio module loaded): the age limit covers it.
-    }
-    return () => {
-      for (const off of offs) off();
-      watcher?.close();
-    };
-  }
-  private gpuList(): Promise<Output<'gpu.list'>> {
-    if (!this.gpus || Date.now() - this.gpus.at > GPU_CACHE_MS) {
-      const value = this.read('gpu.list', {});
-      value.catch(() => (this.gpus = undefined));
-      this.gpus = { at: Date.now(), value };
-    }
-    return this.gpus.value;
   }
 
   /** The exposition text; scrapes run one after another so one scrape's reset never meets another's set. */
@@ -350,7 +315,7 @@ export class NovaMetrics {
         );
       }),
       this.collect('gpu', async () => {
-        const { gpus } = await this.gpuList();
+        const { gpus } = await this.gpus.list();
         for (const g of gpus) {
           const l = { gpu: g.address };
           this.m.gpuInfo.set({ ...l, name: g.name, vendor: g.vendor.kind, driver: g.driver ?? '', iommu_group: g.iommuGroup === undefined ? '' : String(g.iommuGroup) }, 1);
