@@ -53,6 +53,14 @@ export interface SshLabOptions {
   net?: number;
   /** More environment for every remote `nova serve`. */
   serveEnv?: Record<string, string>;
+  /**
+   * Host A (the local side, where `nova()` runs) is a network namespace too, and every host's
+   * veth is on one underlay bridge (in a namespace of its own) instead of the root namespace:
+   * A is `.1` of the underlay's /24, the hosts `.2`, `.3`, … Nothing touches the root namespace's network.
+   */
+  underlay?: boolean;
+  /** More environment for every local `nova` (e.g. NOVA_PRIVD_SOCKET). */
+  localEnv?: Record<string, string>;
 }
 
 export class SshLab {
@@ -68,12 +76,40 @@ export class SshLab {
   localHome!: string;
   private octet = 1 + Math.floor(Math.random() * 200);
   private serveEnv: Record<string, string>;
+  readonly localEnv: Record<string, string>;
+  /** underlay mode: the bridge's namespace and host A's namespace. */
+  underlayNs?: string;
+  localNs?: string;
+  /** underlay mode: host A's underlay address. */
+  localAddress?: string;
 
   constructor(opts: SshLabOptions = {}) {
     this.prefix = opts.prefix ?? 'nho';
     this.subnet = opts.net ?? 123;
     this.serveEnv = opts.serveEnv ?? {};
+    this.localEnv = opts.localEnv ?? {};
     this.dir = mkdtempSync(`/tmp/${this.prefix}-`);
+    if (opts.underlay) {
+      this.underlayNs = this.net.add(`${this.prefix}-u-${this.id}`);
+      sh(['ip', '-n', this.underlayNs, 'link', 'add', 'br0', 'type', 'bridge']);
+      sh(['ip', '-n', this.underlayNs, 'link', 'set', 'br0', 'up']);
+      this.localNs = this.net.add(`${this.prefix}-a-${this.id}`);
+      this.localAddress = `10.${this.subnet}.${this.octet}.1`;
+      this.plug(this.localNs, `${this.prefix}a${this.id}`, `${this.localAddress}/24`);
+    }
+  }
+
+  /** underlay mode: `ns`'s eth0 on the underlay bridge (`hostIf`: its end there). */
+  private plug(ns: string, hostIf: string, cidr: string): void {
+    sh(['ip', '-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', hostIf, 'netns', this.underlayNs!]);
+    sh(['ip', '-n', this.underlayNs!, 'link', 'set', hostIf, 'master', 'br0', 'up']);
+    sh(['ip', '-n', ns, 'addr', 'add', cidr, 'dev', 'eth0']);
+    sh(['ip', '-n', ns, 'link', 'set', 'eth0', 'up']);
+  }
+
+  /** argv prefix that puts a local command into host A's namespace (underlay mode). */
+  private get inLocal(): string[] {
+    return this.localNs ? ['ip', 'netns', 'exec', this.localNs] : [];
   }
 
   /** The two users and the local key; call once. */
@@ -95,21 +131,27 @@ export class SshLab {
 
   /** A remote host: namespace, veth to the root namespace, sshd, and nova serve --socket. */
   async addHost(name: string): Promise<LabHost> {
-    const o = this.octet++;
     const ns = this.net.add(`${this.prefix}-${name}-${this.id}`);
     const hostIf = `${this.prefix}${name}${this.id}`.slice(0, 15);
-    sh(['ip', 'link', 'add', hostIf, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
-    sh(['ip', 'addr', 'add', `10.${this.subnet}.${o}.1/30`, 'dev', hostIf]);
-    sh(['ip', 'link', 'set', hostIf, 'up']);
-    sh(['ip', '-n', ns, 'addr', 'add', `10.${this.subnet}.${o}.2/30`, 'dev', 'eth0']);
-    sh(['ip', '-n', ns, 'link', 'set', 'eth0', 'up']);
+    let address: string;
+    if (this.underlayNs) {
+      address = `10.${this.subnet}.${this.octet}.${1 + this.hosts.size + 1}`;
+      this.plug(ns, hostIf, `${address}/24`);
+    } else {
+      const o = this.octet++;
+      sh(['ip', 'link', 'add', hostIf, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+      sh(['ip', 'addr', 'add', `10.${this.subnet}.${o}.1/30`, 'dev', hostIf]);
+      sh(['ip', 'link', 'set', hostIf, 'up']);
+      sh(['ip', '-n', ns, 'addr', 'add', `10.${this.subnet}.${o}.2/30`, 'dev', 'eth0']);
+      sh(['ip', '-n', ns, 'link', 'set', 'eth0', 'up']);
+      address = `10.${this.subnet}.${o}.2`;
+    }
     const dir = join(this.dir, name);
     mkdirSync(dir, { mode: 0o755 });
     const novaHome = join(dir, 'nova');
     mkdirSync(novaHome, { mode: 0o700 });
     chownSync(novaHome, this.remote.uid, this.remote.gid);
     const socket = join(novaHome, 'run', 'serve.sock');
-    const address = `10.${this.subnet}.${o}.2`;
     const h: LabHost = { name, ns, address, hostIf, dir, novaHome, socket, url: `ssh://${this.remote.name}@${address}${socket}` };
     this.hosts.set(name, h);
     this.newHostKey(h);
@@ -176,8 +218,9 @@ export class SshLab {
 
   /** `nova ARGS` as the local user, with its process (setpriv execs: the pid is nova's). */
   novaProcess(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<{ code: number; stdout: string; stderr: string }> } {
-    const e = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.local.home, NOVA_HOME: this.localHome, NOVA_FROM_SOURCE: process.env.NOVA_FROM_SOURCE ?? '', ...env };
-    const child = spawn(this.local.as[0]!, [...this.local.as.slice(1), process.execPath, NOVA_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: e });
+    const e = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.local.home, NOVA_HOME: this.localHome, NOVA_FROM_SOURCE: process.env.NOVA_FROM_SOURCE ?? '', ...this.localEnv, ...env };
+    const argv = [...this.inLocal, ...this.local.as, process.execPath, NOVA_BIN, ...args];
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: e });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -214,7 +257,7 @@ export class SshLab {
   }
 
   setLink(h: LabHost, up: boolean): void {
-    sh(['ip', 'link', 'set', h.hostIf, up ? 'up' : 'down']);
+    sh(['ip', ...(this.underlayNs ? ['-n', this.underlayNs] : []), 'link', 'set', h.hostIf, up ? 'up' : 'down']);
   }
 
   cleanup(): void {
@@ -225,7 +268,7 @@ export class SshLab {
         /* gone */
       }
     }
-    for (const h of this.hosts.values()) sh(['ip', 'link', 'del', h.hostIf], { allowFailure: true });
+    if (!this.underlayNs) for (const h of this.hosts.values()) sh(['ip', 'link', 'del', h.hostIf], { allowFailure: true });
     this.net.cleanup([this.dir]);
     this.local?.remove();
     this.remote?.remove();
