@@ -58,8 +58,32 @@ test('All hosts lists each host\'s VMs labelled by host; a host that drops shows
   await expect(page.getByTestId('host-b')).toHaveAttribute('data-status', 'reachable');
   await expect(page.getByTestId('host-switcher').locator('option', { hasText: 'c (unreachable)' })).toHaveCount(1);
 
-  // c is back: it shows again by itself (the view polls).
+  // c is back: it shows again by itself (the engine reconnects and pushes host.state; nothing polls).
   lab.setLink(c, true);
   await expect(page.getByTestId('host-c')).toHaveAttribute('data-status', 'reachable', { timeout: 30_000 });
   await expect(page.getByTestId('item-c-vm-db-c')).toBeVisible();
+});
+
+test('a remote host chosen in the switcher: the VMs and Networks views show its items, live from its events', async ({ page }) => {
+  test.setTimeout(90_000);
+  await page.goto(`${app.url}/#token=${app.token}`);
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'open');
+  await page.getByTestId('nav-vms').click();
+  await page.getByTestId('host-switcher').selectOption('b');
+  await expect(page.getByTestId('view-remote-vm')).toBeVisible();
+  await expect(page.getByTestId('remote-row-web-b')).toHaveAttribute('data-state', 'stopped', { timeout: 20_000 });
+  await expect(page.getByTestId('remote-row-db-c')).toHaveCount(0);
+  // Another client (the CLI, over its own SSH connection) defines a VM on b: it shows without a
+  // refresh — b's event comes through the app's engine (host.event), no view polls.
+  const kernel = join(b.novaHome, 'vmlinuz');
+  const made = await lab.nova(['--host', 'b', 'vm', 'create', 'api-b', '--kernel', kernel, '--memory', '128Mi', '--network', 'none']);
+  expect(made.code, made.stderr).toBe(0);
+  await expect(page.getByTestId('remote-row-api-b')).toBeVisible({ timeout: 10_000 });
+  // The host stays chosen for Networks; Storage goes back to this host.
+  await page.getByTestId('nav-networks').click();
+  await expect(page.getByTestId('view-remote-network')).toBeVisible();
+  await expect(page.getByTestId('host-switcher')).toHaveValue('b');
+  await page.getByTestId('nav-storage').click();
+  await expect(page.getByTestId('view-storage')).toBeVisible();
+  await expect(page.getByTestId('host-switcher')).toHaveValue('local');
 });

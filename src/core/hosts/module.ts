@@ -18,6 +18,7 @@ import type { VmContext } from '../vm/context.js';
 import { IncomingWatch } from '../vm/xmigrate/lease.js';
 import { commitIncoming, dropIncoming, incomingStatus, readIncoming, receiveIncoming } from '../vm/xmigrate/target.js';
 import { CrossHostMigrator } from './xmigrate.js';
+import { HostWatch } from './watch.js';
 
 // Remote Nova hosts: add (pin the confirmed key, then reach the API), list (each host probed in
 // parallel, an unreachable one answers with its reason within the deadline), remove, and calls
@@ -121,6 +122,14 @@ export const hostsModule: EngineModule = {
     d.handle('host.stats', () => sampler.sample());
     let timer: NodeJS.Timeout | undefined;
     let offAudience: (() => void) | undefined;
+    // Remote hosts' events, pushed while someone watches this engine (watch.ts).
+    const hostWatch = new HostWatch({
+      hosts: () => listHosts(engine.paths),
+      connect: (h) => pool.connection(h),
+      emitEvent: (host, event, payload) => engine.bus.emit('host.event', { host, event, payload }),
+      emitState: (host, reachable, error) => engine.bus.emit('host.state', { host, reachable, ...(error ? { error } : {}) }),
+    });
+    const resyncHosts = () => void (hostWatch.active ? hostWatch.sync() : undefined);
     d.handle('host.list', async (i) => {
       const hosts = (await listHosts(engine.paths)).filter((h) => !i.name || h.name === i.name);
       if (i.name && !hosts.length) await getHost(engine.paths, i.name); // NOT_FOUND with the fix
@@ -149,12 +158,14 @@ export const hostsModule: EngineModule = {
         throw new NovaError('HOST_UNSUPPORTED', `host "${i.name}" was not added: ${described.error ?? 'unreachable'}`, { field: 'url' });
       }
       engine.bus.emit('notification', { level: 'info', title: `Host ${i.name} added`, body: `${described.hostname ?? target.address}, Nova ${described.version ?? '?'}` });
+      resyncHosts();
       return described;
     });
     d.handle('host.remove', async (i) => {
       await getHost(engine.paths, i.name);
       await pool.drop(i.name);
       await updateHosts(engine.paths, (hosts) => hosts.filter((h) => h.name !== i.name));
+      resyncHosts();
       return { name: i.name, removed: true };
     });
     d.handle('host.call', async (i) => {
@@ -214,6 +225,10 @@ export const hostsModule: EngineModule = {
         const live = new HostSampler();
         const tick = () => void live.sample().then((s) => engine.bus.emit('metrics.sample', { kind: 'host', name: 'local', at: s.at, values: hostSampleValues(s) }), () => undefined);
         const follow = () => {
+          if (engine.bus.wanted('host.event') !== hostWatch.active) {
+            if (hostWatch.active) hostWatch.stop();
+            else void hostWatch.sync();
+          }
           const wanted = engine.bus.wanted('metrics.sample');
           if (wanted && !timer) {
             timer = setInterval(tick, HOST_METRICS_EVERY_MS);
@@ -230,6 +245,7 @@ export const hostsModule: EngineModule = {
       close: async () => {
         offAudience?.();
         offAudience = undefined;
+        hostWatch.stop();
         clearInterval(timer);
         timer = undefined;
         watch.stop();

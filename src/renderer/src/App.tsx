@@ -8,8 +8,9 @@ import { Toaster } from './components/Toaster';
 import { wireEvents } from './lib/wire';
 import { useShortcuts } from './lib/useShortcuts';
 import { useNav } from './stores/nav';
-import { LOCAL, useHosts } from './stores/hosts';
+import { HOST_VIEWS, LOCAL, useHosts } from './stores/hosts';
 import { DashboardView } from './views/DashboardView';
+import { RemoteItemsView } from './views/RemoteItemsView';
 
 // The dashboard paints first; other views (charts, topology, noVNC) load when opened.
 const VmsView = lazy(() => import('./views/VmsView').then((m) => ({ default: m.VmsView })));
@@ -41,8 +42,10 @@ export function App() {
   const view = useNav((s) => s.view);
   useEffect(() => wireEvents(), []);
   useShortcuts();
-  // Another host (or all of them) chosen in the switcher: the hosts view instead of this host's.
+  // Another host chosen in the switcher: the VMs, Capsules and Networks views show that host's
+  // items; the other views (and "All hosts") show the hosts view instead of this host's.
   const scope = useHosts((s) => s.scope);
+  const remoteKind = scope !== LOCAL && scope !== 'all' ? HOST_VIEWS[view] : undefined;
   const View = scope === LOCAL ? VIEW_COMPONENTS[view] : HostsView;
   return (
     <div className="app">
@@ -51,7 +54,7 @@ export function App() {
         <StaleBanner />
         <main className="view" data-testid={`view-${view}`}>
           <Suspense fallback={<p className="muted">Loading view…</p>}>
-            <View />
+            {remoteKind ? <RemoteItemsView key={scope} host={scope} kind={remoteKind} /> : <View />}
           </Suspense>
         </main>
         <StatusBar />

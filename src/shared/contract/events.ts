@@ -40,6 +40,10 @@ export const events = {
   /** A pool added or forgotten, a file deleted: storage views refetch. */
   'storage.changed': z.object({ pool: z.string().optional() }),
   ...terminalEvents,
+  /** An event of a remote host (#22), re-published by the engine that watches it (see core/hosts/watch.ts). */
+  'host.event': z.object({ host: z.string(), event: z.string(), payload: z.unknown() }),
+  /** A remote host dropped (with why) or is reachable again. */
+  'host.state': z.object({ host: z.string(), reachable: z.boolean(), error: z.string().optional() }),
   'gpu.changed': z.object({ address: z.string(), action: z.enum(['bind', 'unbind', 'reattach', 'reset']), driver: z.string().optional(), ok: z.boolean() }),
 } as const;
 

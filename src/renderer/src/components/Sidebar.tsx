@@ -1,7 +1,7 @@
 import { useRef } from 'react';
 import type { KeyboardEvent } from 'react';
 import { useNav, VIEWS } from '../stores/nav';
-import { LOCAL, useHosts } from '../stores/hosts';
+import { HOST_VIEWS, LOCAL, useHosts } from '../stores/hosts';
 import { HostSwitcher } from './HostSwitcher';
 
 /**
@@ -38,7 +38,9 @@ export function Sidebar() {
               aria-current={view === v.id ? 'page' : undefined}
               tabIndex={view === v.id ? 0 : -1}
               onClick={() => {
-                useHosts.getState().setScope(LOCAL);
+                // A remote host stays chosen for the views that follow the switcher.
+                const { scope, setScope } = useHosts.getState();
+                if (scope === 'all' || !HOST_VIEWS[v.id]) setScope(LOCAL);
                 go(v.id);
               }}
               onKeyDown={(e) => onKey(e, i)}

@@ -1,6 +1,7 @@
 import { useActivity } from '../stores/activity';
 import { useConnection } from '../stores/connection';
 import { useHost } from '../stores/host';
+import { useHosts } from '../stores/hosts';
 import { useLogs } from '../stores/logs';
 import { useMetrics } from '../stores/metrics';
 import { usePrefs } from '../stores/prefs';
@@ -57,6 +58,8 @@ export function wireEvents(): () => void {
       toast(n.level === 'warning' ? 'warning' : n.level, n.title, n.body);
     }),
   ];
+  // Remote hosts' events, pushed by the engine (no polling).
+  offs.push(useHosts.getState().watch());
   const refreshAll = () => {
     void useHost.getState().fetch();
     void useResources.getState().fetch();

@@ -1,15 +1,23 @@
 import { create } from 'zustand';
 import type { RemoteHost } from '../../../shared/contract/hosts.js';
 import type { ResourceSummary } from '../../../shared/contract/resource.js';
-import { call, errorText } from '../lib/rpc';
+import { debounce } from '../lib/debounce';
+import type { ViewId } from './nav';
+import { call, errorText, on } from '../lib/rpc';
 
 // Every host this app drives: this one and the remote Nova hosts added with `nova host add`.
 // Each host is probed on its own, so one that does not answer (up to its SSH deadline) never
-// holds back the others or the rest of the UI; a polled refresh brings a dropped host back.
+// holds back the others or the rest of the UI. Nothing polls: the engine keeps a connection to
+// every host while the window is open and pushes each host's state events (`host.event`) and its
+// drops and returns (`host.state`); a host's list is re-read when one of its events comes.
 
 export const LOCAL = 'local';
 /** What the switcher shows: this host only (the usual views), every host, or one remote host. */
 export type HostScope = typeof LOCAL | 'all' | string;
+
+export type RemoteKind = 'vm' | 'capsule' | 'network';
+/** The views that follow the host switcher (views/RemoteItemsView); the others show the hosts view for another host. */
+export const HOST_VIEWS: Partial<Record<ViewId, RemoteKind>> = { vms: 'vm', capsules: 'capsule', networks: 'network' };
 
 export interface HostState {
   name: string;
@@ -27,6 +35,8 @@ interface HostsStore {
   error?: string;
   setScope(scope: HostScope): void;
   refresh(): Promise<void>;
+  /** Follows the engine's host.event/host.state; returns the unsubscribe. */
+  watch(): () => void;
 }
 
 const CALL_DEADLINE_MS = 10_000;
@@ -43,6 +53,9 @@ async function probeRemote(name: string): Promise<Partial<HostState>> {
   return { status: 'reachable', host, items: (r.value as { items: ResourceSummary[] }).items, error: undefined };
 }
 
+/** Events of one host in a burst (a VM start emits several) cause one re-read of its list. */
+export const HOST_REFETCH_MS = 300;
+
 export const useHosts = create<HostsStore>((set, get) => {
   const update = (name: string, patch: Partial<HostState>) =>
     set((s) => ({ hosts: { ...s.hosts, [name]: { ...(s.hosts[name] ?? { name, status: 'loading', items: [] }), ...patch, checkedAt: Date.now() } } }));
@@ -51,6 +64,12 @@ export const useHosts = create<HostsStore>((set, get) => {
       (patch) => update(name, patch),
       (e: unknown) => update(name, { status: 'unreachable', error: errorText(e), items: [] }),
     );
+  const refetch = new Map<string, () => void>();
+  const refetchOf = (name: string) => {
+    let f = refetch.get(name);
+    if (!f) refetch.set(name, (f = debounce(() => void probe(name), HOST_REFETCH_MS)));
+    return f;
+  };
   return {
     scope: LOCAL,
     names: [],
@@ -69,6 +88,27 @@ export const useHosts = create<HostsStore>((set, get) => {
       } catch (e) {
         set({ error: errorText(e) });
       }
+    },
+    watch: () => {
+      const offs = [
+        on('host.event', (e) => {
+          const known = get().hosts[e.host];
+          if (!get().names.includes(e.host)) return void get().refresh();
+          // A state event paints at once; the list itself is re-read (debounced).
+          const p = e.payload as { name?: string; state?: string; reason?: string };
+          const kind = { 'vm.state': 'vm', 'capsule.state': 'capsule', 'network.state': 'network' }[e.event];
+          if (known && kind && p.name && p.state) {
+            update(e.host, { items: known.items.map((r) => (r.kind === kind && r.name === p.name ? { ...r, state: p.state!, ...(p.reason ? { reason: p.reason } : {}) } : r)) });
+          }
+          refetchOf(e.host)();
+        }),
+        on('host.state', (e) => {
+          if (!get().names.includes(e.host)) return void get().refresh();
+          if (e.reachable) void probe(e.host);
+          else update(e.host, { status: 'unreachable', error: e.error ?? 'not reachable', items: [] });
+        }),
+      ];
+      return () => offs.forEach((off) => off());
     },
   };
 });

@@ -7,8 +7,6 @@ import { bytes } from '../lib/format';
 import { LOCAL, useHosts } from '../stores/hosts';
 import type { HostState } from '../stores/hosts';
 
-const POLL_MS = 5_000;
-
 function HostSection({ h }: { h: HostState }) {
   const label = h.name === LOCAL ? 'This host' : h.name;
   const facts = h.host?.usage
@@ -52,14 +50,12 @@ function HostSection({ h }: { h: HostState }) {
 /** Every host's VMs, capsules and networks, each labelled with its host; hosts answer one by one. */
 export function HostsView() {
   const { scope, names, hosts, error, setScope } = useHosts();
-  useEffect(() => {
-    const timer = setInterval(() => void useHosts.getState().refresh(), POLL_MS);
-    return () => clearInterval(timer);
-  }, []);
+  // Live by events (host.event, host.state: stores/hosts.ts); read once when opened.
+  useEffect(() => void useHosts.getState().refresh(), []);
   const shown = scope === 'all' ? [LOCAL, ...names] : [scope];
   return (
     <div data-testid="view-hosts">
-      <ViewHeader title={scope === 'all' ? 'All hosts' : `Host ${scope}`} subtitle="Remote Nova hosts over SSH (`nova host add`); an unreachable host is retried every few seconds">
+      <ViewHeader title={scope === 'all' ? 'All hosts' : `Host ${scope}`} subtitle="Remote Nova hosts over SSH (`nova host add`), live: their events come over the SSH connection; an unreachable host is retried by the engine">
         <button type="button" onClick={() => void useHosts.getState().refresh()}>
           Refresh
         </button>
