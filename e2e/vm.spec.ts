@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { VmInfo } from '../src/shared/contract/vm';
 import { ensureTestGuest, TEST_GUEST_CMDLINE } from '../src/test/guest';
 import { expect, rpc, shot, test } from './fixtures';
 import { InstancesPage } from './pages/instances';
 
 // A real QEMU guest (TCG: KVM is broken on this machine) started and stopped from the UI; its
-// serial console output arrives in the detail page.
+// serial console output arrives in the detail page; its console's clipboard box reaches the guest's
+// vdagent (clipboard = true; the test guest's nova-vdagent) both ways.
 
 const name = `e2e-vm-${randomBytes(2).toString('hex')}`;
 
@@ -17,7 +20,7 @@ test.describe('VMs (real backend)', () => {
   test('start a TCG guest from the list, watch its serial log, force stop and delete it', async ({ app }, testInfo) => {
     test.setTimeout(180_000);
     const guest = await ensureTestGuest();
-    await rpc('vm.create', { name, spec: { kernel: guest.kernel, initrd: guest.initrd, cmdline: TEST_GUEST_CMDLINE, memory: '256Mi', cpu: 1 } });
+    await rpc('vm.create', { name, spec: { kernel: guest.kernel, initrd: guest.initrd, cmdline: TEST_GUEST_CMDLINE, memory: '256Mi', cpu: 1, clipboard: true } });
 
     const vms = await new InstancesPage(app, 'vm').open();
     await expect(vms.badge(name)).toHaveText('stopped');
@@ -39,6 +42,17 @@ test.describe('VMs (real backend)', () => {
     // The screen over QEMU's VNC WebSocket (noVNC).
     await app.getByTestId('tab-console').click();
     await expect(app.getByTestId('vnc-status')).toHaveText('connected', { timeout: 30_000 });
+    // The clipboard box: text sent reaches the guest's agent; text the guest copies shows up.
+    const { serialLog } = await rpc<VmInfo>('vm.inspect', { name });
+    await expect.poll(() => readFileSync(serialLog, 'utf8'), { timeout: 60_000 }).toContain('nova-vdagent: capabilities exchanged');
+    await app.getByTestId('clipboard-toggle').click();
+    const toGuest = `to-the-guest-${name}`;
+    await app.getByTestId('clipboard-text').fill(toGuest);
+    await app.getByRole('button', { name: 'Send to guest' }).click();
+    await expect.poll(() => readFileSync(serialLog, 'utf8'), { timeout: 30_000 }).toContain(`nova-vdagent: clipboard from the host: ${toGuest}`);
+    const fromGuest = `from-the-guest-${name}`;
+    await expect.poll(() => rpc<{ exitCode: number }>('vm.exec', { name, command: ['sh', '-c', `printf '%s' ${fromGuest} > /tmp/clip-grab`] }).then((r) => r.exitCode, () => -1), { timeout: 90_000 }).toBe(0);
+    await expect(app.getByTestId('guest-clipboard')).toHaveText(fromGuest, { timeout: 30_000 });
     await shot(app, 'vm-console', testInfo);
 
     await app.getByTestId('tab-overview').click();
