@@ -15,7 +15,7 @@ import { capsuleFrozen } from '../core/capsule/freezer.js';
 import { capsuleCgroup, capsuleLayout } from '../core/capsule/layout.js';
 import type { Engine } from '../core/engine.js';
 import type { Method, Output } from '../shared/contract.js';
-import { DirWatch } from './dir-watch.js';
+import { DirWatch } from '../core/sys/dir-watch.js';
 
 type Read = <M extends Method>(method: M, input: unknown) => Promise<Output<M>>;
 type VmItem = Output<'vm.list'>['items'][number];

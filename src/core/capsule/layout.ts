@@ -18,6 +18,8 @@ export interface CapsuleLayout {
   supervisorPid: string;
   containerPid: string;
   restartPolicy: string;
+  /** Touched after a pause/resume: a freezer change writes no file, and serving engines watch this folder. */
+  freezerStamp: string;
   etc: string;
   snapshots: string;
 }
@@ -41,6 +43,7 @@ export function capsuleLayout(paths: NovaPaths, name: string): CapsuleLayout {
     supervisorPid: `${dir}/supervisor.pid`,
     containerPid: `${dir}/container.pid`,
     restartPolicy: `${dir}/restart-policy`,
+    freezerStamp: `${dir}/freezer-changed`,
     etc: `${dir}/etc`,
     snapshots: `${dir}/snapshots`,
   };

@@ -248,6 +248,8 @@ export async function signalCapsule(engine: EngineContext, name: string, verb: '
     const args = verb === 'kill' ? ['kill', rec.id, (signal ?? 'KILL').replace(/^SIG/, '')] : [verb, rec.id];
     await engine.runner.run(runtimeArgv(rt, ...args));
     if (verb === 'kill') await sleep(100);
+    // Serving engines (this user's app, `nova serve`) see the pause at once by inotify.
+    else await writeFile(capsuleLayout(engine.paths, name).freezerStamp, verb).catch(() => undefined);
     const info = await capsuleInfo(engine, rec);
     publishState(engine, info);
     return info;

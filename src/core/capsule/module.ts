@@ -14,6 +14,7 @@ import { NovaError } from '../../shared/errors.js';
 import { existsSync } from 'node:fs';
 import { capsuleLayout } from './layout.js';
 import { monitorCapsules } from './monitor.js';
+import type { CapsuleMonitor } from './monitor.js';
 import { deriveStatuses } from './status.js';
 import { updateCapsule } from './update.js';
 
@@ -110,14 +111,14 @@ export const capsuleModule: EngineModule = {
         }),
       );
     });
-    let stopMonitor: (() => void) | undefined;
+    let monitor: CapsuleMonitor | undefined;
     return {
       start: async () => {
         await restartByPolicy(engine);
-        stopMonitor = monitorCapsules(engine);
+        monitor = monitorCapsules(engine);
       },
       close: async () => {
-        stopMonitor?.();
+        monitor?.stop();
         await dropExecFiles(execFiles);
       },
     };

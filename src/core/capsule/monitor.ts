@@ -1,5 +1,8 @@
 import { stat } from 'node:fs/promises';
 import type { EngineContext } from '../context.js';
+import { DirWatch, subfolders } from '../sys/dir-watch.js';
+import { EventPass } from '../sys/event-pass.js';
+import { dirs } from '../sys/paths.js';
 import { pidAlive, readPidFile } from '../sys/proc.js';
 import { capsuleInfo, publishState } from './info.js';
 import { capsuleFrozen } from './freezer.js';
@@ -13,11 +16,17 @@ import { capsuleStats } from './stats.js';
 // of running capsules, whoever caused them (this engine, the CLI, kill -9 from a shell). One-shot
 // CLI commands never start this.
 //
-// A cheap pass every 500 ms reads only files and /proc (pidfiles, exit record, log size); the
-// full derivation (a runtime `state` call) runs only for a capsule whose fingerprint changed, so
-// a change made elsewhere shows within a second without a runtime process per capsule per pass.
+// Event-driven, so an idle engine does no work (#24): inotify (DirWatch) on the capsules folder,
+// each capsule's folder (record, exit record written by the supervisor when the process ends,
+// stop marker, pidfiles, the pause/resume stamp) and its logs folder. A state event runs a cheap
+// pass over files and /proc (pidfiles, exit record, freezer); the full derivation (a runtime
+// `state` call) runs only for a capsule whose fingerprint changed. A log event reads only that
+// capsule's new lines. A slow safety pass (SAFETY_MS) covers what writes no file: a supervisor
+// killed on its own, a freezer changed by a foreign tool.
 
-const FAST_MS = 500;
+const SAFETY_MS = 10_000;
+const DELAY_MS = 20;
+const RETRY_MS = 250;
 const METRICS_MS = 5000;
 
 /** What changes whenever a capsule's state can have changed. */
@@ -33,14 +42,33 @@ async function fingerprint(engine: EngineContext, rec: CapsuleRecord): Promise<s
   return [...parts, String(capsuleFrozen(l, capsuleCgroup(rec.id)))].join('|');
 }
 
-export function monitorCapsules(engine: EngineContext, everyMs = FAST_MS): () => void {
+export interface CapsuleMonitor {
+  stop(): void;
+  /** Passes run so far (tests: an idle engine runs none between events). */
+  readonly passes: number;
+}
+
+export function monitorCapsules(engine: EngineContext, safetyMs = SAFETY_MS): CapsuleMonitor {
   const prints = new Map<string, string>();
   const states = new Map<string, string>();
   const logSizes = new Map<string, number>();
   const cursors = new Map<string, number>();
-  let busy = false;
   let primed = false;
   let lastMetrics = 0;
+  const root = dirs.capsules(engine.paths);
+  // What the events said: a capsule's state may have changed (any of them), or only its logs.
+  let stateDue = true;
+  const logsDue = new Set<string>();
+  const watch = new DirWatch(
+    () => false,
+    (dir, name) => {
+      const sub = dir.startsWith(`${root}/`) ? dir.slice(root.length + 1) : undefined;
+      if (sub?.endsWith('/logs')) logsDue.add(sub.slice(0, -'/logs'.length));
+      else if (sub && name === 'logs') logsDue.add(sub); // the logs folder appeared: watch it
+      else stateDue = true;
+      pass.poke();
+    },
+  );
 
   const checkState = async (rec: CapsuleRecord) => {
     const print = await fingerprint(engine, rec);
@@ -73,33 +101,76 @@ export function monitorCapsules(engine: EngineContext, everyMs = FAST_MS): () =>
     }
   };
 
-  const tick = async () => {
-    if (busy) return;
-    busy = true;
+  const tick = async (safety: boolean, metrics: boolean) => {
+    const all = safety || stateDue;
+    stateDue = false;
+    const logs = new Set(logsDue);
+    logsDue.clear();
+    if (!all && !metrics && logs.size === 0) return;
+    // Only the logs changed: no record or state is read.
     try {
       const recs = await listRecords(engine.paths);
+      for (const rec of recs) {
+        try {
+          if (all) await checkState(rec);
+          if (all || logs.has(rec.name)) await checkLogs(rec);
+          if (metrics && states.get(rec.name) === 'running') await capsuleStats(engine, rec.name).catch(() => undefined);
+        } catch {
+          prints.delete(rec.name); // removed mid-pass, or a half-written record: look again soon
+          stateDue = true;
+          pass.poke(RETRY_MS);
+        }
+      }
+      if (all) {
+        forgetRemoved(recs);
+        primed = true;
+      }
+      // Where the next change of any capsule will show — every folder, also one whose record is
+      // not written yet; a folder watched only now may have changed before its watch began: one
+      // more pass.
+      const folders = [root, ...subfolders(root).flatMap((n) => [`${root}/${n}`, `${root}/${n}/logs`])];
+      if (watch.sync(folders)) {
+        stateDue = true;
+        pass.poke();
+      }
+    } catch {
+      stateDue = true; // the capsules folder is being changed; the next pass sees the new truth
+      pass.poke(RETRY_MS);
+    }
+  };
+  const pass = new EventPass(
+    (safety) => {
       // Samples only while someone can see them (EventBus.wanted): idle reads no cgroup stats.
       const metrics = Date.now() - lastMetrics >= METRICS_MS && engine.bus.wanted('metrics.sample');
       if (metrics) lastMetrics = Date.now();
-      for (const rec of recs) {
-        try {
-          await checkState(rec);
-          await checkLogs(rec);
-          if (metrics && states.get(rec.name) === 'running') await capsuleStats(engine, rec.name).catch(() => undefined);
-        } catch {
-          prints.delete(rec.name); // removed mid-pass, or a half-written record: look again next pass
-        }
-      }
-      forgetRemoved(recs);
-      primed = true;
-    } catch {
-      /* the capsules folder is being changed; the next pass sees the new truth */
-    } finally {
-      busy = false;
+      return tick(safety, metrics);
+    },
+    { delayMs: DELAY_MS, safetyMs },
+  );
+  // Metrics on their own timer, running only while someone sees them.
+  let metricsTimer: NodeJS.Timeout | undefined;
+  const sampleWhileWanted = () => {
+    const wanted = engine.bus.wanted('metrics.sample');
+    if (wanted && !metricsTimer) {
+      metricsTimer = setInterval(() => pass.poke(0), METRICS_MS);
+      metricsTimer.unref();
+    } else if (!wanted && metricsTimer) {
+      clearInterval(metricsTimer);
+      metricsTimer = undefined;
     }
   };
-  const timer = setInterval(() => void tick(), everyMs);
-  timer.unref();
-  void tick();
-  return () => clearInterval(timer);
+  const offAudience = engine.bus.onAudience(sampleWhileWanted);
+  sampleWhileWanted();
+  pass.start();
+  return {
+    stop: () => {
+      pass.stop();
+      watch.close();
+      offAudience();
+      clearInterval(metricsTimer);
+    },
+    get passes() {
+      return pass.passes;
+    },
+  };
 }

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitFor } from '../test/wait.js';
+import { waitFor } from '../../test/wait.js';
 import { DirWatch } from './dir-watch.js';
 
 // Two loop turns: an event the kernel queued is read by the poll phase in between.
