@@ -78,7 +78,7 @@ async fn control_loop(lines: &mut tokio::io::Lines<BufReader<tokio::io::Stdin>>,
                 Ok(()) => peers.apply(&list),
                 Err(e) => emit_error(&e.field, &e.message),
             },
-            Ok(Command::Status) => emit(mesh.status.snapshot()),
+            Ok(Command::Status) => emit(mesh.snapshot()),
             Ok(Command::Stop) => return,
             Err(e) => emit_error("command", &e),
         }

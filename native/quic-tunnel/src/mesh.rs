@@ -83,6 +83,18 @@ impl Mesh {
         self.status.forget(peer);
     }
 
+    /// The status reply, with each link's QUIC path figures (RTT, congestion window, losses).
+    pub fn snapshot(&self) -> serde_json::Value {
+        let mut v = self.status.snapshot();
+        let links: Vec<serde_json::Value> = self.links.lock().unwrap().iter().map(|(peer, l)| {
+            let p = l.conn.stats().path;
+            serde_json::json!({ "peer": peer, "rtt_us": p.rtt.as_micros() as u64, "cwnd": p.cwnd, "congestion_events": p.congestion_events,
+                                "lost_packets": p.lost_packets, "sent_packets": p.sent_packets })
+        }).collect();
+        v["links"] = links.into();
+        v
+    }
+
     fn targets(&self, frame: &[u8]) -> Vec<Link> {
         let links = self.links.lock().unwrap();
         if frame[0] & 1 == 0 {

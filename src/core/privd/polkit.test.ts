@@ -1,16 +1,18 @@
 // polkit for real: a private system bus (dbus-daemon with its own config and socket), polkitd on
 // it with Nova's policy and a rules file that grants one test group and denies another, and
 // `nova privd` (no --group fallback) asking pkcheck about each caller. The helper's devices are a
-// fixture sysfs tree (fixed at its start) for the forced bind of the boot display.
+// fixture sysfs tree (fixed at its start) for the forced bind of the boot display. Encrypted
+// overlays (#18) are switches too: polkit decides who may make one, and its tunnel never runs as
+// the user.
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeHost } from '../../test/host.js';
+import { describeHost, missing } from '../../test/host.js';
 import { NetnsLab, freeOctets, sh, suffix } from '../../test/netns.js';
 import { buildScenario } from '../gpu/testing/hosts.js';
-import { errorOf, NOVA_GPU_FIXTURE, PrivdLab } from '../../test/privd.js';
+import { errorOf, NOVA_GPU_FIXTURE, PrivdLab, processes } from '../../test/privd.js';
 import { TestUsers } from '../../test/users.js';
 import type { TestUser } from '../../test/users.js';
 import { waitFor } from '../../test/wait.js';
@@ -22,13 +24,16 @@ const ACTIONS_DIR = '/usr/share/polkit-1/actions';
 const RULES_DIR = '/etc/polkit-1/rules.d';
 /** The fixture's boot display (i915, held by kwin_wayland): only `gpu.bind --force` takes it. */
 const IGPU = '0000:00:02.0';
+const BUILD_NATIVE = resolve(import.meta.dirname, '../../../scripts/build-native.mjs');
+/** The overlay case builds the quic tunnel and also asks for a wireguard overlay (CI installs these). */
+const noOverlay = missing({ tools: ['/usr/bin/cargo', 'openssl', 'wireguard-go', 'wg'] });
 
 describeHost('nova privd asks polkit (private system bus)', { root: true, tools: ['dbus-daemon', 'dbus-send', 'pkcheck', POLKITD, 'setpriv', 'useradd', 'ip', 'nft', 'dnsmasq', 'cc'] }, () => {
   const sfx = suffix();
   const lab = new NetnsLab();
   const users = new TestUsers();
   const ns = `nvpk-${sfx}`;
-  const [o1] = freeOctets(1);
+  const [o1, o2] = freeOctets(2);
   const rules = join(RULES_DIR, `49-nova-test-${sfx}.rules`);
   const policy = join(ACTIONS_DIR, `org.nova.test-${sfx}.policy`);
   const daemons: ChildProcess[] = [];
@@ -103,7 +108,8 @@ describeHost('nova privd asks polkit (private system bus)', { root: true, tools:
     for (const d of daemons) d.kill('SIGKILL');
     rmSync(rules, { force: true });
     rmSync(policy, { force: true });
-    lab.cleanup(p ? [p.dir] : []);
+    // A quic tunnel the overlay case left (detached, as nobody): by its --net marker.
+    lab.cleanup(p ? [p.dir, `/q${sfx}`] : []);
     users.cleanup();
     p?.cleanup();
   });
@@ -217,4 +223,40 @@ describeHost('nova privd asks polkit (private system bus)', { root: true, tools:
     expect(await p.raw(forcer, { verb: 'gpu.reattach', input: { address: IGPU } })).toMatchObject({ ok: true });
     expect([driver(IGPU), statSync(join(vfio, '0')).uid]).toEqual(['i915', 0]);
   }, 120_000);
+
+  it.skipIf(noOverlay !== undefined)(`an encrypted overlay is org.nova.manage-networks: a user polkit denies is refused for both drivers and for another's overlay, nothing made; the user it allows makes a quic overlay whose tunnel runs as nobody${noOverlay ? ` — skipped: ${noOverlay}` : ''}`, async () => {
+    execFileSync(process.execPath, [BUILD_NATIVE], { stdio: 'ignore' }); // the quic tunnel (no-op when built)
+    const name = `q${sfx}`;
+    const links = () => sh(['ip', '-n', ns, '-br', 'link']);
+    const tunnels = () => processes(`/${name}`).filter((t) => t.cmd.includes('nova-quic-tunnel'));
+    const before = links();
+    const create = ['net', 'create', name, '--type', 'overlay', '--subnet', `10.118.${o2}.1/24`, '--listen-port', '4433'];
+    const refused = { code: 'PERMISSION', message: expect.stringContaining('polkit does not allow org.nova.manage-networks for this user. Nothing was changed.'), details: { action: 'org.nova.manage-networks' } };
+    for (const driver of ['wireguard', 'quic']) expect(errorOf(await p.nova(denied, [...create, '--driver', driver])), driver).toMatchObject(refused);
+    expect(links()).toBe(before);
+    expect(tunnels()).toEqual([]);
+
+    const yes = await p.nova(allowed, [...create, '--driver', 'quic']);
+    expect(yes.stderr).toBe('');
+    const made = JSON.parse(yes.stdout) as { name: string; overlay?: { driver: string; identity?: string } };
+    expect(made).toMatchObject({ name, overlay: { driver: 'quic', identity: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    expect(links()).toContain(name);
+    // privd (root) started the tunnel; it continues as nobody, never as root or the user.
+    const t = await waitFor('the overlay\'s quic tunnel', () => (tunnels().length ? tunnels() : undefined), 15_000);
+    expect(t.map((x) => x.uid)).toEqual([Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }))]);
+    expect(p.log).toMatch(new RegExp(`uid=${allowed.uid} pid=\\d+ switch.create .*"${name}".*"quic".* → ok`));
+
+    // The denied user can neither re-peer nor remove it.
+    const made2 = links();
+    for (const args of [['net', 'update', name, '--peer', `${'a'.repeat(64)}@192.0.2.1:4433`], ['net', 'rm', name, '--force']]) {
+      expect(errorOf(await p.nova(denied, args)), args.join(' ')).toMatchObject({ code: 'PERMISSION', details: { action: 'org.nova.manage-networks' } });
+    }
+    expect(links()).toBe(made2);
+    expect(tunnels().map((x) => x.pid)).toEqual(t.map((x) => x.pid));
+
+    const gone = await p.nova(allowed, ['net', 'rm', name]);
+    expect(gone.stderr).toBe('');
+    await waitFor('the tunnel stopped', () => tunnels().length === 0, 10_000);
+    expect(links()).toBe(before);
+  }, 180_000);
 });
