@@ -4,7 +4,6 @@
 // every alive host has applied its part through its own engine (its cluster agent runs
 // `novafile.up` on it) and reported under /reports/<project>/<host>. Each step is idempotent,
 // so a run cut short (etcd leader killed, a deadline passed) is converged by the next one.
-import { randomBytes } from 'node:crypto';
 import type { ClusterHostReport, ClusterPlanRow, ClusterUpResult } from '../../shared/contract/cluster.js';
 import { NovaError } from '../../shared/errors.js';
 import type { EngineContext } from '../context.js';
@@ -13,10 +12,9 @@ import type { NovafileSource } from '../novafile/load.js';
 import { projectFromDir } from '../novafile/model.js';
 import { CLUSTER_PROJECT } from './agent.js';
 import type { ClusterConfig } from './config.js';
-import { keys } from './config.js';
 import { clusterItems, planCluster } from './deploy-plan.js';
 import type { EtcdClient } from './etcd.js';
-import type { DeployReport, DeployRequest } from './deploy-agent.js';
+import { asHost, reportsOf, requestAndWait } from './deploy-wait.js';
 import { place, readView, release } from './placement.js';
 
 async function loaded(src: NovafileSource) {
@@ -25,14 +23,6 @@ async function loaded(src: NovafileSource) {
   if (project === CLUSTER_PROJECT) throw new NovaError('INVALID_INPUT', `project: "${CLUSTER_PROJECT}" is where the cluster runs HA capsules: give the NovaFile another project = "…"`, { field: 'project' });
   return { ...l, project, items: clusterItems(l.novafile) };
 }
-
-async function reportsOf(client: EtcdClient, cluster: string, project: string): Promise<Map<string, DeployReport>> {
-  const prefix = keys(cluster).reports(project);
-  const r = await client.range(prefix);
-  return new Map(r.kvs.map((kv) => [kv.key.slice(prefix.length), JSON.parse(kv.value) as DeployReport]));
-}
-
-const asHost = (host: string, r: DeployReport): ClusterHostReport => ({ host, state: 'done', ok: r.ok, message: r.message, changes: r.changes, applied: r.applied, at: r.at });
 
 export async function planDeploy(client: EtcdClient, config: ClusterConfig, src: NovafileSource) {
   const l = await loaded(src);
@@ -50,32 +40,6 @@ async function placeRows(client: EtcdClient, config: ClusterConfig, project: str
   }
 }
 
-/** Writes the request and waits for every alive host's report on it (or its death, or the deadline). */
-async function request(engine: EngineContext, client: EtcdClient, config: ClusterConfig, req: Omit<DeployRequest, 'gen' | 'at' | 'by'>, timeoutMs: number): Promise<ClusterHostReport[]> {
-  const k = keys(config.cluster);
-  const full: DeployRequest = { ...req, gen: `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`, at: engine.clock.now(), by: config.name };
-  await client.put(k.deploy(req.project), JSON.stringify(full));
-  const end = Date.now() + timeoutMs;
-  for (let wait = 100; ; wait = Math.min(wait * 1.5, 500)) {
-    const [view, reports, current] = await Promise.all([readView(client, config.cluster), reportsOf(client, config.cluster, req.project), client.get(k.deploy(req.project))]);
-    const gen = current ? (JSON.parse(current.value) as DeployRequest).gen : undefined;
-    if (gen !== full.gen) throw new NovaError('CONFLICT', `another \`nova ${req.down ? 'down' : 'up'} --cluster\` of project ${req.project} replaced this one (from ${current ? (JSON.parse(current.value) as DeployRequest).by : 'nowhere'}): its run reports instead`, { field: 'project' });
-    // Every alive host answers (one with nothing to do prunes what it ran before); a dead one cannot.
-    const wanted = new Set([...[...view.hosts.values()].filter((h) => h.alive).map((h) => h.name), ...Object.keys(req.hosts)]);
-    const out: ClusterHostReport[] = [];
-    let pending = 0;
-    for (const h of [...wanted].sort()) {
-      const r = reports.get(h);
-      if (r?.gen === full.gen) out.push(asHost(h, r));
-      else if (!view.hosts.get(h)?.alive) out.push({ host: h, state: 'down', ok: false, message: `${h} is down (its lease expired): ${(req.hosts[h] ?? []).join(', ') || 'its part'} not applied; the next run applies it once it is back`, changes: [], applied: [] });
-      else if (Date.now() > end) out.push({ host: h, state: 'timeout', ok: false, message: `${h} did not report within ${timeoutMs / 1000}s: is \`nova serve\` or the app running there? (its cluster agent applies its part)`, changes: [], applied: [] });
-      else pending++;
-    }
-    if (!pending) return out;
-    await new Promise((r) => setTimeout(r, wait));
-  }
-}
-
 export async function upDeploy(engine: EngineContext, client: EtcdClient, config: ClusterConfig, src: NovafileSource & { timeoutMs: number }): Promise<ClusterUpResult> {
   const t0 = Date.now();
   const l = await loaded(src);
@@ -88,7 +52,7 @@ export async function upDeploy(engine: EngineContext, client: EtcdClient, config
   const view = await readView(client, config.cluster);
   const hosts: Record<string, string[]> = {};
   for (const [id, { record }] of view.items) if (record.project === l.project && !record.ha) (hosts[record.host] ??= []).push(id);
-  const reports = await request(engine, client, config, { project: l.project, text: l.text, file: l.file, dir: l.dir, hosts }, src.timeoutMs);
+  const reports = await requestAndWait(client, config.cluster, { project: l.project, text: l.text, file: l.file, dir: l.dir, hosts }, config.name, engine.clock.now(), src.timeoutMs);
   // The rows as planned, with the host each item got (place() re-checked the room by CAS).
   const placed = rows.map((r) => ({ ...r, host: view.items.get(`${r.kind}/${r.name}`)?.record.host ?? r.host }));
   return finish(l.project, placed, reports, t0, 'up');
@@ -104,7 +68,7 @@ export async function downDeploy(engine: EngineContext, client: EtcdClient, conf
     await release(client, config.cluster, record.kind, record.name);
     rows.push({ kind: record.kind, name: record.name, ha: record.ha, memoryBytes: record.memoryBytes, cpus: record.cpus, action: 'release', host: record.host, reason: 'nova down --cluster' });
   }
-  const reports = await request(engine, client, config, { project, down: true, hosts: {} }, src.timeoutMs);
+  const reports = await requestAndWait(client, config.cluster, { project, down: true, hosts: {} }, config.name, engine.clock.now(), src.timeoutMs);
   return finish(project, rows, reports, t0, 'down');
 }
 

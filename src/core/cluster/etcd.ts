@@ -173,8 +173,10 @@ export class EtcdClient {
     return { kvs: (r.kvs ?? []).map(kvOf), revision: Number(r.header?.revision ?? 0) };
   }
 
-  async put(key: string, value: string, lease?: string): Promise<void> {
-    await this.post('/v3/kv/put', { key: b64(key), value: b64(value), ...(lease ? { lease } : {}) });
+  /** Puts a key; resolves to the store's revision after the put (a watch from revision + 1 sees every later change). */
+  async put(key: string, value: string, lease?: string): Promise<number> {
+    const r = await this.post<{ header?: { revision?: string } }>('/v3/kv/put', { key: b64(key), value: b64(value), ...(lease ? { lease } : {}) });
+    return Number(r.header?.revision ?? 0);
   }
 
   async del(key: string, prefix = false): Promise<number> {
@@ -248,6 +250,10 @@ export class EtcdClient {
       let idx = this.preferred;
       while (!signal.aborted) {
         const endpoint = this.endpoints[idx % this.endpoints.length]!;
+        // One stream per connection: a cancelled watch (compaction) ends it, the loop opens the next.
+        const conn = new AbortController();
+        const stop = () => conn.abort();
+        signal.addEventListener('abort', stop, { once: true });
         let buf = '';
         try {
           await this.once(endpoint, '/v3/watch', { create_request: { key: b64(prefix), range_end: prefixEnd(prefix), ...(next ? { start_revision: String(next) } : {}) } }, 0, (chunk) => {
@@ -256,17 +262,26 @@ export class EtcdClient {
               const line = buf.slice(0, nl).trim();
               buf = buf.slice(nl + 1);
               if (!line) continue;
-              const msg = JSON.parse(line) as { result?: { events?: { type?: string; kv: RawKv }[]; compact_revision?: string } };
+              const msg = JSON.parse(line) as { result?: { events?: { type?: string; kv: RawKv }[]; compact_revision?: string; canceled?: boolean } };
               for (const ev of msg.result?.events ?? []) {
                 const kv = kvOf(ev.kv);
                 next = kv.modRevision + 1;
                 onEvent({ type: ev.type === 'DELETE' ? 'DELETE' : 'PUT', kv });
               }
+              if (msg.result?.canceled) {
+                // The start revision was compacted away: go on from the oldest one kept (the
+                // caller re-reads what it needs on the error).
+                if (msg.result.compact_revision) next = Number(msg.result.compact_revision);
+                onError?.(new Error(`etcd watch cancelled${msg.result.compact_revision ? `: revision compacted, resuming at ${next}` : ''}`));
+                conn.abort();
+              }
             }
-          }, signal);
+          }, conn.signal);
         } catch (e) {
           if (signal.aborted) return;
-          onError?.(e as Error);
+          if (!conn.signal.aborted) onError?.(e as Error);
+        } finally {
+          signal.removeEventListener('abort', stop);
         }
         idx++;
         await new Promise((r) => setTimeout(r, 500));
