@@ -1,4 +1,4 @@
-// `nova cluster init|token|join|leave|status|place|release|items` (issue #23, docs/cluster.md).
+// `nova cluster init|token|join|leave|rotate-certs|status|place|release|items` (issue #23, docs/cluster.md).
 import { readFileSync } from 'node:fs';
 import type { ClusterHostReport, ClusterPlanRow, ClusterStatus, ClusterUpResult, Placement } from '../../shared/contract/cluster.js';
 import { formatBytes } from '../../shared/sizes.js';
@@ -82,7 +82,7 @@ export function registerClusterCommands(ctx: CliContext): void {
       });
       ctx.print(r, (s) => `${humanStatus(s)}\nAdd a host: \`nova cluster token NAME ADDRESS\` here, then \`nova cluster join TOKEN\` there.`);
     });
-  cluster.command('token').description('A one-time token for a new host (run on the host that ran init)')
+  cluster.command('token').description('A one-time token for a new host (run on any member)')
     .argument('<name>', 'the new host\'s name').argument('<address>', 'the IPv4 address the new host listens on')
     .option('--ttl <seconds>', 'how long the token stays valid unused', '900')
     .action(async (name: string, address: string, o: { ttl: string }) => {
@@ -103,6 +103,12 @@ export function registerClusterCommands(ctx: CliContext): void {
     .action(async () => {
       const r = await ctx.call('cluster.leave', {});
       ctx.print(r, (v) => `${v.name} left cluster ${v.cluster}`);
+    });
+  cluster.command('rotate-certs').description('A new key and certificate for this host from the cluster CA (its etcd member keeps running)')
+    .option('--days <n>', 'validity of the new certificate in days', '365')
+    .action(async (o: { days: string }) => {
+      const r = await ctx.call('cluster.rotateCerts', { days: Number(o.days) });
+      ctx.print(r, (v) => `${v.name}: new certificate serial ${v.serial}, valid until ${new Date(v.notAfter).toISOString()} (was serial ${v.previous.serial}, until ${new Date(v.previous.notAfter).toISOString()}); the agent renews it when less than 30 days are left`);
     });
   cluster.command('status').description('Healthy or degraded (and why), etcd members, hosts alive with capacity and bookings')
     .action(async () => ctx.print(await ctx.call('cluster.status', {}), humanStatus));

@@ -4,6 +4,7 @@
 //   and when etcd does not answer the host keeps working and the status says degraded,
 // - publishes its capacity (every 15 s, and at once when the lease is new),
 // - moves HA capsules of hosts whose lease is gone (fenced by CAS, see placement.takeOver),
+// - renews this host's certificate when it has less than 30 days left (certs.ts),
 // - runs the HA capsules this host owns and stops local copies of ones another host now owns
 //   (a host that comes back never runs an item twice); after losing its own lease for longer
 //   than the TTL it stops its HA capsules itself (they are being started elsewhere).
@@ -13,6 +14,7 @@ import { NOVA_VERSION } from '../host/probe.js';
 import type { ClusterConfig } from './config.js';
 import { keys, readConfig } from './config.js';
 import type { EtcdClient } from './etcd.js';
+import { renewIfDue } from './certs.js';
 import { DeployWorker } from './deploy-agent.js';
 import { memberPid, peerUrl, startMember } from './member.js';
 import type { Capacity, HostInfo, ItemRecord } from './placement.js';
@@ -21,6 +23,8 @@ import { readView, takeOver } from './placement.js';
 export const LEASE_TTL_S = 5;
 const TICK_MS = 1500;
 const CAPACITY_EVERY = 10;
+/** Ticks between looks at this host's certificate's expiry (15 s). */
+const CERT_EVERY = 10;
 /** The project HA capsules are created in (so `nova ls` shows where they come from). */
 export const CLUSTER_PROJECT = 'cluster';
 
@@ -28,6 +32,7 @@ export class ClusterAgent {
   private timers: NodeJS.Timeout[] = [];
   private lease: string | undefined;
   private ticks = 0;
+  private workTicks = 0;
   private lastOk = 0;
   private busy = { lease: false, work: false, deploy: false };
   private deployer: DeployWorker;
@@ -105,6 +110,10 @@ export class ClusterAgent {
         // The data dir exists after the first start: etcd ignores the initial-cluster flags then.
         await startMember(this.engine.paths, this.config, `${this.config.name}=${peerUrl(this.config)}`, 'existing');
         this.note(`restarted etcd member`);
+      }
+      if (this.workTicks++ % CERT_EVERY === 0) {
+        const r = await renewIfDue(this.engine, this.config, this.client);
+        if (r) this.note(`renewed this host's certificate (serial ${r.serial}, valid until ${new Date(r.notAfter).toISOString()})`);
       }
       if (this.holdsLease) await this.reconcile();
     } catch (e) {

@@ -2,7 +2,8 @@
 // own NOVA_HOME, a real `nova serve` run as an ordinary user, and the etcd member that engine
 // starts (mTLS from the cluster CA init made). One lab for the whole file.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ClusterStatus, ClusterUpResult, Placement } from '../../shared/contract/cluster.js';
@@ -37,13 +38,14 @@ describeHost('cluster mode: 3 hosts, etcd members, leases, CAS placement, HA fai
   }, 180_000);
   afterAll(() => lab?.cleanup());
 
-  it('init, tokens, join: three members, every host alive with its capacity; leave, and a token works once', async () => {
+  it('init, tokens from the init host and from a joined member, join: three members, every host alive with its capacity; leave, and a token works once', async () => {
     const s1 = await lab.call<ClusterStatus>('h1', 'cluster.init', { name: 'h1', cluster: 'lab', address: lab.host('h1').address, allocatable: { memory: '2Gi', cpus: 4 } });
     expect(s1).toMatchObject({ joined: true, cluster: 'lab', name: 'h1', mode: 'managed' });
     expect(s1.memberPid).toBeGreaterThan(0);
     const tokens: Record<string, string> = {};
-    for (const [h, labels] of [['h2', {}], ['h3', { gpu: 'rtx-4090' }]] as const) {
-      tokens[h] = (await lab.call<{ token: string }>('h1', 'cluster.token', { name: h, address: lab.host(h).address })).token;
+    // h3's token comes from h2, a member that joined (every member holds the CA key).
+    for (const [h, from, labels] of [['h2', 'h1', {}], ['h3', 'h2', { gpu: 'rtx-4090' }]] as const) {
+      tokens[h] = (await lab.call<{ token: string }>(from, 'cluster.token', { name: h, address: lab.host(h).address })).token;
       await lab.call(h, 'cluster.join', { token: tokens[h], labels, allocatable: { memory: '2Gi', cpus: 4 } });
     }
     const healthy = (on: string) =>
@@ -69,10 +71,42 @@ describeHost('cluster mode: 3 hosts, etcd members, leases, CAS placement, HA fai
     expect(again).toBeInstanceOf(RpcError);
     expect((again as RpcError).message).toMatch(/token: already used or expired/);
     expect((await status('h3')).joined).toBe(false);
-    const fresh = (await lab.call<{ token: string }>('h1', 'cluster.token', { name: 'h3', address: lab.host('h3').address })).token;
+    const fresh = (await lab.call<{ token: string }>('h2', 'cluster.token', { name: 'h3', address: lab.host('h3').address })).token;
     await lab.call('h3', 'cluster.join', { token: fresh, labels: { gpu: 'rtx-4090' }, allocatable: { memory: '2Gi', cpus: 4 } });
     await healthy('h3');
   }, 120_000);
+
+  it('certificates: rotate-certs gives a host a new one its etcd member serves without a restart; one with < 30 days left is renewed by the agent', async () => {
+    const pkiOf = (h: string) => join(lab.host(h).home, 'config', 'cluster', 'pki');
+    const norm = (serial: string) => serial.replace(/^serial=/, '').trim().toUpperCase().replace(/^0+/, '');
+    // The certificate h2's member presents on a new TLS connection, as another host would see it.
+    const served = (h: string) => {
+      const x = lab.host(h);
+      const p = pkiOf(h);
+      const hello = execFileSync('nsenter', [`--net=/run/netns/${x.ns}`, '--', 'openssl', 's_client', '-connect', `${x.address}:2379`, '-CAfile', join(p, 'ca.crt'), '-cert', join(p, 'host.crt'), '-key', join(p, 'host.key')], { input: '', encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'] });
+      return norm(execFileSync('openssl', ['x509', '-noout', '-serial'], { input: hello, encoding: 'utf8' }));
+    };
+    const pid = (await status('h2')).memberPid;
+    const before = served('h2');
+    const r = await lab.call<{ serial: string; notAfter: number; previous: { serial: string } }>('h2', 'cluster.rotateCerts', { days: 1 });
+    expect(norm(r.previous.serial)).toBe(before);
+    expect(norm(r.serial)).not.toBe(before);
+    expect(r.notAfter - Date.now()).toBeLessThan(86_400_000 + 60_000);
+    expect(served('h2')).toBe(norm(r.serial));
+    // Less than 30 days left: h2's agent renews it by itself (a year), still without restarting etcd.
+    const renewed = await waitFor('the agent renews the 1-day certificate', async () => {
+      const x = new X509Certificate(readFileSync(join(pkiOf('h2'), 'host.crt')));
+      return Date.parse(x.validTo) - Date.now() > 300 * 86_400_000 ? norm(x.serialNumber) : undefined;
+    }, 40_000, 500);
+    expect(renewed).not.toBe(norm(r.serial));
+    await waitFor('h2 serves the renewed certificate', () => served('h2') === renewed, 10_000, 200);
+    const s = await status('h2');
+    expect(s).toMatchObject({ state: 'healthy', memberPid: pid });
+    expect(s.events.some((e) => /renewed this host's certificate/.test(e))).toBe(true);
+    // h2's engine talks to etcd with the new pair: a placement from h2 and one from h1 both work.
+    await lab.call('h2', 'cluster.place', { kind: 'capsule', name: 'cert1', memory: '1Mi', cpus: 0 });
+    expect((await lab.call<{ released: boolean }>('h1', 'cluster.release', { kind: 'capsule', name: 'cert1' })).released).toBe(true);
+  }, 90_000);
 
   it('20 items of 512 MiB placed at once from three hosts onto 3 × 2 GiB: 12 placed, none overbooked, the rest refused with reasons', async () => {
     const hosts = ['h1', 'h2', 'h3'];

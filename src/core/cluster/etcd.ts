@@ -100,6 +100,15 @@ export class EtcdClient {
     this.agent.destroy();
   }
 
+  /** New TLS material (a renewed certificate): new connections use it; the old ones are closed a little later (calls in flight finish). */
+  reloadTls(tls: EtcdTls): void {
+    if (!this.endpoints[0]!.startsWith('https:')) return;
+    const old = this.agent;
+    this.tls = tls;
+    this.agent = new https.Agent({ keepAlive: true, maxSockets: 16, ...tls });
+    setTimeout(() => old.destroy(), 10_000).unref?.();
+  }
+
   /** One HTTP POST to one endpoint, aborted at `ms`. */
   private once(endpoint: string, path: string, body: unknown, ms: number, onChunk?: (text: string) => void, signal?: AbortSignal): Promise<unknown> {
     const mod = endpoint.startsWith('https:') ? https : http;

@@ -5,6 +5,7 @@ import type { ClusterStatus } from '../../shared/contract/cluster.js';
 import { NovaError } from '../../shared/errors.js';
 import type { EngineContext, EngineModule } from '../context.js';
 import { ClusterAgent } from './agent.js';
+import { rotateHostCert } from './certs.js';
 import type { ClusterConfig } from './config.js';
 import { readConfig, requireConfig, tlsOf } from './config.js';
 import { EtcdClient } from './etcd.js';
@@ -107,6 +108,10 @@ export const clusterModule: EngineModule = {
       }
       await drop(true);
       return { name: h.config.name, cluster: h.config.cluster, left: true };
+    });
+    d.handle('cluster.rotateCerts', async (i) => {
+      const h = await need();
+      return serial(() => rotateHostCert(engine, h.config, h.client, i.days));
     });
     d.handle('cluster.status', async () => status(engine, await load(), agent));
     d.handle('cluster.place', async (i) => {

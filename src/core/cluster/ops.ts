@@ -105,15 +105,17 @@ interface TokenBody {
   a: string;
   cp: number;
   pp: number;
+  /** The cluster CA key: every member holds it, so any member issues tokens and renews its own certificate. */
+  ck?: string;
 }
 
 const TOKEN_PREFIX = 'nova-join-';
 
-/** A one-time join token for `name` at `address`: its certificate (signed here) and the cluster's endpoints. */
+/** A one-time join token for `name` at `address`, from any member: its certificate (signed here), the cluster CA key and the cluster's endpoints. */
 export async function issueToken(engine: EngineContext, config: ClusterConfig, client: EtcdClient, name: string, address: string, ttlSeconds: number): Promise<{ token: string; expiresAt: number }> {
   const d = clusterDirs(engine.paths);
   if (config.mode !== 'managed') throw new NovaError('INVALID_INPUT', 'this cluster uses an etcd Nova does not run: other hosts join it with `nova cluster init --etcd URL…`, no token needed', { field: 'cluster' });
-  if (!existsSync(pkiFiles(d.pki).caKey)) throw new NovaError('PERMISSION', 'tokens are issued by the host that ran `nova cluster init` (it holds the cluster CA key): run `nova cluster token` there', { field: 'name' });
+  if (!existsSync(pkiFiles(d.pki).caKey)) throw new NovaError('PERMISSION', 'this host has no copy of the cluster CA key (it joined with a token from an older Nova): run `nova cluster token` on a member that has it (the one that ran init has)', { field: 'name' });
   const k = keys(config.cluster);
   const view = await readView(client, config.cluster);
   if (view.hosts.has(name)) throw new NovaError('CONFLICT', `a host named "${name}" is in the cluster already: choose another name`, { field: 'name' });
@@ -122,7 +124,7 @@ export async function issueToken(engine: EngineContext, config: ClusterConfig, c
   const id = randomBytes(16).toString('hex');
   const lease = await client.grant(ttlSeconds);
   await client.put(k.token(id), JSON.stringify({ name, address, at: engine.clock.now() }), lease);
-  const body: TokenBody = { v: 1, c: config.cluster, e: members.flatMap((m) => m.clientURLs), id, ca: (await readHostPki(d.pki)).ca, cert: cert.cert, key: cert.key, n: name, a: address, cp: config.clientPort, pp: config.peerPort };
+  const body: TokenBody = { v: 1, c: config.cluster, e: members.flatMap((m) => m.clientURLs), id, ca: (await readHostPki(d.pki)).ca, cert: cert.cert, key: cert.key, n: name, a: address, cp: config.clientPort, pp: config.peerPort, ck: await readFile(pkiFiles(d.pki).caKey, 'utf8') };
   return { token: TOKEN_PREFIX + deflateRawSync(JSON.stringify(body)).toString('base64url'), expiresAt: engine.clock.now() + ttlSeconds * 1000 };
 }
 
@@ -147,7 +149,7 @@ export async function joinCluster(engine: EngineContext, token: string, labels: 
   const config: ClusterConfig = { version: 1, cluster: t.c, name: t.n, mode: 'managed', endpoints: [`https://127.0.0.1:${t.cp}`, ...t.e], address, clientPort: t.cp, peerPort: t.pp, tls: true, labels, ...allocatableOf(allocatable), joinedAt: engine.clock.now() };
   return withReverter(async (r) => {
     r.add(() => removeConfig(p), 'remove the cluster files');
-    await storeHostPki(d.pki, t.ca, { cert: t.cert, key: t.key });
+    await storeHostPki(d.pki, t.ca, { cert: t.cert, key: t.key }, t.ck);
     const client = new EtcdClient(t.e, { ca: t.ca, cert: t.cert, key: t.key }, 5000);
     try {
       const k = keys(t.c);

@@ -163,6 +163,11 @@ export const clusterProcedures = {
     input: z.object({}).strict().default({}),
     output: z.object({ name: z.string(), cluster: z.string(), left: z.boolean() }),
   }),
+  'cluster.rotateCerts': procedure({
+    summary: 'A new key and certificate for this host, signed by the cluster CA (the etcd member keeps running; the agent also renews one with < 30 days left)',
+    input: z.object({ days: z.number().int().min(1).max(3650).default(365) }).strict().default({ days: 365 }),
+    output: z.object({ name: z.string(), serial: z.string(), notAfter: z.number(), previous: z.object({ serial: z.string(), notAfter: z.number() }) }),
+  }),
   'cluster.status': procedure({
     summary: 'The cluster as this host sees it: healthy or degraded and why, etcd members, hosts alive with capacity and bookings',
     input: z.object({}).strict().default({}),
