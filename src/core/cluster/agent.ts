@@ -25,6 +25,8 @@ const TICK_MS = 1500;
 const CAPACITY_EVERY = 10;
 /** Ticks between looks at this host's certificate's expiry (15 s). */
 const CERT_EVERY = 10;
+/** Ticks between reads of the cluster's view and deploy requests when the watch reported nothing (30 s). */
+const SAFETY_EVERY = 20;
 /** The project HA capsules are created in (so `nova ls` shows where they come from). */
 export const CLUSTER_PROJECT = 'cluster';
 
@@ -35,6 +37,12 @@ export class ClusterAgent {
   private workTicks = 0;
   private lastOk = 0;
   private busy = { lease: false, work: false, deploy: false };
+  private runners: Partial<Record<'lease' | 'work' | 'deploy', () => void>> = {};
+  /** Set by the watch: the cluster's items or alive keys changed / a deploy request came; read again. */
+  private dirty = { view: true, deploy: true };
+  private view: Awaited<ReturnType<typeof readView>> | undefined;
+  private deployTicks = 0;
+  private watching: AbortController | undefined;
   private deployer: DeployWorker;
   private reconciling: Promise<void> = Promise.resolve();
   lastError: string | undefined;
@@ -71,8 +79,10 @@ export class ClusterAgent {
       const t = setInterval(run, TICK_MS);
       t.unref?.();
       this.timers.push(t);
+      this.runners[which] = run;
       run();
     };
+    this.watch();
     every('lease', () => this.leaseTick());
     every('work', () => this.workTick());
     every('deploy', () => this.deployTick());
@@ -81,6 +91,7 @@ export class ClusterAgent {
   /** Stops renewing; `revoke` ends the lease now (leave, clean shutdown) instead of letting it expire. */
   async stop(revoke: boolean): Promise<void> {
     for (const t of this.timers.splice(0)) clearInterval(t);
+    this.watching?.abort();
     while (this.busy.lease || this.busy.work || this.busy.deploy) await new Promise((r) => setTimeout(r, 20));
     if (revoke && this.lease) await this.client.revoke(this.lease).catch(() => undefined);
     this.lease = undefined;
@@ -122,11 +133,38 @@ export class ClusterAgent {
     }
   }
 
+  /**
+   * One etcd watch of the cluster's keys instead of reading them every tick: a change to the
+   * items or to a host's alive key (a lease expired: fence and take over now) wakes the work
+   * loop, a deploy request wakes the deploy loop. A broken stream reconnects by itself; both
+   * read again then.
+   */
+  private watch(): void {
+    const k = keys(this.config.cluster);
+    this.watching = new AbortController();
+    const wake = (which: 'view' | 'deploy') => {
+      this.dirty[which] = true;
+      this.runners[which === 'view' ? 'work' : 'deploy']?.();
+    };
+    this.client.watch(k.root, 0, (e) => {
+      const key = e.kv.key;
+      if (key.startsWith(k.deploys)) wake('deploy');
+      else if (key.startsWith(k.items) || (key.startsWith(k.hosts) && key.endsWith('/alive'))) wake('view');
+    }, this.watching.signal, () => {
+      this.dirty.view = true;
+      this.dirty.deploy = true;
+    });
+  }
+
   private async deployTick(): Promise<void> {
     if (!this.holdsLease) return;
+    // Requests come by the watch; one look every SAFETY_EVERY ticks anyway.
+    if (!this.dirty.deploy && this.deployTicks++ % SAFETY_EVERY !== 0) return;
+    this.dirty.deploy = false;
     try {
       await this.deployer.tick(() => this.reconcile(true));
     } catch (e) {
+      this.dirty.deploy = true;
       const msg = (e as Error).message;
       if (!this.log.at(-1)?.endsWith(msg)) this.note(`error: ${msg}`);
     }
@@ -154,9 +192,21 @@ export class ClusterAgent {
   }
 
   private async reconcileNow(orphans: boolean): Promise<void> {
-    const view = await readView(this.client, this.config.cluster);
+    // The view is read again only when the watch says it changed (and every SAFETY_EVERY ticks):
+    // an idle cluster costs one lease renewal per tick, not four reads.
+    const fresh = this.dirty.view || !this.view || orphans || this.workTicks % SAFETY_EVERY === 0;
+    if (fresh) {
+      this.dirty.view = false;
+      try {
+        this.view = await readView(this.client, this.config.cluster);
+      } catch (e) {
+        this.dirty.view = true;
+        throw e;
+      }
+    }
+    const view = this.view!;
     const ha = [...view.items.entries()].filter(([, i]) => i.record.ha && i.record.kind === 'capsule' && i.record.spec);
-    if (!ha.length && !orphans && this.ticks % 10 !== 0) return;
+    if (!ha.length && !fresh) return;
     const me = this.config.name;
     for (const [id, item] of ha) {
       const owner = view.hosts.get(item.record.host);

@@ -232,6 +232,8 @@ describeHost('cluster mode: 3 hosts, etcd members, leases, CAS placement, HA fai
 
     const r3 = await lab.call<ClusterUpResult>('h2', 'cluster.up', src, 120_000);
     expect(r3).toMatchObject({ ok: true, message: 'no changes on any host' });
+    // Every agent hears of the request on its etcd watch at once (without it: its next read, 30 s).
+    expect(r3.durationMs).toBeLessThan(15_000);
     expect(r3.rows.map((r) => r.action)).toEqual(Array(6).fill('keep'));
     // Drift: a capsule stopped by hand on its host is reported for that host and started again.
     const victim = items.find((i) => i.name === 's3')!;
