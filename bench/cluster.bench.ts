@@ -122,7 +122,10 @@ async function failover(lab: ClusterLab, image: string, runs: number): Promise<B
   let owner = first.host;
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
-    await waitFor(`hab running on ${owner}`, () => running(owner), 60_000, 200);
+    await waitFor(`hab running on ${owner}`, () => running(owner), 60_000, 200).catch(async (e: Error) => {
+      const events = await lab.call<ClusterStatus>(owner, 'cluster.status').then((x) => x.events.join('\n'), (x: Error) => x.message);
+      throw new Error(`${e.message}; ${owner}'s agent: ${events}`);
+    });
     const survivors = HOSTS.filter((h) => h !== owner);
     const t0 = performance.now();
     lab.kill(owner);

@@ -76,38 +76,6 @@ describeHost('cluster mode: 3 hosts, etcd members, leases, CAS placement, HA fai
     await healthy('h3');
   }, 120_000);
 
-  it('certificates: rotate-certs gives a host a new one its etcd member serves without a restart; one with < 30 days left is renewed by the agent', async () => {
-    const pkiOf = (h: string) => join(lab.host(h).home, 'config', 'cluster', 'pki');
-    const norm = (serial: string) => serial.replace(/^serial=/, '').trim().toUpperCase().replace(/^0+/, '');
-    // The certificate h2's member presents on a new TLS connection, as another host would see it.
-    const served = (h: string) => {
-      const x = lab.host(h);
-      const p = pkiOf(h);
-      const hello = execFileSync('nsenter', [`--net=/run/netns/${x.ns}`, '--', 'openssl', 's_client', '-connect', `${x.address}:2379`, '-CAfile', join(p, 'ca.crt'), '-cert', join(p, 'host.crt'), '-key', join(p, 'host.key')], { input: '', encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'] });
-      return norm(execFileSync('openssl', ['x509', '-noout', '-serial'], { input: hello, encoding: 'utf8' }));
-    };
-    const pid = (await status('h2')).memberPid;
-    const before = served('h2');
-    const r = await lab.call<{ serial: string; notAfter: number; previous: { serial: string } }>('h2', 'cluster.rotateCerts', { days: 1 });
-    expect(norm(r.previous.serial)).toBe(before);
-    expect(norm(r.serial)).not.toBe(before);
-    expect(r.notAfter - Date.now()).toBeLessThan(86_400_000 + 60_000);
-    expect(served('h2')).toBe(norm(r.serial));
-    // Less than 30 days left: h2's agent renews it by itself (a year), still without restarting etcd.
-    const renewed = await waitFor('the agent renews the 1-day certificate', async () => {
-      const x = new X509Certificate(readFileSync(join(pkiOf('h2'), 'host.crt')));
-      return Date.parse(x.validTo) - Date.now() > 300 * 86_400_000 ? norm(x.serialNumber) : undefined;
-    }, 40_000, 500);
-    expect(renewed).not.toBe(norm(r.serial));
-    await waitFor('h2 serves the renewed certificate', () => served('h2') === renewed, 10_000, 200);
-    const s = await status('h2');
-    expect(s).toMatchObject({ state: 'healthy', memberPid: pid });
-    expect(s.events.some((e) => /renewed this host's certificate/.test(e))).toBe(true);
-    // h2's engine talks to etcd with the new pair: a placement from h2 and one from h1 both work.
-    await lab.call('h2', 'cluster.place', { kind: 'capsule', name: 'cert1', memory: '1Mi', cpus: 0 });
-    expect((await lab.call<{ released: boolean }>('h1', 'cluster.release', { kind: 'capsule', name: 'cert1' })).released).toBe(true);
-  }, 90_000);
-
   it('20 items of 512 MiB placed at once from three hosts onto 3 × 2 GiB: 12 placed, none overbooked, the rest refused with reasons', async () => {
     const hosts = ['h1', 'h2', 'h3'];
     const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => lab.call<Placement>(hosts[i % 3]!, 'cluster.place', { kind: 'capsule', name: `c${i}`, memory: '512Mi', cpus: 1 })));
@@ -269,5 +237,37 @@ describeHost('cluster mode: 3 hosts, etcd members, leases, CAS placement, HA fai
       lab.setLink(b, true);
     }
     await waitFor('healthy again', async () => (await status('h3')).state === 'healthy', 30_000, 500);
+  }, 90_000);
+
+  it('certificates: rotate-certs gives a host a new one its etcd member serves without a restart; one with < 30 days left is renewed by the agent', async () => {
+    const pkiOf = (h: string) => join(lab.host(h).home, 'config', 'cluster', 'pki');
+    const norm = (serial: string) => serial.replace(/^serial=/, '').trim().toUpperCase().replace(/^0+/, '');
+    // The certificate h2's member presents on a new TLS connection, as another host would see it.
+    const served = (h: string) => {
+      const x = lab.host(h);
+      const p = pkiOf(h);
+      const hello = execFileSync('nsenter', [`--net=/run/netns/${x.ns}`, '--', 'openssl', 's_client', '-connect', `${x.address}:2379`, '-CAfile', join(p, 'ca.crt'), '-cert', join(p, 'host.crt'), '-key', join(p, 'host.key')], { input: '', encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'] });
+      return norm(execFileSync('openssl', ['x509', '-noout', '-serial'], { input: hello, encoding: 'utf8' }));
+    };
+    const pid = (await status('h2')).memberPid;
+    const before = served('h2');
+    const r = await lab.call<{ serial: string; notAfter: number; previous: { serial: string } }>('h2', 'cluster.rotateCerts', { days: 1 });
+    expect(norm(r.previous.serial)).toBe(before);
+    expect(norm(r.serial)).not.toBe(before);
+    expect(r.notAfter - Date.now()).toBeLessThan(86_400_000 + 60_000);
+    expect(served('h2')).toBe(norm(r.serial));
+    // Less than 30 days left: h2's agent renews it by itself (a year), still without restarting etcd.
+    const renewed = await waitFor('the agent renews the 1-day certificate', async () => {
+      const x = new X509Certificate(readFileSync(join(pkiOf('h2'), 'host.crt')));
+      return Date.parse(x.validTo) - Date.now() > 300 * 86_400_000 ? norm(x.serialNumber) : undefined;
+    }, 40_000, 500);
+    expect(renewed).not.toBe(norm(r.serial));
+    await waitFor('h2 serves the renewed certificate', () => served('h2') === renewed, 10_000, 200);
+    const s = await status('h2');
+    expect(s).toMatchObject({ state: 'healthy', memberPid: pid });
+    expect(s.events.some((e) => /renewed this host's certificate/.test(e))).toBe(true);
+    // h2's engine talks to etcd with the new pair: a placement from h2 and one from h1 both work.
+    await lab.call('h2', 'cluster.place', { kind: 'capsule', name: 'cert1', memory: '1Mi', cpus: 0 });
+    expect((await lab.call<{ released: boolean }>('h1', 'cluster.release', { kind: 'capsule', name: 'cert1' })).released).toBe(true);
   }, 90_000);
 });
