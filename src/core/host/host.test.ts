@@ -1,12 +1,12 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRunner } from '../sys/runner.js';
+import { createRunner, recordingRunner } from '../sys/runner.js';
 import { describeHost } from '../../test/host.js';
 import { probeAccelerator } from './accelerator.js';
 import { detectCgroups } from './cgroups.js';
-import { parseVersion } from './tools.js';
+import { parseVersion, probeTools } from './tools.js';
 
 let dir: string;
 beforeAll(async () => (dir = await mkdtemp(join(tmpdir(), 'nova-host-'))));
@@ -38,6 +38,40 @@ describe('tool versions', () => {
     ['ip utility, iproute2-6.1.0, libbpf 1.1.0', '6.1.0'],
     ['Dnsmasq version 2.90  Copyright', '2.90'],
   ])('%s', (text, v) => expect(parseVersion(text)).toBe(v));
+});
+
+describe('tool probe with its version cache', () => {
+  it('asks each tool once, then only a tool whose binary changed', async () => {
+    // A crun of our own first on PATH: the real tools are found as usual after it.
+    const bin = join(dir, 'bin');
+    const crun = join(bin, 'crun');
+    const fake = (v: string) => writeFile(crun, `#!/bin/sh\necho "crun version ${v}"\n`).then(() => chmod(crun, 0o755));
+    await rm(bin, { recursive: true, force: true });
+    await mkdir(bin);
+    await fake('9.8.7');
+    const cacheFile = join(dir, 'run', 'host', 'tools.json');
+    const oldPath = process.env.PATH;
+    process.env.PATH = `${bin}:${oldPath ?? ''}`;
+    try {
+      const first = recordingRunner(createRunner());
+      const a = await probeTools(first, cacheFile);
+      expect(a.find((t) => t.name === 'crun')).toMatchObject({ found: true, path: crun, version: '9.8.7' });
+      expect(first.calls.map((c) => c[0])).toContain(crun);
+
+      const second = recordingRunner(createRunner());
+      const b = await probeTools(second, cacheFile);
+      expect(second.calls).toEqual([]); // nothing changed: no process at all
+      expect(b).toEqual(a);
+
+      await fake('10.0.1'); // an upgrade: a new file, another size
+      const third = recordingRunner(createRunner());
+      const c = await probeTools(third, cacheFile);
+      expect(third.calls.map((x) => x[0])).toEqual([crun]);
+      expect(c.find((t) => t.name === 'crun')?.version).toBe('10.0.1');
+    } finally {
+      process.env.PATH = oldPath;
+    }
+  });
 });
 
 describeHost('accelerator probe (boots a one-instruction guest)', { tools: ['qemu-system-x86_64'] }, () => {

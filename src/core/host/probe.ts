@@ -48,7 +48,7 @@ export class HostProbe {
   }
 
   private async probe(): Promise<HostInfo> {
-    const [release, cgroup, tools] = await Promise.all([osRelease(), detectCgroups(), probeTools(this.runner)]);
+    const [release, cgroup, tools] = await Promise.all([osRelease(), detectCgroups(), probeTools(this.runner, join(this.paths.runtime, 'host', 'tools.json'))]);
     const qemu = tools.find((t) => t.name === 'qemu-system-x86_64');
     const accelerator = await probeAccelerator(this.runner, this.paths.runtime, qemu?.found ? (qemu.version ?? 'unknown') : undefined);
     return {

@@ -1,4 +1,6 @@
+import { stat } from 'node:fs/promises';
 import type { ToolInfo } from '../../shared/contract/host.js';
+import { readJson, writeJsonAtomic } from '../sys/atomic.js';
 import type { Runner } from '../sys/runner.js';
 import { findBinary } from '../sys/which.js';
 
@@ -31,15 +33,43 @@ export function parseVersion(text: string): string | undefined {
   return m?.[1];
 }
 
-export async function probeTools(runner: Runner): Promise<ToolInfo[]> {
-  return Promise.all(
+/** Versions by binary path, valid while the file is the same one (an upgrade replaces it). */
+type VersionCache = Record<string, { stamp: string; version?: string }>;
+
+/** What changes when a package upgrade replaces a binary: device, inode, size and mtime. */
+async function stampOf(path: string): Promise<string | undefined> {
+  const s = await stat(path).catch(() => undefined);
+  return s ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}` : undefined;
+}
+
+/**
+ * Every tool Nova drives, found on PATH, with its version. `--version` of eleven tools is eleven
+ * processes (QEMU's alone loads ~100 libraries): ~2 s of a loaded machine before the app can show
+ * the host. With `cacheFile` the versions are kept and re-asked only of binaries that changed.
+ */
+export async function probeTools(runner: Runner, cacheFile?: string): Promise<ToolInfo[]> {
+  const cache: VersionCache = cacheFile ? await readJson<VersionCache>(cacheFile, {}).catch(() => ({})) : {};
+  let changed = false;
+  const tools = await Promise.all(
     TOOLS.map(async (t): Promise<ToolInfo> => {
       const base = { name: t.name, package: { debian: t.debian, arch: t.arch }, purpose: t.purpose };
       const path = await findBinary(t.name);
       if (!path) return { ...base, found: false };
-      const r = await runner.run([path, ...t.args], { timeoutMs: 3000, allowFailure: true }).catch(() => undefined);
-      const version = r ? parseVersion(`${r.stdout}\n${r.stderr}`) : undefined;
+      const stamp = cacheFile ? await stampOf(path) : undefined;
+      const known = cache[path];
+      let version = known && stamp && known.stamp === stamp ? known.version : undefined;
+      if (!version) {
+        const r = await runner.run([path, ...t.args], { timeoutMs: 3000, allowFailure: true }).catch(() => undefined);
+        version = r ? parseVersion(`${r.stdout}\n${r.stderr}`) : undefined;
+        // Only an answer is kept: a tool that timed out on a busy machine is asked again next time.
+        if (stamp && version) {
+          cache[path] = { stamp, version };
+          changed = true;
+        }
+      }
       return version ? { ...base, found: true, path, version } : { ...base, found: true, path };
     }),
   );
+  if (cacheFile && changed) await writeJsonAtomic(cacheFile, cache).catch(() => undefined);
+  return tools;
 }
