@@ -148,7 +148,7 @@ export async function createSwitch(ctx: NetCtx, name: string, specIn: z.input<ty
 }
 
 /** Awaits every step, then throws the first failure (none is left running behind a throw). */
-async function allSettledOrThrow(steps: Promise<unknown>[]): Promise<void> {
+export async function allSettledOrThrow(steps: Promise<unknown>[]): Promise<void> {
   const failed = (await Promise.allSettled(steps)).find((x) => x.status === 'rejected');
   if (failed) throw failed.reason;
 }
@@ -162,14 +162,18 @@ export const plainBridge = (n: NetworkState) => n.spec.type !== 'overlay' && att
  * no second read of what was just written. dnsmasq is still checked by its pid file.
  */
 function createdView(ctx: NetCtx, n: NetworkState, before: Link[], applied: NftRule[]): HostView {
+  return {
+    links: new Map([...before.map((l) => [l.ifname, l] as const), [n.name, bridgeLink(ctx, n)]]),
+    rules: applied.map((r, handle) => ({ chain: r.chain, handle, comment: r.comment })),
+  };
+}
+
+/** A plain bridge as `bridgeLinesFor` makes it: alias, gateway address, UP. */
+export function bridgeLink(ctx: NetCtx, n: NetworkState): Link {
   const s = n.subnet ? parseSubnet(n.subnet) : undefined;
-  const bridge: Link = {
+  return {
     ifname: n.name, ifindex: 0, flags: ['BROADCAST', 'MULTICAST', 'UP'], operstate: 'UNKNOWN', kind: 'bridge', ifalias: aliasFor(ctx, n.name),
     addrs: s ? [{ local: s.gateway, prefixlen: s.prefix }] : [],
-  };
-  return {
-    links: new Map([...before.map((l) => [l.ifname, l] as const), [n.name, bridge]]),
-    rules: applied.map((r, handle) => ({ chain: r.chain, handle, comment: r.comment })),
   };
 }
 
