@@ -13,16 +13,19 @@
 # NOVA_TEST_GUEST_KERNEL=generic builds the same guest on Debian's generic kernel
 # (linux-image-amd64) into $NOVA_TEST_GUEST_DIR/generic, with the 9p modules the cloud kernel
 # lacks (CONFIG_NET_9P is off there; the generic kernel's modules carry its own vermagic and
-# cannot be loaded into the cloud kernel): for the guest side of 9p shared folders.
+# cannot be loaded into the cloud kernel): for the guest side of 9p shared folders. It also has
+# virtio-gpu (the cloud kernel has no DRM at all): with a virtio-vga display the guest's fbcon
+# follows the size a VNC client asks for (/sys/class/drm/card0-Virtual-1/modes, fb0's size).
 set -euo pipefail
 
 BASE="${NOVA_TEST_GUEST_DIR:-/var/cache/nova-test/guest}"
 case "${NOVA_TEST_GUEST_KERNEL:-cloud}" in
-  cloud) OUT="$BASE"; META=linux-image-cloud-amd64; EXTRA_MODULES="" ;;
-  generic) OUT="$BASE/generic"; META=linux-image-amd64; EXTRA_MODULES="netfs fscache 9pnet 9pnet_virtio 9p" ;;
+  cloud) OUT="$BASE"; META=linux-image-cloud-amd64; EXTRA_MODULES=""; EXTRA_RECIPE="" ;;
+  generic) OUT="$BASE/generic"; META=linux-image-amd64; EXTRA_RECIPE=".drm1"
+    EXTRA_MODULES="netfs fscache 9pnet 9pnet_virtio 9p drm drm_kms_helper drm_shmem_helper virtio_dma_buf virtio-gpu" ;;
   *) echo "test-guest: NOVA_TEST_GUEST_KERNEL is cloud or generic" >&2; exit 1 ;;
 esac
-RECIPE=10  # bump when the initramfs layout below changes
+RECIPE="10$EXTRA_RECIPE"  # bump when the initramfs layout below changes (EXTRA_RECIPE: one kernel's modules only)
 mkdir -p "$OUT"
 exec 9>"$OUT/.lock"
 flock 9

@@ -52,10 +52,9 @@ export const networkModule: EngineModule = {
       return { ok: true as const };
     });
     d.handle('network.hydrate', async () => {
-      const o = ops();
-      const { report, infos } = o.hydrateListed ? await o.hydrateListed() : { report: await o.hydrate(), infos: await listInfos() };
-      for (const info of infos) publish(info);
-      return report;
+      const r = await ops().hydrate();
+      for (const info of await listInfos()) publish(info);
+      return r;
     });
     d.handle('network.attach', async (i) => {
       const r = await ops().attach(i);

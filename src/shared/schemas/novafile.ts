@@ -95,6 +95,13 @@ export const vmSpec = z
      * takes disk-only snapshots and does not live-migrate.
      */
     clipboard: z.boolean().optional(),
+    /**
+     * The emulated display. "virtio" (virtio-vga): the guest's screen follows the console window's
+     * size where the guest has the virtio-gpu driver (Linux), plain VGA modes otherwise. "vga"
+     * (standard VGA): fixed modes only. Default: "vga" for Windows (no virtio-gpu driver until
+     * virtio-win is installed), "virtio" for every other guest.
+     */
+    display: z.enum(['virtio', 'vga']).optional(),
     restart: restartPolicy.default('no'),
     hugepages: z.boolean().optional(),
     cloud_init: cloudInitSpec.optional(),

@@ -242,6 +242,17 @@ describe('QEMU config builder (golden)', () => {
     expect(renderArgv(buildVmConfig(vm, h)).some((a) => a.includes('vdagent'))).toBe(false);
   });
 
+  it('display: virtio-vga by default (resizable), standard VGA for Windows; display = "vga" / "virtio" overrides either', () => {
+    const video = (vm: VmBuildInput, h: HostFacts) => renderArgv(buildVmConfig(vm, h)).find((a) => a.endsWith(',id=video0'));
+    const [linux, h] = CASES['kernel-boot-user-net']!;
+    const [win, wh] = CASES['win11-kvm']!;
+    expect(video(linux, h)).toBe('virtio-vga,id=video0');
+    expect(video(win, wh)).toBe('VGA,id=video0');
+    expect(video({ ...linux, spec: { ...linux.spec, display: 'vga' } }, h)).toBe('VGA,id=video0');
+    expect(video({ ...win, spec: { ...win.spec, display: 'virtio' } }, wh)).toBe('virtio-vga,id=video0');
+    expect(vmSpec.safeParse({ kernel: '/k', display: 'qxl' }).success).toBe(false);
+  });
+
   it('escapes commas in paths for QEMU keyval options', () => {
     const [vm, h] = CASES['kernel-boot-user-net']!;
     expect(renderArgv(buildVmConfig(vm, h)).join(' ')).toContain('filename=/data/micro,,data.qcow2');

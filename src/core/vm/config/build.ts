@@ -69,7 +69,9 @@ export function buildVmConfig(vm: VmBuildInput, host: HostFacts): VmConfig {
   if (vm.spec.clipboard) add('clipboard', '-chardev', 'qemu-vdagent,id=vdagent0,name=vdagent,clipboard=on,mouse=off', '-device', 'virtserialport,bus=vserial0.0,chardev=vdagent0,name=com.redhat.spice.0');
   // VNC on a unix socket in the VM's 0700 runtime folder only: no TCP port any local user (or a
   // web page, QEMU checks no Origin) could reach. Nova's server proxies it for the in-app console.
-  add('console', '-device', 'VGA,id=video0', '-vnc', `unix:${kv(vm.layout.vncSocket)}`);
+  // virtio-vga takes a VNC client's SetDesktopSize to the guest's driver (the console follows its
+  // window); standard VGA has fixed modes and QEMU refuses the request (the console scales).
+  add('console', '-device', `${f.display === 'virtio' ? 'virtio-vga' : 'VGA'},id=video0`, '-vnc', `unix:${kv(vm.layout.vncSocket)}`);
   if (!vm.kernel) add('input', '-device', 'qemu-xhci,id=xhci0', '-device', 'usb-tablet,id=tablet0,bus=xhci0.0');
   else if (vm.usb?.length) add('usb-controller', '-device', 'qemu-xhci,id=xhci0');
 

@@ -8,6 +8,8 @@ export interface VmFeatures {
   secureBoot: boolean;
   tpm: boolean;
   gpuLab: boolean;
+  /** virtio: virtio-vga, which a client can resize (the guest's driver follows); vga: standard VGA. */
+  display: 'virtio' | 'vga';
 }
 
 export function vmFeatures(spec: VmSpec): VmFeatures {
@@ -21,6 +23,7 @@ export function vmFeatures(spec: VmSpec): VmFeatures {
     secureBoot: uefi && secureBoot,
     tpm: spec.tpm ?? winPreset,
     gpuLab: spec.preset === 'gpu-labs',
+    display: spec.display ?? (windows ? 'vga' : 'virtio'),
   };
 }
 

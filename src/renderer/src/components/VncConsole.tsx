@@ -6,7 +6,8 @@ import { ClipboardBox } from './ClipboardBox';
 /**
  * The VM's screen (noVNC), loaded only when the tab is opened. QEMU's VNC is a unix socket only;
  * the bridge says where Nova relays it (`nova serve`, or the app's main process) and how to sign in.
- * The clipboard box sends text over VNC and shows what the guest copied.
+ * The clipboard box sends text over VNC and shows what the guest copied. The guest's display follows
+ * the console's size where it can (display = "virtio", the default for Linux guests).
  */
 export function VncConsole({ vm }: { vm: string }) {
   const screen = useRef<HTMLDivElement>(null);
@@ -19,6 +20,9 @@ export function VncConsole({ vm }: { vm: string }) {
     void Promise.all([import('@novnc/novnc'), bridge().consoleEndpoint(vm)]).then(([{ default: Rfb }, endpoint]) => {
       if (cancelled || !screen.current) return;
       const rfb = new Rfb(screen.current, endpoint.url, { wsProtocols: endpoint.protocols });
+      // Ask the guest to take the window's size (virtio-vga with a guest driver follows; QEMU
+      // refuses for standard VGA), and scale whatever size the guest keeps to fit the window.
+      rfb.resizeSession = true;
       rfb.scaleViewport = true;
       rfb.addEventListener('connect', () => setStatus('connected'));
       rfb.addEventListener('disconnect', () => setStatus('disconnected — is the VM running?'));
