@@ -2,7 +2,6 @@
 // against the raw commands hydrate performed, spawned directly one after another (a failing one
 // fails the bench), interleaved (ABBA); `network.list` latency with 20 switches against the raw
 // reads it makes (ip -j addr, nft -j list table), interleaved.
-import { join } from 'node:path';
 import { killMatching, mutating, netBenchLab, replay } from './net-lab.js';
 import { interleave, rawRead, runsOr, spreadFields, spreadOf, timed } from './sample.js';
 import type { Call } from './net-lab.js';
@@ -19,7 +18,9 @@ export async function run(): Promise<BenchResult[]> {
   const inNs = (argv: string[]) => lab.raw.run(['ip', 'netns', 'exec', ns, ...argv], { allowFailure: true });
   const names = Array.from({ length: SWITCHES }, (_, i) => `hb${i}`);
   const sabotage = async () => {
-    killMatching(join(lab.home, 'run', 'networks'));
+    // Every dnsmasq of the lab: its lease file is under NOVA_HOME (root keeps the pid file under
+    // /run/nova/dnsmasq, so a match on <home>/run/networks missed them all and none was restarted).
+    killMatching(lab.home);
     for (const n of names) await inNs(['ip', 'link', 'del', n]);
     await inNs(['nft', 'flush', 'table', 'ip', 'nova']);
   };

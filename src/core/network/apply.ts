@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NetCtx } from './context.js';
 import type { Link } from './links.js';
@@ -43,8 +43,10 @@ export async function applyNft(ctx: NetCtx, nets?: NetworkState[]): Promise<NftR
   // A switch whose saved values are invalid gets no rules rather than breaking the whole table.
   const all = (nets ?? (await loadAll(ctx))).filter((n) => !declarationProblem(n));
   if (all.length > 0) {
-    await mkdir(ctx.runDir, { recursive: true });
-    await writeFile(ownerMarker(ctx), `${ctx.table}\n`);
+    // Synchronous: a small file in Nova's own folder, where each promise-API step would wait for
+    // a pool thread (busy with the declaration's fsync while a switch is created).
+    mkdirSync(ctx.runDir, { recursive: true });
+    writeFileSync(ownerMarker(ctx), `${ctx.table}\n`);
   }
   const rules = rulesFor(all);
   await applyRuleset(ctx, rules, all.length > 0);

@@ -5,7 +5,7 @@ import { startCapture, stopCapture } from './capture.js';
 import type { NetCtx } from './context.js';
 import { readLeases } from './dnsmasq.js';
 import { addForwards, removeForward } from './forwards.js';
-import { hydrate } from './hydrate.js';
+import { hydrate, hydrateWithView } from './hydrate.js';
 import type { NetworkOps } from './ops.js';
 import { addRecord, removeRecord } from './records.js';
 import { loadAll } from './store.js';
@@ -30,6 +30,13 @@ export function directNetworkOps(ctx: NetCtx): NetworkOps {
     },
     remove: (name, force) => locked(`network.rm ${name}`, () => removeSwitch(ctx, name, force)),
     hydrate: () => locked('network.hydrate', () => hydrate(ctx)),
+    async hydrateListed() {
+      const { report, view } = await locked('network.hydrate', () => hydrateWithView(ctx));
+      const nets = await loadAll(ctx);
+      if (!nets.length) return { report, infos: [] };
+      const v = view ?? (await hostView(ctx));
+      return { report, infos: await Promise.all(nets.map((n) => toInfo(ctx, n, v))) };
+    },
     attach: (i) => locked(`network.attach ${i.network}`, () => attach(ctx, i)),
     detach: (network, owner, release) => locked(`network.detach ${network}`, () => detach(ctx, network, owner, release)),
     addForward: (network, owner, port) => locked('network.forward.add', () => addForwards(ctx, network, owner, [port])),

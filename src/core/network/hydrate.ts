@@ -9,7 +9,8 @@ import type { Link } from './links.js';
 import { aliasFor, parseAlias } from './owner.js';
 import { applyForwarding, applyNft, factsFrom, hostFacts, ownerMarker } from './apply.js';
 import { overlayMtu, overlayOwnsPart, repairOverlay } from './overlay.js';
-import { attachedUplinks, bridgeLinesFor, bringUpBridge, plainBridge } from './switches.js';
+import { allSettledOrThrow, attachedUplinks, bridgeLink, bridgeLinesFor, bringUpBridge, plainBridge } from './switches.js';
+import type { HostView } from './switches.js';
 import { declarationProblem, loadAll, saveNetwork } from './store.js';
 import { takeOverUplink } from './uplink.js';
 import type { NetworkState } from './store.js';
@@ -27,6 +28,15 @@ export interface HydrateReport {
 }
 
 export async function hydrate(ctx: NetCtx): Promise<HydrateReport> {
+  return (await hydrateWithView(ctx)).report;
+}
+
+/**
+ * Hydrate, plus the host as it left it when its own successful commands say all there is to know
+ * (plain bridges recreated by one batch, the table it applied, links read before): the states
+ * published afterwards need no second read then. No view when anything else changed a link.
+ */
+export async function hydrateWithView(ctx: NetCtx): Promise<{ report: HydrateReport; view?: HostView }> {
   const report: HydrateReport = { recreated: [], repaired: [], removed: [], failed: [] };
   // 0. Changes a kill -9 interrupted are rolled back (the intent log), half-written files swept.
   report.removed.push(...(await rollBackInterrupted(ctx)));
@@ -55,41 +65,61 @@ export async function hydrate(ctx: NetCtx): Promise<HydrateReport> {
   if (await removeOrphanLinks(ctx, host.links, declared, report)) host = await linksAndRoutes(ctx);
   const byName = new Map(host.links.map((l) => [l.ifname, l]));
 
-  // 2. Bridges, addresses, uplinks, overlays, attachments. Plain bridges that are missing come
-  // back in one `ip -batch` for all of them.
-  const batched = await recreatePlainBridges(ctx, all.filter((n) => !broken.has(n.name) && !byName.has(n.name) && plainBridge(n)));
-  for (const n of all) {
-    await each(n, async () => {
-      const before = byName.get(n.name);
-      if (batched.has(n.name)) report.recreated.push(n.name);
-      else if (!before) {
-        await bringUpBridge(ctx, n, () => undefined);
-        await saveNetwork(ctx, n);
-        report.recreated.push(n.name);
-      } else if (await repairBridge(ctx, n, before, byName)) report.repaired.push(n.name);
-      if (await repairAttachments(ctx, n, byName)) report.repaired.push(`${n.name} attachments`);
-    });
-  }
-  // Uplinks and overlays move addresses and routes (maybe the default one): read again after them.
-  const moved = all.some((n) => !plainBridge(n));
-  const facts = moved ? await hostFacts(ctx) : factsFrom([...byName.values()], host.routes);
-  for (const name of report.recreated) facts.links.add(name);
-  if (healthy().length) await applyForwarding(ctx, healthy(), facts);
+  // 2. Rules: one rebuild from the declarations (drops undeclared rules, restores missing ones).
+  // They name interfaces, not links: applied while the bridges come up.
+  const rules = (async () => {
+    const applied = all.length || (await exists(ownerMarker(ctx))) ? await applyNft(ctx, all) : [];
+    if (!all.length) await rm(ownerMarker(ctx), { force: true });
+    return applied;
+  })();
+  rules.catch(() => undefined); // awaited below, after every other step settled
+  let exact = all.every(plainBridge);
+  const links = async () => {
+    // 3. Bridges, addresses, uplinks, overlays, attachments. Plain bridges that are missing come
+    // back in one `ip -batch` for all of them.
+    const batched = await recreatePlainBridges(ctx, all.filter((n) => !broken.has(n.name) && !byName.has(n.name) && plainBridge(n)));
+    for (const n of all) {
+      await each(n, async () => {
+        const before = byName.get(n.name);
+        if (batched.has(n.name)) report.recreated.push(n.name);
+        else if (!before) {
+          await bringUpBridge(ctx, n, () => undefined);
+          await saveNetwork(ctx, n);
+          report.recreated.push(n.name);
+        } else if (await repairBridge(ctx, n, before, byName)) report.repaired.push(n.name);
+        if (await repairAttachments(ctx, n, byName)) report.repaired.push(`${n.name} attachments`);
+      });
+    }
+    if (report.repaired.length) exact = false;
+    // Uplinks and overlays move addresses and routes (maybe the default one): read again after them.
+    const facts = exact ? factsFrom([...byName.values()], host.routes) : await hostFacts(ctx);
+    for (const name of report.recreated) facts.links.add(name);
+    // 4. Forwarding and dnsmasq need the bridges, not each other.
+    await allSettledOrThrow([healthy().length ? applyForwarding(ctx, healthy(), facts) : Promise.resolve(), dnsmasqs(ctx, all, declared, report, each)]);
+  };
+  await allSettledOrThrow([links(), rules]);
+  const applied = await rules;
+  if (!exact || report.failed.length) return { report };
+  for (const n of all) if (report.recreated.includes(n.name)) byName.set(n.name, bridgeLink(ctx, n));
+  return { report, view: { links: byName, rules: applied.map((r, handle) => ({ chain: r.chain, handle, comment: r.comment })) } };
+}
 
-  // 3. Rules: one rebuild from the declarations (drops undeclared rules, restores missing ones).
-  if (all.length || (await exists(ownerMarker(ctx)))) await applyNft(ctx, all);
-  if (!all.length) await rm(ownerMarker(ctx), { force: true });
-
-  // 4. dnsmasq: orphans killed, dead ones restarted side by side (each waits only for its own
-  // daemon to bind); the report keeps the declarations' order.
+/**
+ * dnsmasq: orphans killed, dead ones restarted side by side (each waits only for its own daemon to
+ * bind), and the one of a recreated bridge restarted too: bound to the old interface, it stays
+ * alive but answers nobody on the new one. The report keeps the declarations' order.
+ */
+async function dnsmasqs(ctx: NetCtx, all: NetworkState[], declared: Map<string, NetworkState>, report: HydrateReport, each: (n: NetworkState, step: () => Promise<void>) => Promise<void>): Promise<void> {
   await removeOrphanDnsmasqs(ctx, declared, report);
   const restarted = await inParallel(all.filter(needsDnsmasq), DNSMASQ_STARTS, async (n) => {
     let started = false;
     await each(n, async () => {
-      if (await dnsmasqPid(ctx, n.name)) {
+      const pid = await dnsmasqPid(ctx, n.name);
+      if (pid && !report.recreated.includes(n.name)) {
         await writeHostFiles(ctx, n);
         await ensureResponder(ctx, n);
       } else {
+        if (pid) await killAndWait(pid);
         await startDnsmasq(ctx, n);
         started = true;
       }
@@ -97,7 +127,6 @@ export async function hydrate(ctx: NetCtx): Promise<HydrateReport> {
     return started && !report.recreated.includes(n.name) ? n.name : undefined;
   });
   for (const name of restarted) if (name) report.repaired.push(`${name} dnsmasq`);
-  return report;
 }
 
 /** dnsmasqs started at once by hydrate (each is a short fork + bind; two cores stay busy). */

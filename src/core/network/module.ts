@@ -52,9 +52,10 @@ export const networkModule: EngineModule = {
       return { ok: true as const };
     });
     d.handle('network.hydrate', async () => {
-      const r = await ops().hydrate();
-      for (const info of await listInfos()) publish(info);
-      return r;
+      const o = ops();
+      const { report, infos } = o.hydrateListed ? await o.hydrateListed() : { report: await o.hydrate(), infos: await listInfos() };
+      for (const info of infos) publish(info);
+      return report;
     });
     d.handle('network.attach', async (i) => {
       const r = await ops().attach(i);

@@ -247,6 +247,12 @@ describeHost('networks in namespaces', { root: true, tools: TOOLS }, () => {
     // Attachments came back onto the new bridge: names still resolve and the forward still works.
     expect((await lookup(c2, ['web'], natGw))).toContain(`10.213.${o1}.`);
     expect(inNs(c2, ['curl', '-s', '--max-time', '4', `http://${natGw}:8080/`])).toBe(`hello-${sfx}\n`);
+    // A bridge recreated under a live dnsmasq: hydrate restarts it (bound to the old link, it stays
+    // alive and answers no DHCP on the new one).
+    sh(['ip', '-n', host, 'link', 'del', nat]);
+    expect((await call(e2, 'network.hydrate', {})).recreated).toEqual([nat]);
+    sh(['ip', '-n', host, 'link', 'set', `dh${sfx}`, 'master', nat, 'up']);
+    inNs(c3, ['busybox', 'udhcpc', '-i', 'eth0', '-s', join(tmp, 'udhcpc.sh'), '-n', '-q', '-f', '-t', '4', '-T', '1'], { timeout: 20_000 });
     await e2.close();
   });
 

@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeRuntimeFile } from './runtime-file.js';
 import { parsePortForward } from '../../shared/schemas/fields.js';
@@ -96,7 +95,6 @@ export async function applyRuleset(ctx: NetCtx, rules: NftRule[], anyNetworks: b
   }
   // nft cannot read /dev/stdin when it is a socket (how Node pipes stdio): go through a file,
   // which also leaves the last applied ruleset on disk for support bundles.
-  await mkdir(ctx.runDir, { recursive: true });
   const file = join(ctx.runDir, `nft-${ctx.table}.json`);
   await writeRuntimeFile(file, rulesetJson(ctx.table, rules));
   await ctx.run(['nft', '-j', '-f', file]);

@@ -32,6 +32,8 @@ export interface NetworkOps {
   update(name: string, spec: SpecInput, project?: string): Promise<NetworkInfo>;
   remove(name: string, force: boolean): Promise<void>;
   hydrate(): Promise<HydrateReport>;
+  /** Hydrate and the states it leaves, derived without reading again what it just wrote (direct only). */
+  hydrateListed?(): Promise<{ report: HydrateReport; infos: NetworkInfo[] }>;
   attach(input: AttachInput): Promise<AttachResult>;
   detach(network: string, owner: NetworkOwner, release: boolean): Promise<void>;
   addForward(network: string, owner: NetworkOwner, port: string): Promise<void>;

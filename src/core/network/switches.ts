@@ -98,30 +98,46 @@ export async function createSwitch(ctx: NetCtx, name: string, specIn: z.input<ty
   await recordIntent(ctx, intent); // before anything exists on the host
   const step = (what: string) => crashPoint(`net create ${name}: ${what}`);
   let applied: NftRule[] = [];
+  let fresh = false;
   try {
     await withReverter(async (r) => {
       r.add(() => clearIntent(ctx, intent), 'intent');
       step('intent recorded');
-      await bringUpBridge(ctx, state, (undo) => r.add(undo), () => recordIntent(ctx, intent).then(() => step('uplink recorded')));
-      step('bridge up');
-      // Uplinks record what they carried into the state: then the staged copy is stale.
-      const fresh = `${JSON.stringify(state, null, 2)}\n` === staged.json;
-      if (fresh) await staged.commit();
-      else await saveNetwork(ctx, state);
+      // The rules name interfaces, not links: the table is applied while the bridge comes up.
       r.add(async () => {
         await deleteNetworkFile(ctx, name);
         await applyNft(ctx);
       }, 'state');
-      step('state saved');
-      await applyForwarding(ctx, [state], factsFrom(links, hostRoutes));
-      step('forwarding on');
-      applied = await applyNft(ctx);
-      step('rules applied');
-      if (needsDnsmasq(state)) {
-        await startDnsmasq(ctx, state);
-        r.add(() => stopDnsmasq(ctx, name), 'dnsmasq');
-        step('dnsmasq started');
-      }
+      const withThis = [...(await loadAll(ctx)).filter((o) => o.name !== name), state].sort((a, b) => a.name.localeCompare(b.name));
+      const rules = async () => {
+        applied = await applyNft(ctx, withThis);
+        step('rules applied');
+      };
+      const bridge = async () => {
+        await bringUpBridge(ctx, state, (undo) => r.add(undo), () => recordIntent(ctx, intent).then(() => step('uplink recorded')));
+        step('bridge up');
+        // Uplinks record what they carried into the state: then the staged copy is stale.
+        const save = async () => {
+          fresh = `${JSON.stringify(state, null, 2)}\n` === staged.json;
+          if (fresh) await staged.commit();
+          else await saveNetwork(ctx, state);
+          step('state saved');
+        };
+        // All need the bridge, none needs another (the rules were given the switch, not the file).
+        const forwarding = async () => {
+          await applyForwarding(ctx, [state], factsFrom(links, hostRoutes));
+          step('forwarding on');
+        };
+        const dns = async () => {
+          if (!needsDnsmasq(state)) return;
+          r.add(() => stopDnsmasq(ctx, name), 'dnsmasq');
+          await startDnsmasq(ctx, state);
+          step('dnsmasq started');
+        };
+        await allSettledOrThrow([save(), forwarding(), dns()]);
+      };
+      // Every branch settles before a failure is thrown, so the undos never race a step in flight.
+      await allSettledOrThrow([bridge(), rules()]);
       if (fresh) await staged.synced();
     });
   } finally {
@@ -129,6 +145,12 @@ export async function createSwitch(ctx: NetCtx, name: string, specIn: z.input<ty
   }
   await clearIntent(ctx, intent);
   return { state, ...(plainBridge(state) ? { view: createdView(ctx, state, links, applied) } : {}) };
+}
+
+/** Awaits every step, then throws the first failure (none is left running behind a throw). */
+export async function allSettledOrThrow(steps: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(steps)).find((x) => x.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** No overlay, uplink or enslaved interface: create's own commands say all there is to know. */
@@ -140,14 +162,18 @@ export const plainBridge = (n: NetworkState) => n.spec.type !== 'overlay' && att
  * no second read of what was just written. dnsmasq is still checked by its pid file.
  */
 function createdView(ctx: NetCtx, n: NetworkState, before: Link[], applied: NftRule[]): HostView {
+  return {
+    links: new Map([...before.map((l) => [l.ifname, l] as const), [n.name, bridgeLink(ctx, n)]]),
+    rules: applied.map((r, handle) => ({ chain: r.chain, handle, comment: r.comment })),
+  };
+}
+
+/** A plain bridge as `bridgeLinesFor` makes it: alias, gateway address, UP. */
+export function bridgeLink(ctx: NetCtx, n: NetworkState): Link {
   const s = n.subnet ? parseSubnet(n.subnet) : undefined;
-  const bridge: Link = {
+  return {
     ifname: n.name, ifindex: 0, flags: ['BROADCAST', 'MULTICAST', 'UP'], operstate: 'UNKNOWN', kind: 'bridge', ifalias: aliasFor(ctx, n.name),
     addrs: s ? [{ local: s.gateway, prefixlen: s.prefix }] : [],
-  };
-  return {
-    links: new Map([...before.map((l) => [l.ifname, l] as const), [n.name, bridge]]),
-    rules: applied.map((r, handle) => ({ chain: r.chain, handle, comment: r.comment })),
   };
 }
 
