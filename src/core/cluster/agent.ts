@@ -16,7 +16,6 @@ import { keys, readConfig } from './config.js';
 import type { EtcdClient } from './etcd.js';
 import { renewIfDue } from './certs.js';
 import { DeployWorker } from './deploy-agent.js';
-import { fenceVms, localVms, readSettings, removeVmCopy, runVmHere, seesShared, VM_FENCE_MS } from './ha-vm.js';
 import { memberPid, peerUrl, startMember } from './member.js';
 import type { Capacity, HostInfo, ItemRecord } from './placement.js';
 import { readView, takeOver } from './placement.js';
@@ -106,8 +105,6 @@ export class ClusterAgent {
       this.lastError = undefined;
     } catch (e) {
       this.lastError = (e as Error).message;
-      // HA VMs go first, before the lease can expire: two QEMUs must never write one disk.
-      if (Date.now() - this.lastOk > VM_FENCE_MS) await fenceVms(this.engine, CLUSTER_PROJECT, (w) => this.note(w)).catch(() => undefined);
       // Lease lost for longer than its TTL: others may have taken our HA items — stop them here.
       if (Date.now() - this.lastOk > LEASE_TTL_S * 1000) {
         this.lease = undefined;
@@ -183,8 +180,7 @@ export class ClusterAgent {
     }
     const info: HostInfo = { ...(this.config.address ? { address: this.config.address } : {}), version: NOVA_VERSION, labels: this.config.labels, member: this.config.mode === 'managed' };
     await this.client.put(k.info(this.config.name), JSON.stringify(info));
-    const shared = await seesShared((await readSettings(this.client, this.config.cluster)).sharedStorage);
-    await this.client.put(k.capacity(this.config.name), JSON.stringify({ ...(await capacity(this.engine, this.config)), ...(shared ? { sharedStorage: shared } : {}) }), this.lease);
+    await this.client.put(k.capacity(this.config.name), JSON.stringify(await capacity(this.engine, this.config)), this.lease);
   }
 
   /** `orphans`: also remove local HA copies whose item was released (`nova down --cluster`); every tick when HA items exist, else every 10th. */
@@ -209,7 +205,7 @@ export class ClusterAgent {
       }
     }
     const view = this.view!;
-    const ha = [...view.items.entries()].filter(([, i]) => i.record.ha && (i.record.kind === 'capsule' ? i.record.spec : i.record.vm));
+    const ha = [...view.items.entries()].filter(([, i]) => i.record.ha && i.record.kind === 'capsule' && i.record.spec);
     if (!ha.length && !fresh) return;
     const me = this.config.name;
     for (const [id, item] of ha) {
@@ -222,9 +218,8 @@ export class ClusterAgent {
         }
       }
     }
-    await this.reconcileVms(ha.filter(([, i]) => i.record.kind === 'vm').map(([, i]) => i.record));
     const local = await this.engine.call('capsule.list', { project: CLUSTER_PROJECT });
-    for (const [, { record }] of ha.filter(([, i]) => i.record.kind === 'capsule')) {
+    for (const [, { record }] of ha) {
       const here = local.items.find((c) => c.name === record.name);
       if (record.host === me) await this.runHere(record, here?.state);
       else if (here) {
@@ -233,30 +228,9 @@ export class ClusterAgent {
         this.note(`removed capsule/${record.name}: owned by ${record.host}`);
       }
     }
-    for (const c of local.items.filter((x) => !ha.some(([, i]) => i.record.kind === 'capsule' && i.record.name === x.name))) {
+    for (const c of local.items.filter((x) => !ha.some(([, i]) => i.record.name === x.name))) {
       await this.engine.call('capsule.rm', { name: c.name, force: true });
       this.note(`removed capsule/${c.name}: released from the cluster`);
-    }
-  }
-
-  /** HA VMs: run the ones this host owns; a copy of one another host owns (or released) is stopped and its definition removed, its disks kept. */
-  private async reconcileVms(records: ItemRecord[]): Promise<void> {
-    const me = this.config.name;
-    const local = await localVms(this.engine, CLUSTER_PROJECT).catch(() => []);
-    if (!records.length && !local.length) return;
-    for (const record of records) {
-      const here = local.find((v) => v.name === record.name);
-      if (record.host === me) {
-        const did = await runVmHere(this.engine, record, here, CLUSTER_PROJECT);
-        if (did) this.note(did);
-      } else if (here) {
-        await removeVmCopy(this.engine, record.name);
-        this.note(`removed vm/${record.name}: owned by ${record.host}`);
-      }
-    }
-    for (const v of local.filter((x) => !records.some((r) => r.name === x.name))) {
-      await removeVmCopy(this.engine, v.name);
-      this.note(`removed vm/${v.name}: released from the cluster`);
     }
   }
 
@@ -272,7 +246,6 @@ export class ClusterAgent {
 
   /** Stops every local HA capsule of the cluster project (its lease is gone: it may run elsewhere). */
   private async selfFence(): Promise<void> {
-    await fenceVms(this.engine, CLUSTER_PROJECT, (w) => this.note(w)).catch(() => undefined);
     const local = await this.engine.call('capsule.list', { project: CLUSTER_PROJECT });
     for (const c of local.items.filter((x) => x.state === 'running')) {
       await this.engine.call('capsule.kill', { name: c.name, signal: 'SIGKILL' }).catch(() => undefined);
