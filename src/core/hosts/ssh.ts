@@ -105,7 +105,12 @@ export async function openStreamForwards(host: string, t: SshTarget, knownHosts:
   void exited.then((why) => (gone = why));
   const cleanup = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+    // ssh may linger on a busy machine while its channels close: closed means gone, not asked to go.
+    const lingering = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 2000))]);
+    if (lingering) {
+      child.kill('SIGKILL');
+      await exited;
+    }
     await Promise.all(pairs.map((p) => rm(p.local, { force: true })));
   };
   const deadline = Date.now() + timeoutMs;

@@ -16,7 +16,7 @@ describe('VM presets', () => {
     const spec = novafile!.vm.win!;
     expect(spec).toMatchObject({ preset: 'win11', memory: 8 * 1024 ** 3, balloon: true, iso: ['/iso/Win11.iso', '/iso/virtio-win.iso'] });
     expect(spec.disks[0]).toEqual({ path: 'win.qcow2', size: 64 * 1024 ** 3, format: 'qcow2', bus: 'virtio' });
-    expect(vmFeatures(spec)).toEqual({ windows: true, uefi: true, secureBoot: true, tpm: true, gpuLab: false });
+    expect(vmFeatures(spec)).toEqual({ windows: true, uefi: true, secureBoot: true, tpm: true, gpuLab: false, display: 'vga' });
     expect(r.guidance.join('\n')).toMatch(/balloon/i);
     expect(r.guidance.join('\n')).toMatch(/viostor/);
   });
@@ -31,7 +31,7 @@ describe('VM presets', () => {
 
   it('explicit bios turns Secure Boot off; a plain Linux VM has neither UEFI nor TPM', () => {
     expect(vmFeatures(vmSpec.parse({ os: 'windows', firmware: 'bios', image: 'x' }))).toMatchObject({ uefi: false, secureBoot: false });
-    expect(vmFeatures(vmSpec.parse({ image: 'x' }))).toEqual({ windows: false, uefi: false, secureBoot: false, tpm: false, gpuLab: false });
+    expect(vmFeatures(vmSpec.parse({ image: 'x' }))).toEqual({ windows: false, uefi: false, secureBoot: false, tpm: false, gpuLab: false, display: 'virtio' });
   });
 
   it('hugepages: refuses to start with too few free pages, naming the field and the fix', async () => {
