@@ -1,20 +1,21 @@
 import { z } from 'zod';
+import { lazy } from './lazy.js';
 
 // The OS image catalog: cloud images Nova can download (`nova image vm pull NAME`) and OSes the
 // user downloads themselves (Windows 11). Data only, shared by the engine, the CLI and the wizard.
 // A user's own entries (a local mirror, an in-house image) go in <config>/os-images.json with
 // the same shape; they add to this list or replace an entry of the same name.
 
-export const osImageName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'image name: 1-63 lowercase letters, digits, ".", "-" or "_", e.g. "debian-12"');
+export const osImageName = lazy(() => z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'image name: 1-63 lowercase letters, digits, ".", "-" or "_", e.g. "debian-12"'));
 
 /** How the distro publishes checksums: GNU `HASH  FILE` lines or BSD `SHA256 (FILE) = HASH` lines (both parsed). */
-export const osImageChecksums = z
+export const osImageChecksums = lazy(() => z
   .object({
     algorithm: z.enum(['sha256', 'sha512']),
     /** The checksum list, a file name relative to `base` (or an absolute URL). */
     file: z.string().min(1),
   })
-  .strict();
+  .strict());
 
 /**
  * The distro's OpenPGP signature, checked with gpgv against the keyring Nova ships
@@ -22,15 +23,15 @@ export const osImageChecksums = z
  * `detached`: FILE is a signature over the checksum list; `clearsigned`: the list itself is signed;
  * `image`: FILE is a detached signature over the image.
  */
-export const osImageSignature = z
+export const osImageSignature = lazy(() => z
   .object({
     file: z.string().min(1),
     mode: z.enum(['detached', 'clearsigned', 'image']),
     keyring: z.string().min(1),
   })
-  .strict();
+  .strict());
 
-export const osImageEntry = z
+export const osImageEntry = lazy(() => z
   .object({
     name: osImageName,
     title: z.string().min(1),
@@ -58,7 +59,7 @@ export const osImageEntry = z
       ctx.addIssue({ code: 'custom', path: ['base'], message: `${e.name}: a cloud image needs base, file and checksums` });
     }
     if (e.kind === 'user-download' && !e.page) ctx.addIssue({ code: 'custom', path: ['page'], message: `${e.name}: a user download needs page = "https://…"` });
-  });
+  }));
 export type OsImageEntry = z.infer<typeof osImageEntry>;
 export type OsImageEntryInput = z.input<typeof osImageEntry>;
 

@@ -12,6 +12,7 @@ import { readJsonSmall } from '../sys/small-files.js';
 import type { StagedWrite } from '../sys/atomic.js';
 import type { NetCtx } from './context.js';
 import type { Reservation } from './ipam.js';
+import { lazy } from '../../shared/lazy.js';
 
 // One JSON file per switch: <data>/networks/<switch>.json (written atomically). It is the
 // declaration hydrate converges the host to; status is never stored here, it is derived.
@@ -90,12 +91,12 @@ export async function loadAll(ctx: NetCtx): Promise<NetworkState[]> {
 export const leaseFile = (ctx: NetCtx, name: string) => join(ctx.stateDir, `${name}.leases`);
 
 /** What a saved declaration must satisfy before its values reach dnsmasq, nft or ip again. */
-const storedValues = z.object({
+const storedValues = lazy(() => z.object({
   spec: networkSpec,
   records: z.array(dnsRecord),
   forwards: z.array(z.object({ port: portForward }).passthrough()),
   reservations: z.array(z.object({ mac: macAddress }).passthrough()),
-});
+}));
 
 /**
  * Why a saved switch cannot be applied (files written by older versions may hold values that are

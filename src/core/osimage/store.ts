@@ -15,17 +15,18 @@ import { lockPath } from '../sys/paths.js';
 import type { TaskHandle } from '../rpc/tasks.js';
 import { download, fetchText } from './download.js';
 import { clearsignedBody, findChecksum, gpgVerify, hashFile, keyringPath } from './verify.js';
+import { lazy } from '../../shared/lazy.js';
 
 export const osImagesDir = (engine: EngineContext) => join(engine.paths.data, 'os-images');
 export const userCatalogFile = (engine: EngineContext) => join(engine.paths.config, 'os-images.json');
 
-const userCatalog = z
+const userCatalog = lazy(() => z
   .object({
     images: z.array(osImageEntry).default([]),
     /** name → mirror directory URL, used when the pull gives no --mirror. */
     mirrors: z.record(z.string(), z.string().regex(/^https?:\/\/\S+$/, 'a mirror is an http:// or https:// URL')).default({}),
   })
-  .strict();
+  .strict());
 
 interface Stored {
   name: string;

@@ -24,6 +24,7 @@ import { Owners } from './owners.js';
 import { peerOf } from './peer.js';
 import type { Peer } from './peer.js';
 import { isVerb, VERBS } from './verbs.js';
+import { lazy } from '../../shared/lazy.js';
 
 // `nova privd`: the one root process of a desktop Nova. A unix socket (mode 0666: who may do what
 // is decided per verb), one JSON request line per connection, one JSON answer line. The caller
@@ -46,7 +47,7 @@ export interface Privd {
   close(): Promise<void>;
 }
 
-const request = z.object({ verb: z.string(), input: z.unknown().optional() }).strict();
+const request = lazy(() => z.object({ verb: z.string(), input: z.unknown().optional() }).strict());
 
 export async function startPrivd(opts: PrivdOptions): Promise<Privd> {
   const env = opts.env ?? process.env;

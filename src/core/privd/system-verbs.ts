@@ -7,13 +7,14 @@ import type { Runner } from '../sys/runner.js';
 import { pruneOwners } from './prune-owners.js';
 import type { Owners } from './owners.js';
 import type { Peer } from './peer.js';
+import { lazy } from '../../shared/lazy.js';
 
 // The `system` verbs of `nova privd`: Nova's host integration (nova on PATH, the boot-time hydrate
 // unit, the helper's own units, the polkit policy) and converging every recorded switch. They take
 // no input at all: where files go is the helper's business (NOVA_SYSTEM_DESTDIR in its own
 // environment stages them under a folder, for tests and packagers), never the caller's.
 
-const none = z.object({}).strict().default({});
+const none = lazy(() => z.object({}).strict().default({}));
 
 export const SYSTEM_VERBS = {
   'system.install': { group: 'system', input: none },

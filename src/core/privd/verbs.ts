@@ -4,6 +4,7 @@ import type { VerbGroup } from '../../shared/contract/privileged.js';
 import { ifaceName } from '../../shared/schemas/fields.js';
 import { SYSTEM_VERBS } from './system-verbs.js';
 import { GPU_VERBS } from './verbs-gpu.js';
+import { lazy } from '../../shared/lazy.js';
 
 // The fixed verb set of `nova privd`: each verb has a zod input (the same schemas the engine's
 // contract uses, so names, subnets and ports are validated identically) and the verb group whose
@@ -11,31 +12,31 @@ import { GPU_VERBS } from './verbs-gpu.js';
 // the pid of a process the caller owns, a TAP is always made for the caller's own uid.
 
 const P = networkProcedures;
-const mac = z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i, 'write a MAC like "52:54:00:12:34:56"');
-const ports = P['network.attach'].input.shape.ports;
+const mac = lazy(() => z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i, 'write a MAC like "52:54:00:12:34:56"'));
+const ports = lazy(() => P['network.attach'].input.shape.ports);
 /** The caller's captures folder: absolute, normalized, printable (and checked to be theirs). */
-const captureDir = z
+const captureDir = lazy(() => z
   .string()
   .max(1024)
   .regex(/^\/[^\0\n\r]*$/, 'an absolute path')
-  .refine((p) => !p.split('/').some((part) => part === '..' || part === '.') && !p.includes('//'), 'a normalized absolute path (no . or ..)');
+  .refine((p) => !p.split('/').some((part) => part === '..' || part === '.') && !p.includes('//'), 'a normalized absolute path (no . or ..)'));
 
 export const VERBS = {
-  'switch.list': { group: undefined, input: z.object({ project: z.string().optional() }).strict().default({}) },
-  'switch.inspect': { group: undefined, input: P['network.inspect'].input },
-  'switch.leases': { group: undefined, input: P['network.leases'].input },
-  'switch.create': { group: 'networks', input: P['network.create'].input },
-  'switch.update': { group: 'networks', input: P['network.update'].input },
-  'switch.delete': { group: 'networks', input: P['network.rm'].input },
-  'dns.add': { group: 'networks', input: P['network.dns.add'].input },
-  'dns.rm': { group: 'networks', input: P['network.dns.rm'].input },
+  'switch.list': { group: undefined, input: lazy(() => z.object({ project: z.string().optional() }).strict().default({})) },
+  'switch.inspect': { group: undefined, input: lazy(() => P['network.inspect'].input) },
+  'switch.leases': { group: undefined, input: lazy(() => P['network.leases'].input) },
+  'switch.create': { group: 'networks', input: lazy(() => P['network.create'].input) },
+  'switch.update': { group: 'networks', input: lazy(() => P['network.update'].input) },
+  'switch.delete': { group: 'networks', input: lazy(() => P['network.rm'].input) },
+  'dns.add': { group: 'networks', input: lazy(() => P['network.dns.add'].input) },
+  'dns.rm': { group: 'networks', input: lazy(() => P['network.dns.rm'].input) },
   'attach.tap': {
     group: 'attach',
-    input: z.object({ network: P['network.attach'].input.shape.network, owner: owner.extend({ kind: z.literal('vm') }), mac: mac.optional(), ports }).strict(),
+    input: lazy(() => z.object({ network: P['network.attach'].input.shape.network, owner: owner.extend({ kind: z.literal('vm') }), mac: mac.optional(), ports }).strict()),
   },
   'attach.veth': {
     group: 'attach',
-    input: z
+    input: lazy(() => z
       .object({
         network: P['network.attach'].input.shape.network,
         owner: owner.extend({ kind: z.literal('capsule') }),
@@ -45,17 +46,17 @@ export const VERBS = {
         peer: ifaceName.optional(),
         ports,
       })
-      .strict(),
+      .strict()),
   },
-  detach: { group: 'attach', input: P['network.detach'].input },
+  detach: { group: 'attach', input: lazy(() => P['network.detach'].input) },
   'capture.start': {
     group: 'capture',
     // tcpdump drops to the caller (-Z) before it opens the file: `dir` is only ever written with the caller's own rights.
-    input: P['network.capture.start'].input.extend({ dir: captureDir }),
+    input: lazy(() => P['network.capture.start'].input.extend({ dir: captureDir })),
   },
-  'capture.stop': { group: 'capture', input: z.object({ id: z.string().max(64), dir: captureDir }).strict() },
-  'forward.add': { group: 'attach', input: P['network.forward.add'].input },
-  'forward.rm': { group: 'attach', input: P['network.forward.rm'].input },
+  'capture.stop': { group: 'capture', input: lazy(() => z.object({ id: z.string().max(64), dir: captureDir }).strict()) },
+  'forward.add': { group: 'attach', input: lazy(() => P['network.forward.add'].input) },
+  'forward.rm': { group: 'attach', input: lazy(() => P['network.forward.rm'].input) },
   ...GPU_VERBS,
   ...SYSTEM_VERBS,
 } satisfies Record<string, { group: VerbGroup | undefined; input: z.ZodType }>;

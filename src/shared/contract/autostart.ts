@@ -1,17 +1,18 @@
 import { z } from 'zod';
 import { procedure } from './define.js';
+import { lazy } from '../lazy.js';
 
 // Guests that start with the host (`autostart = true`), like libvirt-guests: nova-guests.service
 // runs `nova autostart start` at boot (networks first) and `nova autostart stop` at shutdown.
 
-export const autostartGuest = z.object({
+export const autostartGuest = lazy(() => z.object({
   kind: z.enum(['vm', 'capsule']),
   name: z.string(),
   autostart: z.boolean(),
   state: z.string(),
-});
+}));
 
-export const autostartOutcome = z.object({
+export const autostartOutcome = lazy(() => z.object({
   kind: z.enum(['network', 'vm', 'capsule']),
   name: z.string(),
   /**
@@ -23,23 +24,23 @@ export const autostartOutcome = z.object({
   how: z.string().optional(),
   reason: z.string().optional(),
   ms: z.number(),
-});
+}));
 export type AutostartOutcome = z.infer<typeof autostartOutcome>;
 
 export const autostartProcedures = {
   'autostart.list': procedure({
     summary: 'VMs and capsules with whether they start at host boot',
-    input: z.object({}).strict().default({}),
-    output: z.object({ items: z.array(autostartGuest) }),
+    input: lazy(() => z.object({}).strict().default({})),
+    output: lazy(() => z.object({ items: z.array(autostartGuest) })),
   }),
   'autostart.start': procedure({
     summary: 'Host boot: bring the saved networks up, resume the VMs suspended at shutdown, then start every VM and capsule marked autostart',
-    input: z.object({}).strict().default({}),
-    output: z.object({ items: z.array(autostartOutcome) }),
+    input: lazy(() => z.object({}).strict().default({})),
+    output: lazy(() => z.object({ items: z.array(autostartOutcome) })),
   }),
   'autostart.stop': procedure({
     summary: 'Host shutdown: stop every running VM (guest agent or ACPI, then quit after the timeout) and capsule, all at once',
-    input: z
+    input: lazy(() => z
       .object({
         /** Per guest: how long a clean shutdown may take before it is forced. */
         timeoutMs: z.number().int().min(0).max(3_600_000).default(120_000),
@@ -52,7 +53,7 @@ export const autostartProcedures = {
          */
         action: z.enum(['shutdown', 'suspend']).default('shutdown'),
       })
-      .strict(),
-    output: z.object({ items: z.array(autostartOutcome) }),
+      .strict()),
+    output: lazy(() => z.object({ items: z.array(autostartOutcome) })),
   }),
 };

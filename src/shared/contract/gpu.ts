@@ -2,25 +2,26 @@ import { z } from 'zod';
 import { resourceName } from '../names.js';
 import { pciAddress, size } from '../schemas/fields.js';
 import { procedure } from './define.js';
+import { lazy } from '../lazy.js';
 
 // GPUs and VFIO passthrough. Every GPU carries its diagnostics so the board, `nova gpu list`
 // and the VM backend agree on OK / Degraded / Action Needed and why.
 
-export const gpuStatus = z.enum(['OK', 'Degraded', 'Action Needed']);
+export const gpuStatus = lazy(() => z.enum(['OK', 'Degraded', 'Action Needed']));
 export type GpuStatus = z.infer<typeof gpuStatus>;
 
-export const checkStatus = z.enum(['ok', 'info', 'warn', 'fail']);
-export const gpuCheck = z.object({
+export const checkStatus = lazy(() => z.enum(['ok', 'info', 'warn', 'fail']));
+export const gpuCheck = lazy(() => z.object({
   /** Stable id: iommu, group, display, reset, reset-bug, d3cold, rebar, hugepages, vfio-modules, driver, sriov. */
   id: z.string(),
   title: z.string(),
   status: checkStatus,
   reason: z.string(),
   fix: z.string().optional(),
-});
+}));
 export type GpuCheck = z.infer<typeof gpuCheck>;
 
-export const groupMember = z.object({
+export const groupMember = lazy(() => z.object({
   address: z.string(),
   classCode: z.string(),
   className: z.string(),
@@ -29,16 +30,16 @@ export const groupMember = z.object({
   bridge: z.boolean(),
   /** Another function of the GPU's own slot (HDMI audio, USB-C): moved with it. */
   companion: z.boolean(),
-});
+}));
 
-export const companion = z.object({
+export const companion = lazy(() => z.object({
   address: z.string(),
   kind: z.enum(['audio', 'usb', 'usb-c', 'other']),
   name: z.string(),
   driver: z.string().optional(),
-});
+}));
 
-export const gpuInfo = z.object({
+export const gpuInfo = lazy(() => z.object({
   address: z.string(),
   name: z.string(),
   vendor: z.object({ id: z.string(), name: z.string(), kind: z.enum(['nvidia', 'amd', 'intel', 'other']) }),
@@ -69,49 +70,49 @@ export const gpuInfo = z.object({
   claimedBy: z.string().optional(),
   status: gpuStatus,
   checks: z.array(gpuCheck),
-});
+}));
 export type GpuInfo = z.infer<typeof gpuInfo>;
 
-export const gpuActionResult = z.object({
+export const gpuActionResult = lazy(() => z.object({
   address: z.string(),
   ok: z.boolean(),
   /** Every device this action moved (the GPU and its companions, or the whole group). */
   devices: z.array(z.object({ address: z.string(), from: z.string().optional(), to: z.string().optional() })),
   message: z.string(),
   error: z.object({ code: z.string(), message: z.string(), fix: z.string().optional() }).optional(),
-});
+}));
 export type GpuActionResult = z.infer<typeof gpuActionResult>;
 
-const addresses = z.array(pciAddress).min(1, 'give at least one PCI address like "0000:01:00.0"');
-const actionOutput = z.object({ results: z.array(gpuActionResult), ok: z.boolean() });
+const addresses = lazy(() => z.array(pciAddress).min(1, 'give at least one PCI address like "0000:01:00.0"'));
+const actionOutput = lazy(() => z.object({ results: z.array(gpuActionResult), ok: z.boolean() }));
 const vmContext = {
   /** VM memory, for the hugepages check. */
-  memoryBytes: size.optional(),
+  memoryBytes: lazy(() => size.optional()),
   /** The VM asks for hugepages: too few free becomes Action Needed instead of advice. */
-  hugepages: z.boolean().optional(),
+  hugepages: lazy(() => z.boolean().optional()),
 };
 
-export const gpuDiagnostics = z.object({ status: gpuStatus, checks: z.array(gpuCheck) });
+export const gpuDiagnostics = lazy(() => z.object({ status: gpuStatus, checks: z.array(gpuCheck) }));
 
 export const gpuProcedures = {
   'gpu.list': procedure({
     summary: 'Every GPU with its driver, IOMMU group, companions, reset risk and diagnostics',
-    input: z.object({ ...vmContext }).strict().default({}),
-    output: z.object({ gpus: z.array(gpuInfo), iommu: z.object({ enabled: z.boolean(), groups: z.number().int(), cmdline: z.string() }) }),
+    input: lazy(() => z.object({ ...vmContext }).strict().default({})),
+    output: lazy(() => z.object({ gpus: z.array(gpuInfo), iommu: z.object({ enabled: z.boolean(), groups: z.number().int(), cmdline: z.string() }) })),
   }),
   'gpu.info': procedure({
     summary: 'One GPU by PCI address or by name ("5090")',
-    input: z.object({ id: z.string().min(1, 'give a PCI address like "0000:01:00.0" or a name like "5090"'), ...vmContext }).strict(),
+    input: lazy(() => z.object({ id: z.string().min(1, 'give a PCI address like "0000:01:00.0" or a name like "5090"'), ...vmContext }).strict()),
     output: gpuInfo,
   }),
   'gpu.diagnose': procedure({
     summary: 'Diagnostics for one GPU or all: OK / Degraded / Action Needed, each check with its reason and fix',
-    input: z.object({ address: pciAddress.optional(), ...vmContext }).strict().default({}),
-    output: z.object({ gpus: z.array(z.object({ address: z.string(), name: z.string(), status: gpuStatus, checks: z.array(gpuCheck) })) }),
+    input: lazy(() => z.object({ address: pciAddress.optional(), ...vmContext }).strict().default({})),
+    output: lazy(() => z.object({ gpus: z.array(z.object({ address: z.string(), name: z.string(), status: gpuStatus, checks: z.array(gpuCheck) })) })),
   }),
   'gpu.bind': procedure({
     summary: 'Move GPUs (with their companions) to vfio-pci: driver_override → unbind → drivers_probe, undone on failure',
-    input: z
+    input: lazy(() => z
       .object({
         addresses,
         /** Also move the non-GPU devices sharing the IOMMU group (USB controller, NIC). */
@@ -120,27 +121,27 @@ export const gpuProcedures = {
         force: z.boolean().default(false),
         timeoutMs: z.number().int().min(100).max(120_000).optional(),
       })
-      .strict(),
+      .strict()),
     output: actionOutput,
   }),
   'gpu.unbind': procedure({
     summary: 'Detach GPUs (with their companions) from their current driver, leaving them unbound',
-    input: z.object({ addresses, force: z.boolean().default(false), timeoutMs: z.number().int().min(100).max(120_000).optional() }).strict(),
+    input: lazy(() => z.object({ addresses, force: z.boolean().default(false), timeoutMs: z.number().int().min(100).max(120_000).optional() }).strict()),
     output: actionOutput,
   }),
   'gpu.reattach': procedure({
     summary: 'Give GPUs (with their companions) back to the driver they had before Nova bound them',
-    input: z.object({ addresses, timeoutMs: z.number().int().min(100).max(120_000).optional() }).strict(),
+    input: lazy(() => z.object({ addresses, timeoutMs: z.number().int().min(100).max(120_000).optional() }).strict()),
     output: actionOutput,
   }),
   'gpu.reset': procedure({
     summary: 'Reset GPUs through the kernel (FLR, bus or device-specific reset)',
-    input: z.object({ addresses, force: z.boolean().default(false) }).strict(),
+    input: lazy(() => z.object({ addresses, force: z.boolean().default(false) }).strict()),
     output: actionOutput,
   }),
   'gpu.resolveForVm': procedure({
     summary: 'Turn a VM\'s gpu_passthrough / gpu into the VFIO device list, with the diagnostics that gate its start',
-    input: z
+    input: lazy(() => z
       .object({
         /** The VM asking (the VM start path): implies a GPU is wanted, binds by default. */
         vm: resourceName.optional(),
@@ -152,8 +153,8 @@ export const gpuProcedures = {
         /** `error` (default): Action Needed throws CONFLICT with the reason; `report`: returned as blocked (previews). */
         onBlocked: z.enum(['error', 'report']).default('error'),
       })
-      .strict(),
-    output: z.object({
+      .strict()),
+    output: lazy(() => z.object({
       /** VFIO host devices for QEMU (`-device vfio-pci,host=…`), GPU first. Empty when no GPU is asked for. */
       devices: z.array(z.string()),
       /** The same list as `devices` (older name the VM backend reads). */
@@ -168,11 +169,11 @@ export const gpuProcedures = {
       /** QEMU settings the passthrough needs (a 64-bit MMIO window large enough for a resized BAR). */
       qemu: z.object({ pciMmio64Mb: z.number().int().optional() }),
       bound: z.array(gpuActionResult).optional(),
-    }),
+    })),
   }),
   'gpu.releaseForVm': procedure({
     summary: 'After a VM stops: give the GPUs Nova bound for it back to their host drivers',
-    input: z.object({ vm: resourceName, keepBound: z.boolean().default(false) }).strict(),
-    output: z.object({ vm: z.string(), devices: z.array(z.string()), results: z.array(gpuActionResult), ok: z.boolean() }),
+    input: lazy(() => z.object({ vm: resourceName, keepBound: z.boolean().default(false) }).strict()),
+    output: lazy(() => z.object({ vm: z.string(), devices: z.array(z.string()), results: z.array(gpuActionResult), ok: z.boolean() })),
   }),
 };

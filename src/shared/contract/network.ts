@@ -3,22 +3,23 @@ import { networkName, resourceName } from '../names.js';
 import { networkSpec } from '../schemas/novafile.js';
 import { dnsName, ifaceName, ipv4, macAddress, portForward } from '../schemas/fields.js';
 import { procedure } from './define.js';
+import { lazy } from '../lazy.js';
 
 // Networks: switches (bridges, overlays), attachments (TAP for VMs, veth for capsules), port
 // forwards, DNS records, DHCP leases, packet captures and interface monitoring.
 
-export const networkState = z.enum(['Active', 'Degraded', 'Down']);
-export const owner = z.object({ kind: z.enum(['vm', 'capsule']), name: resourceName }).strict();
+export const networkState = lazy(() => z.enum(['Active', 'Degraded', 'Down']));
+export const owner = lazy(() => z.object({ kind: z.enum(['vm', 'capsule']), name: resourceName }).strict());
 export type NetworkOwner = z.infer<typeof owner>;
 
-export const forwardInfo = z.object({
+export const forwardInfo = lazy(() => z.object({
   owner,
   /** As declared: "8080:80", "8080:80/udp", "127.0.0.1:8080:80". */
   port: z.string(),
   target: z.string().optional(),
-});
+}));
 
-export const attachmentInfo = z.object({
+export const attachmentInfo = lazy(() => z.object({
   owner,
   ifname: z.string(),
   mac: z.string(),
@@ -30,9 +31,9 @@ export const attachmentInfo = z.object({
   operstate: z.string().optional(),
   /** Capsules: the netns path the peer lives in. */
   netns: z.string().optional(),
-});
+}));
 
-export const dnsRecord = z
+export const dnsRecord = lazy(() => z
   .object({
     name: dnsName('"db" or "api.lab"'),
     ip: ipv4.optional(),
@@ -43,19 +44,19 @@ export const dnsRecord = z
     target: dnsName('"web.lab.nova"').optional(),
   })
   .strict()
-  .refine((r) => r.ip || (r.service && r.port), 'a record needs ip = "10.0.0.5", or service + port (+ target) for SRV');
+  .refine((r) => r.ip || (r.service && r.port), 'a record needs ip = "10.0.0.5", or service + port (+ target) for SRV'));
 
 /** Whether this host can run an overlay driver, which way, and if not why and the fix (overlay/driver.ts DriverSupport). */
-export const overlayDriverSupport = z.object({
+export const overlayDriverSupport = lazy(() => z.object({
   ok: z.boolean(),
   mode: z.string().optional(),
   reason: z.string(),
   fix: z.string().optional(),
   remedy: z.object({ debian: z.string(), arch: z.string() }).optional(),
-});
+}));
 
 /** An overlay's tunnel as its driver sees it on this host (src/core/network/overlay/driver.ts). */
-export const overlayInfo = z.object({
+export const overlayInfo = lazy(() => z.object({
   driver: z.enum(['vxlan', 'quic', 'wireguard']),
   /** How it runs here: "kernel", "wireguard-go (userspace)" … */
   mode: z.string().optional(),
@@ -73,9 +74,9 @@ export const overlayInfo = z.object({
     rxBytes: z.number().optional(),
     txBytes: z.number().optional(),
   })),
-});
+}));
 
-export const networkInfo = z.object({
+export const networkInfo = lazy(() => z.object({
   name: z.string(),
   project: z.string().optional(),
   spec: networkSpec,
@@ -95,12 +96,12 @@ export const networkInfo = z.object({
   createdAt: z.number(),
   /** Overlays: the tunnel and its peers on this host. */
   overlay: overlayInfo.optional(),
-});
+}));
 export type NetworkInfo = z.infer<typeof networkInfo>;
 
-export const leaseInfo = z.object({ mac: z.string(), ip: z.string(), hostname: z.string().optional(), expires: z.number().optional(), static: z.boolean() });
+export const leaseInfo = lazy(() => z.object({ mac: z.string(), ip: z.string(), hostname: z.string().optional(), expires: z.number().optional(), static: z.boolean() }));
 
-export const captureInfo = z.object({
+export const captureInfo = lazy(() => z.object({
   id: z.string(),
   network: z.string(),
   file: z.string(),
@@ -109,18 +110,18 @@ export const captureInfo = z.object({
   packets: z.number(),
   first: z.number().optional(),
   last: z.number().optional(),
-});
+}));
 
-export const monitorSettings = z
+export const monitorSettings = lazy(() => z
   .object({
     pollSeconds: z.number().int().min(5).max(60).default(5),
     /** Seconds without carrier or counters before the interface is declared offline. */
     offlineThreshold: z.number().int().min(1).max(100).default(3),
     notify: z.boolean().default(true),
   })
-  .strict();
+  .strict());
 
-export const interfaceStatus = z.object({
+export const interfaceStatus = lazy(() => z.object({
   interface: z.string(),
   settings: monitorSettings,
   online: z.boolean(),
@@ -134,52 +135,52 @@ export const interfaceStatus = z.object({
   rxRate: z.number().optional(),
   txRate: z.number().optional(),
   at: z.number().optional(),
-});
+}));
 
-const byName = z.object({ name: networkName }).strict();
-const ok = z.object({ ok: z.literal(true) });
+const byName = lazy(() => z.object({ name: networkName }).strict());
+const ok = lazy(() => z.object({ ok: z.literal(true) }));
 
 export const networkProcedures = {
   'network.create': procedure({
     summary: 'Create a switch (bridge or overlay) with NAT, DHCP and DNS as declared',
-    input: z.object({ name: networkName, spec: networkSpec, project: z.string().optional() }).strict(),
+    input: lazy(() => z.object({ name: networkName, spec: networkSpec, project: z.string().optional() }).strict()),
     output: networkInfo,
   }),
   'network.update': procedure({
     summary: 'Change dns, domain or dhcp_range of a switch in place (attachments stay up)',
-    input: z.object({ name: networkName, spec: networkSpec, project: z.string().optional() }).strict(),
+    input: lazy(() => z.object({ name: networkName, spec: networkSpec, project: z.string().optional() }).strict()),
     output: networkInfo,
   }),
   'network.inspect': procedure({ summary: 'One switch with its state derived from the host', input: byName, output: networkInfo }),
   'network.list': procedure({
     summary: 'All switches with their state',
-    input: z.object({ project: z.string().optional() }).strict().default({}),
-    output: z.object({ items: z.array(networkInfo) }),
+    input: lazy(() => z.object({ project: z.string().optional() }).strict().default({})),
+    output: lazy(() => z.object({ items: z.array(networkInfo) })),
   }),
   'network.drivers': procedure({
     summary: 'Which overlay drivers this host can run, which way, and if not why (probes only, changes nothing)',
-    input: z.object({}).strict().default({}),
-    output: z.object({ drivers: z.object({ vxlan: overlayDriverSupport, quic: overlayDriverSupport, wireguard: overlayDriverSupport }) }),
+    input: lazy(() => z.object({}).strict().default({})),
+    output: lazy(() => z.object({ drivers: z.object({ vxlan: overlayDriverSupport, quic: overlayDriverSupport, wireguard: overlayDriverSupport }) })),
   }),
   'network.rm': procedure({
     summary: 'Delete a switch and everything Nova made for it (CONFLICT while VMs or capsules are attached, unless force)',
-    input: z.object({ name: networkName, force: z.boolean().default(false) }).strict(),
+    input: lazy(() => z.object({ name: networkName, force: z.boolean().default(false) }).strict()),
     output: ok,
   }),
   'network.hydrate': procedure({
     summary: 'Converge the host with the saved switches: recreate, reapply, remove orphans; report the switches it could not repair',
-    input: z.object({}).strict().default({}),
-    output: z.object({
+    input: lazy(() => z.object({}).strict().default({})),
+    output: lazy(() => z.object({
       recreated: z.array(z.string()),
       repaired: z.array(z.string()),
       removed: z.array(z.string()),
       /** Switches hydrate could not repair (the others were repaired all the same). */
       failed: z.array(z.object({ name: z.string(), reason: z.string() })).default([]),
-    }),
+    })),
   }),
   'network.attach': procedure({
     summary: 'Attach a VM (TAP) or capsule (veth into its netns) to a switch',
-    input: z
+    input: lazy(() => z
       .object({
         network: networkName,
         owner,
@@ -189,8 +190,8 @@ export const networkProcedures = {
         peer: ifaceName.optional(),
         ports: z.array(portForward).default([]),
       })
-      .strict(),
-    output: z.object({
+      .strict()),
+    output: lazy(() => z.object({
       ifname: z.string(),
       mac: z.string(),
       ip: z.string().optional(),
@@ -203,34 +204,34 @@ export const networkProcedures = {
       /** Search domain matching `dns`. */
       domain: z.string().optional(),
       peer: z.string().optional(),
-    }),
+    })),
   }),
   'network.detach': procedure({
     summary: 'Remove an attachment (its address stays reserved for the owner)',
-    input: z.object({ network: networkName, owner, release: z.boolean().default(false) }).strict(),
+    input: lazy(() => z.object({ network: networkName, owner, release: z.boolean().default(false) }).strict()),
     output: ok,
   }),
   'network.forward.add': procedure({
     summary: 'Port forward host:guest to an attached VM or capsule (DNAT, hairpin)',
-    input: z.object({ network: networkName, owner, port: portForward }).strict(),
+    input: lazy(() => z.object({ network: networkName, owner, port: portForward }).strict()),
     output: forwardInfo,
   }),
   'network.forward.rm': procedure({
     summary: 'Remove a port forward',
-    input: z.object({ network: networkName, owner, port: portForward }).strict(),
+    input: lazy(() => z.object({ network: networkName, owner, port: portForward }).strict()),
     output: ok,
   }),
   'network.forward.list': procedure({
     summary: 'Port forwards of one switch (or all)',
-    input: z.object({ network: networkName.optional() }).strict().default({}),
-    output: z.object({ items: z.array(forwardInfo.extend({ network: z.string() })) }),
+    input: lazy(() => z.object({ network: networkName.optional() }).strict().default({})),
+    output: lazy(() => z.object({ items: z.array(forwardInfo.extend({ network: z.string() })) })),
   }),
-  'network.dns.add': procedure({ summary: 'Register a host or service record in the switch DNS', input: z.object({ network: networkName, record: dnsRecord }).strict(), output: ok }),
-  'network.dns.rm': procedure({ summary: 'Remove a DNS record by name', input: z.object({ network: networkName, name: z.string() }).strict(), output: ok }),
+  'network.dns.add': procedure({ summary: 'Register a host or service record in the switch DNS', input: lazy(() => z.object({ network: networkName, record: dnsRecord }).strict()), output: ok }),
+  'network.dns.rm': procedure({ summary: 'Remove a DNS record by name', input: lazy(() => z.object({ network: networkName, name: z.string() }).strict()), output: ok }),
   'network.interfaces': procedure({
     summary: 'Host interfaces (uplink and monitoring pickers): kind, state, addresses, bridge, whether Nova made it',
-    input: z.object({}).strict().default({}),
-    output: z.object({
+    input: lazy(() => z.object({}).strict().default({})),
+    output: lazy(() => z.object({
       items: z.array(
         z.object({
           name: z.string(),
@@ -242,36 +243,36 @@ export const networkProcedures = {
           nova: z.boolean(),
         }),
       ),
-    }),
+    })),
   }),
-  'network.leases': procedure({ summary: 'DHCP leases and static reservations', input: byName, output: z.object({ items: z.array(leaseInfo) }) }),
+  'network.leases': procedure({ summary: 'DHCP leases and static reservations', input: byName, output: lazy(() => z.object({ items: z.array(leaseInfo) })) }),
   'network.capture.start': procedure({
     summary: 'Capture packets on a switch (tcpdump) into the captures folder',
-    input: z
+    input: lazy(() => z
       .object({
         network: networkName,
         duration: z.number().int().min(1).max(86_400).optional(),
         filter: z.string().max(500).optional(),
         interface: ifaceName.optional(),
       })
-      .strict(),
+      .strict()),
     output: captureInfo,
   }),
-  'network.capture.stop': procedure({ summary: 'Stop a running capture', input: z.object({ id: z.string() }).strict(), output: captureInfo }),
+  'network.capture.stop': procedure({ summary: 'Stop a running capture', input: lazy(() => z.object({ id: z.string() }).strict()), output: captureInfo }),
   'network.capture.list': procedure({
     summary: 'Capture files with size, packet count and first/last time',
-    input: z.object({ network: networkName.optional() }).strict().default({}),
-    output: z.object({ dir: z.string(), items: z.array(captureInfo) }),
+    input: lazy(() => z.object({ network: networkName.optional() }).strict().default({})),
+    output: lazy(() => z.object({ dir: z.string(), items: z.array(captureInfo) })),
   }),
-  'network.capture.rm': procedure({ summary: 'Delete a capture file', input: z.object({ id: z.string() }).strict(), output: ok }),
+  'network.capture.rm': procedure({ summary: 'Delete a capture file', input: lazy(() => z.object({ id: z.string() }).strict()), output: ok }),
   'network.monitor.list': procedure({
     summary: 'Monitored interfaces: settings, online state, last counters and rates',
-    input: z.object({}).strict().default({}),
-    output: z.object({ items: z.array(interfaceStatus) }),
+    input: lazy(() => z.object({}).strict().default({})),
+    output: lazy(() => z.object({ items: z.array(interfaceStatus) })),
   }),
   'network.monitor.set': procedure({
     summary: 'Per-interface poll interval, offline threshold and notification mute (persisted)',
-    input: z
+    input: lazy(() => z
       .object({
         interface: ifaceName,
         pollSeconds: z.number().int().min(5).max(60).optional(),
@@ -279,7 +280,7 @@ export const networkProcedures = {
         notify: z.boolean().optional(),
         remove: z.boolean().optional(),
       })
-      .strict(),
-    output: interfaceStatus.partial().extend({ interface: z.string() }),
+      .strict()),
+    output: lazy(() => interfaceStatus.partial().extend({ interface: z.string() })),
   }),
 };

@@ -1,16 +1,17 @@
 import { z } from 'zod';
 import { procedure } from './define.js';
+import { lazy } from '../lazy.js';
 
 // Plan / up / down / run of a NovaFile project. The plan is the diff between the NovaFile and
 // the host; `up` applies it; every output is redacted (env.* values never leave the engine).
 
-export const planKind = z.enum(['network', 'image', 'vm', 'capsule']);
+export const planKind = lazy(() => z.enum(['network', 'image', 'vm', 'capsule']));
 export type PlanKind = z.infer<typeof planKind>;
 
-export const planAction = z.enum(['create', 'update', 'replace', 'start', 'delete', 'noop']);
+export const planAction = lazy(() => z.enum(['create', 'update', 'replace', 'start', 'delete', 'noop']));
 export type PlanAction = z.infer<typeof planAction>;
 
-export const planChange = z.object({
+export const planChange = lazy(() => z.object({
   kind: planKind,
   name: z.string(),
   action: planAction,
@@ -24,10 +25,10 @@ export const planChange = z.object({
   blocked: z.string().optional(),
   /** Other items (kind/name) this one needs first. */
   needs: z.array(z.string()),
-});
+}));
 export type PlanChange = z.infer<typeof planChange>;
 
-export const planIssue = z.object({
+export const planIssue = lazy(() => z.object({
   kind: planKind,
   name: z.string(),
   /** Dotted NovaFile path of the offending key, e.g. "vm.win11.gpu_passthrough". */
@@ -39,10 +40,10 @@ export const planIssue = z.object({
   /** file:line:column of the key in the NovaFile, when known. */
   line: z.number().int().optional(),
   column: z.number().int().optional(),
-});
+}));
 export type PlanIssue = z.infer<typeof planIssue>;
 
-export const planSummary = z.object({
+export const planSummary = lazy(() => z.object({
   create: z.number(),
   update: z.number(),
   replace: z.number(),
@@ -50,9 +51,9 @@ export const planSummary = z.object({
   delete: z.number(),
   noop: z.number(),
   blocked: z.number(),
-});
+}));
 
-export const projectPlan = z.object({
+export const projectPlan = lazy(() => z.object({
   file: z.string(),
   project: z.string(),
   changes: z.array(planChange),
@@ -62,49 +63,49 @@ export const projectPlan = z.object({
   converged: z.boolean(),
   /** The previous `nova up` of this project did not finish (killed); this plan converges it. */
   interrupted: z.string().optional(),
-});
+}));
 export type ProjectPlan = z.infer<typeof projectPlan>;
 
-export const applyOutcome = z.object({
+export const applyOutcome = lazy(() => z.object({
   kind: planKind,
   name: z.string(),
   action: planAction,
   status: z.enum(['done', 'failed', 'skipped']),
   message: z.string().optional(),
   durationMs: z.number(),
-});
+}));
 export type ApplyOutcome = z.infer<typeof applyOutcome>;
 
-export const upOutput = z.object({
+export const upOutput = lazy(() => z.object({
   plan: projectPlan,
   applied: z.array(applyOutcome),
   ok: z.boolean(),
   /** "no changes" when the host already matched. */
   message: z.string(),
   durationMs: z.number(),
-});
+}));
 export type UpResult = z.infer<typeof upOutput>;
 
 const source = {
-  path: z.string().optional(),
-  cwd: z.string().optional(),
+  path: lazy(() => z.string().optional()),
+  cwd: lazy(() => z.string().optional()),
   /** NovaFile text instead of reading `path` (the path still names it in messages). */
-  text: z.string().optional(),
+  text: lazy(() => z.string().optional()),
 };
 const selection = {
   /** Only these items (by name) and what they need. Empty: the whole NovaFile. */
-  only: z.array(z.string().min(1)).default([]),
+  only: lazy(() => z.array(z.string().min(1)).default([])),
 };
 
 export const novafileApplyProcedures = {
   'novafile.plan': procedure({
     summary: 'Diff a NovaFile against the host: create / update / replace / start / delete, each with its reason',
-    input: z.object({ ...source, ...selection }).strict().default({ only: [] }),
+    input: lazy(() => z.object({ ...source, ...selection }).strict().default({ only: [] })),
     output: projectPlan,
   }),
   'novafile.up': procedure({
     summary: 'Converge the host to the NovaFile in dependency order (networks → images → VMs and capsules)',
-    input: z
+    input: lazy(() => z
       .object({
         ...source,
         ...selection,
@@ -116,12 +117,12 @@ export const novafileApplyProcedures = {
         lockTimeoutMs: z.number().int().min(0).default(600_000),
       })
       .strict()
-      .default({ only: [], partial: false, parallel: 4, lockTimeoutMs: 600_000 }),
+      .default({ only: [], partial: false, parallel: 4, lockTimeoutMs: 600_000 })),
     output: upOutput,
   }),
   'novafile.run': procedure({
     summary: 'Apply one VM or container of the NovaFile and what it needs (`nova run vm NAME`)',
-    input: z
+    input: lazy(() => z
       .object({
         ...source,
         kind: z.enum(['vm', 'container']),
@@ -130,12 +131,12 @@ export const novafileApplyProcedures = {
         parallel: z.number().int().min(1).max(32).default(4),
         lockTimeoutMs: z.number().int().min(0).default(600_000),
       })
-      .strict(),
+      .strict()),
     output: upOutput,
   }),
   'novafile.down': procedure({
     summary: 'Remove everything the project created (and only that); --volumes also deletes VM disks and volumes',
-    input: z
+    input: lazy(() => z
       .object({
         ...source,
         /** Tear down this project by name without reading a NovaFile. */
@@ -145,12 +146,12 @@ export const novafileApplyProcedures = {
         lockTimeoutMs: z.number().int().min(0).default(600_000),
       })
       .strict()
-      .default({ volumes: false, parallel: 4, lockTimeoutMs: 600_000 }),
-    output: z.object({
+      .default({ volumes: false, parallel: 4, lockTimeoutMs: 600_000 })),
+    output: lazy(() => z.object({
       project: z.string(),
       removed: z.array(applyOutcome),
       ok: z.boolean(),
       message: z.string(),
-    }),
+    })),
   }),
 };

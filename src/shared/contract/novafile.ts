@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { resourceName } from '../names.js';
 import { procedure } from './define.js';
+import { lazy } from '../lazy.js';
 
-export const novafileIssue = z.object({
+export const novafileIssue = lazy(() => z.object({
   file: z.string(),
   line: z.number().int(),
   column: z.number().int(),
@@ -10,13 +11,13 @@ export const novafileIssue = z.object({
   path: z.string(),
   message: z.string(),
   fix: z.string().optional(),
-});
+}));
 export type NovafileIssue = z.infer<typeof novafileIssue>;
 
 export const novafileProcedures = {
   'novafile.validate': procedure({
     summary: 'Parse and validate a NovaFile; errors carry file:line:column and a fix',
-    input: z
+    input: lazy(() => z
       .object({
         path: z.string().optional(),
         /** Validate this text instead of reading `path` (the path is still used in messages). */
@@ -24,8 +25,8 @@ export const novafileProcedures = {
         cwd: z.string().optional(),
       })
       .strict()
-      .default({}),
-    output: z.object({
+      .default({})),
+    output: lazy(() => z.object({
       valid: z.boolean(),
       file: z.string(),
       project: z.string().optional(),
@@ -33,11 +34,11 @@ export const novafileProcedures = {
       errors: z.array(novafileIssue),
       /** The normalized NovaFile with secrets redacted (only when valid and under 1 MiB; at most 1000 errors are listed). */
       novafile: z.unknown().optional(),
-    }),
+    })),
   }),
   'novafile.addVm': procedure({
     summary: 'Append a [vm.NAME] entry to the NovaFile (created if missing); refuses a name it already has or an entry that does not validate',
-    input: z
+    input: lazy(() => z
       .object({
         name: resourceName,
         /** The entry as a NovaFile writes it (z.input of the vm schema, e.g. memory = "8Gi"), as vm.wizard renders it. */
@@ -46,13 +47,13 @@ export const novafileProcedures = {
         path: z.string().optional(),
         cwd: z.string().optional(),
       })
-      .strict(),
-    output: z.object({
+      .strict()),
+    output: lazy(() => z.object({
       file: z.string(),
       /** The file did not exist before. */
       created: z.boolean(),
       /** The entry as appended. */
       toml: z.string(),
-    }),
+    })),
   }),
 };

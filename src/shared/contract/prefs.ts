@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { procedure } from './define.js';
+import { lazy } from '../lazy.js';
 
 // Preferences shared by the app (electron-store) and plain Node (a JSON file): same keys.
 export const THEMES = ['tokyo-night-storm', 'tokyo-night', 'tokyo-night-moon', 'tokyo-night-day', 'material-ocean'] as const;
 
-export const prefsSchema = z.object({
+export const prefsSchema = lazy(() => z.object({
   theme: z.enum(THEMES).default('tokyo-night-storm'),
   gpuFilters: z
     .object({ vendor: z.array(z.string()).default([]), generation: z.array(z.string()).default([]), host: z.array(z.string()).default([]) })
@@ -29,20 +30,20 @@ export const prefsSchema = z.object({
   window: z
     .object({ x: z.number().optional(), y: z.number().optional(), width: z.number(), height: z.number(), maximized: z.boolean().default(false) })
     .optional(),
-});
+}));
 export type Prefs = z.infer<typeof prefsSchema>;
-export const prefKey = z.enum(Object.keys(prefsSchema.shape) as [keyof Prefs, ...(keyof Prefs)[]]);
+export const prefKey = lazy(() => z.enum(Object.keys(prefsSchema.shape) as [keyof Prefs, ...(keyof Prefs)[]]));
 export type PrefKey = keyof Prefs;
 
 export const prefsProcedures = {
   'prefs.get': procedure({
     summary: 'All preferences, with defaults filled in',
-    input: z.object({}).strict().default({}),
+    input: lazy(() => z.object({}).strict().default({})),
     output: prefsSchema,
   }),
   'prefs.set': procedure({
     summary: 'Change one preference (validated; persisted atomically)',
-    input: z.object({ key: prefKey, value: z.unknown() }).strict(),
+    input: lazy(() => z.object({ key: prefKey, value: z.unknown() }).strict()),
     output: prefsSchema,
   }),
 };

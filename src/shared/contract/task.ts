@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { procedure } from './define.js';
+import { lazy } from '../lazy.js';
 
-export const taskState = z.enum(['running', 'done', 'failed', 'cancelled']);
-export const taskInfo = z.object({
+export const taskState = lazy(() => z.enum(['running', 'done', 'failed', 'cancelled']));
+export const taskInfo = lazy(() => z.object({
   id: z.string(),
   title: z.string(),
   state: taskState,
@@ -12,18 +13,18 @@ export const taskInfo = z.object({
   startedAt: z.number(),
   endedAt: z.number().optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
-});
+}));
 export type TaskInfo = z.infer<typeof taskInfo>;
 
 export const taskProcedures = {
   'task.list': procedure({
     summary: 'Long-running work in this engine (image pulls, disk creation, migration)',
-    input: z.object({}).strict().default({}),
-    output: z.object({ tasks: z.array(taskInfo) }),
+    input: lazy(() => z.object({}).strict().default({})),
+    output: lazy(() => z.object({ tasks: z.array(taskInfo) })),
   }),
   'task.cancel': procedure({
     summary: 'Cancel a running task by id',
-    input: z.object({ id: z.string().min(1) }).strict(),
-    output: z.object({ id: z.string(), cancelled: z.boolean(), state: taskState }),
+    input: lazy(() => z.object({ id: z.string().min(1) }).strict()),
+    output: lazy(() => z.object({ id: z.string(), cancelled: z.boolean(), state: taskState })),
   }),
 };

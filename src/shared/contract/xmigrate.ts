@@ -3,18 +3,19 @@ import { resourceName } from '../names.js';
 import { macAddress, size } from '../schemas/fields.js';
 import { procedure } from './define.js';
 import { remoteHostName } from './hosts.js';
+import { lazy } from '../lazy.js';
 
 // Live migration to another Nova host with the disks (#22). `vm.migrate.host` runs on the source
 // and drives both engines; the `vm.xmigrate.*` steps are what it asks of the target's engine
 // (over the host's SSH connection). One attempt id ties the steps together.
 
-const socketAddr = z.union([z.object({ host: z.string(), port: z.number().int() }).strict(), z.object({ path: z.string() }).strict()]);
-const attempt = z.string().regex(/^[a-z0-9-]{8,64}$/, 'id: the attempt id vm.migrate.host chose');
-const exportList = z.array(z.object({ node: z.string().regex(/^disk\d+$/), exportName: z.string().regex(/^disk\d+$/), sync: z.enum(['full', 'top']).optional() }));
+const socketAddr = lazy(() => z.union([z.object({ host: z.string(), port: z.number().int() }).strict(), z.object({ path: z.string() }).strict()]));
+const attempt = lazy(() => z.string().regex(/^[a-z0-9-]{8,64}$/, 'id: the attempt id vm.migrate.host chose'));
+const exportList = lazy(() => z.array(z.object({ node: z.string().regex(/^disk\d+$/), exportName: z.string().regex(/^disk\d+$/), sync: z.enum(['full', 'top']).optional() })));
 /** The store image (#20) a disk is a qcow2 overlay on: the target with the same image gets only the top layer. */
-const diskBase = z.object({ image: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/i), file: z.string().regex(/^[^/\0]{1,255}$/), bytes: z.number().int().min(0), checksum: z.string().max(200) }).strict();
+const diskBase = lazy(() => z.object({ image: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/i), file: z.string().regex(/^[^/\0]{1,255}$/), bytes: z.number().int().min(0), checksum: z.string().max(200) }).strict());
 
-export const migrateOutcome = z.object({
+export const migrateOutcome = lazy(() => z.object({
   name: z.string(),
   to: z.string(),
   transport: z.enum(['ssh', 'tcp']),
@@ -25,13 +26,13 @@ export const migrateOutcome = z.object({
   diskBytes: z.number(),
   /** This host's copies of the disks, removed once the target owned the VM. */
   removedDisks: z.array(z.string()),
-});
+}));
 export type MigrateOutcome = z.infer<typeof migrateOutcome>;
 
 export const xmigrateProcedures = {
   'vm.migrate.host': procedure({
     summary: 'Live-migrate a running VM with its disks to a remote Nova host (NBD + blockdev-mirror, RAM, over SSH by default); cancel leaves it running here',
-    input: z
+    input: lazy(() => z
       .object({
         name: resourceName,
         to: remoteHostName,
@@ -41,17 +42,17 @@ export const xmigrateProcedures = {
         bandwidth: size.optional(),
         downtimeMs: z.number().int().min(10).max(60_000).optional(),
       })
-      .strict(),
+      .strict()),
     output: migrateOutcome,
   }),
   'vm.migrate.recover': procedure({
     summary: 'Finish or undo cross-host migrations that were interrupted (a killed process): exactly one host keeps each VM',
-    input: z.object({ name: resourceName.optional() }).strict().default({}),
-    output: z.object({ items: z.array(z.object({ name: z.string(), to: z.string(), outcome: z.enum(['kept-here', 'moved', 'pending']), reason: z.string() })) }),
+    input: lazy(() => z.object({ name: resourceName.optional() }).strict().default({})),
+    output: lazy(() => z.object({ items: z.array(z.object({ name: z.string(), to: z.string(), outcome: z.enum(['kept-here', 'moved', 'pending']), reason: z.string() })) })),
   }),
   'vm.xmigrate.receive': procedure({
     summary: 'Target side of vm.migrate.host: define the VM with empty disks, start QEMU waiting, export the disks over NBD',
-    input: z
+    input: lazy(() => z
       .object({
         name: resourceName,
         id: attempt,
@@ -65,27 +66,27 @@ export const xmigrateProcedures = {
         media: z.array(z.object({ field: z.enum(['kernel', 'initrd', 'iso']), file: z.string().regex(/^[^/\0]{1,255}$/, 'file: a file name, no folder'), bytes: z.number().int().min(0) }).strict()).max(8),
         listen: z.union([z.object({ kind: z.literal('unix') }).strict(), z.object({ kind: z.literal('tcp'), host: z.string().regex(/^[0-9a-fA-F.:]+$/, 'host: an IP address of this host') }).strict()]),
       })
-      .strict(),
-    output: z.object({ nbd: socketAddr, ram: socketAddr, exports: exportList }),
+      .strict()),
+    output: lazy(() => z.object({ nbd: socketAddr, ram: socketAddr, exports: exportList })),
   }),
   'vm.xmigrate.commit': procedure({
     summary: 'Target side: the guest runs here now; stop the NBD server and own the VM',
-    input: z.object({ name: resourceName, id: attempt }).strict(),
-    output: z.object({ name: z.string(), owned: z.boolean() }),
+    input: lazy(() => z.object({ name: resourceName, id: attempt }).strict()),
+    output: lazy(() => z.object({ name: z.string(), owned: z.boolean() })),
   }),
   'vm.xmigrate.cancel': procedure({
     summary: 'Target side: remove attempt id of an incoming migration (its QEMU, definition and disks); a VM this host owns is never touched',
-    input: z.object({ name: resourceName, id: attempt }).strict(),
-    output: z.object({ name: z.string(), removed: z.boolean() }),
+    input: lazy(() => z.object({ name: resourceName, id: attempt }).strict()),
+    output: lazy(() => z.object({ name: z.string(), removed: z.boolean() })),
   }),
   'vm.xmigrate.alive': procedure({
     summary: 'Target side: the source still drives attempt id (renewed every 2 s); without it the target settles the attempt by itself',
-    input: z.object({ name: resourceName, id: attempt }).strict(),
-    output: z.object({ name: z.string(), incoming: z.boolean() }),
+    input: lazy(() => z.object({ name: resourceName, id: attempt }).strict()),
+    output: lazy(() => z.object({ name: z.string(), incoming: z.boolean() })),
   }),
   'vm.xmigrate.status': procedure({
     summary: 'Target side: whether attempt id of an incoming migration is still pending, and its QEMU status',
-    input: z.object({ name: resourceName, id: attempt }).strict(),
-    output: z.object({ defined: z.boolean(), incoming: z.boolean(), qmpStatus: z.string().optional() }),
+    input: lazy(() => z.object({ name: resourceName, id: attempt }).strict()),
+    output: lazy(() => z.object({ defined: z.boolean(), incoming: z.boolean(), qmpStatus: z.string().optional() })),
   }),
 };

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { NETWORK_NAME, RESOURCE_NAME } from '../names.js';
 import { cidr, dnsName, ifaceName, ipv4, macAddress, pciAddress, portForward, restartPolicy, size } from './fields.js';
+import { lazy } from '../lazy.js';
 
 // The NovaFile, section by section. Objects are strict so typos ("cpus") are errors with a
 // suggestion. Backends read the parsed (normalized) types exported at the bottom.
 
-const diskEntry = z.union([
+const diskEntry = lazy(() => z.union([
   z.string().min(1),
   z
     .object({
@@ -18,21 +19,21 @@ const diskEntry = z.union([
       backing: z.string().min(1).optional(),
     })
     .strict(),
-]);
+]));
 
 /** One NIC of `nics = [...]`: a switch ("user" for user-mode NAT), its own MAC and device model. */
 export const NIC_MODELS = ['virtio', 'e1000e', 'e1000', 'rtl8139'] as const;
-export const vmNicEntry = z
+export const vmNicEntry = lazy(() => z
   .object({
     network: z.string().min(1),
     mac: macAddress.optional(),
     model: z.enum(NIC_MODELS).optional(),
     ports: z.array(portForward).default([]),
   })
-  .strict();
+  .strict());
 
 /** `[vm.x.cloud_init]`: a NoCloud seed (a `cidata` ISO) attached at the VM's first boot. */
-export const cloudInitSpec = z
+export const cloudInitSpec = lazy(() => z
   .object({
     user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'write a Linux user name like "dev"').optional(),
     ssh_authorized_keys: z.array(z.string().regex(/^(ssh-|ecdsa-|sk-)\S+ \S+/, 'write a public key line like "ssh-ed25519 AAAA… you@host"')).default([]),
@@ -49,9 +50,9 @@ export const cloudInitSpec = z
       return Array.isArray(v) ? v.length > 0 : v !== undefined;
     });
     if (c.user_data && mixed) ctx.addIssue({ code: 'custom', path: ['user_data'], message: `user_data replaces the generated #cloud-config: put ${mixed} into that file, or drop user_data` });
-  });
+  }));
 /** A host folder the guest mounts by its tag: virtiofs (virtiofsd) or 9p (QEMU itself). */
-export const vmShareEntry = z
+export const vmShareEntry = lazy(() => z
   .object({
     host: z.string().min(1),
     tag: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,35}$/, 'a tag is 1-36 letters, digits, ".", "_" or "-" (the guest mounts the share by it)'),
@@ -59,9 +60,9 @@ export const vmShareEntry = z
     /** auto: virtiofs where virtiofsd can run, 9p otherwise (and for read-only shares, which 9p enforces). */
     driver: z.enum(['auto', 'virtiofs', '9p']).default('auto'),
   })
-  .strict();
+  .strict());
 
-export const vmSpec = z
+export const vmSpec = lazy(() => z
   .object({
     image: z.string().min(1).optional(),
     cpu: z.number().int().min(1).max(512).default(2),
@@ -125,7 +126,7 @@ export const vmSpec = z
     if ((vm.initrd || vm.cmdline) && !vm.kernel) {
       ctx.addIssue({ code: 'custom', path: [vm.initrd ? 'initrd' : 'cmdline'], message: 'initrd and cmdline need kernel = "/path/vmlinuz"' });
     }
-  });
+  }));
 
 function checkNics(vm: { nics?: { network: string; mac?: string }[]; network?: string; mac?: string; ports: string[] }, ctx: z.RefinementCtx): void {
   const nics = vm.nics ?? [];
@@ -145,7 +146,7 @@ function checkNics(vm: { nics?: { network: string; mac?: string }[]; network?: s
 }
 
 export const VOLUME = /^([^:]+):(\/[^:]*)(?::(ro|rw))?$/;
-export const limitsSpec = z
+export const limitsSpec = lazy(() => z
   .object({
     cpu: z.number().positive().max(1024).optional(),
     memory: size.optional(),
@@ -155,9 +156,9 @@ export const limitsSpec = z
       .strict()
       .optional(),
   })
-  .strict();
+  .strict());
 
-export const containerSpec = z
+export const containerSpec = lazy(() => z
   .object({
     capsule: z.string().min(1),
     command: z.union([z.string().min(1), z.array(z.string()).min(1)]).optional(),
@@ -175,7 +176,7 @@ export const containerSpec = z
     /** Started at host boot by nova-guests.service (after the networks), stopped at host shutdown. */
     autostart: z.boolean().optional(),
   })
-  .strict();
+  .strict());
 
 /** Syntax of an encrypted overlay's peer, "<identity>@<host>:<port>" (the driver checks the identity and resolves the host). */
 function encryptedPeerProblem(p: string, driver: 'wireguard' | 'quic'): string | undefined {
@@ -187,7 +188,7 @@ function encryptedPeerProblem(p: string, driver: 'wireguard' | 'quic'): string |
   return undefined;
 }
 
-export const networkSpec = z
+export const networkSpec = lazy(() => z
   .object({
     type: z.enum(['bridge', 'overlay']).default('bridge'),
     profile: z.enum(['nat', 'external', 'isolated']).optional(),
@@ -222,7 +223,7 @@ export const networkSpec = z
     if (n.profile === 'external' && !n.uplink && n.interfaces.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['uplink'], message: 'profile "external" needs uplink = "enp6s0" (the host interface to enslave)' });
     }
-  });
+  }));
 
 /**
  * Cluster mode (issue #23, docs/cluster.md): where an item runs. `[placement]` at the top is the
@@ -230,20 +231,20 @@ export const networkSpec = z
  * --cluster` reads these keys; without --cluster everything runs on this host.
  */
 export const CLUSTER_HOST = /^[a-z0-9][a-z0-9-]{0,31}$/;
-export const placementSpec = z
+export const placementSpec = lazy(() => z
   .object({
     /** spread: the host with the most free memory; pack: the fullest host the item still fits on. */
     strategy: z.enum(['spread', 'pack']).optional(),
     /** Labels the host must have (`nova cluster init|join --label gpu=rtx-4090`). */
     require: z.record(z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'label names: lowercase letters, digits, "_", "." or "-"'), z.string().max(128)).optional(),
   })
-  .strict();
+  .strict());
 const clusterKeys = {
   /** A cluster host by name, or "auto": placement picks one (never overbooking it). */
-  host: z.union([z.literal('auto'), z.string().regex(CLUSTER_HOST, 'write a cluster host name like "node2" (see `nova cluster status`), or "auto"')]).optional(),
+  host: lazy(() => z.union([z.literal('auto'), z.string().regex(CLUSTER_HOST, 'write a cluster host name like "node2" (see `nova cluster status`), or "auto"')]).optional()),
   /** Restarted on another host when this one's lease expires (capsules with restart = "always"). */
-  ha: z.boolean().optional(),
-  placement: placementSpec.optional(),
+  ha: lazy(() => z.boolean().optional()),
+  placement: lazy(() => placementSpec.optional()),
 };
 /** The keys only cluster mode reads: stripped before a spec reaches a backend. */
 export const CLUSTER_ITEM_KEYS = Object.keys(clusterKeys) as (keyof typeof clusterKeys)[];
@@ -251,7 +252,7 @@ export const CLUSTER_ITEM_KEYS = Object.keys(clusterKeys) as (keyof typeof clust
 const named = <T extends z.ZodType>(pattern: RegExp, hint: string, spec: T) =>
   z.record(z.string().regex(pattern, hint), spec).default({});
 
-export const novafileSchema = z
+export const novafileSchema = lazy(() => z
   .object({
     project: z.string().regex(RESOURCE_NAME, 'use lowercase letters, digits, "-" or "_" (e.g. "dev-lab")').optional(),
     vm: named(RESOURCE_NAME, 'VM names are 1-63 lowercase letters, digits, "-" or "_"', vmSpec.safeExtend(clusterKeys)),
@@ -259,7 +260,7 @@ export const novafileSchema = z
     network: named(NETWORK_NAME, 'network names are 1-15 lowercase letters, digits, "-" or "_"', networkSpec),
     placement: placementSpec.optional(),
   })
-  .strict();
+  .strict());
 
 export type NovaFile = z.infer<typeof novafileSchema>;
 export type VmSpec = z.infer<typeof vmSpec>;
