@@ -2,6 +2,7 @@
 // most of a cold `nova` start, and Node 20 has no built-in compile cache. The cache sits next to
 // the bundle (or under ~/.cache/nova when that folder is read-only), keyed by the Node version;
 // V8 itself rejects stale data, in which case we simply write a fresh cache.
+import { isAscii } from 'node:buffer';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -15,7 +16,10 @@ function cachePaths(bundle) {
 }
 
 export function runCached(bundle) {
-  const source = readFileSync(bundle, 'utf8');
+  // The bundle is ASCII (build-node.mjs checks): decoding it as Latin-1 gives the same string at
+  // half the cost of UTF-8 decoding, which is most of reading it.
+  const bytes = readFileSync(bundle);
+  const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
   const candidates = cachePaths(bundle);
   let cachedData;
   for (const p of candidates) {

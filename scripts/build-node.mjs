@@ -20,6 +20,13 @@ if (dynamic) {
   console.error(`build-node: the CLI bundle contains a dynamic import (${dynamic[0]}…); use a static import`);
   process.exit(1);
 }
+// bin/run-cached.mjs reads an ASCII bundle at half the cost (esbuild escapes non-ASCII text in
+// strings, not in regular expressions).
+const nonAscii = /[^\x00-\x7f]/.exec(await readFile(outfile, 'utf8'));
+if (nonAscii) {
+  console.error(`build-node: the CLI bundle contains a non-ASCII character (${JSON.stringify(nonAscii[0])}); write it as an escape`);
+  process.exit(1);
+}
 // nova(1) from the CLI itself, for the packages (`nova man` prints the same).
 await mkdir(join(root, 'out', 'man'), { recursive: true });
 await writeFile(join(root, 'out', 'man', 'nova.1'), execFileSync(process.execPath, [outfile, 'man'], { env: { ...process.env, NOVA_HOME: join(root, 'out', 'man', '.home') } }));

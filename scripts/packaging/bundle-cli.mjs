@@ -4,8 +4,21 @@
 //
 // format 'cjs' is what the checkout's bin/nova.mjs runs through V8's code cache (Node 20 has no
 // module compile cache, and only classic scripts take cached data); packages ship 'esm'.
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
+
+// zod's `locales` namespace (40 languages, ~300 KB of the bundle, read by every cold `nova`)
+// holds only English here: Nova never selects another locale, and English is zod's default.
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({
+      contents: "export { default as en } from './en.js';\n",
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
 
 export async function bundleCli(root, outfile = join(root, 'out', 'cli-standalone', 'nova.mjs'), format = 'esm', entry = join(root, 'src', 'cli', 'index.ts')) {
   const cjs = format === 'cjs';
@@ -30,6 +43,7 @@ export async function bundleCli(root, outfile = join(root, 'out', 'cli-standalon
     minifySyntax: true,
     sourcemap: 'linked',
     legalComments: 'none',
+    plugins: [zodEnglishOnly],
     logLevel: 'warning',
   });
   return outfile;

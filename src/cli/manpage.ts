@@ -15,7 +15,7 @@ export function manPage(program: Command, version: string, date = new Date()): s
   const out = [
     `.TH NOVA 1 "${date.toISOString().slice(0, 10)}" "Nova ${esc(version)}" "User Commands"`,
     '.SH NAME',
-    `nova \\- ${esc(program.description().replace(/^Nova — /, ''))}`,
+    `nova \\- ${esc(program.description().replace(/^Nova \u2014 /, ''))}`,
     '.SH SYNOPSIS',
     '.B nova',
     '[\\fB\\-\\-json\\fR] [\\fB\\-f\\fR \\fINOVAFILE\\fR] \\fICOMMAND\\fR [\\fIARGS\\fR...]',
