@@ -56,11 +56,14 @@ export function VmWizard({ open, onOpenChange }: { open: boolean; onOpenChange(o
 
   // An install from an ISO is watched on the screen: start it and open its console in the app.
   const [startNow, setStartNow] = useState(true);
+  // The VM's page opens as soon as the VM exists (its console connects once it runs): opening it
+  // only after a slow start (seconds under TCG) pulled the user away from whatever view they had
+  // gone to meanwhile.
   const create = async () => {
     if (!(await act('vm.create', { name: s.name, spec }, `VM ${s.name} created`))) return;
     onOpenChange(false);
-    if (!startNow) return;
-    if (await act('vm.start', { name: s.name }, `VM ${s.name} started`)) go('vms', { kind: 'vm', name: s.name, tab: 'console' });
+    go('vms', { kind: 'vm', name: s.name, tab: startNow ? 'console' : 'overview' });
+    if (startNow) await act('vm.start', { name: s.name }, `VM ${s.name} started`);
   };
 
   const body = () => {
