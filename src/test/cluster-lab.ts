@@ -2,11 +2,11 @@
 // creates (its veth on one bridge inside a switch namespace, so nothing touches the root
 // namespace's network), with its own NOVA_HOME and a real `nova serve --socket` run as an
 // unprivileged user (whose etcd member the engine starts). Calls go to each host's engine over
-// its local API socket. Everything is named `nclu…`, addressed in 10.116.0.0/16, and removed by
+// its local API socket. Everything is named `nvc…`, addressed in 10.112.0.0/16, and removed by
 // cleanup(): processes by the namespaces' pids, namespaces, the user, the folders.
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { NetnsLab, sh, suffix } from './netns.js';
@@ -36,7 +36,7 @@ export class RpcError extends Error {
 
 export class ClusterLab {
   readonly id = suffix();
-  readonly dir = mkdtempSync('/tmp/nclu-');
+  readonly dir = mkdtempSync('/tmp/nvc-');
   readonly net = new NetnsLab();
   readonly hosts = new Map<string, ClusterLabHost>();
   readonly sw: string;
@@ -44,19 +44,19 @@ export class ClusterLab {
   user!: HomeUser;
 
   constructor() {
-    this.sw = this.net.add(`nclu-sw-${this.id}`);
+    this.sw = this.net.add(`nvc-sw-${this.id}`);
     sh(['ip', '-n', this.sw, 'link', 'add', 'br0', 'type', 'bridge']);
     sh(['ip', '-n', this.sw, 'link', 'set', 'br0', 'up']);
     execFileSync('chmod', ['755', this.dir]);
-    this.user = createTestUser('nclu');
+    this.user = createTestUser('nvc');
   }
 
   /** A host namespace on the lab's bridge, with its NOVA_HOME (the user's, allowed to read the lab dir). */
   addHost(name: string, n: number): ClusterLabHost {
-    const ns = this.net.add(`nclu-${name}-${this.id}`);
+    const ns = this.net.add(`nvc-${name}-${this.id}`);
     sh(['ip', '-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', `v${name}`, 'netns', this.sw]);
     sh(['ip', '-n', this.sw, 'link', 'set', `v${name}`, 'master', 'br0', 'up']);
-    const address = `10.116.${this.octet}.${n}`;
+    const address = `10.112.${this.octet}.${n}`;
     sh(['ip', '-n', ns, 'addr', 'add', `${address}/24`, 'dev', 'eth0']);
     sh(['ip', '-n', ns, 'link', 'set', 'eth0', 'up']);
     const home = join(this.dir, name);
@@ -115,15 +115,18 @@ export class ClusterLab {
     });
   }
 
-  /** Every process in the host's namespace (its nova, etcd, capsules), killed with -9: the host dies. */
+  /**
+   * The host dies: every process in its namespace (its nova, etcd) and everything they started
+   * (capsules live in namespaces of their own, below their supervisor), killed with -9.
+   */
   kill(name: string): void {
     const h = this.host(name);
     for (let i = 0; i < 3; i++) {
-      const pids = sh(['ip', 'netns', 'pids', h.ns], { allowFailure: true }).split('\n').filter((p) => /^\d+$/.test(p));
-      if (!pids.length) break;
-      for (const p of pids) {
+      const roots = sh(['ip', 'netns', 'pids', h.ns], { allowFailure: true }).split('\n').filter((p) => /^\d+$/.test(p)).map(Number);
+      if (!roots.length) break;
+      for (const p of descendants(roots)) {
         try {
-          process.kill(Number(p), 'SIGKILL');
+          process.kill(p, 'SIGKILL');
         } catch {
           /* gone */
         }
@@ -143,6 +146,30 @@ export class ClusterLab {
     this.user?.remove();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** `roots` and every process below them (by parent pid, read once from /proc). */
+function descendants(roots: number[]): number[] {
+  const children = new Map<number, number[]>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
+    } catch {
+      /* exited */
+    }
+  }
+  const out = new Set<number>();
+  const queue = [...roots];
+  while (queue.length) {
+    const p = queue.pop()!;
+    if (out.has(p)) continue;
+    out.add(p);
+    queue.push(...(children.get(p) ?? []));
+  }
+  return [...out];
 }
 
 export const labId = suffix;

@@ -6,13 +6,22 @@
 // - moves HA capsules of hosts whose lease is gone (fenced by CAS, see placement.takeOver),
 // - renews this host's certificate when it has less than 30 days left (certs.ts),
 // - runs the HA capsules this host owns and stops local copies of ones another host now owns
-//   (a host that comes back never runs an item twice); after losing its own lease for longer
-//   than the TTL it stops its HA capsules itself (they are being started elsewhere).
+//   (a host that comes back never runs an item twice).
+//
+// Fencing (one copy at a time): the lease's TTL counts from etcd's processing of the last
+// renewal, which is never earlier than when this host sent it. So this host kills every HA item
+// it runs FENCE_MS (3 s) after sending its last renewal that succeeded — a watchdog timer, not
+// the renewal loop, which may itself be stuck on a slow call — and at once when a renewal finds
+// the lease gone (TTL 0 / not found), before it takes a new one. A survivor moves an item only
+// once the lease is gone (CAS on the alive key) and starts it START_DELAY_MS (2 s) after it saw
+// the takeover: at the earliest TTL 5 s + 2 s = 7 s after that renewal, 4 s after the fence.
+import { readFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import type { EngineContext } from '../context.js';
 import { NOVA_VERSION } from '../host/probe.js';
 import type { ClusterConfig } from './config.js';
 import { keys, readConfig } from './config.js';
+import { EtcdError } from './etcd.js';
 import type { EtcdClient } from './etcd.js';
 import { renewIfDue } from './certs.js';
 import { DeployWorker } from './deploy-agent.js';
@@ -21,6 +30,14 @@ import type { Capacity, HostInfo, ItemRecord } from './placement.js';
 import { readView, takeOver } from './placement.js';
 
 export const LEASE_TTL_S = 5;
+/** An owner kills its HA items this long after sending its last renewal that succeeded (< the TTL). */
+export const FENCE_MS = 3000;
+/** A survivor starts an item it took over this long after it saw the takeover (TTL + this > FENCE_MS, 4 s to spare). */
+export const START_DELAY_MS = 2000;
+/** While fenced, anything of the cluster's running here is killed again this often (a start that was under way). */
+const REFENCE_MS = 500;
+/** A renewal that failed is tried again this soon (the fence bound leaves room for a few). */
+const RETRY_MS = 250;
 const TICK_MS = 1500;
 const CAPACITY_EVERY = 10;
 /** Ticks between looks at this host's certificate's expiry (15 s). */
@@ -35,7 +52,15 @@ export class ClusterAgent {
   private lease: string | undefined;
   private ticks = 0;
   private workTicks = 0;
+  /** performance.now() when the last renewal that succeeded was sent (the lease lives at least TTL from then). */
   private lastOk = 0;
+  /** Bumped on every new lease: a reconcile begun under an older lease starts nothing. */
+  private leaseGen = 0;
+  private fenceTimer: NodeJS.Timeout | undefined;
+  /** The HA items this host runs, by pid and the process's start time (a reused pid is never killed). */
+  private pids = new Map<string, { pid: number; start: string }>();
+  /** When this host first saw an item moved to it (id#moves → performance.now()): it starts it START_DELAY_MS later. */
+  private arrived = new Map<string, number>();
   private busy = { lease: false, work: false, deploy: false };
   private runners: Partial<Record<'lease' | 'work' | 'deploy', () => void>> = {};
   /** Set by the watch: the cluster's items or alive keys changed / a deploy request came; read again. */
@@ -62,14 +87,40 @@ export class ClusterAgent {
     if (this.log.length > 20) this.log.shift();
   }
 
+  /** The lease is held and renewed within the fence bound: this host may run (and start) its HA items. */
   get holdsLease(): boolean {
-    return this.lease !== undefined && Date.now() - this.lastOk < LEASE_TTL_S * 1000;
+    return this.lease !== undefined && performance.now() - this.lastOk < FENCE_MS;
+  }
+
+  /** A renewal sent at `sent` succeeded: the fence moves to FENCE_MS after it. */
+  private renewed(sent: number): void {
+    if (sent > this.lastOk) this.lastOk = sent;
+    this.armFence();
+  }
+
+  private armFence(): void {
+    clearTimeout(this.fenceTimer);
+    if (!this.timers.length) return;
+    const left = this.lastOk + FENCE_MS - performance.now();
+    this.fenceTimer = setTimeout(() => {
+      if (performance.now() - this.lastOk < FENCE_MS) return this.armFence();
+      void this.fence(`lease not renewed for ${FENCE_MS / 1000} s`).finally(() => {
+        // Still not renewed: look again (an item whose start was under way is killed too); often
+        // at first, then seldom (etcd may stay away for long).
+        if (this.timers.length && performance.now() - this.lastOk >= FENCE_MS) {
+          this.fenceTimer = setTimeout(() => this.armFence(), performance.now() - this.lastOk < FENCE_MS + 10_000 ? REFENCE_MS : 10 * REFENCE_MS);
+          this.fenceTimer.unref?.();
+        }
+      });
+    }, Math.max(0, left));
+    this.fenceTimer.unref?.();
   }
 
   /** Three loops: the lease's renewals are never held up by slow work (a capsule being created), nor HA takeovers by a deployment. */
   start(): void {
     if (this.timers.length) return;
-    this.lastOk = Date.now();
+    // Nothing runs here for the cluster before the first renewal (holdsLease is false until then).
+    this.lastOk = -FENCE_MS;
     const every = (which: 'lease' | 'work' | 'deploy', fn: () => Promise<void>) => {
       const run = () => {
         if (this.busy[which]) return;
@@ -91,6 +142,7 @@ export class ClusterAgent {
   /** Stops renewing; `revoke` ends the lease now (leave, clean shutdown) instead of letting it expire. */
   async stop(revoke: boolean): Promise<void> {
     for (const t of this.timers.splice(0)) clearInterval(t);
+    clearTimeout(this.fenceTimer);
     this.watching?.abort();
     while (this.busy.lease || this.busy.work || this.busy.deploy) await new Promise((r) => setTimeout(r, 20));
     if (revoke && this.lease) await this.client.revoke(this.lease).catch(() => undefined);
@@ -101,15 +153,13 @@ export class ClusterAgent {
     this.ticks++;
     try {
       await this.renew();
-      this.lastOk = Date.now();
       this.lastError = undefined;
     } catch (e) {
       this.lastError = (e as Error).message;
-      // Lease lost for longer than its TTL: others may have taken our HA items — stop them here.
-      if (Date.now() - this.lastOk > LEASE_TTL_S * 1000) {
-        this.lease = undefined;
-        await this.selfFence().catch(() => undefined);
-      }
+      // The watchdog fences FENCE_MS after the last good renewal; past the TTL the lease is gone for sure.
+      if (performance.now() - this.lastOk > LEASE_TTL_S * 1000) this.lease = undefined;
+      // One slow renewal must not cost the HA items: try again soon, not a whole tick later.
+      else if (this.timers.length) setTimeout(() => this.runners.lease?.(), RETRY_MS).unref?.();
     }
   }
 
@@ -172,11 +222,33 @@ export class ClusterAgent {
 
   private async renew(): Promise<void> {
     const k = keys(this.config.cluster);
-    if (this.lease && (await this.client.keepAlive(this.lease, 1000)) > 0 && this.ticks % CAPACITY_EVERY !== 0) return;
+    if (this.lease) {
+      const sent = performance.now();
+      const ttl = await this.client.keepAlive(this.lease, 1000).catch((e: unknown) => {
+        if (e instanceof EtcdError && /not found/i.test(e.message)) return 0;
+        throw e;
+      });
+      if (ttl > 0) {
+        this.renewed(sent);
+        if (this.ticks % CAPACITY_EVERY !== 0) return;
+      } else {
+        // The lease expired while renewals were slow (or was revoked): survivors may be taking our
+        // HA items over right now. They go before anything else, before a new lease.
+        this.lastOk = -FENCE_MS;
+        await this.fence(`lease ${this.lease} gone (expired while renewals were slow)`);
+        this.lease = undefined;
+      }
+    }
     if (!this.lease || !(await this.client.get(k.alive(this.config.name)))) {
+      const sent = performance.now();
       const lease = await this.client.grant(LEASE_TTL_S);
       await this.client.put(k.alive(this.config.name), JSON.stringify({ pid: process.pid, at: Date.now() }), lease);
       this.lease = lease;
+      this.leaseGen++;
+      // Read who owns what again, after the alive key is back: a takeover after it cannot succeed,
+      // one before it shows in the read.
+      this.dirty.view = true;
+      this.renewed(sent);
     }
     const info: HostInfo = { ...(this.config.address ? { address: this.config.address } : {}), version: NOVA_VERSION, labels: this.config.labels, member: this.config.mode === 'managed' };
     await this.client.put(k.info(this.config.name), JSON.stringify(info));
@@ -192,6 +264,7 @@ export class ClusterAgent {
   }
 
   private async reconcileNow(orphans: boolean): Promise<void> {
+    const gen = this.leaseGen;
     // The view is read again only when the watch says it changed (and every SAFETY_EVERY ticks):
     // an idle cluster costs one lease renewal per tick, not four reads.
     const fresh = this.dirty.view || !this.view || orphans || this.workTicks % SAFETY_EVERY === 0;
@@ -219,38 +292,98 @@ export class ClusterAgent {
       }
     }
     const local = await this.engine.call('capsule.list', { project: CLUSTER_PROJECT });
-    for (const [, { record }] of ha) {
+    for (const [id, { record }] of ha) {
       const here = local.items.find((c) => c.name === record.name);
-      if (record.host === me) await this.runHere(record, here?.state);
-      else if (here) {
+      if (record.host === me) {
+        if (here?.state === 'running' && here.pid) this.track(id, here.pid);
+        else await this.runHere(id, record, here?.state, gen);
+      } else if (here) {
         // Another host owns it now: this copy must not run (a host that came back).
+        this.pids.delete(id);
         await this.engine.call('capsule.rm', { name: record.name, force: true });
         this.note(`removed capsule/${record.name}: owned by ${record.host}`);
       }
     }
     for (const c of local.items.filter((x) => !ha.some(([, i]) => i.record.name === x.name))) {
+      this.pids.delete(`capsule/${c.name}`);
       await this.engine.call('capsule.rm', { name: c.name, force: true });
       this.note(`removed capsule/${c.name}: released from the cluster`);
     }
   }
 
-  private async runHere(record: ItemRecord, state: string | undefined): Promise<void> {
-    if (state === 'running') return;
+  /** May this host start an item now? Only under the lease a reconcile began with, renewed within the fence bound. */
+  private mayStart(gen: number): boolean {
+    return gen === this.leaseGen && this.holdsLease && this.timers.length > 0;
+  }
+
+  /**
+   * A moved item waits START_DELAY_MS from when this host first saw it here (its old owner has
+   * fenced itself by then); the work loop is woken when the wait is over. True when it may start.
+   */
+  private arrivedLongEnough(id: string, record: ItemRecord): boolean {
+    if (record.moves === 0) return true;
+    const key = `${id}#${record.moves}`;
+    const now = performance.now();
+    const seen = this.arrived.get(key) ?? now;
+    this.arrived.set(key, seen);
+    const left = seen + START_DELAY_MS - now;
+    if (left <= 0) return true;
+    const t = setTimeout(() => this.runners.work?.(), left + 50);
+    t.unref?.();
+    return false;
+  }
+
+  private track(id: string, pid: number): void {
+    const start = procStart(pid);
+    if (start) this.pids.set(id, { pid, start });
+  }
+
+  private async runHere(id: string, record: ItemRecord, state: string | undefined, gen: number): Promise<void> {
+    if (!this.arrivedLongEnough(id, record) || !this.mayStart(gen)) return;
     // The cluster restarts HA capsules, not the local supervisor: a host that returns must not
     // start one by itself before it has asked etcd who owns it.
     const spec = { ...record.spec!, restart: 'no' as const };
-    if (state === undefined) await this.engine.call('capsule.create', { name: record.name, spec, project: CLUSTER_PROJECT, start: true });
-    else await this.engine.call('capsule.start', { name: record.name });
+    const info = state === undefined ? await this.engine.call('capsule.create', { name: record.name, spec, project: CLUSTER_PROJECT, start: true }) : await this.engine.call('capsule.start', { name: record.name });
+    if (info.pid) this.track(id, info.pid);
     this.note(`started capsule/${record.name}`);
+    // Fenced while it was starting: it goes at once (the watchdog would kill it within REFENCE_MS).
+    if (!this.mayStart(gen)) await this.fence('lease lost while an HA item was starting');
   }
 
-  /** Stops every local HA capsule of the cluster project (its lease is gone: it may run elsewhere). */
-  private async selfFence(): Promise<void> {
-    const local = await this.engine.call('capsule.list', { project: CLUSTER_PROJECT });
-    for (const c of local.items.filter((x) => x.state === 'running')) {
-      await this.engine.call('capsule.kill', { name: c.name, signal: 'SIGKILL' }).catch(() => undefined);
-      this.note(`fenced capsule/${c.name}: lease lost`);
+  /**
+   * Kills every HA item running here (the lease is, or may soon be, gone: survivors will start
+   * them). The pids known from the last reconcile first — a signal each, no I/O before it — then
+   * whatever the engine lists as running in the cluster project, through the engine.
+   */
+  private async fence(why: string): Promise<void> {
+    const killed = new Set<string>();
+    for (const [id, p] of this.pids) {
+      if (procStart(p.pid) === p.start) {
+        try {
+          process.kill(p.pid, 'SIGKILL');
+          killed.add(id);
+          this.note(`fenced ${id}: ${why}`);
+        } catch {
+          /* gone already */
+        }
+      }
+      this.pids.delete(id);
     }
+    const local = await this.engine.call('capsule.list', { project: CLUSTER_PROJECT }).catch(() => ({ items: [] }));
+    for (const c of local.items.filter((x) => x.state === 'running' || x.state === 'paused' || x.state === 'restarting')) {
+      await this.engine.call('capsule.kill', { name: c.name, signal: 'SIGKILL' }).catch(() => undefined);
+      if (!killed.has(`capsule/${c.name}`)) this.note(`fenced capsule/${c.name}: ${why}`);
+    }
+  }
+}
+
+/** A process's start time (field 22 of /proc/PID/stat), to tell it from a later one with its pid. */
+function procStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
   }
 }
 

@@ -3,7 +3,7 @@
 // starts (mTLS from the cluster CA init made). One lab for the whole file.
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ClusterStatus, ClusterUpResult, Placement } from '../../shared/contract/cluster.js';
@@ -15,8 +15,39 @@ import { waitFor } from '../../test/wait.js';
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 
+/** Processes on the whole machine (every lab host is on it) whose argv contains `marker`. */
+function copiesOf(marker: string): number {
+  let n = 0;
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+      if (argv.includes(marker)) n++;
+    } catch {
+      /* exited */
+    }
+  }
+  return n;
+}
+
+/** Counts copies every 50 ms until stopped; `most` is the largest count seen. */
+function sampleCopies(marker: string): { readonly most: number; stop: () => number } {
+  let most = copiesOf(marker);
+  const t = setInterval(() => (most = Math.max(most, copiesOf(marker))), 50);
+  return {
+    get most() {
+      return most;
+    },
+    stop: () => {
+      clearInterval(t);
+      return (most = Math.max(most, copiesOf(marker)));
+    },
+  };
+}
+
 describeHost('cluster mode: 3 hosts, etcd members, leases, CAS placement, HA failover', { root: true, tools: ['etcd', 'openssl', 'setpriv', 'crun', 'newuidmap'] }, () => {
   let lab: ClusterLab;
+  const webMarker = () => `nvc-web-${lab.id}`;
   const status = (h: string) => lab.call<ClusterStatus>(h, 'cluster.status');
   // A busybox image on every host, imported once for the tests that run capsules.
   let image: Promise<void> | undefined;
@@ -103,16 +134,19 @@ describeHost('cluster mode: 3 hosts, etcd members, leases, CAS placement, HA fai
     expect((await lab.call<{ items: Placement[] }>('h1', 'cluster.items')).items).toEqual([]);
   }, 120_000);
 
-  it('an HA capsule: runs on its host; that host killed → its lease expires, it runs on another within 30 s; the host returns and does not start it again', async () => {
+  it('an HA capsule: runs on its host; that host killed → its lease expires, it runs on another within 30 s, one copy at a time; the host returns and does not start it again', async () => {
     await imported();
-    const spec = { capsule: 'local/ncl:1', command: ['sh', '-c', 'while true; do sleep 1; done'], network: 'none' };
+    // The marker is the shell's $0: one process per running copy, whichever host runs it.
+    const spec = { capsule: 'local/ncl:1', command: ['sh', '-c', 'while true; do sleep 1; done', webMarker()], network: 'none' };
     const p = await lab.call<Placement>('h2', 'cluster.place', { kind: 'capsule', name: 'web', memory: '256Mi', ha: true, spec });
     const owner = p.host;
     const running = async (h: string) => (await lab.call<{ items: { name: string; state: string }[] }>(h, 'capsule.list', { project: 'cluster' })).items.find((c) => c.name === 'web')?.state === 'running';
     await waitFor(`web running on ${owner}`, () => running(owner), 60_000, 300);
+    expect(copiesOf(webMarker())).toBe(1);
     const survivors = ['h1', 'h2', 'h3'].filter((h) => h !== owner);
 
     const t0 = Date.now();
+    const copies = sampleCopies(webMarker());
     lab.kill(owner);
     const where = await waitFor('web running on a survivor', async () => {
       for (const h of survivors) if (await running(h).catch(() => false)) return h;
@@ -120,6 +154,7 @@ describeHost('cluster mode: 3 hosts, etcd members, leases, CAS placement, HA fai
     }, 45_000, 250);
     const failoverMs = Date.now() - t0;
     expect(failoverMs).toBeLessThan(30_000);
+    expect(copies.stop(), 'copies of web running at once during the failover').toBe(1);
     const s = await status(where);
     expect(s.hosts.find((h) => h.name === owner)?.alive).toBe(false);
     expect(s.state).toBe('healthy');
@@ -147,6 +182,9 @@ describeHost('cluster mode: 3 hosts, etcd members, leases, CAS placement, HA fai
     const owner = before.host;
     const others = ['h1', 'h2', 'h3'].filter((h) => h !== owner);
     await waitFor(`web running on ${owner}`, async () => (await copy(owner))?.state === 'running', 30_000, 250);
+    expect(copiesOf(webMarker())).toBe(1);
+    // The cut-off host's renewals fail while it keeps running: it must kill its copy before a survivor starts one.
+    const copies = sampleCopies(webMarker());
     lab.setLink(owner, false);
     let where: string;
     try {
@@ -163,6 +201,8 @@ describeHost('cluster mode: 3 hosts, etcd members, leases, CAS placement, HA fai
     expect(after).toMatchObject({ host: where, moves: before.moves + 1 });
     await waitFor(`${owner}'s fenced copy removed once healed`, async () => !(await copy(owner)), 30_000, 250);
     expect((await copy(where))?.state).toBe('running');
+    expect(copies.stop(), 'copies of web running at once through the partition and the heal').toBe(1);
+    expect((await status(owner)).events.some((e) => /fenced capsule\/web: lease not renewed for 3 s/.test(e))).toBe(true);
     expect(await copy(others.find((h) => h !== where)!)).toBeUndefined();
   }, 120_000);
 
