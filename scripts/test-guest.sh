@@ -15,13 +15,16 @@
 # lacks (CONFIG_NET_9P is off there; the generic kernel's modules carry its own vermagic and
 # cannot be loaded into the cloud kernel): for the guest side of 9p shared folders. It also has
 # virtio-gpu (the cloud kernel has no DRM at all): with a virtio-vga display the guest's fbcon
-# follows the size a VNC client asks for (/sys/class/drm/card0-Virtual-1/modes, fb0's size).
+# follows the size a VNC client asks for (/sys/class/drm/card0-Virtual-1/modes, fb0's size),
+# and modetest (Debian libdrm-tests) as a KMS client: fbcon keeps the framebuffer it was first
+# given, so a size larger than that is shown only by a client that sets the mode itself (a
+# desktop session does; modetest stands in for one).
 set -euo pipefail
 
 BASE="${NOVA_TEST_GUEST_DIR:-/var/cache/nova-test/guest}"
 case "${NOVA_TEST_GUEST_KERNEL:-cloud}" in
-  cloud) OUT="$BASE"; META=linux-image-cloud-amd64; EXTRA_MODULES=""; EXTRA_RECIPE="" ;;
-  generic) OUT="$BASE/generic"; META=linux-image-amd64; EXTRA_RECIPE=".drm1"
+  cloud) OUT="$BASE"; META=linux-image-cloud-amd64; EXTRA_MODULES=""; EXTRA_RECIPE=""; EXTRA_TOOLS="" ;;
+  generic) OUT="$BASE/generic"; META=linux-image-amd64; EXTRA_RECIPE=".drm2"; EXTRA_TOOLS="libdrm-tests:modetest"
     EXTRA_MODULES="netfs fscache 9pnet 9pnet_virtio 9p drm drm_kms_helper drm_shmem_helper virtio_dma_buf virtio-gpu" ;;
   *) echo "test-guest: NOVA_TEST_GUEST_KERNEL is cloud or generic" >&2; exit 1 ;;
 esac
@@ -63,6 +66,17 @@ cp "$QGA" root/usr/sbin/qemu-ga
 for lib in $(ldd "$QGA" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
   mkdir -p "root$(dirname "$lib")"
   cp -L "$lib" "root$lib"
+done
+# Extra tools (package:binary) with the shared libraries they link, from this host's release.
+for t in $EXTRA_TOOLS; do
+  mkdir -p "tools-${t%%:*}"
+  (cd "tools-${t%%:*}" && apt-get download -q "${t%%:*}" >/dev/null 2>&1) || { echo "test-guest: apt-get download ${t%%:*} failed" >&2; exit 1; }
+  dpkg-deb -x "tools-${t%%:*}"/*.deb "tools-${t%%:*}/x"
+  cp "tools-${t%%:*}/x/usr/bin/${t#*:}" root/usr/bin/
+  for lib in $(ldd "root/usr/bin/${t#*:}" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
+    mkdir -p "root$(dirname "$lib")"
+    cp -L "$lib" "root$lib"
+  done
 done
 for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk \
          failover net_failover virtio_net virtio_balloon virtio_console fuse virtiofs button evdev $EXTRA_MODULES; do

@@ -4,8 +4,11 @@
 // its preferred mode; the guest's console (fbcon) switches to it and QEMU tells the client the new
 // framebuffer size. The test guest on Debian's generic kernel has virtio-gpu (the cloud kernel has
 // no DRM). A VM with display = "vga" keeps standard VGA: QEMU refuses the request (the app's console
-// then scales the picture instead). Not proven here: a desktop session's own resize (GNOME/KDE on
-// virtio-gpu follow the same preferred mode) and growing past the size fbcon started with.
+// then scales the picture instead). Growing past the size the guest's console started with: QEMU
+// forwards it and the guest's connector prefers it, fbcon cannot follow (its framebuffer keeps its
+// first size), a KMS client (modetest, standing in for a desktop session) shows it. A RAM snapshot
+// taken with VGA restored into virtio-vga fails with the fix in the message. Not proven here: a
+// real desktop session's resize (GNOME/KDE on virtio-gpu follow the same preferred mode).
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { VmInfo } from '../../shared/contract/vm.js';
@@ -52,7 +55,8 @@ describeHost('display resize over VNC with a real TCG guest, as an ordinary user
     const guest = await ensureTestGuest('generic');
     const spec = { kernel: guest.kernel, initrd: guest.initrd, memory: '256Mi', cpu: 1, network: 'none' };
     await call('vm.create', { name: 'wide', spec: { ...spec, cmdline: TEST_GUEST_CMDLINE } });
-    await call('vm.create', { name: 'flat', spec: { ...spec, cmdline: `${TEST_GUEST_CMDLINE} nova.noqga`, display: 'vga' } });
+    // flat has a qcow2 disk to hold a RAM snapshot.
+    await call('vm.create', { name: 'flat', spec: { ...spec, cmdline: `${TEST_GUEST_CMDLINE} nova.noqga`, display: 'vga', disks: [{ path: 'flat.qcow2', size: '64Mi' }] } });
     await call('vm.start', { name: 'wide' });
     // The guest's virtio-gpu driver is up once its connector lists modes (read through the agent).
     const modes = async () => (await exec('cat /sys/class/drm/card0-Virtual-1/modes 2>/dev/null')).stdout.split('\n').filter(Boolean);
@@ -69,6 +73,24 @@ describeHost('display resize over VNC with a real TCG guest, as an ordinary user
     await client.waitSize(1024, 768, 60_000);
     expect((await modes())[0]).toBe('1024x768');
 
+    // Past the size fbcon started with: QEMU forwards the request as before and the guest's
+    // connector offers 1920x1080 as its preferred mode — nothing on the host side caps it — but the
+    // kernel's fbdev emulation only picks modes that fit the framebuffer it allocated at the first
+    // modeset (1280x800), so the text console cannot follow.
+    // (fbcon's own probe drops modes larger than its framebuffer from the connector's list, so the
+    // list is probed afresh, as any KMS client's GETCONNECTOR does, before it is read.)
+    client.setDesktopSize(1920, 1080);
+    const probed = async () => (await exec('echo detect > /sys/class/drm/card0-Virtual-1/status; cat /sys/class/drm/card0-Virtual-1/modes')).stdout.split('\n').filter(Boolean);
+    await waitFor('the guest\'s connector to prefer 1920x1080', async () => ((await probed())[0] === '1920x1080' ? true : undefined), 60_000, 500);
+    expect(client.resizeAnswers.at(-1)).toBe(4);
+    expect(client.size.width <= 1280 && client.size.height <= 800).toBe(true);
+    // A KMS client that sets the mode itself — what a desktop session (GNOME, KDE, a Wayland or X
+    // server) does on a hotplug — shows the full size: modetest stands in for one here.
+    await exec('(sleep 100000 | modetest -M virtio_gpu -s Virtual-1:1920x1080 >/tmp/modetest.log 2>&1) </dev/null >/dev/null 2>&1 &');
+    await client.waitSize(1920, 1080, 60_000).catch(async (e: Error) => {
+      throw new Error(`${e.message}; modetest said: ${(await exec('cat /tmp/modetest.log')).stdout.slice(-2000)}`);
+    });
+
     await call('vm.start', { name: 'flat' });
     const flat = await vnc('flat');
     const before = { ...flat.size };
@@ -76,5 +98,17 @@ describeHost('display resize over VNC with a real TCG guest, as an ordinary user
     await waitFor('QEMU\'s answer for standard VGA', () => (flat.resizeAnswers.length ? true : undefined), 10_000, 50);
     expect(flat.resizeAnswers).toEqual([3]); // invalid screen layout: VGA cannot follow a client
     expect(flat.size).toEqual(before);
+
+    // A RAM snapshot taken with standard VGA (as every Linux VM's from before virtio-vga became
+    // their default) does not load into virtio-vga: the error names the field and the fix.
+    await call('vm.snapshot.create', { name: 'flat', tag: 'on-vga' });
+    await call('vm.destroy', { name: 'flat' });
+    const { spec: flatSpec } = await call('vm.inspect', { name: 'flat' });
+    await call('vm.update', { name: 'flat', spec: { ...flatSpec, display: 'virtio' } });
+    await call('vm.start', { name: 'flat' });
+    const err = await call('vm.snapshot.restore', { name: 'flat', tag: 'on-vga' }).then(() => undefined, (e: Error & { code?: string }) => e);
+    expect(err?.code).toBe('CONFLICT');
+    expect(err?.message).toMatch(/set display = "vga" for VM flat/);
+    expect(err?.message).toMatch(/force stop it first/);
   }, 400_000);
 });

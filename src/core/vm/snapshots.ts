@@ -249,12 +249,38 @@ async function isExternalOnly(ctx: VmContext, name: string, tag: string): Promis
   return (await externalHits(ctx, await loadRecord(ctx.paths, name), tag)).length > 0;
 }
 
+/**
+ * QEMU says only "Error -22 while loading VM state" when a RAM snapshot's device state does not fit
+ * the VM's devices (the section it could not place goes to its stderr, which a daemonized QEMU
+ * drops). The one device Nova itself changed under existing VMs is the display: Linux and other
+ * non-Windows VMs had standard VGA before virtio-vga became their default, so their older RAM
+ * snapshots hold a "vga" section a virtio-vga VM cannot take. The error names that fix (and the
+ * reverse one for a VM switched to VGA). QEMU leaves the VM paused in restore-vm, its RAM loaded
+ * and its devices half-loaded: it must be force-stopped before anything else.
+ */
+export function snapshotLoadError(e: unknown, rec: Pick<VmRecord, 'name' | 'spec'>, tag: string): unknown {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (!/Error -22 while loading VM state/.test(msg)) return e;
+  const display = vmFeatures(rec.spec).display;
+  const other = display === 'virtio' ? 'vga' : 'virtio';
+  const when = display === 'virtio'
+    ? `It was most likely taken while the VM had standard VGA (every Linux VM's RAM snapshot from before virtio-vga became their default, or one taken with display = "vga")`
+    : 'It was most likely taken while the VM had virtio-vga';
+  return new NovaError(
+    'CONFLICT',
+    `snapshot "${tag}" of VM ${rec.name} holds device state that does not fit the VM's devices now (QEMU: ${msg.replace(/^snapshot-load: /, '')}). ${when}: set display = "${other}" for VM ${rec.name} ([vm.${rec.name}] display = "${other}" in its NovaFile, or vm.update), start it and restore "${tag}" again. QEMU left VM ${rec.name} paused with the snapshot half-loaded: force stop it first (nova vm destroy ${rec.name}).`,
+    { field: 'display', fix: other, tag },
+  );
+}
+
 export async function restoreSnapshot(ctx: VmContext, name: string, tag: string) {
   if (await isExternalOnly(ctx, name, tag)) return restoreExternal(ctx, name, tag);
   const r = await tagOp(ctx, name, tag, 'snapshot restore', async (q, snap, rec) => {
     if (snap.vmStateSize === 0) throw new NovaError('CONFLICT', `snapshot "${tag}" holds no RAM state (taken while stopped); stop VM ${name} to restore it`);
     const disks = snapshotDisks(rec).filter((d) => snap.disks.includes(d.node));
-    await snapshotLoad(q, tag, disks[0]!.node, disks.map((d) => d.node));
+    await snapshotLoad(q, tag, disks[0]!.node, disks.map((d) => d.node)).catch((e: unknown) => {
+      throw snapshotLoadError(e, rec, tag);
+    });
   }, '-a', async () => {
     // Stopped: the disks went back with qemu-img, the variable store goes back from its copy.
     await restoreVarsCopy(ctx.paths, name, tag);
