@@ -3,10 +3,10 @@ import { NovaError } from '../shared/errors.js';
 import type { RawBridge } from '../shared/bridge.js';
 import { rpcPeer } from '../shared/rpc-peer.js';
 
-/** A Node WebSocket client for `nova serve` (tests, benches, scripts). */
+/** A Node WebSocket client for `nova serve` (tests, benches, scripts); `url` may be `ws+unix://SOCKET:` (`nova serve --socket`). */
 export async function connectNode(url: string, token: string, origin?: string): Promise<RawBridge & { close(): void }> {
   const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/rpc`, ['nova.rpc'], {
-    headers: { authorization: `Bearer ${token}`, ...(origin ? { origin } : {}) },
+    headers: { authorization: `Bearer ${token}`, ...(url.startsWith('ws+unix:') ? { host: 'localhost' } : {}), ...(origin ? { origin } : {}) },
   });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());

@@ -7,6 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { createTestUser } from './users.js';
 import type { HomeUser } from './users.js';
@@ -75,7 +76,8 @@ export class SshLab {
   remote!: HomeUser;
   localHome!: string;
   private octet = 1 + Math.floor(Math.random() * 200);
-  private serveEnv: Record<string, string>;
+  /** Environment of every remote `nova serve` (a test may add to it before addHost). */
+  readonly serveEnv: Record<string, string>;
   readonly localEnv: Record<string, string>;
   /** underlay mode: the bridge's namespace and host A's namespace. */
   underlayNs?: string;
@@ -231,29 +233,52 @@ export class SshLab {
 
   /**
    * `nova serve` on loopback as the local user (the app's engine, which reaches the lab's hosts
-   * over SSH); resolves with its URL and token, and a call() over HTTP /rpc.
+   * over SSH); resolves with its URL and token, and a call() over HTTP /rpc. In underlay mode it
+   * runs in host A's namespace, where this process cannot reach its loopback: the URL is then
+   * `ws+unix://SOCKET:` (its 0600 unix socket, which connectNode() takes as well).
+   * `stop()` ends it (new `nova` processes then build their own engine again).
    */
-  async serveLocal(): Promise<{ url: string; token: string; call<T = unknown>(method: string, params?: unknown): Promise<T> }> {
+  async serveLocal(): Promise<{ url: string; token: string; call<T = unknown>(method: string, params?: unknown): Promise<T>; stop(): Promise<void> }> {
     const tokenFile = join(this.localHome, 'e2e.token');
     const token = randomBytes(24).toString('base64url');
     writeFileSync(tokenFile, token, { mode: 0o600 });
     chownSync(tokenFile, this.local.uid, this.local.gid);
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.local.home, NOVA_HOME: this.localHome, NOVA_FROM_SOURCE: process.env.NOVA_FROM_SOURCE ?? '' };
-    const child = spawn(this.local.as[0]!, [...this.local.as.slice(1), process.execPath, NOVA_BIN, 'serve', '--port', '0', '--token-file', tokenFile], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const socket = this.localNs ? join(this.localHome, 'app', 'serve.sock') : undefined;
+    const argv = [...this.inLocal, ...this.local.as, process.execPath, NOVA_BIN, 'serve', '--port', '0', '--token-file', tokenFile, ...(socket ? ['--socket', socket] : [])];
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env });
     this.children.push(child);
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     await waitFor(`local nova serve (${out})`, () => /serving on http/.test(out) || child.exitCode !== null, 60_000);
-    const url = /serving on (http:\/\/\S+)/.exec(out)?.[1];
-    if (!url) throw new Error(`local nova serve did not start: ${out}`);
+    const http = /serving on (http:\/\/\S+)/.exec(out)?.[1];
+    if (!http) throw new Error(`local nova serve did not start: ${out}`);
+    const url = socket ? `ws+unix://${socket}:` : http;
     const call = async <T,>(method: string, params: unknown = {}): Promise<T> => {
-      const res = await fetch(`${url}/rpc`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
-      const body = (await res.json()) as { result?: T; error?: { message: string } };
-      if (body.error) throw new Error(`${method}: ${body.error.message}`);
-      return body.result as T;
+      const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
+      const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+      const text = socket
+        ? await new Promise<string>((resolve, reject) => {
+            const req = request({ socketPath: socket, path: '/rpc', method: 'POST', headers: { ...headers, host: 'localhost' } }, (res) => {
+              let b = '';
+              res.on('data', (d: Buffer) => (b += d.toString()));
+              res.on('end', () => resolve(b));
+            });
+            req.on('error', reject);
+            req.end(body);
+          })
+        : await (await fetch(`${http}/rpc`, { method: 'POST', headers, body })).text();
+      const answer = JSON.parse(text) as { result?: T; error?: { message: string } };
+      if (answer.error) throw new Error(`${method}: ${answer.error.message}`);
+      return answer.result as T;
     };
-    return { url, token, call };
+    const stop = async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    };
+    return { url, token, call, stop };
   }
 
   setLink(h: LabHost, up: boolean): void {

@@ -1,33 +1,42 @@
-// Live migration between two Nova hosts for real (#22): this machine's engine (the `nova` CLI run
-// as an unprivileged user) moves a running TCG guest with its qcow2 disk to host B, a network
-// namespace with its own sshd and its own `nova serve --socket` run by another unprivileged user.
-// NBD and RAM travel through the host's SSH connection (unix sockets at both ends). Checked: the
-// guest's serial counter continues on B, data written before and during the move reads back
-// identical there, downtime is reported, A keeps nothing (definition, disk, ssh forward, journal);
-// a cancelled move and a move whose process was killed -9 (then `nova migrate recover`) leave the
-// guest running on A and nothing on B.
-import { execFileSync } from 'node:child_process';
+// Several Nova hosts for real (#22), in one lab shared by every case (CI time: one set of
+// namespaces, sshd, helpers and guests instead of one per file). Host A and host B are network
+// namespaces on one underlay, each with its own `nova privd` (root steps) and an engine run as an
+// unprivileged user (A: the `nova` CLI; B: `nova serve --socket` behind a real sshd, its user's
+// shell nologin). A Nova switch joins both hosts with a VXLAN overlay; a third namespace (the
+// peer) is plugged into A's side of it.
+//
+// Guest g (TCG, 128 MiB, a 64 MiB qcow2 disk with known data, on the switch) moves A → B over
+// ssh: first a cancelled move (Ctrl-C) and a move whose process is killed -9 (B settles its
+// attempt by itself once the lease runs out, `nova migrate recover` keeps the guest on A) leave it
+// running on A with nothing on B; then the real move: the guest's serial counter continues on B,
+// data written before and during the move reads back identical there, downtime is reported, A
+// keeps nothing, the guest keeps its MAC and IP, a TCP stream to the peer stays open with every
+// line in order and pings are answered from B (losses and the longest silence measured, printed).
+// Guest h (no network, its disk an overlay on a store image both hosts have) moves over
+// --transport tcp with only the top layer. Last, B's events through a watching engine
+// (host.event, host.state as B drops off the network and comes back).
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { connectNode } from '../server/client.js';
 import { QmpProtocol } from '../core/vm/qmp/protocol.js';
 import { ensureTestGuest, TEST_GUEST_CMDLINE } from './guest.js';
 import { describeHost } from './host.js';
+import { sh } from './netns.js';
+import { PrivdLab } from './privd.js';
 import { SshLab } from './ssh-lab.js';
 import type { LabHost } from './ssh-lab.js';
+import { waitFor } from './wait.js';
 
 /** B's lease on an incoming move (the shortest allowed: three renewals). */
 const LEASE_MS = 6000;
+const NET = 114;
+const TOOLS = ['sshd', 'ssh', 'ssh-keyscan', 'setpriv', 'ip', 'bridge', 'dnsmasq', 'nft', 'ping', 'qemu-system-x86_64', 'qemu-img', 'qemu-io'];
+const SINK = `const fs=require('fs');const out=process.argv[1];require('net').createServer((s)=>{let b='';s.on('data',(d)=>{b+=d;let i;while((i=b.indexOf('\\n'))>=0){fs.appendFileSync(out,Date.now()+' '+b.slice(0,i)+'\\n');b=b.slice(i+1);}});s.on('close',()=>fs.appendFileSync(out,Date.now()+' closed\\n'));}).listen(7000,()=>fs.appendFileSync(out,'0 listening\\n'));`;
 
 const counters = (log: string) => (existsSync(log) ? [...readFileSync(log, 'utf8').matchAll(/nova-counter (\d+)/g)].map((m) => Number(m[1])) : []);
-
-const waitFor = async (what: string, ok: () => boolean | Promise<boolean>, ms = 60_000) => {
-  const end = Date.now() + ms;
-  for (let d = 20; !(await ok()); d = Math.min(d * 2, 250)) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms / 1000}s`);
-    await new Promise((r) => setTimeout(r, d));
-  }
-};
 
 async function hmp(sock: string, line: string): Promise<string> {
   const q = await QmpProtocol.connect(sock);
@@ -41,18 +50,42 @@ async function hmp(sock: string, line: string): Promise<string> {
 /** ssh processes still forwarding a migration's sockets (`xm-<id>`). */
 const forwards = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('ssh ') && l.includes('/xm-'));
 
-describeHost('live migration between two Nova hosts over SSH (TCG guest, qcow2 disk)', { root: true, tools: ['sshd', 'ssh', 'setpriv', 'ip', 'qemu-system-x86_64', 'qemu-img', 'qemu-io'] }, () => {
-  const lab = new SshLab({ prefix: 'nhst', net: 115, serveEnv: { NOVA_XMIGRATE_LEASE_MS: String(LEASE_MS) } });
+interface HostEvent {
+  host: string;
+  event: string;
+  payload: { name?: string; state?: string };
+}
+
+describeHost('several Nova hosts: live moves with disks and network between two host namespaces over SSH, remote events', { root: true, tools: TOOLS }, () => {
+  const lab = new SshLab({ prefix: 'nvh', net: NET, underlay: true, serveEnv: { NOVA_XMIGRATE_LEASE_MS: String(LEASE_MS) } });
+  const privdA = new PrivdLab(lab.localNs!);
+  const privdB = new PrivdLab(`nvh-b-${lab.id}`);
+  lab.localEnv.NOVA_PRIVD_SOCKET = privdA.sock;
+  lab.serveEnv.NOVA_PRIVD_SOCKET = privdB.sock;
+  const group = `nvhg${lab.id}`;
+  const seg = 120 + Math.floor(Math.random() * 100); // the overlay's 10.114.seg.0/24 (the underlay is another /24 of the lab)
+  const sw = `nvhs${lab.id}`;
+  const peerNs = `nvh-p-${lab.id}`;
+  const peerIp = `10.${NET}.${seg}.250`;
+  const children: ChildProcess[] = [];
   let b: LabHost;
   let disk = '';
-  const runA = () => join(lab.localHome, 'run', 'vms', 'g');
-  const serialA = () => join(lab.localHome, 'data', 'vms', 'g', 'serial.log');
-  const serialB = () => join(b.novaHome, 'data', 'vms', 'g', 'serial.log');
-  const vmsOf = async (args: string[]) => {
-    const r = await lab.nova([...args, 'vm', 'ls', '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    return (JSON.parse(r.stdout) as { items: { name: string; state: string }[] }).items;
+  let guestIp = '';
+  const sinkLog = join(lab.dir, 'sink.log');
+  const serial = (home: string, vm: string) => join(home, 'data', 'vms', vm, 'serial.log');
+  const serialA = () => serial(lab.localHome, 'g');
+  const serialB = () => serial(b.novaHome, 'g');
+
+  const ok = async (args: string[]) => {
+    const r = await lab.nova(args);
+    if (r.code !== 0) throw new Error(`nova ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+    return r.stdout;
   };
+  const exec = async (host: string[], cmd: string) => {
+    const r = await lab.nova([...host, '--json', 'vm', 'exec', 'g', '--', 'sh', '-c', cmd]);
+    return r.stdout.trim().startsWith('{') ? (JSON.parse(r.stdout) as { exitCode: number; stdout: string }) : { exitCode: -1, stdout: r.stderr };
+  };
+  const vmsOf = async (args: string[]) => (JSON.parse(await ok([...args, 'vm', 'ls', '--json'])) as { items: { name: string; state: string }[] }).items;
   const bHasNothing = async () => {
     expect(await vmsOf(['--host', 'b'])).toEqual([]);
     expect(readdirSync(join(b.novaHome, 'data', 'vms')).filter((f) => !f.startsWith('.'))).toEqual([]);
@@ -60,7 +93,7 @@ describeHost('live migration between two Nova hosts over SSH (TCG guest, qcow2 d
   const aRunsOn = async () => {
     expect((await vmsOf([])).find((v) => v.name === 'g')?.state).toBe('running');
     const n = counters(serialA()).length;
-    await waitFor('the counter goes on on A', () => counters(serialA()).length > n, 30_000);
+    await waitFor('the counter goes on on A', () => counters(serialA()).length > n, 30_000, 50);
     expect(forwards()).toEqual([]);
     expect(existsSync(join(lab.localHome, 'data', 'xmigrate', 'g.json'))).toBe(false);
   };
@@ -73,20 +106,41 @@ describeHost('live migration between two Nova hosts over SSH (TCG guest, qcow2 d
       if (ended) throw new Error(ended);
       return existsSync(join(b.novaHome, 'data', 'vms', 'g', 'incoming.json')) && existsSync(join(b.novaHome, 'run', 'vms', 'g', 'qmp.sock')) && forwards().length > 0;
     };
-    await waitFor('B defines the incoming VM and the ssh forward is up', up, 60_000);
+    await waitFor('B defines the incoming VM and the ssh forward is up', up, 60_000, 20);
     return p;
+  };
+  /** Counter lines the peer received: [arrival ms, value]; 'closed' once the connection ended. */
+  const sink = () => {
+    const lines = existsSync(sinkLog) ? readFileSync(sinkLog, 'utf8').split('\n').filter(Boolean) : [];
+    const rows = lines.map((l) => l.split(' ')).filter(([, v]) => /^\d+$/.test(v!)).map(([t, v]) => [Number(t), Number(v)] as const);
+    return { rows, closed: lines.some((l) => l.endsWith(' closed')) };
   };
 
   beforeAll(async () => {
     lab.setup();
+    execFileSync('groupadd', [group]);
+    for (const u of [lab.local, lab.remote]) execFileSync('usermod', ['-aG', group, u.name]);
+    const guest = ensureTestGuest();
+    await privdA.start(['--group', group]);
     b = await lab.addHost('b');
-    const add = await lab.nova(['host', 'add', 'b', b.url, '--fingerprint', lab.fingerprint(b)]);
-    expect(add.code, add.stderr).toBe(0);
-    const g = await ensureTestGuest();
+    await privdB.start(['--group', group]);
+    await ok(['host', 'add', 'b', b.url, '--fingerprint', lab.fingerprint(b)]);
+
+    // One L2 segment on both hosts: a vxlan overlay each side, peers by underlay address, DHCP ranges apart.
+    await ok(['--json', 'net', 'create', sw, '--type', 'overlay', '--driver', 'vxlan', '--subnet', `10.${NET}.${seg}.1/24`, '--dhcp-range', `10.${NET}.${seg}.50-10.${NET}.${seg}.99`, '--local', lab.localAddress!, '--peer', b.address, '--no-dns']);
+    await ok(['--host', 'b', '--json', 'net', 'create', sw, '--type', 'overlay', '--driver', 'vxlan', '--subnet', `10.${NET}.${seg}.2/24`, '--dhcp-range', `10.${NET}.${seg}.100-10.${NET}.${seg}.149`, '--local', b.address, '--peer', lab.localAddress!, '--no-dns']);
+    // The third party: a namespace plugged into A's bridge of the switch.
+    const bridges = JSON.parse(sh(['ip', '-n', lab.localNs!, '-j', 'link', 'show', 'type', 'bridge'])) as { ifname: string }[];
+    expect(bridges).toHaveLength(1);
+    lab.net.add(peerNs);
+    lab.net.link(peerNs, 'eth0', `${peerIp}/24`, lab.localNs!, `nvhp${lab.id}`, undefined);
+    sh(['ip', '-n', lab.localNs!, 'link', 'set', `nvhp${lab.id}`, 'master', bridges[0]!.ifname]);
+
     // Boot files: in the user's folder on A, in the target's storage pool on B (found there by name).
+    const g = await guest;
     const bootA = join(lab.localHome, 'boot');
     const poolB = join(b.novaHome, 'data', 'storage');
-    for (const d of [bootA, join(b.novaHome, 'data'), poolB]) mkdirSync(d, { recursive: true });
+    for (const d of [bootA, poolB]) mkdirSync(d, { recursive: true });
     for (const f of [g.kernel, g.initrd]) {
       copyFileSync(f, join(bootA, f.split('/').pop()!));
       copyFileSync(f, join(poolB, f.split('/').pop()!));
@@ -94,16 +148,54 @@ describeHost('live migration between two Nova hosts over SSH (TCG guest, qcow2 d
     disk = join(lab.localHome, 'g.qcow2');
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', disk, '64M']);
     execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0xab 0 8M', '-c', 'write -P 0x5a 40M 16M', disk], { stdio: 'ignore' });
-    execFileSync('chown', ['-R', `${lab.local.uid}:${lab.local.gid}`, bootA, disk]);
+    // h: an overlay on an OS image both hosts' stores have (<data>/os-images/NAME, image.json with its checksum).
+    const storeA = join(lab.localHome, 'data', 'os-images', 'tbase');
+    const storeB = join(b.novaHome, 'data', 'os-images', 'tbase');
+    for (const d of [storeA, storeB]) mkdirSync(d, { recursive: true });
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', join(storeA, 'base.qcow2'), '16M']);
+    execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0x3c 0 4M', join(storeA, 'base.qcow2')], { stdio: 'ignore' });
+    copyFileSync(join(storeA, 'base.qcow2'), join(storeB, 'base.qcow2'));
+    const sha = execFileSync('sha256sum', [join(storeA, 'base.qcow2')], { encoding: 'utf8' }).split(' ')[0]!;
+    const meta = { name: 'tbase', file: 'base.qcow2', format: 'qcow2', source: 'test', sizeBytes: statSync(join(storeA, 'base.qcow2')).size, checksum: { algorithm: 'sha256', value: sha }, signature: { checked: false, note: 'test' }, pulledAt: 0 };
+    for (const d of [storeA, storeB]) writeFileSync(join(d, 'image.json'), JSON.stringify(meta));
+    const diskH = join(lab.localHome, 'h.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', join(storeA, 'base.qcow2'), '-F', 'qcow2', diskH, '16M']);
+    execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0x7e 8M 1M', diskH], { stdio: 'ignore' });
+    execFileSync('chown', ['-R', `${lab.local.uid}:${lab.local.gid}`, bootA, disk, diskH, join(lab.localHome, 'data')]);
     execFileSync('chown', ['-R', `${lab.remote.uid}:${lab.remote.gid}`, join(b.novaHome, 'data')]);
     chownSync(lab.localHome, lab.local.uid, lab.local.gid);
-    const create = await lab.nova(['vm', 'create', 'g', '--image', disk, '--kernel', join(bootA, 'vmlinuz'), '--initrd', join(bootA, 'initrd.gz'), '--cmdline', TEST_GUEST_CMDLINE, '--memory', '256Mi', '--network', 'none']);
-    expect(create.code, create.stderr).toBe(0);
-    const start = await lab.nova(['vm', 'start', 'g']);
-    expect(start.code, start.stderr).toBe(0);
-    await waitFor('guest counter on A', () => counters(serialA()).length >= 2, 60_000);
-  }, 240_000);
-  afterAll(() => lab.cleanup());
+    const boot = ['--kernel', join(bootA, 'vmlinuz'), '--initrd', join(bootA, 'initrd.gz'), '--cmdline', TEST_GUEST_CMDLINE, '--memory', '128Mi'];
+    await ok(['vm', 'create', 'g', '--image', disk, ...boot, '--network', sw]);
+    await ok(['vm', 'create', 'h', '--image', diskH, ...boot, '--network', 'none']);
+    // Both boot at once (TCG: the boots are the slow part of this lab).
+    await Promise.all([ok(['vm', 'start', 'g']), ok(['vm', 'start', 'h'])]);
+    guestIp = await waitFor('the guest\'s DHCP lease', () => (existsSync(serialA()) ? new RegExp(`nova-net: eth0 (10\\.${NET}\\.\\d+\\.\\d+)/`).exec(readFileSync(serialA(), 'utf8'))?.[1] : undefined), 120_000, 250);
+    await waitFor('the guest agent', async () => (await exec([], 'true')).exitCode === 0, 120_000, 500);
+  }, 400_000);
+
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    // Each step bounded: a hung engine must not keep the lab (namespaces, users) from going.
+    const within = (args: string[]) => {
+      const p = lab.novaProcess(args);
+      const t = setTimeout(() => p.child.kill('SIGKILL'), 20_000);
+      return p.done.finally(() => clearTimeout(t));
+    };
+    if (lab.local) {
+      for (const host of [['--host', 'b'], []]) {
+        for (const vm of ['g', 'h']) {
+          await within([...host, 'vm', 'stop', vm, '--force']);
+          await within([...host, 'vm', 'rm', vm]);
+        }
+        await within([...host, 'net', 'rm', sw, '--force']);
+      }
+    }
+    for (const p of [privdA, privdB]) p.stop();
+    lab.cleanup();
+    lab.net.cleanup([privdA.dir, privdB.dir]);
+    for (const p of [privdA, privdB]) p.cleanup();
+    execFileSync('groupdel', [group], { stdio: 'ignore' });
+  }, 180_000);
 
   it('a move cancelled mid-mirror (Ctrl-C) leaves the guest running on A and nothing on B', async () => {
     const p = await startMove(['--bandwidth', '2M']);
@@ -121,7 +213,7 @@ describeHost('live migration between two Nova hosts over SSH (TCG guest, qcow2 d
     await p.done;
     const killedAt = Date.now();
     // No recover yet: B notices that nobody renews the attempt (the orphaned forward still carries the mirror).
-    await waitFor('B removes the abandoned attempt', async () => !existsSync(join(b.novaHome, 'data', 'vms', 'g')) && (await vmsOf(['--host', 'b'])).length === 0, LEASE_MS + 20_000);
+    await waitFor('B removes the abandoned attempt', async () => !existsSync(join(b.novaHome, 'data', 'vms', 'g')) && (await vmsOf(['--host', 'b'])).length === 0, LEASE_MS + 20_000, 200);
     console.log(`B removed the abandoned attempt ${Date.now() - killedAt} ms after the source was killed (lease ${LEASE_MS} ms)`);
     await bHasNothing();
     const r = await lab.nova(['migrate', 'recover', '--json']);
@@ -131,27 +223,46 @@ describeHost('live migration between two Nova hosts over SSH (TCG guest, qcow2 d
     await aRunsOn();
   }, 180_000);
 
-  it('moves the running guest with its disk to B: counter continues, data identical, downtime reported, A keeps nothing', async () => {
+  it('moves g to B over ssh with its disk: counter continues, data identical, downtime reported, A keeps nothing; same MAC and IP, the TCP stream goes on in order, pings answered from B', async () => {
+    expect(guestIp.startsWith(`10.${NET}.${seg}.`)).toBe(true);
+    const sinkP = spawn('ip', ['netns', 'exec', peerNs, process.execPath, '-e', SINK, sinkLog], { stdio: 'ignore' });
+    children.push(sinkP);
+    await waitFor('the peer listens', () => existsSync(sinkLog) && readFileSync(sinkLog, 'utf8').includes('listening'), 20_000);
+    // The guest opens the connection and writes a counter every 100 ms (busybox nc, detached from the agent).
+    const start = await exec([], `setsid sh -c '(i=0; while :; do echo $i; i=$((i+1)); sleep 0.1; done) | nc ${peerIp} 7000' </dev/null >/dev/null 2>&1 &`);
+    expect(start.exitCode, start.stdout).toBe(0);
+    await waitFor('counter lines at the peer', () => sink().rows.length >= 10, 30_000, 200);
+    const ping = spawn('ip', ['netns', 'exec', peerNs, 'ping', '-n', '-i', '0.1', '-W', '1', guestIp], { stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(ping);
+    let pings = '';
+    ping.stdout!.on('data', (d: Buffer) => (pings += d.toString()));
+    await waitFor('pings answered on A', () => (pings.match(/bytes from/g) ?? []).length >= 5, 30_000, 200);
+    const before = JSON.parse(await ok(['--json', 'vm', 'inspect', 'g'])) as { mac: string; nic: { kind: string } };
+    expect(before.nic.kind).toBe('tap');
+
+    const moveStart = Date.now();
     const p = lab.novaProcess(['migrate', 'vm', 'g', '--to', 'b', '--bandwidth', '64M', '--json']);
     let ended = false;
     void p.done.then(() => (ended = true));
-    await waitFor('B defines the incoming VM', () => ended || existsSync(join(b.novaHome, 'data', 'vms', 'g', 'incoming.json')), 60_000);
+    await waitFor('B defines the incoming VM', () => ended || existsSync(join(b.novaHome, 'data', 'vms', 'g', 'incoming.json')), 60_000, 20);
     // Written while the mirror runs, through the guest's own disk node (the events monitor is free).
-    const wrote = await hmp(join(runA(), 'qmpe.sock'), 'qemu-io disk0 "write -P 0x5c 16M 1M"').then(() => true, () => false);
+    const wrote = await hmp(join(lab.localHome, 'run', 'vms', 'g', 'qmpe.sock'), 'qemu-io disk0 "write -P 0x5c 16M 1M"').then(() => true, () => false);
     let lastOnA = 0;
     const poll = setInterval(() => (lastOnA = Math.max(lastOnA, ...counters(serialA()))), 50);
     const r = await p.done;
     clearInterval(poll);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { transport: string; totalMs: number; downtimeMs: number; diskBytes: number; removedDisks: string[] };
+    const moveEnd = Date.now();
     expect(out.transport).toBe('ssh');
     expect(out.downtimeMs).toBeGreaterThan(0);
     expect(out.diskBytes).toBe(64 * 1024 ** 2);
-    console.log(`cross-host migration over ssh: total ${out.totalMs} ms, downtime ${out.downtimeMs} ms (256 MiB TCG guest, 64 MiB qcow2)`);
+    console.log(`cross-host migration over ssh: total ${out.totalMs} ms, downtime ${out.downtimeMs} ms (128 MiB TCG guest on a switch, 64 MiB qcow2)`);
+
     // B runs it, owns it, and the counter goes on from where A left it.
     expect((await vmsOf(['--host', 'b'])).map((v) => [v.name, v.state])).toEqual([['g', 'running']]);
     expect(existsSync(join(b.novaHome, 'data', 'vms', 'g', 'incoming.json'))).toBe(false);
-    await waitFor('counter on B', () => counters(serialB()).length >= 2, 30_000);
+    await waitFor('counter on B', () => counters(serialB()).length >= 2, 30_000, 50);
     const first = counters(serialB())[0]!;
     expect(first).toBeGreaterThan(1); // not a reboot
     expect(first).toBeLessThanOrEqual(lastOnA + 3);
@@ -162,37 +273,45 @@ describeHost('live migration between two Nova hosts over SSH (TCG guest, qcow2 d
     }
     expect(wrote).toBe(true);
     // A keeps nothing.
-    expect(await vmsOf([])).toEqual([]);
+    expect((await vmsOf([])).map((v) => v.name)).toEqual(['h']);
     expect(out.removedDisks).toEqual([disk]);
     expect(existsSync(disk)).toBe(false);
     expect(forwards()).toEqual([]);
     expect(existsSync(join(lab.localHome, 'data', 'xmigrate', 'g.json'))).toBe(false);
-    const stop = await lab.nova(['--host', 'b', 'vm', 'stop', 'g', '--force']);
-    expect(stop.code, stop.stderr).toBe(0);
-  }, 240_000);
 
-  it('moves a guest over --transport tcp (opt-in, clear text on B\'s address), its disk an overlay on a store image B has too: only the top layer moves (sync: top)', async () => {
-    // The same OS image in both hosts' stores (<data>/os-images/NAME, image.json with its checksum).
-    const storeA = join(lab.localHome, 'data', 'os-images', 'tbase');
+    // Keep both streams going a while on B.
+    await waitFor('counter lines from B for 3 s after the move', () => sink().rows.some(([t]) => t > moveEnd + 3000), 60_000, 200);
+    const repliesAfter = await waitFor('pings answered after the move', () => {
+      const seqs = [...pings.matchAll(/icmp_seq=(\d+)/g)].map((m) => Number(m[1]));
+      return seqs.filter((s) => s * 100 > moveEnd - moveStart + 5000).length >= 5 ? seqs : undefined;
+    }, 30_000, 200);
+    ping.kill('SIGINT');
+    // The TCP connection never closed and carried every value once, in order.
+    const { rows, closed } = sink();
+    expect(closed).toBe(false);
+    const values = rows.map(([, v]) => v);
+    expect(values).toEqual(values.map((_, i) => values[0]! + i));
+    let gap = 0;
+    for (let i = 1; i < rows.length; i++) gap = Math.max(gap, rows[i]![0] - rows[i - 1]![0]);
+    // Pings: every 100 ms from the first; lost = sent in the window and never answered.
+    const seqs = [...new Set(repliesAfter)].sort((x, y) => x - y);
+    const sent = seqs[seqs.length - 1]! - seqs[0]! + 1;
+    const lost = sent - seqs.length;
+    let seqGap = 0;
+    for (let i = 1; i < seqs.length; i++) seqGap = Math.max(seqGap, seqs[i]! - seqs[i - 1]! - 1);
+    console.log(`network continuity over the move: TCP stream open, ${values.length} values in order, longest silence ${gap} ms; pings ${lost}/${sent} lost, longest run ${seqGap} (${seqGap * 100} ms)`);
+    // The guest runs on B with the same MAC and IP, and B's side of the switch reaches it directly.
+    const onB = JSON.parse(await ok(['--host', 'b', '--json', 'vm', 'inspect', 'g'])) as { mac: string; state: string; nic: { kind: string } };
+    expect([onB.state, onB.nic.kind, onB.mac]).toEqual(['running', 'tap', before.mac]);
+    expect((await exec(['--host', 'b'], 'ip -4 -o addr show eth0')).stdout).toContain(`${guestIp}/`);
+    expect(sh(['ip', 'netns', 'exec', b.ns, 'ping', '-c', '1', '-W', '2', guestIp], { allowFailure: true })).toContain('1 received');
+    expect(gap).toBeLessThan(15_000);
+    expect(lost).toBeLessThan(sent / 2);
+  }, 300_000);
+
+  it('moves h over --transport tcp (opt-in, clear text on B\'s address), its disk an overlay on a store image B has too: only the top layer moves (sync: top)', async () => {
     const storeB = join(b.novaHome, 'data', 'os-images', 'tbase');
-    for (const d of [storeA, storeB]) mkdirSync(d, { recursive: true });
-    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', join(storeA, 'base.qcow2'), '16M']);
-    execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0x3c 0 4M', join(storeA, 'base.qcow2')], { stdio: 'ignore' });
-    copyFileSync(join(storeA, 'base.qcow2'), join(storeB, 'base.qcow2'));
-    const sha = execFileSync('sha256sum', [join(storeA, 'base.qcow2')], { encoding: 'utf8' }).split(' ')[0]!;
-    const meta = { name: 'tbase', file: 'base.qcow2', format: 'qcow2', source: 'test', sizeBytes: statSync(join(storeA, 'base.qcow2')).size, checksum: { algorithm: 'sha256', value: sha }, signature: { checked: false, note: 'test' }, pulledAt: 0 };
-    for (const d of [storeA, storeB]) writeFileSync(join(d, 'image.json'), JSON.stringify(meta));
-    const disk2 = join(lab.localHome, 'h.qcow2');
-    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', join(storeA, 'base.qcow2'), '-F', 'qcow2', disk2, '16M']);
-    execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0x7e 8M 1M', disk2], { stdio: 'ignore' });
-    execFileSync('chown', ['-R', `${lab.local.uid}:${lab.local.gid}`, join(lab.localHome, 'data', 'os-images'), disk2]);
-    execFileSync('chown', ['-R', `${lab.remote.uid}:${lab.remote.gid}`, join(b.novaHome, 'data', 'os-images')]);
-    const bootA = join(lab.localHome, 'boot');
-    const create = await lab.nova(['vm', 'create', 'h', '--image', disk2, '--kernel', join(bootA, 'vmlinuz'), '--initrd', join(bootA, 'initrd.gz'), '--cmdline', TEST_GUEST_CMDLINE, '--memory', '128Mi', '--network', 'none']);
-    expect(create.code, create.stderr).toBe(0);
-    expect((await lab.nova(['vm', 'start', 'h'])).code).toBe(0);
-    const serialH = (home: string) => join(home, 'data', 'vms', 'h', 'serial.log');
-    await waitFor('guest h counter on A', () => counters(serialH(lab.localHome)).length >= 1, 60_000);
+    await waitFor('guest h counter on A', () => counters(serial(lab.localHome, 'h')).length >= 1, 60_000, 100);
     const r = await lab.nova(['migrate', 'vm', 'h', '--to', 'b', '--transport', 'tcp', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { transport: string; downtimeMs: number; totalMs: number; diskBytes: number };
@@ -202,11 +321,54 @@ describeHost('live migration between two Nova hosts over SSH (TCG guest, qcow2 d
     const diskB = join(b.novaHome, 'data', 'vms', 'h', 'disk0.qcow2');
     expect((JSON.parse(execFileSync('qemu-img', ['info', '-U', '--output=json', diskB], { encoding: 'utf8' })) as { 'backing-filename'?: string })['backing-filename']).toBe(join(storeB, 'base.qcow2'));
     expect((await vmsOf(['--host', 'b'])).find((v) => v.name === 'h')?.state).toBe('running');
-    await waitFor('counter of h on B', () => counters(serialH(b.novaHome)).length >= 1, 30_000);
+    await waitFor('counter of h on B', () => counters(serial(b.novaHome, 'h')).length >= 1, 30_000, 50);
     for (const check of ['read -P 0x3c 0 4M', 'read -P 0x7e 8M 1M']) expect(await hmp(join(b.novaHome, 'run', 'vms', 'h', 'qmp.sock'), `qemu-io disk0 "${check}"`), check).not.toMatch(/fail|error/i);
-    expect(existsSync(disk2)).toBe(false);
+    expect(existsSync(join(lab.localHome, 'h.qcow2'))).toBe(false);
     expect(forwards()).toEqual([]);
-    const stop = await lab.nova(['--host', 'b', 'vm', 'stop', 'h', '--force']);
-    expect(stop.code, stop.stderr).toBe(0);
+    await ok(['--host', 'b', 'vm', 'stop', 'h', '--force']);
   }, 180_000);
+
+  // Last: while a `nova serve` of A's user runs, that user's `nova` commands go through it.
+  it('remote events through the engine that watches them: a VM another client defines on B arrives as host.event; B dropping off the network and coming back arrive as host.state', async () => {
+    const events: HostEvent[] = [];
+    const states: { host: string; reachable: boolean; error?: string; at: number }[] = [];
+    const kernel = join(b.novaHome, 'vmlinuz');
+    writeFileSync(kernel, '');
+    chownSync(kernel, lab.remote.uid, lab.remote.gid);
+    const app = await lab.serveLocal();
+    const client = await connectNode(app.url, app.token);
+    try {
+      client.on('host.event', (e) => events.push(e as HostEvent));
+      client.on('host.state', (s) => states.push({ ...(s as { host: string; reachable: boolean; error?: string }), at: Date.now() }));
+      // Someone watches the engine: it connects to B by itself and says so.
+      await waitFor('host.state: b reachable', () => states.some((s) => s.host === 'b' && s.reachable), 30_000, 50);
+
+      // Another client (the CLI, its own SSH connection) defines a VM on B: the watcher hears B's own events.
+      const made = Date.now();
+      await ok(['--host', 'b', 'vm', 'create', 'w', '--kernel', kernel, '--memory', '128Mi', '--network', 'none']);
+      const seen = await waitFor('host.event: b resource.changed for w', () => events.find((e) => e.host === 'b' && e.event === 'resource.changed' && e.payload.name === 'w'), 15_000, 50);
+      expect(seen.payload.state).toBe('stopped');
+      console.log(`host.event for a VM defined on b: ${Date.now() - made} ms after the CLI started (incl. its own ssh connection)`);
+
+      // B drops off the network: the kept connection's keep-alives notice, host.state says so with why.
+      const cut = Date.now();
+      lab.setLink(b, false);
+      const down = await waitFor('host.state: b unreachable', () => states.find((s) => s.host === 'b' && !s.reachable && s.at >= cut), 30_000, 100);
+      expect(down.error).toBeTruthy();
+      console.log(`b unreachable after ${down.at - cut} ms: ${down.error}`);
+      // The engine keeps answering meanwhile.
+      expect((await app.call<{ items: unknown[] }>('host.list', { probe: false })).items).toHaveLength(1);
+
+      // Back on the network: the engine reconnects by itself and events flow again.
+      const healed = Date.now();
+      lab.setLink(b, true);
+      const up = await waitFor('host.state: b reachable again', () => states.find((s) => s.host === 'b' && s.reachable && s.at >= healed), 30_000, 100);
+      console.log(`b reachable again ${up.at - healed} ms after its link came back`);
+      await ok(['--host', 'b', 'vm', 'rm', 'w']);
+      await waitFor('host.event: w deleted on b', () => events.find((e) => e.host === 'b' && e.event === 'resource.changed' && e.payload.name === 'w' && e.payload.state === 'deleted'), 15_000, 50);
+    } finally {
+      client.close();
+      await app.stop();
+    }
+  }, 150_000);
 });
