@@ -8,7 +8,8 @@
 // Guest g (TCG, 128 MiB, a 64 MiB qcow2 disk with known data, on the switch) moves A → B over
 // ssh: first a cancelled move (Ctrl-C) and a move whose process is killed -9 (B settles its
 // attempt by itself once the lease runs out, `nova migrate recover` keeps the guest on A) leave it
-// running on A with nothing on B; then the real move: the guest's serial counter continues on B,
+// running on A with nothing on B; so does a switch-over whose target QEMU dies before the guest
+// ran there (it fails within seconds and the guest resumes on A); then the real move: the guest's serial counter continues on B,
 // data written before and during the move reads back identical there, downtime is reported, A
 // keeps nothing, the guest keeps its MAC and IP, a TCP stream to the peer stays open with every
 // line in order and pings are answered from B (losses and the longest silence measured, printed).
@@ -21,7 +22,7 @@ import { chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSy
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectNode } from '../server/client.js';
-import { QmpProtocol } from '../core/vm/qmp/protocol.js';
+import { QmpProtocol, withQmp } from '../core/vm/qmp/protocol.js';
 import { ensureTestGuest, TEST_GUEST_CMDLINE } from './guest.js';
 import { describeHost } from './host.js';
 import { sh } from './netns.js';
@@ -221,6 +222,52 @@ describeHost('several Nova hosts: live moves with disks and network between two 
     expect((JSON.parse(r.stdout) as { items: { outcome: string }[] }).items.map((x) => x.outcome)).toEqual(['kept-here']);
     await bHasNothing();
     await aRunsOn();
+  }, 180_000);
+
+  it('a switch-over whose target QEMU dies before the guest ran there fails within seconds, and the guest runs on A again (counter continuing, B has nothing)', async () => {
+    // At pre-switchover B's engine is frozen (it cannot commit, so cannot resume the guest there);
+    // once A reports the switch-over completed, B's QEMU holds the whole guest, paused (-S), and is killed.
+    const events = await QmpProtocol.connect(join(lab.localHome, 'run', 'vms', 'g', 'qmpe.sock'));
+    const serveB = b.servePid!;
+    let frozen = false;
+    const thaw = () => {
+      if (frozen) process.kill(serveB, 'SIGCONT');
+      frozen = false;
+    };
+    try {
+      const completed = new Promise<string>((resolve) => events.on('event', (e) => {
+        if (e.event !== 'MIGRATION') return;
+        const status = String(e.data?.status);
+        if (status === 'pre-switchover' && !frozen) {
+          process.kill(serveB, 'SIGSTOP');
+          frozen = true;
+        }
+        if (status === 'completed' || status === 'failed' || status === 'cancelled') resolve(status);
+      }));
+      const p = lab.novaProcess(['migrate', 'vm', 'g', '--to', 'b']);
+      expect(await Promise.race([completed, p.done.then((r) => `nova migrate exited ${r.code}: ${r.stderr}`)])).toBe('completed');
+      const qmpB = join(b.novaHome, 'run', 'vms', 'g', 'qmp.sock');
+      const statusB = await waitFor('B\'s QEMU holds the whole guest', async () => {
+        const st = await withQmp(qmpB, (q) => q.execute<{ status: string }>('query-status'), { greetingTimeoutMs: 3000 });
+        return st.status === 'inmigrate' ? undefined : st.status;
+      }, 20_000, 20);
+      expect(statusB).toBe('paused'); // -S: it never ran there
+      process.kill(Number(readFileSync(join(b.novaHome, 'run', 'vms', 'g', 'qemu', 'qemu.pid'), 'utf8')), 'SIGKILL');
+      const killedAt = Date.now();
+      thaw();
+      const r = await p.done;
+      const tookMs = Date.now() - killedAt;
+      console.log(`switch-over to a target whose QEMU died: the move failed ${tookMs} ms after the kill: ${r.stderr.trim()}`);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/exited before the guest ran/);
+      expect(r.stderr).toMatch(/runs on this host/);
+      expect(tookMs).toBeLessThan(15_000);
+      await bHasNothing();
+      await aRunsOn();
+    } finally {
+      thaw();
+      events.close();
+    }
   }, 180_000);
 
   it('moves g to B over ssh with its disk: counter continues, data identical, downtime reported, A keeps nothing; same MAC and IP, the TCP stream goes on in order, pings answered from B', async () => {

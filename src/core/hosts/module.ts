@@ -196,7 +196,7 @@ export const hostsModule: EngineModule = {
     });
     d.handle('vm.xmigrate.commit', async (i) => {
       watch.touch(i.name, i.id);
-      await commitIncoming(vm(), i.name, i.id);
+      await commitIncoming(vm(), i.name, i.id, { ...(i.resume !== undefined ? { resume: i.resume } : {}) });
       watch.forget(i.name);
       return { name: i.name, owned: true };
     });

@@ -21,6 +21,12 @@ describe('whoKeeps', () => {
     ['committed', 'undefined', owned, 'target'], // released, journal left
     ['switched', 'postmigrate', none, 'missing'], // the target lost it: touch nothing
     ['sending', 'running', owned, 'source'], // a VM of that name there that is not this attempt's
+    ['switched', 'postmigrate', { defined: true, incoming: true, resumed: false, exited: true }, 'source'], // its QEMU exited before the guest ran there: resume here
+    ['switched', 'postmigrate', { defined: true, incoming: true, qmpStatus: 'inmigrate', resumed: false, exited: false }, 'source'], // never finished loading (the source resumes after cancel)
+    ['switched', 'postmigrate', { defined: true, incoming: true, qmpStatus: 'paused', resumed: false, exited: false }, 'target'], // whole there, paused by -S: commit resumes it
+    ['switched', 'postmigrate', { defined: true, incoming: true, resumed: true, exited: true }, 'target'], // it ran there, then died: never resumed here
+    ['committed', 'postmigrate', { defined: true, incoming: false, resumed: false }, 'target'],
+    ['sending', 'running', { defined: true, incoming: true, qmpStatus: 'inmigrate', resumed: false, exited: false }, 'source'],
   ] as const)('phase %s, source %s, target %j → %s', (phase, here, there, who) => {
     expect(whoKeeps(phase, here, there)).toBe(who);
   });

@@ -101,11 +101,25 @@ async function killForward(j: Journal): Promise<void> {
  * (postmigrate, or released after the switch-over) or runs there from this attempt; a committed
  * attempt is the target's. 'missing': the guest left but the target has nothing (inspect by hand).
  */
-export function whoKeeps(phase: Journal['phase'], here: string, there: { defined: boolean; incoming: boolean; qmpStatus?: string }): 'source' | 'target' | 'missing' {
+export function whoKeeps(phase: Journal['phase'], here: string, there: TargetStatus): 'source' | 'target' | 'missing' {
   const runsThere = there.incoming && (there.qmpStatus === 'running' || there.qmpStatus === 'paused');
+  // The target proves the guest never ran there and does not hold it whole (its QEMU exited, failed
+  // or still loads; it resumes a guest only at commit, recorded first): the copy paused here is the one.
+  if (here === 'postmigrate' && phase !== 'committed' && there.incoming && there.resumed === false && !runsThere) return 'source';
   const left = phase === 'committed' || here === 'postmigrate' || (here === 'undefined' && phase === 'switched');
   if (!left && !runsThere) return 'source';
   return there.defined ? 'target' : 'missing';
+}
+
+/** What vm.xmigrate.status says of the target's side of an attempt. */
+export interface TargetStatus {
+  defined: boolean;
+  incoming: boolean;
+  qmpStatus?: string;
+  /** The guest was resumed there (false: it never ran there; unknown from an older target). */
+  resumed?: boolean;
+  /** The attempt's QEMU is gone there. */
+  exited?: boolean;
 }
 
 export class CrossHostMigrator {
@@ -164,34 +178,43 @@ export class CrossHostMigrator {
             task.progress(l.fraction, l.message);
           },
         });
-        // The guest has left this QEMU (postmigrate): from here on, the target's copy is the one.
+        // The guest has left this QEMU (postmigrate) and waits, paused, on the target: the target
+        // resumes it at commit (first, the forward can go after), or proves it never ran there.
         await writeJournal(e, { ...j, phase: 'switched' });
+        const switched = performance.now();
+        await this.commit(j, out.wasRunning);
+        const resumeMs = Math.round(performance.now() - switched);
         await fwd?.close();
         fwd = undefined;
-        await this.commit(j);
         const released = await releaseVm(this.vm(), i.name, i.to);
         await rm(journalFile(e, i.name), { force: true });
-        return { name: i.name, to: i.to, transport: i.transport, totalMs: out.totalMs, ...(out.downtimeMs !== undefined ? { downtimeMs: out.downtimeMs } : {}), ...(out.ramBytes !== undefined ? { ramBytes: out.ramBytes } : {}), diskBytes: out.diskBytes, removedDisks: released.removedDisks };
+        return { name: i.name, to: i.to, transport: i.transport, totalMs: out.totalMs + resumeMs, ...(out.downtimeMs !== undefined ? { downtimeMs: out.downtimeMs + resumeMs } : {}), ...(out.ramBytes !== undefined ? { ramBytes: out.ramBytes } : {}), diskBytes: out.diskBytes, removedDisks: released.removedDisks };
       } catch (err) {
         await fwd?.close().catch(() => undefined);
         const settled = await this.settle({ ...j, ...(await readJournal(e, i.name)) }).catch((x: Error) => ({ outcome: 'pending', reason: x.message }));
         if (settled.outcome === 'moved') throw new NovaError('INTERNAL', `VM ${i.name} reached ${i.to} but the last step failed (${(err as Error).message}); it runs on ${i.to} now`);
-        throw err;
+        // Say where the VM is now, whatever failed.
+        const x = err as NovaError;
+        throw new NovaError(x.code ?? 'INTERNAL', `${x.message} — ${settled.reason}`, x.details);
       } finally {
         clearInterval(alive);
       }
     }, signal ? { signal } : {});
   }
 
-  /** Target commit, retried while the host reconnects (its answer may have been lost). */
-  private async commit(j: Journal): Promise<void> {
+  /**
+   * Target commit, retried while the host reconnects (its answer may have been lost) — never when
+   * the target answered with a verdict (its QEMU exited, failed to load or never finished).
+   */
+  private async commit(j: Journal, resume = true): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.remote(j.to, 'vm.xmigrate.commit', { name: j.name, id: j.id }, 60_000);
+        await this.remote(j.to, 'vm.xmigrate.commit', { name: j.name, id: j.id, resume }, 60_000);
         await writeJournal(this.engine, { ...j, phase: 'committed' });
         return;
       } catch (err) {
-        if (attempt >= 3 || (err as NovaError).code === 'CONFLICT') throw err;
+        const x = err as NovaError;
+        if (attempt >= 3 || x.code === 'CONFLICT' || (x.details as { verdict?: string } | undefined)?.verdict) throw err;
         await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
       }
     }
@@ -203,7 +226,7 @@ export class CrossHostMigrator {
     await killForward(j).catch(() => undefined);
     const rec = await findRecord(e.paths, j.name);
     const here = rec ? await withQmp(layoutOf(e.paths, j.name).qmp, queryStatus, { greetingTimeoutMs: 3000 }).then((s) => s.status as string, () => 'gone') : 'undefined';
-    let there: { defined: boolean; incoming: boolean; qmpStatus?: string };
+    let there: TargetStatus;
     try {
       there = await this.remote(j.to, 'vm.xmigrate.status', { name: j.name, id: j.id }, 15_000);
     } catch (err) {
@@ -217,10 +240,17 @@ export class CrossHostMigrator {
       await rm(journalFile(e, j.name), { force: true });
       return { outcome: 'moved', reason: `the guest runs on ${j.to}` };
     }
+    // The target's attempt goes first (cancel refuses once the guest ran there): only then may a
+    // guest that completed its switch-over resume here.
     if (there.incoming) await this.remote(j.to, 'vm.xmigrate.cancel', { name: j.name, id: j.id }, 60_000);
-    if (rec && here !== 'gone') await keepVm(this.vm(), j.name, j.disks);
+    const switched = here === 'postmigrate';
+    const why = there.exited ? `its QEMU on ${j.to} exited before the guest ran there` : `the guest never ran on ${j.to} (${there.qmpStatus ?? 'its QEMU did not answer'})`;
+    if (rec && here !== 'gone') await keepVm(this.vm(), j.name, j.disks, switched ? { neverRanThere: true, why: `resumed after a failed switch-over to ${j.to}` } : {});
     await rm(journalFile(e, j.name), { force: true });
-    return { outcome: 'kept-here', reason: here === 'gone' ? `QEMU is gone here (${j.to} has nothing of it)` : `the guest keeps running here; ${j.to} has nothing of it` };
+    const me = hostname();
+    if (here === 'gone') return { outcome: 'kept-here', reason: `VM ${j.name} stays defined on this host (${me}) but its QEMU is gone; ${j.to} has nothing of it` };
+    if (switched) return { outcome: 'kept-here', reason: `${why}: VM ${j.name} was resumed and runs on this host (${me}); ${j.to} has nothing of it` };
+    return { outcome: 'kept-here', reason: `VM ${j.name} keeps running on this host (${me}); ${j.to} has nothing of it` };
   }
 
   async recover(name?: string): Promise<{ items: { name: string; to: string; outcome: 'kept-here' | 'moved' | 'pending'; reason: string }[] }> {

@@ -127,6 +127,8 @@ async function resolveVfio(ctx: VmContext, rec: VmRecord): Promise<{ devices: st
 export interface StartOptions {
   /** Start as a live-migration destination listening on this URI. */
   incoming?: string;
+  /** With `incoming`: the guest stays paused once it arrived, until `cont` (cross-host moves resume it at commit). */
+  incomingPaused?: boolean;
 }
 
 /** Starts QEMU and returns the state QMP reported (so callers need no second round trip). */
@@ -189,7 +191,7 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
             ...(rec.spec.kernel ? { kernel: absolutize(rec.baseDir, rec.spec.kernel) } : {}),
             ...(rec.spec.initrd ? { initrd: absolutize(rec.baseDir, rec.spec.initrd) } : {}),
             nic, ...(more.length ? { moreNics: more } : {}), ...(shares.length ? { shares } : {}), ...(usb.length ? { usb } : {}), ...(extra.nics.length ? { extraNics: extra.nics } : {}), vfio: vfio.devices, ...(vfio.pciMmio64Mb ? { pciMmio64Mb: vfio.pciMmio64Mb } : {}),
-            layout, incoming: Boolean(opts.incoming),
+            layout, incoming: Boolean(opts.incoming), ...(opts.incoming && opts.incomingPaused ? { incomingPaused: true } : {}),
           },
           { accel: accel.kind as 'kvm' | 'tcg', ovmf, ...(runAs ? { runAs: runAs.user } : {}) },
         );

@@ -20,7 +20,7 @@ export const migrateOutcome = lazy(() => z.object({
   to: z.string(),
   transport: z.enum(['ssh', 'tcp']),
   totalMs: z.number(),
-  /** The guest's pause at switch-over, as the source QEMU measured it. */
+  /** The guest's pause at switch-over: the source QEMU's measure plus the commit until the target resumed it. */
   downtimeMs: z.number().optional(),
   ramBytes: z.number().optional(),
   diskBytes: z.number(),
@@ -70,8 +70,9 @@ export const xmigrateProcedures = {
     output: lazy(() => z.object({ nbd: socketAddr, ram: socketAddr, exports: exportList })),
   }),
   'vm.xmigrate.commit': procedure({
-    summary: 'Target side: the guest runs here now; stop the NBD server and own the VM',
-    input: lazy(() => z.object({ name: resourceName, id: attempt }).strict()),
+    summary: 'Target side: once the whole guest is here, resume it (recorded first), stop the NBD server and own the VM; fails at once when this QEMU exited or failed to load it',
+    /** resume false: the source's guest was paused; it stays paused here. */
+    input: lazy(() => z.object({ name: resourceName, id: attempt, resume: z.boolean().optional() }).strict()),
     output: lazy(() => z.object({ name: z.string(), owned: z.boolean() })),
   }),
   'vm.xmigrate.cancel': procedure({
@@ -87,6 +88,7 @@ export const xmigrateProcedures = {
   'vm.xmigrate.status': procedure({
     summary: 'Target side: whether attempt id of an incoming migration is still pending, and its QEMU status',
     input: lazy(() => z.object({ name: resourceName, id: attempt }).strict()),
-    output: lazy(() => z.object({ defined: z.boolean(), incoming: z.boolean(), qmpStatus: z.string().optional() })),
+    /** resumed: the guest was resumed here (false: it never ran here); exited: this attempt's QEMU is gone. */
+    output: lazy(() => z.object({ defined: z.boolean(), incoming: z.boolean(), qmpStatus: z.string().optional(), resumed: z.boolean().optional(), exited: z.boolean().optional() })),
   }),
 };

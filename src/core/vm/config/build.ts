@@ -94,7 +94,9 @@ export function buildVmConfig(vm: VmBuildInput, host: HostFacts): VmConfig {
   if (vm.vfio.length && vm.pciMmio64Mb && f.uefi) add('vfio-mmio', '-fw_cfg', `name=opt/ovmf/X-PciMmio64Mb,string=${vm.pciMmio64Mb}`);
   // Last, so that adding it moved no existing device's PCI address (guests keep their NIC names).
   add('hotplug', ...hotplugArgs(vm.extraNics ?? [], f.windows, host));
-  if (vm.incoming) add('incoming', '-incoming', 'defer');
+  // incomingPaused (-S): the guest stays paused once it is here, until the target's commit resumes it
+  // (and records that first): a failed cross-host switch-over can then resume the source safely.
+  if (vm.incoming) add('incoming', ...(vm.incomingPaused ? ['-S'] : []), '-incoming', 'defer');
   return { binary: QEMU_BINARY, sections };
 }
 

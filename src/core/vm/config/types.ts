@@ -94,6 +94,8 @@ export interface VmBuildInput {
   layout: RuntimeLayout;
   /** Start as a live-migration destination (`-incoming defer`). */
   incoming?: boolean;
+  /** With `incoming`: stay paused (-S) once the guest is here, until someone sends `cont`. */
+  incomingPaused?: boolean;
 }
 
 /** One labelled group of arguments: the golden files show which part produced what. */

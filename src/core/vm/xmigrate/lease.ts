@@ -2,7 +2,7 @@
 // seconds (`vm.xmigrate.alive`, and every other vm.xmigrate.* call) for as long as it drives the
 // move. When the source stops renewing (its engine was killed, its host died, the link is gone)
 // the target settles the attempt by itself, with the same rule `nova migrate recover` applies:
-// a guest that already runs here (the switch-over happened) stays and the attempt is committed;
+// a guest that is here whole (the switch-over happened) stays and the attempt is committed;
 // otherwise the attempt (QEMU, definition, disks) is removed — the guest never left the source.
 // The source's later `recover` then finds either a committed VM (it releases its copy) or nothing
 // (it keeps the guest running).
@@ -89,8 +89,9 @@ export class IncomingWatch {
     const rec = await readIncoming(ctx, name);
     if (rec?.id !== id) return 'gone'; // committed or cancelled meanwhile
     const st = await withQmp(layoutOf(ctx.paths, name).qmp, queryStatus, { greetingTimeoutMs: 3000 }).catch(() => undefined);
-    if (st?.status === 'running' || st?.status === 'paused') {
-      await commitIncoming(ctx, name, id, 5_000);
+    // The whole guest is here (paused by -S until commit resumes it), or it already ran here.
+    if (st?.status === 'running' || st?.status === 'paused' || rec.resumedAt) {
+      await commitIncoming(ctx, name, id, { timeoutMs: 5_000 });
       return 'committed';
     }
     await dropIncoming(ctx, name, id);

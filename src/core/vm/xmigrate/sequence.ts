@@ -139,8 +139,12 @@ async function mirrorsReady(q: QmpProtocol, jobs: string[], plan: SourcePlan): P
   return list.filter((j) => waiting.has(j.device)).reduce((n, j) => n + j.len, 0);
 }
 
-/** Undo on the source after a failure or cancel: the VM keeps running there, mirrors and NBD nodes go. */
-export async function abortSource(q: QmpProtocol, diskCount: number): Promise<void> {
+/**
+ * Undo on the source after a failure or cancel: the VM keeps running there, mirrors and NBD nodes
+ * go. A completed migration is resumed only with `resumeCompleted` (the caller knows the target
+ * never ran the guest and holds no copy any more).
+ */
+export async function abortSource(q: QmpProtocol, diskCount: number, o: { resumeCompleted?: boolean } = {}): Promise<void> {
   await q.execute('migrate_cancel').catch(() => undefined);
   for (let i = 0; i < diskCount; i++) await q.execute('block-job-cancel', { device: mirrorNode(i), force: true }).catch(() => undefined);
   // A cancelled job lets go of its target node a moment later.
@@ -153,7 +157,7 @@ export async function abortSource(q: QmpProtocol, diskCount: number): Promise<vo
   }
   // A completed migration has a running copy elsewhere: this one must never run again.
   const m = await q.execute<MigrationInfo>('query-migrate').catch(() => undefined);
-  if (m?.status === 'completed') return;
+  if (m?.status === 'completed' && !o.resumeCompleted) return;
   if ((await q.execute<{ status: string }>('query-status')).status !== 'running') await q.execute('cont').catch(() => undefined);
 }
 

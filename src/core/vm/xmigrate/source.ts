@@ -60,14 +60,14 @@ export interface SendInput {
   onProgress?: (p: MigrateProgress) => void;
 }
 
-/** Mirrors the disks and RAM into the target; on success this QEMU is left in postmigrate. */
-export async function sendVm(ctx: VmContext, name: string, i: SendInput): Promise<MigrateOutcome> {
+/** Mirrors the disks and RAM into the target; on success this QEMU is left in postmigrate (`wasRunning`: the guest ran before). */
+export async function sendVm(ctx: VmContext, name: string, i: SendInput): Promise<MigrateOutcome & { wasRunning: boolean }> {
   return vmLock(ctx, name, async () => {
     const qmp = layoutOf(ctx.paths, name).qmp;
     return withQmp(qmp, async (q) => {
       const st = await queryStatus(q);
       if (st.status !== 'running' && st.status !== 'paused') throw new NovaError('CONFLICT', `VM ${name} is ${st.status}: only a running VM is live-migrated`);
-      return runSource(q, {
+      const out = await runSource(q, {
         nbd: i.nbd,
         disks: i.exports,
         uri: migrationUri(i.ram),
@@ -76,6 +76,7 @@ export async function sendVm(ctx: VmContext, name: string, i: SendInput): Promis
         ...(i.signal ? { signal: i.signal } : {}),
         ...(i.onProgress ? { onProgress: i.onProgress } : {}),
       });
+      return { ...out, wasRunning: st.status === 'running' };
     });
   }, 'migrate');
 }
@@ -98,7 +99,15 @@ export async function releaseVm(ctx: VmContext, name: string, to: string): Promi
   return { removedDisks: removed.removedDisks };
 }
 
-/** The undo: mirrors and the migration cancelled, the guest running here. */
-export async function keepVm(ctx: VmContext, name: string, diskCount: number): Promise<void> {
-  await withQmp(layoutOf(ctx.paths, name).qmp, (q) => abortSource(q, diskCount)).catch(() => undefined);
+/**
+ * The undo: mirrors and the migration cancelled, the guest running here. `neverRanThere`: the
+ * switch-over completed but the target proved the guest never ran there and removed its copy, so
+ * this one (paused in postmigrate, its disks as they were at the switch-over) resumes.
+ */
+export async function keepVm(ctx: VmContext, name: string, diskCount: number, o: { neverRanThere?: boolean; why?: string } = {}): Promise<void> {
+  const resumed = await withQmp(layoutOf(ctx.paths, name).qmp, async (q) => {
+    await abortSource(q, diskCount, { resumeCompleted: o.neverRanThere === true });
+    return (await queryStatus(q)).status === 'running';
+  }).catch(() => false);
+  if (resumed && o.why) publish(ctx, name, 'running', o.why);
 }

@@ -4,8 +4,12 @@
 // 0700 runtime folder (reached through the source's SSH forward) or, when the user asked for
 // clear text, on a TCP port of the host's address. An `incoming` record beside the definition
 // says the VM is not this host's yet: commit removes it (the VM is ours), abort removes the VM.
+//
+// QEMU waits with -S too: once the stream is in, the guest stays paused here until commit
+// resumes it, and commit records that (`resumedAt`) before it does. So "the guest never ran
+// here" is a fact the source can ask for (vm.xmigrate.status) when a switch-over fails — this
+// QEMU exited, its load failed, or it never finished — and then resume its own copy safely.
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { NovaError } from '../../../shared/errors.js';
@@ -18,8 +22,10 @@ import { createVm, deleteVm } from '../lifecycle.js';
 import { publish, startVm, stopVm } from '../power.js';
 import { freeLoopbackPort } from '../process.js';
 import { queryStatus } from '../qmp/commands.js';
+import type { MigrationInfo } from '../qmp/commands.js';
 import { withQmp } from '../qmp/protocol.js';
-import { findRecord, layoutOf, runtimeDir, vmDir } from '../store.js';
+import { livePid } from '../state.js';
+import { findRecord, layoutOf, loadRecord, runtimeDir, vmDir } from '../store.js';
 import { localBase } from './base.js';
 import type { DiskBase } from './base.js';
 import { finishTarget, migrationUri, prepareTarget } from './sequence.js';
@@ -54,6 +60,17 @@ interface IncomingRecord {
   id: string;
   from: string;
   at: number;
+  /** Set just before commit resumes the guest here: from then on the source's copy must never run again. */
+  resumedAt?: number;
+}
+
+/** One commit or drop at a time per VM (the lease's and the source's may meet). */
+const busy = new Map<string, Promise<unknown>>();
+function serial<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const run = (busy.get(name) ?? Promise.resolve()).catch(() => undefined).then(fn);
+  busy.set(name, run);
+  void run.finally(() => busy.get(name) === run && busy.delete(name)).catch(() => undefined);
+  return run;
 }
 
 const incomingFile = (ctx: VmContext, name: string) => join(vmDir(ctx.paths, name), 'incoming.json');
@@ -115,7 +132,7 @@ export async function receiveIncoming(ctx: VmContext, i: IncomingInput): Promise
       i.listen.kind === 'unix'
         ? [{ path: join(run, `xm-${tag}.nbd`) }, { path: join(run, `xm-${tag}.ram`) }]
         : [{ host: i.listen.host, port: await freeLoopbackPort() }, { host: i.listen.host, port: await freeLoopbackPort() }];
-    await startVm(ctx, i.name, { incoming: migrationUri(ram!) });
+    await startVm(ctx, i.name, { incoming: migrationUri(ram!), incomingPaused: true });
     const exports = i.disks.map((d) => ({ node: d.node, exportName: d.node, sync: top.has(d.node) ? ('top' as const) : ('full' as const) }));
     await withQmp(layoutOf(ctx.paths, i.name).qmp, (q) => prepareTarget(q, { nbd: nbd!, disks: exports, incoming: migrationUri(ram!) }));
     publish(ctx, i.name, 'starting', `receiving a live migration from ${i.from}`);
@@ -126,44 +143,83 @@ export async function receiveIncoming(ctx: VmContext, i: IncomingInput): Promise
   }
 }
 
-/** Removes the attempt `id` (its QEMU, definition and disks); a VM this host owns is never touched. */
-export async function dropIncoming(ctx: VmContext, name: string, id: string): Promise<boolean> {
-  const rec = await readIncoming(ctx, name);
-  if (!rec || rec.id !== id) return false;
-  if (await findRecord(ctx.paths, name)) {
-    await stopVm(ctx, name, { force: true, byUser: false }).catch(() => undefined);
-    await deleteVm(ctx, name, true);
-  }
-  await rm(vmDir(ctx.paths, name), { recursive: true, force: true });
-  await rm(runtimeDir(ctx.paths, name), { recursive: true, force: true });
-  return true;
+/** Removes the attempt `id` (its QEMU, definition and disks); a VM this host owns, or a guest that ran here, is never touched. */
+export function dropIncoming(ctx: VmContext, name: string, id: string): Promise<boolean> {
+  return serial(name, async () => {
+    const rec = await readIncoming(ctx, name);
+    if (!rec || rec.id !== id) return false;
+    if (rec.resumedAt) throw new NovaError('CONFLICT', `the guest of ${name} ran here (resumed ${new Date(rec.resumedAt).toISOString()}): this attempt is not removed; commit it`, { field: 'id', verdict: 'ran' });
+    if (await findRecord(ctx.paths, name)) {
+      await stopVm(ctx, name, { force: true, byUser: false }).catch(() => undefined);
+      await deleteVm(ctx, name, true);
+    }
+    await rm(vmDir(ctx.paths, name), { recursive: true, force: true });
+    await rm(runtimeDir(ctx.paths, name), { recursive: true, force: true });
+    return true;
+  });
 }
 
-/** Commit: once QEMU runs the guest, NBD goes and the VM is this host's (the incoming record goes last). */
-export async function commitIncoming(ctx: VmContext, name: string, id: string, timeoutMs = 30_000): Promise<void> {
-  const rec = await readIncoming(ctx, name);
-  if (!rec) {
-    if (await findRecord(ctx.paths, name)) return; // committed already (a retry after a lost answer)
-    throw new NovaError('NOT_FOUND', `no incoming migration of ${name} here`, { field: 'name' });
-  }
-  if (rec.id !== id) throw new NovaError('CONFLICT', `the incoming migration of ${name} here is another attempt (${rec.id})`, { field: 'id' });
+/**
+ * Until this QEMU holds the whole guest ('paused' by -S, or 'running'). Fails at once, without
+ * waiting out the deadline, when QEMU exited or its load failed (`verdict`: whether the guest
+ * ran here, so the source knows whether it may resume its copy).
+ */
+async function untilReceived(ctx: VmContext, name: string, rec: IncomingRecord, timeoutMs: number): Promise<'running' | 'paused'> {
+  const vm = await loadRecord(ctx.paths, name);
   const qmp = layoutOf(ctx.paths, name).qmp;
+  const verdict = rec.resumedAt ? 'ran' : 'never-ran';
+  const where = rec.resumedAt ? `after the guest ran here (its paused copy on ${rec.from} is not resumed by itself)` : `before the guest ran here`;
   const end = Date.now() + timeoutMs;
-  for (let d = 10; ; d = Math.min(d * 2, 200)) {
-    const st = await withQmp(qmp, queryStatus, { greetingTimeoutMs: 3000 }).catch(() => undefined);
-    if (st?.status === 'running' || st?.status === 'paused') break;
-    if (!st && !existsSync(qmp)) throw new NovaError('INTERNAL', `the incoming QEMU of ${name} is gone: the VM stays with ${rec.from}`);
-    if (Date.now() > end) throw new NovaError('TIMEOUT', `the incoming QEMU of ${name} did not start running within ${timeoutMs / 1000}s (status ${st?.status ?? '?'})`);
+  let last = '?';
+  for (let d = 5; ; d = Math.min(d * 2, 100)) {
+    if (!(await livePid(ctx.paths, vm))) throw new NovaError('CONFLICT', `the incoming QEMU of ${name} exited${last === '?' ? '' : ` (last status ${last})`} ${where}`, { verdict });
+    const st = await withQmp(qmp, async (q) => {
+      const s = await queryStatus(q);
+      const m = s.status === 'inmigrate' ? await q.execute<MigrationInfo>('query-migrate').catch(() => undefined) : undefined;
+      return { status: s.status as string, migration: m?.status, error: m?.['error-desc'] };
+    }, { greetingTimeoutMs: 3000 }).catch(() => undefined);
+    if (st?.status === 'running' || st?.status === 'paused') return st.status;
+    if (st) last = st.migration ? `${st.status}, migration ${st.migration}` : st.status;
+    if (st?.migration === 'failed') throw new NovaError('CONFLICT', `the incoming QEMU of ${name} failed to load the guest${st.error ? ` (${st.error})` : ''} ${where}`, { verdict });
+    if (Date.now() > end) throw new NovaError('TIMEOUT', `the incoming QEMU of ${name} did not finish receiving the guest within ${timeoutMs / 1000}s (status ${last}); it never ran here`, { verdict });
     await new Promise((r) => setTimeout(r, d));
   }
-  await withQmp(qmp, async (q) => {
-    await finishTarget(q);
-    // QEMU announced the guest's MACs when it resumed (RARPs, and the guest's own gratuitous ARPs
-    // through virtio-net); once more now, so switches joined late (a VXLAN FDB) learn this port.
-    await q.execute('announce-self', { initial: 50, max: 550, rounds: 5, step: 100 }).catch(() => undefined);
+}
+
+export interface CommitOptions {
+  timeoutMs?: number;
+  /** Resume the guest here (false: the source's guest was paused, it stays paused). Default true. */
+  resume?: boolean;
+}
+
+/** Commit: once QEMU holds the guest, it resumes here, NBD goes and the VM is this host's (the incoming record goes last). */
+export function commitIncoming(ctx: VmContext, name: string, id: string, o: CommitOptions = {}): Promise<void> {
+  return serial(name, async () => {
+    let rec = await readIncoming(ctx, name);
+    if (!rec) {
+      if (await findRecord(ctx.paths, name)) return; // committed already (a retry after a lost answer)
+      throw new NovaError('NOT_FOUND', `no incoming migration of ${name} here`, { field: 'name' });
+    }
+    if (rec.id !== id) throw new NovaError('CONFLICT', `the incoming migration of ${name} here is another attempt (${rec.id})`, { field: 'id' });
+    const status = await untilReceived(ctx, name, rec, o.timeoutMs ?? 30_000);
+    const qmp = layoutOf(ctx.paths, name).qmp;
+    if (status === 'paused' && o.resume !== false) {
+      // Written before the guest runs here: the source resumes its copy only while this is unset.
+      if (!rec.resumedAt) {
+        rec = { ...rec, resumedAt: Date.now() };
+        await writeJsonAtomic(incomingFile(ctx, name), rec);
+      }
+      await withQmp(qmp, (q) => q.execute('cont'));
+    }
+    await withQmp(qmp, async (q) => {
+      await finishTarget(q);
+      // QEMU announced the guest's MACs when it resumed (RARPs, and the guest's own gratuitous ARPs
+      // through virtio-net); once more now, so switches joined late (a VXLAN FDB) learn this port.
+      await q.execute('announce-self', { initial: 50, max: 550, rounds: 5, step: 100 }).catch(() => undefined);
+    });
+    await rm(incomingFile(ctx, name), { force: true });
+    publish(ctx, name, 'running', `migrated here from ${rec.from}`);
   });
-  await rm(incomingFile(ctx, name), { force: true });
-  publish(ctx, name, 'running', `migrated here from ${rec.from}`);
 }
 
 export interface IncomingStatus {
@@ -173,11 +229,17 @@ export interface IncomingStatus {
   incoming: boolean;
   /** QEMU's status, when one runs. */
   qmpStatus?: string;
+  /** Attempt `id` only: whether the guest was resumed here (false: it never ran here). */
+  resumed?: boolean;
+  /** Attempt `id` only: its QEMU process is gone. */
+  exited?: boolean;
 }
 
 export async function incomingStatus(ctx: VmContext, name: string, id: string): Promise<IncomingStatus> {
   const rec = await readIncoming(ctx, name);
-  const defined = Boolean(await findRecord(ctx.paths, name));
-  const st = defined ? await withQmp(layoutOf(ctx.paths, name).qmp, queryStatus, { greetingTimeoutMs: 3000 }).catch(() => undefined) : undefined;
-  return { defined, incoming: rec?.id === id, ...(st ? { qmpStatus: st.status } : {}) };
+  const vm = await findRecord(ctx.paths, name);
+  const st = vm ? await withQmp(layoutOf(ctx.paths, name).qmp, queryStatus, { greetingTimeoutMs: 3000 }).catch(() => undefined) : undefined;
+  const mine = rec?.id === id;
+  const exited = mine && (!vm || !(await livePid(ctx.paths, vm)));
+  return { defined: Boolean(vm), incoming: mine, ...(st ? { qmpStatus: st.status } : {}), ...(mine ? { resumed: Boolean(rec.resumedAt), exited } : {}) };
 }
