@@ -17,7 +17,7 @@ test('Tokyo Night Storm is the default and a chosen theme survives a reload, app
   expect((await rpc<{ theme: string }>('prefs.get')).theme).toBe('tokyo-night-day');
 
   // Before first paint: the theme attribute is already set when the DOM is parsed, before the
-  // app bundle ran (theme-boot.js reads the cached value synchronously in <head>).
+  // app bundle ran (the inline theme boot script reads the cached value synchronously in <head>).
   await context.addInitScript(() => {
     document.addEventListener('DOMContentLoaded', () => {
       (window as unknown as { __themeAtDcl: string | undefined }).__themeAtDcl = document.documentElement.dataset.theme;

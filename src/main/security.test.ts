@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { FakeWebContents, fakeElectron } from './testing/fake-electron.js';
+import { THEME_BOOT_HASH } from '../shared/csp.js';
 import { contentSecurityPolicy, externalLinkAllowed, isAppUrl, secureContents, secureSession } from './security.js';
 
 const APP = 'nova://app/index.html';
@@ -7,10 +8,10 @@ const APP = 'nova://app/index.html';
 const directive = (csp: string, name: string) => csp.split('; ').find((d) => d.startsWith(`${name} `))?.slice(name.length + 1);
 
 describe('content security policy', () => {
-  it('allows only our own scripts in the packaged app: no inline, no eval, no remote', () => {
+  it('allows only our own scripts in the packaged app: no inline but the theme boot script by its hash, no eval, no remote', () => {
     const csp = contentSecurityPolicy();
     expect(directive(csp, 'default-src')).toBe("'none'");
-    expect(directive(csp, 'script-src')).toBe("'self'");
+    expect(directive(csp, 'script-src')).toBe(`'self' ${THEME_BOOT_HASH}`);
     expect(csp).not.toContain('unsafe-eval');
     expect(directive(csp, 'object-src')).toBe("'none'");
     expect(directive(csp, 'frame-src')).toBe("'none'");

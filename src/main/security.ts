@@ -1,8 +1,10 @@
 import type { PermissionCheckHandlerHandlerDetails, Session, WebContents } from 'electron';
+import { THEME_BOOT_HASH } from '../shared/csp.js';
 
 /**
  * The renderer's Content-Security-Policy. Production (nova://app) allows only our own files; the
  * in-app VNC console may open WebSockets to loopback (the main process's console relay, see console.ts).
+ * The one inline script allowed is index.html's theme boot, by its hash.
  * The dev server needs inline scripts (React refresh preamble) and its HMR socket.
  */
 export function contentSecurityPolicy(devUrl?: string): string {
@@ -10,7 +12,8 @@ export function contentSecurityPolicy(devUrl?: string): string {
   const dev = devUrl ? new URL(devUrl).origin : undefined;
   const directives: [string, string][] = [
     ['default-src', "'none'"],
-    ['script-src', dev ? `'self' 'unsafe-inline' ${dev}` : "'self'"],
+    // The theme boot script inline in index.html, by its hash (src/shared/csp.ts).
+    ['script-src', dev ? `'self' 'unsafe-inline' ${dev}` : `'self' ${THEME_BOOT_HASH}`],
     ['style-src', "'self' 'unsafe-inline'"],
     ['img-src', "'self' data: blob:"],
     ['font-src', "'self' data:"],

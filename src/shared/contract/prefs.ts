@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { procedure } from './define.js';
 import { lazy } from '../lazy.js';
+import { THEMES } from '../themes.js';
+
+export { THEMES };
 
 // Preferences shared by the app (electron-store) and plain Node (a JSON file): same keys.
-export const THEMES = ['tokyo-night-storm', 'tokyo-night', 'tokyo-night-moon', 'tokyo-night-day', 'material-ocean'] as const;
 
 export const prefsSchema = lazy(() => z.object({
   theme: z.enum(THEMES).default('tokyo-night-storm'),

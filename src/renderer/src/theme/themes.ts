@@ -1,4 +1,4 @@
-import { THEMES } from '../../../shared/contract/prefs.js';
+import { THEMES } from '../../../shared/themes.js';
 
 export type ThemeName = (typeof THEMES)[number];
 export const DEFAULT_THEME: ThemeName = 'tokyo-night-storm';
@@ -15,7 +15,7 @@ export const THEME_PRESETS: { name: ThemeName; label: string; note: string; swat
 
 export const isTheme = (v: unknown): v is ThemeName => typeof v === 'string' && (THEMES as readonly string[]).includes(v);
 
-/** Sets the theme on <html> and caches it so theme-boot.js applies it before the next first paint. */
+/** Sets the theme on <html> and caches it so index.html's theme boot script (src/shared/csp.ts) applies it before the next first paint. */
 export function applyTheme(theme: ThemeName): void {
   document.documentElement.dataset.theme = theme;
   try {

@@ -1,13 +1,23 @@
+import { lazy, Suspense } from 'react';
 import { ViewHeader } from '../components/ViewHeader';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { StateBadge } from '../components/StateBadge';
 import { ResourceCounts } from '../components/ResourceCounts';
-import { HostGraphs } from '../components/HostGraphs';
 import { bytes, clock } from '../lib/format';
 import { useActivity } from '../stores/activity';
 import { useHost } from '../stores/host';
 import { useNav } from '../stores/nav';
 import { useResources } from '../stores/resources';
+
+// The graphs (recharts and d3, ~0.4 MB) load after the first paint: the counts and host facts
+// do not wait for them. The placeholder is the graphs' own card before their first sample.
+const HostGraphs = lazy(() => import('../components/HostGraphs').then((m) => ({ default: m.HostGraphs })));
+const graphsPlaceholder = (
+  <div className="card host-graphs">
+    <h2>Host load</h2>
+    <p className="muted">Reading CPU and memory…</p>
+  </div>
+);
 
 /** Host facts and what runs on it; each part renders as soon as its own data arrives. */
 export function DashboardView() {
@@ -58,7 +68,9 @@ export function DashboardView() {
             <p className="muted">{host.status === 'error' ? 'Unavailable' : 'Probing…'}</p>
           )}
         </div>
-        <HostGraphs />
+        <Suspense fallback={graphsPlaceholder}>
+          <HostGraphs />
+        </Suspense>
         <div className="card">
           <h2>Resources</h2>
           {res.error ? (
