@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import { Handle, Position } from '@xyflow/react';
 import type { NodeProps } from '@xyflow/react';
 import type { TopoNodeData } from '../lib/topology';
@@ -5,7 +6,7 @@ import type { TopoNodeData } from '../lib/topology';
 const ICON = { uplink: '⏚', network: '⇄', vm: '▣', capsule: '⬡' } as const;
 
 /** Networks take uplinks on the left and attachments on the right; instances connect from their left. */
-export function TopologyNode({ data }: NodeProps) {
+export const TopologyNode = memo(function TopologyNode({ data }: NodeProps) {
   const d = data as TopoNodeData;
   return (
     <div className={`topo-node topo-${d.kind}`} title={d.reason ?? d.state} data-testid={`topo-${d.kind}-${d.name}`}>
@@ -20,4 +21,4 @@ export function TopologyNode({ data }: NodeProps) {
       {d.state && <span className={`topo-state state-${d.state.toLowerCase()}`}>{d.state}</span>}
     </div>
   );
-}
+});

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { applyEdgeChanges, applyNodeChanges, Background, Controls, MiniMap, ReactFlow } from '@xyflow/react';
 import type { Connection, Edge, EdgeChange, Node, NodeChange } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
@@ -50,6 +50,12 @@ export function TopologyView() {
     setNodes(layout.nodes);
     setEdges(layout.edges);
   }, [layout]);
+  // While the view pans, its content is one composited layer that moves as a whole: each frame is
+  // a translation instead of repainting every node and link (software rendering). Only while
+  // panning, so zooming still re-rasters text sharply. A class, not state: no re-render per pan.
+  const frame = useRef<HTMLDivElement>(null);
+  const onMoveStart = useCallback(() => frame.current?.classList.add('panning'), []);
+  const onMoveEnd = useCallback(() => frame.current?.classList.remove('panning'), []);
   const onNodesChange = useCallback((c: NodeChange[]) => setNodes((ns) => applyNodeChanges(c, ns)), []);
   const onEdgesChange = useCallback((c: EdgeChange[]) => setEdges((es) => applyEdgeChanges(c, es)), []);
 
@@ -107,13 +113,15 @@ export function TopologyView() {
       ) : res.status === 'ready' && layout.nodes.length === 0 ? (
         <EmptyState title="Nothing to draw yet" hint="Create a network and a VM or capsule; they appear here with their links." />
       ) : (
-        <div className="topology" data-testid="topology">
+        <div className="topology" data-testid="topology" ref={frame}>
           <ReactFlow
             nodes={nodes}
             edges={edges}
             nodeTypes={NODE_TYPES}
             onNodesChange={onNodesChange}
             onEdgesChange={onEdgesChange}
+            onMoveStart={onMoveStart}
+            onMoveEnd={onMoveEnd}
             onConnect={(c) => void onConnect(c)}
             onBeforeDelete={onBeforeDelete}
             // What the subtitle promises: either key detaches a selected link (xyflow's default is Backspace only).
