@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { ClusterHostReport, ClusterPlanRow, ClusterStatus, ClusterUpResult, Placement } from '../../shared/contract/cluster.js';
 import { formatBytes } from '../../shared/sizes.js';
+import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { table } from '../output.js';
 
@@ -61,6 +62,22 @@ export async function clusterApply(ctx: CliContext, verb: 'up' | 'down', src: { 
 
 const humanPlacement = (p: Placement, dry: boolean) => `${dry ? 'Would place' : 'Placed'} ${p.kind} ${p.name} on ${p.host}: ${p.reason}${p.ha ? ' [HA]' : ''}`;
 
+/** `nova cluster set` and `rotate-certs`: cluster-wide settings and this host's certificate. */
+function registerClusterSettings(cluster: Command, ctx: CliContext): void {
+  cluster.command('set').description('Cluster-wide settings (run on any member)')
+    .requiredOption('--shared-storage <path|none>', 'a folder every host mounts at this same path: HA VMs keep their disks there ("none" removes it)')
+    .action(async (o: { sharedStorage: string }) => {
+      const r = await ctx.call('cluster.set', { sharedStorage: o.sharedStorage === 'none' ? null : o.sharedStorage });
+      ctx.print(r, (v) => (v.sharedStorage ? `Shared storage: ${v.sharedStorage} (HA VMs with their files there fail over to the hosts that see it)` : 'No shared storage: HA VMs are refused'));
+    });
+  cluster.command('rotate-certs').description('A new key and certificate for this host from the cluster CA (its etcd member keeps running)')
+    .option('--days <n>', 'validity of the new certificate in days', '365')
+    .action(async (o: { days: string }) => {
+      const r = await ctx.call('cluster.rotateCerts', { days: Number(o.days) });
+      ctx.print(r, (v) => `${v.name}: new certificate serial ${v.serial}, valid until ${new Date(v.notAfter).toISOString()} (was serial ${v.previous.serial}, until ${new Date(v.previous.notAfter).toISOString()}); the agent renews it when less than 30 days are left`);
+    });
+}
+
 export function registerClusterCommands(ctx: CliContext): void {
   const cluster = ctx.noun('cluster', 'Cluster mode on etcd: membership, placement, HA capsules');
   cluster.command('init').description('Start a cluster on this host (a cluster CA and this host\'s etcd member), or use an existing etcd with --etcd')
@@ -104,12 +121,7 @@ export function registerClusterCommands(ctx: CliContext): void {
       const r = await ctx.call('cluster.leave', {});
       ctx.print(r, (v) => `${v.name} left cluster ${v.cluster}`);
     });
-  cluster.command('rotate-certs').description('A new key and certificate for this host from the cluster CA (its etcd member keeps running)')
-    .option('--days <n>', 'validity of the new certificate in days', '365')
-    .action(async (o: { days: string }) => {
-      const r = await ctx.call('cluster.rotateCerts', { days: Number(o.days) });
-      ctx.print(r, (v) => `${v.name}: new certificate serial ${v.serial}, valid until ${new Date(v.notAfter).toISOString()} (was serial ${v.previous.serial}, until ${new Date(v.previous.notAfter).toISOString()}); the agent renews it when less than 30 days are left`);
-    });
+  registerClusterSettings(cluster, ctx);
   cluster.command('status').description('Healthy or degraded (and why), etcd members, hosts alive with capacity and bookings')
     .action(async () => ctx.print(await ctx.call('cluster.status', {}), humanStatus));
   cluster.command('place').description('Book an item on a host by CAS (never overbooks): a named host or auto')

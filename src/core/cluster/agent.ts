@@ -25,6 +25,7 @@ import { EtcdError } from './etcd.js';
 import type { EtcdClient } from './etcd.js';
 import { renewIfDue } from './certs.js';
 import { DeployWorker } from './deploy-agent.js';
+import { fenceVms, localVms, readSettings, removeVmCopy, runVmHere, seesShared } from './ha-vm.js';
 import { memberPid, peerUrl, startMember } from './member.js';
 import type { Capacity, HostInfo, ItemRecord } from './placement.js';
 import { readView, takeOver } from './placement.js';
@@ -252,7 +253,8 @@ export class ClusterAgent {
     }
     const info: HostInfo = { ...(this.config.address ? { address: this.config.address } : {}), version: NOVA_VERSION, labels: this.config.labels, member: this.config.mode === 'managed' };
     await this.client.put(k.info(this.config.name), JSON.stringify(info));
-    await this.client.put(k.capacity(this.config.name), JSON.stringify(await capacity(this.engine, this.config)), this.lease);
+    const shared = await seesShared((await readSettings(this.client, this.config.cluster)).sharedStorage);
+    await this.client.put(k.capacity(this.config.name), JSON.stringify({ ...(await capacity(this.engine, this.config)), ...(shared ? { sharedStorage: shared } : {}) }), this.lease);
   }
 
   /** `orphans`: also remove local HA copies whose item was released (`nova down --cluster`); every tick when HA items exist, else every 10th. */
@@ -278,7 +280,7 @@ export class ClusterAgent {
       }
     }
     const view = this.view!;
-    const ha = [...view.items.entries()].filter(([, i]) => i.record.ha && i.record.kind === 'capsule' && i.record.spec);
+    const ha = [...view.items.entries()].filter(([, i]) => i.record.ha && (i.record.kind === 'capsule' ? i.record.spec : i.record.vm));
     if (!ha.length && !fresh) return;
     const me = this.config.name;
     for (const [id, item] of ha) {
@@ -291,8 +293,9 @@ export class ClusterAgent {
         }
       }
     }
+    await this.reconcileVms(ha.filter(([, i]) => i.record.kind === 'vm'), gen);
     const local = await this.engine.call('capsule.list', { project: CLUSTER_PROJECT });
-    for (const [id, { record }] of ha) {
+    for (const [id, { record }] of ha.filter(([, i]) => i.record.kind === 'capsule')) {
       const here = local.items.find((c) => c.name === record.name);
       if (record.host === me) {
         if (here?.state === 'running' && here.pid) this.track(id, here.pid);
@@ -304,10 +307,38 @@ export class ClusterAgent {
         this.note(`removed capsule/${record.name}: owned by ${record.host}`);
       }
     }
-    for (const c of local.items.filter((x) => !ha.some(([, i]) => i.record.name === x.name))) {
+    for (const c of local.items.filter((x) => !ha.some(([, i]) => i.record.kind === 'capsule' && i.record.name === x.name))) {
       this.pids.delete(`capsule/${c.name}`);
       await this.engine.call('capsule.rm', { name: c.name, force: true });
       this.note(`removed capsule/${c.name}: released from the cluster`);
+    }
+  }
+
+  /** HA VMs: run the ones this host owns; a copy of one another host owns (or released) is stopped and its definition removed, its disks kept. */
+  private async reconcileVms(items: [string, { record: ItemRecord }][], gen: number): Promise<void> {
+    const me = this.config.name;
+    const local = await localVms(this.engine, CLUSTER_PROJECT).catch(() => []);
+    if (!items.length && !local.length) return;
+    for (const [id, { record }] of items) {
+      const here = local.find((v) => v.name === record.name);
+      if (record.host === me) {
+        if (here?.state === 'running' && here.pid) this.track(id, here.pid);
+        else if (this.arrivedLongEnough(id, record) && this.mayStart(gen)) {
+          const pid = await runVmHere(this.engine, record, here, CLUSTER_PROJECT);
+          if (pid) this.track(id, pid);
+          this.note(`started vm/${record.name}`);
+          if (!this.mayStart(gen)) await this.fence('lease lost while an HA VM was starting');
+        }
+      } else if (here) {
+        this.pids.delete(id);
+        await removeVmCopy(this.engine, record.name);
+        this.note(`removed vm/${record.name}: owned by ${record.host}`);
+      }
+    }
+    for (const v of local.filter((x) => !items.some(([, i]) => i.record.name === x.name))) {
+      this.pids.delete(`vm/${v.name}`);
+      await removeVmCopy(this.engine, v.name);
+      this.note(`removed vm/${v.name}: released from the cluster`);
     }
   }
 
@@ -369,6 +400,7 @@ export class ClusterAgent {
       }
       this.pids.delete(id);
     }
+    for (const name of await fenceVms(this.engine, CLUSTER_PROJECT, killed).catch(() => [])) this.note(`fenced vm/${name}: ${why}`);
     const local = await this.engine.call('capsule.list', { project: CLUSTER_PROJECT }).catch(() => ({ items: [] }));
     for (const c of local.items.filter((x) => x.state === 'running' || x.state === 'paused' || x.state === 'restarting')) {
       await this.engine.call('capsule.kill', { name: c.name, signal: 'SIGKILL' }).catch(() => undefined);

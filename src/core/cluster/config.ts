@@ -78,6 +78,8 @@ export const keys = (cluster: string) => {
     info: (h: string) => `${root}hosts/${h}/info`,
     tokens: `${root}tokens/`,
     token: (id: string) => `${root}tokens/${id}`,
+    /** Cluster-wide settings (shared storage for HA VMs). */
+    settings: `${root}settings`,
     alloc: (h: string) => `${root}alloc/${h}`,
     allocs: `${root}alloc/`,
     items: `${root}items/`,

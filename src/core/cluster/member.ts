@@ -29,6 +29,10 @@ export function memberArgv(bin: string, p: NovaPaths, c: ClusterConfig, initial:
     '--initial-cluster', initial, '--initial-cluster-state', state, '--initial-cluster-token', `nova-${c.cluster}`,
     '--client-cert-auth', '--trusted-ca-file', f.ca, '--cert-file', f.cert, '--key-file', f.key,
     '--peer-client-cert-auth', '--peer-trusted-ca-file', f.ca, '--peer-cert-file', f.cert, '--peer-key-file', f.key,
+    // A member cut off and back (a partition healed) must not depose the leader with its higher
+    // term: without pre-vote the others lose their leader for an election, renewals stall, and
+    // every host's HA items are fenced for nothing (3 s bound, agent.ts).
+    '--pre-vote',
     // Metrics stay on the TLS client port; no plain listener anywhere.
     '--logger', 'zap', '--log-outputs', d.log, '--log-level', 'warn',
   ];

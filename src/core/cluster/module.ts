@@ -6,6 +6,7 @@ import { NovaError } from '../../shared/errors.js';
 import type { EngineContext, EngineModule } from '../context.js';
 import { ClusterAgent } from './agent.js';
 import { rotateHostCert } from './certs.js';
+import { checkHaVm, readSettings, writeSettings } from './ha-vm.js';
 import type { ClusterConfig } from './config.js';
 import { readConfig, requireConfig, tlsOf } from './config.js';
 import { EtcdClient } from './etcd.js';
@@ -119,8 +120,17 @@ export const clusterModule: EngineModule = {
       if (i.ha && i.kind === 'capsule' && !i.spec) throw new NovaError('INVALID_INPUT', 'spec: an HA capsule needs its [container] spec (what another host creates when this one fails)', { field: 'spec' });
       const relative = i.spec && [['spec.capsule', i.spec.capsule], ...i.spec.volumes.map((v, n) => [`spec.volumes[${n}]`, v])].find(([, v]) => /^\.\.?\//.test(v!));
       if (relative) throw new NovaError('INVALID_INPUT', `${relative[0]}: ${relative[1]} is relative, and another host has no such folder: use an image reference or an absolute path that exists on every host`, { field: relative[0] });
-      if (i.ha && i.kind === 'vm') throw new NovaError('HOST_UNSUPPORTED', 'ha: HA VMs need storage every host reaches; not supported yet — HA works for capsules', { field: 'ha' });
-      return place(h.client, h.config.cluster, { kind: i.kind, name: i.name, memoryBytes: i.memory, cpus: i.cpus, host: i.host, strategy: i.strategy, require: i.require, ha: i.ha, ...(i.spec ? { spec: i.spec } : {}) }, () => engine.clock.now(), i.dryRun);
+      // An HA VM: only with its files in the cluster's shared storage, onto hosts that see it.
+      const shared = i.ha && i.kind === 'vm' ? checkHaVm(await readSettings(h.client, h.config.cluster), i.vm) : undefined;
+      return place(h.client, h.config.cluster, { kind: i.kind, name: i.name, memoryBytes: i.memory, cpus: i.cpus, host: i.host, strategy: i.strategy, require: i.require, ha: i.ha, ...(i.spec ? { spec: i.spec } : {}), ...(shared ? { vm: i.vm!, needsShared: shared } : {}) }, () => engine.clock.now(), i.dryRun);
+    });
+    d.handle('cluster.set', async (i) => {
+      const h = await need();
+      const next = { ...(await readSettings(h.client, h.config.cluster)) };
+      if (i.sharedStorage === null) delete next.sharedStorage;
+      else next.sharedStorage = i.sharedStorage;
+      await writeSettings(h.client, h.config.cluster, next);
+      return next;
     });
     d.handle('cluster.release', async (i) => {
       const h = await need();

@@ -6,7 +6,7 @@
 // 4 GiB → 8 placed).
 import { formatBytes } from '../../shared/sizes.js';
 import { NovaError } from '../../shared/errors.js';
-import type { ContainerSpec } from '../../shared/schemas/novafile.js';
+import type { ContainerSpec, VmSpec } from '../../shared/schemas/novafile.js';
 import type { Placement } from '../../shared/contract/cluster.js';
 import type { EtcdClient, KeyValue } from './etcd.js';
 import { keys } from './config.js';
@@ -21,6 +21,8 @@ export interface Capacity {
   gpus: number;
   networks: string[];
   accelerator: string;
+  /** The cluster's shared storage path, when this host sees it (HA VMs can run here). */
+  sharedStorage?: string;
   at: number;
 }
 
@@ -38,6 +40,9 @@ export interface Allocation {
 /** The stored item: its placement plus, for HA capsules, what to create elsewhere. */
 export interface ItemRecord extends Placement {
   spec?: ContainerSpec;
+  /** An HA VM's spec, and the shared storage its files are in (only hosts that see it take it). */
+  vm?: VmSpec;
+  sharedStorage?: string;
 }
 
 export interface HostView {
@@ -104,12 +109,15 @@ export interface Request {
   require: Record<string, string>;
   ha: boolean;
   spec?: ContainerSpec;
+  vm?: VmSpec;
+  /** Only hosts that see this shared storage path (an HA VM's files). */
+  needsShared?: string;
   /** The NovaFile project that declared it (`nova up --cluster`). */
   project?: string;
 }
 
 /** The host for `req` and why, or every host's reason for refusing it. */
-export function choose(view: ClusterView, req: Pick<Request, 'memoryBytes' | 'cpus' | 'host' | 'strategy' | 'require'>, exclude: string[] = []): { host: string; reason: string } | { refused: string[] } {
+export function choose(view: ClusterView, req: Pick<Request, 'memoryBytes' | 'cpus' | 'host' | 'strategy' | 'require' | 'needsShared'>, exclude: string[] = []): { host: string; reason: string } | { refused: string[] } {
   const refused: string[] = [];
   const fits: { h: HostView; freeMem: number; freeCpu: number }[] = [];
   for (const h of [...view.hosts.values()].sort((a, b) => a.name.localeCompare(b.name))) {
@@ -122,6 +130,10 @@ export function choose(view: ClusterView, req: Pick<Request, 'memoryBytes' | 'cp
     const lacking = Object.entries(req.require).filter(([l, v]) => h.info?.labels[l] !== v);
     if (lacking.length) {
       refused.push(`${h.name}: lacks label ${lacking.map(([l, v]) => `${l}=${v}`).join(', ')}`);
+      continue;
+    }
+    if (req.needsShared && h.capacity.sharedStorage !== req.needsShared) {
+      refused.push(`${h.name}: does not see the shared storage ${req.needsShared}`);
       continue;
     }
     const b = booked(h.alloc);
@@ -159,7 +171,7 @@ export async function place(client: EtcdClient, cluster: string, req: Request, n
     if ('refused' in picked) {
       throw new NovaError('CONFLICT', `no host can take ${id} (${formatBytes(req.memoryBytes)}, ${req.cpus} CPUs): ${picked.refused.join('; ') || 'no host is in the cluster'}`, { field: 'host', refused: picked.refused });
     }
-    const record: ItemRecord = { kind: req.kind, name: req.name, host: picked.host, memoryBytes: req.memoryBytes, cpus: req.cpus, ha: req.ha, reason: picked.reason, placedAt: now(), moves: 0, ...(req.spec ? { spec: req.spec } : {}), ...(req.project ? { project: req.project } : {}) };
+    const record: ItemRecord = { kind: req.kind, name: req.name, host: picked.host, memoryBytes: req.memoryBytes, cpus: req.cpus, ha: req.ha, reason: picked.reason, placedAt: now(), moves: 0, ...(req.spec ? { spec: req.spec } : {}), ...(req.vm ? { vm: req.vm } : {}), ...(req.needsShared ? { sharedStorage: req.needsShared } : {}), ...(req.project ? { project: req.project } : {}) };
     if (dryRun) return strip(record);
     const h = view.hosts.get(picked.host)!;
     const alloc: Allocation = { items: { ...h.alloc.items, [id]: { memoryBytes: req.memoryBytes, cpus: req.cpus } } };
@@ -207,7 +219,7 @@ export async function takeOver(client: EtcdClient, cluster: string, view: Cluste
   const item = view.items.get(id);
   if (!item) return undefined;
   const old = item.record.host;
-  const picked = choose(view, { memoryBytes: item.record.memoryBytes, cpus: item.record.cpus, host: 'auto', strategy: 'spread', require: {} }, [old]);
+  const picked = choose(view, { memoryBytes: item.record.memoryBytes, cpus: item.record.cpus, host: 'auto', strategy: 'spread', require: {}, ...(item.record.sharedStorage ? { needsShared: item.record.sharedStorage } : {}) }, [old]);
   if ('refused' in picked) return undefined;
   const to = view.hosts.get(picked.host)!;
   const from = view.hosts.get(old);

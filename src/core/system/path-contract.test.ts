@@ -119,6 +119,16 @@ const NOT_HOST_PATHS: Record<string, string> = {
   'cluster.place spec.capsule': 'checked by capsule.create on the host that runs it (relative paths refused here: no folder travels)',
   'cluster.place spec.volumes[]': 'as cluster.place spec.capsule',
   'cluster.place spec.workdir': "a folder inside the capsule's own root filesystem",
+  // An HA VM's spec is stored in etcd; the host that runs it defines it with vm.create, whose guard checks every file there.
+  // cluster.place itself only compares the paths with the shared storage folder (ha-vm.ts checkHaVm: absolute, inside it).
+  'cluster.place vm.image': 'checked by vm.create on the host that runs it; here only: inside the cluster\'s shared storage',
+  'cluster.place vm.disks[]': 'as cluster.place vm.image',
+  'cluster.place vm.disks[].path': 'as cluster.place vm.image',
+  'cluster.place vm.disks[].backing': 'as cluster.place vm.image',
+  'cluster.place vm.iso': 'as cluster.place vm.image',
+  'cluster.place vm.iso[]': 'as cluster.place vm.image',
+  'cluster.place vm.kernel': 'as cluster.place vm.image',
+  'cluster.place vm.initrd': 'as cluster.place vm.image',
 };
 
 /** A name that says "this may be a path": a new field named like this must be classified above. */

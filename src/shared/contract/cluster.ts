@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { resourceName } from '../names.js';
-import { containerSpec } from '../schemas/novafile.js';
+import { containerSpec, vmSpec } from '../schemas/novafile.js';
 import { size } from '../schemas/fields.js';
 import { procedure } from './define.js';
 import { applyOutcome, planChange } from './novafile-apply.js';
@@ -32,6 +32,8 @@ export const clusterCapacity = lazy(() => z.object({
   gpus: z.number(),
   networks: z.array(z.string()),
   accelerator: z.string(),
+  /** The cluster's shared storage path, when this host sees it (HA VMs can run here). */
+  sharedStorage: z.string().optional(),
   at: z.number(),
 }));
 
@@ -164,6 +166,11 @@ export const clusterProcedures = {
     input: lazy(() => z.object({}).strict().default({})),
     output: lazy(() => z.object({ name: z.string(), cluster: z.string(), left: z.boolean() })),
   }),
+  'cluster.set': procedure({
+    summary: 'Cluster-wide settings: the shared storage folder every host mounts at the same path (HA VMs keep their files there); null removes it',
+    input: z.object({ sharedStorage: z.string().regex(/^\/\S*$/, 'an absolute path every host mounts, e.g. /srv/nova-shared').nullable() }).strict(),
+    output: z.object({ sharedStorage: z.string().optional() }),
+  }),
   'cluster.rotateCerts': procedure({
     summary: 'A new key and certificate for this host, signed by the cluster CA (the etcd member keeps running; the agent also renews one with < 30 days left)',
     input: lazy(() => z.object({ days: z.number().int().min(1).max(3650).default(365) }).strict().default({ days: 365 })),
@@ -188,6 +195,8 @@ export const clusterProcedures = {
         ha: z.boolean().default(false),
         /** For HA capsules: what another host creates when this one's lease ends. */
         spec: containerSpec.optional(),
+        /** For HA VMs: the [vm] spec another host defines and starts; its files must be in the cluster's shared storage. */
+        vm: vmSpec.optional(),
         /** Only say where it would go (plan), book nothing. */
         dryRun: z.boolean().default(false),
       })
