@@ -1,7 +1,6 @@
 import { useState } from 'react';
 import { act } from '../lib/actions';
-
-const PORT = /^(?:((?:\d{1,3}\.){3}\d{1,3}):)?(\d{1,5}):(\d{1,5})(?:\/(tcp|udp))?$/;
+import { PORT_FORWARD as PORT } from '../lib/ports';
 
 /** Adds a host:guest port forward to one attached instance. */
 export function ForwardForm({ network, owners, onAdded }: { network: string; owners: { kind: 'vm' | 'capsule'; name: string }[]; onAdded(): void }) {

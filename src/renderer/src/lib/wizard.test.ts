@@ -118,6 +118,16 @@ describe('VM wizard: more NICs and shared folders', () => {
     expect(wizardProblems({ ...base, shares: [sh('a', { host: ' ' })] }).shares).toMatch(/give the host folder/);
   });
 
+  it('a user-mode NIC carries its port forwards (a switch NIC none); a bad one is named', () => {
+    const s = { ...base, network: 'lab', nics: [{ network: 'user', model: 'virtio' as const, ports: '127.0.0.1:2222:22, 8080:80/udp' }, { network: 'dmz', model: 'virtio' as const, ports: '9:9' }] };
+    expect(wizardProblems(s)).toEqual({});
+    const toml = wizardToml(s);
+    expect(toml).toContain('nics = [{ network = "lab" }, { network = "user", ports = ["127.0.0.1:2222:22", "8080:80/udp"] }, { network = "dmz" }]');
+    const vm = novafileSchema.parse(parse(toml)).vm.dev!;
+    expect(vm.nics?.map((n) => n.ports)).toEqual([[], ['127.0.0.1:2222:22', '8080:80/udp'], []]);
+    expect(wizardProblems({ ...s, nics: [{ network: 'user', model: 'virtio', ports: '2222:22 ssh' }] }).nics).toMatch(/"ssh" is not a port forward/);
+  });
+
   it('win11 with a second NIC keeps the preset rendering', () => {
     const s = { ...initialWizard('win11'), iso: '/i.iso', network: 'lab', nics: [{ network: 'user', model: 'e1000e' as const }] };
     const vm = novafileSchema.parse(parse(wizardToml(s))).vm.win11!;

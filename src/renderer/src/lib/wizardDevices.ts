@@ -1,12 +1,16 @@
 // The wizard's extra NICs and shared folders → `nics = [...]` and `shares = [...]` of the
 // NovaFile entry. The Network step's first choice stays the first NIC; more NICs each get a
-// switch (or "user", user-mode NAT) and a device model; a folder gets a tag the guest mounts it by.
+// switch (or "user", user-mode NAT) and a device model, a user-mode NIC its port forwards; a
+// folder gets a tag the guest mounts it by.
+import { PORT_FORWARD, portList } from './ports';
 
 export const NIC_MODELS = ['virtio', 'e1000e', 'e1000', 'rtl8139'] as const;
 export type NicModel = (typeof NIC_MODELS)[number];
 export interface WizardNic {
   network: string;
   model: NicModel;
+  /** A user-mode NIC's port forwards as typed ("8080:80, 2222:22"); switches forward with network forwards. */
+  ports?: string;
 }
 
 export const SHARE_DRIVERS = ['auto', 'virtiofs', '9p'] as const;
@@ -39,6 +43,10 @@ export function deviceProblems(s: DeviceChoices): { nics?: string; shares?: stri
   if (s.nics.some((n) => !n.network)) p.nics = 'pick a network for every added NIC (or remove it)';
   else if (dup) p.nics = `network "${dup}" is on an earlier NIC already: one NIC per switch`;
   else if (s.nics.length > 7) p.nics = 'at most 8 NICs';
+  else {
+    const bad = s.nics.flatMap((n) => (n.network === 'user' ? portList(n.ports) : [])).find((f) => !PORT_FORWARD.test(f));
+    if (bad) p.nics = `"${bad}" is not a port forward: write host:guest like "8080:80", "8080:80/udp" or "127.0.0.1:8080:80"`;
+  }
   for (const [i, sh] of s.shares.entries()) {
     if (!sh.host.trim()) p.shares = `folder ${i + 1}: give the host folder to share`;
     else if (!TAG.test(sh.tag)) p.shares = `folder ${i + 1}: a tag is 1-36 letters, digits, ".", "_" or "-" (the guest mounts the share by it)`;
@@ -55,7 +63,10 @@ export function withDevices(spec: Record<string, unknown>, s: DeviceChoices): Re
   const out = { ...spec };
   if (s.nics.length) {
     delete out.network;
-    out.nics = [{ network: s.network || 'user' }, ...s.nics.map((n) => ({ network: n.network, ...(n.model !== 'virtio' ? { model: n.model } : {}) }))];
+    out.nics = [
+      { network: s.network || 'user' },
+      ...s.nics.map((n) => ({ network: n.network, ...(n.model !== 'virtio' ? { model: n.model } : {}), ...(n.network === 'user' && portList(n.ports).length ? { ports: portList(n.ports) } : {}) })),
+    ];
   }
   if (s.shares.length) {
     out.shares = s.shares.map((sh) => ({ host: sh.host.trim(), tag: sh.tag, ...(sh.readonly ? { readonly: true } : {}), ...(sh.driver !== 'auto' ? { driver: sh.driver } : {}) }));

@@ -10,6 +10,7 @@ import { StateBadge } from '../components/StateBadge';
 import { ViewHeader } from '../components/ViewHeader';
 import { TerminalPane } from '../components/TerminalPane';
 import { UsbPicker } from '../components/UsbPicker';
+import { VmDevices } from '../components/VmDevices';
 import { VncConsole } from '../components/VncConsole';
 import type { InstanceAction, InstanceKind } from '../lib/actions';
 import { actionsFor, instanceMethod } from '../lib/actions';
@@ -78,14 +79,17 @@ export function InstanceDetail({ kind, name, initialTab }: { kind: InstanceKind;
           ) : !inspect ? (
             <p className="muted">Loading…</p>
           ) : (
-            <dl className="facts" data-testid="inspect">
-              {specFacts(inspect).map(([k, v]) => (
-                <div key={k} className="fact">
-                  <dt>{k}</dt>
-                  <dd>{v}</dd>
-                </div>
-              ))}
-            </dl>
+            <>
+              <dl className="facts" data-testid="inspect">
+                {specFacts(inspect).filter(([k]) => kind !== 'vm' || (k !== 'nics' && k !== 'shares')).map(([k, v]) => (
+                  <div key={k} className="fact">
+                    <dt>{k}</dt>
+                    <dd>{v}</dd>
+                  </div>
+                ))}
+              </dl>
+              {kind === 'vm' && 'mac' in inspect && <VmDevices vm={inspect} />}
+            </>
           ))}
         {tab === 'metrics' && <MetricsCharts kind={kind} name={name} />}
         {(tab === 'logs' || tab === 'serial') && <LogPane kind={kind} name={name} />}

@@ -25,12 +25,13 @@ export function MoreNics({ s, up, error, networks }: StepProps & { networks: str
           <select aria-label={`NIC ${i + 2} model`} value={n.model} onChange={(e) => set(i, { model: e.target.value as NicModel })}>
             {NIC_MODELS.map((m) => <option key={m} value={m}>{m}</option>)}
           </select>
+          {n.network === 'user' && <input aria-label={`NIC ${i + 2} port forwards`} placeholder="8080:80, 2222:22" value={n.ports ?? ''} onChange={(e) => set(i, { ports: e.target.value })} />}
           <button type="button" aria-label={`Remove NIC ${i + 2}`} onClick={() => up({ nics: s.nics.filter((_, j) => j !== i) })}>Remove</button>
         </div>
       ))}
       <button type="button" onClick={() => up({ nics: [...s.nics, { network: '', model: 'virtio' }] })} disabled={s.nics.length >= 7}>Add a network card</button>
       {error && <p className="field-error">{error}</p>}
-      <p className="hint">Each card gets its own MAC address and, on a switch, its own TAP.</p>
+      <p className="hint">Each card gets its own MAC address and, on a switch, its own TAP. A user-mode card forwards host ports to the guest (host:guest).</p>
     </fieldset>
   );
 }
