@@ -12,7 +12,8 @@
 // ran there (it fails within seconds and the guest resumes on A); then the real move: the guest's serial counter continues on B,
 // data written before and during the move reads back identical there, downtime is reported, A
 // keeps nothing, the guest keeps its MAC and IP, a TCP stream to the peer stays open with every
-// line in order and pings are answered from B (losses and the longest silence measured, printed).
+// line in order and pings are answered from B (losses and the longest silence measured, printed);
+// its DHCP lease and DNS name are B's dnsmasq's now (same address, the name resolves there).
 // Guest h (no network, its disk an overlay on a store image both hosts have) moves over
 // --transport tcp with only the top layer. Last, B's events through a watching engine
 // (host.event, host.state as B drops off the network and comes back).
@@ -128,8 +129,8 @@ describeHost('several Nova hosts: live moves with disks and network between two 
     await ok(['host', 'add', 'b', b.url, '--fingerprint', lab.fingerprint(b)]);
 
     // One L2 segment on both hosts: a vxlan overlay each side, peers by underlay address, DHCP ranges apart.
-    await ok(['--json', 'net', 'create', sw, '--type', 'overlay', '--driver', 'vxlan', '--subnet', `10.${NET}.${seg}.1/24`, '--dhcp-range', `10.${NET}.${seg}.50-10.${NET}.${seg}.99`, '--local', lab.localAddress!, '--peer', b.address, '--no-dns']);
-    await ok(['--host', 'b', '--json', 'net', 'create', sw, '--type', 'overlay', '--driver', 'vxlan', '--subnet', `10.${NET}.${seg}.2/24`, '--dhcp-range', `10.${NET}.${seg}.100-10.${NET}.${seg}.149`, '--local', b.address, '--peer', lab.localAddress!, '--no-dns']);
+    await ok(['--json', 'net', 'create', sw, '--type', 'overlay', '--driver', 'vxlan', '--subnet', `10.${NET}.${seg}.1/24`, '--dhcp-range', `10.${NET}.${seg}.50-10.${NET}.${seg}.99`, '--local', lab.localAddress!, '--peer', b.address, ]);
+    await ok(['--host', 'b', '--json', 'net', 'create', sw, '--type', 'overlay', '--driver', 'vxlan', '--subnet', `10.${NET}.${seg}.2/24`, '--dhcp-range', `10.${NET}.${seg}.100-10.${NET}.${seg}.149`, '--local', b.address, '--peer', lab.localAddress!, ]);
     // The third party: a namespace plugged into A's bridge of the switch.
     const bridges = JSON.parse(sh(['ip', '-n', lab.localNs!, '-j', 'link', 'show', 'type', 'bridge'])) as { ifname: string }[];
     expect(bridges).toHaveLength(1);
@@ -354,6 +355,17 @@ describeHost('several Nova hosts: live moves with disks and network between two 
     expect(sh(['ip', 'netns', 'exec', b.ns, 'ping', '-c', '1', '-W', '2', guestIp], { allowFailure: true })).toContain('1 received');
     expect(gap).toBeLessThan(15_000);
     expect(lost).toBeLessThan(sent / 2);
+
+    // Its DHCP lease and DNS name moved too: B's dnsmasq answers for g (the name from the peer,
+    // across the overlay), and the guest's DHCP exchange gets the same address from B's dnsmasq
+    // alone (A's keeps the address reserved, unserved).
+    const { domain } = JSON.parse(await ok(['--host', 'b', '--json', 'net', 'inspect', sw])) as { domain: string };
+    const gwB = `10.${NET}.${seg}.2`;
+    const lookup = `const r=new (require('dns').promises.Resolver)({timeout:2000,tries:2});r.setServers([process.argv[1]]);r.resolve4(process.argv[2]).then((a)=>console.log(a.join(',')),(e)=>console.log('ERR '+e.code));`;
+    expect(sh(['ip', 'netns', 'exec', peerNs, process.execPath, '-e', lookup, gwB, `g.${domain}`]).trim()).toBe(guestIp);
+    const lease = await exec(['--host', 'b'], `printf '#!/bin/sh\\n[ "$1" = bound ] && echo "$ip $serverid" > /tmp/lease.out\\nexit 0\\n' > /tmp/lease.sh && chmod +x /tmp/lease.sh && rm -f /tmp/lease.out && udhcpc -i eth0 -n -q -t 5 -T 1 -s /tmp/lease.sh >/dev/null 2>&1; cat /tmp/lease.out`);
+    console.log(`DHCP on B after the move: ${lease.stdout.trim()} (address before: ${guestIp})`);
+    expect(lease.stdout.trim()).toBe(`${guestIp} ${gwB}`);
   }, 300_000);
 
   it('moves h over --transport tcp (opt-in, clear text on B\'s address), its disk an overlay on a store image B has too: only the top layer moves (sync: top)', async () => {

@@ -7,7 +7,7 @@ import { clearIntent, recordIntent, rollBackInterrupted } from './intents.js';
 import type { Intent } from './intents.js';
 import type { NetCtx } from './context.js';
 import { needsDnsmasq, reloadDnsmasq } from './dnsmasq.js';
-import { allocate, ownerKey, parseSubnet, stableMac } from './ipam.js';
+import { allocate, ipToInt, ownerKey, parseSubnet, stableMac } from './ipam.js';
 import { createTap, createVeth, deleteLink, getLink, setMaster, setUp } from './links.js';
 import { aliasFor, tapName, vethName, vethPeerTmp } from './owner.js';
 import { applyNft, profileOf } from './apply.js';
@@ -25,6 +25,8 @@ export interface AttachInput {
   owner: NetworkOwner;
   netns?: string;
   mac?: string;
+  /** Keep this address (a VM moving in from another host): taken when free in the subnet. */
+  ip?: string;
   peer?: string;
   ports: string[];
   /** A VM's TAP opened by this uid's QEMU (`nova privd` passes its caller). */
@@ -71,6 +73,7 @@ export async function attach(ctx: NetCtx, input: AttachInput): Promise<AttachRes
     n.reservations.push(res);
   }
   if (input.mac) res.mac = input.mac.toLowerCase();
+  if (s && input.ip && res.ip !== input.ip) res.ip = keptAddress(n, s, key, input.ip);
   if (s && !res.ip) res.ip = allocate(s, n.dhcpRange, n.reservations, key, [], n.spec.type === 'overlay');
   const result: AttachResult = {
     ifname: owner.kind === 'vm' ? tapName(n.name, key) : vethName(n.name, key),
@@ -120,6 +123,15 @@ export async function attach(ctx: NetCtx, input: AttachInput): Promise<AttachRes
   if (input.ports.length) await addForwards(ctx, n.name, owner, input.ports);
   else if (n.forwards.some((f) => ownerKey(f.owner) === key)) await applyNft(ctx);
   return result;
+}
+
+/** `ip` for `key` on this switch: inside its subnet, not the gateway, no other owner's. */
+function keptAddress(n: NetworkState, s: ReturnType<typeof parseSubnet>, key: string, ip: string): string {
+  const at = ipToInt(ip);
+  if (at <= s.network || at >= s.broadcast || ip === s.gateway) throw new NovaError('CONFLICT', `address ${ip} is not a host address of network "${n.name}" (${s.cidr}, gateway ${s.gateway})`, { field: 'ip' });
+  const other = n.reservations.find((r) => r.ip === ip && r.key !== key);
+  if (other) throw new NovaError('CONFLICT', `address ${ip} on network "${n.name}" is ${other.key.replace(':', ' ')}'s here`, { field: 'ip' });
+  return ip;
 }
 
 /** Moves the peer into the capsule's netns, names it, addresses it and routes via the gateway. */

@@ -96,7 +96,9 @@ export async function writeHostFiles(ctx: NetCtx, n: NetworkState): Promise<void
     ...n.records.filter((r) => r.ip).map((r) => `${r.ip} ${r.name}.${n.domain} ${r.name}`),
   ];
   await writeRuntimeFile(hostsFile(ctx, n.name), hosts.join('\n') + '\n');
-  const dhcp = n.reservations.filter((r) => r.ip && r.key.startsWith('vm:')).map((r) => `${r.mac},${r.ip},${r.hostname}`);
+  // Attached VMs only, like the names above: a VM that moved to another host keeps its address
+  // reserved here (nobody else gets it) but this dnsmasq no longer answers for it.
+  const dhcp = n.reservations.filter((r) => r.ip && r.attached && r.key.startsWith('vm:')).map((r) => `${r.mac},${r.ip},${r.hostname}`);
   await writeRuntimeFile(dhcpHostsFile(ctx, n.name), dhcp.join('\n') + '\n');
 }
 

@@ -81,7 +81,7 @@ export function verbHandlers(ops: NetworkOps, ctx: NetCtx, owners: Owners): Omit
     },
     'attach.tap': async (i, peer) => {
       await claimAttachment(i.network, i.owner, peer);
-      const r = await ops.attach({ network: i.network, owner: i.owner, ports: i.ports, ...(i.mac ? { mac: i.mac } : {}), tapUser: peer.uid });
+      const r = await ops.attach({ network: i.network, owner: i.owner, ports: i.ports, ...(i.mac ? { mac: i.mac } : {}), ...(i.ip ? { ip: i.ip } : {}), tapUser: peer.uid });
       return changed(r, i.network, peer);
     },
     'attach.veth': async (i, peer) => {

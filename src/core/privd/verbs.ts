@@ -32,7 +32,7 @@ export const VERBS = {
   'dns.rm': { group: 'networks', input: lazy(() => P['network.dns.rm'].input) },
   'attach.tap': {
     group: 'attach',
-    input: lazy(() => z.object({ network: P['network.attach'].input.shape.network, owner: owner.extend({ kind: z.literal('vm') }), mac: mac.optional(), ports }).strict()),
+    input: lazy(() => z.object({ network: P['network.attach'].input.shape.network, owner: owner.extend({ kind: z.literal('vm') }), mac: mac.optional(), ip: P['network.attach'].input.shape.ip, ports }).strict()),
   },
   'attach.veth': {
     group: 'attach',

@@ -33,7 +33,7 @@ export function helperNetworkOps(ctx: NetCtx, env: NodeJS.ProcessEnv): NetworkOp
     hydrate: () => call('system.hydrate', {}) as Promise<HydrateReport>,
     async attach(i) {
       const common = { network: i.network, ports: i.ports, ...(i.mac ? { mac: i.mac } : {}) };
-      if (i.owner.kind === 'vm') return change<AttachResult>('attach.tap', { ...common, owner: i.owner });
+      if (i.owner.kind === 'vm') return change<AttachResult>('attach.tap', { ...common, owner: i.owner, ...(i.ip ? { ip: i.ip } : {}) });
       const pid = /^\/proc\/(\d+)\/ns\/net$/.exec(i.netns ?? '')?.[1];
       if (!pid) {
         throw new NovaError('INVALID_INPUT', `netns ${i.netns ?? '(none)'}: through nova privd a capsule's namespace is named by a process of yours (/proc/<pid>/ns/net)`, { field: 'netns' });

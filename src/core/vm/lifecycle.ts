@@ -154,13 +154,14 @@ export async function destroyVm(ctx: VmContext, name: string): Promise<VmInfo> {
   }, 'destroy');
 }
 
-export async function deleteVm(ctx: VmContext, name: string, withDisks: boolean): Promise<{ name: string; deleted: boolean; removedDisks: string[] }> {
+/** `keepAddresses`: the VM moved to another host on the same segments; its addresses stay reserved here, unserved. */
+export async function deleteVm(ctx: VmContext, name: string, withDisks: boolean, o: { keepAddresses?: boolean } = {}): Promise<{ name: string; deleted: boolean; removedDisks: string[] }> {
   return vmLock(ctx, name, async () => {
     const rec = await loadRecord(ctx.paths, name);
     if (withDisks) await refuseIfBacking(ctx, rec); // before stopping anything
     await stopLocked(ctx, name, { force: false, timeoutMs: 20_000 });
     await stopSwtpm(swtpmPaths(ctx, name));
-    await releaseAttachments(ctx, rec);
+    await releaseAttachments(ctx, rec, !o.keepAddresses);
     // A root-started QEMU's files go back to whoever owned them before (kept disks stay theirs).
     await giveBackAll(handoverFile(vmDir(ctx.paths, name)));
     const removed: string[] = [];
@@ -183,12 +184,12 @@ export async function deleteVm(ctx: VmContext, name: string, withDisks: boolean)
  * attachment a switch still holds for it (made with network.attach directly). Addresses are
  * released too, so the switch can be removed without --force.
  */
-async function releaseAttachments(ctx: VmContext, rec: VmRecord): Promise<void> {
+async function releaseAttachments(ctx: VmContext, rec: VmRecord, release = true): Promise<void> {
   const nets = new Set<string>([...(rec.nics ?? []).map((n) => n.network), ...declaredSwitches(rec.spec)]);
   const all = await ctx.call('network.list', {}).catch(() => ({ items: [] }));
   for (const n of all.items) if (n.attachments.some((a) => a.owner.kind === 'vm' && a.owner.name === rec.name)) nets.add(n.name);
   for (const network of nets) {
-    await ctx.call('network.detach', { network, owner: { kind: 'vm', name: rec.name }, release: true }).catch(() => undefined);
+    await ctx.call('network.detach', { network, owner: { kind: 'vm', name: rec.name }, release }).catch(() => undefined);
   }
 }
 

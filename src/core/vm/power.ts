@@ -70,11 +70,12 @@ async function releaseGpus(ctx: VmContext, rec: VmRecord): Promise<void> {
 }
 
 /** One declared NIC: user-mode NAT, or a TAP the networks backend makes on the switch. */
-async function resolveNic(ctx: VmContext, rec: VmRecord, n: DeclaredNic | undefined): Promise<ResolvedNic> {
+async function resolveNic(ctx: VmContext, rec: VmRecord, n: DeclaredNic | undefined, addresses: Record<string, string> = {}): Promise<ResolvedNic> {
   if (!n) return { kind: 'none' };
   const device = n.device === 'virtio-net-pci' ? {} : { device: n.device };
   if (n.network === 'user') return { kind: 'user', mac: n.mac, ports: forwards(n), ...device };
-  const att = await ctx.call('network.attach', { network: n.network, owner: { kind: 'vm', name: rec.name }, mac: n.mac, ports: n.ports });
+  const ip = Object.hasOwn(addresses, n.network) ? addresses[n.network] : undefined;
+  const att = await ctx.call('network.attach', { network: n.network, owner: { kind: 'vm', name: rec.name }, mac: n.mac, ...(ip ? { ip } : {}), ports: n.ports });
   return { kind: 'tap', ifname: att.ifname, mac: att.mac || n.mac, network: n.network, ...device, ...(att.mtu ? { mtu: att.mtu } : {}) };
 }
 
@@ -129,6 +130,8 @@ export interface StartOptions {
   incoming?: string;
   /** With `incoming`: the guest stays paused once it arrived, until `cont` (cross-host moves resume it at commit). */
   incomingPaused?: boolean;
+  /** Addresses the VM keeps on its switches (network → IPv4), e.g. moving in from another host. */
+  addresses?: Record<string, string>;
 }
 
 /** Starts QEMU and returns the state QMP reported (so callers need no second round trip). */
@@ -174,9 +177,9 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
         const virtiofsd = await startVirtiofsd(shareHostFacts, shares, runtimeDir(ctx.paths, name), r, runAs);
         const usb = await resolveDeclaredUsb(ctx, name, rec.spec.usb ?? []);
         const declared = declaredNics(rec, f.windows);
-        const nic = await resolveNic(ctx, rec, declared[0]);
+        const nic = await resolveNic(ctx, rec, declared[0], opts.addresses);
         const more: ResolvedNic[] = [];
-        for (const n of declared.slice(1)) more.push(await resolveNic(ctx, rec, n));
+        for (const n of declared.slice(1)) more.push(await resolveNic(ctx, rec, n, opts.addresses));
         const extra = await resolveExtraNics(ctx, rec);
         const vfio = await resolveVfio(ctx, rec);
         // cloud-init's NoCloud seed rides along on the first boot only (firstBootAt records it).

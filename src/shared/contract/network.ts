@@ -186,6 +186,8 @@ export const networkProcedures = {
         owner,
         netns: z.string().startsWith('/', 'netns is a path like /run/netns/web or /proc/123/ns/net').optional(),
         mac: macAddress.optional(),
+        /** The address the owner keeps (a VM moving in from another host on the same segment): taken when free here. */
+        ip: ipv4.optional(),
         /** Name inside the netns (capsules); default eth0. */
         peer: ifaceName.optional(),
         ports: z.array(portForward).default([]),

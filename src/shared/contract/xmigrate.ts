@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { resourceName } from '../names.js';
-import { macAddress, size } from '../schemas/fields.js';
+import { ipv4, macAddress, size } from '../schemas/fields.js';
 import { procedure } from './define.js';
 import { remoteHostName } from './hosts.js';
 import { lazy } from '../lazy.js';
@@ -64,6 +64,8 @@ export const xmigrateProcedures = {
         project: z.string().optional(),
         disks: z.array(z.object({ node: z.string().regex(/^disk\d+$/), bytes: z.number().int().positive(), base: diskBase.optional() }).strict()).max(16),
         media: z.array(z.object({ field: z.enum(['kernel', 'initrd', 'iso']), file: z.string().regex(/^[^/\0]{1,255}$/, 'file: a file name, no folder'), bytes: z.number().int().min(0) }).strict()).max(8),
+        /** The VM's address on each switch at the source: the target keeps it. */
+        addresses: z.array(z.object({ network: z.string().max(64), ip: ipv4 }).strict()).max(16).optional(),
         listen: z.union([z.object({ kind: z.literal('unix') }).strict(), z.object({ kind: z.literal('tcp'), host: z.string().regex(/^[0-9a-fA-F.:]+$/, 'host: an IP address of this host') }).strict()]),
       })
       .strict()),

@@ -47,7 +47,14 @@ export async function outgoingDefinition(ctx: VmContext, name: string): Promise<
   for (const iso of resolveIsos(rec)) await file('iso', iso);
   const { image: _i, iso: _c, kernel: _k, initrd: _r, disks: _d, shares: _s, ...rest } = structuredClone(s);
   const spec: Record<string, unknown> = { ...rest, restart: 'no' };
-  return { name, spec, uuid: rec.uuid, mac: rec.mac, ...(rec.project ? { project: rec.project } : {}), disks: sized, media };
+  const addresses = await switchAddresses(ctx, name);
+  return { name, spec, uuid: rec.uuid, mac: rec.mac, ...(rec.project ? { project: rec.project } : {}), disks: sized, media, ...(addresses.length ? { addresses } : {}) };
+}
+
+/** The VM's address on each switch it is attached to here: the target keeps them (its dnsmasq answers for them, this one stops). */
+async function switchAddresses(ctx: VmContext, name: string): Promise<{ network: string; ip: string }[]> {
+  const all = await ctx.call('network.list', {}).catch(() => ({ items: [] }));
+  return all.items.flatMap((n) => n.attachments.filter((a) => a.owner.kind === 'vm' && a.owner.name === name && a.ip).map((a) => ({ network: n.name, ip: a.ip! })));
 }
 
 export interface SendInput {
@@ -95,7 +102,8 @@ export async function releaseVm(ctx: VmContext, name: string, to: string): Promi
     await waitForExit(pid, 10_000);
   }
   publish(ctx, name, 'stopped', `migrated to host ${to}`);
-  const removed = await deleteVm(ctx, name, true).catch(async () => deleteVm(ctx, name, false));
+  // Its addresses stay reserved on this host's side of each switch (unserved): nothing here takes them while it runs there.
+  const removed = await deleteVm(ctx, name, true, { keepAddresses: true }).catch(async () => deleteVm(ctx, name, false, { keepAddresses: true }));
   return { removedDisks: removed.removedDisks };
 }
 

@@ -45,6 +45,8 @@ export interface IncomingInput {
   disks: { node: string; bytes: number; base?: DiskBase }[];
   /** Read-only boot files, found by file name in this host's default storage pool. */
   media: { field: 'kernel' | 'initrd' | 'iso'; file: string; bytes: number }[];
+  /** The VM's address on each of its switches at the source: kept here (this host's dnsmasq then answers for it). */
+  addresses?: { network: string; ip: string }[];
   /** unix: sockets in the VM's runtime folder (an SSH forward reaches them); tcp: on this address. */
   listen: { kind: 'unix' } | { kind: 'tcp'; host: string };
 }
@@ -132,7 +134,7 @@ export async function receiveIncoming(ctx: VmContext, i: IncomingInput): Promise
       i.listen.kind === 'unix'
         ? [{ path: join(run, `xm-${tag}.nbd`) }, { path: join(run, `xm-${tag}.ram`) }]
         : [{ host: i.listen.host, port: await freeLoopbackPort() }, { host: i.listen.host, port: await freeLoopbackPort() }];
-    await startVm(ctx, i.name, { incoming: migrationUri(ram!), incomingPaused: true });
+    await startVm(ctx, i.name, { incoming: migrationUri(ram!), incomingPaused: true, ...(i.addresses?.length ? { addresses: Object.fromEntries(i.addresses.map((a) => [a.network, a.ip])) } : {}) });
     const exports = i.disks.map((d) => ({ node: d.node, exportName: d.node, sync: top.has(d.node) ? ('top' as const) : ('full' as const) }));
     await withQmp(layoutOf(ctx.paths, i.name).qmp, (q) => prepareTarget(q, { nbd: nbd!, disks: exports, incoming: migrationUri(ram!) }));
     publish(ctx, i.name, 'starting', `receiving a live migration from ${i.from}`);
