@@ -235,7 +235,7 @@ describeHost('cluster mode: 3 hosts, etcd members, leases, CAS placement, HA fai
     expect(await copy(others.find((h) => h !== where)!)).toBeUndefined();
   }, 120_000);
 
-  it.skipIf(missing({ tools: ['qemu-system-x86_64', 'qemu-img'] }))('an HA VM: refused without shared storage or with a disk outside it; its host cut off → it kills its QEMU, another host runs the VM from the same disk within 60 s, one QEMU at a time; healed, the host drops its copy', async () => {
+  it.skipIf(missing({ tools: ['qemu-system-x86_64', 'qemu-img'] }))('an HA VM (ha = true in a NovaFile, nova up --cluster): refused without shared storage or with a disk outside it; its host cut off → it kills its QEMU, another host runs the VM from the same disk within 60 s, one QEMU at a time; healed, the host drops its copy', async () => {
     const guest = await ensureTestGuest();
     const shared = join(lab.dir, 'shared');
     mkdirSync(shared);
@@ -249,7 +249,13 @@ describeHost('cluster mode: 3 hosts, etcd members, leases, CAS placement, HA fai
     expect(await lab.call('h2', 'cluster.set', { sharedStorage: shared })).toEqual({ sharedStorage: shared });
     await expect(place({ ...vm, disks: [{ path: join(lab.dir, 'elsewhere.qcow2'), size: '16Mi' }] })).rejects.toThrow(/vm\.disks\[0\]\.path: \S+ is not in the shared storage/);
     await waitFor('every host sees the shared storage', async () => (await status('h1')).hosts.filter((h) => h.capacity?.sharedStorage === shared).length === 3, 40_000, 500);
-    const owner = (await place(vm)).host;
+    // The accepted one comes from a NovaFile (`nova up --cluster`): [vm] with ha = true.
+    const toml = `project = "havm"\n[vm.havm]\nkernel = ${JSON.stringify(vm.kernel)}\ninitrd = ${JSON.stringify(vm.initrd)}\ncmdline = ${JSON.stringify(vm.cmdline)}\nmemory = "128Mi"\ncpu = 1\ndisks = [{ path = ${JSON.stringify(disk)}, size = "16Mi" }]\nrestart = "always"\nha = true\n`;
+    const elsewhere = toml.replace(JSON.stringify(disk), JSON.stringify(join(lab.dir, 'elsewhere.qcow2')));
+    await expect(lab.call('h2', 'cluster.plan', { text: elsewhere, cwd: lab.dir, path: join(lab.dir, 'NovaFile') })).rejects.toThrow(/vm\.havm: vm\.disks\[0\]\.path: \S+ is not in the shared storage/);
+    const up = await lab.call<ClusterUpResult>('h1', 'cluster.up', { text: toml, cwd: lab.dir, path: join(lab.dir, 'NovaFile') }, 120_000);
+    expect(up.ok, up.message).toBe(true);
+    const owner = (await lab.call<{ items: Placement[] }>('h2', 'cluster.items')).items.find((i) => i.name === 'havm' && i.kind === 'vm')!.host;
     const state = async (h: string) => (await lab.call<{ items: { name: string; state: string }[] }>(h, 'vm.list', { project: 'cluster' })).items.find((v) => v.name === 'havm')?.state;
     // QEMU processes with the shared disk open, on the whole machine (all hosts are on it).
     // QEMUs with the shared disk open, on the whole machine (all hosts are on it). Holding it open
@@ -285,8 +291,8 @@ describeHost('cluster mode: 3 hosts, etcd members, leases, CAS placement, HA fai
     expect(sampled.stop(), 'QEMUs holding the disk at once through the failover and the heal').toBe(1);
     expect(await state(where)).toBe('running');
     expect(qemus()).toBe(1);
-    await lab.call('h1', 'cluster.release', { kind: 'vm', name: 'havm' });
-    await waitFor('released: the VM removed from its host, its disk kept', async () => (await state(where)) === undefined && qemus() === 0, 60_000, 500);
+    expect((await lab.call<ClusterUpResult>('h3', 'cluster.down', { project: 'havm' }, 120_000)).ok).toBe(true);
+    await waitFor('released by down --cluster: the VM removed from its host, its disk kept', async () => (await state(where)) === undefined && qemus() === 0, 60_000, 500);
     expect(existsSync(disk)).toBe(true);
     console.log(`vm failover: ${failoverMs} ms`);
   }, 400_000);

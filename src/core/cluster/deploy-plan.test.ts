@@ -53,8 +53,33 @@ describe('NovaFile cluster keys', () => {
     // The rules between keys are checked on a file whose keys parse.
     const second = validateNovafileText(text.replace('"fill"', '"pack"').replace('"Node_2"', '"node2"').replace(', spred = "x"', ''), 'NovaFile').errors;
     expect(second.map((e) => [e.path, e.line, e.column])).toEqual([['vm.db.ha', 6, 1], ['container.api.capsule', 8, 1], ['container.api.ha', 9, 1], ['container.api.volumes.0', 11, 12]]);
-    expect(second[0]!.message).toMatch(/HA VM needs its disks on storage every host reaches/);
+    expect(second[0]!.message).toMatch(/ha = true: the cluster restarts this VM on another host .* needs restart = "always"/);
     expect(second[2]).toMatchObject({ message: expect.stringMatching(/needs restart = "always"/), fix: 'add restart = "always" to this container' });
+  });
+
+  it('ha = true on a VM: allowed with restart = "always" and absolute files; a relative file, passthrough or a value that is no boolean refused at its line:column', () => {
+    const text = [
+      '[vm.db]', // 1
+      'restart = "always"', // 2
+      'kernel = "/srv/shared/vmlinuz"', // 3
+      'disks = [{ path = "/srv/shared/db.qcow2", size = "1Gi" }, "data.qcow2"]', // 4
+      'ha = true', // 5
+      '[vm.ok]', // 6
+      'restart = "always"', // 7
+      'disks = ["/srv/shared/ok.qcow2"]', // 8
+      'ha = true', // 9
+    ].join('\n');
+    const { errors, novafile } = validateNovafileText(text, 'NovaFile');
+    expect(errors.map((e) => [e.path, e.line, e.column])).toEqual([['vm.db.disks.1', 4, 59]]);
+    expect(errors[0]).toMatchObject({ message: '"data.qcow2" is relative to this folder, which another host does not have (ha = true)', fix: expect.stringMatching(/shared storage/) });
+    expect(validateNovafileText(text.replace(', "data.qcow2"', ''), 'NovaFile').errors).toEqual([]);
+    const items = clusterItems(validateNovafileText(text.replace(', "data.qcow2"', ''), 'NovaFile').novafile!);
+    expect(items.find((i) => i.name === 'ok')).toMatchObject({ kind: 'vm', ha: true, vm: { disks: ['/srv/shared/ok.qcow2'], restart: 'always' } });
+    expect(items.find((i) => i.name === 'ok')!.vm).not.toHaveProperty('ha');
+    expect(novafile).toBeUndefined();
+    const bad = validateNovafileText(text.replace('ha = true', 'ha = "yes"'), 'NovaFile').errors;
+    expect(bad.map((e) => [e.path, e.line, e.column])).toEqual([['vm.db.ha', 5, 1]]);
+    expect(bad[0]!.message).toMatch(/boolean/);
   });
 
   it('20 items with host = "auto" onto limited capacity: the plan books them one after another, refuses the rest with every host\'s reason', () => {

@@ -5,7 +5,7 @@
 import { formatBytes } from '../../shared/sizes.js';
 import { parse, stringify } from 'smol-toml';
 import type { ClusterPlanRow } from '../../shared/contract/cluster.js';
-import type { ContainerSpec, NovaFile, PlacementSpec } from '../../shared/schemas/novafile.js';
+import type { ContainerSpec, NovaFile, PlacementSpec, VmSpec } from '../../shared/schemas/novafile.js';
 import { CLUSTER_ITEM_KEYS } from '../../shared/schemas/novafile.js';
 import type { Allocation, ClusterView, HostView, ItemRecord } from './placement.js';
 import { choose } from './placement.js';
@@ -25,6 +25,10 @@ export interface ClusterItem {
   cpus: number;
   /** HA capsules: what the owning host creates (cluster keys stripped). */
   spec?: ContainerSpec;
+  /** HA VMs: what the owning host defines (cluster keys stripped). */
+  vm?: VmSpec;
+  /** HA VMs: only hosts that see this shared storage folder (set from the cluster's settings). */
+  needsShared?: string;
   /** Where the NovaFile writes it, for messages ("container.api"). */
   path: string;
 }
@@ -41,7 +45,8 @@ export function clusterItems(nf: NovaFile): ClusterItem[] {
   const of = (p: PlacementSpec | undefined) => ({ strategy: p?.strategy ?? base.strategy ?? 'spread', require: { ...(base.require ?? {}), ...(p?.require ?? {}) } });
   const out: ClusterItem[] = [];
   for (const [name, vm] of Object.entries(nf.vm)) {
-    out.push({ kind: 'vm', name, host: vm.host ?? 'auto', ...of(vm.placement), ha: false, memoryBytes: vm.memory, cpus: vm.cpu, path: `vm.${name}` });
+    const ha = vm.ha ?? false;
+    out.push({ kind: 'vm', name, host: vm.host ?? 'auto', ...of(vm.placement), ha, memoryBytes: vm.memory, cpus: vm.cpu, path: `vm.${name}`, ...(ha ? { vm: strip(vm) } : {}) });
   }
   for (const [name, c] of Object.entries(nf.container)) {
     const ha = c.ha ?? false;

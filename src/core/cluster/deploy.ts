@@ -15,7 +15,24 @@ import type { ClusterConfig } from './config.js';
 import { clusterItems, planCluster } from './deploy-plan.js';
 import type { EtcdClient } from './etcd.js';
 import { asHost, reportsOf, requestAndWait } from './deploy-wait.js';
+import { checkHaVm, readSettings } from './ha-vm.js';
 import { place, readView, release } from './placement.js';
+
+/** HA VMs of a NovaFile: every file inside the cluster's shared storage (else refused naming the item), placed only on hosts that see it. */
+async function withShared(client: EtcdClient, config: ClusterConfig, items: ReturnType<typeof clusterItems>) {
+  if (!items.some((i) => i.kind === 'vm' && i.ha)) return items;
+  const settings = await readSettings(client, config.cluster);
+  return items.map((i) => {
+    if (i.kind !== 'vm' || !i.ha) return i;
+    try {
+      return { ...i, needsShared: checkHaVm(settings, i.vm) };
+    } catch (e) {
+      const err = e as NovaError;
+      const details = (err.details ?? {}) as { field?: string };
+      throw new NovaError(err.code, `${i.path}: ${err.message}`, { ...details, field: `${i.path}${String(details.field ?? '').replace(/^vm(?=\.|$)/, '')}` });
+    }
+  });
+}
 
 async function loaded(src: NovafileSource) {
   const l = await loadNovafile(src);
@@ -25,7 +42,8 @@ async function loaded(src: NovafileSource) {
 }
 
 export async function planDeploy(client: EtcdClient, config: ClusterConfig, src: NovafileSource) {
-  const l = await loaded(src);
+  const l0 = await loaded(src);
+  const l = { ...l0, items: await withShared(client, config, l0.items) };
   const [view, reports] = await Promise.all([readView(client, config.cluster), reportsOf(client, config.cluster, l.project)]);
   return { project: l.project, file: l.file, rows: planCluster(view, l.project, l.items), hosts: [...reports].map(([h, r]) => asHost(h, r)) };
 }
@@ -36,13 +54,14 @@ async function placeRows(client: EtcdClient, config: ClusterConfig, project: str
   for (const r of rows.filter((x) => x.action === 'place' || x.action === 'move')) {
     const i = items.find((x) => x.kind === r.kind && x.name === r.name)!;
     // The plan's host (a move stays pinned to it); place() re-checks the room by CAS.
-    await place(client, config.cluster, { kind: i.kind, name: i.name, memoryBytes: i.memoryBytes, cpus: i.cpus, host: i.host === 'auto' ? r.host ?? 'auto' : i.host, strategy: i.strategy, require: i.require, ha: i.ha, project, ...(i.spec ? { spec: i.spec } : {}) }, now);
+    await place(client, config.cluster, { kind: i.kind, name: i.name, memoryBytes: i.memoryBytes, cpus: i.cpus, host: i.host === 'auto' ? r.host ?? 'auto' : i.host, strategy: i.strategy, require: i.require, ha: i.ha, project, ...(i.spec ? { spec: i.spec } : {}), ...(i.vm && i.needsShared ? { vm: i.vm, needsShared: i.needsShared } : {}) }, now);
   }
 }
 
 export async function upDeploy(engine: EngineContext, client: EtcdClient, config: ClusterConfig, src: NovafileSource & { timeoutMs: number }): Promise<ClusterUpResult> {
   const t0 = Date.now();
-  const l = await loaded(src);
+  const l0 = await loaded(src);
+  const l = { ...l0, items: await withShared(client, config, l0.items) };
   const rows = planCluster(await readView(client, config.cluster), l.project, l.items);
   const refused = rows.filter((r) => r.action === 'refused');
   if (refused.length) {
