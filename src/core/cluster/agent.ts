@@ -41,6 +41,8 @@ const REFENCE_MS = 500;
 const RETRY_MS = 250;
 const TICK_MS = 1500;
 const CAPACITY_EVERY = 10;
+/** Capacity is put again after this long even when it did not change (5 min). */
+const PUBLISH_ANYWAY_MS = 300_000;
 /** Ticks between looks at this host's certificate's expiry (15 s). */
 const CERT_EVERY = 10;
 /** Ticks between reads of the cluster's view and deploy requests when the watch reported nothing (30 s). */
@@ -62,6 +64,8 @@ export class ClusterAgent {
   private pids = new Map<string, { pid: number; start: string }>();
   /** When this host first saw an item moved to it (id#moves → performance.now()): it starts it START_DELAY_MS later. */
   private arrived = new Map<string, number>();
+  /** What publish() put last (its signature, when, under which lease) and what it caches. */
+  private published: { force: boolean; sig: string; at: number; lease?: string; count: number; settingsDirty: boolean; shared?: string; statics?: StaticCapacity } = { force: true, sig: '', at: 0, count: 0, settingsDirty: true };
   private busy = { lease: false, work: false, deploy: false };
   private runners: Partial<Record<'lease' | 'work' | 'deploy', () => void>> = {};
   /** Set by the watch: the cluster's items or alive keys changed / a deploy request came; read again. */
@@ -177,6 +181,10 @@ export class ClusterAgent {
         const r = await renewIfDue(this.engine, this.config, this.client);
         if (r) this.note(`renewed this host's certificate (serial ${r.serial}, valid until ${new Date(r.notAfter).toISOString()})`);
       }
+      await this.publish().catch((e: unknown) => {
+        this.published.force = true;
+        throw e;
+      });
       if (this.holdsLease) await this.reconcile();
     } catch (e) {
       const msg = (e as Error).message;
@@ -199,7 +207,10 @@ export class ClusterAgent {
     };
     this.client.watch(k.root, 0, (e) => {
       const key = e.kv.key;
-      if (key.startsWith(k.deploys)) wake('deploy');
+      if (key === k.settings) {
+        this.published.settingsDirty = true;
+        this.published.force = true;
+      } else if (key.startsWith(k.deploys)) wake('deploy');
       else if (key.startsWith(k.items) || (key.startsWith(k.hosts) && key.endsWith('/alive'))) wake('view');
     }, this.watching.signal, () => {
       this.dirty.view = true;
@@ -231,6 +242,7 @@ export class ClusterAgent {
       });
       if (ttl > 0) {
         this.renewed(sent);
+        // Now and then: is the alive key still there (a leave from another process deletes it)?
         if (this.ticks % CAPACITY_EVERY !== 0) return;
       } else {
         // The lease expired while renewals were slow (or was revoked): survivors may be taking our
@@ -250,11 +262,37 @@ export class ClusterAgent {
       // one before it shows in the read.
       this.dirty.view = true;
       this.renewed(sent);
+      // The capacity key is bound to the lease: published again under the new one, by the work loop.
+      this.published.force = true;
+      this.runners.work?.();
     }
-    const info: HostInfo = { ...(this.config.address ? { address: this.config.address } : {}), version: NOVA_VERSION, labels: this.config.labels, member: this.config.mode === 'managed' };
-    await this.client.put(k.info(this.config.name), JSON.stringify(info));
-    const shared = await seesShared((await readSettings(this.client, this.config.cluster)).sharedStorage);
-    await this.client.put(k.capacity(this.config.name), JSON.stringify({ ...(await capacity(this.engine, this.config)), ...(shared ? { sharedStorage: shared } : {}) }), this.lease);
+  }
+
+  /**
+   * This host's info and capacity, by the work loop (never in the way of a renewal): computed
+   * every CAPACITY_EVERY ticks, put only when it changed (free memory to 64 MiB, free disk to
+   * 256 MiB), under a new lease, or every PUBLISH_ANYWAY_MS. GPUs and the accelerator are read
+   * again every 20th time; the shared storage setting when the watch saw it change.
+   */
+  private async publish(): Promise<void> {
+    const p = this.published;
+    if (!this.lease || (!p.force && this.workTicks % CAPACITY_EVERY !== 0)) return;
+    const k = keys(this.config.cluster);
+    const lease = this.lease;
+    if (p.settingsDirty || p.count % 20 === 0) {
+      p.settingsDirty = false;
+      p.shared = await seesShared((await readSettings(this.client, this.config.cluster)).sharedStorage);
+    }
+    const cap = { ...(await capacity(this.engine, this.config, p.count++ % 20 === 0 ? undefined : p.statics)), ...(p.shared ? { sharedStorage: p.shared } : {}) };
+    p.statics = { gpus: cap.gpus, accelerator: cap.accelerator };
+    const sig = JSON.stringify({ ...cap, at: 0, memoryAvailableBytes: Math.round(cap.memoryAvailableBytes / 2 ** 26), diskFreeBytes: Math.round(cap.diskFreeBytes / 2 ** 28) });
+    if (!p.force && sig === p.sig && Date.now() - p.at < PUBLISH_ANYWAY_MS) return;
+    if (p.force || p.lease !== lease) {
+      const info: HostInfo = { ...(this.config.address ? { address: this.config.address } : {}), version: NOVA_VERSION, labels: this.config.labels, member: this.config.mode === 'managed' };
+      await this.client.put(k.info(this.config.name), JSON.stringify(info));
+    }
+    await this.client.put(k.capacity(this.config.name), JSON.stringify(cap), lease);
+    Object.assign(p, { force: false, sig, at: Date.now(), lease });
   }
 
   /** `orphans`: also remove local HA copies whose item was released (`nova down --cluster`); every tick when HA items exist, else every 10th. */
@@ -419,13 +457,16 @@ function procStart(pid: number): string | undefined {
   }
 }
 
-/** This host's capacity as the cluster sees it (what placement books against). */
-export async function capacity(engine: EngineContext, c: ClusterConfig): Promise<Capacity> {
+/** The parts of a host's capacity that seldom change (read again now and then, not every time). */
+export type StaticCapacity = { gpus: number; accelerator: string };
+
+/** This host's capacity as the cluster sees it (what placement books against); `statics` from an earlier call skips the GPU scan and host.info. */
+export async function capacity(engine: EngineContext, c: ClusterConfig, statics?: StaticCapacity): Promise<Capacity> {
   const [usage, info, nets, gpus, fs] = await Promise.all([
     engine.call('host.usage', {}),
-    engine.call('host.info', {}).catch(() => undefined),
+    statics ? undefined : engine.call('host.info', {}).catch(() => undefined),
     engine.call('network.list', {}).catch(() => ({ items: [] })),
-    engine.call('gpu.list', {}).catch(() => ({ gpus: [] })),
+    statics ? undefined : engine.call('gpu.list', {}).catch(() => ({ gpus: [] })),
     statfs(engine.paths.data).catch(() => undefined),
   ]);
   return {
@@ -435,9 +476,9 @@ export async function capacity(engine: EngineContext, c: ClusterConfig): Promise
     allocatableMemoryBytes: c.allocatable?.memoryBytes ?? usage.memoryTotalBytes,
     allocatableCpus: c.allocatable?.cpus ?? usage.cpus,
     diskFreeBytes: fs ? fs.bavail * fs.bsize : 0,
-    gpus: gpus.gpus.length,
+    gpus: statics?.gpus ?? gpus?.gpus.length ?? 0,
     networks: nets.items.map((n) => n.name),
-    accelerator: info?.accelerator.kind ?? 'none',
+    accelerator: statics?.accelerator ?? info?.accelerator.kind ?? 'none',
     at: Date.now(),
   };
 }

@@ -33,6 +33,11 @@ export function memberArgv(bin: string, p: NovaPaths, c: ClusterConfig, initial:
     // term: without pre-vote the others lose their leader for an election, renewals stall, and
     // every host's HA items are fenced for nothing (3 s bound, agent.ts).
     '--pre-vote',
+    // Idle cost (#23): heartbeats are most of an idle member's CPU; 200 ms (default 100) with the
+    // default 1 s election timeout still notices a dead leader within ~1-1.5 s, well inside the
+    // agents' 3 s fence bound. (--snapshot-count does not matter idle: a quiet cluster writes a
+    // few capacity keys a minute.)
+    '--heartbeat-interval', '200', '--election-timeout', '1000',
     // Metrics stay on the TLS client port; no plain listener anywhere.
     '--logger', 'zap', '--log-outputs', d.log, '--log-level', 'warn',
   ];
