@@ -16,7 +16,7 @@ import { clusterItems, planCluster } from './deploy-plan.js';
 import type { EtcdClient } from './etcd.js';
 import { asHost, reportsOf, requestAndWait } from './deploy-wait.js';
 import { checkHaVm, readSettings } from './ha-vm.js';
-import { place, readView, release } from './placement.js';
+import { placeMany, readView, release } from './placement.js';
 
 /** HA VMs of a NovaFile: every file inside the cluster's shared storage (else refused naming the item), placed only on hosts that see it. */
 async function withShared(client: EtcdClient, config: ClusterConfig, items: ReturnType<typeof clusterItems>) {
@@ -51,11 +51,12 @@ export async function planDeploy(client: EtcdClient, config: ClusterConfig, src:
 /** Carries out the placement rows by CAS: releases, moves (release + place), places. */
 async function placeRows(client: EtcdClient, config: ClusterConfig, project: string, rows: ClusterPlanRow[], items: ReturnType<typeof clusterItems>, now: () => number): Promise<void> {
   for (const r of rows.filter((x) => x.action === 'release' || x.action === 'move')) await release(client, config.cluster, r.kind, r.name);
-  for (const r of rows.filter((x) => x.action === 'place' || x.action === 'move')) {
+  const reqs = rows.filter((x) => x.action === 'place' || x.action === 'move').map((r) => {
     const i = items.find((x) => x.kind === r.kind && x.name === r.name)!;
-    // The plan's host (a move stays pinned to it); place() re-checks the room by CAS.
-    await place(client, config.cluster, { kind: i.kind, name: i.name, memoryBytes: i.memoryBytes, cpus: i.cpus, host: i.host === 'auto' ? r.host ?? 'auto' : i.host, strategy: i.strategy, require: i.require, ha: i.ha, project, ...(i.spec ? { spec: i.spec } : {}), ...(i.vm && i.needsShared ? { vm: i.vm, needsShared: i.needsShared } : {}) }, now);
-  }
+    // The plan's host (a move stays pinned to it); placeMany() re-checks the room by CAS.
+    return { kind: i.kind, name: i.name, memoryBytes: i.memoryBytes, cpus: i.cpus, host: i.host === 'auto' ? r.host ?? 'auto' : i.host, strategy: i.strategy, require: i.require, ha: i.ha, project, ...(i.spec ? { spec: i.spec } : {}), ...(i.vm && i.needsShared ? { vm: i.vm, needsShared: i.needsShared } : {}) };
+  });
+  await placeMany(client, config.cluster, reqs, now);
 }
 
 export async function upDeploy(engine: EngineContext, client: EtcdClient, config: ClusterConfig, src: NovafileSource & { timeoutMs: number }): Promise<ClusterUpResult> {

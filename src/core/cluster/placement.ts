@@ -171,7 +171,7 @@ export async function place(client: EtcdClient, cluster: string, req: Request, n
     if ('refused' in picked) {
       throw new NovaError('CONFLICT', `no host can take ${id} (${formatBytes(req.memoryBytes)}, ${req.cpus} CPUs): ${picked.refused.join('; ') || 'no host is in the cluster'}`, { field: 'host', refused: picked.refused });
     }
-    const record: ItemRecord = { kind: req.kind, name: req.name, host: picked.host, memoryBytes: req.memoryBytes, cpus: req.cpus, ha: req.ha, reason: picked.reason, placedAt: now(), moves: 0, ...(req.spec ? { spec: req.spec } : {}), ...(req.vm ? { vm: req.vm } : {}), ...(req.needsShared ? { sharedStorage: req.needsShared } : {}), ...(req.project ? { project: req.project } : {}) };
+    const record = recordFor(req, picked, now);
     if (dryRun) return strip(record);
     const h = view.hosts.get(picked.host)!;
     const alloc: Allocation = { items: { ...h.alloc.items, [id]: { memoryBytes: req.memoryBytes, cpus: req.cpus } } };
@@ -183,6 +183,64 @@ export async function place(client: EtcdClient, cluster: string, req: Request, n
     await jitter(attempt);
   }
   throw new NovaError('TIMEOUT', `placing ${id}: the allocations kept changing under 40 attempts; try again`, { field: 'name' });
+}
+
+const recordFor = (req: Request, picked: { host: string; reason: string }, now: () => number): ItemRecord => ({
+  kind: req.kind, name: req.name, host: picked.host, memoryBytes: req.memoryBytes, cpus: req.cpus, ha: req.ha, reason: picked.reason, placedAt: now(), moves: 0,
+  ...(req.spec ? { spec: req.spec } : {}), ...(req.vm ? { vm: req.vm } : {}), ...(req.needsShared ? { sharedStorage: req.needsShared } : {}), ...(req.project ? { project: req.project } : {}),
+});
+
+/** etcd refuses a transaction of more than 128 operations (--max-txn-ops): a batch stays well under. */
+const BATCH = 40;
+
+/**
+ * Places several items with one read of the view and one CAS transaction per BATCH (each
+ * chosen on the view as the earlier ones of the batch left it), instead of a read and a
+ * transaction per item: `nova up --cluster` of 30 items paid ~17 ms each. A batch is written
+ * whole or not at all; a conflict re-reads and chooses the whole batch again.
+ */
+export async function placeMany(client: EtcdClient, cluster: string, reqs: Request[], now: () => number): Promise<Placement[]> {
+  const out: Placement[] = [];
+  for (let at = 0; at < reqs.length; at += BATCH) out.push(...(await placeBatch(client, cluster, reqs.slice(at, at + BATCH), now)));
+  return out;
+}
+
+async function placeBatch(client: EtcdClient, cluster: string, reqs: Request[], now: () => number): Promise<Placement[]> {
+  const k = keys(cluster);
+  for (let attempt = 0; attempt < 40; attempt++) {
+    const view = await readView(client, cluster);
+    const revs = new Map<string, number>(); // host → the allocation revision the batch read
+    const records: ItemRecord[] = [];
+    const placed: Placement[] = [];
+    for (const req of reqs) {
+      const id = `${req.kind}/${req.name}`;
+      const existing = view.items.get(id)?.record;
+      if (existing) {
+        if (req.host !== 'auto' && existing.host !== req.host) throw new NovaError('CONFLICT', `${id} is placed on ${existing.host}, not ${req.host}: release it first (\`nova cluster release ${req.kind} ${req.name}\`)`, { field: 'host' });
+        placed.push(strip(existing));
+        continue;
+      }
+      const picked = choose(view, req);
+      if ('refused' in picked) {
+        throw new NovaError('CONFLICT', `no host can take ${id} (${formatBytes(req.memoryBytes)}, ${req.cpus} CPUs): ${picked.refused.join('; ') || 'no host is in the cluster'}`, { field: 'host', refused: picked.refused });
+      }
+      const h = view.hosts.get(picked.host)!;
+      if (!revs.has(h.name)) revs.set(h.name, h.allocRev);
+      h.alloc = { items: { ...h.alloc.items, [id]: { memoryBytes: req.memoryBytes, cpus: req.cpus } } }; // the next choice sees this booking
+      const record = recordFor(req, picked, now);
+      view.items.set(id, { record, rev: 0 });
+      records.push(record);
+      placed.push(strip(record));
+    }
+    if (!records.length) return placed;
+    const r = await client.txn(
+      [...[...revs].map(([host, rev]) => ({ key: k.alloc(host), target: 'MOD' as const, value: rev })), ...records.map((rec) => ({ key: k.item(rec.kind, rec.name), target: 'CREATE' as const, value: 0 }))],
+      [...[...revs.keys()].map((host) => ({ put: { key: k.alloc(host), value: JSON.stringify(view.hosts.get(host)!.alloc) } })), ...records.map((rec) => ({ put: { key: k.item(rec.kind, rec.name), value: JSON.stringify(rec) } }))],
+    );
+    if (r.succeeded) return placed;
+    await jitter(attempt);
+  }
+  throw new NovaError('TIMEOUT', `placing ${reqs.length} items: the allocations kept changing under 40 attempts; try again`, { field: 'name' });
 }
 
 export const strip = (r: ItemRecord): Placement => ({ kind: r.kind, name: r.name, host: r.host, memoryBytes: r.memoryBytes, cpus: r.cpus, ha: r.ha, reason: r.reason, placedAt: r.placedAt, moves: r.moves, ...(r.project ? { project: r.project } : {}) });
