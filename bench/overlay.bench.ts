@@ -146,6 +146,8 @@ export async function run(): Promise<BenchResult[]> {
         /* gone */
       }
     }
+    // A killed wireguard-go leaves its control socket; the folder is shared by every namespace.
+    if (wgPids.length) for (const i of [0, 1]) rmSync(`/var/run/wireguard/nqbw${sfx}${i}.sock`, { force: true });
     for (const ns of [A, B]) execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
     rmSync(dir, { recursive: true, force: true });
   }
