@@ -156,28 +156,36 @@ export function choose(view: ClusterView, req: Pick<Request, 'memoryBytes' | 'cp
 
 const jitter = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 10 * 2 ** Math.min(attempt, 5))));
 
+/** The item already placed (on the host asked for, else CONFLICT), or the record for the host chosen on `view` (none fits: CONFLICT with every host's reason). */
+function pickOn(view: ClusterView, req: Request, now: () => number): { existing: ItemRecord } | { record: ItemRecord } {
+  const id = `${req.kind}/${req.name}`;
+  const existing = view.items.get(id)?.record;
+  if (existing) {
+    if (req.host !== 'auto' && existing.host !== req.host) throw new NovaError('CONFLICT', `${id} is placed on ${existing.host}, not ${req.host}: release it first (\`nova cluster release ${req.kind} ${req.name}\`)`, { field: 'host' });
+    return { existing };
+  }
+  const picked = choose(view, req);
+  if ('refused' in picked) {
+    throw new NovaError('CONFLICT', `no host can take ${id} (${formatBytes(req.memoryBytes)}, ${req.cpus} CPUs): ${picked.refused.join('; ') || 'no host is in the cluster'}`, { field: 'host', refused: picked.refused });
+  }
+  return { record: recordFor(req, picked, now) };
+}
+
 /** Books `req` on a host by CAS; returns the stored placement (the existing one when already placed there). */
 export async function place(client: EtcdClient, cluster: string, req: Request, now: () => number, dryRun = false): Promise<Placement> {
   const k = keys(cluster);
   const id = `${req.kind}/${req.name}`;
   for (let attempt = 0; attempt < 40; attempt++) {
     const view = await readView(client, cluster);
-    const existing = view.items.get(id)?.record;
-    if (existing) {
-      if (req.host !== 'auto' && existing.host !== req.host) throw new NovaError('CONFLICT', `${id} is placed on ${existing.host}, not ${req.host}: release it first (\`nova cluster release ${req.kind} ${req.name}\`)`, { field: 'host' });
-      return strip(existing);
-    }
-    const picked = choose(view, req);
-    if ('refused' in picked) {
-      throw new NovaError('CONFLICT', `no host can take ${id} (${formatBytes(req.memoryBytes)}, ${req.cpus} CPUs): ${picked.refused.join('; ') || 'no host is in the cluster'}`, { field: 'host', refused: picked.refused });
-    }
-    const record = recordFor(req, picked, now);
+    const got = pickOn(view, req, now);
+    if ('existing' in got) return strip(got.existing);
+    const { record } = got;
     if (dryRun) return strip(record);
-    const h = view.hosts.get(picked.host)!;
+    const h = view.hosts.get(record.host)!;
     const alloc: Allocation = { items: { ...h.alloc.items, [id]: { memoryBytes: req.memoryBytes, cpus: req.cpus } } };
     const r = await client.txn(
-      [{ key: k.alloc(picked.host), target: 'MOD', value: h.allocRev }, { key: k.item(req.kind, req.name), target: 'CREATE', value: 0 }],
-      [{ put: { key: k.alloc(picked.host), value: JSON.stringify(alloc) } }, { put: { key: k.item(req.kind, req.name), value: JSON.stringify(record) } }],
+      [{ key: k.alloc(record.host), target: 'MOD', value: h.allocRev }, { key: k.item(req.kind, req.name), target: 'CREATE', value: 0 }],
+      [{ put: { key: k.alloc(record.host), value: JSON.stringify(alloc) } }, { put: { key: k.item(req.kind, req.name), value: JSON.stringify(record) } }],
     );
     if (r.succeeded) return strip(record);
     await jitter(attempt);
@@ -214,20 +222,15 @@ async function placeBatch(client: EtcdClient, cluster: string, reqs: Request[], 
     const placed: Placement[] = [];
     for (const req of reqs) {
       const id = `${req.kind}/${req.name}`;
-      const existing = view.items.get(id)?.record;
-      if (existing) {
-        if (req.host !== 'auto' && existing.host !== req.host) throw new NovaError('CONFLICT', `${id} is placed on ${existing.host}, not ${req.host}: release it first (\`nova cluster release ${req.kind} ${req.name}\`)`, { field: 'host' });
-        placed.push(strip(existing));
+      const got = pickOn(view, req, now);
+      if ('existing' in got) {
+        placed.push(strip(got.existing));
         continue;
       }
-      const picked = choose(view, req);
-      if ('refused' in picked) {
-        throw new NovaError('CONFLICT', `no host can take ${id} (${formatBytes(req.memoryBytes)}, ${req.cpus} CPUs): ${picked.refused.join('; ') || 'no host is in the cluster'}`, { field: 'host', refused: picked.refused });
-      }
-      const h = view.hosts.get(picked.host)!;
+      const { record } = got;
+      const h = view.hosts.get(record.host)!;
       if (!revs.has(h.name)) revs.set(h.name, h.allocRev);
       h.alloc = { items: { ...h.alloc.items, [id]: { memoryBytes: req.memoryBytes, cpus: req.cpus } } }; // the next choice sees this booking
-      const record = recordFor(req, picked, now);
       view.items.set(id, { record, rev: 0 });
       records.push(record);
       placed.push(strip(record));
