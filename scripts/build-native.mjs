@@ -1,7 +1,7 @@
 // Builds the native helpers (native/*.c) into out/native: the capsule supervisor, the lock helper,
-// the peer-credentials reader of `nova privd` and the pty of in-app terminals; and, when Debian's
-// cargo is installed, the QUIC overlay tunnel (native/quic-tunnel, Rust, offline from Debian's
-// librust-*-dev crates: see its .cargo/config.toml).
+// the peer-credentials reader of `nova privd`, the pty of in-app terminals and the `nova` launcher
+// (native/launcher.c); and, when Debian's cargo is installed, the QUIC overlay tunnel
+// (native/quic-tunnel, Rust, offline from Debian's librust-*-dev crates: see its .cargo/config.toml).
 // Skips when the binary is newer than its source, so test runs can call it cheaply.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -14,6 +14,8 @@ const targets = [
   { src: 'native/peercred.c', out: 'out/native/nova-peercred' },
   { src: 'native/userns-exec.c', out: 'out/native/nova-userns-exec', deps: ['native/userns.h'] },
   { src: 'native/pty-helper.c', out: 'out/native/nova-pty' },
+  // The `nova` a user runs: the hot lifecycle verbs over a running engine's local socket, Node otherwise.
+  { src: 'native/launcher.c', out: 'out/native/nova' },
 ];
 
 const mtime = (p) => {

@@ -5,6 +5,8 @@ import type { CliContext } from '../context.js';
 import { writeErr, writeOut } from '../terminal.js';
 import { sub } from './capsule-args.js';
 
+const SHORT = { start: 'started', stop: 'stopped', restart: 'restarted' } as const;
+
 export function registerCapsuleLifecycle(ctx: CliContext, noun: Command, show: (c: CapsuleInfo) => void): void {
   const lifecycle = (verb: 'start' | 'stop' | 'restart' | 'pause' | 'resume' | 'kill' | 'rm', description: string) => {
     const attach = (c: Command) => {
@@ -15,7 +17,11 @@ export function registerCapsuleLifecycle(ctx: CliContext, noun: Command, show: (
       c.action(async (name: string, o: { timeout?: number; signal?: string; force?: boolean }) => {
         if (verb === 'rm') return ctx.print(await ctx.call('capsule.rm', { name, force: Boolean(o.force) }), (r) => `removed capsule ${r.name}`);
         const input = { name, ...(o.timeout !== undefined ? { timeout: o.timeout } : {}), ...(o.signal ? { signal: o.signal } : {}) };
-        show(await ctx.call(`capsule.${verb}` as 'capsule.start', input as { name: string }));
+        const info = await ctx.call(`capsule.${verb}` as 'capsule.start', input as { name: string });
+        // One short line, like docker's name: the native launcher (native/launcher.c) prints the
+        // same when a running engine answers, so both paths look alike. --json stays the CapsuleInfo.
+        if (verb in SHORT) return ctx.print(info, (c) => `${SHORT[verb as keyof typeof SHORT]} capsule ${c.name}`);
+        show(info);
       });
     };
     attach(noun.command(verb));
