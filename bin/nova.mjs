@@ -2,7 +2,7 @@
 // `nova`: runs the bundled CLI (npm run build) with V8's code cache; from a fresh checkout (or with
 // NOVA_FROM_SOURCE=1 when a source is newer than the bundle), runs the sources via tsx. First, for the commands it knows (`nova ls`), the
 // small fast path (src/cli/fast.ts) asks a running `nova serve` of this user over its local
-// socket; without one it falls through to the full CLI.
+// socket, or lists in this process without the full CLI; anything else falls through to the full CLI.
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -12,7 +12,7 @@ import { sourcesNewerThan } from './sources.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = join(root, 'out', 'cli', 'nova.cjs');
 const argv = process.argv.slice(2);
-const fastCandidate = !process.env.NOVA_NO_SOCKET && argv.includes('ls');
+const fastCandidate = argv.includes('ls');
 const fastBundle = join(root, 'out', 'cli', 'nova-fast.cjs');
 
 // NOVA_FROM_SOURCE (tests, development) still takes the bundle when it is current: the same code,

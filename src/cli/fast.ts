@@ -1,13 +1,15 @@
-// The fast path of a new `nova` process: when a long-lived engine of this user (`nova serve`)
-// listens on its local socket (src/server/local-socket.ts), commands that are one read and a
-// print ask it instead of loading the whole CLI and building an engine. Loaded on its own
-// (out/cli/nova-fast.cjs, a few KB) by bin/nova.mjs before the full bundle; anything it does not
-// handle — another command, no socket, a refused token, an error reply — falls through to the
-// full CLI, which then answers exactly as without a server. NOVA_NO_SOCKET=1 skips it.
+// The fast path of a new `nova` process, loaded on its own (out/cli/nova-fast.cjs) by
+// bin/nova.mjs before the full bundle, for commands that are one read and a print (`nova ls`):
+// - when a long-lived engine of this user (`nova serve`) listens on its local socket
+//   (src/server/local-socket.ts), ask it instead of building an engine (NOVA_NO_SOCKET=1 skips it);
+// - otherwise list in this process with the engine's own row code (src/cli/lean-list.ts), without
+//   loading the full CLI (zod, commander, every command module and engine area).
+// Anything it does not handle — another command, another host (--host, NOVA_HOST), a refused
+// token, an error — falls through to the full CLI, which then answers exactly as it always does.
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { resolvePaths } from '../core/sys/paths.js';
 import { formatResourceList } from './commands/ls-format.js';
+import { listInProcess } from './lean-list.js';
 import { printJson } from './output.js';
 import { writeOut } from './terminal.js';
 
@@ -51,6 +53,8 @@ export function callLocal(method: string, params: unknown, env: NodeJS.ProcessEn
     return Promise.resolve(undefined); // no engine serving this user (or not ours to read)
   }
   const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
+  // Loaded here, not at the top: the in-process path never needs HTTP.
+  const { request } = process.getBuiltinModule('node:http');
   return new Promise((resolve) => {
     const req = request(
       { socketPath: `${paths.runtime}/api.sock`, path: '/rpc', method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
@@ -76,10 +80,10 @@ export function callLocal(method: string, params: unknown, env: NodeJS.ProcessEn
 
 /** The exit code when the fast path answered the command; undefined to run the full CLI. */
 export async function runFast(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number | undefined> {
-  if (env.NOVA_NO_SOCKET) return undefined;
+  if (env.NOVA_HOST) return undefined; // another host's engine answers, through the full CLI
   const cmd = parseFast(argv);
   if (!cmd) return undefined;
-  const value = await callLocal(cmd.method, cmd.params, env);
+  const value = (env.NOVA_NO_SOCKET ? undefined : await callLocal(cmd.method, cmd.params, env)) ?? (await listInProcess(cmd.params, env));
   if (value === undefined) return undefined;
   if (cmd.json) printJson(value);
   else {

@@ -13,8 +13,8 @@ export const networkName = lazy(() => z
   .string()
   .regex(NETWORK_NAME, 'use 1-15 lowercase letters, digits, "-" or "_" (Linux interface names are short)'));
 
-export const RESOURCE_KINDS = ['vm', 'capsule', 'network'] as const;
-export type ResourceKind = (typeof RESOURCE_KINDS)[number];
+export { RESOURCE_KINDS } from './resource-kinds.js';
+export type { ResourceKind } from './resource-kinds.js';
 
 /** The file names `nova` looks for in a project folder, in this order. */
 export const NOVAFILE_NAMES = ['NovaFile', 'Novafile', 'novafile.toml', 'NovaFile.toml'];

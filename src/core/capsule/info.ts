@@ -16,7 +16,7 @@ async function limitsNote(): Promise<string | undefined> {
 import type { CapsuleStatus } from './status.js';
 
 /** The contract's view of a capsule: record + derived status; env values redacted unless asked. */
-export async function capsuleInfo(engine: EngineContext, rec: CapsuleRecord, secrets = false, known?: CapsuleStatus): Promise<CapsuleInfo> {
+export async function capsuleInfo(engine: Pick<EngineContext, 'paths' | 'env' | 'runner'>, rec: CapsuleRecord, secrets = false, known?: CapsuleStatus): Promise<CapsuleInfo> {
   const [st, note] = await Promise.all([known ?? deriveStatus(engine, rec), limitsNote()]);
   const spec = secrets ? rec.spec : { ...rec.spec, env: redact(rec.spec.env, true) };
   return {

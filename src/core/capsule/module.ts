@@ -1,4 +1,3 @@
-import { formatBytes } from '../../shared/sizes.js';
 import type { EngineContext, EngineModule } from '../context.js';
 import { capsuleInfo, publishState } from './info.js';
 import { ImageStore } from './images/store.js';
@@ -16,6 +15,7 @@ import { capsuleLayout } from './layout.js';
 import { monitorCapsules } from './monitor.js';
 import type { CapsuleMonitor } from './monitor.js';
 import { deriveStatuses } from './status.js';
+import { capsuleRows } from './rows.js';
 import { updateCapsule } from './update.js';
 
 async function imageRow(engine: EngineContext, store: ImageStore, img: StoredImage) {
@@ -90,27 +90,7 @@ export const capsuleModule: EngineModule = {
       return { ref: img.ref, removed: true };
     });
 
-    engine.resources.provide('capsule', async () => {
-      const recs = await listRecords(engine.paths);
-      const statuses = await deriveStatuses(engine, recs);
-      return Promise.all(
-        recs.map(async (r, n) => {
-          const i = await capsuleInfo(engine, r, false, statuses[n]);
-          const lim = r.spec.limits;
-          const detail = [
-            r.image.ref.replace(/^docker\.io\/(library\/)?/, ''),
-            (i.state === 'exited' || i.state === 'crashed') && i.exit ? `exit ${i.exit.code}` : undefined,
-            lim.cpu ? `${lim.cpu} CPU` : undefined,
-            lim.memory ? formatBytes(lim.memory) : undefined,
-            r.network?.ip ? `${r.network.name} ${r.network.ip}` : undefined,
-            i.rootless ? 'rootless' : undefined,
-            i.limitsNote ? 'limits not enforced' : undefined,
-            r.spec.autostart ? 'starts at boot' : undefined,
-          ].filter(Boolean);
-          return { kind: 'capsule' as const, name: r.name, state: i.state, ...(i.reason ? { reason: i.reason } : {}), ...(r.project ? { project: r.project } : {}), detail: detail.join(' · ') };
-        }),
-      );
-    });
+    engine.resources.provide('capsule', () => capsuleRows(engine));
     let monitor: CapsuleMonitor | undefined;
     return {
       start: async () => {

@@ -28,7 +28,7 @@ let cgroupCache: Promise<CgroupInfo> | undefined;
 export const hostCgroups = () => (cgroupCache ??= detectCgroups());
 
 /** Picks crun (preferred) or runc; `wanted` pins one. Missing → HOST_UNSUPPORTED naming the package. */
-export async function resolveRuntime(engine: EngineContext, wanted: 'auto' | RuntimeName): Promise<Runtime> {
+export async function resolveRuntime(engine: Pick<EngineContext, 'paths' | 'env'>, wanted: 'auto' | RuntimeName): Promise<Runtime> {
   const order: RuntimeName[] = wanted === 'auto' ? ['crun', 'runc'] : [wanted];
   for (const name of order) {
     const path = await findBinary(name, engine.env);
@@ -62,7 +62,7 @@ export interface RuntimeState {
  * Every container the runtime knows, in one `list` call: listing N capsules costs one process,
  * not N `state` calls (what keeps `nova ls` and a no-change `nova up` fast).
  */
-export async function runtimeStates(engine: EngineContext, rt: Runtime): Promise<Map<string, RuntimeState>> {
+export async function runtimeStates(engine: Pick<EngineContext, 'runner'>, rt: Runtime): Promise<Map<string, RuntimeState>> {
   const r = await engine.runner.run(runtimeArgv(rt, 'list', '--format', 'json'), { allowFailure: true, timeoutMs: 10_000 });
   const out = new Map<string, RuntimeState>();
   if (r.exitCode !== 0) return out;
@@ -77,7 +77,7 @@ export async function runtimeStates(engine: EngineContext, rt: Runtime): Promise
 }
 
 /** `crun|runc state ID`, or undefined when the runtime does not know the container. */
-export async function runtimeState(engine: EngineContext, rt: Runtime, id: string): Promise<RuntimeState | undefined> {
+export async function runtimeState(engine: Pick<EngineContext, 'runner'>, rt: Runtime, id: string): Promise<RuntimeState | undefined> {
   // Both runtimes keep a <root>/<id> folder per container: no folder, nothing to ask (saves a process).
   if (!existsSync(join(rt.root, id))) return undefined;
   const r = await engine.runner.run(runtimeArgv(rt, 'state', id), { allowFailure: true, timeoutMs: 10_000 });

@@ -9,6 +9,9 @@ import type { Runtime, RuntimeState } from './runtime.js';
 import { supervisorPid } from './supervisor.js';
 import type { CapsuleInfo } from '../../shared/contract/capsule.js';
 
+/** What deriving a state reads: files under the paths, PATH for the runtime, the runtime's `list`. */
+type HostAccess = Pick<EngineContext, 'paths' | 'env' | 'runner'>;
+
 export interface ExitRecord {
   code: number;
   signal?: string;
@@ -30,12 +33,12 @@ export interface CapsuleStatus {
   startedAt?: number;
 }
 
-export async function runtimeOf(engine: EngineContext, rec: CapsuleRecord): Promise<Runtime> {
+export async function runtimeOf(engine: HostAccess, rec: CapsuleRecord): Promise<Runtime> {
   return resolveRuntime(engine, rec.runtime);
 }
 
 /** State derived from the host every time: the supervisor's pid (checked in /proc), the runtime's state, the exit file. */
-export async function deriveStatus(engine: EngineContext, rec: CapsuleRecord, listed?: Map<string, RuntimeState>): Promise<CapsuleStatus> {
+export async function deriveStatus(engine: HostAccess, rec: CapsuleRecord, listed?: Map<string, RuntimeState>): Promise<CapsuleStatus> {
   const st = await deriveState(engine, rec, listed);
   if (st.state !== 'running' && st.state !== 'paused') return st;
   // The runtime writes container.pid as it starts the capsule's first process.
@@ -44,7 +47,7 @@ export async function deriveStatus(engine: EngineContext, rec: CapsuleRecord, li
   return started ? { ...st, startedAt: started } : st;
 }
 
-async function deriveState(engine: EngineContext, rec: CapsuleRecord, listed?: Map<string, RuntimeState>): Promise<CapsuleStatus> {
+async function deriveState(engine: HostAccess, rec: CapsuleRecord, listed?: Map<string, RuntimeState>): Promise<CapsuleStatus> {
   const layout = capsuleLayout(engine.paths, rec.name);
   const sup = await supervisorPid(layout);
   const exit = readJsonSmall<ExitRecord | undefined>(layout.exitFile, undefined);
@@ -84,7 +87,7 @@ async function deriveState(engine: EngineContext, rec: CapsuleRecord, listed?: M
  * none at all when no capsule of that runtime has a state folder (created or long-ended ones:
  * the runtime knows nothing of them, as runtimeState already assumes).
  */
-export async function deriveStatuses(engine: EngineContext, recs: CapsuleRecord[]): Promise<CapsuleStatus[]> {
+export async function deriveStatuses(engine: HostAccess, recs: CapsuleRecord[]): Promise<CapsuleStatus[]> {
   const lists = new Map<string, Promise<Map<string, RuntimeState> | undefined>>();
   const none = new Map<string, RuntimeState>();
   return Promise.all(

@@ -1,4 +1,5 @@
 import type { EngineContext, EngineModule } from '../context.js';
+import { networkRow } from './rows.js';
 import { listCaptures, removeCapture } from './capture.js';
 import { netCtx } from './context.js';
 import { listLinks } from './links.js';
@@ -114,16 +115,7 @@ export const networkModule: EngineModule = {
     });
     d.handle('network.monitor.set', ({ interface: name, ...patch }) => monitor.set(name, patch));
 
-    engine.resources.provide('network', async () =>
-      (await listInfos().catch(() => [])).map((n) => ({
-        kind: 'network' as const,
-        name: n.name,
-        state: n.state,
-        ...(n.reason ? { reason: n.reason } : {}),
-        ...(n.project ? { project: n.project } : {}),
-        detail: [n.spec.type, n.spec.profile ?? (n.spec.type === 'overlay' ? 'overlay' : 'nat'), n.subnet, `${n.attached} attached`].filter(Boolean).join(' · '),
-      })),
-    );
+    engine.resources.provide('network', async () => (await listInfos().catch(() => [])).map(networkRow));
     let watcher: NodeJS.Timeout | undefined;
     let stopReconcile: (() => void) | undefined;
     let stopSupervisor: (() => void) | undefined;

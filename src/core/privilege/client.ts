@@ -1,21 +1,16 @@
-import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { POLKIT_ACTIONS } from '../../shared/contract/privileged.js';
 import type { VerbGroup } from '../../shared/contract/privileged.js';
 import { NovaError } from '../../shared/errors.js';
 import type { NovaErrorData } from '../../shared/errors.js';
 import { VERBS } from '../privd/verbs.js';
+import { DEFAULT_SOCKET, privdSocket } from './socket.js';
 import type { Verb, VerbInput } from '../privd/verbs.js';
 
 // The engine's side of `nova privd`: one connection per verb, one JSON line each way. The helper
 // learns who we are from the kernel, so nothing here says who we are.
 
-/** Where `nova privd` listens unless told otherwise (`--socket`, NOVA_PRIVD_SOCKET). */
-export const DEFAULT_SOCKET = '/run/nova/privd.sock';
-
-export const privdSocket = (env: NodeJS.ProcessEnv = process.env) => env.NOVA_PRIVD_SOCKET || DEFAULT_SOCKET;
-
-export const privdPresent = (env: NodeJS.ProcessEnv = process.env) => existsSync(privdSocket(env));
+export { DEFAULT_SOCKET, privdPresent, privdSocket } from './socket.js';
 
 /** The fix when the helper is not there, for every message that needs it. */
 export function startHelperFix(env: NodeJS.ProcessEnv = process.env): string {

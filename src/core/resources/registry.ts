@@ -1,5 +1,5 @@
 import type { ResourceSummary } from '../../shared/contract/resource.js';
-import type { ResourceKind } from '../../shared/names.js';
+import type { ResourceKind } from '../../shared/resource-kinds.js';
 
 export type ResourceProvider = () => Promise<ResourceSummary[]>;
 

@@ -3,7 +3,7 @@ import { consolePath } from '../../shared/bridge.js';
 import type { VmInfo } from '../../shared/contract/vm.js';
 import type { VmContext } from './context.js';
 import { vmFeatures } from './config/features.js';
-import { deriveState, processState } from './state.js';
+import { deriveState, processState, stateReason } from './state.js';
 import type { DerivedState } from './state.js';
 import { nicInfos } from './nics.js';
 import { declaredNics } from './nic-spec.js';
@@ -18,8 +18,7 @@ export async function vmInfoOf(ctx: VmContext, rec: VmRecord, opts: { cheap?: bo
   const accel = rt ? { kind: rt.accel, reason: rt.accelReason } : await ctx.accelerator();
   const layout = layoutOf(ctx.paths, rec.name);
   const f = vmFeatures(rec.spec);
-  let reason = st.reason;
-  if (!reason && live && accel.kind === 'tcg') reason = /TCG/.test(accel.reason) ? accel.reason : `TCG software emulation: ${accel.reason}`;
+  const reason = stateReason(st, accel);
   const first = declaredNics(rec, f.windows)[0];
   const nics = nicInfos(rec, rt);
   return {

@@ -3,13 +3,10 @@
 import type { EngineContext, EngineModule } from '../context.js';
 import { EventBus } from '../rpc/bus.js';
 import { resolvePaths } from '../sys/paths.js';
-import { formatBytes } from '../../shared/sizes.js';
-import type { AccelFacts, VmContext } from './context.js';
+import type { VmContext } from './context.js';
+import { acceleratorOnce } from './accelerator.js';
 import { runAsUser } from './confine.js';
 import type { RunAs } from './confine.js';
-import { QEMU_BINARY } from './config/build.js';
-import { probeAccelerator } from '../host/accelerator.js';
-import { parseVersion } from '../host/tools.js';
 import { cloneVm } from './clone.js';
 import { createDisk, diskInfo, importDisk, resizeDisk } from './disks.js';
 import { createVm, deleteVm, destroyVm, inspectVm, listVms, serialLines, updateVm } from './lifecycle.js';
@@ -23,6 +20,7 @@ import { snapshotChains } from './snapshot-chain.js';
 import { absolutize, layoutOf, loadRecord, readRuntime, vmDir } from './store.js';
 import { VmWatcher } from './watcher.js';
 import { vmInfoOf } from './info.js';
+import { vmRows } from './rows.js';
 import { sshTarget } from './ssh.js';
 import { guestExec, guestInfo } from './guest.js';
 import { vmAddresses } from './addresses.js';
@@ -34,19 +32,7 @@ import { consolePath } from '../../shared/bridge.js';
 import { processState } from './state.js';
 
 export function vmContext(engine: EngineContext): VmContext {
-  // The same answer as host.info's accelerator (same per-boot cache file) without probing every
-  // other host tool: a one-shot `nova vm start` stays fast.
-  let accel: Promise<AccelFacts> | undefined;
-  const accelerator = () => {
-    accel ??= (async () => {
-      const r = await engine.runner.run([QEMU_BINARY, '--version'], { timeoutMs: 10_000, allowFailure: true }).catch(() => undefined);
-      const version = r && r.exitCode === 0 ? (parseVersion(r.stdout) ?? 'unknown') : undefined;
-      const a = await probeAccelerator(engine.runner, engine.paths.runtime, version);
-      return { kind: a.kind, reason: a.reason };
-    })();
-    accel.catch(() => (accel = undefined));
-    return accel;
-  };
+  const accelerator = acceleratorOnce(engine);
   let runAs: RunAs | undefined;
   return {
     paths: engine.paths,
@@ -135,18 +121,7 @@ export const vmModule: EngineModule = {
       return { name: i.name, preset: i.preset, ...r };
     });
 
-    // `nova ls` rows: process-level state only (no QMP round trips), so a cold listing stays fast.
-    engine.resources.provide('vm', async () => {
-      const vms = await listVms(ctx, undefined, true);
-      return vms.map((v) => ({
-        kind: 'vm' as const,
-        name: v.name,
-        state: v.state,
-        ...(v.reason ? { reason: v.reason } : {}),
-        ...(v.project ? { project: v.project } : {}),
-        detail: `${v.spec.cpu} vCPU · ${formatBytes(v.spec.memory)}${v.accelerator.kind === 'tcg' && v.state === 'running' ? ' · TCG' : ''}${v.spec.autostart ? ' · starts at boot' : ''}`,
-      }));
-    });
+    engine.resources.provide('vm', () => vmRows(ctx));
     // Long-running engines only (the app, `nova serve`): QMP events → vm.state, restart policies.
     let watcher: VmWatcher | undefined;
     return {

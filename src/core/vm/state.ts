@@ -35,6 +35,13 @@ export async function livePid(paths: NovaPaths, rec: VmRecord): Promise<number |
   return (await processMatches(pid, ['qemu-system', rec.uuid])) ? pid : undefined;
 }
 
+/** The reason a VM's state shows: its own, else for a live VM under TCG the accelerator's (a warning). */
+export function stateReason(st: DerivedState, accel: { kind: string; reason: string } | undefined): string | undefined {
+  const live = st.state !== 'stopped' && st.state !== 'crashed';
+  if (st.reason || !live || accel?.kind !== 'tcg') return st.reason;
+  return /TCG/.test(accel.reason) ? accel.reason : `TCG software emulation: ${accel.reason}`;
+}
+
 /** Cheap derivation without QMP (the watcher polls this): process and markers only. */
 export async function processState(paths: NovaPaths, rec: VmRecord): Promise<DerivedState> {
   // No runtime folder: no pidfile and no marker either — a VM that never ran since boot (the
