@@ -15,8 +15,6 @@
 // the lease gone (TTL 0 / not found), before it takes a new one. A survivor moves an item only
 // once the lease is gone (CAS on the alive key) and starts it START_DELAY_MS (2 s) after it saw
 // the takeover: at the earliest TTL 5 s + 2 s = 7 s after that renewal, 4 s after the fence.
-import { readFileSync } from 'node:fs';
-import { statfs } from 'node:fs/promises';
 import type { EngineContext } from '../context.js';
 import { NOVA_VERSION } from '../host/probe.js';
 import type { ClusterConfig } from './config.js';
@@ -25,16 +23,17 @@ import { EtcdError } from './etcd.js';
 import type { EtcdClient } from './etcd.js';
 import { renewIfDue } from './certs.js';
 import { DeployWorker } from './deploy-agent.js';
-import { fenceVms, localVms, readSettings, removeVmCopy, runVmHere, seesShared } from './ha-vm.js';
+import { capacity } from './capacity.js';
+import type { StaticCapacity } from './capacity.js';
+import { HaRunner } from './ha-runner.js';
+import { readSettings, seesShared } from './ha-vm.js';
 import { memberPid, peerUrl, startMember } from './member.js';
-import type { Capacity, HostInfo, ItemRecord } from './placement.js';
+import type { HostInfo } from './placement.js';
 import { readView, takeOver } from './placement.js';
 
 export const LEASE_TTL_S = 5;
 /** An owner kills its HA items this long after sending its last renewal that succeeded (< the TTL). */
 export const FENCE_MS = 3000;
-/** A survivor starts an item it took over this long after it saw the takeover (TTL + this > FENCE_MS, 4 s to spare). */
-export const START_DELAY_MS = 2000;
 /** While fenced, anything of the cluster's running here is killed again this often (a start that was under way). */
 const REFENCE_MS = 500;
 /** A renewal that failed is tried again this soon (the fence bound leaves room for a few). */
@@ -47,8 +46,6 @@ const PUBLISH_ANYWAY_MS = 300_000;
 const CERT_EVERY = 10;
 /** Ticks between reads of the cluster's view and deploy requests when the watch reported nothing (30 s). */
 const SAFETY_EVERY = 20;
-/** The project HA capsules are created in (so `nova ls` shows where they come from). */
-export const CLUSTER_PROJECT = 'cluster';
 
 export class ClusterAgent {
   private timers: NodeJS.Timeout[] = [];
@@ -60,10 +57,7 @@ export class ClusterAgent {
   /** Bumped on every new lease: a reconcile begun under an older lease starts nothing. */
   private leaseGen = 0;
   private fenceTimer: NodeJS.Timeout | undefined;
-  /** The HA items this host runs, by pid and the process's start time (a reused pid is never killed). */
-  private pids = new Map<string, { pid: number; start: string }>();
-  /** When this host first saw an item moved to it (id#moves → performance.now()): it starts it START_DELAY_MS later. */
-  private arrived = new Map<string, number>();
+  private ha: HaRunner;
   /** What publish() put last (its signature, when, under which lease) and what it caches. */
   private published: { force: boolean; sig: string; at: number; lease?: string; count: number; settingsDirty: boolean; shared?: string; statics?: StaticCapacity } = { force: true, sig: '', at: 0, count: 0, settingsDirty: true };
   private busy = { lease: false, work: false, deploy: false };
@@ -85,6 +79,7 @@ export class ClusterAgent {
     private client: EtcdClient,
   ) {
     this.deployer = new DeployWorker(engine, config, client, (w) => this.note(w));
+    this.ha = new HaRunner(engine, config.name, { mayStart: (gen) => this.mayStart(gen), note: (w) => this.note(w), wake: () => this.runners.work?.() });
   }
 
   private note(what: string): void {
@@ -109,7 +104,7 @@ export class ClusterAgent {
     const left = this.lastOk + FENCE_MS - performance.now();
     this.fenceTimer = setTimeout(() => {
       if (performance.now() - this.lastOk < FENCE_MS) return this.armFence();
-      void this.fence(`lease not renewed for ${FENCE_MS / 1000} s`).finally(() => {
+      void this.ha.fence(`lease not renewed for ${FENCE_MS / 1000} s`).finally(() => {
         // Still not renewed: look again (an item whose start was under way is killed too); often
         // at first, then seldom (etcd may stay away for long).
         if (this.timers.length && performance.now() - this.lastOk >= FENCE_MS) {
@@ -248,7 +243,7 @@ export class ClusterAgent {
         // The lease expired while renewals were slow (or was revoked): survivors may be taking our
         // HA items over right now. They go before anything else, before a new lease.
         this.lastOk = -FENCE_MS;
-        await this.fence(`lease ${this.lease} gone (expired while renewals were slow)`);
+        await this.ha.fence(`lease ${this.lease} gone (expired while renewals were slow)`);
         this.lease = undefined;
       }
     }
@@ -331,154 +326,11 @@ export class ClusterAgent {
         }
       }
     }
-    await this.reconcileVms(ha.filter(([, i]) => i.record.kind === 'vm'), gen);
-    const local = await this.engine.call('capsule.list', { project: CLUSTER_PROJECT });
-    for (const [id, { record }] of ha.filter(([, i]) => i.record.kind === 'capsule')) {
-      const here = local.items.find((c) => c.name === record.name);
-      if (record.host === me) {
-        if (here?.state === 'running' && here.pid) this.track(id, here.pid);
-        else await this.runHere(id, record, here?.state, gen);
-      } else if (here) {
-        // Another host owns it now: this copy must not run (a host that came back).
-        this.pids.delete(id);
-        await this.engine.call('capsule.rm', { name: record.name, force: true });
-        this.note(`removed capsule/${record.name}: owned by ${record.host}`);
-      }
-    }
-    for (const c of local.items.filter((x) => !ha.some(([, i]) => i.record.kind === 'capsule' && i.record.name === x.name))) {
-      this.pids.delete(`capsule/${c.name}`);
-      await this.engine.call('capsule.rm', { name: c.name, force: true });
-      this.note(`removed capsule/${c.name}: released from the cluster`);
-    }
-  }
-
-  /** HA VMs: run the ones this host owns; a copy of one another host owns (or released) is stopped and its definition removed, its disks kept. */
-  private async reconcileVms(items: [string, { record: ItemRecord }][], gen: number): Promise<void> {
-    const me = this.config.name;
-    const local = await localVms(this.engine, CLUSTER_PROJECT).catch(() => []);
-    if (!items.length && !local.length) return;
-    for (const [id, { record }] of items) {
-      const here = local.find((v) => v.name === record.name);
-      if (record.host === me) {
-        if (here?.state === 'running' && here.pid) this.track(id, here.pid);
-        else if (this.arrivedLongEnough(id, record) && this.mayStart(gen)) {
-          const pid = await runVmHere(this.engine, record, here, CLUSTER_PROJECT);
-          if (pid) this.track(id, pid);
-          this.note(`started vm/${record.name}`);
-          if (!this.mayStart(gen)) await this.fence('lease lost while an HA VM was starting');
-        }
-      } else if (here) {
-        this.pids.delete(id);
-        await removeVmCopy(this.engine, record.name);
-        this.note(`removed vm/${record.name}: owned by ${record.host}`);
-      }
-    }
-    for (const v of local.filter((x) => !items.some(([, i]) => i.record.name === x.name))) {
-      this.pids.delete(`vm/${v.name}`);
-      await removeVmCopy(this.engine, v.name);
-      this.note(`removed vm/${v.name}: released from the cluster`);
-    }
+    await this.ha.reconcile(ha, gen);
   }
 
   /** May this host start an item now? Only under the lease a reconcile began with, renewed within the fence bound. */
   private mayStart(gen: number): boolean {
     return gen === this.leaseGen && this.holdsLease && this.timers.length > 0;
   }
-
-  /**
-   * A moved item waits START_DELAY_MS from when this host first saw it here (its old owner has
-   * fenced itself by then); the work loop is woken when the wait is over. True when it may start.
-   */
-  private arrivedLongEnough(id: string, record: ItemRecord): boolean {
-    if (record.moves === 0) return true;
-    const key = `${id}#${record.moves}`;
-    const now = performance.now();
-    const seen = this.arrived.get(key) ?? now;
-    this.arrived.set(key, seen);
-    const left = seen + START_DELAY_MS - now;
-    if (left <= 0) return true;
-    const t = setTimeout(() => this.runners.work?.(), left + 50);
-    t.unref?.();
-    return false;
-  }
-
-  private track(id: string, pid: number): void {
-    const start = procStart(pid);
-    if (start) this.pids.set(id, { pid, start });
-  }
-
-  private async runHere(id: string, record: ItemRecord, state: string | undefined, gen: number): Promise<void> {
-    if (!this.arrivedLongEnough(id, record) || !this.mayStart(gen)) return;
-    // The cluster restarts HA capsules, not the local supervisor: a host that returns must not
-    // start one by itself before it has asked etcd who owns it.
-    const spec = { ...record.spec!, restart: 'no' as const };
-    const info = state === undefined ? await this.engine.call('capsule.create', { name: record.name, spec, project: CLUSTER_PROJECT, start: true }) : await this.engine.call('capsule.start', { name: record.name });
-    if (info.pid) this.track(id, info.pid);
-    this.note(`started capsule/${record.name}`);
-    // Fenced while it was starting: it goes at once (the watchdog would kill it within REFENCE_MS).
-    if (!this.mayStart(gen)) await this.fence('lease lost while an HA item was starting');
-  }
-
-  /**
-   * Kills every HA item running here (the lease is, or may soon be, gone: survivors will start
-   * them). The pids known from the last reconcile first — a signal each, no I/O before it — then
-   * whatever the engine lists as running in the cluster project, through the engine.
-   */
-  private async fence(why: string): Promise<void> {
-    const killed = new Set<string>();
-    for (const [id, p] of this.pids) {
-      if (procStart(p.pid) === p.start) {
-        try {
-          process.kill(p.pid, 'SIGKILL');
-          killed.add(id);
-          this.note(`fenced ${id}: ${why}`);
-        } catch {
-          /* gone already */
-        }
-      }
-      this.pids.delete(id);
-    }
-    for (const name of await fenceVms(this.engine, CLUSTER_PROJECT, killed).catch(() => [])) this.note(`fenced vm/${name}: ${why}`);
-    const local = await this.engine.call('capsule.list', { project: CLUSTER_PROJECT }).catch(() => ({ items: [] }));
-    for (const c of local.items.filter((x) => x.state === 'running' || x.state === 'paused' || x.state === 'restarting')) {
-      await this.engine.call('capsule.kill', { name: c.name, signal: 'SIGKILL' }).catch(() => undefined);
-      if (!killed.has(`capsule/${c.name}`)) this.note(`fenced capsule/${c.name}: ${why}`);
-    }
-  }
-}
-
-/** A process's start time (field 22 of /proc/PID/stat), to tell it from a later one with its pid. */
-function procStart(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
-/** The parts of a host's capacity that seldom change (read again now and then, not every time). */
-export type StaticCapacity = { gpus: number; accelerator: string };
-
-/** This host's capacity as the cluster sees it (what placement books against); `statics` from an earlier call skips the GPU scan and host.info. */
-export async function capacity(engine: EngineContext, c: ClusterConfig, statics?: StaticCapacity): Promise<Capacity> {
-  const [usage, info, nets, gpus, fs] = await Promise.all([
-    engine.call('host.usage', {}),
-    statics ? undefined : engine.call('host.info', {}).catch(() => undefined),
-    engine.call('network.list', {}).catch(() => ({ items: [] })),
-    statics ? undefined : engine.call('gpu.list', {}).catch(() => ({ gpus: [] })),
-    statfs(engine.paths.data).catch(() => undefined),
-  ]);
-  return {
-    cpus: usage.cpus,
-    memoryTotalBytes: usage.memoryTotalBytes,
-    memoryAvailableBytes: usage.memoryAvailableBytes,
-    allocatableMemoryBytes: c.allocatable?.memoryBytes ?? usage.memoryTotalBytes,
-    allocatableCpus: c.allocatable?.cpus ?? usage.cpus,
-    diskFreeBytes: fs ? fs.bavail * fs.bsize : 0,
-    gpus: statics?.gpus ?? gpus?.gpus.length ?? 0,
-    networks: nets.items.map((n) => n.name),
-    accelerator: statics?.accelerator ?? info?.accelerator.kind ?? 'none',
-    at: Date.now(),
-  };
 }

@@ -10,7 +10,7 @@ import type { EngineContext } from '../context.js';
 import { loadNovafile } from '../novafile/load.js';
 import type { NovafileSource } from '../novafile/load.js';
 import { projectFromDir } from '../novafile/model.js';
-import { CLUSTER_PROJECT } from './agent.js';
+import { CLUSTER_PROJECT } from './ha-runner.js';
 import type { ClusterConfig } from './config.js';
 import { clusterItems, planCluster } from './deploy-plan.js';
 import type { EtcdClient } from './etcd.js';
