@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
@@ -78,7 +77,8 @@ export async function startSupervised(o: SuperviseOptions): Promise<{ supervisor
     ...runtimeArgv(runtime),
   ];
   const attach = o.network && 'attach' in o.network ? o.network.attach : undefined;
-  const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: [attach ? 'pipe' : 'ignore', 'pipe', 'ignore'], cwd: layout.dir });
+  // node:child_process on first use, not at load: a cold `nova ls` only reads the supervisor's pidfile.
+  const child = process.getBuiltinModule('node:child_process').spawn(argv[0]!, argv.slice(1), { detached: true, stdio: [attach ? 'pipe' : 'ignore', 'pipe', 'ignore'], cwd: layout.dir });
   const lines = answerLines(child);
   let answer = await lines.next();
   if (attach && answer.startsWith('netns ')) {

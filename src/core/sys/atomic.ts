@@ -1,9 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
 import { crashPoint } from './crash-point.js';
 import { pidAlive } from './proc.js';
+
+// node:crypto on first use, not at load: a cold `nova ls` (src/cli/lean-list.ts) never writes.
+const tempPath = (dir: string, path: string) => join(dir, `.${basename(path)}.${process.pid}.${process.getBuiltinModule('node:crypto').randomBytes(4).toString('hex')}.tmp`);
 
 /**
  * Writes a file so readers see the old or the new content, never half of it, even after kill -9
@@ -12,7 +14,7 @@ import { pidAlive } from './proc.js';
 export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: { mode?: number } = {}): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = tempPath(dir, path);
   const fh = await open(tmp, 'w', opts.mode ?? 0o644);
   try {
     await fh.writeFile(data);
@@ -57,7 +59,7 @@ export interface StagedWrite {
  */
 export function stageFileAtomic(path: string, data: string): StagedWrite {
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = tempPath(dir, path);
   const staged = (async () => {
     await mkdir(dir, { recursive: true });
     const fh = await open(tmp, 'w', 0o644);

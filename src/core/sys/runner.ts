@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { NovaError } from '../../shared/errors.js';
 import type { ErrorCode } from '../../shared/errors.js';
@@ -113,7 +112,8 @@ function spawnCollect(argv: readonly string[], opts: RunOptions): Promise<Collec
     }
     let child: ChildProcess;
     try {
-      child = spawn(argv[0]!, argv.slice(1), {
+      // node:child_process on first use, not at load: a cold `nova ls` usually spawns nothing.
+      child = process.getBuiltinModule('node:child_process').spawn(argv[0]!, argv.slice(1), {
         stdio: [opts.input !== undefined ? 'pipe' : 'ignore', opts.discardStdout ? 'ignore' : 'pipe', 'pipe'],
         ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
         ...(opts.cwd ? { cwd: opts.cwd } : {}),

@@ -1,6 +1,5 @@
 // VM definitions on disk: <data>/vms/<name>/vm.json (written atomically), plus the per-VM
 // runtime folder (pidfile, QMP/VNC/TPM sockets, markers) under <runtime>/vms/<name>/.
-import { randomUUID, createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -116,6 +115,8 @@ export async function removeVmDirs(paths: NovaPaths, name: string): Promise<void
 export const readRuntime = (paths: NovaPaths, name: string) => readJson<RuntimeInfo | undefined>(layoutOf(paths, name).runtimeInfo, undefined).catch(() => undefined);
 
 export function newIdentity(name: string): { uuid: string; mac: string } {
+  // node:crypto on first use, not at load: listing VMs (a cold `nova ls`) never needs it.
+  const { randomUUID, createHash } = process.getBuiltinModule('node:crypto');
   const uuid = randomUUID();
   const h = createHash('sha256').update(`${name}/${uuid}`).digest();
   // 52:54:00 is QEMU's locally administered prefix.
