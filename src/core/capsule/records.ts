@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { NovaError } from '../../shared/errors.js';
+import { compareNames } from '../../shared/name-order.js';
 import type { ContainerSpec } from '../../shared/schemas/novafile.js';
 import { writeJsonAtomic } from '../sys/atomic.js';
 import { readJsonKept } from '../sys/small-files.js';
@@ -45,7 +46,7 @@ export async function listRecords(paths: NovaPaths): Promise<CapsuleRecord[]> {
     /* no capsule yet */
   }
   const recs = await Promise.all(names.map((n) => readRecord(paths, n).catch(() => undefined)));
-  return recs.filter((r): r is CapsuleRecord => Boolean(r)).sort((a, b) => a.name.localeCompare(b.name));
+  return recs.filter((r): r is CapsuleRecord => Boolean(r)).sort((a, b) => compareNames(a.name, b.name));
 }
 
 /** Env values of a capsule, to redact from logs and command output. */

@@ -1,4 +1,5 @@
 import type { ResourceSummary } from '../../shared/contract/resource.js';
+import { compareNames } from '../../shared/name-order.js';
 import type { ResourceKind } from '../../shared/resource-kinds.js';
 
 export type ResourceProvider = () => Promise<ResourceSummary[]>;
@@ -17,6 +18,6 @@ export class ResourceRegistry {
     return rows
       .flat()
       .filter((r) => !filter.project || r.project === filter.project)
-      .sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
+      .sort((a, b) => compareNames(a.kind, b.kind) || compareNames(a.name, b.name));
   }
 }
