@@ -7,8 +7,13 @@ app="$root/opt/${sanitizedProductName}"
 
 mkdir -p "$root/usr/bin" "$root/usr/share/metainfo"
 
-# `nova` on PATH is the command line; the desktop app is `${executable}`.
-ln -sf "/opt/${sanitizedProductName}/resources/bin/nova" "$root/usr/bin/nova"
+# `nova` on PATH is the command line; the desktop app is `${executable}`. The command line is the
+# native launcher (out/native/nova, native/launcher.c): the hot lifecycle verbs go to a running
+# engine's local socket, everything else runs resources/cli/nova.mjs on the system's Node. The
+# shell script resources/bin/nova (Node only) when a package has no launcher.
+cli=resources/bin/nova
+if [ -x "$app/resources/native/nova" ]; then cli=resources/native/nova; fi
+ln -sf "/opt/${sanitizedProductName}/$cli" "$root/usr/bin/nova"
 ln -sf "/opt/${sanitizedProductName}/${executable}" "$root/usr/bin/${executable}"
 
 # The units (boot-time hydrate, the socket-activated privileged helper), the polkit actions and

@@ -263,12 +263,17 @@ describe('electron-builder --dir on a stand-in Electron binary', () => {
     for (const bad of ['/src/', '/node_modules/electron/', '/node_modules/vitest/', '/node_modules/electron-builder/']) expect(files.some((f) => f.startsWith(bad)), bad).toBe(false);
   });
 
-  it('ships a self-contained `nova` CLI that runs from anywhere through resources/bin/nova', async () => {
+  it('ships a self-contained `nova` CLI that runs from anywhere through resources/bin/nova and the native launcher', async () => {
     const { stdout } = await run(join(app, 'resources', 'bin', 'nova'), ['--version'], { cwd: tmpdir() });
     expect(stdout.trim()).toBe('0.1.0');
     const help = await run(join(app, 'resources', 'bin', 'nova'), ['--help'], { cwd: tmpdir() });
     expect(help.stdout).toContain('serve');
     expect(readdirSync(join(app, 'resources', 'renderer'))).toContain('index.html');
+    // What /usr/bin/nova links to: the native launcher, which runs resources/cli/nova.mjs on the system's Node.
+    const launcher = await run(join(app, 'resources', 'native', 'nova'), ['--version'], { cwd: tmpdir() });
+    expect(launcher.stdout.trim()).toBe('0.1.0');
+    const missing = await run(join(app, 'resources', 'native', 'nova'), ['capsule', 'start', 'nope'], { cwd: tmpdir(), env: { ...process.env, NOVA_HOME: join(work, 'empty-home') } }).catch((e: { code: number; stderr: string }) => e);
+    expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining('nova: NOT_FOUND: no capsule named "nope"') });
   });
 
   it('electron-builder hands fpm the units, the policy and sysusers.d as package files, with the polkit dependency and agent recommendation', async () => {
@@ -306,7 +311,7 @@ describe('electron-builder --dir on a stand-in Electron binary', () => {
       await chmod(script, 0o755);
     }
     await run(join(work, 'after-install.sh'), [], { env });
-    expect(await readlink(join(fakeRoot, 'usr', 'bin', 'nova'))).toBe('/opt/Nova/resources/bin/nova');
+    expect(await readlink(join(fakeRoot, 'usr', 'bin', 'nova'))).toBe('/opt/Nova/resources/native/nova');
     expect(await readlink(join(fakeRoot, 'usr', 'bin', 'nova-desktop'))).toBe('/opt/Nova/nova-desktop');
     // Units, policy and sysusers.d are package files (see 'package files' above): the scripts never copy them.
     for (const f of ['usr/lib/systemd/system/nova-hydrate.service', 'usr/lib/systemd/system/nova-privd.service', 'usr/lib/systemd/system/nova-privd.socket', 'usr/share/polkit-1/actions/org.nova.policy', 'usr/lib/sysusers.d/nova.conf']) {
