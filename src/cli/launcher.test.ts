@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePaths } from '../core/sys/paths.js';
 import { NovaError } from '../shared/errors.js';
+import { RESOURCE_NAME } from '../shared/names.js';
 import type { NovaErrorData } from '../shared/errors.js';
 import { busyboxRootfs, unmountUnder } from '../test/capsule-fixtures.js';
 import { describeHost } from '../test/host.js';
@@ -149,6 +150,15 @@ describe('nova launcher against a scripted engine socket', () => {
     mkdirSync(join(dir, 'stale', 'run'), { recursive: true });
     writeFileSync(join(dir, 'stale', 'run', 'api.token'), 'x\n');
     expect(await run([LAUNCHER, ...argv], { ...env, NOVA_HOME: join(dir, 'stale') })).toEqual(fellBack(argv));
+  });
+
+  it('sends exactly the names the contract accepts (RESOURCE_NAME), the full CLI gives the error for the rest', async () => {
+    answer = json({ jsonrpc: '2.0', id: 1, result: { name: 'x' } });
+    for (const name of ['a', '0', 'a-b_c', 'a'.repeat(63), 'a'.repeat(64), 'A', '-a', '_a', 'a.b', 'a b', 'é', 'a/b', '', 'a\n']) {
+      const r = await run([LAUNCHER, 'capsule', 'start', name], env);
+      expect(r.code === 0, JSON.stringify(name)).toBe(RESOURCE_NAME.test(name));
+      if (r.code !== 0) expect(r).toEqual(fellBack(['capsule', 'start', name]));
+    }
   });
 
   it('resolves the runtime folder exactly like resolvePaths', () => {
