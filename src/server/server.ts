@@ -12,7 +12,8 @@ import { cookieFrom, hostAllowed, newToken, originAllowed, tokenFrom, tokenMatch
 import { errorReply, eventNotification, handleMessage } from './jsonrpc.js';
 import { MAX_IN_FLIGHT, MAX_MESSAGE_BYTES, PerAddress, RateLimiter } from './limits.js';
 import { SESSION_COOKIE, Sessions, sessionCookie } from './session.js';
-import { serveStatic } from './static.js';
+import { staticSite } from './static.js';
+import type { StaticSite } from './static.js';
 import { serveApi, serveMcp, serveOpenApi } from './faces/http.js';
 import { serveMetrics } from './metrics.js';
 import { listenUnix } from './unix.js';
@@ -67,6 +68,8 @@ interface ServerCtx {
   token: string;
   sessions: Sessions;
   httpRate: PerAddress;
+  /** The built renderer, in memory (undefined: API only). */
+  site?: StaticSite;
 }
 
 interface Auth {
@@ -79,7 +82,8 @@ interface Auth {
 /** `nova serve`: the built renderer plus the contract as JSON-RPC over WebSocket and HTTP POST on /rpc. */
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
-  const ctx: ServerCtx = { opts, engine: opts.engine, host, token: opts.token ?? newToken(), sessions: new Sessions(), httpRate: new PerAddress() };
+  const ctx: ServerCtx = { opts, engine: opts.engine, host, token: opts.token ?? newToken(), sessions: new Sessions(), httpRate: new PerAddress(),
+    ...(opts.staticDir ? { site: staticSite(opts.staticDir) } : {}) };
   const auth = authOf(ctx);
   const hub = clientHub(ctx.engine);
   const consoles = consoleAcceptor(ctx.engine.dispatcher);
@@ -191,8 +195,8 @@ function router(ctx: ServerCtx, auth: Auth) {
       return serveIsoUpload(ctx.engine, req, res, path.slice(UPLOAD_ISO_PATH.length));
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { connection: 'close' }).end();
-    if (!opts.staticDir) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('no UI in this server (API only)\n');
-    await serveStatic(opts.staticDir, path, res);
+    if (!ctx.site) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('no UI in this server (API only)\n');
+    await ctx.site.serve(path, req, res);
   };
 }
 
