@@ -1,7 +1,8 @@
 // Builds the native helpers (native/*.c) into out/native: the capsule supervisor, the lock helper,
 // the peer-credentials reader of `nova privd`, the pty of in-app terminals and the `nova` launcher
-// (native/launcher.c); and, when Debian's cargo is installed, the QUIC overlay tunnel
-// (native/quic-tunnel, Rust, offline from Debian's librust-*-dev crates: see its .cargo/config.toml).
+// (native/launcher*.c, with json-c: libjson-c-dev to build, libjson-c5 to run); and, when Debian's
+// cargo is installed, the QUIC overlay tunnel (native/quic-tunnel, Rust, offline from Debian's
+// librust-*-dev crates: see its .cargo/config.toml).
 // Skips when the binary is newer than its source, so test runs can call it cheaply.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -15,7 +16,7 @@ const targets = [
   { src: 'native/userns-exec.c', out: 'out/native/nova-userns-exec', deps: ['native/userns.h'] },
   { src: 'native/pty-helper.c', out: 'out/native/nova-pty' },
   // The `nova` a user runs: the hot lifecycle verbs over a running engine's local socket, Node otherwise.
-  { src: 'native/launcher.c', out: 'out/native/nova' },
+  { src: 'native/launcher.c', more: ['native/launcher-paths.c', 'native/launcher-rpc.c', 'native/launcher-output.c'], out: 'out/native/nova', deps: ['native/launcher.h'], pkg: 'json-c' },
 ];
 
 const mtime = (p) => {
@@ -26,17 +27,31 @@ const mtime = (p) => {
   }
 };
 
+// A library's compiler and linker flags from pkg-config; without pkg-config, Debian's/Arch's usual ones.
+const PKG_FALLBACK = { 'json-c': { cflags: ['-I/usr/include/json-c'], libs: ['-ljson-c'] } };
+function pkgFlags(pkg) {
+  if (!pkg) return { cflags: [], libs: [] };
+  try {
+    const flags = (what) => execFileSync('pkg-config', [what, pkg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split(/\s+/).filter(Boolean);
+    return { cflags: flags('--cflags'), libs: flags('--libs') };
+  } catch {
+    return PKG_FALLBACK[pkg];
+  }
+}
+
 export function buildNative({ quiet = false, quic = true } = {}) {
   mkdirSync(join(root, 'out', 'native'), { recursive: true });
   for (const t of targets) {
-    const src = join(root, t.src);
+    const srcs = [t.src, ...(t.more ?? [])].map((s) => join(root, s));
     const out = join(root, t.out);
-    if (mtime(out) > Math.max(mtime(src), ...(t.deps ?? []).map((d) => mtime(join(root, d))))) continue;
+    if (mtime(out) > Math.max(...srcs.map(mtime), ...(t.deps ?? []).map((d) => mtime(join(root, d))))) continue;
     const cc = process.env.CC || 'cc';
+    const { cflags, libs } = pkgFlags(t.pkg);
     try {
-      execFileSync(cc, ['-O2', '-Wall', '-Wextra', '-o', out, src], { stdio: 'inherit' });
+      execFileSync(cc, ['-O2', '-Wall', '-Wextra', ...cflags, '-o', out, ...srcs, ...libs], { stdio: 'inherit' });
     } catch (e) {
-      const why = e.code === 'ENOENT' ? `${cc} is not installed (Debian: apt-get install gcc libc6-dev)` : `${cc} failed`;
+      const dev = t.pkg === 'json-c' ? ' libjson-c-dev' : '';
+      const why = e.code === 'ENOENT' ? `${cc} is not installed (Debian: apt-get install gcc libc6-dev${dev})` : `${cc} failed${dev ? ` (is${dev} installed?)` : ''}`;
       throw new Error(`build-native: cannot build ${t.out}: ${why}`);
     }
     if (!quiet) console.log(`built ${t.out}`);

@@ -8,7 +8,7 @@ PKGS=(
   usb.ids                                                  # USB device names for nova usb ls
   busybox-static cpio zstd gzip apt                         # test guests (scripts/test-guest.sh), capsule rootfs, snapshots
   crun runc skopeo umoci docker-registry                   # capsules, images, loopback registry
-  gcc libc6-dev                                            # builds native/capsule-supervisor.c
+  gcc libc6-dev libjson-c-dev pkgconf                      # builds native/*.c (the nova launcher with json-c)
   cargo rustc librust-quinn-dev librust-rustls-pemfile-dev  # builds native/quic-tunnel offline (Debian crates)
   librust-serde-json-dev librust-serde-derive-dev librust-libc-dev librust-tokio-dev librust-bytes-dev librust-ring-dev
   openssl iputils-ping                                     # quic overlay certificates; ping -M do / -p in its tests
