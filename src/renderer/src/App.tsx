@@ -1,11 +1,10 @@
-import { lazy, Suspense, useEffect } from 'react';
+import { lazy, Suspense } from 'react';
 import { ConfirmDialog } from './components/ConfirmDialog';
 import { PromptDialog } from './components/PromptDialog';
 import { Sidebar } from './components/Sidebar';
 import { StaleBanner } from './components/StaleBanner';
 import { StatusBar } from './components/StatusBar';
 import { Toaster } from './components/Toaster';
-import { wireEvents } from './lib/wire';
 import { useShortcuts } from './lib/useShortcuts';
 import { useNav } from './stores/nav';
 import { HOST_VIEWS, LOCAL, useHosts } from './stores/hosts';
@@ -40,7 +39,6 @@ const VIEW_COMPONENTS = {
 /** The shell: navigation, the current view, status bar, toasts and the confirmation dialog. */
 export function App() {
   const view = useNav((s) => s.view);
-  useEffect(() => wireEvents(), []);
   useShortcuts();
   // Another host chosen in the switcher: the VMs, Capsules and Networks views show that host's
   // items; the other views (and "All hosts") show the hosts view instead of this host's.

@@ -83,8 +83,11 @@ export const useHosts = create<HostsStore>((set, get) => {
         const { items } = await call('host.list', { probe: false });
         const names = items.map((h) => h.name);
         set((s) => ({ names, error: undefined, hosts: Object.fromEntries(Object.entries(s.hosts).filter(([n]) => n === LOCAL || names.includes(n))) }));
-        // Not awaited together: each host's answer shows as soon as it comes.
-        await Promise.allSettled([LOCAL, ...names].map(probe));
+        // Not awaited together: each host's answer shows as soon as it comes. This host's own list
+        // only matters to the views of other scopes (choosing one refreshes again): with "This
+        // host" chosen, the usual views read it from the resources store (#24: no second
+        // resource.list during the cold start).
+        await Promise.allSettled([...(get().scope === LOCAL ? [] : [LOCAL]), ...names].map(probe));
       } catch (e) {
         set({ error: errorText(e) });
       }
