@@ -14,8 +14,10 @@
 // keeps nothing, the guest keeps its MAC and IP, a TCP stream to the peer stays open with every
 // line in order and pings are answered from B (losses and the longest silence measured, printed);
 // its DHCP lease and DNS name are B's dnsmasq's now (same address, the name resolves there).
-// Guest h (no network, its disk an overlay on a store image both hosts have) moves over
-// --transport tcp with only the top layer. Last, B's events through a watching engine
+// Guest h (no network, UEFI + TPM, its disk an overlay on a store image both hosts have): a
+// cancelled move leaves no swtpm and no variable store on B; moved paused over --transport tcp
+// with only the top layer, its UEFI variables and TPM state (PCRs, one extended by the guest) are
+// B's, A keeps neither. Last, B's events through a watching engine
 // (host.event, host.state as B drops off the network and comes back).
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -34,7 +36,9 @@ import { waitFor } from './wait.js';
 
 /** B's lease on an incoming move (the shortest allowed: three renewals). */
 const LEASE_MS = 6000;
-const NET = 114;
+/** The lab's 10.NET.0.0/16 and its names' prefix (NOVA_LAB_NET / NOVA_LAB_PREFIX: parallel sessions each use their own). */
+const NET = Number(process.env.NOVA_LAB_NET ?? 114);
+const P = process.env.NOVA_LAB_PREFIX ?? 'nvh';
 const TOOLS = ['sshd', 'ssh', 'ssh-keyscan', 'setpriv', 'ip', 'bridge', 'dnsmasq', 'nft', 'ping', 'qemu-system-x86_64', 'qemu-img', 'qemu-io'];
 const SINK = `const fs=require('fs');const out=process.argv[1];require('net').createServer((s)=>{let b='';s.on('data',(d)=>{b+=d;let i;while((i=b.indexOf('\\n'))>=0){fs.appendFileSync(out,Date.now()+' '+b.slice(0,i)+'\\n');b=b.slice(i+1);}});s.on('close',()=>fs.appendFileSync(out,Date.now()+' closed\\n'));}).listen(7000,()=>fs.appendFileSync(out,'0 listening\\n'));`;
 
@@ -49,6 +53,14 @@ async function hmp(sock: string, line: string): Promise<string> {
   }
 }
 
+/** swtpm processes of VMs under a Nova home (their state folder is <home>/data/vms/NAME/tpm). */
+const swtpms = (home: string) => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('swtpm ') && l.includes(`${home}/data/vms/`));
+const sha256 = (path: string) => execFileSync('sha256sum', [path], { encoding: 'utf8' }).split(' ')[0]!;
+/** TPM2_PCR_Extend of PCR 16 (sha256 bank, password session) with 32 bytes of 0x11, as octal escapes for the guest's busybox printf. */
+const PCR16_EXTEND = [0x80, 0x02, 0, 0, 0, 0x41, 0, 0, 0x01, 0x82, 0, 0, 0, 0x10, 0, 0, 0, 0x09, 0x40, 0, 0, 0x09, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0x0b, ...Array<number>(32).fill(0x11)]
+  .map((x) => `\\${x.toString(8).padStart(3, '0')}`).join('');
+const PCRS = 'for n in 0 7 16; do echo "$n $(cat /sys/class/tpm/tpm0/pcr-sha256/$n)"; done';
+
 /** ssh processes still forwarding a migration's sockets (`xm-<id>`). */
 const forwards = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('ssh ') && l.includes('/xm-'));
 
@@ -59,15 +71,15 @@ interface HostEvent {
 }
 
 describeHost('several Nova hosts: live moves with disks and network between two host namespaces over SSH, remote events', { root: true, tools: TOOLS }, () => {
-  const lab = new SshLab({ prefix: 'nvh', net: NET, underlay: true, serveEnv: { NOVA_XMIGRATE_LEASE_MS: String(LEASE_MS) } });
+  const lab = new SshLab({ prefix: P, net: NET, underlay: true, serveEnv: { NOVA_XMIGRATE_LEASE_MS: String(LEASE_MS) } });
   const privdA = new PrivdLab(lab.localNs!);
-  const privdB = new PrivdLab(`nvh-b-${lab.id}`);
+  const privdB = new PrivdLab(`${P}-b-${lab.id}`);
   lab.localEnv.NOVA_PRIVD_SOCKET = privdA.sock;
   lab.serveEnv.NOVA_PRIVD_SOCKET = privdB.sock;
-  const group = `nvhg${lab.id}`;
+  const group = `${P}g${lab.id}`;
   const seg = 120 + Math.floor(Math.random() * 100); // the overlay's 10.114.seg.0/24 (the underlay is another /24 of the lab)
-  const sw = `nvhs${lab.id}`;
-  const peerNs = `nvh-p-${lab.id}`;
+  const sw = `${P}s${lab.id}`;
+  const peerNs = `${P}-p-${lab.id}`;
   const peerIp = `10.${NET}.${seg}.250`;
   const children: ChildProcess[] = [];
   let b: LabHost;
@@ -83,8 +95,8 @@ describeHost('several Nova hosts: live moves with disks and network between two 
     if (r.code !== 0) throw new Error(`nova ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
     return r.stdout;
   };
-  const exec = async (host: string[], cmd: string) => {
-    const r = await lab.nova([...host, '--json', 'vm', 'exec', 'g', '--', 'sh', '-c', cmd]);
+  const exec = async (host: string[], cmd: string, vm = 'g') => {
+    const r = await lab.nova([...host, '--json', 'vm', 'exec', vm, '--', 'sh', '-c', cmd]);
     return r.stdout.trim().startsWith('{') ? (JSON.parse(r.stdout) as { exitCode: number; stdout: string }) : { exitCode: -1, stdout: r.stderr };
   };
   const vmsOf = async (args: string[]) => (JSON.parse(await ok([...args, 'vm', 'ls', '--json'])) as { items: { name: string; state: string }[] }).items;
@@ -100,13 +112,13 @@ describeHost('several Nova hosts: live moves with disks and network between two 
     expect(existsSync(join(lab.localHome, 'data', 'xmigrate', 'g.json'))).toBe(false);
   };
   /** Starts a move and resolves once B has defined the incoming VM (the mirror is under way). */
-  const startMove = async (extra: string[]) => {
-    const p = lab.novaProcess(['migrate', 'vm', 'g', '--to', 'b', ...extra]);
+  const startMove = async (extra: string[], vm = 'g') => {
+    const p = lab.novaProcess(['migrate', 'vm', vm, '--to', 'b', ...extra]);
     let ended = '';
     void p.done.then((r) => (ended = `nova migrate exited ${r.code}: ${r.stderr}`));
     const up = () => {
       if (ended) throw new Error(ended);
-      return existsSync(join(b.novaHome, 'data', 'vms', 'g', 'incoming.json')) && existsSync(join(b.novaHome, 'run', 'vms', 'g', 'qmp.sock')) && forwards().length > 0;
+      return existsSync(join(b.novaHome, 'data', 'vms', vm, 'incoming.json')) && existsSync(join(b.novaHome, 'run', 'vms', vm, 'qmp.sock')) && forwards().length > 0;
     };
     await waitFor('B defines the incoming VM and the ssh forward is up', up, 60_000, 20);
     return p;
@@ -135,8 +147,8 @@ describeHost('several Nova hosts: live moves with disks and network between two 
     const bridges = JSON.parse(sh(['ip', '-n', lab.localNs!, '-j', 'link', 'show', 'type', 'bridge'])) as { ifname: string }[];
     expect(bridges).toHaveLength(1);
     lab.net.add(peerNs);
-    lab.net.link(peerNs, 'eth0', `${peerIp}/24`, lab.localNs!, `nvhp${lab.id}`, undefined);
-    sh(['ip', '-n', lab.localNs!, 'link', 'set', `nvhp${lab.id}`, 'master', bridges[0]!.ifname]);
+    lab.net.link(peerNs, 'eth0', `${peerIp}/24`, lab.localNs!, `${P}p${lab.id}`, undefined);
+    sh(['ip', '-n', lab.localNs!, 'link', 'set', `${P}p${lab.id}`, 'master', bridges[0]!.ifname]);
 
     // Boot files: in the user's folder on A, in the target's storage pool on B (found there by name).
     const g = await guest;
@@ -168,7 +180,14 @@ describeHost('several Nova hosts: live moves with disks and network between two 
     chownSync(lab.localHome, lab.local.uid, lab.local.gid);
     const boot = ['--kernel', join(bootA, 'vmlinuz'), '--initrd', join(bootA, 'initrd.gz'), '--cmdline', TEST_GUEST_CMDLINE, '--memory', '128Mi'];
     await ok(['vm', 'create', 'g', '--image', disk, ...boot, '--network', sw]);
-    await ok(['vm', 'create', 'h', '--image', diskH, ...boot, '--network', 'none']);
+    // h boots with UEFI (OVMF, its own variable store) and a TPM 2.0 (swtpm), as a Windows 11 VM
+    // would (without Secure Boot: the test kernel is not signed by Microsoft's keys). OVMF needs
+    // 256 MiB here (it faults at 128). The CLI has no flags for firmware and tpm, and a NovaFile VM
+    // cannot say network "none": its definition gets the two lines a NovaFile would have.
+    await ok(['vm', 'create', 'h', '--image', diskH, ...boot.slice(0, -1), '256Mi', '--network', 'none']);
+    const recH = join(lab.localHome, 'data', 'vms', 'h', 'vm.json');
+    const defH = JSON.parse(readFileSync(recH, 'utf8')) as { spec: Record<string, unknown> };
+    writeFileSync(recH, JSON.stringify({ ...defH, spec: { ...defH.spec, firmware: 'uefi', tpm: true } }));
     // Both boot at once (TCG: the boots are the slow part of this lab).
     await Promise.all([ok(['vm', 'start', 'g']), ok(['vm', 'start', 'h'])]);
     guestIp = await waitFor('the guest\'s DHCP lease', () => (existsSync(serialA()) ? new RegExp(`nova-net: eth0 (10\\.${NET}\\.\\d+\\.\\d+)/`).exec(readFileSync(serialA(), 'utf8'))?.[1] : undefined), 120_000, 250);
@@ -207,6 +226,24 @@ describeHost('several Nova hosts: live moves with disks and network between two 
     expect(r.stderr).toMatch(/cancel/i);
     await bHasNothing();
     await aRunsOn();
+  }, 180_000);
+
+  it('a move of the UEFI + TPM guest h cancelled (Ctrl-C) leaves no swtpm and no variable store on B; h runs on A with its own', async () => {
+    await waitFor('h boots through OVMF (counter on A)', () => counters(serial(lab.localHome, 'h')).length >= 1, 120_000, 200);
+    const p = await startMove(['--bandwidth', '2M'], 'h');
+    // B made the attempt's swtpm and variable store (the mirror fills it).
+    await waitFor('B\'s swtpm for h', () => swtpms(b.novaHome).length === 1, 20_000, 50);
+    expect(existsSync(join(b.novaHome, 'data', 'vms', 'h', 'OVMF_VARS.fd'))).toBe(true);
+    p.child.kill('SIGINT');
+    const r = await p.done;
+    expect(r.code, r.stdout).not.toBe(0);
+    expect(r.stderr).toMatch(/cancel/i);
+    await waitFor('B\'s swtpm for h ends', () => swtpms(b.novaHome).length === 0, 20_000, 50);
+    expect(await vmsOf(['--host', 'b'])).toEqual([]);
+    expect(existsSync(join(b.novaHome, 'data', 'vms', 'h'))).toBe(false);
+    expect((await vmsOf([])).find((v) => v.name === 'h')?.state).toBe('running');
+    expect(swtpms(lab.localHome)).toHaveLength(1);
+    expect(existsSync(join(lab.localHome, 'data', 'vms', 'h', 'OVMF_VARS.fd'))).toBe(true);
   }, 180_000);
 
   it('a move whose process is killed -9 mid-mirror: B removes its attempt by itself once the lease runs out; `nova migrate recover` keeps the guest on A', async () => {
@@ -368,19 +405,42 @@ describeHost('several Nova hosts: live moves with disks and network between two 
     expect(lease.stdout.trim()).toBe(`${guestIp} ${gwB}`);
   }, 300_000);
 
-  it('moves h over --transport tcp (opt-in, clear text on B\'s address), its disk an overlay on a store image B has too: only the top layer moves (sync: top)', async () => {
+  it('moves h (UEFI + TPM, paused) over --transport tcp (opt-in, clear text on B\'s address), its disk an overlay on a store image B has too: only the top layer moves (sync: top); its UEFI variables and TPM state (PCRs) are B\'s now, A keeps no swtpm and no variables', async () => {
     const storeB = join(b.novaHome, 'data', 'os-images', 'tbase');
-    await waitFor('guest h counter on A', () => counters(serial(lab.localHome, 'h')).length >= 1, 60_000, 100);
+    await waitFor('guest h counter on A', () => counters(serial(lab.localHome, 'h')).length >= 1, 120_000, 100);
+    // The TPM's volatile state: PCR 16 extended by the guest (raw TPM2 command to /dev/tpm0); 0 and 7: OVMF's measurements at boot.
+    const extend = await exec([], `exec 3<>/dev/tpm0 && printf '${PCR16_EXTEND}' >&3 && dd bs=64 count=1 <&3 2>/dev/null | od -An -tx1 | tr -d ' \\n'`, 'h');
+    expect(extend.stdout, 'TPM2_PCR_Extend answers TPM_RC_SUCCESS').toMatch(/^80020000001300000000/);
+    const pcrsA = (await exec([], PCRS, 'h')).stdout.trim();
+    expect(pcrsA).toMatch(/^0 [0-9A-F]{64}\n7 [0-9A-F]{64}\n16 [0-9A-F]{64}$/);
+    expect(pcrsA).not.toContain(`16 ${'0'.repeat(64)}`);
+    // The variable store as OVMF left it (it writes variables at every boot): not the template any more.
+    const varsA = join(lab.localHome, 'data', 'vms', 'h', 'OVMF_VARS.fd');
+    const varsSha = sha256(varsA);
+    expect(varsSha).not.toBe(sha256('/usr/share/OVMF/OVMF_VARS_4M.fd'));
+    // The preflight says what moves besides the disk and RAM (B has the same OVMF build and swtpm).
+    expect(await ok(['migrate', 'vm', 'h', '--to', 'b', '--check'])).toMatch(/preflight passed; besides disks and RAM it moves the UEFI variable store .* and the TPM state/);
+    // Paused: B keeps it paused, so its variable store is the mirrored file (QEMU rewrites it from the guest's flash only when the guest runs).
+    await ok(['vm', 'pause', 'h']);
     const r = await lab.nova(['migrate', 'vm', 'h', '--to', 'b', '--transport', 'tcp', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { transport: string; downtimeMs: number; totalMs: number; diskBytes: number };
     expect(out.transport).toBe('tcp');
-    console.log(`cross-host migration over tcp, sync top: total ${out.totalMs} ms, downtime ${out.downtimeMs} ms, ${out.diskBytes} disk bytes (128 MiB TCG guest, 16 MiB overlay)`);
+    console.log(`cross-host migration over tcp, sync top: total ${out.totalMs} ms, downtime ${out.downtimeMs} ms, ${out.diskBytes} disk bytes (256 MiB TCG guest with UEFI + TPM, paused; 16 MiB overlay + its variable store)`);
     expect(out.diskBytes).toBeLessThan(4 * 1024 ** 2); // the 1 MiB top layer, not the 16 MiB disk
     const diskB = join(b.novaHome, 'data', 'vms', 'h', 'disk0.qcow2');
     expect((JSON.parse(execFileSync('qemu-img', ['info', '-U', '--output=json', diskB], { encoding: 'utf8' })) as { 'backing-filename'?: string })['backing-filename']).toBe(join(storeB, 'base.qcow2'));
-    expect((await vmsOf(['--host', 'b'])).find((v) => v.name === 'h')?.state).toBe('running');
+    expect((await vmsOf(['--host', 'b'])).find((v) => v.name === 'h')?.state).toBe('paused');
+    expect(sha256(join(b.novaHome, 'data', 'vms', 'h', 'OVMF_VARS.fd')), 'the variable store on B is A\'s').toBe(varsSha);
+    // A keeps nothing of it: no QEMU, no swtpm, no variable store, no TPM state.
+    expect(swtpms(lab.localHome)).toEqual([]);
+    expect(existsSync(join(lab.localHome, 'data', 'vms', 'h'))).toBe(false);
+    expect(swtpms(b.novaHome)).toHaveLength(1);
+    await ok(['--host', 'b', 'vm', 'resume', 'h']);
     await waitFor('counter of h on B', () => counters(serial(b.novaHome, 'h')).length >= 1, 30_000, 50);
+    // The TPM state came along into B's fresh swtpm: the same PCRs, the guest's extend included.
+    expect((await exec(['--host', 'b'], PCRS, 'h')).stdout.trim()).toBe(pcrsA);
+    expect(sha256(join(b.novaHome, 'data', 'vms', 'h', 'OVMF_VARS.fd'))).toBe(varsSha);
     for (const check of ['read -P 0x3c 0 4M', 'read -P 0x7e 8M 1M']) expect(await hmp(join(b.novaHome, 'run', 'vms', 'h', 'qmp.sock'), `qemu-io disk0 "${check}"`), check).not.toMatch(/fail|error/i);
     expect(existsSync(join(lab.localHome, 'h.qcow2'))).toBe(false);
     expect(forwards()).toEqual([]);

@@ -19,7 +19,7 @@ interface HostMigrateOptions {
 async function migrateToHost(ctx: CliContext, name: string, o: HostMigrateOptions): Promise<void> {
   const to = o.to;
   const r = await ctx.callLocal('vm.migrate.preflight', { name, to });
-  if (o.check || !r.ok) ctx.print(r, (x) => (x.ok ? `${x.name} → ${x.to}: preflight passed` : `${x.name} → ${x.to}: preflight refused\n${x.problems.map((p) => `  - ${p}`).join('\n')}`));
+  if (o.check || !r.ok) ctx.print(r, (x) => (x.ok ? `${x.name} → ${x.to}: preflight passed${x.carries?.length ? `; besides disks and RAM it moves ${x.carries.join(' and ')}` : ''}` : `${x.name} → ${x.to}: preflight refused\n${x.problems.map((p) => `  - ${p}`).join('\n')}`));
   if (!r.ok) throw new NovaError('CONFLICT', `cannot migrate ${name} to ${to}: ${r.problems.length} problem(s) above`, { problems: r.problems });
   if (o.check) return;
   if (o.transport && o.transport !== 'ssh' && o.transport !== 'tcp') throw new NovaError('INVALID_INPUT', `--transport: ssh (encrypted, default) or tcp (clear text between the hosts), not ${o.transport}`, { field: 'transport' });

@@ -8,6 +8,7 @@ import type { Runner } from '../sys/runner.js';
 import { probeAccelerator } from './accelerator.js';
 import { detectCgroups } from './cgroups.js';
 import { probeTools } from './tools.js';
+import { ovmfCodeFacts } from '../vm/xmigrate/firmware.js';
 
 export const NOVA_VERSION = '0.1.0';
 
@@ -48,7 +49,7 @@ export class HostProbe {
   }
 
   private async probe(): Promise<HostInfo> {
-    const [release, cgroup, tools] = await Promise.all([osRelease(), detectCgroups(), probeTools(this.runner, join(this.paths.runtime, 'host', 'tools.json'))]);
+    const [release, cgroup, tools, ovmf] = await Promise.all([osRelease(), detectCgroups(), probeTools(this.runner, join(this.paths.runtime, 'host', 'tools.json')), ovmfCodeFacts()]);
     const qemu = tools.find((t) => t.name === 'qemu-system-x86_64');
     const accelerator = await probeAccelerator(this.runner, this.paths.runtime, qemu?.found ? (qemu.version ?? 'unknown') : undefined);
     return {
@@ -63,6 +64,7 @@ export class HostProbe {
       cgroup,
       wayland: wayland(this.env),
       tools,
+      ovmf,
       nova: {
         version: NOVA_VERSION,
         paths: { config: this.paths.config, data: this.paths.data, runtime: this.paths.runtime, source: this.paths.source },

@@ -25,6 +25,7 @@ export async function gatherPreflight(engine: EngineContext, remote: (method: st
     remote('storage.pools'),
   ])) as [HostInfo, { memoryAvailableBytes: number }, { items: { name: string }[] }, { items: { name: string }[] }, { pools: { builtin: boolean; freeBytes?: number }[] }];
   const freeDisk = pools.pools.find((p) => p.builtin)?.freeBytes;
+  const code = vm.secureBoot ? here.ovmf?.secbootCode : here.ovmf?.code;
   return {
     vm: {
       name,
@@ -37,6 +38,8 @@ export async function gatherPreflight(engine: EngineContext, remote: (method: st
       networks,
       diskBytes: (await Promise.all(vm.disks.map((d) => allocated(d.path)))).reduce((a, b) => a + b, 0),
       ...(here.accelerator.qemu ? { qemu: here.accelerator.qemu } : {}),
+      ...(vm.uefi ? { uefi: { secureBoot: vm.secureBoot, ...(code ? { code } : {}) } } : {}),
+      ...(vm.tpm ? { tpm: true } : {}),
     },
     target: {
       host,
@@ -46,6 +49,8 @@ export async function gatherPreflight(engine: EngineContext, remote: (method: st
       ...(freeDisk !== undefined ? { freeDiskBytes: freeDisk } : {}),
       networks: nets.items.map((n) => n.name),
       vmNames: vms.items.map((v) => v.name),
+      ...(info.ovmf ? { ovmf: info.ovmf } : {}),
+      swtpm: info.tools.some((x) => x.name === 'swtpm' && x.found),
     },
   };
 }

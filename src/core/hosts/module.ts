@@ -8,7 +8,7 @@ import { NOVA_VERSION } from '../host/probe.js';
 import { HostSampler, hostSampleValues } from '../host/stats.js';
 import { gatherPreflight } from './gather.js';
 import { scanKeys } from './keys.js';
-import { preflightProblems } from './preflight.js';
+import { preflightCarries, preflightProblems } from './preflight.js';
 import type { RemoteConnection } from './remote.js';
 import { getHost, hostsDir, knownHostsFile, listHosts, updateHosts } from './store.js';
 import type { StoredHost } from './store.js';
@@ -177,7 +177,8 @@ export const hostsModule: EngineModule = {
     d.handle('vm.migrate.preflight', async (i) => {
       const facts = await gatherPreflight(engine, (method) => pool.call(i.to, method, {}, 15_000), i.name, i.to);
       const problems = preflightProblems(facts);
-      return { name: i.name, to: i.to, ok: problems.length === 0, problems, memoryBytes: facts.vm.memoryBytes, diskBytes: facts.vm.diskBytes, networks: facts.vm.networks };
+      const carries = preflightCarries(facts);
+      return { name: i.name, to: i.to, ok: problems.length === 0, problems, memoryBytes: facts.vm.memoryBytes, diskBytes: facts.vm.diskBytes, networks: facts.vm.networks, ...(carries.length ? { carries } : {}) };
     });
     // Live migration to another host (#22): this engine as the source, and as the target.
     let vmCtx: VmContext | undefined;

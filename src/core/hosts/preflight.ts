@@ -1,5 +1,7 @@
 // Before a VM moves to another host, everything that would make it fail half-way is checked
 // with both hosts' facts, and each problem names its fix. Pure: gathering the facts is separate.
+import { firmwareMismatch } from '../vm/xmigrate/firmware.js';
+import type { FirmwareFile } from '../vm/xmigrate/firmware.js';
 
 export interface PreflightFacts {
   vm: {
@@ -17,6 +19,10 @@ export interface PreflightFacts {
     /** Disk space the target needs (allocated bytes of every disk). */
     diskBytes: number;
     qemu?: string;
+    /** UEFI: the OVMF code build it runs on here (Secure Boot: the secboot build). */
+    uefi?: { secureBoot: boolean; code?: FirmwareFile };
+    /** It has a TPM (swtpm). */
+    tpm?: boolean;
   };
   target: {
     host: string;
@@ -27,6 +33,10 @@ export interface PreflightFacts {
     freeDiskBytes?: number;
     networks: string[];
     vmNames: string[];
+    /** The target's OVMF code builds (absent: none installed, or an older Nova that does not say). */
+    ovmf?: { code?: FirmwareFile; secbootCode?: FirmwareFile };
+    /** swtpm is installed there. */
+    swtpm?: boolean;
   };
 }
 
@@ -37,6 +47,14 @@ export const MEMORY_HEADROOM = 256 * 1024 ** 2;
 
 /** "7.2.19" → [7, 2]. */
 const majorMinor = (v?: string) => (v ? (/(\d+)\.(\d+)/.exec(v)?.slice(1, 3).map(Number) as [number, number] | undefined) : undefined);
+
+/** What moves besides disks and RAM, for the preflight's answer. */
+export function preflightCarries(f: PreflightFacts): string[] {
+  return [
+    ...(f.vm.uefi ? [`the UEFI variable store (mirrored like a disk onto ${f.target.host}'s ${f.vm.uefi.secureBoot ? 'Secure Boot ' : ''}OVMF build)`] : []),
+    ...(f.vm.tpm ? [`the TPM state (keys, NV, PCRs: inside the RAM stream, into a fresh swtpm on ${f.target.host})`] : []),
+  ];
+}
 
 export function preflightProblems(f: PreflightFacts): string[] {
   const { vm, target: t } = f;
@@ -52,6 +70,15 @@ export function preflightProblems(f: PreflightFacts): string[] {
   if (t.freeDiskBytes !== undefined && t.freeDiskBytes < vm.diskBytes) out.push(`host ${t.host}'s default storage pool has ${gib(t.freeDiskBytes)} free, the VM's disks take ${gib(vm.diskBytes)}: free space there`);
   for (const n of vm.networks) if (!t.networks.includes(n)) out.push(`switch ${n} does not exist on host ${t.host}: create it there (\`nova --host ${t.host} net create ${n}\`, joined to this one by a VXLAN overlay for the same L2)`);
   if (vm.accelerator === 'kvm' && !t.kvm) out.push(`VM ${vm.name} runs with KVM, host ${t.host} has no usable KVM: its CPU state cannot be resumed under TCG`);
+  // UEFI and TPM VMs move (the variable store mirrored, the TPM state in the RAM stream) onto the same firmware build and a swtpm.
+  if (vm.uefi) {
+    if (!vm.uefi.code) out.push(`VM ${vm.name} boots with UEFI but this host's OVMF firmware is gone: reinstall the ovmf package here`);
+    else {
+      const why = firmwareMismatch(t.host, vm.uefi.secureBoot, vm.uefi.code, vm.uefi.secureBoot ? t.ovmf?.secbootCode : t.ovmf?.code);
+      if (why) out.push(why);
+    }
+  }
+  if (vm.tpm && !t.swtpm) out.push(`VM ${vm.name} has a TPM, host ${t.host} has no swtpm: install the swtpm package there (its TPM state moves into a fresh swtpm on ${t.host})`);
   const [sv, tv] = [majorMinor(vm.qemu), majorMinor(t.qemu)];
   if (!tv) out.push(`host ${t.host} has no QEMU: install qemu-system-x86 there`);
   else if (sv && (tv[0] < sv[0] || (tv[0] === sv[0] && tv[1] < sv[1]))) out.push(`host ${t.host} runs QEMU ${t.qemu}, older than this host's ${vm.qemu}: the machine type may not exist there — upgrade QEMU on ${t.host}`);

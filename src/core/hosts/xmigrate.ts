@@ -45,6 +45,7 @@ interface Journal {
   /** preparing → sending → switched (the guest left this QEMU) → committed (the target owns it). */
   phase: 'preparing' | 'sending' | 'switched' | 'committed';
   startedAt: number;
+  /** Mirrors this attempt runs: the disks, and a UEFI VM's variable store. */
   disks: number;
   sshPid?: number;
 }
@@ -145,7 +146,7 @@ export class CrossHostMigrator {
     const host = await getHost(e.paths, i.to);
     if (i.transport === 'tcp' && !/^[0-9a-fA-F.:]+$/.test(host.address)) throw new NovaError('INVALID_INPUT', `transport: tcp needs host ${i.to}'s IP address, its URL names ${host.address} (use ssh)`, { field: 'transport' });
     const def = await outgoingDefinition(this.vm(), i.name);
-    const j: Journal = { id: randomBytes(8).toString('hex'), name: i.name, to: i.to, transport: i.transport, phase: 'preparing', startedAt: Date.now(), disks: def.disks.length };
+    const j: Journal = { id: randomBytes(8).toString('hex'), name: i.name, to: i.to, transport: i.transport, phase: 'preparing', startedAt: Date.now(), disks: def.disks.length + (def.firmware ? 1 : 0) };
     await writeJournal(e, j);
     return e.tasks.run(`migrate VM ${i.name} → host ${i.to}`, async (task) => {
       let fwd: StreamForwards | undefined;

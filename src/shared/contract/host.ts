@@ -37,6 +37,8 @@ export const hostInfo = lazy(() => z.object({
   cgroup: cgroupInfo,
   wayland: z.object({ session: z.boolean(), display: z.string().optional(), detail: z.string() }),
   tools: z.array(toolInfo),
+  /** OVMF code builds (UEFI firmware) and their sha256: a UEFI VM moves only to a host with the same build. */
+  ovmf: z.object({ code: z.object({ path: z.string(), sha256: z.string() }).optional(), secbootCode: z.object({ path: z.string(), sha256: z.string() }).optional() }).optional(),
   nova: z.object({ version: z.string(), paths: z.record(z.string(), z.string()) }),
 }));
 export type HostInfo = z.infer<typeof hostInfo>;

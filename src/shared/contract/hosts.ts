@@ -81,7 +81,7 @@ export const remoteHostProcedures = {
   }),
   // Kept beside the hosts it needs (not in contract/vm.ts): the cross-host migration's first step.
   'vm.migrate.preflight': procedure({
-    summary: 'Check that a running VM can live-migrate to a remote host (memory, disk, switches, QEMU, KVM, GPU), each problem with its fix',
+    summary: 'Check that a running VM can live-migrate to a remote host (memory, disk, switches, QEMU, KVM, GPU; UEFI: the same OVMF build there; TPM: swtpm there), each problem with its fix',
     input: lazy(() => z.object({ name: z.string().min(1), to: remoteHostName }).strict()),
     output: lazy(() => z.object({
       name: z.string(),
@@ -91,6 +91,8 @@ export const remoteHostProcedures = {
       memoryBytes: z.number(),
       diskBytes: z.number(),
       networks: z.array(z.string()),
+      /** What moves besides the disks and RAM (a UEFI VM's variable store, a TPM's state). */
+      carries: z.array(z.string()).optional(),
     })),
   }),
   'host.call': procedure({

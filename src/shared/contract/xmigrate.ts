@@ -11,7 +11,8 @@ import { lazy } from '../lazy.js';
 
 const socketAddr = lazy(() => z.union([z.object({ host: z.string(), port: z.number().int() }).strict(), z.object({ path: z.string() }).strict()]));
 const attempt = lazy(() => z.string().regex(/^[a-z0-9-]{8,64}$/, 'id: the attempt id vm.migrate.host chose'));
-const exportList = lazy(() => z.array(z.object({ node: z.string().regex(/^disk\d+$/), exportName: z.string().regex(/^disk\d+$/), sync: z.enum(['full', 'top']).optional() })));
+/** disk0…, and fw-vars: a UEFI VM's variable store, mirrored like a disk. */
+const exportList = lazy(() => z.array(z.object({ node: z.string().regex(/^(disk\d+|fw-vars)$/), exportName: z.string().regex(/^(disk\d+|fw-vars)$/), sync: z.enum(['full', 'top']).optional() })));
 /** The store image (#20) a disk is a qcow2 overlay on: the target with the same image gets only the top layer. */
 const diskBase = lazy(() => z.object({ image: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/i), file: z.string().regex(/^[^/\0]{1,255}$/), bytes: z.number().int().min(0), checksum: z.string().max(200) }).strict());
 
@@ -66,6 +67,8 @@ export const xmigrateProcedures = {
         media: z.array(z.object({ field: z.enum(['kernel', 'initrd', 'iso']), file: z.string().regex(/^[^/\0]{1,255}$/, 'file: a file name, no folder'), bytes: z.number().int().min(0) }).strict()).max(8),
         /** The VM's address on each switch at the source: the target keeps it. */
         addresses: z.array(z.object({ network: z.string().max(64), ip: ipv4 }).strict()).max(16).optional(),
+        /** A UEFI VM: the sha256 of the source's OVMF code build (the target must have the same) and its variable store's size (mirrored as export fw-vars). */
+        firmware: z.object({ codeSha256: z.string().regex(/^[0-9a-f]{64}$/), varsBytes: z.number().int().positive().max(64 * 1024 ** 2) }).strict().optional(),
         listen: z.union([z.object({ kind: z.literal('unix') }).strict(), z.object({ kind: z.literal('tcp'), host: z.string().regex(/^[0-9a-fA-F.:]+$/, 'host: an IP address of this host') }).strict()]),
       })
       .strict()),

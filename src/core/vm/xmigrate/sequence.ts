@@ -81,8 +81,12 @@ export async function finishTarget(q: QmpProtocol): Promise<void> {
   await q.execute('nbd-server-stop').catch(() => undefined);
 }
 
-/** Resolves with the first event `match` accepts; rejects on `fail`'s message, the signal, or the deadline. */
-function waitEvent(q: QmpProtocol, what: string, match: (e: QmpEvent) => boolean, fail: (e: QmpEvent) => string | undefined, timeoutMs: number, signal?: AbortSignal): Promise<QmpEvent> {
+/**
+ * Resolves with the first event `match` accepts; rejects on `fail`'s message, the signal, or the
+ * deadline. `already`: asked once the listener is on, for what happened before it ('met': resolve
+ * now; another text: reject with it) — an event QEMU sent before that is never seen again.
+ */
+function waitEvent(q: QmpProtocol, what: string, match: (e: QmpEvent) => boolean, fail: (e: QmpEvent) => string | undefined, timeoutMs: number, signal?: AbortSignal, already?: () => Promise<string | undefined>): Promise<QmpEvent | undefined> {
   return new Promise((resolve, reject) => {
     const done = (fn: () => void) => {
       clearTimeout(timer);
@@ -103,6 +107,10 @@ function waitEvent(q: QmpProtocol, what: string, match: (e: QmpEvent) => boolean
     q.on('close', onClose);
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
+    void already?.().then((state) => {
+      if (state === 'met') done(() => resolve(undefined));
+      else if (state) done(() => reject(new NovaError('INTERNAL', `${what}: ${state}`)));
+    }, () => undefined);
   });
 }
 
@@ -118,8 +126,14 @@ const jobError = (jobs: Set<string>) => (e: QmpEvent) => {
 async function mirrorsReady(q: QmpProtocol, jobs: string[], plan: SourcePlan): Promise<number> {
   const waiting = new Set(jobs);
   const timeout = plan.phaseTimeoutMs ?? 600_000;
+  // A small mirror (a UEFI variable store, a thin top layer of a paused guest) can be READY before
+  // its listener is on: its job then says so.
+  const jobsNow = () => q.execute<{ device: string; ready?: boolean }[]>('query-block-jobs');
   const ready = Promise.all(
-    jobs.map((job) => waitEvent(q, `disk mirror ${job}`, (e) => e.event === 'BLOCK_JOB_READY' && e.data?.device === job, jobError(new Set([job])), timeout, plan.signal)),
+    jobs.map((job) => waitEvent(q, `disk mirror ${job}`, (e) => e.event === 'BLOCK_JOB_READY' && e.data?.device === job, jobError(new Set([job])), timeout, plan.signal, async () => {
+      const j = (await jobsNow()).find((x) => x.device === job);
+      return !j ? 'it ended before it was ready' : j.ready ? 'met' : undefined;
+    })),
   );
   const progress = setInterval(() => {
     void q

@@ -16,6 +16,7 @@ import { withQmp } from '../qmp/protocol.js';
 import { livePid } from '../state.js';
 import { absolutize, layoutOf, loadRecord, resolveDisks, resolveIsos } from '../store.js';
 import { baseOf } from './base.js';
+import { codePathFor, fileBytes, hashFile } from './firmware.js';
 import type { IncomingInput } from './target.js';
 import { abortSource, migrationUri, runSource } from './sequence.js';
 import type { MigrateOutcome, MigrateProgress, SocketAddr } from './sequence.js';
@@ -25,8 +26,9 @@ export async function outgoingDefinition(ctx: VmContext, name: string): Promise<
   const rec = await loadRecord(ctx.paths, name);
   const s = rec.spec;
   const f = vmFeatures(s);
-  if (f.tpm) throw new NovaError('HOST_UNSUPPORTED', `VM ${name} has a TPM: its swtpm state does not move live yet (shut it down and copy it, or remove tpm)`, { field: 'name' });
-  if (f.uefi) throw new NovaError('HOST_UNSUPPORTED', `VM ${name} boots with UEFI: its variable store does not move live yet (issue #22)`, { field: 'name' });
+  // UEFI: the variable store is mirrored like a disk; the target checks it runs the same firmware
+  // build. TPM: its state rides in the RAM stream into the target's fresh swtpm (firmware.ts).
+  const firmware = f.uefi ? await outgoingFirmware(ctx, name, f.secureBoot) : undefined;
   if (rec.nics?.length) throw new NovaError('HOST_UNSUPPORTED', `VM ${name} has NICs attached since it was defined (${rec.nics.map((n) => n.network).join(', ')}): detach them or declare them in its spec first`, { field: 'name' });
   if (s.shares?.length) throw new NovaError('HOST_UNSUPPORTED', `VM ${name} has shared folders (virtiofs): they cannot follow it to another host; remove them first`, { field: 'name' });
   const disks = resolveDisks(rec);
@@ -48,7 +50,18 @@ export async function outgoingDefinition(ctx: VmContext, name: string): Promise<
   const { image: _i, iso: _c, kernel: _k, initrd: _r, disks: _d, shares: _s, ...rest } = structuredClone(s);
   const spec: Record<string, unknown> = { ...rest, restart: 'no' };
   const addresses = await switchAddresses(ctx, name);
-  return { name, spec, uuid: rec.uuid, mac: rec.mac, ...(rec.project ? { project: rec.project } : {}), disks: sized, media, ...(addresses.length ? { addresses } : {}) };
+  return { name, spec, uuid: rec.uuid, mac: rec.mac, ...(rec.project ? { project: rec.project } : {}), disks: sized, media, ...(addresses.length ? { addresses } : {}), ...(firmware ? { firmware } : {}) };
+}
+
+/** A UEFI VM's firmware as the target must match it: the code build's hash and the variable store's size. */
+async function outgoingFirmware(ctx: VmContext, name: string, secureBoot: boolean): Promise<NonNullable<IncomingInput['firmware']>> {
+  const code = await hashFile(codePathFor({ secureBoot }));
+  if (!code) throw new NovaError('HOST_UNSUPPORTED', `VM ${name} boots with UEFI but this host's OVMF firmware ${codePathFor({ secureBoot })} is gone`, { field: 'name' });
+  const vars = layoutOf(ctx.paths, name).varsFile;
+  const varsBytes = await fileBytes(vars).catch(() => {
+    throw new NovaError('CONFLICT', `VM ${name} boots with UEFI but has no variable store ${vars}`, { field: 'name' });
+  });
+  return { codeSha256: code.sha256, varsBytes };
 }
 
 /** The VM's address on each switch it is attached to here: the target keeps them (its dnsmasq answers for them, this one stops). */

@@ -18,9 +18,11 @@ import type { VmSpec } from '../../../shared/schemas/novafile.js';
 import { dirs } from '../../sys/paths.js';
 import { writeJsonAtomic } from '../../sys/atomic.js';
 import type { VmContext } from '../context.js';
+import { vmFeatures } from '../config/features.js';
+import { ovmfFiles } from '../context.js';
 import { createVm, deleteVm } from '../lifecycle.js';
 import { publish, startVm, stopVm } from '../power.js';
-import { freeLoopbackPort } from '../process.js';
+import { ensureVarsFile, freeLoopbackPort } from '../process.js';
 import { queryStatus } from '../qmp/commands.js';
 import type { MigrationInfo } from '../qmp/commands.js';
 import { withQmp } from '../qmp/protocol.js';
@@ -28,6 +30,7 @@ import { livePid } from '../state.js';
 import { findRecord, layoutOf, loadRecord, runtimeDir, vmDir } from '../store.js';
 import { localBase } from './base.js';
 import type { DiskBase } from './base.js';
+import { codePathFor, fileBytes, hashFile, VARS_NODE } from './firmware.js';
 import { finishTarget, migrationUri, prepareTarget } from './sequence.js';
 import type { SocketAddr } from './sequence.js';
 
@@ -47,6 +50,8 @@ export interface IncomingInput {
   media: { field: 'kernel' | 'initrd' | 'iso'; file: string; bytes: number }[];
   /** The VM's address on each of its switches at the source: kept here (this host's dnsmasq then answers for it). */
   addresses?: { network: string; ip: string }[];
+  /** A UEFI VM: the source's OVMF code build (this host must run the same) and its variable store's size (mirrored into a fresh copy here). */
+  firmware?: { codeSha256: string; varsBytes: number };
   /** unix: sockets in the VM's runtime folder (an SSH forward reaches them); tcp: on this address. */
   listen: { kind: 'unix' } | { kind: 'tcp'; host: string };
 }
@@ -123,11 +128,16 @@ async function localSpec(ctx: VmContext, i: IncomingInput): Promise<{ spec: VmSp
 export async function receiveIncoming(ctx: VmContext, i: IncomingInput): Promise<IncomingReady> {
   if (await findRecord(ctx.paths, i.name)) throw new NovaError('CONFLICT', `this host already has a VM named ${i.name}: remove or rename it first`, { field: 'name' });
   const { spec, top } = await localSpec(ctx, i);
+  const f = vmFeatures(spec);
+  if (f.uefi) await sameFirmware(f.secureBoot, i.firmware);
   // Recorded before anything is made: whatever exists of this VM here is the attempt's until commit.
   await mkdir(vmDir(ctx.paths, i.name), { recursive: true, mode: 0o700 });
   await writeJsonAtomic(incomingFile(ctx, i.name), { id: i.id, from: i.from, at: Date.now() } satisfies IncomingRecord);
   try {
     await createVm(ctx, { name: i.name, spec, uuid: i.uuid, mac: i.mac, ...(i.project ? { project: i.project } : {}) });
+    // A fresh variable store of the source's size: the mirror fills it. (A TPM's fresh swtpm and
+    // its empty state folder come with the start below; QEMU fills it at switch-over.)
+    if (f.uefi) await freshVars(ctx, i.name, f.secureBoot, i.firmware!.varsBytes);
     const run = runtimeDir(ctx.paths, i.name);
     const tag = randomBytes(3).toString('hex');
     const [nbd, ram]: SocketAddr[] =
@@ -136,6 +146,7 @@ export async function receiveIncoming(ctx: VmContext, i: IncomingInput): Promise
         : [{ host: i.listen.host, port: await freeLoopbackPort() }, { host: i.listen.host, port: await freeLoopbackPort() }];
     await startVm(ctx, i.name, { incoming: migrationUri(ram!), incomingPaused: true, ...(i.addresses?.length ? { addresses: Object.fromEntries(i.addresses.map((a) => [a.network, a.ip])) } : {}) });
     const exports = i.disks.map((d) => ({ node: d.node, exportName: d.node, sync: top.has(d.node) ? ('top' as const) : ('full' as const) }));
+    if (f.uefi) exports.push({ node: VARS_NODE, exportName: VARS_NODE, sync: 'full' });
     await withQmp(layoutOf(ctx.paths, i.name).qmp, (q) => prepareTarget(q, { nbd: nbd!, disks: exports, incoming: migrationUri(ram!) }));
     publish(ctx, i.name, 'starting', `receiving a live migration from ${i.from}`);
     return { nbd: nbd!, ram: ram!, exports };
@@ -143,6 +154,28 @@ export async function receiveIncoming(ctx: VmContext, i: IncomingInput): Promise
     await dropIncoming(ctx, i.name, i.id).catch(() => undefined);
     throw e;
   }
+}
+
+/** Refuses a UEFI VM whose firmware build this host does not have (the preflight said so already; this is the last word). */
+async function sameFirmware(secureBoot: boolean, want: IncomingInput['firmware']): Promise<void> {
+  if (!want) throw new NovaError('INVALID_INPUT', 'firmware: a UEFI VM needs the hash of its OVMF code build and the size of its variable store', { field: 'firmware' });
+  const path = codePathFor({ secureBoot });
+  const have = await hashFile(path);
+  const kind = secureBoot ? 'Secure Boot OVMF firmware' : 'OVMF firmware';
+  if (!have) throw new NovaError('HOST_UNSUPPORTED', `this host has no ${kind} (${path}): install the ovmf package (Arch: edk2-ovmf), the same version as on the source`, { field: 'firmware' });
+  if (have.sha256 !== want.codeSha256) {
+    throw new NovaError('HOST_UNSUPPORTED', `this host's ${kind} ${path} is another build than the source's (sha256 ${have.sha256.slice(0, 12)}… vs ${want.codeSha256.slice(0, 12)}…): install the same ovmf version on both hosts`, { field: 'firmware' });
+  }
+}
+
+/** The VM's variable store here: a copy of this host's template, of exactly the source's size (a mirror needs the same size). */
+async function freshVars(ctx: VmContext, name: string, secureBoot: boolean, bytes: number): Promise<void> {
+  const ovmf = ovmfFiles();
+  const vars = layoutOf(ctx.paths, name).varsFile;
+  await rm(vars, { force: true });
+  await ensureVarsFile(vars, secureBoot ? ovmf.msVars : ovmf.vars);
+  const here = await fileBytes(vars);
+  if (here !== bytes) throw new NovaError('HOST_UNSUPPORTED', `the VM's UEFI variable store is ${bytes} bytes, this host's OVMF template ${secureBoot ? ovmf.msVars : ovmf.vars} is ${here}: install the same ovmf version on both hosts`, { field: 'firmware' });
 }
 
 /** Removes the attempt `id` (its QEMU, definition and disks); a VM this host owns, or a guest that ran here, is never touched. */
