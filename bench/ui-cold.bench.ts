@@ -3,7 +3,10 @@
 // dashboard in Debian Chromium on a headless weston:
 // - ui-cold-serve-to-dashboard: from "Nova is serving on …" to the dashboard interactive (the
 //   real counts shown and the navigation answering a click) — the goal, < 1 s;
-// - ui-cold-spawn-to-dashboard: the same from the spawn of `nova serve` (report).
+// - ui-cold-spawn-to-dashboard: the same from the spawn of `nova serve` (report);
+// - ui-cold-open-browser-to-dashboard: a new tab in a browser context that is already open (as a
+//   user's running browser: no new context, but no HTTP cache of this server either — every run's
+//   `nova serve` listens on a new port, a new origin), against another new `nova serve` (report).
 // Baseline: a blank page (/healthz) loaded in a new context of the same browser, same run.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -12,7 +15,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../e2e/chromium-args.js';
 import { startWeston, stopProcess } from '../e2e/weston.js';
 import { createEngine } from '../src/core/engine.js';
@@ -44,11 +47,11 @@ function startServe(env: NodeJS.ProcessEnv, tokenFile: string): Promise<{ child:
   });
 }
 
-/** ms from `upAt` until the dashboard shows `count` items and the navigation answers, in a new context. */
-async function dashboardInteractive(browser: Browser, url: string, token: string, count: number): Promise<number> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 760 } });
+/** When the dashboard shows `count` items and the navigation answers: in a new context, or in a new tab of `open`. */
+async function dashboardInteractive(browser: Browser, url: string, token: string, count: number, open?: BrowserContext): Promise<number> {
+  const context = open ?? (await browser.newContext({ viewport: { width: 1280, height: 760 } }));
+  const page = await context.newPage();
   try {
-    const page = await context.newPage();
     await page.goto(`${url}/#token=${token}`);
     // VMs, capsules and networks as the dashboard counts them: half each, no switch.
     const want = `${count / 2},${count / 2},0`;
@@ -58,7 +61,8 @@ async function dashboardInteractive(browser: Browser, url: string, token: string
     await page.getByTestId('nav-vms').and(page.locator('[aria-current="page"]')).waitFor({ timeout: 30_000 });
     return performance.now();
   } finally {
-    await context.close();
+    if (open) await page.close();
+    else await context.close();
   }
 }
 
@@ -90,8 +94,11 @@ export async function run(): Promise<BenchResult[]> {
   const weston = await startWeston();
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: false, args: CHROMIUM_ARGS, env: { ...process.env, WAYLAND_DISPLAY: weston.socket, XDG_RUNTIME_DIR: weston.runtime } });
   const fromUp: number[] = [];
+  const inOpen: number[] = [];
   const fromSpawn: number[] = [];
   const blank: number[] = [];
+  const open = await browser.newContext({ viewport: { width: 1280, height: 760 } });
+  await (await open.newPage()).goto('about:blank');
   try {
     for (let i = 0; i <= RUNS; i++) {
       const serve = await startServe(env, tokenFile);
@@ -103,6 +110,13 @@ export async function run(): Promise<BenchResult[]> {
         fromSpawn.push(ready - serve.spawnedAt);
       } finally {
         await stopProcess(serve.child);
+      }
+      const again = await startServe(env, tokenFile);
+      try {
+        const ready = await dashboardInteractive(browser, again.url, token, ITEMS, open);
+        if (i > 0) inOpen.push(ready - again.upAt);
+      } finally {
+        await stopProcess(again.child);
       }
     }
   } finally {
@@ -119,6 +133,7 @@ export async function run(): Promise<BenchResult[]> {
   const up = spreadOf(fromUp);
   const all = spreadOf(fromSpawn);
   const b = spreadOf(blank.slice(1));
+  const o = spreadOf(inOpen);
   return [
     await saveResult({
       name: 'ui-cold-serve-to-dashboard', metric: `new \`nova serve\` up → dashboard interactive (${ITEMS} real items, new browser context), median of ${RUNS}`, unit: 'ms',
@@ -127,6 +142,10 @@ export async function run(): Promise<BenchResult[]> {
     await saveResult({
       name: 'ui-cold-spawn-to-dashboard', metric: `spawn of \`nova serve\` → dashboard interactive (${ITEMS} real items), median of ${RUNS}`, unit: 'ms',
       value: all.median, baseline: b.median, ratio: all.median / b.median, goal: 'report', ...spreadFields(all, b),
+    }),
+    await saveResult({
+      name: 'ui-cold-open-browser-to-dashboard', metric: `new \`nova serve\` up → dashboard interactive in a new tab of an already-open browser context (${ITEMS} real items), median of ${RUNS}`, unit: 'ms',
+      value: o.median, baseline: b.median, ratio: o.median / b.median, goal: 'report', ...spreadFields(o, b), notes: 'a user\'s browser is already running: no new context; still no HTTP cache (a new port each run)',
     }),
   ];
 }
