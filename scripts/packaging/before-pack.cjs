@@ -1,12 +1,17 @@
-// electron-builder beforePack hook: bundle the `nova` CLI with all its npm dependencies into one
-// file (resources/cli/nova.mjs) so the system's Node.js can run it outside the asar.
+// electron-builder beforePack hook: the `nova` CLI for resources/cli, each bundle with all its npm
+// dependencies, so the system's Node.js can run it outside the asar: nova.mjs (the entry,
+// cli-entry.mjs) tries nova-fast.cjs (src/cli/fast.ts, a few dozen KB) and else runs nova-full.mjs.
 const path = require('node:path');
+const { copyFile } = require('node:fs/promises');
 
 async function beforePack(context) {
   const root = context?.packager?.projectDir ?? path.join(__dirname, '..', '..');
   const { bundleCli } = await import('./bundle-cli.mjs');
-  const out = await bundleCli(root);
-  console.log(`  • bundled the nova CLI: ${path.relative(root, out)}`);
+  const dir = path.join(root, 'out', 'cli-standalone');
+  await bundleCli(root, path.join(dir, 'nova-full.mjs'));
+  await bundleCli(root, path.join(dir, 'nova-fast.cjs'), 'cjs', path.join(root, 'src', 'cli', 'fast.ts'));
+  await copyFile(path.join(__dirname, 'cli-entry.mjs'), path.join(dir, 'nova.mjs'));
+  console.log(`  • bundled the nova CLI: ${path.relative(root, dir)}/{nova.mjs,nova-fast.cjs,nova-full.mjs}`);
 }
 
 module.exports = beforePack;

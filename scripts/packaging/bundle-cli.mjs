@@ -20,7 +20,7 @@ const zodEnglishOnly = {
   },
 };
 
-export async function bundleCli(root, outfile = join(root, 'out', 'cli-standalone', 'nova.mjs'), format = 'esm', entry = join(root, 'src', 'cli', 'index.ts')) {
+export async function bundleCli(root, outfile = join(root, 'out', 'cli-standalone', 'nova-full.mjs'), format = 'esm', entry = join(root, 'src', 'cli', 'index.ts')) {
   const cjs = format === 'cjs';
   await build({
     absWorkingDir: root,

@@ -276,6 +276,37 @@ describe('electron-builder --dir on a stand-in Electron binary', () => {
     expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining('nova: NOT_FOUND: no capsule named "nope"') });
   });
 
+  it('a packaged `nova ls` answers from nova-fast.cjs without loading the full CLI; what it leaves falls through to nova-full.mjs', async () => {
+    expect(readdirSync(join(app, 'resources', 'cli')).sort()).toEqual(['nova-fast.cjs', 'nova-full.mjs', 'nova.mjs']);
+    // Node's own module log (stderr) names every CommonJS file and ES module it loads.
+    const env = { ...process.env, NOVA_HOME: join(work, 'empty-home'), NOVA_NO_SOCKET: '', NODE_DEBUG: 'module,esm' };
+    const nova = (...args: string[]) => run(join(app, 'resources', 'native', 'nova'), args, { cwd: tmpdir(), env });
+    const fast = await nova('ls', '--json');
+    expect(JSON.parse(fast.stdout)).toEqual({ items: [] });
+    expect(fast.stderr).toContain('nova-fast.cjs');
+    expect(fast.stderr).not.toContain('nova-full.mjs');
+    // A kind it does not know is the full CLI's: the fast path loads, leaves it, and the answer
+    // (an INVALID_INPUT error, exit 1) is the full bundle's own, byte for byte.
+    type Outcome = { code: number; stdout: string; stderr: string };
+    const outcome = (p: Promise<{ stdout: string; stderr: string }>) => p.then((r): Outcome => ({ code: 0, ...r }), (e: Outcome) => e);
+    const bad = await outcome(nova('ls', '--kind', 'nope', '--json'));
+    expect(bad.stderr).toContain('nova-fast.cjs');
+    expect(bad.stderr).toContain('nova-full.mjs');
+    const quiet = { cwd: tmpdir(), env: { ...env, NODE_DEBUG: '' } };
+    const viaEntry = await outcome(run(join(app, 'resources', 'native', 'nova'), ['ls', '--kind', 'nope', '--json'], quiet));
+    const fullAlone = await outcome(run(process.execPath, [join(app, 'resources', 'cli', 'nova-full.mjs'), 'ls', '--kind', 'nope', '--json'], quiet));
+    expect(viaEntry).toMatchObject({ code: 1, stderr: expect.stringContaining('"INVALID_INPUT"') });
+    expect([viaEntry.code, viaEntry.stdout, viaEntry.stderr]).toEqual([fullAlone.code, fullAlone.stdout, fullAlone.stderr]);
+    // And the fast listing is the full CLI's listing, byte for byte.
+    const all = await run(process.execPath, [join(app, 'resources', 'cli', 'nova-full.mjs'), 'ls', '--json'], quiet);
+    expect(fast.stdout).toBe(all.stdout);
+    // Not a command the fast path knows: straight to the full CLI.
+    const version = await nova('--version');
+    expect(version.stdout.trim()).toBe('0.1.0');
+    expect(version.stderr).not.toContain('nova-fast.cjs');
+    expect(version.stderr).toContain('nova-full.mjs');
+  });
+
   it('electron-builder hands fpm the units, the policy and sysusers.d as package files, with the polkit dependency and agent recommendation', async () => {
     // fpm itself is a download; electron-builder runs CUSTOM_FPM_PATH instead: a stand-in that records its argv.
     // (deb needs a homepage and package.json has none yet: given here.)
