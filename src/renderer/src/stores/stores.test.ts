@@ -7,6 +7,7 @@ import { useConnection, isStale } from './connection';
 import { usePrefs } from './prefs';
 import { REFETCH_MS, useResources } from './resources';
 import { useTasks } from './tasks';
+import { LOCAL, useHosts } from './hosts';
 import { THEME_CACHE_KEY } from '../theme/themes';
 
 const until = async (check: () => boolean, ms = 3_000) => {
@@ -45,6 +46,19 @@ describe('stores fed by a real engine', () => {
     expect(useResources.getState().items[0]!.state).toBe('running'); // patched before any refetch
     await new Promise((r) => setTimeout(r, REFETCH_MS + 150));
     expect(listCalls - before).toBe(1);
+  });
+
+  it('the host switcher reads this host\'s list only for another scope (no second resource.list at start)', async () => {
+    t.engine.dispatcher.handle('host.list', () => ({ items: [] })); // no remote hosts
+    const before = listCalls;
+    await useHosts.getState().refresh(); // "This host" chosen: the resources store has the list
+    expect(listCalls - before).toBe(0);
+    useHosts.getState().setScope('all');
+    await until(() => useHosts.getState().hosts[LOCAL]?.status === 'reachable' || Boolean(useHosts.getState().error));
+    expect(useHosts.getState().error).toBeUndefined();
+    expect(listCalls - before).toBe(1);
+    expect(useHosts.getState().hosts[LOCAL]!.items.map((r) => r.name)).toEqual(['web']);
+    useHosts.getState().setScope(LOCAL);
   });
 
   it('the theme persists through prefs.set and is cached for the next first paint', async () => {
