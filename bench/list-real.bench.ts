@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine } from '../src/core/engine.js';
 import { resolvePaths } from '../src/core/sys/paths.js';
-import { growRealFleet } from './real-fleet.js';
+import { growRealFleet, removeRealFleet } from './real-fleet.js';
 import { connectNode } from '../src/server/client.js';
 import { startLocalSocket } from '../src/server/local-socket.js';
 import { startServer } from '../src/server/server.js';
@@ -80,10 +80,7 @@ export async function run(): Promise<BenchResult[]> {
     await local.close();
     ws.close();
     await server.close();
-    for (let i = 0; i < made; i++) {
-      await engine.dispatcher.call('capsule.rm', { name: `c${i}`, force: true });
-      await engine.dispatcher.call('vm.destroy', { name: `v${i}` });
-    }
+    await removeRealFleet(call, made);
     await engine.close();
     await rm(home, { recursive: true, force: true });
   }

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine } from '../src/core/engine.js';
 import { resolvePaths } from '../src/core/sys/paths.js';
-import { growRealFleet } from './real-fleet.js';
+import { growRealFleet, removeRealFleet } from './real-fleet.js';
 import { metricsFor } from '../src/server/metrics.js';
 import { startServer } from '../src/server/server.js';
 import { busyboxRootfs } from '../src/test/capsule-fixtures.js';
@@ -78,10 +78,7 @@ export async function run(): Promise<BenchResult[]> {
     }
   } finally {
     await server.close();
-    for (let i = 0; i < made; i++) {
-      await engine.dispatcher.call('capsule.rm', { name: `c${i}`, force: true });
-      await engine.dispatcher.call('vm.destroy', { name: `v${i}` });
-    }
+    await removeRealFleet(call, made);
     metricsFor(engine).close();
     await engine.close();
     await rm(home, { recursive: true, force: true });

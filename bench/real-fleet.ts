@@ -14,3 +14,11 @@ export async function growRealFleet(call: Call, paths: NovaPaths, rootfs: string
   }
   return made;
 }
+
+/** Removes what growRealFleet made (`made` capsules c<i> and VMs v<i>). */
+export async function removeRealFleet(call: Call, made: number): Promise<void> {
+  for (let i = 0; i < made; i++) {
+    await call('capsule.rm', { name: `c${i}`, force: true });
+    await call('vm.destroy', { name: `v${i}` });
+  }
+}

@@ -21,7 +21,7 @@ import { startWeston, stopProcess } from '../e2e/weston.js';
 import { createEngine } from '../src/core/engine.js';
 import { resolvePaths } from '../src/core/sys/paths.js';
 import { busyboxRootfs } from '../src/test/capsule-fixtures.js';
-import { growRealFleet } from './real-fleet.js';
+import { growRealFleet, removeRealFleet } from './real-fleet.js';
 import { runsOr, spreadFields, spreadOf } from './sample.js';
 import { saveResult } from './types.js';
 import type { BenchResult } from './types.js';
@@ -123,10 +123,7 @@ export async function run(): Promise<BenchResult[]> {
     await browser.close();
     await weston.stop();
     const cleaner = createEngine({ env, paths });
-    for (let i = 0; i < ITEMS / 2; i++) {
-      await cleaner.dispatcher.call('capsule.rm', { name: `c${i}`, force: true });
-      await cleaner.dispatcher.call('vm.destroy', { name: `v${i}` });
-    }
+    await removeRealFleet((m, i) => cleaner.dispatcher.invoke(m, i), ITEMS / 2);
     await cleaner.close();
     await rm(home, { recursive: true, force: true });
   }
