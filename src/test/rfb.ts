@@ -23,6 +23,8 @@ export interface RfbClipboardClient {
   nextPaste(timeoutMs: number): Promise<string>;
   /** The framebuffer size the server last announced (ServerInit, then DesktopSize updates). */
   readonly size: { width: number; height: number };
+  /** Every size the server announced, in order (ServerInit first). */
+  readonly sizes: { width: number; height: number }[];
   /** Status of the server's answers to setDesktopSize (ExtendedDesktopSize y: 0 ok, 1 prohibited, 3 invalid layout, 4 forwarded to the guest). */
   readonly resizeAnswers: number[];
   /** SetDesktopSize with one screen (the server must have announced ExtendedDesktopSize). */
@@ -75,6 +77,7 @@ export async function rfbConnect(address: string): Promise<RfbClipboardClient> {
   encodings.forEach((e, i) => enc.writeInt32BE(e, 4 + 4 * i));
   sock.write(enc);
   const resizeAnswers: number[] = [];
+  const sizes = [{ ...size }];
   let screenId = 0;
   let resized: (() => void) | undefined;
   // One FramebufferUpdate: pseudo-rectangles for the size; raw pixels (never requested) skipped.
@@ -92,6 +95,7 @@ export async function rfbConnect(address: string): Promise<RfbClipboardClient> {
           if (x === 1) resizeAnswers.push(y); // x = 1: the answer to this client's request
         }
         Object.assign(size, { width: w, height: h });
+        sizes.push({ width: w, height: h });
         resized?.();
       } else throw new Error(`unexpected RFB encoding ${e} in a framebuffer update`);
     }
@@ -171,6 +175,7 @@ export async function rfbConnect(address: string): Promise<RfbClipboardClient> {
       return pastes.shift()!;
     },
     size,
+    sizes,
     resizeAnswers,
     setDesktopSize(width, height) {
       const m = Buffer.alloc(8 + 16);

@@ -122,11 +122,26 @@ export async function startDnsmasq(ctx: NetCtx, n: NetworkState): Promise<number
 /** Hydrate: the overlay responder back when it died (hosts files already written). */
 export const ensureResponder = (ctx: NetCtx, n: NetworkState) => syncResponder(ctx, n, hostsFile(ctx, n.name), dropTo(), killAndWait);
 
-export async function stopDnsmasq(ctx: NetCtx, name: string): Promise<void> {
+/**
+ * `starting`: also any dnsmasq of this switch not yet in its pid file. A create killed while its
+ * dnsmasq was still daemonizing leaves one that writes its pid file into the folder being removed;
+ * an interrupted create's rollback looks for it in /proc (a normal stop does not pay that scan).
+ */
+export async function stopDnsmasq(ctx: NetCtx, name: string, starting = false): Promise<void> {
   const pid = await dnsmasqPid(ctx, name);
   if (pid) await killAndWait(pid);
+  if (starting) await killStarting(ctx, name);
   await stopResponder(ctx, name, killAndWait);
   await removeDnsmasqDir(ctx, name);
+}
+
+/** Until a /proc scan finds none: a parent killed after its fork has its child listed by then. */
+async function killStarting(ctx: NetCtx, name: string): Promise<void> {
+  for (let round = 0; round < 10; round++) {
+    const left = (await ourDnsmasqs(ctx)).filter((p) => p.network === name);
+    if (!left.length) return;
+    await Promise.all(left.map((p) => killAndWait(p.pid)));
+  }
 }
 
 /** The switch's folder, and root's per-engine folder above it once no switch of it is left. */

@@ -65,7 +65,7 @@ export async function loadIntents(ctx: NetCtx): Promise<Intent[]> {
 export async function rollBack(ctx: NetCtx, i: Intent): Promise<string> {
   if (i.op === 'create') {
     const n = i.network;
-    await stopDnsmasq(ctx, n.name);
+    await stopDnsmasq(ctx, n.name, true);
     for (const iface of Object.keys(n.uplinks ?? {})) await releaseUplink(ctx, n, iface);
     if (n.spec.type === 'overlay') await removeOverlayLink(ctx, n);
     await deleteOwnLink(ctx, n.name, aliasFor(ctx, n.name));

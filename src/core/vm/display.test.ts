@@ -93,11 +93,12 @@ describeHost('display resize over VNC with a real TCG guest, as an ordinary user
 
     await call('vm.start', { name: 'flat' });
     const flat = await vnc('flat');
-    const before = { ...flat.size };
     flat.setDesktopSize(800, 600);
     await waitFor('QEMU\'s answer for standard VGA', () => (flat.resizeAnswers.length ? true : undefined), 10_000, 50);
     expect(flat.resizeAnswers).toEqual([3]); // invalid screen layout: VGA cannot follow a client
-    expect(flat.size).toEqual(before);
+    // The booting guest changes VGA modes by itself (640x480, then SeaBIOS's 720x400 text), so
+    // no fixed "before" size: what matters is that the asked-for size never comes.
+    expect(flat.sizes.map((s) => `${s.width}x${s.height}`)).not.toContain('800x600');
 
     // A RAM snapshot taken with standard VGA (as every Linux VM's from before virtio-vga became
     // their default) does not load into virtio-vga: the error names the field and the fix.
