@@ -11,14 +11,16 @@ export function crossCheck(nf: NovaFile): Located[] {
   const declared = Object.keys(nf.network);
   const list = declared.length ? declared.map((n) => `"${n}"`).join(', ') : 'none yet';
   const checkNet = (kind: 'vm' | 'container', name: string, network: string | undefined, at: (string | number)[] = ['network']) => {
-    // "user": a VM's user-mode NAT; "none": a capsule with only loopback.
-    if (!network || declared.includes(network) || (kind === 'vm' && network === 'user') || (kind === 'container' && network === 'none')) return;
+    // "user": a VM's user-mode NAT; "none": a VM without a NIC or a capsule with only loopback
+    // (a NIC in `nics` on "none" is refused by the schema with its own fix).
+    const builtIn = network === 'none' ? at.length === 1 : kind === 'vm' && network === 'user';
+    if (!network || declared.includes(network) || builtIn) return;
     const path = [kind, name, ...at];
     out.push({
       at: path,
       path: path.join('.'),
       message: `network \`${network}\` is not declared`,
-      fix: `add a [network.${network}] section or use a declared network (${list})${kind === 'vm' ? ', or "user" for user-mode NAT' : ''}`,
+      fix: `add a [network.${network}] section or use a declared network (${list})${kind === 'vm' ? ', "user" for user-mode NAT' : ''}${at.length === 1 ? ', or "none" for no network' : ''}`,
     });
   };
   for (const [name, vm] of Object.entries(nf.vm)) {

@@ -105,6 +105,14 @@ nics = [{ network = "lab" }, { network = "lab", mac = "52:54:00:00:00:01" }, { n
     ]);
   });
 
+  it('network = "none": a VM without a NIC, like `nova vm create --network none`; never on a NIC', () => {
+    expect(check('[vm.a]\nkernel = "/k"\nnetwork = "none"\n').errors).toEqual([]);
+    expect(check('[vm.a]\nkernel = "/k"\nnics = [{ network = "none" }]\n').errors.map((e) => `${e.path}: ${e.message}`)).toEqual([
+      'vm.a.nics.0.network: a NIC cannot be on network "none": leave it out (nics = [] for a VM without network)',
+    ]);
+    expect(check('[vm.a]\nkernel = "/k"\nnetwork = "nonet"\n').errors[0]?.fix).toMatch(/"user" for user-mode NAT, or "none" for no network/);
+  });
+
   it('shares: a tag each, read-only shares are not virtiofs', () => {
     const ok = check('[vm.a]\nkernel = "/k"\nshares = [{ host = "./src", tag = "src" }]\n');
     expect(ok.novafile?.vm.a?.shares).toEqual([{ host: './src', tag: 'src', readonly: false, driver: 'auto' }]);
