@@ -10,8 +10,11 @@ async function beforePack(context) {
   const dir = path.join(root, 'out', 'cli-standalone');
   await bundleCli(root, path.join(dir, 'nova-full.mjs'));
   await bundleCli(root, path.join(dir, 'nova-fast.cjs'), 'cjs', path.join(root, 'src', 'cli', 'fast.ts'));
+  // NovaFile validation's worker thread (src/core/novafile/offthread.ts finds it beside the CLI;
+  // the app's main process, inside app.asar, finds the same file in resources/cli).
+  await bundleCli(root, path.join(dir, 'novafile-worker.cjs'), 'cjs', path.join(root, 'src', 'core', 'novafile', 'validate-worker.ts'));
   await copyFile(path.join(__dirname, 'cli-entry.mjs'), path.join(dir, 'nova.mjs'));
-  console.log(`  • bundled the nova CLI: ${path.relative(root, dir)}/{nova.mjs,nova-fast.cjs,nova-full.mjs}`);
+  console.log(`  • bundled the nova CLI: ${path.relative(root, dir)}/{nova.mjs,nova-fast.cjs,nova-full.mjs,novafile-worker.cjs}`);
 }
 
 module.exports = beforePack;

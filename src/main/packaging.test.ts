@@ -277,7 +277,7 @@ describe('electron-builder --dir on a stand-in Electron binary', () => {
   });
 
   it('a packaged `nova ls` answers from nova-fast.cjs without loading the full CLI; what it leaves falls through to nova-full.mjs', async () => {
-    expect(readdirSync(join(app, 'resources', 'cli')).sort()).toEqual(['nova-fast.cjs', 'nova-full.mjs', 'nova.mjs']);
+    expect(readdirSync(join(app, 'resources', 'cli')).sort()).toEqual(['nova-fast.cjs', 'nova-full.mjs', 'nova.mjs', 'novafile-worker.cjs']);
     // Node's own module log (stderr) names every CommonJS file and ES module it loads.
     const env = { ...process.env, NOVA_HOME: join(work, 'empty-home'), NOVA_NO_SOCKET: '', NODE_DEBUG: 'module,esm' };
     const nova = (...args: string[]) => run(join(app, 'resources', 'native', 'nova'), args, { cwd: tmpdir(), env });
@@ -305,6 +305,24 @@ describe('electron-builder --dir on a stand-in Electron binary', () => {
     expect(version.stdout.trim()).toBe('0.1.0');
     expect(version.stderr).not.toContain('nova-fast.cjs');
     expect(version.stderr).toContain('nova-full.mjs');
+  });
+
+  it('NovaFile validation runs off the main thread when packaged: the CLI and the app find the self-contained worker in resources/cli', async () => {
+    const { findBuildOutput } = await import('../core/sys/assets.js');
+    const worker = join(app, 'resources', 'cli', 'novafile-worker.cjs');
+    // From the CLI bundle's folder, and from the app's main process inside app.asar.
+    expect(findBuildOutput('cli/novafile-worker.cjs', join(app, 'resources', 'cli'))).toBe(worker);
+    expect(findBuildOutput('cli/novafile-worker.cjs', join(app, 'resources', 'app.asar', 'out', 'main'))).toBe(worker);
+    // It needs nothing outside itself (the packages have no node_modules beside it).
+    const { Worker } = await import('node:worker_threads');
+    const w = new Worker(worker);
+    const reply = await new Promise<{ ok: boolean; result: { errors: { line: number; column: number; message: string }[] } }>((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+      w.postMessage({ text: '[vm.a]\nkernel = "/k"\ncpus = 4\n', file: 'NovaFile', summary: false });
+    }).finally(() => w.terminate());
+    expect(reply.ok).toBe(true);
+    expect(reply.result.errors).toEqual([expect.objectContaining({ line: 3, column: 1, message: 'unknown key `cpus` — did you mean `cpu`?' })]);
   });
 
   it('electron-builder hands fpm the units, the policy and sysusers.d as package files, with the polkit dependency and agent recommendation', async () => {
