@@ -2,8 +2,8 @@
 // `nova` start fast, and packages need it because the app's node_modules live inside app.asar,
 // which a plain `node` cannot read.
 //
-// format 'cjs' is what the checkout's bin/nova.mjs runs through V8's code cache (Node 20 has no
-// module compile cache, and only classic scripts take cached data); packages ship 'esm'.
+// format 'cjs' is what bin/nova.mjs and the packages' nova.mjs run through V8's code cache (Node 20
+// has no module compile cache, and only classic scripts take cached data).
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 

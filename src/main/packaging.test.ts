@@ -3,7 +3,7 @@
 // that checks the fuses, the asar contents and the `nova` CLI in the output.
 import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, readlink, rm, writeFile, access } from 'node:fs/promises';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -276,35 +276,42 @@ describe('electron-builder --dir on a stand-in Electron binary', () => {
     expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining('nova: NOT_FOUND: no capsule named "nope"') });
   });
 
-  it('a packaged `nova ls` answers from nova-fast.cjs without loading the full CLI; what it leaves falls through to nova-full.mjs', async () => {
-    expect(readdirSync(join(app, 'resources', 'cli')).sort()).toEqual(['nova-fast.cjs', 'nova-full.mjs', 'nova.mjs', 'novafile-worker.cjs']);
+  it('a packaged `nova ls` answers from nova-fast.cjs without loading the full CLI; what it leaves falls through to nova-full.cjs, run with a code cache in the user\'s ~/.cache', async () => {
+    expect(readdirSync(join(app, 'resources', 'cli')).sort()).toEqual(['nova-fast.cjs', 'nova-full.cjs', 'nova.mjs', 'novafile-worker.cjs', 'run-cached.mjs']);
     // Node's own module log (stderr) names every CommonJS file and ES module it loads.
-    const env = { ...process.env, NOVA_HOME: join(work, 'empty-home'), NOVA_NO_SOCKET: '', NODE_DEBUG: 'module,esm' };
+    const env = { ...process.env, NOVA_HOME: join(work, 'empty-home'), NOVA_NO_SOCKET: '', NODE_DEBUG: 'module,esm', XDG_CACHE_HOME: join(work, 'user-cache') };
     const nova = (...args: string[]) => run(join(app, 'resources', 'native', 'nova'), args, { cwd: tmpdir(), env });
     const fast = await nova('ls', '--json');
     expect(JSON.parse(fast.stdout)).toEqual({ items: [] });
     expect(fast.stderr).toContain('nova-fast.cjs');
-    expect(fast.stderr).not.toContain('nova-full.mjs');
+    expect(fast.stderr).not.toContain('nova-full.cjs');
     // A kind it does not know is the full CLI's: the fast path loads, leaves it, and the answer
     // (an INVALID_INPUT error, exit 1) is the full bundle's own, byte for byte.
     type Outcome = { code: number; stdout: string; stderr: string };
     const outcome = (p: Promise<{ stdout: string; stderr: string }>) => p.then((r): Outcome => ({ code: 0, ...r }), (e: Outcome) => e);
     const bad = await outcome(nova('ls', '--kind', 'nope', '--json'));
     expect(bad.stderr).toContain('nova-fast.cjs');
-    expect(bad.stderr).toContain('nova-full.mjs');
+    expect(bad.stderr).toContain('nova-full.cjs');
     const quiet = { cwd: tmpdir(), env: { ...env, NODE_DEBUG: '' } };
     const viaEntry = await outcome(run(join(app, 'resources', 'native', 'nova'), ['ls', '--kind', 'nope', '--json'], quiet));
-    const fullAlone = await outcome(run(process.execPath, [join(app, 'resources', 'cli', 'nova-full.mjs'), 'ls', '--kind', 'nope', '--json'], quiet));
+    const fullAlone = await outcome(run(process.execPath, [join(app, 'resources', 'cli', 'nova-full.cjs'), 'ls', '--kind', 'nope', '--json'], quiet));
     expect(viaEntry).toMatchObject({ code: 1, stderr: expect.stringContaining('"INVALID_INPUT"') });
     expect([viaEntry.code, viaEntry.stdout, viaEntry.stderr]).toEqual([fullAlone.code, fullAlone.stdout, fullAlone.stderr]);
     // And the fast listing is the full CLI's listing, byte for byte.
-    const all = await run(process.execPath, [join(app, 'resources', 'cli', 'nova-full.mjs'), 'ls', '--json'], quiet);
+    const all = await run(process.execPath, [join(app, 'resources', 'cli', 'nova-full.cjs'), 'ls', '--json'], quiet);
     expect(fast.stdout).toBe(all.stdout);
     // Not a command the fast path knows: straight to the full CLI.
     const version = await nova('--version');
     expect(version.stdout.trim()).toBe('0.1.0');
     expect(version.stderr).not.toContain('nova-fast.cjs');
-    expect(version.stderr).toContain('nova-full.mjs');
+    expect(version.stderr).toContain('nova-full.cjs');
+    // V8's code cache of the full CLI: in the user's cache, never in the package's folder, and
+    // taken by the next run (a rejected or missing cache is written again on exit).
+    const cache = join(work, 'user-cache', 'nova', `nova-full.cjs.${process.version}.${process.arch}.cache`);
+    const written = statSync(cache).mtimeMs;
+    expect(readdirSync(join(app, 'resources', 'cli')).filter((f) => f.endsWith('.cache'))).toEqual([]);
+    await nova('--version');
+    expect(statSync(cache).mtimeMs).toBe(written);
   });
 
   it('NovaFile validation runs off the main thread when packaged: the CLI and the app find the self-contained worker in resources/cli', async () => {
