@@ -1,6 +1,7 @@
 // Builds the native helpers (native/*.c) into out/native: the capsule supervisor, the lock helper,
 // the peer-credentials reader of `nova privd`, the pty of in-app terminals and the `nova` launcher
-// (native/launcher*.c, with json-c: libjson-c-dev to build, libjson-c5 to run); and, when Debian's
+// (native/launcher*.c, with json-c linked in statically where libjson-c.a exists: libjson-c-dev to
+// build; else dynamically, needing libjson-c5/json-c to run); and, when Debian's
 // cargo is installed, the QUIC overlay tunnel (native/quic-tunnel, Rust, offline from Debian's
 // librust-*-dev crates: see its .cargo/config.toml).
 // Skips when the binary is newer than its source, so test runs can call it cheaply.
@@ -47,8 +48,16 @@ export function buildNative({ quiet = false, quic = true } = {}) {
     if (mtime(out) > Math.max(...srcs.map(mtime), ...(t.deps ?? []).map((d) => mtime(join(root, d))))) continue;
     const cc = process.env.CC || 'cc';
     const { cflags, libs } = pkgFlags(t.pkg);
+    const link = (l, quiet) => execFileSync(cc, ['-O2', '-Wall', '-Wextra', ...cflags, '-o', out, ...srcs, ...l], { stdio: quiet ? 'pipe' : 'inherit' });
     try {
-      execFileSync(cc, ['-O2', '-Wall', '-Wextra', ...cflags, '-o', out, ...srcs, ...libs], { stdio: 'inherit' });
+      // The library inside the binary: an AppImage or deb then runs on hosts without it. Arch
+      // ships no static json-c: there it links to the shared one (the pacman package depends on it).
+      try {
+        if (!libs.length) throw new Error('no library');
+        link(['-Wl,-Bstatic', ...libs, '-Wl,-Bdynamic'], true);
+      } catch {
+        link(libs, false);
+      }
     } catch (e) {
       const dev = t.pkg === 'json-c' ? ' libjson-c-dev' : '';
       const why = e.code === 'ENOENT' ? `${cc} is not installed (Debian: apt-get install gcc libc6-dev${dev})` : `${cc} failed${dev ? ` (is${dev} installed?)` : ''}`;

@@ -12,7 +12,7 @@ import { describeHost } from '../test/host.js';
 const ROOT = join(import.meta.dirname, '..', '..');
 const require = createRequire(import.meta.url);
 const { checkNativeHelpers, HELPERS } = require(join(ROOT, 'scripts', 'packaging', 'native-check.cjs')) as { checkNativeHelpers: (dir: string) => string; HELPERS: string[] };
-const config = JSON.parse(readFileSync(join(ROOT, 'electron-builder.json'), 'utf8')) as { extraResources: { from: string; to: string }[]; afterPack: string };
+const config = JSON.parse(readFileSync(join(ROOT, 'electron-builder.json'), 'utf8')) as { extraResources: { from: string; to: string }[]; afterPack: string; deb: { depends: string[] } };
 
 describeHost('package: the native helpers ship, the quic tunnel included', { tools: ['/usr/bin/cargo', 'cc'] }, () => {
   let resources = '';
@@ -34,6 +34,13 @@ describeHost('package: the native helpers ship, the quic tunnel included', { too
 
   it('passes on the built helpers: the tunnel answers --version', () => {
     expect(checkNativeHelpers(resources)).toMatch(/^nova-quic-tunnel \d+\.\d+\.\d+$/);
+  });
+
+  it('the `nova` launcher carries json-c inside (Debian has libjson-c.a): the deb and AppImage need no libjson-c5', () => {
+    const libs = execFileSync('ldd', [join(resources, 'native', 'nova')], { encoding: 'utf8' });
+    expect(libs).not.toContain('libjson-c');
+    expect(config.deb.depends.join(' ')).not.toContain('json-c');
+    expect(execFileSync(join(ROOT, 'out', 'native', 'nova'), ['--version'], { encoding: 'utf8' }).trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
   it('refuses a package whose tunnel is not executable, or missing, naming it and the fix', () => {
