@@ -188,7 +188,7 @@ export const hostsModule: EngineModule = {
     d.handle('vm.migrate.recover', (i) => migrator.recover(i.name));
     // The target settles an attempt by itself once its source stops renewing the lease.
     const watch = new IncomingWatch(vm, undefined, (name, how) =>
-      engine.bus.emit('notification', { level: 'warning', title: `Incoming migration of ${name} abandoned`, body: how === 'committed' ? 'the guest already ran here: it stays on this host' : 'its source stopped answering: the attempt was removed here' }),
+      engine.bus.emit('notification', { level: 'warning', title: `Incoming migration of ${name} abandoned`, body: how === 'committed' ? 'the guest already ran here: it stays on this host' : how === 'stopped' ? 'the guest ran here, then its QEMU exited: it stays on this host, stopped' : 'its source stopped answering: the attempt was removed here' }),
     );
     d.handle('vm.xmigrate.receive', async (i) => {
       const ready = await receiveIncoming(vm(), { ...i, spec: i.spec });

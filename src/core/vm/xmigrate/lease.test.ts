@@ -11,7 +11,8 @@ import { IncomingWatch, leaseMs } from './lease.js';
 
 describe('IncomingWatch', () => {
   const home = mkdtempSync(join(tmpdir(), 'nhst-lease-'));
-  const ctx = { paths: resolvePaths({ NOVA_HOME: home }) } as VmContext;
+  const events: unknown[] = [];
+  const ctx = { paths: resolvePaths({ NOVA_HOME: home }), bus: { emit: (topic: string, e: unknown) => events.push({ topic, ...(e as object) }) } } as unknown as VmContext;
   const vm = (name: string) => join(home, 'data', 'vms', name);
   const incoming = (name: string, id: string) => {
     mkdirSync(vm(name), { recursive: true });
@@ -52,6 +53,22 @@ describe('IncomingWatch', () => {
     expect(await w.check()).toEqual([]);
     now += 6000;
     expect(await w.check()).toEqual([{ name: 'left', how: 'removed' }]);
+    w.stop();
+  });
+
+  it('keeps a guest that ran here and whose QEMU died since as a stopped VM, once, instead of retrying the commit forever', async () => {
+    let now = 0;
+    const w = new IncomingWatch(() => ctx, 6000, undefined, () => now);
+    mkdirSync(vm('ran'), { recursive: true });
+    writeFileSync(join(vm('ran'), 'incoming.json'), JSON.stringify({ id: 'attempt-5', from: 'a', at: 0, resumedAt: 1 }));
+    w.touch('ran', 'attempt-5');
+    now = 7000;
+    expect(await w.check()).toEqual([{ name: 'ran', how: 'stopped' }]);
+    expect(existsSync(join(vm('ran'), 'incoming.json'))).toBe(false);
+    expect(existsSync(vm('ran'))).toBe(true); // the VM stays here
+    expect(events).toContainEqual({ topic: 'vm.state', name: 'ran', state: 'stopped', reason: 'migrated here from a; its QEMU exited before the move was committed' });
+    now = 20_000;
+    expect(await w.check()).toEqual([]);
     w.stop();
   });
 

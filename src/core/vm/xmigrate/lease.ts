@@ -2,8 +2,8 @@
 // seconds (`vm.xmigrate.alive`, and every other vm.xmigrate.* call) for as long as it drives the
 // move. When the source stops renewing (its engine was killed, its host died, the link is gone)
 // the target settles the attempt by itself, with the same rule `nova migrate recover` applies:
-// a guest that is here whole (the switch-over happened) stays and the attempt is committed;
-// otherwise the attempt (QEMU, definition, disks) is removed — the guest never left the source.
+// a guest that is here whole (the switch-over happened) stays and the attempt is committed (one
+// that ran here and whose QEMU died since stays as a stopped VM); otherwise the attempt (QEMU, definition, disks) is removed — the guest never left the source.
 // The source's later `recover` then finds either a committed VM (it releases its copy) or nothing
 // (it keeps the guest running).
 import { readdir } from 'node:fs/promises';
@@ -12,7 +12,7 @@ import type { VmContext } from '../context.js';
 import { queryStatus } from '../qmp/commands.js';
 import { withQmp } from '../qmp/protocol.js';
 import { layoutOf } from '../store.js';
-import { commitIncoming, dropIncoming, readIncoming } from './target.js';
+import { commitIncoming, dropIncoming, keepStopped, readIncoming } from './target.js';
 
 /** How often the source renews; the lease lasts several renewals (a reconnecting SSH link fits in it). */
 export const LEASE_RENEW_MS = 2_000;
@@ -24,7 +24,7 @@ export function leaseMs(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isFinite(n) && n > 0 ? Math.max(n, 3 * LEASE_RENEW_MS) : DEFAULT_LEASE_MS;
 }
 
-export type Settled = 'committed' | 'removed' | 'gone';
+export type Settled = 'committed' | 'stopped' | 'removed' | 'gone';
 
 export class IncomingWatch {
   private seen = new Map<string, { id: string; at: number }>();
@@ -88,6 +88,7 @@ export class IncomingWatch {
     const ctx = this.ctx();
     const rec = await readIncoming(ctx, name);
     if (rec?.id !== id) return 'gone'; // committed or cancelled meanwhile
+    if (await keepStopped(ctx, name, id)) return 'stopped'; // it ran here, then its QEMU died
     const st = await withQmp(layoutOf(ctx.paths, name).qmp, queryStatus, { greetingTimeoutMs: 3000 }).catch(() => undefined);
     // The whole guest is here (paused by -S until commit resumes it), or it already ran here.
     if (st?.status === 'running' || st?.status === 'paused' || rec.resumedAt) {

@@ -257,6 +257,23 @@ export function commitIncoming(ctx: VmContext, name: string, id: string, o: Comm
   });
 }
 
+/**
+ * The guest ran here and this QEMU has exited since (crashed, killed): the VM stays this host's,
+ * stopped, its disks holding the guest's latest state; the attempt is over (commit would wait for
+ * a QEMU that is gone). False when it does not apply.
+ */
+export function keepStopped(ctx: VmContext, name: string, id: string): Promise<boolean> {
+  return serial(name, async () => {
+    const rec = await readIncoming(ctx, name);
+    if (!rec || rec.id !== id || !rec.resumedAt) return false;
+    const vm = await findRecord(ctx.paths, name);
+    if (vm && (await livePid(ctx.paths, vm))) return false;
+    await rm(incomingFile(ctx, name), { force: true });
+    publish(ctx, name, 'stopped', `migrated here from ${rec.from}; its QEMU exited before the move was committed`);
+    return true;
+  });
+}
+
 export interface IncomingStatus {
   /** A VM of that name is defined here. */
   defined: boolean;
