@@ -20,9 +20,11 @@ test('the dashboard graphs this host\'s CPU and memory, live', async ({ app }, t
   const count = async () => Number(await graphs.getAttribute('data-samples'));
   const before = await count();
   await expect.poll(count, { timeout: 10_000 }).toBeGreaterThan(before + 1);
-  // Drawn, with round ticks: 0% to 100% for CPU, whole powers of two for memory.
+  // Drawn (recharts loads once the samples make a line, #24), with round ticks: 0% to 100% for
+  // CPU, whole powers of two for memory.
   await expect(cpu.locator('.recharts-area-area')).toHaveCount(1);
   await expect(mem.locator('.recharts-area-area')).toHaveCount(1);
+  await expect(graphs.locator('.chart-pending')).toHaveCount(0);
   const cpuTicks = await cpu.locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents();
   expect(cpuTicks).toEqual(['0%', '25%', '50%', '75%', '100%']);
   const memTicks = await mem.locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents();

@@ -50,6 +50,6 @@ describe('renderer build', () => {
     expect(first.length).toBeLessThanOrEqual(2);
     const entry = readFileSync(join(out, 'assets', first.find((f) => f.startsWith('index-'))!), 'utf8');
     expect(entry).not.toMatch(/recharts-responsive-container/); // recharts: loaded by HostGraphs once it has a line to draw
-    expect(readdirSync(join(out, 'assets')).filter((f) => /^(VmsView|TopologyView)-.+\.js$/.test(f))).toHaveLength(2);
+    expect(readdirSync(join(out, 'assets')).filter((f) => /^(VmsView|TopologyView|HostCharts)-.+\.js$/.test(f))).toHaveLength(3);
   }, 120_000);
 });

@@ -1,17 +1,36 @@
-import { useEffect } from 'react';
-import { Area, AreaChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { axisBytes, bytes, clock } from '../lib/format';
-import { byteTicks } from '../lib/ticks';
+import { lazy, Suspense, useEffect } from 'react';
+import { bytes } from '../lib/format';
 import { call } from '../lib/rpc';
 import { HOST_SERIES, useMetrics } from '../stores/metrics';
+import type { HostPoint } from './HostCharts';
 
-const PERCENT_TICKS = [0, 25, 50, 75, 100];
-type Point = { at: number; cpuPercent?: number; memoryUsedBytes?: number; memoryTotalBytes?: number; load1?: number };
-const tooltipStyle = { background: 'var(--bg-raised)', border: '1px solid var(--border)' };
+// The charts (recharts and d3) load only once there is a line to draw: in a cold tab, evaluating
+// recharts and drawing its first chart cost ~0.5 s of main thread (#24), and a graph of one
+// sample (or of two read the same moment, host.stats and the first live tick) shows nothing.
+const CpuChart = lazy(() => import('./HostCharts').then((m) => ({ default: m.CpuChart })));
+const MemoryChart = lazy(() => import('./HostCharts').then((m) => ({ default: m.MemoryChart })));
+
+/** Samples at least this far apart make a line (the engine samples every 2 s). */
+export const PLOT_SPAN_MS = 1000;
+
+/** True when the samples span enough time to draw a line through them. */
+export const plottable = (data: readonly { at: number }[]): boolean => data.length >= 2 && data.at(-1)!.at - data[0]!.at >= PLOT_SPAN_MS;
+
+const collecting = (
+  <div className="chart-pending muted" data-testid="chart-collecting">
+    Collecting samples…
+  </div>
+);
+const drawing = (
+  <div className="chart-pending muted" data-testid="chart-drawing">
+    Drawing…
+  </div>
+);
 
 /**
  * This host's CPU and memory over the last minutes, from the engine's live `metrics.sample`
- * (kind "host", every 2 s since the app opened); one `host.stats` reading fills the graphs at once.
+ * (kind "host", every 2 s since the app opened); one `host.stats` reading fills the figures at
+ * once, the graphs follow from the next sample on.
  */
 export function HostGraphs() {
   const samples = useMetrics((s) => s.series[HOST_SERIES]);
@@ -22,10 +41,10 @@ export function HostGraphs() {
       () => undefined, // the live samples still come
     );
   }, []);
-  const data: Point[] = (samples ?? []).map((s) => ({ at: s.at, ...s.values }));
+  const data: HostPoint[] = (samples ?? []).map((s) => ({ at: s.at, ...s.values }));
   const last = data.at(-1);
   const total = last?.memoryTotalBytes ?? 0;
-  const memTicks = byteTicks(total);
+  const draw = plottable(data);
   return (
     <div className="card host-graphs" data-testid="host-graphs" data-samples={data.length}>
       <h2>Host load</h2>
@@ -38,27 +57,25 @@ export function HostGraphs() {
               CPU <strong>{last.cpuPercent !== undefined ? `${last.cpuPercent.toFixed(1)}%` : '—'}</strong> of all CPUs
               {last.load1 !== undefined && <span className="muted"> · load {last.load1.toFixed(2)}</span>}
             </figcaption>
-            <ResponsiveContainer width="100%" height={110}>
-              <AreaChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
-                <XAxis dataKey="at" tickFormatter={clock} stroke="var(--muted)" fontSize={10} minTickGap={40} />
-                <YAxis domain={[0, 100]} ticks={PERCENT_TICKS} interval={0} stroke="var(--muted)" fontSize={10} width={40} tickFormatter={(v: number) => `${v}%`} />
-                <Tooltip labelFormatter={(v) => clock(Number(v))} formatter={(v) => [`${Number(v).toFixed(1)}%`, 'CPU']} contentStyle={tooltipStyle} />
-                <Area type="monotone" dataKey="cpuPercent" stroke="var(--accent)" fill="var(--accent)" fillOpacity={0.2} isAnimationActive={false} />
-              </AreaChart>
-            </ResponsiveContainer>
+            {draw ? (
+              <Suspense fallback={drawing}>
+                <CpuChart data={data} />
+              </Suspense>
+            ) : (
+              collecting
+            )}
           </figure>
           <figure className="chart" data-testid="host-memory">
             <figcaption>
               Memory <strong>{bytes(last.memoryUsedBytes)}</strong> of {bytes(total)} in use
             </figcaption>
-            <ResponsiveContainer width="100%" height={110}>
-              <AreaChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
-                <XAxis dataKey="at" tickFormatter={clock} stroke="var(--muted)" fontSize={10} minTickGap={40} />
-                <YAxis domain={[0, memTicks.at(-1) ?? 'auto']} ticks={memTicks} interval={0} stroke="var(--muted)" fontSize={10} width={64} tickFormatter={axisBytes} />
-                <Tooltip labelFormatter={(v) => clock(Number(v))} formatter={(v) => [bytes(Number(v)), 'in use']} contentStyle={tooltipStyle} />
-                <Area type="monotone" dataKey="memoryUsedBytes" stroke="var(--purple)" fill="var(--purple)" fillOpacity={0.2} isAnimationActive={false} />
-              </AreaChart>
-            </ResponsiveContainer>
+            {draw ? (
+              <Suspense fallback={drawing}>
+                <MemoryChart data={data} total={total} />
+              </Suspense>
+            ) : (
+              collecting
+            )}
           </figure>
         </div>
       )}

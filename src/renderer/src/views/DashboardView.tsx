@@ -1,6 +1,6 @@
-import { lazy, Suspense, useEffect, useState } from 'react';
 import { ViewHeader } from '../components/ViewHeader';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { HostGraphs } from '../components/HostGraphs';
 import { StateBadge } from '../components/StateBadge';
 import { ResourceCounts } from '../components/ResourceCounts';
 import { bytes, clock } from '../lib/format';
@@ -8,33 +8,6 @@ import { useActivity } from '../stores/activity';
 import { useHost } from '../stores/host';
 import { useNav } from '../stores/nav';
 import { useResources } from '../stores/resources';
-
-// The graphs (recharts and d3, ~0.4 MB) load once the counts are shown and the page is idle: in
-// a cold tab, evaluating recharts and drawing its first chart are 0.1 + 0.4 s on the main thread
-// (#24), which must not hold back the counts or the first click. The placeholder is the graphs'
-// own card before their first sample.
-const HostGraphs = lazy(() => import('../components/HostGraphs').then((m) => ({ default: m.HostGraphs })));
-const graphsPlaceholder = (
-  <div className="card host-graphs">
-    <h2>Host load</h2>
-    <p className="muted">Reading CPU and memory…</p>
-  </div>
-);
-
-/** True once `ready` has been true and the browser had an idle moment (at the latest 1 s later). */
-function useIdleAfter(ready: boolean): boolean {
-  const [idle, setIdle] = useState(false);
-  useEffect(() => {
-    if (!ready || idle) return;
-    if (typeof requestIdleCallback !== 'function') {
-      const t = setTimeout(() => setIdle(true), 0);
-      return () => clearTimeout(t);
-    }
-    const id = requestIdleCallback(() => setIdle(true), { timeout: 1000 });
-    return () => cancelIdleCallback(id);
-  }, [ready, idle]);
-  return idle;
-}
 
 /** Host facts and what runs on it; each part renders as soon as its own data arrives. */
 export function DashboardView() {
@@ -44,7 +17,6 @@ export function DashboardView() {
   const activity = useActivity((s) => s.items);
   const info = host.info;
   const missingTools = info?.tools.filter((t) => !t.found) ?? [];
-  const graphs = useIdleAfter(res.status === 'ready' || res.status === 'error');
   return (
     <>
       <ViewHeader title="Dashboard" subtitle={info ? `${info.hostname} · ${info.os.name}` : 'Probing this host…'}>
@@ -86,13 +58,7 @@ export function DashboardView() {
             <p className="muted">{host.status === 'error' ? 'Unavailable' : 'Probing…'}</p>
           )}
         </div>
-        {graphs ? (
-          <Suspense fallback={graphsPlaceholder}>
-            <HostGraphs />
-          </Suspense>
-        ) : (
-          graphsPlaceholder
-        )}
+        <HostGraphs />
         <div className="card">
           <h2>Resources</h2>
           {res.error ? (
