@@ -5,6 +5,11 @@
 //     network namespaces, so a launcher child is forked before we unshare; it execs
 //     `pasta ARG… -f -P pasta.pid <our pid>` once the namespace exists. pasta writes its pid file
 //     after its setup (addresses, routes, port listeners), which is when the capsule may start.
+//     The launcher is released as soon as the namespaces exist (userns.h, unshared_fd): pasta
+//     needs no uid map (it owns the user namespace, so it has its capabilities there, and its
+//     files keep the user's own uid), and its setup (tens of ms: it faults in ~70 MB of buffers)
+//     runs while the maps are written, the root is mounted and the runtime creates the container,
+//     which is started once pasta's pid file is there (net_wait: inotify, not a sleep loop).
 //     PR_SET_PDEATHSIG ends pasta with us, whatever ends us; we end it on a normal exit;
 //   - or the engine plugs a veth in (through nova privd): we say "netns PID" on stdout and wait
 //     for "go" on stdin (EOF: the engine gave up, so do we).
@@ -16,6 +21,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -29,8 +36,19 @@ struct capsule_net {
   char *pasta[PASTA_MAX_ARGS];
   int pasta_len;
   pid_t pasta_pid;
-  int go_fd; // releases the launcher
+  int go_fd; // releases the launcher (-1 once released)
+  int up;    // pasta wrote its pid file: the network is ready
+  int pasta_exited, pasta_status; // reaped by the supervisor's loop (net_reaped)
 };
+
+// The supervisor reaps every child in one place: pasta's exit is noted here. 1 if it was pasta.
+static int net_reaped(struct capsule_net *n, pid_t pid, int status) {
+  if (n->pasta_pid <= 0 || pid != n->pasta_pid) return 0;
+  n->pasta_pid = 0;
+  n->pasta_exited = 1;
+  n->pasta_status = status;
+  return 1;
+}
 
 // Forks the launcher while we are still in the host's namespaces. The child sleeps on a pipe.
 static int net_prepare(struct capsule_net *n, char *err, size_t len) {
@@ -76,7 +94,17 @@ static int pidfile_written(void) {
   return r > 0 && strchr(buf, '\n');
 }
 
-// Called inside the new namespaces. 0 once the capsule's network is ready.
+// The byte that lets the launcher exec pasta (the namespaces exist and are mapped).
+static int net_release(struct capsule_net *n, char *err, size_t len) {
+  if (n->go_fd < 0) return 0;
+  int ok = write(n->go_fd, "x", 1) == 1;
+  close(n->go_fd);
+  n->go_fd = -1;
+  return ok ? 0 : (snprintf(err, len, "cannot start pasta: %s", strerror(errno)), -1);
+}
+
+// Called inside the new namespaces. 0 once the capsule's network is ready, or (pasta) once pasta
+// is on its way: net_wait then waits for it.
 static int net_ready(struct capsule_net *n, char *err, size_t len) {
   if (!n->enabled) return 0;
   // Capsule root sits in a nested user namespace, without caps over this netns: let it bind
@@ -91,22 +119,51 @@ static int net_ready(struct capsule_net *n, char *err, size_t len) {
     dprintf(1, "netns %d\n", (int)getpid());
     ssize_t r = read(0, line, sizeof line - 1);
     if (r < 3 || strncmp(line, "go", 2)) return snprintf(err, len, "the engine did not attach the network"), -1;
+    n->up = 1;
     return 0;
   }
-  if (write(n->go_fd, "x", 1) != 1) return snprintf(err, len, "cannot start pasta: %s", strerror(errno)), -1;
-  close(n->go_fd);
-  for (int waited = 0; waited < 20000; waited += 5) {
-    if (pidfile_written()) return 0;
+  return net_release(n, err, len); // normally done already by the mapping helper
+}
+
+// pasta's setup still running: the capsule must not start yet.
+static int net_pending(const struct capsule_net *n) { return n->enabled && n->pasta_len && !n->up; }
+
+// Waits (inotify on the pid file's folder, our cwd) until pasta wrote its pid file, or fails when
+// pasta exits first or after 20 s. `sig_fd`: our SIGCHLD signalfd, also woken by pasta's exit.
+static int net_wait(struct capsule_net *n, int sig_fd, char *err, size_t len) {
+  if (!net_pending(n)) return 0;
+  int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (in >= 0 && inotify_add_watch(in, ".", IN_CLOSE_WRITE | IN_MOVED_TO) < 0) close(in), in = -1;
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  for (;;) {
+    if (pidfile_written()) break;
     int status;
-    if (waitpid(n->pasta_pid, &status, WNOHANG) == n->pasta_pid) {
-      n->pasta_pid = 0;
+    if (n->pasta_pid > 0 && waitpid(n->pasta_pid, &status, WNOHANG) == n->pasta_pid) net_reaped(n, n->pasta_pid, status);
+    if (n->pasta_exited) {
+      status = n->pasta_status;
+      if (in >= 0) close(in);
       return snprintf(err, len, "pasta exited (%s %d) before the network was up; see pasta.log in the capsule folder",
                       WIFEXITED(status) ? "code" : "signal", WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status)), -1;
     }
-    struct timespec ts = {0, 5 * 1000000};
-    nanosleep(&ts, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long waited = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+    if (waited >= 20000) {
+      if (in >= 0) close(in);
+      return snprintf(err, len, "pasta did not set the network up within 20 s"), -1;
+    }
+    // Without inotify (or a missed event) the timeout bounds the wait as the old 5 ms loop did.
+    struct pollfd fds[2] = {{in, POLLIN, 0}, {sig_fd, POLLIN, 0}};
+    if (poll(fds, 2, in >= 0 ? 100 : 5) > 0) {
+      char buf[4096];
+      if (in >= 0 && (fds[0].revents & POLLIN)) while (read(in, buf, sizeof buf) > 0) {}
+      // SIGCHLD is also how the runtime's other children show up: the caller reaps them later.
+      if (sig_fd >= 0 && (fds[1].revents & POLLIN)) while (read(sig_fd, buf, sizeof buf) > 0) {}
+    }
   }
-  return snprintf(err, len, "pasta did not set the network up within 20 s"), -1;
+  if (in >= 0) close(in);
+  n->up = 1;
+  return 0;
 }
 
 static void net_stop(struct capsule_net *n) {

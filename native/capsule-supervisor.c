@@ -221,12 +221,34 @@ static void report(const char *fmt, long value) {
   close(null_fd);
 }
 
+// Runs a runtime verb to its end; its exit status (125: not run).
+static int runtime_verb(char *const args[]) {
+  pid_t pid = spawn_runtime(args, -1, -1);
+  int status = 125 << 8;
+  while (pid > 0 && waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return 125;
+  }
+  if (pid <= 0) return 125;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 static void delete_container(void) {
   char *del[] = {"delete", "-f", (char *)opt.id, NULL};
-  pid_t pid = spawn_runtime(del, -1, -1);
-  int status;
-  while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  runtime_verb(del);
+}
+
+// The first run of a capsule whose pasta is still setting up: the runtime creates the container
+// meanwhile, and it is started once the network is up. 0, or the run's failure code.
+static int start_when_connected(void) {
+  char err[512] = "";
+  if (net_wait(&opt.net, sig_fd, err, sizeof err) < 0) {
+    log_note("nova: %s", err);
+    return 125;
   }
+  char *start[] = {"start", (char *)opt.id, NULL};
+  int code = runtime_verb(start);
+  if (code != 0) log_note("nova: %s start failed (exit %d)", opt.runtime[0], code);
+  return code;
 }
 
 static struct run_result run_once(int first) {
@@ -239,8 +261,11 @@ static struct run_result run_once(int first) {
     r.code = 125;
     return r;
   }
+  // create + start instead of run -d while pasta is still setting up (see start_when_connected).
+  int create = first && net_pending(&opt.net);
   char *run[] = {"run", "-d", "--bundle", (char *)opt.bundle, "--pid-file", pid_file, (char *)opt.id, NULL};
-  pid_t runtime = spawn_runtime(run, out[1], err[1]);
+  char *created[] = {"create", "--bundle", (char *)opt.bundle, "--pid-file", pid_file, (char *)opt.id, NULL};
+  pid_t runtime = spawn_runtime(create ? created : run, out[1], err[1]);
   close(out[1]);
   close(err[1]);
   if (runtime < 0) {
@@ -255,7 +280,7 @@ static struct run_result run_once(int first) {
   so = (struct stream){.fd = out[0], .name = "stdout"};
   se = (struct stream){.fd = err[0], .name = "stderr"};
   pid_t capsule = 0;
-  int runtime_done = 0, capsule_done = 0, failed = 0;
+  int runtime_done = 0, capsule_done = 0, failed = 0, deleted = 0;
   long long drain_until = 0;
   long oom = 0;
   for (;;) {
@@ -276,14 +301,22 @@ static struct run_result run_once(int first) {
           r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         } else {
           capsule = (pid_t)read_number_file(pid_file);
+          int code = capsule > 0 && create ? start_when_connected() : 0;
           if (capsule <= 0) failed = 1, r.code = 125;
-          else if (take_orphan(capsule, &status)) capsule_done = 1, r.code = status;
+          else if (code) {
+            // Never started: the created container goes (its init is reaped as an orphan).
+            failed = 1, r.code = code, capsule = 0;
+            delete_container();
+            deleted = 1;
+          } else if (take_orphan(capsule, &status)) capsule_done = 1, r.code = status;
           else r.code = -1;
         }
         if (first) report(failed ? "failed %ld\n" : "ready %ld\n", failed ? r.code : (long)capsule);
       } else if (capsule && p == capsule) {
         capsule_done = 1;
         r.code = status;
+      } else if (net_reaped(&opt.net, p, status)) {
+        // pasta: net_wait reports it when the network was not up yet
       } else if (orphans < MAX_ORPHANS) {
         orphan_pid[orphans] = p;
         orphan_status[orphans++] = status;
@@ -311,7 +344,7 @@ static struct run_result run_once(int first) {
     long n = oom_kills(); // the cgroup lives until delete
     r.oom_killed = (n > oom ? n : oom) > 0;
     delete_container();
-  } else if (runtime_done) {
+  } else if (runtime_done && !deleted) {
     delete_container();
   }
   return r;
@@ -347,9 +380,15 @@ static void sleep_ms(long ms) {
 static int setup_mounts(void) {
   char err[512];
   if (opt.userns.uid_map) {
+    // pasta may join as soon as the namespaces are mapped (capsule-net.h).
+    if (opt.net.pasta_len && opt.net.go_fd > 0) opt.userns.unshared_fd = opt.net.go_fd;
     if (userns_enter(&opt.userns, CLONE_NEWNS | (opt.net.enabled ? CLONE_NEWNET : 0), err, sizeof err) < 0) {
       log_note("nova: %s", err);
       return -1;
+    }
+    if (opt.userns.unshared_fd > 0) {
+      close(opt.net.go_fd); // released by the mapping helper
+      opt.net.go_fd = -1;
     }
   } else if (unshare(CLONE_NEWNS) < 0) {
     log_note("nova: cannot create a private mount namespace: %s", strerror(errno));

@@ -17,6 +17,7 @@
 struct userns_map {
   const char *newuidmap, *newgidmap;
   const char *uid_map, *gid_map; // "0:1000:1,1:100000:65536" (inside:outside:count, …)
+  int unshared_fd;                // > 0: one byte is written here once the namespaces exist (before the maps)
 };
 
 // Runs `tool PID a b c …` for a map like "a:b:c,…"; returns its exit status (-1: not run).
@@ -67,7 +68,11 @@ static int userns_enter(const struct userns_map *m, int extra_flags, char *err, 
   int unshared = unshare(CLONE_NEWUSER | extra_flags);
   int unshare_errno = errno;
   unsigned char result = 1;
-  if (unshared == 0 && write(go[1], "x", 1) == 1 && read(done[0], &result, 1) != 1) result = 1;
+  if (unshared == 0 && write(go[1], "x", 1) == 1) {
+    // The namespaces exist: who waits for them (the capsule's pasta) goes on while the maps are written.
+    if (m->unshared_fd > 0 && write(m->unshared_fd, "x", 1) < 0) { /* no one waits any more (it reports its own end) */ }
+    if (read(done[0], &result, 1) != 1) result = 1;
+  }
   close(go[1]);
   close(done[0]);
   int status;

@@ -129,13 +129,15 @@ export async function startCapsule(engine: EngineContext, name: string): Promise
     await withReverter(async (r) => {
       await prepareOverlayDirs(layout);
       const network = wantsNetwork(rec);
+      const recorded = JSON.stringify(rec.network);
       const userNet = iso.rootless
         ? await planUserNetwork(engine, rec, layout, (fn) => r.add(fn, 'network'), async () => {
             await writeRecord(engine.paths, rec);
             await writeEtc(layout, rec);
           })
         : undefined;
-      if (userNet) await writeRecord(engine.paths, rec);
+      // A pasta capsule's network is the same on every start: no second fsync'd write of an unchanged record.
+      if (userNet && JSON.stringify(rec.network) !== recorded) await writeRecord(engine.paths, rec);
       else if (network) {
         rec.network = await attachNetwork(engine, rec, network, (fn) => r.add(fn, 'network'));
         await writeRecord(engine.paths, rec);

@@ -3,7 +3,8 @@
 // a published port answers on the host's loopback, outbound reaches a target this test made.
 // pasta lives and dies with the capsule, and it runs as the user, never root.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { CapsuleInfo } from '../../shared/contract/capsule.js';
@@ -132,6 +133,31 @@ describeHost(
       expect(await waitFor('the published port', () => curl(`http://127.0.0.1:${port}/`).trim() === 'everywhere' || undefined, 15_000)).toBe(true);
       expect(sh(['ss', '-Hltn', `sport = :${port}`])).toMatch(/\*:\d+|0\.0\.0\.0:\d+/);
       await call('capsule.rm', { name: 'any', force: true });
+    }, 60_000);
+
+    it('a pasta that cannot come up fails the start: the capsule\'s process never ran, no container or pasta is left', async () => {
+      // The supervisor has the runtime create the container while pasta sets up, and starts it
+      // only once pasta is up: here pasta cannot bind the published port, held by this test.
+      const port = await freePort();
+      const holder = createServer();
+      await new Promise<void>((r) => holder.listen(port, '127.0.0.1', r));
+      try {
+        await call('capsule.create', { name: 'busy', baseDir: work, spec: { capsule: './rootfs', runtime: 'crun', ports: [`${port}:80`], command: 'touch /ran && exec sleep 1000' } });
+        const err = await call('capsule.start', { name: 'busy' }).then(() => undefined, (e: unknown) => e as Error);
+        expect(err?.message).toMatch(/pasta exited/);
+        // The supervisor answered "failed" and is on its way out (it cleans up, records the exit).
+        await waitFor('the failed supervisor gone', () => !existsSync(join(home, 'data', 'capsules', 'busy', 'supervisor.pid')) || undefined, 10_000);
+        const after = await call('capsule.inspect', { name: 'busy' });
+        expect(after.state).not.toBe('running');
+        expect(after.exit?.code).toBe(125);
+        expect(existsSync(join(home, 'data', 'capsules', 'busy', 'upper', 'ran'))).toBe(false);
+        expect(pastas().filter((p) => p.cmd.includes('/busy/'))).toEqual([]);
+        const id = (await call<{ id: string }>('capsule.inspect', { name: 'busy' })).id;
+        expect(existsSync(join(home, 'run', 'capsules', 'crun', id))).toBe(false);
+      } finally {
+        holder.close();
+        await call('capsule.rm', { name: 'busy', force: true }).catch(() => undefined);
+      }
     }, 60_000);
 
     it('pasta ends with the capsule: stop, kill -9 of the supervisor, rm; kill -9 of the engine changes nothing', async () => {
