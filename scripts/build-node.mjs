@@ -2,17 +2,15 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bundleCli } from './packaging/bundle-cli.mjs';
+import { bundleCli, bundleSideEntries } from './packaging/bundle-cli.mjs';
 
 const root = join(import.meta.dirname, '..');
 const outfile = join(root, 'out', 'cli', 'nova.cjs');
 // A new bundle invalidates the compiled-code caches of the old one.
 await rm(join(root, 'out', 'cli'), { recursive: true, force: true });
 await bundleCli(root, outfile, 'cjs');
-// The local-socket fast path bin/nova.mjs tries before the full bundle (src/cli/fast.ts): a few KB.
-await bundleCli(root, join(root, 'out', 'cli', 'nova-fast.cjs'), 'cjs', join(root, 'src', 'cli', 'fast.ts'));
-// NovaFile validation runs in a worker thread (src/core/novafile/offthread.ts): its own entry.
-await bundleCli(root, join(root, 'out', 'cli', 'novafile-worker.cjs'), 'cjs', join(root, 'src', 'core', 'novafile', 'validate-worker.ts'));
+// The `nova ls` fast path and the NovaFile worker, as the packages ship them too.
+await bundleSideEntries(root, join(root, 'out', 'cli'));
 // bin/run-cached.mjs runs the bundle as a vm.Script, where Node 20 cannot resolve a dynamic
 // import(): the CLI's code must import statically.
 const dynamic = /(?:await\s+|[=(,]\s*)import\(\s*["'`]/.exec(await readFile(outfile, 'utf8'));

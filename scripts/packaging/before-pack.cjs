@@ -7,13 +7,12 @@ const { copyFile } = require('node:fs/promises');
 
 async function beforePack(context) {
   const root = context?.packager?.projectDir ?? path.join(__dirname, '..', '..');
-  const { bundleCli } = await import('./bundle-cli.mjs');
+  const { bundleCli, bundleSideEntries } = await import('./bundle-cli.mjs');
   const dir = path.join(root, 'out', 'cli-standalone');
   await bundleCli(root, path.join(dir, 'nova-full.cjs'), 'cjs');
-  await bundleCli(root, path.join(dir, 'nova-fast.cjs'), 'cjs', path.join(root, 'src', 'cli', 'fast.ts'));
-  // NovaFile validation's worker thread (src/core/novafile/offthread.ts finds it beside the CLI;
-  // the app's main process, inside app.asar, finds the same file in resources/cli).
-  await bundleCli(root, path.join(dir, 'novafile-worker.cjs'), 'cjs', path.join(root, 'src', 'core', 'novafile', 'validate-worker.ts'));
+  // The fast path and NovaFile's worker, as in a checkout (the app's main process, inside
+  // app.asar, finds the worker in resources/cli too).
+  await bundleSideEntries(root, dir);
   await copyFile(path.join(__dirname, 'cli-entry.mjs'), path.join(dir, 'nova.mjs'));
   await copyFile(path.join(root, 'bin', 'run-cached.mjs'), path.join(dir, 'run-cached.mjs'));
   console.log(`  • bundled the nova CLI: ${path.relative(root, dir)}/{nova.mjs,run-cached.mjs,nova-fast.cjs,nova-full.cjs,novafile-worker.cjs}`);

@@ -48,3 +48,17 @@ export async function bundleCli(root, outfile = join(root, 'out', 'cli-standalon
   });
   return outfile;
 }
+
+/**
+ * The bundles beside the main CLI, the same in a checkout (out/cli) and in the packages
+ * (resources/cli): the `nova ls` fast path bin/nova.mjs and the packages' nova.mjs try first, and
+ * NovaFile validation's worker thread (src/core/novafile/offthread.ts finds it beside the CLI).
+ */
+export const SIDE_BUNDLES = [
+  { file: 'nova-fast.cjs', entry: join('src', 'cli', 'fast.ts') },
+  { file: 'novafile-worker.cjs', entry: join('src', 'core', 'novafile', 'validate-worker.ts') },
+];
+
+export async function bundleSideEntries(root, dir) {
+  for (const b of SIDE_BUNDLES) await bundleCli(root, join(dir, b.file), 'cjs', join(root, b.entry));
+}

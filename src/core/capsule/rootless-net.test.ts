@@ -152,8 +152,7 @@ describeHost(
         expect(after.exit?.code).toBe(125);
         expect(existsSync(join(home, 'data', 'capsules', 'busy', 'upper', 'ran'))).toBe(false);
         expect(pastas().filter((p) => p.cmd.includes('/busy/'))).toEqual([]);
-        const id = (await call<{ id: string }>('capsule.inspect', { name: 'busy' })).id;
-        expect(existsSync(join(home, 'run', 'capsules', 'crun', id))).toBe(false);
+        expect(existsSync(join(home, 'run', 'capsules', 'crun', after.id))).toBe(false);
       } finally {
         holder.close();
         await call('capsule.rm', { name: 'busy', force: true }).catch(() => undefined);
