@@ -64,7 +64,8 @@ export async function tempHome(prefix = 'nova-'): Promise<TempHome> {
     },
     async cleanup() {
       for (const e of engines) await e.close();
-      await rm(dir, { recursive: true, force: true });
+      // A request still under way when the test ends (a host probe) may write one more file.
+      await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };
 }
