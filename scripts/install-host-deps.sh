@@ -25,6 +25,8 @@ PKGS=(
   xorriso gpgv gnupg                                       # cloud-init seed ISOs; OS image signatures (tests make a key with gpg)
   isolinux syslinux-common                                 # the ISO install test boots a CD it makes
 )
+# `--bench`: also what the benches compare against (not needed by the tests or the app).
+if [ "${1:-}" = "--bench" ]; then PKGS+=(podman); fi
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

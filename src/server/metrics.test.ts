@@ -13,7 +13,8 @@ import { ensureTestGuest, TEST_GUEST_CMDLINE } from '../test/guest.js';
 import { describeHost, missing, tempHome } from '../test/host.js';
 import type { TempHome } from '../test/host.js';
 import { waitFor } from '../test/wait.js';
-import { metricsFor, parseListen, startMetricsListener } from './metrics.js';
+import { metricsFor } from './metrics.js';
+import { parseListen, startMetricsListener } from './metrics-http.js';
 import { startServer } from './server.js';
 import type { RunningServer } from './server.js';
 

@@ -1,14 +1,11 @@
 // Prometheus /metrics for `nova serve` (prom-client): the engine's own model (host, VMs, capsules,
 // switches, GPUs, tasks) read through the dispatcher at each scrape, plus every RPC's count and
-// latency. Reached two ways:
+// latency. Reached two ways (metrics-http.ts):
 // - GET /metrics on the API server, with the same checks as the API (Host, Origin, token or the
 //   app's session cookie): Prometheus sends the token as `authorization: Bearer …`;
 // - `nova serve --metrics-listen [HOST:]PORT`: a second listener that serves only /metrics without
 //   a token, on loopback unless an address is given (Host still checked, browsers refused).
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { readSmall } from '../core/sys/small-files.js';
-import type { AddressInfo, Socket } from 'node:net';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Engine } from '../core/engine.js';
 import type { CallContext } from '../core/rpc/dispatcher.js';
@@ -18,7 +15,6 @@ import { gpuStatus } from '../shared/contract/gpu.js';
 import { networkState } from '../shared/contract/network.js';
 import { taskState } from '../shared/contract/task.js';
 import { VM_STATES } from '../shared/contract/vm.js';
-import { hostAllowed } from './auth.js';
 import { Family } from './exposition.js';
 import { GpuInventoryCache } from './gpu-cache.js';
 import { ModelCache } from './model-cache.js';
@@ -342,73 +338,3 @@ export function metricsFor(engine: Engine): NovaMetrics {
   if (!m) byEngine.set(engine, (m = new NovaMetrics(engine)));
   return m;
 }
-
-async function answer(engine: Engine, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD', connection: 'close' }).end();
-  const m = metricsFor(engine);
-  const text = await m.render();
-  res.writeHead(200, { 'content-type': m.registry.contentType, 'cache-control': 'no-store' }).end(req.method === 'HEAD' ? undefined : text);
-}
-
-/**
- * GET /metrics on the API server. `refusal` is the server's own verdict on the request (Host,
- * Origin, token or session cookie), given by its route: nothing is read before it passed.
- */
-export function serveMetrics(engine: Engine, req: IncomingMessage, res: ServerResponse, refusal: { status: number; why: string } | undefined): Promise<void> {
-  if (refusal) {
-    res.writeHead(refusal.status, { 'content-type': 'text/plain', connection: 'close', ...(refusal.status === 401 ? { 'www-authenticate': 'Bearer realm="nova"' } : {}) }).end(`refused: ${refusal.why}\n`);
-    return Promise.resolve();
-  }
-  return answer(engine, req, res);
-}
-
-export interface MetricsListener {
-  url: string;
-  host: string;
-  port: number;
-  close(): Promise<void>;
-}
-
-/** "9464", ":9464", "127.0.0.1:9464", "[::1]:9464" → host and port; loopback when no host is given. */
-export function parseListen(spec: string): { host: string; port: number } {
-  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]]*):)?(\d{1,5})$/.exec(spec.trim());
-  const port = Number(m?.[2]);
-  if (!m || port > 65535) throw new Error(`--metrics-listen: write [HOST:]PORT, e.g. 9464 or 127.0.0.1:9464 (got "${spec}")`);
-  const host = (m[1] ?? '').replace(/^\[|\]$/g, '') || '127.0.0.1';
-  return { host, port };
-}
-
-/**
- * `nova serve --metrics-listen`: only /metrics, no token (for a Prometheus that cannot hold one).
- * Loopback by default; Host is checked (no DNS rebinding) and browsers (any Origin) are refused.
- */
-export async function startMetricsListener(engine: Engine, spec: string, allowedHosts: readonly string[] = []): Promise<MetricsListener> {
-  const { host, port } = parseListen(spec);
-  metricsFor(engine);
-  const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (!hostAllowed(req, host, allowedHosts)) return void res.writeHead(421, { 'content-type': 'text/plain', connection: 'close' }).end('refused: unknown Host\n');
-    if (req.headers.origin) return void res.writeHead(403, { 'content-type': 'text/plain', connection: 'close' }).end('refused: browsers are not served here\n');
-    if (path !== '/metrics') return void res.writeHead(404, { 'content-type': 'text/plain' }).end('only /metrics here\n');
-    answer(engine, req, res).catch((e: unknown) => {
-      if (res.headersSent) return void res.destroy();
-      res.writeHead(500, { 'content-type': 'text/plain', connection: 'close' }).end(`internal error: ${(e as Error).message}\n`);
-    });
-  });
-  server.on('clientError', (_e, socket: Socket) => socket.destroy());
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const bound = (server.address() as AddressInfo).port;
-  return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`,
-    host,
-    port: bound,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-

@@ -15,7 +15,7 @@ import { SESSION_COOKIE, Sessions, sessionCookie } from './session.js';
 import { staticSite } from './static.js';
 import type { StaticSite } from './static.js';
 import { serveApi, serveMcp, serveOpenApi } from './faces/http.js';
-import { serveMetrics } from './metrics.js';
+import { serveMetrics } from './metrics-http.js';
 import { listenUnix } from './unix.js';
 import { serveIsoUpload, UPLOAD_ISO_PATH } from './upload.js';
 import type { UnixListeners } from './unix.js';

@@ -20,85 +20,25 @@
 // B's, A keeps neither. Last, B's events through a watching engine
 // (host.event, host.state as B drops off the network and comes back).
 import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectNode } from '../server/client.js';
 import { QmpProtocol, withQmp } from '../core/vm/qmp/protocol.js';
-import { ensureTestGuest, TEST_GUEST_CMDLINE } from './guest.js';
 import { describeHost } from './host.js';
 import { sh } from './netns.js';
-import { PrivdLab } from './privd.js';
-import { SshLab } from './ssh-lab.js';
 import type { LabHost } from './ssh-lab.js';
 import { waitFor } from './wait.js';
-
-/** B's lease on an incoming move (the shortest allowed: three renewals). */
-const LEASE_MS = 6000;
-/** The lab's 10.NET.0.0/16 and its names' prefix (NOVA_LAB_NET / NOVA_LAB_PREFIX: parallel sessions each use their own). */
-const NET = Number(process.env.NOVA_LAB_NET ?? 114);
-const P = process.env.NOVA_LAB_PREFIX ?? 'nvh';
-const TOOLS = ['sshd', 'ssh', 'ssh-keyscan', 'setpriv', 'ip', 'bridge', 'dnsmasq', 'nft', 'ping', 'qemu-system-x86_64', 'qemu-img', 'qemu-io'];
-const SINK = `const fs=require('fs');const out=process.argv[1];require('net').createServer((s)=>{let b='';s.on('data',(d)=>{b+=d;let i;while((i=b.indexOf('\\n'))>=0){fs.appendFileSync(out,Date.now()+' '+b.slice(0,i)+'\\n');b=b.slice(i+1);}});s.on('close',()=>fs.appendFileSync(out,Date.now()+' closed\\n'));}).listen(7000,()=>fs.appendFileSync(out,'0 listening\\n'));`;
-
-const counters = (log: string) => (existsSync(log) ? [...readFileSync(log, 'utf8').matchAll(/nova-counter (\d+)/g)].map((m) => Number(m[1])) : []);
-
-async function hmp(sock: string, line: string): Promise<string> {
-  const q = await QmpProtocol.connect(sock);
-  try {
-    return await q.execute<string>('human-monitor-command', { 'command-line': line });
-  } finally {
-    q.close();
-  }
-}
-
-/** swtpm processes of VMs under a Nova home (their state folder is <home>/data/vms/NAME/tpm). */
-const swtpms = (home: string) => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('swtpm ') && l.includes(`${home}/data/vms/`));
-const sha256 = (path: string) => execFileSync('sha256sum', [path], { encoding: 'utf8' }).split(' ')[0]!;
-/** TPM2_PCR_Extend of PCR 16 (sha256 bank, password session) with 32 bytes of 0x11, as octal escapes for the guest's busybox printf. */
-const PCR16_EXTEND = [0x80, 0x02, 0, 0, 0, 0x41, 0, 0, 0x01, 0x82, 0, 0, 0, 0x10, 0, 0, 0, 0x09, 0x40, 0, 0, 0x09, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0x0b, ...Array<number>(32).fill(0x11)]
-  .map((x) => `\\${x.toString(8).padStart(3, '0')}`).join('');
-const PCRS = 'for n in 0 7 16; do echo "$n $(cat /sys/class/tpm/tpm0/pcr-sha256/$n)"; done';
-
-/** ssh processes still forwarding a migration's sockets (`xm-<id>`). */
-const forwards = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('ssh ') && l.includes('/xm-'));
-
-interface HostEvent {
-  host: string;
-  event: string;
-  payload: { name?: string; state?: string };
-}
+import { counters, forwards, hmp, LEASE_MS, NET, PCR16_EXTEND, PCRS, serial, sha256, SINK, swtpms, TOOLS, XmigrateLab } from './xmigrate-lab.js';
+import type { HostEvent } from './xmigrate-lab.js';
 
 describeHost('several Nova hosts: live moves with disks and network between two host namespaces over SSH, remote events', { root: true, tools: TOOLS }, () => {
-  const lab = new SshLab({ prefix: P, net: NET, underlay: true, serveEnv: { NOVA_XMIGRATE_LEASE_MS: String(LEASE_MS) } });
-  const privdA = new PrivdLab(lab.localNs!);
-  const privdB = new PrivdLab(`${P}-b-${lab.id}`);
-  lab.localEnv.NOVA_PRIVD_SOCKET = privdA.sock;
-  lab.serveEnv.NOVA_PRIVD_SOCKET = privdB.sock;
-  const group = `${P}g${lab.id}`;
-  const seg = 120 + Math.floor(Math.random() * 100); // the overlay's 10.114.seg.0/24 (the underlay is another /24 of the lab)
-  const sw = `${P}s${lab.id}`;
-  const peerNs = `${P}-p-${lab.id}`;
-  const peerIp = `10.${NET}.${seg}.250`;
-  const children: ChildProcess[] = [];
+  const x = new XmigrateLab();
+  const { lab, sw, seg, peerNs, peerIp, children, sinkLog, serialA, serialB, ok, exec } = x;
   let b: LabHost;
   let disk = '';
   let guestIp = '';
-  const sinkLog = join(lab.dir, 'sink.log');
-  const serial = (home: string, vm: string) => join(home, 'data', 'vms', vm, 'serial.log');
-  const serialA = () => serial(lab.localHome, 'g');
-  const serialB = () => serial(b.novaHome, 'g');
 
-  const ok = async (args: string[]) => {
-    const r = await lab.nova(args);
-    if (r.code !== 0) throw new Error(`nova ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-    return r.stdout;
-  };
-  const exec = async (host: string[], cmd: string, vm = 'g') => {
-    const r = await lab.nova([...host, '--json', 'vm', 'exec', vm, '--', 'sh', '-c', cmd]);
-    return r.stdout.trim().startsWith('{') ? (JSON.parse(r.stdout) as { exitCode: number; stdout: string }) : { exitCode: -1, stdout: r.stderr };
-  };
   const vmsOf = async (args: string[]) => (JSON.parse(await ok([...args, 'vm', 'ls', '--json'])) as { items: { name: string; state: string }[] }).items;
   const bHasNothing = async () => {
     expect(await vmsOf(['--host', 'b'])).toEqual([]);
@@ -131,92 +71,11 @@ describeHost('several Nova hosts: live moves with disks and network between two 
   };
 
   beforeAll(async () => {
-    lab.setup();
-    execFileSync('groupadd', [group]);
-    for (const u of [lab.local, lab.remote]) execFileSync('usermod', ['-aG', group, u.name]);
-    const guest = ensureTestGuest();
-    await privdA.start(['--group', group]);
-    b = await lab.addHost('b');
-    await privdB.start(['--group', group]);
-    await ok(['host', 'add', 'b', b.url, '--fingerprint', lab.fingerprint(b)]);
-
-    // One L2 segment on both hosts: a vxlan overlay each side, peers by underlay address, DHCP ranges apart.
-    await ok(['--json', 'net', 'create', sw, '--type', 'overlay', '--driver', 'vxlan', '--subnet', `10.${NET}.${seg}.1/24`, '--dhcp-range', `10.${NET}.${seg}.50-10.${NET}.${seg}.99`, '--local', lab.localAddress!, '--peer', b.address, ]);
-    await ok(['--host', 'b', '--json', 'net', 'create', sw, '--type', 'overlay', '--driver', 'vxlan', '--subnet', `10.${NET}.${seg}.2/24`, '--dhcp-range', `10.${NET}.${seg}.100-10.${NET}.${seg}.149`, '--local', b.address, '--peer', lab.localAddress!, ]);
-    // The third party: a namespace plugged into A's bridge of the switch.
-    const bridges = JSON.parse(sh(['ip', '-n', lab.localNs!, '-j', 'link', 'show', 'type', 'bridge'])) as { ifname: string }[];
-    expect(bridges).toHaveLength(1);
-    lab.net.add(peerNs);
-    lab.net.link(peerNs, 'eth0', `${peerIp}/24`, lab.localNs!, `${P}p${lab.id}`, undefined);
-    sh(['ip', '-n', lab.localNs!, 'link', 'set', `${P}p${lab.id}`, 'master', bridges[0]!.ifname]);
-
-    // Boot files: in the user's folder on A, in the target's storage pool on B (found there by name).
-    const g = await guest;
-    const bootA = join(lab.localHome, 'boot');
-    const poolB = join(b.novaHome, 'data', 'storage');
-    for (const d of [bootA, poolB]) mkdirSync(d, { recursive: true });
-    for (const f of [g.kernel, g.initrd]) {
-      copyFileSync(f, join(bootA, f.split('/').pop()!));
-      copyFileSync(f, join(poolB, f.split('/').pop()!));
-    }
-    disk = join(lab.localHome, 'g.qcow2');
-    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', disk, '64M']);
-    execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0xab 0 8M', '-c', 'write -P 0x5a 40M 16M', disk], { stdio: 'ignore' });
-    // h: an overlay on an OS image both hosts' stores have (<data>/os-images/NAME, image.json with its checksum).
-    const storeA = join(lab.localHome, 'data', 'os-images', 'tbase');
-    const storeB = join(b.novaHome, 'data', 'os-images', 'tbase');
-    for (const d of [storeA, storeB]) mkdirSync(d, { recursive: true });
-    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', join(storeA, 'base.qcow2'), '16M']);
-    execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0x3c 0 4M', join(storeA, 'base.qcow2')], { stdio: 'ignore' });
-    copyFileSync(join(storeA, 'base.qcow2'), join(storeB, 'base.qcow2'));
-    const sha = execFileSync('sha256sum', [join(storeA, 'base.qcow2')], { encoding: 'utf8' }).split(' ')[0]!;
-    const meta = { name: 'tbase', file: 'base.qcow2', format: 'qcow2', source: 'test', sizeBytes: statSync(join(storeA, 'base.qcow2')).size, checksum: { algorithm: 'sha256', value: sha }, signature: { checked: false, note: 'test' }, pulledAt: 0 };
-    for (const d of [storeA, storeB]) writeFileSync(join(d, 'image.json'), JSON.stringify(meta));
-    const diskH = join(lab.localHome, 'h.qcow2');
-    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', join(storeA, 'base.qcow2'), '-F', 'qcow2', diskH, '16M']);
-    execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0x7e 8M 1M', diskH], { stdio: 'ignore' });
-    execFileSync('chown', ['-R', `${lab.local.uid}:${lab.local.gid}`, bootA, disk, diskH, join(lab.localHome, 'data')]);
-    execFileSync('chown', ['-R', `${lab.remote.uid}:${lab.remote.gid}`, join(b.novaHome, 'data')]);
-    chownSync(lab.localHome, lab.local.uid, lab.local.gid);
-    const boot = ['--kernel', join(bootA, 'vmlinuz'), '--initrd', join(bootA, 'initrd.gz'), '--cmdline', TEST_GUEST_CMDLINE, '--memory', '128Mi'];
-    await ok(['vm', 'create', 'g', '--image', disk, ...boot, '--network', sw]);
-    // h boots with UEFI (OVMF, its own variable store) and a TPM 2.0 (swtpm), as a Windows 11 VM
-    // would (without Secure Boot: the test kernel is not signed by Microsoft's keys). OVMF needs
-    // 256 MiB here (it faults at 128). The CLI has no flags for firmware and tpm, and a NovaFile VM
-    // cannot say network "none": its definition gets the two lines a NovaFile would have.
-    await ok(['vm', 'create', 'h', '--image', diskH, ...boot.slice(0, -1), '256Mi', '--network', 'none']);
-    const recH = join(lab.localHome, 'data', 'vms', 'h', 'vm.json');
-    const defH = JSON.parse(readFileSync(recH, 'utf8')) as { spec: Record<string, unknown> };
-    writeFileSync(recH, JSON.stringify({ ...defH, spec: { ...defH.spec, firmware: 'uefi', tpm: true } }));
-    // Both boot at once (TCG: the boots are the slow part of this lab).
-    await Promise.all([ok(['vm', 'start', 'g']), ok(['vm', 'start', 'h'])]);
-    guestIp = await waitFor('the guest\'s DHCP lease', () => (existsSync(serialA()) ? new RegExp(`nova-net: eth0 (10\\.${NET}\\.\\d+\\.\\d+)/`).exec(readFileSync(serialA(), 'utf8'))?.[1] : undefined), 120_000, 250);
-    await waitFor('the guest agent', async () => (await exec([], 'true')).exitCode === 0, 120_000, 500);
+    await x.setUp();
+    ({ b, disk, guestIp } = x);
   }, 400_000);
 
-  afterAll(async () => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-    // Each step bounded: a hung engine must not keep the lab (namespaces, users) from going.
-    const within = (args: string[]) => {
-      const p = lab.novaProcess(args);
-      const t = setTimeout(() => p.child.kill('SIGKILL'), 20_000);
-      return p.done.finally(() => clearTimeout(t));
-    };
-    if (lab.local) {
-      for (const host of [['--host', 'b'], []]) {
-        for (const vm of ['g', 'h']) {
-          await within([...host, 'vm', 'stop', vm, '--force']);
-          await within([...host, 'vm', 'rm', vm]);
-        }
-        await within([...host, 'net', 'rm', sw, '--force']);
-      }
-    }
-    for (const p of [privdA, privdB]) p.stop();
-    lab.cleanup();
-    lab.net.cleanup([privdA.dir, privdB.dir]);
-    for (const p of [privdA, privdB]) p.cleanup();
-    execFileSync('groupdel', [group], { stdio: 'ignore' });
-  }, 180_000);
+  afterAll(() => x.tearDown(), 180_000);
 
   it('a move cancelled mid-mirror (Ctrl-C) leaves the guest running on A and nothing on B', async () => {
     const p = await startMove(['--bandwidth', '2M']);

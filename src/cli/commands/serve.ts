@@ -26,8 +26,9 @@ export function registerServeCommand(ctx: CliContext): void {
     .option('--metrics-listen <[host:]port>', 'also serve Prometheus /metrics without a token on this address (loopback when no host is given)')
     .action(async (o: { host: string; port: string; tokenFile?: string; allowHost: string[]; mcpAllowWrite: boolean; metricsListen?: string; socket?: string | boolean }, cmd: Command) => {
       // The server, prom-client and ws load when serving (lazily initialised in the bundle), not for every command.
-      const [{ metricsFor, startMetricsListener }, { startServer }, { defaultSocketPath, persistentToken }, { startLocalSocket }] = await Promise.all([
+      const [{ metricsFor }, { startMetricsListener }, { startServer }, { defaultSocketPath, persistentToken }, { startLocalSocket }] = await Promise.all([
         import('../../server/metrics.js'),
+        import('../../server/metrics-http.js'),
         import('../../server/server.js'),
         import('../../server/unix.js'),
         import('../../server/local-socket.js'),
