@@ -1,12 +1,19 @@
 // Rootless capsule start, measured for an ordinary user the bench creates (subordinate ids from
 // useradd), whose Nova engine runs under setpriv and is driven over its stdin/stdout:
-// - capsule-rootless-start: `capsule.start` (crun) vs raw rootless `crun run -d` of the same
-//   config.json as the same user. The user namespace is set up once by hand — util-linux
-//   `unshare --map-auto --map-root-user --mount` (newuidmap/newgidmap: 0 = the user, 1… = the
-//   subordinate ids), the overlay root mounted inside, and on hybrid cgroup hosts the tmpfs over
-//   /sys/fs/cgroup/unified crun needs — and each raw run enters it with one `nsenter` (Nova's
-//   supervisor does the same with system calls, so the raw side pays no extra unshare + sh per
-//   start). Interleaved (ABBA), median of 20. Goal <= 1.15x.
+// - capsule-rootless-start: `capsule.start` (crun) of a capsule with no `network` key, so pasta
+//   connects it (a user's default), vs what a user does by hand for the same capsule as the same
+//   user: `crun create` of the same config.json plus a network namespace of its own,
+//   `pasta --config-net` (Nova's own pasta arguments) on the container's pid, which returns once
+//   the network is set up, and `crun start` — one sh script. The user namespace is set up once by
+//   hand — util-linux `unshare --map-auto --map-root-user --mount` (newuidmap/newgidmap: 0 = the
+//   user, 1… = the subordinate ids), the overlay root mounted inside, and on hybrid cgroup hosts the
+//   tmpfs over /sys/fs/cgroup/unified crun needs — and each raw crun enters it with one `nsenter`
+//   (Nova's supervisor does the same with system calls, so the raw side pays no extra unshare + sh
+//   per start). Interleaved (ABBA), median of 20. Goal <= 1.15x.
+// - capsule-rootless-start-no-network: the same with `network = "none"` vs raw `crun run -d` of
+//   that capsule's config.json (the runtime gives it an empty netns with loopback), entering the
+//   same namespace. Median of 20, interleaved. Goal <= 1.15x.
+//   (Before 2026-12-04 the only figure was Nova with pasta vs this raw side without a network.)
 // - capsule-rootless-vs-podman: cold against cold, both as the user: a new `nova capsule start`
 //   process — the native launcher (out/native/nova) with the user's `nova serve` running, so one
 //   call on its local socket — (runc) vs a new rootless `podman run -d` process (runc; podman
@@ -21,6 +28,7 @@ import { join } from 'node:path';
 import { hostCgroups } from '../src/core/capsule/runtime.js';
 import { findBinary } from '../src/core/sys/which.js';
 import { busyboxRootfs, unmountUnder } from '../src/test/capsule-fixtures.js';
+import { pastaArgs } from '../src/core/capsule/pasta.js';
 import { startUserEngine } from '../src/test/user-engine.js';
 import type { UserEngine } from '../src/test/user-engine.js';
 import { createTestUser } from '../src/test/users.js';
@@ -96,45 +104,81 @@ export async function run(): Promise<BenchResult[]> {
     engine = await startUserEngine(user, { ...env, NOVA_HOME: home });
     const call = <T>(m: string, i: unknown) => engine!.invoke<T>(m, i);
     await call('capsule.create', { name: 'b', spec: { capsule: rootfs, command: ['sleep', '1000'], runtime: 'crun' } });
-    await call('capsule.start', { name: 'b' }); // writes the bundle the raw runs reuse
-    await call('capsule.stop', { name: 'b', timeout: 0 });
+    await call('capsule.create', { name: 'n', spec: { capsule: rootfs, command: ['sleep', '1000'], runtime: 'crun', network: 'none' } });
+    for (const name of ['b', 'n']) {
+      await call('capsule.start', { name }); // writes the bundle the raw runs reuse
+      await call('capsule.stop', { name, timeout: 0 });
+    }
 
     // The same config.json on the same kind of root: an overlay of the rootfs, but mounted by each
     // raw run inside its own namespace, as Nova's supervisor does.
-    const cfg = JSON.parse(readFileSync(join(home, 'data/capsules/b/bundle/config.json'), 'utf8')) as { root: { path: string }; linux: { uidMappings: Mapping[]; gidMappings: Mapping[] } };
+    type Config = { root: { path: string }; linux: { uidMappings: Mapping[]; gidMappings: Mapping[]; namespaces: { type: string; path?: string }[] } };
     const bundle = join(home, 'raw-bundle');
     for (const d of ['rootfs', 'upper', 'work']) mkdirSync(join(bundle, d), { recursive: true });
-    cfg.root.path = join(bundle, 'rootfs');
-    cfg.linux.uidMappings = fitMapping(cfg.linux.uidMappings);
-    cfg.linux.gidMappings = fitMapping(cfg.linux.gidMappings);
-    writeFileSync(join(bundle, 'config.json'), JSON.stringify(cfg));
+    const rawConfig = (capsule: string, dir: string, edit: (c: Config) => void = () => undefined) => {
+      const cfg = JSON.parse(readFileSync(join(home, `data/capsules/${capsule}/bundle/config.json`), 'utf8')) as Config;
+      cfg.root.path = join(bundle, 'rootfs');
+      cfg.linux.uidMappings = fitMapping(cfg.linux.uidMappings);
+      cfg.linux.gidMappings = fitMapping(cfg.linux.gidMappings);
+      edit(cfg);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg));
+    };
+    // Nova's pasta capsule inherits the netns its supervisor holds; by hand the runtime makes it.
+    const netBundle = join(home, 'raw-bundle-net');
+    rawConfig('b', netBundle, (c) => {
+      if (c.linux.namespaces.some((n) => n.type === 'network')) throw new Error('capsule b has a netns in its config.json: the bench expects it inherited');
+      c.linux.namespaces.push({ type: 'network' });
+    });
+    rawConfig('n', bundle, (c) => {
+      if (!c.linux.namespaces.some((n) => n.type === 'network' && !n.path)) throw new Error('capsule n (network = "none") has no new netns in its config.json');
+    });
     mkdirSync(rawRoot, { recursive: true });
-    execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, bundle, rawRoot]);
+    execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, bundle, netBundle, rawRoot]);
     const cg = await hostCgroups();
     holder = await rawNamespace(user, env, cg.layout === 'hybrid' && cg.unifiedControllers.length > 0, { lower: rootfs, bundle });
     const raw = enter(user, holder, ['crun', '--root', rawRoot, 'run', '-d', '--bundle', bundle, rawId]);
     const rawDelete = enter(user, holder, ['crun', '--root', rawRoot, 'delete', '-f', rawId]);
+    // By hand with a network: create, pasta on the container's netns (pasta goes to the background
+    // once the network is configured, as Nova waits for its pid file), start. pasta joins the held
+    // user namespace: the runtime's init is not dumpable, so from the container's own nested
+    // namespace pasta could not open its netns.
+    const pastaPid = join(netBundle, 'pasta.pid');
+    const nsenter = `nsenter -t ${holder.pid} -U -m --preserve-credentials --`;
+    const pasta = pastaArgs((await findBinary('pasta'))!, [], join(netBundle, 'pasta.log'));
+    const rawNet = [...user.as, 'sh', '-c',
+      `set -e; ${nsenter} crun --root "$1" create --bundle "$2" --pid-file "$2/container.pid" "$3"; shift 3; "$@" -P ${pastaPid} --userns /proc/${holder.pid}/ns/user --netns "/proc/$(cat ${netBundle}/container.pid)/ns/net"; ${nsenter} crun --root ${rawRoot} start ${rawId}`,
+      'sh', rawRoot, netBundle, rawId, ...pasta];
+    const rawNetDelete = [...user.as, 'sh', '-c', `${nsenter} crun --root ${rawRoot} delete -f ${rawId}; test -s ${pastaPid} && kill $(cat ${pastaPid}); rm -f ${pastaPid}; true`];
 
-    const novaStart = async () => {
-      const ms = await timed(() => call('capsule.start', { name: 'b' }));
-      await call('capsule.stop', { name: 'b', timeout: 0 });
+    const novaStart = (name: string) => async () => {
+      const ms = await timed(() => call('capsule.start', { name }));
+      await call('capsule.stop', { name, timeout: 0 });
       await settle();
       return ms;
     };
-    const rawStart = async () => {
+    const rawStart = (argv: string[], del: string[]) => async () => {
       let r: { status: number | null; stderr: string } | undefined;
-      const ms = await timed(() => (r = asUser(raw)));
+      const ms = await timed(() => (r = asUser(argv)));
       if (r?.status !== 0) throw new Error(`raw rootless crun failed (exit ${r?.status}): ${r?.stderr.trim()}`);
-      asUser(rawDelete);
+      asUser(del);
       await settle();
       return ms;
     };
-    const starts = await interleave(novaStart, rawStart, RUNS, 2);
-    const ns = spreadOf(starts.a);
-    const rs = spreadOf(starts.b);
-    const n = ns.median;
-    const b = rs.median;
-    results.push(await saveResult({ name: 'capsule-rootless-start', metric: `capsule.start in a user's engine vs raw rootless crun run -d of the same config.json as the same user (median of ${RUNS}, interleaved)`, unit: 'ms', value: n, baseline: b, ratio: n / b, goal: '<= 1.15x', met: n / b <= 1.15, ...spreadFields(ns, rs) }));
+    const cases = [
+      { result: 'capsule-rootless-start', nova: 'b', raw: rawNet, del: rawNetDelete,
+        metric: 'capsule.start of a pasta capsule in a user\'s engine vs raw rootless crun create + pasta --config-net on its netns + crun start of the same config.json as the same user' },
+      { result: 'capsule-rootless-start-no-network', nova: 'n', raw, del: rawDelete,
+        metric: 'capsule.start of a network = "none" capsule in a user\'s engine vs raw rootless crun run -d of the same config.json (empty netns) as the same user' },
+    ];
+    for (const c of cases) {
+      const starts = await interleave(novaStart(c.nova), rawStart(c.raw, c.del), RUNS, 2);
+      const ns = spreadOf(starts.a);
+      const rs = spreadOf(starts.b);
+      const n = ns.median;
+      const b = rs.median;
+      results.push(await saveResult({ name: c.result, metric: `${c.metric} (median of ${RUNS}, interleaved)`, unit: 'ms', value: n, baseline: b, ratio: n / b, goal: '<= 1.15x', met: n / b <= 1.15, ...spreadFields(ns, rs) }));
+    }
     if (await findBinary('podman')) {
       await call('capsule.create', { name: 'r', spec: { capsule: rootfs, command: ['sleep', '1000'], runtime: 'runc' } });
       // --ulimit: podman's default nofile/nproc exceed this machine's hard limits; --rootfs X:O is an
@@ -187,7 +231,7 @@ export async function run(): Promise<BenchResult[]> {
       await gone;
     }
     if (engine) {
-      for (const name of ['b', 'r']) await engine.invoke('capsule.rm', { name, force: true }).catch(() => undefined);
+      for (const name of ['b', 'n', 'r']) await engine.invoke('capsule.rm', { name, force: true }).catch(() => undefined);
       await engine.close();
     }
     asUser([...user.as, 'podman', 'rm', '-f', '-t', '0', podName]);
