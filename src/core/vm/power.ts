@@ -214,8 +214,8 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
           ...(Object.keys(extra.errors).length ? { nicErrors: extra.errors } : {}),
         };
         const pid = runAs
-          ? await launchQemuDetached(argv, { pidfile: layout.pidfile, qmp: layout.qmp, log: `${runtimeDir(ctx.paths, name)}/qemu.log` })
-          : await launchQemu(ctx.runner, argv, layout.pidfile);
+          ? await launchQemuDetached(argv, { pidfile: layout.pidfile, qmp: layout.qmp, log: layout.qemuLog })
+          : await launchQemu(ctx.runner, argv, layout.pidfile, layout.qemuLog);
         r.add(async () => {
           await killVerified(pid, ['qemu-system', rec.uuid]);
           await waitForExit(pid, 5000);

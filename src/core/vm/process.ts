@@ -22,12 +22,16 @@ export function freeLoopbackPort(): Promise<number> {
   });
 }
 
-/** Runs the daemonizing QEMU: returns when the parent exits (the VM is set up and detached). */
-export async function launchQemu(runner: Runner, argv: string[], pidfile: string): Promise<number> {
+/**
+ * Runs the daemonizing QEMU: returns when the parent exits (the VM is set up and detached). With
+ * -D, QEMU prints even its start-up errors to `log`, not to stderr.
+ */
+export async function launchQemu(runner: Runner, argv: string[], pidfile: string, log: string): Promise<number> {
   const r = await runner.run(argv, { timeoutMs: 60_000, allowFailure: true });
   if (r.exitCode !== 0) {
-    const msg = r.stderr.split('\n').map((l) => l.replace(/^[\d\-T:.]+ /, '')).filter(Boolean).join('; ');
-    throw new NovaError('INTERNAL', `QEMU refused to start: ${msg || `exit ${r.exitCode}`}`, { argv, stderr: r.stderr });
+    const printed = `${r.stderr}\n${await readFile(log, 'utf8').catch(() => '')}`;
+    const msg = printed.split('\n').map((l) => l.replace(/^[\d\-T:.]+ /, '')).filter(Boolean).join('; ');
+    throw new NovaError('INTERNAL', `QEMU refused to start: ${msg || `exit ${r.exitCode}`}`, { argv, stderr: printed });
   }
   const pid = await readPidFile(pidfile);
   if (!pid) throw new NovaError('INTERNAL', `QEMU started but wrote no pidfile at ${pidfile}`);

@@ -251,9 +251,9 @@ async function isExternalOnly(ctx: VmContext, name: string, tag: string): Promis
 
 /**
  * QEMU says only "Error -22 while loading VM state" when a RAM snapshot's device state does not fit
- * the VM's devices (the section it could not place goes to its stderr, which a daemonized QEMU
- * drops). The one device Nova itself changed under existing VMs is the display: Linux and other
- * non-Windows VMs had standard VGA before virtio-vga became their default, so their older RAM
+ * the VM's devices (the section it could not place goes to its stderr: the VM's qemu.log). The
+ * one device Nova itself changed under existing VMs is the display: Linux and other non-Windows
+ * VMs had standard VGA before virtio-vga became their default, so their older RAM
  * snapshots hold a "vga" section a virtio-vga VM cannot take. The error names that fix (and the
  * reverse one for a VM switched to VGA). QEMU leaves the VM paused in restore-vm, its RAM loaded
  * and its devices half-loaded: it must be force-stopped before anything else.

@@ -1,7 +1,7 @@
 // A VM's state, derived from the host every time: pidfile → /proc/<pid>/cmdline must contain
 // qemu-system and the VM's uuid → QMP query-status. Marker files left by Nova operations
 // (starting, stopping, user-stop, migrated) refine the answer; nothing is cached.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VmState } from '../../shared/contract/vm.js';
 import { pidAlive, processMatches, readPidFile } from '../sys/proc.js';
@@ -59,14 +59,27 @@ export async function processState(paths: NovaPaths, rec: VmRecord): Promise<Der
   }
   if (startInProgress) return { state: 'starting', reason: 'QEMU is being started' };
   // After a stop someone asked for (the marker is written before the stop), a leftover pidfile
-  // is not a crash either.
-  if (existsSync(layoutOf(paths, rec.name).pidfile) && !(await readMarker(paths, rec.name, 'user-stop'))) {
+  // is not a crash either, nor is what QEMU said as it went.
+  const asked = await readMarker(paths, rec.name, 'user-stop');
+  if (existsSync(layoutOf(paths, rec.name).pidfile) && !asked) {
     // QEMU removes its pidfile on every clean exit: a leftover one means it was killed or crashed.
-    return { state: 'crashed', reason: 'QEMU exited without a clean shutdown (killed or crashed); see `nova logs vm ' + rec.name + '`' };
+    const said = lastQemuMessage(paths, rec.name);
+    return { state: 'crashed', reason: `QEMU exited without a clean shutdown (killed or crashed)${said ? `; its last message: ${said}` : ''}; see \`nova logs vm ${rec.name}\`` };
   }
   const migrated = await readMarker(paths, rec.name, 'migrated');
   if (migrated) return { state: 'stopped', reason: `migrated to ${migrated}` };
-  return { state: 'stopped' };
+  // A clean exit nobody here asked for, with a message: an error, a signal from a shell.
+  const said = asked ? undefined : lastQemuMessage(paths, rec.name);
+  return said ? { state: 'stopped', reason: `QEMU ended: ${said}` } : { state: 'stopped' };
+}
+
+/** QEMU's last error from its log (-D; warnings at start-up skipped), when it said anything. */
+export function lastQemuMessage(paths: NovaPaths, name: string): string | undefined {
+  const log = layoutOf(paths, name).qemuLog;
+  const size = statSync(log, { throwIfNoEntry: false })?.size;
+  if (!size || size > 1024 * 1024) return undefined;
+  const lines = (readSmall(log) ?? '').split('\n').map((l) => l.replace(/^[\d\-T:.]+Z? /, '').replace(/^qemu-system-\w+: /, '').trim());
+  return lines.filter((l) => l && !/^warning:/i.test(l)).at(-1)?.slice(0, 300);
 }
 
 const STATUS_MAP: Partial<Record<RunStatus, { state: VmState; reason?: string }>> = {

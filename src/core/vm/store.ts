@@ -68,6 +68,7 @@ export function layoutOf(paths: NovaPaths, name: string): RuntimeLayout & { runt
     // In the scratch folder: QEMU unlinks its pidfile at a clean exit, after a root-started one
     // dropped to its run-as user, so the folder must be that user's (a leftover pidfile = a crash).
     pidfile: `${scratch}/qemu.pid`,
+    qemuLog: `${run}/qemu.log`,
     qmp: `${run}/qmp.sock`,
     qmpEvents: `${run}/qmpe.sock`,
     vncSocket: `${run}/vnc.sock`,

@@ -22,6 +22,7 @@ const host = (accel: 'kvm' | 'tcg'): HostFacts => ({
 
 const layout = {
   pidfile: '/run/nova/vms/NAME/qemu.pid',
+  qemuLog: '/run/nova/vms/NAME/qemu.log',
   qmp: '/run/nova/vms/NAME/qmp.sock',
   qmpEvents: '/run/nova/vms/NAME/qmpe.sock',
   vncSocket: '/run/nova/vms/NAME/vnc.sock',

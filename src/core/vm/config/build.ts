@@ -19,8 +19,10 @@ export function buildVmConfig(vm: VmBuildInput, host: HostFacts): VmConfig {
   };
 
   add('identity', '-name', `${kv(vm.name)},debug-threads=on`, '-uuid', vm.uuid, '-nodefaults', '-no-user-config', '-msg', 'timestamp=on');
-  // A confined QEMU may not fork (spawn=deny), so Nova detaches it instead of -daemonize.
-  add('process', ...(host.runAs ? [] : ['-daemonize']), '-pidfile', vm.layout.pidfile, '-display', 'none');
+  // A confined QEMU may not fork (spawn=deny), so Nova detaches it instead of -daemonize, its
+  // output sent to the log. A daemonized one sends its stderr to /dev/null, unless -D names a log:
+  // then its errors go there, also those after it detached (why a running VM went away).
+  add('process', ...(host.runAs ? [] : ['-daemonize', '-D', vm.layout.qemuLog]), '-pidfile', vm.layout.pidfile, '-display', 'none');
   if (host.runAs) add('confinement', '-sandbox', SANDBOX, '-runas', host.runAs);
   add('qmp', '-qmp', `unix:${kv(vm.layout.qmp)},server=on,wait=off`, '-qmp', `unix:${kv(vm.layout.qmpEvents)},server=on,wait=off`);
 

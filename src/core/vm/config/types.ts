@@ -49,6 +49,8 @@ export interface ResolvedShare {
 /** Files and sockets of one VM, decided by the store (data dir) and the runtime dir. */
 export interface RuntimeLayout {
   pidfile: string;
+  /** What QEMU itself prints (-D): errors after it daemonized as well as before. */
+  qemuLog: string;
   qmp: string;
   qmpEvents: string;
   vncSocket: string;
