@@ -34,10 +34,10 @@ import type { BenchResult } from './types.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const RUNS = runsOr(7);
-const ITEMS = 20; // 10 capsules + 10 stopped VMs, created for real
+export const ITEMS = 20; // 10 capsules + 10 stopped VMs, created for real
 
 /** Starts `nova serve` on a free port; resolves with its URL once it says it is serving. */
-function startServe(env: NodeJS.ProcessEnv, tokenFile: string): Promise<{ child: ChildProcess; url: string; spawnedAt: number; upAt: number }> {
+export function startServe(env: NodeJS.ProcessEnv, tokenFile: string): Promise<{ child: ChildProcess; url: string; spawnedAt: number; upAt: number }> {
   const spawnedAt = Date.now(); // epoch ms, like the page's performance.timeOrigin + now()
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'nova.mjs'), 'serve', '--port', '0', '--token-file', tokenFile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((ok, fail) => {
@@ -61,7 +61,7 @@ const WATCH = (want: string) => `(() => {
     if (!counted && Array.from(document.querySelectorAll('[data-testid="resource-counts"] .count'), (e) => e.textContent).join(',') === ${JSON.stringify(want)}) {
       counted = true;
       const r = document.querySelector('[data-testid="nav-vms"]').getBoundingClientRect();
-      window.__novaCounts(at(), r.x + r.width / 2, r.y + r.height / 2);
+      window.__novaCounts(at(), r.x + r.width / 2, r.y + r.height / 2, performance.timeOrigin);
     }
     if (counted && document.querySelector('[data-testid="nav-vms"][aria-current="page"]')) {
       mo.disconnect();
@@ -78,7 +78,7 @@ const within = <T>(p: Promise<T>, what: string) =>
  * When (epoch ms) the dashboard shows `count` items and the navigation answers a click: in a new
  * context, or in a new tab of `open`. `playwright`: seen through waitForFunction and locator.click.
  */
-async function dashboardInteractive(browser: Browser, url: string, token: string, count: number, o: { open?: BrowserContext; playwright?: boolean } = {}): Promise<number> {
+export async function dashboardInteractive(browser: Browser, url: string, token: string, count: number, o: { open?: BrowserContext; playwright?: boolean; inPage?: (m: { origin: number; counts: number; clicked: number }) => void } = {}): Promise<number> {
   const context = o.open ?? (await browser.newContext({ viewport: { width: 1280, height: 760 } }));
   const page = await context.newPage();
   // VMs, capsules and networks as the dashboard counts them: half each, no switch.
@@ -92,11 +92,11 @@ async function dashboardInteractive(browser: Browser, url: string, token: string
       await page.getByTestId('nav-vms').and(page.locator('[aria-current="page"]')).waitFor({ timeout: 30_000 });
       return Date.now();
     }
-    let shown!: (at: { x: number; y: number }) => void;
+    let shown!: (at: { x: number; y: number; t: number; origin: number }) => void;
     let handled!: (t: number) => void;
-    const counts = new Promise<{ x: number; y: number }>((r) => (shown = r));
+    const counts = new Promise<{ x: number; y: number; t: number; origin: number }>((r) => (shown = r));
     const clicked = new Promise<number>((r) => (handled = r));
-    await page.exposeFunction('__novaCounts', (_t: number, x: number, y: number) => shown({ x, y }));
+    await page.exposeFunction('__novaCounts', (t: number, x: number, y: number, origin: number) => shown({ x, y, t, origin }));
     await page.exposeFunction('__novaClicked', (t: number) => handled(t));
     await page.addInitScript(WATCH(want));
     const nav = page.goto(`${url}/#token=${token}`); // counts may show before the load event
@@ -104,6 +104,7 @@ async function dashboardInteractive(browser: Browser, url: string, token: string
     await page.mouse.click(at.x, at.y); // a user's click: queued behind whatever the page is doing
     const t = await within(clicked, 'view change after the click');
     await nav;
+    o.inPage?.({ origin: at.origin, counts: at.t, clicked: t });
     return t;
   } finally {
     if (o.open) await page.close();
@@ -111,7 +112,7 @@ async function dashboardInteractive(browser: Browser, url: string, token: string
   }
 }
 
-async function blankLoad(browser: Browser, url: string): Promise<number> {
+export async function blankLoad(browser: Browser, url: string): Promise<number> {
   const context = await browser.newContext();
   try {
     const t = performance.now();
