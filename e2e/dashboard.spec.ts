@@ -32,3 +32,23 @@ test('the dashboard graphs this host\'s CPU and memory, live', async ({ app }, t
   for (const t of memTicks.slice(1)) expect(t).toMatch(/^\d+ (MiB|GiB|TiB)$/);
   await shot(app, 'dashboard-host-graphs', testInfo);
 });
+
+// #24: the inline boot script asks for the resource list over HTTP while the app's script still
+// downloads, so the first render has the counts without waiting for the WebSocket. Here the
+// WebSocket never reaches the engine (Playwright answers the handshake and nothing else): the
+// counts still show, the real ones. Fails when the boot request is gone, or when a CSP (the
+// page's meta tag or `nova serve`'s header) blocks the script.
+test('the dashboard\'s counts come before the WebSocket opens', async ({ page }) => {
+  const { url, token } = { url: process.env.NOVA_E2E_URL!, token: process.env.NOVA_E2E_TOKEN! };
+  const list = await rpc<{ items: { kind: string }[] }>('resource.list');
+  const want = ['vm', 'capsule', 'network'].map((k) => String(list.items.filter((r) => r.kind === k).length));
+  const violations: string[] = [];
+  page.on('console', (m) => void (/Content Security Policy/i.test(m.text()) && violations.push(m.text())));
+  let calls = 0;
+  await page.routeWebSocket(/\/rpc$/, (ws) => ws.onMessage(() => void calls++)); // never connected to the engine
+  await page.goto(`${url}/#token=${token}`);
+  await expect(page.getByTestId('resource-counts').locator('.count')).toHaveText(want);
+  expect(calls).toBeGreaterThan(0); // the app's own calls went out on the held socket, unanswered
+  await expect(page.getByTestId('host-info')).toContainText('Probing'); // host.info: WebSocket only
+  expect(violations).toEqual([]);
+});

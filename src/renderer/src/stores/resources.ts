@@ -14,6 +14,8 @@ interface ResourceStore {
   fetch(): Promise<void>;
   /** Debounced fetch for event bursts (a VM start emits several state changes). */
   refetch(): void;
+  /** A list read before the store's own first fetch answered (the boot script's, main.tsx); ignored once one has. */
+  seed(items: ResourceSummary[]): void;
   /** Applies a state event at once so the list feels live before the refetch lands. */
   patch(kind: ResourceSummary['kind'], name: string, state: string, reason?: string): void;
 }
@@ -31,6 +33,9 @@ export const useResources = create<ResourceStore>((set, get) => {
     status: 'idle',
     fetch,
     refetch: debounce(() => void fetch(), REFETCH_MS),
+    seed: (items) => {
+      if (get().status !== 'ready') set({ items, status: 'ready', error: undefined, fetchedAt: Date.now() });
+    },
     patch: (kind, name, state, reason) => {
       // A list fetched before this event would paint the older state back over it.
       invalidate();
