@@ -1,11 +1,11 @@
-import { lazy, Suspense } from 'react';
-import { ConfirmDialog } from './components/ConfirmDialog';
-import { PromptDialog } from './components/PromptDialog';
+import { lazy, Suspense, useState } from 'react';
 import { Sidebar } from './components/Sidebar';
 import { StaleBanner } from './components/StaleBanner';
 import { StatusBar } from './components/StatusBar';
 import { Toaster } from './components/Toaster';
 import { useShortcuts } from './lib/useShortcuts';
+import { useConfirm } from './stores/confirm';
+import { usePrompt } from './stores/prompt';
 import { useNav } from './stores/nav';
 import { HOST_VIEWS, LOCAL, useHosts } from './stores/hosts';
 import { DashboardView } from './views/DashboardView';
@@ -22,6 +22,29 @@ const StorageView = lazy(() => import('./views/StorageView').then((m) => ({ defa
 const ProjectsView = lazy(() => import('./views/ProjectsView').then((m) => ({ default: m.ProjectsView })));
 const HostsView = lazy(() => import('./views/HostsView').then((m) => ({ default: m.HostsView })));
 const SettingsView = lazy(() => import('./views/SettingsView').then((m) => ({ default: m.SettingsView })));
+
+// The two app-wide dialogs (Radix, ~35 KB with its focus and scroll helpers) load when first asked
+// for, not with the first view (#24); once loaded they stay mounted.
+const ConfirmDialog = lazy(() => import('./components/ConfirmDialog').then((m) => ({ default: m.ConfirmDialog })));
+const PromptDialog = lazy(() => import('./components/PromptDialog').then((m) => ({ default: m.PromptDialog })));
+
+/** True from the first time `on` is true. */
+function useOnceTrue(on: boolean): boolean {
+  const [was, set] = useState(false);
+  if (on && !was) set(true);
+  return was || on;
+}
+
+function Dialogs() {
+  const confirm = useOnceTrue(useConfirm((s) => Boolean(s.request)));
+  const prompt = useOnceTrue(usePrompt((s) => Boolean(s.request)));
+  return (
+    <Suspense fallback={null}>
+      {confirm && <ConfirmDialog />}
+      {prompt && <PromptDialog />}
+    </Suspense>
+  );
+}
 
 const VIEW_COMPONENTS = {
   dashboard: DashboardView,
@@ -58,8 +81,7 @@ export function App() {
         <StatusBar />
       </div>
       <Toaster />
-      <ConfirmDialog />
-      <PromptDialog />
+      <Dialogs />
     </div>
   );
 }

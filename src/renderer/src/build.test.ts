@@ -14,8 +14,8 @@ import { rendererCodeSplitting } from '../../../electron.vite.config.js';
 // warnings, and the theme boot script stays inline in <head>, before the app's module, so the
 // chosen theme paints first without a request blocking the parser; every CSP that serves the
 // page (its meta tag, `nova serve`'s header, the Electron window's) allows it by its hash. The
-// first view is one script (plus rolldown's tiny runtime), not ~20 chunks; the other views and
-// recharts are not in it (#24).
+// first view is one script (plus rolldown's tiny runtime), not ~20 chunks; the other views,
+// recharts and Radix's dialog are not in it (#24).
 describe('renderer build', () => {
   const out = mkdtempSync(join(tmpdir(), 'nova-renderer-build-'));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -50,6 +50,7 @@ describe('renderer build', () => {
     expect(first.length).toBeLessThanOrEqual(2);
     const entry = readFileSync(join(out, 'assets', first.find((f) => f.startsWith('index-'))!), 'utf8');
     expect(entry).not.toMatch(/recharts-responsive-container/); // recharts: loaded by HostGraphs once it has a line to draw
+    expect(entry).not.toMatch(/data-radix-focus-guard/); // Radix's dialog: loaded with the first dialog asked for (App.tsx)
     expect(readdirSync(join(out, 'assets')).filter((f) => /^(VmsView|TopologyView|HostCharts)-.+\.js$/.test(f))).toHaveLength(3);
   }, 120_000);
 });
