@@ -7,7 +7,8 @@
 //   flock /tmp/nova-heavy.lock node --import tsx bench/ui-cold-ab.ts 5 /tmp/A /tmp/B
 // AB_TRACE=1 also records a Chromium trace of each run and reports the page's main-thread CPU time
 // (the trace's thread time, which a loaded machine inflates far less than wall time) from its
-// navigation to the click handled, by kind (script, style + layout, CSS parse…).
+// navigation to the click handled, by kind (script, style + layout, CSS parse…); AB_TRACE_DIR=dir
+// keeps each trace there (ab-ROUND-VARIANT.json).
 // Each run copies the variant into out/renderer before `nova serve` starts (it reads it into
 // memory); out/renderer is left holding the last variant run.
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -76,7 +77,9 @@ try {
         let m = { origin: 0, counts: 0, clicked: 0 };
         if (TRACE) await browser.startTracing(undefined, { screenshots: false });
         const ready = await dashboardInteractive(browser, serve.url, token, ITEMS, { inPage: (x) => (m = x) });
-        const cpu = TRACE ? cpuOf(await browser.stopTracing(), serve.url) : {};
+        const trace = TRACE ? await browser.stopTracing() : undefined;
+        if (trace && process.env.AB_TRACE_DIR) await writeFile(join(process.env.AB_TRACE_DIR, `ab-${r}-${VARIANTS.indexOf(v)}.json`), trace);
+        const cpu = trace ? cpuOf(trace, serve.url) : {};
         const blank = await blankLoad(browser, serve.url);
         if (r === 0) continue; // warm-up
         res[v]!.up.push(ready - serve.upAt);
