@@ -79,6 +79,7 @@ export async function startSupervised(o: SuperviseOptions): Promise<{ supervisor
   const attach = o.network && 'attach' in o.network ? o.network.attach : undefined;
   // node:child_process on first use, not at load: a cold `nova ls` only reads the supervisor's pidfile.
   const child = process.getBuiltinModule('node:child_process').spawn(argv[0]!, argv.slice(1), { detached: true, stdio: [attach ? 'pipe' : 'ignore', 'pipe', 'ignore'], cwd: layout.dir });
+  const exited = new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
   const lines = answerLines(child);
   let answer = await lines.next();
   if (attach && answer.startsWith('netns ')) {
@@ -91,9 +92,16 @@ export async function startSupervised(o: SuperviseOptions): Promise<{ supervisor
     answer = await lines.next();
   }
   child.stdout!.destroy();
-  child.unref();
   const [word, ...rest] = answer.trim().split(' ');
-  if (word === 'ready' && child.pid) return { supervisor: child.pid, pid: Number(rest[0]) };
+  if (word === 'ready' && child.pid) {
+    child.unref();
+    return { supervisor: child.pid, pid: Number(rest[0]) };
+  }
+  // A failed start returns once the supervisor has cleaned up and exited (it removes the
+  // container and its pid file): until then status would read "running (starting)". Its own
+  // drain is bounded (2 s + the runtime's delete); so is this wait.
+  if (child.pid) await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000).unref())]);
+  child.unref();
   if (word === 'error') throw new NovaError('INTERNAL', `cannot run ${argv[0]}: ${rest.join(' ')}`);
   throw new NovaError('INTERNAL', `capsule did not start${word === 'failed' ? ` (exit ${rest[0]})` : ''}`);
 }
