@@ -8,8 +8,10 @@
 //   - reaps the capsule's first process as child subreaper: exit code, signal, OOM kills go to
 //     exit.json; then `runtime delete -f`, and the restart policy (re-read from restart-policy).
 //   - for an ordinary user, does all of this inside a user namespace it enters first (userns.h):
-//     root there is the user, uids 1… their subordinate ids; with --netns also a network
-//     namespace it holds for the capsule, connected by pasta or a veth (capsule-net.h).
+//     root there is the user, uids 1… their subordinate ids: the user's namespace holder's
+//     (--join-userns, one setns; src/core/capsule/userns-holder.ts) when there is one, else one
+//     it maps itself (newuidmap/newgidmap); with --netns also a network namespace it holds for
+//     the capsule, connected by pasta or a veth (capsule-net.h).
 // C, not Node: it starts on every `nova run container`, and a Node process cost ~60 ms there.
 #define _GNU_SOURCE
 #include "userns.h"
@@ -42,6 +44,8 @@ struct options {
   long log_max;
   int hide_unified;
   struct userns_map userns; // set (uid_map) for an ordinary user's capsule
+  pid_t join_pid;           // --join-userns PID:INODE: the user's namespace holder, joined instead of mapping
+  unsigned long long join_ino;
   struct capsule_net net;   // --netns [--pasta ARG…]: the capsule's network namespace is ours
   char **runtime; // argv prefix: path --root ROOT
   int runtime_len;
@@ -379,7 +383,22 @@ static void sleep_ms(long ms) {
 // For an ordinary user it belongs to a user namespace entered at the same time.
 static int setup_mounts(void) {
   char err[512];
-  if (opt.userns.uid_map) {
+  int joined = 0;
+  if (opt.userns.uid_map && opt.join_pid > 0) {
+    if (userns_join(opt.join_pid, opt.join_ino, err, sizeof err) == 0) joined = 1;
+    else log_note("nova: %s; mapping a user namespace of its own", err);
+  }
+  if (joined) {
+    if (unshare(CLONE_NEWNS | (opt.net.enabled ? CLONE_NEWNET : 0)) < 0) {
+      log_note("nova: cannot create the capsule's namespaces: %s", strerror(errno));
+      return -1;
+    }
+    // pasta sets up while the root is mounted and the runtime creates the container.
+    if (opt.net.pasta_len && net_release(&opt.net, err, sizeof err) < 0) {
+      log_note("nova: %s", err);
+      return -1;
+    }
+  } else if (opt.userns.uid_map) {
     // pasta may join as soon as the namespaces are mapped (capsule-net.h).
     if (opt.net.pasta_len && opt.net.go_fd > 0) opt.userns.unshared_fd = opt.net.go_fd;
     if (userns_enter(&opt.userns, CLONE_NEWNS | (opt.net.enabled ? CLONE_NEWNET : 0), err, sizeof err) < 0) {
@@ -427,7 +446,7 @@ static int parse_args(int argc, char **argv) {
       {"dir", 1, 0, 'd'}, {"id", 1, 0, 'i'}, {"bundle", 1, 0, 'b'}, {"lower", 1, 0, 'l'}, {"upper", 1, 0, 'u'},
       {"work", 1, 0, 'w'}, {"cgroup", 1, 0, 'c'}, {"log-max", 1, 0, 'm'}, {"hide-unified", 0, 0, 'h'},
       {"newuidmap", 1, 0, 'N'}, {"newgidmap", 1, 0, 'M'}, {"uid-map", 1, 0, 'U'}, {"gid-map", 1, 0, 'G'},
-      {"netns", 0, 0, 'n'}, {"pasta", 1, 0, 'p'}, {0, 0, 0, 0}};
+      {"netns", 0, 0, 'n'}, {"pasta", 1, 0, 'p'}, {"join-userns", 1, 0, 'J'}, {0, 0, 0, 0}};
   int c;
   while ((c = getopt_long(argc, argv, "+", longs, NULL)) != -1) {
     switch (c) {
@@ -445,6 +464,9 @@ static int parse_args(int argc, char **argv) {
       case 'U': opt.userns.uid_map = optarg; break;
       case 'G': opt.userns.gid_map = optarg; break;
       case 'n': opt.net.enabled = 1; break;
+      case 'J':
+        if (sscanf(optarg, "%d:%llu", &opt.join_pid, &opt.join_ino) != 2) return -1;
+        break;
       case 'p':
         if (opt.net.pasta_len >= PASTA_MAX_ARGS) return -1;
         opt.net.pasta[opt.net.pasta_len++] = optarg;
@@ -465,7 +487,7 @@ int main(int argc, char **argv) {
   if (parse_args(argc, argv) < 0) {
     fprintf(stderr,
             "usage: %s --dir D --id ID --bundle B [--cgroup PATH] [--lower L --upper U --work W] [--log-max N] [--hide-unified]"
-            " [--newuidmap P --newgidmap P --uid-map MAP --gid-map MAP [--netns [--pasta ARG]...]] -- RUNTIME [ARGS]\n",
+            " [--newuidmap P --newgidmap P --uid-map MAP --gid-map MAP [--join-userns PID:INODE] [--netns [--pasta ARG]...]] -- RUNTIME [ARGS]\n",
             argv[0]);
     return 2;
   }

@@ -7,10 +7,12 @@
 #define NOVA_USERNS_H
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -82,6 +84,29 @@ static int userns_enter(const struct userns_map *m, int extra_flags, char *err, 
   if (result == 2) return snprintf(err, err_len, "%s failed to map uids %s (check /etc/subuid)", m->newuidmap, m->uid_map), -1;
   if (result == 3) return snprintf(err, err_len, "%s failed to map gids %s (check /etc/subgid)", m->newgidmap, m->gid_map), -1;
   if (result != 0) return snprintf(err, err_len, "the uid/gid mapping helper failed"), -1;
+  if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0) {
+    return snprintf(err, err_len, "cannot become root in the user namespace: %s", strerror(errno)), -1;
+  }
+  return 0;
+}
+
+// Joins the user namespace of `pid` (the user's namespace holder, see nova-userns-exec --hold)
+// when it is still the one whose inode is `ino` (pids get reused), then uid/gid 0 inside: no
+// newuidmap/newgidmap exec. Needs no privilege: the namespace is the user's own.
+__attribute__((unused)) static int userns_join(pid_t pid, unsigned long long ino, char *err, size_t err_len) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return snprintf(err, err_len, "the user namespace holder %d is gone", (int)pid), -1;
+  struct stat st;
+  if (fstat(fd, &st) < 0 || (unsigned long long)st.st_ino != ino) {
+    close(fd);
+    return snprintf(err, err_len, "pid %d is no longer the user namespace holder", (int)pid), -1;
+  }
+  int r = setns(fd, CLONE_NEWUSER);
+  int e = errno;
+  close(fd);
+  if (r < 0) return snprintf(err, err_len, "cannot join the user namespace of the holder %d: %s", (int)pid, strerror(e)), -1;
   if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0) {
     return snprintf(err, err_len, "cannot become root in the user namespace: %s", strerror(errno)), -1;
   }

@@ -120,11 +120,12 @@ export async function userIdentity(env: Record<string, string>): Promise<Identit
     invoke: <T>(m: string, input: unknown = {}) => engine.invoke<T>(m, input),
     cli: (args, opts = {}) => runCli(user.as, args, fullEnv, opts),
     hostUid: (inside) => (inside === 0 ? user.uid : sub(inside)),
-    // Only the engine itself (node, its esbuild and lock helper) may still run as the user.
+    // Only the engine itself (node, its esbuild and lock helper) and the user's namespace holder
+    // (src/core/capsule/userns-holder.ts, kept for the next start) may still run as the user.
     leftovers: () =>
       user
         .processes()
-        .filter((p) => p.pid !== engine.proc.pid && !/esbuild|nova-lock-helper|user-engine-server/.test(p.cmd))
+        .filter((p) => p.pid !== engine.proc.pid && !/esbuild|nova-lock-helper|user-engine-server|nova-userns-exec .*--hold /.test(p.cmd))
         .map((p) => `${p.pid} uid ${p.uid} ${p.cmd}`),
     async close() {
       await engine.close();

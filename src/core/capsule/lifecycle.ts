@@ -28,6 +28,7 @@ import { cgroupDelegation } from './delegation.js';
 import { isRootless, removeTree, rootlessIds } from './rootless.js';
 import { deriveStatus, runtimeOf } from './status.js';
 import { startSupervised, supervisorPid } from './supervisor.js';
+import { usernsHolder } from './userns-holder.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const withCapsuleLock = <T>(engine: EngineContext, name: string, fn: () => Promise<T>) =>
@@ -161,6 +162,8 @@ export async function startCapsule(engine: EngineContext, name: string): Promise
       if (st.runtimeKnown) await engine.runner.run(runtimeArgv(rt, 'delete', '-f', rec.id), { allowFailure: true });
       // The supervisor clears the previous run's exit record, stop request and pid files itself.
       await writeQuickIfChanged(layout.config, JSON.stringify(config, null, 2), 0o600);
+      // One user namespace per user, mapped once: the supervisor joins it (no setuid helpers per start).
+      const holder = iso.rootless ? await usernsHolder(engine, iso.rootless) : undefined;
       const started = await startSupervised({
         id: rec.id,
         layout,
@@ -168,6 +171,7 @@ export async function startCapsule(engine: EngineContext, name: string): Promise
         lower: rec.image.rootfs,
         ...(cgroupsPath ? { cgroupsPath } : {}),
         ...(iso.rootless ? { rootless: iso.rootless } : {}),
+        ...(holder ? { holder } : {}),
         ...(userNet?.supervised ? { network: userNet.supervised } : {}),
       }).catch((e) => withLogTail(layout, e));
       pid = started.pid;

@@ -2,8 +2,8 @@
 // under setpriv. Without a switch, pasta connects the capsule (its supervisor holds the netns):
 // a published port answers on the host's loopback, outbound reaches a target this test made.
 // pasta lives and dies with the capsule, and it runs as the user, never root.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -182,8 +182,83 @@ describeHost(
       await waitFor('pasta gone after its supervisor', () => !pidAlive(p1!.pid) || undefined, 10_000);
       await call('capsule.rm', { name: 'web', force: true });
       expect(pastas()).toEqual([]);
-      const left = () => user.processes().filter((p) => p.pid !== engine.proc.pid && !/esbuild|nova-lock-helper|user-engine-server/.test(p.cmd));
+      // The user's namespace holder outlives capsules by design (the next test).
+      const left = () => user.processes().filter((p) => p.pid !== engine.proc.pid && !/esbuild|nova-lock-helper|user-engine-server|nova-userns-exec .*--hold /.test(p.cmd));
       await waitFor('no process of the capsule left', () => !left().length || undefined, 10_000).catch(() => expect(left()).toEqual([]));
+    }, 90_000);
+
+    it('capsules join the user\'s namespace holder (mapped once, no newuidmap per start); one killed -9 is replaced; two starts at once make one', async () => {
+      const pidFile = join(home, 'run', 'userns.pid');
+      const holders = () => user.processes().filter((p) => /nova-userns-exec .*--hold /.test(p.cmd));
+      const holderPid = () => Number(readFileSync(pidFile, 'utf8').split(' ')[0]);
+      const nsOf = (pid: number) => statSync(`/proc/${pid}/ns/user`).ino;
+      const supOf = (name: string) => Number(readFileSync(join(home, 'data', 'capsules', name, 'supervisor.pid'), 'utf8'));
+      const spec = { capsule: './rootfs', runtime: 'crun', network: 'none', command: 'exec sleep 1000' };
+      await call('capsule.create', { name: 'h1', baseDir: work, spec });
+      await call('capsule.create', { name: 'h2', baseDir: work, spec });
+      try {
+        await call('capsule.start', { name: 'h1' });
+        const h1 = holderPid();
+        expect(holders().map((p) => p.pid)).toEqual([h1]);
+        expect(uidOf(h1)).toBe(user.uid);
+        expect(nsOf(supOf('h1'))).toBe(nsOf(h1)); // joined: not a namespace of its own
+
+        // Killed -9: the running capsule keeps its namespace; the next start makes a new holder.
+        process.kill(h1, 'SIGKILL');
+        await waitFor('the holder gone', () => !pidAlive(h1) || undefined, 10_000);
+        expect((await exec('h1', 'echo ok')).stdout.trim()).toBe('ok');
+        await call('capsule.start', { name: 'h2' });
+        const h2 = holderPid();
+        expect(h2).not.toBe(h1);
+        expect(holders().map((p) => p.pid)).toEqual([h2]);
+        expect(nsOf(supOf('h2'))).toBe(nsOf(h2));
+
+        // Two at once, over a stale pid file: two processes of the user, released together, each
+        // asking for the holder, get the same one (the check and the start are under a lock).
+        for (const name of ['h1', 'h2']) await call('capsule.stop', { name, timeout: 0 });
+        process.kill(h2, 'SIGKILL');
+        await waitFor('the holder gone', () => !pidAlive(h2) || undefined, 10_000);
+        const barrier = join(home, 'go');
+        const script = `
+          const { existsSync } = await import('node:fs');
+          const { usernsHolder } = await import('./src/core/capsule/userns-holder.ts');
+          const { rootlessIds } = await import('./src/core/capsule/rootless.ts');
+          const { resolvePaths } = await import('./src/core/sys/paths.ts');
+          const ids = await rootlessIds();
+          process.stdout.write('waiting\\n');
+          while (!existsSync(${JSON.stringify(barrier)})) await new Promise((r) => setTimeout(r, 1));
+          const h = await usernsHolder({ paths: resolvePaths(process.env) }, ids);
+          process.stdout.write(JSON.stringify(h) + '\\n', () => process.exit(0)); // the lock helper would keep it alive`;
+        const racers = [0, 1].map(() => spawn(user.as[0]!, [...user.as.slice(1), process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], {
+          cwd: join(import.meta.dirname, '..', '..', '..'),
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: user.home, NOVA_HOME: home },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        }));
+        const outs = racers.map((r) => {
+          let text = '';
+          r.stdout!.on('data', (d: Buffer) => (text += d.toString()));
+          return { get text() { return text; }, done: new Promise((res) => r.once('exit', res)) };
+        });
+        await waitFor('both racers at the barrier', () => outs.every((o) => o.text.includes('waiting')) || undefined, 30_000);
+        writeFileSync(barrier, '');
+        await Promise.all(outs.map((o) => o.done));
+        const got = outs.map((o) => JSON.parse(o.text.split('\n')[1]!) as { pid: number });
+        expect(got[0]!.pid).toBeGreaterThan(0);
+        expect(got[1]).toEqual(got[0]);
+        expect(holders().map((p) => p.pid)).toEqual([got[0]!.pid]);
+        // Two capsule starts at once join it.
+        await Promise.all(['h1', 'h2'].map((name) => call('capsule.start', { name })));
+        expect(holders().map((p) => p.pid)).toEqual([got[0]!.pid]);
+        expect(nsOf(supOf('h1'))).toBe(nsOf(got[0]!.pid));
+        expect(nsOf(supOf('h2'))).toBe(nsOf(got[0]!.pid));
+
+        // Its pid file removed (the runtime folder goes at logout or with a NOVA_HOME): it exits.
+        unlinkSync(pidFile);
+        await waitFor('the holder gone with its pid file', () => !holders().length || undefined, 10_000);
+        expect((await call('capsule.inspect', { name: 'h2' })).state).toBe('running');
+      } finally {
+        for (const name of ['h1', 'h2']) await call('capsule.rm', { name, force: true }).catch(() => undefined);
+      }
     }, 90_000);
   },
 );

@@ -100,7 +100,7 @@ export async function setuidRoot(path: string): Promise<boolean> {
 
 export const USERNS_EXEC_MARK = 'nova-userns-exec';
 let helper: string | undefined;
-function usernsExecBinary(): string {
+export function usernsExecBinary(): string {
   helper ??= findBuildOutput(join('native', USERNS_EXEC_MARK));
   if (!helper) throw new NovaError('HOST_UNSUPPORTED', `${USERNS_EXEC_MARK} is not built: run \`npm run build\` (it needs gcc and libc6-dev)`);
   return helper;

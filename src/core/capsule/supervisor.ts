@@ -8,6 +8,7 @@ import { runtimeArgv } from './runtime.js';
 import type { Runtime } from './runtime.js';
 import { mapOptions } from './rootless.js';
 import type { RootlessIds } from './rootless.js';
+import type { UsernsHolder } from './userns-holder.js';
 
 // Each running capsule has a supervisor: native/capsule-supervisor.c, built to
 // out/native/nova-capsule-supervisor (`npm run build`). It owns the capsule's mount namespace and
@@ -34,6 +35,8 @@ export interface SuperviseOptions {
   cgroupsPath?: string;
   /** An ordinary user's capsule: the supervisor enters a user namespace with this mapping. */
   rootless?: RootlessIds;
+  /** The user's namespace holder (userns-holder.ts): joined instead of mapping a namespace. */
+  holder?: UsernsHolder;
   /** A user's capsule with a network: the supervisor holds its netns (see native/capsule-net.h). */
   network?: SupervisedNetwork;
 }
@@ -72,6 +75,7 @@ export async function startSupervised(o: SuperviseOptions): Promise<{ supervisor
     '--log-max', String(LOG_MAX_BYTES),
     ...(runtime.hideUnified ? ['--hide-unified'] : []),
     ...(o.rootless ? mapOptions(o.rootless) : []),
+    ...(o.rootless && o.holder ? ['--join-userns', `${o.holder.pid}:${o.holder.inode}`] : []),
     ...networkArgs(o.network),
     '--',
     ...runtimeArgv(runtime),
