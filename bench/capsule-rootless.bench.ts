@@ -17,7 +17,8 @@
 // - capsule-rootless-vs-podman: cold against cold, both as the user: a new `nova capsule start`
 //   process — the native launcher (out/native/nova) with the user's `nova serve` running, so one
 //   call on its local socket — (runc) vs a new rootless `podman run -d` process (runc; podman
-//   4.3's crun refuses hybrid cgroups) of the same rootfs, no network, interleaved, median of 15,
+//   4.3's crun refuses hybrid cgroups) of the same rootfs, no network on either side (Nova's
+//   capsule network = "none", podman --network none; before 2026-12-04 Nova's had pasta), interleaved, median of 15,
 //   when podman is installed (not a Nova dependency). Goal <= 0.7x (the performance issue's
 //   cold-start goal). capsule-rootless-cli-fallback-vs-podman: the same with no `nova serve`
 //   (the launcher execs Node on the full CLI, which builds its own engine). Goal: report.
@@ -180,7 +181,9 @@ export async function run(): Promise<BenchResult[]> {
       results.push(await saveResult({ name: c.result, metric: `${c.metric} (median of ${RUNS}, interleaved)`, unit: 'ms', value: n, baseline: b, ratio: n / b, goal: '<= 1.15x', met: n / b <= 1.15, ...spreadFields(ns, rs) }));
     }
     if (await findBinary('podman')) {
-      await call('capsule.create', { name: 'r', spec: { capsule: rootfs, command: ['sleep', '1000'], runtime: 'runc' } });
+      // No network on either side: podman runs --network none (its default, slirp4netns, is not
+      // installed here), so Nova's capsule has network = "none" too (pasta is measured above).
+      await call('capsule.create', { name: 'r', spec: { capsule: rootfs, command: ['sleep', '1000'], runtime: 'runc', network: 'none' } });
       // --ulimit: podman's default nofile/nproc exceed this machine's hard limits; --rootfs X:O is an
       // overlay over the folder, like a capsule's root.
       const podman = [...user.as, 'podman', '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', 'run', '-d', '--rm', '--name', podName, '--network', 'none',
@@ -219,7 +222,7 @@ export async function run(): Promise<BenchResult[]> {
       const p = cp.median;
       const nr = cn.median;
       const version = execFileSync('podman', ['--version'], { encoding: 'utf8' }).trim();
-      results.push(await saveResult({ name: 'capsule-rootless-vs-podman', metric: `cold \`nova capsule start\` (native launcher, the user's \`nova serve\` running; runc) vs cold rootless podman run -d (runc), both as the user, median of ${PODMAN_RUNS}`, unit: 'ms', value: nr, baseline: p, ratio: nr / p, goal: '<= 0.7x cold podman run -d', met: nr / p <= 0.7, ...spreadFields(cn, cp), notes: version }));
+      results.push(await saveResult({ name: 'capsule-rootless-vs-podman', metric: `cold \`nova capsule start\` (native launcher, the user's \`nova serve\` running; runc) vs cold rootless podman run -d (runc), both as the user, no network on either side, median of ${PODMAN_RUNS}`, unit: 'ms', value: nr, baseline: p, ratio: nr / p, goal: '<= 0.7x cold podman run -d', met: nr / p <= 0.7, ...spreadFields(cn, cp), notes: version }));
       results.push(await saveResult({ name: 'capsule-rootless-cli-fallback-vs-podman', metric: `cold \`nova capsule start\` with no \`nova serve\` (the launcher execs Node on the full CLI; runc) vs cold rootless podman run -d (runc), both as the user, median of ${PODMAN_RUNS}`, unit: 'ms', value: fn.median, baseline: fp.median, ratio: fn.median / fp.median, goal: 'report', ...spreadFields(fn, fp), notes: version }));
     } else {
       process.stderr.write('  podman is not installed (apt-get install podman): no rootless podman comparison\n');
