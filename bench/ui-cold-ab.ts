@@ -11,34 +11,20 @@
 // keeps each trace there (ab-ROUND-VARIANT.json).
 // Each run copies the variant into out/renderer before `nova serve` starts (it reads it into
 // memory); out/renderer is left holding the last variant run.
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { cp, rm, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS } from '../e2e/chromium-args.js';
-import { startWeston, stopProcess } from '../e2e/weston.js';
-import { createEngine } from '../src/core/engine.js';
-import { resolvePaths } from '../src/core/sys/paths.js';
-import { busyboxRootfs } from '../src/test/capsule-fixtures.js';
-import { growRealFleet, removeRealFleet } from './real-fleet.js';
-import { blankLoad, dashboardInteractive, ITEMS, startServe } from './ui-cold.bench.js';
+import { stopProcess } from '../e2e/weston.js';
+import { blankLoad, dashboardInteractive, ITEMS, openUiLab, startServe } from './ui-cold.bench.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ROUNDS = Number(process.argv[2] ?? 5);
 const VARIANTS = process.argv.slice(3);
 if (VARIANTS.length < 1) throw new Error('usage: ui-cold-ab.ts rounds dirA [dirB …]');
 
-const home = await mkdtemp(join(tmpdir(), 'nova-ab-ui-cold-'));
-const env = { ...process.env, NOVA_HOME: home };
-const tokenFile = join(home, 'token');
 const token = `ab-${process.pid}`;
-await writeFile(tokenFile, token, { mode: 0o600 });
-const paths = resolvePaths(env);
-const engine = createEngine({ env, paths });
-await growRealFleet((m, i) => engine.dispatcher.invoke(m, i), paths, busyboxRootfs(join(home, 'work')), 0, ITEMS);
-await engine.close();
-const weston = await startWeston();
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: false, args: CHROMIUM_ARGS, env: { ...process.env, WAYLAND_DISPLAY: weston.socket, XDG_RUNTIME_DIR: weston.runtime } });
+const lab = await openUiLab('nova-ab-ui-cold-', token);
+const { env, tokenFile, browser } = lab;
 const res: Record<string, { up: number[]; blank: number[]; counts: number[]; clicked: number[]; cpu: Record<string, number>[] }> = Object.fromEntries(VARIANTS.map((v) => [v, { up: [], blank: [], counts: [], clicked: [], cpu: [] }]));
 const TRACE = process.env.AB_TRACE === '1';
 interface Ev { name: string; ph: string; pid: number; tid: number; ts: number; dur?: number; tdur?: number; args?: { data?: { documentLoaderURL?: string } } }
@@ -94,12 +80,7 @@ try {
     }
   }
 } finally {
-  await browser.close();
-  await weston.stop();
-  const cleaner = createEngine({ env, paths });
-  await removeRealFleet((m, i) => cleaner.dispatcher.invoke(m, i), ITEMS / 2);
-  await cleaner.close();
-  await rm(home, { recursive: true, force: true });
+  await lab.close();
 }
 for (const v of VARIANTS) if (TRACE) console.log(`${v}: page main-thread CPU ms, medians: ${Object.keys(res[v]!.cpu[0] ?? {}).map((k) => `${k} ${median(res[v]!.cpu.map((c) => c[k] ?? 0)).toFixed(0)}`).join(', ')}`);
 for (const v of VARIANTS) console.log(`${v}: up→interactive median ${median(res[v]!.up).toFixed(0)} ms [${res[v]!.up.map(Math.round).join(', ')}], blank new context ${median(res[v]!.blank).toFixed(0)} ms; in the page, navigation → counts ${median(res[v]!.counts).toFixed(0)} ms [${res[v]!.counts.map(Math.round).join(', ')}], → click handled ${median(res[v]!.clicked).toFixed(0)} ms [${res[v]!.clicked.map(Math.round).join(', ')}]`);

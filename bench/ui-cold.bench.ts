@@ -124,21 +124,44 @@ export async function blankLoad(browser: Browser, url: string): Promise<number> 
   }
 }
 
-export async function run(): Promise<BenchResult[]> {
-  if (!existsSync(join(ROOT, 'out', 'renderer', 'index.html')) || !existsSync(join(ROOT, 'out', 'cli', 'nova.cjs'))) throw new Error('ui-cold needs the build: npm run build');
-  const home = await mkdtemp(join(tmpdir(), 'nova-bench-ui-cold-'));
+export interface UiLab {
+  home: string;
+  env: NodeJS.ProcessEnv;
+  tokenFile: string;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/** A home with ITEMS real items (made by an engine gone before any serve starts), weston and Chromium on it. */
+export async function openUiLab(prefix: string, token: string): Promise<UiLab> {
+  const home = await mkdtemp(join(tmpdir(), prefix));
   const env = { ...process.env, NOVA_HOME: home };
   const tokenFile = join(home, 'token');
-  const token = `bench-${process.pid}-${Date.now()}`;
   await writeFile(tokenFile, token, { mode: 0o600 });
-  // Real items, made by an engine that is gone before the first serve starts.
   const paths = resolvePaths(env);
   const engine = createEngine({ env, paths });
   await growRealFleet((m, i) => engine.dispatcher.invoke(m, i), paths, busyboxRootfs(join(home, 'work')), 0, ITEMS);
   await engine.close();
-
   const weston = await startWeston();
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: false, args: CHROMIUM_ARGS, env: { ...process.env, WAYLAND_DISPLAY: weston.socket, XDG_RUNTIME_DIR: weston.runtime } });
+  return {
+    home, env, tokenFile, browser,
+    close: async () => {
+      await browser.close();
+      await weston.stop();
+      const cleaner = createEngine({ env, paths });
+      await removeRealFleet((m, i) => cleaner.dispatcher.invoke(m, i), ITEMS / 2);
+      await cleaner.close();
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function run(): Promise<BenchResult[]> {
+  if (!existsSync(join(ROOT, 'out', 'renderer', 'index.html')) || !existsSync(join(ROOT, 'out', 'cli', 'nova.cjs'))) throw new Error('ui-cold needs the build: npm run build');
+  const token = `bench-${process.pid}-${Date.now()}`;
+  const lab = await openUiLab('nova-bench-ui-cold-', token);
+  const { env, tokenFile, browser } = lab;
   const fromUp: number[] = [];
   const probed: number[] = [];
   const inOpen: number[] = [];
@@ -174,12 +197,7 @@ export async function run(): Promise<BenchResult[]> {
       }
     }
   } finally {
-    await browser.close();
-    await weston.stop();
-    const cleaner = createEngine({ env, paths });
-    await removeRealFleet((m, i) => cleaner.dispatcher.invoke(m, i), ITEMS / 2);
-    await cleaner.close();
-    await rm(home, { recursive: true, force: true });
+    await lab.close();
   }
   const up = spreadOf(fromUp);
   const all = spreadOf(fromSpawn);
