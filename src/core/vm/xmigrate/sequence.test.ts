@@ -96,7 +96,15 @@ describeHost('cross-host migration sequence (NBD + blockdev-mirror, TCG)', { too
     expect(out.diskBytes).toBeGreaterThan(0);
     expect(phases.has('switchover')).toBe(true);
 
-    expect((await b.qmp.execute<{ status: string }>('query-status')).status).toBe('running');
+    // The source reports "completed" once it has sent everything; B loads the last device state
+    // a moment later (a loaded machine caught it still "inmigrate"): ask again until it has left it.
+    const statusOfB = async () => (await b.qmp.execute<{ status: string }>('query-status')).status;
+    const bStates: string[] = [await statusOfB()];
+    while (bStates.at(-1) === 'inmigrate' && bStates.length < 300) {
+      await new Promise((r) => setTimeout(r, 100));
+      bStates.push(await statusOfB());
+    }
+    expect(bStates.at(-1), `B's states: ${bStates.join(', ')}`).toBe('running');
     await finishTarget(b.qmp);
     expect((await a.qmp.execute<{ status: string }>('query-status')).status).toBe('postmigrate');
     await a.qmp.execute('quit').catch(() => undefined);
