@@ -104,3 +104,20 @@ int print_error(json_object *error) {
   flush_to(2);
   return !strcmp(code, "INVALID_INPUT") && !has_details ? 2 : 1;
 }
+
+// How `nova vm stop` says the VM went down: STOPPED_BY in src/cli/commands/vm-format.ts
+// (launcher.test.ts sends every key of it through here and compares).
+static const char *STOPPED_BY[][2] = {
+    {"guest-agent", "shut down by its guest agent"},
+    {"acpi", "powered off after the ACPI power button"},
+    {"quit", "QEMU quit (the guest did not power off in time)"},
+    {"kill", "QEMU killed"},
+    {"not-running", "was not running"},
+};
+
+const char *stopped_by_text(const char *key) {
+  if (!key) return NULL;
+  for (size_t i = 0; i < sizeof STOPPED_BY / sizeof *STOPPED_BY; i++)
+    if (!strcmp(key, STOPPED_BY[i][0])) return STOPPED_BY[i][1];
+  return key; // a value this table does not know is printed as it came, like the Node CLI
+}

@@ -2,6 +2,7 @@
 //   nova capsule|container start|stop|restart NAME [-t|--timeout S]
 //   nova start|stop|restart container|capsule NAME [-t|--timeout S]
 //   nova vm start NAME, nova start vm NAME
+//   nova vm stop NAME [--force] [--timeout S], nova stop vm NAME …
 // in human mode, it sends ONE JSON-RPC call to the running engine of this user (`nova serve`,
 // src/server/local-socket.ts) exactly as src/cli/fast.ts callLocal does — POST /rpc on
 // <runtime>/api.sock with the token of <runtime>/api.token — and prints what the Node CLI prints:
@@ -31,9 +32,11 @@
 
 typedef struct {
   const char *method; // capsule.start …
-  const char *done;   // "started capsule" …; NULL: the VM's "NAME: STATE — reason" line
+  const char *done;   // "started capsule" …; NULL: the VM's "NAME: STATE — …" line
   const char *name;
-  long timeout;       // -1: not sent
+  long timeout;       // capsules: seconds; vm.stop: sent as timeoutMs; -1: not sent
+  int vm_stop;        // vm.stop: sends "force", prints why the VM went down (stoppedBy)
+  int force;
 } fastcmd;
 
 static int valid_name(const char *s) {
@@ -70,12 +73,18 @@ static int parse(int argc, char **argv, fastcmd *f) {
   else if (capsule && !strcmp(verb, "stop")) f->method = "capsule.stop", f->done = "stopped capsule", f->timeout = 10;
   else if (capsule && !strcmp(verb, "restart")) f->method = "capsule.restart", f->done = "restarted capsule", f->timeout = 10;
   else if (vm && !strcmp(verb, "start")) f->method = "vm.start";
+  else if (vm && !strcmp(verb, "stop")) f->method = "vm.stop", f->vm_stop = 1;
   else return 0;
+  // Capsule stop/restart take -t/--timeout (default 10 s, always sent); `vm stop` --timeout and --force, as
+  // src/cli/commands/vm-runtime.ts defines them (no -t; nothing sent unless given).
+  int timed = f->timeout >= 0 || f->vm_stop;
   for (int i = 3; i < argc; i++) {
     const char *x = argv[i];
-    if (f->timeout >= 0 && (!strcmp(x, "-t") || !strcmp(x, "--timeout"))) {
+    if (f->vm_stop && !strcmp(x, "--force")) {
+      f->force = 1;
+    } else if (timed && (!strcmp(x, "--timeout") || (capsule && !strcmp(x, "-t")))) {
       if (i + 1 >= argc || (f->timeout = seconds(argv[++i])) < 0) return 0;
-    } else if (f->timeout >= 0 && !strncmp(x, "--timeout=", 10)) {
+    } else if (timed && !strncmp(x, "--timeout=", 10)) {
       if ((f->timeout = seconds(x + 10)) < 0) return 0;
     } else if (x[0] == '-' || f->name) {
       return 0; // --json, --host, -f, --help, --, a second name …: the full CLI
@@ -98,7 +107,12 @@ static const char *request(const fastcmd *f, json_object **req) {
   json_object_object_add(*req, "id", json_object_new_int(1));
   json_object_object_add(*req, "method", json_object_new_string(f->method));
   json_object_object_add(params, "name", json_object_new_string(f->name));
-  if (f->timeout >= 0) json_object_object_add(params, "timeout", json_object_new_int64(f->timeout));
+  if (f->vm_stop) {
+    json_object_object_add(params, "force", json_object_new_boolean(f->force));
+    if (f->timeout >= 0) json_object_object_add(params, "timeoutMs", json_object_new_int64(f->timeout * 1000));
+  } else if (f->timeout >= 0) {
+    json_object_object_add(params, "timeout", json_object_new_int64(f->timeout));
+  }
   json_object_object_add(*req, "params", params);
   return json_object_to_json_string_ext(*req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 }
@@ -121,7 +135,8 @@ static const char *member_str(json_object *obj, const char *key) {
   return json_object_object_get_ex(obj, key, &v) && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
-/** The Node CLI's line for a result: "started capsule NAME" …, or vmPrinters().state: "NAME: STATE — REASON". */
+/** The Node CLI's line for a result: "started capsule NAME" …, vmPrinters().state: "NAME: STATE — REASON",
+ *  or `vm stop`'s "NAME: STATE — how it went down" (vm-runtime.ts, STOPPED_BY in vm-format.ts). */
 static void print_result(const fastcmd *f, json_object *result) {
   const char *name = member_str(result, "name");
   if (!name) name = f->name;
@@ -129,7 +144,8 @@ static void print_result(const fastcmd *f, json_object *result) {
     emit("%s ", f->done);
     emit_text(name, strlen(name));
   } else {
-    const char *state = member_str(result, "state"), *reason = member_str(result, "reason");
+    const char *state = member_str(result, "state");
+    const char *reason = f->vm_stop ? stopped_by_text(member_str(result, "stoppedBy")) : member_str(result, "reason");
     emit_text(name, strlen(name));
     emit(": ");
     if (state) emit_text(state, strlen(state));

@@ -27,5 +27,7 @@ void flush_to(int fd);
 struct json_object;
 /** printError of a JSON-RPC error object's data; the exit code, or -1 when it is not Nova's shape. */
 int print_error(struct json_object *error);
+/** `vm stop`'s text for a stoppedBy value (vm-format.ts STOPPED_BY); unknown values as they are. */
+const char *stopped_by_text(const char *key);
 
 #endif

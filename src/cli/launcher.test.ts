@@ -20,6 +20,7 @@ import { describeHost } from '../test/host.js';
 import { createTestUser } from '../test/users.js';
 import type { HomeUser } from '../test/users.js';
 import { waitFor } from '../test/wait.js';
+import { STOPPED_BY } from './commands/vm-format.js';
 import { printError } from './output.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
@@ -126,7 +127,8 @@ describe('nova launcher against a scripted engine socket', () => {
   it('falls back to Node with the same argv for everything it does not handle', async () => {
     answer = json({ jsonrpc: '2.0', id: 1, result: { name: 'p' } });
     for (const argv of [['ls'], ['--json', 'capsule', 'start', 'p'], ['capsule', 'start', 'p', '--json'], ['capsule', 'start', 'p', '--host', 'h'], ['capsule', 'start', 'P!'],
-      ['capsule', 'start', 'p', 'q'], ['capsule', 'start', '-t', '3', 'p'], ['capsule', 'stop', 'p', '-t', 'x'], ['capsule', 'pause', 'p'], ['vm', 'stop', 'v'], ['capsule', 'start'], []]) {
+      ['capsule', 'start', 'p', 'q'], ['capsule', 'start', '-t', '3', 'p'], ['capsule', 'stop', 'p', '-t', 'x'], ['capsule', 'pause', 'p'], ['vm', 'pause', 'v'], ['vm', 'start', 'v', '--force'],
+      ['vm', 'stop', 'v', '-t', '3'], ['vm', 'stop', 'v', '--timeout', '1.5'], ['vm', 'stop', '--json', 'v'], ['capsule', 'stop', 'p', '--force'], ['capsule', 'start'], []]) {
       expect(await run([LAUNCHER, ...argv], env), argv.join(' ')).toEqual(fellBack(argv));
     }
     const argv = ['capsule', 'start', 'p'];
@@ -150,6 +152,21 @@ describe('nova launcher against a scripted engine socket', () => {
     mkdirSync(join(dir, 'stale', 'run'), { recursive: true });
     writeFileSync(join(dir, 'stale', 'run', 'api.token'), 'x\n');
     expect(await run([LAUNCHER, ...argv], { ...env, NOVA_HOME: join(dir, 'stale') })).toEqual(fellBack(argv));
+  });
+
+  it('`vm stop`: force and timeoutMs as the Node CLI sends them, and its "how it went down" line for every stoppedBy', async () => {
+    seen.length = 0;
+    const rpc = (params: unknown) => ({ auth: 'Bearer tok-123', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'vm.stop', params }) });
+    for (const [key, text] of [...Object.entries(STOPPED_BY), ['something-new', 'something-new']]) {
+      answer = json({ jsonrpc: '2.0', id: 1, result: { name: 'v', state: 'stopped', stoppedBy: key, reason: 'not printed by stop' } });
+      expect(await run([LAUNCHER, 'vm', 'stop', 'v'], env)).toEqual({ code: 0, stdout: `v: stopped — ${text}\n`, stderr: '' });
+    }
+    answer = json({ jsonrpc: '2.0', id: 1, result: { name: 'v', state: 'stopped' } });
+    expect(await run([LAUNCHER, 'stop', 'vm', '--force', 'v'], env)).toEqual({ code: 0, stdout: 'v: stopped\n', stderr: '' });
+    expect(await run([LAUNCHER, 'vm', 'stop', 'v', '--timeout', '5'], env)).toMatchObject({ code: 0 });
+    expect(await run([LAUNCHER, 'stop', 'vm', '--timeout=0', 'v', '--force'], env)).toMatchObject({ code: 0 });
+    expect(seen.slice(-3)).toEqual([rpc({ name: 'v', force: true }), rpc({ name: 'v', force: false, timeoutMs: 5000 }), rpc({ name: 'v', force: true, timeoutMs: 0 })]);
+    expect(seen[0]).toEqual(rpc({ name: 'v', force: false }));
   });
 
   it('sends exactly the names the contract accepts (RESOURCE_NAME), the full CLI gives the error for the rest', async () => {
@@ -197,6 +214,10 @@ describeHost('nova launcher with a real `nova serve` of an ordinary user', { roo
     env = { PATH: process.env.PATH, HOME: user.home, USER: user.name, LOGNAME: user.name, NOVA_HOME: home };
     const made = await launcher(['capsule', 'create', 'p', '-i', rootfs, '--runtime', 'crun', '--network', 'none', '--', 'sleep', '1000']);
     expect(made.code, made.stderr).toBe(0);
+    writeFileSync(join(home, 'vmlinuz'), 'never booted here');
+    execFileSync('chown', [`${user.uid}:${user.gid}`, join(home, 'vmlinuz')]);
+    const vm = await launcher(['vm', 'create', 'v', '--kernel', join(home, 'vmlinuz'), '--memory', '64Mi', '--network', 'none']);
+    expect(vm.code, vm.stderr).toBe(0);
   });
   afterAll(async () => {
     if (serve && serve.exitCode === null) {
@@ -239,5 +260,10 @@ describeHost('nova launcher with a real `nova serve` of an ordinary user', { roo
     const asJson = await launcher(['--json', 'capsule', 'start', 'p']);
     expect(JSON.parse(asJson.stdout)).toMatchObject({ name: 'p', state: 'running' });
     expect(await viaSocket(['capsule', 'stop', 'p', '-t', '0'])).toEqual({ code: 0, stdout: 'stopped capsule p\n', stderr: '' });
+    // `vm stop` of a defined VM that is not running, and of a missing one: the Node CLI's output.
+    const fastVmStop = await viaSocket(['vm', 'stop', 'v', '--timeout', '5']);
+    expect(fastVmStop).toEqual({ code: 0, stdout: 'v: stopped — was not running\n', stderr: '' });
+    expect(fastVmStop).toEqual(await nodeCli(['stop', 'vm', 'v', '--timeout', '5']));
+    expect(await viaSocket(['vm', 'stop', 'nope', '--force'])).toEqual(await nodeCli(['vm', 'stop', 'nope', '--force']));
   });
 });
