@@ -27,13 +27,28 @@ PKGS=(
 )
 # `--bench`: also what the benches compare against (not needed by the tests or the app).
 if [ "${1:-}" = "--bench" ]; then PKGS+=(podman); fi
+# Run as yourself (the README's quick start) or as root (CI). Only apt needs root: as a user it
+# goes through sudo, which asks for your password; without sudo, run this script once as root.
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo env DEBIAN_FRONTEND=noninteractive "$@"
+  else
+    echo "install-host-deps: installing Debian packages needs root, and sudo is not installed." >&2
+    echo "  Run it once in a root shell (su -c 'bash scripts/install-host-deps.sh'), then go on as yourself." >&2
+    exit 1
+  fi
+}
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq "${missing[@]}"
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq "${missing[@]}"
 fi
 echo "host packages ready (${#PKGS[@]} checked, ${#missing[@]} installed now)"
 # The test guests boot Debian's cloud kernel, fetched with `apt-get download`: apt must know it.
-apt-cache show linux-image-cloud-amd64 >/dev/null 2>&1 || apt-get update -qq
+apt-cache show linux-image-cloud-amd64 >/dev/null 2>&1 || as_root apt-get update -qq
+# A desktop user needs the kvm group for /dev/kvm (TCG works without it, much slower).
+if [ "$(id -u)" != 0 ] && [ -e /dev/kvm ] && ! id -nG | tr ' ' '\n' | grep -qx kvm; then
+  echo "note: you are not in the kvm group, so VMs run without KVM: sudo adduser $(id -un) kvm, then log in again"
+fi
