@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+// static inline: several of the supervisor's files include this, each using a part of it.
 #define PASTA_PIDFILE "pasta.pid"
 #define PASTA_MAX_ARGS 48
 
@@ -42,7 +43,7 @@ struct capsule_net {
 };
 
 // The supervisor reaps every child in one place: pasta's exit is noted here. 1 if it was pasta.
-static int net_reaped(struct capsule_net *n, pid_t pid, int status) {
+static inline int net_reaped(struct capsule_net *n, pid_t pid, int status) {
   if (n->pasta_pid <= 0 || pid != n->pasta_pid) return 0;
   n->pasta_pid = 0;
   n->pasta_exited = 1;
@@ -51,7 +52,7 @@ static int net_reaped(struct capsule_net *n, pid_t pid, int status) {
 }
 
 // Forks the launcher while we are still in the host's namespaces. The child sleeps on a pipe.
-static int net_prepare(struct capsule_net *n, char *err, size_t len) {
+static inline int net_prepare(struct capsule_net *n, char *err, size_t len) {
   if (!n->enabled || !n->pasta_len) return 0;
   unlink(PASTA_PIDFILE);
   int p[2];
@@ -85,7 +86,7 @@ static int net_prepare(struct capsule_net *n, char *err, size_t len) {
   return 0;
 }
 
-static int pidfile_written(void) {
+static inline int pidfile_written(void) {
   char buf[16] = {0};
   int fd = open(PASTA_PIDFILE, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 0;
@@ -95,7 +96,7 @@ static int pidfile_written(void) {
 }
 
 // The byte that lets the launcher exec pasta (the namespaces exist and are mapped).
-static int net_release(struct capsule_net *n, char *err, size_t len) {
+static inline int net_release(struct capsule_net *n, char *err, size_t len) {
   if (n->go_fd < 0) return 0;
   int ok = write(n->go_fd, "x", 1) == 1;
   close(n->go_fd);
@@ -105,7 +106,7 @@ static int net_release(struct capsule_net *n, char *err, size_t len) {
 
 // Called inside the new namespaces. 0 once the capsule's network is ready, or (pasta) once pasta
 // is on its way: net_wait then waits for it.
-static int net_ready(struct capsule_net *n, char *err, size_t len) {
+static inline int net_ready(struct capsule_net *n, char *err, size_t len) {
   if (!n->enabled) return 0;
   // Capsule root sits in a nested user namespace, without caps over this netns: let it bind
   // ports below 1024 (an image's web server on :80), as it could in root's capsules.
@@ -126,11 +127,11 @@ static int net_ready(struct capsule_net *n, char *err, size_t len) {
 }
 
 // pasta's setup still running: the capsule must not start yet.
-static int net_pending(const struct capsule_net *n) { return n->enabled && n->pasta_len && !n->up; }
+static inline int net_pending(const struct capsule_net *n) { return n->enabled && n->pasta_len && !n->up; }
 
 // Waits (inotify on the pid file's folder, our cwd) until pasta wrote its pid file, or fails when
 // pasta exits first or after 20 s. `sig_fd`: our SIGCHLD signalfd, also woken by pasta's exit.
-static int net_wait(struct capsule_net *n, int sig_fd, char *err, size_t len) {
+static inline int net_wait(struct capsule_net *n, int sig_fd, char *err, size_t len) {
   if (!net_pending(n)) return 0;
   int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (in >= 0 && inotify_add_watch(in, ".", IN_CLOSE_WRITE | IN_MOVED_TO) < 0) close(in), in = -1;
@@ -166,7 +167,7 @@ static int net_wait(struct capsule_net *n, int sig_fd, char *err, size_t len) {
   return 0;
 }
 
-static void net_stop(struct capsule_net *n) {
+static inline void net_stop(struct capsule_net *n) {
   if (n->pasta_pid <= 0) return;
   kill(n->pasta_pid, SIGTERM);
   int status;

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+// static inline: several files of one program include this, each using a part of it.
 struct userns_map {
   const char *newuidmap, *newgidmap;
   const char *uid_map, *gid_map; // "0:1000:1,1:100000:65536" (inside:outside:count, …)
@@ -23,7 +24,7 @@ struct userns_map {
 };
 
 // Runs `tool PID a b c …` for a map like "a:b:c,…"; returns its exit status (-1: not run).
-static int userns_run_map(const char *tool, pid_t pid, const char *map) {
+static inline int userns_run_map(const char *tool, pid_t pid, const char *map) {
   char buf[1024], pid_text[16], *argv[64];
   int n = 0;
   snprintf(buf, sizeof buf, "%s", map);
@@ -46,7 +47,7 @@ static int userns_run_map(const char *tool, pid_t pid, const char *map) {
 
 // unshare(CLONE_NEWUSER | extra), mapped by a helper child, then uid/gid 0 inside.
 // On failure returns -1 with the reason in err.
-static int userns_enter(const struct userns_map *m, int extra_flags, char *err, size_t err_len) {
+static inline int userns_enter(const struct userns_map *m, int extra_flags, char *err, size_t err_len) {
   int go[2], done[2];
   if (pipe(go) < 0 || pipe(done) < 0) return snprintf(err, err_len, "pipe: %s", strerror(errno)), -1;
   pid_t parent = getpid();
@@ -93,7 +94,7 @@ static int userns_enter(const struct userns_map *m, int extra_flags, char *err, 
 // Joins the user namespace of `pid` (the user's namespace holder, see nova-userns-exec --hold)
 // when it is still the one whose inode is `ino` (pids get reused), then uid/gid 0 inside: no
 // newuidmap/newgidmap exec. Needs no privilege: the namespace is the user's own.
-__attribute__((unused)) static int userns_join(pid_t pid, unsigned long long ino, char *err, size_t err_len) {
+static inline int userns_join(pid_t pid, unsigned long long ino, char *err, size_t err_len) {
   char path[64];
   snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
   int fd = open(path, O_RDONLY | O_CLOEXEC);

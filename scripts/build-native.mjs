@@ -11,7 +11,12 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const targets = [
-  { src: 'native/capsule-supervisor.c', out: 'out/native/nova-capsule-supervisor', deps: ['native/userns.h', 'native/capsule-net.h'] },
+  {
+    src: 'native/capsule-supervisor.c',
+    more: ['native/capsule-supervisor-ns.c', 'native/capsule-supervisor-run.c', 'native/capsule-supervisor-log.c'],
+    out: 'out/native/nova-capsule-supervisor',
+    deps: ['native/capsule-supervisor.h', 'native/userns.h', 'native/capsule-net.h'],
+  },
   { src: 'native/lock-helper.c', out: 'out/native/nova-lock-helper' },
   { src: 'native/peercred.c', out: 'out/native/nova-peercred' },
   { src: 'native/userns-exec.c', out: 'out/native/nova-userns-exec', deps: ['native/userns.h'] },

@@ -1,4 +1,4 @@
-// The native capsule supervisor (native/capsule-supervisor.c) through the engine, on real crun:
+// The native capsule supervisor (native/capsule-supervisor*.c) through the engine, on real crun:
 // the overlay lives only in the capsule's mount namespace, OOM kills and signals reach the exit
 // record, log lines keep stream and time (also a last line without newline), and a killed
 // supervisor is reported and recovered by a restart.

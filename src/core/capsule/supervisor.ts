@@ -10,7 +10,7 @@ import { mapOptions } from './rootless.js';
 import type { RootlessIds } from './rootless.js';
 import type { UsernsHolder } from './userns-holder.js';
 
-// Each running capsule has a supervisor: native/capsule-supervisor.c, built to
+// Each running capsule has a supervisor: native/capsule-supervisor*.c, built to
 // out/native/nova-capsule-supervisor (`npm run build`). It owns the capsule's mount namespace and
 // overlay root, `crun|runc run -d`, the logs, the exit record and the restart policy, and it
 // outlives the engine that started it. This file starts it and finds it again.
