@@ -187,7 +187,11 @@ describeHost(
       await waitFor('no process of the capsule left', () => !left().length || undefined, 10_000).catch(() => expect(left()).toEqual([]));
     }, 90_000);
 
-    it('capsules join the user\'s namespace holder (mapped once, no newuidmap per start); one killed -9 is replaced; two starts at once make one', async () => {
+    /** argv after user.as[0] and options that run a TypeScript snippet of this repo as the user. */
+    const asUserTs = (script: string) => [...user.as.slice(1), process.execPath, '--import', 'tsx', '--input-type=module', '-e', script];
+    const asUserTsOptions = () => ({ cwd: join(import.meta.dirname, '..', '..', '..'), env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: user.home, NOVA_HOME: home } });
+
+    it('capsules and the steps on their files join the user\'s namespace holder (mapped once, no newuidmap per start); one killed -9 is replaced; two starts at once make one', async () => {
       const pidFile = join(home, 'run', 'userns.pid');
       const holders = () => user.processes().filter((p) => /nova-userns-exec .*--hold /.test(p.cmd));
       const holderPid = () => Number(readFileSync(pidFile, 'utf8').split(' ')[0]);
@@ -229,11 +233,7 @@ describeHost(
           while (!existsSync(${JSON.stringify(barrier)})) await new Promise((r) => setTimeout(r, 1));
           const h = await usernsHolder({ paths: resolvePaths(process.env) }, ids);
           process.stdout.write(JSON.stringify(h) + '\\n', () => process.exit(0)); // the lock helper would keep it alive`;
-        const racers = [0, 1].map(() => spawn(user.as[0]!, [...user.as.slice(1), process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], {
-          cwd: join(import.meta.dirname, '..', '..', '..'),
-          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: user.home, NOVA_HOME: home },
-          stdio: ['ignore', 'pipe', 'inherit'],
-        }));
+        const racers = [0, 1].map(() => spawn(user.as[0]!, asUserTs(script), { ...asUserTsOptions(), stdio: ['ignore', 'pipe', 'inherit'] }));
         const outs = racers.map((r) => {
           let text = '';
           r.stdout!.on('data', (d: Buffer) => (text += d.toString()));
@@ -251,6 +251,16 @@ describeHost(
         expect(holders().map((p) => p.pid)).toEqual([got[0]!.pid]);
         expect(nsOf(supOf('h1'))).toBe(nsOf(got[0]!.pid));
         expect(nsOf(supOf('h2'))).toBe(nsOf(got[0]!.pid));
+        // Steps on the subordinate ids' files (unpacks, snapshot tars, rm) join it too, as its root.
+        const probe = `
+          const { execFileSync } = await import('node:child_process');
+          const { asNamespaceRoot } = await import('./src/core/capsule/namespace-root.ts');
+          const { resolvePaths } = await import('./src/core/sys/paths.ts');
+          const argv = await asNamespaceRoot({ paths: resolvePaths(process.env) }, ['sh', '-c', 'stat -L -c %i /proc/self/ns/user; id -u']);
+          process.stdout.write(execFileSync(argv[0], argv.slice(1), { encoding: 'utf8' }), () => process.exit(0));`;
+        const asRoot = execFileSync(user.as[0]!, asUserTs(probe), { ...asUserTsOptions(), encoding: 'utf8' });
+        expect(asRoot).toBe(`${nsOf(got[0]!.pid)}\n0\n`);
+        expect(holders().map((p) => p.pid)).toEqual([got[0]!.pid]);
 
         // Its pid file removed (the runtime folder goes at logout or with a NOVA_HOME): it exits.
         unlinkSync(pidFile);

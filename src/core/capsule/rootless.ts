@@ -1,9 +1,8 @@
 import { readlinkSync } from 'node:fs';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { NovaError } from '../../shared/errors.js';
-import type { EngineContext } from '../context.js';
 import { findBuildOutput } from '../sys/assets.js';
 import { findBinary } from '../sys/which.js';
 import { parseSubIds } from '../host/subids.js';
@@ -13,8 +12,8 @@ import { parseSubIds } from '../host/subids.js';
 // mapped by the setuid newuidmap/newgidmap. The supervisor enters such a namespace (with its
 // own mount namespace, where it mounts the overlay root) and runs crun/runc there; the OCI spec
 // then asks for a nested user namespace whose mapping is the identity of the supervisor's.
-// What must touch files owned by subordinate ids (unpacks, snapshot tars, removals) runs
-// through nova-userns-exec, as root in a namespace with the same mapping.
+// What must touch files owned by subordinate ids (unpacks, snapshot tars, removals) runs as root
+// of the user's namespace (namespace-root.ts).
 
 /** One extent of a uid_map/gid_map: `count` ids from `inside` map to `outside` one level up. */
 export interface IdExtent {
@@ -108,21 +107,6 @@ export function usernsExecBinary(): string {
 
 /** The supervisor's and the helper's mapping options. */
 export const mapOptions = (ids: RootlessIds) => ['--newuidmap', ids.newuidmap, '--newgidmap', ids.newgidmap, '--uid-map', mapArg(ids.uidMap), '--gid-map', mapArg(ids.gidMap)];
-
-/**
- * argv that runs `argv` as root of a user namespace with the user's mapping, for an ordinary
- * user; unchanged for root. For steps on files owned by a capsule's subordinate ids.
- */
-export async function asNamespaceRoot(argv: string[]): Promise<string[]> {
-  if (!isRootless()) return argv;
-  return [usernsExecBinary(), ...mapOptions(await rootlessIds()), '--', ...argv];
-}
-
-/** `rm -rf` that also removes what a capsule's subordinate ids own (root: in-process, as before). */
-export async function removeTree(engine: EngineContext, path: string): Promise<void> {
-  if (!isRootless()) return rm(path, { recursive: true, force: true });
-  await engine.runner.run(await asNamespaceRoot(['rm', '-rf', '--', path]), { timeoutMs: 300_000 });
-}
 
 /**
  * argv that runs a runtime verb inside the running supervisor's user namespace (as its root),

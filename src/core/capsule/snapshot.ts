@@ -10,7 +10,8 @@ import { capsuleCgroup, capsuleLayout } from './layout.js';
 import { startCapsule, stopLocked, withCapsuleLock } from './lifecycle.js';
 import { getRecord } from './records.js';
 import { deriveStatus } from './status.js';
-import { asNamespaceRoot, isRootless, removeTree } from './rootless.js';
+import { asNamespaceRoot, removeTree } from './namespace-root.js';
+import { isRootless } from './rootless.js';
 
 // Snapshot = the capsule's writable overlay layer as a tar with the overlay xattrs
 // (trusted.overlay.opaque; whiteouts are 0:0 char devices) and numeric owners, zstd-compressed.
@@ -55,7 +56,7 @@ export async function createSnapshot(engine: EngineContext, name: string, tag?: 
     // The description is written while tar runs and renamed into place once the archive is
     // whole: a snapshot cut short by a crash never lists.
     const [tar, described] = await Promise.allSettled([
-      asNamespaceRoot(['tar', ...tarFlags(), '-cpf', f.archive, '-C', layout.upper, '.']).then((argv) => engine.runner.run(argv, { timeoutMs: 600_000, discardStdout: true })),
+      asNamespaceRoot(engine, ['tar', ...tarFlags(), '-cpf', f.archive, '-C', layout.upper, '.']).then((argv) => engine.runner.run(argv, { timeoutMs: 600_000, discardStdout: true })),
       writeFile(partial, `${JSON.stringify({ capsule: name, tag: t, createdAt, file: f.archive })}\n`, { mode: 0o600 }),
     ]).finally(() => thaw?.());
     if (tar.status === 'rejected' || described.status === 'rejected') {
@@ -102,7 +103,7 @@ export async function restoreSnapshot(engine: EngineContext, name: string, tag: 
     await removeTree(engine, next);
     await mkdir(next, { recursive: true, mode: 0o755 });
     try {
-      await engine.runner.run(await asNamespaceRoot(['tar', ...tarFlags(), '-xpf', snap.file, '-C', next]), { timeoutMs: 600_000 });
+      await engine.runner.run(await asNamespaceRoot(engine, ['tar', ...tarFlags(), '-xpf', snap.file, '-C', next]), { timeoutMs: 600_000 });
     } catch (e) {
       await removeTree(engine, next);
       throw e;

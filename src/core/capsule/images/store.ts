@@ -10,7 +10,7 @@ import { layoutExists, readLayoutImage } from './oci-layout.js';
 import { isLoopbackRegistry, layoutTag, parseImageRef } from './refs.js';
 import type { ImageRef } from './refs.js';
 import { skopeoCopy } from './skopeo.js';
-import { asNamespaceRoot, removeTree } from '../rootless.js';
+import { asNamespaceRoot, removeTree } from '../namespace-root.js';
 
 // The local image store: one OCI layout under <data>/images/oci (blobs shared between images),
 // an index of what Nova pulled or imported, and one unpacked rootfs per image digest, shared
@@ -104,7 +104,7 @@ export class ImageStore {
       await removeTree(this.engine, tmp);
       await mkdir(join(this.root, 'rootfs'), { recursive: true });
       // For an ordinary user, as root of their user namespace: owners land on their subordinate ids.
-      const unpack = await asNamespaceRoot(['umoci', 'raw', 'unpack', '--image', `${this.layout}:${tag}`, tmp]);
+      const unpack = await asNamespaceRoot(this.engine, ['umoci', 'raw', 'unpack', '--image', `${this.layout}:${tag}`, tmp]);
       await this.engine.runner.run(unpack, { timeoutMs: 600_000 }).catch(async (e: unknown) => {
         await removeTree(this.engine, tmp).catch(() => undefined);
         throw e;
@@ -149,13 +149,13 @@ export class ImageStore {
           if (!st.isDirectory()) {
             task.progress(0.1, 'extracting tarball');
             tmp = await mkdtemp(join(this.root, '.import-'));
-            await this.engine.runner.run(await asNamespaceRoot(['tar', '-xpf', src, '-C', tmp, '--numeric-owner', '--xattrs', '--xattrs-include=*']), { timeoutMs: 600_000 });
+            await this.engine.runner.run(await asNamespaceRoot(this.engine, ['tar', '-xpf', src, '-C', tmp, '--numeric-owner', '--xattrs', '--xattrs-include=*']), { timeoutMs: 600_000 });
             dir = tmp;
           }
           task.progress(0.3, 'creating layer');
           await this.engine.runner.run(['umoci', 'rm', '--image', image], { allowFailure: true });
           await this.engine.runner.run(['umoci', 'new', '--image', image]);
-          await this.engine.runner.run(await asNamespaceRoot(['umoci', 'insert', '--image', image, dir, '/']), { timeoutMs: 600_000 });
+          await this.engine.runner.run(await asNamespaceRoot(this.engine, ['umoci', 'insert', '--image', image, dir, '/']), { timeoutMs: 600_000 });
           if (cmd?.length) await this.engine.runner.run(['umoci', 'config', '--image', image, ...cmd.flatMap((c) => ['--config.cmd', c])]);
         } finally {
           if (tmp) await removeTree(this.engine, tmp);
