@@ -182,8 +182,8 @@ static long relay_until_done(struct run *run, struct stream *so, struct stream *
     }
     if ((run->failed && run->runtime_done) || run->capsule_done) {
       // The pipes close when every holder is gone; something that escaped may keep them open.
-      if (!drain_until) drain_until = now_ms() + 2000;
-      if ((so->fd < 0 && se->fd < 0) || now_ms() > drain_until) break;
+      if (!drain_until) drain_until = mono_ms() + 2000;
+      if ((so->fd < 0 && se->fd < 0) || mono_ms() > drain_until) break;
     }
   }
   return oom;
@@ -191,6 +191,9 @@ static long relay_until_done(struct run *run, struct stream *so, struct stream *
 
 struct run_result run_once(int first) {
   struct run run = {.first = first};
+  // Exits recorded during an earlier run are of that run's processes: a reused pid must not
+  // pass for this run's capsule having ended, and a full table must not hide its exit.
+  orphans = 0;
   path_in_dir(run.pid_file, "container.pid");
   unlink(run.pid_file);
   int out[2], err[2];

@@ -35,11 +35,15 @@
 struct options opt;
 int sig_fd = -1;
 
-long long now_ms(void) {
+static long long clock_ms(clockid_t clock) {
   struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
+  clock_gettime(clock, &ts);
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+long long now_ms(void) { return clock_ms(CLOCK_REALTIME); }
+
+long long mono_ms(void) { return clock_ms(CLOCK_MONOTONIC); }
 
 void path_in_dir(char *out, const char *name) { snprintf(out, PATH_MAX, "%s/%s", opt.dir, name); }
 
@@ -142,7 +146,7 @@ static void write_exit_record(const struct run_result *r, int restarts, int agai
 // Runs the capsule until it ends for good: its restart policy (re-read after each run) says.
 static void supervise(void) {
   for (int restarts = 0;; restarts++) {
-    long long started = now_ms();
+    long long started = mono_ms();
     struct run_result r = run_once(restarts == 0);
     char policy[32];
     restart_policy(policy, sizeof policy);
@@ -150,7 +154,7 @@ static void supervise(void) {
     write_exit_record(&r, restarts, again);
     if (!again) break;
     // Back off 0.2 s → 10 s, reset after a run that lasted 10 s; a stop request ends the wait.
-    long backoff = now_ms() - started > 10000 ? 200 : 200L << (restarts < 6 ? restarts : 6);
+    long backoff = mono_ms() - started > 10000 ? 200 : 200L << (restarts < 6 ? restarts : 6);
     if (backoff > 10000) backoff = 10000;
     for (long waited = 0; waited < backoff && !stop_requested(); waited += 100) sleep_ms(100);
     if (stop_requested()) break;

@@ -30,7 +30,9 @@ struct run_result {
 // capsule-supervisor.c: the command line, the restart loop and the files the engine reads.
 extern struct options opt;
 extern int sig_fd; // SIGCHLD, as a signalfd
+/** Wall-clock time (what exit.json's "at" says); mono_ms for durations, which a clock step must not stretch. */
 long long now_ms(void);
+long long mono_ms(void);
 void path_in_dir(char *out, const char *name);
 /** The one line the engine reads on stdout ("ready PID", "failed CODE"); later ones go nowhere. */
 void report(const char *fmt, long value);
