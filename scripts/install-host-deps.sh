@@ -24,6 +24,7 @@ PKGS=(
   util-linux kmod pciutils curl jq ca-certificates git     # flock, modprobe, lspci, checks
   xorriso gpgv gnupg                                       # cloud-init seed ISOs; OS image signatures (tests make a key with gpg)
   isolinux syslinux-common                                 # the ISO install test boots a CD it makes
+  mtools dosfstools sbsigntool                             # the Secure Boot test's ESP images (FAT via mtools, sbattach strips a signature)
 )
 # `--bench`: also what the benches compare against (not needed by the tests or the app).
 if [ "${1:-}" = "--bench" ]; then PKGS+=(podman); fi
@@ -52,3 +53,7 @@ apt-cache show linux-image-cloud-amd64 >/dev/null 2>&1 || as_root apt-get update
 if [ "$(id -u)" != 0 ] && [ -e /dev/kvm ] && ! id -nG | tr ' ' '\n' | grep -qx kvm; then
   echo "note: you are not in the kvm group, so VMs run without KVM: sudo adduser $(id -un) kvm, then log in again"
 fi
+# The Secure Boot test (it runs as root) boots Debian's signed shim and GRUB: downloaded and
+# unpacked into /var/cache/nova-test/secboot, not installed (shim-signed's maintainer script may
+# run grub-install on the host).
+if [ "$(id -u)" = 0 ]; then bash "$(dirname "$0")/secboot-media.sh" >/dev/null; fi

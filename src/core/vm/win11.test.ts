@@ -1,6 +1,7 @@
 // The win11 preset's firmware wiring on a real QEMU under TCG: OVMF Secure Boot code + the
 // per-VM MS-enrolled vars copy, smm, swtpm TPM 2.0 started before QEMU and stopped after it.
-// No OS boots: QMP "running" and query-tpm listing the TPM prove the wiring.
+// No OS boots: QMP "running" and query-tpm listing the TPM prove the wiring (secboot.test.ts
+// boots a signed chain on this preset and shows an unsigned loader refused).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
