@@ -7,7 +7,8 @@ import { usernsHolder } from './userns-holder.js';
 // snapshot tars, removals) run as root of a user namespace with the user's mapping, what
 // `podman unshare` does. They join the user's namespace holder (nsenter: one setns) like the
 // capsule supervisors, instead of mapping a namespace each through the setuid newuidmap and
-// newgidmap (~30 ms a step); with no holder to be had, nova-userns-exec maps one as before.
+// newgidmap (measured here: 14.6 ms a step to map, 6.1 ms to join, `true` as the step); with no
+// holder to be had, nova-userns-exec maps one as before.
 
 /** argv that runs `argv` as root of the user's namespace, for an ordinary user; unchanged for root. */
 export async function asNamespaceRoot(engine: EngineContext, argv: string[]): Promise<string[]> {
