@@ -3,6 +3,7 @@ import { consolePath } from '../../shared/bridge.js';
 import type { VmInfo } from '../../shared/contract/vm.js';
 import type { VmContext } from './context.js';
 import { vmFeatures } from './config/features.js';
+import { consoleTail, firmwareBootFailure } from './firmware-boot.js';
 import { deriveState, processState, stateReason } from './state.js';
 import type { DerivedState } from './state.js';
 import { nicInfos } from './nics.js';
@@ -18,7 +19,9 @@ export async function vmInfoOf(ctx: VmContext, rec: VmRecord, opts: { cheap?: bo
   const accel = rt ? { kind: rt.accel, reason: rt.accelReason } : await ctx.accelerator();
   const layout = layoutOf(ctx.paths, rec.name);
   const f = vmFeatures(rec.spec);
-  const reason = stateReason(st, accel);
+  // A running UEFI VM stuck in its firmware says why (a full inspect only: lists stay cheap).
+  const stuck = !opts.cheap && st.state === 'running' && f.uefi ? firmwareBootFailure(await consoleTail(layout.serialLog), f.secureBoot) : undefined;
+  const reason = stuck ?? stateReason(st, accel);
   const first = declaredNics(rec, f.windows)[0];
   const nics = nicInfos(rec, rt);
   return {

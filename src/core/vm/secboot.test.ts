@@ -116,6 +116,13 @@ describeHost(
       }, BOOT_TIMEOUT, 250);
       expect(log).not.toContain(MARKER);
       expect(log).toMatch(/failed to load Boot\d+ "[^"]*" from PciRoot[^:]*: Access Denied/);
+      // The user is told why the VM sits in its firmware, not left with a blank display.
+      const stuck = await waitFor('inspect saying why nothing booted', async () => {
+        const v = await call('vm.inspect', { name: 'sb-unsigned' });
+        return v.reason?.includes('firmware booted nothing') && v;
+      }, BOOT_TIMEOUT, 250);
+      expect(stuck.state).toBe('running');
+      expect(stuck.reason).toMatch(/Boot\d+ "UEFI Non-Block Boot Device": Access Denied\).*Secure Boot refused a boot loader that is not signed/);
       await call('vm.stop', { name: 'sb-unsigned', force: true });
     }, BOOT_TIMEOUT + 30_000);
   },

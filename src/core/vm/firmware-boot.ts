@@ -1,0 +1,45 @@
+// Why a UEFI VM sits in its firmware with nothing booted, read from the end of its serial
+// console, where OVMF's boot manager (BdsDxe) says which boot options it tried and why each
+// failed. With Secure Boot on, an unsigned loader is refused ("Access Denied"), and so is OVMF's
+// own shell ("Security Violation"): the VM then just waits at "No bootable option", which looks
+// like a hang on the display unless Nova says so.
+import { open } from 'node:fs/promises';
+
+const NOTHING_BOOTED = 'BdsDxe: No bootable option or device was found.';
+const FAILED = /BdsDxe: failed to (?:load|start) (Boot[0-9A-F]{4}) "([^"]*)" from [^\r\n]*?: ([A-Za-z ]+)\s*$/;
+const REFUSED = /^(Access Denied|Security Violation)$/;
+/** OVMF's built-in shell: Secure Boot refuses it too, which is by design and no help to name. */
+const BUILT_IN_SHELL = 'EFI Internal Shell';
+
+/** The reason, or undefined when the firmware has booted something (or has not finished trying). */
+export function firmwareBootFailure(consoleTail: string, secureBoot: boolean): string | undefined {
+  const lines = consoleTail.split(/\r?\n|\r/);
+  const end = lines.findLastIndex((l) => l.includes(NOTHING_BOOTED));
+  // A boot option started after it (a key pressed, a device added): not stuck any more.
+  if (end < 0 || lines.slice(end + 1).some((l) => /BdsDxe: (loading|starting) Boot/.test(l))) return undefined;
+  const previous = lines.slice(0, end).findLastIndex((l) => l.includes(NOTHING_BOOTED));
+  const failures = lines
+    .slice(previous + 1, end)
+    .map((l) => FAILED.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null && m[2] !== BUILT_IN_SHELL)
+    .map((m) => ({ option: m[1]!, device: m[2]!, status: m[3]!.trim() }));
+  if (!failures.length) return 'the firmware found nothing to boot: no boot disk or CD with an EFI loader';
+  const tried = failures.map((f) => `${f.option} "${f.device}": ${f.status}`).join('; ');
+  const refused = secureBoot && failures.some((f) => REFUSED.test(f.status));
+  return `the firmware booted nothing (${tried})${refused ? ' — Secure Boot refused a boot loader that is not signed with an enrolled key: use signed media (Windows, or a distribution with shim) or turn Secure Boot off' : ''}`;
+}
+
+/** The last 16 KiB of the serial console log ('' when there is none). */
+export async function consoleTail(path: string, bytes = 16 * 1024): Promise<string> {
+  const fh = await open(path, 'r').catch(() => undefined);
+  if (!fh) return '';
+  try {
+    const size = (await fh.stat()).size;
+    const want = Math.min(size, bytes);
+    const buf = Buffer.alloc(want);
+    await fh.read(buf, 0, want, size - want);
+    return buf.toString('latin1');
+  } finally {
+    await fh.close();
+  }
+}
