@@ -41,6 +41,11 @@ describe('firmwareBootFailure', () => {
     expect(why).not.toContain('Boot0001');
     expect(why).not.toContain('Secure Boot');
   });
+
+  it('a CD whose loader timed out (Windows media waiting for a key): says to press a key', () => {
+    const cd = 'BdsDxe: loading Boot0001 "UEFI QEMU DVD-ROM QM00005 " from PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x2,0xFFFF,0x0)\r\nBdsDxe: starting Boot0001 "UEFI QEMU DVD-ROM QM00005 " from PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x2,0xFFFF,0x0)\r\nBdsDxe: failed to start Boot0001 "UEFI QEMU DVD-ROM QM00005 " from PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x2,0xFFFF,0x0): Time out\r\nBdsDxe: No bootable option or device was found.\r\n';
+    expect(firmwareBootFailure(cd, true)).toMatch(/DVD-ROM QM00005 ": Time out\) — the installer CD waits .*press a key/);
+  });
 });
 
 describe('consoleTail', () => {

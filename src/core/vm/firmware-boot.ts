@@ -25,8 +25,18 @@ export function firmwareBootFailure(consoleTail: string, secureBoot: boolean): s
     .map((m) => ({ option: m[1]!, device: m[2]!, status: m[3]!.trim() }));
   if (!failures.length) return 'the firmware found nothing to boot: no boot disk or CD with an EFI loader';
   const tried = failures.map((f) => `${f.option} "${f.device}": ${f.status}`).join('; ');
-  const refused = secureBoot && failures.some((f) => REFUSED.test(f.status));
-  return `the firmware booted nothing (${tried})${refused ? ' — Secure Boot refused a boot loader that is not signed with an enrolled key: use signed media (Windows, or a distribution with shim) or turn Secure Boot off' : ''}`;
+  return `the firmware booted nothing (${tried})${hint(failures, secureBoot)}`;
+}
+
+function hint(failures: { device: string; status: string }[], secureBoot: boolean): string {
+  if (secureBoot && failures.some((f) => REFUSED.test(f.status))) {
+    return ' — Secure Boot refused a boot loader that is not signed with an enrolled key: use signed media (Windows, or a distribution with shim) or turn Secure Boot off';
+  }
+  // Windows media's loader waits a few seconds for a key, then hands back to the firmware.
+  if (failures.some((f) => /Time ?out/i.test(f.status) && /DVD|CD/i.test(f.device))) {
+    return ' — the installer CD waits a few seconds for a key press ("Press any key to boot from CD"): restart the VM with its console open and press a key';
+  }
+  return '';
 }
 
 /** The last 16 KiB of the serial console log ('' when there is none). */

@@ -16,6 +16,7 @@ import type { InstanceAction, InstanceKind } from '../lib/actions';
 import { actionsFor, instanceMethod } from '../lib/actions';
 import { call, errorCode, errorText } from '../lib/rpc';
 import { specFacts } from '../lib/inspect';
+import { useFirmwareWatch } from '../lib/firmwareWatch';
 import { useNav } from '../stores/nav';
 import { useResources } from '../stores/resources';
 
@@ -43,6 +44,9 @@ export function InstanceDetail({ kind, name, initialTab }: { kind: InstanceKind;
     );
   }, [kind, name]);
   useEffect(load, [load, row?.state]);
+  const running = state.toLowerCase() === 'running';
+  const vmReason = inspect && 'uefi' in inspect ? inspect.reason : undefined;
+  useFirmwareWatch(running && Boolean(inspect && 'uefi' in inspect && inspect.uefi) && !vmReason?.startsWith('the firmware'), load);
 
   // After a delete there is nothing left to show: back to the list once the engine agrees.
   const runAction = async (a: InstanceAction) => {
@@ -64,6 +68,11 @@ export function InstanceDetail({ kind, name, initialTab }: { kind: InstanceKind;
         ))}
       </ViewHeader>
       {row?.reason && <div className="callout warn">{row.reason}</div>}
+      {running && vmReason?.startsWith('the firmware') && vmReason !== row?.reason && (
+        <div className="callout warn" role="alert" data-testid="firmware-stuck">
+          {vmReason}
+        </div>
+      )}
       {kind === 'vm' && <MigratePanel vm={name} state={state} />}
       <div className="tabs" role="tablist">
         {tabs.map((t) => (
