@@ -30,7 +30,7 @@ const hasTool = (t: string) => {
 export function missing(needs: HostNeeds): string | undefined {
   if (needs.root && process.getuid?.() !== 0) return 'needs root';
   const absent = [...(needs.tools ?? []).filter((t) => !hasTool(t)), ...(needs.files ?? []).filter((f) => !existsSync(f))];
-  return absent.length ? `needs ${absent.join(', ')} (see .ci/run for packages)` : undefined;
+  return absent.length ? `needs ${absent.join(', ')} (scripts/install-host-deps.sh provides them, run as root)` : undefined;
 }
 
 /** describe() that skips with a visible reason when root or a tool is missing (CI has both). */
