@@ -25,6 +25,7 @@ import type { DerivedState } from './state.js';
 import type { Marker } from './state.js';
 import { layoutOf, loadRecord, readRuntime, resolveDisks, resolveIsos, runtimeDir, absolutize, writeRuntime, saveRecord, vmDir } from './store.js';
 import { buildSeed } from './cloud-init.js';
+import { assistInstallCd, serialLogSize } from './cd-prompt.js';
 import type { SeedExtras } from './cloud-init.js';
 import { ensureClientKey, ensureHostKey } from './ssh-keys.js';
 import { resolveDeclaredUsb } from './usb.js';
@@ -159,6 +160,7 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
     await Promise.all([setMarker(ctx, name, 'starting', String(process.pid)), clearMarker(ctx, name, 'user-stop'), clearMarker(ctx, name, 'migrated')]);
     publish(ctx, name, 'starting');
     let started: DerivedState;
+    let installCdFrom: number | undefined; // a UEFI install boot: where its serial output starts
     try {
       started = await withReverter(async (r) => {
         const f = vmFeatures(rec.spec);
@@ -213,6 +215,7 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
           ...(extra.nics.length ? { nics: extra.nics } : {}),
           ...(Object.keys(extra.errors).length ? { nicErrors: extra.errors } : {}),
         };
+        if (rec.spec.install && firstBoot && f.uefi) installCdFrom = await serialLogSize(layout.serialLog);
         const pid = runAs
           ? await launchQemuDetached(argv, { pidfile: layout.pidfile, qmp: layout.qmp, log: layout.qemuLog })
           : await launchQemu(ctx.runner, argv, layout.pidfile, layout.qemuLog);
@@ -233,6 +236,7 @@ export async function startVm(ctx: VmContext, name: string, opts: StartOptions =
       await clearMarker(ctx, name, 'starting');
     }
     publish(ctx, name, started.state, started.reason);
+    if (installCdFrom !== undefined && started.pid) assistInstallCd(ctx, name, started.pid, installCdFrom);
     return started;
   }, 'start');
 }

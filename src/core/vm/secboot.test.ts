@@ -8,12 +8,16 @@
 //   "secureboot: Secure boot enabled" (it then panics: no root, which is fine).
 // - unsigned: the same GRUB with its signature removed (sbattach --remove) as BOOTX64.EFI: the
 //   firmware refuses it ("Access Denied") and its grub.cfg never runs.
+// - install: the signed shim and GRUB on an installer CD (El Torito EFI image) whose grub.cfg
+//   shows Windows media's "Press any key to boot from CD or DVD" and waits for Enter; the VM's
+//   install boot, started with `nova vm start` as the user, gets the key from Nova (cd-prompt.ts).
 // The files come from scripts/secboot-media.sh (install-host-deps.sh runs it).
-import { execFileSync } from 'node:child_process';
-import { chownSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { VmInfo } from '../../shared/contract/vm.js';
+import { CD_PROMPT } from '../../shared/install-cd.js';
 import { ensureTestGuest } from '../../test/guest.js';
 import { describeHost } from '../../test/host.js';
 import { startUserEngine } from '../../test/user-engine.js';
@@ -28,6 +32,7 @@ const MEDIA = process.env.NOVA_TEST_SECBOOT_DIR || '/var/cache/nova-test/secboot
 const SHIM = join(MEDIA, 'shimx64.efi.signed');
 const GRUB = join(MEDIA, 'grubx64.efi.signed');
 const MARKER = 'nova-secboot: grub read its config';
+const CD_KEY_MARKER = 'nova-cd-prompt: key received';
 const BOOT_TIMEOUT = 240_000; // TCG on a busy 2-core machine; a boot takes ~15-25 s here
 
 describeHost(
@@ -57,6 +62,21 @@ describeHost(
       return img;
     };
 
+    /** An installer CD: its El Torito EFI image boots shim → GRUB, whose grub.cfg (on the CD, where GRUB finds it) asks for a key as Windows media do. */
+    const installCd = () => {
+      const cfg = join(home, 'cd-grub.cfg');
+      writeFileSync(cfg, `set timeout=-1\necho "${CD_PROMPT}....."\nmenuentry "nova-cd-prompt: answered" {\n  echo "${CD_KEY_MARKER}"\n  sleep 600\n}\n`);
+      const tree = join(home, 'cdtree');
+      for (const dir of ['boot/grub', 'EFI/debian', '.disk']) mkdirSync(join(tree, dir), { recursive: true });
+      for (const dir of ['boot/grub', 'EFI/debian']) copyFileSync(cfg, join(tree, dir, 'grub.cfg'));
+      writeFileSync(join(tree, '.disk', 'info'), 'Nova test installer CD\n');
+      esp('cdtree/efiboot.img', { '/EFI/BOOT/BOOTX64.EFI': SHIM, '/EFI/BOOT/grubx64.efi': GRUB });
+      const iso = join(home, 'installer.iso');
+      execFileSync('xorriso', ['-as', 'mkisofs', '-quiet', '-V', 'NOVACD', '-o', iso, '-e', 'efiboot.img', '-no-emul-boot', '-R', '-J', tree], { stdio: 'pipe' });
+      chownSync(iso, user.uid, user.gid);
+      return iso;
+    };
+
     beforeAll(async () => {
       const guest = await ensureTestGuest(); // Debian's cloud kernel: signed by Debian's Secure Boot CA
       user = createTestUser('nsb');
@@ -69,6 +89,7 @@ describeHost(
       execFileSync('sbattach', ['--remove', unsigned]);
       const signedImg = esp('esp-signed.img', { '/EFI/BOOT/BOOTX64.EFI': SHIM, '/EFI/BOOT/grubx64.efi': GRUB, '/EFI/debian/grub.cfg': cfg, '/vmlinuz': guest.kernel });
       const unsignedImg = esp('esp-unsigned.img', { '/EFI/BOOT/BOOTX64.EFI': unsigned, '/EFI/debian/grub.cfg': cfg });
+      const cd = installCd();
       chownSync(home, user.uid, user.gid);
       engine = await startUserEngine(user, { NOVA_HOME: home });
       // Two VMs from the same wizard output, only their disk differs.
@@ -76,11 +97,12 @@ describeHost(
       for (const [name, img] of [['sb-signed', signedImg], ['sb-unsigned', unsignedImg]] as const) {
         await call('vm.create', { name, spec: { ...w.spec, network: 'none', disks: [{ path: img, format: 'raw' }] } });
       }
+      await call('vm.create', { name: 'sb-install', spec: { ...w.spec, network: 'none', disks: [{ path: join(home, 'sb-install.qcow2'), size: '64Mi' }], iso: cd, install: true } });
     }, 300_000);
 
     afterAll(async () => {
       if (engine) {
-        for (const name of ['sb-signed', 'sb-unsigned']) await call('vm.destroy', { name }).catch(() => undefined);
+        for (const name of ['sb-signed', 'sb-unsigned', 'sb-install']) await call('vm.destroy', { name }).catch(() => undefined);
         await engine.close();
       }
       user?.remove();
@@ -125,5 +147,20 @@ describeHost(
       expect(stuck.reason).toMatch(/Boot\d+ "UEFI Non-Block Boot Device": Access Denied\).*Secure Boot refused a boot loader that is not signed/);
       await call('vm.stop', { name: 'sb-unsigned', force: true });
     }, BOOT_TIMEOUT + 30_000);
+
+    it('a Windows-style installer CD\'s "Press any key" gets its key: `nova vm start` as the user waits for the prompt and presses Enter', async () => {
+      const cli = join(import.meta.dirname, '..', '..', '..', 'bin', 'nova.mjs');
+      const env = { PATH: process.env.PATH, HOME: user.home, NOVA_HOME: home, NOVA_FROM_SOURCE: '1' };
+      const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(user.as[0]!, [...user.as.slice(1), process.execPath, cli, 'vm', 'start', 'sb-install'], { env, timeout: BOOT_TIMEOUT }, (e, stdout, stderr) => resolve({ code: e ? Number(e.code ?? 1) : 0, stdout, stderr }));
+      });
+      expect(out.stdout).toMatch(/^sb-install: running/);
+      expect(out.stderr).toContain(`sb-install: waiting to press Enter at the installer CD's "${CD_PROMPT}"`);
+      expect(out.stderr).toContain('sb-install: pressed Enter at the installer CD\'s prompt');
+      expect(out.code).toBe(0);
+      // GRUB took the key: the menu entry that only Enter starts ran.
+      await waitFor('the key reaching the CD\'s loader', () => serial('sb-install').includes(CD_KEY_MARKER) || undefined, 60_000, 250);
+      await call('vm.stop', { name: 'sb-install', force: true });
+    }, BOOT_TIMEOUT + 60_000);
   },
 );

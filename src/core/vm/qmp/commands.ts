@@ -12,6 +12,8 @@ export const stop = (q: QmpProtocol) => q.execute('stop');
 export const cont = (q: QmpProtocol) => q.execute('cont');
 export const systemPowerdown = (q: QmpProtocol) => q.execute('system_powerdown');
 export const systemReset = (q: QmpProtocol) => q.execute('system_reset');
+/** One key press and release, as a keyboard would send it (QEMU's qcode names: 'ret', 'esc', …). */
+export const sendKey = (q: QmpProtocol, qcode: string) => q.execute('send-key', { keys: [{ type: 'qcode', data: qcode }] });
 
 /** quit: QEMU may drop the socket before replying; that counts as success. */
 export async function quit(q: QmpProtocol): Promise<void> {
