@@ -1,4 +1,5 @@
 import type { ApplyOutcome, PlanChange, ProjectPlan, UpResult } from '../../shared/contract/novafile-apply.js';
+import { waitForInstallCdPrompts } from './vm-install-cd.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../output.js';
 import { writeErr } from '../terminal.js';
@@ -126,6 +127,7 @@ export function registerNovafileCommands(ctx: CliContext): void {
       } finally {
         stop();
       }
+      await waitForInstallCdPrompts(ctx);
     });
 
   program
@@ -161,6 +163,7 @@ export function registerNovafileCommands(ctx: CliContext): void {
         } finally {
           stop();
         }
+        if (kind === 'vm') await waitForInstallCdPrompts(ctx);
       });
   }
 }

@@ -7,7 +7,7 @@ import type { CliContext } from '../context.js';
 import { writeOut } from '../terminal.js';
 import { attachSerial } from '../serial-console.js';
 import { STOPPED_BY, vmPrinters } from './vm-format.js';
-import { waitForInstallCdPrompt } from './vm-install-cd.js';
+import { waitForInstallCdPrompts } from './vm-install-cd.js';
 
 async function followLog(path: string, from: number): Promise<void> {
   let offset = from;
@@ -36,7 +36,7 @@ export function registerVmPower(ctx: CliContext, vm: Command): void {
   const power = (verb: string, desc: string, method: PowerMethod) => {
     const act = async (name: string) => {
       state(await ctx.call(method, { name }));
-      if (method === 'vm.start') await waitForInstallCdPrompt(ctx, name);
+      if (method === 'vm.start') await waitForInstallCdPrompts(ctx, name);
     };
     vm.command(`${verb} <name>`).description(desc).action(act);
     if (verb !== 'reset' && verb !== 'destroy') ctx.group(ctx.verb(verb, `${desc} (vm|container)`), 'vm', desc).argument('<name>').action(act);
