@@ -74,6 +74,14 @@ function presetGuidance(o: PresetOptions, memory: number, balloon: boolean, pass
     'The NIC is an Intel e1000e so networking works before any driver install.',
   ];
   if (!o.iso) guidance.push('Add the Windows 11 installer with --iso PATH (or iso = [...] in the NovaFile).');
+  else guidance.push('On the first boot Nova presses Enter at the installer CD\'s "Press any key to boot from CD or DVD" for you (`nova vm start` waits for it).');
+  if (memory < 4 * GiB) {
+    guidance.push(
+      memory < 512 * 1024 ** 2
+        ? `${formatBytes(memory)} is too little even to boot: the firmware, its boot loader and a kernel need 512 MiB or more (below that the VM resets without a message), and Windows 11 needs 4 GiB.`
+        : `Windows 11 setup refuses less than 4 GiB of RAM (this VM has ${formatBytes(memory)}).`,
+    );
+  }
   if (passthrough) {
     guidance.push(
       'GPU passthrough: enable the IOMMU (intel_iommu=on or amd_iommu=on, plus iommu=pt on the kernel command line), then check `nova gpu list` for a clean IOMMU group.',

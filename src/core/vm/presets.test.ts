@@ -19,6 +19,15 @@ describe('VM presets', () => {
     expect(vmFeatures(spec)).toEqual({ windows: true, uefi: true, secureBoot: true, tpm: true, gpuLab: false, display: 'vga' });
     expect(r.guidance.join('\n')).toMatch(/balloon/i);
     expect(r.guidance.join('\n')).toMatch(/viostor/);
+    expect(r.guidance.join('\n')).toContain('Nova presses Enter at the installer CD\'s "Press any key to boot from CD or DVD"');
+    expect(r.guidance.join('\n')).not.toMatch(/4 GiB of RAM|too little/);
+  });
+
+  it('says when memory is too little for Windows 11 setup, or to boot at all', () => {
+    const text = (memory: number) => renderPreset({ name: 'w', preset: 'win11', memory }).guidance.join('\n');
+    expect(text(2 * 1024 ** 3)).toContain('Windows 11 setup refuses less than 4 GiB of RAM (this VM has 2.0 GiB)');
+    expect(text(256 * 1024 ** 2)).toMatch(/256 MiB is too little even to boot: .*512 MiB or more/);
+    expect(text(4 * 1024 ** 3)).not.toMatch(/4 GiB of RAM|too little/);
   });
 
   it('gpu-labs adds passthrough and hugepages with sizing guidance', () => {
