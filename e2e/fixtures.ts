@@ -35,6 +35,18 @@ export const test = base.extend<{ app: Page }, object>({
     },
     { scope: 'worker' },
   ],
+  // What the page threw or logged as an error, printed with a failed test's output: a blank
+  // window in CI is then a stack trace, not a guess.
+  page: async ({ page }, use, testInfo) => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.stack ?? e.message}`));
+    page.on('console', (m) => void (m.type() === 'error' && errors.push(`console.error: ${m.text()}`)));
+    await use(page);
+    if (testInfo.status !== testInfo.expectedStatus && errors.length) {
+      process.stderr.write(`page errors in "${testInfo.title}":\n${errors.join('\n')}\n`);
+      await testInfo.attach('page-errors', { body: errors.join('\n'), contentType: 'text/plain' });
+    }
+  },
   // The UI opened with the token the way `nova serve` prints it (#token=…), host facts loaded.
   app: async ({ page }, use) => {
     const env = e2eEnv();

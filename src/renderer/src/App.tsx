@@ -1,6 +1,7 @@
 import { lazy, Suspense, useState } from 'react';
 import { Sidebar } from './components/Sidebar';
 import { StaleBanner } from './components/StaleBanner';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { StatusBar } from './components/StatusBar';
 import { Toaster } from './components/Toaster';
 import { useShortcuts } from './lib/useShortcuts';
@@ -74,9 +75,11 @@ export function App() {
       <div className="main-column">
         <StaleBanner />
         <main className="view" data-testid={`view-${view}`}>
-          <Suspense fallback={<p className="muted">Loading view…</p>}>
-            {remoteKind ? <RemoteItemsView key={scope} host={scope} kind={remoteKind} /> : <View />}
-          </Suspense>
+          <ErrorBoundary key={`${view}-${scope}`} what="This view">
+            <Suspense fallback={<p className="muted">Loading view…</p>}>
+              {remoteKind ? <RemoteItemsView key={scope} host={scope} kind={remoteKind} /> : <View />}
+            </Suspense>
+          </ErrorBoundary>
         </main>
         <StatusBar />
       </div>

@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { createBridge } from './bridge';
 import { setBridge } from './lib/rpc';
 import { wireEvents } from './lib/wire';
@@ -26,6 +27,8 @@ wireEvents();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <ErrorBoundary what="Nova's window">
+      <App />
+    </ErrorBoundary>
   </StrictMode>,
 );
