@@ -3,7 +3,7 @@
 // failed. With Secure Boot on, an unsigned loader is refused ("Access Denied"), and so is OVMF's
 // own shell ("Security Violation"): the VM then just waits at "No bootable option", which looks
 // like a hang on the display unless Nova says so.
-import { open } from 'node:fs/promises';
+import { readTail } from '../sys/file-tail.js';
 
 const NOTHING_BOOTED = 'BdsDxe: No bootable option or device was found.';
 const FAILED = /BdsDxe: failed to (?:load|start) (Boot[0-9A-F]{4}) "([^"]*)" from [^\r\n]*?: ([A-Za-z ]+)\s*$/;
@@ -40,16 +40,4 @@ function hint(failures: { device: string; status: string }[], secureBoot: boolea
 }
 
 /** The last 16 KiB of the serial console log ('' when there is none). */
-export async function consoleTail(path: string, bytes = 16 * 1024): Promise<string> {
-  const fh = await open(path, 'r').catch(() => undefined);
-  if (!fh) return '';
-  try {
-    const size = (await fh.stat()).size;
-    const want = Math.min(size, bytes);
-    const buf = Buffer.alloc(want);
-    await fh.read(buf, 0, want, size - want);
-    return buf.toString('latin1');
-  } finally {
-    await fh.close();
-  }
-}
+export const consoleTail = async (path: string, bytes = 16 * 1024): Promise<string> => (await readTail(path, bytes)).bytes.toString('latin1');

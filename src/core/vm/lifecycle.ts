@@ -1,7 +1,8 @@
 // Defining, redefining and removing VMs. Sized disks that do not exist yet are created at
 // define time (undone if the definition fails); disks are deleted only when asked.
 import { existsSync } from 'node:fs';
-import { open, rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
+import { readTail } from '../sys/file-tail.js';
 import { NovaError } from '../../shared/errors.js';
 import type { VmInfo } from '../../shared/contract/vm.js';
 import type { VmSpec } from '../../shared/schemas/novafile.js';
@@ -197,18 +198,10 @@ async function releaseAttachments(ctx: VmContext, rec: VmRecord, release = true)
 export async function serialLines(ctx: VmContext, name: string, tail = 200): Promise<{ name: string; path: string; lines: string[] }> {
   await loadRecord(ctx.paths, name);
   const path = layoutOf(ctx.paths, name).serialLog;
-  const size = await stat(path).then((s) => s.size, () => 0);
-  if (size === 0) return { name, path, lines: [] };
-  const want = Math.min(size, Math.max(64 * 1024, tail * 256));
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(want);
-    await fh.read(buf, 0, want, size - want);
-    const lines = buf.toString('utf8').replace(/\r/g, '').split('\n');
-    if (want < size) lines.shift(); // first line is partial
-    if (lines[lines.length - 1] === '') lines.pop();
-    return { name, path, lines: lines.slice(-tail) };
-  } finally {
-    await fh.close();
-  }
+  const { bytes, whole } = await readTail(path, Math.max(64 * 1024, tail * 256));
+  if (!bytes.length) return { name, path, lines: [] };
+  const lines = bytes.toString('utf8').replace(/\r/g, '').split('\n');
+  if (!whole) lines.shift(); // first line is partial
+  if (lines[lines.length - 1] === '') lines.pop();
+  return { name, path, lines: lines.slice(-tail) };
 }
