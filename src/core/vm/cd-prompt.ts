@@ -4,9 +4,10 @@
 // boot (its CD first, on its first start) Nova watches the serial console, where OVMF copies all
 // firmware-time text, and presses Enter once when that prompt shows. It runs as a task of the
 // engine that started the VM (the app, `nova serve`; `nova vm start` waits for it).
-import { watch } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { CD_PROMPT, cdPromptTaskTitle } from '../../shared/install-cd.js';
+import { DirWatch } from '../sys/dir-watch.js';
 import { pidAlive } from '../sys/proc.js';
 import type { VmContext } from './context.js';
 import { sendKey } from './qmp/commands.js';
@@ -30,23 +31,46 @@ const OUTCOME_TEXT: Record<CdPromptOutcome, string> = {
 /** Waits for the prompt in the serial log from byte `from` on, then sends Enter over QMP. */
 export async function answerCdPrompt(o: { serialLog: string; qmp: string; pid: number; from: number; signal: AbortSignal; timeoutMs?: number }): Promise<CdPromptOutcome> {
   const deadline = Date.now() + (o.timeoutMs ?? WATCH_MS);
+  // The log's folder, for the log only: inotify wakes the loop; the 1 s look-again covers what it
+  // cannot say (QEMU gone, the log not there yet).
+  let wake: (() => void) | undefined;
+  const changes = new DirWatch((_dir, name) => name !== basename(o.serialLog), () => wake?.());
+  changes.sync([dirname(o.serialLog)]);
   let offset = o.from;
   let carry = '';
-  for (;;) {
-    if (o.signal.aborted) return 'cancelled';
-    if (!pidAlive(o.pid)) return 'vm-gone';
-    const chunk = await readFrom(o.serialLog, offset);
-    offset += chunk.length; // latin1: a character per byte
-    const text = carry + chunk;
-    if (text.includes(CD_PROMPT)) {
-      await withQmp(o.qmp, (q) => sendKey(q, 'ret'));
-      return 'answered';
+  try {
+    for (;;) {
+      if (o.signal.aborted) return 'cancelled';
+      if (!pidAlive(o.pid)) return 'vm-gone';
+      changes.clean();
+      const chunk = await readFrom(o.serialLog, offset);
+      offset += chunk.length; // latin1: a character per byte
+      const text = carry + chunk;
+      if (text.includes(CD_PROMPT)) {
+        await withQmp(o.qmp, (q) => sendKey(q, 'ret'));
+        return 'answered';
+      }
+      carry = text.slice(-CD_PROMPT.length); // the prompt may be split across two reads
+      const left = deadline - Date.now();
+      if (left <= 0) return 'timeout';
+      if (!changes.dirty) await new Promise<void>((resolve) => (wake = settleAfter(Math.min(left, 1000), o.signal, resolve)));
     }
-    carry = text.slice(-CD_PROMPT.length); // the prompt may be split across two reads
-    const left = deadline - Date.now();
-    if (left <= 0) return 'timeout';
-    await logChangedOrTimeout(o.serialLog, Math.min(left, 1000), o.signal);
+  } finally {
+    changes.close();
   }
+}
+
+/** `done` once, at the first of: the returned function called, `ms` passed, `signal` aborted. */
+function settleAfter(ms: number, signal: AbortSignal, done: () => void): () => void {
+  const settle = () => {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', settle);
+    done();
+  };
+  const timer = setTimeout(settle, ms);
+  timer.unref();
+  signal.addEventListener('abort', settle, { once: true });
+  return settle;
 }
 
 async function readFrom(path: string, offset: number): Promise<string> {
@@ -61,28 +85,6 @@ async function readFrom(path: string, offset: number): Promise<string> {
   } finally {
     await fh.close();
   }
-}
-
-/** inotify on the log, with a short timer for what it cannot see (the file not there yet, QEMU gone). */
-function logChangedOrTimeout(path: string, ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    let watcher: ReturnType<typeof watch> | undefined;
-    const done = () => {
-      clearTimeout(timer);
-      watcher?.close();
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    timer.unref();
-    try {
-      watcher = watch(path, { persistent: false }, done);
-      watcher.on('error', done);
-    } catch {
-      /* not there yet: the timer looks again */
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** Starts the watch as an engine task (task.list shows it, task.cancel stops it); never throws. */
