@@ -3,6 +3,7 @@
 // failed. With Secure Boot on, an unsigned loader is refused ("Access Denied"), and so is OVMF's
 // own shell ("Security Violation"): the VM then just waits at "No bootable option", which looks
 // like a hang on the display unless Nova says so.
+import { FIRMWARE_STUCK } from '../../shared/firmware-reason.js';
 import { readTail } from '../sys/file-tail.js';
 
 const NOTHING_BOOTED = 'BdsDxe: No bootable option or device was found.';
@@ -23,9 +24,9 @@ export function firmwareBootFailure(consoleTail: string, secureBoot: boolean): s
     .map((l) => FAILED.exec(l))
     .filter((m): m is RegExpExecArray => m !== null && m[2] !== BUILT_IN_SHELL)
     .map((m) => ({ option: m[1]!, device: m[2]!, status: m[3]!.trim() }));
-  if (!failures.length) return 'the firmware found nothing to boot: no boot disk or CD with an EFI loader';
+  if (!failures.length) return `${FIRMWARE_STUCK}found nothing to boot: no boot disk or CD with an EFI loader`;
   const tried = failures.map((f) => `${f.option} "${f.device}": ${f.status}`).join('; ');
-  return `the firmware booted nothing (${tried})${hint(failures, secureBoot)}`;
+  return `${FIRMWARE_STUCK}booted nothing (${tried})${hint(failures, secureBoot)}`;
 }
 
 function hint(failures: { device: string; status: string }[], secureBoot: boolean): string {

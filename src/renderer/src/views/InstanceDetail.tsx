@@ -17,6 +17,7 @@ import { actionsFor, instanceMethod } from '../lib/actions';
 import { call, errorCode, errorText } from '../lib/rpc';
 import { specFacts } from '../lib/inspect';
 import { useFirmwareWatch } from '../lib/firmwareWatch';
+import { isFirmwareStuck } from '../../../shared/firmware-reason.js';
 import { useNav } from '../stores/nav';
 import { useResources } from '../stores/resources';
 
@@ -46,7 +47,7 @@ export function InstanceDetail({ kind, name, initialTab }: { kind: InstanceKind;
   useEffect(load, [load, row?.state]);
   const running = state.toLowerCase() === 'running';
   const vmReason = inspect && 'uefi' in inspect ? inspect.reason : undefined;
-  useFirmwareWatch(running && Boolean(inspect && 'uefi' in inspect && inspect.uefi) && !vmReason?.startsWith('the firmware'), load);
+  useFirmwareWatch(running && Boolean(inspect && 'uefi' in inspect && inspect.uefi) && !isFirmwareStuck(vmReason), load);
 
   // After a delete there is nothing left to show: back to the list once the engine agrees.
   const runAction = async (a: InstanceAction) => {
@@ -68,7 +69,7 @@ export function InstanceDetail({ kind, name, initialTab }: { kind: InstanceKind;
         ))}
       </ViewHeader>
       {row?.reason && <div className="callout warn">{row.reason}</div>}
-      {running && vmReason?.startsWith('the firmware') && vmReason !== row?.reason && (
+      {running && isFirmwareStuck(vmReason) && vmReason !== row?.reason && (
         <div className="callout warn" role="alert" data-testid="firmware-stuck">
           {vmReason}
         </div>
